@@ -1,0 +1,283 @@
+/**
+ * Framing: a PDU on the wire is BHS, AHS, optional header digest, data segment, padding to 4 bytes,
+ * optional data digest (RFC 7143 11.2). `framePdu` produces the pieces to write without copying the
+ * data segment; `PduParser` is the streaming inverse, driven by an explicit state enum, accepting input
+ * split at any byte.
+ */
+import { BHS_LENGTH, opcodeName, padLength } from './constants.js';
+import { crc32c, crc32cUpdate, dataDigest, readDigest, writeDigest } from './crc32c.js';
+import { AnyPdu, dataSegmentLengthOf, decodePdu, encodeHeader } from './pdu.js';
+import { IscsiError, protocolError } from '../errors.js';
+
+export interface DigestOptions {
+  headerDigest: boolean;
+  dataDigest: boolean;
+}
+
+const PADS = [Buffer.alloc(0), Buffer.alloc(1), Buffer.alloc(2), Buffer.alloc(3)];
+
+/**
+ * Frame an already-encoded header and a data segment: returns the buffers to write in order. The data
+ * segment is passed through, not copied.
+ */
+export function frameEncoded(header: Buffer, data: Buffer | undefined, opts: DigestOptions): Buffer[] {
+  const out: Buffer[] = [];
+  if (opts.headerDigest) {
+    const h = Buffer.allocUnsafe(header.length + 4);
+    header.copy(h, 0);
+    writeDigest(crc32c(header), h, header.length);
+    out.push(h);
+  } else {
+    out.push(header);
+  }
+  const len = data?.length ?? 0;
+  if (len > 0) {
+    out.push(data!);
+    const pad = padLength(len);
+    if (opts.dataDigest) {
+      const tail = Buffer.alloc(pad + 4);
+      writeDigest(dataDigest([data!], len), tail, pad);
+      out.push(tail);
+    } else if (pad) {
+      out.push(PADS[pad]!);
+    }
+  }
+  return out;
+}
+
+/** Encode and frame a PDU. */
+export function framePdu(pdu: AnyPdu, opts: DigestOptions): Buffer[] {
+  return frameEncoded(encodeHeader(pdu), pdu.data, opts);
+}
+
+/** Join the pieces of `framePdu` into one buffer (tests, captures, small PDUs). */
+export const encodePdu = (pdu: AnyPdu, opts: DigestOptions = { headerDigest: false, dataDigest: false }): Buffer =>
+  Buffer.concat(framePdu(pdu, opts));
+
+/** A PDU as the parser hands it over: header (BHS + AHS) and unpadded data, both slices where possible. */
+export interface RawPdu {
+  header: Buffer;
+  data: Buffer;
+  /** Set when a data digest was negotiated and did not match: framing is intact, the data is not to be trusted. */
+  dataDigestError?: { expected: number; received: number };
+}
+
+export interface ParserOptions extends Partial<DigestOptions> {
+  /** MaxRecvDataSegmentLength this side declared: a longer data segment is a protocol error. */
+  maxDataSegmentLength: number;
+}
+
+const enum State {
+  BHS,
+  AHS,
+  HEADER_DIGEST,
+  DATA,
+  DATA_DIGEST,
+  FAILED,
+}
+
+/**
+ * Streaming PDU parser. `push(chunk)` calls `onPdu` for every complete PDU, synchronously and in order;
+ * inside `onPdu` the caller may change digests or the data-segment limit (they apply from the next
+ * PDU on, as at the end of login). A fatal error (header digest mismatch, oversize segment, malformed
+ * AHS) is thrown as an `IscsiError` and every later `push` throws it again.
+ */
+export class PduParser {
+  headerDigest: boolean;
+  dataDigest: boolean;
+  maxDataSegmentLength: number;
+  private readonly onPdu: (raw: RawPdu) => void;
+  private chunks: Buffer[] = [];
+  private offset = 0;
+  private avail = 0;
+  private state = State.BHS;
+  private bhs: Buffer | undefined;
+  private header: Buffer | undefined;
+  private dsl = 0;
+  private data: Buffer | undefined;
+  private error: IscsiError | undefined;
+  /** PDUs delivered so far. */
+  count = 0;
+
+  constructor(opts: ParserOptions, onPdu: (raw: RawPdu) => void) {
+    this.headerDigest = opts.headerDigest ?? false;
+    this.dataDigest = opts.dataDigest ?? false;
+    this.maxDataSegmentLength = opts.maxDataSegmentLength;
+    this.onPdu = onPdu;
+  }
+
+  /** Bytes received but not yet part of a delivered PDU. */
+  get buffered(): number {
+    return this.avail;
+  }
+
+  /** True between PDUs (nothing of a next PDU received yet). */
+  get idle(): boolean {
+    return this.state === State.BHS && this.avail === 0;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.error) throw this.error;
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.avail += chunk.length;
+    try {
+      this.drain();
+    } catch (e) {
+      this.state = State.FAILED;
+      this.error = e instanceof IscsiError ? e : protocolError(`PDU handler failed: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** The stream ended: an error if it ended inside a PDU. */
+  end(): void {
+    if (this.error) return;
+    if (this.state !== State.BHS || this.avail > 0) {
+      const where = this.bhs ? `inside a ${opcodeName(this.bhs[0]! & 0x3f)} PDU` : 'inside a PDU header';
+      this.state = State.FAILED;
+      this.error = new IscsiError('ISCSI_E_CLOSED', `connection closed ${where} (${this.avail} bytes of it received)`);
+      throw this.error;
+    }
+  }
+
+  /** Take exactly n bytes: a slice when they lie in one chunk, else one copy. */
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    if (first.length - this.offset >= n) {
+      const out = first.subarray(this.offset, this.offset + n);
+      this.offset += n;
+      if (this.offset === first.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+      this.avail -= n;
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    // Bounded by the number of chunks held.
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(n - filled, c.length - this.offset);
+      c.copy(out, filled, this.offset, this.offset + k);
+      filled += k;
+      this.offset += k;
+      if (this.offset === c.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+    this.avail -= n;
+    return out;
+  }
+
+  private skip(n: number): void {
+    // Bounded by the number of chunks held.
+    while (n > 0) {
+      const c = this.chunks[0]!;
+      const k = Math.min(n, c.length - this.offset);
+      this.offset += k;
+      n -= k;
+      this.avail -= k;
+      if (this.offset === c.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+  }
+
+  private drain(): void {
+    // Each pass either consumes bytes or returns for want of them: bounded by the input.
+    for (;;) {
+      switch (this.state) {
+        case State.BHS: {
+          if (this.avail < BHS_LENGTH) return;
+          const bhs = this.take(BHS_LENGTH);
+          this.bhs = bhs;
+          this.dsl = dataSegmentLengthOf(bhs);
+          if (this.dsl > this.maxDataSegmentLength) {
+            throw protocolError(
+              `${opcodeName(bhs[0]! & 0x3f)}: DataSegmentLength ${this.dsl} exceeds MaxRecvDataSegmentLength ${this.maxDataSegmentLength}`,
+              { opcode: bhs[0]! & 0x3f, dataSegmentLength: this.dsl },
+            );
+          }
+          this.state = bhs[4]! > 0 ? State.AHS : this.headerDigest ? State.HEADER_DIGEST : State.DATA;
+          this.header = bhs;
+          break;
+        }
+        case State.AHS: {
+          const n = this.bhs![4]! * 4;
+          if (this.avail < n) return;
+          const ahs = this.take(n);
+          this.header = Buffer.concat([this.bhs!, ahs]);
+          this.state = this.headerDigest ? State.HEADER_DIGEST : State.DATA;
+          break;
+        }
+        case State.HEADER_DIGEST: {
+          if (this.avail < 4) return;
+          const got = readDigest(this.take(4));
+          const want = crc32c(this.header!);
+          if (got !== want) {
+            throw new IscsiError(
+              'ISCSI_E_DIGEST',
+              `header digest mismatch on ${opcodeName(this.bhs![0]! & 0x3f)}: received 0x${got.toString(16)}, computed 0x${want.toString(16)}`,
+              { opcode: this.bhs![0]! & 0x3f, expected: want, received: got },
+            );
+          }
+          this.state = State.DATA;
+          break;
+        }
+        case State.DATA: {
+          const padded = this.dsl + padLength(this.dsl);
+          if (this.avail < padded) return;
+          this.data = this.dsl > 0 ? this.take(this.dsl) : EMPTY;
+          const pad = padded - this.dsl;
+          if (this.dataDigest && this.dsl > 0) {
+            // The digest covers the padding bytes as sent, so read them rather than assume zeros.
+            this.padBytes = pad ? this.take(pad) : EMPTY;
+            this.state = State.DATA_DIGEST;
+          } else {
+            if (pad) this.skip(pad);
+            this.deliver(undefined);
+          }
+          break;
+        }
+        case State.DATA_DIGEST: {
+          if (this.avail < 4) return;
+          const got = readDigest(this.take(4));
+          let want = crc32cUpdate(0, this.data!);
+          want = crc32cUpdate(want, this.padBytes);
+          this.deliver(got === want ? undefined : { expected: want, received: got });
+          break;
+        }
+        case State.FAILED:
+          throw this.error ?? protocolError('parser failed');
+      }
+    }
+  }
+
+  private padBytes: Buffer = EMPTY;
+
+  private deliver(dataDigestError: RawPdu['dataDigestError']): void {
+    const raw: RawPdu = { header: this.header!, data: this.data! };
+    if (dataDigestError) raw.dataDigestError = dataDigestError;
+    this.state = State.BHS;
+    this.bhs = undefined;
+    this.header = undefined;
+    this.data = undefined;
+    this.count++;
+    this.onPdu(raw);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Parse a whole buffer holding complete PDUs (tests and captures). */
+export function parseAll(buf: Buffer, opts: Partial<ParserOptions> = {}): AnyPdu[] {
+  const out: AnyPdu[] = [];
+  const p = new PduParser({ maxDataSegmentLength: 0xffffff, ...opts }, (raw) => out.push(decodePdu(raw.header, raw.data)));
+  p.push(buf);
+  p.end();
+  return out;
+}
