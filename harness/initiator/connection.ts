@@ -1,0 +1,223 @@
+/**
+ * One TCP connection carrying iSCSI PDUs: connects with a time limit, frames what is sent (digests,
+ * padding), parses what arrives with the streaming parser, and offers a hook through which negative
+ * tests alter, drop or replace outgoing PDUs, plus `sendRaw` for bytes that are not a PDU at all.
+ */
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import {
+  AnyPdu,
+  decodePdu,
+  describePdu,
+  encodeHeader,
+  frameEncoded,
+  PduParser,
+  RawPdu,
+} from '../../protocol/iscsi/index.js';
+import { IscsiError } from '../../protocol/errors.js';
+import { hostPort } from './url.js';
+
+/**
+ * What a send hook may return: the PDU (possibly changed) to send normally; a Buffer or Buffer[]
+ * to send as raw bytes instead; `null` to drop it silently.
+ */
+export type SendHookResult = AnyPdu | Buffer | Buffer[] | null | undefined;
+
+export interface TraceEntry {
+  dir: 'send' | 'recv';
+  time: number;
+  /** One-line description of the PDU, or of the raw bytes. */
+  text: string;
+  /** The bytes as framed on the wire (header, digest, data, padding). */
+  bytes: Buffer[];
+}
+
+export interface ConnectionHooks {
+  /** Called with each PDU about to be sent. */
+  beforeSend?: (pdu: AnyPdu) => SendHookResult;
+  /** Called with each encoded header (BHS + AHS) just before framing: edit bytes in place. */
+  editHeader?: (header: Buffer, pdu: AnyPdu) => void;
+  /** Called with each PDU received, before the session sees it: return false to drop it. */
+  onReceive?: (pdu: AnyPdu, raw: RawPdu) => boolean | void;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  connectTimeoutMs?: number;
+  /** Record every PDU in both directions (for --trace and failure reports). */
+  trace?: boolean;
+  /** Bound on trace entries kept (oldest dropped). */
+  traceLimit?: number;
+}
+
+/** Login PDUs may carry at most 8192 bytes of data (RFC 7143 13.12: the default before negotiation). */
+export const LOGIN_MAX_DATA_SEGMENT = 8192;
+
+export class Connection extends EventEmitter {
+  readonly socket: net.Socket;
+  readonly parser: PduParser;
+  readonly hooks: ConnectionHooks = {};
+  readonly where: string;
+  /** Digests on what this side sends (applied after login). */
+  sendHeaderDigest = false;
+  sendDataDigest = false;
+  private closedError: IscsiError | undefined;
+  private closedFlag = false;
+  readonly trace: TraceEntry[] | undefined;
+  private readonly traceLimit: number;
+  bytesSent = 0;
+  bytesReceived = 0;
+
+  private constructor(socket: net.Socket, where: string, opts: ConnectOptions) {
+    super();
+    this.socket = socket;
+    this.where = where;
+    this.trace = opts.trace ? [] : undefined;
+    this.traceLimit = opts.traceLimit ?? 2000;
+    this.parser = new PduParser({ maxDataSegmentLength: LOGIN_MAX_DATA_SEGMENT }, (raw) => this.onRaw(raw));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.bytesReceived += chunk.length;
+      try {
+        this.parser.push(chunk);
+      } catch (e) {
+        this.fail(e instanceof IscsiError ? e : new IscsiError('ISCSI_E_PROTOCOL', `while handling input from ${where}: ${(e as Error).message}`));
+      }
+    });
+    socket.on('end', () => {
+      try {
+        this.parser.end();
+        this.fail(new IscsiError('ISCSI_E_CLOSED', `${where} closed the connection`));
+      } catch (e) {
+        this.fail(e as IscsiError);
+      }
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      this.fail(new IscsiError('ISCSI_E_CLOSED', `connection to ${where} failed: ${e.code ?? e.message}`, { errno: e.code }));
+    });
+    socket.on('close', () => this.fail(new IscsiError('ISCSI_E_CLOSED', `connection to ${where} closed`)));
+  }
+
+  static connect(opts: ConnectOptions): Promise<Connection> {
+    const where = hostPort(opts.host, opts.port);
+    const limit = opts.connectTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: opts.host, port: opts.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new IscsiError('ISCSI_E_TIMEOUT', `TCP connect to ${where} did not complete within ${limit} ms`));
+      }, limit);
+      const onError = (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new IscsiError('ISCSI_E_CONNECT', `cannot connect to ${where}: ${e.code ?? e.message}`, { errno: e.code }));
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.off('error', onError);
+        resolve(new Connection(socket, where, opts));
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+  /** Why the connection ended, once it has. */
+  get closeReason(): IscsiError | undefined {
+    return this.closedError;
+  }
+
+  private record(dir: 'send' | 'recv', text: string, bytes: Buffer[]): void {
+    if (!this.trace) return;
+    this.trace.push({ dir, time: Date.now(), text, bytes });
+    if (this.trace.length > this.traceLimit) this.trace.splice(0, this.trace.length - this.traceLimit);
+  }
+
+  private onRaw(raw: RawPdu): void {
+    const pdu = decodePdu(raw.header, raw.data);
+    if (this.trace) this.record('recv', describePdu(pdu) + (raw.dataDigestError ? ' [DATA DIGEST ERROR]' : ''), [raw.header, raw.data]);
+    if (raw.dataDigestError) {
+      throw new IscsiError(
+        'ISCSI_E_DIGEST',
+        `data digest mismatch on ${describePdu(pdu)}: received 0x${raw.dataDigestError.received.toString(16)}, computed 0x${raw.dataDigestError.expected.toString(16)}`,
+      );
+    }
+    if (this.hooks.onReceive && this.hooks.onReceive(pdu, raw) === false) return;
+    this.emit('pdu', pdu, raw);
+  }
+
+  /** Send a PDU through the hooks; returns false if the hook dropped it. */
+  send(pdu: AnyPdu): boolean {
+    if (this.closedFlag) throw this.closedError ?? new IscsiError('ISCSI_E_CLOSED', `connection to ${this.where} is closed`);
+    let out: SendHookResult = pdu;
+    if (this.hooks.beforeSend) out = this.hooks.beforeSend(pdu);
+    if (out === null) {
+      this.record('send', `(dropped by hook) ${describePdu(pdu)}`, []);
+      return false;
+    }
+    if (out === undefined) out = pdu;
+    if (Buffer.isBuffer(out) || Array.isArray(out)) {
+      this.sendRaw(Buffer.isBuffer(out) ? [out] : out, `(raw from hook for ${describePdu(pdu)})`);
+      return true;
+    }
+    const header = encodeHeader(out);
+    if (this.hooks.editHeader) this.hooks.editHeader(header, out);
+    const bufs = frameEncoded(header, out.data, { headerDigest: this.sendHeaderDigest, dataDigest: this.sendDataDigest });
+    this.record('send', describePdu(out), bufs);
+    this.write(bufs);
+    return true;
+  }
+
+  /** Write bytes as they are (negative tests: malformed or partial PDUs). */
+  sendRaw(bufs: Buffer[], text = '(raw bytes)'): void {
+    if (this.closedFlag) throw this.closedError ?? new IscsiError('ISCSI_E_CLOSED', `connection to ${this.where} is closed`);
+    this.record('send', text, bufs);
+    this.write(bufs);
+  }
+
+  private write(bufs: Buffer[]): void {
+    if (bufs.length > 1) this.socket.cork();
+    for (const b of bufs) {
+      this.bytesSent += b.length;
+      this.socket.write(b);
+    }
+    if (bufs.length > 1) this.socket.uncork();
+  }
+
+  /** Resolves when what was written so far has been handed to the kernel. */
+  drained(): Promise<void> {
+    if (!this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((r) => this.socket.once('drain', () => r()));
+  }
+
+  private fail(err: IscsiError): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.closedError = err;
+    this.socket.destroy();
+    this.emit('closed', err);
+  }
+
+  /** Close the TCP connection at once, without Logout (as an I_T nexus loss). */
+  destroy(reason = 'closed by the initiator'): void {
+    this.fail(new IscsiError('ISCSI_E_CLOSED', `connection to ${this.where} ${reason}`));
+  }
+
+  /** Half-close: send FIN and wait for the peer to close (after Logout). */
+  end(timeoutMs = 2000): Promise<void> {
+    if (this.closedFlag) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.destroy('closed after logout');
+        resolve();
+      }, timeoutMs);
+      this.once('closed', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.socket.end();
+    });
+  }
+}
