@@ -361,7 +361,8 @@ function writeField(bhs: Buffer, f: FieldSpec, v: unknown, op: number): void {
     case 'bits': {
       const n = Number(v ?? 0);
       const sh = shiftOf(f.mask!);
-      if (!Number.isInteger(n) || n < 0 || ((n << sh) & ~f.mask!) !== 0) throw rangeError(`${where()}: ${String(v)} does not fit`);
+      // Compare before shifting: `<<` works on 32 bits, so 2**32 would shift to 0 and pass a mask test.
+      if (!Number.isInteger(n) || n < 0 || n > f.mask! >>> sh) throw rangeError(`${where()}: ${String(v)} does not fit`);
       bhs[f.at] = (bhs[f.at]! & ~f.mask!) | (n << sh);
       return;
     }
@@ -428,8 +429,10 @@ function ahsOf(pdu: AnyPdu): Ahs[] {
       out.push({ type: AhsType.EXTENDED_CDB, specific });
     }
     if (cmd.bidiReadLength !== undefined) {
+      const n = cmd.bidiReadLength;
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw rangeError(`SCSI Command bidiReadLength: ${String(n)} does not fit u32`);
       const specific = Buffer.alloc(5);
-      specific.writeUInt32BE(cmd.bidiReadLength >>> 0, 1);
+      specific.writeUInt32BE(n, 1);
       out.push({ type: AhsType.BIDI_READ_LENGTH, specific });
     }
   }
@@ -449,7 +452,7 @@ export function encodeHeader(pdu: AnyPdu, dataSegmentLength = pdu.data?.length ?
     ahsBytes += 3 + a.specific.length + padLength(3 + a.specific.length);
   }
   if (ahsBytes / 4 > 255) throw rangeError(`AHS total ${ahsBytes} bytes exceeds 1020`);
-  if (dataSegmentLength > 0xffffff) throw rangeError(`data segment of ${dataSegmentLength} bytes does not fit 24 bits`);
+  if (!Number.isInteger(dataSegmentLength) || dataSegmentLength < 0 || dataSegmentLength > 0xffffff) throw rangeError(`data segment of ${dataSegmentLength} bytes does not fit 24 bits`);
   const hdr = Buffer.alloc(BHS_LENGTH + ahsBytes);
   if ('unknown' in pdu) {
     pdu.bhs.copy(hdr, 0, 0, BHS_LENGTH);
