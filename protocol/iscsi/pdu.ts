@@ -462,7 +462,9 @@ export function encodeHeader(pdu: AnyPdu, dataSegmentLength = pdu.data?.length ?
     const rec = pdu as unknown as Record<string, unknown>;
     for (const f of fields) writeField(hdr, f, f.kind === 'fixed' ? undefined : rec[f.name], pdu.opcode);
   }
-  hdr[0] = (pdu.immediate ? 0x40 : 0) | (pdu.opcode & 0x3f);
+  // RFC 7143 11.12: a Login Request always has the I bit (byte 0 is .|1|0x03); say immediate: false to break that on purpose.
+  const immediate = pdu.immediate ?? pdu.opcode === Opcode.LOGIN_REQUEST;
+  hdr[0] = (immediate ? 0x40 : 0) | (pdu.opcode & 0x3f);
   hdr[4] = ahsBytes / 4;
   hdr.writeUIntBE(dataSegmentLength, 5, 3);
   let at = BHS_LENGTH;
