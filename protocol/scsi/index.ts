@@ -1,0 +1,18 @@
+/**
+ * Pure SCSI codecs (no I/O): operation codes, status, sense data, CDB builders, and parsers / encoders for
+ * INQUIRY, VPD pages, READ CAPACITY, mode parameters, REPORT LUNS, REPORT SUPPORTED OPERATION CODES,
+ * GET LBA STATUS and PERSISTENT RESERVE IN data.
+ */
+export * from './opcodes.js';
+export * from './status.js';
+export * from './sense.js';
+export * from './cdb.js';
+export * from './inquiry.js';
+export * from './vpd.js';
+export * from './capacity.js';
+export * from './mode.js';
+export * from './luns.js';
+export * from './rsoc.js';
+export * from './lbastatus.js';
+export * from './pr.js';
+export { hexBytes, type U64 } from './util.js';

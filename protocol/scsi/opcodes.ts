@@ -1,0 +1,278 @@
+/**
+ * SCSI operation codes and service actions used by the harness and the reference target
+ * (SPC-5 Annex D operation code tables, SBC-4 5.1), with their names for reports.
+ */
+import { hex } from './util.js';
+
+/** Operation codes (SPC-5 D.3.1, SBC-4 table 31). */
+export const Op = {
+  TEST_UNIT_READY: 0x00,
+  REQUEST_SENSE: 0x03,
+  READ_6: 0x08,
+  WRITE_6: 0x0a,
+  INQUIRY: 0x12,
+  MODE_SELECT_6: 0x15,
+  RESERVE_6: 0x16,
+  RELEASE_6: 0x17,
+  MODE_SENSE_6: 0x1a,
+  START_STOP_UNIT: 0x1b,
+  PREVENT_ALLOW_MEDIUM_REMOVAL: 0x1e,
+  READ_CAPACITY_10: 0x25,
+  READ_10: 0x28,
+  WRITE_10: 0x2a,
+  WRITE_AND_VERIFY_10: 0x2e,
+  VERIFY_10: 0x2f,
+  PRE_FETCH_10: 0x34,
+  SYNCHRONIZE_CACHE_10: 0x35,
+  READ_DEFECT_DATA_10: 0x37,
+  WRITE_SAME_10: 0x41,
+  UNMAP: 0x42,
+  SANITIZE: 0x48,
+  MODE_SELECT_10: 0x55,
+  MODE_SENSE_10: 0x5a,
+  PERSISTENT_RESERVE_IN: 0x5e,
+  PERSISTENT_RESERVE_OUT: 0x5f,
+  EXTENDED_COPY: 0x83,
+  RECEIVE_COPY_RESULTS: 0x84,
+  READ_16: 0x88,
+  COMPARE_AND_WRITE: 0x89,
+  WRITE_16: 0x8a,
+  ORWRITE_16: 0x8b,
+  WRITE_AND_VERIFY_16: 0x8e,
+  VERIFY_16: 0x8f,
+  PRE_FETCH_16: 0x90,
+  SYNCHRONIZE_CACHE_16: 0x91,
+  WRITE_SAME_16: 0x93,
+  WRITE_ATOMIC_16: 0x9c,
+  SERVICE_ACTION_IN_16: 0x9e,
+  REPORT_LUNS: 0xa0,
+  MAINTENANCE_IN: 0xa3,
+  READ_12: 0xa8,
+  WRITE_12: 0xaa,
+  WRITE_AND_VERIFY_12: 0xae,
+  VERIFY_12: 0xaf,
+  READ_DEFECT_DATA_12: 0xb7,
+} as const;
+export type OpCode = (typeof Op)[keyof typeof Op];
+
+/** SERVICE ACTION IN (16) service actions (SBC-4 5.20, 5.7). */
+export const SaIn16 = { READ_CAPACITY_16: 0x10, GET_LBA_STATUS: 0x12 } as const;
+
+/** MAINTENANCE IN service actions (SPC-5 6.36, 6.34, 6.35). */
+export const MaintIn = {
+  REPORT_TARGET_PORT_GROUPS: 0x0a,
+  REPORT_SUPPORTED_OPERATION_CODES: 0x0c,
+  REPORT_SUPPORTED_TASK_MANAGEMENT_FUNCTIONS: 0x0d,
+  REPORT_TIMESTAMP: 0x0f,
+} as const;
+
+/** PERSISTENT RESERVE IN service actions (SPC-5 6.15.1). */
+export const PrInSa = { READ_KEYS: 0x00, READ_RESERVATION: 0x01, REPORT_CAPABILITIES: 0x02, READ_FULL_STATUS: 0x03 } as const;
+
+/** PERSISTENT RESERVE OUT service actions (SPC-5 6.16.2). */
+export const PrOutSa = {
+  REGISTER: 0x00,
+  RESERVE: 0x01,
+  RELEASE: 0x02,
+  CLEAR: 0x03,
+  PREEMPT: 0x04,
+  PREEMPT_AND_ABORT: 0x05,
+  REGISTER_AND_IGNORE_EXISTING_KEY: 0x06,
+  REGISTER_AND_MOVE: 0x07,
+  REPLACE_LOST_RESERVATION: 0x08,
+} as const;
+
+/** Persistent reservation TYPE codes (SPC-5 6.15.3.4). */
+export const PrType = {
+  WRITE_EXCLUSIVE: 0x1,
+  EXCLUSIVE_ACCESS: 0x3,
+  WRITE_EXCLUSIVE_REGISTRANTS_ONLY: 0x5,
+  EXCLUSIVE_ACCESS_REGISTRANTS_ONLY: 0x6,
+  WRITE_EXCLUSIVE_ALL_REGISTRANTS: 0x7,
+  EXCLUSIVE_ACCESS_ALL_REGISTRANTS: 0x8,
+} as const;
+
+/** Persistent reservation SCOPE codes (SPC-5 6.15.3.3): only LU_SCOPE is defined. */
+export const PrScope = { LU: 0x0 } as const;
+
+/** SANITIZE service actions (SBC-4 5.30.1). */
+export const SanitizeSa = { OVERWRITE: 0x01, BLOCK_ERASE: 0x02, CRYPTOGRAPHIC_ERASE: 0x03, EXIT_FAILURE_MODE: 0x1f } as const;
+
+/** EXTENDED COPY service actions (SPC-5 D.3.3). */
+export const ExtendedCopySa = { LID1: 0x00, LID4: 0x01, POPULATE_TOKEN: 0x10, WRITE_USING_TOKEN: 0x11 } as const;
+
+/** RECEIVE COPY RESULTS service actions (SPC-5 D.3.4). */
+export const ReceiveCopySa = {
+  COPY_STATUS_LID1: 0x00,
+  RECEIVE_DATA_LID1: 0x01,
+  OPERATING_PARAMETERS: 0x03,
+  FAILED_SEGMENT_DETAILS_LID1: 0x04,
+  COPY_STATUS_LID4: 0x05,
+  RECEIVE_DATA_LID4: 0x06,
+  ROD_TOKEN_INFORMATION: 0x07,
+  REPORT_ALL_ROD_TOKENS: 0x08,
+} as const;
+
+const OP_NAMES: Record<number, string> = {
+  0x00: 'TEST UNIT READY',
+  0x01: 'REZERO UNIT',
+  0x03: 'REQUEST SENSE',
+  0x04: 'FORMAT UNIT',
+  0x07: 'REASSIGN BLOCKS',
+  0x08: 'READ(6)',
+  0x0a: 'WRITE(6)',
+  0x0b: 'SEEK(6)',
+  0x12: 'INQUIRY',
+  0x15: 'MODE SELECT(6)',
+  0x16: 'RESERVE(6)',
+  0x17: 'RELEASE(6)',
+  0x1a: 'MODE SENSE(6)',
+  0x1b: 'START STOP UNIT',
+  0x1c: 'RECEIVE DIAGNOSTIC RESULTS',
+  0x1d: 'SEND DIAGNOSTIC',
+  0x1e: 'PREVENT ALLOW MEDIUM REMOVAL',
+  0x25: 'READ CAPACITY(10)',
+  0x28: 'READ(10)',
+  0x2a: 'WRITE(10)',
+  0x2b: 'SEEK(10)',
+  0x2e: 'WRITE AND VERIFY(10)',
+  0x2f: 'VERIFY(10)',
+  0x34: 'PRE-FETCH(10)',
+  0x35: 'SYNCHRONIZE CACHE(10)',
+  0x37: 'READ DEFECT DATA(10)',
+  0x3b: 'WRITE BUFFER',
+  0x3c: 'READ BUFFER',
+  0x3e: 'READ LONG(10)',
+  0x3f: 'WRITE LONG(10)',
+  0x41: 'WRITE SAME(10)',
+  0x42: 'UNMAP',
+  0x48: 'SANITIZE',
+  0x4c: 'LOG SELECT',
+  0x4d: 'LOG SENSE',
+  0x55: 'MODE SELECT(10)',
+  0x56: 'RESERVE(10)',
+  0x57: 'RELEASE(10)',
+  0x5a: 'MODE SENSE(10)',
+  0x5e: 'PERSISTENT RESERVE IN',
+  0x5f: 'PERSISTENT RESERVE OUT',
+  0x7f: 'VARIABLE LENGTH',
+  0x83: 'EXTENDED COPY',
+  0x84: 'RECEIVE COPY RESULTS',
+  0x86: 'ACCESS CONTROL IN',
+  0x87: 'ACCESS CONTROL OUT',
+  0x88: 'READ(16)',
+  0x89: 'COMPARE AND WRITE',
+  0x8a: 'WRITE(16)',
+  0x8b: 'ORWRITE(16)',
+  0x8c: 'READ ATTRIBUTE',
+  0x8d: 'WRITE ATTRIBUTE',
+  0x8e: 'WRITE AND VERIFY(16)',
+  0x8f: 'VERIFY(16)',
+  0x90: 'PRE-FETCH(16)',
+  0x91: 'SYNCHRONIZE CACHE(16)',
+  0x93: 'WRITE SAME(16)',
+  0x9c: 'WRITE ATOMIC(16)',
+  0x9e: 'SERVICE ACTION IN(16)',
+  0x9f: 'SERVICE ACTION OUT(16)',
+  0xa0: 'REPORT LUNS',
+  0xa2: 'SECURITY PROTOCOL IN',
+  0xa3: 'MAINTENANCE IN',
+  0xa4: 'MAINTENANCE OUT',
+  0xa8: 'READ(12)',
+  0xaa: 'WRITE(12)',
+  0xae: 'WRITE AND VERIFY(12)',
+  0xaf: 'VERIFY(12)',
+  0xb5: 'SECURITY PROTOCOL OUT',
+  0xb7: 'READ DEFECT DATA(12)',
+};
+
+const SA_NAMES: Record<number, Record<number, string>> = {
+  0x9e: { 0x10: 'READ CAPACITY(16)', 0x11: 'READ LONG(16)', 0x12: 'GET LBA STATUS', 0x13: 'REPORT REFERRALS' },
+  0xa3: {
+    0x05: 'REPORT IDENTIFYING INFORMATION',
+    0x0a: 'REPORT TARGET PORT GROUPS',
+    0x0b: 'REPORT ALIASES',
+    0x0c: 'REPORT SUPPORTED OPERATION CODES',
+    0x0d: 'REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS',
+    0x0e: 'REPORT PRIORITY',
+    0x0f: 'REPORT TIMESTAMP',
+  },
+  0xa4: { 0x0a: 'SET TARGET PORT GROUPS', 0x0e: 'SET PRIORITY', 0x0f: 'SET TIMESTAMP' },
+  0x5e: { 0x00: 'PERSISTENT RESERVE IN READ KEYS', 0x01: 'PERSISTENT RESERVE IN READ RESERVATION', 0x02: 'PERSISTENT RESERVE IN REPORT CAPABILITIES', 0x03: 'PERSISTENT RESERVE IN READ FULL STATUS' },
+  0x5f: {
+    0x00: 'PERSISTENT RESERVE OUT REGISTER',
+    0x01: 'PERSISTENT RESERVE OUT RESERVE',
+    0x02: 'PERSISTENT RESERVE OUT RELEASE',
+    0x03: 'PERSISTENT RESERVE OUT CLEAR',
+    0x04: 'PERSISTENT RESERVE OUT PREEMPT',
+    0x05: 'PERSISTENT RESERVE OUT PREEMPT AND ABORT',
+    0x06: 'PERSISTENT RESERVE OUT REGISTER AND IGNORE EXISTING KEY',
+    0x07: 'PERSISTENT RESERVE OUT REGISTER AND MOVE',
+    0x08: 'PERSISTENT RESERVE OUT REPLACE LOST RESERVATION',
+  },
+  0x48: { 0x01: 'SANITIZE OVERWRITE', 0x02: 'SANITIZE BLOCK ERASE', 0x03: 'SANITIZE CRYPTOGRAPHIC ERASE', 0x1f: 'SANITIZE EXIT FAILURE MODE' },
+  0x83: { 0x00: 'EXTENDED COPY(LID1)', 0x01: 'EXTENDED COPY(LID4)', 0x10: 'POPULATE TOKEN', 0x11: 'WRITE USING TOKEN' },
+  0x84: {
+    0x00: 'RECEIVE COPY STATUS(LID1)',
+    0x01: 'RECEIVE COPY DATA(LID1)',
+    0x03: 'RECEIVE COPY OPERATING PARAMETERS',
+    0x04: 'RECEIVE COPY FAILURE DETAILS(LID1)',
+    0x05: 'RECEIVE COPY STATUS(LID4)',
+    0x06: 'RECEIVE COPY DATA(LID4)',
+    0x07: 'RECEIVE ROD TOKEN INFORMATION',
+    0x08: 'REPORT ALL ROD TOKENS',
+  },
+};
+
+/** True for operation codes whose CDB byte 1 bits 4..0 hold a SERVICE ACTION. */
+export function opcodeHasServiceAction(op: number): boolean {
+  return op in SA_NAMES || op === 0x9f;
+}
+
+/**
+ * The name of a command for reports: `'READ(10)'`, `'READ CAPACITY(16)'` (op 0x9e, sa 0x10),
+ * `'REPORT SUPPORTED OPERATION CODES'`; unknown operation codes give `'OPCODE 0xNN'`, unknown service
+ * actions of a known code `'MAINTENANCE IN SA 0xNN'`.
+ */
+export function opcodeName(op: number, sa?: number): string {
+  const base = OP_NAMES[op];
+  if (base === undefined) return `OPCODE ${hex(op & 0xff)}`;
+  const sas = SA_NAMES[op];
+  if (sas === undefined || sa === undefined) return base;
+  return sas[sa] ?? `${base} SA ${hex(sa)}`;
+}
+
+/**
+ * CDB length from the GROUP CODE (bits 7..5) of the operation code (SPC-5 4.2.5.1): group 0 → 6, 1 and 2
+ * → 10, 4 → 16, 5 → 12; group 3 (reserved / variable length 7Fh) and the vendor-specific groups 6 and 7
+ * → undefined.
+ */
+export function cdbLength(op: number): number | undefined {
+  switch ((op >> 5) & 7) {
+    case 0:
+      return 6;
+    case 1:
+    case 2:
+      return 10;
+    case 4:
+      return 16;
+    case 5:
+      return 12;
+    default:
+      return undefined;
+  }
+}
+
+const PR_TYPE_NAMES: Record<number, string> = {
+  0x1: 'WRITE EXCLUSIVE',
+  0x3: 'EXCLUSIVE ACCESS',
+  0x5: 'WRITE EXCLUSIVE - REGISTRANTS ONLY',
+  0x6: 'EXCLUSIVE ACCESS - REGISTRANTS ONLY',
+  0x7: 'WRITE EXCLUSIVE - ALL REGISTRANTS',
+  0x8: 'EXCLUSIVE ACCESS - ALL REGISTRANTS',
+};
+
+/** `'WRITE EXCLUSIVE - REGISTRANTS ONLY'`, or `'TYPE 0xN'` for reserved codes (SPC-5 table 195). */
+export function prTypeName(type: number): string {
+  return PR_TYPE_NAMES[type] ?? `TYPE ${hex(type, 1)}`;
+}
