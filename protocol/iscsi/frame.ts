@@ -96,6 +96,8 @@ export class PduParser {
   private dsl = 0;
   private data: Buffer | undefined;
   private error: IscsiError | undefined;
+  /** Bytes of the PDU in progress already taken off the chunks (BHS, AHS, data...). */
+  private taken = 0;
   /** PDUs delivered so far. */
   count = 0;
 
@@ -106,9 +108,9 @@ export class PduParser {
     this.onPdu = onPdu;
   }
 
-  /** Bytes received but not yet part of a delivered PDU. */
+  /** Bytes received but not yet part of a delivered PDU (those of the PDU in progress included). */
   get buffered(): number {
-    return this.avail;
+    return this.avail + this.taken;
   }
 
   /** True between PDUs (nothing of a next PDU received yet). */
@@ -136,7 +138,7 @@ export class PduParser {
     if (this.state !== State.BHS || this.avail > 0) {
       const where = this.bhs ? `inside a ${opcodeName(this.bhs[0]! & 0x3f)} PDU` : 'inside a PDU header';
       this.state = State.FAILED;
-      this.error = new IscsiError('ISCSI_E_CLOSED', `connection closed ${where} (${this.avail} bytes of it received)`);
+      this.error = new IscsiError('ISCSI_E_CLOSED', `connection closed ${where} (${this.buffered} bytes of it received)`);
       throw this.error;
     }
   }
@@ -152,6 +154,7 @@ export class PduParser {
         this.offset = 0;
       }
       this.avail -= n;
+      this.taken += n;
       return out;
     }
     const out = Buffer.allocUnsafe(n);
@@ -169,6 +172,7 @@ export class PduParser {
       }
     }
     this.avail -= n;
+    this.taken += n;
     return out;
   }
 
@@ -180,6 +184,7 @@ export class PduParser {
       this.offset += k;
       n -= k;
       this.avail -= k;
+      this.taken += k;
       if (this.offset === c.length) {
         this.chunks.shift();
         this.offset = 0;
@@ -266,6 +271,7 @@ export class PduParser {
     this.bhs = undefined;
     this.header = undefined;
     this.data = undefined;
+    this.taken = 0;
     this.count++;
     this.onPdu(raw);
   }
