@@ -3,7 +3,7 @@
  * ordered array of pairs, duplicates kept (a map would lose them, and a repeated key is itself a
  * protocol fact the negotiation must see).
  */
-import { protocolError } from '../errors.js';
+import { protocolError, rangeError } from '../errors.js';
 
 export type KeyValue = [key: string, value: string];
 
@@ -94,6 +94,8 @@ export class TextAccumulator {
  * last is sent with C=1.
  */
 export function splitText(buf: Buffer, max: number): Buffer[] {
+  // A max of 0 would loop for ever (at += 0), filling memory with empty slices.
+  if (!Number.isInteger(max) || max < 1) throw rangeError(`splitText: a piece of at most ${max} bytes is not possible`);
   if (buf.length <= max) return [buf];
   const out: Buffer[] = [];
   for (let at = 0; at < buf.length; at += max) out.push(buf.subarray(at, Math.min(buf.length, at + max)));
