@@ -8,6 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, start, Started, stop, waitExit } from './proc.js';
 import { which } from './peers.js';
+import * as net from 'node:net';
+
+function knock(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => s.end());
+    s.on('close', () => resolve());
+    s.on('error', () => resolve());
+  });
+}
 
 export interface DecodedPdu {
   frame: number;
@@ -46,11 +55,13 @@ export class Capture {
     const proc = start(dumpcap, ['-i', 'lo', '-f', `tcp port ${port}`, '-B', '512', '-w', file]);
     const c = new Capture(dir, file, port, proc);
     const until = Date.now() + 10_000;
-    // Bounded: 10 s.
-    while (!/Capturing on/i.test(proc.output())) {
+    // dumpcap says "Capturing on" before its filter is attached: knock on the port (a TCP connect
+    // and close, no payload) until it reports packets, so nothing of the run is missed. Bounded: 10 s.
+    while (!/Packets: [1-9]/.test(proc.output())) {
       if (proc.child.exitCode !== null) throw new Error(`dumpcap exited: ${proc.output()}`);
-      if (Date.now() > until) throw new Error(`dumpcap did not start: ${proc.output()}`);
-      await new Promise((r) => setTimeout(r, 50));
+      if (Date.now() > until) throw new Error(`dumpcap did not start capturing: ${proc.output()}`);
+      if (/Capturing on/i.test(proc.output())) await knock(port);
+      await new Promise((r) => setTimeout(r, 100));
     }
     return c;
   }
@@ -112,6 +123,33 @@ export class Capture {
       }
     }
     return out;
+  }
+
+  /**
+   * Frames sent to `dstPort` whose TCP payload tshark did not decode as (part of) an iSCSI PDU: a
+   * broken length or a garbled header shows up here and nowhere else (two-pass, with reassembly).
+   */
+  async undecodedPayload(dstPort: number): Promise<{ frame: number; len: number }[]> {
+    const r = await run(
+      which('tshark')!,
+      [
+        '-r', this.file, '-2', '-n',
+        '-d', `tcp.port==${this.port},iscsi`,
+        '-o', 'iscsi.target_ports:' + this.port,
+        '-o', 'iscsi.bogus_pdu_max_data_len:16777215',
+        '-Y', `tcp.dstport==${dstPort} && tcp.len>0 && !iscsi && !tcp.reassembled_in`,
+        '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.len',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    if (r.code !== 0) throw new Error(`tshark failed (${r.code}): ${r.stderr.slice(0, 2000)}`);
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => {
+        const [f, n] = l.split('\t');
+        return { frame: Number(f), len: Number(n) };
+      });
   }
 
   /** tshark's expert-info summary (for failure messages). */
