@@ -72,6 +72,8 @@ export class Negotiator {
   readonly localDeclared = new Map<string, string>();
   readonly issues: NegotiationIssue[] = [];
   private readonly outstanding = new Map<string, string>();
+  /** Outstanding keys whose answer may never come: not reported as pending. */
+  private readonly answerOptional = new Set<string>();
   private readonly peerSeen = new Set<string>();
 
   constructor(opts: NegotiatorOptions) {
@@ -86,7 +88,7 @@ export class Negotiator {
 
   /** Keys we offered that the peer has not answered yet. */
   get pending(): string[] {
-    return [...this.outstanding.keys()];
+    return [...this.outstanding.keys()].filter((k) => !this.answerOptional.has(k));
   }
 
   /** True if a key has been settled (negotiated, declared or answered). */
@@ -105,11 +107,15 @@ export class Negotiator {
       if (def?.irrelevantInDiscovery && this.sessionType === 'Discovery') continue;
       if (this.values.has(k) || this.outstanding.has(k)) continue;
       if (k === 'SessionType' && (v === 'Discovery' || v === 'Normal')) this.sessionType = v;
-      if (!def || def.type === 'declarative' || def.type === 'declarative-numeric' || def.type === 'auth') {
-        if (def?.scope === 'CO' && def.type === 'declarative-numeric') this.localDeclared.set(k, v);
-        else if (def && def.type !== 'auth') this.values.set(k, v);
+      if (def && (def.type === 'declarative' || def.type === 'declarative-numeric' || def.type === 'auth')) {
+        if (def.scope === 'CO' && def.type === 'declarative-numeric') this.localDeclared.set(k, v);
+        else if (def.type !== 'auth') this.values.set(k, v);
       } else {
+        // Negotiated keys, and keys the table does not know (X- and X# extensions): the peer's answer,
+        // NotUnderstood at least (RFC 7143 6.2), must be taken as an answer and not as a new offer.
         this.outstanding.set(k, v);
+        // An unknown key may be declarative to the peer, so its answer is not awaited.
+        if (!def) this.answerOptional.add(k);
       }
       out.push([k, v]);
     }
@@ -144,6 +150,7 @@ export class Negotiator {
       const offered = this.outstanding.get(k);
       if (offered !== undefined) {
         this.outstanding.delete(k);
+        this.answerOptional.delete(k);
         this.peerSeen.add(k);
         const r = this.checkAnswer(def, k, offered, v);
         if (r.problem) issue(k, v, r.problem, r.fatal, def?.clause ?? 'RFC 7143 6.2');
