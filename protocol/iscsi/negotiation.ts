@@ -116,6 +116,12 @@ export class Negotiator {
         this.outstanding.set(k, v);
         // An unknown key may be declarative to the peer, so its answer is not awaited.
         if (!def) this.answerOptional.add(k);
+        // RFC 7143 6.2.2: AND offered No, or OR offered Yes: the outcome is the offer, and the
+        // answer is OPTIONAL. It counts from now on; an answer, if one comes, is still checked.
+        if (def?.type === 'boolean' && ((def.result === 'and' && v === 'No') || (def.result === 'or' && v === 'Yes'))) {
+          this.values.set(k, v);
+          this.answerOptional.add(k);
+        }
       }
       out.push([k, v]);
     }
