@@ -195,14 +195,17 @@ describe('protocol/iscsi PduParser (RFC 7143 11.1 framing)', () => {
   });
 
   describe('end of stream', () => {
-    it('end() inside a PDU (at every byte of it) is ISCSI_E_CLOSED; between PDUs it is not', () => {
+    it('end() inside a PDU (at every byte of it) is ISCSI_E_CLOSED counting the bytes received; between PDUs it is not', () => {
       const d = { header: true, data: true };
       const one = frame(PARTS[0]!.header, PARTS[0]!.data, d);
       for (let cut = 0; cut <= one.length; cut++) {
         const p = new PduParser({ headerDigest: true, dataDigest: true, maxDataSegmentLength: 8192 }, () => undefined);
         p.push(one.subarray(0, cut));
         if (cut === 0 || cut === one.length) p.end();
-        else assert.throws(() => p.end(), isCode('ISCSI_E_CLOSED'), `cut at ${cut}`);
+        else {
+          assert.equal(p.buffered, cut, `buffered at cut ${cut}`);
+          assert.throws(() => p.end(), (e: unknown) => isCode('ISCSI_E_CLOSED')(e) && (e as Error).message.includes(`(${cut} bytes`), `cut at ${cut}`);
+        }
       }
     });
     it('the ISCSI_E_CLOSED message names the PDU it was inside and how much of it came', () => {
