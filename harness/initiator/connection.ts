@@ -136,8 +136,16 @@ export class Connection extends EventEmitter {
   }
 
   private onRaw(raw: RawPdu): void {
-    const pdu = decodePdu(raw.header, raw.data);
-    if (this.trace) this.record('recv', describePdu(pdu) + (raw.dataDigestError ? ' [DATA DIGEST ERROR]' : ''), [raw.header, raw.data]);
+    let pdu: AnyPdu;
+    if (raw.parts.length > 1) {
+      // Keep the pieces: `data` joins them only if someone reads it.
+      pdu = decodePdu(raw.header);
+      pdu.dataParts = raw.parts;
+      Object.defineProperty(pdu, 'data', { get: () => raw.data, enumerable: true, configurable: true });
+    } else {
+      pdu = decodePdu(raw.header, raw.data);
+    }
+    if (this.trace) this.record('recv', describePdu(pdu) + (raw.dataDigestError ? ' [DATA DIGEST ERROR]' : ''), [raw.header, ...raw.parts]);
     if (raw.dataDigestError) {
       throw new IscsiError(
         'ISCSI_E_DIGEST',

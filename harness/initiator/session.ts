@@ -106,10 +106,12 @@ export interface ScsiResult {
   sense?: Sense;
   /** Why the sense data could not be decoded, if it could not. */
   senseError?: string;
-  /** Data-In, joined (a slice of the received PDU when it came in one). */
-  data: Buffer;
-  /** Data-In as received, one buffer per PDU (no copy). */
+  /** Data-In, joined on first access (a slice of the input, no copy, when it came in one piece). */
+  readonly data: Buffer;
+  /** Data-In as received: slices of the input, in order, no copy. */
   chunks: Buffer[];
+  /** Bytes of Data-In received. */
+  dataLength: number;
   residual: { overflow: boolean; underflow: boolean; count: number };
   bidiResidual?: { overflow: boolean; underflow: boolean; count: number };
   dataInPdus: number;
@@ -539,7 +541,9 @@ export class Session extends EventEmitter {
 
   private onDataIn(d: DataIn, task: Task): void {
     task.dataInPdus!++;
-    const len = d.data?.length ?? 0;
+    const parts = d.dataParts ?? (d.data && d.data.length ? [d.data] : []);
+    let len = 0;
+    for (const p of parts) len += p.length;
     if (d.dataSN !== task.expDataSN) {
       throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In DataSN ${d.dataSN}, expected ${task.expDataSN} (RFC 7143 11.7.5)`);
     }
@@ -550,7 +554,7 @@ export class Session extends EventEmitter {
     if (d.bufferOffset + len > task.edtl!) {
       throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In carries bytes up to ${d.bufferOffset + len}, past the Expected Data Transfer Length ${task.edtl}`);
     }
-    if (len) task.chunks!.push(d.data!);
+    for (const p of parts) task.chunks!.push(p);
     task.received! += len;
     if (d.statusPresent) {
       if (!d.final) throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In has the S bit without the F bit (RFC 7143 11.7.1)`);
@@ -589,13 +593,19 @@ export class Session extends EventEmitter {
 
   private completeScsi(task: Task, r: Partial<ScsiResult>): void {
     const chunks = task.chunks!;
+    let joined: Buffer | undefined;
+    const total = task.received!;
     const res: ScsiResult = {
       itt: task.itt,
       cmdSN: task.cmdSN,
       response: r.response ?? 0,
       status: r.status ?? 0,
       chunks,
-      data: chunks.length === 0 ? ZERO : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, task.received),
+      dataLength: total,
+      get data(): Buffer {
+        joined ??= chunks.length === 0 ? ZERO : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+        return joined;
+      },
       residual: r.residual ?? { overflow: false, underflow: false, count: 0 },
       dataInPdus: task.dataInPdus!,
       dataOutPdus: task.dataOutPdus!,

@@ -57,7 +57,11 @@ export const encodePdu = (pdu: AnyPdu, opts: DigestOptions = { headerDigest: fal
 /** A PDU as the parser hands it over: header (BHS + AHS) and unpadded data, both slices where possible. */
 export interface RawPdu {
   header: Buffer;
-  data: Buffer;
+  /** The data segment: a slice when it arrived in one chunk, else joined (one copy) on first access. */
+  readonly data: Buffer;
+  /** The data segment as the slices of input it arrived in: read these to avoid any copy. */
+  readonly parts: readonly Buffer[];
+  readonly dataLength: number;
   /** Set when a data digest was negotiated and did not match: framing is intact, the data is not to be trusted. */
   dataDigestError?: { expected: number; received: number };
 }
@@ -94,7 +98,7 @@ export class PduParser {
   private bhs: Buffer | undefined;
   private header: Buffer | undefined;
   private dsl = 0;
-  private data: Buffer | undefined;
+  private parts: Buffer[] = NO_PARTS;
   private error: IscsiError | undefined;
   /** Bytes of the PDU in progress already taken off the chunks (BHS, AHS, data...). */
   private taken = 0;
@@ -176,6 +180,26 @@ export class PduParser {
     return out;
   }
 
+  /** Take exactly n bytes as slices of the chunks they lie in (no copy). */
+  private takeParts(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    // Bounded by the number of chunks held.
+    while (n > 0) {
+      const c = this.chunks[0]!;
+      const k = Math.min(n, c.length - this.offset);
+      out.push(c.subarray(this.offset, this.offset + k));
+      this.offset += k;
+      n -= k;
+      this.avail -= k;
+      this.taken += k;
+      if (this.offset === c.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+    return out;
+  }
+
   private skip(n: number): void {
     // Bounded by the number of chunks held.
     while (n > 0) {
@@ -236,7 +260,7 @@ export class PduParser {
         case State.DATA: {
           const padded = this.dsl + padLength(this.dsl);
           if (this.avail < padded) return;
-          this.data = this.dsl > 0 ? this.take(this.dsl) : EMPTY;
+          this.parts = this.dsl > 0 ? this.takeParts(this.dsl) : NO_PARTS;
           const pad = padded - this.dsl;
           if (this.dataDigest && this.dsl > 0) {
             // The digest covers the padding bytes as sent, so read them rather than assume zeros.
@@ -251,7 +275,8 @@ export class PduParser {
         case State.DATA_DIGEST: {
           if (this.avail < 4) return;
           const got = readDigest(this.take(4));
-          let want = crc32cUpdate(0, this.data!);
+          let want = 0;
+          for (const p of this.parts) want = crc32cUpdate(want, p);
           want = crc32cUpdate(want, this.padBytes);
           this.deliver(got === want ? undefined : { expected: want, received: got });
           break;
@@ -265,12 +290,12 @@ export class PduParser {
   private padBytes: Buffer = EMPTY;
 
   private deliver(dataDigestError: RawPdu['dataDigestError']): void {
-    const raw: RawPdu = { header: this.header!, data: this.data! };
+    const raw = new Raw(this.header!, this.parts, this.dsl);
     if (dataDigestError) raw.dataDigestError = dataDigestError;
     this.state = State.BHS;
     this.bhs = undefined;
     this.header = undefined;
-    this.data = undefined;
+    this.parts = NO_PARTS;
     this.taken = 0;
     this.count++;
     this.onPdu(raw);
@@ -278,6 +303,23 @@ export class PduParser {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_PARTS: Buffer[] = [];
+
+class Raw implements RawPdu {
+  private joined: Buffer | undefined;
+  dataDigestError?: { expected: number; received: number };
+  constructor(
+    readonly header: Buffer,
+    readonly parts: readonly Buffer[],
+    readonly dataLength: number,
+  ) {}
+  get data(): Buffer {
+    if (this.joined === undefined) {
+      this.joined = this.parts.length === 0 ? EMPTY : this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts as Buffer[], this.dataLength);
+    }
+    return this.joined;
+  }
+}
 
 /** Parse a whole buffer holding complete PDUs (tests and captures). */
 export function parseAll(buf: Buffer, opts: Partial<ParserOptions> = {}): AnyPdu[] {

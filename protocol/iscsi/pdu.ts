@@ -23,6 +23,11 @@ interface Common {
   ahs?: Ahs[];
   /** The data segment, unpadded. */
   data?: Buffer;
+  /**
+   * Set by a receiver when the data segment arrived in pieces: the pieces, uncopied. `data` then joins
+   * them on first access; readers on the data path use these instead.
+   */
+  dataParts?: readonly Buffer[];
 }
 
 export interface NopOut extends Common {
