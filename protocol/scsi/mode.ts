@@ -299,6 +299,8 @@ export interface CachingPage {
   fsw: boolean;
   lbcss: boolean;
   dra: boolean;
+  /** SYNC_PROG (byte 12 bits 2-1): pollable sense data during SYNCHRONIZE CACHE. */
+  syncProg: number;
   nvDis: boolean;
   numberOfCacheSegments: number;
   cacheSegmentSize: number;
@@ -321,6 +323,7 @@ const CACHING: Spec<CachingPage> = {
   fsw: flagAt(12, 7),
   lbcss: flagAt(12, 6),
   dra: flagAt(12, 5),
+  syncProg: bitsAt(12, 2, 1),
   nvDis: flagAt(12, 0),
   numberOfCacheSegments: wordAt(13, 1),
   cacheSegmentSize: wordAt(14, 2),

@@ -31,6 +31,7 @@ const CACHING: S.CachingPage = {
   fsw: true,
   lbcss: false,
   dra: false,
+  syncProg: 0,
   nvDis: false,
   numberOfCacheSegments: 20,
   cacheSegmentSize: 0,
@@ -158,6 +159,7 @@ describe('scsi/mode typed pages', () => {
 
   it('builds changeable-values masks', () => {
     assertBytes(S.encodeModePage(S.encodeCachingPage(S.modePageMask('caching', ['wce', 'rcd']))), Buffer.concat([h('08 12 05'), zeros(17)]));
+    assertBytes(S.encodeModePage(S.encodeCachingPage({ syncProg: 2, dra: true, lbcss: true })).subarray(12, 13), h('64'));
     assertBytes(S.encodeModePage(S.encodeControlPage(S.modePageMask('control', ['tst', 'busyTimeoutPeriod', 'swp']))), h('0a 0a e0 00 08 00 00 00 ff ff 00 00'));
     const mask = S.parseInformationalExceptionsControlPage(S.encodeInformationalExceptionsControlPage(S.modePageMask('iec', ['mrie', 'reportCount', 'dexcpt'])));
     assert.equal(mask.mrie, 0x0f);
