@@ -74,6 +74,11 @@ export interface CommandOptions {
   dataIn?: number;
   /** Bytes to send (sets W). */
   dataOut?: Buffer;
+  /**
+   * Where Data-In goes (at its Buffer Offset); at least `dataIn` bytes. Reusing one buffer across
+   * commands keeps a read loop free of allocations. Default: a new buffer per command.
+   */
+  into?: Buffer;
   /** Expected Data Transfer Length as sent, overriding what dataIn/dataOut imply (residual tests). */
   edtl?: number;
   /** Override the R and W bits. */
@@ -106,12 +111,8 @@ export interface ScsiResult {
   sense?: Sense;
   /** Why the sense data could not be decoded, if it could not. */
   senseError?: string;
-  /** Data-In, joined on first access (a slice of the input, no copy, when it came in one piece). */
-  readonly data: Buffer;
-  /** Data-In as received: slices of the input, in order, no copy. */
-  chunks: Buffer[];
-  /** Bytes of Data-In received. */
-  dataLength: number;
+  /** Data-In received (a view of `into` when one was given). */
+  data: Buffer;
   residual: { overflow: boolean; underflow: boolean; count: number };
   bidiResidual?: { overflow: boolean; underflow: boolean; count: number };
   dataInPdus: number;
@@ -143,14 +144,16 @@ interface Task {
   what: string;
   resolve: (v: unknown) => void;
   reject: (e: IscsiError) => void;
-  timer?: NodeJS.Timeout;
+  /** When the task times out (ms since epoch); checked by the session's sweep. */
+  deadline: number;
   timeoutMs: number;
   lun: bigint;
   // scsi
   edtl?: number;
   dataOut?: Buffer;
   opts?: CommandOptions;
-  chunks?: Buffer[];
+  /** Data-In lands here. */
+  dest?: Buffer;
   received?: number;
   expDataSN?: number;
   dataOutPdus?: number;
@@ -165,6 +168,8 @@ interface Task {
 type Queued = { task: Task; send: () => void };
 
 const ZERO: Buffer = Buffer.alloc(0);
+/** How often the session checks request deadlines: the granularity of every time limit. */
+const SWEEP_MS = 50;
 let nextIttSeed = 0x1000;
 
 export class Session extends EventEmitter {
@@ -353,34 +358,52 @@ export class Session extends EventEmitter {
     const itt = this.allocItt();
     let task!: Task;
     const promise = new Promise<unknown>((resolve, reject) => {
-      task = { kind, itt, cmdSN: 0, what, resolve, reject, timeoutMs: timeoutMs ?? this.options.timeoutMs ?? 30_000, lun, ...extra };
+      task = { kind, itt, cmdSN: 0, what, resolve, reject, deadline: 0, timeoutMs: timeoutMs ?? this.options.timeoutMs ?? 30_000, lun, ...extra };
     });
     this.tasks.set(itt, task);
     return { task, promise };
   }
 
+  /**
+   * Arm the task's time limit. One sweep timer a session checks every deadline (cheaper than a
+   * timer per command on the data path); it runs only while tasks are outstanding.
+   */
   private armTimer(task: Task): void {
-    task.timer = setTimeout(() => {
-      if (this.tasks.get(task.itt) !== task) return;
+    task.deadline = Date.now() + task.timeoutMs;
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+      this.sweeper.unref?.();
+    }
+  }
+
+  private sweeper: NodeJS.Timeout | undefined;
+
+  private sweep(): void {
+    const now = Date.now();
+    // Bounded by the number of outstanding tasks.
+    for (const task of [...this.tasks.values()]) {
+      if (task.deadline > now) continue;
       this.tasks.delete(task.itt);
       const wq = this.waiting.findIndex((q) => q.task === task);
       const why = wq >= 0 ? ' (it never left the initiator: the CmdSN window stayed closed, MaxCmdSN ' + this.maxCmdSN + ')' : '';
       if (wq >= 0) this.waiting.splice(wq, 1);
       task.reject(new IscsiError('ISCSI_E_TIMEOUT', `${task.what}: no response from ${this.where} within ${task.timeoutMs} ms${why}`, { itt: task.itt }));
-    }, task.timeoutMs);
+    }
+    if (this.tasks.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   private finishTask(task: Task, value: unknown): void {
     if (this.tasks.get(task.itt) !== task) return;
     this.tasks.delete(task.itt);
-    if (task.timer) clearTimeout(task.timer);
     task.resolve(value);
   }
 
   private failTask(task: Task, err: IscsiError): void {
     if (this.tasks.get(task.itt) !== task) return;
     this.tasks.delete(task.itt);
-    if (task.timer) clearTimeout(task.timer);
     const wq = this.waiting.findIndex((q) => q.task === task);
     if (wq >= 0) this.waiting.splice(wq, 1);
     task.reject(err);
@@ -411,12 +434,14 @@ export class Session extends EventEmitter {
     const what = describeCdb(o.cdb);
     const dataOut = o.dataOut;
     const edtl = o.edtl ?? (o.dataIn ?? 0) + (o.dataIn !== undefined && dataOut ? 0 : dataOut?.length ?? 0);
+    if (o.into && o.into.length < (o.dataIn ?? 0)) {
+      return Promise.reject(new IscsiError('E_RANGE', `${what}: the 'into' buffer holds ${o.into.length} bytes, less than dataIn ${o.dataIn}`));
+    }
     let handle;
     try {
       handle = this.addTask('scsi', what, o.timeoutMs, lun, {
         edtl,
         opts: o,
-        chunks: [],
         received: 0,
         expDataSN: 0,
         dataOutPdus: 0,
@@ -554,7 +579,18 @@ export class Session extends EventEmitter {
     if (d.bufferOffset + len > task.edtl!) {
       throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In carries bytes up to ${d.bufferOffset + len}, past the Expected Data Transfer Length ${task.edtl}`);
     }
-    for (const p of parts) task.chunks!.push(p);
+    if (len) {
+      const into = task.opts?.into;
+      task.dest ??= into ?? Buffer.allocUnsafe(task.edtl!);
+      if (d.bufferOffset + len > task.dest.length) {
+        throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In up to byte ${d.bufferOffset + len} does not fit the ${task.dest.length}-byte buffer given`);
+      }
+      let at = d.bufferOffset;
+      for (const p of parts) {
+        p.copy(task.dest, at);
+        at += p.length;
+      }
+    }
     task.received! += len;
     if (d.statusPresent) {
       if (!d.final) throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In has the S bit without the F bit (RFC 7143 11.7.1)`);
@@ -592,20 +628,12 @@ export class Session extends EventEmitter {
   }
 
   private completeScsi(task: Task, r: Partial<ScsiResult>): void {
-    const chunks = task.chunks!;
-    let joined: Buffer | undefined;
-    const total = task.received!;
     const res: ScsiResult = {
       itt: task.itt,
       cmdSN: task.cmdSN,
       response: r.response ?? 0,
       status: r.status ?? 0,
-      chunks,
-      dataLength: total,
-      get data(): Buffer {
-        joined ??= chunks.length === 0 ? ZERO : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-        return joined;
-      },
+      data: task.dest ? task.dest.subarray(0, task.received!) : ZERO,
       residual: r.residual ?? { overflow: false, underflow: false, count: 0 },
       dataInPdus: task.dataInPdus!,
       dataOutPdus: task.dataOutPdus!,
@@ -965,6 +993,10 @@ export class Session extends EventEmitter {
 
   private onClosed(err: IscsiError): void {
     const was = this.state;
+    if (this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
     this.state = 'closed';
     this.closeError = err;
     if (was === 'login') this.loginWait?.reject(err);
@@ -997,9 +1029,9 @@ const GONE: Task = {
   what: '(finished task)',
   resolve: () => {},
   reject: () => {},
+  deadline: 0,
   timeoutMs: 0,
   lun: 0n,
-  chunks: [],
   received: 0,
   expDataSN: 0,
   dataInPdus: 0,

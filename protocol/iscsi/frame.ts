@@ -69,6 +69,13 @@ export interface RawPdu {
 export interface ParserOptions extends Partial<DigestOptions> {
   /** MaxRecvDataSegmentLength this side declared: a longer data segment is a protocol error. */
   maxDataSegmentLength: number;
+  /**
+   * The caller reuses each input chunk once `push` returns (reads into one warm buffer: fresh
+   * buffers page-fault on every read). The parser then copies what it keeps across pushes (headers,
+   * an unfinished PDU), and a delivered PDU's `data`/`parts` are valid only inside `onPdu`: a
+   * receiver copies what it keeps, once, to where it belongs.
+   */
+  reuseInput?: boolean;
 }
 
 const enum State {
@@ -104,11 +111,13 @@ export class PduParser {
   private taken = 0;
   /** PDUs delivered so far. */
   count = 0;
+  private readonly reuseInput: boolean;
 
   constructor(opts: ParserOptions, onPdu: (raw: RawPdu) => void) {
     this.headerDigest = opts.headerDigest ?? false;
     this.dataDigest = opts.dataDigest ?? false;
     this.maxDataSegmentLength = opts.maxDataSegmentLength;
+    this.reuseInput = opts.reuseInput ?? false;
     this.onPdu = onPdu;
   }
 
@@ -129,6 +138,13 @@ export class PduParser {
     this.avail += chunk.length;
     try {
       this.drain();
+      if (this.reuseInput && this.chunks[this.chunks.length - 1] === chunk) {
+        // Keep the unfinished tail of the caller's buffer: copy it, once.
+        const i = this.chunks.length - 1;
+        const from = i === 0 ? this.offset : 0;
+        this.chunks[i] = Buffer.from(chunk.subarray(from));
+        if (i === 0) this.offset = 0;
+      }
     } catch (e) {
       this.state = State.FAILED;
       this.error = e instanceof IscsiError ? e : protocolError(`PDU handler failed: ${(e as Error).message}`);
@@ -150,7 +166,7 @@ export class PduParser {
   /** Take exactly n bytes: a slice when they lie in one chunk, else one copy. */
   private take(n: number): Buffer {
     const first = this.chunks[0]!;
-    if (first.length - this.offset >= n) {
+    if (first.length - this.offset >= n && !this.reuseInput) {
       const out = first.subarray(this.offset, this.offset + n);
       this.offset += n;
       if (this.offset === first.length) {

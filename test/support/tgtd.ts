@@ -53,7 +53,8 @@ export class Tgtd {
     const tgtd = which('tgtd');
     if (!tgtd) throw new Error('tgtd is not installed');
     const port = await freePort();
-    const ctl = 20000 + (process.pid % 20000) + Math.floor(Math.random() * 500);
+    // tgtd takes control ports up to 32767.
+    const ctl = 1000 + ((process.pid * 7 + Math.floor(Math.random() * 30000)) % 31000);
     const dir = mkdtempSync(join(tmpdir(), 'iscsi-test-tgtd-'));
     const iqn = targets[0]!.iqn;
     const proc = start(tgtd, ['-f', '-C', String(ctl), '--iscsi', `portal=127.0.0.1:${port}`]);
