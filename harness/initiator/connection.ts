@@ -58,12 +58,17 @@ export interface ConnectOptions {
  * which halved throughput at 1 MiB reads). The parser therefore copies what it keeps, and each PDU's
  * data is copied once, to where it belongs: Data-In into its task's buffer, everything else as read.
  */
-const READ_BUFFER = 4 << 20;
+const READ_BUFFER = 64 << 10;
 
 /** Login PDUs may carry at most 8192 bytes of data (RFC 7143 13.12: the default before negotiation). */
 export const LOGIN_MAX_DATA_SEGMENT = 8192;
 
 const EMPTY = Buffer.alloc(0);
+
+interface Reader {
+  parser?: PduParser;
+  deliver?: (chunk: Buffer, direct: boolean) => void;
+}
 
 export class Connection extends EventEmitter {
   readonly socket: net.Socket;
@@ -80,18 +85,29 @@ export class Connection extends EventEmitter {
   bytesSent = 0;
   bytesReceived = 0;
 
-  private constructor(socket: net.Socket, where: string, opts: ConnectOptions, reader: { deliver?: (chunk: Buffer) => void }) {
+  /**
+   * Where a Data-In data segment should land, asked when its header is complete: a buffer of exactly
+   * `length` bytes, or undefined. The next socket reads then go straight into it (no user-space copy).
+   */
+  placeData: ((header: Buffer, length: number) => Buffer | undefined) | undefined;
+
+  private constructor(socket: net.Socket, where: string, opts: ConnectOptions, reader: Reader) {
     super();
     this.socket = socket;
     this.where = where;
     this.trace = opts.trace ? [] : undefined;
     this.traceLimit = opts.traceLimit ?? 2000;
-    this.parser = new PduParser({ maxDataSegmentLength: LOGIN_MAX_DATA_SEGMENT, reuseInput: true }, (raw) => this.onRaw(raw));
+    this.parser = new PduParser(
+      { maxDataSegmentLength: LOGIN_MAX_DATA_SEGMENT, reuseInput: true, placeData: (h, n) => this.placeData?.(h, n) },
+      (raw) => this.onRaw(raw),
+    );
+    reader.parser = this.parser;
     socket.setNoDelay(true);
-    reader.deliver = (chunk: Buffer) => {
+    reader.deliver = (chunk: Buffer, direct: boolean) => {
       this.bytesReceived += chunk.length;
       try {
-        this.parser.push(chunk);
+        if (direct) this.parser.pushDirect(chunk.length);
+        else this.parser.push(chunk);
       } catch (e) {
         this.fail(e instanceof IscsiError ? e : new IscsiError('ISCSI_E_PROTOCOL', `while handling input from ${where}: ${(e as Error).message}`));
       }
@@ -114,15 +130,17 @@ export class Connection extends EventEmitter {
     const where = hostPort(opts.host, opts.port);
     const limit = opts.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const reader: { deliver?: (chunk: Buffer) => void } = {};
+      const reader: Reader = {};
       const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
+      let handed: Buffer = readBuffer;
       const socket = net.connect({
         host: opts.host,
         port: opts.port,
         onread: {
-          buffer: readBuffer,
+          // Each read goes into the rest of a placed data segment if one is being filled, else into the warm buffer.
+          buffer: () => (handed = reader.parser?.directBuffer() ?? readBuffer),
           callback: (n: number, buf: Uint8Array) => {
-            reader.deliver?.((buf as Buffer).subarray(0, n));
+            reader.deliver?.((buf as Buffer).subarray(0, n), buf !== readBuffer && buf === handed);
             return true;
           },
         },
@@ -162,19 +180,11 @@ export class Connection extends EventEmitter {
     let pdu: AnyPdu;
     let lent = false;
     if ((raw.header[0]! & 0x3f) === Opcode.DATA_IN && raw.dataLength > 0) {
-      // Data-In is lent, not copied: the session copies it into its task's buffer while the PDU is
-      // dispatched. Reading it later is an error, not stale data.
+      // Data-In is lent, not copied: `dataParts` is valid while the PDU is dispatched, and the session
+      // copies it into its task's buffer (or it was placed there already). `data` stays unset.
       lent = true;
       pdu = decodePdu(raw.header);
       pdu.dataParts = raw.parts;
-      Object.defineProperty(pdu, 'data', {
-        get: () => {
-          if (!lent) throw new IscsiError('ISCSI_E_PROTOCOL', 'Data-In data read after its PDU was dispatched: copy it inside the handler');
-          return raw.data;
-        },
-        enumerable: true,
-        configurable: true,
-      });
     } else {
       pdu = decodePdu(raw.header, raw.dataLength === 0 ? EMPTY : raw.parts.length === 1 ? Buffer.from(raw.parts[0]!) : raw.data);
     }
@@ -189,10 +199,7 @@ export class Connection extends EventEmitter {
       if (this.hooks.onReceive && this.hooks.onReceive(pdu, raw) === false) return;
       this.emit('pdu', pdu, raw);
     } finally {
-      if (lent) {
-        lent = false;
-        pdu.dataParts = undefined;
-      }
+      if (lent) pdu.dataParts = undefined;
     }
   }
 
@@ -202,18 +209,18 @@ export class Connection extends EventEmitter {
     let out: SendHookResult = pdu;
     if (this.hooks.beforeSend) out = this.hooks.beforeSend(pdu);
     if (out === null) {
-      this.record('send', `(dropped by hook) ${describePdu(pdu)}`, []);
+      if (this.trace) this.record('send', `(dropped by hook) ${describePdu(pdu)}`, []);
       return false;
     }
     if (out === undefined) out = pdu;
     if (Buffer.isBuffer(out) || Array.isArray(out)) {
-      this.sendRaw(Buffer.isBuffer(out) ? [out] : out, `(raw from hook for ${describePdu(pdu)})`);
+      this.sendRaw(Buffer.isBuffer(out) ? [out] : out, this.trace ? `(raw from hook for ${describePdu(pdu)})` : '');
       return true;
     }
     const header = encodeHeader(out);
     if (this.hooks.editHeader) this.hooks.editHeader(header, out);
     const bufs = frameEncoded(header, out.data, { headerDigest: this.sendHeaderDigest, dataDigest: this.sendDataDigest });
-    this.record('send', describePdu(out), bufs);
+    if (this.trace) this.record('send', describePdu(out), bufs);
     this.write(bufs);
     return true;
   }

@@ -121,7 +121,7 @@ export interface ScsiResult {
   /** Whether the status came in the final Data-In (phase collapse) rather than a SCSI Response. */
   statusInDataIn: boolean;
   /** Describes the command, for messages. */
-  what: string;
+  readonly what: string;
 }
 
 export interface TmfResult {
@@ -168,6 +168,8 @@ interface Task {
 type Queued = { task: Task; send: () => void };
 
 const ZERO: Buffer = Buffer.alloc(0);
+/** Data-In segments at least this long are placed straight into their task's buffer. */
+const PLACE_MIN = 4096;
 /** How often the session checks request deadlines: the granularity of every time limit. */
 const SWEEP_MS = 50;
 let nextIttSeed = 0x1000;
@@ -203,6 +205,7 @@ export class Session extends EventEmitter {
     this.options = options;
     nextIttSeed = (nextIttSeed + 0x10000) >>> 0;
     conn.on('pdu', (pdu: AnyPdu) => this.onPdu(pdu));
+    conn.placeData = (h, n) => this.placeDataIn(h, n);
     conn.on('closed', (err: IscsiError) => this.onClosed(err));
   }
 
@@ -350,15 +353,30 @@ export class Session extends EventEmitter {
   // ------------------------------------------------------------------------------------------
   // Tasks
 
-  private addTask(kind: TaskKind, what: string, timeoutMs: number | undefined, lun: bigint, extra: Partial<Task> = {}): { task: Task; promise: Promise<unknown> } {
+  /** `what` names the request in messages; a function is called only if a message needs it. */
+  private addTask(kind: TaskKind, what: string | (() => string), timeoutMs: number | undefined, lun: bigint, extra: Partial<Task> = {}): { task: Task; promise: Promise<unknown> } {
     if (this.state !== 'ffp') {
       const why = this.closeError ? `: ${this.closeError.message}` : '';
-      throw new IscsiError('ISCSI_E_CLOSED', `${what}: session to ${this.where} is not in full feature phase (${this.state})${why}`);
+      throw new IscsiError('ISCSI_E_CLOSED', `${typeof what === 'function' ? what() : what}: session to ${this.where} is not in full feature phase (${this.state})${why}`);
     }
     const itt = this.allocItt();
     let task!: Task;
+    let named: string | undefined = typeof what === 'string' ? what : undefined;
     const promise = new Promise<unknown>((resolve, reject) => {
-      task = { kind, itt, cmdSN: 0, what, resolve, reject, deadline: 0, timeoutMs: timeoutMs ?? this.options.timeoutMs ?? 30_000, lun, ...extra };
+      task = {
+        kind,
+        itt,
+        cmdSN: 0,
+        get what(): string {
+          return (named ??= (what as () => string)());
+        },
+        resolve,
+        reject,
+        deadline: 0,
+        timeoutMs: timeoutMs ?? this.options.timeoutMs ?? 30_000,
+        lun,
+        ...extra,
+      };
     });
     this.tasks.set(itt, task);
     return { task, promise };
@@ -431,11 +449,11 @@ export class Session extends EventEmitter {
   /** Run a SCSI command. A non-GOOD status is a result, not an error; transport failures are errors. */
   command(o: CommandOptions): Promise<ScsiResult> {
     const lun = this.lunOf(o.lun);
-    const what = describeCdb(o.cdb);
+    const what = () => describeCdb(o.cdb);
     const dataOut = o.dataOut;
     const edtl = o.edtl ?? (o.dataIn ?? 0) + (o.dataIn !== undefined && dataOut ? 0 : dataOut?.length ?? 0);
     if (o.into && o.into.length < (o.dataIn ?? 0)) {
-      return Promise.reject(new IscsiError('E_RANGE', `${what}: the 'into' buffer holds ${o.into.length} bytes, less than dataIn ${o.dataIn}`));
+      return Promise.reject(new IscsiError('E_RANGE', `${what()}: the 'into' buffer holds ${o.into.length} bytes, less than dataIn ${o.dataIn}`));
     }
     let handle;
     try {
@@ -564,6 +582,21 @@ export class Session extends EventEmitter {
     for (const d of this.dataOutPdus(task, r.ttt, r.bufferOffset, r.desiredDataTransferLength)) this.sendDataOut(task, d);
   }
 
+  /**
+   * Place a Data-In data segment straight into its task's buffer, so the socket reads land there.
+   * Checks (DataSN, offsets) still run when the PDU is complete; a bad PDU fails the command.
+   */
+  private placeDataIn(header: Buffer, length: number): Buffer | undefined {
+    if ((header[0]! & 0x3f) !== Opcode.DATA_IN || length < PLACE_MIN) return undefined;
+    const task = this.tasks.get(header.readUInt32BE(16));
+    if (!task || task.kind !== 'scsi') return undefined;
+    const offset = header.readUInt32BE(40);
+    if (offset + length > task.edtl!) return undefined;
+    task.dest ??= task.opts?.into ?? Buffer.allocUnsafe(task.edtl!);
+    if (offset + length > task.dest.length) return undefined;
+    return task.dest.subarray(offset, offset + length);
+  }
+
   private onDataIn(d: DataIn, task: Task): void {
     task.dataInPdus!++;
     const parts = d.dataParts ?? (d.data && d.data.length ? [d.data] : []);
@@ -587,7 +620,8 @@ export class Session extends EventEmitter {
       }
       let at = d.bufferOffset;
       for (const p of parts) {
-        p.copy(task.dest, at);
+        // A placed segment already lies where it belongs.
+        if (!(p.buffer === task.dest.buffer && p.byteOffset === task.dest.byteOffset + at)) p.copy(task.dest, at);
         at += p.length;
       }
     }
@@ -639,7 +673,9 @@ export class Session extends EventEmitter {
       dataOutPdus: task.dataOutPdus!,
       r2ts: task.r2ts!,
       statusInDataIn: r.statusInDataIn ?? false,
-      what: task.what,
+      get what(): string {
+        return task.what;
+      },
     };
     if (r.bidiResidual) res.bidiResidual = r.bidiResidual;
     if (r.senseData) {
@@ -888,7 +924,7 @@ export class Session extends EventEmitter {
   // Input
 
   private onPdu(pdu: AnyPdu): void {
-    for (const w of [...this.pduWaiters]) if (w.pred(pdu)) w.resolve(pdu);
+    if (this.pduWaiters.size) for (const w of [...this.pduWaiters]) if (w.pred(pdu)) w.resolve(pdu);
     if ('unknown' in pdu) throw new IscsiError('ISCSI_E_PROTOCOL', `target sent ${opcodeName(pdu.opcode)}, which is not a target opcode`);
     if (this.state === 'login') {
       if (pdu.opcode !== Opcode.LOGIN_RESPONSE) {

@@ -76,6 +76,13 @@ export interface ParserOptions extends Partial<DigestOptions> {
    * receiver copies what it keeps, once, to where it belongs.
    */
   reuseInput?: boolean;
+  /**
+   * Asked once a PDU's header is complete and before its data segment is read: return a buffer of
+   * exactly `dataLength` bytes to place the data segment in directly (a read's destination), or
+   * undefined to receive it as usual. With it a reader can have the kernel copy a large Data-In
+   * segment straight into its task's buffer (`directBuffer` / `pushDirect`).
+   */
+  placeData?: (header: Buffer, dataLength: number) => Buffer | undefined;
 }
 
 const enum State {
@@ -84,6 +91,10 @@ const enum State {
   HEADER_DIGEST,
   DATA,
   DATA_DIGEST,
+  /** Filling a caller-placed data buffer. */
+  DIRECT,
+  /** Padding and data digest after a placed data segment. */
+  DIRECT_TAIL,
   FAILED,
 }
 
@@ -112,12 +123,16 @@ export class PduParser {
   /** PDUs delivered so far. */
   count = 0;
   private readonly reuseInput: boolean;
+  private readonly placeData: ParserOptions['placeData'];
+  private direct: Buffer | undefined;
+  private directFilled = 0;
 
   constructor(opts: ParserOptions, onPdu: (raw: RawPdu) => void) {
     this.headerDigest = opts.headerDigest ?? false;
     this.dataDigest = opts.dataDigest ?? false;
     this.maxDataSegmentLength = opts.maxDataSegmentLength;
     this.reuseInput = opts.reuseInput ?? false;
+    this.placeData = opts.placeData;
     this.onPdu = onPdu;
   }
 
@@ -145,6 +160,33 @@ export class PduParser {
         this.chunks[i] = Buffer.from(chunk.subarray(from));
         if (i === 0) this.offset = 0;
       }
+    } catch (e) {
+      this.state = State.FAILED;
+      this.error = e instanceof IscsiError ? e : protocolError(`PDU handler failed: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /**
+   * Where the next read should land: the unfilled rest of a placed data segment, when nothing else
+   * is pending; undefined when input should go to the caller's own read buffer.
+   */
+  directBuffer(): Buffer | undefined {
+    if (this.state !== State.DIRECT || this.avail !== 0) return undefined;
+    return this.direct!.subarray(this.directFilled);
+  }
+
+  /** `n` bytes were read straight into `directBuffer()`. */
+  pushDirect(n: number): void {
+    if (this.error) throw this.error;
+    if (this.state !== State.DIRECT || n > this.dsl - this.directFilled) {
+      throw protocolError('pushDirect called while no placed data segment was being filled');
+    }
+    this.directFilled += n;
+    this.taken += n;
+    try {
+      if (this.directFilled === this.dsl) this.state = State.DIRECT_TAIL;
+      this.drain();
     } catch (e) {
       this.state = State.FAILED;
       this.error = e instanceof IscsiError ? e : protocolError(`PDU handler failed: ${(e as Error).message}`);
@@ -274,6 +316,16 @@ export class PduParser {
           break;
         }
         case State.DATA: {
+          if (this.placeData && this.dsl > 0 && this.direct === undefined) {
+            const d = this.placeData(this.header!, this.dsl);
+            if (d) {
+              if (d.length !== this.dsl) throw protocolError(`placeData gave ${d.length} bytes for a ${this.dsl}-byte data segment`);
+              this.direct = d;
+              this.directFilled = 0;
+              this.state = State.DIRECT;
+              break;
+            }
+          }
           const padded = this.dsl + padLength(this.dsl);
           if (this.avail < padded) return;
           this.parts = this.dsl > 0 ? this.takeParts(this.dsl) : NO_PARTS;
@@ -297,6 +349,37 @@ export class PduParser {
           this.deliver(got === want ? undefined : { expected: want, received: got });
           break;
         }
+        case State.DIRECT: {
+          const want = this.dsl - this.directFilled;
+          const k = Math.min(want, this.avail);
+          if (k > 0) {
+            let at = this.directFilled;
+            for (const p of this.takeParts(k)) {
+              p.copy(this.direct!, at);
+              at += p.length;
+            }
+            this.directFilled = at;
+          }
+          if (this.directFilled < this.dsl) return;
+          this.state = State.DIRECT_TAIL;
+          break;
+        }
+        case State.DIRECT_TAIL: {
+          const pad = padLength(this.dsl);
+          const dd = this.dataDigest;
+          if (this.avail < pad + (dd ? 4 : 0)) return;
+          this.parts = [this.direct!];
+          if (dd) {
+            const padBytes = pad ? this.take(pad) : EMPTY;
+            const got = readDigest(this.take(4));
+            const want = crc32cUpdate(crc32cUpdate(0, this.direct!), padBytes);
+            this.deliver(got === want ? undefined : { expected: want, received: got });
+          } else {
+            if (pad) this.skip(pad);
+            this.deliver(undefined);
+          }
+          break;
+        }
         case State.FAILED:
           throw this.error ?? protocolError('parser failed');
       }
@@ -312,6 +395,7 @@ export class PduParser {
     this.bhs = undefined;
     this.header = undefined;
     this.parts = NO_PARTS;
+    this.direct = undefined;
     this.taken = 0;
     this.count++;
     this.onPdu(raw);
