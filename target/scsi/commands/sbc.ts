@@ -1,0 +1,785 @@
+/**
+ * Block commands (SBC-4): READ / WRITE (6, 10, 12, 16), VERIFY and WRITE AND VERIFY (10, 12, 16), WRITE SAME
+ * (10, 16), UNMAP, GET LBA STATUS, COMPARE AND WRITE, ORWRITE (16), PRE-FETCH (10, 16), SYNCHRONIZE CACHE
+ * (10, 16), WRITE ATOMIC (16), READ CAPACITY (10, 16), READ DEFECT DATA (10, 12), START STOP UNIT and
+ * SANITIZE.
+ *
+ * Each handler checks in this order: the CDB's semantic fields (INVALID FIELD IN CDB), the medium (NOT
+ * READY), write protection (DATA PROTECT), the LBA range (LBA OUT OF RANGE), the Data-Out buffer, then takes
+ * the range lock and does the work, checking for abort between steps.
+ */
+import { encodeReadCapacity10, encodeReadCapacity16 } from '../../../protocol/scsi/capacity.js';
+import { encodeDefectData10, encodeDefectData12 } from '../../../protocol/scsi/defect.js';
+import { encodeLbaStatus, ProvisioningStatus } from '../../../protocol/scsi/lbastatus.js';
+import { Op, SaIn16, SanitizeSa } from '../../../protocol/scsi/opcodes.js';
+import { parseSanitizeOverwriteParameterList, parseUnmapParameterList } from '../../../protocol/scsi/paramlists.js';
+import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
+import { ScsiStatus } from '../../../protocol/scsi/status.js';
+import {
+  CheckCondition,
+  TaskAborted,
+  invalidCdb,
+  invalidParam,
+  ioInformationUnit,
+  lbaOutOfRange,
+  paramListLengthError,
+  topBit,
+} from '../check.js';
+import type { LogicalUnit, SanitizeOp } from '../lu.js';
+import { Q } from '../quirks.js';
+import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
+
+/** Largest buffer a pattern fill or a chunked compare holds at once. */
+const CHUNK = 1024 * 1024;
+
+const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function checkAbort(ctx: Ctx): void {
+  if (ctx.task.aborted && !ctx.core.quirks.has(Q.ABORT_IGNORED)) throw new TaskAborted();
+}
+
+/** Runs `fn` holding the range lock [lba, lba+blocks). */
+async function locked<T>(ctx: Ctx, lba: bigint, blocks: bigint, exclusive: boolean, fn: () => Promise<T>): Promise<T> {
+  const release = await ctx.lu.lock(ctx.task, lba, blocks, exclusive);
+  try {
+    checkAbort(ctx);
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
+/** Bytes no single command moves, whatever the quirks say (memory stays bounded). */
+const HARD_MAX_BYTES = 256 * 1024 * 1024;
+
+/** MAXIMUM TRANSFER LENGTH (SBC-4 6.6.4): a longer transfer is INVALID FIELD IN CDB at the length field. */
+function checkTransfer(ctx: Ctx, n: number, lenByte: number, max = ctx.lu.limits.maxTransfer): void {
+  if (max > 0 && n > max && !ctx.core.quirks.has(Q.NO_TRANSFER_LIMIT)) throw invalidCdb(lenByte, 7);
+  if (n * ctx.lu.blockSize > HARD_MAX_BYTES) throw invalidCdb(lenByte, 7);
+}
+
+/** RDPROTECT / WRPROTECT / VRPROTECT / ORPROTECT (byte 1 bits 7-5) must be 0: no protection information. */
+function checkProtect(cdb: Buffer): void {
+  if (cdb[1]! & 0xe0) throw invalidCdb(1, 7);
+}
+
+/** Makes writes durable when FUA is set or the write cache is disabled (WCE=0). */
+async function durable(ctx: Ctx, fua: boolean): Promise<void> {
+  if (!fua && ctx.lu.mode.wce) return;
+  if (ctx.core.quirks.has(Q.IGNORE_FUA)) {
+    // acknowledged before the flush: the flush happens later, its failure becomes a deferred error
+    ctx.lu.flush().catch((e: unknown) => {
+      if (e instanceof CheckCondition) ctx.lu.addDeferred(ctx.itKey, e);
+    });
+    return;
+  }
+  await ctx.lu.flush();
+}
+
+/** The Data-Out bytes the command uses (at most `need`), and the residual the transport must report. */
+function dataOut(ctx: Ctx, need: number): { data: Buffer; transferLength?: number } {
+  const d = ctx.req.dataOut ?? Buffer.alloc(0);
+  const data = d.length > need ? d.subarray(0, need) : d;
+  return d.length === need ? { data } : { data, transferLength: need };
+}
+
+/** LBA and TRANSFER LENGTH of a 10/12/16-byte CDB, and the byte of the length field. */
+function lbaLen(cdb: Buffer): { lba: bigint; n: number; lenByte: number } {
+  switch (cdb.length) {
+    case 10:
+      return { lba: BigInt(cdb.readUInt32BE(2)), n: cdb.readUInt16BE(7), lenByte: 7 };
+    case 12:
+      return { lba: BigInt(cdb.readUInt32BE(2)), n: cdb.readUInt32BE(6), lenByte: 6 };
+    default:
+      return { lba: cdb.readBigUInt64BE(2), n: cdb.readUInt32BE(10), lenByte: 10 };
+  }
+}
+
+/** Offset of the first differing byte, or -1. */
+function firstDiff(a: Buffer, b: Buffer, len = Math.min(a.length, b.length)): number {
+  if (a.subarray(0, len).equals(b.subarray(0, len))) return -1;
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+function miscompare(ctx: Ctx, offset: number): CheckCondition {
+  return new CheckCondition(SenseKey.MISCOMPARE, Asc.MISCOMPARE_DURING_VERIFY, ctx.core.quirks.has(Q.MISCOMPARE_NO_OFFSET) ? {} : { information: offset });
+}
+
+// --- READ / WRITE --------------------------------------------------------------------------------------------
+
+async function doRead(ctx: Ctx, lba: bigint, n: number, lenByte: number): Promise<HandlerResult> {
+  checkTransfer(ctx, n, lenByte);
+  ctx.lu.requireMedium();
+  ctx.lu.checkRange(lba, BigInt(n));
+  if (n === 0) return {};
+  const data = await locked(ctx, lba, BigInt(n), false, () => ctx.lu.readBlocks(lba, BigInt(n)));
+  return { data };
+}
+
+async function doWrite(ctx: Ctx, lba: bigint, n: number, lenByte: number, fua: boolean): Promise<HandlerResult> {
+  const { lu } = ctx;
+  checkTransfer(ctx, n, lenByte);
+  lu.requireMedium();
+  lu.requireWritable();
+  lu.checkRange(lba, BigInt(n));
+  const { data, transferLength } = dataOut(ctx, n * lu.blockSize);
+  const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
+  if (data.length === 0) return out;
+  await locked(ctx, lba, BigInt(n), true, async () => {
+    await lu.writeBytes(lba, data);
+    await durable(ctx, fua);
+  });
+  return out;
+}
+
+const read6: CommandSpec['handler'] = async (ctx) => {
+  const c = ctx.cdb;
+  // SBC-4 5.13: a TRANSFER LENGTH of 0 means 256 blocks
+  return doRead(ctx, BigInt(((c[1]! & 0x1f) << 16) | c.readUInt16BE(2)), c[4]! || 256, 4);
+};
+const write6: CommandSpec['handler'] = async (ctx) => {
+  const c = ctx.cdb;
+  return doWrite(ctx, BigInt(((c[1]! & 0x1f) << 16) | c.readUInt16BE(2)), c[4]! || 256, 4, false);
+};
+const readN: CommandSpec['handler'] = async (ctx) => {
+  checkProtect(ctx.cdb); // SBC-4 5.14: RDPROTECT without protection information
+  const { lba, n, lenByte } = lbaLen(ctx.cdb);
+  return doRead(ctx, lba, n, lenByte);
+};
+const writeN: CommandSpec['handler'] = async (ctx) => {
+  checkProtect(ctx.cdb);
+  const { lba, n, lenByte } = lbaLen(ctx.cdb);
+  return doWrite(ctx, lba, n, lenByte, (ctx.cdb[1]! & 0x08) !== 0);
+};
+
+// --- VERIFY / WRITE AND VERIFY (SBC-4 5.36-5.38, 5.45-5.47) ----------------------------------------------------
+
+const verifyN: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu } = ctx;
+  checkProtect(cdb);
+  const bytchk = (cdb[1]! >> 1) & 3;
+  if (bytchk === 2) throw invalidCdb(1, 2); // 10b is reserved
+  const { lba, n, lenByte } = lbaLen(cdb);
+  if (bytchk !== 0) checkTransfer(ctx, n, lenByte);
+  lu.requireMedium();
+  lu.checkRange(lba, BigInt(n));
+  if (bytchk === 0) {
+    // medium verification: the emulated medium has no unreadable blocks; no data is transferred
+    return ctx.req.dataOut?.length ? { transferLength: 0 } : {};
+  }
+  if (n === 0) return ctx.req.dataOut?.length ? { transferLength: 0 } : {};
+  const bs = lu.blockSize;
+  const { data, transferLength } = dataOut(ctx, bytchk === 1 ? n * bs : bs);
+  const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
+  if (data.length === 0) return out;
+  await locked(ctx, lba, BigInt(n), false, async () => {
+    const medium = await lu.readBlocks(lba, BigInt(n));
+    if (ctx.core.quirks.has(Q.VERIFY_NO_COMPARE)) return;
+    if (bytchk === 1) {
+      const at = firstDiff(data, medium);
+      if (at >= 0) throw miscompare(ctx, at);
+    } else {
+      // 11b: every block is compared with the single block sent
+      for (let b = 0; b < n; b++) {
+        const at = firstDiff(data, medium.subarray(b * bs, (b + 1) * bs));
+        if (at >= 0) throw miscompare(ctx, b * bs + at);
+      }
+    }
+  });
+  return out;
+};
+
+const writeVerifyN: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu } = ctx;
+  checkProtect(cdb);
+  const bytchk = (cdb[1]! >> 1) & 3;
+  if (bytchk > 1) throw invalidCdb(1, 2); // 10b and 11b are reserved for WRITE AND VERIFY
+  const { lba, n, lenByte } = lbaLen(cdb);
+  checkTransfer(ctx, n, lenByte);
+  lu.requireMedium();
+  lu.requireWritable();
+  lu.checkRange(lba, BigInt(n));
+  const { data, transferLength } = dataOut(ctx, n * lu.blockSize);
+  const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
+  if (data.length === 0) return out;
+  await locked(ctx, lba, BigInt(n), true, async () => {
+    await lu.writeBytes(lba, data);
+    // verification reads the medium: the data must be on it, not in a volatile cache
+    await durable(ctx, true);
+    if (bytchk === 1) {
+      const back = await lu.readBlocks(lba, BigInt(Math.ceil(data.length / lu.blockSize)));
+      const at = firstDiff(data, back, data.length);
+      if (at >= 0) throw miscompare(ctx, at);
+    }
+  });
+  return out;
+};
+
+// --- WRITE SAME (SBC-4 5.49, 5.50) -------------------------------------------------------------------------
+
+const writeSame: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu, core } = ctx;
+  const sixteen = cdb.length === 16;
+  checkProtect(cdb);
+  const anchor = (cdb[1]! & 0x10) !== 0;
+  const unmap = (cdb[1]! & 0x08) !== 0;
+  const ndob = sixteen && (cdb[1]! & 0x01) !== 0;
+  // SBC-4 table (ANCHOR, UNMAP, ANC_SUP): ANCHOR without UNMAP is an error; UNMAP needs LBPWS / LBPWS10
+  if (anchor && !unmap) throw invalidCdb(1, 4);
+  if (unmap && !lu.thin) throw invalidCdb(1, 3);
+  if (anchor && !lu.thin) throw invalidCdb(1, 4);
+  const lba = sixteen ? cdb.readBigUInt64BE(2) : BigInt(cdb.readUInt32BE(2));
+  const lenByte = sixteen ? 10 : 7;
+  let n = sixteen ? cdb.readUInt32BE(10) : cdb.readUInt16BE(7);
+  const noLimit = core.quirks.has(Q.NO_WRITE_SAME_LIMIT);
+  if (n > 0 && lu.limits.maxWriteSame > 0 && n > lu.limits.maxWriteSame && !noLimit) throw invalidCdb(lenByte, 7);
+  lu.requireMedium();
+  lu.requireWritable();
+  if (n === 0) {
+    if (lba >= BigInt(lu.blocks)) throw lbaOutOfRange();
+    // WSNZ=1: a NUMBER OF LOGICAL BLOCKS of 0 is not supported (SBC-4 6.6.4)
+    if (lu.limits.wsnz && !noLimit) throw invalidCdb(lenByte, 7);
+    n = lu.blocks - Number(lba);
+    if (lu.limits.maxWriteSame > 0 && n > lu.limits.maxWriteSame && !noLimit) throw invalidCdb(lenByte, 7);
+  }
+  lu.checkRange(lba, BigInt(n));
+  const bs = lu.blockSize;
+  let pattern: Buffer;
+  let residual: HandlerResult = {};
+  if (ndob) {
+    pattern = Buffer.alloc(bs); // LBPRZ xx1b: zeros
+    if (ctx.req.dataOut?.length) residual = { transferLength: 0 };
+  } else {
+    const d = ctx.req.dataOut ?? Buffer.alloc(0);
+    // the Data-Out buffer holds exactly one logical block
+    if (d.length !== bs) throw ioInformationUnit();
+    pattern = d;
+  }
+  if (n === 0) return residual;
+  await locked(ctx, lba, BigInt(n), true, async () => {
+    if (unmap) {
+      // UNMAP=1: deallocate (or anchor) each LBA whatever the data (SBC-4 WRITE SAME table, footnote e)
+      if (!core.quirks.has(Q.UNMAP_NOOP)) {
+        const c = lu.clamp(lba, BigInt(n));
+        await lu.deallocate(c.lba, c.blocks, anchor);
+      }
+      return;
+    }
+    const per = Math.max(1, Math.floor(CHUNK / bs));
+    const chunk = Buffer.alloc(Math.min(per, n) * bs);
+    chunk.fill(pattern);
+    for (let done = 0; done < n; done += per) {
+      checkAbort(ctx);
+      const k = Math.min(per, n - done);
+      await lu.writeBytes(lba + BigInt(done), chunk.subarray(0, k * bs));
+      if (done + k < n) await yieldLoop();
+    }
+    await durable(ctx, false);
+  });
+  return residual;
+};
+
+// --- UNMAP (SBC-4 5.32) -----------------------------------------------------------------------------------
+
+const unmapCmd: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu, core } = ctx;
+  const anchor = (cdb[1]! & 1) !== 0;
+  const len = cdb.readUInt16BE(7);
+  lu.requireMedium();
+  lu.requireWritable();
+  if (len === 0) return ctx.req.dataOut?.length ? { transferLength: 0 } : {};
+  const { data: params, transferLength } = dataOut(ctx, len);
+  const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
+  // SBC-4 5.32.2: a list shorter than its header says is PARAMETER LIST LENGTH ERROR
+  if (params.length < len || len < 8) throw paramListLengthError();
+  const p = parseUnmapParameterList(params);
+  const strict = !core.quirks.has(Q.IGNORE_RESERVED_BITS);
+  if (p.unmapDataLength! > len - 2) throw paramListLengthError();
+  if (p.blockDescriptorDataLength! + 8 > len) throw paramListLengthError();
+  if (p.blockDescriptorDataLength! % 16 !== 0) throw invalidParam(2);
+  if (strict) for (let i = 4; i < 8; i++) if (params[i]) throw invalidParam(i, topBit(params[i]!));
+  const noLimits = core.quirks.has(Q.NO_UNMAP_LIMITS);
+  if (p.descriptors.length > lu.limits.maxUnmapDescriptors && !noLimits) throw invalidParam(2);
+  let total = 0;
+  for (const d of p.descriptors) {
+    if (strict) for (let i = 12; i < 16; i++) if (params[d.offset + i]) throw invalidParam(d.offset + i, topBit(params[d.offset + i]!));
+    lu.checkRange(d.lba, BigInt(d.blocks));
+    total += d.blocks;
+    if (total > lu.limits.maxUnmapLbaCount && !noLimits) throw invalidParam(d.offset + 8);
+  }
+  if (core.quirks.has(Q.UNMAP_NOOP)) return out;
+  for (const d of p.descriptors) {
+    if (d.blocks === 0) continue;
+    checkAbort(ctx);
+    await locked(ctx, d.lba, BigInt(d.blocks), true, async () => {
+      const c = lu.clamp(d.lba, BigInt(d.blocks));
+      await lu.deallocate(c.lba, c.blocks, anchor);
+    });
+  }
+  return out;
+};
+
+// --- GET LBA STATUS (SBC-4 5.7) ---------------------------------------------------------------------------
+
+const STATUS_CODE = { mapped: ProvisioningStatus.MAPPED, deallocated: ProvisioningStatus.DEALLOCATED, anchored: ProvisioningStatus.ANCHORED } as const;
+
+const getLbaStatus: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu, core } = ctx;
+  const lba = cdb.readBigUInt64BE(2);
+  const alloc = cdb.readUInt32BE(10);
+  lu.requireMedium();
+  if (lba >= BigInt(lu.blocks)) throw lbaOutOfRange();
+  const bs = lu.blockSize;
+  const maxDesc = Math.max(1, Math.min(4096, Math.floor((alloc - 8) / 16)));
+  const descs: { lba: bigint; blocks: number; provisioningStatus: number }[] = [];
+  let pos = Number(lba);
+  const allMapped = core.quirks.has(Q.LBA_STATUS_ALL_MAPPED);
+  while (descs.length < maxDesc && pos < lu.blocks) {
+    const limitBlocks = Math.min(lu.blocks - pos, 0xffffffff);
+    const run = allMapped ? { state: 'mapped' as const, length: limitBlocks * bs } : lu.store.provisioning(pos * bs, limitBlocks * bs);
+    const blocks = Math.max(1, Math.min(limitBlocks, Math.floor(run.length / bs)));
+    const last = descs[descs.length - 1];
+    const code = STATUS_CODE[run.state];
+    if (last && last.provisioningStatus === code && last.blocks + blocks <= 0xffffffff) last.blocks += blocks;
+    else descs.push({ lba: BigInt(pos), blocks, provisioningStatus: code });
+    pos += blocks;
+  }
+  return { data: encodeLbaStatus(descs, alloc) };
+};
+
+// --- COMPARE AND WRITE (SBC-4 5.3) ---------------------------------------------------------------------------
+
+const compareAndWrite: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu, core } = ctx;
+  checkProtect(cdb);
+  const lba = cdb.readBigUInt64BE(2);
+  const n = cdb[13]!;
+  if (n > lu.limits.maxCompareAndWrite && !core.quirks.has(Q.NO_TRANSFER_LIMIT)) throw invalidCdb(13, 7);
+  lu.requireMedium();
+  lu.requireWritable();
+  lu.checkRange(lba, BigInt(n));
+  const bs = lu.blockSize;
+  const d = ctx.req.dataOut ?? Buffer.alloc(0);
+  // the Data-Out buffer holds the verify data then the write data: exactly 2 × NUMBER OF LOGICAL BLOCKS
+  if (d.length !== 2 * n * bs) throw invalidCdb(13, 7);
+  if (n === 0) return {};
+  const verify = d.subarray(0, n * bs);
+  const write = d.subarray(n * bs);
+  await locked(ctx, lba, BigInt(n), true, async () => {
+    if (!core.quirks.has(Q.CAW_NO_COMPARE)) {
+      const medium = await lu.readBlocks(lba, BigInt(n));
+      const at = firstDiff(verify, medium);
+      // SBC-4 5.3: MISCOMPARE with the offset of the first differing byte in INFORMATION; nothing written
+      if (at >= 0) throw miscompare(ctx, at);
+    }
+    checkAbort(ctx);
+    await lu.writeBytes(lba, write);
+    await durable(ctx, (cdb[1]! & 0x08) !== 0);
+  });
+  return {};
+};
+
+// --- ORWRITE (16) (SBC-4 5.10) ------------------------------------------------------------------------------
+
+const orWrite: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu } = ctx;
+  checkProtect(cdb);
+  const { lba, n, lenByte } = lbaLen(cdb);
+  checkTransfer(ctx, n, lenByte);
+  lu.requireMedium();
+  lu.requireWritable();
+  lu.checkRange(lba, BigInt(n));
+  const { data, transferLength } = dataOut(ctx, n * lu.blockSize);
+  const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
+  if (data.length === 0) return out;
+  await locked(ctx, lba, BigInt(n), true, async () => {
+    const cur = await lu.readBlocks(lba, BigInt(Math.ceil(data.length / lu.blockSize)));
+    for (let i = 0; i < data.length; i++) cur[i] = cur[i]! | data[i]!;
+    await lu.writeBytes(lba, cur.subarray(0, data.length));
+    await durable(ctx, (cdb[1]! & 0x08) !== 0);
+  });
+  return out;
+};
+
+// --- WRITE ATOMIC (16) (SBC-4 5.48) -------------------------------------------------------------------------
+
+const writeAtomic: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu, core } = ctx;
+  checkProtect(cdb);
+  const lba = cdb.readBigUInt64BE(2);
+  const boundary = cdb.readUInt16BE(10);
+  const n = cdb.readUInt16BE(12);
+  // MAXIMUM ATOMIC BOUNDARY SIZE is 0: an ATOMIC BOUNDARY is not supported
+  if (boundary !== 0) throw invalidCdb(10, 7);
+  lu.requireMedium();
+  lu.requireWritable();
+  lu.checkRange(lba, BigInt(n));
+  const l = lu.limits;
+  const lax = core.quirks.has(Q.NO_TRANSFER_LIMIT);
+  if (n > l.maxAtomicTransfer && !lax) throw invalidCdb(12, 7);
+  if (l.atomicGranularity > 1 && n % l.atomicGranularity !== 0 && !lax) throw invalidCdb(12, 7);
+  if (l.atomicAlignment > 1 && lba % BigInt(l.atomicAlignment) !== 0n && !lax) throw invalidCdb(2, 7);
+  const { data, transferLength } = dataOut(ctx, n * lu.blockSize);
+  const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
+  if (data.length === 0) return out;
+  // atomic: one store write under an exclusive range lock
+  await locked(ctx, lba, BigInt(n), true, async () => {
+    await lu.writeBytes(lba, data);
+    await durable(ctx, (cdb[1]! & 0x08) !== 0);
+  });
+  return out;
+};
+
+// --- PRE-FETCH / SYNCHRONIZE CACHE (SBC-4 5.11, 5.12, 5.33, 5.34) ----------------------------------------------
+
+const preFetch: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu } = ctx;
+  const { lba, n, lenByte } = lbaLen(cdb);
+  checkTransfer(ctx, n, lenByte, lu.limits.maxPrefetch);
+  lu.requireMedium();
+  lu.checkRange(lba, BigInt(n));
+  // the emulated read cache exists only with RCD=0; CONDITION MET when the whole range fits it, GOOD when
+  // it does not (or when there is no cache), with IMMED as soon as the CDB is validated
+  const fits = !lu.mode.rcd && n <= lu.limits.readCacheBlocks;
+  return fits ? { status: ScsiStatus.CONDITION_MET } : {};
+};
+
+const syncCache: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu, itKey } = ctx;
+  const immed = (cdb[1]! & 0x02) !== 0;
+  const { lba, n } = lbaLen(cdb);
+  lu.requireMedium();
+  lu.checkRange(lba, BigInt(n)); // 0 blocks: from LBA to the end
+  if (immed) {
+    lu.flush().catch((e: unknown) => {
+      if (e instanceof CheckCondition) lu.addDeferred(itKey, e);
+    });
+    return {};
+  }
+  await lu.flush();
+  return {};
+};
+
+// --- READ CAPACITY (SBC-4 5.19, 5.20) -----------------------------------------------------------------------
+
+function lastLba(ctx: Ctx): number {
+  return ctx.core.quirks.has(Q.READCAP_OFF_BY_ONE) ? ctx.lu.blocks : ctx.lu.blocks - 1;
+}
+
+const readCapacity10: CommandSpec['handler'] = async (ctx) => {
+  ctx.lu.requireMedium();
+  return { data: encodeReadCapacity10({ lastLba: lastLba(ctx), blockLength: ctx.lu.blockSize }) };
+};
+
+const readCapacity16: CommandSpec['handler'] = async (ctx) => {
+  const { lu, cdb } = ctx;
+  lu.requireMedium();
+  const alloc = cdb.readUInt32BE(10);
+  const data = encodeReadCapacity16({
+    lastLba: lastLba(ctx),
+    blockLength: lu.blockSize,
+    lbppbExponent: lu.lbppbExponent,
+    // SBC-4 5.20.2: LBPME and LBPRZ agree with the Logical Block Provisioning VPD page
+    lbpme: lu.thin,
+    lbprz: lu.thin,
+    lowestAlignedLba: 0,
+  });
+  return { data: data.length > alloc ? data.subarray(0, alloc) : data };
+};
+
+// --- READ DEFECT DATA (SBC-4 5.17, 5.18) -------------------------------------------------------------------
+
+function readDefect(twelve: boolean): CommandSpec['handler'] {
+  return async (ctx) => {
+    const { cdb, lu } = ctx;
+    const flags = twelve ? cdb[1]! : cdb[2]!;
+    const format = flags & 7;
+    if (format === 7) throw invalidCdb(twelve ? 1 : 2, 2); // 111b is reserved
+    lu.requireMedium();
+    // the emulated medium has no defects: both lists are empty, in whatever format was asked
+    const o = { plistv: (flags & 0x10) !== 0, glistv: (flags & 0x08) !== 0, format };
+    const data = twelve ? encodeDefectData12(o) : encodeDefectData10(o);
+    const alloc = twelve ? cdb.readUInt32BE(6) : cdb.readUInt16BE(7);
+    return { data: data.length > alloc ? data.subarray(0, alloc) : data };
+  };
+}
+
+// --- START STOP UNIT (SBC-4 5.31) ---------------------------------------------------------------------------
+
+const startStop: CommandSpec['handler'] = async (ctx) => {
+  const { cdb, lu, core, itKey } = ctx;
+  const pcm = cdb[3]! & 0x0f;
+  const pc = cdb[4]! >> 4;
+  const noFlush = (cdb[4]! & 0x04) !== 0;
+  const loej = (cdb[4]! & 0x02) !== 0;
+  const start = (cdb[4]! & 0x01) !== 0;
+  if (pc === 0 && pcm !== 0) throw invalidCdb(3, 3);
+  if (pc !== 0) {
+    // START and LOEJ are ignored (SBC-4 5.31). Every POWER CONDITION value is accepted: libiscsi's
+    // StartStopUnit.PwrCnd requires GOOD for all of 1h..Fh.
+    if (pc === 2) lu.power = 'idle';
+    else if (pc === 3) lu.power = 'standby';
+    else if (pc === 1) lu.power = 'active';
+    if (!noFlush && lu.power !== 'active' && lu.mediumPresent) await lu.flush();
+    return {};
+  }
+  if (loej && !lu.removable) throw invalidCdb(4, 1);
+  if (!loej) {
+    if (start) {
+      lu.requireMedium();
+      lu.power = 'active';
+    } else {
+      if (!noFlush && lu.mediumPresent) await lu.flush();
+      // the stopped condition ends with the next medium access (no spindle to spin up)
+      lu.power = 'stopped';
+    }
+    return {};
+  }
+  // SPC-5 6.18: medium removal is refused while any I_T nexus prevents it
+  if (lu.prevent.size > 0 && !core.quirks.has(Q.NO_MEDIUM_REMOVAL_PREVENT)) {
+    throw new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.MEDIUM_REMOVAL_PREVENTED);
+  }
+  await locked(ctx, 0n, BigInt(lu.blocks), true, async () => {
+    if (start) {
+      if (!lu.mediumPresent) {
+        lu.mediumPresent = true;
+        lu.power = 'active';
+        for (const k of core.itKeys()) if (k !== itKey) lu.establishUa(k, Asc.NOT_READY_TO_READY_CHANGE);
+      }
+    } else if (lu.mediumPresent) {
+      if (!noFlush) await lu.flush();
+      lu.mediumPresent = false;
+    }
+  });
+  return {};
+};
+
+// --- SANITIZE (SBC-4 5.30, 4.11) ---------------------------------------------------------------------------
+
+/** Starts the sanitize operation; it runs apart from the task (an abort or a reset does not stop it). */
+function startSanitize(ctx: Ctx, sa: number, ause: boolean, pattern: Buffer | null): SanitizeOp {
+  const { lu, core } = ctx;
+  let resolveDone!: () => void;
+  const op: SanitizeOp = { sa, started: Date.now(), workDone: 0, failed: false, done: new Promise((r) => (resolveDone = r)) };
+  lu.sanitizeOp = op;
+  lu.sanitizeFailure = null;
+  const work = async () => {
+    const release = await lu.lock(null, 0n, BigInt(lu.blocks), true);
+    try {
+      const progress = (f: number) => (op.workDone = f);
+      if (pattern) await lu.io(() => lu.store.fill(pattern, progress), 'write');
+      else if (lu.thin) await lu.deallocate(0, lu.blocks, false); // BLOCK / CRYPTO ERASE: deallocated, reads zeros
+      else await lu.io(() => lu.store.fill(Buffer.alloc(lu.blockSize), progress), 'write'); // CRYPTO ERASE, thick
+      op.workDone = 1;
+      await lu.flush();
+      const left = core.sanitizeDurationMs - (Date.now() - op.started);
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+    } catch {
+      op.failed = true;
+      lu.sanitizeFailure = { ause };
+    } finally {
+      release();
+      lu.sanitizeOp = null;
+      resolveDone();
+    }
+  };
+  void work();
+  return op;
+}
+
+function sanitize(sa: number): CommandSpec['handler'] {
+  return async (ctx) => {
+    const { cdb, lu } = ctx;
+    const immed = (cdb[1]! & 0x80) !== 0;
+    const ause = (cdb[1]! & 0x20) !== 0;
+    const len = cdb.readUInt16BE(7);
+    const bs = lu.blockSize;
+    if (sa === SanitizeSa.OVERWRITE) {
+      // SBC-4 5.30.2.2: the OVERWRITE parameter list is 5 .. block length + 4 bytes
+      if (len < 5 || len > bs + 4) throw invalidCdb(7, 7);
+    } else if (len !== 0) {
+      throw invalidCdb(7, 7);
+    }
+    if (sa === SanitizeSa.EXIT_FAILURE_MODE) {
+      if (!lu.mediumPresent) throw new CheckCondition(SenseKey.NOT_READY, Asc.MEDIUM_NOT_PRESENT);
+      if (lu.sanitizeFailure) {
+        if (!lu.sanitizeFailure.ause) throw invalidCdb(1, 4);
+        lu.sanitizeFailure = null; // completes the failed sanitize without error; contents indeterminate
+      }
+      return {};
+    }
+    if (!lu.mediumPresent) throw new CheckCondition(SenseKey.NOT_READY, Asc.MEDIUM_NOT_PRESENT);
+    lu.requireWritable();
+    let pattern: Buffer | null = null;
+    const out: HandlerResult = {};
+    if (sa === SanitizeSa.OVERWRITE) {
+      const { data: params, transferLength } = dataOut(ctx, len);
+      if (transferLength !== undefined) out.transferLength = transferLength;
+      if (params.length < len) throw paramListLengthError();
+      const p = parseSanitizeOverwriteParameterList(params)!;
+      if (p.test !== 0) throw invalidParam(0, 6);
+      if (p.count === 0) throw invalidParam(0, 4);
+      if (p.reserved1 !== 0) throw invalidParam(1, topBit(p.reserved1));
+      if (p.patternLength === 0 || p.patternLength > bs) throw invalidParam(2);
+      if (4 + p.patternLength > len) throw paramListLengthError();
+      if (4 + p.patternLength < len) throw invalidParam(2);
+      // the pattern is repeated to fill a block; with INVERT the passes alternate, the last decides
+      const block = Buffer.alloc(bs);
+      for (let i = 0; i < bs; i++) block[i] = p.pattern[i % p.patternLength]!;
+      if (p.invert && p.count % 2 === 0) for (let i = 0; i < bs; i++) block[i] = ~block[i]! & 0xff;
+      pattern = block;
+    } else if (sa === SanitizeSa.BLOCK_ERASE && !lu.thin) {
+      throw invalidCdb(1, 4);
+    }
+    const op = startSanitize(ctx, sa, ause, pattern);
+    if (immed) return out;
+    await new Promise<void>((resolve, reject) => {
+      const unhook = ctx.task.onAbort(() => reject(new TaskAborted()));
+      op.done.then(() => {
+        unhook();
+        resolve();
+      }, reject);
+    });
+    if (op.failed) throw new CheckCondition(SenseKey.MEDIUM_ERROR, Asc.SANITIZE_COMMAND_FAILED);
+    return out;
+  };
+}
+
+// --- the table -----------------------------------------------------------------------------------------------
+
+/** Byte 1 of READ (10/12/16): RDPROTECT, DPO, FUA, RARC (bit 1 FUA_NV and bit 0 obsolete). */
+const RD1 = 0xfc;
+/** Byte 1 of WRITE (10/12/16), COMPARE AND WRITE, WRITE ATOMIC, ORWRITE: xxPROTECT, DPO, FUA. */
+const WR1 = 0xf8;
+const thin = (lu: LogicalUnit) => lu.thin;
+
+function rw(op: number, name: string, len: 10 | 12 | 16, b1: number, handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec {
+  const bits: Record<number, number> =
+    len === 10 ? { 1: b1, ...ff(2, 4), 6: 0x3f, 7: 0xff, 8: 0xff } : len === 12 ? { 1: b1, ...ff(2, 4), ...ff(6, 4), 10: 0x3f } : { 1: b1, ...ff(2, 8), ...ff(10, 4), 14: 0x3f };
+  return { op, name, cdbLength: len, usage: () => usageMap(op, len, bits), handler, ...extra };
+}
+
+const obs = (len: number, b1: number, more: Record<number, number> = {}): number[] => {
+  const o = new Array<number>(len).fill(0);
+  o[1] = b1;
+  for (const [k, v] of Object.entries(more)) o[Number(k)] = v;
+  return o;
+};
+
+function sanitizeSpec(sa: number, name: string, available?: (lu: LogicalUnit) => boolean): CommandSpec {
+  return {
+    op: Op.SANITIZE,
+    sa,
+    name,
+    cdbLength: 10,
+    usage: () => usageMap(Op.SANITIZE, 10, { 1: 0xa0, 7: 0xff, 8: 0xff }),
+    timeout: 3600,
+    ...(available ? { available } : {}),
+    handler: sanitize(sa),
+  };
+}
+
+export const sbcCommands: CommandSpec[] = [
+  { op: Op.READ_6, name: 'READ(6)', cdbLength: 6, usage: () => usageMap(Op.READ_6, 6, { 1: 0x1f, 2: 0xff, 3: 0xff, 4: 0xff }), handler: read6 },
+  { op: Op.WRITE_6, name: 'WRITE(6)', cdbLength: 6, usage: () => usageMap(Op.WRITE_6, 6, { 1: 0x1f, 2: 0xff, 3: 0xff, 4: 0xff }), handler: write6 },
+  {
+    op: Op.START_STOP_UNIT,
+    name: 'START STOP UNIT',
+    cdbLength: 6,
+    usage: (lu) => usageMap(Op.START_STOP_UNIT, 6, { 1: 0x01, 3: 0x0f, 4: lu.removable ? 0xf7 : 0xf5 }),
+    handler: startStop,
+  },
+  {
+    op: Op.READ_CAPACITY_10,
+    name: 'READ CAPACITY(10)',
+    cdbLength: 10,
+    usage: () => usageMap(Op.READ_CAPACITY_10, 10, {}),
+    obsolete: obs(10, 0x01, { 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 8: 0x01 }),
+    handler: readCapacity10,
+  },
+  rw(Op.READ_10, 'READ(10)', 10, RD1, readN, { obsolete: obs(10, 0x03) }),
+  rw(Op.WRITE_10, 'WRITE(10)', 10, WR1, writeN, { obsolete: obs(10, 0x03) }),
+  rw(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, 0xf6, writeVerifyN, { obsolete: obs(10, 0x01) }),
+  rw(Op.VERIFY_10, 'VERIFY(10)', 10, 0xf6, verifyN, { obsolete: obs(10, 0x01) }),
+  rw(Op.PRE_FETCH_10, 'PRE-FETCH(10)', 10, 0x02, preFetch, { obsolete: obs(10, 0x01) }),
+  rw(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, 0x02, syncCache, { obsolete: obs(10, 0x05) }),
+  {
+    op: Op.READ_DEFECT_DATA_10,
+    name: 'READ DEFECT DATA(10)',
+    cdbLength: 10,
+    usage: () => usageMap(Op.READ_DEFECT_DATA_10, 10, { 2: 0x1f, 7: 0xff, 8: 0xff }),
+    handler: readDefect(false),
+  },
+  rw(Op.WRITE_SAME_10, 'WRITE SAME(10)', 10, 0xe0, writeSame, {
+    usage: (lu) => usageMap(Op.WRITE_SAME_10, 10, { 1: lu.thin ? 0xf8 : 0xe0, ...ff(2, 4), 6: 0x3f, 7: 0xff, 8: 0xff }),
+    timeout: 120,
+  }),
+  {
+    op: Op.UNMAP,
+    name: 'UNMAP',
+    cdbLength: 10,
+    usage: () => usageMap(Op.UNMAP, 10, { 1: 0x01, 6: 0x3f, 7: 0xff, 8: 0xff }),
+    available: thin,
+    timeout: 120,
+    handler: unmapCmd,
+  },
+  sanitizeSpec(SanitizeSa.OVERWRITE, 'SANITIZE OVERWRITE'),
+  sanitizeSpec(SanitizeSa.BLOCK_ERASE, 'SANITIZE BLOCK ERASE', thin),
+  sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE, 'SANITIZE CRYPTOGRAPHIC ERASE'),
+  sanitizeSpec(SanitizeSa.EXIT_FAILURE_MODE, 'SANITIZE EXIT FAILURE MODE'),
+  rw(Op.READ_16, 'READ(16)', 16, RD1, readN, { obsolete: obs(16, 0x02) }),
+  {
+    op: Op.COMPARE_AND_WRITE,
+    name: 'COMPARE AND WRITE',
+    cdbLength: 16,
+    usage: () => usageMap(Op.COMPARE_AND_WRITE, 16, { 1: WR1, ...ff(2, 8), 13: 0xff, 14: 0x3f }),
+    obsolete: obs(16, 0x02),
+    handler: compareAndWrite,
+  },
+  rw(Op.WRITE_16, 'WRITE(16)', 16, WR1, writeN, { obsolete: obs(16, 0x02) }),
+  rw(Op.ORWRITE_16, 'ORWRITE(16)', 16, WR1, orWrite, { obsolete: obs(16, 0x02) }),
+  rw(Op.WRITE_AND_VERIFY_16, 'WRITE AND VERIFY(16)', 16, 0xf6, writeVerifyN),
+  rw(Op.VERIFY_16, 'VERIFY(16)', 16, 0xf6, verifyN),
+  rw(Op.PRE_FETCH_16, 'PRE-FETCH(16)', 16, 0x02, preFetch),
+  rw(Op.SYNCHRONIZE_CACHE_16, 'SYNCHRONIZE CACHE(16)', 16, 0x02, syncCache, { obsolete: obs(16, 0x04) }),
+  rw(Op.WRITE_SAME_16, 'WRITE SAME(16)', 16, 0xe1, writeSame, {
+    usage: (lu) => usageMap(Op.WRITE_SAME_16, 16, { 1: lu.thin ? 0xf9 : 0xe1, ...ff(2, 8), ...ff(10, 4), 14: 0x3f }),
+    timeout: 120,
+  }),
+  {
+    op: Op.WRITE_ATOMIC_16,
+    name: 'WRITE ATOMIC(16)',
+    cdbLength: 16,
+    usage: () => usageMap(Op.WRITE_ATOMIC_16, 16, { 1: WR1, ...ff(2, 8), 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0x3f }),
+    handler: writeAtomic,
+  },
+  {
+    op: Op.SERVICE_ACTION_IN_16,
+    sa: SaIn16.READ_CAPACITY_16,
+    name: 'READ CAPACITY(16)',
+    cdbLength: 16,
+    usage: () => usageMap(Op.SERVICE_ACTION_IN_16, 16, ff(10, 4)),
+    obsolete: obs(16, 0, { ...ff(2, 8), 14: 0x01 }),
+    handler: readCapacity16,
+  },
+  {
+    op: Op.SERVICE_ACTION_IN_16,
+    sa: SaIn16.GET_LBA_STATUS,
+    name: 'GET LBA STATUS',
+    cdbLength: 16,
+    usage: () => usageMap(Op.SERVICE_ACTION_IN_16, 16, { ...ff(2, 8), ...ff(10, 4) }),
+    handler: getLbaStatus,
+  },
+  rw(Op.READ_12, 'READ(12)', 12, RD1, readN, { obsolete: obs(12, 0x03) }),
+  rw(Op.WRITE_12, 'WRITE(12)', 12, WR1, writeN, { obsolete: obs(12, 0x03) }),
+  rw(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, 0xf6, writeVerifyN, { obsolete: obs(12, 0x01) }),
+  rw(Op.VERIFY_12, 'VERIFY(12)', 12, 0xf6, verifyN, { obsolete: obs(12, 0x01) }),
+  {
+    op: Op.READ_DEFECT_DATA_12,
+    name: 'READ DEFECT DATA(12)',
+    cdbLength: 12,
+    usage: () => usageMap(Op.READ_DEFECT_DATA_12, 12, { 1: 0x1f, ...ff(2, 4), ...ff(6, 4) }),
+    handler: readDefect(true),
+  },
+];

@@ -1,0 +1,353 @@
+/**
+ * Primary commands (SPC-5): TEST UNIT READY, INQUIRY with its VPD pages, REQUEST SENSE, REPORT LUNS,
+ * MODE SENSE / MODE SELECT (6 and 10), REPORT SUPPORTED OPERATION CODES and PREVENT ALLOW MEDIUM REMOVAL.
+ */
+import { encodeStandardInquiry, VersionDescriptor } from '../../../protocol/scsi/inquiry.js';
+import { encodeReportLuns } from '../../../protocol/scsi/luns.js';
+import { MaintIn, Op, opcodeHasServiceAction } from '../../../protocol/scsi/opcodes.js';
+import { encodeRsocAllCommands, encodeRsocOneCommand, RsocSupport, type CommandTimeouts } from '../../../protocol/scsi/rsoc.js';
+import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
+import {
+  Association,
+  encodeBlockDeviceCharacteristics,
+  encodeBlockLimits,
+  encodeDeviceIdentification,
+  encodeLogicalBlockProvisioning,
+  encodeSupportedVpdPages,
+  encodeUnitSerialNumber,
+  naaDesignator,
+  relativeTargetPortDesignator,
+  scsiNameDesignator,
+  t10VendorIdDesignator,
+  targetPortGroupDesignator,
+  VpdPage,
+  type Designator,
+} from '../../../protocol/scsi/vpd.js';
+import { CheckCondition, encodeCheck, invalidCdb } from '../check.js';
+import type { LogicalUnit } from '../lu.js';
+import { modeChanged, modeSelect, modeSenseData, DEFAULT_MODE } from '../modes.js';
+import { Q } from '../quirks.js';
+import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult, type ServerCore } from './types.js';
+
+const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray(0, alloc) : b);
+
+// --- INQUIRY (SPC-5 6.7) ------------------------------------------------------------------------------------
+
+/** Standard INQUIRY data for a LU (or, with `absent`, for an incorrect LUN: PQ 011b, type 1Fh). */
+export function standardInquiry(core: ServerCore, lu: LogicalUnit | null): Buffer {
+  const short = core.quirks.has(Q.SHORT_INQUIRY);
+  return encodeStandardInquiry({
+    peripheralQualifier: lu ? 0 : 3,
+    peripheralDeviceType: lu ? 0 : 0x1f,
+    rmb: lu?.removable ?? false,
+    // VERSION 06h: libiscsi's Inquiry.Standard accepts only 4..6; the version descriptors claim SPC-5
+    version: 0x06,
+    hisup: true,
+    responseDataFormat: 2,
+    cmdque: true,
+    vendor: core.vendor,
+    product: core.product,
+    revision: core.revision,
+    ...(short ? {} : { versionDescriptors: [VersionDescriptor.SAM_5, VersionDescriptor.SPC_5, VersionDescriptor.SBC_4, VersionDescriptor.ISCSI] }),
+  });
+}
+
+function vpdPages(core: ServerCore): number[] {
+  const pages = [VpdPage.SUPPORTED_PAGES, VpdPage.UNIT_SERIAL_NUMBER, VpdPage.DEVICE_IDENTIFICATION, VpdPage.BLOCK_LIMITS, VpdPage.BLOCK_DEVICE_CHARACTERISTICS, VpdPage.LOGICAL_BLOCK_PROVISIONING];
+  if (core.quirks.has(Q.BAD_VPD_SORTING)) return [VpdPage.SUPPORTED_PAGES, VpdPage.DEVICE_IDENTIFICATION, VpdPage.UNIT_SERIAL_NUMBER, VpdPage.LOGICAL_BLOCK_PROVISIONING, VpdPage.BLOCK_LIMITS, VpdPage.BLOCK_DEVICE_CHARACTERISTICS];
+  return pages;
+}
+
+function designators(ctx: Ctx): Designator[] {
+  const { core, lu, req } = ctx;
+  const n = req.nexus;
+  const pid = core.protocolIdentifier;
+  const out: Designator[] = [naaDesignator(lu.naa, Association.LOGICAL_UNIT)];
+  const tryAdd = (f: () => Designator) => {
+    try {
+      out.push(f());
+    } catch {
+      // a name too long for a designator is left out rather than failing INQUIRY
+    }
+  };
+  tryAdd(() => t10VendorIdDesignator(core.vendor, lu.serial, Association.LOGICAL_UNIT));
+  tryAdd(() => relativeTargetPortDesignator(n.relativeTargetPort, pid));
+  tryAdd(() => targetPortGroupDesignator(n.targetPortGroup));
+  tryAdd(() => scsiNameDesignator(n.targetPort, Association.TARGET_PORT, pid));
+  tryAdd(() => scsiNameDesignator(n.targetName || core.targetName, Association.TARGET_DEVICE, pid));
+  return out;
+}
+
+function vpd(ctx: Ctx, page: number): Buffer {
+  const { core, lu } = ctx;
+  const l = lu.limits;
+  switch (page) {
+    case VpdPage.SUPPORTED_PAGES:
+      return encodeSupportedVpdPages({ pages: vpdPages(core) });
+    case VpdPage.UNIT_SERIAL_NUMBER:
+      return encodeUnitSerialNumber({ serial: lu.serial });
+    case VpdPage.DEVICE_IDENTIFICATION:
+      return encodeDeviceIdentification({ designators: designators(ctx) });
+    case VpdPage.BLOCK_LIMITS:
+      // SBC-4 6.6.4; every value here is enforced by the commands it limits
+      return encodeBlockLimits({
+        wsnz: l.wsnz,
+        maximumCompareAndWriteLength: l.maxCompareAndWrite,
+        optimalTransferLengthGranularity: l.optimalTransferGranularity,
+        maximumTransferLength: l.maxTransfer,
+        optimalTransferLength: l.optimalTransfer,
+        maximumPrefetchLength: l.maxPrefetch,
+        maximumUnmapLbaCount: l.maxUnmapLbaCount,
+        maximumUnmapBlockDescriptorCount: l.maxUnmapDescriptors,
+        optimalUnmapGranularity: l.optimalUnmapGranularity,
+        ugavalid: lu.thin,
+        unmapGranularityAlignment: 0,
+        maximumWriteSameLength: l.maxWriteSame,
+        maximumAtomicTransferLength: l.maxAtomicTransfer,
+        atomicAlignment: l.atomicAlignment,
+        atomicTransferLengthGranularity: l.atomicGranularity,
+        maximumAtomicTransferLengthWithAtomicBoundary: 0,
+        maximumAtomicBoundarySize: 0,
+      });
+    case VpdPage.BLOCK_DEVICE_CHARACTERISTICS:
+      // non-rotating; reads after BLOCK ERASE / CRYPTO ERASE succeed (WABEREQ / WACEREQ 01b)
+      return encodeBlockDeviceCharacteristics({ mediumRotationRate: 1, wabereq: lu.thin ? 1 : 0, wacereq: 1, fuab: true });
+    case VpdPage.LOGICAL_BLOCK_PROVISIONING:
+      // SBC-4 6.6.6: consistent with READ CAPACITY(16) LBPME/LBPRZ and the Block Limits unmap fields
+      return lu.thin
+        ? encodeLogicalBlockProvisioning({ lbpu: true, lbpws: true, lbpws10: true, lbprz: 1, ancSup: true, provisioningType: 2 })
+        : encodeLogicalBlockProvisioning({ provisioningType: 0 });
+    default:
+      throw invalidCdb(2, 7);
+  }
+}
+
+async function inquiry(ctx: Ctx): Promise<HandlerResult> {
+  const { cdb, core } = ctx;
+  const evpd = (cdb[1]! & 1) === 1;
+  const page = cdb[2]!;
+  const alloc = cdb.readUInt16BE(3);
+  if (!evpd) {
+    if (page !== 0) throw invalidCdb(2, 7); // SPC-5 6.7.1: PAGE CODE must be 0 when EVPD is 0
+    const data = standardInquiry(core, ctx.lu);
+    return { data: core.quirks.has(Q.SHORT_INQUIRY) ? data : cut(data, alloc) };
+  }
+  if (!vpdPages(core).includes(page)) throw invalidCdb(2, 7);
+  return { data: cut(vpd(ctx, page), alloc) };
+}
+
+// --- REQUEST SENSE (SPC-5 6.39) -------------------------------------------------------------------------------
+
+/** The sense data REQUEST SENSE returns: a pending UA or deferred error (consumed), else the LU's state. */
+export function requestSenseData(ctx: Ctx): Buffer {
+  const { cdb, lu, itKey, core } = ctx;
+  const desc = (cdb[1]! & 1) === 1 && !core.quirks.has(Q.FIXED_SENSE_ONLY);
+  const o = { descriptor: desc, noFieldPointer: core.quirks.has(Q.SENSE_NO_FIELD_POINTER) };
+  const ua = lu.pendingUa(itKey);
+  if (ua !== undefined) {
+    lu.consumeUa(itKey);
+    return encodeCheck(new CheckCondition(SenseKey.UNIT_ATTENTION, ua), o);
+  }
+  const def = lu.takeDeferred(itKey);
+  if (def) return encodeCheck(def, o);
+  if (lu.sanitizeOp) {
+    return encodeCheck(new CheckCondition(SenseKey.NOT_READY, Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS, { progress: lu.sanitizeProgress(core.sanitizeDurationMs) }), o);
+  }
+  if (!lu.mediumPresent) return encodeCheck(new CheckCondition(SenseKey.NOT_READY, Asc.MEDIUM_NOT_PRESENT), o);
+  if (lu.sanitizeFailure) return encodeCheck(new CheckCondition(SenseKey.MEDIUM_ERROR, Asc.SANITIZE_COMMAND_FAILED), o);
+  return encodeCheck(new CheckCondition(SenseKey.NO_SENSE, Asc.NO_ADDITIONAL_SENSE), o);
+}
+
+async function requestSense(ctx: Ctx): Promise<HandlerResult> {
+  return { data: cut(requestSenseData(ctx), ctx.cdb[4]!) };
+}
+
+// --- REPORT LUNS (SPC-5 6.33) ---------------------------------------------------------------------------------
+
+export function reportLunsData(core: ServerCore, cdb: Buffer): Buffer {
+  const select = cdb[2]!;
+  // 00h: all LUs; 01h: well known LUs only (none); 02h: all, well known included
+  if (select > 2) throw invalidCdb(2, 7);
+  const alloc = cdb.readUInt32BE(6);
+  return encodeReportLuns(select === 1 ? [] : core.lunNumbers(), alloc);
+}
+
+// --- MODE SENSE / MODE SELECT ---------------------------------------------------------------------------------
+
+function modeSense(ten: boolean) {
+  return async (ctx: Ctx): Promise<HandlerResult> => {
+    const { cdb, lu } = ctx;
+    const data = modeSenseData(
+      { ten, dbd: (cdb[1]! & 0x08) !== 0, llbaa: ten && (cdb[1]! & 0x10) !== 0, pc: cdb[2]! >> 6, page: cdb[2]! & 0x3f, subpage: cdb[3]! },
+      { state: lu.mode, wp: lu.writeProtected, blocks: lu.mediumPresent ? lu.blocks : 0, blockSize: lu.blockSize },
+    );
+    return { data: cut(data, ten ? cdb.readUInt16BE(7) : cdb[4]!) };
+  };
+}
+
+function modeSelectCmd(ten: boolean) {
+  return async (ctx: Ctx): Promise<HandlerResult> => {
+    const { cdb, lu, req, core, itKey } = ctx;
+    const pf = (cdb[1]! & 0x10) !== 0;
+    const rtd = (cdb[1]! & 0x02) !== 0;
+    const sp = (cdb[1]! & 0x01) !== 0;
+    const len = ten ? cdb.readUInt16BE(7) : cdb[4]!;
+    if (sp) throw invalidCdb(1, 0); // saved pages are not implemented (SPC-5 6.11)
+    if (rtd && len !== 0) throw invalidCdb(ten ? 7 : 4, 7); // SPC-5 6.11: RTD with a parameter list
+    const params = (req.dataOut ?? Buffer.alloc(0)).subarray(0, len);
+    const result: HandlerResult = {};
+    if (params.length !== len) result.transferLength = len;
+    if (params.length < len) throw new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.PARAMETER_LIST_LENGTH_ERROR);
+    let next = lu.mode;
+    if (rtd) next = { ...DEFAULT_MODE };
+    else if (len > 0) {
+      next = modeSelect(params, ten, { state: lu.mode, blocks: lu.blocks, blockSize: lu.blockSize, pf, checkReserved: !core.quirks.has(Q.IGNORE_RESERVED_BITS) });
+    }
+    if (modeChanged(lu.mode, next)) {
+      lu.mode = next;
+      // SPC-5 7.5.? MODE PARAMETERS CHANGED for every other I_T nexus
+      if (!core.quirks.has(Q.NO_MODE_CHANGE_UA)) for (const k of core.itKeys()) if (k !== itKey) lu.establishUa(k, Asc.MODE_PARAMETERS_CHANGED);
+      if (!next.wce) await lu.flush(); // write-through from now on: nothing may stay volatile
+    }
+    return result;
+  };
+}
+
+// --- REPORT SUPPORTED OPERATION CODES (SPC-5 6.35) ---------------------------------------------------------
+
+const timeoutsOf = (s: CommandSpec): CommandTimeouts => ({ commandSpecific: 0, nominal: 0, recommended: s.timeout ?? 30 });
+
+/** The usage map RSOC reports: the evaluated bits with the service action in byte 1. */
+export function reportedUsage(s: CommandSpec, lu: LogicalUnit, core: ServerCore): Buffer {
+  const u = s.usage(lu).slice();
+  if (s.sa !== undefined) u[1] = u[1]! | s.sa;
+  if (core.quirks.has(Q.RSOC_BAD_USAGE) && u.length > 2) u[u.length - 2] = 0xff;
+  return Buffer.from(u);
+}
+
+async function rsoc(ctx: Ctx): Promise<HandlerResult> {
+  const { cdb, lu, core } = ctx;
+  const rctd = (cdb[2]! & 0x80) !== 0;
+  const ro = cdb[2]! & 0x07;
+  const op = cdb[3]!;
+  const sa = cdb.readUInt16BE(4);
+  const alloc = cdb.readUInt32BE(6);
+  const specs = core.specsFor(lu);
+  if (ro === 0) {
+    const list = specs.map((s) => ({
+      opcode: s.op,
+      ...(s.sa !== undefined ? { serviceAction: s.sa } : {}),
+      cdbLength: s.cdbLength,
+      ...(rctd ? { timeouts: timeoutsOf(s) } : {}),
+    }));
+    return { data: encodeRsocAllCommands(list, alloc) };
+  }
+  if (ro > 3) throw invalidCdb(2, 2);
+  const hasSa = specs.some((s) => s.op === op && s.sa !== undefined) || opcodeHasServiceAction(op);
+  // SPC-5 6.35.1: 001b asks for an operation code without service actions, 010b for one with them
+  if (ro === 1 && hasSa) throw invalidCdb(2, 2);
+  if (ro === 2 && !hasSa) throw invalidCdb(2, 2);
+  const spec = specs.find((s) => s.op === op && (hasSa ? s.sa === sa : true));
+  const data = spec
+    ? encodeRsocOneCommand({ support: RsocSupport.SUPPORTED, usageMap: reportedUsage(spec, lu, core), ...(rctd ? { timeouts: timeoutsOf(spec) } : {}) })
+    : encodeRsocOneCommand({ support: RsocSupport.NOT_SUPPORTED, usageMap: Buffer.alloc(0) });
+  return { data: cut(data, alloc) };
+}
+
+// --- PREVENT ALLOW MEDIUM REMOVAL (SPC-5 6.18) -------------------------------------------------------------
+
+async function preventAllow(ctx: Ctx): Promise<HandlerResult> {
+  const { cdb, lu, itKey, core } = ctx;
+  const p = cdb[4]! & 3;
+  if (p > 1) throw invalidCdb(4, 1); // 10b and 11b (medium changer / obsolete) are not supported
+  if (core.quirks.has(Q.NO_MEDIUM_REMOVAL_PREVENT)) return {};
+  if (p === 1) lu.prevent.add(itKey);
+  else lu.prevent.delete(itKey);
+  return {};
+}
+
+// --- the table -----------------------------------------------------------------------------------------------
+
+export const spcCommands: CommandSpec[] = [
+  {
+    op: Op.TEST_UNIT_READY,
+    name: 'TEST UNIT READY',
+    cdbLength: 6,
+    usage: () => usageMap(Op.TEST_UNIT_READY, 6, {}),
+    handler: async (ctx) => {
+      ctx.lu.requireMedium();
+      return {};
+    },
+  },
+  {
+    op: Op.REQUEST_SENSE,
+    name: 'REQUEST SENSE',
+    cdbLength: 6,
+    usage: () => usageMap(Op.REQUEST_SENSE, 6, { 1: 0x01, 4: 0xff }),
+    noUa: true,
+    duringSanitize: true,
+    handler: requestSense,
+  },
+  {
+    op: Op.INQUIRY,
+    name: 'INQUIRY',
+    cdbLength: 6,
+    usage: () => usageMap(Op.INQUIRY, 6, { 1: 0x01, 2: 0xff, 3: 0xff, 4: 0xff }),
+    noUa: true,
+    duringSanitize: true,
+    handler: inquiry,
+  },
+  {
+    op: Op.MODE_SELECT_6,
+    name: 'MODE SELECT(6)',
+    cdbLength: 6,
+    usage: () => usageMap(Op.MODE_SELECT_6, 6, { 1: 0x13, 4: 0xff }),
+    handler: modeSelectCmd(false),
+  },
+  {
+    op: Op.MODE_SENSE_6,
+    name: 'MODE SENSE(6)',
+    cdbLength: 6,
+    usage: () => usageMap(Op.MODE_SENSE_6, 6, { 1: 0x08, 2: 0xff, 3: 0xff, 4: 0xff }),
+    handler: modeSense(false),
+  },
+  {
+    op: Op.PREVENT_ALLOW_MEDIUM_REMOVAL,
+    name: 'PREVENT ALLOW MEDIUM REMOVAL',
+    cdbLength: 6,
+    usage: () => usageMap(Op.PREVENT_ALLOW_MEDIUM_REMOVAL, 6, { 4: 0x03 }),
+    available: (lu) => lu.removable,
+    handler: preventAllow,
+  },
+  {
+    op: Op.MODE_SELECT_10,
+    name: 'MODE SELECT(10)',
+    cdbLength: 10,
+    usage: () => usageMap(Op.MODE_SELECT_10, 10, { 1: 0x13, 7: 0xff, 8: 0xff }),
+    handler: modeSelectCmd(true),
+  },
+  {
+    op: Op.MODE_SENSE_10,
+    name: 'MODE SENSE(10)',
+    cdbLength: 10,
+    usage: () => usageMap(Op.MODE_SENSE_10, 10, { 1: 0x18, 2: 0xff, 3: 0xff, 7: 0xff, 8: 0xff }),
+    handler: modeSense(true),
+  },
+  {
+    op: Op.REPORT_LUNS,
+    name: 'REPORT LUNS',
+    cdbLength: 12,
+    usage: () => usageMap(Op.REPORT_LUNS, 12, { 2: 0xff, ...ff(6, 4) }),
+    noUa: true,
+    duringSanitize: true,
+    handler: async (ctx) => ({ data: reportLunsData(ctx.core, ctx.cdb) }),
+  },
+  {
+    op: Op.MAINTENANCE_IN,
+    sa: MaintIn.REPORT_SUPPORTED_OPERATION_CODES,
+    name: 'REPORT SUPPORTED OPERATION CODES',
+    cdbLength: 12,
+    usage: () => usageMap(Op.MAINTENANCE_IN, 12, { 2: 0x87, 3: 0xff, 4: 0xff, 5: 0xff, ...ff(6, 4) }),
+    handler: rsoc,
+  },
+];

@@ -1,0 +1,35 @@
+/**
+ * The SCSI layer's `--quirk` switches (declared in target/quirks.ts's registry at module load): each makes
+ * the device server break one checked behaviour on purpose, so that the harness can prove it catches it.
+ */
+import { defineQuirk } from '../quirks.js';
+
+export const Q = {
+  IGNORE_FUA: defineQuirk('ignore-fua', 'scsi', 'FUA writes (and writes with WCE=0) are acknowledged before the data is flushed'),
+  NO_LBA_RANGE_CHECK: defineQuirk('no-lba-range-check', 'scsi', 'LBAs past the end are accepted: reads return zeros there, writes there are dropped'),
+  UNMAP_NOOP: defineQuirk('unmap-noop', 'scsi', 'UNMAP (and WRITE SAME with UNMAP) return GOOD but deallocate nothing'),
+  CAW_NO_COMPARE: defineQuirk('caw-no-compare', 'scsi', 'COMPARE AND WRITE writes without comparing'),
+  VERIFY_NO_COMPARE: defineQuirk('verify-no-compare', 'scsi', 'VERIFY with BYTCHK 01b/11b never reports MISCOMPARE'),
+  NO_UA: defineQuirk('no-ua', 'scsi', 'no unit attention condition is ever established'),
+  IGNORE_RESERVED_BITS: defineQuirk('ignore-reserved-bits', 'scsi', 'reserved CDB bits and fields are not checked'),
+  WP_IGNORED: defineQuirk('wp-ignored', 'scsi', 'write protection (read-only LUN, SWP) is reported but not enforced'),
+  SENSE_NO_FIELD_POINTER: defineQuirk('sense-no-field-pointer', 'scsi', 'INVALID FIELD IN CDB / PARAMETER LIST carry no sense-key-specific field pointer'),
+  IGNORE_TASK_ATTR: defineQuirk('ignore-task-attr', 'scsi', 'ORDERED and HEAD OF QUEUE tasks are treated as SIMPLE'),
+  SHORT_INQUIRY: defineQuirk('short-inquiry', 'scsi', 'INQUIRY ignores the allocation length and returns 36 bytes of standard data'),
+  BAD_VPD_SORTING: defineQuirk('bad-vpd-sorting', 'scsi', 'the Supported VPD Pages list is not in ascending order'),
+  NO_MEDIUM_REMOVAL_PREVENT: defineQuirk('no-medium-removal-prevent', 'scsi', 'PREVENT ALLOW MEDIUM REMOVAL is accepted but ignored'),
+  READCAP_OFF_BY_ONE: defineQuirk('readcap-off-by-one', 'scsi', 'READ CAPACITY returns the number of blocks instead of the last LBA'),
+  NO_TRANSFER_LIMIT: defineQuirk('no-transfer-length-limit', 'scsi', 'transfers longer than MAXIMUM TRANSFER LENGTH are accepted'),
+  NO_WRITE_SAME_LIMIT: defineQuirk('no-write-same-limit', 'scsi', 'WRITE SAME longer than MAXIMUM WRITE SAME LENGTH (or of 0 blocks with WSNZ=1) is accepted'),
+  NO_UNMAP_LIMITS: defineQuirk('no-unmap-limits', 'scsi', 'UNMAP beyond MAXIMUM UNMAP LBA COUNT / BLOCK DESCRIPTOR COUNT is accepted'),
+  MISCOMPARE_NO_OFFSET: defineQuirk('miscompare-no-offset', 'scsi', 'MISCOMPARE sense carries no INFORMATION (offset of the first differing byte)'),
+  LBA_STATUS_ALL_MAPPED: defineQuirk('lba-status-all-mapped', 'scsi', 'GET LBA STATUS reports every LBA mapped'),
+  FIXED_SENSE_ONLY: defineQuirk('fixed-sense-only', 'scsi', 'sense data is always fixed format (D_SENSE and REQUEST SENSE DESC ignored)'),
+  SANITIZE_NOT_EXCLUSIVE: defineQuirk('sanitize-not-exclusive', 'scsi', 'commands during a sanitize operation are processed instead of NOT READY / SANITIZE IN PROGRESS'),
+  ABORT_IGNORED: defineQuirk('abort-ignored', 'scsi', 'ABORT TASK reports FUNCTION COMPLETE but the task runs on and returns status'),
+  NO_MODE_CHANGE_UA: defineQuirk('no-mode-change-ua', 'scsi', 'MODE SELECT changes raise no MODE PARAMETERS CHANGED unit attention'),
+  RESET_KEEPS_STATE: defineQuirk('reset-keeps-state', 'scsi', 'LUN RESET and target resets keep mode pages and PREVENT state'),
+  RSOC_BAD_USAGE: defineQuirk('rsoc-bad-usage', 'scsi', 'REPORT SUPPORTED OPERATION CODES usage maps claim reserved CDB bits'),
+} as const;
+
+export type ScsiQuirk = (typeof Q)[keyof typeof Q];

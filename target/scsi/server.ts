@@ -1,0 +1,322 @@
+/**
+ * The device server: routes each command to its logical unit's task set, applies the unit attention, sense
+ * and CDB checking rules that every command shares, and implements task management and I_T nexus events.
+ * It knows nothing of iSCSI (see types.ts for the contract with the transport).
+ */
+import { Op } from '../../protocol/scsi/opcodes.js';
+import { Asc, SenseKey } from '../../protocol/scsi/sense.js';
+import { ScsiStatus } from '../../protocol/scsi/status.js';
+import { NO_QUIRKS, type Quirks } from '../quirks.js';
+import { CheckCondition, TaskAborted, encodeCheck, invalidCdb, invalidOpcode, luNotSupported, topBit } from './check.js';
+import { sbcCommands } from './commands/sbc.js';
+import { reportLunsData, spcCommands, standardInquiry } from './commands/spc.js';
+import type { CommandSpec, Ctx, ServerCore } from './commands/types.js';
+import type { DeviceServerOptions } from './config.js';
+import { LogicalUnit } from './lu.js';
+import { Q } from './quirks.js';
+import { Task, type Attr } from './taskset.js';
+import type { CommandRequest, CommandResult, DeviceServer, Nexus, TmfName, TmfOutcome } from './types.js';
+
+const ALL_COMMANDS: CommandSpec[] = [...spcCommands, ...sbcCommands].sort((a, b) => a.op - b.op || (a.sa ?? 0) - (b.sa ?? 0));
+/** Operation codes whose byte 1 holds a service action in this device server. */
+const SA_OPS = new Set(ALL_COMMANDS.filter((s) => s.sa !== undefined).map((s) => s.op));
+/** Most distinct I_T nexus identities remembered as having seen the power-on unit attention. */
+const MAX_SEEN = 4096;
+
+/** The I_T nexus identity: initiator port and target port (SAM-5 4.7). */
+export const itKeyOf = (n: Nexus): string => `${n.initiatorPort}\u0000${n.targetPort}`;
+
+export class ScsiDeviceServer implements DeviceServer, ServerCore {
+  readonly targetName: string;
+  readonly quirks: Quirks;
+  readonly vendor: string;
+  readonly product: string;
+  readonly revision: string;
+  readonly sanitizeDurationMs: number;
+  readonly protocolIdentifier: number;
+  private readonly units = new Map<number, LogicalUnit>();
+  private readonly order: number[];
+  /** Known nexuses by transport id. */
+  private readonly nexuses = new Map<string, Nexus>();
+  /** I_T identities that have been given the power-on UA (bounded). */
+  private readonly seen = new Set<string>();
+  /** I_T identities whose nexus was lost: their next nexus gets I_T NEXUS LOSS OCCURRED. */
+  private readonly lost = new Set<string>();
+  private closed = false;
+
+  constructor(opts: DeviceServerOptions) {
+    this.targetName = opts.targetName;
+    this.quirks = opts.quirks ?? NO_QUIRKS;
+    this.vendor = opts.vendor ?? 'ISCSITST';
+    this.product = opts.product ?? 'REFERENCE TARGET';
+    this.revision = opts.revision ?? '0001';
+    this.sanitizeDurationMs = opts.sanitizeDurationMs ?? 8000;
+    this.protocolIdentifier = opts.protocolIdentifier ?? 5;
+    const cap = opts.taskSetCapacity ?? 512;
+    const built: LogicalUnit[] = [];
+    try {
+      for (const c of opts.luns) {
+        if (this.units.has(c.lun)) throw new Error(`LUN ${c.lun} configured twice`);
+        const lu = new LogicalUnit(c, opts.targetName, this.quirks, cap);
+        built.push(lu);
+        this.units.set(c.lun, lu);
+      }
+    } catch (e) {
+      for (const lu of built) void lu.store.close().catch(() => {});
+      throw e;
+    }
+    this.order = [...this.units.keys()].sort((a, b) => a - b);
+  }
+
+  // --- ServerCore ----------------------------------------------------------------------------------------
+
+  lunNumbers(): number[] {
+    return [...this.order];
+  }
+
+  itKeys(): string[] {
+    return [...new Set([...this.nexuses.values()].map(itKeyOf))];
+  }
+
+  specsFor(lu: LogicalUnit): CommandSpec[] {
+    return ALL_COMMANDS.filter((s) => !s.available || s.available(lu));
+  }
+
+  /** The logical unit (tests and the transport's diagnostics). */
+  unit(lun: number): LogicalUnit | undefined {
+    return this.units.get(lun);
+  }
+
+  // --- DeviceServer --------------------------------------------------------------------------------------
+
+  luns(): number[] {
+    return this.lunNumbers();
+  }
+
+  nexusCreated(nexus: Nexus): void {
+    this.nexuses.set(nexus.id, nexus);
+    const key = itKeyOf(nexus);
+    let ua: number | undefined;
+    if (this.lost.delete(key)) ua = Asc.I_T_NEXUS_LOSS_OCCURRED; // SAM-5 6.3.4
+    else if (!this.seen.has(key)) ua = Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET; // SAM-5 6.3.1: not yet told of the power on
+    this.remember(key);
+    if (ua !== undefined) for (const lu of this.units.values()) lu.establishUa(key, ua);
+  }
+
+  nexusEnded(nexus: Nexus, how: 'logout' | 'loss'): void {
+    this.nexuses.delete(nexus.id);
+    const key = itKeyOf(nexus);
+    const stillThere = [...this.nexuses.values()].some((n) => itKeyOf(n) === key);
+    for (const lu of this.units.values()) {
+      for (const t of lu.taskSet.list()) if (t.nexus.id === nexus.id) this.abortTask(lu, t);
+      if (!stillThere) lu.forgetNexus(key); // PREVENT ends with the nexus (SPC-5 6.18)
+    }
+    if (how === 'loss' && !stillThere) {
+      this.lost.add(key);
+      if (this.lost.size > MAX_SEEN) this.lost.delete(this.lost.values().next().value!);
+    }
+  }
+
+  private remember(key: string): void {
+    this.seen.delete(key);
+    this.seen.add(key);
+    if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.values().next().value!);
+  }
+
+  async execute(req: CommandRequest): Promise<CommandResult> {
+    if (this.closed) return this.check(null, new CheckCondition(SenseKey.NOT_READY, Asc.LOGICAL_UNIT_NOT_READY_CAUSE_NOT_REPORTABLE));
+    if (!this.nexuses.has(req.nexus.id)) this.nexusCreated(req.nexus);
+    const cdb = req.cdb;
+    if (!Buffer.isBuffer(cdb) || cdb.length === 0) return this.check(null, invalidCdb(0));
+    const lu = this.units.get(req.lun);
+    if (!lu) return this.noSuchLun(req);
+    // SAM-5 8.9: an ACA task without an ACA condition (NACA is not supported)
+    if (req.attr === 'aca') return this.check(lu, new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_MESSAGE_ERROR));
+    let attr: Attr = req.attr === 'ordered' ? 'ordered' : req.attr === 'head-of-queue' ? 'head-of-queue' : 'simple';
+    if (this.quirks.has(Q.IGNORE_TASK_ATTR)) attr = 'simple';
+    const task = new Task(req.nexus, itKeyOf(req.nexus), req.tag, attr);
+    if (!lu.taskSet.add(task)) return { status: ScsiStatus.TASK_SET_FULL };
+    try {
+      await Promise.race([task.enabled, new Promise<void>((r) => task.onAbort(r))]);
+      if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
+      const result = await this.process(lu, task, req);
+      if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
+      return result;
+    } finally {
+      lu.taskSet.remove(task);
+    }
+  }
+
+  /** Commands to a LUN that does not exist (SPC-5 6.7.1, 6.39, SAM-5 5.x). */
+  private noSuchLun(req: CommandRequest): CommandResult {
+    const cdb = req.cdb;
+    try {
+      if (cdb[0] === Op.INQUIRY && cdb.length >= 6) {
+        if (cdb[1]! & 1) return this.check(null, luNotSupported());
+        if (cdb[2] !== 0) return this.check(null, invalidCdb(2, 7));
+        const d = standardInquiry(this, null);
+        return { status: ScsiStatus.GOOD, data: d.subarray(0, Math.min(d.length, cdb.readUInt16BE(3))) };
+      }
+      if (cdb[0] === Op.REQUEST_SENSE && cdb.length >= 6) {
+        const d = encodeCheck(luNotSupported(), { descriptor: (cdb[1]! & 1) === 1 && !this.quirks.has(Q.FIXED_SENSE_ONLY) });
+        return { status: ScsiStatus.GOOD, data: d.subarray(0, Math.min(d.length, cdb[4]!)) };
+      }
+      if (cdb[0] === Op.REPORT_LUNS && cdb.length >= 12) return { status: ScsiStatus.GOOD, data: reportLunsData(this, cdb) };
+    } catch (e) {
+      if (e instanceof CheckCondition) return this.check(null, e);
+      throw e;
+    }
+    return this.check(null, luNotSupported());
+  }
+
+  private check(lu: LogicalUnit | null, c: CheckCondition): CommandResult {
+    const descriptor = lu ? lu.descriptorSense : false;
+    return { status: ScsiStatus.CHECK_CONDITION, sense: encodeCheck(c, { descriptor, noFieldPointer: this.quirks.has(Q.SENSE_NO_FIELD_POINTER) }) };
+  }
+
+  /** Finds the command a CDB names on this LU (undefined: not supported). */
+  private lookup(lu: LogicalUnit, cdb: Buffer): { spec?: CommandSpec; badSa?: boolean } {
+    const op = cdb[0]!;
+    if (SA_OPS.has(op)) {
+      if (cdb.length < 2) return {};
+      const sa = cdb[1]! & 0x1f;
+      const spec = ALL_COMMANDS.find((s) => s.op === op && s.sa === sa && (!s.available || s.available(lu)));
+      return spec ? { spec } : { badSa: true };
+    }
+    const spec = ALL_COMMANDS.find((s) => s.op === op && (!s.available || s.available(lu)));
+    return spec ? { spec } : {};
+  }
+
+  /** The checks every command goes through, then its handler (SAM-5 5.14, SPC-5 4.4, SBC-4 4.11). */
+  private async process(lu: LogicalUnit, task: Task, req: CommandRequest): Promise<CommandResult> {
+    const itKey = task.itKey;
+    const { spec, badSa } = this.lookup(lu, req.cdb);
+    try {
+      // a pending unit attention is reported on any command but INQUIRY, REPORT LUNS and REQUEST SENSE,
+      // which is then not processed; the UA is cleared (UA_INTLCK_CTRL 00b)
+      if (!spec?.noUa) {
+        const ua = lu.pendingUa(itKey);
+        if (ua !== undefined) {
+          lu.consumeUa(itKey);
+          throw new CheckCondition(SenseKey.UNIT_ATTENTION, ua);
+        }
+        const def = lu.takeDeferred(itKey);
+        if (def) throw def;
+      }
+      // SBC-4 4.11.2: while a sanitize operation runs, other commands get NOT READY with progress
+      if (lu.sanitizing && !spec?.duringSanitize) {
+        throw new CheckCondition(SenseKey.NOT_READY, Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS, { progress: lu.sanitizeProgress(this.sanitizeDurationMs) });
+      }
+      if (!spec) throw badSa ? invalidCdb(1, 4) : invalidOpcode();
+      if (req.cdb.length < spec.cdbLength) throw invalidCdb(req.cdb.length);
+      const cdb = req.cdb.subarray(0, spec.cdbLength);
+      if (!this.quirks.has(Q.IGNORE_RESERVED_BITS)) checkCdbBits(spec, lu, cdb);
+      const ctx: Ctx = { core: this, lu, task, req, cdb, itKey };
+      const r = await spec.handler(ctx);
+      return { status: r.status ?? ScsiStatus.GOOD, ...(r.data ? { data: r.data } : {}), ...(r.transferLength !== undefined ? { transferLength: r.transferLength } : {}) };
+    } catch (e) {
+      if (e instanceof TaskAborted) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
+      if (e instanceof CheckCondition) {
+        return this.check(lu, e);
+      }
+      // an internal failure must never take the target down: report it as the standard asks
+      return this.check(lu, new CheckCondition(SenseKey.HARDWARE_ERROR, Asc.INTERNAL_TARGET_FAILURE));
+    }
+  }
+
+  // --- task management (SAM-5 7) -------------------------------------------------------------------------
+
+  private abortTask(lu: LogicalUnit, t: Task): void {
+    if (t.state === 'done') return;
+    t.abort();
+    if (t.state === 'dormant') {
+      // not started: leaves the task set now (execute() sees the abort and answers { aborted })
+      lu.taskSet.remove(t);
+    }
+  }
+
+  /** Aborts the tasks and waits until each has stopped (no I/O of theirs runs after the TMF completes). */
+  private async abortAll(lu: LogicalUnit, pick: (t: Task) => boolean): Promise<Task[]> {
+    const victims = lu.taskSet.list().filter(pick);
+    for (const t of victims) this.abortTask(lu, t);
+    await Promise.all(victims.map((t) => t.finished));
+    return victims;
+  }
+
+  async taskManagement(nexus: Nexus, fn: TmfName, lun: number, tag?: number): Promise<TmfOutcome> {
+    const key = itKeyOf(nexus);
+    const lunScoped = fn === 'abort-task' || fn === 'abort-task-set' || fn === 'clear-task-set' || fn === 'lun-reset' || fn === 'clear-aca';
+    const lu = this.units.get(lun);
+    if (lunScoped && !lu) return 'no-such-lun';
+    switch (fn) {
+      case 'abort-task': {
+        const t = lu!.taskSet.list().find((x) => x.nexus.id === nexus.id && x.tag === tag);
+        if (!t) return 'no-such-task';
+        if (this.quirks.has(Q.ABORT_IGNORED)) return 'complete';
+        await this.abortAll(lu!, (x) => x === t);
+        return 'complete';
+      }
+      case 'abort-task-set':
+        await this.abortAll(lu!, (t) => t.nexus.id === nexus.id);
+        return 'complete';
+      case 'clear-task-set': {
+        const victims = await this.abortAll(lu!, () => true);
+        // SAM-5 7.? with TAS=0: COMMANDS CLEARED BY ANOTHER INITIATOR for the other nexuses that lost tasks
+        for (const k of new Set(victims.map((t) => t.itKey))) if (k !== key) lu!.establishUa(k, Asc.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR);
+        return 'complete';
+      }
+      case 'lun-reset':
+        await this.resetUnit(lu!, Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
+        return 'complete';
+      case 'target-warm-reset':
+      case 'target-cold-reset':
+        // a hard reset (SAM-5 6.3.2): every LU reset; nexuses that log in later were not told yet
+        this.seen.clear();
+        for (const u of this.units.values()) await this.resetUnit(u, fn === 'target-cold-reset' ? Asc.POWER_ON_OCCURRED : Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET);
+        for (const k of this.itKeys()) this.remember(k);
+        return 'complete';
+      case 'clear-aca':
+        return 'not-supported'; // NACA is not supported (standard INQUIRY NORMACA=0)
+      default:
+        return 'not-supported';
+    }
+  }
+
+  /**
+   * Logical unit reset (SAM-5 6.3.3): every task aborted, the state reset, and a unit attention for every
+   * I_T nexus, the one that asked included. A running sanitize operation continues (SBC-4 4.11).
+   */
+  private async resetUnit(lu: LogicalUnit, ua: number): Promise<void> {
+    await this.abortAll(lu, () => true);
+    lu.resetState();
+    for (const k of this.itKeys()) {
+      lu.clearUa(k);
+      lu.establishUa(k, ua);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const lu of this.units.values()) {
+      await this.abortAll(lu, () => true);
+      if (lu.sanitizeOp) await lu.sanitizeOp.done;
+      await lu.store.close();
+    }
+  }
+}
+
+/**
+ * The strict reserved-field check (SPC-5 4.2.?): every bit the CDB usage map does not claim must be zero;
+ * the sense points at the first offending byte and its highest offending bit.
+ */
+export function checkCdbBits(spec: CommandSpec, lu: LogicalUnit, cdb: Buffer): void {
+  const u = spec.usage(lu);
+  for (let i = 1; i < cdb.length; i++) {
+    let allowed = (u[i] ?? 0) | (spec.obsolete?.[i] ?? 0);
+    if (i === 1 && spec.sa !== undefined) allowed |= 0x1f;
+    const bad = cdb[i]! & ~allowed & 0xff;
+    if (bad) throw invalidCdb(i, topBit(bad));
+  }
+}
+
