@@ -29,7 +29,9 @@ export type ErrorCode =
   /** SCSI data (sense, INQUIRY, VPD, mode pages...) was too short or inconsistent to decode. */
   | 'SCSI_E_DECODE'
   /** A value given to an encoder does not fit its field. */
-  | 'E_RANGE';
+  | 'E_RANGE'
+  /** A configuration file, option or LUN spec is malformed. */
+  | 'E_CONFIG';
 
 export class IscsiError extends Error {
   readonly code: ErrorCode;
