@@ -28,12 +28,13 @@ export function nexus(i = 1, isid = 1): Nexus {
 }
 
 /** A device server with one LUN (default: 8 MiB memory, 512-byte blocks) and the given quirks. */
-export function server(lun: Partial<LunConfig> = {}, o: Partial<DeviceServerOptions> & { quirks?: string[] | Quirks } = {}): ScsiDeviceServer {
-  const quirks = Array.isArray(o.quirks) ? new Quirks(o.quirks) : o.quirks;
+export function server(lun: Partial<LunConfig> = {}, o: Partial<Omit<DeviceServerOptions, 'quirks'>> & { quirks?: string[] | Quirks } = {}): ScsiDeviceServer {
+  const { quirks: q, ...rest } = o;
+  const quirks = Array.isArray(q) ? new Quirks(q) : q;
   return createDeviceServer({
     targetName: TARGET,
     sanitizeDurationMs: 0,
-    ...o,
+    ...rest,
     ...(quirks ? { quirks } : {}),
     luns: o.luns ?? [{ lun: 0, backing: 'memory', size: 8 * 1024 * 1024, ...lun }],
   }) as ScsiDeviceServer;

@@ -1,0 +1,215 @@
+import { strict as assert } from 'node:assert';
+import { allQuirks } from '../../../target/quirks.js';
+import { ScsiQuirk } from '../../../target/scsi/index.js';
+import {
+  PausableStore,
+  S,
+  checkCondition,
+  clearUa,
+  good,
+  invalidCdb,
+  LBA_OOB,
+  nexus,
+  ready,
+  run,
+  server,
+  tick,
+} from './helpers.js';
+
+/** Each quirk: what the target does without it, then what it does with it. */
+const cases: Record<string, () => Promise<void>> = {
+  'ignore-fua': async () => {
+    for (const on of [false, true]) {
+      const store = new PausableStore();
+      let release!: () => void;
+      store.flush = () => new Promise<void>((r) => (release = r));
+      const ds = server({ store }, { quirks: on ? ['ignore-fua'] : [] });
+      await clearUa(ds, nexus());
+      let done = false;
+      const w = run(ds, S.write10({ lba: 0, blocks: 1, fua: true }), { dataOut: Buffer.alloc(512) }).then((r) => {
+        done = true;
+        return r;
+      });
+      await tick();
+      assert.equal(done, on, on ? 'acknowledged before the flush' : 'waits for the flush');
+      release();
+      good(await w);
+    }
+  },
+  'no-lba-range-check': async () => {
+    const strict = await ready();
+    checkCondition(await run(strict, S.read10({ lba: 16383, blocks: 2 })), LBA_OOB);
+    const ds = await ready({}, { quirks: ['no-lba-range-check'] });
+    good(await run(ds, S.write10({ lba: 16383, blocks: 2 }), { dataOut: Buffer.alloc(1024, 7) }));
+    const d = good(await run(ds, S.read10({ lba: 16383, blocks: 2 })));
+    assert.ok(d.equals(Buffer.concat([Buffer.alloc(512, 7), Buffer.alloc(512)])));
+    good(await run(ds, S.read16({ lba: 2n ** 40n, blocks: 1 })));
+  },
+  'unmap-noop': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({ thin: true }, { quirks: on ? ['unmap-noop'] : [] });
+      good(await run(ds, S.write10({ lba: 0, blocks: 8 }), { dataOut: Buffer.alloc(4096, 1) }));
+      const list = S.unmapParameterList([{ lba: 0, blocks: 8 }]);
+      good(await run(ds, S.unmap({ paramLen: list.length }), { dataOut: list }));
+      const st = S.parseLbaStatus(good(await run(ds, S.getLbaStatus({ lba: 0 })))).descriptors[0]!;
+      assert.equal(st.provisioningStatus, on ? 0 : 1);
+      assert.equal(good(await run(ds, S.read10({ lba: 0, blocks: 1 })))[0], on ? 1 : 0);
+    }
+  },
+  'caw-no-compare': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['caw-no-compare'] : [] });
+      const r = await run(ds, S.compareAndWrite({ lba: 0, blocks: 1 }), { dataOut: Buffer.concat([Buffer.alloc(512, 9), Buffer.alloc(512, 1)]) });
+      assert.equal(r.status, on ? S.ScsiStatus.GOOD : S.ScsiStatus.CHECK_CONDITION);
+      assert.equal(good(await run(ds, S.read10({ lba: 0, blocks: 1 })))[0], on ? 1 : 0);
+    }
+  },
+  'verify-no-compare': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['verify-no-compare'] : [] });
+      const r = await run(ds, S.verify10({ lba: 0, blocks: 1, bytchk: 1 }), { dataOut: Buffer.alloc(512, 1) });
+      assert.equal(r.status, on ? S.ScsiStatus.GOOD : S.ScsiStatus.CHECK_CONDITION);
+    }
+  },
+  'no-ua': async () => {
+    const ds = server({}, { quirks: ['no-ua'] });
+    good(await run(ds, S.testUnitReady()));
+    await ds.taskManagement(nexus(), 'lun-reset', 0);
+    good(await run(ds, S.testUnitReady()));
+  },
+  'ignore-reserved-bits': async () => {
+    const cdb = S.read10({ lba: 0, blocks: 1 });
+    cdb[6] = 0x40;
+    checkCondition(await run(await ready(), cdb), invalidCdb(6, 6));
+    good(await run(await ready({}, { quirks: ['ignore-reserved-bits'] }), cdb));
+  },
+  'wp-ignored': async () => {
+    const ds = await ready({ readOnly: true }, { quirks: ['wp-ignored'] });
+    assert.equal(S.parseModeParameters6(good(await run(ds, S.modeSense6({ page: 0x3f })))).header.wp, true);
+    good(await run(ds, S.write10({ lba: 0, blocks: 1 }), { dataOut: Buffer.alloc(512) }));
+  },
+  'sense-no-field-pointer': async () => {
+    const ds = await ready({}, { quirks: ['sense-no-field-pointer'] });
+    checkCondition(await run(ds, S.inquiry({ page: 1 })), { ...invalidCdb(2), field: null });
+  },
+  'ignore-task-attr': async () => {
+    for (const on of [false, true]) {
+      const store = new PausableStore();
+      const ds = server({ store }, { quirks: on ? ['ignore-task-attr'] : [] });
+      await clearUa(ds, nexus());
+      store.pause();
+      const a = run(ds, S.read10({ lba: 0, blocks: 1 }));
+      const b = run(ds, S.read10({ lba: 9, blocks: 1 }), { attr: 'ordered' });
+      await tick();
+      assert.equal(store.waiting, on ? 2 : 1);
+      store.resume();
+      good(await a);
+      good(await b);
+    }
+  },
+  'short-inquiry': async () => {
+    const ds = await ready({}, { quirks: ['short-inquiry'] });
+    assert.equal(good(await run(ds, S.inquiry({ alloc: 4 }))).length, 36);
+    assert.equal(good(await run(ds, S.inquiry({ alloc: 255 }))).length, 36);
+  },
+  'bad-vpd-sorting': async () => {
+    const ds = await ready({}, { quirks: ['bad-vpd-sorting'] });
+    const pages = S.parseSupportedVpdPages(good(await run(ds, S.inquiry({ evpd: true, page: 0 })))).pages;
+    assert.notDeepEqual(pages, [...pages].sort((x, y) => x - y));
+  },
+  'no-medium-removal-prevent': async () => {
+    const ds = await ready({ removable: true }, { quirks: ['no-medium-removal-prevent'] });
+    good(await run(ds, S.preventAllowMediumRemoval({ prevent: true })));
+    good(await run(ds, S.startStopUnit({ loej: true, start: false })));
+  },
+  'readcap-off-by-one': async () => {
+    const ds = await ready({}, { quirks: ['readcap-off-by-one'] });
+    assert.equal(S.parseReadCapacity10(good(await run(ds, S.readCapacity10()))).lastLba, 16384);
+    assert.equal(S.parseReadCapacity16(good(await run(ds, S.readCapacity16()))).lastLba, 16384n);
+  },
+  'no-transfer-length-limit': async () => {
+    const ds = await ready({ size: 16 * 1024 * 1024 }, { quirks: ['no-transfer-length-limit'] });
+    good(await run(ds, S.read10({ lba: 0, blocks: 16385 })));
+  },
+  'no-write-same-limit': async () => {
+    const ds = await ready({ limits: { maxWriteSame: 8 } }, { quirks: ['no-write-same-limit'] });
+    good(await run(ds, S.writeSame10({ lba: 0, blocks: 9 }), { dataOut: Buffer.alloc(512) }));
+    good(await run(ds, S.writeSame10({ lba: 16000, blocks: 0 }), { dataOut: Buffer.alloc(512) }));
+  },
+  'no-unmap-limits': async () => {
+    const ds = await ready({ thin: true, limits: { maxUnmapDescriptors: 1 } }, { quirks: ['no-unmap-limits'] });
+    const list = S.unmapParameterList([
+      { lba: 0, blocks: 1 },
+      { lba: 8, blocks: 1 },
+    ]);
+    good(await run(ds, S.unmap({ paramLen: list.length }), { dataOut: list }));
+  },
+  'miscompare-no-offset': async () => {
+    const ds = await ready({}, { quirks: ['miscompare-no-offset'] });
+    checkCondition(await run(ds, S.verify10({ lba: 0, blocks: 1, bytchk: 1 }), { dataOut: Buffer.alloc(512, 1) }), {
+      key: S.SenseKey.MISCOMPARE,
+      asc: S.Asc.MISCOMPARE_DURING_VERIFY,
+      information: null,
+    });
+  },
+  'lba-status-all-mapped': async () => {
+    const ds = await ready({ thin: true }, { quirks: ['lba-status-all-mapped'] });
+    assert.equal(S.parseLbaStatus(good(await run(ds, S.getLbaStatus({ lba: 0 })))).descriptors[0]!.provisioningStatus, 0);
+  },
+  'fixed-sense-only': async () => {
+    const ds = await ready({}, { quirks: ['fixed-sense-only'] });
+    const p = S.encodeModeParameters6({ select: true, pages: [S.encodeControlPage({ dSense: true })] });
+    good(await run(ds, S.modeSelect6({ paramLen: p.length }), { dataOut: p }));
+    checkCondition(await run(ds, S.read10({ lba: 99999, blocks: 1 })), { ...LBA_OOB, format: 'fixed' });
+    assert.equal(S.decodeSense(good(await run(ds, S.requestSense({ desc: true })))).format, 'fixed');
+  },
+  'sanitize-not-exclusive': async () => {
+    const ds = await ready({}, { quirks: ['sanitize-not-exclusive'], sanitizeDurationMs: 200 });
+    good(await run(ds, S.sanitize({ sa: 3, immed: true })));
+    good(await run(ds, S.testUnitReady()));
+    await ds.unit(0)!.sanitizeOp?.done;
+  },
+  'abort-ignored': async () => {
+    const store = new PausableStore();
+    const ds = server({ store }, { quirks: ['abort-ignored'] });
+    await clearUa(ds, nexus());
+    store.pause();
+    const w = run(ds, S.write10({ lba: 0, blocks: 1 }), { tag: 55, dataOut: Buffer.alloc(512) });
+    await tick();
+    assert.equal(await ds.taskManagement(nexus(), 'abort-task', 0, 55), 'complete');
+    store.resume();
+    good(await w);
+  },
+  'no-mode-change-ua': async () => {
+    const ds = await ready({}, { quirks: ['no-mode-change-ua'] });
+    await clearUa(ds, nexus(2));
+    const p = S.encodeModeParameters6({ select: true, pages: [S.encodeControlPage({ swp: true })] });
+    good(await run(ds, S.modeSelect6({ paramLen: p.length }), { dataOut: p }));
+    assert.deepEqual(await clearUa(ds, nexus(2)), []);
+  },
+  'reset-keeps-state': async () => {
+    const ds = await ready({}, { quirks: ['reset-keeps-state'] });
+    const p = S.encodeModeParameters6({ select: true, pages: [S.encodeControlPage({ swp: true })] });
+    good(await run(ds, S.modeSelect6({ paramLen: p.length }), { dataOut: p }));
+    await ds.taskManagement(nexus(), 'lun-reset', 0);
+    assert.equal(ds.unit(0)!.mode.swp, true);
+  },
+  'rsoc-bad-usage': async () => {
+    const ds = await ready({}, { quirks: ['rsoc-bad-usage'] });
+    const one = S.parseRsocOneCommand(good(await run(ds, S.reportSupportedOperationCodes({ op: S.Op.READ_10 }))));
+    assert.equal(one.usageMap[8], 0xff);
+    assert.equal(one.usageMap[6], 0x3f);
+    const cdb = S.read10({ lba: 0, blocks: 1 });
+    cdb[6] = 0x80; // still refused although... the usage map of byte 8 is wrong, not byte 6
+    checkCondition(await run(ds, cdb), invalidCdb(6, 7));
+  },
+};
+
+describe('target/scsi quirks', () => {
+  it('every SCSI quirk is declared once and has a test here', () => {
+    const declared = allQuirks().filter((q) => q.layer === 'scsi').map((q) => q.name).sort();
+    assert.deepEqual(declared, Object.keys(cases).sort());
+    assert.deepEqual(Object.values(ScsiQuirk).sort(), declared);
+  });
+  for (const [name, fn] of Object.entries(cases)) it(`${name} breaks what it names`, fn);
+});
