@@ -64,6 +64,6 @@ export interface DeviceServerOptions {
   sanitizeDurationMs?: number;
   /** PROTOCOL IDENTIFIER for the target port designators of VPD 83h (default 5, iSCSI). */
   protocolIdentifier?: number;
-  /** Most tasks a LU's task set holds before TASK SET FULL (default 512). */
+  /** Most tasks a LU's task set holds before TASK SET FULL (default 1024). */
   taskSetCapacity?: number;
 }

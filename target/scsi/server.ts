@@ -52,7 +52,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     this.revision = opts.revision ?? '0001';
     this.sanitizeDurationMs = opts.sanitizeDurationMs ?? 8000;
     this.protocolIdentifier = opts.protocolIdentifier ?? 5;
-    const cap = opts.taskSetCapacity ?? 512;
+    const cap = opts.taskSetCapacity ?? 1024;
     const built: LogicalUnit[] = [];
     try {
       for (const c of opts.luns) {
@@ -106,10 +106,14 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
   nexusEnded(nexus: Nexus, how: 'logout' | 'loss'): void {
     this.nexuses.delete(nexus.id);
     const key = itKeyOf(nexus);
+    // a reinstated session may already hold a new nexus with the same I_T identity
     const stillThere = [...this.nexuses.values()].some((n) => itKeyOf(n) === key);
     for (const lu of this.units.values()) {
       for (const t of lu.taskSet.list()) if (t.nexus.id === nexus.id) this.abortTask(lu, t);
-      if (!stillThere) lu.forgetNexus(key); // PREVENT ends with the nexus (SPC-5 6.18)
+      // PREVENT ends with the nexus (SPC-5 6.18), so do its unit attentions and deferred errors
+      if (how === 'loss' || !stillThere) lu.forgetNexus(key);
+      // SAM-5 6.3.4: I_T NEXUS LOSS OCCURRED for that I_T nexus, now or when it comes back
+      if (how === 'loss' && stillThere) lu.establishUa(key, Asc.I_T_NEXUS_LOSS_OCCURRED);
     }
     if (how === 'loss' && !stillThere) {
       this.lost.add(key);

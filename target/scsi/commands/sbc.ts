@@ -225,17 +225,17 @@ const writeSame: CommandSpec['handler'] = async (ctx) => {
   const anchor = (cdb[1]! & 0x10) !== 0;
   const unmap = (cdb[1]! & 0x08) !== 0;
   const ndob = sixteen && (cdb[1]! & 0x01) !== 0;
-  // SBC-4 table (ANCHOR, UNMAP, ANC_SUP): ANCHOR without UNMAP is an error; UNMAP needs LBPWS / LBPWS10
+  // SBC-4 table (ANCHOR, UNMAP, ANC_SUP): ANCHOR without UNMAP is an error
   if (anchor && !unmap) throw invalidCdb(1, 4);
-  if (unmap && !lu.thin) throw invalidCdb(1, 3);
-  if (anchor && !lu.thin) throw invalidCdb(1, 4);
   const lba = sixteen ? cdb.readBigUInt64BE(2) : BigInt(cdb.readUInt32BE(2));
   const lenByte = sixteen ? 10 : 7;
   let n = sixteen ? cdb.readUInt32BE(10) : cdb.readUInt16BE(7);
   const noLimit = core.quirks.has(Q.NO_WRITE_SAME_LIMIT);
   if (n > 0 && lu.limits.maxWriteSame > 0 && n > lu.limits.maxWriteSame && !noLimit) throw invalidCdb(lenByte, 7);
   lu.requireMedium();
-  lu.requireWritable();
+  lu.requireWritable(); // before the UNMAP checks: a write-protected LU reports DATA PROTECT for any write
+  // UNMAP needs LBPWS / LBPWS10, ANCHOR needs ANC_SUP: a thick LU has neither
+  if (unmap && !lu.thin) throw invalidCdb(1, anchor ? 4 : 3);
   if (n === 0) {
     if (lba >= BigInt(lu.blocks)) throw lbaOutOfRange();
     // WSNZ=1: a NUMBER OF LOGICAL BLOCKS of 0 is not supported (SBC-4 6.6.4)
@@ -711,10 +711,7 @@ export const sbcCommands: CommandSpec[] = [
     usage: () => usageMap(Op.READ_DEFECT_DATA_10, 10, { 2: 0x1f, 7: 0xff, 8: 0xff }),
     handler: readDefect(false),
   },
-  rw(Op.WRITE_SAME_10, 'WRITE SAME(10)', 10, 0xe0, writeSame, {
-    usage: (lu) => usageMap(Op.WRITE_SAME_10, 10, { 1: lu.thin ? 0xf8 : 0xe0, ...ff(2, 4), 6: 0x3f, 7: 0xff, 8: 0xff }),
-    timeout: 120,
-  }),
+  rw(Op.WRITE_SAME_10, 'WRITE SAME(10)', 10, 0xf8, writeSame, { timeout: 120 }),
   {
     op: Op.UNMAP,
     name: 'UNMAP',
@@ -743,10 +740,7 @@ export const sbcCommands: CommandSpec[] = [
   rw(Op.VERIFY_16, 'VERIFY(16)', 16, 0xf6, verifyN),
   rw(Op.PRE_FETCH_16, 'PRE-FETCH(16)', 16, 0x02, preFetch),
   rw(Op.SYNCHRONIZE_CACHE_16, 'SYNCHRONIZE CACHE(16)', 16, 0x02, syncCache, { obsolete: obs(16, 0x04) }),
-  rw(Op.WRITE_SAME_16, 'WRITE SAME(16)', 16, 0xe1, writeSame, {
-    usage: (lu) => usageMap(Op.WRITE_SAME_16, 16, { 1: lu.thin ? 0xf9 : 0xe1, ...ff(2, 8), ...ff(10, 4), 14: 0x3f }),
-    timeout: 120,
-  }),
+  rw(Op.WRITE_SAME_16, 'WRITE SAME(16)', 16, 0xf9, writeSame, { timeout: 120 }),
   {
     op: Op.WRITE_ATOMIC_16,
     name: 'WRITE ATOMIC(16)',

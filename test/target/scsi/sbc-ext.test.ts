@@ -462,6 +462,9 @@ describe('target/scsi block commands', () => {
       checkCondition(await run(ds, S.sanitize({ sa: 1, paramLen: ow.length }), { dataOut: ow }), wp);
       good(await run(ds, S.read10({ lba: 0, blocks: 1 })));
       good(await run(ds, S.verify10({ lba: 0, blocks: 1 })));
+      // a thick read-only LUN reports the protection before it looks at the UNMAP bit it does not support
+      const thick = await ready({ readOnly: true });
+      checkCondition(await run(thick, S.writeSame10({ lba: 0, blocks: 1, unmap: true })), wp);
     });
   });
 

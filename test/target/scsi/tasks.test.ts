@@ -88,6 +88,16 @@ describe('target/scsi unit attentions, task set and task management', () => {
       assert.deepEqual(await clearUa(ds, nexus(1, 2)), [S.Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET]);
     });
 
+    it('I_T nexus loss reported after the reinstating nexus already exists: that nexus gets I_T NEXUS LOSS OCCURRED', async () => {
+      const ds = server();
+      const old = nexus(1, 1);
+      await clearUa(ds, old);
+      const fresh = { ...old, id: 'reinstated' };
+      ds.nexusCreated(fresh);
+      ds.nexusEnded(old, 'loss');
+      assert.deepEqual(await clearUa(ds, fresh), [S.Asc.I_T_NEXUS_LOSS_OCCURRED]);
+    });
+
     it('a deferred error (a failed IMMED flush) is reported on the next command and by REQUEST SENSE as 71h', async () => {
       const ds = await ready();
       const st = ds.unit(0)!.store;
