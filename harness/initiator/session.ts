@@ -47,7 +47,7 @@ import {
 } from '../../protocol/iscsi/index.js';
 import { describeCdb, decodeSense, lunToBigInt, Sense } from '../../protocol/scsi/index.js';
 import { IscsiError } from '../../protocol/errors.js';
-import { Connection, ConnectionHooks, LOGIN_MAX_DATA_SEGMENT, TraceEntry } from './connection.js';
+import { Connection, ConnectionHooks, TraceEntry } from './connection.js';
 import { LoginMachine, LoginOptions, LoginOutcome } from './login.js';
 import { hostPort } from './url.js';
 
@@ -301,10 +301,11 @@ export class Session extends EventEmitter {
     this.expCmdSN = o.expCmdSN;
     this.maxCmdSN = o.maxCmdSN;
     // Digests and the data-segment limit apply from the first PDU after the final Login Response
-    // (RFC 7143 13.1): set them now, synchronously, before the parser reads on.
+    // (RFC 7143 13.1): set them now, synchronously, before the parser reads on. The limit is what we
+    // declared, even below the 8192 bytes of login (RFC 7143 13.12).
     this.conn.parser.headerDigest = o.params.headerDigest;
     this.conn.parser.dataDigest = o.params.dataDigest;
-    this.conn.parser.maxDataSegmentLength = Math.max(o.params.maxRecvDataSegmentLength, LOGIN_MAX_DATA_SEGMENT);
+    this.conn.parser.maxDataSegmentLength = o.params.maxRecvDataSegmentLength;
     this.conn.sendHeaderDigest = o.params.headerDigest;
     this.conn.sendDataDigest = o.params.dataDigest;
     this.state = 'ffp';
