@@ -150,6 +150,8 @@ interface Task {
   lun: bigint;
   // scsi
   edtl?: number;
+  /** The command had the R bit: only then may Data-In come. */
+  read?: boolean;
   dataOut?: Buffer;
   opts?: CommandOptions;
   /** Data-In lands here. */
@@ -456,10 +458,13 @@ export class Session extends EventEmitter {
     if (o.into && o.into.length < (o.dataIn ?? 0)) {
       return Promise.reject(new IscsiError('E_RANGE', `${what()}: the 'into' buffer holds ${o.into.length} bytes, less than dataIn ${o.dataIn}`));
     }
+    const read = o.readFlag ?? o.dataIn !== undefined;
+    const write = o.writeFlag ?? dataOut !== undefined;
     let handle;
     try {
       handle = this.addTask('scsi', what, o.timeoutMs, lun, {
         edtl,
+        read,
         opts: o,
         received: 0,
         expDataSN: 0,
@@ -475,8 +480,6 @@ export class Session extends EventEmitter {
     const { task, promise } = handle;
     this.armTimer(task);
     const p = this.params;
-    const read = o.readFlag ?? o.dataIn !== undefined;
-    const write = o.writeFlag ?? dataOut !== undefined;
     const build = (cmdSN: number) => {
       let immediate: Buffer = ZERO;
       if (dataOut && dataOut.length > 0 && p.immediateData && o.useImmediateData !== false) {
@@ -590,7 +593,7 @@ export class Session extends EventEmitter {
   private placeDataIn(header: Buffer, length: number): Buffer | undefined {
     if ((header[0]! & 0x3f) !== Opcode.DATA_IN || length < PLACE_MIN) return undefined;
     const task = this.tasks.get(header.readUInt32BE(16));
-    if (!task || task.kind !== 'scsi') return undefined;
+    if (!task || task.kind !== 'scsi' || !task.read) return undefined;
     const offset = header.readUInt32BE(40);
     if (offset + length > task.edtl!) return undefined;
     task.dest ??= task.opts?.into ?? Buffer.allocUnsafe(task.edtl!);
@@ -599,6 +602,9 @@ export class Session extends EventEmitter {
   }
 
   private onDataIn(d: DataIn, task: Task): void {
+    if (!task.read) {
+      throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: target sent a Data-In for a command without the R bit, which reads nothing (RFC 7143 11.7)`);
+    }
     task.dataInPdus!++;
     const parts = d.dataParts ?? (d.data && d.data.length ? [d.data] : []);
     let len = 0;
