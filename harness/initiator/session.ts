@@ -946,12 +946,23 @@ export class Session extends EventEmitter {
       this.updateWindow(pdu.expCmdSN, pdu.maxCmdSN);
     }
     switch (pdu.opcode) {
-      case Opcode.DATA_IN:
-        return this.onDataIn(pdu, this.taskFor(pdu.itt, 'scsi', pdu));
-      case Opcode.SCSI_RESPONSE:
-        return this.onScsiResponse(pdu, this.taskFor(pdu.itt, 'scsi', pdu));
-      case Opcode.R2T:
-        return this.onR2T(pdu, this.taskFor(pdu.itt, 'scsi', pdu));
+      case Opcode.DATA_IN: {
+        const t = this.taskFor(pdu.itt, 'scsi', pdu);
+        // A task that timed out or was ended here may still get data: set it aside (StatSN still counts).
+        if (t !== GONE) this.onDataIn(pdu, t);
+        else if (pdu.statusPresent) this.updateStatSN(pdu.statSN);
+        return;
+      }
+      case Opcode.SCSI_RESPONSE: {
+        const t = this.taskFor(pdu.itt, 'scsi', pdu);
+        if (t !== GONE) this.onScsiResponse(pdu, t);
+        return;
+      }
+      case Opcode.R2T: {
+        const t = this.taskFor(pdu.itt, 'scsi', pdu);
+        if (t !== GONE) this.onR2T(pdu, t);
+        return;
+      }
       case Opcode.NOP_IN:
         return this.onNopIn(pdu);
       case Opcode.TASK_MGMT_RESPONSE:
