@@ -1,0 +1,383 @@
+/**
+ * The target's side of login (RFC 7143 6.3, 11.12-11.13, 12.1.3): checks each Login Request, runs
+ * security negotiation (AuthMethod None or CHAP, one-way or mutual, against the target's accounts),
+ * checks the initiator ACL, negotiates operational keys through the shared key table within the
+ * target's limits, and answers every refusal with the login status class and detail the RFC names.
+ */
+import {
+  chapResponse,
+  decodeBinary,
+  encodeBinary,
+  encodeText,
+  KeyValue,
+  keyDef,
+  LoginRequest,
+  LoginResponse,
+  LoginStatus,
+  Negotiator,
+  newChallenge,
+  newIdentifier,
+  Opcode,
+  SessionParams,
+  splitText,
+  Stage,
+  TextAccumulator,
+} from '../protocol/iscsi/index.js';
+import type { Account } from './config.js';
+import type { TargetNode } from './node.js';
+import type { Quirks } from './quirks.js';
+import { defineQuirk } from './quirks.js';
+
+export const Q_LOGIN = {
+  acceptAnyChap: defineQuirk('chap-accept-any', 'iscsi', 'CHAP logins succeed whatever CHAP_R the initiator sends'),
+  acceptRepeatedKey: defineQuirk('login-repeated-key-ok', 'iscsi', 'a key the initiator repeats during login is not refused'),
+  unknownKeySilent: defineQuirk('login-unknown-key-silent', 'iscsi', 'unknown login keys get no NotUnderstood answer'),
+  noTpgt: defineQuirk('login-no-tpgt', 'iscsi', 'the first Login Response of a normal session omits TargetPortalGroupTag'),
+};
+
+export interface LoginEnvironment {
+  tpgt: number;
+  findTarget(name: string): TargetNode | undefined;
+  discoveryUsers?: Account[];
+  discoveryOutgoingUser?: Account;
+  quirks: Quirks;
+  /** Decide whether the session may be created: the TSIH to use, or a login status to refuse with. */
+  admit(req: { initiatorName: string; isid: number; tsih: number; node?: TargetNode; sessionType: 'Normal' | 'Discovery' }): { tsih: number; reinstates?: unknown } | { status: number; why: string };
+  log(line: string): void;
+}
+
+export interface LoginResult {
+  sessionType: 'Normal' | 'Discovery';
+  node?: TargetNode;
+  initiatorName: string;
+  initiatorAlias?: string;
+  isid: number;
+  tsih: number;
+  cid: number;
+  params: SessionParams;
+  negotiator: Negotiator;
+  /** Command numbering agreed at login. */
+  expCmdSN: number;
+  statSN: number;
+  authMethod: string;
+  reinstates?: unknown;
+}
+
+export type LoginStep =
+  | { response: LoginResponse }
+  | { response: LoginResponse; done: LoginResult }
+  | { response: LoginResponse; fail: string };
+
+const hex = (n: number, w = 2) => n.toString(16).padStart(w, '0');
+
+/** The status class and detail of a refusal, with the reason for the log. */
+class Refusal {
+  constructor(
+    readonly status: number,
+    readonly why: string,
+  ) {}
+}
+
+export class TargetLogin {
+  private readonly env: LoginEnvironment;
+  private stage = -1;
+  private first: LoginRequest | undefined;
+  private neg: Negotiator | undefined;
+  private node: TargetNode | undefined;
+  private sessionType: 'Normal' | 'Discovery' = 'Normal';
+  private initiatorName = '';
+  private tsih = 0;
+  private reinstates: unknown;
+  private statSN: number;
+  private readonly text = new TextAccumulator(65536);
+  private outgoing: Buffer[] = [];
+  private chap: 'none' | 'need-method' | 'need-a' | 'need-r' | 'done' = 'none';
+  private chapAlg = 5;
+  private chapId = 0;
+  private chapChallenge: Buffer | undefined;
+  private authRequired = false;
+  private firstResponse = true;
+  private offeredTargetKeys = false;
+  private exchanges = 0;
+
+  constructor(env: LoginEnvironment, initialStatSN: number) {
+    this.env = env;
+    this.statSN = initialStatSN >>> 0;
+  }
+
+  handle(req: LoginRequest): LoginStep {
+    try {
+      return this.step(req);
+    } catch (e) {
+      if (e instanceof Refusal) return this.refuse(req, e);
+      throw e;
+    }
+  }
+
+  private refuse(req: LoginRequest, r: Refusal): LoginStep {
+    const rsp = this.response(req, Buffer.alloc(0), false, false);
+    rsp.statusClass = r.status >> 8;
+    rsp.statusDetail = r.status & 0xff;
+    rsp.csg = Math.max(0, this.stage);
+    return { response: rsp, fail: r.why };
+  }
+
+  private response(req: LoginRequest, data: Buffer, transit: boolean, cont: boolean): LoginResponse {
+    const rsp: LoginResponse = {
+      opcode: Opcode.LOGIN_RESPONSE,
+      transit,
+      continue: cont,
+      csg: this.stage < 0 ? req.csg : this.stage,
+      nsg: transit ? req.nsg : 0,
+      versionMax: 0,
+      versionActive: 0,
+      isid: req.isid,
+      tsih: transit && req.nsg === Stage.FULL_FEATURE ? this.tsih : req.tsih,
+      itt: req.itt,
+      statSN: this.statSN,
+      expCmdSN: req.cmdSN,
+      maxCmdSN: req.cmdSN,
+      statusClass: 0,
+      statusDetail: 0,
+      data,
+    };
+    this.statSN = (this.statSN + 1) >>> 0;
+    return rsp;
+  }
+
+  private step(req: LoginRequest): LoginStep {
+    if (++this.exchanges > 64) throw new Refusal(LoginStatus.INITIATOR_ERROR, 'more than 64 Login Requests');
+    if (req.versionMin > 0) throw new Refusal(LoginStatus.UNSUPPORTED_VERSION, `Version-min ${req.versionMin}: only version 0 is supported`);
+    if (req.transit && req.continue) throw new Refusal(LoginStatus.INITIATOR_ERROR, 'Login Request with both T and C set (RFC 7143 11.12.2)');
+    if (req.csg === 2 || (req.transit && (req.nsg === 2 || req.nsg <= req.csg))) {
+      throw new Refusal(LoginStatus.INITIATOR_ERROR, `invalid stage transition CSG ${req.csg} -> NSG ${req.nsg} (RFC 7143 11.12.3)`);
+    }
+    if (req.csg === Stage.FULL_FEATURE) throw new Refusal(LoginStatus.INITIATOR_ERROR, 'Login Request with CSG 3');
+    if (!this.first) {
+      this.first = req;
+      this.stage = req.csg;
+    } else {
+      const f = this.first;
+      if (req.isid !== f.isid || req.tsih !== f.tsih || req.cid !== f.cid) {
+        throw new Refusal(LoginStatus.INITIATOR_ERROR, 'ISID, TSIH or CID changed during login (RFC 7143 11.12.5)');
+      }
+      if (req.csg !== this.stage) throw new Refusal(LoginStatus.INITIATOR_ERROR, `Login Request CSG ${req.csg} but the login is in stage ${this.stage}`);
+    }
+    // Our own text still going out in pieces: the initiator acknowledges each with an empty request.
+    if (this.outgoing.length > 0) {
+      const piece = this.outgoing.shift()!;
+      const last = this.outgoing.length === 0;
+      return { response: this.response(req, piece, false, !last) };
+    }
+    const pairs = this.text.add(req.data ?? Buffer.alloc(0), req.continue);
+    if (pairs === undefined) return { response: this.response(req, Buffer.alloc(0), false, false) };
+    if (!this.neg) this.begin(req, pairs);
+    const phase = this.stage === Stage.SECURITY ? 'security' : 'operational';
+    const r = this.neg!.receive(pairs, phase);
+    if (r.fatal) {
+      const repeated = r.fatal.problem.includes('more than once');
+      if (!(repeated && this.env.quirks.has(Q_LOGIN.acceptRepeatedKey))) {
+        throw new Refusal(LoginStatus.INITIATOR_ERROR, `${r.fatal.key}=${r.fatal.value}: ${r.fatal.problem} (${r.fatal.clause})`);
+      }
+    }
+    let out: KeyValue[] = r.replies.filter(([, v]) => !(v === 'NotUnderstood' && this.env.quirks.has(Q_LOGIN.unknownKeySilent)));
+    for (const i of this.neg!.issues.splice(0)) if (!i.fatal) this.env.log(`login ${this.initiatorName}: ${i.key}=${i.value}: ${i.problem}`);
+    if (this.firstResponse) {
+      this.firstResponse = false;
+      if (this.sessionType === 'Normal' && !this.env.quirks.has(Q_LOGIN.noTpgt)) {
+        // RFC 7143 13.9: TargetPortalGroupTag in the first Login Response of a normal session.
+        out.push(['TargetPortalGroupTag', String(this.env.tpgt)]);
+        if (this.node!.config.alias) out.push(['TargetAlias', this.node!.config.alias]);
+      }
+    }
+    let canTransit = req.transit;
+    if (this.stage === Stage.SECURITY) {
+      const sec = this.security(r.auth, req);
+      out = [...out, ...sec.pairs];
+      canTransit = canTransit && sec.transit;
+    } else if (r.auth.length) {
+      throw new Refusal(LoginStatus.INITIATOR_ERROR, `${r.auth[0]![0]} outside the security stage`);
+    }
+    const entering = req.transit ? req.nsg : this.stage;
+    if (entering !== Stage.SECURITY && this.authRequired && this.chap !== 'done') {
+      if (this.stage !== Stage.SECURITY) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'authentication required but the initiator skipped the security stage');
+      canTransit = false;
+    }
+    if (entering !== Stage.SECURITY && canTransit) {
+      // Before leaving for operational or full feature phase: the target states its own limits.
+      const offers = this.targetOffers();
+      if (offers.length) {
+        out.push(...offers);
+        if (this.neg!.pending.length) canTransit = false;
+      }
+    }
+    if (this.neg!.pending.length) canTransit = false;
+    const pieces = splitText(encodeText(out), 8192);
+    this.outgoing = pieces.slice(1);
+    if (pieces.length > 1) return { response: this.response(req, pieces[0]!, false, true) };
+    const rsp = this.response(req, pieces[0]!, canTransit, false);
+    if (!canTransit) return { response: rsp };
+    this.stage = req.nsg;
+    if (req.nsg !== Stage.FULL_FEATURE) return { response: rsp };
+    const params = this.neg!.params();
+    const result: LoginResult = {
+      sessionType: this.sessionType,
+      initiatorName: this.initiatorName,
+      isid: req.isid,
+      tsih: this.tsih,
+      cid: req.cid,
+      params,
+      negotiator: this.neg!,
+      expCmdSN: req.cmdSN,
+      statSN: this.statSN,
+      authMethod: this.neg!.values.get('AuthMethod') ?? 'None',
+    };
+    if (this.node) result.node = this.node;
+    if (params.initiatorAlias) result.initiatorAlias = params.initiatorAlias;
+    if (this.reinstates !== undefined) result.reinstates = this.reinstates;
+    rsp.tsih = this.tsih;
+    return { response: rsp, done: result };
+  }
+
+  /** The first request: who is logging in, to what, and may it. */
+  private begin(req: LoginRequest, pairs: KeyValue[]): void {
+    const get = (k: string) => pairs.find(([n]) => n === k)?.[1];
+    const name = get('InitiatorName');
+    if (!name) throw new Refusal(LoginStatus.MISSING_PARAMETER, 'the first Login Request has no InitiatorName (RFC 7143 13.5)');
+    this.initiatorName = name;
+    const st = get('SessionType') ?? 'Normal';
+    if (st !== 'Normal' && st !== 'Discovery') throw new Refusal(LoginStatus.INITIATOR_ERROR, `SessionType=${st}`);
+    this.sessionType = st;
+    let local: Record<string, string>;
+    let users: Account[] | undefined;
+    if (st === 'Normal') {
+      const tn = get('TargetName');
+      if (!tn) throw new Refusal(LoginStatus.MISSING_PARAMETER, 'a Normal session needs TargetName (RFC 7143 13.4)');
+      const node = this.env.findTarget(tn);
+      if (!node) throw new Refusal(LoginStatus.NOT_FOUND, `no target named ${tn}`);
+      if (!node.allows(name)) throw new Refusal(LoginStatus.AUTHORIZATION_FAILURE, `initiator ${name} is not in the ACL of ${tn}`);
+      this.node = node;
+      local = { ...node.params };
+      users = node.config.incomingUsers;
+    } else {
+      local = { ...node0Params() };
+      users = this.env.discoveryUsers;
+    }
+    this.authRequired = !!users?.length;
+    local['AuthMethod'] = this.authRequired ? 'CHAP' : 'None';
+    const admitted = this.env.admit({
+      initiatorName: name,
+      isid: req.isid,
+      tsih: req.tsih,
+      sessionType: st,
+      ...(this.node ? { node: this.node } : {}),
+    });
+    if ('status' in admitted) throw new Refusal(admitted.status, admitted.why);
+    this.tsih = admitted.tsih;
+    this.reinstates = admitted.reinstates;
+    this.neg = new Negotiator({ role: 'target', sessionType: st, local });
+    if (this.stage === Stage.SECURITY) this.chap = this.authRequired ? 'need-method' : 'none';
+  }
+
+  private accounts(): { incoming: Account[]; outgoing?: Account } {
+    if (this.node) return { incoming: this.node.config.incomingUsers ?? [], ...(this.node.config.outgoingUser ? { outgoing: this.node.config.outgoingUser } : {}) };
+    return { incoming: this.env.discoveryUsers ?? [], ...(this.env.discoveryOutgoingUser ? { outgoing: this.env.discoveryOutgoingUser } : {}) };
+  }
+
+  /** The security stage's CHAP exchange (RFC 7143 12.1.3). Returns pairs to send and whether it is complete. */
+  private security(auth: KeyValue[], req: LoginRequest): { pairs: KeyValue[]; transit: boolean } {
+    const method = this.neg!.values.get('AuthMethod');
+    const get = (k: string) => auth.find(([n]) => n === k)?.[1];
+    if (!this.authRequired) {
+      if (auth.length) throw new Refusal(LoginStatus.INITIATOR_ERROR, `${auth[0]![0]} sent though AuthMethod is None`);
+      return { pairs: [], transit: true };
+    }
+    switch (this.chap) {
+      case 'need-method':
+        if (method !== 'CHAP') {
+          if (req.transit || this.neg!.values.has('AuthMethod')) {
+            throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `this target requires CHAP; the initiator offered AuthMethod=${method ?? '(none)'}`);
+          }
+          return { pairs: [], transit: false };
+        }
+        this.chap = 'need-a';
+        // CHAP_A may come in the same request as AuthMethod.
+        if (get('CHAP_A') === undefined) return { pairs: [], transit: false };
+        return this.security(auth, req);
+      case 'need-a': {
+        const a = get('CHAP_A');
+        if (a === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'CHAP: the initiator did not send CHAP_A');
+        // Only whole numbers count: "56" must not be taken for 5 (libiscsi's iSCSICHAP.Invalid).
+        const offered = a.split(',').map((x) => (/^[0-9]{1,3}$/.test(x) ? Number(x) : NaN));
+        if (!offered.includes(5)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: MD5 (5) not offered`);
+        this.chapAlg = 5;
+        this.chapId = newIdentifier();
+        this.chapChallenge = newChallenge(16);
+        this.chap = 'need-r';
+        return { pairs: [['CHAP_A', '5'], ['CHAP_I', String(this.chapId)], ['CHAP_C', encodeBinary(this.chapChallenge)]], transit: false };
+      }
+      case 'need-r': {
+        const n = get('CHAP_N');
+        const r = get('CHAP_R');
+        if (n === undefined || r === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'CHAP: CHAP_N and CHAP_R expected');
+        const { incoming, outgoing } = this.accounts();
+        const acct = incoming.find((u) => u.user === n);
+        const got = decodeBinary(r);
+        const ok = acct && got && got.equals(chapResponse(this.chapAlg, this.chapId, acct.secret, this.chapChallenge!));
+        if (!ok && !this.env.quirks.has(Q_LOGIN.acceptAnyChap)) {
+          throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, acct ? `CHAP: wrong response for user ${n}` : `CHAP: unknown user ${n}`);
+        }
+        const ci = get('CHAP_I');
+        const cc = get('CHAP_C');
+        const pairs: KeyValue[] = [];
+        if (ci !== undefined || cc !== undefined) {
+          if (ci === undefined || cc === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP needs both CHAP_I and CHAP_C');
+          if (!outgoing) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP asked for but this target has no OutgoingUser');
+          const challenge = decodeBinary(cc);
+          if (!/^[0-9]{1,3}$/.test(ci) || Number(ci) > 255 || !challenge) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: malformed CHAP_I or CHAP_C');
+          // RFC 7143 12.1.3: a challenge equal to our own is a reflection attack.
+          if (challenge.equals(this.chapChallenge!)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: the initiator sent back our own challenge');
+          pairs.push(['CHAP_N', outgoing.user], ['CHAP_R', encodeBinary(chapResponse(this.chapAlg, Number(ci), outgoing.secret, challenge))]);
+        }
+        this.chap = 'done';
+        this.env.log(`login ${this.initiatorName}: CHAP user ${n} authenticated${pairs.length ? ' (mutual)' : ''}`);
+        return { pairs, transit: true };
+      }
+      default:
+        if (auth.length) throw new Refusal(LoginStatus.INITIATOR_ERROR, `${auth[0]![0]} after CHAP completed`);
+        return { pairs: [], transit: true };
+    }
+  }
+
+  /**
+   * Keys the target must state itself: its MaxRecvDataSegmentLength declaration, and every key where
+   * its limit is stricter than the RFC default the initiator left in force.
+   */
+  private targetOffers(): KeyValue[] {
+    if (this.offeredTargetKeys) return [];
+    this.offeredTargetKeys = true;
+    const neg = this.neg!;
+    const out: KeyValue[] = [];
+    const local = neg.local;
+    if (!neg.localDeclared.has('MaxRecvDataSegmentLength')) out.push(...neg.offer([['MaxRecvDataSegmentLength', local['MaxRecvDataSegmentLength'] ?? '8192']]));
+    if (this.sessionType === 'Discovery') return out;
+    for (const [k, v] of Object.entries(local)) {
+      const def = keyDef(k);
+      if (!def || def.use !== 'LO' || neg.settled(k) || def.default === undefined || v === def.default) continue;
+      const stricter =
+        def.type === 'numeric' ? (def.result === 'min' ? Number(v) < Number(def.default) : Number(v) > Number(def.default)) : def.type === 'boolean' ? (def.result === 'and' ? v === 'No' : v === 'Yes') : false;
+      if (stricter) out.push(...neg.offer([[k, v]]));
+    }
+    return out;
+  }
+
+  /** Log line describing this login attempt. */
+  describe(): string {
+    return `${this.initiatorName || '(unnamed)'} ISID 0x${hex(this.first?.isid ?? 0, 12)} -> ${this.node?.config.iqn ?? (this.sessionType === 'Discovery' ? 'discovery' : '?')}`;
+  }
+}
+
+/** The discovery session's limits (no target node). */
+function node0Params(): Record<string, string> {
+  return { HeaderDigest: 'None,CRC32C', DataDigest: 'None,CRC32C', MaxRecvDataSegmentLength: '262144', DefaultTime2Wait: '2', DefaultTime2Retain: '0', ErrorRecoveryLevel: '0' };
+}

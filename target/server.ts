@@ -1,0 +1,206 @@
+/**
+ * The reference target's server: its portal, its target nodes, and the registry of sessions that
+ * decides admission (new session, reinstatement of the same initiator name and ISID, refusal of a
+ * second connection at MaxConnections=1, out of resources) and tells each node's device server when
+ * I_T nexuses begin and end.
+ */
+import { randomInt } from 'node:crypto';
+import * as net from 'node:net';
+import { LoginStatus } from '../protocol/iscsi/index.js';
+import { IscsiError } from '../protocol/errors.js';
+import type { TargetServerConfig } from './config.js';
+import { TargetConnection } from './connection.js';
+import type { LoginEnvironment, LoginResult } from './login.js';
+import { TargetNode } from './node.js';
+import { allQuirks, Quirks } from './quirks.js';
+import type { Nexus } from './scsi/index.js';
+
+interface SessionEntry {
+  tsih: number;
+  initiatorName: string;
+  isid: number;
+  node?: TargetNode;
+  conn: TargetConnection;
+  nexus?: Nexus;
+}
+
+export interface TargetServerOptions extends TargetServerConfig {
+  log?: (line: string) => void;
+}
+
+export class TargetServer {
+  readonly quirks: Quirks;
+  readonly config: TargetServerOptions;
+  private readonly nodeMap = new Map<string, TargetNode>();
+  private readonly sessions = new Map<number, SessionEntry>();
+  private readonly conns = new Set<TargetConnection>();
+  private server: net.Server | undefined;
+  private nextTsih = randomInt(1, 0xff00);
+  private readonly logFn: (line: string) => void;
+  address = '';
+  port = 0;
+
+  constructor(config: TargetServerOptions) {
+    this.config = config;
+    this.quirks = new Quirks(config.quirks ?? []);
+    const unknown = this.quirks.unknown();
+    if (unknown.length) {
+      throw new IscsiError('E_CONFIG', `unknown quirk ${unknown.join(', ')} (known: ${allQuirks().map((q) => q.name).join(', ')})`);
+    }
+    this.logFn = config.log ?? (() => {});
+    if (config.targets.length === 0) throw new IscsiError('E_CONFIG', 'no target configured');
+    for (const t of config.targets) {
+      if (this.nodeMap.has(t.iqn)) throw new IscsiError('E_CONFIG', `target ${t.iqn} configured twice`);
+      this.nodeMap.set(t.iqn, new TargetNode(t, this.quirks));
+    }
+  }
+
+  get tpgt(): number {
+    return this.config.tpgt ?? 1;
+  }
+  get loginTimeoutSeconds(): number {
+    return this.config.loginTimeout ?? 15;
+  }
+  get nopIntervalSeconds(): number {
+    return this.config.nopInterval ?? 0;
+  }
+  get nopTimeoutSeconds(): number {
+    return this.config.nopTimeout ?? 10;
+  }
+
+  log(line: string): void {
+    this.logFn(line);
+  }
+
+  nodes(): TargetNode[] {
+    return [...this.nodeMap.values()];
+  }
+
+  initialStatSN(): number {
+    return randomInt(0, 0x7fffffff);
+  }
+
+  async listen(): Promise<void> {
+    const srv = net.createServer((socket) => {
+      const c = new TargetConnection(socket, this);
+      this.conns.add(c);
+    });
+    srv.on('error', (e) => this.log(`portal error: ${e.message}`));
+    this.server = srv;
+    const host = this.config.address ?? '0.0.0.0';
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (e: NodeJS.ErrnoException) =>
+        reject(new IscsiError('E_CONFIG', `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${this.config.port ?? 3260}: ${e.code ?? e.message}`));
+      srv.once('error', onErr);
+      srv.listen(this.config.port ?? 3260, host, () => {
+        srv.off('error', onErr);
+        resolve();
+      });
+    });
+    const a = srv.address() as net.AddressInfo;
+    this.address = a.address;
+    this.port = a.port;
+  }
+
+  /** TargetAddress values for SendTargets: the address the initiator reached us on (RFC 7143 13.8). */
+  portalAddresses(socket: net.Socket): string[] {
+    const addr = socket.localAddress ?? this.address;
+    const host = addr.includes(':') ? `[${addr}]` : addr;
+    return [`${host}:${socket.localPort ?? this.port},${this.tpgt}`];
+  }
+
+  loginEnvironment(conn: TargetConnection): LoginEnvironment {
+    return {
+      tpgt: this.tpgt,
+      findTarget: (name) => this.nodeMap.get(name),
+      ...(this.config.discoveryUsers ? { discoveryUsers: this.config.discoveryUsers } : {}),
+      ...(this.config.discoveryOutgoingUser ? { discoveryOutgoingUser: this.config.discoveryOutgoingUser } : {}),
+      quirks: this.quirks,
+      admit: (req) => {
+        if (req.tsih !== 0) {
+          const s = this.sessions.get(req.tsih);
+          if (!s || s.initiatorName !== req.initiatorName || s.isid !== req.isid) {
+            return { status: LoginStatus.SESSION_DOES_NOT_EXIST, why: `no session with TSIH ${req.tsih} for this initiator and ISID` };
+          }
+          return { status: LoginStatus.TOO_MANY_CONNECTIONS, why: `session TSIH ${req.tsih} already has its one connection (MaxConnections=1)` };
+        }
+        // Session reinstatement (RFC 7143 6.3.5): same initiator name, ISID and target.
+        const old = [...this.sessions.values()].find(
+          (s) => s.initiatorName === req.initiatorName && s.isid === req.isid && s.node === req.node && s.conn !== conn,
+        );
+        if (!old && this.config.maxSessions !== undefined && this.sessions.size >= this.config.maxSessions) {
+          return { status: LoginStatus.OUT_OF_RESOURCES, why: `already ${this.sessions.size} sessions (MaxSessions)` };
+        }
+        return { tsih: this.allocTsih(), ...(old ? { reinstates: old } : {}) };
+      },
+      log: (line) => this.log(`${conn.info.remote} ${line}`),
+    };
+  }
+
+  private allocTsih(): number {
+    // Bounded by the number of sessions.
+    for (;;) {
+      this.nextTsih = (this.nextTsih % 0xffff) + 1;
+      if (!this.sessions.has(this.nextTsih)) return this.nextTsih;
+    }
+  }
+
+  /** A login completed: register the session (ending the one it reinstates) and its I_T nexus. */
+  sessionStarted(conn: TargetConnection, r: LoginResult): Nexus | undefined {
+    const old = r.reinstates as SessionEntry | undefined;
+    if (old && this.sessions.get(old.tsih) === old) {
+      this.log(`session TSIH ${old.tsih} of ${old.initiatorName} reinstated by TSIH ${r.tsih}`);
+      old.conn.close(`session reinstated by TSIH ${r.tsih}`);
+    }
+    const entry: SessionEntry = { tsih: r.tsih, initiatorName: r.initiatorName, isid: r.isid, conn };
+    if (r.node) {
+      entry.node = r.node;
+      const isid = r.isid.toString(16).padStart(12, '0');
+      const tpgt = this.tpgt.toString(16).padStart(4, '0');
+      entry.nexus = {
+        id: `${r.initiatorName},i,0x${isid}|${r.node.config.iqn},t,0x${tpgt}|${r.tsih}`,
+        initiatorPort: `${r.initiatorName},i,0x${isid}`,
+        initiatorName: r.initiatorName,
+        targetPort: `${r.node.config.iqn},t,0x${tpgt}`,
+        targetName: r.node.config.iqn,
+        relativeTargetPort: 1,
+        targetPortGroup: 1,
+      };
+      r.node.device.nexusCreated(entry.nexus);
+    }
+    this.sessions.set(r.tsih, entry);
+    return entry.nexus;
+  }
+
+  /** A session's connection ended: by logout, or by an I_T nexus loss (dropped, reinstated, reset). */
+  sessionEnded(conn: TargetConnection, how: 'logout' | 'loss'): void {
+    const r = conn.result;
+    if (!r) return;
+    const e = this.sessions.get(r.tsih);
+    if (!e || e.conn !== conn) return;
+    this.sessions.delete(r.tsih);
+    if (e.node && e.nexus) e.node.device.nexusEnded(e.nexus, how);
+  }
+
+  connectionClosed(conn: TargetConnection): void {
+    this.conns.delete(conn);
+  }
+
+  /** A target reset on one session: the others of that node lose their queued work (and, cold, their connections). */
+  resetOthers(from: TargetConnection, cold: boolean): void {
+    for (const s of [...this.sessions.values()]) {
+      if (s.conn !== from && s.node === from.node) s.conn.onTargetReset(cold);
+    }
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Stop: close the portal and every connection, flush and close the LUNs. */
+  async stop(): Promise<void> {
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    for (const c of [...this.conns]) c.close('target stopping');
+    for (const n of this.nodeMap.values()) await n.device.close();
+  }
+}
