@@ -941,8 +941,10 @@ export class Session extends EventEmitter {
       return;
     }
     if ('statSN' in pdu && 'expCmdSN' in pdu && 'maxCmdSN' in pdu) {
-      // Data-In carries StatSN only with the S bit; R2T's StatSN is not advanced by it.
-      if (pdu.opcode !== Opcode.DATA_IN && pdu.opcode !== Opcode.R2T && pdu.opcode !== Opcode.REJECT) this.updateStatSN(pdu.statSN);
+      // Data-In carries StatSN only with the S bit; R2T's StatSN is not advanced by it (RFC 7143 11.8.3),
+      // nor is that of a NOP-In with ITT 0xffffffff: it carries the next StatSN, unused (11.19.2).
+      const unadvanced = pdu.opcode === Opcode.R2T || (pdu.opcode === Opcode.NOP_IN && pdu.itt === RESERVED_TAG);
+      if (pdu.opcode !== Opcode.DATA_IN && !unadvanced && pdu.opcode !== Opcode.REJECT) this.updateStatSN(pdu.statSN);
       this.updateWindow(pdu.expCmdSN, pdu.maxCmdSN);
     }
     switch (pdu.opcode) {
