@@ -944,7 +944,8 @@ export class Session extends EventEmitter {
       // Data-In carries StatSN only with the S bit; R2T's StatSN is not advanced by it (RFC 7143 11.8.3),
       // nor is that of a NOP-In with ITT 0xffffffff: it carries the next StatSN, unused (11.19.2).
       const unadvanced = pdu.opcode === Opcode.R2T || (pdu.opcode === Opcode.NOP_IN && pdu.itt === RESERVED_TAG);
-      if (pdu.opcode !== Opcode.DATA_IN && !unadvanced && pdu.opcode !== Opcode.REJECT) this.updateStatSN(pdu.statSN);
+      // A Reject's StatSN does advance (11.17.3).
+      if (pdu.opcode !== Opcode.DATA_IN && !unadvanced) this.updateStatSN(pdu.statSN);
       this.updateWindow(pdu.expCmdSN, pdu.maxCmdSN);
     }
     switch (pdu.opcode) {
