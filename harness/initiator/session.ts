@@ -739,9 +739,12 @@ export class Session extends EventEmitter {
    */
   taskManagement(fn: number, opts: { lun?: number | bigint; referencedTaskTag?: number; refCmdSN?: number; timeoutMs?: number } = {}): Promise<TmfResult> {
     const name = TMF_FUNCTION_NAMES[fn] ?? `TMF function ${fn}`;
+    // RFC 7143 11.5.3: the LUN field addresses an LU only for ABORT TASK, ABORT TASK SET, CLEAR ACA,
+    // CLEAR TASK SET and LOGICAL UNIT RESET; in the others it is reserved, so 0 unless given on purpose.
+    const addressesLu = fn >= TmfFunction.ABORT_TASK && fn <= TmfFunction.LOGICAL_UNIT_RESET;
     let handle;
     try {
-      handle = this.addTask('tmf', name, opts.timeoutMs, this.lunOf(opts.lun));
+      handle = this.addTask('tmf', name, opts.timeoutMs, opts.lun !== undefined || addressesLu ? this.lunOf(opts.lun) : 0n);
     } catch (e) {
       return Promise.reject(e);
     }
