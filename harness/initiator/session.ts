@@ -760,7 +760,9 @@ export class Session extends EventEmitter {
       referencedTaskTag: opts.referencedTaskTag ?? RESERVED_TAG,
       cmdSN: this.cmdSN,
       expStatSN: this.expStatSN,
-      refCmdSN: opts.refCmdSN ?? ref?.cmdSN ?? 0,
+      // RFC 7143 11.5.5: for ABORT TASK, the CmdSN of the task, or for a task created by an immediate
+      // command the CmdSN of this request itself.
+      refCmdSN: opts.refCmdSN ?? (ref ? (ref.opts?.immediate ? this.cmdSN : ref.cmdSN) : 0),
       expDataSN: 0,
     };
     task.cmdSN = this.cmdSN;
