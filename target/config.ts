@@ -63,7 +63,7 @@ export const TARGET_DEFAULT_PARAMS: Readonly<Record<string, string>> = {
   MaxBurstLength: '1048576',
   FirstBurstLength: '262144',
   DefaultTime2Wait: '2',
-  DefaultTime2Retain: '0',
+  DefaultTime2Retain: '20',
   MaxOutstandingR2T: '8',
   DataPDUInOrder: 'Yes',
   DataSequenceInOrder: 'Yes',

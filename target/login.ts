@@ -203,13 +203,17 @@ export class TargetLogin {
       if (this.stage !== Stage.SECURITY) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'authentication required but the initiator skipped the security stage');
       canTransit = false;
     }
-    if (entering !== Stage.SECURITY && canTransit) {
-      // Before leaving for operational or full feature phase: the target states its own limits.
+    if (this.stage === Stage.OPERATIONAL && canTransit) {
+      // Before leaving the operational stage the target states its own limits (operational keys
+      // belong to that stage: offered earlier, they would hold up the security stage).
       const offers = this.targetOffers();
       if (offers.length) {
         out.push(...offers);
         if (this.neg!.pending.length) canTransit = false;
       }
+    } else if (this.stage === Stage.SECURITY && canTransit && req.nsg === Stage.FULL_FEATURE && !this.neg!.localDeclared.has('MaxRecvDataSegmentLength')) {
+      // Straight from security to full feature phase: declare what we receive, nothing to negotiate.
+      out.push(...this.neg!.offer([['MaxRecvDataSegmentLength', this.neg!.local['MaxRecvDataSegmentLength'] ?? '8192']]));
     }
     if (this.neg!.pending.length) canTransit = false;
     const pieces = splitText(encodeText(out), 8192);
