@@ -46,7 +46,7 @@ export function blockLimitsFor(blockSize: number, thin: boolean, granule: number
     maxUnmapLbaCount: thin ? 0x100000 : 0,
     maxUnmapDescriptors: thin ? 1024 : 0,
     optimalUnmapGranularity: thin ? granule / blockSize : 0,
-    maxWriteSame: 0x10000,
+    maxWriteSame: 0xffff,
     maxAtomicTransfer: mib,
     atomicAlignment: 1,
     atomicGranularity: 1,

@@ -568,9 +568,9 @@ function startSanitize(ctx: Ctx, sa: number, ause: boolean, pattern: Buffer | nu
     const release = await lu.lock(null, 0n, BigInt(lu.blocks), true);
     try {
       const progress = (f: number) => (op.workDone = f);
+      // OVERWRITE fills the pattern; BLOCK and CRYPTO ERASE (thin LUNs only) leave every LBA deallocated
       if (pattern) await lu.io(() => lu.store.fill(pattern, progress), 'write');
-      else if (lu.thin) await lu.deallocate(0, lu.blocks, false); // BLOCK / CRYPTO ERASE: deallocated, reads zeros
-      else await lu.io(() => lu.store.fill(Buffer.alloc(lu.blockSize), progress), 'write'); // CRYPTO ERASE, thick
+      else await lu.deallocate(0, lu.blocks, false);
       op.workDone = 1;
       await lu.flush();
       const left = core.sanitizeDurationMs - (Date.now() - op.started);
@@ -629,8 +629,6 @@ function sanitize(sa: number): CommandSpec['handler'] {
       for (let i = 0; i < bs; i++) block[i] = p.pattern[i % p.patternLength]!;
       if (p.invert && p.count % 2 === 0) for (let i = 0; i < bs; i++) block[i] = ~block[i]! & 0xff;
       pattern = block;
-    } else if (sa === SanitizeSa.BLOCK_ERASE && !lu.thin) {
-      throw invalidCdb(1, 4);
     }
     const op = startSanitize(ctx, sa, ause, pattern);
     if (immed) return out;
@@ -687,7 +685,7 @@ export const sbcCommands: CommandSpec[] = [
     op: Op.START_STOP_UNIT,
     name: 'START STOP UNIT',
     cdbLength: 6,
-    usage: (lu) => usageMap(Op.START_STOP_UNIT, 6, { 1: 0x01, 3: 0x0f, 4: lu.removable ? 0xf7 : 0xf5 }),
+    usage: () => usageMap(Op.START_STOP_UNIT, 6, { 1: 0x01, 3: 0x0f, 4: 0xf7 }),
     handler: startStop,
   },
   {
@@ -723,7 +721,7 @@ export const sbcCommands: CommandSpec[] = [
   },
   sanitizeSpec(SanitizeSa.OVERWRITE, 'SANITIZE OVERWRITE'),
   sanitizeSpec(SanitizeSa.BLOCK_ERASE, 'SANITIZE BLOCK ERASE', thin),
-  sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE, 'SANITIZE CRYPTOGRAPHIC ERASE'),
+  sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE, 'SANITIZE CRYPTOGRAPHIC ERASE', thin),
   sanitizeSpec(SanitizeSa.EXIT_FAILURE_MODE, 'SANITIZE EXIT FAILURE MODE'),
   rw(Op.READ_16, 'READ(16)', 16, RD1, readN, { obsolete: obs(16, 0x02) }),
   {

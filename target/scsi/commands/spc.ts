@@ -48,7 +48,12 @@ export function standardInquiry(core: ServerCore, lu: LogicalUnit | null): Buffe
     vendor: core.vendor,
     product: core.product,
     revision: core.revision,
-    ...(short ? {} : { versionDescriptors: [VersionDescriptor.SAM_5, VersionDescriptor.SPC_5, VersionDescriptor.SBC_4, VersionDescriptor.ISCSI] }),
+    // SPC-4 and SBC-3 are claimed as well: libiscsi (1.19) fails a 3Ch Block Limits page without an SBC-3 claim
+    ...(short
+      ? {}
+      : {
+          versionDescriptors: [VersionDescriptor.SAM_5, VersionDescriptor.SPC_5, VersionDescriptor.SPC_4, VersionDescriptor.SBC_4, VersionDescriptor.SBC_3, VersionDescriptor.ISCSI],
+        }),
   });
 }
 
@@ -110,8 +115,8 @@ function vpd(ctx: Ctx, page: number): Buffer {
         maximumAtomicBoundarySize: 0,
       });
     case VpdPage.BLOCK_DEVICE_CHARACTERISTICS:
-      // non-rotating; reads after BLOCK ERASE / CRYPTO ERASE succeed (WABEREQ / WACEREQ 01b)
-      return encodeBlockDeviceCharacteristics({ mediumRotationRate: 1, wabereq: lu.thin ? 1 : 0, wacereq: 1, fuab: true });
+      // non-rotating; reads after BLOCK ERASE / CRYPTO ERASE (thin LUNs only) succeed: WABEREQ / WACEREQ 01b
+      return encodeBlockDeviceCharacteristics({ mediumRotationRate: 1, wabereq: lu.thin ? 1 : 0, wacereq: lu.thin ? 1 : 0, fuab: true });
     case VpdPage.LOGICAL_BLOCK_PROVISIONING:
       // SBC-4 6.6.6: consistent with READ CAPACITY(16) LBPME/LBPRZ and the Block Limits unmap fields
       return lu.thin

@@ -164,7 +164,7 @@ const cases: Record<string, () => Promise<void>> = {
     assert.equal(S.decodeSense(good(await run(ds, S.requestSense({ desc: true })))).format, 'fixed');
   },
   'sanitize-not-exclusive': async () => {
-    const ds = await ready({}, { quirks: ['sanitize-not-exclusive'], sanitizeDurationMs: 200 });
+    const ds = await ready({ thin: true }, { quirks: ['sanitize-not-exclusive'], sanitizeDurationMs: 200 });
     good(await run(ds, S.sanitize({ sa: 3, immed: true })));
     good(await run(ds, S.testUnitReady()));
     await ds.unit(0)!.sanitizeOp?.done;

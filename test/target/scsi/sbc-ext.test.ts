@@ -470,6 +470,10 @@ describe('target/scsi block commands', () => {
 
   describe('SANITIZE', () => {
     it('OVERWRITE writes the pattern (INVERT alternates) everywhere; BLOCK ERASE deallocates; CRYPTO ERASE wipes', async () => {
+      const thick = await ready();
+      checkCondition(await run(thick, S.sanitize({ sa: 0x1f, paramLen: 8 }), { dataOut: Buffer.alloc(8) }), invalidCdb(7, 7));
+      const thinLu = await ready({ thin: true });
+      checkCondition(await run(thinLu, S.sanitize({ sa: 3, paramLen: 8 }), { dataOut: Buffer.alloc(8) }), invalidCdb(7, 7));
       const ds = await ready({ thin: true, backing: 'sparse' });
       good(await run(ds, S.write16({ lba: 0, blocks: 4 }), { dataOut: Buffer.alloc(2048, 0x61) }));
       const ow = S.sanitizeOverwriteParameterList({ count: 1, pattern: Buffer.from([1, 2, 3, 4]) });
@@ -493,9 +497,9 @@ describe('target/scsi block commands', () => {
     it('CDB and parameter list checks: service actions, lengths, OVERWRITE COUNT, pattern length', async () => {
       const ds = await ready();
       for (const sa of [0, 4, 5, 0x10, 0x1e]) checkCondition(await run(ds, S.sanitize({ sa })), invalidCdb(1, 4));
-      checkCondition(await run(ds, S.sanitize({ sa: 2 })), invalidCdb(1, 4)); // BLOCK ERASE needs a thin LUN
+      checkCondition(await run(ds, S.sanitize({ sa: 2 })), invalidCdb(1, 4)); // BLOCK ERASE and CRYPTO ERASE need a thin LUN
+      checkCondition(await run(ds, S.sanitize({ sa: 3 })), invalidCdb(1, 4));
       for (const len of [0, 1, 4, 517]) checkCondition(await run(ds, S.sanitize({ sa: 1, paramLen: len }), { dataOut: Buffer.alloc(len) }), invalidCdb(7, 7));
-      checkCondition(await run(ds, S.sanitize({ sa: 3, paramLen: 8 }), { dataOut: Buffer.alloc(8) }), invalidCdb(7, 7));
       checkCondition(await run(ds, S.sanitize({ sa: 0x1f, paramLen: 8 }), { dataOut: Buffer.alloc(8) }), invalidCdb(7, 7));
       const p = (o: Parameters<typeof S.sanitizeOverwriteParameterList>[0]) => S.sanitizeOverwriteParameterList(o);
       const zeroCount = p({ count: 0, pattern: Buffer.alloc(4) });
@@ -535,7 +539,7 @@ describe('target/scsi block commands', () => {
     });
 
     it('without IMMED the command completes when the operation does; an ABORT TASK leaves the operation running', async () => {
-      const ds = await ready({}, { sanitizeDurationMs: 200 });
+      const ds = await ready({ thin: true }, { sanitizeDurationMs: 200 });
       const ow = S.sanitizeOverwriteParameterList({ count: 1, pattern: Buffer.alloc(4, 0x11) });
       const t0 = Date.now();
       good(await run(ds, S.sanitize({ sa: 1, paramLen: ow.length }), { dataOut: ow }));

@@ -24,7 +24,7 @@ function modeSelect6(pages: S.ModePage[], o: { pf?: boolean; sp?: boolean } = {}
 
 describe('target/scsi SPC commands', () => {
   describe('INQUIRY', () => {
-    it('standard data: SBC device, CMDQUE, HISUP, version descriptors SAM-5 SPC-5 SBC-4 iSCSI', async () => {
+    it('standard data: SBC device, CMDQUE, HISUP, version descriptors SAM-5 SPC-5 SPC-4 SBC-4 SBC-3 iSCSI', async () => {
       const ds = await ready();
       const d = good(await run(ds, S.inquiry({ alloc: 260 })));
       const inq = S.parseStandardInquiry(d);
@@ -37,7 +37,7 @@ describe('target/scsi SPC commands', () => {
       assert.equal(inq.rmb, false);
       assert.equal(inq.normaca, false);
       assert.equal(inq.additionalLength, d.length - 5);
-      assert.deepEqual(inq.versionDescriptors, [0x00a0, 0x05c0, 0x0600, 0x0960]);
+      assert.deepEqual(inq.versionDescriptors, [0x00a0, 0x05c0, 0x0460, 0x0600, 0x04c0, 0x0960]);
       assert.equal(inq.vendor, 'ISCSITST');
     });
 
@@ -102,7 +102,7 @@ describe('target/scsi SPC commands', () => {
       assert.equal(bl.maximumUnmapBlockDescriptorCount, 1024);
       assert.equal(bl.optimalUnmapGranularity, 8);
       assert.equal(bl.ugavalid, true);
-      assert.equal(bl.maximumWriteSameLength, 0x10000n);
+      assert.equal(bl.maximumWriteSameLength, 0xffffn);
       assert.equal(bl.maximumAtomicTransferLength, 2048);
       assert.ok(bl.maximumAtomicTransferLength! <= bl.maximumTransferLength!);
       const lbp = S.parseLogicalBlockProvisioning(good(await run(ds, S.inquiry({ evpd: true, page: 0xb2 }))));
