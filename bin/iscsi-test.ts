@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+/**
+ * iscsi-test [options] [iscsi-url]: the conformance harness's command line. Parses, then calls into
+ * harness/ and reporters/; with no URL it starts the reference target in-process (the embedded default).
+ *
+ * Exit codes: 0 every selected test passed or was skipped (with --expect: the run matched the baseline);
+ * 1 a test failed or errored (with --expect: the run differs from the baseline); 2 bad usage or
+ * configuration; 3 the target could not be reached or logged in to before any test ran; 4 internal error.
+ * Bad input gets one line on stderr naming what was wrong, never a stack trace.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { compareBaseline, loadBaseline } from '../harness/baseline.js';
+import { ExitError, usageError } from '../harness/errors.js';
+import { describeText, listJson, listText } from '../harness/listing.js';
+import { Registry } from '../harness/registry.js';
+import type { Reporter } from '../harness/results.js';
+import { runTests } from '../harness/runner.js';
+import { everyPair, expandPatterns, parseShard, select, shard } from '../harness/select.js';
+import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, RunConfig, TargetSpec, targetFromUrl } from '../harness/target.js';
+import { ConsoleReporter, Verbosity } from '../reporters/console.js';
+import { jsonReport } from '../reporters/json.js';
+import { junitXml } from '../reporters/junit.js';
+import { writeTraces } from '../reporters/trace.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function version(): string {
+  for (const p of [resolve(here, '../../package.json'), resolve(here, '../package.json')]) {
+    try {
+      return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+    } catch {
+      /* next */
+    }
+  }
+  return '0.0.0';
+}
+
+/** The embedded reference target's LUN: a scratch memory LUN. */
+const EMBEDDED_IQN = 'iqn.2026-11.org.iscsi-test:embedded';
+const EMBEDDED_SIZE = 64 * 1024 * 1024;
+
+interface Embedded {
+  spec: TargetSpec;
+  stop(): Promise<void>;
+}
+
+/** Start the reference target in-process on a free loopback port with one scratch memory LUN. */
+async function startEmbedded(): Promise<Embedded> {
+  let mod: typeof import('../target/index.js');
+  try {
+    mod = await import('../target/index.js');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND') throw new ExitError(4, 'the embedded reference target is not part of this build; give the iscsi:// URL of a target to test');
+    throw new ExitError(4, `the embedded reference target failed to load: ${(e as Error).message}`);
+  }
+  if (typeof mod.startTarget !== 'function') throw new ExitError(4, 'the embedded reference target has no startTarget()');
+  let t;
+  try {
+    t = await mod.startTarget({ address: '127.0.0.1', port: 0, targets: [{ iqn: EMBEDDED_IQN, luns: [{ lun: 0, backing: 'memory', size: EMBEDDED_SIZE }] }] });
+  } catch (e) {
+    throw new ExitError(4, `the embedded reference target did not start: ${(e as Error).message}`);
+  }
+  const host = t.address.includes(':') ? `[${t.address}]` : t.address;
+  return {
+    spec: { host: t.address, port: t.port, targetName: EMBEDDED_IQN, lun: 0, display: `iscsi://${host}:${t.port}/${EMBEDDED_IQN}/0`, embedded: true },
+    stop: () => t.stop(),
+  };
+}
+
+function parser(argv: string[]) {
+  return yargs(argv)
+    .scriptName('iscsi-test')
+    .usage('$0 [options] [iscsi-url]\n\nSCSI/iSCSI conformance tests. URL: iscsi://[user[%password]@]host[:port]/target-iqn/lun\nWithout a URL the tests run against the embedded reference target.')
+    .option('list', { alias: 'l', type: 'boolean', describe: 'List families, suites and tests (with --test: the selection) and exit' })
+    .option('test', { alias: 't', type: 'string', array: true, describe: 'Select tests: FAMILY[.Suite[.Test]] globs, comma lists, @file', requiresArg: true })
+    .option('skip', { type: 'string', array: true, describe: 'Remove tests matching these patterns', requiresArg: true })
+    .option('describe', { alias: 'V', type: 'boolean', describe: 'Print the documentation of the selected tests and exit' })
+    .option('initiator-name', { alias: 'i', type: 'string', describe: 'Initiator name of the test sessions', requiresArg: true, default: DEFAULT_INITIATOR })
+    .option('initiator-name-2', { alias: 'I', type: 'string', describe: 'Initiator name of the second nexus (tests that need two)', requiresArg: true, default: DEFAULT_INITIATOR_2 })
+    .option('dataloss', { alias: 'd', type: 'boolean', describe: 'Allow tests that write to the target (implied for the embedded target)' })
+    .option('allow-sanitize', { alias: 'S', type: 'boolean', describe: 'Allow SANITIZE tests (implied for the embedded target)' })
+    .option('timeout', { type: 'number', describe: 'Time limit of every test, in seconds (default: the test\'s own, else 60)', requiresArg: true })
+    .option('strict', { type: 'boolean', describe: 'SHOULD-level failures fail instead of warning' })
+    .option('silent', { alias: 's', type: 'boolean', describe: 'Print only failures, errors, warnings and the summary' })
+    .option('normal', { alias: 'n', type: 'boolean', describe: 'Print one line per test (default)' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'Also print the probe and every command each test sends, with its outcome' })
+    .option('xml', { alias: 'x', type: 'string', describe: 'Write JUnit XML to FILE (default junit.xml; - for stdout)' })
+    .option('json', { type: 'string', describe: 'Write the run as JSON to FILE (- for stdout); with --list, list as JSON' })
+    .option('trace', { type: 'string', describe: 'Write the decoded PDU trace and a pcap of each failed test to DIR', requiresArg: true })
+    .option('expect', { type: 'string', describe: 'Compare with a baseline of known failures (JSON); only changes fail the run', requiresArg: true })
+    .option('shard', { type: 'string', describe: 'Run the K-th of N shards of the selection, e.g. 2/4', requiresArg: true })
+    .option('suites-dir', { type: 'string', array: true, describe: 'Load suites from these folders instead of the built-in ones', requiresArg: true, hidden: false })
+    .strictOptions()
+    .version(version())
+    .help('help')
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw usageError(msg ?? err?.message ?? 'bad usage');
+    });
+}
+
+function write(file: string, text: string, option: string): void {
+  if (file === '-') {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw usageError(`${option}=${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const y = parser(argv);
+  const args = await y.parseAsync();
+  if (args.help || args.version) return 0;
+  const urls = (args._ ?? []).map(String);
+  if (urls.length > 1) throw usageError(`one target URL at most; got ${urls.length}: ${urls.join(' ')}`);
+  const levels = [args.silent && 'silent', args.normal && 'normal', args.verbose && 'verbose'].filter(Boolean) as Verbosity[];
+  if (levels.length > 1) throw usageError(`--${levels.join(' and --')} contradict each other`);
+  const verbosity: Verbosity = levels[0] ?? 'normal';
+
+  const reg = await Registry.load(args['suites-dir']?.length ? args['suites-dir'].map((d) => resolve(d)) : undefined);
+  const tests = expandPatterns(args.test ?? [], '--test');
+  const skips = expandPatterns(args.skip ?? [], '--skip');
+  const selection = select(reg, { tests, skips });
+
+  if (args.list) {
+    const listed = tests.length === 0 && skips.length === 0 ? everyPair(reg) : selection;
+    process.stdout.write(args.json !== undefined ? listJson(listed) : listText(listed));
+    return 0;
+  }
+  if (args.describe) {
+    process.stdout.write(describeText(selection));
+    return 0;
+  }
+  let plan = selection;
+  let shardText: string | undefined;
+  if (args.shard !== undefined) {
+    const { k, n } = parseShard(args.shard);
+    plan = shard(selection, k, n);
+    shardText = `${k}/${n}`;
+    if (plan.length === 0) throw usageError(`--shard=${args.shard}: this shard holds no test (${selection.length} selected)`);
+  }
+  if (args.timeout !== undefined && !(Number.isFinite(args.timeout) && args.timeout > 0 && args.timeout <= 86400)) throw usageError(`--timeout=${args.timeout}: seconds, more than 0`);
+  if (args.json === '') throw usageError('--json needs a FILE (or - for stdout)');
+  const baseline = args.expect !== undefined ? loadBaseline(args.expect) : undefined;
+  if (args.trace !== undefined) {
+    try {
+      mkdirSync(args.trace, { recursive: true });
+    } catch (e) {
+      throw usageError(`--trace=${args.trace}: cannot create the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  const xmlFile = args.xml === undefined ? undefined : args.xml === '' ? 'junit.xml' : args.xml;
+
+  let embedded: Embedded | undefined;
+  let target: TargetSpec;
+  if (urls.length === 1) target = targetFromUrl(urls[0]!);
+  else {
+    embedded = await startEmbedded();
+    target = embedded.spec;
+  }
+  const stopEmbedded = async () => {
+    const e = embedded;
+    embedded = undefined;
+    if (e) await Promise.race([e.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+  };
+  const onSignal = () => {
+    process.stderr.write('iscsi-test: interrupted\n');
+    void stopEmbedded().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const cfg: RunConfig = {
+      target,
+      initiatorName: args['initiator-name'],
+      initiatorName2: args['initiator-name-2'],
+      dataloss: !!args.dataloss || target.embedded,
+      sanitize: !!args['allow-sanitize'] || target.embedded,
+      strict: !!args.strict,
+      ...(args.timeout !== undefined ? { timeout: args.timeout } : {}),
+      defaultTimeout: 60,
+      trace: args.trace !== undefined,
+      loginTimeoutMs: 15_000,
+    };
+    const toStdout = xmlFile === '-' || args.json === '-';
+    const reporters: Reporter[] = [new ConsoleReporter(toStdout ? process.stderr : process.stdout, verbosity)];
+    const report = await runTests({ plan, config: cfg, reporters, version: version(), ...(shardText ? { shard: shardText } : {}) });
+    if (baseline) report.baseline = compareBaseline(baseline, report.results, reg);
+    for (const r of reporters) await r.end?.(report);
+    if (xmlFile !== undefined) write(xmlFile, junitXml(report), '--xml');
+    if (args.json !== undefined) write(args.json, jsonReport(report), '--json');
+    if (args.trace !== undefined) writeTraces(args.trace, report);
+    if (report.baseline) return report.baseline.changed.length > 0 ? 1 : 0;
+    return report.counts.fail + report.counts.error > 0 ? 1 : 0;
+  } finally {
+    await stopEmbedded();
+  }
+}
+
+export async function cli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    if (e instanceof ExitError) {
+      process.stderr.write(`iscsi-test: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`iscsi-test: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (process.env['ISCSI_TEST_DEBUG']) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    return 4;
+  }
+}
+
+// Run when executed, not when imported by the project's tests.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  void cli(hideBin(process.argv)).then((code) => {
+    process.exitCode = code;
+  });
+}
+

@@ -1,0 +1,45 @@
+/**
+ * The public test API: everything a suite imports, from this one module. See registry.ts for how a suite
+ * is declared, context.ts for what a test body can do with `t`, expect.ts for the expected outcomes, and
+ * README "Writing a test".
+ *
+ *   import { defineSuite, GOOD, LBA_OUT_OF_RANGE, scsi, iscsi } from '../../harness/api.js';
+ */
+export { defineSuite, opcode, minBlocks, type Suite, type TestSpec, type Need, type Level, type Family } from './registry.js';
+export type { TestContext, CommandOpts, LoginOptions } from './context.js';
+export type { DeviceFacts } from './probe.js';
+export { supports } from './probe.js';
+export {
+  expectation,
+  GOOD,
+  CONDITION_MET,
+  RESERVATION_CONFLICT,
+  CHECK_CONDITION,
+  ILLEGAL_REQUEST,
+  LBA_OUT_OF_RANGE,
+  INVALID_FIELD_IN_CDB,
+  INVALID_FIELD_IN_PARAM_LIST,
+  PARAM_LIST_LEN_ERR,
+  INVALID_OPCODE,
+  WRITE_PROTECTED,
+  MISCOMPARE,
+  NO_MEDIUM,
+  REMOVAL_PREVENTED,
+  SANITIZE_IN_PROGRESS,
+  UNIT_ATTENTION,
+  INVALID_FIELD_IN_IU,
+  TOO_MANY_DESCRIPTORS,
+  UNSUPPORTED_DESCRIPTOR_CODE,
+  COPY_ABORTED,
+  checkResult,
+  outcomeText,
+  type Expectation,
+  type Expected,
+} from './expect.js';
+export { isNotImplemented, commandName } from './commands.js';
+export type { Session, ScsiResult, TmfResult } from './initiator/index.js';
+/** SCSI codecs: CDB builders, parsers of INQUIRY, VPD, mode, capacity, sense... (protocol/scsi). */
+export * as scsi from '../protocol/scsi/index.js';
+/** iSCSI codecs: PDU types, opcodes, text keys, constants (protocol/iscsi). */
+export * as iscsi from '../protocol/iscsi/index.js';
+export { IscsiError } from '../protocol/errors.js';

@@ -1,0 +1,495 @@
+/**
+ * The test context `t`: what a test body gets. It holds the test's own session (a fresh login for every
+ * test; a second one, as --initiator-name-2, for tests that need two I_T nexuses), the facts the probe
+ * found (`t.dev`), and the helpers that send commands and decide verdicts:
+ *
+ *   await t.command(scsi.read10({ lba: 0, blocks: 8 }));                          // expects GOOD
+ *   await t.command(scsi.read10({ lba: t.dev.blocks, blocks: 1 }), { expect: LBA_OUT_OF_RANGE });
+ *   await t.command(scsi.write10({ lba: 0, blocks: 2 }));                         // data: t.pattern(0, 2)
+ *   t.check(r.data.length >= 36, 'standard INQUIRY data is at least 36 bytes');   // else fail
+ *   t.should(vpdSorted, 'VPD page list is in ascending order');                   // else warning
+ *   t.skip('the LUN has no Control mode page');                                   // verdict skip
+ *
+ * `t.command` infers the Data-In length of reads and of commands with an ALLOCATION LENGTH, fills writes
+ * with `t.pattern` (a distinct pattern for every block and every write), checks the outcome with the one
+ * expectation check, turns "not implemented" into a skip (or a failure for a mandatory command), and
+ * remembers what each successful write put where: after the body, the harness reads every written block
+ * back and fails the test if one differs.
+ *
+ * Rules the context enforces: a command that changes the medium needs `dataloss` declared (even when sent
+ * through `t.session` directly: the session is guarded), SANITIZE needs `sanitize`; `t.session2` needs
+ * `twoInitiators`. Breaking one is a harness error, not a target failure.
+ */
+import { randomBytes } from 'node:crypto';
+import { AnyPdu, Opcode, ScsiCommand } from '../protocol/iscsi/index.js';
+import { describeCdb, read10, read16, ScsiStatus } from '../protocol/scsi/index.js';
+import { IscsiError } from '../protocol/errors.js';
+import type { CommandOptions, ScsiResult, Session, SessionOptions } from './initiator/index.js';
+import { Session as SessionClass } from './initiator/index.js';
+import { classifyCdb, commandName, inferDataIn, isBlockWrite, isNotImplemented, lbaRange, mandatoryFor } from './commands.js';
+import { HarnessError, TestFailure, TestSkip } from './errors.js';
+import { asList, checkResult, Expected, expectedText, GOOD, INVALID_OPCODE, outcomeText } from './expect.js';
+import { clearUnitAttentions, DeviceFacts } from './probe.js';
+import type { Planned } from './select.js';
+import { RunConfig, sessionOptions } from './target.js';
+
+export interface CommandOpts {
+  /** Accepted outcome(s); default GOOD. */
+  expect?: Expected;
+  /** Data-In length; default inferred from the CDB (READ blocks, ALLOCATION LENGTH). */
+  dataIn?: number;
+  /** Data-Out; for WRITE(6/10/12/16) and WRITE AND VERIFY default `t.pattern(lba, blocks)`. */
+  dataOut?: Buffer;
+  /** Expected Data Transfer Length as sent, when it must differ from the data (residual tests). */
+  edtl?: number;
+  /** The session to send on (default `t.session`). */
+  session?: Session;
+  /** Name of the command in messages (default: the decoded CDB, e.g. 'READ(10) LBA=0 LEN=8'). */
+  what?: string;
+  /** Return a "not implemented" answer instead of skipping (or failing, for a mandatory command). */
+  allowUnsupported?: boolean;
+  /** Further options of the initiator's `session.command` (task attribute, immediate, hooks...). */
+  raw?: Partial<Omit<CommandOptions, 'cdb' | 'dataIn' | 'dataOut' | 'edtl'>>;
+}
+
+/** What `t.login` may change in the standard login. */
+export type LoginOptions = Partial<
+  Pick<
+    SessionOptions,
+    | 'initiatorName'
+    | 'targetName'
+    | 'sessionType'
+    | 'keys'
+    | 'extraKeys'
+    | 'headerDigest'
+    | 'dataDigest'
+    | 'chap'
+    | 'targetChap'
+    | 'chapAlgorithms'
+    | 'chapEncoding'
+    | 'isid'
+    | 'tsih'
+    | 'skipSecurity'
+    | 'answerNopIn'
+    | 'lun'
+  >
+> & {
+  /** Send TEST UNIT READY until no unit attention is left (default false). */
+  clearUnitAttentions?: boolean;
+};
+
+interface Written {
+  data: Buffer;
+  what: string;
+}
+
+/** Most blocks whose written content a test remembers for the read-back check. */
+const MAX_REMEMBERED = 65536;
+/** One nonce per process: patterns differ between runs. */
+const RUN_NONCE = randomBytes(4).readUInt32BE(0);
+let generation = 0;
+
+export class TestContext {
+  readonly id: string;
+  readonly planned: Planned;
+  readonly dev: DeviceFacts;
+  readonly config: RunConfig;
+  /** Narration: every command sent and its outcome, and what `t.log` adds ([ms since start, text]). */
+  readonly lines: [number, string][] = [];
+  /** SHOULD-level findings (warnings unless --strict). */
+  readonly warnings: string[] = [];
+  /** Every session the test opened, in order (for clean-up and traces). */
+  readonly sessions: Session[] = [];
+  /** Each session's TCP endpoints, taken at login (for traces). */
+  readonly endpoints = new Map<Session, { local: { address: string; port: number }; remote: { address: string; port: number } }>();
+  /** Commands sent and not yet answered. */
+  readonly inFlight = new Map<number, string>();
+  readonly started = Date.now();
+  /** When the test's time is up (ms since the epoch). */
+  readonly deadline: number;
+  private main: Session | undefined;
+  private second: Session | undefined;
+  private readonly written = new Map<number, Written>();
+  private rememberedAll = true;
+  private dead: string | undefined;
+  private nextInFlight = 0;
+  private readonly onLine: ((line: string) => void) | undefined;
+
+  constructor(planned: Planned, dev: DeviceFacts, config: RunConfig, limitMs: number, onLine?: (line: string) => void) {
+    this.planned = planned;
+    this.id = planned.id;
+    this.dev = dev;
+    this.config = config;
+    this.deadline = this.started + limitMs;
+    this.onLine = onLine;
+  }
+
+  // --- sessions ------------------------------------------------------------------------------------------
+
+  /** The test's own session (logged in as --initiator-name, unit attentions cleared). */
+  get session(): Session {
+    this.alive();
+    if (!this.main) throw new HarnessError(`${this.id} declared session: false; open sessions with t.login()`);
+    return this.main;
+  }
+
+  /** The second I_T nexus (logged in as --initiator-name-2); needs 'twoInitiators'. */
+  get session2(): Session {
+    this.alive();
+    if (!this.planned.test.needs.includes('twoInitiators')) throw new HarnessError(`${this.id} uses t.session2 without declaring needs: ['twoInitiators']`);
+    if (!this.second) throw new HarnessError(`${this.id}: the second session is not open`);
+    return this.second;
+  }
+
+  /** Called by the runner before the body. Errors here are harness/environment errors. */
+  async openStandardSessions(): Promise<void> {
+    const t = this.planned.test;
+    if (t.session) {
+      this.main = await this.openGuarded(sessionOptions(this.config, this.config.initiatorName, { timeoutMs: this.remainingMs() }), 'the test session');
+      await clearUnitAttentions(this.main, Math.min(15_000, this.remainingMs()));
+    }
+    if (t.needs.includes('twoInitiators')) {
+      this.second = await this.openGuarded(sessionOptions(this.config, this.config.initiatorName2, { timeoutMs: this.remainingMs() }), 'the second session (--initiator-name-2)');
+      await clearUnitAttentions(this.second, Math.min(15_000, this.remainingMs()));
+    }
+  }
+
+  private async openGuarded(o: SessionOptions, what: string): Promise<Session> {
+    let s: Session;
+    try {
+      s = await SessionClass.open(o);
+    } catch (e) {
+      throw new HarnessError(`could not log in for this test (${what}): ${(e as Error).message}`, { cause: e });
+    }
+    this.track(s);
+    return s;
+  }
+
+  private track(s: Session): void {
+    this.guard(s);
+    this.sessions.push(s);
+    const k = s.conn.socket;
+    this.endpoints.set(s, {
+      local: { address: k.localAddress ?? '127.0.0.1', port: k.localPort ?? 0 },
+      remote: { address: k.remoteAddress ?? s.options.host, port: k.remotePort ?? s.options.port },
+    });
+  }
+
+  /**
+   * Log in another session, with changes to the standard login (initiator name, keys, digests...). A
+   * refused login throws the initiator's IscsiError (ISCSI_E_LOGIN, ISCSI_E_AUTH, ISCSI_E_NEGOTIATION...),
+   * which fails the test unless the body catches it. The session is closed after the test.
+   */
+  async login(o: LoginOptions = {}): Promise<Session> {
+    this.alive();
+    const { clearUnitAttentions: clear, ...rest } = o;
+    const opts = sessionOptions(this.config, o.initiatorName ?? this.config.initiatorName, { timeoutMs: this.remainingMs(), ...rest });
+    if (o.sessionType === 'Discovery') delete (opts as { targetName?: string }).targetName;
+    this.log(`Login as ${opts.initiatorName}${o.sessionType === 'Discovery' ? ' (discovery session)' : ''}`);
+    const s = await SessionClass.open(opts);
+    this.track(s);
+    if (clear) await clearUnitAttentions(s, Math.min(15_000, this.remainingMs()));
+    return s;
+  }
+
+  /**
+   * The destructive-command guard on a session: a SCSI Command PDU whose CDB changes the medium is refused
+   * (a harness error) unless the test declared `dataloss` (`sanitize` for SANITIZE). It wraps any hook the
+   * test installs, so hand-built PDUs are checked too.
+   */
+  private guard(s: Session): void {
+    const hooks = s.hooks;
+    let inner = hooks.beforeSend;
+    const check = (pdu: AnyPdu) => {
+      if (pdu.opcode === Opcode.SCSI_COMMAND) this.checkDestructive((pdu as ScsiCommand).cdb);
+    };
+    Object.defineProperty(hooks, 'beforeSend', {
+      configurable: true,
+      enumerable: true,
+      get: () => (pdu: AnyPdu) => {
+        const out = inner ? inner(pdu) : pdu;
+        if (out && !Buffer.isBuffer(out) && !Array.isArray(out)) check(out);
+        else if (out !== null && pdu.opcode === Opcode.SCSI_COMMAND) check(pdu);
+        return out;
+      },
+      set: (f: typeof inner) => {
+        inner = f;
+      },
+    });
+  }
+
+  private checkDestructive(cdb: Buffer): void {
+    const c = classifyCdb(cdb);
+    const needs = this.planned.test.needs;
+    if (c.sanitize && !needs.includes('sanitize')) throw new HarnessError(`${this.id} sent ${commandName(cdb)} without declaring needs: ['sanitize'] (harness rule: tests that sanitize must say so)`);
+    if (c.dataloss && !needs.includes('dataloss')) throw new HarnessError(`${this.id} sent ${commandName(cdb)}, which changes the medium, without declaring needs: ['dataloss'] (harness rule)`);
+  }
+
+  /** Close every session (logout, else drop), in parallel, bounded. */
+  async closeAll(): Promise<void> {
+    await Promise.all(this.sessions.map((s) => s.close(2000).catch(() => undefined)));
+  }
+
+  /** Drop every connection at once (the test ran out of time). */
+  kill(reason: string): void {
+    this.dead = reason;
+    for (const s of this.sessions) s.destroy();
+  }
+
+  get killed(): boolean {
+    return this.dead !== undefined;
+  }
+
+  private alive(): void {
+    if (this.dead !== undefined) throw new Killed(this.dead);
+  }
+
+  // --- time ----------------------------------------------------------------------------------------------
+
+  /** Milliseconds left before the test's time limit (at least 1). */
+  remainingMs(): number {
+    return Math.max(1, this.deadline - Date.now());
+  }
+
+  /** Wait, within the test's time limit. */
+  async sleep(ms: number): Promise<void> {
+    this.alive();
+    await new Promise((r) => setTimeout(r, Math.min(ms, this.remainingMs())));
+    this.alive();
+  }
+
+  /**
+   * Wait at most `ms` for a promise: `{ done: true, value }`, `{ done: true, error }`, or `{ done: false }`
+   * when nothing happened in time (for "the target must not answer" checks).
+   */
+  async settle<T>(p: Promise<T>, ms: number): Promise<{ done: true; value: T } | { done: true; error: unknown } | { done: false }> {
+    this.alive();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ done: false }>((r) => {
+      timer = setTimeout(() => r({ done: false }), Math.min(ms, this.remainingMs()));
+    });
+    try {
+      return await Promise.race([p.then((value) => ({ done: true as const, value }), (error: unknown) => ({ done: true as const, error })), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // --- narration and verdicts ----------------------------------------------------------------------------
+
+  /** Add a line to the test's narration (shown with --verbose and in failure reports). */
+  log(text: string): void {
+    this.lines.push([Date.now() - this.started, text]);
+    this.onLine?.(text);
+  }
+
+  /** End the test as skipped, with the reason. */
+  skip(reason: string): never {
+    throw new TestSkip(reason);
+  }
+
+  /** End the test as failed. */
+  fail(message: string): never {
+    throw new TestFailure(message);
+  }
+
+  /** Fail the test with `message` unless `cond` holds. */
+  check(cond: unknown, message: string): asserts cond {
+    if (!cond) throw new TestFailure(message);
+  }
+
+  /** Fail unless `actual === expected`: '<what>: expected <expected>, got <actual>'. */
+  equal<T>(actual: T, expected: T, what: string): void {
+    if (actual !== expected) throw new TestFailure(`${what}: expected ${fmt(expected)}, got ${fmt(actual)}`);
+  }
+
+  /**
+   * A SHOULD-level requirement inside a test: when `cond` fails it is recorded as a warning (the test
+   * still passes, with a warning) — or fails the test with --strict. Returns `cond`.
+   */
+  should(cond: unknown, message: string): boolean {
+    if (cond) return true;
+    if (this.config.strict) throw new TestFailure(`${message} (SHOULD; --strict)`, { should: true });
+    this.warnings.push(message);
+    this.log(`[WARNING] ${message}`);
+    return false;
+  }
+
+  // --- data ----------------------------------------------------------------------------------------------
+
+  /**
+   * Data for `blocks` blocks starting at `lba`, different in every block and on every call: each block
+   * starts with its LBA, a run nonce and a write generation, the rest is pseudo-random from those.
+   */
+  pattern(lba: number, blocks: number): Buffer {
+    const bs = this.dev.blockSize;
+    if (!(bs > 0)) throw new HarnessError(`${this.id}: t.pattern needs the block size (declare needs: ['capacity'])`);
+    const gen = ++generation;
+    const buf = Buffer.allocUnsafe(bs * blocks);
+    for (let i = 0; i < blocks; i++) {
+      const off = i * bs;
+      const l = lba + i;
+      buf.writeUInt32BE(Math.floor(l / 2 ** 32) >>> 0, off);
+      buf.writeUInt32BE(l >>> 0, off + 4);
+      buf.writeUInt32BE(RUN_NONCE, off + 8);
+      buf.writeUInt32BE(gen >>> 0, off + 12);
+      let x = (l * 2654435761 + gen * 40503 + RUN_NONCE) >>> 0 || 1;
+      for (let j = off + 16; j + 4 <= off + bs; j += 4) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        buf.writeUInt32BE(x >>> 0, j);
+      }
+    }
+    return buf;
+  }
+
+  /**
+   * Transfer lengths 1..max (default 256) that the target accepts: capped by the Block Limits MAXIMUM
+   * TRANSFER LENGTH and by the capacity. For "1-256 blocks" loops.
+   */
+  lengths(max = 256): number[] {
+    const n = Math.max(0, Math.min(max, this.dev.maxTransferBlocks, this.dev.blocks));
+    return Array.from({ length: n }, (_, i) => i + 1);
+  }
+
+  /** Remember that `data` was written at `lba` (the read-back check compares it after the test). */
+  remember(lba: number, data: Buffer, what = 'a write'): void {
+    const bs = this.dev.blockSize;
+    for (let i = 0; i * bs < data.length; i++) {
+      if (this.written.size >= MAX_REMEMBERED && !this.written.has(lba + i)) {
+        this.rememberedAll = false;
+        return;
+      }
+      this.written.set(lba + i, { data: Buffer.from(data.subarray(i * bs, (i + 1) * bs)), what });
+    }
+  }
+
+  /** Forget what was remembered at these blocks (a test that deliberately leaves them undefined). */
+  forget(lba: number, blocks: number): void {
+    for (let i = 0; i < blocks; i++) this.written.delete(lba + i);
+  }
+
+  /** How many blocks the read-back check will compare. */
+  get rememberedBlocks(): number {
+    return this.written.size;
+  }
+
+  // --- commands ------------------------------------------------------------------------------------------
+
+  /**
+   * Send a SCSI command and check its outcome (default GOOD); returns the result. A wrong outcome fails
+   * the test with the expected-versus-got message; "not implemented" skips it (or fails it, for a command
+   * the standard makes mandatory); no answer within the time limit fails it.
+   */
+  async command(cdb: Buffer, o: CommandOpts = {}): Promise<ScsiResult> {
+    this.alive();
+    const s = o.session ?? this.session;
+    const what = o.what ?? describeCdb(cdb);
+    this.checkDestructive(cdb);
+    const expected = o.expect ?? GOOD;
+    let dataOut = o.dataOut;
+    let range: { lba: number; blocks: number } | undefined;
+    if (isBlockWrite(cdb)) {
+      range = lbaRange(cdb);
+      if (dataOut === undefined && range && range.blocks > 0 && this.dev.blockSize > 0) dataOut = this.pattern(range.lba, range.blocks);
+    }
+    let dataIn = o.dataIn;
+    if (dataIn === undefined && dataOut === undefined) {
+      dataIn = inferDataIn(cdb, this.dev.blockSize);
+      if (dataIn === undefined) throw new HarnessError(`${this.id}: cannot tell how much data ${commandName(cdb)} moves; pass dataIn or dataOut`);
+    }
+    const co: CommandOptions = { ...(o.raw ?? {}), cdb, timeoutMs: this.remainingMs() + 1000 };
+    if (dataIn !== undefined && dataIn > 0) co.dataIn = dataIn;
+    if (dataOut !== undefined) co.dataOut = dataOut;
+    if (o.edtl !== undefined) co.edtl = o.edtl;
+    this.log(`> ${what} (expecting ${expectedText(expected)})`);
+    const n = ++this.nextInFlight;
+    this.inFlight.set(n, what);
+    let r: ScsiResult;
+    try {
+      r = await s.command(co);
+    } catch (e) {
+      this.alive();
+      throw this.transportFailure(what, e);
+    } finally {
+      this.inFlight.delete(n);
+    }
+    this.alive();
+    const got = outcomeText(r);
+    this.log(`< ${got}${r.data.length ? `, ${r.data.length} bytes` : ''}${r.residual.overflow || r.residual.underflow ? `, residual ${r.residual.overflow ? 'overflow' : 'underflow'} ${r.residual.count}` : ''}`);
+    if (!o.allowUnsupported && isNotImplemented(cdb, r) && !asList(expected).includes(INVALID_OPCODE)) {
+      const m = mandatoryFor(cdb, this.dev);
+      if (m) throw new TestFailure(`${what}: expected ${expectedText(expected)}, got ${got}: ${commandName(cdb)} is mandatory (${m.clause})`);
+      throw new TestSkip(`target does not implement ${commandName(cdb)}`);
+    }
+    const c = checkResult(what, r, expected);
+    if (!c.ok) throw new TestFailure(c.message);
+    if (range && dataOut && o.edtl === undefined && r.status === ScsiStatus.GOOD && range.blocks > 0) this.remember(range.lba, dataOut.subarray(0, range.blocks * this.dev.blockSize), what);
+    return r;
+  }
+
+  /** Turn an initiator error during a command into the failure it is. */
+  private transportFailure(what: string, e: unknown): Error {
+    if (e instanceof HarnessError || e instanceof TestFailure || e instanceof TestSkip) return e;
+    if (IscsiError.is(e, 'ISCSI_E_TIMEOUT')) return new TestFailure(`target did not answer ${what} within ${secs(this.deadline - this.started)}`);
+    if (IscsiError.is(e, 'E_RANGE')) return new HarnessError(`${what}: ${e.message}`);
+    if (e instanceof IscsiError) return new TestFailure(`${what}: ${e.message}`);
+    return new HarnessError(`${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
+
+  /**
+   * The read-back check (run by the runner after a body that passed): every block a successful write
+   * put data in must read back as written.
+   */
+  async verifyWritten(): Promise<void> {
+    if (this.written.size === 0) return;
+    this.log(`Read back the ${this.written.size} block(s) this test wrote${this.rememberedAll ? '' : ` (the first ${MAX_REMEMBERED} remembered)`}`);
+    let s = this.sessions.find((x) => x.isOpen);
+    if (!s) s = await this.openGuarded(sessionOptions(this.config, this.config.initiatorName, { timeoutMs: this.remainingMs() }), 'the read-back session');
+    const bs = this.dev.blockSize;
+    const lbas = [...this.written.keys()].sort((a, b) => a - b);
+    const chunk = Math.max(1, Math.min(256, this.dev.maxTransferBlocks));
+    let i = 0;
+    // Bounded by the number of remembered blocks.
+    while (i < lbas.length) {
+      let n = 1;
+      while (i + n < lbas.length && n < chunk && lbas[i + n] === lbas[i]! + n) n++;
+      const lba = lbas[i]!;
+      const cdb = lba + n <= 2 ** 32 ? read10({ lba, blocks: n }) : read16({ lba, blocks: n });
+      const what = describeCdb(cdb);
+      let r: ScsiResult;
+      try {
+        r = await s.command({ cdb, dataIn: n * bs, timeoutMs: this.remainingMs() + 1000 });
+      } catch (e) {
+        this.alive();
+        throw this.transportFailure(`read-back ${what}`, e);
+      }
+      const c = checkResult(`data integrity: read-back ${what}`, r, GOOD);
+      if (!c.ok) throw new TestFailure(c.message);
+      for (let k = 0; k < n; k++) {
+        const w = this.written.get(lba + k)!;
+        const got = r.data.subarray(k * bs, (k + 1) * bs);
+        if (!got.equals(w.data)) {
+          let at = 0;
+          while (at < bs && got[at] === w.data[at]) at++;
+          throw new TestFailure(`data integrity: LBA ${lba + k} does not read back what ${w.what} wrote (first difference at byte ${at} of the block${got.length < bs ? `; only ${got.length} bytes came back` : ''})`);
+        }
+      }
+      i += n;
+    }
+    this.log(`[OK] every written block reads back as written`);
+  }
+}
+
+/** Thrown into a body that goes on after its test ran out of time; the runner ignores it. */
+export class Killed extends Error {
+  override readonly name = 'Killed';
+}
+
+const fmt = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}` : String(v));
+
+export function secs(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}

@@ -1,0 +1,235 @@
+/**
+ * The runner: probes the target once, then runs the selected tests on mocha (a mocha suite per
+ * FAMILY.Suite, built at run time from the registry), each in its own fresh session and within its time
+ * limit, and classifies each outcome:
+ *
+ * - skip: an unmet need (checked before anything is sent) or `t.skip`, or a command the target does not
+ *   implement where the standard makes it optional;
+ * - fail: a wrong outcome, a violated check, no answer within the time limit (the sessions are then
+ *   dropped and the next test logs in afresh), a dropped connection, a protocol error of the target;
+ * - warn: a SHOULD-level failure (a failure with --strict);
+ * - error: the harness or the environment broke: no login for the test, a harness rule broken by the test,
+ *   an exception in harness or test code.
+ */
+import Mocha from 'mocha';
+import { AssertionError } from 'node:assert';
+import { IscsiError } from '../protocol/errors.js';
+import { ExitError, HarnessError, TestFailure, TestSkip } from './errors.js';
+import { Killed, secs, TestContext } from './context.js';
+import { gate } from './needs.js';
+import { describeDevice, DeviceFacts, probe } from './probe.js';
+import { needName } from './registry.js';
+import type { Reporter, RunInfo, RunReport, SessionTrace, TestResult, Verdict } from './results.js';
+import { countVerdicts } from './results.js';
+import { groupBySuite, Planned } from './select.js';
+import { firstLogin, RunConfig } from './target.js';
+
+export interface RunOptions {
+  plan: readonly Planned[];
+  config: RunConfig;
+  reporters: readonly Reporter[];
+  /** Facts to use instead of probing (project tests). */
+  facts?: DeviceFacts;
+  version?: string;
+  shard?: string;
+}
+
+/** Consecutive tests that could not log in before the rest are given up as errors. */
+const MAX_LOGIN_FAILURES = 3;
+
+/** Probe once (exit code 3 if the target cannot be reached), then run every planned test. */
+export async function runTests(o: RunOptions): Promise<RunReport> {
+  const cfg = o.config;
+  let facts = o.facts;
+  if (!facts) {
+    const s = await firstLogin(cfg);
+    try {
+      facts = await probe(s, Math.min(30_000, cfg.loginTimeoutMs * 2));
+    } catch (e) {
+      if (IscsiError.is(e)) {
+        throw new ExitError(3, `the target stopped answering during the start-up probe: ${e.message}`);
+      }
+      throw e;
+    } finally {
+      await s.close(2000);
+    }
+  }
+  const info: RunInfo = {
+    tool: 'iscsi-test',
+    version: o.version ?? '0.0.0',
+    target: cfg.target.display,
+    targetName: cfg.target.targetName,
+    lun: cfg.target.lun,
+    embedded: cfg.target.embedded,
+    device: describeDevice(facts),
+    facts,
+    initiatorName: cfg.initiatorName,
+    initiatorName2: cfg.initiatorName2,
+    dataloss: cfg.dataloss,
+    sanitize: cfg.sanitize,
+    strict: cfg.strict,
+    planned: o.plan.length,
+    startedAt: new Date(),
+    ...(o.shard ? { shard: o.shard } : {}),
+  };
+  const rep = o.reporters;
+  for (const r of rep) r.start?.(info);
+  const started = Date.now();
+  const results: TestResult[] = [];
+  let loginFailures = 0;
+  let givenUp: string | undefined;
+
+  const runOne = async (p: Planned): Promise<TestResult> => {
+    for (const r of rep) r.testStart?.(p.id);
+    if (givenUp) return resultOf(p, 'error', { message: givenUp, durationMs: 0 });
+    const res = await execute(p, facts!, cfg, (line) => {
+      for (const r of rep) r.line?.(p.id, line);
+    });
+    if (res.verdict === 'error' && res.message?.startsWith('could not log in for this test')) {
+      if (++loginFailures >= MAX_LOGIN_FAILURES) givenUp = `not run: ${MAX_LOGIN_FAILURES} tests in a row could not log in (last: ${res.message})`;
+    } else loginFailures = 0;
+    return res;
+  };
+
+  // Mocha is the engine: one mocha suite per FAMILY.Suite, one mocha test per test; mocha's own timeouts
+  // are off (the harness bounds each test itself) and its reporter is silent (ours read the results).
+  const mocha = new Mocha({ reporter: Silent as unknown as string, timeout: 0, bail: false });
+  for (const g of groupBySuite(o.plan)) {
+    const ms = Mocha.Suite.create(mocha.suite, g.suiteId);
+    for (const p of g.tests) {
+      ms.addTest(
+        new Mocha.Test(p.test.name, async function (this: Mocha.Context) {
+          const res = await runOne(p);
+          results.push(res);
+          for (const r of rep) r.testEnd?.(res);
+          if (res.verdict === 'skip') this.skip();
+          if (res.verdict === 'fail' || res.verdict === 'error') throw new Error(res.message ?? res.verdict);
+        }),
+      );
+    }
+  }
+  await new Promise<void>((resolve) => {
+    const runner = mocha.run(() => resolve());
+    runner.on('fail', () => undefined);
+  });
+  mocha.dispose();
+  const report: RunReport = { info, results, counts: countVerdicts(results), durationMs: Date.now() - started };
+  return report;
+}
+
+class Silent extends Mocha.reporters.Base {}
+
+function resultOf(p: Planned, verdict: Verdict, x: Partial<TestResult> & { durationMs: number }): TestResult {
+  const t = p.test;
+  return {
+    id: p.id,
+    family: p.family,
+    suite: t.suite,
+    name: t.name,
+    suiteId: p.suiteId,
+    clause: t.clause,
+    level: t.level,
+    doc: t.doc,
+    needs: t.needs.map(needName),
+    verdict,
+    warnings: [],
+    log: [],
+    ...x,
+  };
+}
+
+/** The time limit of a test, in ms. */
+export function limitOf(p: Planned, cfg: RunConfig): number {
+  return 1000 * (cfg.timeout ?? p.test.timeout ?? cfg.defaultTimeout);
+}
+
+/** Run one test: gate, sessions, body within its time limit, read-back check, clean-up. Never throws. */
+export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, onLine?: (line: string) => void): Promise<TestResult> {
+  const t0 = Date.now();
+  const why = gate(p.test, facts, { dataloss: cfg.dataloss, sanitize: cfg.sanitize, chap: !!cfg.target.chap });
+  if (why) return resultOf(p, 'skip', { message: why, durationMs: 0 });
+  const limit = limitOf(p, cfg);
+  const ctx = new TestContext(p, facts, cfg, limit, onLine);
+  let outcome: { verdict: Verdict; message?: string; stack?: string };
+  let timer: NodeJS.Timeout | undefined;
+  const work = (async () => {
+    await ctx.openStandardSessions().catch((e: unknown) => {
+      throw e instanceof HarnessError ? e : new HarnessError(`could not log in for this test: ${(e as Error).message}`, { cause: e });
+    });
+    await p.test.run(ctx);
+    await ctx.verifyWritten();
+  })().then(
+    () => ({ ok: true as const }),
+    (e: unknown) => ({ ok: false as const, e }),
+  );
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(1, ctx.deadline - Date.now()));
+  });
+  const r = await Promise.race([work, timeout]);
+  clearTimeout(timer);
+  if (r === 'timeout') {
+    const pending = [...ctx.inFlight.values()];
+    const outstanding = ctx.sessions.reduce((n, s) => n + s.outstanding, 0);
+    if (pending.length > 0) outcome = { verdict: 'fail', message: `target did not answer ${pending[0]} within ${secs(limit)}` };
+    else if (outstanding > 0) outcome = { verdict: 'fail', message: `the test did not finish within ${secs(limit)}: the target left ${outstanding} request(s) unanswered` };
+    else if (ctx.sessions.length === 0 && p.test.session) outcome = { verdict: 'error', message: `could not log in for this test within ${secs(limit)}` };
+    else outcome = { verdict: 'error', message: `the test did not finish within ${secs(limit)} and no request was outstanding (a hang in harness or test code)` };
+    ctx.log(`[TIMEOUT] ${outcome.message}`);
+    ctx.kill(outcome.message!);
+    // Let the body notice (every further call throws); bounded.
+    await Promise.race([work, new Promise((res) => setTimeout(res, 2000))]);
+  } else if (r.ok) {
+    outcome = ctx.warnings.length ? { verdict: 'warn', message: ctx.warnings.join('; ') } : { verdict: 'pass' };
+  } else {
+    outcome = classify(r.e, p, cfg);
+  }
+  const traces: SessionTrace[] | undefined = cfg.trace && (outcome.verdict === 'fail' || outcome.verdict === 'error') ? collectTraces(ctx) : undefined;
+  if (!ctx.killed) await Promise.race([ctx.closeAll(), new Promise((res) => setTimeout(res, 5000))]);
+  else for (const s of ctx.sessions) s.destroy();
+  if (outcome.verdict !== 'pass' && outcome.verdict !== 'skip') ctx.log(`[${outcome.verdict.toUpperCase()}] ${outcome.message ?? ''}`);
+  return resultOf(p, outcome.verdict, {
+    ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+    ...(outcome.stack !== undefined ? { stack: outcome.stack } : {}),
+    warnings: [...ctx.warnings],
+    durationMs: Date.now() - t0,
+    log: ctx.lines,
+    ...(traces ? { traces } : {}),
+  });
+}
+
+/** Classify what escaped a test body. */
+export function classify(e: unknown, p: Planned, cfg: RunConfig): { verdict: Verdict; message?: string; stack?: string } {
+  if (e instanceof TestSkip) return { verdict: 'skip', message: e.reason };
+  if (e instanceof TestFailure) {
+    const shouldLevel = (e.should || p.test.level === 'SHOULD') && !cfg.strict;
+    return { verdict: shouldLevel ? 'warn' : 'fail', message: e.message };
+  }
+  if (e instanceof Killed) return { verdict: 'fail', message: e.message };
+  if (e instanceof HarnessError) return { verdict: 'error', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+  if (e instanceof IscsiError) {
+    if (e.code === 'E_RANGE') return { verdict: 'error', message: `a value does not fit its field: ${e.message}`, ...(e.stack ? { stack: e.stack } : {}) };
+    const msg = e.code === 'SCSI_E_DECODE' ? `the target's data cannot be decoded: ${e.message}` : e.message;
+    const shouldLevel = p.test.level === 'SHOULD' && !cfg.strict;
+    return { verdict: shouldLevel ? 'warn' : 'fail', message: msg };
+  }
+  if (e instanceof AssertionError) {
+    const shouldLevel = p.test.level === 'SHOULD' && !cfg.strict;
+    return { verdict: shouldLevel ? 'warn' : 'fail', message: e.message };
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { verdict: 'error', message: `harness or test code threw ${err.name}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) };
+}
+
+function collectTraces(ctx: TestContext): SessionTrace[] {
+  const out: SessionTrace[] = [];
+  ctx.sessions.forEach((s, i) => {
+    const ep = ctx.endpoints.get(s);
+    out.push({
+      label: `session ${i + 1} (${s.options.initiatorName})`,
+      local: ep?.local ?? { address: '127.0.0.1', port: 0 },
+      remote: ep?.remote ?? { address: s.options.host, port: s.options.port },
+      entries: [...(s.trace ?? [])],
+    });
+  });
+  return out;
+}
