@@ -3,12 +3,16 @@
  * bounded in time (BENCH_SECONDS a point, default 3).
  */
 import { benchInitiator } from './initiator.js';
+import { benchTarget } from './target.js';
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 3);
   if (!(seconds > 0 && seconds <= 60)) throw new Error('BENCH_SECONDS must be in (0, 60]');
   const only = process.argv.slice(2);
-  const parts: [string, () => Promise<string>][] = [['initiator', () => benchInitiator(seconds)]];
+  const parts: [string, () => Promise<string>][] = [
+    ['initiator', () => benchInitiator(seconds)],
+    ['target', () => benchTarget(seconds)],
+  ];
   for (const [name, fn] of parts) {
     if (only.length && !only.includes(name)) continue;
     process.stdout.write(await fn());
