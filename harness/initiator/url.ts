@@ -71,7 +71,9 @@ export function parseIscsiUrl(url: string, env: NodeJS.ProcessEnv = process.env,
   if (at >= 0) {
     const userinfo = authority.slice(0, at);
     hostport = authority.slice(at + 1);
-    const sep = userinfo.search(/[%:]/);
+    // As libiscsi: '%' separates user and password; ':' only when there is no '%', since a CHAP name
+    // is often an IQN, which holds ':' (iqn.2026-11.org.example:host%secret).
+    const sep = userinfo.includes('%') ? userinfo.indexOf('%') : userinfo.indexOf(':');
     if (sep < 0) throw bad(url, 'a CHAP user needs a password: user%password@host');
     const user = userinfo.slice(0, sep);
     const secret = userinfo.slice(sep + 1);
