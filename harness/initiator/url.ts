@@ -27,8 +27,43 @@ export interface IscsiUrl {
 
 const bad = (url: string, why: string): IscsiError => new IscsiError('ISCSI_E_URL', `bad iSCSI URL "${redact(url)}": ${why}`);
 
+/** user%password (or user:password) with the password replaced by ***. */
+function hideSecret(userinfo: string): string {
+  const sep = userinfo.includes('%') ? userinfo.indexOf('%') : userinfo.indexOf(':');
+  return sep < 0 ? userinfo : `${userinfo.slice(0, sep + 1)}***`;
+}
+
+/**
+ * The URL with its CHAP passwords replaced by ***, for messages and `display`. It must hold for
+ * malformed URLs too: a missing "@host" leaves user%password where the host should be, and a '?'
+ * inside a password moves the rest of it into the query.
+ */
 function redact(url: string): string {
-  return url.replace(/^(iscsi:\/\/[^%:@/]*)[%:][^@]*@/i, '$1%***@').replace(/(target_password=)[^&]*/i, '$1***');
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^]*)$/.exec(url)!;
+  const scheme = m[1] ?? '';
+  const body = m[2]!;
+  const q = body.indexOf('?');
+  let pre = q >= 0 ? body.slice(0, q) : body;
+  let query = q >= 0 ? body.slice(q) : '';
+  const at = pre.lastIndexOf('@');
+  if (at >= 0) {
+    pre = hideSecret(pre.slice(0, at)) + pre.slice(at);
+  } else {
+    const slash = pre.indexOf('/');
+    const authority = slash >= 0 ? pre.slice(0, slash) : pre;
+    // No host name holds '%' (an IPv6 zone does, inside brackets), and a port is digits: this may be
+    // user%password or user:password with no @host.
+    if (!authority.startsWith('[') && (authority.includes('%') || /^[^:]+:.*[^0-9]/.test(authority))) {
+      const qa = query.lastIndexOf('@');
+      if (qa >= 0) {
+        pre = hideSecret(pre);
+        query = query.slice(qa);
+      } else {
+        pre = hideSecret(authority) + pre.slice(authority.length);
+      }
+    }
+  }
+  return scheme + pre + query.replace(/(target_password=)[^&]*/gi, '$1***');
 }
 
 function digestArg(url: string, name: string, v: string): DigestChoice {
@@ -43,11 +78,11 @@ function digestArg(url: string, name: string, v: string): DigestChoice {
   return d;
 }
 
-function decodeComponent(url: string, what: string, s: string): string {
+function decodeComponent(url: string, what: string, s: string, secret = false): string {
   try {
     return decodeURIComponent(s);
   } catch {
-    throw bad(url, `${what} "${s}" has a malformed %-escape`);
+    throw bad(url, secret ? `${what} has a malformed %-escape` : `${what} "${s}" has a malformed %-escape`);
   }
 }
 
@@ -61,16 +96,17 @@ export function parseIscsiUrl(url: string, env: NodeJS.ProcessEnv = process.env,
     query = rest.slice(q + 1);
     rest = rest.slice(0, q);
   }
-  // userinfo: everything before the last '@' that precedes the first '/'
+  // userinfo: everything before the last '@' ahead of the query. A password may hold '@', '/' or ':';
+  // a host, a target name and a LUN never hold '@'. (A '?' cannot be told from the query's.)
+  let chap: IscsiUrl['chap'];
+  const at = rest.lastIndexOf('@');
+  const userinfo = at >= 0 ? rest.slice(0, at) : undefined;
+  if (at >= 0) rest = rest.slice(at + 1);
   const slash = rest.indexOf('/');
   const authority = slash >= 0 ? rest.slice(0, slash) : rest;
   const path = slash >= 0 ? rest.slice(slash + 1) : '';
-  let hostport = authority;
-  let chap: IscsiUrl['chap'];
-  const at = authority.lastIndexOf('@');
-  if (at >= 0) {
-    const userinfo = authority.slice(0, at);
-    hostport = authority.slice(at + 1);
+  const hostport = authority;
+  if (userinfo !== undefined) {
     // As libiscsi: '%' separates user and password; ':' only when there is no '%', since a CHAP name
     // is often an IQN, which holds ':' (iqn.2026-11.org.example:host%secret).
     const sep = userinfo.includes('%') ? userinfo.indexOf('%') : userinfo.indexOf(':');
@@ -96,12 +132,24 @@ export function parseIscsiUrl(url: string, env: NodeJS.ProcessEnv = process.env,
     if (colon >= 0 && hostport.indexOf(':', colon + 1) >= 0) throw bad(url, 'an IPv6 address must be written in brackets, as [::1]');
     host = colon >= 0 ? hostport.slice(0, colon) : hostport;
     portText = colon >= 0 ? hostport.slice(colon + 1) : undefined;
-    if (!/^[A-Za-z0-9.-]+$/.test(host)) throw bad(url, host ? `"${host}" is not a host name or address` : 'the host is missing');
+    if (!/^[A-Za-z0-9.-]+$/.test(host)) {
+      // Never echo what may be user%password standing where the host should be.
+      if (at < 0 && (hostport.includes('%') || (portText !== undefined && !/^[0-9]*$/.test(portText)))) {
+        throw bad(url, `the host is missing: CHAP credentials must be followed by @host${query.includes('@') ? " (and a password cannot hold '?')" : ''}`);
+      }
+      throw bad(url, host ? `"${host}" is not a host name or address` : 'the host is missing');
+    }
   }
   let port = 3260;
   if (portText !== undefined) {
     if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-      throw bad(url, `port "${portText}" is not a number in 1..65535`);
+      // A port that is not digits may be the password of user:password with no @host: do not echo it.
+      throw bad(
+        url,
+        /^[0-9]*$/.test(portText)
+          ? `port "${portText}" is not a number in 1..65535`
+          : `the port after ":" is not a number in 1..65535${at < 0 ? ' (or user:password lacks its @host)' : ''}`,
+      );
     }
     port = Number(portText);
   }
@@ -129,7 +177,7 @@ export function parseIscsiUrl(url: string, env: NodeJS.ProcessEnv = process.env,
       const eq = kv.indexOf('=');
       if (eq < 0) throw bad(url, `argument "${kv}" has no value`);
       const k = kv.slice(0, eq);
-      const v = decodeComponent(url, k, kv.slice(eq + 1));
+      const v = decodeComponent(url, k, kv.slice(eq + 1), k === 'target_password');
       switch (k) {
         case 'target_user':
           tuser = v;
