@@ -455,6 +455,8 @@ export class FakeTarget {
       this.running.push(
         script(c, i).catch((e: unknown) => {
           this.errors.push(e instanceof Error ? e : new Error(String(e)));
+          // Fail fast: the initiator sees the connection drop instead of waiting out its time limits.
+          c.destroy();
         }),
       );
     });
