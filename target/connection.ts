@@ -176,7 +176,11 @@ export class TargetConnection {
     socket.on('end', () => this.close('the initiator closed the connection', true));
     socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error ${e.code ?? e.message}`, true));
     socket.on('close', () => this.close('connection closed', true));
-    this.loginTimer = setTimeout(() => this.close(`login not completed within ${server.loginTimeoutSeconds} s`), server.loginTimeoutSeconds * 1000);
+    this.loginTimer = setTimeout(() => {
+      const why = `login not completed within ${server.loginTimeoutSeconds} s`;
+      this.log(`dropping the connection: ${why}`);
+      this.close(why);
+    }, server.loginTimeoutSeconds * 1000);
     this.loginTimer.unref?.();
   }
 
@@ -241,10 +245,20 @@ export class TargetConnection {
     }
     const header = encodeHeader(pdu, data?.length ?? pdu.data?.length ?? 0);
     const bufs = frameEncoded(header, data ?? pdu.data, { headerDigest: this.headerDigest, dataDigest: this.dataDigest });
-    if (bufs.length > 1) this.socket.cork();
+    // Everything sent in one turn of the event loop leaves in one writev: one syscall for the
+    // responses of many commands rather than one each.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     for (const b of bufs) this.socket.write(b);
-    if (bufs.length > 1) this.socket.uncork();
   }
+
+  private corked = false;
 
   private takeStatSN(): number {
     const s = this.statSN;
@@ -264,13 +278,13 @@ export class TargetConnection {
     const r: Reject = {
       opcode: Opcode.REJECT,
       reason,
-      statSN: this.statSN,
+      // RFC 7143 11.17.3: StatSN carries its usual value and is advanced after a Reject.
+      statSN: this.takeStatSN(),
       expCmdSN: this.expCmdSN,
       maxCmdSN: this.maxCmdSN,
       dataSNOrR2TSN: 0,
       data: Buffer.from(header.subarray(0, 48)),
     };
-    // A Reject carries StatSN but does not advance it (RFC 7143 11.17.3).
     this.send(r);
   }
 

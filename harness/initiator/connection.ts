@@ -233,13 +233,22 @@ export class Connection extends EventEmitter {
   }
 
   private write(bufs: Buffer[]): void {
-    if (bufs.length > 1) this.socket.cork();
+    // What is sent in one turn of the event loop leaves in one writev (commands issued together).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     for (const b of bufs) {
       this.bytesSent += b.length;
       this.socket.write(b);
     }
-    if (bufs.length > 1) this.socket.uncork();
   }
+
+  private corked = false;
 
   /** Resolves when what was written so far has been handed to the kernel. */
   drained(): Promise<void> {
