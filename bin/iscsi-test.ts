@@ -18,7 +18,7 @@ import { ExitError, usageError } from '../harness/errors.js';
 import { describeText, listJson, listText } from '../harness/listing.js';
 import { Registry } from '../harness/registry.js';
 import type { Reporter } from '../harness/results.js';
-import { runTests } from '../harness/runner.js';
+import { runTests, within } from '../harness/runner.js';
 import { everyPair, expandPatterns, parseShard, select, shard } from '../harness/select.js';
 import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, RunConfig, TargetSpec, targetFromUrl } from '../harness/target.js';
 import { ConsoleReporter, Verbosity } from '../reporters/console.js';
@@ -172,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
   const stopEmbedded = async () => {
     const e = embedded;
     embedded = undefined;
-    if (e) await Promise.race([e.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    if (e) await within(e.stop(), 5000);
   };
   const onSignal = () => {
     process.stderr.write('iscsi-test: interrupted\n');

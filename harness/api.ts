@@ -5,7 +5,7 @@
  *
  *   import { defineSuite, GOOD, LBA_OUT_OF_RANGE, scsi, iscsi } from '../../harness/api.js';
  */
-export { defineSuite, opcode, minBlocks, type Suite, type TestSpec, type Need, type Level, type Family } from './registry.js';
+export { defineSuite, opcode, minBlocks, type Suite, type TestSpec, type Need, type CustomNeed, type Level, type Family } from './registry.js';
 export type { TestContext, CommandOpts, LoginOptions } from './context.js';
 export type { DeviceFacts } from './probe.js';
 export { supports } from './probe.js';

@@ -281,7 +281,7 @@ export class Registry {
       if (prev) throw new ExitError(4, `suite ${s.name} is defined twice (${prev.file ?? '?'} and ${s.file ?? '?'})`);
       names.set(s.name, s);
     }
-    this.suites = [...suites].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()) || a.name.localeCompare(b.name));
+    this.suites = [...suites].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true, sensitivity: 'base' }) || a.name.localeCompare(b.name));
     for (const s of this.suites) for (const t of s.tests) this.byKey.set(t.key, t);
   }
 

@@ -177,14 +177,14 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
     ctx.log(`[TIMEOUT] ${outcome.message}`);
     ctx.kill(outcome.message!);
     // Let the body notice (every further call throws); bounded.
-    await Promise.race([work, new Promise((res) => setTimeout(res, 2000))]);
+    await within(work, 2000);
   } else if (r.ok) {
     outcome = ctx.warnings.length ? { verdict: 'warn', message: ctx.warnings.join('; ') } : { verdict: 'pass' };
   } else {
     outcome = classify(r.e, p, cfg);
   }
   const traces: SessionTrace[] | undefined = cfg.trace && (outcome.verdict === 'fail' || outcome.verdict === 'error') ? collectTraces(ctx) : undefined;
-  if (!ctx.killed) await Promise.race([ctx.closeAll(), new Promise((res) => setTimeout(res, 5000))]);
+  if (!ctx.killed) await within(ctx.closeAll(), 5000);
   else for (const s of ctx.sessions) s.destroy();
   if (outcome.verdict !== 'pass' && outcome.verdict !== 'skip') ctx.log(`[${outcome.verdict.toUpperCase()}] ${outcome.message ?? ''}`);
   return resultOf(p, outcome.verdict, {
@@ -195,6 +195,13 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
     log: ctx.lines,
     ...(traces ? { traces } : {}),
   });
+}
+
+/** Wait for `p`, at most `ms`; the timer never outlives the wait. */
+export async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise((res) => (timer = setTimeout(res, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Classify what escaped a test body. */
