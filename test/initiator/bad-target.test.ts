@@ -130,7 +130,7 @@ describe('initiator against a misbehaving target (fake target)', function () {
       await fails(Session.open(base()), 'ISCSI_E_PROTOCOL', [/during login/, /NOP-In/, /instead of a Login Response/]);
     });
 
-    it('a Login Response with both T and C set → ISCSI_E_PROTOCOL (RFC 7143 11.13.1)', async () => {
+    it('a Login Response with both T and C set → ISCSI_E_PROTOCOL (RFC 7143 11.13)', async () => {
       ft = await FakeTarget.start(loginScript((c, req) => c.send(rsp(c, req, { continue: true }))));
       await fails(Session.open(base()), 'ISCSI_E_PROTOCOL', [/both T and C/]);
     });

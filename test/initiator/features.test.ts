@@ -214,7 +214,7 @@ describe('initiator features (fake target)', function () {
       let l: FakeLoginResult | undefined;
       const { s, done } = await open(
         async (_c, login) => void (l = login),
-        { splitAt: [3, 17, 41, 42], maxRecvDataSegmentLength: 65536 },
+        { splitAt: [3, 17, 41, 42], maxRecvDataSegmentLength: 65536, tsih: 0x4321 },
         { keys: { MaxBurstLength: '131072' } },
       );
       await done();
@@ -226,6 +226,7 @@ describe('initiator features (fake target)', function () {
       const text = decodeText(Buffer.concat(op.map((r) => r.data ?? Buffer.alloc(0))));
       assert.ok(text.some(([k, v]) => k === 'MaxRecvDataSegmentLength' && v === '65536'));
       assert.equal(s.params.maxSendDataSegmentLength, 65536, 'the declaration came through the split text');
+      assert.equal(s.login.tsih, 0x4321);
       assert.equal(s.params.maxBurstLength, 131072);
       assert.equal(s.params.immediateData, true);
     });
@@ -289,8 +290,8 @@ describe('initiator features (fake target)', function () {
       assert.deepEqual(decodeText(reqs[0]!.data!), [['SendTargets', 'All']]);
       assert.equal(reqs[0]!.ttt, RESERVED_TAG);
       for (const r of reqs.slice(1)) {
-        assert.equal(r.itt, reqs[0]!.itt, 'a continuation keeps the ITT (RFC 7143 11.10.4)');
-        assert.equal(r.ttt, TTT, 'a continuation carries the target\'s TTT (11.10.5)');
+        assert.equal(r.itt, reqs[0]!.itt, 'a continuation keeps the ITT (RFC 7143 11.10.3)');
+        assert.equal(r.ttt, TTT, 'a continuation carries the target\'s TTT (11.10.4)');
         assert.equal(r.data?.length ?? 0, 0, 'a continuation carries no text (6.2)');
         assert.equal(r.continue, false);
       }
