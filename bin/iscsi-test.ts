@@ -72,13 +72,16 @@ async function startEmbedded(): Promise<Embedded> {
   };
 }
 
+/** A string option that may be repeated: always an array (never greedy about what follows). */
+const list = (v: string | string[]): string[] => (Array.isArray(v) ? v.map(String) : [String(v)]);
+
 function parser(argv: string[]) {
   return yargs(argv)
     .scriptName('iscsi-test')
     .usage('$0 [options] [iscsi-url]\n\nSCSI/iSCSI conformance tests. URL: iscsi://[user[%password]@]host[:port]/target-iqn/lun\nWithout a URL the tests run against the embedded reference target.')
     .option('list', { alias: 'l', type: 'boolean', describe: 'List families, suites and tests (with --test: the selection) and exit' })
-    .option('test', { alias: 't', type: 'string', array: true, describe: 'Select tests: FAMILY[.Suite[.Test]] globs, comma lists, @file', requiresArg: true })
-    .option('skip', { type: 'string', array: true, describe: 'Remove tests matching these patterns', requiresArg: true })
+    .option('test', { alias: 't', type: 'string', coerce: list, describe: 'Select tests: FAMILY[.Suite[.Test]] globs, comma lists, @file', requiresArg: true })
+    .option('skip', { type: 'string', coerce: list, describe: 'Remove tests matching these patterns', requiresArg: true })
     .option('describe', { alias: 'V', type: 'boolean', describe: 'Print the documentation of the selected tests and exit' })
     .option('initiator-name', { alias: 'i', type: 'string', describe: 'Initiator name of the test sessions', requiresArg: true, default: DEFAULT_INITIATOR })
     .option('initiator-name-2', { alias: 'I', type: 'string', describe: 'Initiator name of the second nexus (tests that need two)', requiresArg: true, default: DEFAULT_INITIATOR_2 })
@@ -94,7 +97,7 @@ function parser(argv: string[]) {
     .option('trace', { type: 'string', describe: 'Write the decoded PDU trace and a pcap of each failed test to DIR', requiresArg: true })
     .option('expect', { type: 'string', describe: 'Compare with a baseline of known failures (JSON); only changes fail the run', requiresArg: true })
     .option('shard', { type: 'string', describe: 'Run the K-th of N shards of the selection, e.g. 2/4', requiresArg: true })
-    .option('suites-dir', { type: 'string', array: true, describe: 'Load suites from these folders instead of the built-in ones', requiresArg: true, hidden: false })
+    .option('suites-dir', { type: 'string', coerce: list, describe: 'Load suites from these folders instead of the built-in ones', requiresArg: true, hidden: false })
     .strictOptions()
     .version(version())
     .help('help')

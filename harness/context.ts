@@ -294,7 +294,7 @@ export class TestContext {
   }
 
   /** Fail the test with `message` unless `cond` holds. */
-  check(cond: unknown, message: string): asserts cond {
+  check(cond: unknown, message: string): void {
     if (!cond) throw new TestFailure(message);
   }
 
