@@ -80,6 +80,12 @@ export const Q_ISCSI = {
 const MAX_WRITE = 64 << 20;
 /** Bytes queued for the socket beyond which the initiator is taken to have stopped reading. */
 const MAX_OUTPUT = 128 << 20;
+/**
+ * Flow control: once the responses queued for the socket and the read data of the commands executing
+ * reach this, no further command starts and no further input is read until the socket drains. A
+ * connection then holds at most this much plus one command's data, whatever the initiator does.
+ */
+const OUTPUT_HIGH_WATER = 16 << 20;
 /** Recently finished ITTs whose stray Data-Out is discarded silently (bounded). */
 const RECENT_ITTS = 256;
 
@@ -118,6 +124,10 @@ interface TargetTask {
   aborted: boolean;
   /** A data PDU was lost or wrong: end with CHECK CONDITION once all data is in (RFC 7143 7.8 option b). */
   dataError?: 'crc' | 'sequence';
+  /** Waiting in `deferred` for the output to drain. */
+  deferred?: boolean;
+  /** Read data this task may still produce, counted in `inflight` while it executes. */
+  reserved?: number;
 }
 
 export interface ConnectionInfo {
@@ -158,6 +168,14 @@ export class TargetConnection {
   private readonly textIn = new TextAccumulator(65536);
   private loggingOut = false;
   private closeReason = '';
+  /** Tasks ready to run but held while the output is over OUTPUT_HIGH_WATER, in the order they became ready. */
+  private readonly deferred: TargetTask[] = [];
+  /** Read data the executing tasks may still produce. */
+  private inflight = 0;
+  /** Input is paused while the socket's queue is over OUTPUT_HIGH_WATER. */
+  private inputPaused = false;
+  /** Armed while output waits on the initiator: it must read within NOPTimeout or be dropped. */
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, server: TargetServer) {
     this.socket = socket;
@@ -173,6 +191,7 @@ export class TargetConnection {
       (raw) => this.onRaw(raw),
     );
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
     socket.on('end', () => this.close('the initiator closed the connection', true));
     socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error ${e.code ?? e.message}`, true));
     socket.on('close', () => this.close('connection closed', true));
@@ -256,6 +275,66 @@ export class TargetConnection {
       });
     }
     for (const b of bufs) this.socket.write(b);
+    if (this.socket.writableLength > OUTPUT_HIGH_WATER && !this.inputPaused) {
+      // The initiator is not keeping up: read no more from it until it does.
+      this.inputPaused = true;
+      this.socket.pause();
+    }
+    if ((this.inputPaused || this.deferred.length > 0) && this.socket.writableNeedDrain) this.armStall();
+  }
+
+  /** The output is waiting on the initiator to read: drop the connection if it does not within NOPTimeout. */
+  private armStall(): void {
+    if (this.stallTimer || this.state !== 'ffp') return;
+    const limit = this.server.nopTimeoutSeconds;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      const why = `the initiator has not read ${this.socket.writableLength} bytes of responses for ${limit} s`;
+      this.log(`dropping the connection: ${why}`);
+      this.close(why);
+    }, limit * 1000);
+    this.stallTimer.unref?.();
+  }
+
+  private onDrain(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (this.state !== 'ffp') return;
+    if (this.inputPaused) {
+      this.inputPaused = false;
+      this.socket.resume();
+    }
+    this.resumeDeferred();
+  }
+
+  /** Whether starting `task` now would take the output over OUTPUT_HIGH_WATER (one task always may run). */
+  private overCommitted(task: TargetTask): boolean {
+    const queued = this.socket.writableLength + this.inflight;
+    return queued > 0 && queued + this.readLength(task) > OUTPUT_HIGH_WATER;
+  }
+
+  private readLength(task: TargetTask): number {
+    return task.cmd.read ? (task.cmd.write ? task.cmd.bidiReadLength ?? 0 : task.edtl) : 0;
+  }
+
+  /** Start the tasks held for the output to drain, in order, as far as the output allows. */
+  private resumeDeferred(): void {
+    // Bounded by the number of deferred tasks (at most the queue depth).
+    while (this.deferred.length > 0 && this.state === 'ffp') {
+      const t = this.deferred[0]!;
+      if (this.tasks.get(t.itt) !== t || t.aborted || t.executing) {
+        this.deferred.shift();
+        t.deferred = false;
+        continue;
+      }
+      if (this.overCommitted(t)) {
+        if (this.socket.writableNeedDrain) this.armStall();
+        return;
+      }
+      this.deferred.shift();
+      t.deferred = false;
+      this.start(t);
+    }
   }
 
   private corked = false;
@@ -670,8 +749,21 @@ export class TargetConnection {
   }
 
   private maybeExecute(task: TargetTask): void {
-    if (!task.ordered || task.executing || task.aborted || !this.dataComplete(task)) return;
+    if (!task.ordered || task.executing || task.aborted || task.deferred || !this.dataComplete(task)) return;
+    if (!task.dataError && (this.deferred.length > 0 || this.overCommitted(task))) {
+      // Flow control: the output is full; tasks start in the order they became ready once it drains.
+      task.deferred = true;
+      this.deferred.push(task);
+      if (this.socket.writableNeedDrain) this.armStall();
+      return;
+    }
+    this.start(task);
+  }
+
+  private start(task: TargetTask): void {
     task.executing = true;
+    task.reserved = this.readLength(task);
+    this.inflight += task.reserved;
     for (const r of task.r2ts.values()) this.byTtt.delete(r.ttt);
     task.r2ts.clear();
     if (task.dataError) {
@@ -797,6 +889,11 @@ export class TargetConnection {
   }
 
   private finish(task: TargetTask): void {
+    if (task.reserved) {
+      this.inflight -= task.reserved;
+      task.reserved = 0;
+      if (this.deferred.length > 0) queueMicrotask(() => this.resumeDeferred());
+    }
     if (this.tasks.get(task.itt) === task) this.tasks.delete(task.itt);
     for (const r of task.r2ts.values()) this.byTtt.delete(r.ttt);
     task.r2ts.clear();
@@ -1132,6 +1229,8 @@ export class TargetConnection {
     clearTimeout(this.loginTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pingDeadline);
+    clearTimeout(this.stallTimer);
+    this.deferred.length = 0;
     for (const t of this.tasks.values()) t.aborted = true;
     this.tasks.clear();
     this.byTtt.clear();
