@@ -6,6 +6,11 @@
  * in before any of it, still works and still reads back the pattern it wrote.
  */
 import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Session } from '../../../harness/initiator/index.js';
 import { IscsiError } from '../../../protocol/errors.js';
 import {
@@ -31,7 +36,8 @@ import {
   TmfFunction,
   TmfResponse,
 } from '../../../protocol/iscsi/index.js';
-import { Bare, BLOCK, clearUa, hex4, INIT_A, INIT_B, IQN, isReject, keyOf, mark, maybe, open, opts, pattern, read, Ref, scsi, startRef, status, waitLog, write } from './helpers.js';
+import { freePort, start, Started, stop, waitForPort } from '../../support/proc.js';
+import { Bare, BLOCK, clearUa, hex4, INIT_A, INIT_B, IQN, isReject, keyOf, mark, maybe, open, opts, pattern, read, Ref, scsi, sleep, startRef, status, waitLog, write } from './helpers.js';
 
 const CHAP_IQN = 'iqn.2026-11.org.iscsi-test:chap';
 const CHAP1_IQN = 'iqn.2026-11.org.iscsi-test:chap-one-way';
@@ -665,3 +671,158 @@ export function editKeys(p: AnyPdu, f: (k: string, v: string) => string): AnyPdu
   return { ...(p as LoginRequest), data: encodeText(pairs) };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Memory: the target in its own process (bin/iscsi-target), its resident size read from /proc.
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../../bin/iscsi-target.js');
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  assert.ok(m, 'no VmRSS in /proc/PID/status');
+  return Number(m[1]) / 1024;
+}
+
+describe('reference target: memory stays bounded under bad input (own process)', function () {
+  this.timeout(30_000);
+  let proc: Started;
+  let port: number;
+  const cli = { host: '127.0.0.1', initiatorName: INIT_A, targetName: 'iqn.2026-11.org.iscsi-test:mem', timeoutMs: 5000, loginTimeoutMs: 5000 };
+  const sessions: Session[] = [];
+  let base = 0;
+  let dir = '';
+
+  before(async function () {
+    if (!existsSync('/proc/self/status')) this.skip();
+    port = await freePort();
+    // A file LUN: every READ allocates its data (a memory LUN would lend views of its store).
+    dir = mkdtempSync(join(tmpdir(), 'iscsi-mem-'));
+    proc = start(process.execPath, [BIN, '-f', '-a', '127.0.0.1', '-p', String(port), '-t', cli.targetName, '--lun', `0:file:${join(dir, 'lun0.img')}:64M`, '--nop-timeout', '2']);
+    await waitForPort('127.0.0.1', port, 10_000);
+    // Warm up: a session that writes and reads a little, so the baseline includes the code paths.
+    const s = await Session.open({ ...cli, port });
+    await clearUa(s);
+    for (let i = 0; i < 20; i++) await s.command({ cdb: scsi.read10({ lba: 0, blocks: 2048 }), dataIn: 1 << 20 });
+    await s.logout();
+    await sleep(200);
+    base = rssMiB(proc.pid);
+  });
+
+  afterEach(() => {
+    for (const s of sessions.splice(0)) s.destroy();
+  });
+
+  after(async () => {
+    if (proc) await stop(proc.child);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The target is alive, serves a new session, and has grown less than `mib` over the baseline. */
+  async function healthy(mib: number, what: string): Promise<void> {
+    assert.equal(proc.child.exitCode, null, `the target exited during ${what}:\n${proc.output().slice(-2000)}`);
+    const s = await Session.open({ ...cli, port, initiatorName: INIT_B });
+    sessions.push(s);
+    await clearUa(s);
+    assert.equal((await s.command({ cdb: scsi.testUnitReady() })).status, scsi.ScsiStatus.GOOD);
+    const now = rssMiB(proc.pid);
+    assert.ok(now - base < mib, `${what}: resident size grew from ${base.toFixed(0)} to ${now.toFixed(0)} MiB (bound ${mib} MiB)`);
+  }
+
+  it('10,000 PDUs of garbage on a session and 200 connections of random bytes', async () => {
+    const s = await Session.open({ ...cli, port });
+    sessions.push(s);
+    const hdr = Buffer.alloc(48);
+    hdr[0] = 0x40 | 0x0f;
+    hdr[1] = 0x80;
+    for (let i = 0; i < 10_000; i += 500) {
+      const batch: Buffer[] = [];
+      for (let j = 0; j < 500; j++) {
+        const h = Buffer.from(hdr);
+        h.writeUInt32BE(i + j + 1, 16);
+        batch.push(h);
+      }
+      s.sendRaw(...batch);
+      await s.conn.drained();
+    }
+    // Every one is Rejected (bounded wait for the last).
+    const until = Date.now() + 10_000;
+    while (s.rejects.length < 10_000 && Date.now() < until) await sleep(20);
+    assert.equal(s.rejects.length, 10_000, 'not every garbage PDU was Rejected');
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const b = net.connect({ host: '127.0.0.1', port });
+        b.on('error', () => {});
+        await new Promise<void>((r) => b.once('connect', () => r()));
+        b.write(pattern(1000 + i, 4096));
+        await new Promise<void>((r) => {
+          const t = setTimeout(() => r(), 3000);
+          b.once('close', () => {
+            clearTimeout(t);
+            r();
+          });
+        });
+        b.destroy();
+      }),
+    );
+    await healthy(64, 'garbage');
+  });
+
+  it('a flood of 10,000 Data-Out PDUs (8 KiB each) for tasks that do not exist', async () => {
+    const s = await Session.open({ ...cli, port });
+    sessions.push(s);
+    const data = Buffer.alloc(8192, 0xa5);
+    for (let i = 0; i < 10_000; i += 250) {
+      const bufs: Buffer[] = [];
+      for (let j = 0; j < 250; j++) {
+        const d: DataOut = { opcode: Opcode.DATA_OUT, final: true, lun: 0n, itt: 0x7000_0000 + i + j, ttt: 0x1234, expStatSN: s.expStatSN, dataSN: 0, bufferOffset: 0, data };
+        bufs.push(...framePdu(d, { headerDigest: false, dataDigest: false }));
+      }
+      s.sendRaw(...bufs);
+      await s.conn.drained();
+    }
+    const until = Date.now() + 10_000;
+    while (s.rejects.length < 10_000 && Date.now() < until) await sleep(20);
+    assert.equal(s.rejects.length, 10_000, 'not every stray Data-Out was Rejected');
+    assert.ok(s.rejects.every((r) => r.reason === RejectReason.INVALID_PDU_FIELD));
+    await healthy(64, 'Data-Out flood');
+  });
+
+  it('initiators that never read their responses are dropped, and hold little memory meanwhile', async () => {
+    // Four at once, each asking for 1 GiB of READ(10), 1 MiB at a time, and reading nothing.
+    const stalled = await Promise.all(Array.from({ length: 4 }, () => Session.open({ ...cli, port })));
+    sessions.push(...stalled);
+    for (const s of stalled) await clearUa(s);
+    const t0 = Date.now();
+    let peak = 0;
+    const sample = () => {
+      if (proc.child.exitCode === null) peak = Math.max(peak, rssMiB(proc.pid));
+    };
+    for (const s of stalled) s.conn.socket.pause();
+    for (let i = 0; i < 1024; i++) {
+      for (const s of stalled) {
+        if (s.conn.closed) continue;
+        const c: ScsiCommand = {
+          opcode: Opcode.SCSI_COMMAND, final: true, read: true, write: false, attr: TaskAttr.SIMPLE, lun: 0n,
+          itt: s.allocItt(), expectedDataTransferLength: 1 << 20, cmdSN: s.takeCmdSN(), expStatSN: s.expStatSN,
+          cdb: Buffer.concat([scsi.read10({ lba: (i % 64) * 2048, blocks: 2048 }), Buffer.alloc(6)]),
+        };
+        s.sendPdu(c);
+      }
+      if (i % 64 === 63) {
+        await sleep(10);
+        sample();
+      }
+    }
+    // Each is dropped within the stall limit (NOPTimeout, 2 s here) once its output stops moving.
+    const dropped = () => (proc.output().match(/dropping the connection: the initiator has not read \d+ bytes of responses for 2 s/g) ?? []).length;
+    const until = Date.now() + 8000;
+    while (dropped() < 4 && Date.now() < until) {
+      sample();
+      await sleep(50);
+    }
+    assert.equal(dropped(), 4, `${dropped()} of 4 stalled initiators were dropped within ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${proc.output().slice(-1500)}`);
+    for (const s of stalled) s.destroy();
+    assert.ok(peak - base < 160, `resident size peaked ${(peak - base).toFixed(0)} MiB over the baseline with 4 stalled initiators (bound 160 MiB)`);
+    await healthy(160, 'unread responses');
+  });
+});
