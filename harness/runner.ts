@@ -87,7 +87,7 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
     });
     if (res.verdict === 'error' && res.message?.startsWith('could not log in for this test')) {
       if (++loginFailures >= MAX_LOGIN_FAILURES) givenUp = `not run: ${MAX_LOGIN_FAILURES} tests in a row could not log in (last: ${res.message})`;
-    } else loginFailures = 0;
+    } else if (res.verdict !== 'skip') loginFailures = 0;
     return res;
   };
 

@@ -1,12 +1,12 @@
 /** READ CAPACITY (16) (SBC-4 5.20). Mandatory for SBC-3 and later devices; optional before. */
-import { defineSuite, scsi } from '../../harness/api.js';
+import { defineSuite, LBA_OUT_OF_RANGE, scsi } from '../../harness/api.js';
 
 const suite = defineSuite('ReadCapacity16', { families: ['SCSI'], clause: 'SBC-4 5.20', needs: ['sbc'] });
 
 suite.test(
   'Simple',
   {
-    doc: 'READ CAPACITY (16) with ALLOCATION LENGTH 32 must complete with GOOD and return the 32-byte parameter data: a non-zero LOGICAL BLOCK LENGTH, and a RETURNED LOGICAL BLOCK ADDRESS and block length that agree with READ CAPACITY (10).',
+    doc: 'READ CAPACITY (16) with ALLOCATION LENGTH 32 must complete with GOOD and return the 32-byte parameter data: a non-zero LOGICAL BLOCK LENGTH, and a RETURNED LOGICAL BLOCK ADDRESS and block length that agree with READ CAPACITY (10). The last LBA it names must be readable (READ (16) of one block there is GOOD) and the next one must not (LOGICAL BLOCK ADDRESS OUT OF RANGE).',
     level: 'MUST',
   },
   async (t) => {
@@ -20,6 +20,9 @@ suite.test(
       if (rc10.lastLba !== 0xffffffff) t.equal(rc.lastLba, BigInt(rc10.lastLba), 'READ CAPACITY(16) RETURNED LOGICAL BLOCK ADDRESS versus READ CAPACITY(10)');
       else t.check(rc.lastLba >= 0xffffffffn, `READ CAPACITY(10) says the last LBA does not fit 32 bits, but READ CAPACITY(16) says ${rc.lastLba}`);
     }
+    t.log(`The last LBA, ${rc.lastLba}, must be readable and the next one out of range`);
+    await t.command(scsi.read16({ lba: rc.lastLba, blocks: 1 }), { dataIn: rc.blockLength });
+    if (rc.lastLba < 0xffffffffffffffffn) await t.command(scsi.read16({ lba: rc.lastLba + 1n, blocks: 1 }), { dataIn: rc.blockLength, expect: LBA_OUT_OF_RANGE });
   },
 );
 

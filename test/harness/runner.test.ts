@@ -1,0 +1,181 @@
+/**
+ * Harness self-tests in the spirit of xfstests' selftest: tests with known outcomes run against a fake
+ * target (the reference target behind a proxy that misbehaves on chosen commands), and the runner must
+ * classify each one: pass, fail (with the expected-versus-got message), skip (with its reason), error
+ * (harness or environment broke), a hang (fails with "did not answer", and the run goes on with a fresh
+ * session), warn (SHOULD; fail with --strict), and the read-back integrity check.
+ */
+import { strict as assert } from 'node:assert';
+import { Registry, defineSuite, type Suite } from '../../harness/registry.js';
+import { runTests } from '../../harness/runner.js';
+import { select } from '../../harness/select.js';
+import { probe } from '../../harness/probe.js';
+import { Session } from '../../harness/initiator/index.js';
+import { sessionOptions, type RunConfig } from '../../harness/target.js';
+import type { RunReport, TestResult } from '../../harness/results.js';
+import { LBA_OUT_OF_RANGE } from '../../harness/expect.js';
+import { Asc, Op, read10, read12, SenseKey, testUnitReady, write10 } from '../../protocol/scsi/index.js';
+import type { RunningTarget } from '../../target/index.js';
+import { Proxy, sense } from './support/proxy.js';
+import { configFor, REF_IQN, refTarget } from './support/targets.js';
+
+const lbaOf = (cdb: Buffer) => cdb.readUInt32BE(2);
+const isRead10At = (lba: number) => (cdb: Buffer) => cdb[0] === Op.READ_10 && lbaOf(cdb) === lba;
+
+function selfTestSuite(): Suite {
+  const s = defineSuite('SelfTest', { families: ['SCSI'], clause: 'SPC-5 6.37' });
+  s.test('Pass', { doc: 'TEST UNIT READY, GOOD: must pass.' }, async (t) => {
+    await t.command(testUnitReady());
+  });
+  s.test('Fail', { doc: 'READ(10) past the end that the fake target answers GOOD: must fail with the expected-versus-got message.', needs: ['capacity'] }, async (t) => {
+    await t.command(read10({ lba: t.dev.blocks, blocks: 1 }), { expect: LBA_OUT_OF_RANGE });
+  });
+  s.test('SkipNeed', { doc: 'Needs a removable medium, which the fake target lacks: skipped before it runs.', needs: ['removable'] }, async () => {
+    throw new Error('must not run');
+  });
+  s.test('SkipUnimplemented', { doc: 'READ(12), answered INVALID COMMAND OPERATION CODE: optional, so skipped.' }, async (t) => {
+    await t.command(read12({ lba: 3, blocks: 1 }));
+  });
+  s.test('FailMandatory', { doc: 'READ(10), answered INVALID COMMAND OPERATION CODE: mandatory, so a failure.' }, async (t) => {
+    await t.command(read10({ lba: 5, blocks: 1 }));
+  });
+  s.test('ErrorThrow', { doc: 'The body throws a TypeError: a harness/test error, not a target failure.' }, async () => {
+    (undefined as unknown as { x: number }).x;
+  });
+  s.test('ErrorWriteRule', { doc: 'Writes without declaring dataloss: a harness error, and nothing is sent.' }, async (t) => {
+    await t.command(write10({ lba: 0, blocks: 1 }));
+  });
+  s.test('ErrorRawWriteRule', { doc: 'Writes through the raw session without declaring dataloss: still a harness error.' }, async (t) => {
+    await t.session.command({ cdb: write10({ lba: 0, blocks: 1 }), dataOut: Buffer.alloc(t.dev.blockSize) });
+  });
+  s.test('Hang', { doc: 'READ(10) the fake target never answers: fails at the time limit, naming the command.', timeout: 2 }, async (t) => {
+    await t.command(read10({ lba: 9, blocks: 1 }));
+  });
+  s.test('AfterHang', { doc: 'The next test gets a fresh session and passes.' }, async (t) => {
+    await t.command(testUnitReady());
+  });
+  s.test('BodyHang', { doc: 'The body waits for nothing the target owes: an error at the time limit.', timeout: 1 }, async () => {
+    await new Promise(() => undefined);
+  });
+  s.test('ShouldLevel', { doc: 'A SHOULD-level test that fails: a warning (a failure with --strict).', level: 'SHOULD' }, async (t) => {
+    t.fail('the device should have done better');
+  });
+  s.test('ShouldCheck', { doc: 'A MUST test with a failed SHOULD check: a warning (a failure with --strict).' }, async (t) => {
+    t.should(false, 'a recommendation was not followed');
+    await t.command(testUnitReady());
+  });
+  s.test('Integrity', { doc: 'Writes LBA 100; the fake target corrupts what reads return there: the read-back check fails.', needs: ['dataloss', 'capacity'] }, async (t) => {
+    await t.command(write10({ lba: 100, blocks: 2 }));
+  });
+  s.test('DatalossOk', { doc: 'Writes with dataloss declared: the read-back check passes.', needs: ['dataloss', 'capacity'] }, async (t) => {
+    await t.command(write10({ lba: 200, blocks: 4 }));
+  });
+  return s;
+}
+
+const byName = (r: RunReport) => new Map<string, TestResult>(r.results.map((x) => [x.name, x]));
+
+describe('harness runner self-tests (fake target: reference target behind a misbehaving proxy)', function () {
+  this.timeout(120_000);
+  let target: RunningTarget;
+  let proxy: Proxy;
+  const reg = new Registry([selfTestSuite()]);
+  const plan = select(reg, { tests: ['SCSI.SelfTest'] });
+
+  before(async () => {
+    target = await refTarget();
+    proxy = await Proxy.start({ host: '127.0.0.1', port: target.port });
+  });
+  after(async () => {
+    await proxy?.stop();
+    await target?.stop();
+  });
+  beforeEach(() => {
+    proxy.rules.length = 0;
+    proxy.refuseConnections = false;
+    proxy.rules.push(
+      { match: (c) => c[0] === Op.READ_10 && c.readUInt32BE(2) >= 131072, reply: () => ({ status: 0, data: Buffer.alloc(512) }) },
+      { match: (c) => c[0] === Op.READ_12, reply: () => ({ status: 2, sense: sense(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }) },
+      { match: isRead10At(5), reply: () => ({ status: 2, sense: sense(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }) },
+      { match: isRead10At(9), drop: true },
+      { match: (c) => c[0] === Op.READ_10 && lbaOf(c) <= 100 && lbaOf(c) + c.readUInt16BE(7) > 100, dataIn: (d, c) => {
+        const at = (100 - lbaOf(c)) * 512;
+        if (at < d.length) d[at + 20]! ^= 0xff;
+        return d;
+      } },
+    );
+  });
+
+  const run = (cfg: Partial<RunConfig> = {}) => runTests({ plan, config: configFor(proxy.url(REF_IQN, 0), cfg), reporters: [] });
+
+  it('classifies pass, fail, skip, error, hang, warn and the read-back check', async () => {
+    const writes = proxy.seen.length;
+    const r = byName(await run());
+    const v = (n: string) => `${r.get(n)?.verdict}: ${r.get(n)?.message ?? ''}`;
+    assert.equal(r.get('Pass')!.verdict, 'pass', v('Pass'));
+    assert.equal(r.get('Fail')!.verdict, 'fail', v('Fail'));
+    assert.equal(r.get('Fail')!.message, 'READ(10) LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE, got GOOD');
+    assert.equal(r.get('SkipNeed')!.verdict, 'skip');
+    assert.equal(r.get('SkipNeed')!.message, 'medium is not removable (RMB=0)');
+    assert.equal(r.get('SkipUnimplemented')!.verdict, 'skip', v('SkipUnimplemented'));
+    assert.equal(r.get('SkipUnimplemented')!.message, 'target does not implement READ(12)');
+    assert.equal(r.get('FailMandatory')!.verdict, 'fail', v('FailMandatory'));
+    assert.match(r.get('FailMandatory')!.message!, /^READ\(10\) LBA=5 LEN=1: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID COMMAND OPERATION CODE: READ\(10\) is mandatory \(SBC-4 5\.14/);
+    assert.equal(r.get('ErrorThrow')!.verdict, 'error', v('ErrorThrow'));
+    assert.match(r.get('ErrorThrow')!.message!, /^harness or test code threw TypeError/);
+    assert.ok(r.get('ErrorThrow')!.stack);
+    assert.equal(r.get('ErrorWriteRule')!.verdict, 'error', v('ErrorWriteRule'));
+    assert.match(r.get('ErrorWriteRule')!.message!, /sent WRITE\(10\), which changes the medium, without declaring needs: \['dataloss'\]/);
+    assert.equal(r.get('ErrorRawWriteRule')!.verdict, 'error', v('ErrorRawWriteRule'));
+    assert.match(r.get('ErrorRawWriteRule')!.message!, /without declaring needs: \['dataloss'\]/);
+    assert.equal(r.get('Hang')!.verdict, 'fail', v('Hang'));
+    assert.equal(r.get('Hang')!.message, 'target did not answer READ(10) LBA=9 LEN=1 within 2 s');
+    assert.equal(r.get('AfterHang')!.verdict, 'pass', v('AfterHang'));
+    assert.equal(r.get('BodyHang')!.verdict, 'error', v('BodyHang'));
+    assert.match(r.get('BodyHang')!.message!, /did not finish within 1 s and no request was outstanding/);
+    assert.equal(r.get('ShouldLevel')!.verdict, 'warn', v('ShouldLevel'));
+    assert.equal(r.get('ShouldCheck')!.verdict, 'warn', v('ShouldCheck'));
+    assert.deepEqual(r.get('ShouldCheck')!.warnings, ['a recommendation was not followed']);
+    assert.equal(r.get('Integrity')!.verdict, 'fail', v('Integrity'));
+    assert.match(r.get('Integrity')!.message!, /^data integrity: LBA 100 does not read back what WRITE\(10\) LBA=100 LEN=2 wrote \(first difference at byte 20/);
+    assert.equal(r.get('DatalossOk')!.verdict, 'pass', v('DatalossOk'));
+    // No WRITE(10) left the harness for the tests that broke the dataloss rule: only the two allowed ones.
+    const sentWrites = proxy.seen.slice(writes).filter((c) => c[0] === Op.WRITE_10).map((c) => lbaOf(c));
+    assert.deepEqual(sentWrites.sort((a, b) => a - b), [100, 200]);
+    // Mocha ran them in order, each once.
+    assert.deepEqual([...r.keys()], plan.map((p) => p.test.name));
+  });
+
+  it('--strict turns SHOULD-level warnings into failures', async () => {
+    const r = byName(await run({ strict: true }));
+    assert.equal(r.get('ShouldLevel')!.verdict, 'fail');
+    assert.equal(r.get('ShouldCheck')!.verdict, 'fail');
+    assert.match(r.get('ShouldCheck')!.message!, /a recommendation was not followed \(SHOULD; --strict\)/);
+  });
+
+  it('without --dataloss, tests that write are skipped with that reason and never run', async () => {
+    const before = proxy.seen.length;
+    const r = byName(await run({ dataloss: false }));
+    assert.equal(r.get('Integrity')!.verdict, 'skip');
+    assert.equal(r.get('Integrity')!.message, '--dataloss not given');
+    assert.equal(r.get('DatalossOk')!.message, '--dataloss not given');
+    assert.equal(proxy.seen.slice(before).filter((c) => c[0] === Op.WRITE_10).length, 0);
+  });
+
+  it('a test whose session cannot log in is an error; after three in a row the rest are not run', async () => {
+    const s = await Session.open(sessionOptions(configFor(proxy.url(REF_IQN, 0)), 'iqn.2026-11.org.iscsi-test:probe'));
+    const facts = await probe(s);
+    await s.close();
+    proxy.refuseConnections = true;
+    const rep = await runTests({ plan: plan.slice(0, 6), config: configFor(proxy.url(REF_IQN, 0)), reporters: [], facts });
+    const verdicts = rep.results.map((x) => x.verdict);
+    assert.deepEqual(verdicts, ['error', 'error', 'skip', 'error', 'error', 'error']);
+    assert.match(rep.results[0]!.message!, /^could not log in for this test/);
+    assert.match(rep.results[5]!.message!, /^not run: 3 tests in a row could not log in/);
+  });
+
+  it('a target that cannot be reached before any test is exit code 3', async () => {
+    proxy.refuseConnections = true;
+    await assert.rejects(run(), (e: Error & { exitCode?: number }) => e.exitCode === 3 && /cannot log in|cannot reach|closed/.test(e.message));
+  });
+});

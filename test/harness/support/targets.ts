@@ -1,0 +1,63 @@
+/**
+ * Targets for the harness's own tests: the reference target started in-process (optionally with
+ * `--quirk`s, so each conformance test can be shown failing), and the run configuration that points the
+ * harness at a URL.
+ */
+import { startTarget, type RunningTarget } from '../../../target/index.js';
+import type { RunConfig, TargetSpec } from '../../../harness/target.js';
+import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, targetFromUrl } from '../../../harness/target.js';
+
+export const REF_IQN = 'iqn.2026-11.org.iscsi-test:selftest';
+
+export interface RefOptions {
+  quirks?: string[];
+  size?: number;
+  blockSize?: 512 | 4096;
+  readOnly?: boolean;
+  removable?: boolean;
+  thin?: boolean;
+  /** Extra Block Limits (e.g. a MAXIMUM TRANSFER LENGTH). */
+  maxTransfer?: number;
+}
+
+/** The reference target with one memory LUN 0 (64 MiB unless told otherwise). */
+export async function refTarget(o: RefOptions = {}): Promise<RunningTarget> {
+  return startTarget({
+    address: '127.0.0.1',
+    port: 0,
+    quirks: o.quirks ?? [],
+    targets: [
+      {
+        iqn: REF_IQN,
+        luns: [
+          {
+            lun: 0,
+            backing: 'memory',
+            size: o.size ?? 64 * 1024 * 1024,
+            ...(o.blockSize ? { blockSize: o.blockSize } : {}),
+            ...(o.readOnly ? { readOnly: true } : {}),
+            ...(o.removable ? { removable: true } : {}),
+            ...(o.thin ? { thin: true } : {}),
+            ...(o.maxTransfer ? { limits: { maxTransfer: o.maxTransfer } } : {}),
+          },
+        ],
+      },
+    ],
+  });
+}
+
+/** A run configuration against this URL (dataloss allowed unless told otherwise). */
+export function configFor(url: string, over: Partial<RunConfig> = {}, target: Partial<TargetSpec> = {}): RunConfig {
+  return {
+    target: { ...targetFromUrl(url, {}), ...target },
+    initiatorName: DEFAULT_INITIATOR,
+    initiatorName2: DEFAULT_INITIATOR_2,
+    dataloss: true,
+    sanitize: false,
+    strict: false,
+    defaultTimeout: 20,
+    trace: false,
+    loginTimeoutMs: 5000,
+    ...over,
+  };
+}
