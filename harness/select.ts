@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { usageError } from './errors.js';
-import { ALL, LIST_ORDER, Registry, TestDef } from './registry.js';
+import { ALL, FAMILIES, LIST_ORDER, Registry, TestDef } from './registry.js';
 
 /** A test chosen to run, with the family it was selected through. */
 export interface Planned {
@@ -141,6 +141,12 @@ export interface SelectOptions {
   skips?: readonly string[];
 }
 
+/** Every test in run order: family by family (SCSI, then iSCSI), suites by name, tests as declared. */
+function ordered(reg: Registry): TestDef[] {
+  const rank = (t: TestDef) => FAMILIES.indexOf(t.families[0]!);
+  return reg.tests.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((x) => x.t);
+}
+
 /** Choose the tests to run, in order. Throws an exit-2 error for a pattern that matches nothing. */
 export function select(reg: Registry, o: SelectOptions = {}): Planned[] {
   const out: Planned[] = [];
@@ -151,12 +157,12 @@ export function select(reg: Registry, o: SelectOptions = {}): Planned[] {
     out.push(plan(t, family));
   };
   if (!o.tests || o.tests.length === 0) {
-    for (const t of reg.tests) add(t, t.families[0]!);
+    for (const t of ordered(reg)) add(t, t.families[0]!);
   } else {
     for (const p of o.tests) {
       const c = compile(p, '--test');
       let n = 0;
-      for (const t of reg.tests) {
+      for (const t of ordered(reg)) {
         const f = matchFamily(c, t);
         if (f === undefined) continue;
         n++;
@@ -197,7 +203,7 @@ export function shard(p: readonly Planned[], k: number, n: number): Planned[] {
 /** Every (family, test) pair for `--list` without a selection, in libiscsi's order: ALL, SCSI, iSCSI. */
 export function everyPair(reg: Registry): Planned[] {
   const out: Planned[] = [];
-  for (const f of LIST_ORDER) for (const t of reg.tests) if (Registry.familiesOf(t).includes(f)) out.push(plan(t, f));
+  for (const f of LIST_ORDER) for (const t of ordered(reg)) if (Registry.familiesOf(t).includes(f)) out.push(plan(t, f));
   return out;
 }
 
