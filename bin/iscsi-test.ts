@@ -87,7 +87,7 @@ function parser(argv: string[]) {
     .option('initiator-name-2', { alias: 'I', type: 'string', describe: 'Initiator name of the second nexus (tests that need two)', requiresArg: true, default: DEFAULT_INITIATOR_2 })
     .option('dataloss', { alias: 'd', type: 'boolean', describe: 'Allow tests that write to the target (implied for the embedded target)' })
     .option('allow-sanitize', { alias: 'S', type: 'boolean', describe: 'Allow SANITIZE tests (implied for the embedded target)' })
-    .option('timeout', { type: 'number', describe: 'Time limit of every test, in seconds (default: the test\'s own, else 60)', requiresArg: true })
+    .option('timeout', { type: 'string', describe: 'Time limit of every test, in seconds (default: the test\'s own, else 60)', requiresArg: true })
     .option('strict', { type: 'boolean', describe: 'SHOULD-level failures fail instead of warning' })
     .option('silent', { alias: 's', type: 'boolean', describe: 'Print only failures, errors, warnings and the summary' })
     .option('normal', { alias: 'n', type: 'boolean', describe: 'Print one line per test (default)' })
@@ -153,7 +153,8 @@ async function main(argv: string[]): Promise<number> {
     shardText = `${k}/${n}`;
     if (plan.length === 0) throw usageError(`--shard=${args.shard}: this shard holds no test (${selection.length} selected)`);
   }
-  if (args.timeout !== undefined && !(Number.isFinite(args.timeout) && args.timeout > 0 && args.timeout <= 86400)) throw usageError(`--timeout=${args.timeout}: seconds, more than 0`);
+  const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 86400)) throw usageError(`--timeout=${args.timeout}: a number of seconds, more than 0`);
   if (args.json === '') throw usageError('--json needs a FILE (or - for stdout)');
   const baseline = args.expect !== undefined ? loadBaseline(args.expect) : undefined;
   if (args.trace !== undefined) {
@@ -192,7 +193,7 @@ async function main(argv: string[]): Promise<number> {
       dataloss: !!args.dataloss || target.embedded,
       sanitize: !!args['allow-sanitize'] || target.embedded,
       strict: !!args.strict,
-      ...(args.timeout !== undefined ? { timeout: args.timeout } : {}),
+      ...(timeout !== undefined ? { timeout } : {}),
       defaultTimeout: 60,
       trace: args.trace !== undefined,
       loginTimeoutMs: 15_000,

@@ -21,7 +21,6 @@ export function summaryLine(r: RunReport): string {
 }
 
 export class ConsoleReporter implements Reporter {
-  private width = 48;
   constructor(
     private readonly out: { write(s: string): unknown },
     private readonly verbosity: Verbosity = 'normal',
@@ -57,9 +56,8 @@ export class ConsoleReporter implements Reporter {
 
   testEnd(r: TestResult): void {
     if (this.verbosity === 'silent' && (r.verdict === 'pass' || r.verdict === 'skip')) return;
-    this.width = Math.max(this.width, r.id.length + 2);
     const tail = r.verdict === 'skip' ? r.message ?? '' : secs(r.durationMs);
-    this.w(`  ${LABEL[r.verdict]} ${r.id.padEnd(this.width)} ${tail}`);
+    this.w(`  ${LABEL[r.verdict]} ${r.id.padEnd(52)} ${tail}`);
     if (r.verdict === 'fail' || r.verdict === 'error' || r.verdict === 'warn') {
       for (const m of (r.verdict === 'warn' ? r.warnings.length ? r.warnings : [r.message ?? ''] : [r.message ?? ''])) this.w(`        ${m}`);
       if (r.verdict !== 'error') this.w(`        (${r.level}, ${r.clause})`);
