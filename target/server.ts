@@ -199,8 +199,11 @@ export class TargetServer {
 
   /** Stop: close the portal and every connection, flush and close the LUNs. */
   async stop(): Promise<void> {
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    // net.Server.close() calls back only once every connection has ended: close them first, or a
+    // single initiator that stays logged in keeps the target from stopping.
+    const portalClosed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     for (const c of [...this.conns]) c.close('target stopping');
+    await portalClosed;
     for (const n of this.nodeMap.values()) await n.device.close();
   }
 }
