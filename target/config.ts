@@ -28,6 +28,8 @@ export interface TargetNodeConfig {
   params?: Record<string, string>;
   /** Commands a session may have outstanding: sets the CmdSN window (MaxCmdSN). */
   queueDepth?: number;
+  /** How long a SANITIZE operation lasts (ms); SANITIZE IN PROGRESS is reported meanwhile. */
+  sanitizeDurationMs?: number;
 }
 
 export interface TargetServerConfig {

@@ -18,7 +18,12 @@ export class TargetNode {
     this.config = config;
     this.params = { ...TARGET_DEFAULT_PARAMS, ...(config.params ?? {}) };
     this.queueDepth = config.queueDepth ?? 128;
-    this.device = createDeviceServer({ targetName: config.iqn, luns: config.luns, quirks });
+    this.device = createDeviceServer({
+      targetName: config.iqn,
+      luns: config.luns,
+      quirks,
+      ...(config.sanitizeDurationMs !== undefined ? { sanitizeDurationMs: config.sanitizeDurationMs } : {}),
+    });
   }
 
   allows(initiatorName: string): boolean {
