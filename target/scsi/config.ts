@@ -29,7 +29,7 @@ export interface LunConfig {
 
 /** What the Block Limits VPD page (SBC-4 6.6.4) advertises; every value is enforced. */
 export interface BlockLimitsConfig {
-  /** WSNZ: WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 is refused. */
+  /** WSNZ: WRITE SAME with NUMBER OF LOGICAL BLOCKS 0 is refused (default: allowed, meaning "to the end", within MAXIMUM WRITE SAME LENGTH). */
   wsnz: boolean;
   maxCompareAndWrite: number;
   optimalTransferGranularity: number;

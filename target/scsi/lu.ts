@@ -37,7 +37,7 @@ export interface SanitizeOp {
 export function blockLimitsFor(blockSize: number, thin: boolean, granule: number, lbppbExponent: number, o: Partial<BlockLimitsConfig> = {}): BlockLimitsConfig {
   const mib = (1024 * 1024) / blockSize;
   return {
-    wsnz: true,
+    wsnz: false,
     maxCompareAndWrite: 128,
     optimalTransferGranularity: 2 ** lbppbExponent,
     maxTransfer: MAX_TRANSFER_BYTES / blockSize,

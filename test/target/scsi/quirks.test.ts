@@ -132,7 +132,7 @@ const cases: Record<string, () => Promise<void>> = {
     good(await run(ds, S.read10({ lba: 0, blocks: 16385 })));
   },
   'no-write-same-limit': async () => {
-    const ds = await ready({ limits: { maxWriteSame: 8 } }, { quirks: ['no-write-same-limit'] });
+    const ds = await ready({ limits: { maxWriteSame: 8, wsnz: true } }, { quirks: ['no-write-same-limit'] });
     good(await run(ds, S.writeSame10({ lba: 0, blocks: 9 }), { dataOut: Buffer.alloc(512) }));
     good(await run(ds, S.writeSame10({ lba: 16000, blocks: 0 }), { dataOut: Buffer.alloc(512) }));
   },

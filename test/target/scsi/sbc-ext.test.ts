@@ -96,7 +96,7 @@ describe('target/scsi block commands', () => {
     });
 
     it('WSNZ: 0 blocks refused; MAXIMUM WRITE SAME LENGTH enforced; past the end OUT OF RANGE; Data-Out must be one block', async () => {
-      const ds = await ready({ limits: { maxWriteSame: 64 } });
+      const ds = await ready({ limits: { maxWriteSame: 64, wsnz: true } });
       const blk = Buffer.alloc(512, 1);
       checkCondition(await run(ds, S.writeSame10({ lba: 0, blocks: 0 }), { dataOut: blk }), invalidCdb(7, 7));
       checkCondition(await run(ds, S.writeSame16({ lba: CAP + 1, blocks: 0 }), { dataOut: blk }), LBA_OOB);
@@ -109,10 +109,13 @@ describe('target/scsi block commands', () => {
       checkCondition(await run(ds, S.writeSame10({ lba: 0, blocks: 1, wrprotect: 1 }), { dataOut: blk }), invalidCdb(1, 7));
     });
 
-    it('WSNZ=0 (configured): 0 blocks writes to the end of the medium', async () => {
-      const ds = await ready({ limits: { wsnz: false, maxWriteSame: 0 } });
+    it('WSNZ=0: 0 blocks writes to the end of the medium, within MAXIMUM WRITE SAME LENGTH', async () => {
+      const ds = await ready({ limits: { maxWriteSame: 100 } });
       good(await run(ds, S.writeSame16({ lba: CAP - 3, blocks: 0 }), { dataOut: Buffer.alloc(512, 9) }));
       assert.ok(good(await run(ds, S.read10({ lba: CAP - 3, blocks: 3 }))).equals(Buffer.alloc(1536, 9)));
+      good(await run(ds, S.writeSame10({ lba: CAP - 100, blocks: 0 }), { dataOut: Buffer.alloc(512, 9) }));
+      checkCondition(await run(ds, S.writeSame10({ lba: CAP - 101, blocks: 0 }), { dataOut: Buffer.alloc(512, 9) }), invalidCdb(7, 7));
+      checkCondition(await run(ds, S.writeSame10({ lba: CAP, blocks: 0 }), { dataOut: Buffer.alloc(512, 9) }), LBA_OOB);
     });
 
     it('UNMAP and ANCHOR on a thin LUN: deallocated / anchored, reads zeros whatever the data, GET LBA STATUS says so', async () => {

@@ -95,7 +95,7 @@ describe('target/scsi SPC commands', () => {
       const ds = await ready({ thin: true });
       const bl = S.parseBlockLimits(good(await run(ds, S.inquiry({ evpd: true, page: 0xb0 }))));
       assert.equal(bl.pageLength, 0x3c);
-      assert.equal(bl.wsnz, true);
+      assert.equal(bl.wsnz, false);
       assert.equal(bl.maximumCompareAndWriteLength, 128);
       assert.equal(bl.maximumTransferLength, 16384);
       assert.equal(bl.maximumUnmapLbaCount, 0x100000);
