@@ -262,6 +262,9 @@ export class TargetLogin {
       if (!node.allows(name)) throw new Refusal(LoginStatus.AUTHORIZATION_FAILURE, `initiator ${name} is not in the ACL of ${tn}`);
       this.node = node;
       local = { ...node.params };
+      // RFC 7143 13.14: FirstBurstLength MUST NOT exceed MaxBurstLength. A MaxBurstLength configured
+      // below the default FirstBurstLength brings it down too, or the answers would break the rule.
+      if (Number(local['FirstBurstLength']) > Number(local['MaxBurstLength'])) local['FirstBurstLength'] = local['MaxBurstLength']!;
       users = node.config.incomingUsers;
     } else {
       local = { ...node0Params() };
