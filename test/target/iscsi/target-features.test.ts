@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { Session } from '../../../harness/initiator/index.js';
 import { IscsiError } from '../../../protocol/errors.js';
-import { AnyPdu, DataOut, LoginStatus, NopIn, Opcode, R2T, RESERVED_TAG } from '../../../protocol/iscsi/index.js';
+import { AnyPdu, DataOut, decodeText, LoginStatus, NopIn, Opcode, R2T, RESERVED_TAG } from '../../../protocol/iscsi/index.js';
 import { BLOCK, clearUa, hex4, INIT_A, INIT_B, IQN, mark, open, opts, pattern, read, Ref, scsi, sleep, startRef, waitLog, write } from './helpers.js';
 
 const ACL_IQN = 'iqn.2026-11.org.iscsi-test:features-acl';
@@ -292,6 +292,27 @@ describe('reference target: features', function () {
         s.hooks.onReceive = undefined;
         assert.ok((await read(s, 0, c.write / BLOCK)).equals(data), 'the data read back differs');
       });
+    });
+  });
+
+  describe('negotiated limits', () => {
+    it('a MaxBurstLength below the default FirstBurstLength brings FirstBurstLength down in the answers (RFC 7143 13.14)', async () => {
+      const ref = await startRef({ target: { params: { MaxBurstLength: '65536' } } });
+      try {
+        const answers: Record<string, string> = {};
+        const s = await Session.open(opts(ref), {
+          onReceive: (p) => {
+            if (p.opcode === Opcode.LOGIN_RESPONSE && p.data?.length) for (const [k, v] of decodeText(p.data)) answers[k] = v;
+          },
+        });
+        sessions.push(s);
+        assert.equal(answers['MaxBurstLength'], '65536');
+        assert.ok(Number(answers['FirstBurstLength']) <= 65536, `FirstBurstLength=${answers['FirstBurstLength']} answered with MaxBurstLength=65536`);
+        assert.ok(s.params.firstBurstLength <= s.params.maxBurstLength);
+      } finally {
+        for (const s of sessions.splice(0)) s.destroy();
+        await ref.stop();
+      }
     });
   });
 
