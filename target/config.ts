@@ -183,6 +183,13 @@ function checkParam(where: string, key: string, value: string): void {
 export function parseConfigText(text: string, file = 'config'): TargetServerConfig {
   const cfg: TargetServerConfig = { targets: [] };
   let cur: TargetNodeConfig | undefined;
+  /** Where each target's (or, for undefined, discovery's) OutgoingUser and burst keys were given, for later checks. */
+  const lineOf = new Map<TargetNodeConfig | undefined, Record<string, string>>();
+  const remember = (key: string, where: string) => {
+    const m = lineOf.get(cur) ?? {};
+    m[key] = where;
+    lineOf.set(cur, m);
+  };
   const lines = text.split(/\r?\n/);
   if (lines.length > 100_000) throw cfgError(file, 'more than 100000 lines');
   lines.forEach((raw, i) => {
@@ -208,14 +215,17 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
         const acct = { user: rest[0]!, secret: rest[1]! };
         if (acct.secret.length < 12) throw cfgError(where, `${key} ${acct.user}: a CHAP secret must be at least 12 characters (RFC 7143 12.1.3 advises 96 bits or more)`);
         if (key === 'IncomingUser') {
-          if (cur) (cur.incomingUsers ??= []).push(acct);
-          else (cfg.discoveryUsers ??= []).push(acct);
+          const users = cur ? (cur.incomingUsers ??= []) : (cfg.discoveryUsers ??= []);
+          if (users.some((u) => u.user === acct.user)) throw cfgError(where, `IncomingUser ${acct.user} is given twice for ${cur ? `target ${cur.iqn}` : 'discovery'}`);
+          users.push(acct);
         } else if (cur) {
           if (cur.outgoingUser) throw cfgError(where, `target ${cur.iqn} has two OutgoingUser lines`);
           cur.outgoingUser = acct;
         } else {
+          if (cfg.discoveryOutgoingUser) throw cfgError(where, 'discovery has two OutgoingUser lines');
           cfg.discoveryOutgoingUser = acct;
         }
+        if (key === 'OutgoingUser') remember(key, where);
         return;
       }
       case 'Address':
@@ -247,9 +257,12 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
     }
     if (!cur) throw cfgError(where, `"${key}" must follow a Target line`);
     switch (key) {
-      case 'Lun':
-        cur.luns.push(parseLunLine(where, rest));
+      case 'Lun': {
+        const lun = parseLunLine(where, rest);
+        if (cur.luns.some((l) => l.lun === lun.lun)) throw cfgError(where, `target ${cur.iqn} defines LUN ${lun.lun} twice`);
+        cur.luns.push(lun);
         return;
+      }
       case 'Alias':
         if (!arg) throw cfgError(where, 'Alias needs a name');
         cur.alias = arg;
@@ -272,12 +285,11 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
     }
   });
   for (const t of cfg.targets) {
-    const seen = new Set<number>();
-    for (const l of t.luns) {
-      if (seen.has(l.lun)) throw cfgError(file, `target ${t.iqn} defines LUN ${l.lun} twice`);
-      seen.add(l.lun);
-    }
-    if (t.outgoingUser && !t.incomingUsers?.length) throw cfgError(file, `target ${t.iqn} has an OutgoingUser but no IncomingUser: mutual CHAP needs both`);
+    const at = lineOf.get(t) ?? {};
+    if (t.outgoingUser && !t.incomingUsers?.length) throw cfgError(at['OutgoingUser'] ?? file, `target ${t.iqn} has an OutgoingUser but no IncomingUser: mutual CHAP needs both`);
+  }
+  if (cfg.discoveryOutgoingUser && !cfg.discoveryUsers?.length) {
+    throw cfgError(lineOf.get(undefined)?.['OutgoingUser'] ?? file, 'discovery has an OutgoingUser but no IncomingUser: mutual CHAP needs both');
   }
   return cfg;
 }
@@ -286,11 +298,13 @@ function parseLunLine(where: string, rest: string[]): LunConfig {
   if (rest.length !== 2) throw cfgError(where, 'Lun takes a number and Key=Value,... (Path=...,Type=fileio|memory|sparse,Size=...)');
   const lun = Number(rest[0]);
   if (!/^[0-9]{1,5}$/.test(rest[0]!) || lun > 16383) throw cfgError(where, `LUN "${rest[0]}" is not a number in 0..16383`);
-  const kv: Record<string, string> = {};
+  const kv: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const part of rest[1]!.split(',')) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw cfgError(where, `"${part}" is not Key=Value`);
-    kv[part.slice(0, eq)] = part.slice(eq + 1);
+    const k = part.slice(0, eq);
+    if (Object.hasOwn(kv, k)) throw cfgError(where, `Lun parameter ${k}= is given twice`);
+    kv[k] = part.slice(eq + 1);
   }
   const type = kv['Type'] ?? (kv['Path'] ? 'fileio' : undefined);
   const sizeText = kv['Size'];
