@@ -5,6 +5,7 @@
  * what was wrong.
  */
 import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { IscsiError } from '../protocol/errors.js';
 import { KEYS } from '../protocol/iscsi/index.js';
 import type { LunConfig } from './scsi/index.js';
@@ -82,8 +83,8 @@ export function parseSize(s: string): number | undefined {
   const m = SIZE_RE.exec(s.trim());
   if (!m) return undefined;
   const mult: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, P: 2 ** 50 };
-  const n = Number(m[1]) * mult[m[2]!.toUpperCase()]!;
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
+  const n = Math.floor(Number(m[1]) * mult[m[2]!.toUpperCase()]!);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 const IQN_RE = /^(iqn\.[0-9]{4}-[0-9]{2}\.[a-z0-9.-]+(:[^\s]*)?|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$/;
@@ -120,7 +121,17 @@ export function parseLunSpec(spec: string): LunConfig {
     throw cfgError(where, `backing "${kind ?? ''}" is not memory, sparse or file`);
   }
   for (const f of flags) applyLunFlag(cfg, f, where);
+  checkLunSize(cfg, where, `size ${cfg.size}`);
   return cfg;
+}
+
+/** A LUN holds at least one block, and a memory LUN (allocated up front) fits in this machine's memory. */
+function checkLunSize(cfg: LunConfig, where: string, what: string): void {
+  const bs = cfg.blockSize ?? 512;
+  if (cfg.size < bs) throw cfgError(where, `${what} is less than one ${bs}-byte block`);
+  if (cfg.backing === 'memory' && cfg.size > totalmem()) {
+    throw cfgError(where, `${what}: a memory LUN is allocated up front and this machine has ${totalmem()} bytes of memory (use sparse)`);
+  }
 }
 
 function applyLunFlag(cfg: LunConfig, f: string, where: string): void {
@@ -337,6 +348,7 @@ function parseLunLine(where: string, rest: string[]): LunConfig {
   if (kv['ScsiSN'] !== undefined) cfg.serial = kv['ScsiSN'];
   const known = new Set(['Path', 'Type', 'Size', 'ReadOnly', 'Thin', 'Removable', 'BlockSize', 'ScsiSN', 'IOMode']);
   for (const k of Object.keys(kv)) if (!known.has(k)) throw cfgError(where, `unknown Lun parameter ${k}= (known: ${[...known].join(', ')})`);
+  checkLunSize(cfg, where, `Size=${sizeText}`);
   return cfg;
 }
 
