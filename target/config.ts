@@ -159,11 +159,33 @@ function applyLunFlag(cfg: LunConfig, f: string, where: string): void {
   }
 }
 
+/**
+ * The operational keys a config may set for a target (RFC 7143 13), with values the target implements:
+ * its sessions have one connection, ErrorRecoveryLevel 0 and data in order, whatever is negotiated.
+ */
+const SETTABLE: Readonly<Record<string, { only?: string; why?: string }>> = {
+  HeaderDigest: {},
+  DataDigest: {},
+  MaxRecvDataSegmentLength: {},
+  MaxBurstLength: {},
+  FirstBurstLength: {},
+  DefaultTime2Wait: {},
+  DefaultTime2Retain: {},
+  MaxOutstandingR2T: {},
+  InitialR2T: {},
+  ImmediateData: {},
+  MaxConnections: { only: '1', why: 'this target takes one connection per session' },
+  ErrorRecoveryLevel: { only: '0', why: 'this target implements ErrorRecoveryLevel 0 only' },
+  DataPDUInOrder: { only: 'Yes', why: 'this target takes Data-Out PDUs in order only' },
+  DataSequenceInOrder: { only: 'Yes', why: 'this target takes data sequences in order only' },
+};
+
 /** iSCSI keys a config may set for a target, and the numeric ones' ranges (from the shared key table). */
 function checkParam(where: string, key: string, value: string): void {
-  const def = KEYS[key];
-  if (!def || def.type === 'auth' || def.use === 'FFPO') {
-    throw cfgError(where, `"${key}" is not an iSCSI key a target can set`);
+  const def = Object.hasOwn(KEYS, key) ? KEYS[key] : undefined;
+  const settable = Object.hasOwn(SETTABLE, key) ? SETTABLE[key] : undefined;
+  if (!def || !settable) {
+    throw cfgError(where, `"${key}" is not an iSCSI key a target can set${def ? ' in its configuration' : ''}`);
   }
   if (def.type === 'numeric' || def.type === 'declarative-numeric') {
     const n = Number(value);
@@ -173,6 +195,7 @@ function checkParam(where: string, key: string, value: string): void {
   } else if (def.type === 'list') {
     for (const v of value.split(',')) if (!def.values!.includes(v)) throw cfgError(where, `${key} ${value}: "${v}" is not one of ${def.values!.join(', ')}`);
   }
+  if (settable.only !== undefined && value !== settable.only) throw cfgError(where, `${key} ${value}: ${settable.why} (${key} ${settable.only})`);
 }
 
 /**
@@ -293,11 +316,18 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
         need(1, 'one value');
         checkParam(where, key!, arg);
         (cur.params ??= {})[key!] = arg;
+        remember(key!, where);
     }
   });
   for (const t of cfg.targets) {
     const at = lineOf.get(t) ?? {};
     if (t.outgoingUser && !t.incomingUsers?.length) throw cfgError(at['OutgoingUser'] ?? file, `target ${t.iqn} has an OutgoingUser but no IncomingUser: mutual CHAP needs both`);
+    // RFC 7143 13.14 (a MaxBurstLength given alone brings the default FirstBurstLength down at login).
+    const fbl = t.params?.['FirstBurstLength'];
+    const mbl = t.params?.['MaxBurstLength'] ?? TARGET_DEFAULT_PARAMS['MaxBurstLength']!;
+    if (fbl !== undefined && Number(fbl) > Number(mbl)) {
+      throw cfgError(at['FirstBurstLength']!, `target ${t.iqn}: FirstBurstLength ${fbl} exceeds MaxBurstLength ${mbl} (RFC 7143 13.14: it must not)`);
+    }
   }
   if (cfg.discoveryOutgoingUser && !cfg.discoveryUsers?.length) {
     throw cfgError(lineOf.get(undefined)?.['OutgoingUser'] ?? file, 'discovery has an OutgoingUser but no IncomingUser: mutual CHAP needs both');
