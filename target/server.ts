@@ -85,7 +85,6 @@ export class TargetServer {
       const c = new TargetConnection(socket, this);
       this.conns.add(c);
     });
-    srv.on('error', (e) => this.log(`portal error: ${e.message}`));
     this.server = srv;
     const host = this.config.address ?? '0.0.0.0';
     await new Promise<void>((resolve, reject) => {
@@ -94,6 +93,8 @@ export class TargetServer {
       srv.once('error', onErr);
       srv.listen(this.config.port ?? 3260, host, () => {
         srv.off('error', onErr);
+        // From now on a portal error is logged; a failure to listen is the caller's error, told once.
+        srv.on('error', (e) => this.log(`portal error: ${e.message}`));
         resolve();
       });
     });
