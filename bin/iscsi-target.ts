@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { IscsiError } from '../protocol/errors.js';
-import { allQuirks, parseLunSpec, readConfigFile, startTarget, TargetServerConfig } from '../target/index.js';
+import { allQuirks, checkTargetParam, isIscsiName, parseLunSpec, readConfigFile, startTarget, TargetServerConfig } from '../target/index.js';
 import type { StartTargetOptions } from '../target/index.js';
 
 const DEFAULT_IQN = 'iqn.2026-11.org.iscsi-test:ref';
@@ -26,15 +26,22 @@ function account(flag: string, v: string): { user: string; secret: string } {
   return acct;
 }
 
+/** A whole number from a flag's text (yargs would turn 'abc' into NaN and '-5' into a negative). */
+function whole(flag: string, v: string | undefined, max: number, what = 'a whole number'): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(v) || Number(v) > max) fail(`${flag} ${v}: expected ${what}`);
+  return Number(v);
+}
+
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('iscsi-target')
     .usage('$0 [options]\n\nThe iscsi-test reference iSCSI target (RFC 7143) with SCSI block devices (SBC-4).')
     .option('config', { alias: 'c', type: 'string', describe: 'ietd.conf-style configuration file' })
     .option('address', { alias: 'a', type: 'string', describe: 'address to listen on (default 0.0.0.0, or from the config)' })
-    .option('port', { alias: 'p', type: 'number', describe: 'port to listen on (default 3260)' })
+    .option('port', { alias: 'p', type: 'string', describe: 'port to listen on (default 3260)' })
     .option('foreground', { alias: 'f', type: 'boolean', default: false, describe: 'stay in the foreground, logging to stderr' })
-    .option('debug', { alias: 'd', type: 'number', default: 0, describe: 'debug level: 0 logins and errors, 1 more' })
+    .option('debug', { alias: 'd', type: 'string', default: '0', describe: 'debug level: 0 logins and errors, 1 more' })
     .option('uid', { alias: 'u', type: 'string', describe: 'run as this user after opening the portal' })
     .option('gid', { alias: 'g', type: 'string', describe: 'run as this group after opening the portal' })
     .option('target', { alias: 't', type: 'string', describe: `quick mode: the target name (default ${DEFAULT_IQN})` })
@@ -43,8 +50,8 @@ async function main(): Promise<void> {
     .option('mutual-chap', { type: 'string', describe: 'quick mode: the target\'s own USER:SECRET for mutual CHAP (OutgoingUser)' })
     .option('header-digest', { type: 'string', describe: 'quick mode: HeaderDigest values the target accepts (default None,CRC32C)' })
     .option('data-digest', { type: 'string', describe: 'quick mode: DataDigest values the target accepts (default None,CRC32C)' })
-    .option('nop-interval', { type: 'number', describe: 'seconds between NOP-In pings on idle connections (0: none)' })
-    .option('nop-timeout', { type: 'number', describe: 'seconds to wait for the answer to a NOP-In ping' })
+    .option('nop-interval', { type: 'string', describe: 'seconds between NOP-In pings on idle connections (0: none)' })
+    .option('nop-timeout', { type: 'string', describe: 'seconds to wait for the answer to a NOP-In ping, or for a stalled initiator to read' })
     .option('quirk', { type: 'string', array: true, describe: 'misbehave on purpose (see --list-quirks)' })
     .option('list-quirks', { type: 'boolean', describe: 'list the quirks and exit' })
     .option('log', { type: 'string', describe: 'append log lines to this file (daemon mode)' })
@@ -60,16 +67,28 @@ async function main(): Promise<void> {
     return;
   }
 
+  const port = whole('-p/--port', argv.port, 65535, 'a port number 0..65535');
+  const debug = whole('-d/--debug', argv.debug, 9) ?? 0;
+  const nopInterval = whole('--nop-interval', argv['nop-interval'], 86400, 'a whole number of seconds');
+  const nopTimeout = whole('--nop-timeout', argv['nop-timeout'], 86400, 'a whole number of seconds');
+  const unknownQuirks = (argv.quirk ?? []).filter((q) => !allQuirks().some((d) => d.name === q));
+  if (unknownQuirks.length) fail(`unknown quirk ${unknownQuirks.join(', ')} (see --list-quirks)`);
+
   let cfg: TargetServerConfig;
   try {
     if (argv.config) {
       if (argv.lun?.length || argv.target) fail('give either -c/--config or --target/--lun, not both');
       cfg = readConfigFile(argv.config);
     } else {
-      const luns = (argv.lun?.length ? argv.lun : ['0:memory:64M']).map(parseLunSpec);
+      if (argv.target !== undefined && !isIscsiName(argv.target)) fail(`--target ${argv.target}: not an iSCSI name (iqn.YYYY-MM.reversed.domain[:id], eui. or naa.)`);
+      const specs = argv.lun?.length ? argv.lun : ['0:memory:64M'];
+      const luns = specs.map(parseLunSpec);
+      luns.forEach((l, i) => {
+        if (luns.findIndex((o) => o.lun === l.lun) !== i) fail(`--lun ${specs[i]}: LUN ${l.lun} is given twice`);
+      });
       const params: Record<string, string> = {};
-      if (argv['header-digest']) params['HeaderDigest'] = argv['header-digest'];
-      if (argv['data-digest']) params['DataDigest'] = argv['data-digest'];
+      if (argv['header-digest']) checkTargetParam('--header-digest', 'HeaderDigest', (params['HeaderDigest'] = argv['header-digest']));
+      if (argv['data-digest']) checkTargetParam('--data-digest', 'DataDigest', (params['DataDigest'] = argv['data-digest']));
       cfg = {
         targets: [
           {
@@ -86,9 +105,9 @@ async function main(): Promise<void> {
     fail(e instanceof IscsiError ? e.message : String(e));
   }
   if (argv.address !== undefined) cfg.address = argv.address;
-  if (argv.port !== undefined) cfg.port = argv.port;
-  if (argv['nop-interval'] !== undefined) cfg.nopInterval = argv['nop-interval'];
-  if (argv['nop-timeout'] !== undefined) cfg.nopTimeout = argv['nop-timeout'];
+  if (port !== undefined) cfg.port = port;
+  if (nopInterval !== undefined) cfg.nopInterval = nopInterval;
+  if (nopTimeout !== undefined) cfg.nopTimeout = nopTimeout;
   if (argv.quirk?.length) cfg.quirks = argv.quirk;
   if (cfg.isns) fail(`iSNSServer ${cfg.isns}: iSNS registration is not implemented yet`);
 
@@ -111,7 +130,6 @@ async function main(): Promise<void> {
   }
 
   const logFile = argv.log;
-  const debug = argv.debug;
   const { appendFileSync } = await import('node:fs');
   const log = (line: string) => {
     const l = `${new Date().toISOString()} ${line}\n`;

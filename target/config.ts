@@ -198,6 +198,11 @@ function checkParam(where: string, key: string, value: string): void {
   if (settable.only !== undefined && value !== settable.only) throw cfgError(where, `${key} ${value}: ${settable.why} (${key} ${settable.only})`);
 }
 
+/** Check one iSCSI key a target is given outside a config file (the quick mode's --header-digest...). */
+export function checkTargetParam(where: string, key: string, value: string): void {
+  checkParam(where, key, value);
+}
+
 /**
  * Parse ietd.conf syntax:
  *   # comment

@@ -7,7 +7,7 @@ import type { LunConfig } from './scsi/index.js';
 import { TargetServer } from './server.js';
 
 export type { Account, TargetNodeConfig, TargetServerConfig } from './config.js';
-export { parseConfigText, readConfigFile, parseLunSpec, parseSize, TARGET_DEFAULT_PARAMS } from './config.js';
+export { checkTargetParam, isIscsiName, parseConfigText, readConfigFile, parseLunSpec, parseSize, TARGET_DEFAULT_PARAMS } from './config.js';
 export type { LunConfig } from './scsi/index.js';
 export { allQuirks } from './quirks.js';
 export { TargetServer } from './server.js';
