@@ -734,10 +734,9 @@ export class TargetConnection {
         this.maybeExecute(task);
       }
     }
-    // Any other PDU with a bad data digest is discarded: for a command, the initiator's retry
-    // (ERL > 0) or its timeout takes over. Its CmdSN is consumed so the window does not stall.
-    const cmd = any as AnyPdu & { cmdSN?: number };
-    if (any.opcode !== Opcode.DATA_OUT && cmd.cmdSN !== undefined && !any.immediate && cmd.cmdSN === this.expCmdSN) this.expCmdSN = snAdd(this.expCmdSN, 1);
+    // Any other PDU with a bad data digest is discarded. RFC 7143 7.3: the CmdSN of a rejected
+    // command is not considered received (a gap the initiator plugs by retrying with the same CmdSN,
+    // or by aborting the task); commands after it wait in CmdSN order until then.
   }
 
   private dataComplete(task: TargetTask): boolean {
