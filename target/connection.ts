@@ -90,6 +90,8 @@ const OUTPUT_HIGH_WATER = 16 << 20;
 const RECENT_ITTS = 256;
 
 const EMPTY = Buffer.alloc(0);
+/** Holds the place of a CmdSN that ABORT TASK took as received before its command came (delivers nothing). */
+const CMDSN_ABORTED: AnyPdu = { opcode: -1, unknown: true, itt: RESERVED_TAG, bhs: EMPTY };
 
 interface R2TState {
   ttt: number;
@@ -157,8 +159,6 @@ export class TargetConnection {
   private readonly tasks = new Map<number, TargetTask>();
   private readonly byTtt = new Map<number, { task: TargetTask; r2t: R2TState }>();
   private readonly recent: number[] = [];
-  /** CmdSNs aborted before they arrived (ABORT TASK with a RefCmdSN not yet received). */
-  private readonly preAborted = new Set<number>();
   private nextTtt = 1;
   private pingTtt: number | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -459,17 +459,23 @@ export class TargetConnection {
       this.log(`ignoring ${opcodeName(pdu.opcode)} with CmdSN ${sn} outside the window [${this.expCmdSN}, ${this.maxCmdSN}] (RFC 7143 4.2.2.1)`);
       return;
     }
+    if (sn !== this.expCmdSN && inWindow && this.early.has(sn)) {
+      // Checked before a task is made for it, or the task would outlive the PDU.
+      this.log(`ignoring a second PDU with CmdSN ${sn}${this.early.get(sn) === CMDSN_ABORTED ? ' (its task was aborted before it came)' : ''}`);
+      return;
+    }
     if (pdu.opcode === Opcode.SCSI_COMMAND && !this.newTask(pdu as ScsiCommand, raw, false)) return;
     if (sn !== this.expCmdSN && inWindow) {
-      if (this.early.has(sn)) {
-        this.log(`ignoring a second PDU with CmdSN ${sn}`);
-        return;
-      }
       this.early.set(sn, pdu);
       return;
     }
     if (inWindow) this.expCmdSN = snAdd(this.expCmdSN, 1);
     this.deliver(pdu, raw);
+    this.drainEarly();
+  }
+
+  /** Deliver the PDUs held for CmdSN order that have become next in turn. */
+  private drainEarly(): void {
     // Bounded by the window: each pass consumes one queued PDU.
     while (this.early.has(this.expCmdSN)) {
       const next = this.early.get(this.expCmdSN)!;
@@ -485,10 +491,6 @@ export class TargetConnection {
       case Opcode.SCSI_COMMAND: {
         const task = this.tasks.get(pdu.itt);
         if (!task || task.cmd !== pdu) return;
-        if (this.preAborted.delete(pdu.cmdSN)) {
-          this.finish(task);
-          return;
-        }
         task.ordered = true;
         this.maybeExecute(task);
         return;
@@ -1013,10 +1015,17 @@ export class TargetConnection {
     if (fn === TmfFunction.ABORT_TASK) {
       const t = this.tasks.get(req.referencedTaskTag);
       if (!t || t.lunNumber !== lun) {
-        // RFC 7143 11.5.1: a task not yet received (RefCmdSN in the window) is aborted on arrival.
+        // RFC 7143 11.5.1: a task not received yet, whose RefCmdSN is in the window and below the
+        // request's own CmdSN: its CmdSN is considered received (plugging the gap it may have left),
+        // and the command is not run if it comes after all.
         const rc = req.refCmdSN;
-        if (!t && snLessEq(this.expCmdSN, rc) && snLess(rc, snAdd(this.maxCmdSN, 1)) && !this.early.has(rc)) {
-          this.preAborted.add(rc);
+        if (!t && snLessEq(this.expCmdSN, rc) && snLessEq(rc, this.maxCmdSN) && snLess(rc, req.cmdSN) && !this.early.has(rc)) {
+          if (rc === this.expCmdSN) {
+            this.expCmdSN = snAdd(rc, 1);
+            this.drainEarly();
+          } else {
+            this.early.set(rc, CMDSN_ABORTED);
+          }
           answer(TmfResponse.FUNCTION_COMPLETE);
         } else {
           answer(TmfResponse.TASK_DOES_NOT_EXIST);
