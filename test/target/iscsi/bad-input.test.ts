@@ -559,6 +559,34 @@ describe('reference target: bad input', function () {
       await waitLog(ref, /Reject \(2\): data digest error/);
     });
 
+    it('a bad data digest on a command\'s immediate data: Reject 0x02, its CmdSN is not taken as received, and the retry runs (RFC 7143 7.3, 7.8)', async () => {
+      const s = await openB({ dataDigest: 'CRC32C' });
+      const lba = 6100;
+      await fill(s, lba, 1, 32);
+      const data = pattern(33, BLOCK);
+      const wr = cmd(s, { cdb: scsi.write10({ lba, blocks: 1 }), write: true, edtl: BLOCK, data });
+      const bufs = framePdu(wr, { headerDigest: false, dataDigest: true });
+      const last = Buffer.from(bufs[bufs.length - 1]!);
+      last[last.length - 1]! ^= 0xff;
+      const rj = rejectOf(s);
+      s.sendRaw(...bufs.slice(0, -1), last);
+      const rej = await rj;
+      assert.ok(rej, 'no Reject for a command whose data digest is wrong');
+      assert.equal(rej.reason, RejectReason.DATA_DIGEST_ERROR);
+      // The rejected CmdSN is a gap: a later command waits for it to be plugged.
+      const later = s.command({ cdb: scsi.testUnitReady(), timeoutMs: 4000 });
+      const early = await Promise.race([later.then(() => 'answered'), sleep(300).then(() => 'held')]);
+      assert.equal(early, 'held', 'a command after the rejected CmdSN ran before the gap was plugged: the rejected CmdSN was taken as received');
+      // The retry, same CmdSN and ITT, good digest, runs.
+      const st = statusOf(s, wr.itt, 2000);
+      s.sendPdu(wr);
+      const got = await st;
+      assert.ok(got, 'the retried command was not answered (its CmdSN was consumed by the rejected one)');
+      assert.equal((got.pdu as ScsiResponse).status, scsi.ScsiStatus.GOOD);
+      assert.equal((await later).status, scsi.ScsiStatus.GOOD);
+      assert.ok((await read(s, lba, 1)).equals(data));
+    });
+
     it('the connection dropped in the middle of a write: the medium is untouched, others carry on, and the nexus is gone', async () => {
       const isid = 0x80_1234_5678;
       const s = await openB({ isid });
@@ -634,6 +662,40 @@ describe('reference target: bad input', function () {
         s.sendPdu(c);
         assert.equal(await w, undefined, 'the pre-aborted command was answered');
         assert.equal((await s.command({ cdb: scsi.testUnitReady() })).status, scsi.ScsiStatus.GOOD, 'the window did not move past the discarded command');
+      });
+
+      it('ABORT TASK for a RefCmdSN that never arrives plugs the CmdSN gap: later commands run (RFC 7143 11.5.1)', async () => {
+        const s = await openB();
+        const lost = cmd(s, { cdb: scsi.testUnitReady() });
+        const later = s.command({ cdb: scsi.testUnitReady(), timeoutMs: 4000 });
+        const early = await Promise.race([later.then(() => 'answered'), sleep(300).then(() => 'held')]);
+        assert.equal(early, 'held', 'a command ran past a CmdSN gap');
+        const t = await s.taskManagement(TmfFunction.ABORT_TASK, { lun: 0, referencedTaskTag: lost.itt, refCmdSN: lost.cmdSN });
+        assert.equal(t.response, TmfResponse.FUNCTION_COMPLETE, t.responseName);
+        assert.equal((await later).status, scsi.ScsiStatus.GOOD, 'the command after the aborted CmdSN never ran: the target did not take the RefCmdSN as received');
+        // If the aborted command turns up after all, it is not run.
+        const w = maybe(s, (p) => 'itt' in p && p.itt === lost.itt, 500);
+        s.sendPdu(lost);
+        assert.equal(await w, undefined, 'the aborted command ran when it turned up');
+        assert.equal((await s.command({ cdb: scsi.testUnitReady() })).status, scsi.ScsiStatus.GOOD);
+      });
+
+      it('ABORT TASK for a RefCmdSN beyond a gap: the gap still holds, then both are settled in order', async () => {
+        const s = await openB();
+        const gap = cmd(s, { cdb: scsi.testUnitReady() });
+        const aborted = cmd(s, { cdb: scsi.testUnitReady() });
+        const t = await s.taskManagement(TmfFunction.ABORT_TASK, { lun: 0, referencedTaskTag: aborted.itt, refCmdSN: aborted.cmdSN });
+        assert.equal(t.response, TmfResponse.FUNCTION_COMPLETE, t.responseName);
+        const later = s.command({ cdb: scsi.testUnitReady(), timeoutMs: 4000 });
+        const early = await Promise.race([later.then(() => 'answered'), sleep(300).then(() => 'held')]);
+        assert.equal(early, 'held', 'a command ran past a CmdSN gap');
+        const st = statusOf(s, gap.itt, 2000);
+        s.sendPdu(gap);
+        assert.ok(await st, 'the command filling the gap was not answered');
+        assert.equal((await later).status, scsi.ScsiStatus.GOOD);
+        const w = maybe(s, (p) => 'itt' in p && p.itt === aborted.itt, 500);
+        s.sendPdu(aborted);
+        assert.equal(await w, undefined, 'the aborted command ran when it turned up');
       });
 
       it('LOGICAL UNIT RESET: function complete, then UNIT ATTENTION (SAM-5 6.3.4)', async () => {
