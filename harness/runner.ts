@@ -47,7 +47,7 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
       facts = await probe(s, Math.min(30_000, cfg.loginTimeoutMs * 2));
     } catch (e) {
       if (IscsiError.is(e)) {
-        throw new ExitError(3, `the target stopped answering during the start-up probe: ${e.message}`);
+        throw new ExitError(3, `the start-up probe failed: ${e.message}`);
       }
       throw e;
     } finally {

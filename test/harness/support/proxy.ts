@@ -13,6 +13,7 @@ import {
   DataIn,
   decodePdu,
   decodeText,
+  describePdu,
   encodeHeader,
   frameEncoded,
   LoginResponse,
@@ -64,6 +65,8 @@ export class Proxy {
   readonly rules: ProxyRule[] = [];
   /** Refuse (close at once) new connections while set. */
   refuseConnections = false;
+  /** Called with every PDU that passes (for debugging a test). */
+  log: ((dir: '>>' | '<<', text: string) => void) | undefined;
   /** Commands seen (CDB hex), for assertions. */
   readonly seen: Buffer[] = [];
   private readonly sockets = new Set<net.Socket>();
@@ -143,11 +146,15 @@ export class Proxy {
       }
       return out;
     };
+    // One write per PDU, and no Nagle delay: a proxy must not slow the exchange down.
+    client.setNoDelay(true);
+    target.setNoDelay(true);
     const send = (sock: net.Socket, bufs: Buffer[]) => {
-      for (const b of bufs) sock.write(b);
+      sock.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
     };
     const up = new PduParser({ maxDataSegmentLength: big }, (raw: RawPdu) => {
       const pdu = decodePdu(raw.header, raw.data);
+      this.log?.('>>', describePdu(pdu));
       if (pdu.opcode === Opcode.SCSI_COMMAND) {
         const cmd = pdu as ScsiCommand;
         this.seen.push(Buffer.from(cmd.cdb));
@@ -162,6 +169,7 @@ export class Proxy {
     });
     const down = new PduParser({ maxDataSegmentLength: big }, (raw: RawPdu) => {
       const pdu = decodePdu(raw.header, raw.data);
+      this.log?.('<<', describePdu(pdu));
       if (pdu.opcode === Opcode.LOGIN_RESPONSE) {
         const lr = pdu as LoginResponse;
         for (const [k, v] of lr.data?.length ? decodeText(lr.data) : []) {
@@ -200,7 +208,7 @@ export class Proxy {
         const under = p.edtl > data.length;
         const over = data.length > p.edtl;
         const residual = under ? p.edtl - data.length : over ? data.length - p.edtl : 0;
-        if (rep.status === 0 && !rep.sense) {
+        if (rep.status === 0 && !rep.sense && n > 0) {
           const di: DataIn = {
             opcode: Opcode.DATA_IN,
             final: true,
@@ -276,14 +284,16 @@ export class Proxy {
     client.on('data', (b: Buffer) => {
       try {
         up.push(b);
-      } catch {
+      } catch (e) {
+        this.log?.('>>', `proxy: ${(e as Error).message}`);
         kill();
       }
     });
     target.on('data', (b: Buffer) => {
       try {
         down.push(b);
-      } catch {
+      } catch (e) {
+        this.log?.('<<', `proxy: ${(e as Error).message}`);
         kill();
       }
     });
