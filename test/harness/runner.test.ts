@@ -16,9 +16,15 @@ import type { RunReport, TestResult } from '../../harness/results.js';
 import { LBA_OUT_OF_RANGE } from '../../harness/expect.js';
 import { Asc, Op, read10, read12, SenseKey, testUnitReady, write10 } from '../../protocol/scsi/index.js';
 import type { RunningTarget } from '../../target/index.js';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateXML } from 'xmllint-wasm';
+import { junitXml } from '../../reporters/junit.js';
 import { Proxy, sense } from './support/proxy.js';
 import { configFor, REF_IQN, refTarget } from './support/targets.js';
 
+const XSD = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/junit/junit-10.xsd');
 const lbaOf = (cdb: Buffer) => cdb.readUInt32BE(2);
 const isRead10At = (lba: number) => (cdb: Buffer) => cdb[0] === Op.READ_10 && lbaOf(cdb) === lba;
 
@@ -67,6 +73,15 @@ function selfTestSuite(): Suite {
   s.test('Integrity', { doc: 'Writes LBA 100; the fake target corrupts what reads return there: the read-back check fails.', needs: ['dataloss', 'capacity'] }, async (t) => {
     await t.command(write10({ lba: 100, blocks: 2 }));
   });
+  s.test('TwoNexuses', { doc: 'Needs two I_T nexuses: the second session is logged in as --initiator-name-2.', needs: ['twoInitiators'] }, async (t) => {
+    t.equal(t.session2.options.initiatorName, t.config.initiatorName2, 'initiator name of the second session');
+    t.equal(t.session.options.initiatorName, t.config.initiatorName, 'initiator name of the first session');
+    t.check(t.session2.login.isid !== t.session.login.isid || t.session2.options.initiatorName !== t.session.options.initiatorName, 'two distinct nexuses');
+    await t.command(testUnitReady(), { session: t.session2 });
+  });
+  s.test('SecondUndeclared', { doc: 'Uses the second nexus without declaring twoInitiators: a harness error.' }, async (t) => {
+    await t.command(testUnitReady(), { session: t.session2 });
+  });
   s.test('DatalossOk', { doc: 'Writes with dataloss declared: the read-back check passes.', needs: ['dataloss', 'capacity'] }, async (t) => {
     await t.command(write10({ lba: 200, blocks: 4 }));
   });
@@ -110,7 +125,8 @@ describe('harness runner self-tests (fake target: reference target behind a misb
 
   it('classifies pass, fail, skip, error, hang, warn and the read-back check', async () => {
     const writes = proxy.seen.length;
-    const r = byName(await run());
+    const report = await run();
+    const r = byName(report);
     const v = (n: string) => `${r.get(n)?.verdict}: ${r.get(n)?.message ?? ''}`;
     assert.equal(r.get('Pass')!.verdict, 'pass', v('Pass'));
     assert.equal(r.get('Fail')!.verdict, 'fail', v('Fail'));
@@ -139,11 +155,22 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.equal(r.get('Integrity')!.verdict, 'fail', v('Integrity'));
     assert.match(r.get('Integrity')!.message!, /^data integrity: LBA 100 does not read back what WRITE\(10\) LBA=100 LEN=2 wrote \(first difference at byte 20/);
     assert.equal(r.get('DatalossOk')!.verdict, 'pass', v('DatalossOk'));
+    assert.equal(r.get('TwoNexuses')!.verdict, 'pass', v('TwoNexuses'));
+    assert.equal(r.get('SecondUndeclared')!.verdict, 'error', v('SecondUndeclared'));
+    assert.match(r.get('SecondUndeclared')!.message!, /uses t\.session2 without declaring needs: \['twoInitiators'\]/);
     // No WRITE(10) left the harness for the tests that broke the dataloss rule: only the two allowed ones.
     const sentWrites = proxy.seen.slice(writes).filter((c) => c[0] === Op.WRITE_10).map((c) => lbaOf(c));
     assert.deepEqual(sentWrites.sort((a, b) => a - b), [100, 200]);
     // Mocha ran them in order, each once.
     assert.deepEqual([...r.keys()], plan.map((p) => p.test.name));
+    // Every kind of verdict in one JUnit document: it validates against the Jenkins schema.
+    const xml = junitXml(report);
+    const valid = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'junit-10.xsd', contents: readFileSync(XSD, 'utf8') }] });
+    assert.ok(valid.valid, `schema errors: ${JSON.stringify(valid.errors)}`);
+    assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ErrorThrow" time="[0-9.]+"><error message="harness or test code threw TypeError/);
+    assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ShouldLevel" time="[0-9.]+"><system-out>WARNING \(SHOULD, SPC-5 6\.37\): the device should have done better/);
+    assert.match(xml, /<skipped message="medium is not removable \(RMB=0\)"\/>/);
+    assert.match(xml, /<failure message="target did not answer READ\(10\) LBA=9 LEN=1 within 2 s" type="MUST">/);
   });
 
   it('--strict turns SHOULD-level warnings into failures', async () => {
