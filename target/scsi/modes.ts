@@ -109,7 +109,8 @@ export interface ModeSelectContext {
 
 /**
  * SPC-5 6.11/6.12 MODE SELECT: validates the whole parameter list before changing anything (a field that is
- * not changeable must hold its current value, SPC-5 7.5.? "changeable values"), then returns the new state.
+ * not changeable must hold its current value (SPC-5, MODE SELECT: INVALID FIELD IN PARAMETER LIST otherwise), then
+ * returns the new state.
  */
 export function modeSelect(params: Buffer, ten: boolean, c: ModeSelectContext): ModeState {
   const hlen = ten ? 8 : 4;

@@ -265,7 +265,8 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
         return 'complete';
       case 'clear-task-set': {
         const victims = await this.abortAll(lu!, () => true);
-        // SAM-5 7.? with TAS=0: COMMANDS CLEARED BY ANOTHER INITIATOR for the other nexuses that lost tasks
+        // SAM-5 (CLEAR TASK SET, Control mode page TAS=0): COMMANDS CLEARED BY ANOTHER INITIATOR for the other
+        // nexuses whose tasks were aborted
         for (const k of new Set(victims.map((t) => t.itKey))) if (k !== key) lu!.establishUa(k, Asc.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR);
         return 'complete';
       }
@@ -311,7 +312,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
 }
 
 /**
- * The strict reserved-field check (SPC-5 4.2.?): every bit the CDB usage map does not claim must be zero;
+ * The strict reserved-field check (SPC-5 reserved fields, checked here): every bit the CDB usage map does not claim must be zero;
  * the sense points at the first offending byte and its highest offending bit.
  */
 export function checkCdbBits(spec: CommandSpec, lu: LogicalUnit, cdb: Buffer): void {

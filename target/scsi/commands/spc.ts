@@ -210,7 +210,7 @@ function modeSelectCmd(ten: boolean) {
     }
     if (modeChanged(lu.mode, next)) {
       lu.mode = next;
-      // SPC-5 7.5.? MODE PARAMETERS CHANGED for every other I_T nexus
+      // SPC-5 (MODE SELECT): MODE PARAMETERS CHANGED for every other I_T nexus
       if (!core.quirks.has(Q.NO_MODE_CHANGE_UA)) for (const k of core.itKeys()) if (k !== itKey) lu.establishUa(k, Asc.MODE_PARAMETERS_CHANGED);
       if (!next.wce) await lu.flush(); // write-through from now on: nothing may stay volatile
     }

@@ -113,6 +113,7 @@ describe('target/scsi SPC commands', () => {
       const bdc = S.parseBlockDeviceCharacteristics(good(await run(ds, S.inquiry({ evpd: true, page: 0xb1 }))));
       assert.equal(bdc.mediumRotationRate, 1);
       assert.equal(bdc.wabereq, 1);
+      assert.equal(bdc.wacereq, 1);
     });
 
     it('VPD B0, B2 and READ CAPACITY(16) agree: thick LUN (no unmap anywhere)', async () => {
@@ -126,6 +127,9 @@ describe('target/scsi SPC commands', () => {
       const rc = S.parseReadCapacity16(good(await run(ds, S.readCapacity16())));
       assert.equal(rc.lbpme, false);
       assert.equal(rc.blockLength, 4096);
+      // no BLOCK ERASE / CRYPTO ERASE on a thick LUN, and B1 says so
+      const bdc = S.parseBlockDeviceCharacteristics(good(await run(ds, S.inquiry({ evpd: true, page: 0xb1 }))));
+      assert.deepEqual([bdc.wabereq, bdc.wacereq], [0, 0]);
     });
   });
 
