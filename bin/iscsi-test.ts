@@ -137,8 +137,9 @@ async function main(argv: string[]): Promise<number> {
   const selection = select(reg, { tests, skips });
 
   if (args.list) {
-    const listed = tests.length === 0 && skips.length === 0 ? everyPair(reg) : selection;
-    process.stdout.write(args.json !== undefined ? listJson(listed) : listText(listed));
+    // Text: every family, as libiscsi prints it; JSON (for tools): each test once, with all its families.
+    if (args.json !== undefined) process.stdout.write(listJson(selection));
+    else process.stdout.write(listText(tests.length === 0 && skips.length === 0 ? everyPair(reg) : selection));
     return 0;
   }
   if (args.describe) {
