@@ -126,6 +126,13 @@ async function main(argv: string[]): Promise<number> {
   const args = await y.parseAsync();
   if (args.help || args.version) return 0;
   const urls = (args._ ?? []).map(String);
+  // `--xml iscsi://…`: the optional FILE of --xml swallowed the URL; give it back.
+  let xmlArg = args.xml;
+  if (xmlArg !== undefined && /^iscsi:\/\//i.test(xmlArg)) {
+    urls.unshift(xmlArg);
+    xmlArg = '';
+  }
+  if (args.json !== undefined && /^iscsi:\/\//i.test(args.json)) throw usageError('--json needs a FILE before the URL (or - for stdout)');
   if (urls.length > 1) throw usageError(`one target URL at most; got ${urls.length}: ${urls.join(' ')}`);
   const levels = [args.silent && 'silent', args.normal && 'normal', args.verbose && 'verbose'].filter(Boolean) as Verbosity[];
   if (levels.length > 1) throw usageError(`--${levels.join(' and --')} contradict each other`);
@@ -165,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
       throw usageError(`--trace=${args.trace}: cannot create the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
-  const xmlFile = args.xml === undefined ? undefined : args.xml === '' ? 'junit.xml' : args.xml;
+  const xmlFile = xmlArg === undefined ? undefined : xmlArg === '' ? 'junit.xml' : xmlArg;
 
   let embedded: Embedded | undefined;
   let target: TargetSpec;

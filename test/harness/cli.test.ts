@@ -188,6 +188,15 @@ describe('iscsi-test command line', function () {
       assert.equal(doc.testsuites.failures, '1');
     });
 
+    it('--xml without FILE before the URL writes junit.xml and still tests the URL', async () => {
+      const cwd = join(dir, 'xmlcwd');
+      mkdirSync(cwd, { recursive: true });
+      const o = await cli(['--test=SCSI.TestUnitReady', '--xml', url(target)], 60_000, cwd);
+      assert.equal(o.code, 0, o.stderr);
+      assert.doesNotMatch(o.stdout, /embedded/);
+      assert.match(readFileSync(join(cwd, 'junit.xml'), 'utf8'), /<testcase classname="SCSI\.TestUnitReady" name="Simple"/);
+    });
+
     it('--json writes the run; --shard splits a selection into disjoint parts', async () => {
       const file = join(dir, 'run.json');
       const o = await cli([`--json=${file}`, '--test=SCSI.ReadCapacity16', '--shard=1/2', url(target)]);
