@@ -22,13 +22,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AnyPdu, Opcode, ScsiCommand } from '../protocol/iscsi/index.js';
-import { describeCdb, read10, read16, ScsiStatus } from '../protocol/scsi/index.js';
+import { describeCdb, read10, read16, ScsiStatus, SenseKey, testUnitReady, type Sense } from '../protocol/scsi/index.js';
 import { IscsiError } from '../protocol/errors.js';
 import type { CommandOptions, ScsiResult, Session, SessionOptions } from './initiator/index.js';
 import { Session as SessionClass } from './initiator/index.js';
 import { classifyCdb, commandName, inferDataIn, isBlockWrite, isNotImplemented, lbaRange, mandatoryFor } from './commands.js';
 import { HarnessError, TestFailure, TestSkip } from './errors.js';
-import { asList, checkResult, Expected, expectedText, GOOD, INVALID_OPCODE, outcomeText } from './expect.js';
+import { asList, checkResult, Expected, expectedText, GOOD, INVALID_OPCODE, NO_MEDIUM, outcomeText, UNIT_ATTENTION } from './expect.js';
 import { clearUnitAttentions, DeviceFacts } from './probe.js';
 import type { Planned } from './select.js';
 import { RunConfig, sessionOptions } from './target.js';
@@ -427,6 +427,32 @@ export class TestContext {
     if (!c.ok) throw new TestFailure(c.message);
     if (range && dataOut && o.edtl === undefined && r.status === ScsiStatus.GOOD && range.blocks > 0) this.remember(range.lba, dataOut.subarray(0, range.blocks * this.dev.blockSize), what);
     return r;
+  }
+
+  /**
+   * Read `blocks` blocks at `lba` (READ (10), or READ (16) past 32 bits), expecting GOOD: for checking
+   * what a command left on the medium.
+   */
+  async readBlocks(lba: number, blocks: number, session?: Session): Promise<Buffer> {
+    const cdb = lba + blocks <= 2 ** 32 && blocks <= 0xffff ? read10({ lba, blocks }) : read16({ lba, blocks });
+    const r = await this.command(cdb, { dataIn: blocks * this.dev.blockSize, ...(session ? { session } : {}) });
+    this.equal(r.data.length, blocks * this.dev.blockSize, `${describeCdb(cdb)}: bytes of Data-In`);
+    return r.data;
+  }
+
+  /**
+   * Send TEST UNIT READY until no unit attention is reported (at most `max`), and return the unit
+   * attentions seen, in order (their sense data): for tests of resets, reservations and nexus loss.
+   */
+  async unitAttentions(session?: Session, max = 10): Promise<Sense[]> {
+    const s = session ?? this.session;
+    const seen: Sense[] = [];
+    for (let i = 0; i < max; i++) {
+      const r = await this.command(testUnitReady(), { session: s, expect: [GOOD, UNIT_ATTENTION, NO_MEDIUM], what: 'TEST UNIT READY (draining unit attentions)' });
+      if (!r.sense || r.sense.key !== SenseKey.UNIT_ATTENTION) break;
+      seen.push(r.sense);
+    }
+    return seen;
   }
 
   /** Turn an initiator error during a command into the failure it is. */

@@ -82,6 +82,15 @@ function selfTestSuite(): Suite {
   s.test('SecondUndeclared', { doc: 'Uses the second nexus without declaring twoInitiators: a harness error.' }, async (t) => {
     await t.command(testUnitReady(), { session: t.session2 });
   });
+  s.test('Helpers', { doc: 'readBlocks returns what was written; unitAttentions drains the unit attentions of a new nexus.', needs: ['dataloss', 'capacity'] }, async (t) => {
+    const data = t.pattern(300, 2);
+    await t.command(write10({ lba: 300, blocks: 2 }), { dataOut: data });
+    t.check((await t.readBlocks(300, 2)).equals(data), 'readBlocks returns what was written');
+    const s = await t.login({ initiatorName: 'iqn.2026-11.org.iscsi-test:ua-probe' });
+    const uas = await t.unitAttentions(s);
+    t.check(uas.length >= 1 && uas.every((u) => u.key === SenseKey.UNIT_ATTENTION), `a new nexus reports a unit attention (got ${uas.length})`);
+    t.equal((await t.unitAttentions(s)).length, 0, 'unit attentions left after draining');
+  });
   s.test('DatalossOk', { doc: 'Writes with dataloss declared: the read-back check passes.', needs: ['dataloss', 'capacity'] }, async (t) => {
     await t.command(write10({ lba: 200, blocks: 4 }));
   });
@@ -156,11 +165,12 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.match(r.get('Integrity')!.message!, /^data integrity: LBA 100 does not read back what WRITE\(10\) LBA=100 LEN=2 wrote \(first difference at byte 20/);
     assert.equal(r.get('DatalossOk')!.verdict, 'pass', v('DatalossOk'));
     assert.equal(r.get('TwoNexuses')!.verdict, 'pass', v('TwoNexuses'));
+    assert.equal(r.get('Helpers')!.verdict, 'pass', v('Helpers'));
     assert.equal(r.get('SecondUndeclared')!.verdict, 'error', v('SecondUndeclared'));
     assert.match(r.get('SecondUndeclared')!.message!, /uses t\.session2 without declaring needs: \['twoInitiators'\]/);
     // No WRITE(10) left the harness for the tests that broke the dataloss rule: only the two allowed ones.
     const sentWrites = proxy.seen.slice(writes).filter((c) => c[0] === Op.WRITE_10).map((c) => lbaOf(c));
-    assert.deepEqual(sentWrites.sort((a, b) => a - b), [100, 200]);
+    assert.deepEqual(sentWrites.sort((a, b) => a - b), [100, 200, 300]);
     // Mocha ran them in order, each once.
     assert.deepEqual([...r.keys()], plan.map((p) => p.test.name));
     // Every kind of verdict in one JUnit document: it validates against the Jenkins schema.
