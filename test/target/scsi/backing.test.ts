@@ -8,10 +8,15 @@ import { S, good, pattern, ready, run } from './helpers.js';
 const MiB = 1024 * 1024;
 const TiB = 1024 * 1024 * MiB;
 
+const dirs: string[] = [];
 function tmpFile(name: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scsi-store-'));
+  dirs.push(dir);
   return path.join(dir, name);
 }
+after(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 const makers: [string, (thin: boolean) => BackingStore][] = [
   ['memory', (thin) => new MemoryStore(4 * MiB, thin)],

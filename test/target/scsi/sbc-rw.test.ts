@@ -20,8 +20,14 @@ const WRITES = [
   (lba: number, blocks: number) => S.write16({ lba, blocks }),
 ];
 
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function backings(): [string, Partial<LunConfig>][] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scsi-rw-'));
+  dirs.push(dir);
   return [
     ['memory 512', { backing: 'memory', size: 4 * MiB }],
     ['sparse 512 thin', { backing: 'sparse', size: 4 * MiB, thin: true }],
