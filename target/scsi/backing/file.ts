@@ -22,6 +22,7 @@ const pread = promisify(fs.read);
 const pwrite = promisify(fs.write);
 const fdatasync = promisify(fs.fdatasync);
 const fclose = promisify(fs.close);
+const ftruncate = promisify(fs.ftruncate);
 
 /** Largest single I/O buffer for fills and zeroing (bounded memory). */
 const IO_CHUNK = 1024 * 1024;
@@ -108,6 +109,14 @@ export class FileStore implements BackingStore {
   async deallocate(offset: number, length: number, anchor: boolean): Promise<void> {
     const fd = this.handle();
     checkRange(this, offset, length);
+    if (offset === 0 && length === this.size) {
+      // the whole medium (SANITIZE BLOCK ERASE): cut the file and extend it again, a sparse file of zeros
+      await ftruncate(fd, 0);
+      await ftruncate(fd, this.size);
+      await fdatasync(fd);
+      this.map?.reset(anchor ? PState.ANCHORED : PState.DEALLOCATED);
+      return;
+    }
     this.zeros ??= Buffer.alloc(IO_CHUNK);
     for (let pos = 0; pos < length; pos += IO_CHUNK) {
       const n = Math.min(IO_CHUNK, length - pos);

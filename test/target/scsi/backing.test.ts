@@ -144,6 +144,17 @@ describe('target/scsi backing stores', () => {
     await ds.close();
   });
 
+  it('file store: deallocating the whole medium leaves a file of zeros of the same size', async () => {
+    const file = tmpFile('erase.img');
+    const st = new FileStore(file, 2 * MiB, true);
+    await st.write(MiB, Buffer.alloc(4096, 0x33));
+    await st.deallocate(0, 2 * MiB, false);
+    assert.equal(fs.statSync(file).size, 2 * MiB);
+    assert.ok((await st.read(MiB, 4096)).equals(Buffer.alloc(4096)));
+    assert.deepEqual(st.provisioning(0, 2 * MiB), { state: 'deallocated', length: 2 * MiB });
+    await st.close();
+  });
+
   it('file store: created at the LUN size, kept when reopened', async () => {
     const file = tmpFile('keep.img');
     let st = new FileStore(file, 2 * MiB, false);
