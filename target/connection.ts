@@ -307,14 +307,20 @@ export class TargetConnection {
     this.resumeDeferred();
   }
 
-  /** Whether starting `task` now would take the output over OUTPUT_HIGH_WATER (one task always may run). */
+  /**
+   * Whether starting `task` now would take the output over OUTPUT_HIGH_WATER (one task always may run).
+   * Every reason to wait has an event that ends it: read data in flight, the end of its task (finish);
+   * queued output, a 'drain', and so it counts only while one is due (below the socket's own small
+   * high-water mark no 'drain' comes).
+   */
   private overCommitted(task: TargetTask): boolean {
-    const queued = this.socket.writableLength + this.inflight;
+    const queued = (this.socket.writableNeedDrain ? this.socket.writableLength : 0) + this.inflight;
     return queued > 0 && queued + this.readLength(task) > OUTPUT_HIGH_WATER;
   }
 
+  /** The read data a task may produce, for flow control: its EDTL (an initiator's own figure), capped. */
   private readLength(task: TargetTask): number {
-    return task.cmd.read ? (task.cmd.write ? task.cmd.bidiReadLength ?? 0 : task.edtl) : 0;
+    return Math.min(task.cmd.read ? (task.cmd.write ? task.cmd.bidiReadLength ?? 0 : task.edtl) : 0, OUTPUT_HIGH_WATER);
   }
 
   /** Start the tasks held for the output to drain, in order, as far as the output allows. */
