@@ -464,6 +464,23 @@ describe('reference target: bad input', function () {
       assert.ok(r.data.equals(newer), 'the READ (CmdSN n+1) did not see the WRITE (CmdSN n): not run in CmdSN order');
     });
 
+    it('READs whose Expected Data Transfer Length far exceeds their data, right behind another READ, are all answered (residual underflow)', async () => {
+      const s = await openB();
+      const small = cmd(s, { cdb: scsi.read10({ lba: 0, blocks: 16 }), read: true, edtl: 16 * BLOCK });
+      const huge = cmd(s, { cdb: scsi.read10({ lba: 0, blocks: 1 }), read: true, edtl: 64 << 20 });
+      const huger = cmd(s, { cdb: scsi.read10({ lba: 1, blocks: 1 }), read: true, edtl: 0xffffff00 });
+      const answers = [small, huge, huger].map((c) => statusOf(s, c.itt, 3000));
+      // One write, so the target reads all three in one chunk.
+      s.sendRaw(...[small, huge, huger].flatMap((c) => framePdu(c, { headerDigest: false, dataDigest: false })));
+      const [a, b, c] = await Promise.all(answers);
+      assert.ok(a, 'the first READ was not answered');
+      assert.ok(b, 'the READ with a 64 MiB Expected Data Transfer Length for one block was not answered');
+      assert.ok(c, 'the READ with a 4 GiB Expected Data Transfer Length for one block was not answered');
+      const last = c.pdu as DataIn;
+      assert.equal(last.underflow, true);
+      assert.equal(last.residualCount, 0xffffff00 - BLOCK);
+    });
+
     it('a duplicate ITT: Reject "task in progress" (0x07); the CmdSN gap it leaves is plugged by a retry (RFC 7143 11.17.1)', async () => {
       const s = await openB();
       let itt = -1;
