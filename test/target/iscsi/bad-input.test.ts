@@ -540,6 +540,7 @@ describe('reference target: bad input', function () {
         assert.equal(sense.key, scsi.SenseKey.ABORTED_COMMAND);
         assert.equal(sense.ascAscq, 0x4705, `ASC/ASCQ 0x${sense.ascAscq.toString(16)}`);
         assert.ok((await read(s, lba, 8)).equals(before), 'the medium was written by a command whose data was bad');
+        await waitLog(ref, new RegExp(`Reject \\(${reason}\\): (Data-Out out of sequence|Data-Out with TTT)`));
       });
     }
 
@@ -744,7 +745,7 @@ describe('reference target: bad input', function () {
 });
 
 /** Rewrite the text keys of a PDU about to be sent (Login or Text Request); other PDUs pass unchanged. */
-export function editKeys(p: AnyPdu, f: (k: string, v: string) => string): AnyPdu {
+function editKeys(p: AnyPdu, f: (k: string, v: string) => string): AnyPdu {
   if ((p.opcode !== Opcode.LOGIN_REQUEST && p.opcode !== Opcode.TEXT_REQUEST) || !p.data?.length) return p;
   const pairs = decodeText(p.data).map(([k, v]): KeyValue => [k, f(k, v)]);
   return { ...(p as LoginRequest), data: encodeText(pairs) };
