@@ -3,7 +3,7 @@
  * classname="FAMILY.Suite" name="Test">` per test, `<failure message=…>` with the expected-versus-got text,
  * `<skipped message=…>` with the skip reason, `<error message=…>` for harness or environment errors, and
  * the target under test as `<properties>`. A SHOULD-level warning passes, with the warning in
- * `<system-out>`. The output validates against the Jenkins xunit-plugin JUnit schema (junit-10.xsd,
+ * `<system-out>`. The output validates against fixtures/junit/jenkins-junit.xsd, our schema of the JUnit format the Jenkins xunit plugin reads (junit-10,
  * checked by the project's tests).
  *
  * Our own reporter rather than mocha-junit-reporter, which crashes under mocha 12 and writes `<skipped/>`

@@ -18,7 +18,7 @@ import { REF_IQN, refTarget } from './support/targets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = resolve(here, '../../bin/iscsi-test.js');
-const XSD = resolve(here, '../../../fixtures/junit/junit-10.xsd');
+const XSD = resolve(here, '../../../fixtures/junit/jenkins-junit.xsd');
 
 interface Out {
   code: number | null;
@@ -165,7 +165,7 @@ describe('iscsi-test command line', function () {
       const o = await cli([`--xml=${file}`, '--test=SCSI.Read10.BeyondEol,SCSI.TestUnitReady,SCSI.Write10.Simple,*.Inquiry.VersionDescriptors', url(quirky)]);
       assert.equal(o.code, 1, o.stderr);
       const xml = readFileSync(file, 'utf8');
-      const v = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'junit-10.xsd', contents: readFileSync(XSD, 'utf8') }] });
+      const v = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'jenkins-junit.xsd', contents: readFileSync(XSD, 'utf8') }] });
       assert.ok(v.valid, `schema errors: ${JSON.stringify(v.errors)}`);
       const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['testsuite', 'testcase', 'property'].includes(n) }).parse(xml) as {
         testsuites: { tests: string; failures: string; testsuite: { name: string; tests: string; failures: string; skipped: string; properties: { property: { name: string; value: string }[] }; testcase: { classname: string; name: string; failure?: { message: string; '#text': string }; skipped?: { message: string } }[] }[] };

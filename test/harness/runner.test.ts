@@ -24,7 +24,7 @@ import { junitXml } from '../../reporters/junit.js';
 import { Proxy, sense } from './support/proxy.js';
 import { configFor, REF_IQN, refTarget } from './support/targets.js';
 
-const XSD = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/junit/junit-10.xsd');
+const XSD = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/junit/jenkins-junit.xsd');
 const lbaOf = (cdb: Buffer) => cdb.readUInt32BE(2);
 const isRead10At = (lba: number) => (cdb: Buffer) => cdb[0] === Op.READ_10 && lbaOf(cdb) === lba;
 
@@ -175,7 +175,7 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.deepEqual([...r.keys()], plan.map((p) => p.test.name));
     // Every kind of verdict in one JUnit document: it validates against the Jenkins schema.
     const xml = junitXml(report);
-    const valid = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'junit-10.xsd', contents: readFileSync(XSD, 'utf8') }] });
+    const valid = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'jenkins-junit.xsd', contents: readFileSync(XSD, 'utf8') }] });
     assert.ok(valid.valid, `schema errors: ${JSON.stringify(valid.errors)}`);
     assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ErrorThrow" time="[0-9.]+"><error message="harness or test code threw TypeError/);
     assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ShouldLevel" time="[0-9.]+"><system-out>WARNING \(SHOULD, SPC-5 6\.37\): the device should have done better/);
