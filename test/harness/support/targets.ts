@@ -18,7 +18,15 @@ export interface RefOptions {
   thin?: boolean;
   /** Extra Block Limits (e.g. a MAXIMUM TRANSFER LENGTH). */
   maxTransfer?: number;
+  /**
+   * LUN 0 as above, plus the standard set the suites' self-tests use: LUN 1 thin (sparse, 256 MiB),
+   * LUN 2 removable, LUN 3 read-only (memory, 16 MiB each).
+   */
+  standardLuns?: boolean;
 }
+
+/** What each LUN of `standardLuns` is, for messages. */
+export const STANDARD_LUNS: Record<number, string> = { 0: 'thick', 1: 'thin', 2: 'removable', 3: 'read-only' };
 
 /** The reference target with one memory LUN 0 (64 MiB unless told otherwise). */
 export async function refTarget(o: RefOptions = {}): Promise<RunningTarget> {
@@ -40,6 +48,13 @@ export async function refTarget(o: RefOptions = {}): Promise<RunningTarget> {
             ...(o.thin ? { thin: true } : {}),
             ...(o.maxTransfer ? { limits: { maxTransfer: o.maxTransfer } } : {}),
           },
+          ...(o.standardLuns
+            ? [
+                { lun: 1, backing: 'sparse' as const, size: 256 << 20, thin: true },
+                { lun: 2, backing: 'memory' as const, size: 16 << 20, removable: true },
+                { lun: 3, backing: 'memory' as const, size: 16 << 20, readOnly: true },
+              ]
+            : []),
         ],
       },
     ],
