@@ -167,7 +167,12 @@ export class LoginMachine {
     } else {
       pairs.push(...this.operationalOffers());
     }
-    if (o.extraKeys) pairs.push(...o.extraKeys);
+    if (o.extraKeys) {
+      // Sent exactly as given (a test may repeat a key on purpose), and recorded as our offers so
+      // the target's answers to them are not taken for offers of its own.
+      this.neg.offer(o.extraKeys);
+      pairs.push(...o.extraKeys);
+    }
     // With AuthMethod=None we may ask to move on at once; with CHAP the exchange must happen first.
     const transit = this.stage === Stage.OPERATIONAL || !this.wantChap;
     return this.request(pairs, transit);

@@ -26,6 +26,7 @@ import {
   R2T,
   Reject,
   rejectReasonName,
+  RejectReason,
   RESERVED_TAG,
   ScsiCommand,
   ScsiResponse,
@@ -1044,14 +1045,25 @@ export class Session extends EventEmitter {
     this.emit('reject', pdu);
     const hdr = pdu.data ?? ZERO;
     const why = rejectReasonName(pdu.reason);
-    if (hdr.length >= 48) {
-      const itt = hdr.readUInt32BE(16);
-      const t = this.tasks.get(itt);
-      if (t) {
-        this.failTask(t, new IscsiError('ISCSI_E_REJECT', `${t.what}: the target rejected it: ${why}`, { reason: pdu.reason }));
-      }
+    if (hdr.length < 48) return;
+    // A Reject does not end a task by itself (RFC 7143 11.17.1): a rejected Data-Out or SNACK leaves
+    // the command to be answered, and a duplicate ITT ("task in progress") names the live original.
+    // Only a rejected command PDU means no answer will come for that command.
+    const kinds: Record<number, TaskKind> = {
+      [Opcode.SCSI_COMMAND]: 'scsi',
+      [Opcode.NOP_OUT]: 'nop',
+      [Opcode.TASK_MGMT_REQUEST]: 'tmf',
+      [Opcode.TEXT_REQUEST]: 'text',
+      [Opcode.LOGOUT_REQUEST]: 'logout',
+    };
+    const kind = kinds[hdr[0]! & 0x3f];
+    if (!kind || pdu.reason === RejectReason.TASK_IN_PROGRESS) return;
+    const t = this.tasks.get(hdr.readUInt32BE(16));
+    if (t && t.kind === kind) {
+      this.failTask(t, new IscsiError('ISCSI_E_REJECT', `${t.what}: the target rejected it: ${why}`, { reason: pdu.reason }));
     }
   }
+
 
   private onClosed(err: IscsiError): void {
     const was = this.state;
