@@ -8,7 +8,7 @@
  * configuration; 3 the target could not be reached or logged in to before any test ran; 4 internal error.
  * Bad input gets one line on stderr naming what was wrong, never a stack trace.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
@@ -235,8 +235,18 @@ export async function cli(argv: string[]): Promise<number> {
   }
 }
 
+/** True when this file is the program node runs: through npx or a global install argv[1] is a symlink. */
+function isMain(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(resolve(process.argv[1])) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
 // Run when executed, not when imported by the project's tests.
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain()) {
   void cli(hideBin(process.argv)).then((code) => {
     process.exitCode = code;
   });
