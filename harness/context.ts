@@ -455,6 +455,50 @@ export class TestContext {
     return seen;
   }
 
+  /**
+   * Poll with TEST UNIT READY, every `everyMs` (default 200), while the logical unit answers NOT READY with
+   * one of the `asc` codes (e.g. SANITIZE IN PROGRESS: a long operation) or a unit attention (drained on the
+   * way), and return the first other answer with the progress indications seen. Bounded: when `limitMs`
+   * (default: the test's remaining time less 2 s) passes first, the test fails saying what was still
+   * reported. For tests that must wait out a SANITIZE or a FORMAT.
+   */
+  async waitWhileNotReady(
+    asc: number | readonly number[],
+    o: { session?: Session; everyMs?: number; limitMs?: number; what?: string } = {},
+  ): Promise<{ result: ScsiResult; polls: number; ms: number; progress: number[] }> {
+    const s = o.session ?? this.session;
+    const codes = typeof asc === 'number' ? [asc] : asc;
+    const every = Math.max(10, o.everyMs ?? 200);
+    const limit = Math.max(1, Math.min(o.limitMs ?? this.remainingMs() - 2000, this.remainingMs()));
+    const what = o.what ?? `NOT READY (${codes.map((c) => `0x${c.toString(16).padStart(4, '0')}`).join(', ')})`;
+    const start = Date.now();
+    const progress: number[] = [];
+    let polls = 0;
+    let last = '';
+    this.log(`Polling TEST UNIT READY every ${every} ms while the logical unit reports ${what} (at most ${secs(limit)})`);
+    for (;;) {
+      this.alive();
+      let r: ScsiResult;
+      try {
+        r = await s.command({ cdb: testUnitReady(), timeoutMs: this.remainingMs() + 1000 });
+      } catch (e) {
+        this.alive();
+        throw this.transportFailure('TEST UNIT READY (polling)', e);
+      }
+      polls++;
+      const waiting = r.response === 0 && r.status === ScsiStatus.CHECK_CONDITION && !!r.sense && ((r.sense.key === SenseKey.NOT_READY && codes.includes(r.sense.ascAscq)) || r.sense.key === SenseKey.UNIT_ATTENTION);
+      if (!waiting) {
+        this.log(`< after ${polls} poll(s), ${secs(Date.now() - start)}: ${outcomeText(r)}`);
+        return { result: r, polls, ms: Date.now() - start, progress };
+      }
+      const p = r.sense!.senseKeySpecific?.progress;
+      if (p !== undefined) progress.push(p);
+      last = outcomeText(r);
+      if (Date.now() - start + every > limit) this.fail(`the logical unit still reports ${last} after ${secs(Date.now() - start)} (${polls} TEST UNIT READY polls): the wait for ${what} to end is bounded`);
+      await this.sleep(every);
+    }
+  }
+
   /** Turn an initiator error during a command into the failure it is. */
   private transportFailure(what: string, e: unknown): Error {
     if (e instanceof HarnessError || e instanceof TestFailure || e instanceof TestSkip) return e;

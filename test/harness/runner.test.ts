@@ -14,7 +14,7 @@ import { Session } from '../../harness/initiator/index.js';
 import { sessionOptions, type RunConfig } from '../../harness/target.js';
 import type { RunReport, TestResult } from '../../harness/results.js';
 import { LBA_OUT_OF_RANGE } from '../../harness/expect.js';
-import { Asc, Op, read10, read12, SenseKey, testUnitReady, write10 } from '../../protocol/scsi/index.js';
+import { Asc, inquiry, Op, read10, read12, SenseKey, testUnitReady, write10 } from '../../protocol/scsi/index.js';
 import type { RunningTarget } from '../../target/index.js';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -209,6 +209,32 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.deepEqual(verdicts, ['error', 'error', 'skip', 'error', 'error', 'error']);
     assert.match(rep.results[0]!.message!, /^could not log in for this test/);
     assert.match(rep.results[5]!.message!, /^not run: 3 tests in a row could not log in/);
+  });
+
+  it('t.waitWhileNotReady polls through NOT READY (a sanitize) and unit attentions, and is bounded', async () => {
+    // INQUIRY with ALLOCATION LENGTH 77 arms the fake target: the next 3 TEST UNIT READYs are SANITIZE IN
+    // PROGRESS; with 78, all of them.
+    let left = 0;
+    proxy.rules.push(
+      { match: (c) => (c[0] === Op.INQUIRY && (c.readUInt16BE(3) === 77 || c.readUInt16BE(3) === 78) && (left = c.readUInt16BE(3) === 77 ? 3 : 1_000_000), false) },
+      { match: (c) => c[0] === Op.TEST_UNIT_READY && left-- > 0, reply: () => ({ status: 2, sense: sense(SenseKey.NOT_READY, Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS) }) },
+    );
+    const s = defineSuite('WaitSelfTest', { families: ['SCSI'], clause: 'SBC-4 4.11' });
+    s.test('Ends', { doc: 'Three polls see SANITIZE IN PROGRESS, the fourth GOOD.' }, async (t) => {
+      await t.command(inquiry({ alloc: 77 }));
+      const w = await t.waitWhileNotReady(Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS, { everyMs: 10 });
+      t.equal(w.polls, 4, 'polls');
+      t.equal(w.result.status, 0, 'status of the last poll');
+    });
+    s.test('Bounded', { doc: 'SANITIZE IN PROGRESS never ends: the test fails at the limit.' }, async (t) => {
+      await t.command(inquiry({ alloc: 78 }));
+      await t.waitWhileNotReady(Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS, { everyMs: 20, limitMs: 200 });
+    });
+    const rep = await runTests({ plan: select(new Registry([s]), { tests: ['SCSI.WaitSelfTest'] }), config: configFor(proxy.url(REF_IQN, 0)), reporters: [] });
+    const r = byName(rep);
+    assert.equal(r.get('Ends')!.verdict, 'pass', r.get('Ends')!.message);
+    assert.equal(r.get('Bounded')!.verdict, 'fail');
+    assert.match(r.get('Bounded')!.message!, /still reports CHECK CONDITION NOT READY\/.*SANITIZE IN PROGRESS after .* TEST UNIT READY polls\): the wait for .* is bounded/);
   });
 
   it('a target that cannot be reached before any test is exit code 3', async () => {
