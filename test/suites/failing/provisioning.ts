@@ -1,0 +1,54 @@
+/**
+ * Defects for the block-provisioning and medium suites: WriteSame10/16, Unmap, GetLBAStatus, Prefetch10/16,
+ * ReadDefectData10/12, ReadOnly, StartStopUnit, NoMedia, PreventAllow, Sanitize. LUNs of the reference
+ * target: 0 thick 64 MiB, 1 thin 256 MiB, 2 removable 16 MiB, 3 read-only 16 MiB.
+ */
+import { Op } from '../../../protocol/scsi/index.js';
+import { isVpd, type Cases } from './_support.js';
+
+const THIN = 1;
+
+const isWs = (op: number) => (c: Buffer) => c[0] === op;
+const lba10 = (c: Buffer) => c.readUInt32BE(2);
+const len10 = (c: Buffer) => c.readUInt16BE(7);
+const GOOD = () => ({ status: 0 });
+
+const CASES: Cases = {};
+
+// WRITE SAME (10) and (16) share their bodies; each size gets its own defects.
+for (const [s, op] of [['WriteSame10', Op.WRITE_SAME_10], ['WriteSame16', Op.WRITE_SAME_16]] as const) {
+  const cmd = `WRITE SAME\\(${s.slice(-2)}\\)`;
+  const ws = isWs(op);
+  CASES[`${s}.Simple`] = { quirks: ['readcap-off-by-one'], message: new RegExp(`${cmd} LBA=131072 LEN=1: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE`) };
+  // The target writes one block past the range (seen as the sentinel block after it changing).
+  CASES[`${s}.Check`] = {
+    rules: () => [{ match: (c) => c[0] === Op.READ_10 && lba10(c) === 0 && len10(c) === 3, dataIn: (d, _c, off) => ((d[2 * 512 + 7 - off] ^= 0xff), d) }],
+    message: new RegExp(`${cmd} LBA=0 LEN=2 changed LBA 2, outside the range it names`),
+  };
+  CASES[`${s}.BeyondEol`] = { quirks: ['no-lba-range-check'], message: new RegExp(`${cmd} LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE, got GOOD`) };
+  CASES[`${s}.ZeroBlocks`] = { quirks: ['no-write-same-limit'], message: new RegExp(`${cmd} LBA=0 LEN=0: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`) };
+  CASES[`${s}.WriteProtect`] = { rules: () => [{ match: (c) => ws(c) && (c[1]! & 0xe0) !== 0, reply: GOOD }], message: new RegExp(`${cmd} LBA=0 LEN=1 WRPROTECT=1: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`) };
+  CASES[`${s}.Unmap`] = { quirks: ['unmap-noop'], lun: THIN, message: new RegExp(`${cmd} LBA=0 LEN=1 UNMAP: LBA 0 does not read as zeros`) };
+  CASES[`${s}.UnmapUnaligned`] = { quirks: ['unmap-noop'], lun: THIN, message: new RegExp(`${cmd} LBA=9 LEN=7 UNMAP: LBA 9 does not read as zeros`) };
+  CASES[`${s}.UnmapUntilEnd`] = { quirks: ['unmap-noop'], lun: THIN, message: new RegExp(`${cmd} LBA=524287 LEN=0 UNMAP: LBA 524287 does not read as zeros`) };
+  // The VPD page denies what the device server does.
+  CASES[`${s}.UnmapVPD`] = {
+    lun: THIN,
+    rules: () => [{ match: isVpd(0xb2), dataIn: (d) => ((d[5] = d[5]! & ~(op === Op.WRITE_SAME_10 ? 0x20 : 0x40)), d) }],
+    message: new RegExp(`with UNMAP completed with GOOD, but the Logical Block Provisioning VPD page says LBPWS${s.endsWith('10') ? '10' : ''}=0`),
+  };
+  CASES[`${s}.InvalidDataOutSize`] = { rules: () => [{ match: (c) => ws(c) && (op === Op.WRITE_SAME_10 ? len10(c) : c.readUInt32BE(10)) === 4, reply: GOOD }], message: new RegExp(`${cmd} LBA=0 LEN=4 with 256 bytes of Data-Out \\(block length 512\\): expected CHECK CONDITION ILLEGAL REQUEST, got GOOD`) };
+  CASES[`${s}.Anchor`] = { rules: () => [{ match: (c) => ws(c) && (c[1]! & 0x18) === 0x10, reply: GOOD }], message: new RegExp(`${cmd} LBA=1 LEN=1 ANCHOR: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`) };
+  // The Block Limits page claims WSNZ, which the device server does not honour.
+  CASES[`${s}.Wsnz`] = { rules: () => [{ match: isVpd(0xb0), dataIn: (d) => ((d[4] = d[4]! | 0x01), d) }], message: new RegExp(`${cmd} LBA=131056 LEN=0: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`) };
+  // The Block Limits page claims a MAXIMUM WRITE SAME LENGTH of 1000, which the device server does not enforce.
+  CASES[`${s}.MaxWriteSameLength`] = { rules: () => [{ match: isVpd(0xb0), dataIn: (d) => (d.writeBigUInt64BE(1000n, 36), d) }], message: new RegExp(`${cmd} LBA=0 LEN=1001: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`) };
+  CASES[`${s}.ReservedBits`] = { quirks: ['ignore-reserved-bits'], verdict: 'warn', message: new RegExp(`${cmd} LBA=0 LEN=2 with reserved bit 7 of byte ${s.endsWith('10') ? 6 : 14} set: GOOD; the reserved bit is not checked`) };
+}
+// NDOB writes something other than zeros.
+CASES['WriteSame16.Ndob'] = {
+  rules: () => [{ match: (c) => c[0] === Op.READ_10 && lba10(c) === 0 && len10(c) === 8, dataIn: (d, _c, off) => (off === 0 && (d[100] = 0x55), d) }],
+  message: /WRITE SAME\(16\) LBA=0 LEN=8 NDOB: LBA 0 does not read as zeros/,
+};
+
+export default CASES;
