@@ -3,8 +3,8 @@
  * ReadDefectData10/12, ReadOnly, StartStopUnit, NoMedia, PreventAllow, Sanitize. LUNs of the reference
  * target: 0 thick 64 MiB, 1 thin 256 MiB, 2 removable 16 MiB, 3 read-only 16 MiB.
  */
-import { Op } from '../../../protocol/scsi/index.js';
-import { isVpd, type Cases } from './_support.js';
+import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
+import { CC, isVpd, type Cases } from './_support.js';
 
 const THIN = 1;
 
@@ -12,6 +12,12 @@ const isWs = (op: number) => (c: Buffer) => c[0] === op;
 const lba10 = (c: Buffer) => c.readUInt32BE(2);
 const len10 = (c: Buffer) => c.readUInt16BE(7);
 const GOOD = () => ({ status: 0 });
+const isGls = (c: Buffer) => c[0] === Op.SERVICE_ACTION_IN_16 && (c[1]! & 0x1f) === 0x12;
+/** GET LBA STATUS data rewritten: every descriptor in this segment says `status`. */
+const allStatus = (status: number) => (d: Buffer, _c: Buffer, off: number) => {
+  for (let at = off === 0 ? 8 : 0; at + 13 <= d.length; at += 16) d[at + 12] = status;
+  return d;
+};
 
 const CASES: Cases = {};
 
@@ -50,5 +56,23 @@ CASES['WriteSame16.Ndob'] = {
   rules: () => [{ match: (c) => c[0] === Op.READ_10 && lba10(c) === 0 && len10(c) === 8, dataIn: (d, _c, off) => (off === 0 && (d[100] = 0x55), d) }],
   message: /WRITE SAME\(16\) LBA=0 LEN=8 NDOB: LBA 0 does not read as zeros/,
 };
+
+CASES['Unmap.Simple'] = { quirks: ['unmap-noop'], lun: THIN, message: /UNMAP \[LBA 0, 1\]: LBA 0 does not read as zeros/ };
+// The VPD page denies UNMAP, which the device server does.
+CASES['Unmap.VPD'] = { lun: THIN, rules: () => [{ match: isVpd(0xb2), dataIn: (d) => ((d[5] = d[5]! & ~0x80), d) }], message: /UNMAP completed with GOOD, but the Logical Block Provisioning VPD page says LBPU=0/ };
+CASES['Unmap.ZeroBlocks'] = { lun: THIN, rules: () => [{ match: (c) => c[0] === Op.UNMAP, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_FIELD_IN_PARAMETER_LIST) }], message: /UNMAP LEN=24 \[LBA 0, 0\]: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST/ };
+// GET LBA STATUS says deallocated where data was just written.
+CASES['Unmap.LbaStatus'] = { lun: THIN, rules: () => [{ match: isGls, dataIn: allStatus(1) }], message: /GET LBA STATUS reports LBA 32 deallocated just after it was written with non-zero data/ };
+CASES['Unmap.ParamListLength'] = { lun: THIN, rules: () => [{ match: (c) => c[0] === Op.UNMAP && len10(c) > 0 && len10(c) < 8, reply: GOOD }], message: /UNMAP LEN=1 \(shorter than the parameter list header\): expected CHECK CONDITION ILLEGAL REQUEST\/PARAMETER LIST LENGTH ERROR, got GOOD/ };
+CASES['Unmap.DescriptorLimit'] = { quirks: ['no-unmap-limits'], lun: THIN, message: /UNMAP LEN=16408 \(1025 descriptors\): expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST, got GOOD/ };
+CASES['Unmap.LbaCountLimit'] = { quirks: ['no-unmap-limits'], lun: THIN, message: /UNMAP LEN=56 \[LBA 0, 524288\] \[LBA 0, 524288\] \[LBA 0, 1\]: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST, got GOOD/ };
+// The VPD page claims ANC_SUP=0, yet the device server anchors.
+CASES['Unmap.Anchor'] = { lun: THIN, rules: () => [{ match: isVpd(0xb2), dataIn: (d) => ((d[5] = d[5]! & ~0x02), d) }], message: /UNMAP ANCHOR LEN=24 \[LBA 8, 8\]: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ };
+CASES['Unmap.ReservedBits'] = { quirks: ['ignore-reserved-bits'], lun: THIN, verdict: 'warn', message: /UNMAP \[LBA 0, 1\] with reserved bit 1 of CDB byte 1 set: GOOD; the reserved field is not checked/ };
+
+// GET LBA STATUS: a first descriptor that does not start at the LBA asked for.
+CASES['GetLBAStatus.Simple'] = { rules: () => [{ match: isGls, dataIn: (d, _c, off) => (off === 0 && d.length >= 16 && d.writeBigUInt64BE(d.readBigUInt64BE(8) + 1n, 8), d) }], message: /GET LBA STATUS LBA=1 ALLOC=24: LBA of the first LBA status descriptor \(it must be the STARTING LOGICAL BLOCK ADDRESS, SBC-4 5\.7\.3\): expected 1, got 2/ };
+CASES['GetLBAStatus.BeyondEol'] = { rules: () => [{ match: (c) => isGls(c) && c.readBigUInt64BE(2) >= 131072n, reply: () => ({ status: 0, data: Buffer.alloc(24) }) }], message: /GET LBA STATUS LBA=131072 ALLOC=24: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD/ };
+CASES['GetLBAStatus.UnmapSingle'] = { lun: THIN, rules: () => [{ match: isGls, dataIn: allStatus(1) }], message: /GET LBA STATUS reports LBA 16 deallocated after UNMAP \[LBA 8, 8\]; it holds written non-zero data/ };
 
 export default CASES;
