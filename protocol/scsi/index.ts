@@ -1,7 +1,7 @@
 /**
  * Pure SCSI codecs (no I/O): operation codes, status, sense data, CDB builders, and parsers / encoders for
  * INQUIRY, VPD pages, READ CAPACITY, mode parameters, REPORT LUNS, REPORT SUPPORTED OPERATION CODES,
- * GET LBA STATUS and PERSISTENT RESERVE IN data.
+ * GET LBA STATUS, READ DEFECT DATA and PERSISTENT RESERVE IN data.
  */
 export * from './opcodes.js';
 export * from './status.js';
@@ -15,4 +15,5 @@ export * from './luns.js';
 export * from './rsoc.js';
 export * from './lbastatus.js';
 export * from './pr.js';
+export * from './defect.js';
 export { hexBytes, type U64 } from './util.js';
