@@ -4,7 +4,7 @@
  * target: 0 thick 64 MiB, 1 thin 256 MiB, 2 removable 16 MiB, 3 read-only 16 MiB.
  */
 import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
-import { CC, isVpd, type Cases } from './_support.js';
+import { CC, INVALID_CDB, isVpd, type Cases } from './_support.js';
 
 const THIN = 1;
 
@@ -74,5 +74,29 @@ CASES['Unmap.ReservedBits'] = { quirks: ['ignore-reserved-bits'], lun: THIN, ver
 CASES['GetLBAStatus.Simple'] = { rules: () => [{ match: isGls, dataIn: (d, _c, off) => (off === 0 && d.length >= 16 && d.writeBigUInt64BE(d.readBigUInt64BE(8) + 1n, 8), d) }], message: /GET LBA STATUS LBA=1 ALLOC=24: LBA of the first LBA status descriptor \(it must be the STARTING LOGICAL BLOCK ADDRESS, SBC-4 5\.7\.3\): expected 1, got 2/ };
 CASES['GetLBAStatus.BeyondEol'] = { rules: () => [{ match: (c) => isGls(c) && c.readBigUInt64BE(2) >= 131072n, reply: () => ({ status: 0, data: Buffer.alloc(24) }) }], message: /GET LBA STATUS LBA=131072 ALLOC=24: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD/ };
 CASES['GetLBAStatus.UnmapSingle'] = { lun: THIN, rules: () => [{ match: isGls, dataIn: allStatus(1) }], message: /GET LBA STATUS reports LBA 16 deallocated after UNMAP \[LBA 8, 8\]; it holds written non-zero data/ };
+
+// PRE-FETCH (10) and (16) share their bodies.
+for (const [s, op] of [['Prefetch10', Op.PRE_FETCH_10], ['Prefetch16', Op.PRE_FETCH_16]] as const) {
+  const cmd = `PRE-FETCH\\(${s.slice(-2)}\\)`;
+  CASES[`${s}.Simple`] = { quirks: ['readcap-off-by-one'], message: new RegExp(`${cmd} LBA=131072 LEN=1: expected CONDITION MET or GOOD, got CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE`) };
+  CASES[`${s}.BeyondEol`] = { quirks: ['no-lba-range-check'], message: new RegExp(`${cmd} LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE, got (GOOD|CONDITION MET)`) };
+  CASES[`${s}.ZeroBlocks`] = { quirks: ['no-lba-range-check'], message: new RegExp(`${cmd} LBA=131073 LEN=0: expected CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE, got (GOOD|CONDITION MET)`) };
+  CASES[`${s}.Flags`] = { rules: () => [{ match: (c) => c[0] === op && (c[1]! & 0x02) !== 0, reply: INVALID_CDB }], message: new RegExp(`${cmd} LBA=0 LEN=1 IMMED: expected CONDITION MET or GOOD, got CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB`) };
+  CASES[`${s}.MaxPrefetchLength`] = { quirks: ['no-transfer-length-limit'], message: new RegExp(`${cmd} LBA=0 LEN=16385: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got (GOOD|CONDITION MET)`) };
+}
+
+// READ DEFECT DATA (10) and (12): a DEFECT LIST LENGTH that is not a whole number of descriptors; a reserved format accepted.
+for (const [s, op, lenAt, fmtAt] of [['ReadDefectData10', Op.READ_DEFECT_DATA_10, 2, 2], ['ReadDefectData12', Op.READ_DEFECT_DATA_12, 4, 1]] as const) {
+  CASES[`${s}.Simple`] = {
+    rules: () => [{ match: (c) => c[0] === op, reply: (c, real) => {
+      const d = Buffer.concat([real.data, Buffer.alloc(3)]);
+      if (lenAt === 2) d.writeUInt16BE(d.readUInt16BE(2) + 3, 2);
+      else d.writeUInt32BE(d.readUInt32BE(4) + 3, 4);
+      return { status: 0, data: d.subarray(0, Math.min(d.length, op === Op.READ_DEFECT_DATA_10 ? c.readUInt16BE(7) : c.readUInt32BE(6))) };
+    } }],
+    message: /DEFECT LIST LENGTH 3 is not a multiple of the 4-byte descriptors/,
+  };
+  CASES[`${s}.ReservedFormat`] = { rules: () => [{ match: (c) => c[0] === op && (c[fmtAt]! & 7) === 7, reply: () => ({ status: 0, data: Buffer.alloc(8) }) }], message: /FORMAT=7 .*expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ };
+}
 
 export default CASES;
