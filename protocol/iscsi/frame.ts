@@ -90,7 +90,6 @@ const enum State {
   AHS,
   HEADER_DIGEST,
   DATA,
-  DATA_DIGEST,
   /** Filling a caller-placed data buffer. */
   DIRECT,
   /** Padding and data digest after a placed data segment. */
@@ -326,27 +325,11 @@ export class PduParser {
               break;
             }
           }
-          const padded = this.dsl + padLength(this.dsl);
-          if (this.avail < padded) return;
+          // Take the data only once its padding and digest are here too: with reuseInput the slices
+          // would not survive until a later read.
+          if (this.avail < this.dsl + this.tailLength()) return;
           this.parts = this.dsl > 0 ? this.takeParts(this.dsl) : NO_PARTS;
-          const pad = padded - this.dsl;
-          if (this.dataDigest && this.dsl > 0) {
-            // The digest covers the padding bytes as sent, so read them rather than assume zeros.
-            this.padBytes = pad ? this.take(pad) : EMPTY;
-            this.state = State.DATA_DIGEST;
-          } else {
-            if (pad) this.skip(pad);
-            this.deliver(undefined);
-          }
-          break;
-        }
-        case State.DATA_DIGEST: {
-          if (this.avail < 4) return;
-          const got = readDigest(this.take(4));
-          let want = 0;
-          for (const p of this.parts) want = crc32cUpdate(want, p);
-          want = crc32cUpdate(want, this.padBytes);
-          this.deliver(got === want ? undefined : { expected: want, received: got });
+          this.finishData();
           break;
         }
         case State.DIRECT: {
@@ -365,19 +348,10 @@ export class PduParser {
           break;
         }
         case State.DIRECT_TAIL: {
-          const pad = padLength(this.dsl);
-          const dd = this.dataDigest;
-          if (this.avail < pad + (dd ? 4 : 0)) return;
+          // A placed segment is the caller's memory: it may wait here for its padding and digest.
+          if (this.avail < this.tailLength()) return;
           this.parts = [this.direct!];
-          if (dd) {
-            const padBytes = pad ? this.take(pad) : EMPTY;
-            const got = readDigest(this.take(4));
-            const want = crc32cUpdate(crc32cUpdate(0, this.direct!), padBytes);
-            this.deliver(got === want ? undefined : { expected: want, received: got });
-          } else {
-            if (pad) this.skip(pad);
-            this.deliver(undefined);
-          }
+          this.finishData();
           break;
         }
         case State.FAILED:
@@ -386,7 +360,26 @@ export class PduParser {
     }
   }
 
-  private padBytes: Buffer = EMPTY;
+  /** Padding and data digest after the data segment. */
+  private tailLength(): number {
+    return padLength(this.dsl) + (this.dataDigest && this.dsl > 0 ? 4 : 0);
+  }
+
+  /** Consume the padding and check the data digest (it covers the padding as sent), then deliver. */
+  private finishData(): void {
+    const pad = padLength(this.dsl);
+    if (!(this.dataDigest && this.dsl > 0)) {
+      if (pad) this.skip(pad);
+      this.deliver(undefined);
+      return;
+    }
+    const padBytes = pad ? this.take(pad) : EMPTY;
+    const got = readDigest(this.take(4));
+    let want = 0;
+    for (const p of this.parts) want = crc32cUpdate(want, p);
+    want = crc32cUpdate(want, padBytes);
+    this.deliver(got === want ? undefined : { expected: want, received: got });
+  }
 
   private deliver(dataDigestError: RawPdu['dataDigestError']): void {
     const raw = new Raw(this.header!, this.parts, this.dsl);

@@ -249,3 +249,42 @@ describe('protocol/iscsi PduParser (RFC 7143 11.1 framing)', () => {
     assert.throws(() => p.push(PDUS[1]!), (e: unknown) => isCode('ISCSI_E_PROTOCOL')(e) && /handler bug/.test((e as Error).message));
   });
 });
+
+describe('protocol/iscsi PduParser with reuseInput (the caller reuses its read buffer)', () => {
+  it('delivers the right data, with digests, wherever the input splits, though the buffer is overwritten between pushes', () => {
+    // A Data-In with a 5-byte data segment (3 bytes of padding), header and data digests.
+    const data = Buffer.from('hello');
+    const pdu = Buffer.concat([frameDataIn(data)]);
+    for (let cut = 1; cut < pdu.length; cut++) {
+      const got: { data: Buffer; bad: boolean }[] = [];
+      const p = new PduParser({ maxDataSegmentLength: 8192, headerDigest: true, dataDigest: true, reuseInput: true }, (raw: RawPdu) => {
+        got.push({ data: Buffer.from(raw.data), bad: !!raw.dataDigestError });
+      });
+      const buf = Buffer.alloc(pdu.length);
+      pdu.copy(buf, 0, 0, cut);
+      p.push(buf.subarray(0, cut));
+      buf.fill(0xee);
+      pdu.copy(buf, 0, cut);
+      p.push(buf.subarray(0, pdu.length - cut));
+      assert.equal(got.length, 1, `cut at ${cut}`);
+      assert.equal(got[0]!.bad, false, `cut at ${cut}: data digest reported bad`);
+      assert.equal(got[0]!.data.toString(), 'hello', `cut at ${cut}`);
+    }
+  });
+});
+
+/** A SCSI Data-In with header and data digests, built field by field (RFC 7143 11.7.1, 11.2.1). */
+function frameDataIn(data: Buffer): Buffer {
+  const bhs = Buffer.alloc(48);
+  bhs[0] = 0x25;
+  bhs[1] = 0x80;
+  bhs.writeUIntBE(data.length, 5, 3);
+  bhs.writeUInt32BE(0x10, 16);
+  bhs.writeUInt32BE(0xffffffff, 20);
+  const pad = Buffer.alloc((4 - (data.length % 4)) % 4);
+  const hd = Buffer.alloc(4);
+  hd.writeUInt32LE(refCrc32c(bhs));
+  const dd = Buffer.alloc(4);
+  dd.writeUInt32LE(refCrc32c(Buffer.concat([data, pad])));
+  return Buffer.concat([bhs, hd, data, pad, dd]);
+}
