@@ -29,6 +29,7 @@ export const Q = {
   ABORT_IGNORED: defineQuirk('abort-ignored', 'scsi', 'ABORT TASK reports FUNCTION COMPLETE but the task runs on and returns status'),
   NO_MODE_CHANGE_UA: defineQuirk('no-mode-change-ua', 'scsi', 'MODE SELECT changes raise no MODE PARAMETERS CHANGED unit attention'),
   RESET_KEEPS_STATE: defineQuirk('reset-keeps-state', 'scsi', 'LUN RESET and target resets keep mode pages and PREVENT state'),
+  ORWRITE_NO_OR: defineQuirk('orwrite-no-or', 'scsi', 'ORWRITE writes its Data-Out as it is instead of ORing it into the blocks'),
   RSOC_BAD_USAGE: defineQuirk('rsoc-bad-usage', 'scsi', 'REPORT SUPPORTED OPERATION CODES usage maps claim reserved CDB bits'),
 } as const;
 

@@ -395,7 +395,8 @@ const orWrite: CommandSpec['handler'] = async (ctx) => {
   if (data.length === 0) return out;
   await locked(ctx, lba, BigInt(n), true, async () => {
     const cur = await lu.readBlocks(lba, BigInt(Math.ceil(data.length / lu.blockSize)));
-    for (let i = 0; i < data.length; i++) cur[i] = cur[i]! | data[i]!;
+    if (ctx.core.quirks.has(Q.ORWRITE_NO_OR)) data.copy(cur);
+    else for (let i = 0; i < data.length; i++) cur[i] = cur[i]! | data[i]!;
     await lu.writeBytes(lba, cur.subarray(0, data.length));
     await durable(ctx, (cdb[1]! & 0x08) !== 0);
   });

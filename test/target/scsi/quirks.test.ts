@@ -71,6 +71,14 @@ const cases: Record<string, () => Promise<void>> = {
       assert.equal(r.status, on ? S.ScsiStatus.GOOD : S.ScsiStatus.CHECK_CONDITION);
     }
   },
+  'orwrite-no-or': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['orwrite-no-or'] : [] });
+      good(await run(ds, S.write10({ lba: 0, blocks: 1 }), { dataOut: Buffer.alloc(512, 0xa0) }));
+      good(await run(ds, S.orWrite16({ lba: 0, blocks: 1 }), { dataOut: Buffer.alloc(512, 0x05) }));
+      assert.equal(good(await run(ds, S.read10({ lba: 0, blocks: 1 })))[0], on ? 0x05 : 0xa5);
+    }
+  },
   'no-ua': async () => {
     const ds = server({}, { quirks: ['no-ua'] });
     good(await run(ds, S.testUnitReady()));
