@@ -423,7 +423,9 @@ const writeAtomic: CommandSpec['handler'] = async (ctx) => {
   if (l.atomicAlignment > 1 && lba % BigInt(l.atomicAlignment) !== 0n && !lax) throw invalidCdb(2, 7);
   const { data, transferLength } = dataOut(ctx, n * lu.blockSize);
   const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
-  if (data.length === 0) return out;
+  if (n === 0) return out;
+  // SBC-4 4.29: all the blocks or none; a Data-Out short of them cannot be written atomically (FCP-4 9.4.2 b)
+  if (data.length < n * lu.blockSize) throw ioInformationUnit();
   // atomic: one store write under an exclusive range lock
   await locked(ctx, lba, BigInt(n), true, async () => {
     await lu.writeBytes(lba, data);

@@ -326,6 +326,10 @@ describe('target/scsi block commands', () => {
       checkCondition(await run(ds, S.writeAtomic16({ lba: 4, blocks: 2, wrprotect: 1 }), { dataOut: Buffer.alloc(1024) }), invalidCdb(1, 7));
       good(await run(ds, S.writeAtomic16({ lba: 0, blocks: 0 })));
       good(await run(ds, S.writeAtomic16({ lba: 4, blocks: 2, fua: true, dpo: true }), { dataOut: Buffer.alloc(1024) }));
+      // a Data-Out short of the blocks cannot be written atomically: INVALID FIELD IN INFORMATION UNIT, nothing written
+      checkCondition(await run(ds, S.writeAtomic16({ lba: 8, blocks: 4 }), { dataOut: Buffer.alloc(1024, 0xee) }), { key: IR, asc: S.Asc.INVALID_FIELD_IN_INFORMATION_UNIT });
+      checkCondition(await run(ds, S.writeAtomic16({ lba: 8, blocks: 2 })), { key: IR, asc: S.Asc.INVALID_FIELD_IN_INFORMATION_UNIT });
+      assert.ok(good(await run(ds, S.read16({ lba: 8, blocks: 8 }))).equals(data));
     });
   });
 
