@@ -7,6 +7,8 @@ import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, INVALID_CDB, isVpd, type Cases } from './_support.js';
 
 const THIN = 1;
+const REMOVABLE = 2;
+const READ_ONLY = 3;
 
 const isWs = (op: number) => (c: Buffer) => c[0] === op;
 const lba10 = (c: Buffer) => c.readUInt32BE(2);
@@ -98,5 +100,44 @@ for (const [s, op, lenAt, fmtAt] of [['ReadDefectData10', Op.READ_DEFECT_DATA_10
   };
   CASES[`${s}.ReservedFormat`] = { rules: () => [{ match: (c) => c[0] === op && (c[fmtAt]! & 7) === 7, reply: () => ({ status: 0, data: Buffer.alloc(8) }) }], message: /FORMAT=7 .*expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ };
 }
+
+CASES['ReadOnly.ReadOnlySBC'] = { quirks: ['wp-ignored'], lun: READ_ONLY, message: /WRITE\(6\) LBA=0 LEN=1: expected CHECK CONDITION DATA PROTECT\/.*, got GOOD/ };
+
+// START STOP UNIT: stateful fake targets, whose medium seems to stay after an eject, or to go when it must not.
+const isSsu = (c: Buffer) => c[0] === Op.START_STOP_UNIT;
+const isTur = (c: Buffer) => c[0] === Op.TEST_UNIT_READY;
+const NO_MEDIUM = () => CC(SenseKey.NOT_READY, Asc.MEDIUM_NOT_PRESENT);
+/** After a START STOP UNIT that `trigger` matches, every TEST UNIT READY answers `reply` (the target's answer swallowed). */
+function afterSsu(trigger: (c: Buffer) => boolean, reply: () => { status: number; sense?: Buffer }) {
+  return () => {
+    let on = false;
+    return [
+      { match: (c: Buffer) => (isSsu(c) && (on = trigger(c) || (on && !(c[4]! & 1))), false) },
+      { match: (c: Buffer) => on && isTur(c), reply },
+    ];
+  };
+}
+const ejects = (c: Buffer) => (c[4]! & 0x03) === 0x02 && c[4]! >> 4 === 0;
+CASES['StartStopUnit.Simple'] = { lun: REMOVABLE, rules: afterSsu(ejects, GOOD), message: /TEST UNIT READY \(the medium must be gone\): expected CHECK CONDITION NOT READY\/MEDIUM NOT PRESENT.*, got GOOD/ };
+CASES['StartStopUnit.PwrCnd'] = { rules: afterSsu((c) => c[4]! >> 4 !== 0, NO_MEDIUM), message: /TEST UNIT READY \(the medium must be there\): expected GOOD, got CHECK CONDITION NOT READY\/MEDIUM NOT PRESENT/ };
+CASES['StartStopUnit.NoLoej'] = { rules: afterSsu((c) => (c[4]! & 0x03) === 0 && c[4]! >> 4 === 0, NO_MEDIUM), message: /TEST UNIT READY after a stop without LOEJ \(the medium must still be there\): expected GOOD or CHECK CONDITION NOT READY\/.*, got CHECK CONDITION NOT READY\/MEDIUM NOT PRESENT/ };
+
+// A READ(12) answered from a medium that is not there.
+CASES['NoMedia.NoMediaSBC'] = { lun: REMOVABLE, rules: () => [{ match: (c) => c[0] === Op.READ_12, reply: () => ({ status: 0, data: Buffer.alloc(512) }) }], message: /READ\(12\) LBA=0 LEN=1: expected CHECK CONDITION NOT READY\/MEDIUM NOT PRESENT.*, got GOOD/ };
+
+// PREVENT ALLOW MEDIUM REMOVAL.
+const isEject = (c: Buffer) => isSsu(c) && ejects(c);
+/** Every eject refused: a prevention that outlives the nexus that set it (the target's own answer swallowed). */
+const preventSticks = () => [{ match: isEject, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.MEDIUM_REMOVAL_PREVENTED) }];
+CASES['PreventAllow.Simple'] = { lun: REMOVABLE, rules: () => [{ match: (c) => c[0] === Op.PREVENT_ALLOW_MEDIUM_REMOVAL && (c[4]! & 3) === 1, reply: INVALID_CDB }], message: /PREVENT ALLOW MEDIUM REMOVAL PREVENT=1: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ };
+CASES['PreventAllow.Eject'] = { quirks: ['no-medium-removal-prevent'], lun: REMOVABLE, message: /START STOP UNIT LOEJ: expected CHECK CONDITION ILLEGAL REQUEST\/MEDIUM REMOVAL PREVENTED, got GOOD/ };
+CASES['PreventAllow.2ITNexuses'] = { quirks: ['no-medium-removal-prevent'], lun: REMOVABLE, message: /START STOP UNIT LOEJ: expected CHECK CONDITION ILLEGAL REQUEST\/MEDIUM REMOVAL PREVENTED, got GOOD/ };
+CASES['PreventAllow.ITNexusLoss'] = { lun: REMOVABLE, rules: preventSticks, message: /after the loss of the I_T nexus that prevented removal: expected GOOD, got ILLEGAL REQUEST\/MEDIUM REMOVAL PREVENTED/ };
+CASES['PreventAllow.Logout'] = { lun: REMOVABLE, rules: preventSticks, message: /after the logout of the I_T nexus that prevented removal: expected GOOD, got ILLEGAL REQUEST\/MEDIUM REMOVAL PREVENTED/ };
+CASES['PreventAllow.LUNReset'] = { quirks: ['reset-keeps-state'], lun: REMOVABLE, message: /after LOGICAL UNIT RESET: expected GOOD, got ILLEGAL REQUEST\/MEDIUM REMOVAL PREVENTED/ };
+CASES['PreventAllow.WarmReset'] = { quirks: ['reset-keeps-state'], lun: REMOVABLE, message: /after TARGET WARM RESET: expected GOOD, got ILLEGAL REQUEST\/MEDIUM REMOVAL PREVENTED/ };
+// A cold reset drops every connection (RFC 7143 11.5.1), so the prevention also ends with its nexus: only a
+// prevention that survives everything can be planted.
+CASES['PreventAllow.ColdReset'] = { lun: REMOVABLE, rules: preventSticks, message: /after TARGET COLD RESET: expected GOOD, got ILLEGAL REQUEST\/MEDIUM REMOVAL PREVENTED/ };
 
 export default CASES;

@@ -1,0 +1,82 @@
+/** START STOP UNIT (SBC-4 5.31): loading and ejecting a removable medium, stopping and starting, power conditions (SBC-4 4.20). */
+import { CHECK_CONDITION, GOOD, defineSuite, expectation, scsi } from '../../harness/api.js';
+import { absent, present, restoreMedium } from './_medium.js';
+
+const suite = defineSuite('StartStopUnit', { families: ['SCSI'], clause: 'SBC-4 5.31', needs: ['sbc'] });
+
+/** A stopped unit may ask for a START before it processes media access (NOT READY, INITIALIZING COMMAND REQUIRED). */
+const STOPPED = expectation('NOT_READY_INIT_CMD_REQUIRED', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.NOT_READY, [scsi.Asc.LUN_NOT_READY_INIT_CMD_REQUIRED]);
+
+suite.test(
+  'Simple',
+  {
+    doc: 'Removable medium: eject with LOEJ (IMMED 1, then IMMED 0): GOOD, and TEST UNIT READY then reports NOT READY, MEDIUM NOT PRESENT; load with LOEJ and START: GOOD, TEST UNIT READY is GOOD again. Non-removable medium: eject must be refused with CHECK CONDITION and the medium stays (TEST UNIT READY GOOD).',
+    level: 'MUST',
+  },
+  async (t) => {
+    if (!t.dev.removable) {
+      t.log('The medium is not removable: START STOP UNIT with LOEJ must fail');
+      await t.command(scsi.startStopUnit({ immed: true, loej: true, start: false }), { expect: CHECK_CONDITION });
+      await present(t);
+      return;
+    }
+    try {
+      for (const immed of [true, false]) {
+        await t.command(scsi.startStopUnit({ immed, loej: true, start: false }));
+        await absent(t);
+        await t.command(scsi.startStopUnit({ immed, loej: true, start: true }));
+        await present(t);
+      }
+    } finally {
+      await restoreMedium(t);
+    }
+  },
+);
+
+suite.test(
+  'PwrCnd',
+  {
+    doc: 'START STOP UNIT with each defined POWER CONDITION (1h ACTIVE, 2h IDLE, 3h STANDBY, 7h LU_CONTROL, Ah FORCE_IDLE_0, Bh FORCE_STANDBY_0), with LOEJ set and START clear: each GOOD, and the medium must not be ejected (START and LOEJ are ignored when POWER CONDITION is not 0h): TEST UNIT READY is GOOD after each. The unit is made active again at the end.',
+    level: 'MUST',
+    clause: 'SBC-4 5.31, SBC-4 4.20',
+  },
+  async (t) => {
+    try {
+      for (const pc of [0x1, 0x2, 0x3, 0x7, 0xa, 0xb]) {
+        await t.command(scsi.startStopUnit({ immed: true, powerCondition: pc, loej: true, start: false }));
+        await present(t);
+      }
+      await t.command(scsi.startStopUnit({ powerCondition: 0x1 }));
+    } finally {
+      await restoreMedium(t);
+    }
+  },
+);
+
+suite.test(
+  'NoLoej',
+  {
+    doc: 'START STOP UNIT with LOEJ 0 and every combination of IMMED, NO_FLUSH and START: each GOOD, and the medium is never ejected: TEST UNIT READY after a stop is GOOD or NOT READY, INITIALIZING COMMAND REQUIRED (a stopped unit), never MEDIUM NOT PRESENT; after a start it is GOOD.',
+    level: 'MUST',
+    clause: 'SBC-4 5.31, SBC-4 4.20',
+  },
+  async (t) => {
+    try {
+      for (const immed of [false, true]) {
+        for (const noFlush of [false, true]) {
+          for (const start of [false, true]) {
+            await t.command(scsi.startStopUnit({ immed, noFlush, loej: false, start }));
+            await t.unitAttentions();
+            const r = await t.command(scsi.testUnitReady(), { expect: start ? GOOD : [GOOD, STOPPED], what: `TEST UNIT READY after a ${start ? 'start' : 'stop'} without LOEJ (the medium must still be there)` });
+            if (r.status !== scsi.ScsiStatus.GOOD) await t.command(scsi.startStopUnit({ start: true }));
+          }
+        }
+      }
+      await t.command(scsi.testUnitReady(), { expect: GOOD });
+    } finally {
+      await restoreMedium(t);
+    }
+  },
+);
+
+export default suite;
