@@ -1,5 +1,6 @@
 /** READ (10). The bodies are shared with the other READ sizes (_rw.ts). */
 import { defineSuite } from '../../harness/api.js';
+import { asyncDoc, asyncIo } from './_async.js';
 import { beyondEol, docs, dpoFua, maxTransferLength, mtlNeed, protect, READ10, simple, zeroBlocks } from './_rw.js';
 
 const c = READ10;
@@ -11,5 +12,6 @@ suite.test('ZeroBlocks', { doc: docs.zeroBlocks(c), level: 'MUST' }, (t) => zero
 suite.test('ReadProtect', { doc: docs.protect(c), level: 'MUST', clause: `${c.clause}, SBC-4 4.22` }, (t) => protect(t, c));
 suite.test('DpoFua', { doc: docs.dpoFua(c), level: 'MUST', clause: `${c.clause}, SBC-4 6.5.1, SPC-5 6.35.3` }, (t) => dpoFua(t, c));
 suite.test('MaxTransferLength', { doc: docs.maxTransferLength(c), level: 'MUST', clause: `${c.clause}, SBC-4 6.6.4`, needs: [mtlNeed(c)] }, (t) => maxTransferLength(t, c));
+suite.test('Async', { doc: asyncDoc(c), level: 'MUST', clause: `${c.clause}, RFC 7143 4.2.2.1` }, (t) => asyncIo(t, c));
 
 export default suite;

@@ -1,5 +1,6 @@
 /**
- * Defects for VERIFY (10/12/16), WRITE AND VERIFY (10/12/16), ORWRITE, COMPARE AND WRITE and WRITE ATOMIC (16).
+ * Defects for VERIFY (10/12/16), WRITE AND VERIFY (10/12/16), ORWRITE, COMPARE AND WRITE, WRITE ATOMIC (16),
+ * and Read10.Async / Write10.Async.
  */
 import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, INVALID_CDB, isVpd, type Cases } from './_support.js';
@@ -94,6 +95,13 @@ Object.assign(CASES, {
   'WriteAtomic16.AtomicBoundary': { rules: () => [{ match: (c: Buffer) => isAtomic(c) && c.readUInt16BE(10) !== 0, reply: GOOD }], message: /WRITE ATOMIC\(16\) LBA=0 LEN=1 BOUNDARY=1: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ },
   'WriteAtomic16.ReservedBits': { quirks: ['ignore-reserved-bits'], verdict: 'warn', message: /WRITE ATOMIC\(16\) with a reserved CDB bit set completed with GOOD/ },
   'WriteAtomic16.DataOutLength': { quirks: ['wrong-residual'], message: /WRITE ATOMIC\(16\) LBA=0 LEN=2 with EDTL 1536 \(the CDB calls for 1024 bytes\): GOOD without a residual underflow/ },
+} satisfies Cases);
+
+const read10At = (lba: number) => (c: Buffer) => c[0] === Op.READ_10 && c.readUInt32BE(2) === lba && c.readUInt16BE(7) === 8;
+Object.assign(CASES, {
+  // one of the queued READs gets another block's data
+  'Read10.Async': { rules: () => [{ match: read10At(4000), dataIn: (d: Buffer) => ((d[17] = d[17]! ^ 0xff), d) }], message: /READ\(10\) LBA=4000 LEN=8, one of 1000 in flight, returned other data than a plain READ/ },
+  'Write10.Async': { rules: () => [{ match: (c: Buffer) => c[0] === Op.WRITE_10 && c.readUInt32BE(2) === 4000, reply: () => ({ status: 0x28 }) }], message: /WRITE\(10\) LBA=4000 LEN=8: expected GOOD, got TASK SET FULL/ },
 } satisfies Cases);
 
 export default CASES;
