@@ -34,6 +34,14 @@ export class TaskAborted extends Error {
   }
 }
 
+/** The command ends with RESERVATION CONFLICT status (no sense data). */
+export class ReservationConflict extends Error {
+  constructor() {
+    super('reservation conflict');
+    this.name = 'ReservationConflict';
+  }
+}
+
 /** Highest set bit of a non-zero byte. */
 export const topBit = (v: number): number => 31 - Math.clz32(v & 0xff);
 

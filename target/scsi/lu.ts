@@ -12,6 +12,7 @@ import { CheckCondition, TaskAborted, lbaOutOfRange, mediumNotPresent } from './
 import type { BlockLimitsConfig, LunConfig } from './config.js';
 import { DEFAULT_MODE, type ModeState } from './modes.js';
 import { Q } from './quirks.js';
+import { PersistentReservations } from './reservations.js';
 import { RangeLocks, TaskSet, type Task } from './taskset.js';
 
 /** Bytes of the largest transfer a command may move (MAXIMUM TRANSFER LENGTH × block). */
@@ -20,6 +21,11 @@ const MAX_TRANSFER_BYTES = 8 * 1024 * 1024;
 const MAX_UA = 8;
 /** Most deferred errors kept per I_T nexus. */
 const MAX_DEFERRED = 4;
+/**
+ * Most I_T nexuses with pending unit attentions: a persistent reservation change establishes them for
+ * registered nexuses that may not be logged in; beyond this the oldest queue is dropped.
+ */
+const MAX_UA_NEXUSES = 4096;
 
 export type PowerCondition = 'active' | 'idle' | 'standby' | 'stopped';
 
@@ -80,6 +86,10 @@ export class LogicalUnit {
   sanitizeOp: SanitizeOp | null = null;
   /** Set after a failed sanitize until a successful one or EXIT FAILURE MODE (when AUSE allowed it). */
   sanitizeFailure: { ause: boolean } | null = null;
+  /** Registrations and the persistent reservation (SPC-5 5.14). */
+  readonly pr = new PersistentReservations();
+  /** The I_T nexus holding the LU with RESERVE(6) (SPC-2 logical unit reservation), or null. */
+  spc2Holder: string | null = null;
 
   private ua = new Map<string, number[]>();
   private deferred = new Map<string, CheckCondition[]>();
@@ -154,12 +164,14 @@ export class LogicalUnit {
     if (ascAscq >> 8 === 0x29) {
       if (q.some((c) => c >> 8 === 0x29)) return;
       this.ua.set(itKey, [ascAscq]);
+      if (this.ua.size > MAX_UA_NEXUSES) this.ua.delete(this.ua.keys().next().value!);
       return;
     }
     if (q.includes(ascAscq)) return;
     q.push(ascAscq);
     if (q.length > MAX_UA) q.splice(q.findIndex((c) => c >> 8 !== 0x29), 1);
     this.ua.set(itKey, q);
+    if (this.ua.size > MAX_UA_NEXUSES) this.ua.delete(this.ua.keys().next().value!);
   }
 
   pendingUa(itKey: string): number | undefined {

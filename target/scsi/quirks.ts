@@ -31,6 +31,22 @@ export const Q = {
   RESET_KEEPS_STATE: defineQuirk('reset-keeps-state', 'scsi', 'LUN RESET and target resets keep mode pages and PREVENT state'),
   ORWRITE_NO_OR: defineQuirk('orwrite-no-or', 'scsi', 'ORWRITE writes its Data-Out as it is instead of ORing it into the blocks'),
   RSOC_BAD_USAGE: defineQuirk('rsoc-bad-usage', 'scsi', 'REPORT SUPPORTED OPERATION CODES usage maps claim reserved CDB bits'),
+  // reservations (reservations.ts, commands/pr.ts)
+  PR_NO_CONFLICT: defineQuirk('pr-no-conflict', 'scsi', 'persistent reservations never make another I_T nexus\'s command a RESERVATION CONFLICT'),
+  PR_GENERATION_FROZEN: defineQuirk('pr-generation-frozen', 'scsi', 'PRgeneration never changes'),
+  PR_NO_UA: defineQuirk('pr-no-ua', 'scsi', 'PERSISTENT RESERVE OUT establishes no RESERVATIONS PREEMPTED / RELEASED or REGISTRATIONS PREEMPTED unit attention'),
+  PR_LOST_ON_NEXUS_LOSS: defineQuirk('pr-lost-on-nexus-loss', 'scsi', 'an I_T nexus loss removes that nexus\'s registration and releases its persistent reservation'),
+  PR_LOST_ON_RESET: defineQuirk('pr-lost-on-reset', 'scsi', 'LUN RESET and target resets remove every registration and persistent reservation'),
+  PR_REGISTER_IGNORES_KEY: defineQuirk('pr-register-ignores-key', 'scsi', 'REGISTER from a registered I_T nexus succeeds whatever its RESERVATION KEY'),
+  PR_PARAM_LENGTH_UNCHECKED: defineQuirk('pr-param-length-unchecked', 'scsi', 'PERSISTENT RESERVE OUT accepts a PARAMETER LIST LENGTH other than 24'),
+  PR_APTPL_ACCEPTED: defineQuirk('pr-aptpl-accepted', 'scsi', 'APTPL=1 is accepted (and ignored) though PTPL_C is 0'),
+  PR_RELEASE_IGNORES_TYPE: defineQuirk('pr-release-ignores-type', 'scsi', 'RELEASE by the holder releases whatever its TYPE (no INVALID RELEASE OF PERSISTENT RESERVATION)'),
+  PR_UNREGISTER_KEEPS_RESERVATION: defineQuirk('pr-unregister-keeps-reservation', 'scsi', 'unregistering the holder keeps its persistent reservation'),
+  PR_PREEMPT_NO_ABORT: defineQuirk('pr-preempt-no-abort', 'scsi', 'PREEMPT AND ABORT aborts no task of the preempted I_T nexuses'),
+  RESERVE6_NO_CONFLICT: defineQuirk('reserve6-no-conflict', 'scsi', 'a RESERVE(6) reservation never makes another I_T nexus\'s command a RESERVATION CONFLICT'),
+  RESERVE6_IGNORES_PR: defineQuirk('reserve6-ignores-pr', 'scsi', 'RESERVE(6) and RELEASE(6) are processed while persistent reservation registrations exist'),
+  RESERVE6_SURVIVES_NEXUS_LOSS: defineQuirk('reserve6-survives-nexus-loss', 'scsi', 'a RESERVE(6) reservation outlives the holder\'s logout and I_T nexus loss'),
+  RESERVE6_SURVIVES_RESET: defineQuirk('reserve6-survives-reset', 'scsi', 'a RESERVE(6) reservation outlives LUN RESET and target resets'),
 } as const;
 
 export type ScsiQuirk = (typeof Q)[keyof typeof Q];

@@ -7,24 +7,61 @@ import { Op } from '../../protocol/scsi/opcodes.js';
 import { Asc, SenseKey } from '../../protocol/scsi/sense.js';
 import { ScsiStatus } from '../../protocol/scsi/status.js';
 import { NO_QUIRKS, type Quirks } from '../quirks.js';
-import { CheckCondition, TaskAborted, encodeCheck, invalidCdb, invalidOpcode, luNotSupported, topBit } from './check.js';
+import { CheckCondition, ReservationConflict, TaskAborted, encodeCheck, invalidCdb, invalidOpcode, luNotSupported, topBit } from './check.js';
+import { prCommands } from './commands/pr.js';
 import { sbcCommands } from './commands/sbc.js';
 import { reportLunsData, spcCommands, standardInquiry } from './commands/spc.js';
 import type { CommandSpec, Ctx, ServerCore } from './commands/types.js';
 import type { DeviceServerOptions } from './config.js';
 import { LogicalUnit } from './lu.js';
 import { Q } from './quirks.js';
+import { dropRegistration, reservationConflict } from './reservations.js';
 import { Task, type Attr } from './taskset.js';
-import type { CommandRequest, CommandResult, DeviceServer, Nexus, TmfName, TmfOutcome } from './types.js';
+import { itKeyOf, type CommandRequest, type CommandResult, type DeviceServer, type Nexus, type TmfName, type TmfOutcome } from './types.js';
 
-const ALL_COMMANDS: CommandSpec[] = [...spcCommands, ...sbcCommands].sort((a, b) => a.op - b.op || (a.sa ?? 0) - (b.sa ?? 0));
+const ALL_COMMANDS: CommandSpec[] = [...spcCommands, ...sbcCommands, ...prCommands].sort((a, b) => a.op - b.op || (a.sa ?? 0) - (b.sa ?? 0));
 /** Operation codes whose byte 1 holds a service action in this device server. */
 const SA_OPS = new Set(ALL_COMMANDS.filter((s) => s.sa !== undefined).map((s) => s.op));
+
+/**
+ * For each command, the CDB bits that may be set: its usage map, its obsolete bits and the SERVICE ACTION
+ * field. Computed once per command, not per CDB.
+ */
+const ALLOWED_BITS = new WeakMap<CommandSpec, Uint8Array>();
+
+function allowedBits(spec: CommandSpec): Uint8Array {
+  let m = ALLOWED_BITS.get(spec);
+  if (!m) {
+    m = new Uint8Array(spec.cdbLength);
+    for (let i = 1; i < spec.cdbLength; i++) m[i] = (spec.usage[i] ?? 0) | (spec.obsolete?.[i] ?? 0) | (i === 1 && spec.sa !== undefined ? 0x1f : 0);
+    ALLOWED_BITS.set(spec, m);
+  }
+  return m;
+}
+
+/** The commands one LU implements, indexed for dispatch (built once per LU: availability is fixed). */
+interface Dispatch {
+  specs: readonly CommandSpec[];
+  /** By operation code, for operation codes without service actions. */
+  byOp: (CommandSpec | undefined)[];
+  /** By (operation code << 5) | service action. */
+  bySa: Map<number, CommandSpec>;
+}
+
+function buildDispatch(lu: LogicalUnit): Dispatch {
+  const specs = ALL_COMMANDS.filter((s) => !s.available || s.available(lu));
+  const byOp = new Array<CommandSpec | undefined>(256);
+  const bySa = new Map<number, CommandSpec>();
+  for (const s of specs) {
+    if (s.sa !== undefined) bySa.set((s.op << 5) | s.sa, s);
+    else if (!byOp[s.op]) byOp[s.op] = s;
+  }
+  return { specs, byOp, bySa };
+}
 /** Most distinct I_T nexus identities remembered as having seen the power-on unit attention. */
 const MAX_SEEN = 4096;
 
-/** The I_T nexus identity: initiator port and target port (SAM-5 4.7). */
-export const itKeyOf = (n: Nexus): string => `${n.initiatorPort}\u0000${n.targetPort}`;
+export { itKeyOf };
 
 export class ScsiDeviceServer implements DeviceServer, ServerCore {
   readonly targetName: string;
@@ -35,6 +72,8 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
   readonly sanitizeDurationMs: number;
   readonly protocolIdentifier: number;
   private readonly units = new Map<number, LogicalUnit>();
+  private readonly dispatch = new Map<LogicalUnit, Dispatch>();
+  private readonly keys = new WeakMap<Nexus, string>();
   private readonly order: number[];
   /** Known nexuses by transport id. */
   private readonly nexuses = new Map<string, Nexus>();
@@ -60,6 +99,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
         const lu = new LogicalUnit(c, opts.targetName, this.quirks, cap);
         built.push(lu);
         this.units.set(c.lun, lu);
+        this.dispatch.set(lu, buildDispatch(lu));
       }
     } catch (e) {
       for (const lu of built) void lu.store.close().catch(() => {});
@@ -78,8 +118,22 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     return [...new Set([...this.nexuses.values()].map(itKeyOf))];
   }
 
-  specsFor(lu: LogicalUnit): CommandSpec[] {
-    return ALL_COMMANDS.filter((s) => !s.available || s.available(lu));
+  specsFor(lu: LogicalUnit): readonly CommandSpec[] {
+    return this.dispatchOf(lu).specs;
+  }
+
+  nexusList(): Nexus[] {
+    return [...this.nexuses.values()];
+  }
+
+  async abortTasks(lu: LogicalUnit, pick: (t: Task) => boolean): Promise<void> {
+    await this.abortAll(lu, pick);
+  }
+
+  private dispatchOf(lu: LogicalUnit): Dispatch {
+    let d = this.dispatch.get(lu);
+    if (!d) this.dispatch.set(lu, (d = buildDispatch(lu)));
+    return d;
   }
 
   /** The logical unit (tests and the transport's diagnostics). */
@@ -111,7 +165,13 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     for (const lu of this.units.values()) {
       for (const t of lu.taskSet.list()) if (t.nexus.id === nexus.id) this.abortTask(lu, t);
       // PREVENT ends with the nexus (SPC-5 6.18), so do its unit attentions and deferred errors
-      if (how === 'loss' || !stillThere) lu.forgetNexus(key);
+      if (how === 'loss' || !stillThere) {
+        lu.forgetNexus(key);
+        // SAM-5 6.3.4: the RESERVE(6) reservation of the nexus is released; registrations and persistent
+        // reservations are not affected by the end of a nexus (SPC-5 5.14)
+        if (lu.spc2Holder === key && !this.quirks.has(Q.RESERVE6_SURVIVES_NEXUS_LOSS)) lu.spc2Holder = null;
+        if (how === 'loss' && this.quirks.has(Q.PR_LOST_ON_NEXUS_LOSS)) dropRegistration(lu.pr, key);
+      }
       // SAM-5 6.3.4: I_T NEXUS LOSS OCCURRED for that I_T nexus, now or when it comes back
       if (how === 'loss' && stillThere) lu.establishUa(key, Asc.I_T_NEXUS_LOSS_OCCURRED);
     }
@@ -119,6 +179,13 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
       this.lost.add(key);
       if (this.lost.size > MAX_SEEN) this.lost.delete(this.lost.values().next().value!);
     }
+  }
+
+  /** The I_T nexus identity of a nexus, built once per Nexus object (the transport passes the same one). */
+  private keyOf(n: Nexus): string {
+    let k = this.keys.get(n);
+    if (k === undefined) this.keys.set(n, (k = itKeyOf(n)));
+    return k;
   }
 
   private remember(key: string): void {
@@ -138,10 +205,11 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     if (req.attr === 'aca') return this.check(lu, new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_MESSAGE_ERROR));
     let attr: Attr = req.attr === 'ordered' ? 'ordered' : req.attr === 'head-of-queue' ? 'head-of-queue' : 'simple';
     if (this.quirks.has(Q.IGNORE_TASK_ATTR)) attr = 'simple';
-    const task = new Task(req.nexus, itKeyOf(req.nexus), req.tag, attr);
+    const task = new Task(req.nexus, this.keyOf(req.nexus), req.tag, attr);
     if (!lu.taskSet.add(task)) return { status: ScsiStatus.TASK_SET_FULL };
     try {
-      await Promise.race([task.enabled, new Promise<void>((r) => task.onAbort(r))]);
+      // a task enabled as it entered the task set (the usual case) starts at once
+      if (task.state !== 'enabled') await Promise.race([task.enabled, new Promise<void>((r) => task.onAbort(r))]);
       if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
       const result = await this.process(lu, task, req);
       if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
@@ -181,13 +249,13 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
   /** Finds the command a CDB names on this LU (undefined: not supported). */
   private lookup(lu: LogicalUnit, cdb: Buffer): { spec?: CommandSpec; badSa?: boolean } {
     const op = cdb[0]!;
+    const d = this.dispatchOf(lu);
     if (SA_OPS.has(op)) {
       if (cdb.length < 2) return {};
-      const sa = cdb[1]! & 0x1f;
-      const spec = ALL_COMMANDS.find((s) => s.op === op && s.sa === sa && (!s.available || s.available(lu)));
+      const spec = d.bySa.get((op << 5) | (cdb[1]! & 0x1f));
       return spec ? { spec } : { badSa: true };
     }
-    const spec = ALL_COMMANDS.find((s) => s.op === op && (!s.available || s.available(lu)));
+    const spec = d.byOp[op];
     return spec ? { spec } : {};
   }
 
@@ -214,12 +282,15 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
       if (!spec) throw badSa ? invalidCdb(1, 4) : invalidOpcode();
       if (req.cdb.length < spec.cdbLength) throw invalidCdb(req.cdb.length);
       const cdb = req.cdb.subarray(0, spec.cdbLength);
-      if (!this.quirks.has(Q.IGNORE_RESERVED_BITS)) checkCdbBits(spec, lu, cdb);
+      // a reservation held by another I_T nexus (SPC-5 5.14, SPC-2 5.5.1): not processed, no sense data
+      if (reservationConflict(lu, spec, cdb, itKey, this.quirks)) throw new ReservationConflict();
+      if (!this.quirks.has(Q.IGNORE_RESERVED_BITS)) checkCdbBits(spec, cdb);
       const ctx: Ctx = { core: this, lu, task, req, cdb, itKey };
       const r = await spec.handler(ctx);
       return { status: r.status ?? ScsiStatus.GOOD, ...(r.data ? { data: r.data } : {}), ...(r.transferLength !== undefined ? { transferLength: r.transferLength } : {}) };
     } catch (e) {
       if (e instanceof TaskAborted) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
+      if (e instanceof ReservationConflict) return { status: ScsiStatus.RESERVATION_CONFLICT };
       if (e instanceof CheckCondition) {
         return this.check(lu, e);
       }
@@ -294,6 +365,9 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
   private async resetUnit(lu: LogicalUnit, ua: number): Promise<void> {
     await this.abortAll(lu, () => true);
     lu.resetState();
+    // SAM-5 6.3.2, 6.3.3: resets release RESERVE(6) reservations and leave persistent reservations alone
+    if (!this.quirks.has(Q.RESERVE6_SURVIVES_RESET)) lu.spc2Holder = null;
+    if (this.quirks.has(Q.PR_LOST_ON_RESET)) lu.pr.clear();
     for (const k of this.itKeys()) {
       lu.clearUa(k);
       lu.establishUa(k, ua);
@@ -315,12 +389,10 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
  * The strict reserved-field check (SPC-5 reserved fields, checked here): every bit the CDB usage map does not claim must be zero;
  * the sense points at the first offending byte and its highest offending bit.
  */
-export function checkCdbBits(spec: CommandSpec, lu: LogicalUnit, cdb: Buffer): void {
-  const u = spec.usage(lu);
+export function checkCdbBits(spec: CommandSpec, cdb: Buffer): void {
+  const allowed = allowedBits(spec);
   for (let i = 1; i < cdb.length; i++) {
-    let allowed = (u[i] ?? 0) | (spec.obsolete?.[i] ?? 0);
-    if (i === 1 && spec.sa !== undefined) allowed |= 0x1f;
-    const bad = cdb[i]! & ~allowed & 0xff;
+    const bad = cdb[i]! & ~(allowed[i] ?? 0) & 0xff;
     if (bad) throw invalidCdb(i, topBit(bad));
   }
 }

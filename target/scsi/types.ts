@@ -22,6 +22,9 @@ export interface Nexus {
   targetPortGroup: number;
 }
 
+/** The I_T nexus identity: initiator port and target port (SAM-5 4.7). */
+export const itKeyOf = (n: Nexus): string => `${n.initiatorPort}\u0000${n.targetPort}`;
+
 export type TaskAttribute = 'untagged' | 'simple' | 'ordered' | 'head-of-queue' | 'aca';
 
 export interface CommandRequest {

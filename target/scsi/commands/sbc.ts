@@ -27,7 +27,7 @@ import {
 } from '../check.js';
 import type { LogicalUnit, SanitizeOp } from '../lu.js';
 import { Q } from '../quirks.js';
-import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
+import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult, type PrAccess } from './types.js';
 
 /** Largest buffer a pattern fill or a chunked compare holds at once. */
 const CHUNK = 1024 * 1024;
@@ -571,9 +571,13 @@ function startSanitize(ctx: Ctx, sa: number, ause: boolean, pattern: Buffer | nu
     const release = await lu.lock(null, 0n, BigInt(lu.blocks), true);
     try {
       const progress = (f: number) => (op.workDone = f);
-      // OVERWRITE fills the pattern; BLOCK and CRYPTO ERASE (thin LUNs only) leave every LBA deallocated
+      // OVERWRITE fills the pattern. BLOCK ERASE (thin LUs) and CRYPTOGRAPHIC ERASE leave every LBA
+      // deallocated on a thin LU (it reads as zeros, LBPRZ 1); CRYPTOGRAPHIC ERASE on a fully provisioned
+      // LU sets every block to zeros, the value the new key decrypts old data to here (SBC-4 4.11: not the
+      // previous user data). Reads then succeed (Block Device Characteristics WABEREQ / WACEREQ 01b).
       if (pattern) await lu.io(() => lu.store.fill(pattern, progress), 'write');
-      else await lu.deallocate(0, lu.blocks, false);
+      else if (lu.thin) await lu.deallocate(0, lu.blocks, false);
+      else await lu.io(() => lu.store.fill(Buffer.alloc(lu.blockSize), progress), 'write');
       op.workDone = 1;
       await lu.flush();
       const left = core.sanitizeDurationMs - (Date.now() - op.started);
@@ -655,10 +659,10 @@ const RD1 = 0xfc;
 const WR1 = 0xf8;
 const thin = (lu: LogicalUnit) => lu.thin;
 
-function rw(op: number, name: string, len: 10 | 12 | 16, b1: number, handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec {
+function rw(op: number, name: string, len: 10 | 12 | 16, b1: number, access: PrAccess, handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec {
   const bits: Record<number, number> =
     len === 10 ? { 1: b1, ...ff(2, 4), 6: 0x3f, 7: 0xff, 8: 0xff } : len === 12 ? { 1: b1, ...ff(2, 4), ...ff(6, 4), 10: 0x3f } : { 1: b1, ...ff(2, 8), ...ff(10, 4), 14: 0x3f };
-  return { op, name, cdbLength: len, usage: () => usageMap(op, len, bits), handler, ...extra };
+  return { op, name, cdbLength: len, usage: usageMap(op, len, bits), access, handler, ...extra };
 }
 
 const obs = (len: number, b1: number, more: Record<number, number> = {}): number[] => {
@@ -674,79 +678,90 @@ function sanitizeSpec(sa: number, name: string, available?: (lu: LogicalUnit) =>
     sa,
     name,
     cdbLength: 10,
-    usage: () => usageMap(Op.SANITIZE, 10, { 1: 0xa0, 7: 0xff, 8: 0xff }),
+    usage: usageMap(Op.SANITIZE, 10, { 1: 0xa0, 7: 0xff, 8: 0xff }),
     timeout: 3600,
+    access: 'write',
     ...(available ? { available } : {}),
     handler: sanitize(sa),
   };
 }
 
 export const sbcCommands: CommandSpec[] = [
-  { op: Op.READ_6, name: 'READ(6)', cdbLength: 6, usage: () => usageMap(Op.READ_6, 6, { 1: 0x1f, 2: 0xff, 3: 0xff, 4: 0xff }), handler: read6 },
-  { op: Op.WRITE_6, name: 'WRITE(6)', cdbLength: 6, usage: () => usageMap(Op.WRITE_6, 6, { 1: 0x1f, 2: 0xff, 3: 0xff, 4: 0xff }), handler: write6 },
+  { op: Op.READ_6, name: 'READ(6)', cdbLength: 6, usage: usageMap(Op.READ_6, 6, { 1: 0x1f, 2: 0xff, 3: 0xff, 4: 0xff }), access: 'read', handler: read6 },
+  { op: Op.WRITE_6, name: 'WRITE(6)', cdbLength: 6, usage: usageMap(Op.WRITE_6, 6, { 1: 0x1f, 2: 0xff, 3: 0xff, 4: 0xff }), access: 'write', handler: write6 },
   {
     op: Op.START_STOP_UNIT,
     name: 'START STOP UNIT',
     cdbLength: 6,
-    usage: () => usageMap(Op.START_STOP_UNIT, 6, { 1: 0x01, 3: 0x0f, 4: 0xf7 }),
+    usage: usageMap(Op.START_STOP_UNIT, 6, { 1: 0x01, 3: 0x0f, 4: 0xf7 }),
+    // SBC-4 reservations table: START=1 with POWER CONDITION 0h is allowed through any reservation; stopping,
+    // ejecting or changing the power condition conflicts like a write
+    access: (cdb) => ((cdb[4]! & 0x01) === 1 && cdb[4]! >> 4 === 0 ? 'any' : 'write'),
     handler: startStop,
   },
   {
     op: Op.READ_CAPACITY_10,
     name: 'READ CAPACITY(10)',
     cdbLength: 10,
-    usage: () => usageMap(Op.READ_CAPACITY_10, 10, {}),
+    usage: usageMap(Op.READ_CAPACITY_10, 10, {}),
     obsolete: obs(10, 0x01, { 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 8: 0x01 }),
+    access: 'any',
     handler: readCapacity10,
   },
-  rw(Op.READ_10, 'READ(10)', 10, RD1, readN, { obsolete: obs(10, 0x03) }),
-  rw(Op.WRITE_10, 'WRITE(10)', 10, WR1, writeN, { obsolete: obs(10, 0x03) }),
-  rw(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, 0xf6, writeVerifyN, { obsolete: obs(10, 0x01) }),
-  rw(Op.VERIFY_10, 'VERIFY(10)', 10, 0xf6, verifyN, { obsolete: obs(10, 0x01) }),
-  rw(Op.PRE_FETCH_10, 'PRE-FETCH(10)', 10, 0x02, preFetch, { obsolete: obs(10, 0x01) }),
-  rw(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, 0x02, syncCache, { obsolete: obs(10, 0x05) }),
+  rw(Op.READ_10, 'READ(10)', 10, RD1, 'read', readN, { obsolete: obs(10, 0x03) }),
+  rw(Op.WRITE_10, 'WRITE(10)', 10, WR1, 'write', writeN, { obsolete: obs(10, 0x03) }),
+  rw(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, 0xf6, 'write', writeVerifyN, { obsolete: obs(10, 0x01) }),
+  rw(Op.VERIFY_10, 'VERIFY(10)', 10, 0xf6, 'read', verifyN, { obsolete: obs(10, 0x01) }),
+  rw(Op.PRE_FETCH_10, 'PRE-FETCH(10)', 10, 0x02, 'read', preFetch, { obsolete: obs(10, 0x01) }),
+  rw(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, 0x02, 'write', syncCache, { obsolete: obs(10, 0x05) }),
   {
     op: Op.READ_DEFECT_DATA_10,
     name: 'READ DEFECT DATA(10)',
     cdbLength: 10,
-    usage: () => usageMap(Op.READ_DEFECT_DATA_10, 10, { 2: 0x1f, 7: 0xff, 8: 0xff }),
+    usage: usageMap(Op.READ_DEFECT_DATA_10, 10, { 2: 0x1f, 7: 0xff, 8: 0xff }),
+    access: 'read',
     handler: readDefect(false),
   },
-  rw(Op.WRITE_SAME_10, 'WRITE SAME(10)', 10, 0xf8, writeSame, { timeout: 120 }),
+  rw(Op.WRITE_SAME_10, 'WRITE SAME(10)', 10, 0xf8, 'write', writeSame, { timeout: 120 }),
   {
     op: Op.UNMAP,
     name: 'UNMAP',
     cdbLength: 10,
-    usage: () => usageMap(Op.UNMAP, 10, { 1: 0x01, 6: 0x3f, 7: 0xff, 8: 0xff }),
+    usage: usageMap(Op.UNMAP, 10, { 1: 0x01, 6: 0x3f, 7: 0xff, 8: 0xff }),
     available: thin,
     timeout: 120,
+    access: 'write',
     handler: unmapCmd,
   },
   sanitizeSpec(SanitizeSa.OVERWRITE, 'SANITIZE OVERWRITE'),
+  // BLOCK ERASE on thin LUs only: SBC-4 allows it on any LU, but libiscsi's Sanitize.BlockErase fails a
+  // fully provisioned LU that offers it (it requires LBPME=1 and every LBA deallocated afterwards)
   sanitizeSpec(SanitizeSa.BLOCK_ERASE, 'SANITIZE BLOCK ERASE', thin),
-  sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE, 'SANITIZE CRYPTOGRAPHIC ERASE', thin),
+  sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE, 'SANITIZE CRYPTOGRAPHIC ERASE'),
   sanitizeSpec(SanitizeSa.EXIT_FAILURE_MODE, 'SANITIZE EXIT FAILURE MODE'),
-  rw(Op.READ_16, 'READ(16)', 16, RD1, readN, { obsolete: obs(16, 0x02) }),
+  rw(Op.READ_16, 'READ(16)', 16, RD1, 'read', readN, { obsolete: obs(16, 0x02) }),
   {
     op: Op.COMPARE_AND_WRITE,
     name: 'COMPARE AND WRITE',
     cdbLength: 16,
-    usage: () => usageMap(Op.COMPARE_AND_WRITE, 16, { 1: WR1, ...ff(2, 8), 13: 0xff, 14: 0x3f }),
+    usage: usageMap(Op.COMPARE_AND_WRITE, 16, { 1: WR1, ...ff(2, 8), 13: 0xff, 14: 0x3f }),
     obsolete: obs(16, 0x02),
+    access: 'write',
     handler: compareAndWrite,
   },
-  rw(Op.WRITE_16, 'WRITE(16)', 16, WR1, writeN, { obsolete: obs(16, 0x02) }),
-  rw(Op.ORWRITE_16, 'ORWRITE(16)', 16, WR1, orWrite, { obsolete: obs(16, 0x02) }),
-  rw(Op.WRITE_AND_VERIFY_16, 'WRITE AND VERIFY(16)', 16, 0xf6, writeVerifyN),
-  rw(Op.VERIFY_16, 'VERIFY(16)', 16, 0xf6, verifyN),
-  rw(Op.PRE_FETCH_16, 'PRE-FETCH(16)', 16, 0x02, preFetch),
-  rw(Op.SYNCHRONIZE_CACHE_16, 'SYNCHRONIZE CACHE(16)', 16, 0x02, syncCache, { obsolete: obs(16, 0x04) }),
-  rw(Op.WRITE_SAME_16, 'WRITE SAME(16)', 16, 0xf9, writeSame, { timeout: 120 }),
+  rw(Op.WRITE_16, 'WRITE(16)', 16, WR1, 'write', writeN, { obsolete: obs(16, 0x02) }),
+  rw(Op.ORWRITE_16, 'ORWRITE(16)', 16, WR1, 'write', orWrite, { obsolete: obs(16, 0x02) }),
+  rw(Op.WRITE_AND_VERIFY_16, 'WRITE AND VERIFY(16)', 16, 0xf6, 'write', writeVerifyN),
+  rw(Op.VERIFY_16, 'VERIFY(16)', 16, 0xf6, 'read', verifyN),
+  rw(Op.PRE_FETCH_16, 'PRE-FETCH(16)', 16, 0x02, 'read', preFetch),
+  rw(Op.SYNCHRONIZE_CACHE_16, 'SYNCHRONIZE CACHE(16)', 16, 0x02, 'write', syncCache, { obsolete: obs(16, 0x04) }),
+  rw(Op.WRITE_SAME_16, 'WRITE SAME(16)', 16, 0xf9, 'write', writeSame, { timeout: 120 }),
   {
     op: Op.WRITE_ATOMIC_16,
     name: 'WRITE ATOMIC(16)',
     cdbLength: 16,
-    usage: () => usageMap(Op.WRITE_ATOMIC_16, 16, { 1: WR1, ...ff(2, 8), 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0x3f }),
+    usage: usageMap(Op.WRITE_ATOMIC_16, 16, { 1: WR1, ...ff(2, 8), 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0x3f }),
+    access: 'write',
     handler: writeAtomic,
   },
   {
@@ -754,8 +769,9 @@ export const sbcCommands: CommandSpec[] = [
     sa: SaIn16.READ_CAPACITY_16,
     name: 'READ CAPACITY(16)',
     cdbLength: 16,
-    usage: () => usageMap(Op.SERVICE_ACTION_IN_16, 16, ff(10, 4)),
+    usage: usageMap(Op.SERVICE_ACTION_IN_16, 16, ff(10, 4)),
     obsolete: obs(16, 0, { ...ff(2, 8), 14: 0x01 }),
+    access: 'any',
     handler: readCapacity16,
   },
   {
@@ -763,18 +779,20 @@ export const sbcCommands: CommandSpec[] = [
     sa: SaIn16.GET_LBA_STATUS,
     name: 'GET LBA STATUS',
     cdbLength: 16,
-    usage: () => usageMap(Op.SERVICE_ACTION_IN_16, 16, { ...ff(2, 8), ...ff(10, 4) }),
+    usage: usageMap(Op.SERVICE_ACTION_IN_16, 16, { ...ff(2, 8), ...ff(10, 4) }),
+    access: 'read',
     handler: getLbaStatus,
   },
-  rw(Op.READ_12, 'READ(12)', 12, RD1, readN, { obsolete: obs(12, 0x03) }),
-  rw(Op.WRITE_12, 'WRITE(12)', 12, WR1, writeN, { obsolete: obs(12, 0x03) }),
-  rw(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, 0xf6, writeVerifyN, { obsolete: obs(12, 0x01) }),
-  rw(Op.VERIFY_12, 'VERIFY(12)', 12, 0xf6, verifyN, { obsolete: obs(12, 0x01) }),
+  rw(Op.READ_12, 'READ(12)', 12, RD1, 'read', readN, { obsolete: obs(12, 0x03) }),
+  rw(Op.WRITE_12, 'WRITE(12)', 12, WR1, 'write', writeN, { obsolete: obs(12, 0x03) }),
+  rw(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, 0xf6, 'write', writeVerifyN, { obsolete: obs(12, 0x01) }),
+  rw(Op.VERIFY_12, 'VERIFY(12)', 12, 0xf6, 'read', verifyN, { obsolete: obs(12, 0x01) }),
   {
     op: Op.READ_DEFECT_DATA_12,
     name: 'READ DEFECT DATA(12)',
     cdbLength: 12,
-    usage: () => usageMap(Op.READ_DEFECT_DATA_12, 12, { 1: 0x1f, ...ff(2, 4), ...ff(6, 4) }),
+    usage: usageMap(Op.READ_DEFECT_DATA_12, 12, { 1: 0x1f, ...ff(2, 4), ...ff(6, 4) }),
+    access: 'read',
     handler: readDefect(true),
   },
 ];

@@ -115,8 +115,8 @@ function vpd(ctx: Ctx, page: number): Buffer {
         maximumAtomicBoundarySize: 0,
       });
     case VpdPage.BLOCK_DEVICE_CHARACTERISTICS:
-      // non-rotating; reads after BLOCK ERASE / CRYPTO ERASE (thin LUNs only) succeed: WABEREQ / WACEREQ 01b
-      return encodeBlockDeviceCharacteristics({ mediumRotationRate: 1, wabereq: lu.thin ? 1 : 0, wacereq: lu.thin ? 1 : 0, fuab: true });
+      // non-rotating; reads after BLOCK ERASE (thin LUNs only) and CRYPTO ERASE succeed: WABEREQ / WACEREQ 01b
+      return encodeBlockDeviceCharacteristics({ mediumRotationRate: 1, wabereq: lu.thin ? 1 : 0, wacereq: 1, fuab: true });
     case VpdPage.LOGICAL_BLOCK_PROVISIONING:
       // SBC-4 6.6.6: consistent with READ CAPACITY(16) LBPME/LBPRZ and the Block Limits unmap fields
       return lu.thin
@@ -223,8 +223,8 @@ function modeSelectCmd(ten: boolean) {
 const timeoutsOf = (s: CommandSpec): CommandTimeouts => ({ commandSpecific: 0, nominal: 0, recommended: s.timeout ?? 30 });
 
 /** The usage map RSOC reports: the evaluated bits with the service action in byte 1. */
-export function reportedUsage(s: CommandSpec, lu: LogicalUnit, core: ServerCore): Buffer {
-  const u = s.usage(lu).slice();
+export function reportedUsage(s: CommandSpec, core: ServerCore): Buffer {
+  const u = s.usage.slice();
   if (s.sa !== undefined) u[1] = u[1]! | s.sa;
   if (core.quirks.has(Q.RSOC_BAD_USAGE) && u.length > 2) u[u.length - 2] = 0xff;
   return Buffer.from(u);
@@ -254,7 +254,7 @@ async function rsoc(ctx: Ctx): Promise<HandlerResult> {
   if (ro === 2 && !hasSa) throw invalidCdb(2, 2);
   const spec = specs.find((s) => s.op === op && (hasSa ? s.sa === sa : true));
   const data = spec
-    ? encodeRsocOneCommand({ support: RsocSupport.SUPPORTED, usageMap: reportedUsage(spec, lu, core), ...(rctd ? { timeouts: timeoutsOf(spec) } : {}) })
+    ? encodeRsocOneCommand({ support: RsocSupport.SUPPORTED, usageMap: reportedUsage(spec, core), ...(rctd ? { timeouts: timeoutsOf(spec) } : {}) })
     : encodeRsocOneCommand({ support: RsocSupport.NOT_SUPPORTED, usageMap: Buffer.alloc(0) });
   return { data: cut(data, alloc) };
 }
@@ -278,7 +278,8 @@ export const spcCommands: CommandSpec[] = [
     op: Op.TEST_UNIT_READY,
     name: 'TEST UNIT READY',
     cdbLength: 6,
-    usage: () => usageMap(Op.TEST_UNIT_READY, 6, {}),
+    usage: usageMap(Op.TEST_UNIT_READY, 6, {}),
+    access: 'any',
     handler: async (ctx) => {
       ctx.lu.requireMedium();
       return {};
@@ -288,63 +289,78 @@ export const spcCommands: CommandSpec[] = [
     op: Op.REQUEST_SENSE,
     name: 'REQUEST SENSE',
     cdbLength: 6,
-    usage: () => usageMap(Op.REQUEST_SENSE, 6, { 1: 0x01, 4: 0xff }),
+    usage: usageMap(Op.REQUEST_SENSE, 6, { 1: 0x01, 4: 0xff }),
     noUa: true,
     duringSanitize: true,
+    access: 'any',
+    spc2Allowed: true,
     handler: requestSense,
   },
   {
     op: Op.INQUIRY,
     name: 'INQUIRY',
     cdbLength: 6,
-    usage: () => usageMap(Op.INQUIRY, 6, { 1: 0x01, 2: 0xff, 3: 0xff, 4: 0xff }),
+    usage: usageMap(Op.INQUIRY, 6, { 1: 0x01, 2: 0xff, 3: 0xff, 4: 0xff }),
     noUa: true,
     duringSanitize: true,
+    access: 'any',
+    spc2Allowed: true,
     handler: inquiry,
   },
   {
     op: Op.MODE_SELECT_6,
     name: 'MODE SELECT(6)',
     cdbLength: 6,
-    usage: () => usageMap(Op.MODE_SELECT_6, 6, { 1: 0x13, 4: 0xff }),
+    usage: usageMap(Op.MODE_SELECT_6, 6, { 1: 0x13, 4: 0xff }),
+    access: 'write',
     handler: modeSelectCmd(false),
   },
   {
     op: Op.MODE_SENSE_6,
     name: 'MODE SENSE(6)',
     cdbLength: 6,
-    usage: () => usageMap(Op.MODE_SENSE_6, 6, { 1: 0x08, 2: 0xff, 3: 0xff, 4: 0xff }),
+    usage: usageMap(Op.MODE_SENSE_6, 6, { 1: 0x08, 2: 0xff, 3: 0xff, 4: 0xff }),
+    // through Write Exclusive allowed, as REPORT CAPABILITIES' ALLOW COMMANDS lets a device server choose
+    // for MODE SENSE and REPORT SUPPORTED OPERATION CODES; through Exclusive Access they conflict
+    access: 'read',
     handler: modeSense(false),
   },
   {
     op: Op.PREVENT_ALLOW_MEDIUM_REMOVAL,
     name: 'PREVENT ALLOW MEDIUM REMOVAL',
     cdbLength: 6,
-    usage: () => usageMap(Op.PREVENT_ALLOW_MEDIUM_REMOVAL, 6, { 4: 0x03 }),
+    usage: usageMap(Op.PREVENT_ALLOW_MEDIUM_REMOVAL, 6, { 4: 0x03 }),
     available: (lu) => lu.removable,
+    // PREVENT 00b (allow) is allowed through any reservation; a prevention conflicts like a write
+    access: (cdb) => ((cdb[4]! & 3) === 0 ? 'any' : 'write'),
+    spc2Allowed: (cdb) => (cdb[4]! & 3) === 0,
     handler: preventAllow,
   },
   {
     op: Op.MODE_SELECT_10,
     name: 'MODE SELECT(10)',
     cdbLength: 10,
-    usage: () => usageMap(Op.MODE_SELECT_10, 10, { 1: 0x13, 7: 0xff, 8: 0xff }),
+    usage: usageMap(Op.MODE_SELECT_10, 10, { 1: 0x13, 7: 0xff, 8: 0xff }),
+    access: 'write',
     handler: modeSelectCmd(true),
   },
   {
     op: Op.MODE_SENSE_10,
     name: 'MODE SENSE(10)',
     cdbLength: 10,
-    usage: () => usageMap(Op.MODE_SENSE_10, 10, { 1: 0x18, 2: 0xff, 3: 0xff, 7: 0xff, 8: 0xff }),
+    usage: usageMap(Op.MODE_SENSE_10, 10, { 1: 0x18, 2: 0xff, 3: 0xff, 7: 0xff, 8: 0xff }),
+    access: 'read',
     handler: modeSense(true),
   },
   {
     op: Op.REPORT_LUNS,
     name: 'REPORT LUNS',
     cdbLength: 12,
-    usage: () => usageMap(Op.REPORT_LUNS, 12, { 2: 0xff, ...ff(6, 4) }),
+    usage: usageMap(Op.REPORT_LUNS, 12, { 2: 0xff, ...ff(6, 4) }),
     noUa: true,
     duringSanitize: true,
+    access: 'any',
+    spc2Allowed: true,
     handler: async (ctx) => ({ data: reportLunsData(ctx.core, ctx.cdb) }),
   },
   {
@@ -352,7 +368,8 @@ export const spcCommands: CommandSpec[] = [
     sa: MaintIn.REPORT_SUPPORTED_OPERATION_CODES,
     name: 'REPORT SUPPORTED OPERATION CODES',
     cdbLength: 12,
-    usage: () => usageMap(Op.MAINTENANCE_IN, 12, { 2: 0x87, 3: 0xff, 4: 0xff, 5: 0xff, ...ff(6, 4) }),
+    usage: usageMap(Op.MAINTENANCE_IN, 12, { 2: 0x87, 3: 0xff, 4: 0xff, 5: 0xff, ...ff(6, 4) }),
+    access: 'read',
     handler: rsoc,
   },
 ];

@@ -1,12 +1,13 @@
 /**
  * The shape of a command in the device server's table: its CDB length and CDB usage map (SPC-5 6.35.3),
  * which is also the strict reserved-field check (a CDB bit the usage map does not claim is rejected with
- * INVALID FIELD IN CDB pointing at it), its availability on a LU, and its handler.
+ * INVALID FIELD IN CDB pointing at it), its availability on a LU, how reservations held by other I_T
+ * nexuses treat it, and its handler.
  */
 import type { Quirks } from '../../quirks.js';
 import type { LogicalUnit } from '../lu.js';
 import type { Task } from '../taskset.js';
-import type { CommandRequest, CommandResult } from '../types.js';
+import type { CommandRequest, CommandResult, Nexus } from '../types.js';
 
 /** What the device server shares with the command handlers. */
 export interface ServerCore {
@@ -22,7 +23,11 @@ export interface ServerCore {
   /** I_T nexus identities currently known (logged in). */
   itKeys(): string[];
   /** The commands a LU supports (REPORT SUPPORTED OPERATION CODES). */
-  specsFor(lu: LogicalUnit): CommandSpec[];
+  specsFor(lu: LogicalUnit): readonly CommandSpec[];
+  /** The I_T nexuses currently known (logged in). */
+  nexusList(): Nexus[];
+  /** Aborts the tasks of a LU that `pick` selects and waits until each has stopped (PREEMPT AND ABORT). */
+  abortTasks(lu: LogicalUnit, pick: (t: Task) => boolean): Promise<void>;
 }
 
 export interface Ctx {
@@ -38,6 +43,18 @@ export interface Ctx {
 /** A handler's answer; status defaults to GOOD. Errors are thrown as CheckCondition. */
 export type HandlerResult = Omit<CommandResult, 'status' | 'aborted'> & { status?: number };
 
+/**
+ * How a command fares from an I_T nexus that is not the holder of a persistent reservation (SPC-5 5.14,
+ * table of SPC commands allowed in the presence of various reservations; SBC-4's table of SBC commands):
+ * - `any`: allowed whatever the reservation type;
+ * - `read`: allowed through Write Exclusive, through the registrants-only and all-registrants Write
+ *   Exclusive types, and through the Exclusive Access ones when the I_T nexus is registered; conflicts
+ *   through Exclusive Access, and through EA - Registrants Only / All Registrants when not registered;
+ * - `write`: allowed only through the registrants-only and all-registrants types from a registered I_T
+ *   nexus; conflicts otherwise.
+ */
+export type PrAccess = 'any' | 'read' | 'write';
+
 export interface CommandSpec {
   op: number;
   /** Service action (bits 4-0 of byte 1). */
@@ -45,12 +62,13 @@ export interface CommandSpec {
   name: string;
   cdbLength: number;
   /**
-   * CDB usage map: [0] is the operation code, then for each byte the bits the device server evaluates (the
-   * SERVICE ACTION bits excluded). Bits outside it (and outside `obsolete`) must be zero.
+   * CDB usage map, built once with the table: [0] is the operation code, then for each byte the bits the
+   * device server evaluates (the SERVICE ACTION bits excluded). Bits outside it (and outside `obsolete`)
+   * must be zero.
    */
-  usage(lu: LogicalUnit): number[];
+  usage: readonly number[];
   /** Obsolete bits that are accepted and ignored (not in the usage map). */
-  obsolete?: number[];
+  obsolete?: readonly number[];
   /** Whether the LU implements the command (default: yes). */
   available?(lu: LogicalUnit): boolean;
   /** INQUIRY, REPORT LUNS and REQUEST SENSE neither report nor clear unit attentions (SAM-5 5.14). */
@@ -59,6 +77,19 @@ export interface CommandSpec {
   duringSanitize?: boolean;
   /** Recommended command timeout in seconds (RSOC command timeouts descriptor). */
   timeout?: number;
+  /** Against a persistent reservation held by another I_T nexus (see PrAccess); may depend on the CDB. */
+  access: PrAccess | ((cdb: Buffer) => PrAccess);
+  /**
+   * Processed from another I_T nexus while a RESERVE(6) reservation holds the LU (SPC-2 logical unit
+   * reservations): INQUIRY, REQUEST SENSE, REPORT LUNS, RELEASE, PREVENT ALLOW MEDIUM REMOVAL with PREVENT
+   * 00b. Default: RESERVATION CONFLICT.
+   */
+  spc2Allowed?: boolean | ((cdb: Buffer) => boolean);
+  /**
+   * The reservation commands themselves: PERSISTENT RESERVE IN/OUT conflict with any RESERVE(6)
+   * reservation, and RESERVE/RELEASE with any persistent reservation registration (SPC-2 5.5.1).
+   */
+  reservation?: 'persistent' | 'spc2';
   handler(ctx: Ctx): Promise<HandlerResult>;
 }
 

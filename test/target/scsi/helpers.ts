@@ -223,3 +223,58 @@ export class PausableStore implements BackingStore {
 export const tick = async (n = 3): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
+
+// --- reservations ---------------------------------------------------------------------------------------
+
+export interface PrOutOpts {
+  rk?: bigint;
+  sark?: bigint;
+  type?: number;
+  scope?: number;
+  allTgPt?: boolean;
+  aptpl?: boolean;
+  specIpt?: boolean;
+  /** PARAMETER LIST LENGTH (default: the list's length, 24). */
+  paramLen?: number;
+  /** The Data-Out (default: the 24-byte basic list built from the options). */
+  data?: Buffer;
+  lun?: number;
+  tag?: number;
+}
+
+/** PERSISTENT RESERVE OUT from nexus `n` with service action `sa` (S.PrOutSa). */
+export function prOut(ds: ScsiDeviceServer, n: Nexus, sa: number, o: PrOutOpts = {}): Promise<CommandResult> {
+  const list =
+    o.data ?? S.proutParameterList({ key: o.rk ?? 0n, saKey: o.sark ?? 0n, ...(o.allTgPt ? { allTgPt: true } : {}), ...(o.aptpl ? { aptpl: true } : {}), ...(o.specIpt ? { spec_i_pt: true } : {}) });
+  const cdb = S.persistentReserveOut({ sa, type: o.type ?? 0, scope: o.scope ?? 0, paramLen: o.paramLen ?? list.length });
+  return run(ds, cdb, { nexus: n, dataOut: list, ...(o.lun !== undefined ? { lun: o.lun } : {}), ...(o.tag !== undefined ? { tag: o.tag } : {}) });
+}
+
+/** REGISTER AND IGNORE EXISTING KEY with `key` (GOOD expected). */
+export async function prRegister(ds: ScsiDeviceServer, n: Nexus, key: bigint): Promise<void> {
+  good(await prOut(ds, n, S.PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY, { sark: key }), 'REGISTER AND IGNORE EXISTING KEY');
+}
+
+/** REGISTER then RESERVE with `type` from `n` (GOOD expected). */
+export async function prReserve(ds: ScsiDeviceServer, n: Nexus, key: bigint, type: number): Promise<void> {
+  await prRegister(ds, n, key);
+  good(await prOut(ds, n, S.PrOutSa.RESERVE, { rk: key, type }), 'RESERVE');
+}
+
+export async function prReadKeys(ds: ScsiDeviceServer, n: Nexus): Promise<S.PrReadKeys> {
+  return S.parseReadKeys(good(await run(ds, S.persistentReserveIn({ sa: S.PrInSa.READ_KEYS }), { nexus: n }), 'READ KEYS'));
+}
+
+export async function prReadReservation(ds: ScsiDeviceServer, n: Nexus): Promise<S.PrReadReservation> {
+  return S.parseReadReservation(good(await run(ds, S.persistentReserveIn({ sa: S.PrInSa.READ_RESERVATION }), { nexus: n }), 'READ RESERVATION'));
+}
+
+export const isConflict = (r: CommandResult): boolean => r.status === S.ScsiStatus.RESERVATION_CONFLICT;
+
+export function conflict(r: CommandResult, what = 'command'): void {
+  if (!isConflict(r)) {
+    const s = r.sense ? S.describeSense(S.decodeSense(r.sense)) : '';
+    assert.fail(`${what}: expected RESERVATION CONFLICT, got ${S.statusName(r.status)} ${s}`);
+  }
+  assert.equal(r.sense, undefined, 'RESERVATION CONFLICT carries no sense data');
+}

@@ -6,15 +6,33 @@ import {
   S,
   checkCondition,
   clearUa,
+  conflict,
   good,
   invalidCdb,
+  invalidParam,
+  isConflict,
   LBA_OOB,
   nexus,
+  PLL_ERROR,
+  prOut,
+  prReadKeys,
+  prReadReservation,
+  prRegister,
+  prReserve,
   ready,
   run,
   server,
   tick,
 } from './helpers.js';
+
+const PR = S.PrOutSa;
+const T = S.PrType;
+/** A server with nexuses 1 and 2 past their power-on unit attention. */
+async function two(quirks: string[] = [], lun: Parameters<typeof ready>[0] = {}) {
+  const ds = await ready(lun, { quirks });
+  await clearUa(ds, nexus(2));
+  return ds;
+}
 
 /** Each quirk: what the target does without it, then what it does with it. */
 const cases: Record<string, () => Promise<void>> = {
@@ -201,6 +219,154 @@ const cases: Record<string, () => Promise<void>> = {
     good(await run(ds, S.modeSelect6({ paramLen: p.length }), { dataOut: p }));
     await ds.taskManagement(nexus(), 'lun-reset', 0);
     assert.equal(ds.unit(0)!.mode.swp, true);
+  },
+  'pr-no-conflict': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-no-conflict'] : []);
+      await prReserve(ds, nexus(1), 1n, T.EXCLUSIVE_ACCESS);
+      const r = await run(ds, S.read10({ lba: 0, blocks: 1 }), { nexus: nexus(2) });
+      if (on) good(r);
+      else conflict(r);
+    }
+  },
+  'pr-generation-frozen': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-generation-frozen'] : []);
+      await prRegister(ds, nexus(1), 1n);
+      assert.equal((await prReadKeys(ds, nexus(1))).generation, on ? 0 : 1);
+    }
+  },
+  'pr-no-ua': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-no-ua'] : []);
+      await prRegister(ds, nexus(1), 1n);
+      await prRegister(ds, nexus(2), 2n);
+      good(await prOut(ds, nexus(2), PR.PREEMPT, { rk: 2n, sark: 1n, type: T.WRITE_EXCLUSIVE }));
+      assert.deepEqual(await clearUa(ds, nexus(1)), on ? [] : [S.Asc.REGISTRATIONS_PREEMPTED]);
+    }
+  },
+  'pr-lost-on-nexus-loss': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-lost-on-nexus-loss'] : []);
+      await prReserve(ds, nexus(1), 1n, T.WRITE_EXCLUSIVE);
+      ds.nexusEnded(nexus(1), 'loss');
+      assert.deepEqual((await prReadKeys(ds, nexus(2))).keys, on ? [] : [1n]);
+      assert.equal((await prReadReservation(ds, nexus(2))).hasReservation, !on);
+    }
+  },
+  'pr-lost-on-reset': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-lost-on-reset'] : []);
+      await prReserve(ds, nexus(1), 1n, T.WRITE_EXCLUSIVE);
+      assert.equal(await ds.taskManagement(nexus(2), 'lun-reset', 0), 'complete');
+      await clearUa(ds, nexus(2));
+      assert.deepEqual((await prReadKeys(ds, nexus(2))).keys, on ? [] : [1n]);
+    }
+  },
+  'pr-register-ignores-key': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-register-ignores-key'] : []);
+      await prRegister(ds, nexus(1), 1n);
+      const r = await prOut(ds, nexus(1), PR.REGISTER, { rk: 7n, sark: 2n });
+      if (on) good(r);
+      else conflict(r);
+      assert.deepEqual((await prReadKeys(ds, nexus(1))).keys, [on ? 2n : 1n]);
+    }
+  },
+  'pr-param-length-unchecked': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-param-length-unchecked'] : []);
+      const data = Buffer.concat([S.proutParameterList({ key: 0n, saKey: 5n }), Buffer.alloc(4)]);
+      const r = await prOut(ds, nexus(1), PR.REGISTER, { data });
+      if (on) good(r);
+      else checkCondition(r, PLL_ERROR);
+    }
+  },
+  'pr-aptpl-accepted': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-aptpl-accepted'] : []);
+      const r = await prOut(ds, nexus(1), PR.REGISTER, { sark: 5n, aptpl: true });
+      if (on) good(r);
+      else checkCondition(r, invalidParam(20, 0));
+    }
+  },
+  'pr-release-ignores-type': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-release-ignores-type'] : []);
+      await prReserve(ds, nexus(1), 1n, T.WRITE_EXCLUSIVE);
+      const r = await prOut(ds, nexus(1), PR.RELEASE, { rk: 1n, type: T.EXCLUSIVE_ACCESS });
+      if (on) good(r);
+      else checkCondition(r, { key: S.SenseKey.ILLEGAL_REQUEST, asc: S.Asc.INVALID_RELEASE_OF_PERSISTENT_RESERVATION });
+      assert.equal((await prReadReservation(ds, nexus(1))).hasReservation, !on);
+    }
+  },
+  'pr-unregister-keeps-reservation': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-unregister-keeps-reservation'] : []);
+      await prReserve(ds, nexus(1), 1n, T.EXCLUSIVE_ACCESS);
+      good(await prOut(ds, nexus(1), PR.REGISTER, { rk: 1n, sark: 0n }));
+      assert.equal((await prReadReservation(ds, nexus(2))).hasReservation, on);
+      assert.equal(isConflict(await run(ds, S.read10({ lba: 0, blocks: 1 }), { nexus: nexus(2) })), on);
+    }
+  },
+  'pr-preempt-no-abort': async () => {
+    for (const on of [false, true]) {
+      const store = new PausableStore();
+      const ds = server({ store }, { quirks: on ? ['pr-preempt-no-abort'] : [] });
+      await clearUa(ds, nexus(1));
+      await clearUa(ds, nexus(2));
+      await prRegister(ds, nexus(1), 1n);
+      await prRegister(ds, nexus(2), 2n);
+      store.pause();
+      const w = run(ds, S.write10({ lba: 0, blocks: 1 }), { nexus: nexus(1), dataOut: Buffer.alloc(512) });
+      await tick();
+      const pa = prOut(ds, nexus(2), PR.PREEMPT_AND_ABORT, { rk: 2n, sark: 1n, type: T.WRITE_EXCLUSIVE });
+      await tick();
+      store.resume();
+      good(await pa, 'PREEMPT AND ABORT');
+      const r = await w;
+      if (on) good(r);
+      else assert.ok(r.aborted, 'the preempted nexus\'s WRITE was aborted');
+    }
+  },
+  'reserve6-no-conflict': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['reserve6-no-conflict'] : []);
+      good(await run(ds, S.reserve6(), { nexus: nexus(1) }));
+      const r = await run(ds, S.testUnitReady(), { nexus: nexus(2) });
+      if (on) good(r);
+      else conflict(r);
+    }
+  },
+  'reserve6-ignores-pr': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['reserve6-ignores-pr'] : []);
+      await prRegister(ds, nexus(1), 1n);
+      const r = await run(ds, S.reserve6(), { nexus: nexus(2) });
+      if (on) good(r);
+      else conflict(r);
+    }
+  },
+  'reserve6-survives-nexus-loss': async () => {
+    for (const on of [false, true]) {
+      for (const how of ['logout', 'loss'] as const) {
+        const ds = await two(on ? ['reserve6-survives-nexus-loss'] : []);
+        good(await run(ds, S.reserve6(), { nexus: nexus(1) }));
+        ds.nexusEnded(nexus(1), how);
+        assert.equal(isConflict(await run(ds, S.reserve6(), { nexus: nexus(2) })), on, how);
+      }
+    }
+  },
+  'reserve6-survives-reset': async () => {
+    for (const on of [false, true]) {
+      for (const tmf of ['lun-reset', 'target-warm-reset', 'target-cold-reset'] as const) {
+        const ds = await two(on ? ['reserve6-survives-reset'] : []);
+        good(await run(ds, S.reserve6(), { nexus: nexus(1) }));
+        assert.equal(await ds.taskManagement(nexus(1), tmf, 0), 'complete');
+        await clearUa(ds, nexus(2));
+        assert.equal(isConflict(await run(ds, S.reserve6(), { nexus: nexus(2) })), on, tmf);
+      }
+    }
   },
   'rsoc-bad-usage': async () => {
     const ds = await ready({}, { quirks: ['rsoc-bad-usage'] });

@@ -501,11 +501,24 @@ describe('target/scsi block commands', () => {
       good(await run(ds, S.sanitize({ sa: 0x1f })));
     });
 
+    it('CRYPTO ERASE on a thick LUN: every block zeroed (written before, read GOOD after), still mapped; a parameter list is refused; no BLOCK ERASE there', async () => {
+      checkCondition(await run(await ready(), S.sanitize({ sa: 2 })), invalidCdb(1, 4));
+      for (const sa of [3]) {
+        const ds = await ready();
+        checkCondition(await run(ds, S.sanitize({ sa, paramLen: 8 }), { dataOut: Buffer.alloc(8) }), invalidCdb(7, 7));
+        good(await run(ds, S.write16({ lba: 0, blocks: 4 }), { dataOut: Buffer.alloc(2048, 0x61) }));
+        good(await run(ds, S.write16({ lba: CAP - 4, blocks: 4 }), { dataOut: Buffer.alloc(2048, 0x61) }));
+        good(await run(ds, S.sanitize({ sa })));
+        assert.ok(good(await run(ds, S.read16({ lba: 0, blocks: 4 }))).equals(Buffer.alloc(2048)), `SA ${sa}: start wiped`);
+        assert.ok(good(await run(ds, S.read16({ lba: CAP - 4, blocks: 4 }))).equals(Buffer.alloc(2048)), `SA ${sa}: end wiped`);
+        // a fully provisioned LU has no deallocated LBA
+        assert.deepEqual(lbaStatus(good(await run(ds, S.getLbaStatus({ lba: 0 })))), [[0, CAP, 0]]);
+      }
+    });
+
     it('CDB and parameter list checks: service actions, lengths, OVERWRITE COUNT, pattern length', async () => {
       const ds = await ready();
       for (const sa of [0, 4, 5, 0x10, 0x1e]) checkCondition(await run(ds, S.sanitize({ sa })), invalidCdb(1, 4));
-      checkCondition(await run(ds, S.sanitize({ sa: 2 })), invalidCdb(1, 4)); // BLOCK ERASE and CRYPTO ERASE need a thin LUN
-      checkCondition(await run(ds, S.sanitize({ sa: 3 })), invalidCdb(1, 4));
       for (const len of [0, 1, 4, 517]) checkCondition(await run(ds, S.sanitize({ sa: 1, paramLen: len }), { dataOut: Buffer.alloc(len) }), invalidCdb(7, 7));
       checkCondition(await run(ds, S.sanitize({ sa: 0x1f, paramLen: 8 }), { dataOut: Buffer.alloc(8) }), invalidCdb(7, 7));
       const p = (o: Parameters<typeof S.sanitizeOverwriteParameterList>[0]) => S.sanitizeOverwriteParameterList(o);

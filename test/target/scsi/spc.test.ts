@@ -127,9 +127,9 @@ describe('target/scsi SPC commands', () => {
       const rc = S.parseReadCapacity16(good(await run(ds, S.readCapacity16())));
       assert.equal(rc.lbpme, false);
       assert.equal(rc.blockLength, 4096);
-      // no BLOCK ERASE / CRYPTO ERASE on a thick LUN, and B1 says so
+      // CRYPTO ERASE on a thick LUN too (reads after it succeed), BLOCK ERASE on thin LUNs only
       const bdc = S.parseBlockDeviceCharacteristics(good(await run(ds, S.inquiry({ evpd: true, page: 0xb1 }))));
-      assert.deepEqual([bdc.wabereq, bdc.wacereq], [0, 0]);
+      assert.deepEqual([bdc.wabereq, bdc.wacereq], [0, 1]);
     });
   });
 
@@ -176,7 +176,7 @@ describe('target/scsi SPC commands', () => {
       const lu = ds.unit(0)!;
       let tried = 0;
       for (const spec of ds.specsFor(lu)) {
-        const usage = spec.usage(lu);
+        const usage = spec.usage;
         for (let i = 1; i < spec.cdbLength; i++) {
           for (let b = 7; b >= 0; b--) {
             const m = 1 << b;
@@ -185,7 +185,7 @@ describe('target/scsi SPC commands', () => {
             cdb[0] = spec.op;
             if (spec.sa !== undefined) cdb[1] = spec.sa;
             cdb[i]! |= m;
-            assert.throws(() => checkCdbBits(spec, lu, cdb), (e: { detail: { field: { byte: number; bit: number } } }) => e.detail.field.byte === i && e.detail.field.bit === b, `${spec.name} byte ${i} bit ${b}`);
+            assert.throws(() => checkCdbBits(spec, cdb), (e: { detail: { field: { byte: number; bit: number } } }) => e.detail.field.byte === i && e.detail.field.bit === b, `${spec.name} byte ${i} bit ${b}`);
             tried++;
           }
         }
@@ -371,10 +371,11 @@ describe('target/scsi SPC commands', () => {
       }
       const rctd = S.parseRsocAllCommands(good(await run(ds, S.reportSupportedOperationCodes({ rctd: true, alloc: 65535 }))));
       assert.ok(rctd.commands.every((c) => c.ctdp && c.timeouts!.recommended > 0));
-      // a thick LUN has no UNMAP and no BLOCK ERASE
+      // a thick LUN has no UNMAP and no BLOCK ERASE, but CRYPTOGRAPHIC ERASE
       const thick = await ready();
       const t = S.parseRsocAllCommands(good(await run(thick, S.reportSupportedOperationCodes())));
       assert.ok(!t.commands.some((c) => c.opcode === S.Op.UNMAP || (c.opcode === S.Op.SANITIZE && c.serviceAction === 2)));
+      assert.ok(t.commands.some((c) => c.opcode === S.Op.SANITIZE && c.serviceAction === 3), 'SANITIZE CRYPTOGRAPHIC ERASE');
     });
 
     it('one command: usage maps (READ(10) shows DPO and FUA), SUPPORT, reporting-option mismatches', async () => {

@@ -1,0 +1,375 @@
+/**
+ * Reservation commands: PERSISTENT RESERVE IN (SPC-5 6.16: READ KEYS, READ RESERVATION, REPORT
+ * CAPABILITIES, READ FULL STATUS), PERSISTENT RESERVE OUT (SPC-5 6.17: REGISTER, RESERVE, RELEASE, CLEAR,
+ * PREEMPT, PREEMPT AND ABORT, REGISTER AND IGNORE EXISTING KEY) and the SPC-2 RESERVE(6) / RELEASE(6).
+ *
+ * What this device server supports, as REPORT CAPABILITIES says: the six reservation types, LU scope
+ * only, ALL_TG_PT (ATP_C 1), not SPEC_I_PT (SIP_C 0: INVALID FIELD IN PARAMETER LIST), not APTPL (PTPL_C
+ * 0: APTPL=1 is INVALID FIELD IN PARAMETER LIST), CRH 0 (RESERVE / RELEASE follow SPC-2 5.5.1), not
+ * REGISTER AND MOVE nor REPLACE LOST RESERVATION (unsupported service actions: INVALID FIELD IN CDB, and
+ * REPORT SUPPORTED OPERATION CODES does not list them).
+ *
+ * Whether another I_T nexus's command conflicts with a reservation is decided for every command in
+ * reservations.ts; the rules of each service action are here (SPC-5 5.14, clauses named in comments).
+ */
+import { Op, PrInSa, PrOutSa } from '../../../protocol/scsi/opcodes.js';
+import { encodeReadFullStatus, encodeReadKeys, encodeReadReservation, encodeReportCapabilities, iscsiTransportId } from '../../../protocol/scsi/pr.js';
+import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
+import { CheckCondition, ReservationConflict, invalidCdb, invalidParam, paramListLengthError, topBit } from '../check.js';
+import { Q } from '../quirks.js';
+import { MAX_REGISTRATIONS, PR_TYPES, isAllRegistrants, isRegistrantsType, type Registration } from '../reservations.js';
+import { itKeyOf } from '../types.js';
+import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
+
+/** Length of the PERSISTENT RESERVE OUT basic parameter list (SPC-5 6.17.3). */
+const BASIC_LIST = 24;
+
+const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray(0, alloc) : b);
+
+// --- PERSISTENT RESERVE IN (SPC-5 6.16) ----------------------------------------------------------------------
+
+/** iSCSI TransportID of a registered initiator port: format 01b with the ISID when the port name has one. */
+function transportIdOf(r: Registration): Buffer {
+  const m = /^(.+),i,0x([0-9a-fA-F]{12})$/.exec(r.initiatorPort);
+  return m ? iscsiTransportId(m[1]!, m[2]!) : iscsiTransportId(r.initiatorName || r.initiatorPort);
+}
+
+function prIn(sa: number): CommandSpec['handler'] {
+  return async (ctx) => {
+    const pr = ctx.lu.pr;
+    const alloc = ctx.cdb.readUInt16BE(7);
+    const generation = pr.generation;
+    switch (sa) {
+      case PrInSa.READ_KEYS:
+        // 6.16.2: every registered key, ADDITIONAL LENGTH not cut by the allocation length
+        return { data: encodeReadKeys({ generation, keys: pr.list().map((r) => r.key) }, alloc) };
+      case PrInSa.READ_RESERVATION: {
+        const r = pr.reservation;
+        return { data: encodeReadReservation(r ? { generation, key: pr.holderKey(), scope: r.scope, type: r.type } : { generation }, alloc) };
+      }
+      case PrInSa.REPORT_CAPABILITIES:
+        // 6.16.4: ALLOW COMMANDS 001b (TEST UNIT READY is allowed through Write Exclusive and Exclusive Access)
+        return {
+          data: cut(encodeReportCapabilities({ crh: false, sipC: false, atpC: true, ptplC: false, tmv: true, allowCommands: 1, ptplA: false, types: [...PR_TYPES] }), alloc),
+        };
+      default: {
+        const res = pr.reservation;
+        const descriptors = pr.list().map((r) => {
+          const holder = pr.isHolder(r.itKey);
+          return {
+            key: r.key,
+            allTgPt: r.allTgPt,
+            rHolder: holder,
+            scope: holder ? res!.scope : 0,
+            type: holder ? res!.type : 0,
+            relativeTargetPortId: r.relativeTargetPort,
+            transportId: transportIdOf(r),
+          };
+        });
+        return { data: encodeReadFullStatus({ generation, descriptors }, alloc) };
+      }
+    }
+  };
+}
+
+// --- PERSISTENT RESERVE OUT (SPC-5 6.17) ---------------------------------------------------------------------
+
+interface OutParams {
+  rk: bigint;
+  sark: bigint;
+  allTgPt: boolean;
+}
+
+/** Unit attentions of a PERSISTENT RESERVE OUT for the initiator ports of these I_T nexuses. */
+function prUa(ctx: Ctx, keys: Iterable<string>, ascAscq: number): void {
+  if (ctx.core.quirks.has(Q.PR_NO_UA)) return;
+  for (const k of keys) ctx.lu.establishUa(k, ascAscq);
+}
+
+/** The registered I_T nexuses other than the one the command came on. */
+const otherRegistrants = (ctx: Ctx): string[] =>
+  ctx.lu.pr
+    .list()
+    .map((r) => r.itKey)
+    .filter((k) => k !== ctx.itKey);
+
+/** The parameter list checks (SPC-5 6.17.1, 6.17.3), in order: length, SPEC_I_PT, reserved bits, APTPL. */
+function outParams(ctx: Ctx, sa: number, out: HandlerResult): OutParams {
+  const { cdb, req, core } = ctx;
+  const len = cdb.readUInt32BE(5);
+  const d = req.dataOut ?? Buffer.alloc(0);
+  if (d.length !== len) out.transferLength = len;
+  const lax = core.quirks.has(Q.PR_PARAM_LENGTH_UNCHECKED);
+  // a list shorter than 24 bytes, or shorter than the CDB says, is a PARAMETER LIST LENGTH ERROR
+  if ((len < BASIC_LIST && !lax) || d.length < Math.min(len, BASIC_LIST)) throw paramListLengthError();
+  const p = Buffer.alloc(BASIC_LIST);
+  d.copy(p, 0, 0, Math.min(len, BASIC_LIST));
+  const flags = p[20]!;
+  // SIP_C is 0: a SPEC_I_PT of one is an invalid field, whatever the service action
+  if (flags & 0x08) throw invalidParam(20, 3);
+  // without SPEC_I_PT the list is exactly 24 bytes (6.17.1)
+  if ((len !== BASIC_LIST && !lax) || d.length < len) throw paramListLengthError();
+  if (!core.quirks.has(Q.IGNORE_RESERVED_BITS)) {
+    if (flags & 0xf2) throw invalidParam(20, topBit(flags & 0xf2));
+    if (p[21]) throw invalidParam(21, topBit(p[21]!));
+  }
+  const registering = sa === PrOutSa.REGISTER || sa === PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY;
+  // PTPL_C is 0: APTPL=1 with a service action that honours it is refused (6.17.3); others ignore the bit
+  if (registering && flags & 0x01 && !core.quirks.has(Q.PR_APTPL_ACCEPTED)) throw invalidParam(20, 0);
+  return { rk: p.readBigUInt64BE(0), sark: p.readBigUInt64BE(8), allTgPt: registering && (flags & 0x04) !== 0 };
+}
+
+/** RESERVATION CONFLICT unless the I_T nexus is registered with RESERVATION KEY (5.14: every service action but the REGISTERs). */
+function requireRegistered(ctx: Ctx, rk: bigint): Registration {
+  const reg = ctx.lu.pr.get(ctx.itKey);
+  if (!reg || reg.key !== rk) throw new ReservationConflict();
+  return reg;
+}
+
+/**
+ * Removes a registration ("Unregistering", SPC-5 5.14): the holder's reservation of a non-all-registrants
+ * type is released (a registrants-only one announced with RESERVATIONS RELEASED to the other registrants);
+ * an all-registrants reservation ends with its last registrant.
+ */
+function unregister(ctx: Ctx, itKey: string): void {
+  const pr = ctx.lu.pr;
+  pr.delete(itKey);
+  const res = pr.reservation;
+  if (!res) return;
+  if (isAllRegistrants(res.type)) {
+    if (pr.count === 0) pr.reservation = null;
+  } else if (res.holder === itKey && !ctx.core.quirks.has(Q.PR_UNREGISTER_KEEPS_RESERVATION)) {
+    pr.reservation = null;
+    if (isRegistrantsType(res.type)) prUa(ctx, otherRegistrants(ctx), Asc.RESERVATIONS_RELEASED);
+  }
+}
+
+/** REGISTER and REGISTER AND IGNORE EXISTING KEY ("Registering", SPC-5 5.14). */
+function register(ctx: Ctx, p: OutParams, ignoreKey: boolean): void {
+  const { lu, core, itKey, req } = ctx;
+  const pr = lu.pr;
+  const reg = pr.get(itKey);
+  if (reg) {
+    // a registered I_T nexus: REGISTER needs its key; then SARK 0 unregisters, any other replaces the key
+    if (!ignoreKey && p.rk !== reg.key && !core.quirks.has(Q.PR_REGISTER_IGNORES_KEY)) throw new ReservationConflict();
+    if (p.sark === 0n) unregister(ctx, itKey);
+    else reg.key = p.sark;
+    pr.bump(core.quirks);
+    return;
+  }
+  // an unregistered I_T nexus: REGISTER with a non-zero RESERVATION KEY conflicts; SARK 0 does nothing
+  if (!ignoreKey && p.rk !== 0n) throw new ReservationConflict();
+  if (p.sark === 0n) return;
+  const n = req.nexus;
+  const ports = new Map<string, number>([[n.targetPort, n.relativeTargetPort]]);
+  // ALL_TG_PT: the initiator port is registered with every target port of the target (those in use)
+  if (p.allTgPt) for (const x of core.nexusList()) if (x.targetName === n.targetName && !ports.has(x.targetPort)) ports.set(x.targetPort, x.relativeTargetPort);
+  const adds: Registration[] = [];
+  for (const [targetPort, relativeTargetPort] of ports) {
+    const k = itKeyOf({ ...n, targetPort });
+    if (k !== itKey && pr.get(k)) continue;
+    adds.push({ itKey: k, key: p.sark, initiatorPort: n.initiatorPort, initiatorName: n.initiatorName, targetPort, relativeTargetPort, allTgPt: p.allTgPt });
+  }
+  // 6.17.1: no room for the registration
+  if (pr.count + adds.length > MAX_REGISTRATIONS) throw new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.INSUFFICIENT_REGISTRATION_RESOURCES);
+  for (const r of adds) pr.add(r);
+  pr.bump(core.quirks);
+}
+
+/** RESERVE ("Reserving", SPC-5 5.14). */
+function reserve(ctx: Ctx, p: OutParams, scope: number, type: number): void {
+  requireRegistered(ctx, p.rk);
+  const pr = ctx.lu.pr;
+  const res = pr.reservation;
+  if (res) {
+    // only the holder may reserve again, and only with the same scope and type (which changes nothing)
+    if (!pr.isHolder(ctx.itKey) || res.type !== type || res.scope !== scope) throw new ReservationConflict();
+    return;
+  }
+  pr.reservation = { type, scope, holder: ctx.itKey };
+}
+
+/** RELEASE ("Releasing", SPC-5 5.14). */
+function release(ctx: Ctx, p: OutParams, scope: number, type: number): void {
+  requireRegistered(ctx, p.rk);
+  const pr = ctx.lu.pr;
+  const res = pr.reservation;
+  // no reservation, or the I_T nexus does not hold it: GOOD, nothing released
+  if (!res || !pr.isHolder(ctx.itKey)) return;
+  if ((res.type !== type || res.scope !== scope) && !ctx.core.quirks.has(Q.PR_RELEASE_IGNORES_TYPE)) {
+    throw new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_RELEASE_OF_PERSISTENT_RESERVATION);
+  }
+  pr.reservation = null;
+  // registrants-only and all-registrants types: RESERVATIONS RELEASED for the other registrants
+  if (isRegistrantsType(res.type)) prUa(ctx, otherRegistrants(ctx), Asc.RESERVATIONS_RELEASED);
+}
+
+/** CLEAR ("Clearing", SPC-5 5.14): every registration and the reservation removed. */
+function clear(ctx: Ctx, p: OutParams): void {
+  requireRegistered(ctx, p.rk);
+  const others = otherRegistrants(ctx);
+  ctx.lu.pr.clear();
+  ctx.lu.pr.bump(ctx.core.quirks);
+  prUa(ctx, others, Asc.RESERVATIONS_PREEMPTED);
+}
+
+/**
+ * PREEMPT and PREEMPT AND ABORT ("Preempting", "Preempting and aborting", SPC-5 5.14). Returns the I_T
+ * nexuses whose registrations were removed (their tasks are aborted by PREEMPT AND ABORT).
+ */
+function preempt(ctx: Ctx, p: OutParams, scope: number, type: number): Set<string> {
+  requireRegistered(ctx, p.rk);
+  const { lu, itKey } = ctx;
+  const pr = lu.pr;
+  const res = pr.reservation;
+  const regs = pr.list();
+  let victims: string[];
+  let takes = false;
+  if (res && isAllRegistrants(res.type) && p.sark === 0n) {
+    // an all-registrants reservation with SARK 0: every other registration removed, the reservation taken
+    victims = regs.filter((r) => r.itKey !== itKey).map((r) => r.itKey);
+    takes = true;
+  } else if (res && !isAllRegistrants(res.type) && p.sark === pr.holderKey()) {
+    // SARK names the holder: its registration (and any other with that key) removed, the reservation taken
+    victims = regs.filter((r) => r.key === p.sark && r.itKey !== itKey).map((r) => r.itKey);
+    takes = true;
+  } else {
+    // removing registrations only: SARK 0 is an invalid field, a SARK nobody holds a conflict
+    if (p.sark === 0n) throw invalidParam(8);
+    const named = regs.filter((r) => r.key === p.sark);
+    if (named.length === 0) throw new ReservationConflict();
+    victims = named.filter((r) => r.itKey !== itKey).map((r) => r.itKey);
+  }
+  for (const k of victims) pr.delete(k);
+  if (takes) pr.reservation = { type, scope, holder: itKey };
+  pr.bump(ctx.core.quirks);
+  prUa(ctx, victims, Asc.REGISTRATIONS_PREEMPTED);
+  // a change of type or scope is announced to the registrants that remain
+  if (takes && (res!.type !== type || res!.scope !== scope)) prUa(ctx, otherRegistrants(ctx), Asc.RESERVATIONS_RELEASED);
+  return new Set(victims);
+}
+
+function prOut(sa: number): CommandSpec['handler'] {
+  return async (ctx) => {
+    const { cdb, lu, core, task } = ctx;
+    const scope = cdb[2]! >> 4;
+    const type = cdb[2]! & 0x0f;
+    // SCOPE and TYPE are used by RESERVE, RELEASE, PREEMPT and PREEMPT AND ABORT (6.17.1): LU scope, six types
+    if (sa === PrOutSa.RESERVE || sa === PrOutSa.RELEASE || sa === PrOutSa.PREEMPT || sa === PrOutSa.PREEMPT_AND_ABORT) {
+      if (scope !== 0) throw invalidCdb(2, 7);
+      if (!PR_TYPES.includes(type)) throw invalidCdb(2, 3);
+    }
+    const out: HandlerResult = {};
+    const p = outParams(ctx, sa, out);
+    switch (sa) {
+      case PrOutSa.REGISTER:
+        register(ctx, p, false);
+        break;
+      case PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY:
+        register(ctx, p, true);
+        break;
+      case PrOutSa.RESERVE:
+        reserve(ctx, p, scope, type);
+        break;
+      case PrOutSa.RELEASE:
+        release(ctx, p, scope, type);
+        break;
+      case PrOutSa.CLEAR:
+        clear(ctx, p);
+        break;
+      default: {
+        const victims = preempt(ctx, p, scope, type);
+        // PREEMPT AND ABORT: the tasks of the preempted I_T nexuses are aborted (TAS 0: they end without status)
+        if (sa === PrOutSa.PREEMPT_AND_ABORT && victims.size > 0 && !core.quirks.has(Q.PR_PREEMPT_NO_ABORT)) {
+          await core.abortTasks(lu, (t) => t !== task && victims.has(t.itKey));
+        }
+      }
+    }
+    return out;
+  };
+}
+
+// --- RESERVE(6) / RELEASE(6) (SPC-2 7.21, 7.17) -----------------------------------------------------------
+
+/** RESERVE(6): the logical unit reserved for this I_T nexus (again, if it holds it already). */
+const reserve6: CommandSpec['handler'] = async (ctx) => {
+  const { lu, itKey } = ctx;
+  // another holder only gets here with the quirk reserve6-no-conflict: it keeps the reservation
+  if (lu.spc2Holder === null) lu.spc2Holder = itKey;
+  return {};
+};
+
+/** RELEASE(6): the holder's reservation released; from any other I_T nexus GOOD with no effect. */
+const release6: CommandSpec['handler'] = async (ctx) => {
+  if (ctx.lu.spc2Holder === ctx.itKey) ctx.lu.spc2Holder = null;
+  return {};
+};
+
+// --- the table -----------------------------------------------------------------------------------------------
+
+const PR_IN_NAMES: Record<number, string> = {
+  [PrInSa.READ_KEYS]: 'READ KEYS',
+  [PrInSa.READ_RESERVATION]: 'READ RESERVATION',
+  [PrInSa.REPORT_CAPABILITIES]: 'REPORT CAPABILITIES',
+  [PrInSa.READ_FULL_STATUS]: 'READ FULL STATUS',
+};
+
+const PR_OUT_NAMES: Record<number, string> = {
+  [PrOutSa.REGISTER]: 'REGISTER',
+  [PrOutSa.RESERVE]: 'RESERVE',
+  [PrOutSa.RELEASE]: 'RELEASE',
+  [PrOutSa.CLEAR]: 'CLEAR',
+  [PrOutSa.PREEMPT]: 'PREEMPT',
+  [PrOutSa.PREEMPT_AND_ABORT]: 'PREEMPT AND ABORT',
+  [PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY]: 'REGISTER AND IGNORE EXISTING KEY',
+};
+
+const PR_IN_USAGE = usageMap(Op.PERSISTENT_RESERVE_IN, 10, { 7: 0xff, 8: 0xff });
+const PR_OUT_USAGE = usageMap(Op.PERSISTENT_RESERVE_OUT, 10, { 2: 0xff, ...ff(5, 4) });
+
+export const prCommands: CommandSpec[] = [
+  {
+    op: Op.RESERVE_6,
+    name: 'RESERVE(6)',
+    cdbLength: 6,
+    // 3RDPTY and extents (obsolete) are not supported: every bit of bytes 1-4 must be zero
+    usage: usageMap(Op.RESERVE_6, 6, {}),
+    access: 'write',
+    reservation: 'spc2',
+    handler: reserve6,
+  },
+  {
+    op: Op.RELEASE_6,
+    name: 'RELEASE(6)',
+    cdbLength: 6,
+    usage: usageMap(Op.RELEASE_6, 6, {}),
+    access: 'any',
+    spc2Allowed: true,
+    reservation: 'spc2',
+    handler: release6,
+  },
+  ...Object.entries(PR_IN_NAMES).map(
+    ([sa, name]): CommandSpec => ({
+      op: Op.PERSISTENT_RESERVE_IN,
+      sa: Number(sa),
+      name: `PERSISTENT RESERVE IN ${name}`,
+      cdbLength: 10,
+      usage: PR_IN_USAGE,
+      access: 'any',
+      reservation: 'persistent',
+      handler: prIn(Number(sa)),
+    }),
+  ),
+  ...Object.entries(PR_OUT_NAMES).map(
+    ([sa, name]): CommandSpec => ({
+      op: Op.PERSISTENT_RESERVE_OUT,
+      sa: Number(sa),
+      name: `PERSISTENT RESERVE OUT ${name}`,
+      cdbLength: 10,
+      usage: PR_OUT_USAGE,
+      access: 'any',
+      reservation: 'persistent',
+      handler: prOut(Number(sa)),
+    }),
+  ),
+];
