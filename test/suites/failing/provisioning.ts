@@ -140,4 +140,25 @@ CASES['PreventAllow.WarmReset'] = { quirks: ['reset-keeps-state'], lun: REMOVABL
 // prevention that survives everything can be planted.
 CASES['PreventAllow.ColdReset'] = { lun: REMOVABLE, rules: preventSticks, message: /after TARGET COLD RESET: expected GOOD, got ILLEGAL REQUEST\/MEDIUM REMOVAL PREVENTED/ };
 
+// SANITIZE: defects caught before any sanitize runs, so that the cases stay fast (the one through resets excepted).
+const isSanitize = (sa?: number) => (c: Buffer) => c[0] === Op.SANITIZE && (sa === undefined || (c[1]! & 0x1f) === sa);
+const sanLen = (c: Buffer) => c.readUInt16BE(7);
+const SAN = { OVERWRITE: 1, BLOCK_ERASE: 2, CRYPTO_ERASE: 3, EXIT_FAILURE_MODE: 0x1f } as const;
+CASES['Sanitize.Overwrite'] = { rules: () => [{ match: (c) => isSanitize(SAN.OVERWRITE)(c) && sanLen(c) === 0, reply: GOOD }], message: /SANITIZE OVERWRITE LEN=0: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ };
+CASES['Sanitize.BlockErase'] = { lun: THIN, rules: () => [{ match: (c) => isSanitize(SAN.BLOCK_ERASE)(c) && sanLen(c) === 8, reply: GOOD }], message: /SANITIZE BLOCK ERASE LEN=8: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ };
+CASES['Sanitize.CryptoErase'] = { lun: THIN, rules: () => [{ match: (c) => isSanitize(SAN.CRYPTO_ERASE)(c) && sanLen(c) === 8, reply: GOOD }], message: /SANITIZE CRYPTOGRAPHIC ERASE LEN=8: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ };
+CASES['Sanitize.ExitFailureMode'] = { rules: () => [{ match: isSanitize(SAN.EXIT_FAILURE_MODE), reply: GOOD }], message: /SANITIZE EXIT FAILURE MODE LEN=8: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ };
+CASES['Sanitize.InvalidServiceAction'] = { rules: () => [{ match: isSanitize(0), reply: GOOD }], message: /SANITIZE SA=0x0 LEN=0: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ };
+// Reserved fields "not checked", but nothing sanitized: the acceptance must then have sanitized the medium.
+for (const [s, sa] of [['OverwriteReserved', SAN.OVERWRITE], ['BlockEraseReserved', SAN.BLOCK_ERASE], ['CryptoEraseReserved', SAN.CRYPTO_ERASE]] as const) {
+  CASES[`Sanitize.${s}`] = {
+    lun: sa === SAN.OVERWRITE ? 0 : THIN,
+    rules: () => [{ match: (c) => isSanitize(sa)(c) && (c[1]! & 0x40) !== 0, reply: GOOD }],
+    message: sa === SAN.OVERWRITE ? /reserved bit 6 of byte 1 \(GOOD\): LBA 0 does not hold the initialization pattern repeated/ : /reserved bit 6 of byte 1 \(GOOD\): LBA \d+ still holds what was written before/,
+  };
+}
+CASES['Sanitize.Readonly'] = { lun: READ_ONLY, rules: () => [{ match: isSanitize(), reply: GOOD }], message: /SANITIZE OVERWRITE on a write-protected LU: expected CHECK CONDITION DATA PROTECT\/.*, got GOOD/ };
+CASES['Sanitize.Reservations'] = { rules: () => [{ match: isSanitize(), reply: GOOD }], message: /SANITIZE OVERWRITE while the other nexus holds a reservation: expected RESERVATION CONFLICT, got GOOD/ };
+CASES['Sanitize.Reset'] = { quirks: ['sanitize-not-exclusive'], message: /TEST UNIT READY: expected CHECK CONDITION NOT READY\/LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS, got GOOD/ };
+
 export default CASES;
