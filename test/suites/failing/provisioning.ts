@@ -161,4 +161,12 @@ CASES['Sanitize.Readonly'] = { lun: READ_ONLY, rules: () => [{ match: isSanitize
 CASES['Sanitize.Reservations'] = { rules: () => [{ match: isSanitize(), reply: GOOD }], message: /SANITIZE OVERWRITE while the other nexus holds a reservation: expected RESERVATION CONFLICT, got GOOD/ };
 CASES['Sanitize.Reset'] = { quirks: ['sanitize-not-exclusive'], message: /TEST UNIT READY: expected CHECK CONDITION NOT READY\/LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS, got GOOD/ };
 
+// FUA writes lost at a LOGICAL UNIT RESET: what is read back afterwards is zeros.
+for (const s of ['Write10', 'Write16']) {
+  CASES[`${s}.FuaLunReset`] = {
+    rules: () => [{ match: (c) => c[0] === Op.READ_10 && lba10(c) === 1000 && len10(c) === 8, dataIn: (d) => d.fill(0) }],
+    message: new RegExp(`LBA 1000 does not hold what WRITE\\(${s.slice(-2)}\\) with FUA wrote before the LOGICAL UNIT RESET`),
+  };
+}
+
 export default CASES;
