@@ -133,4 +133,15 @@ describe('reference target with libiscsi (real peer)', function () {
       assert.equal(r.code, 0);
     });
   }
+
+  it('iscsi-test-cu --dataloss passes the reservation suites (PERSISTENT RESERVE IN/OUT, RESERVE(6), two initiators) with no failure and no skip', async () => {
+    const suites = ['PrinReadKeys', 'PrinServiceactionRange', 'PrinReportCapabilities', 'ProutRegister', 'ProutReserve', 'ProutClear', 'ProutPreempt', 'Reserve6'];
+    const r = await run('iscsi-test-cu', ['--dataloss', '-t', suites.map((x) => `SCSI.${x}`).join(','), url(0)], { timeoutMs: 240_000 });
+    const s = parseCu(r.stdout);
+    assert.equal(s.failed, 0, `iscsi-test-cu failures:\n${s.failures.join('\n')}`);
+    assert.equal(s.ran, s.total);
+    assert.ok(s.total >= 27, `only ${s.total} tests ran`);
+    assert.deepEqual(s.skips, [], `tests skipped: ${[...new Set(s.skips)].join('; ')}`);
+    assert.equal(r.code, 0);
+  });
 });
