@@ -307,7 +307,7 @@ suite.test(
   {
     doc: 'On a write-protected LU — or on a writable one after the second I_T nexus sets SWP in the Control mode page with MODE SELECT — SANITIZE OVERWRITE, BLOCK ERASE and CRYPTOGRAPHIC ERASE (those offered) must each end in CHECK CONDITION, DATA PROTECT, WRITE PROTECTED (or SOFTWARE/HARDWARE WRITE PROTECTED), start no sanitize, and leave written blocks unchanged. SWP is cleared at the end.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.11, SPC-5 7.5.8`,
+    clause: `${CLAUSE}, SPC-5 7.5.8, SBC-4 6.5.1`,
     needs: ['twoInitiators'],
   },
   async (t) => {
