@@ -571,10 +571,10 @@ function startSanitize(ctx: Ctx, sa: number, ause: boolean, pattern: Buffer | nu
     const release = await lu.lock(null, 0n, BigInt(lu.blocks), true);
     try {
       const progress = (f: number) => (op.workDone = f);
-      // OVERWRITE fills the pattern. BLOCK ERASE (thin LUs) and CRYPTOGRAPHIC ERASE leave every LBA
-      // deallocated on a thin LU (it reads as zeros, LBPRZ 1); CRYPTOGRAPHIC ERASE on a fully provisioned
-      // LU sets every block to zeros, the value the new key decrypts old data to here (SBC-4 4.11: not the
-      // previous user data). Reads then succeed (Block Device Characteristics WABEREQ / WACEREQ 01b).
+      // OVERWRITE fills the pattern. BLOCK ERASE and CRYPTOGRAPHIC ERASE leave every LBA deallocated on a
+      // thin LU (it reads as zeros, LBPRZ 1); on a fully provisioned LU they set every block to zeros, the
+      // vendor-specific value of the erase (SBC-4 4.11: not the previous user data). Reads then succeed
+      // (Block Device Characteristics WABEREQ / WACEREQ 01b).
       if (pattern) await lu.io(() => lu.store.fill(pattern, progress), 'write');
       else if (lu.thin) await lu.deallocate(0, lu.blocks, false);
       else await lu.io(() => lu.store.fill(Buffer.alloc(lu.blockSize), progress), 'write');
@@ -734,9 +734,9 @@ export const sbcCommands: CommandSpec[] = [
     handler: unmapCmd,
   },
   sanitizeSpec(SanitizeSa.OVERWRITE, 'SANITIZE OVERWRITE'),
-  // BLOCK ERASE on thin LUs only: SBC-4 allows it on any LU, but libiscsi's Sanitize.BlockErase fails a
-  // fully provisioned LU that offers it (it requires LBPME=1 and every LBA deallocated afterwards)
-  sanitizeSpec(SanitizeSa.BLOCK_ERASE, 'SANITIZE BLOCK ERASE', thin),
+  // on every LU: SBC-4 does not tie BLOCK ERASE to logical block provisioning (libiscsi 1.19's
+  // Sanitize.BlockErase does: it fails a fully provisioned LU that offers it, asserting LBPME=1)
+  sanitizeSpec(SanitizeSa.BLOCK_ERASE, 'SANITIZE BLOCK ERASE'),
   sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE, 'SANITIZE CRYPTOGRAPHIC ERASE'),
   sanitizeSpec(SanitizeSa.EXIT_FAILURE_MODE, 'SANITIZE EXIT FAILURE MODE'),
   rw(Op.READ_16, 'READ(16)', 16, RD1, 'read', readN, { obsolete: obs(16, 0x02) }),

@@ -115,8 +115,8 @@ function vpd(ctx: Ctx, page: number): Buffer {
         maximumAtomicBoundarySize: 0,
       });
     case VpdPage.BLOCK_DEVICE_CHARACTERISTICS:
-      // non-rotating; reads after BLOCK ERASE (thin LUNs only) and CRYPTO ERASE succeed: WABEREQ / WACEREQ 01b
-      return encodeBlockDeviceCharacteristics({ mediumRotationRate: 1, wabereq: lu.thin ? 1 : 0, wacereq: 1, fuab: true });
+      // non-rotating; reads after BLOCK ERASE and CRYPTO ERASE succeed: WABEREQ / WACEREQ 01b
+      return encodeBlockDeviceCharacteristics({ mediumRotationRate: 1, wabereq: 1, wacereq: 1, fuab: true });
     case VpdPage.LOGICAL_BLOCK_PROVISIONING:
       // SBC-4 6.6.6: consistent with READ CAPACITY(16) LBPME/LBPRZ and the Block Limits unmap fields
       return lu.thin
