@@ -1,7 +1,9 @@
 /**
- * The device server: routes each command to its logical unit's task set, applies the unit attention, sense
- * and CDB checking rules that every command shares, and implements task management and I_T nexus events.
- * It knows nothing of iSCSI (see types.ts for the contract with the transport).
+ * The device server: routes each command to its logical unit's task set, applies the unit attention,
+ * reservation conflict, sense and CDB checking rules that every command shares, and implements task
+ * management and I_T nexus events. It knows nothing of iSCSI (see types.ts for the contract with the
+ * transport). Per-command work is kept small: the command table is indexed once per LU and each command's
+ * allowed CDB bits are computed once.
  */
 import { Op } from '../../protocol/scsi/opcodes.js';
 import { Asc, SenseKey } from '../../protocol/scsi/sense.js';
