@@ -1,8 +1,9 @@
 /**
  * Shared bodies of the VERIFY (10/12/16) and WRITE AND VERIFY (10/12/16) suites: one description of each
  * CDB size and the tests written once against it. WRITE AND VERIFY is described as an `RwCdb` too, so the
- * WRITE bodies of _rw.ts (Simple, BeyondEol, ZeroBlocks, WriteProtect, MaxTransferLength) check it exactly
- * as they check WRITE. (A helper module: the registry does not load it as a suite.)
+ * WRITE bodies of _rw.ts (Simple, BeyondEol, ZeroBlocks, MaxTransferLength) check it exactly
+ * as they check WRITE; WriteProtect also checks that nothing was written. (A helper module: the registry does not
+ * load it as a suite.)
  */
 import {
   GOOD,
@@ -353,6 +354,16 @@ export async function wavFlags(t: TestContext, c: WavCdb): Promise<void> {
   }
 }
 
+/** WriteProtect: any non-zero WRPROTECT without protection information is INVALID FIELD IN CDB, and nothing is written. */
+export async function wavProtect(t: TestContext, c: WavCdb): Promise<void> {
+  if (t.dev.protection) t.skip('protection information is enabled; this test checks WRPROTECT on a logical unit without it');
+  const before = await t.readBlocks(0, 1);
+  for (let p = 1; p <= 7; p++) {
+    await t.command(c.buildWav({ lba: 0, blocks: 1, wrprotect: p }), { expect: INVALID_FIELD_IN_CDB, dataOut: t.pattern(0, 1) });
+    await unchanged(t, 0, before, `${c.name} LBA=0 LEN=1 WRPROTECT=${p} was refused`);
+  }
+}
+
 /** Dpo: DPO against DPOFUA, and the CDB usage data. */
 export async function wavDpo(t: TestContext, c: WavCdb): Promise<void> {
   await dpoFuaCheck(t, { name: c.name, op: c.op, fua: false, send: async (f, expect) => void (await wavSend(t, c, 0, 1, { ...(f.dpo ? { dpo: true } : {}), expect })) });
@@ -418,18 +429,20 @@ export const verifyDocs = {
   dataOutLength: (c: VerifyCdb) =>
     `${c.name} with a Data-Out buffer that is not what BYTCHK and VERIFICATION LENGTH call for: BYTCHK 01b over 2 blocks with 1 block and with 3 blocks of data, over 1 block with none; BYTCHK 11b (one block) with 2 blocks; BYTCHK 00b (no Data-Out) with 1 block. Each must either complete with GOOD and the iSCSI residual overflow or underflow of the difference (RFC 7143 11.4.5.2), or be terminated with INVALID FIELD IN COMMAND INFORMATION UNIT.`,
   reservedBits: (c: VerifyCdb) =>
-    `${c.name} of one block with each reserved bit of the CDB set in turn (${c.reserved.map((r) => `byte ${r.byte} mask 0x${r.mask.toString(16).padStart(2, '0')}`).join(', ')}; the CONTROL byte's reserved bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, since recipients are not required to check reserved fields); when the sense data carries a field pointer it must point at that byte of the CDB (C/D set) and, with a bit pointer, into the reserved field.`,
+    `${c.name} of one block with each reserved bit of the CDB set in turn (${c.reserved.filter((r) => r.byte !== c.size - 1).map((r) => `byte ${r.byte} mask 0x${r.mask.toString(16).padStart(2, '0')}`).join(', ')}; the CONTROL byte's reserved bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, since recipients are not required to check reserved fields); when the sense data carries a field pointer it must point at that byte of the CDB (C/D set) and, with a bit pointer, into the reserved field.`,
   maxTransferLength: (c: VerifyCdb) =>
     `${c.name} with BYTCHK 01b of exactly MAXIMUM TRANSFER LENGTH blocks (Block Limits VPD page) with the data the medium holds must complete with GOOD; of one block more it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
 };
 
 export const wavDocs = {
+  protect: (c: WavCdb) =>
+    `${c.name} of one block at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and LBA 0 must be unchanged.`,
   flags: (c: WavCdb) =>
     `${c.name} of 8 blocks at LBA 0 with BYTCHK 00b and with BYTCHK 01b must complete with GOOD, and the data must read back; BYTCHK 10b and 11b are reserved codes for WRITE AND VERIFY and must be terminated with INVALID FIELD IN CDB, the medium unchanged. When DPOFUA is set, DPO with BYTCHK 00b and 01b must complete with GOOD.`,
   dpo: (c: WavCdb) =>
     `${c.name} of one block with DPO: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO bit in the CDB usage data exactly when DPOFUA is set, and never bit 3 of byte 1 (reserved: ${c.name} has no FUA).`,
   reservedBits: (c: WavCdb) =>
-    `${c.name} of one block at LBA 0 with each reserved bit of the CDB set in turn (${c.reserved.map((r) => `byte ${r.byte} mask 0x${r.mask.toString(16).padStart(2, '0')}`).join(', ')}; the CONTROL byte's reserved bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the data must read back); the field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.`,
+    `${c.name} of one block at LBA 0 with each reserved bit of the CDB set in turn (${c.reserved.filter((r) => r.byte !== c.size - 1).map((r) => `byte ${r.byte} mask 0x${r.mask.toString(16).padStart(2, '0')}`).join(', ')}; the CONTROL byte's reserved bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the data must read back); the field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.`,
   dataOutLength: (c: WavCdb) =>
     `${c.name} with a Data-Out buffer that is not what TRANSFER LENGTH calls for: 2 blocks with 1 block of data, 2 blocks with 3, 1 block with none. Each must either complete with GOOD, the iSCSI residual overflow or underflow of the difference (RFC 7143 11.4.5.2), and exactly the blocks both sent and named by the CDB written (the others unchanged), or be terminated with INVALID FIELD IN COMMAND INFORMATION UNIT and nothing written.`,
 };

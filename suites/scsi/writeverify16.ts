@@ -1,10 +1,10 @@
 /**
- * WRITE AND VERIFY (16). Simple, BeyondEol, ZeroBlocks, WriteProtect and MaxTransferLength are the WRITE bodies
+ * WRITE AND VERIFY (16). Simple, BeyondEol, ZeroBlocks and MaxTransferLength are the WRITE bodies
  * of _rw.ts run with this CDB; the rest is in _verify.ts.
  */
 import { defineSuite } from '../../harness/api.js';
-import { beyondEol, docs, maxTransferLength, protect, simple, zeroBlocks } from './_rw.js';
-import { mtlNeedFor, WAV16, wavDataOutLength, wavDocs, wavDpo, wavFlags, wavReservedBits } from './_verify.js';
+import { beyondEol, docs, maxTransferLength, simple, zeroBlocks } from './_rw.js';
+import { mtlNeedFor, WAV16, wavDataOutLength, wavDocs, wavDpo, wavFlags, wavProtect, wavReservedBits } from './_verify.js';
 
 const c = WAV16;
 const suite = defineSuite('WriteVerify16', { families: ['SCSI'], clause: c.clause, needs: ['sbc', 'capacity', 'dataloss', 'writable'] });
@@ -12,7 +12,7 @@ const suite = defineSuite('WriteVerify16', { families: ['SCSI'], clause: c.claus
 suite.test('Simple', { doc: docs.simple(c), level: 'MUST' }, (t) => simple(t, c));
 suite.test('BeyondEol', { doc: docs.beyondEol(c), level: 'MUST', clause: `${c.clause}, SBC-4 4.5` }, (t) => beyondEol(t, c));
 suite.test('ZeroBlocks', { doc: docs.zeroBlocks(c), level: 'MUST' }, (t) => zeroBlocks(t, c));
-suite.test('WriteProtect', { doc: docs.protect(c), level: 'MUST', clause: `${c.clause}, SBC-4 4.22` }, (t) => protect(t, c));
+suite.test('WriteProtect', { doc: wavDocs.protect(c), level: 'MUST', clause: `${c.clause}, SBC-4 4.22` }, (t) => wavProtect(t, c));
 suite.test('Flags', { doc: wavDocs.flags(c), level: 'MUST', clause: `${c.clause}, SPC-5 3.5 (reserved code values)` }, (t) => wavFlags(t, c));
 suite.test('Dpo', { doc: wavDocs.dpo(c), level: 'MUST', clause: `${c.clause}, SBC-4 6.5.1, SPC-5 6.35.3` }, (t) => wavDpo(t, c));
 suite.test('DataOutLength', { doc: wavDocs.dataOutLength(c), level: 'MUST', clause: `${c.clause}, RFC 7143 11.4.5.2, FCP-4 9.4.2` }, (t) => wavDataOutLength(t, c));
