@@ -26,9 +26,9 @@ export const ISSUE5_SUITES = [
 
 /** Skips that follow from what a LUN is (not from something the target lacks). */
 const PROPERTY_SKIPS: Record<string, RegExp> = {
-  thick: /fully provisioned|not thin provisioned|LBPME|LBPU|LBPWS|Thin Provisioning|thin provisioning/i,
+  thick: /fully provisioned|not thin provisioned|LBPME|LBPU|LBPWS|Thin Provisioning|thin provisioning|^UNMAP is not implemented/i,
   notRemovable: /not removable/i,
-  notReadOnly: /not read.?only|is not write protected|READONLY/i,
+  notReadOnly: /not read.?only|is not write.?protected|READONLY/i,
   lbppb: /LBPPB/,
 };
 
@@ -52,10 +52,14 @@ describe('reference target with libiscsi iscsi-test-cu, SBC suites (real peer)',
   const notReadOnly = PROPERTY_SKIPS.notReadOnly!;
   const thick = PROPERTY_SKIPS.thick!;
   const lbppb = PROPERTY_SKIPS.lbppb!;
+  // Sanitize runs on the thin LUN only: libiscsi 1.19's Sanitize.BlockErase asserts LBPME=1 and that every
+  // block is deallocated afterwards, while SBC-4 (4.11, 5.30) ties neither erase to thin provisioning; the
+  // reference target erases thick LUNs too (zeroing them), which the harness's own Sanitize suite checks.
+  const noSanitize = ISSUE5_SUITES.filter((s) => s !== 'SCSI.Sanitize');
   const cases: LunCase[] = [
-    { lun: 0, what: 'thick memory', allowed: [thick, notRemovable, notReadOnly, lbppb] },
+    { lun: 0, what: 'thick memory', suites: noSanitize, allowed: [thick, notRemovable, notReadOnly, lbppb] },
     { lun: 1, what: 'thin sparse', allowed: [notRemovable, notReadOnly, lbppb] },
-    { lun: 2, what: 'thin file', allowed: [notRemovable, notReadOnly, lbppb] },
+    { lun: 2, what: 'thin file', suites: noSanitize, allowed: [notRemovable, notReadOnly, lbppb] },
     // libiscsi's write suites do not skip on a write-protected LUN: only the ReadOnly suite and reads belong here.
     { lun: 3, what: 'read-only', suites: READ_ONLY_SAFE, allowed: [thick, notRemovable, lbppb] },
     { lun: 4, what: 'removable', suites: ['SCSI.StartStopUnit', 'SCSI.NoMedia', 'SCSI.PreventAllow', 'SCSI.Read10', 'SCSI.Write10'], allowed: [thick, notReadOnly, lbppb] },
