@@ -58,7 +58,7 @@ export interface ConnectOptions {
  * which halved throughput at 1 MiB reads). The parser therefore copies what it keeps, and each PDU's
  * data is copied once, to where it belongs: Data-In into its task's buffer, everything else as read.
  */
-const READ_BUFFER = 64 << 10;
+const READ_BUFFER = 16 << 10;
 
 /** Login PDUs may carry at most 8192 bytes of data (RFC 7143 13.12: the default before negotiation). */
 export const LOGIN_MAX_DATA_SEGMENT = 8192;
