@@ -4,8 +4,14 @@
  * file-backed LUNs, thin provisioning, CHAP accounts), and stopped by the PID we started.
  * tgtd ignores SIGTERM: it is stopped by deleting its targets and the system through tgtadm, then
  * SIGINT and SIGKILL as fallbacks (see ../shared/reference/peers.md).
+ *
+ * tgtd's log (stderr with -f) goes to a file, never to a pipe: tgtd writes it from its I/O threads
+ * (an "io error" line for every command that ends in CHECK CONDITION, a MISCOMPARE for example), and a
+ * pipe that our process is too busy to drain (a synchronous child, a long computation) fills after some
+ * hundred lines, blocks the writing thread, and with it every later command that logs: tgtd then seems to
+ * hang on a VERIFY miscompare, then on any error, then on logins. A file cannot fill up that way.
  */
-import { mkdtempSync, rmSync, openSync, closeSync, ftruncateSync, readdirSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, openSync, closeSync, ftruncateSync, readdirSync, unlinkSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, run, start, Started, stop, waitExit, waitForPort } from './proc.js';
@@ -39,13 +45,15 @@ export class Tgtd {
   readonly dir: string;
   private readonly ctl: number;
   private readonly proc: Started;
+  private readonly log: string;
 
-  private constructor(port: number, ctl: number, iqn: string, dir: string, proc: Started) {
+  private constructor(port: number, ctl: number, iqn: string, dir: string, proc: Started, log: string) {
     this.port = port;
     this.ctl = ctl;
     this.iqn = iqn;
     this.dir = dir;
     this.proc = proc;
+    this.log = log;
   }
 
   static async start(opts: TgtdOptions = {}): Promise<Tgtd> {
@@ -57,8 +65,15 @@ export class Tgtd {
     const ctl = 1000 + ((process.pid * 7 + Math.floor(Math.random() * 30000)) % 31000);
     const dir = mkdtempSync(join(tmpdir(), 'iscsi-test-tgtd-'));
     const iqn = targets[0]!.iqn;
-    const proc = start(tgtd, ['-f', '-C', String(ctl), '--iscsi', `portal=127.0.0.1:${port}`]);
-    const t = new Tgtd(port, ctl, iqn, dir, proc);
+    const log = join(dir, 'tgtd.log');
+    const logFd = openSync(log, 'a');
+    let proc: Started;
+    try {
+      proc = start(tgtd, ['-f', '-C', String(ctl), '--iscsi', `portal=127.0.0.1:${port}`], { stdio: ['ignore', logFd, logFd] });
+    } finally {
+      closeSync(logFd);
+    }
+    const t = new Tgtd(port, ctl, iqn, dir, proc, log);
     try {
       await waitForPort('127.0.0.1', port, 10_000);
       for (const [i, tg] of targets.entries()) {
@@ -85,8 +100,9 @@ export class Tgtd {
       }
       t.tids = targets.length;
     } catch (e) {
+      const out = t.output();
       await t.stop();
-      throw new Error(`tgtd setup failed: ${(e as Error).message}\n${proc.output().slice(-2000)}`);
+      throw new Error(`tgtd setup failed: ${(e as Error).message}\n${out.slice(-2000)}`);
     }
     return t;
   }
@@ -108,8 +124,14 @@ export class Tgtd {
     return r.stdout;
   }
 
+  /** The last 256 KiB of tgtd's log ('' once stopped). */
   output(): string {
-    return this.proc.output();
+    try {
+      const text = readFileSync(this.log, 'utf8');
+      return text.length > 262144 ? text.slice(-262144) : text;
+    } catch {
+      return '';
+    }
   }
 
   async stop(): Promise<void> {
