@@ -15,13 +15,16 @@ export interface UnmapParameterList {
   unmapDataLength?: number;
   /** UNMAP BLOCK DESCRIPTOR DATA LENGTH (bytes 2-3), or undefined when fewer than 4 bytes were given. */
   blockDescriptorDataLength?: number;
-  /** The complete 16-byte descriptors inside both the buffer and the declared descriptor data length. */
+  /**
+   * The complete 16-byte descriptors inside both the buffer and the declared descriptor data length: a
+   * descriptor cut short by either is left out, as SBC-4 5.35.2 has the device server ignore it.
+   */
   descriptors: { lba: bigint; blocks: number; /** byte offset of the descriptor in the list */ offset: number }[];
   /** The buffer ended before 8 + UNMAP BLOCK DESCRIPTOR DATA LENGTH. */
   truncated: boolean;
 }
 
-/** SBC-4 5.32.2: 8-byte header, then 16-byte UNMAP block descriptors (LBA, NUMBER OF LOGICAL BLOCKS). */
+/** SBC-4 5.35.2: 8-byte header, then 16-byte UNMAP block descriptors (LBA, NUMBER OF LOGICAL BLOCKS). */
 export function parseUnmapParameterList(buf: Buffer): UnmapParameterList {
   const v = new View(buf);
   const out: UnmapParameterList = { descriptors: [], truncated: false };

@@ -280,7 +280,7 @@ const writeSame: CommandSpec['handler'] = async (ctx) => {
   return residual;
 };
 
-// --- UNMAP (SBC-4 5.32) -----------------------------------------------------------------------------------
+// --- UNMAP (SBC-4 5.35) -----------------------------------------------------------------------------------
 
 const unmapCmd: CommandSpec['handler'] = async (ctx) => {
   const { cdb, lu, core } = ctx;
@@ -291,13 +291,13 @@ const unmapCmd: CommandSpec['handler'] = async (ctx) => {
   if (len === 0) return ctx.req.dataOut?.length ? { transferLength: 0 } : {};
   const { data: params, transferLength } = dataOut(ctx, len);
   const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
-  // SBC-4 5.32.2: a list shorter than its header says is PARAMETER LIST LENGTH ERROR
+  // SBC-4 5.35.1: a PARAMETER LIST LENGTH of 1..7 (shorter than the header) is PARAMETER LIST LENGTH ERROR;
+  // so is a Data-Out buffer that holds less than the PARAMETER LIST LENGTH says
   if (params.length < len || len < 8) throw paramListLengthError();
+  // SBC-4 5.35.2: block descriptors cut short by the PARAMETER LIST LENGTH, or by an UNMAP BLOCK DESCRIPTOR DATA
+  // LENGTH that is not a multiple of 16, are ignored; neither is an error (the parser keeps only complete ones)
   const p = parseUnmapParameterList(params);
   const strict = !core.quirks.has(Q.IGNORE_RESERVED_BITS);
-  if (p.unmapDataLength! > len - 2) throw paramListLengthError();
-  if (p.blockDescriptorDataLength! + 8 > len) throw paramListLengthError();
-  if (p.blockDescriptorDataLength! % 16 !== 0) throw invalidParam(2);
   if (strict) for (let i = 4; i < 8; i++) if (params[i]) throw invalidParam(i, topBit(params[i]!));
   const noLimits = core.quirks.has(Q.NO_UNMAP_LIMITS);
   if (p.descriptors.length > lu.limits.maxUnmapDescriptors && !noLimits) throw invalidParam(2);

@@ -66,6 +66,12 @@ CASES['Unmap.ZeroBlocks'] = { lun: THIN, rules: () => [{ match: (c) => c[0] === 
 // GET LBA STATUS says deallocated where data was just written.
 CASES['Unmap.LbaStatus'] = { lun: THIN, rules: () => [{ match: isGls, dataIn: allStatus(1) }], message: /GET LBA STATUS reports LBA 32 deallocated just after it was written with non-zero data/ };
 CASES['Unmap.ParamListLength'] = { lun: THIN, rules: () => [{ match: (c) => c[0] === Op.UNMAP && len10(c) > 0 && len10(c) < 8, reply: GOOD }], message: /UNMAP LEN=1 \(shorter than the parameter list header\): expected CHECK CONDITION ILLEGAL REQUEST\/PARAMETER LIST LENGTH ERROR, got GOOD/ };
+// The second behaviour of the same test: a block descriptor cut off by the PARAMETER LIST LENGTH refused instead of ignored.
+CASES['Unmap.ParamListLength (cut-off descriptor refused)'] = {
+  lun: THIN,
+  rules: () => [{ match: (c) => c[0] === Op.UNMAP && len10(c) === 24, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.PARAMETER_LIST_LENGTH_ERROR) }],
+  message: /UNMAP LEN=24 whose header announces 2 block descriptors \(32 bytes\): the second is cut off and ignored: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/PARAMETER LIST LENGTH ERROR/,
+};
 CASES['Unmap.DescriptorLimit'] = { quirks: ['no-unmap-limits'], lun: THIN, message: /UNMAP LEN=16408 \(1025 descriptors\): expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST, got GOOD/ };
 CASES['Unmap.LbaCountLimit'] = { quirks: ['no-unmap-limits'], lun: THIN, message: /UNMAP LEN=56 \[LBA 0, 524288\] \[LBA 0, 524288\] \[LBA 0, 1\]: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST, got GOOD/ };
 // The VPD page claims ANC_SUP=0, yet the device server anchors.

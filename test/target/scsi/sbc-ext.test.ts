@@ -184,12 +184,15 @@ describe('target/scsi block commands', () => {
       checkCondition(await run(ds, S.unmap({ paramLen: 6 }), { dataOut: Buffer.alloc(6) }), PLL_ERROR);
       const u = unmapCmd([{ lba: 0, blocks: 8 }]);
       checkCondition(await run(ds, S.unmap({ paramLen: 24 }), { dataOut: u.data.subarray(0, 20) }), PLL_ERROR);
+      // SBC-4 5.35.2: a descriptor cut short by the PARAMETER LIST LENGTH, or by a descriptor data length that is
+      // not a multiple of 16, is ignored; the complete ones are processed
       const longer = Buffer.from(u.data);
-      longer.writeUInt16BE(0x20, 2); // descriptor data says 32 bytes, list has 16
-      checkCondition(await run(ds, S.unmap({ paramLen: 24 }), { dataOut: longer }), PLL_ERROR);
-      const odd = Buffer.from(u.data);
-      odd.writeUInt16BE(12, 2);
-      checkCondition(await run(ds, S.unmap({ paramLen: 24 }), { dataOut: odd }), invalidParam(2));
+      longer.writeUInt16BE(0x26, 0);
+      longer.writeUInt16BE(0x20, 2); // the header announces two descriptors, the list holds one
+      good(await run(ds, S.unmap({ paramLen: 24 }), { dataOut: longer }));
+      const odd = unmapCmd([{ lba: 0, blocks: 8 }]).data;
+      odd.writeUInt16BE(12, 2); // the only descriptor is incomplete: nothing to unmap
+      good(await run(ds, S.unmap({ paramLen: 24 }), { dataOut: odd }));
       const rsv = Buffer.from(u.data);
       rsv[5] = 1;
       checkCondition(await run(ds, S.unmap({ paramLen: 24 }), { dataOut: rsv }), invalidParam(5, 0));
