@@ -11,18 +11,9 @@ import { join } from 'node:path';
 import { startTarget, RunningTarget } from '../../target/index.js';
 import { requirePeers } from '../support/peers.js';
 import { run } from '../support/proc.js';
-import { parseCu } from '../support/libiscsi.js';
+import { ISSUE5_SUITES, parseCu } from '../support/libiscsi.js';
 
 const IQN = 'iqn.2026-11.org.iscsi-test:sbc';
-
-/** The SBC suites of issue 5, as Debian's libiscsi 1.19 names them. */
-export const ISSUE5_SUITES = [
-  'Read6', 'Read10', 'Read12', 'Read16', 'Write10', 'Write12', 'Write16',
-  'WriteVerify10', 'WriteVerify12', 'WriteVerify16', 'Verify10', 'Verify12', 'Verify16',
-  'WriteSame10', 'WriteSame16', 'Unmap', 'GetLBAStatus', 'CompareAndWrite', 'OrWrite',
-  'Prefetch10', 'Prefetch16', 'ReadCapacity10', 'ReadCapacity16', 'WriteAtomic16',
-  'ReadDefectData10', 'ReadDefectData12', 'StartStopUnit', 'ReadOnly', 'NoMedia', 'Sanitize',
-].map((s) => `SCSI.${s}`);
 
 /** Skips that follow from what a LUN is (not from something the target lacks). */
 const PROPERTY_SKIPS: Record<string, RegExp> = {
