@@ -13,6 +13,10 @@
  *
  * Keys may name the family (`SCSI.Read6.Simple`) or not (`Read6.Simple`); a test matches whatever family
  * it ran under.
+ *
+ * Other fields are accepted and ignored, at the top level and in entries: the tgtd baselines carry notes for
+ * people and project tests (`command`, `clauses`, an entry's `libiscsi` verdict with why and the deciding
+ * clause, a top-level `libiscsiDiffers` map). Only `target` and `expected` mean anything to the harness.
  */
 import { readFileSync } from 'node:fs';
 import { usageError } from './errors.js';
@@ -25,6 +29,8 @@ export interface BaselineEntry {
   verdict: Verdict;
   reason: string;
   clause: string;
+  /** Fields the harness does not read (e.g. `libiscsi`), kept as they were. */
+  [note: string]: unknown;
 }
 
 export interface Baseline {
@@ -66,7 +72,7 @@ export function loadBaseline(file: string, read: (f: string) => string = (f) => 
     if (typeof e.clause !== 'string' || !e.clause.trim()) throw usageError(`--expect=${file}: entry ${k} has no clause`);
     const key = stripFamily(k);
     if (entries.has(key)) throw usageError(`--expect=${file}: ${key} is listed twice`);
-    entries.set(key, { verdict: e.verdict as Verdict, reason: e.reason, clause: e.clause, key: k });
+    entries.set(key, { ...(e as object), verdict: e.verdict as Verdict, reason: e.reason, clause: e.clause, key: k });
   }
   return { file, ...(typeof o.target === 'string' ? { target: o.target } : {}), entries };
 }
