@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     .option('quirk', { type: 'string', array: true, describe: 'misbehave on purpose (see --list-quirks)' })
     .option('list-quirks', { type: 'boolean', describe: 'list the quirks and exit' })
     .option('log', { type: 'string', describe: 'append log lines to this file (daemon mode)' })
+    .option('logout-wait', { type: 'string', default: '2', describe: 'on SIGINT/SIGTERM, ask logged-in initiators to log out (AsyncEvent 1) and wait this many seconds (0: drop them at once)' })
     .strict()
     .help('help')
     .alias('help', 'h')
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
 
   const port = whole('-p/--port', argv.port, 65535, 'a port number 0..65535');
   const debug = whole('-d/--debug', argv.debug, 9) ?? 0;
+  const logoutWait = whole('--logout-wait', argv['logout-wait'], 8) ?? 2;
   const nopInterval = whole('--nop-interval', argv['nop-interval'], 86400, 'a whole number of seconds');
   const nopTimeout = whole('--nop-timeout', argv['nop-timeout'], 86400, 'a whole number of seconds');
   const unknownQuirks = (argv.quirk ?? []).filter((q) => !allQuirks().some((d) => d.name === q));
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
       log('iscsi-target: stop took more than 10 s; exiting');
       process.exit(1);
     }, 10_000);
-    await running.stop();
+    await running.stop({ logoutSeconds: logoutWait });
     clearTimeout(t);
     log('iscsi-target: stopped');
     process.exit(0);

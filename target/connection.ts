@@ -194,7 +194,11 @@ export class TargetConnection {
     socket.on('drain', () => this.onDrain());
     socket.on('end', () => this.close('the initiator closed the connection', true));
     socket.on('error', (e: NodeJS.ErrnoException) => this.close(`socket error ${e.code ?? e.message}`, true));
-    socket.on('close', () => this.close('connection closed', true));
+    socket.on('close', () => {
+      this.close('connection closed', true);
+      // Whatever ended it (a logout, a drop), a closed socket leaves the server's set of connections.
+      server.connectionClosed(this);
+    });
     this.loginTimer = setTimeout(() => {
       const why = `login not completed within ${server.loginTimeoutSeconds} s`;
       this.log(`dropping the connection: ${why}`);
@@ -1218,7 +1222,7 @@ export class TargetConnection {
     }
   }
 
-  /** Ask the initiator to log out (asynchronous event 1), then drop the connection after `seconds`. */
+  /** Ask the initiator to log out within `seconds` (asynchronous event 1); the caller drops it if it does not. */
   requestLogout(seconds: number): void {
     if (this.state !== 'ffp') return;
     const msg: AsyncMessage = {

@@ -37,7 +37,8 @@ export interface RunningTarget {
   server: TargetServer;
   /** iscsi://address:port/iqn/lun for the first target (or the one named). */
   url(lun?: number, iqn?: string): string;
-  stop(): Promise<void>;
+  /** Stop; with `logoutSeconds`, ask initiators to log out first and wait that long for them. */
+  stop(opts?: { logoutSeconds?: number }): Promise<void>;
 }
 
 export async function startTarget(opts: StartTargetOptions): Promise<RunningTarget> {
@@ -61,6 +62,6 @@ export async function startTarget(opts: StartTargetOptions): Promise<RunningTarg
     iqns: cfg.targets.map((t) => t.iqn),
     server,
     url: (lun = 0, iqn = cfg.targets[0]!.iqn) => `iscsi://${host}:${server.port}/${iqn}/${lun}`,
-    stop: () => server.stop(),
+    stop: (o) => server.stop(o),
   };
 }

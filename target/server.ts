@@ -183,6 +183,11 @@ export class TargetServer {
     if (e.node && e.nexus) e.node.device.nexusEnded(e.nexus, how);
   }
 
+  /** Connections open now (logging in, in full feature phase or closing). */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
   connectionClosed(conn: TargetConnection): void {
     this.conns.delete(conn);
   }
@@ -199,10 +204,23 @@ export class TargetServer {
   }
 
   /** Stop: close the portal and every connection, flush and close the LUNs. */
-  async stop(): Promise<void> {
+  /**
+   * Stop: with `logoutSeconds`, first ask every initiator in full feature phase to log out
+   * (Asynchronous Message, AsyncEvent 1, RFC 7143 11.9.1) and wait up to that long for their sessions to
+   * end; then drop what is left, close the portal and flush the LUNs.
+   */
+  async stop(opts: { logoutSeconds?: number } = {}): Promise<void> {
     // net.Server.close() calls back only once every connection has ended: close them first, or a
     // single initiator that stays logged in keeps the target from stopping.
     const portalClosed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    const secs = opts.logoutSeconds ?? 0;
+    if (secs > 0 && this.conns.size > 0) {
+      for (const c of this.conns) c.requestLogout(secs);
+      const until = Date.now() + secs * 1000;
+      // Bounded by the time the initiators were given.
+      while (this.conns.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      if (this.conns.size > 0) this.log(`target stopping: ${this.conns.size} connection(s) did not log out within ${secs} s; dropping them`);
+    }
     for (const c of [...this.conns]) c.close('target stopping');
     await portalClosed;
     for (const n of this.nodeMap.values()) await n.device.close();

@@ -89,10 +89,13 @@ describe('iscsi-target command line', function () {
   };
 
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    it(`quick mode with a memory and a file LUN; ${sig} with a session logged in stops it cleanly and the file holds the data`, async () => {
+    // SIGTERM with the default --logout-wait: the initiator is asked to log out (AsyncEvent 1) and does;
+    // SIGINT with --logout-wait 0: the session is dropped at once.
+    const graceful = sig === 'SIGTERM';
+    it(`quick mode with a memory and a file LUN; ${sig} with a session logged in stops it cleanly${graceful ? ' after asking the initiator to log out' : ' (--logout-wait 0: dropped at once)'} and the file holds the data`, async () => {
       const port = await freePort();
       const img = join(dir, `disk-${sig}.img`);
-      const p = spawnTarget(['-f', '-a', '127.0.0.1', '-p', String(port), '--target', IQN, '--lun', '0:memory:64M', '--lun', `1:file:${img}:16M`]);
+      const p = spawnTarget(['-f', '-a', '127.0.0.1', '-p', String(port), '--target', IQN, '--lun', '0:memory:64M', '--lun', `1:file:${img}:16M`, ...(graceful ? [] : ['--logout-wait', '0'])]);
       assert.equal(await listening(p), port);
       assert.match(p.output(), new RegExp(`listening on 127\\.0\\.0\\.1:${port}: ${IQN} \\(LUN 0 memory 67108864 bytes, LUN 1 file ${img.replace(/[.]/g, '\\.')} 16777216 bytes\\)`));
       const s = await session(port);
@@ -118,8 +121,18 @@ describe('iscsi-target command line', function () {
       assert.equal((await s.command({ cdb: scsi.write10({ lba: 1000, blocks: 8 }), dataOut: plain, lun: 1 })).status, 0);
       assert.ok((await s.command({ cdb: scsi.read10({ lba: 8, blocks: 8 }), dataIn: 4096, lun: 1 })).data.equals(fua));
       // Stop it with the session still logged in.
+      const asked = new Promise<string>((r) => s.once('logged-out', (why: string) => r(why)));
+      const t0 = Date.now();
       process.kill(p.pid, sig);
       assert.ok(await waitExit(p.child, 8000), `iscsi-target did not exit within 8 s of ${sig}:\n${p.output()}`);
+      if (graceful) {
+        assert.match(await asked, /AsyncEvent 1, within 2 s/);
+        assert.ok(Date.now() - t0 < 2000, `stopping took ${Date.now() - t0} ms though the initiator logged out at once`);
+        assert.doesNotMatch(p.output(), /did not log out/);
+      } else {
+        assert.equal(s.asyncMessages.length, 0);
+      }
+      assert.equal(s.isOpen, false);
       assert.equal(p.child.exitCode, 0, `exit status after ${sig}:\n${p.output()}`);
       assert.match(p.output(), new RegExp(`${sig}: stopping \\(flushing LUNs\\)`));
       assert.match(p.output(), /iscsi-target: stopped/);

@@ -316,6 +316,36 @@ describe('reference target: features', function () {
     });
   });
 
+  describe('connections end', () => {
+    it('30 sessions that log out, and 30 that drop TCP, leave the target holding no connection (memory stays bounded)', async () => {
+      const ref = await startRef();
+      try {
+        for (let i = 0; i < 60; i++) {
+          const s = await Session.open(opts(ref, { initiatorName: i % 2 ? INIT_A : INIT_B }));
+          if (i % 2) await s.logout();
+          else s.destroy();
+        }
+        const until = Date.now() + 2000;
+        while (ref.t.server.connectionCount > 0 && Date.now() < until) await sleep(10);
+        assert.equal(ref.t.server.connectionCount, 0);
+      } finally {
+        await ref.stop();
+      }
+    });
+
+    it('stop({ logoutSeconds }) asks a logged-in initiator to log out (AsyncEvent 1) and returns as soon as it has', async () => {
+      const ref = await startRef();
+      const s = await open(ref, {}, sessions);
+      const t0 = Date.now();
+      await ref.t.stop({ logoutSeconds: 3 });
+      assert.ok(Date.now() - t0 < 1000, `stop took ${Date.now() - t0} ms`);
+      assert.equal(s.asyncMessages[0]?.asyncEvent, 1);
+      assert.equal(s.asyncMessages[0]?.parameter3, 3);
+      assert.equal(s.isOpen, false);
+      assert.ok(ref.logs.some((l) => /logout: /.test(l)), 'the target logged no logout');
+    });
+  });
+
   describe('login status for a full target', () => {
     it('MaxSessions reached: out of resources 0x0302', async () => {
       const ref = await startRef({ server: { maxSessions: 1 } });
