@@ -200,7 +200,11 @@ export class LoginMachine {
     return this.pdu(pieces[0]!, pieces.length > 1 ? false : transit, pieces.length > 1);
   }
 
+  /** T and NSG of the last request sent: a response may transit only where that request asked to go. */
+  private asked = { transit: false, nsg: 0 };
+
   private pdu(data: Buffer, transit: boolean, cont: boolean): LoginRequest {
+    this.asked = { transit, nsg: transit ? this.nextStage() : 0 };
     return {
       opcode: Opcode.LOGIN_REQUEST,
       immediate: true,
@@ -237,6 +241,10 @@ export class LoginMachine {
     if (rsp.transit && rsp.continue) throw protoFail('Login Response has both T and C set (RFC 7143 11.13.1)');
     if (rsp.transit && rsp.nsg <= this.stage) throw protoFail(`Login Response NSG ${rsp.nsg} does not move forward from stage ${this.stage}`);
     if (rsp.transit && rsp.nsg === 2) throw protoFail('Login Response NSG 2 is reserved');
+    // RFC 7143 6.2 and 11.13.1: the target may set T only in answer to a request with T set, and may
+    // not go further than the request's NSG.
+    if (rsp.transit && !this.asked.transit) throw protoFail(`Login Response has T set (NSG ${rsp.nsg}) in answer to a request without T`);
+    if (rsp.transit && rsp.nsg > this.asked.nsg) throw protoFail(`Login Response NSG ${rsp.nsg} skips past the NSG ${this.asked.nsg} the request asked for`);
     this.expStatSN = (rsp.statSN + 1) >>> 0;
     // Our own text still going out in pieces (C bit): send the next piece; the target answers with an empty response.
     if (this.outgoing.length > 0) {

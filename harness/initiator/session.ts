@@ -66,6 +66,13 @@ export interface SessionOptions extends LoginOptions {
   trace?: boolean;
   /** Answer the target's NOP-In pings (default true). */
   answerNopIn?: boolean;
+  /** Plug the CmdSN gap a rejected command leaves with ABORT TASK (default true; RFC 7143 11.17.1). */
+  plugCmdSNGaps?: boolean;
+  /**
+   * On an Asynchronous Message asking for logout (AsyncEvent 1), let the commands in flight end,
+   * refuse new ones and log out within the time the target gave (default true; RFC 7143 11.9.1).
+   */
+  honourLogoutRequest?: boolean;
 }
 
 export interface CommandOptions {
@@ -128,7 +135,13 @@ export interface ScsiResult {
 export interface TmfResult {
   response: number;
   responseName: string;
-  pdu: TaskMgmtResponse;
+  /** The target's answer; absent when the initiator settled the request itself (`local`). */
+  pdu?: TaskMgmtResponse;
+  /**
+   * ABORT TASK of a command still queued in the initiator (the CmdSN window was closed, so it never
+   * left): it is dropped without a word to the target, which never saw it, and reported complete.
+   */
+  local?: boolean;
 }
 
 export interface DiscoveredTarget {
@@ -149,6 +162,8 @@ interface Task {
   deadline: number;
   timeoutMs: number;
   lun: bigint;
+  /** Sent as a non-immediate request: it took a CmdSN of the window. */
+  ordered?: boolean;
   // scsi
   edtl?: number;
   /** The command had the R bit: only then may Data-In come. */
@@ -363,6 +378,9 @@ export class Session extends EventEmitter {
       const why = this.closeError ? `: ${this.closeError.message}` : '';
       throw new IscsiError('ISCSI_E_CLOSED', `${typeof what === 'function' ? what() : what}: session to ${this.where} is not in full feature phase (${this.state})${why}`);
     }
+    if (this.logoutRequested && kind !== 'logout') {
+      throw new IscsiError('ISCSI_E_CLOSED', `${typeof what === 'function' ? what() : what}: not sent: ${this.logoutRequested}`);
+    }
     const itt = this.allocItt();
     let task!: Task;
     let named: string | undefined = typeof what === 'string' ? what : undefined;
@@ -434,6 +452,7 @@ export class Session extends EventEmitter {
   /** Send a non-immediate request now if the window is open, else queue it. */
   private sendOrdered(task: Task, build: (cmdSN: number) => void): void {
     const send = () => {
+      task.ordered = true;
       task.cmdSN = this.cmdSN;
       this.cmdSN = snAdd(this.cmdSN, 1);
       build(task.cmdSN);
@@ -750,8 +769,16 @@ export class Session extends EventEmitter {
       return Promise.reject(e);
     }
     const { task, promise } = handle;
-    this.armTimer(task);
     const ref = opts.referencedTaskTag !== undefined ? this.tasks.get(opts.referencedTaskTag) : undefined;
+    const queued = fn === TmfFunction.ABORT_TASK && ref && opts.refCmdSN === undefined ? this.waiting.findIndex((q) => q.task === ref) : -1;
+    if (queued >= 0) {
+      // The command never left: it has no CmdSN, and the target has nothing to abort (a RefCmdSN
+      // would have to be made up). Drop it here.
+      this.tasks.delete(task.itt);
+      this.failTask(ref!, new IscsiError('ISCSI_E_ABORTED', `${ref!.what}: aborted before it was sent (the CmdSN window was closed, MaxCmdSN ${this.maxCmdSN})`));
+      return Promise.resolve({ response: TmfResponse.FUNCTION_COMPLETE, responseName: 'Function complete (the command was still queued in the initiator; nothing sent)', local: true });
+    }
+    this.armTimer(task);
     const pdu: TaskMgmtRequest = {
       opcode: Opcode.TASK_MGMT_REQUEST,
       immediate: true,
@@ -983,6 +1010,7 @@ export class Session extends EventEmitter {
       case Opcode.ASYNC_MESSAGE:
         this.asyncMessages.push(pdu);
         this.emit('async', pdu);
+        if (pdu.asyncEvent === 1) this.onLogoutRequested(pdu);
         return;
       case Opcode.REJECT:
         return this.onReject(pdu);
@@ -1026,8 +1054,42 @@ export class Session extends EventEmitter {
     this.finishTask(this.taskFor(pdu.itt, 'nop', pdu), pdu);
   }
 
+  /**
+   * AsyncEvent 1 (RFC 7143 11.9.1): the target asks for logout within Parameter3 seconds. New
+   * requests are refused from now on, commands still queued behind a closed window are dropped, the
+   * ones in flight may end until shortly before that time, and then the session logs out.
+   */
+  private onLogoutRequested(pdu: AsyncMessage): void {
+    if (this.options.honourLogoutRequest === false || this.state !== 'ffp' || this.logoutRequested) return;
+    const seconds = pdu.parameter3;
+    this.logoutRequested = `the target asked for logout (AsyncEvent 1, within ${seconds} s)`;
+    const why = this.logoutRequested;
+    for (const q of [...this.waiting]) this.failTask(q.task, new IscsiError('ISCSI_E_CLOSED', `${q.task.what}: not sent: ${why}`));
+    const deadline = Date.now() + Math.max(0, seconds * 1000 - 250);
+    const step = (): void => {
+      if (this.state !== 'ffp') return;
+      const busy = [...this.tasks.values()].some((t) => t.kind === 'scsi' || t.kind === 'tmf');
+      if (busy && Date.now() < deadline) {
+        setTimeout(step, 10).unref?.();
+        return;
+      }
+      this.logoutRequested = undefined; // the Logout itself is allowed through
+      this.logout(LogoutReason.CLOSE_SESSION, 5000)
+        .then(() => this.emit('logged-out', why))
+        .catch((e: unknown) => this.destroy())
+        .finally(() => (this.logoutRequested = why));
+    };
+    step();
+  }
+
+  /** Set once the target has asked for logout: why new requests are refused. */
+  private logoutRequested: string | undefined;
+
   private onTextResponse(pdu: TextResponse, task: Task): void {
     if (task === GONE) return;
+    // RFC 7143 11.11.2: a Text Response with C=1 has F=0; 11.11.1: one with F=1 carries TTT 0xffffffff.
+    if (pdu.continue && pdu.final) throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Text Response has both F and C set (RFC 7143 11.11.2)`);
+    if (pdu.final && pdu.ttt !== RESERVED_TAG) throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: final Text Response carries TTT 0x${pdu.ttt.toString(16)}, not 0xffffffff (RFC 7143 11.11.1)`);
     const pairs = task.text!.add(pdu.data ?? ZERO, pdu.continue);
     if (pdu.continue || !pdu.final) {
       if (!pdu.continue && pairs) task.textPairs!.push(...pairs);
@@ -1061,8 +1123,19 @@ export class Session extends EventEmitter {
     const t = this.tasks.get(hdr.readUInt32BE(16));
     if (t && t.kind === kind) {
       this.failTask(t, new IscsiError('ISCSI_E_REJECT', `${t.what}: the target rejected it: ${why}`, { reason: pdu.reason }));
+      // RFC 7143 11.17.1: the CmdSN of a rejected non-immediate command is not considered received;
+      // the initiator plugs the gap, or every later command waits behind it. We plug it with ABORT
+      // TASK naming that CmdSN (RFC 7143 11.5.1, 6.9), unless the Reject's ExpCmdSN shows the target
+      // counted it anyway.
+      if (t.ordered && this.options.plugCmdSNGaps !== false && this.state === 'ffp' && snLessEq(pdu.expCmdSN, t.cmdSN)) {
+        this.plugs++;
+        void this.taskManagement(TmfFunction.ABORT_TASK, { lun: t.lun, referencedTaskTag: t.itt, refCmdSN: t.cmdSN }).catch(() => {});
+      }
     }
   }
+
+  /** ABORT TASK requests sent to plug the CmdSN gap a rejected command left. */
+  plugs = 0;
 
 
   private onClosed(err: IscsiError): void {

@@ -18,6 +18,7 @@ import {
   RejectReason,
   ScsiCommand,
   TaskMgmtRequest,
+  TextRequest,
   TmfFunction,
 } from '../../protocol/iscsi/index.js';
 import * as scsi from '../../protocol/scsi/index.js';
@@ -133,6 +134,11 @@ describe('initiator against a misbehaving target (fake target)', function () {
     it('a Login Response with both T and C set → ISCSI_E_PROTOCOL (RFC 7143 11.13)', async () => {
       ft = await FakeTarget.start(loginScript((c, req) => c.send(rsp(c, req, { continue: true }))));
       await fails(Session.open(base()), 'ISCSI_E_PROTOCOL', [/both T and C/]);
+    });
+
+    it('a Login Response skipping the operational stage our request asked for (NSG 3 to our NSG 1) → ISCSI_E_PROTOCOL', async () => {
+      ft = await FakeTarget.start(loginScript((c, req) => c.send(rsp(c, req, { nsg: 3, tsih: 7 }))));
+      await fails(Session.open(base()), 'ISCSI_E_PROTOCOL', [/NSG 3 skips past the NSG 1/]);
     });
 
     it('a Login Response that does not echo our ISID → ISCSI_E_PROTOCOL naming both', async () => {
@@ -400,6 +406,100 @@ describe('initiator against a misbehaving target (fake target)', function () {
     await fails(s.command({ cdb: scsi.testUnitReady() }), 'ISCSI_E_REJECT', [/TEST UNIT READY/, /rejected/, /Command not supported/]);
     await s.nop({ timeoutMs: 1000 });
     assert.equal(s.rejects.length, 1);
+  });
+
+  it('a Reject of a command the target did not count (its ExpCmdSN still names it): the gap is plugged with ABORT TASK naming that CmdSN (RFC 7143 11.17.1, 11.5.1)', async () => {
+    let tmf: TaskMgmtRequest | undefined;
+    let rejected: ScsiCommand | undefined;
+    const s = await open(async (c) => {
+      await c.login();
+      const cmd = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
+      rejected = cmd;
+      c.expCmdSN = cmd.cmdSN; // not considered received
+      c.send(c.reject(encodeHeader(cmd), RejectReason.PROTOCOL_ERROR));
+      tmf = await c.expect<TaskMgmtRequest>(Opcode.TASK_MGMT_REQUEST);
+      c.expCmdSN = (cmd.cmdSN + 1) >>> 0;
+      c.send(c.tmfResponse(tmf.itt, 0));
+      const nop = await c.expect<NopOut>(Opcode.NOP_OUT);
+      c.send(c.nopIn({ itt: nop.itt }));
+      await c.waitClosed();
+    });
+    await fails(s.command({ cdb: scsi.testUnitReady() }), 'ISCSI_E_REJECT', [/TEST UNIT READY/, /Protocol error/]);
+    await s.nop({ timeoutMs: 1000 });
+    assert.ok(tmf && rejected);
+    assert.equal(tmf.function, TmfFunction.ABORT_TASK);
+    assert.equal(tmf.refCmdSN, rejected.cmdSN);
+    assert.equal(tmf.referencedTaskTag, rejected.itt);
+    assert.equal(s.plugs, 1);
+  });
+
+  it('a Text Response with both F and C set → ISCSI_E_PROTOCOL (RFC 7143 11.11.2)', async () => {
+    const s = await open(async (c) => {
+      await c.login();
+      const req = await c.expect<TextRequest>(Opcode.TEXT_REQUEST);
+      c.send(c.textResponse(req.itt, { final: true, continue: true, data: Buffer.from('TargetName=iqn.x\0') }));
+      await c.waitClosed();
+    });
+    await fails(s.sendTargets(), 'ISCSI_E_PROTOCOL', [/both F and C/, /11\.11\.2/]);
+  });
+
+  it('a final Text Response carrying a TTT → ISCSI_E_PROTOCOL (RFC 7143 11.11.1)', async () => {
+    const s = await open(async (c) => {
+      await c.login();
+      const req = await c.expect<TextRequest>(Opcode.TEXT_REQUEST);
+      c.send(c.textResponse(req.itt, { ttt: 5, data: Buffer.from('TargetName=iqn.x\0') }));
+      await c.waitClosed();
+    });
+    await fails(s.sendTargets(), 'ISCSI_E_PROTOCOL', [/TTT 0x5/, /11\.11\.1/]);
+  });
+
+  it('ABORT TASK of a command held back by a closed CmdSN window ends it in the initiator, sending nothing (it has no CmdSN yet)', async () => {
+    let seen = 0;
+    const s = await open(async (c) => {
+      await c.login({ maxCmdSN: 0 }); // ExpCmdSN 1, MaxCmdSN 0: the window is closed
+      const nop = await c.expect<NopOut>(Opcode.NOP_OUT); // an immediate ping still goes
+      seen = c.received.length;
+      c.send(c.nopIn({ itt: nop.itt }));
+      await c.waitClosed();
+    });
+    const cmd = s.command({ cdb: scsi.testUnitReady() });
+    const caught = cmd.catch((e: unknown) => e);
+    const itt = [...(s as unknown as { tasks: Map<number, unknown> }).tasks.keys()][0]!;
+    const r = await s.abortTask(itt);
+    assert.equal(r.local, true);
+    assert.equal(r.response, 0);
+    const e = (await caught) as IscsiError;
+    assert.equal(e.code, 'ISCSI_E_ABORTED');
+    assert.match(e.message, /before it was sent/);
+    await s.nop({ immediate: true, timeoutMs: 1000 });
+    assert.ok(seen > 0);
+  });
+
+  it('an Asynchronous Message asking for logout (AsyncEvent 1): new commands are refused, the one in flight ends, then the initiator logs out within Parameter3 seconds', async () => {
+    let logout: LogoutRequest | undefined;
+    let sentAt = 0;
+    let loggedOutAfter = 0;
+    const s = await open(async (c) => {
+      await c.login();
+      const cmd = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
+      sentAt = Date.now();
+      c.send(c.asyncMessage({ asyncEvent: 1, parameter3: 2 }));
+      await c.sleep(200);
+      c.send(c.scsiResponse(cmd.itt));
+      logout = await c.expect<LogoutRequest>(Opcode.LOGOUT_REQUEST, 3000);
+      loggedOutAfter = Date.now() - sentAt;
+      c.send(c.logoutResponse(logout));
+      await c.waitClosed();
+    });
+    const first = s.command({ cdb: scsi.testUnitReady() });
+    await new Promise<void>((r) => s.once('async', () => r()));
+    await fails(s.command({ cdb: scsi.testUnitReady() }), 'ISCSI_E_CLOSED', [/asked for logout/, /AsyncEvent 1/], 100);
+    await first;
+    await new Promise<void>((r) => s.once('logged-out', () => r()));
+    assert.ok(logout);
+    assert.equal(logout.reason, 0);
+    assert.ok(loggedOutAfter < 2000, `logout came ${loggedOutAfter} ms after the request`);
+    assert.equal(s.isOpen, false);
   });
 
   // ----------------------------------------------------------------------------------------------

@@ -334,7 +334,7 @@ describe('initiator features (fake target)', function () {
     assert.equal(pings.length, 1);
   });
 
-  it('records and emits Asynchronous Messages (RFC 7143 11.9)', async () => {
+  it('records and emits Asynchronous Messages (RFC 7143 11.9); with honourLogoutRequest off, a logout request leaves the session to the test', async () => {
     const sense = Buffer.alloc(2 + 18);
     sense.writeUInt16BE(18, 0);
     sense[2] = 0x70;
@@ -346,7 +346,7 @@ describe('initiator features (fake target)', function () {
       const cmd = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
       c.send(c.scsiResponse(cmd.itt));
       await c.waitClosed();
-    });
+    }, {}, { honourLogoutRequest: false });
     const got: AsyncMessage[] = [];
     s.on('async', (m: AsyncMessage) => got.push(m));
     const deadline = Date.now() + 2000;
