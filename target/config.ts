@@ -48,7 +48,7 @@ export interface TargetServerConfig {
   nopTimeout?: number;
   /** Seconds a login may take before the connection is dropped. */
   loginTimeout?: number;
-  /** Most sessions at once (further logins get "out of resources"). */
+  /** Most sessions at once (further logins get "out of resources"; default 1024, and twice as many connections). */
   maxSessions?: number;
   quirks?: string[];
   /** iSNS server to register with (host[:port]). */

@@ -28,6 +28,9 @@ export interface TargetServerOptions extends TargetServerConfig {
   log?: (line: string) => void;
 }
 
+/** MaxSessions when the configuration sets none: a bound on the target's memory, not a feature limit. */
+export const DEFAULT_MAX_SESSIONS = 1024;
+
 export class TargetServer {
   readonly quirks: Quirks;
   readonly config: TargetServerOptions;
@@ -82,6 +85,13 @@ export class TargetServer {
 
   async listen(): Promise<void> {
     const srv = net.createServer((socket) => {
+      // Memory stays bounded whatever arrives: past twice MaxSessions (sessions plus logins under way,
+      // each dropped after LoginTimeout), a new connection is closed at once.
+      if (this.conns.size >= 2 * this.maxSessions) {
+        this.log(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} refused: already ${this.conns.size} connections (twice MaxSessions ${this.maxSessions})`);
+        socket.destroy();
+        return;
+      }
       const c = new TargetConnection(socket, this);
       this.conns.add(c);
     });
@@ -129,7 +139,7 @@ export class TargetServer {
         const old = [...this.sessions.values()].find(
           (s) => s.initiatorName === req.initiatorName && s.isid === req.isid && s.node === req.node && s.conn !== conn,
         );
-        if (!old && this.config.maxSessions !== undefined && this.sessions.size >= this.config.maxSessions) {
+        if (!old && this.sessions.size >= this.maxSessions) {
           return { status: LoginStatus.OUT_OF_RESOURCES, why: `already ${this.sessions.size} sessions (MaxSessions)` };
         }
         return { tsih: this.allocTsih(), ...(old ? { reinstates: old } : {}) };
@@ -181,6 +191,11 @@ export class TargetServer {
     if (!e || e.conn !== conn) return;
     this.sessions.delete(r.tsih);
     if (e.node && e.nexus) e.node.device.nexusEnded(e.nexus, how);
+  }
+
+  /** Most sessions at once (MaxSessions; default DEFAULT_MAX_SESSIONS). */
+  get maxSessions(): number {
+    return this.config.maxSessions ?? DEFAULT_MAX_SESSIONS;
   }
 
   /** Connections open now (logging in, in full feature phase or closing). */

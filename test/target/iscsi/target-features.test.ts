@@ -333,6 +333,36 @@ describe('reference target: features', function () {
       }
     });
 
+    it('with MaxSessions 2, a fifth connection (past twice MaxSessions) is closed at once and logged; the others carry on', async () => {
+      const ref = await startRef({ server: { maxSessions: 2 } });
+      const net = await import('node:net');
+      const idle: import('node:net').Socket[] = [];
+      try {
+        for (let i = 0; i < 4; i++) {
+          const c = net.connect(ref.t.port, '127.0.0.1');
+          idle.push(c);
+          await new Promise((r) => c.once('connect', r));
+        }
+        const until = Date.now() + 2000;
+        while (ref.t.server.connectionCount < 4 && Date.now() < until) await sleep(5);
+        const fifth = net.connect(ref.t.port, '127.0.0.1');
+        idle.push(fifth);
+        const closed = await new Promise<boolean>((r) => {
+          fifth.once('close', () => r(true));
+          fifth.on('error', () => {});
+          setTimeout(() => r(false), 2000);
+        });
+        assert.ok(closed, 'the fifth connection stayed open');
+        await waitLog(ref, /refused: already 4 connections \(twice MaxSessions 2\)/);
+        for (const c of idle.splice(0, 2)) c.destroy();
+        const s = await open(ref, {}, sessions);
+        await clearUa(s);
+      } finally {
+        for (const c of idle) c.destroy();
+        await ref.stop();
+      }
+    });
+
     it('stop({ logoutSeconds }) asks a logged-in initiator to log out (AsyncEvent 1) and returns as soon as it has', async () => {
       const ref = await startRef();
       const s = await open(ref, {}, sessions);
