@@ -117,7 +117,11 @@ async function doRead(ctx: Ctx, lba: bigint, n: number, lenByte: number): Promis
   return { data };
 }
 
-async function doWrite(ctx: Ctx, lba: bigint, n: number, lenByte: number, fua: boolean): Promise<HandlerResult> {
+/**
+ * WRITE and WRITE AND VERIFY: checks in the order SBC-4 gives them, the data written under the range
+ * lock, made durable when `fua`, then `verify` (if any) run on it while the range is still locked.
+ */
+async function doWrite(ctx: Ctx, lba: bigint, n: number, lenByte: number, fua: boolean, verify?: (data: Buffer) => Promise<void>): Promise<HandlerResult> {
   const { lu } = ctx;
   checkTransfer(ctx, n, lenByte);
   lu.requireMedium();
@@ -129,6 +133,7 @@ async function doWrite(ctx: Ctx, lba: bigint, n: number, lenByte: number, fua: b
   await locked(ctx, lba, BigInt(n), true, async () => {
     await lu.writeBytes(lba, data);
     await durable(ctx, fua);
+    if (verify) await verify(data);
   });
   return out;
 }
@@ -196,24 +201,12 @@ const writeVerifyN: CommandSpec['handler'] = async (ctx) => {
   const bytchk = (cdb[1]! >> 1) & 3;
   if (bytchk > 1) throw invalidCdb(1, 2); // 10b and 11b are reserved for WRITE AND VERIFY
   const { lba, n, lenByte } = lbaLen(cdb);
-  checkTransfer(ctx, n, lenByte);
-  lu.requireMedium();
-  lu.requireWritable();
-  lu.checkRange(lba, BigInt(n));
-  const { data, transferLength } = dataOut(ctx, n * lu.blockSize);
-  const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
-  if (data.length === 0) return out;
-  await locked(ctx, lba, BigInt(n), true, async () => {
-    await lu.writeBytes(lba, data);
-    // verification reads the medium: the data must be on it, not in a volatile cache
-    await durable(ctx, true);
-    if (bytchk === 1) {
-      const back = await lu.readBlocks(lba, BigInt(Math.ceil(data.length / lu.blockSize)));
-      const at = firstDiff(data, back, data.length);
-      if (at >= 0) throw miscompare(ctx, at);
-    }
+  // Verification reads the medium: the data must be on it, not in a volatile cache (hence FUA).
+  return doWrite(ctx, lba, n, lenByte, true, bytchk !== 1 ? undefined : async (data) => {
+    const back = await lu.readBlocks(lba, BigInt(Math.ceil(data.length / lu.blockSize)));
+    const at = firstDiff(data, back, data.length);
+    if (at >= 0) throw miscompare(ctx, at);
   });
-  return out;
 };
 
 // --- WRITE SAME (SBC-4 5.49, 5.50) -------------------------------------------------------------------------
