@@ -41,6 +41,8 @@ export type { Session, ScsiResult, TmfResult } from './initiator/index.js';
 export type { Sense } from '../protocol/scsi/index.js';
 /** SCSI codecs: CDB builders, parsers of INQUIRY, VPD, mode, capacity, sense... (protocol/scsi). */
 export * as scsi from '../protocol/scsi/index.js';
+/** The clause numbering the tests cite: SBC-4 (sbc4r22) and SPC-5 (spc5r17), see protocol/scsi/clauses.ts. */
+export { SBC4, SPC5 } from '../protocol/scsi/clauses.js';
 /** iSCSI codecs: PDU types, opcodes, text keys, constants (protocol/iscsi). */
 export * as iscsi from '../protocol/iscsi/index.js';
 export { IscsiError } from '../protocol/errors.js';

@@ -16,4 +16,5 @@ export * from './rsoc.js';
 export * from './lbastatus.js';
 export * from './pr.js';
 export * from './defect.js';
+export * from './clauses.js';
 export { hexBytes, type U64 } from './util.js';
