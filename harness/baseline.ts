@@ -7,7 +7,7 @@
  * {
  *   "target": "Debian tgt 1.0.85, 64 MiB file LUN",
  *   "expected": {
- *     "SCSI.Read6.Simple": { "verdict": "skip", "reason": "READ(6) is not implemented", "clause": "SBC-4 5.13" }
+ *     "SCSI.Read6.Simple": { "verdict": "skip", "reason": "READ(6) is not implemented", "clause": "SBC-3 (READ (6))" }
  *   }
  * }
  *

@@ -4,7 +4,7 @@
  * afterwards whether the answer means "not implemented", and whether the command is one the standard
  * makes mandatory for the device type (then "not implemented" is a failure, not a skip).
  */
-import { Asc, Op, opcodeHasServiceAction, opcodeName, SaIn16, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
+import { Asc, Op, opcodeHasServiceAction, opcodeName, SaIn16, SBC4, ScsiStatus, SenseKey, SPC5 } from '../protocol/scsi/index.js';
 import type { ScsiResult } from './initiator/index.js';
 
 /** Commands that change the medium or persistent device state: a test sending one must declare `dataloss`. */
@@ -134,9 +134,9 @@ export function commandName(cdb: Buffer): string {
 
 /**
  * The answer means the device server does not implement the command: CHECK CONDITION, ILLEGAL REQUEST,
- * INVALID COMMAND OPERATION CODE (SPC-5 4.4.3, 6.35.1); for a command that carries a service action (MAINTENANCE
+ * INVALID COMMAND OPERATION CODE (SPC-5 additional sense codes; REPORT SUPPORTED OPERATION CODES); for a command that carries a service action (MAINTENANCE
  * IN, SERVICE ACTION IN(16)) an unsupported service action is reported as INVALID FIELD IN CDB pointing at
- * byte 1 (SPC-5 6.35.1) — or, as many targets do, with no field pointer at all.
+ * byte 1 (SPC-5, REPORT SUPPORTED OPERATION CODES) — or, as many targets do, with no field pointer at all.
  */
 export function isNotImplemented(cdb: Buffer, r: Pick<ScsiResult, 'status' | 'sense' | 'response'>): boolean {
   if (r.response !== 0 || r.status !== ScsiStatus.CHECK_CONDITION || !r.sense || r.sense.key !== SenseKey.ILLEGAL_REQUEST) return false;
@@ -159,14 +159,14 @@ export interface Mandatory {
 }
 
 const SBC_MANDATORY: Record<string, Mandatory> = {
-  [key(Op.TEST_UNIT_READY)]: { clause: 'SPC-5 6.37 and SBC-4 5.1 (TEST UNIT READY is mandatory)' },
-  [key(Op.INQUIRY)]: { clause: 'SPC-5 6.7 and SBC-4 5.1 (INQUIRY is mandatory)' },
-  [key(Op.REQUEST_SENSE)]: { clause: 'SPC-5 6.39 and SBC-4 5.1 (REQUEST SENSE is mandatory)' },
-  [key(Op.REPORT_LUNS)]: { clause: 'SPC-5 6.33 and SBC-4 5.1 (REPORT LUNS is mandatory)' },
-  [key(Op.READ_CAPACITY_10)]: { clause: 'SBC-4 5.19 and 5.1 (READ CAPACITY (10) is mandatory)' },
-  [key(Op.READ_10)]: { clause: 'SBC-4 5.14 and 5.1 (READ (10) is mandatory)' },
-  [key(Op.READ_16)]: { clause: 'SBC-4 5.16 and 5.1 (READ (16) is mandatory since SBC-3)', sbc3Only: true },
-  [key(Op.SERVICE_ACTION_IN_16, SaIn16.READ_CAPACITY_16)]: { clause: 'SBC-4 5.20 and 5.1 (READ CAPACITY (16) is mandatory since SBC-3)', sbc3Only: true },
+  [key(Op.TEST_UNIT_READY)]: { clause: `${SPC5.TEST_UNIT_READY} and ${SBC4.COMMANDS} (TEST UNIT READY is mandatory)` },
+  [key(Op.INQUIRY)]: { clause: `${SPC5.INQUIRY} and ${SBC4.COMMANDS} (INQUIRY is mandatory)` },
+  [key(Op.REQUEST_SENSE)]: { clause: `${SPC5.REQUEST_SENSE} and ${SBC4.COMMANDS} (REQUEST SENSE is mandatory)` },
+  [key(Op.REPORT_LUNS)]: { clause: `${SPC5.REPORT_LUNS} and ${SBC4.COMMANDS} (REPORT LUNS is mandatory)` },
+  [key(Op.READ_CAPACITY_10)]: { clause: `${SBC4.READ_CAPACITY_10} and ${SBC4.COMMANDS} (READ CAPACITY (10) is mandatory)` },
+  [key(Op.READ_10)]: { clause: `${SBC4.READ_10} and ${SBC4.COMMANDS} (READ (10) is mandatory)` },
+  [key(Op.READ_16)]: { clause: `${SBC4.READ_16} and ${SBC4.COMMANDS} (READ (16) is mandatory since SBC-3)`, sbc3Only: true },
+  [key(Op.SERVICE_ACTION_IN_16, SaIn16.READ_CAPACITY_16)]: { clause: `${SBC4.READ_CAPACITY_16} and ${SBC4.COMMANDS} (READ CAPACITY (16) is mandatory since SBC-3)`, sbc3Only: true },
 };
 
 function key(op: number, sa?: number): string {

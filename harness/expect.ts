@@ -41,9 +41,9 @@ const IR = SenseKey.ILLEGAL_REQUEST;
 
 /** GOOD status (SAM-5 5.3.1). */
 export const GOOD = expectation('GOOD', ScsiStatus.GOOD);
-/** CONDITION MET (PRE-FETCH, SBC-4 5.9). */
+/** CONDITION MET (PRE-FETCH, SBC-4 5.13). */
 export const CONDITION_MET = expectation('CONDITION_MET', ScsiStatus.CONDITION_MET);
-/** RESERVATION CONFLICT status (SPC-5 5.13). */
+/** RESERVATION CONFLICT status (SPC-5 reservations). */
 export const RESERVATION_CONFLICT = expectation('RESERVATION_CONFLICT', ScsiStatus.RESERVATION_CONFLICT);
 /** Any CHECK CONDITION. */
 export const CHECK_CONDITION = expectation('CHECK_CONDITION', CC);
@@ -51,23 +51,23 @@ export const CHECK_CONDITION = expectation('CHECK_CONDITION', CC);
 export const ILLEGAL_REQUEST = expectation('ILLEGAL_REQUEST', CC, IR);
 /** LBA OUT OF RANGE (SBC-4 4.5: an LBA or range past the capacity). */
 export const LBA_OUT_OF_RANGE = expectation('LBA_OUT_OF_RANGE', CC, IR, [Asc.LBA_OUT_OF_RANGE]);
-/** INVALID FIELD IN CDB (SPC-5 4.4.3: a reserved or unsupported CDB field value). */
+/** INVALID FIELD IN CDB (SPC-5 additional sense codes: a reserved or unsupported CDB field value). */
 export const INVALID_FIELD_IN_CDB = expectation('INVALID_FIELD_IN_CDB', CC, IR, [Asc.INVALID_FIELD_IN_CDB]);
-/** INVALID FIELD IN PARAMETER LIST (SPC-5 4.4.3). */
+/** INVALID FIELD IN PARAMETER LIST (SPC-5 additional sense codes). */
 export const INVALID_FIELD_IN_PARAM_LIST = expectation('INVALID_FIELD_IN_PARAM_LIST', CC, IR, [Asc.INVALID_FIELD_IN_PARAMETER_LIST]);
-/** PARAMETER LIST LENGTH ERROR (SPC-5 4.4.3). */
+/** PARAMETER LIST LENGTH ERROR (SPC-5 additional sense codes). */
 export const PARAM_LIST_LEN_ERR = expectation('PARAM_LIST_LEN_ERR', CC, IR, [Asc.PARAMETER_LIST_LENGTH_ERROR]);
-/** INVALID COMMAND OPERATION CODE (SPC-5 4.4.3): the command is not implemented. */
+/** INVALID COMMAND OPERATION CODE (SPC-5 additional sense codes): the command is not implemented. */
 export const INVALID_OPCODE = expectation('INVALID_OPCODE', CC, IR, [Asc.INVALID_COMMAND_OPERATION_CODE]);
-/** DATA PROTECT, write protected (SBC-4 4.11: write-protected medium). */
+/** DATA PROTECT, write protected (SBC-4 4.12: write-protected medium). */
 export const WRITE_PROTECTED = expectation('WRITE_PROTECTED', CC, SenseKey.DATA_PROTECT, [Asc.WRITE_PROTECTED, Asc.HARDWARE_WRITE_PROTECTED, Asc.SOFTWARE_WRITE_PROTECTED]);
-/** MISCOMPARE DURING VERIFY OPERATION (SBC-4 5.3, 5.29). */
+/** MISCOMPARE DURING VERIFY OPERATION (SBC-4 5.3, 5.36, 5.44). */
 export const MISCOMPARE = expectation('MISCOMPARE', CC, SenseKey.MISCOMPARE, [Asc.MISCOMPARE_DURING_VERIFY]);
-/** NOT READY, MEDIUM NOT PRESENT (SBC-4 4.16). */
+/** NOT READY, MEDIUM NOT PRESENT (SBC-4 4.4). */
 export const NO_MEDIUM = expectation('NO_MEDIUM', CC, SenseKey.NOT_READY, [Asc.MEDIUM_NOT_PRESENT, Asc.MEDIUM_NOT_PRESENT_TRAY_CLOSED, Asc.MEDIUM_NOT_PRESENT_TRAY_OPEN]);
-/** MEDIUM REMOVAL PREVENTED (SBC-4 5.12, START STOP UNIT with LOEJ while prevented). */
+/** MEDIUM REMOVAL PREVENTED (SBC-4 5.15, START STOP UNIT with LOEJ while prevented). */
 export const REMOVAL_PREVENTED = expectation('REMOVAL_PREVENTED', CC, IR, [Asc.MEDIUM_REMOVAL_PREVENTED]);
-/** NOT READY, SANITIZE IN PROGRESS (SBC-4 4.33). */
+/** NOT READY, SANITIZE IN PROGRESS (SBC-4 4.11.3). */
 export const SANITIZE_IN_PROGRESS = expectation('SANITIZE_IN_PROGRESS', CC, SenseKey.NOT_READY, [Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS]);
 /** Any UNIT ATTENTION (SAM-5 5.14). */
 export const UNIT_ATTENTION = expectation('UNIT_ATTENTION', CC, SenseKey.UNIT_ATTENTION);

@@ -10,7 +10,7 @@
  *
  * const suite = defineSuite('Read10', {
  *   families: ['SCSI'],          // the test is also in ALL, always
- *   clause: 'SBC-4 5.14',         // default clause of its tests
+ *   clause: 'SBC-4 5.16',         // default clause of its tests
  *   needs: ['sbc'],               // default needs of its tests
  * });
  *
@@ -153,7 +153,7 @@ export interface SuiteOptions {
 export interface TestSpec {
   /** One paragraph: what the test sends, what it expects, and why (this is what -V prints). */
   doc: string;
-  /** The clause of the standard the test checks, e.g. 'SBC-4 5.14' or 'RFC 7143 11.18'. Default: the suite's. */
+  /** The clause of the standard the test checks, e.g. 'SBC-4 5.16' or 'RFC 7143 11.18'. Default: the suite's. */
   clause?: string;
   /** MUST (a failure fails the run) or SHOULD (a warning unless --strict). Default: the suite's, else MUST. */
   level?: Level;
@@ -221,7 +221,7 @@ export class Suite {
     if (!NAME.test(name)) throw new DefinitionError(`suite name "${name}" must be letters, digits, _ and - (no dots)`);
     if (!opts || !Array.isArray(opts.families) || opts.families.length === 0) throw new DefinitionError(`suite ${name}: families must list at least one of ${FAMILIES.join(', ')}`);
     for (const f of opts.families) if (!FAMILIES.includes(f)) throw new DefinitionError(`suite ${name}: unknown family "${f}" (${FAMILIES.join(', ')}; ALL is implied)`);
-    if (opts.clause !== undefined && !CLAUSE.test(opts.clause)) throw new DefinitionError(`suite ${name}: clause "${opts.clause}" should name a standard, e.g. 'SBC-4 5.14' or 'RFC 7143 11.18'`);
+    if (opts.clause !== undefined && !CLAUSE.test(opts.clause)) throw new DefinitionError(`suite ${name}: clause "${opts.clause}" should name a standard, e.g. 'SBC-4 5.16' or 'RFC 7143 11.18'`);
     this.name = name;
     this.families = [...opts.families];
     this.clause = opts.clause;
@@ -238,7 +238,7 @@ export class Suite {
     if (typeof run !== 'function') throw new DefinitionError(`${where}: the body must be a function`);
     const clause = spec.clause ?? this.clause;
     if (!clause) throw new DefinitionError(`${where}: no clause (give one on the test or the suite)`);
-    if (!CLAUSE.test(clause)) throw new DefinitionError(`${where}: clause "${clause}" should name a standard, e.g. 'SBC-4 5.14' or 'RFC 7143 11.18'`);
+    if (!CLAUSE.test(clause)) throw new DefinitionError(`${where}: clause "${clause}" should name a standard, e.g. 'SBC-4 5.16' or 'RFC 7143 11.18'`);
     const level = spec.level ?? this.level;
     if (level !== 'MUST' && level !== 'SHOULD') throw new DefinitionError(`${where}: level must be MUST or SHOULD`);
     if (spec.timeout !== undefined && !(spec.timeout > 0 && spec.timeout <= 3600)) throw new DefinitionError(`${where}: timeout is in seconds, 0 < timeout <= 3600`);

@@ -1,4 +1,4 @@
-/** READ CAPACITY (10) and (16) parameter data (SBC-4 5.19.2, 5.20.2). */
+/** READ CAPACITY (10) and (16) parameter data (SBC-4 5.20.2, 5.21.2). */
 import { bit, need, optUint, putBE, uint, uintBig, type U64 } from './util.js';
 
 export interface ReadCapacity10Data {
@@ -7,14 +7,14 @@ export interface ReadCapacity10Data {
   blockLength: number;
 }
 
-/** SBC-4 5.19.2 READ CAPACITY (10) parameter data (8 bytes). */
+/** SBC-4 5.20.2 READ CAPACITY (10) parameter data (8 bytes). */
 export function parseReadCapacity10(buf: Buffer): ReadCapacity10Data {
   need('READ CAPACITY(10) data', buf, 8);
   return { lastLba: buf.readUInt32BE(0), blockLength: buf.readUInt32BE(4) };
 }
 
 /**
- * SBC-4 5.19.2 READ CAPACITY (10) parameter data. A last LBA above FFFFFFFEh is returned as FFFFFFFFh, as
+ * SBC-4 5.20.2 READ CAPACITY (10) parameter data. A last LBA above FFFFFFFEh is returned as FFFFFFFFh, as
  * the standard requires when the capacity does not fit.
  */
 export function encodeReadCapacity10(o: { lastLba: U64; blockLength: number }): Buffer {
@@ -44,7 +44,7 @@ export interface ReadCapacity16Data {
   truncated: boolean;
 }
 
-/** SBC-4 5.20.2 READ CAPACITY (16) parameter data: 16 meaningful bytes needed, 32 in full. */
+/** SBC-4 5.21.2 READ CAPACITY (16) parameter data: 16 meaningful bytes needed, 32 in full. */
 export function parseReadCapacity16(buf: Buffer): ReadCapacity16Data {
   need('READ CAPACITY(16) data', buf, 16);
   const b12 = buf[12]!;
@@ -63,7 +63,7 @@ export function parseReadCapacity16(buf: Buffer): ReadCapacity16Data {
   };
 }
 
-/** SBC-4 5.20.2 READ CAPACITY (16) parameter data (32 bytes). */
+/** SBC-4 5.21.2 READ CAPACITY (16) parameter data (32 bytes). */
 export function encodeReadCapacity16(o: {
   lastLba: U64;
   blockLength: number;

@@ -23,7 +23,7 @@ function make(ctx: string, op: number, len: number, control: number | undefined)
   return b;
 }
 
-/** Lays out LBA, length and GROUP NUMBER at their places in a 10-, 12- or 16-byte CDB (SBC-4 5.x tables). */
+/** Lays out LBA, length and GROUP NUMBER at their places in a 10-, 12- or 16-byte CDB (the CDB tables of SBC-4 clause 5). */
 function lbaCdb(
   ctx: string,
   op: number,
@@ -58,12 +58,12 @@ function lbaCdb(
   return b;
 }
 
-/** SPC-5 6.37 TEST UNIT READY. */
+/** SPC-5 TEST UNIT READY. */
 export function testUnitReady(o: CdbCommon = {}): Buffer {
   return make('TEST UNIT READY', Op.TEST_UNIT_READY, 6, o.control);
 }
 
-/** SPC-5 6.39 REQUEST SENSE: DESC asks for descriptor format; ALLOCATION LENGTH defaults to 252. */
+/** SPC-5 REQUEST SENSE: DESC asks for descriptor format; ALLOCATION LENGTH defaults to 252. */
 export function requestSense(o: { desc?: boolean; alloc?: number } & CdbCommon = {}): Buffer {
   const ctx = 'REQUEST SENSE';
   const alloc = optUint(ctx, 'ALLOCATION LENGTH', o.alloc, 8, 252);
@@ -85,12 +85,12 @@ export function inquiry(o: { evpd?: boolean; page?: number; alloc?: number } & C
   return b;
 }
 
-/** SBC-4 5.19 READ CAPACITY (10) (the obsolete LBA and PMI fields stay zero). */
+/** SBC-4 5.20 READ CAPACITY (10) (the obsolete LBA and PMI fields stay zero). */
 export function readCapacity10(o: CdbCommon = {}): Buffer {
   return make('READ CAPACITY(10)', Op.READ_CAPACITY_10, 10, o.control);
 }
 
-/** SBC-4 5.20 READ CAPACITY (16): SERVICE ACTION IN (16) / 10h; ALLOCATION LENGTH defaults to 32. */
+/** SBC-4 5.21 READ CAPACITY (16): SERVICE ACTION IN (16) / 10h; ALLOCATION LENGTH defaults to 32. */
 export function readCapacity16(o: { alloc?: number } & CdbCommon = {}): Buffer {
   const ctx = 'READ CAPACITY(16)';
   const alloc = optUint(ctx, 'ALLOCATION LENGTH', o.alloc, 32, 32);
@@ -143,41 +143,41 @@ const readByte1 = (ctx: string, o: ReadOptions) =>
 const writeByte1 = (ctx: string, o: WriteOptions) =>
   (optUint(ctx, 'WRPROTECT', o.wrprotect, 3) << 5) | (bit(o.dpo) << 4) | (bit(o.fua) << 3);
 
-/** SBC-4 5.13 READ (6): 21-bit LBA, 1..256 blocks, no flags. */
+/** SBC-3 READ (6): 21-bit LBA, 1..256 blocks, no flags. */
 export function read6(o: ReadOptions): Buffer {
   return rw6('READ(6)', Op.READ_6, o);
 }
-/** SBC-4 5.14 READ (10). */
+/** SBC-4 5.16 READ (10). */
 export function read10(o: ReadOptions): Buffer {
   const ctx = 'READ(10)';
   return lbaCdb(ctx, Op.READ_10, 10, readByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
 }
-/** SBC-4 5.15 READ (12). */
+/** SBC-4 5.17 READ (12). */
 export function read12(o: ReadOptions): Buffer {
   const ctx = 'READ(12)';
   return lbaCdb(ctx, Op.READ_12, 12, readByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
 }
-/** SBC-4 5.16 READ (16). */
+/** SBC-4 5.18 READ (16). */
 export function read16(o: ReadOptions): Buffer {
   const ctx = 'READ(16)';
   return lbaCdb(ctx, Op.READ_16, 16, readByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
 }
 
-/** SBC-4 5.40 WRITE (6): 21-bit LBA, 1..256 blocks, no flags. */
+/** SBC-3 WRITE (6): 21-bit LBA, 1..256 blocks, no flags. */
 export function write6(o: WriteOptions): Buffer {
   return rw6('WRITE(6)', Op.WRITE_6, o);
 }
-/** SBC-4 5.41 WRITE (10). */
+/** SBC-4 5.40 WRITE (10). */
 export function write10(o: WriteOptions): Buffer {
   const ctx = 'WRITE(10)';
   return lbaCdb(ctx, Op.WRITE_10, 10, writeByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
 }
-/** SBC-4 5.42 WRITE (12). */
+/** SBC-4 5.41 WRITE (12). */
 export function write12(o: WriteOptions): Buffer {
   const ctx = 'WRITE(12)';
   return lbaCdb(ctx, Op.WRITE_12, 12, writeByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
 }
-/** SBC-4 5.43 WRITE (16). */
+/** SBC-4 5.42 WRITE (16). */
 export function write16(o: WriteOptions): Buffer {
   const ctx = 'WRITE(16)';
   return lbaCdb(ctx, Op.WRITE_16, 16, writeByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
@@ -188,7 +188,7 @@ export interface VerifyOptions extends CdbCommon {
   lba: U64;
   /** VERIFICATION LENGTH in logical blocks. */
   blocks: number;
-  /** BYTCHK 0..3 (SBC-4 5.36 table 137). */
+  /** BYTCHK 0..3 (SBC-4 5.36). */
   bytchk?: number;
   vrprotect?: number;
   dpo?: boolean;
@@ -217,7 +217,7 @@ export function verify16(o: VerifyOptions): Buffer {
 export interface WriteVerifyOptions extends CdbCommon {
   lba: U64;
   blocks: number;
-  /** BYTCHK 0..3 (SBC-4 5.45 table 161). */
+  /** BYTCHK 0..3 (SBC-4 5.44). */
   bytchk?: number;
   wrprotect?: number;
   dpo?: boolean;
@@ -226,17 +226,17 @@ export interface WriteVerifyOptions extends CdbCommon {
 const wvByte1 = (ctx: string, o: WriteVerifyOptions) =>
   (optUint(ctx, 'WRPROTECT', o.wrprotect, 3) << 5) | (bit(o.dpo) << 4) | (optUint(ctx, 'BYTCHK', o.bytchk, 2) << 1);
 
-/** SBC-4 5.45 WRITE AND VERIFY (10). */
+/** SBC-4 5.44 WRITE AND VERIFY (10). */
 export function writeVerify10(o: WriteVerifyOptions): Buffer {
   const ctx = 'WRITE AND VERIFY(10)';
   return lbaCdb(ctx, Op.WRITE_AND_VERIFY_10, 10, wvByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
 }
-/** SBC-4 5.46 WRITE AND VERIFY (12). */
+/** SBC-4 5.45 WRITE AND VERIFY (12). */
 export function writeVerify12(o: WriteVerifyOptions): Buffer {
   const ctx = 'WRITE AND VERIFY(12)';
   return lbaCdb(ctx, Op.WRITE_AND_VERIFY_12, 12, wvByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
 }
-/** SBC-4 5.47 WRITE AND VERIFY (16). */
+/** SBC-4 5.46 WRITE AND VERIFY (16). */
 export function writeVerify16(o: WriteVerifyOptions): Buffer {
   const ctx = 'WRITE AND VERIFY(16)';
   return lbaCdb(ctx, Op.WRITE_AND_VERIFY_16, 16, wvByte1(ctx, o), o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
@@ -245,7 +245,7 @@ export function writeVerify16(o: WriteVerifyOptions): Buffer {
 /** Options of WRITE SAME (10/16). */
 export interface WriteSameOptions extends CdbCommon {
   lba: U64;
-  /** NUMBER OF LOGICAL BLOCKS (0 asks for all blocks to the end of the medium, SBC-4 5.50). */
+  /** NUMBER OF LOGICAL BLOCKS (0 asks for all blocks to the end of the medium, SBC-4 5.53). */
   blocks: number;
   unmap?: boolean;
   anchor?: boolean;
@@ -257,19 +257,19 @@ export interface WriteSameOptions extends CdbCommon {
 const wsByte1 = (ctx: string, o: WriteSameOptions) =>
   (optUint(ctx, 'WRPROTECT', o.wrprotect, 3) << 5) | (bit(o.anchor) << 4) | (bit(o.unmap) << 3) | bit(o.ndob);
 
-/** SBC-4 5.49 WRITE SAME (10). */
+/** SBC-4 5.52 WRITE SAME (10). */
 export function writeSame10(o: WriteSameOptions): Buffer {
   const ctx = 'WRITE SAME(10)';
   noField(ctx, 'NDOB', o.ndob);
   return lbaCdb(ctx, Op.WRITE_SAME_10, 10, wsByte1(ctx, o), o.lba, o.blocks, 'NUMBER OF LOGICAL BLOCKS', o.group, o.control);
 }
-/** SBC-4 5.50 WRITE SAME (16). */
+/** SBC-4 5.53 WRITE SAME (16). */
 export function writeSame16(o: WriteSameOptions): Buffer {
   const ctx = 'WRITE SAME(16)';
   return lbaCdb(ctx, Op.WRITE_SAME_16, 16, wsByte1(ctx, o), o.lba, o.blocks, 'NUMBER OF LOGICAL BLOCKS', o.group, o.control);
 }
 
-/** SBC-4 5.34 UNMAP: PARAMETER LIST LENGTH (16 bits) of the list made by `unmapParameterList`. */
+/** SBC-4 5.35 UNMAP: PARAMETER LIST LENGTH (16 bits) of the list made by `unmapParameterList`. */
 export function unmap(o: { anchor?: boolean; group?: number; paramLen: number } & CdbCommon): Buffer {
   const ctx = 'UNMAP';
   const g = optUint(ctx, 'GROUP NUMBER', o.group, 6);
@@ -281,7 +281,7 @@ export function unmap(o: { anchor?: boolean; group?: number; paramLen: number } 
   return b;
 }
 
-/** SBC-4 5.34.2 UNMAP parameter list: 8-byte header and one 16-byte block descriptor per range. */
+/** SBC-4 5.35.2 UNMAP parameter list: 8-byte header and one 16-byte block descriptor per range. */
 export function unmapParameterList(descs: { lba: U64; blocks: number }[]): Buffer {
   const ctx = 'UNMAP parameter list';
   const total = 8 + 16 * descs.length;
@@ -336,7 +336,7 @@ export function orWrite16(
   return lbaCdb(ctx, Op.ORWRITE_16, 16, byte1, o.lba, o.blocks, 'TRANSFER LENGTH', o.group, o.control);
 }
 
-/** SBC-4 5.44 WRITE ATOMIC (16): 16-bit NUMBER OF LOGICAL BLOCKS at bytes 12-13, ATOMIC BOUNDARY at 10-11. */
+/** SBC-4 5.48 WRITE ATOMIC (16): 16-bit NUMBER OF LOGICAL BLOCKS at bytes 12-13, ATOMIC BOUNDARY at 10-11. */
 export function writeAtomic16(o: WriteOptions & { atomicBoundary?: number }): Buffer {
   const ctx = 'WRITE ATOMIC(16)';
   const byte1 = writeByte1(ctx, o);
@@ -361,11 +361,11 @@ export interface PreFetchOptions extends CdbCommon {
   immed?: boolean;
   group?: number;
 }
-/** SBC-4 5.11 PRE-FETCH (10). */
+/** SBC-4 5.13 PRE-FETCH (10). */
 export function preFetch10(o: PreFetchOptions): Buffer {
   return lbaCdb('PRE-FETCH(10)', Op.PRE_FETCH_10, 10, bit(o.immed) << 1, o.lba, o.blocks, 'PREFETCH LENGTH', o.group, o.control);
 }
-/** SBC-4 5.12 PRE-FETCH (16). */
+/** SBC-4 5.14 PRE-FETCH (16). */
 export function preFetch16(o: PreFetchOptions): Buffer {
   return lbaCdb('PRE-FETCH(16)', Op.PRE_FETCH_16, 16, bit(o.immed) << 1, o.lba, o.blocks, 'PREFETCH LENGTH', o.group, o.control);
 }
@@ -377,19 +377,19 @@ export interface SyncCacheOptions extends CdbCommon {
   immed?: boolean;
   group?: number;
 }
-/** SBC-4 5.32 SYNCHRONIZE CACHE (10). */
+/** SBC-4 5.33 SYNCHRONIZE CACHE (10). */
 export function synchronizeCache10(o: SyncCacheOptions = {}): Buffer {
   const ctx = 'SYNCHRONIZE CACHE(10)';
   return lbaCdb(ctx, Op.SYNCHRONIZE_CACHE_10, 10, bit(o.immed) << 1, o.lba ?? 0, o.blocks ?? 0, 'NUMBER OF LOGICAL BLOCKS', o.group, o.control);
 }
-/** SBC-4 5.33 SYNCHRONIZE CACHE (16). */
+/** SBC-4 5.34 SYNCHRONIZE CACHE (16). */
 export function synchronizeCache16(o: SyncCacheOptions = {}): Buffer {
   const ctx = 'SYNCHRONIZE CACHE(16)';
   return lbaCdb(ctx, Op.SYNCHRONIZE_CACHE_16, 16, bit(o.immed) << 1, o.lba ?? 0, o.blocks ?? 0, 'NUMBER OF LOGICAL BLOCKS', o.group, o.control);
 }
 
 /**
- * SBC-4 5.7 GET LBA STATUS (16): SERVICE ACTION IN (16) / 12h; ALLOCATION LENGTH defaults to 4096, REPORT TYPE
+ * SBC-4 5.6 GET LBA STATUS (16): SERVICE ACTION IN (16) / 12h; ALLOCATION LENGTH defaults to 4096, REPORT TYPE
  * (byte 14) to 0 (all LBAs).
  */
 export function getLbaStatus(o: { lba: U64; alloc?: number; reportType?: number } & CdbCommon): Buffer {
@@ -467,7 +467,7 @@ export function modeSelect10(o: ModeSelectOptions): Buffer {
   return b;
 }
 
-/** SPC-5 6.33 REPORT LUNS: SELECT REPORT defaults to 0; ALLOCATION LENGTH to 4096. */
+/** SPC-5 REPORT LUNS: SELECT REPORT defaults to 0; ALLOCATION LENGTH to 4096. */
 export function reportLuns(o: { select?: number; alloc?: number } & CdbCommon = {}): Buffer {
   const ctx = 'REPORT LUNS';
   const sel = optUint(ctx, 'SELECT REPORT', o.select, 8);
@@ -479,7 +479,7 @@ export function reportLuns(o: { select?: number; alloc?: number } & CdbCommon = 
 }
 
 /**
- * SPC-5 6.35 REPORT SUPPORTED OPERATION CODES (MAINTENANCE IN / 0Ch). REPORTING OPTIONS default to 000b
+ * SPC-5 REPORT SUPPORTED OPERATION CODES (MAINTENANCE IN / 0Ch). REPORTING OPTIONS default to 000b
  * (all commands) without `op`, 001b with `op`, 010b with `op` and `sa`; ALLOCATION LENGTH to 8192.
  */
 export function reportSupportedOperationCodes(
@@ -500,7 +500,7 @@ export function reportSupportedOperationCodes(
   return b;
 }
 
-/** SPC-5 6.36 REPORT TARGET PORT GROUPS (MAINTENANCE IN / 0Ah); `extended` asks for PARAMETER DATA FORMAT 001b. */
+/** SPC-5 REPORT TARGET PORT GROUPS (MAINTENANCE IN / 0Ah); `extended` asks for PARAMETER DATA FORMAT 001b. */
 export function reportTargetPortGroups(o: { alloc?: number; extended?: boolean } & CdbCommon = {}): Buffer {
   const ctx = 'REPORT TARGET PORT GROUPS';
   const alloc = optUint(ctx, 'ALLOCATION LENGTH', o.alloc, 32, 4096);
@@ -510,7 +510,7 @@ export function reportTargetPortGroups(o: { alloc?: number; extended?: boolean }
   return b;
 }
 
-/** SPC-5 6.15 PERSISTENT RESERVE IN: service action (`PrInSa`), ALLOCATION LENGTH (16 bits) defaults to 4096. */
+/** SPC-5 6.16 PERSISTENT RESERVE IN: service action (`PrInSa`), ALLOCATION LENGTH (16 bits) defaults to 4096. */
 export function persistentReserveIn(o: { sa: number; alloc?: number } & CdbCommon): Buffer {
   const ctx = 'PERSISTENT RESERVE IN';
   const sa = uint(ctx, 'SERVICE ACTION', o.sa, 5);
@@ -521,7 +521,7 @@ export function persistentReserveIn(o: { sa: number; alloc?: number } & CdbCommo
   return b;
 }
 
-/** SPC-5 6.16 PERSISTENT RESERVE OUT: service action (`PrOutSa`), SCOPE, TYPE; PARAMETER LIST LENGTH defaults to 24. */
+/** SPC-5 6.17 PERSISTENT RESERVE OUT: service action (`PrOutSa`), SCOPE, TYPE; PARAMETER LIST LENGTH defaults to 24. */
 export function persistentReserveOut(o: { sa: number; scope?: number; type?: number; paramLen?: number } & CdbCommon): Buffer {
   const ctx = 'PERSISTENT RESERVE OUT';
   const sa = uint(ctx, 'SERVICE ACTION', o.sa, 5);
@@ -536,7 +536,7 @@ export function persistentReserveOut(o: { sa: number; scope?: number; type?: num
 }
 
 /**
- * SPC-5 6.16.3 PERSISTENT RESERVE OUT basic parameter list (24 bytes). When `transportIds` is given (even
+ * SPC-5 6.17 PERSISTENT RESERVE OUT basic parameter list (24 bytes). When `transportIds` is given (even
  * empty) the TRANSPORTID PARAMETER DATA LENGTH and the TransportIDs follow (for SPEC_I_PT); SPEC_I_PT
  * itself is only set when asked, so that inconsistent lists can be sent on purpose.
  */
@@ -560,7 +560,7 @@ export function proutParameterList(o: {
   return Buffer.concat([b, len, ids]);
 }
 
-/** SPC-5 6.16.4 PERSISTENT RESERVE OUT parameter list for REGISTER AND MOVE. */
+/** SPC-5 6.17 PERSISTENT RESERVE OUT parameter list for REGISTER AND MOVE. */
 export function proutRegisterAndMoveParameterList(o: {
   key: U64;
   saKey: U64;
@@ -579,11 +579,11 @@ export function proutRegisterAndMoveParameterList(o: {
   return Buffer.concat([b, o.transportId]);
 }
 
-/** SPC-5 6.41 RESERVE (6) (obsolete in SPC-3 and later, still answered by many targets). */
+/** SPC-2 RESERVE (6) (obsolete in SPC-3 and later, still answered by many targets). */
 export function reserve6(o: CdbCommon = {}): Buffer {
   return make('RESERVE(6)', Op.RESERVE_6, 6, o.control);
 }
-/** SPC-5 6.40 RELEASE (6) (obsolete in SPC-3 and later). */
+/** SPC-2 RELEASE (6) (obsolete in SPC-3 and later). */
 export function release6(o: CdbCommon = {}): Buffer {
   return make('RELEASE(6)', Op.RELEASE_6, 6, o.control);
 }
@@ -609,7 +609,7 @@ export function startStopUnit(
   return b;
 }
 
-/** SPC-5 6.18 PREVENT ALLOW MEDIUM REMOVAL: `prevent` true is 01b; a number gives the 2-bit field. */
+/** SBC-4 5.15 PREVENT ALLOW MEDIUM REMOVAL: `prevent` true is 01b; a number gives the 2-bit field. */
 export function preventAllowMediumRemoval(o: { prevent: boolean | number } & CdbCommon): Buffer {
   const ctx = 'PREVENT ALLOW MEDIUM REMOVAL';
   const p = typeof o.prevent === 'boolean' ? bit(o.prevent) : uint(ctx, 'PREVENT', o.prevent, 2);
@@ -629,7 +629,7 @@ export function sanitize(o: { sa: number; immed?: boolean; ause?: boolean; param
   return b;
 }
 
-/** SBC-4 5.30.2.2 SANITIZE OVERWRITE parameter list: INVERT, TEST, OVERWRITE COUNT and the pattern. */
+/** SBC-4 5.30 SANITIZE OVERWRITE parameter list: INVERT, TEST, OVERWRITE COUNT and the pattern. */
 export function sanitizeOverwriteParameterList(o: { invert?: boolean; testPattern?: number; count: number; pattern: Buffer }): Buffer {
   const ctx = 'SANITIZE OVERWRITE parameter list';
   const test = optUint(ctx, 'TEST', o.testPattern, 2);
@@ -710,7 +710,7 @@ export interface ReadDefectOptions extends CdbCommon {
   format?: number;
   alloc: number;
 }
-/** SBC-4 5.17 READ DEFECT DATA (10): ALLOCATION LENGTH is 16 bits. */
+/** SBC-4 5.22 READ DEFECT DATA (10): ALLOCATION LENGTH is 16 bits. */
 export function readDefectData10(o: ReadDefectOptions): Buffer {
   const ctx = 'READ DEFECT DATA(10)';
   const fmt = optUint(ctx, 'DEFECT LIST FORMAT', o.format, 3);
@@ -720,7 +720,7 @@ export function readDefectData10(o: ReadDefectOptions): Buffer {
   b.writeUInt16BE(alloc, 7);
   return b;
 }
-/** SBC-4 5.18 READ DEFECT DATA (12): ADDRESS DESCRIPTOR INDEX at bytes 2-5, 32-bit ALLOCATION LENGTH. */
+/** SBC-4 5.23 READ DEFECT DATA (12): ADDRESS DESCRIPTOR INDEX at bytes 2-5, 32-bit ALLOCATION LENGTH. */
 export function readDefectData12(o: ReadDefectOptions & { addressDescriptorIndex?: number }): Buffer {
   const ctx = 'READ DEFECT DATA(12)';
   const fmt = optUint(ctx, 'DEFECT LIST FORMAT', o.format, 3);

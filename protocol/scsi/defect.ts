@@ -1,11 +1,11 @@
 /**
- * READ DEFECT DATA parameter data (SBC-4 5.17.2 for the 10-byte CDB, 5.18.2 for the 12-byte CDB): the header
+ * READ DEFECT DATA parameter data (SBC-4 5.22 for the 10-byte CDB, 5.23 for the 12-byte CDB): the header
  * with PLISTV, GLISTV and the DEFECT LIST FORMAT, then the address descriptors in that format.
  */
 import { rangeError } from '../errors.js';
 import { bit, need, optUint, uint } from './util.js';
 
-/** DEFECT LIST FORMAT codes (SBC-4 table 117). 111b is reserved. */
+/** DEFECT LIST FORMAT codes (SBC-4 5.22, 6.2). 111b is reserved. */
 export const DefectListFormat = {
   SHORT_BLOCK: 0b000,
   EXTENDED_BYTES_FROM_INDEX: 0b001,
@@ -45,7 +45,7 @@ export interface DefectData {
   truncated: boolean;
 }
 
-/** SBC-4 5.17.2 READ DEFECT DATA (10) parameter data (4-byte header). */
+/** SBC-4 5.22 READ DEFECT DATA (10) parameter data (4-byte header). */
 export function parseDefectData10(buf: Buffer): DefectData {
   need('READ DEFECT DATA(10) data', buf, 4);
   const len = buf.readUInt16BE(2);
@@ -59,7 +59,7 @@ export function parseDefectData10(buf: Buffer): DefectData {
   };
 }
 
-/** SBC-4 5.18.2 READ DEFECT DATA (12) parameter data (8-byte header with GENERATION CODE). */
+/** SBC-4 5.23 READ DEFECT DATA (12) parameter data (8-byte header with GENERATION CODE). */
 export function parseDefectData12(buf: Buffer): DefectData {
   need('READ DEFECT DATA(12) data', buf, 8);
   const len = buf.readUInt32BE(4);
@@ -82,7 +82,7 @@ export interface DefectDataInit {
   descriptors?: Buffer;
 }
 
-/** SBC-4 5.17.2 READ DEFECT DATA (10) parameter data. */
+/** SBC-4 5.22 READ DEFECT DATA (10) parameter data. */
 export function encodeDefectData10(o: DefectDataInit): Buffer {
   const ctx = 'READ DEFECT DATA(10) data';
   const d = o.descriptors ?? Buffer.alloc(0);
@@ -93,7 +93,7 @@ export function encodeDefectData10(o: DefectDataInit): Buffer {
   return Buffer.concat([h, d]);
 }
 
-/** SBC-4 5.18.2 READ DEFECT DATA (12) parameter data. */
+/** SBC-4 5.23 READ DEFECT DATA (12) parameter data. */
 export function encodeDefectData12(o: DefectDataInit & { generationCode?: number }): Buffer {
   const ctx = 'READ DEFECT DATA(12) data';
   const d = o.descriptors ?? Buffer.alloc(0);

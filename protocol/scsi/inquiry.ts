@@ -1,8 +1,8 @@
-/** Standard INQUIRY data (SPC-5 6.7.2) and version descriptors (SPC-5 6.7.2, table 150). */
+/** Standard INQUIRY data (SPC-5 6.7.2) and version descriptors (SPC-5 6.7.2). */
 import { rangeError } from '../errors.js';
 import { asciiField, bit, hex, need, optUint, putAscii, uint, View } from './util.js';
 
-/** Peripheral device types (SPC-5 table 148) most relevant here. */
+/** Peripheral device types (SPC-5 6.7.2) most relevant here. */
 export const PeripheralDeviceType = {
   DIRECT_ACCESS: 0x00,
   SEQUENTIAL_ACCESS: 0x01,
@@ -165,7 +165,7 @@ export function encodeStandardInquiry(o: StandardInquiryInit): Buffer {
   return b;
 }
 
-/** Version descriptor values (SPC-5 table 150). */
+/** Version descriptor values (SPC-5 6.7.2). */
 export const VersionDescriptor = {
   SAM_5: 0x00a0,
   SAM_6: 0x00c0,

@@ -1,8 +1,8 @@
-/** GET LBA STATUS parameter data (SBC-4 5.7.2) and LBA status descriptors (SBC-4 5.7.3). */
+/** GET LBA STATUS parameter data (SBC-4 5.6.2) and LBA status descriptors (SBC-4 5.6.2.2). */
 import { decodeError, rangeError } from '../errors.js';
 import { need, optUint, putBE, uint, uintBig, type U64 } from './util.js';
 
-/** PROVISIONING STATUS values (SBC-4 table 62). */
+/** PROVISIONING STATUS values (SBC-4 5.6.2.2 table 53). */
 export const ProvisioningStatus = { MAPPED: 0x0, DEALLOCATED: 0x1, ANCHORED: 0x2 } as const;
 
 export interface LbaStatusDescriptor {
@@ -21,7 +21,7 @@ export interface LbaStatusData {
   truncated: boolean;
 }
 
-/** SBC-4 5.7.2 GET LBA STATUS parameter data: 8-byte header and 16-byte descriptors. */
+/** SBC-4 5.6.2 GET LBA STATUS parameter data: 8-byte header and 16-byte descriptors. */
 export function parseLbaStatus(buf: Buffer): LbaStatusData {
   const ctx = 'GET LBA STATUS data';
   need(ctx, buf, 8);
@@ -42,7 +42,7 @@ export function parseLbaStatus(buf: Buffer): LbaStatusData {
 }
 
 /**
- * SBC-4 5.7.2 GET LBA STATUS parameter data. With `alloc` the result is cut to that many bytes while
+ * SBC-4 5.6.2 GET LBA STATUS parameter data. With `alloc` the result is cut to that many bytes while
  * PARAMETER DATA LENGTH keeps the full length.
  */
 export function encodeLbaStatus(

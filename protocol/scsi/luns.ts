@@ -1,6 +1,6 @@
 /**
  * LUN encoding (SAM-5 4.7: single level, peripheral device and flat space addressing), the 64-bit form
- * carried in the iSCSI BHS LUN field, and REPORT LUNS parameter data (SPC-5 6.33).
+ * carried in the iSCSI BHS LUN field, and REPORT LUNS parameter data (SPC-5).
  */
 import { decodeError, rangeError } from '../errors.js';
 import { hexBytes, need, uint, uintBig } from './util.js';
@@ -83,7 +83,7 @@ export interface ReportLuns {
   truncated: boolean;
 }
 
-/** SPC-5 6.33.2 REPORT LUNS parameter data. */
+/** SPC-5 REPORT LUNS parameter data. */
 export function parseReportLuns(buf: Buffer): ReportLuns {
   const ctx = 'REPORT LUNS data';
   need(ctx, buf, 8);
@@ -106,7 +106,7 @@ export function parseReportLuns(buf: Buffer): ReportLuns {
 }
 
 /**
- * SPC-5 6.33.2 REPORT LUNS parameter data for `luns` (numbers, or raw 8-byte entries). With `alloc` the
+ * SPC-5 REPORT LUNS parameter data for `luns` (numbers, or raw 8-byte entries). With `alloc` the
  * result is cut to that many bytes while LUN LIST LENGTH keeps the full length.
  */
 export function encodeReportLuns(luns: (number | Buffer)[], alloc?: number): Buffer {

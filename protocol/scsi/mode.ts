@@ -1,7 +1,7 @@
 /**
- * Mode parameters (SPC-5 7.5): the 6- and 10-byte mode parameter headers, short and long LBA block
- * descriptors (SBC-4 6.5.2), the page list, and typed codecs for the Caching (08h, SBC-4 6.5.5), Control
- * (0Ah, SPC-5 7.5.8) and Informational Exceptions Control (1Ch, SPC-5 7.5.13) pages.
+ * Mode parameters (SPC-5): the 6- and 10-byte mode parameter headers, short and long LBA block
+ * descriptors (SBC-4 6.5.2), the page list, and typed codecs for the Caching (08h, SBC-4 6.5.6), Control
+ * (0Ah) and Informational Exceptions Control (1Ch) pages of SPC-5.
  *
  * Typed pages double as changeable-values masks (MODE SENSE with PC=01b): there each boolean means
  * "changeable" and each number is the field's bit mask; `modePageMask` builds such masks.
@@ -9,7 +9,7 @@
 import { decodeError, rangeError } from '../errors.js';
 import { bit, hex, need, optUint, putBE, uint, uintBig, type U64 } from './util.js';
 
-/** Page codes used here (SPC-5 table 456, SBC-4 table 240). */
+/** Page codes used here (SPC-5 mode parameters, SBC-4 6.5). */
 export const ModePageCode = {
   VENDOR_SPECIFIC: 0x00,
   READ_WRITE_ERROR_RECOVERY: 0x01,
@@ -24,7 +24,7 @@ export const ModePageCode = {
   ALL_PAGES: 0x3f,
 } as const;
 
-/** PC field of MODE SENSE (SPC-5 6.14, table 155). */
+/** PC field of MODE SENSE (SPC-5 6.14). */
 export const PageControl = { CURRENT: 0, CHANGEABLE: 1, DEFAULT: 2, SAVED: 3 } as const;
 
 export interface ModeParameterHeader {
@@ -131,17 +131,17 @@ function readPages(ctx: string, buf: Buffer, start: number, end: number, declare
   return pages;
 }
 
-/** SPC-5 7.5.5 mode parameter list with the 6-byte header (MODE SENSE(6) data, or MODE SELECT(6) with `select`). */
+/** SPC-5 mode parameter list with the 6-byte header (MODE SENSE(6) data, or MODE SELECT(6) with `select`). */
 export function parseModeParameters6(buf: Buffer, opts: ModeParseOptions = {}): ModeParameters {
   return parseMode(false, buf, opts);
 }
 
-/** SPC-5 7.5.5 mode parameter list with the 10-byte header (MODE SENSE(10) data, or MODE SELECT(10) with `select`). */
+/** SPC-5 mode parameter list with the 10-byte header (MODE SENSE(10) data, or MODE SELECT(10) with `select`). */
 export function parseModeParameters10(buf: Buffer, opts: ModeParseOptions = {}): ModeParameters {
   return parseMode(true, buf, opts);
 }
 
-/** Encodes one page with its page_0 or (SPF / subpage given) sub_page header (SPC-5 7.5.7). */
+/** Encodes one page with its page_0 or (SPF / subpage given) sub_page header (SPC-5 mode page format). */
 export function encodeModePage(p: Omit<ModePage, 'spf' | 'ps'> & { spf?: boolean; ps?: boolean }): Buffer {
   const ctx = `mode page ${hex(p.pageCode)}`;
   const code = uint(ctx, 'PAGE CODE', p.pageCode, 6);
@@ -210,12 +210,12 @@ function encodeMode(ten: boolean, o: ModeParametersInit & { longLba?: boolean })
   return Buffer.concat([h, descs, pages]);
 }
 
-/** SPC-5 7.5.5 mode parameter list with the 6-byte header and short LBA block descriptors. */
+/** SPC-5 mode parameter list with the 6-byte header and short LBA block descriptors. */
 export function encodeModeParameters6(o: ModeParametersInit): Buffer {
   return encodeMode(false, o);
 }
 
-/** SPC-5 7.5.5 mode parameter list with the 10-byte header; `longLba` selects 16-byte block descriptors. */
+/** SPC-5 mode parameter list with the 10-byte header; `longLba` selects 16-byte block descriptors. */
 export function encodeModeParameters10(o: ModeParametersInit & { longLba?: boolean }): Buffer {
   return encodeMode(true, o);
 }
@@ -278,7 +278,7 @@ function maskFields<T>(spec: Spec<T>, fields: (keyof T)[]): Partial<T> {
   return out as Partial<T>;
 }
 
-/** Caching mode page (SBC-4 6.5.5), PAGE LENGTH 12h. */
+/** Caching mode page (SBC-4 6.5.6), PAGE LENGTH 12h. */
 export interface CachingPage {
   ic: boolean;
   abpf: boolean;
@@ -329,7 +329,7 @@ const CACHING: Spec<CachingPage> = {
   cacheSegmentSize: wordAt(14, 2),
 };
 
-/** Control mode page (SPC-5 7.5.8), PAGE LENGTH 0Ah. */
+/** Control mode page (SPC-5), PAGE LENGTH 0Ah. */
 export interface ControlPage {
   /** TST: 000b one task set, 001b per I_T nexus. */
   tst: number;
@@ -376,7 +376,7 @@ const CONTROL: Spec<ControlPage> = {
   extendedSelfTestCompletionTime: wordAt(10, 2),
 };
 
-/** Informational Exceptions Control mode page (SPC-5 7.5.13), PAGE LENGTH 0Ah. */
+/** Informational Exceptions Control mode page (SPC-5), PAGE LENGTH 0Ah. */
 export interface InformationalExceptionsControlPage {
   perf: boolean;
   ebf: boolean;
@@ -403,7 +403,7 @@ const IEC: Spec<InformationalExceptionsControlPage> = {
   reportCount: wordAt(8, 4),
 };
 
-/** Parses a Caching page (08h, SBC-4 6.5.5) from a `ModePage`. */
+/** Parses a Caching page (08h, SBC-4 6.5.6) from a `ModePage`. */
 export function parseCachingPage(p: ModePage): CachingPage {
   return readFields('Caching mode page', CACHING, p, ModePageCode.CACHING, 0x12);
 }
@@ -411,7 +411,7 @@ export function parseCachingPage(p: ModePage): CachingPage {
 export function encodeCachingPage(o: Partial<CachingPage>, opts: { ps?: boolean } = {}): ModePage {
   return writeFields('Caching mode page', CACHING, o, ModePageCode.CACHING, 0x12, opts.ps);
 }
-/** Parses a Control page (0Ah, SPC-5 7.5.8) from a `ModePage`. */
+/** Parses a Control page (0Ah, SPC-5) from a `ModePage`. */
 export function parseControlPage(p: ModePage): ControlPage {
   return readFields('Control mode page', CONTROL, p, ModePageCode.CONTROL, 0x0a);
 }
@@ -419,7 +419,7 @@ export function parseControlPage(p: ModePage): ControlPage {
 export function encodeControlPage(o: Partial<ControlPage>, opts: { ps?: boolean } = {}): ModePage {
   return writeFields('Control mode page', CONTROL, o, ModePageCode.CONTROL, 0x0a, opts.ps);
 }
-/** Parses an Informational Exceptions Control page (1Ch, SPC-5 7.5.13) from a `ModePage`. */
+/** Parses an Informational Exceptions Control page (1Ch, SPC-5) from a `ModePage`. */
 export function parseInformationalExceptionsControlPage(p: ModePage): InformationalExceptionsControlPage {
   return readFields('Informational Exceptions Control mode page', IEC, p, ModePageCode.INFORMATIONAL_EXCEPTIONS_CONTROL, 0x0a);
 }

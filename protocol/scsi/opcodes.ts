@@ -1,10 +1,11 @@
 /**
  * SCSI operation codes and service actions used by the harness and the reference target
- * (SPC-5 Annex D operation code tables, SBC-4 5.1), with their names for reports.
+ * (the operation code annex of SPC-5, SBC-4 5.1 table 34), with their names for reports. The clause numbers
+ * the project cites (SBC-4 as of sbc4r22, SPC-5 as of spc5r17) and the evidence for them are in clauses.ts.
  */
 import { hex } from './util.js';
 
-/** Operation codes (SPC-5 D.3.1, SBC-4 table 31). */
+/** Operation codes (the operation code annex of SPC-5, SBC-4 5.1 table 34). */
 export const Op = {
   TEST_UNIT_READY: 0x00,
   REQUEST_SENSE: 0x03,
@@ -55,10 +56,10 @@ export const Op = {
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
-/** SERVICE ACTION IN (16) service actions (SBC-4 5.20, 5.7). */
+/** SERVICE ACTION IN (16) service actions (SBC-4 5.21, 5.6). */
 export const SaIn16 = { READ_CAPACITY_16: 0x10, GET_LBA_STATUS: 0x12 } as const;
 
-/** MAINTENANCE IN service actions (SPC-5 6.36, 6.34, 6.35). */
+/** MAINTENANCE IN service actions (SPC-5: REPORT TARGET PORT GROUPS, REPORT SUPPORTED OPERATION CODES, REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS, REPORT TIMESTAMP). */
 export const MaintIn = {
   REPORT_TARGET_PORT_GROUPS: 0x0a,
   REPORT_SUPPORTED_OPERATION_CODES: 0x0c,
@@ -66,10 +67,10 @@ export const MaintIn = {
   REPORT_TIMESTAMP: 0x0f,
 } as const;
 
-/** PERSISTENT RESERVE IN service actions (SPC-5 6.15.1). */
+/** PERSISTENT RESERVE IN service actions (SPC-5 6.16). */
 export const PrInSa = { READ_KEYS: 0x00, READ_RESERVATION: 0x01, REPORT_CAPABILITIES: 0x02, READ_FULL_STATUS: 0x03 } as const;
 
-/** PERSISTENT RESERVE OUT service actions (SPC-5 6.16.2). */
+/** PERSISTENT RESERVE OUT service actions (SPC-5 6.17). */
 export const PrOutSa = {
   REGISTER: 0x00,
   RESERVE: 0x01,
@@ -82,7 +83,7 @@ export const PrOutSa = {
   REPLACE_LOST_RESERVATION: 0x08,
 } as const;
 
-/** Persistent reservation TYPE codes (SPC-5 6.15.3.4). */
+/** Persistent reservation TYPE codes (SPC-5 6.16, READ RESERVATION data). */
 export const PrType = {
   WRITE_EXCLUSIVE: 0x1,
   EXCLUSIVE_ACCESS: 0x3,
@@ -92,16 +93,16 @@ export const PrType = {
   EXCLUSIVE_ACCESS_ALL_REGISTRANTS: 0x8,
 } as const;
 
-/** Persistent reservation SCOPE codes (SPC-5 6.15.3.3): only LU_SCOPE is defined. */
+/** Persistent reservation SCOPE codes (SPC-5 6.16, READ RESERVATION data): only LU_SCOPE is defined. */
 export const PrScope = { LU: 0x0 } as const;
 
 /** SANITIZE service actions (SBC-4 5.30.1). */
 export const SanitizeSa = { OVERWRITE: 0x01, BLOCK_ERASE: 0x02, CRYPTOGRAPHIC_ERASE: 0x03, EXIT_FAILURE_MODE: 0x1f } as const;
 
-/** EXTENDED COPY service actions (SPC-5 D.3.3). */
+/** EXTENDED COPY service actions (the operation code annex of SPC-5). */
 export const ExtendedCopySa = { LID1: 0x00, LID4: 0x01, POPULATE_TOKEN: 0x10, WRITE_USING_TOKEN: 0x11 } as const;
 
-/** RECEIVE COPY RESULTS service actions (SPC-5 D.3.4). */
+/** RECEIVE COPY RESULTS service actions (the operation code annex of SPC-5). */
 export const ReceiveCopySa = {
   COPY_STATUS_LID1: 0x00,
   RECEIVE_DATA_LID1: 0x01,
@@ -243,7 +244,7 @@ export function opcodeName(op: number, sa?: number): string {
 }
 
 /**
- * CDB length from the GROUP CODE (bits 7..5) of the operation code (SPC-5 4.2.5.1): group 0 → 6, 1 and 2
+ * CDB length from the GROUP CODE (bits 7..5) of the operation code (SPC-5, OPERATION CODE field): group 0 → 6, 1 and 2
  * → 10, 4 → 16, 5 → 12; group 3 (reserved / variable length 7Fh) and the vendor-specific groups 6 and 7
  * → undefined.
  */
@@ -272,7 +273,7 @@ const PR_TYPE_NAMES: Record<number, string> = {
   0x8: 'EXCLUSIVE ACCESS - ALL REGISTRANTS',
 };
 
-/** `'WRITE EXCLUSIVE - REGISTRANTS ONLY'`, or `'TYPE 0xN'` for reserved codes (SPC-5 table 195). */
+/** `'WRITE EXCLUSIVE - REGISTRANTS ONLY'`, or `'TYPE 0xN'` for reserved codes (SPC-5 6.16, READ RESERVATION data). */
 export function prTypeName(type: number): string {
   return PR_TYPE_NAMES[type] ?? `TYPE ${hex(type, 1)}`;
 }

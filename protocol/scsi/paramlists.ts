@@ -1,6 +1,6 @@
 /**
  * Parameter lists that travel in the Data-Out buffer and that only a device server needs to read: the UNMAP
- * parameter list (SBC-4 5.32.2) and the SANITIZE OVERWRITE parameter list (SBC-4 5.30.2.2). Their encoders
+ * parameter list (SBC-4 5.35.2) and the SANITIZE OVERWRITE parameter list (SBC-4 5.30). Their encoders
  * are in cdb.ts (`unmapParameterList`, `sanitizeOverwriteParameterList`).
  *
  * The parsers never throw for short data: they report the header fields as sent and whatever complete
@@ -62,7 +62,7 @@ export interface SanitizeOverwriteParameterList {
   truncated: boolean;
 }
 
-/** SBC-4 5.30.2.2 SANITIZE OVERWRITE parameter list; undefined when the 4-byte header is incomplete. */
+/** SBC-4 5.30 SANITIZE OVERWRITE parameter list; undefined when the 4-byte header is incomplete. */
 export function parseSanitizeOverwriteParameterList(buf: Buffer): SanitizeOverwriteParameterList | undefined {
   if (buf.length < 4) return undefined;
   const b0 = buf[0]!;

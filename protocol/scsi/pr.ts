@@ -1,6 +1,6 @@
 /**
- * PERSISTENT RESERVE IN parameter data (SPC-5 6.15.2 READ KEYS, 6.15.3 READ RESERVATION, 6.15.4 REPORT
- * CAPABILITIES, 6.15.5 READ FULL STATUS) and iSCSI TransportIDs (SPC-5 7.6.4.6).
+ * PERSISTENT RESERVE IN parameter data (SPC-5 6.16: 6.16.2 READ KEYS, READ RESERVATION, REPORT
+ * CAPABILITIES, READ FULL STATUS) and iSCSI TransportIDs (SPC-5).
  */
 import { decodeError, rangeError } from '../errors.js';
 import { bit, need, optUint, putBE, uint, uintBig, type U64 } from './util.js';
@@ -17,7 +17,7 @@ export interface PrReadKeys {
   truncated: boolean;
 }
 
-/** SPC-5 6.15.2 READ KEYS parameter data. */
+/** SPC-5 6.16.2 READ KEYS parameter data. */
 export function parseReadKeys(buf: Buffer): PrReadKeys {
   const ctx = 'READ KEYS data';
   need(ctx, buf, 8);
@@ -30,7 +30,7 @@ export function parseReadKeys(buf: Buffer): PrReadKeys {
   return { generation: buf.readUInt32BE(0), additionalLength, keys, truncated: buf.length < declared };
 }
 
-/** SPC-5 6.15.2 READ KEYS parameter data; `alloc` cuts the result, ADDITIONAL LENGTH stays full. */
+/** SPC-5 6.16.2 READ KEYS parameter data; `alloc` cuts the result, ADDITIONAL LENGTH stays full. */
 export function encodeReadKeys(o: { generation: number; keys: U64[] }, alloc?: number): Buffer {
   const ctx = 'READ KEYS data';
   const b = Buffer.alloc(8 + 8 * o.keys.length);
@@ -54,7 +54,7 @@ export interface PrReadReservation {
   truncated: boolean;
 }
 
-/** SPC-5 6.15.3 READ RESERVATION parameter data. */
+/** SPC-5 6.16 READ RESERVATION parameter data. */
 export function parseReadReservation(buf: Buffer): PrReadReservation {
   const ctx = 'READ RESERVATION data';
   need(ctx, buf, 8);
@@ -75,7 +75,7 @@ export function parseReadReservation(buf: Buffer): PrReadReservation {
   return out;
 }
 
-/** SPC-5 6.15.3 READ RESERVATION parameter data: 8 bytes, or 24 with a reservation (`key` given). */
+/** SPC-5 6.16 READ RESERVATION parameter data: 8 bytes, or 24 with a reservation (`key` given). */
 export function encodeReadReservation(o: { generation: number; key?: U64; scope?: number; type?: number }, alloc?: number): Buffer {
   const ctx = 'READ RESERVATION data';
   const held = o.key !== undefined;
@@ -109,11 +109,11 @@ export interface PrCapabilities {
   truncated: boolean;
 }
 
-/** Bit of the 16-bit type mask for reservation type `t` (SPC-5 table 208): types 1..7 → bit 8+t, type 8 → bit 0. */
+/** Bit of the 16-bit type mask for reservation type `t` (SPC-5 6.16, REPORT CAPABILITIES data): types 1..7 → bit 8+t, type 8 → bit 0. */
 const maskBit = (t: number) => (t === 8 ? 0 : 8 + t);
 const MASK_TYPES = [1, 3, 5, 6, 7, 8];
 
-/** SPC-5 6.15.4 REPORT CAPABILITIES parameter data. */
+/** SPC-5 6.16 REPORT CAPABILITIES parameter data. */
 export function parseReportCapabilities(buf: Buffer): PrCapabilities {
   const ctx = 'REPORT CAPABILITIES data';
   need(ctx, buf, 4);
@@ -140,7 +140,7 @@ export function parseReportCapabilities(buf: Buffer): PrCapabilities {
   return out;
 }
 
-/** SPC-5 6.15.4 REPORT CAPABILITIES parameter data (8 bytes); `types` builds the type mask when no `typeMask`. */
+/** SPC-5 6.16 REPORT CAPABILITIES parameter data (8 bytes); `types` builds the type mask when no `typeMask`. */
 export function encodeReportCapabilities(o: {
   rlrC?: boolean;
   crh?: boolean;
@@ -188,7 +188,7 @@ export interface PrFullStatus {
   truncated: boolean;
 }
 
-/** SPC-5 6.15.5 READ FULL STATUS parameter data. */
+/** SPC-5 6.16 READ FULL STATUS parameter data. */
 export function parseReadFullStatus(buf: Buffer): PrFullStatus {
   const ctx = 'READ FULL STATUS data';
   need(ctx, buf, 8);
@@ -217,7 +217,7 @@ export function parseReadFullStatus(buf: Buffer): PrFullStatus {
   return { generation: buf.readUInt32BE(0), additionalLength, descriptors, truncated: buf.length < declared };
 }
 
-/** SPC-5 6.15.5 READ FULL STATUS parameter data. */
+/** SPC-5 6.16 READ FULL STATUS parameter data. */
 export function encodeReadFullStatus(
   o: {
     generation: number;
@@ -245,7 +245,7 @@ export function encodeReadFullStatus(
 // --- TransportIDs ----------------------------------------------------------------------------------------
 
 /**
- * iSCSI TransportID (SPC-5 7.6.4.6, PROTOCOL IDENTIFIER 5h): FORMAT CODE 00b with the iSCSI name alone, or
+ * iSCSI TransportID (SPC-5, PROTOCOL IDENTIFIER 5h): FORMAT CODE 00b with the iSCSI name alone, or
  * 01b with `name,i,0x<ISID>` when `isid` (6 bytes, or 12 hex digits) is given. The name is NUL terminated
  * and padded to a multiple of 4 bytes, at least 20.
  */
@@ -279,7 +279,7 @@ export interface TransportId {
 }
 
 /**
- * Parses a TransportID (SPC-5 7.6.4). iSCSI ones (protocol 5h) are decoded; other protocols have the
+ * Parses a TransportID (SPC-5). iSCSI ones (protocol 5h) are decoded; other protocols have the
  * fixed 24-byte length and only their header is decoded.
  */
 export function parseTransportId(buf: Buffer): TransportId {

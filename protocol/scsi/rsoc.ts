@@ -1,21 +1,21 @@
 /**
- * REPORT SUPPORTED OPERATION CODES parameter data (SPC-5 6.35.2 all_commands, 6.35.3 one_command) and the
+ * REPORT SUPPORTED OPERATION CODES parameter data (SPC-5: all_commands, one_command) and the
  * command timeouts descriptor (6.35.4).
  */
 import { decodeError, rangeError } from '../errors.js';
 import { bit, hex, need, optUint, uint } from './util.js';
 
-/** SUPPORT field of the one_command format (SPC-5 table 262). */
+/** SUPPORT field of the one_command format (SPC-5 REPORT SUPPORTED OPERATION CODES). */
 export const RsocSupport = { NOT_AVAILABLE: 0b000, NOT_SUPPORTED: 0b001, SUPPORTED: 0b011, SUPPORTED_VENDOR_SPECIFIC: 0b101 } as const;
 
-/** Command timeouts descriptor (SPC-5 6.35.4): timeouts in seconds, 0 = not reported. */
+/** Command timeouts descriptor (SPC-5 REPORT SUPPORTED OPERATION CODES): timeouts in seconds, 0 = not reported. */
 export interface CommandTimeouts {
   commandSpecific: number;
   nominal: number;
   recommended: number;
 }
 
-/** One command descriptor of the all_commands format (SPC-5 table 259). */
+/** One command descriptor of the all_commands format (SPC-5 REPORT SUPPORTED OPERATION CODES). */
 export interface CommandDescriptor {
   opcode: number;
   /** SERVICE ACTION, meaningful when `servactv` is set. */
@@ -53,7 +53,7 @@ function writeTimeouts(ctx: string, t: CommandTimeouts): Buffer {
   return b;
 }
 
-/** SPC-5 6.35.2 all_commands parameter data (REPORTING OPTIONS 000b). */
+/** SPC-5 REPORT SUPPORTED OPERATION CODES all_commands parameter data (REPORTING OPTIONS 000b). */
 export function parseRsocAllCommands(buf: Buffer): RsocAllCommands {
   const ctx = 'REPORT SUPPORTED OPERATION CODES (all commands)';
   need(ctx, buf, 4);
@@ -100,7 +100,7 @@ export interface CommandDescriptorInit {
 }
 
 /**
- * SPC-5 6.35.2 all_commands parameter data. With `alloc` the result is cut to that many bytes while COMMAND
+ * SPC-5 REPORT SUPPORTED OPERATION CODES all_commands parameter data. With `alloc` the result is cut to that many bytes while COMMAND
  * DATA LENGTH keeps the full length.
  */
 export function encodeRsocAllCommands(commands: CommandDescriptorInit[], alloc?: number): Buffer {
@@ -125,7 +125,7 @@ export function encodeRsocAllCommands(commands: CommandDescriptorInit[], alloc?:
   return alloc === undefined ? out : out.subarray(0, uint(ctx, 'ALLOCATION LENGTH', alloc, 32));
 }
 
-/** SPC-5 6.35.3 one_command parameter data (REPORTING OPTIONS 001b..011b). */
+/** SPC-5 REPORT SUPPORTED OPERATION CODES one_command parameter data (REPORTING OPTIONS 001b..011b). */
 export interface RsocOneCommand {
   /** SUPPORT (see `RsocSupport`). */
   support: number;
@@ -142,7 +142,7 @@ export interface RsocOneCommand {
   truncated: boolean;
 }
 
-/** SPC-5 6.35.3 one_command parameter data. */
+/** SPC-5 REPORT SUPPORTED OPERATION CODES one_command parameter data. */
 export function parseRsocOneCommand(buf: Buffer): RsocOneCommand {
   const ctx = 'REPORT SUPPORTED OPERATION CODES (one command)';
   need(ctx, buf, 4);
@@ -164,7 +164,7 @@ export function parseRsocOneCommand(buf: Buffer): RsocOneCommand {
   return out;
 }
 
-/** SPC-5 6.35.3 one_command parameter data; CTDP is set when `timeouts` is given. */
+/** SPC-5 REPORT SUPPORTED OPERATION CODES one_command parameter data; CTDP is set when `timeouts` is given. */
 export function encodeRsocOneCommand(o: {
   support: number;
   usageMap: Buffer;

@@ -1,13 +1,13 @@
 /**
  * Sense data: keys, additional sense codes, decoding of fixed and descriptor formats, encoders for the
- * reference target, and the one-line description used in failure messages (SPC-5 4.4).
+ * reference target, and the one-line description used in failure messages (SPC-5 sense data).
  *
  * The iSCSI SenseLength prefix is not handled here: the iSCSI layer strips it before calling `decodeSense`.
  */
 import { decodeError, rangeError } from '../errors.js';
 import { bit, hex, putBE, uint, uintBig, View, type U64 } from './util.js';
 
-/** Sense keys (SPC-5 4.4.3, table 52). 0Ch is reserved (formerly EQUAL). */
+/** Sense keys (SPC-5 sense keys). 0Ch is reserved (formerly EQUAL). */
 export const SenseKey = {
   NO_SENSE: 0x0,
   RECOVERED_ERROR: 0x1,
@@ -50,7 +50,7 @@ export function senseKeyName(k: number): string {
   return KEY_NAMES[k] ?? `SENSE KEY ${hex(k)}`;
 }
 
-/** Additional sense code and qualifier as one 16-bit value `ASC << 8 | ASCQ` (SPC-5 4.4.4, table 53). */
+/** Additional sense code and qualifier as one 16-bit value `ASC << 8 | ASCQ` (SPC-5 additional sense codes). */
 export const Asc = {
   NO_ADDITIONAL_SENSE: 0x0000,
   OPERATION_IN_PROGRESS: 0x0016,
@@ -259,7 +259,7 @@ const ASC_SHORT: Record<number, string> = {
 
 const ascFallback = (v: number): string => `ASC ${hex((v >> 8) & 0xff)} ASCQ ${hex(v & 0xff)}`;
 
-/** SPC-5 Annex F name of `ASC << 8 | ASCQ` (`'LOGICAL BLOCK ADDRESS OUT OF RANGE'`), or `'ASC 0xNN ASCQ 0xNN'`. */
+/** SPC-5 name (additional sense codes) of `ASC << 8 | ASCQ` (`'LOGICAL BLOCK ADDRESS OUT OF RANGE'`), or `'ASC 0xNN ASCQ 0xNN'`. */
 export function ascName(ascAscq: number): string {
   return ASC_NAMES[ascAscq] ?? ascFallback(ascAscq);
 }
@@ -287,9 +287,9 @@ export interface Sense {
     sksv: boolean;
     /** The three SENSE KEY SPECIFIC bytes as a 24-bit value, SKSV included. */
     raw: number;
-    /** Field pointer (ILLEGAL REQUEST, SPC-5 4.4.2.4.2), decoded when SKSV is set. */
+    /** Field pointer (ILLEGAL REQUEST, SPC-5 field pointer sense key specific data), decoded when SKSV is set. */
     field?: { cd: boolean; bpv: boolean; bitPointer: number; fieldPointer: number };
-    /** Progress indication 0..65535 (NO SENSE, NOT READY; SPC-5 4.4.2.4.4), decoded when SKSV is set. */
+    /** Progress indication 0..65535 (NO SENSE, NOT READY; SPC-5 progress indication sense key specific data), decoded when SKSV is set. */
     progress?: number;
   };
   fileMark?: boolean;
@@ -317,7 +317,7 @@ function decodeSks(key: number, raw: number): NonNullable<Sense['senseKeySpecifi
 }
 
 /**
- * Decodes sense data in fixed (70h/71h, SPC-5 4.4.3) or descriptor (72h/73h, SPC-5 4.4.2) format.
+ * Decodes sense data in fixed (70h/71h, SPC-5 fixed format sense data) or descriptor (72h/73h, SPC-5 descriptor format sense data) format.
  * Information (00h), command-specific information (01h), sense key specific (02h), stream commands (04h)
  * and block commands (05h) descriptors are decoded; all descriptors are kept in `descriptors`.
  * Throws `SCSI_E_DECODE` for empty or short data, unknown response codes and descriptors that overrun the
@@ -393,7 +393,7 @@ function decodeDescriptor(buf: Buffer, responseCode: number): Sense {
       if (len < min) throw decodeError(`descriptor sense data: descriptor type ${hex(type)} length ${len}, need ${min}`);
     };
     switch (type) {
-      case 0x00: // information (SPC-5 4.4.2.2)
+      case 0x00: // information (SPC-5 descriptor format sense data)
         tooShort(0x0a);
         if (d[0]! & 0x80) s.information = d.readBigUInt64BE(2);
         break;
@@ -405,13 +405,13 @@ function decodeDescriptor(buf: Buffer, responseCode: number): Sense {
         tooShort(0x06);
         s.senseKeySpecific = decodeSks(s.key, d.readUIntBE(2, 3));
         break;
-      case 0x04: // stream commands (SSC, SPC-5 4.4.2.1 table 29)
+      case 0x04: // stream commands (SSC; SPC-5 descriptor format sense data)
         tooShort(0x02);
         s.fileMark = (d[1]! & 0x80) !== 0;
         s.eom = (d[1]! & 0x40) !== 0;
         s.ili = (d[1]! & 0x20) !== 0;
         break;
-      case 0x05: // block commands (SBC-4 4.18.2)
+      case 0x05: // block commands (SBC-4 4.18)
         tooShort(0x02);
         s.ili = (d[1]! & 0x20) !== 0;
         break;
@@ -459,7 +459,7 @@ function sksBytes(ctx: string, s: SenseInit): number | undefined {
   return undefined;
 }
 
-/** Encodes 18 bytes of fixed format sense data (SPC-5 4.4.3); INFORMATION sets VALID. */
+/** Encodes 18 bytes of fixed format sense data (SPC-5 fixed format sense data); INFORMATION sets VALID. */
 export function encodeFixedSense(s: SenseInit): Buffer {
   const ctx = 'fixed sense data';
   const key = uint(ctx, 'SENSE KEY', s.key, 4);
@@ -479,7 +479,7 @@ export function encodeFixedSense(s: SenseInit): Buffer {
 }
 
 /**
- * Encodes descriptor format sense data (SPC-5 4.4.2) with, in this order, the information (00h),
+ * Encodes descriptor format sense data (SPC-5 descriptor format sense data) with, in this order, the information (00h),
  * command-specific information (01h), sense key specific (02h) descriptors when given, a stream commands
  * descriptor (04h) when FILEMARK or EOM is set, else a block commands descriptor (05h) when ILI is set,
  * then any extra `descriptors`.

@@ -136,7 +136,7 @@ export function asciiField(buf: Buffer): string {
   return buf.toString('latin1').replace(/[ \0]+$/, '');
 }
 
-/** Encodes `s` into a space-padded ASCII field of `width` bytes (SPC-5 4.3.1: only 20h..7Eh). */
+/** Encodes `s` into a space-padded ASCII field of `width` bytes (SPC-5 ASCII data field requirements: only 20h..7Eh). */
 export function putAscii(ctx: string, field: string, buf: Buffer, off: number, width: number, s: string): void {
   if (!/^[\x20-\x7e]*$/.test(s)) throw rangeError(`${ctx}: ${field} ${JSON.stringify(s)} is not printable ASCII`);
   if (s.length > width) throw rangeError(`${ctx}: ${field} ${JSON.stringify(s)} is longer than ${width} bytes`);

@@ -1,6 +1,6 @@
 /**
  * Vital product data pages: parsers and encoders for Supported VPD Pages (00h), Unit Serial Number (80h),
- * Device Identification (83h) (SPC-5 7.7), Block Limits (B0h), Block Device Characteristics (B1h) and
+ * Device Identification (83h) (SPC-5), Block Limits (B0h), Block Device Characteristics (B1h) and
  * Logical Block Provisioning (B2h) (SBC-4 6.6).
  *
  * Every parser bounds each read by the page length and the buffer: data cut short by the ALLOCATION LENGTH
@@ -10,7 +10,7 @@
 import { decodeError, rangeError } from '../errors.js';
 import { asciiField, bit, hex, need, optUint, putAscii, putBE, uint, uintBig, View, type U64 } from './util.js';
 
-/** VPD page codes (SPC-5 7.7.1 table 490, SBC-4 6.6.1 table 251). */
+/** VPD page codes (SPC-5 VPD parameters, SBC-4 6.6.1 table 257). */
 export const VpdPage = {
   SUPPORTED_PAGES: 0x00,
   UNIT_SERIAL_NUMBER: 0x80,
@@ -24,7 +24,7 @@ export const VpdPage = {
   REFERRALS: 0xb3,
 } as const;
 
-/** The 4-byte header every VPD page starts with (SPC-5 7.7.1). */
+/** The 4-byte header every VPD page starts with (SPC-5 VPD parameters). */
 export interface VpdHeader {
   peripheralQualifier: number;
   peripheralDeviceType: number;
@@ -41,7 +41,7 @@ export interface VpdCommon {
   peripheralDeviceType?: number;
 }
 
-/** Parses the 4-byte VPD page header (SPC-5 7.7.1, table 489). */
+/** Parses the 4-byte VPD page header (SPC-5 VPD parameters). */
 export function parseVpdHeader(buf: Buffer): VpdHeader {
   need('VPD page', buf, 4);
   const pageLength = buf.readUInt16BE(2);
@@ -70,13 +70,13 @@ function page(ctx: string, pageCode: number, body: Buffer, o: VpdCommon): Buffer
   return Buffer.concat([h, body]);
 }
 
-// --- 00h Supported VPD Pages (SPC-5 7.7.15) --------------------------------------------------------------
+// --- 00h Supported VPD Pages (SPC-5) --------------------------------------------------------------------
 
 export interface SupportedVpdPages extends VpdHeader {
   pages: number[];
 }
 
-/** SPC-5 7.7.15 Supported VPD Pages. */
+/** SPC-5 Supported VPD Pages. */
 export function parseSupportedVpdPages(buf: Buffer): SupportedVpdPages {
   const { h, v } = openPage('Supported VPD Pages', buf, VpdPage.SUPPORTED_PAGES);
   const pages: number[] = [];
@@ -84,26 +84,26 @@ export function parseSupportedVpdPages(buf: Buffer): SupportedVpdPages {
   return { ...h, pages };
 }
 
-/** SPC-5 7.7.15 Supported VPD Pages. */
+/** SPC-5 Supported VPD Pages. */
 export function encodeSupportedVpdPages(o: { pages: number[] } & VpdCommon): Buffer {
   const ctx = 'Supported VPD Pages';
   return page(ctx, VpdPage.SUPPORTED_PAGES, Buffer.from(o.pages.map((p, i) => uint(ctx, `page ${i}`, p, 8))), o);
 }
 
-// --- 80h Unit Serial Number (SPC-5 7.7.18) ---------------------------------------------------------------
+// --- 80h Unit Serial Number (SPC-5) ---------------------------------------------------------------------
 
 export interface UnitSerialNumber extends VpdHeader {
   /** PRODUCT SERIAL NUMBER with leading and trailing spaces (and NULs) removed. */
   serial: string;
 }
 
-/** SPC-5 7.7.18 Unit Serial Number. */
+/** SPC-5 Unit Serial Number. */
 export function parseUnitSerialNumber(buf: Buffer): UnitSerialNumber {
   const { h, v } = openPage('Unit Serial Number', buf, VpdPage.UNIT_SERIAL_NUMBER);
   return { ...h, serial: asciiField(buf.subarray(4, v.end)).replace(/^[ \0]+/, '') };
 }
 
-/** SPC-5 7.7.18 Unit Serial Number (printable ASCII). */
+/** SPC-5 Unit Serial Number (printable ASCII). */
 export function encodeUnitSerialNumber(o: { serial: string } & VpdCommon): Buffer {
   const ctx = 'Unit Serial Number';
   const body = Buffer.alloc(o.serial.length);
@@ -111,9 +111,9 @@ export function encodeUnitSerialNumber(o: { serial: string } & VpdCommon): Buffe
   return page(ctx, VpdPage.UNIT_SERIAL_NUMBER, body, o);
 }
 
-// --- 83h Device Identification (SPC-5 7.7.6) -------------------------------------------------------------
+// --- 83h Device Identification (SPC-5) ------------------------------------------------------------------
 
-/** A designation descriptor (SPC-5 7.7.6.1, table 505). */
+/** A designation descriptor (SPC-5 Device Identification VPD page). */
 export interface Designator {
   protocolIdentifier: number;
   codeSet: number;
@@ -139,7 +139,7 @@ export const DesignatorType = {
   PROTOCOL_SPECIFIC_PORT: 0x9,
   UUID: 0xa,
 } as const;
-/** PROTOCOL IDENTIFIER values (SPC-5 7.6.1, table 444). */
+/** PROTOCOL IDENTIFIER values (SPC-5). */
 export const ProtocolId = { FCP: 0x0, SPI: 0x1, SSA: 0x2, SBP: 0x3, SRP: 0x4, ISCSI: 0x5, SAS: 0x6, ADT: 0x7, ATA: 0x8, UAS: 0x9, SOP: 0xa, PCIE: 0xb, NONE: 0xf } as const;
 
 /**
@@ -185,14 +185,14 @@ export interface DeviceIdentification extends VpdHeader {
   designators: Designator[];
 }
 
-/** SPC-5 7.7.6 Device Identification. */
+/** SPC-5 Device Identification. */
 export function parseDeviceIdentification(buf: Buffer): DeviceIdentification {
   const ctx = 'Device Identification';
   const { h, v, declaredEnd } = openPage(ctx, buf, VpdPage.DEVICE_IDENTIFICATION);
   return { ...h, designators: readDesignators(ctx, v, 4, declaredEnd) };
 }
 
-/** SPC-5 7.7.6 Device Identification. */
+/** SPC-5 Device Identification. */
 export function encodeDeviceIdentification(o: { designators: Designator[] } & VpdCommon): Buffer {
   return page('Device Identification', VpdPage.DEVICE_IDENTIFICATION, Buffer.concat(o.designators.map(encodeDesignator)), o);
 }
@@ -207,7 +207,7 @@ const binary = (association: number, designatorType: number, designator: Buffer,
 });
 
 /**
- * NAA designator (type 3, SPC-5 7.7.6.6): `id` is the whole 8-byte (NAA 2, 3, 5) or 16-byte (NAA 6)
+ * NAA designator (type 3, SPC-5): `id` is the whole 8-byte (NAA 2, 3, 5) or 16-byte (NAA 6)
  * identifier, NAA nibble included.
  */
 export function naaDesignator(id: Buffer, association: number = Association.LOGICAL_UNIT): Designator {
@@ -217,7 +217,7 @@ export function naaDesignator(id: Buffer, association: number = Association.LOGI
   return binary(association, DesignatorType.NAA, Buffer.from(id));
 }
 
-/** NAA 5 (IEEE Registered, SPC-5 7.7.6.6.4): 24-bit IEEE COMPANY_ID and 36-bit VENDOR SPECIFIC IDENTIFIER. */
+/** NAA 5 (IEEE Registered, SPC-5): 24-bit IEEE COMPANY_ID and 36-bit VENDOR SPECIFIC IDENTIFIER. */
 export function naaRegisteredDesignator(companyId: number, vendorSpecific: U64, association: number = Association.LOGICAL_UNIT): Designator {
   const ctx = 'NAA 5 designator';
   const oui = BigInt(uint(ctx, 'IEEE COMPANY_ID', companyId, 24));
@@ -227,7 +227,7 @@ export function naaRegisteredDesignator(companyId: number, vendorSpecific: U64, 
   return naaDesignator(id, association);
 }
 
-/** T10 vendor ID based designator (type 1, SPC-5 7.7.6.4): 8-byte vendor, then the vendor-specific text. */
+/** T10 vendor ID based designator (type 1, SPC-5): 8-byte vendor, then the vendor-specific text. */
 export function t10VendorIdDesignator(vendor: string, specific: string, association: number = Association.LOGICAL_UNIT): Designator {
   const ctx = 'T10 vendor ID designator';
   const d = Buffer.alloc(8 + specific.length);
@@ -237,7 +237,7 @@ export function t10VendorIdDesignator(vendor: string, specific: string, associat
 }
 
 /**
- * SCSI name string designator (type 8, SPC-5 7.7.6.11): UTF-8, NUL terminated and padded with NULs to a
+ * SCSI name string designator (type 8, SPC-5): UTF-8, NUL terminated and padded with NULs to a
  * multiple of 4 bytes. `protocolIdentifier` (e.g. `ProtocolId.ISCSI`) sets PIV.
  */
 export function scsiNameDesignator(name: string, association: number, protocolIdentifier?: number): Designator {
@@ -249,21 +249,21 @@ export function scsiNameDesignator(name: string, association: number, protocolId
   return { ...binary(association, DesignatorType.SCSI_NAME_STRING, d, protocolIdentifier), codeSet: CodeSet.UTF8 };
 }
 
-/** Relative target port designator (type 4, SPC-5 7.7.6.7), association target port. */
+/** Relative target port designator (type 4, SPC-5), association target port. */
 export function relativeTargetPortDesignator(id: number, protocolIdentifier?: number): Designator {
   const d = Buffer.alloc(4);
   d.writeUInt16BE(uint('relative target port designator', 'RELATIVE TARGET PORT IDENTIFIER', id, 16), 2);
   return binary(Association.TARGET_PORT, DesignatorType.RELATIVE_TARGET_PORT, d, protocolIdentifier);
 }
 
-/** Target port group designator (type 5, SPC-5 7.7.6.8), association target port. */
+/** Target port group designator (type 5, SPC-5), association target port. */
 export function targetPortGroupDesignator(group: number): Designator {
   const d = Buffer.alloc(4);
   d.writeUInt16BE(uint('target port group designator', 'TARGET PORT GROUP', group, 16), 2);
   return binary(Association.TARGET_PORT, DesignatorType.TARGET_PORT_GROUP, d);
 }
 
-/** Logical unit group designator (type 6, SPC-5 7.7.6.9), association logical unit. */
+/** Logical unit group designator (type 6, SPC-5), association logical unit. */
 export function logicalUnitGroupDesignator(group: number): Designator {
   const d = Buffer.alloc(4);
   d.writeUInt16BE(uint('logical unit group designator', 'LOGICAL UNIT GROUP', group, 16), 2);
@@ -471,14 +471,14 @@ export function encodeBlockDeviceCharacteristics(o: BlockDeviceCharacteristics &
   return page(ctx, VpdPage.BLOCK_DEVICE_CHARACTERISTICS, b, o);
 }
 
-// --- B2h Logical Block Provisioning (SBC-4 6.6.6) --------------------------------------------------------
+// --- B2h Logical Block Provisioning (SBC-4 6.6.7) --------------------------------------------------------
 
 export interface LogicalBlockProvisioning {
   thresholdExponent?: number;
   lbpu?: boolean;
   lbpws?: boolean;
   lbpws10?: boolean;
-  /** LBPRZ, 3 bits (SBC-4 table 263). */
+  /** LBPRZ, 3 bits (SBC-4 6.6.7; what an unmapped LBA reads: 4.7.4.4). */
   lbprz?: number;
   ancSup?: boolean;
   dp?: boolean;
@@ -490,7 +490,7 @@ export interface LogicalBlockProvisioning {
   provisioningGroupDescriptor?: Designator;
 }
 
-/** SBC-4 6.6.6 Logical Block Provisioning. */
+/** SBC-4 6.6.7 Logical Block Provisioning. */
 export function parseLogicalBlockProvisioning(buf: Buffer): LogicalBlockProvisioning & VpdHeader {
   const ctx = 'Logical Block Provisioning';
   const { h, v, declaredEnd } = openPage(ctx, buf, VpdPage.LOGICAL_BLOCK_PROVISIONING);
@@ -520,7 +520,7 @@ export function parseLogicalBlockProvisioning(buf: Buffer): LogicalBlockProvisio
   return out;
 }
 
-/** SBC-4 6.6.6 Logical Block Provisioning: PAGE LENGTH 4, plus the descriptor when given (DP is then set). */
+/** SBC-4 6.6.7 Logical Block Provisioning: PAGE LENGTH 4, plus the descriptor when given (DP is then set). */
 export function encodeLogicalBlockProvisioning(o: LogicalBlockProvisioning & VpdCommon): Buffer {
   const ctx = 'Logical Block Provisioning';
   const dp = o.dp ?? o.provisioningGroupDescriptor !== undefined;

@@ -1,6 +1,6 @@
 /**
  * CHECK CONDITION as a thrown value inside the device server, and its encoding as fixed or descriptor sense
- * data (SPC-5 4.4) with the protocol/scsi encoders.
+ * data (SPC-5 sense data) with the protocol/scsi encoders.
  */
 import { Asc, encodeDescriptorSense, encodeFixedSense, SenseKey, type SenseInit } from '../../protocol/scsi/sense.js';
 

@@ -79,14 +79,14 @@ export class LogicalUnit {
   mode: ModeState = { ...DEFAULT_MODE };
   mediumPresent = true;
   power: PowerCondition = 'active';
-  /** I_T nexuses that hold a PREVENT (SPC-5 6.18). */
+  /** I_T nexuses that hold a PREVENT (SBC-4 5.15). */
   readonly prevent = new Set<string>();
   readonly taskSet: TaskSet;
   readonly locks = new RangeLocks();
   sanitizeOp: SanitizeOp | null = null;
   /** Set after a failed sanitize until a successful one or EXIT FAILURE MODE (when AUSE allowed it). */
   sanitizeFailure: { ause: boolean } | null = null;
-  /** Registrations and the persistent reservation (SPC-5 5.14). */
+  /** Registrations and the persistent reservation (SPC-5 reservations). */
   readonly pr = new PersistentReservations();
   /** The I_T nexus holding the LU with RESERVE(6) (SPC-2 logical unit reservation), or null. */
   spc2Holder: string | null = null;
@@ -155,7 +155,7 @@ export class LogicalUnit {
     return Math.floor(Math.min(t, op.workDone) * 0xffff);
   }
 
-  // --- unit attentions and deferred errors (SAM-5 5.14, SPC-5 4.4) -----------------------------------------
+  // --- unit attentions and deferred errors (SAM-5 5.14, SPC-5 sense data) -----------------------------------------
 
   /** Establishes a UA for one I_T nexus. A 29h (reset) UA replaces the queue unless one is already pending. */
   establishUa(itKey: string, ascAscq: number): void {
@@ -208,7 +208,7 @@ export class LogicalUnit {
     this.prevent.delete(itKey);
   }
 
-  /** Logical unit reset state changes (SAM-5 6.3.3, SPC-5 7.5.1): mode pages to defaults, PREVENT cleared. */
+  /** Logical unit reset state changes (SAM-5 6.3.3, SPC-5 mode parameters): mode pages to defaults, PREVENT cleared. */
   resetState(): void {
     if (this.has(Q.RESET_KEEPS_STATE)) return;
     this.mode = { ...DEFAULT_MODE };
@@ -227,7 +227,7 @@ export class LogicalUnit {
     if (this.power !== 'active') this.power = 'active';
   }
 
-  /** DATA PROTECT for any medium write on a write-protected LU (SBC-4 4.14). */
+  /** DATA PROTECT for any medium write on a write-protected LU (SBC-4 4.12). */
   requireWritable(): void {
     if (this.has(Q.WP_IGNORED)) return;
     if (this.hwReadOnly) throw new CheckCondition(SenseKey.DATA_PROTECT, Asc.WRITE_PROTECTED);
@@ -297,7 +297,7 @@ export class LogicalUnit {
     await this.io(() => this.store.flush(), 'write');
   }
 
-  /** Maps store failures to MEDIUM ERROR sense (SBC-4 4.17: UNRECOVERED READ ERROR / WRITE ERROR). */
+  /** Maps store failures to MEDIUM ERROR sense (SBC-4 4.18: UNRECOVERED READ ERROR / WRITE ERROR). */
   async io<T>(fn: () => Promise<T>, kind: 'read' | 'write'): Promise<T> {
     try {
       return await fn();

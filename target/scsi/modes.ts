@@ -1,5 +1,5 @@
 /**
- * Mode parameters of a logical unit (SPC-5 7.5, SBC-4 6.5): the Caching (08h), Control (0Ah) and
+ * Mode parameters of a logical unit (SPC-5 mode parameters, SBC-4 6.5): the Caching (08h), Control (0Ah) and
  * Informational Exceptions Control (1Ch) pages with their current, changeable and default values, the
  * MODE SENSE data and the MODE SELECT parameter list checks. Saved values are not implemented.
  */
@@ -108,7 +108,7 @@ export interface ModeSelectContext {
 }
 
 /**
- * SPC-5 6.11/6.12 MODE SELECT: validates the whole parameter list before changing anything (a field that is
+ * SPC-5 6.12/6.13 MODE SELECT: validates the whole parameter list before changing anything (a field that is
  * not changeable must hold its current value (SPC-5, MODE SELECT: INVALID FIELD IN PARAMETER LIST otherwise), then
  * returns the new state.
  */

@@ -1,9 +1,9 @@
 /**
- * Reservations of a logical unit: persistent reservations (SPC-5 5.14; PERSISTENT RESERVE IN 6.16 and
+ * Reservations of a logical unit: persistent reservations (SPC-5 reservations; PERSISTENT RESERVE IN 6.16 and
  * OUT 6.17) and the SPC-2 logical unit reservation of RESERVE(6) / RELEASE(6), and the rule every
  * command goes through: whether a reservation held by another I_T nexus makes it a RESERVATION CONFLICT.
  *
- * Registrations are per I_T nexus (initiator port with its ISID, and target port: SPC-5 5.14 "an I_T
+ * Registrations are per I_T nexus (initiator port with its ISID, and target port: SPC-5 reservations "an I_T
  * nexus is registered"). They and the persistent reservation survive I_T nexus loss, logout, LUN RESET
  * and target resets; they end only by PERSISTENT RESERVE OUT (APTPL is not supported, PTPL_C 0, so a
  * power cycle of the target process loses them). The SPC-2 reservation ends with its holder's logout or
@@ -14,7 +14,7 @@ import type { Quirks } from '../quirks.js';
 import type { CommandSpec, PrAccess } from './commands/types.js';
 import { Q } from './quirks.js';
 
-/** Most registrations a LU keeps; one more is INSUFFICIENT REGISTRATION RESOURCES (SPC-5 6.17.1). */
+/** Most registrations a LU keeps; one more is INSUFFICIENT REGISTRATION RESOURCES (SPC-5 6.17). */
 export const MAX_REGISTRATIONS = 1024;
 
 /** The six reservation types this device server supports (REPORT CAPABILITIES type mask). */
@@ -27,7 +27,7 @@ export const PR_TYPES: readonly number[] = [
   PrType.EXCLUSIVE_ACCESS_ALL_REGISTRANTS,
 ];
 
-/** All-registrants types: every registered I_T nexus is a reservation holder (SPC-5 5.14, reservation holder). */
+/** All-registrants types: every registered I_T nexus is a reservation holder (SPC-5 reservations, reservation holder). */
 export const isAllRegistrants = (type: number): boolean =>
   type === PrType.WRITE_EXCLUSIVE_ALL_REGISTRANTS || type === PrType.EXCLUSIVE_ACCESS_ALL_REGISTRANTS;
 
@@ -87,14 +87,14 @@ export class PersistentReservations {
     this.reservation = null;
   }
 
-  /** The I_T nexus holds the persistent reservation (SPC-5 5.14, persistent reservation holder). */
+  /** The I_T nexus holds the persistent reservation (SPC-5 reservations, persistent reservation holder). */
   isHolder(itKey: string): boolean {
     const r = this.reservation;
     if (!r) return false;
     return isAllRegistrants(r.type) ? this.regs.has(itKey) : r.holder === itKey;
   }
 
-  /** The RESERVATION KEY READ RESERVATION reports: 0 for all-registrants types (SPC-5 6.16.3). */
+  /** The RESERVATION KEY READ RESERVATION reports: 0 for all-registrants types (SPC-5 6.16 READ RESERVATION). */
   holderKey(): bigint {
     const r = this.reservation;
     if (!r || isAllRegistrants(r.type)) return 0n;
@@ -131,7 +131,7 @@ const spc2Allowed = (spec: CommandSpec, cdb: Buffer): boolean =>
  *   whoever sends it; while any registration exists, every RESERVE and RELEASE conflicts;
  * - an SPC-2 logical unit reservation lets another I_T nexus send only INQUIRY, REQUEST SENSE, REPORT
  *   LUNS, RELEASE and PREVENT ALLOW MEDIUM REMOVAL with PREVENT 00b;
- * - a persistent reservation held by another I_T nexus: the SPC-5 5.14 and SBC-4 tables of commands
+ * - a persistent reservation held by another I_T nexus: the SPC-5 reservations and SBC-4 tables of commands
  *   allowed in the presence of each reservation type (see PrAccess).
  */
 export function reservationConflict(lu: ReservationHolder, spec: CommandSpec, cdb: Buffer, itKey: string, quirks: Quirks): boolean {

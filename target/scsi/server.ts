@@ -166,11 +166,11 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     const stillThere = [...this.nexuses.values()].some((n) => itKeyOf(n) === key);
     for (const lu of this.units.values()) {
       for (const t of lu.taskSet.list()) if (t.nexus.id === nexus.id) this.abortTask(lu, t);
-      // PREVENT ends with the nexus (SPC-5 6.18), so do its unit attentions and deferred errors
+      // PREVENT ends with the nexus (SBC-4 5.15), so do its unit attentions and deferred errors
       if (how === 'loss' || !stillThere) {
         lu.forgetNexus(key);
         // SAM-5 6.3.4: the RESERVE(6) reservation of the nexus is released; registrations and persistent
-        // reservations are not affected by the end of a nexus (SPC-5 5.14)
+        // reservations are not affected by the end of a nexus (SPC-5 reservations)
         if (lu.spc2Holder === key && !this.quirks.has(Q.RESERVE6_SURVIVES_NEXUS_LOSS)) lu.spc2Holder = null;
         if (how === 'loss' && this.quirks.has(Q.PR_LOST_ON_NEXUS_LOSS)) dropRegistration(lu.pr, key);
       }
@@ -221,7 +221,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     }
   }
 
-  /** Commands to a LUN that does not exist (SPC-5 6.7.1, 6.39, SAM-5 5.x). */
+  /** Commands to a LUN that does not exist (SPC-5 6.7.1 and REQUEST SENSE, SAM-5 5.x). */
   private noSuchLun(req: CommandRequest): CommandResult {
     const cdb = req.cdb;
     try {
@@ -261,7 +261,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     return spec ? { spec } : {};
   }
 
-  /** The checks every command goes through, then its handler (SAM-5 5.14, SPC-5 4.4, SBC-4 4.11). */
+  /** The checks every command goes through, then its handler (SAM-5 5.14, SPC-5 sense data, SBC-4 4.11). */
   private async process(lu: LogicalUnit, task: Task, req: CommandRequest): Promise<CommandResult> {
     const itKey = task.itKey;
     const { spec, badSa } = this.lookup(lu, req.cdb);
@@ -284,7 +284,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
       if (!spec) throw badSa ? invalidCdb(1, 4) : invalidOpcode();
       if (req.cdb.length < spec.cdbLength) throw invalidCdb(req.cdb.length);
       const cdb = req.cdb.subarray(0, spec.cdbLength);
-      // a reservation held by another I_T nexus (SPC-5 5.14, SPC-2 5.5.1): not processed, no sense data
+      // a reservation held by another I_T nexus (SPC-5 reservations, SPC-2 5.5.1): not processed, no sense data
       if (reservationConflict(lu, spec, cdb, itKey, this.quirks)) throw new ReservationConflict();
       if (!this.quirks.has(Q.IGNORE_RESERVED_BITS)) checkCdbBits(spec, cdb);
       const ctx: Ctx = { core: this, lu, task, req, cdb, itKey };

@@ -29,7 +29,7 @@ const lbaOf = (cdb: Buffer) => cdb.readUInt32BE(2);
 const isRead10At = (lba: number) => (cdb: Buffer) => cdb[0] === Op.READ_10 && lbaOf(cdb) === lba;
 
 function selfTestSuite(): Suite {
-  const s = defineSuite('SelfTest', { families: ['SCSI'], clause: 'SPC-5 6.37' });
+  const s = defineSuite('SelfTest', { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' });
   s.test('Pass', { doc: 'TEST UNIT READY, GOOD: must pass.' }, async (t) => {
     await t.command(testUnitReady());
   });
@@ -145,7 +145,7 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.equal(r.get('SkipUnimplemented')!.verdict, 'skip', v('SkipUnimplemented'));
     assert.equal(r.get('SkipUnimplemented')!.message, 'target does not implement READ(12)');
     assert.equal(r.get('FailMandatory')!.verdict, 'fail', v('FailMandatory'));
-    assert.match(r.get('FailMandatory')!.message!, /^READ\(10\) LBA=5 LEN=1: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID COMMAND OPERATION CODE: READ\(10\) is mandatory \(SBC-4 5\.14/);
+    assert.match(r.get('FailMandatory')!.message!, /^READ\(10\) LBA=5 LEN=1: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID COMMAND OPERATION CODE: READ\(10\) is mandatory \(SBC-4 5\.16/);
     assert.equal(r.get('ErrorThrow')!.verdict, 'error', v('ErrorThrow'));
     assert.match(r.get('ErrorThrow')!.message!, /^harness or test code threw TypeError/);
     assert.ok(r.get('ErrorThrow')!.stack);
@@ -178,7 +178,7 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     const valid = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'jenkins-junit.xsd', contents: readFileSync(XSD, 'utf8') }] });
     assert.ok(valid.valid, `schema errors: ${JSON.stringify(valid.errors)}`);
     assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ErrorThrow" time="[0-9.]+"><error message="harness or test code threw TypeError/);
-    assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ShouldLevel" time="[0-9.]+"><system-out>WARNING \(SHOULD, SPC-5 6\.37\): the device should have done better/);
+    assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ShouldLevel" time="[0-9.]+"><system-out>WARNING \(SHOULD, SPC-5 TEST UNIT READY\): the device should have done better/);
     assert.match(xml, /<skipped message="medium is not removable \(RMB=0\)"\/>/);
     assert.match(xml, /<failure message="target did not answer READ\(10\) LBA=9 LEN=1 within 2 s" type="MUST">/);
   });

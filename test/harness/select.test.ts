@@ -12,11 +12,11 @@ import { ExitError } from '../../harness/errors.js';
 const nop = async () => undefined;
 
 function registry(): Registry {
-  const r10 = defineSuite('Read10', { families: ['SCSI'], clause: 'SBC-4 5.14' });
+  const r10 = defineSuite('Read10', { families: ['SCSI'], clause: 'SBC-4 5.16' });
   r10.test('Simple', { doc: 'reads at the start and the end' }, nop).test('BeyondEol', { doc: 'reads past the end' }, nop);
-  const r12 = defineSuite('Read12', { families: ['SCSI'], clause: 'SBC-4 5.15' });
+  const r12 = defineSuite('Read12', { families: ['SCSI'], clause: 'SBC-4 5.17' });
   r12.test('Simple', { doc: 'reads at the start and the end' }, nop);
-  const w10 = defineSuite('Write10', { families: ['SCSI'], clause: 'SBC-4 5.41', needs: ['dataloss'] });
+  const w10 = defineSuite('Write10', { families: ['SCSI'], clause: 'SBC-4 5.40', needs: ['dataloss'] });
   w10.test('Simple', { doc: 'writes at the start and the end' }, nop);
   const nopSuite = defineSuite('iSCSINop', { families: ['iSCSI'], clause: 'RFC 7143 11.18' });
   nopSuite.test('Simple', { doc: 'ping with data and without' }, nop);
@@ -125,19 +125,19 @@ describe('--list, --list --json and -V', () => {
   it('--list --json gives each test its doc, clause, level, needs and families', () => {
     const j = JSON.parse(listJson(select(reg, { tests: ['*.Write10'] }))) as { tests: Record<string, unknown>[] };
     assert.deepEqual(j.tests, [
-      { id: 'SCSI.Write10.Simple', family: 'SCSI', suite: 'Write10', test: 'Simple', families: ['SCSI', 'ALL'], doc: 'writes at the start and the end', clause: 'SBC-4 5.41', level: 'MUST', needs: ['dataloss'] },
+      { id: 'SCSI.Write10.Simple', family: 'SCSI', suite: 'Write10', test: 'Simple', families: ['SCSI', 'ALL'], doc: 'writes at the start and the end', clause: 'SBC-4 5.40', level: 'MUST', needs: ['dataloss'] },
     ]);
   });
 
   it('-V prints each selected test with its level, clause, needs and doc', () => {
     const t = describeText(select(reg, { tests: ['SCSI.Write10.Simple'] }));
-    assert.equal(t, 'SCSI.Write10.Simple\n    MUST, SBC-4 5.41; needs: dataloss; families: SCSI, ALL\n    writes at the start and the end\n');
+    assert.equal(t, 'SCSI.Write10.Simple\n    MUST, SBC-4 5.40; needs: dataloss; families: SCSI, ALL\n    writes at the start and the end\n');
   });
 });
 
 describe('registry rules', () => {
   it('refuses malformed declarations, naming the test', () => {
-    const s = defineSuite('Good', { families: ['SCSI'], clause: 'SPC-5 6.37' });
+    const s = defineSuite('Good', { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' });
     assert.throws(() => s.test('Has.Dot', { doc: 'a doc paragraph here' }, nop), /no dots/);
     assert.throws(() => s.test('NoDoc', { doc: '' }, nop), /Good\.NoDoc: doc must be a paragraph/);
     assert.throws(() => s.test('BadNeed', { doc: 'a doc paragraph here', needs: ['dataloos' as 'dataloss'] }, nop), /unknown need "dataloos"/);
@@ -158,7 +158,7 @@ describe('registry rules', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iscsi-test-suites-'));
     try {
       mkdirSync(join(dir, 'extra'));
-      const body = (name: string) => `import { defineSuite } from ${JSON.stringify(api)};\nconst s = defineSuite(${JSON.stringify(name)}, { families: ['SCSI'], clause: 'SPC-5 6.37' });\ns.test('One', { doc: 'a doc paragraph here' }, async () => {});\nexport default s;\n`;
+      const body = (name: string) => `import { defineSuite } from ${JSON.stringify(api)};\nconst s = defineSuite(${JSON.stringify(name)}, { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' });\ns.test('One', { doc: 'a doc paragraph here' }, async () => {});\nexport default s;\n`;
       writeFileSync(join(dir, 'extra', 'mysuite.js'), body('MySuite'));
       writeFileSync(join(dir, 'extra', '_helper.js'), 'export const x = 1;\n');
       const reg = await Registry.load([dir]);
@@ -170,7 +170,7 @@ describe('registry rules', () => {
       writeFileSync(join(dir, 'extra', 'other2.js'), 'export default 42;\n');
       await assert.rejects(Registry.load([dir]), (e: ExitError) => e.exitCode === 4 && /no default export made by defineSuite/.test(e.message));
       rmSync(join(dir, 'extra', 'other2.js'));
-      writeFileSync(join(dir, 'extra', 'other3.js'), `import { defineSuite } from ${JSON.stringify(api)};\nexport default defineSuite('Other', { families: ['SCSI'], clause: 'SPC-5 6.37' }).test('Bad.Name', { doc: 'a doc paragraph here' }, async () => {});\n`);
+      writeFileSync(join(dir, 'extra', 'other3.js'), `import { defineSuite } from ${JSON.stringify(api)};\nexport default defineSuite('Other', { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' }).test('Bad.Name', { doc: 'a doc paragraph here' }, async () => {});\n`);
       await assert.rejects(Registry.load([dir]), (e: ExitError) => e.exitCode === 4 && /failed to load: .*no dots/.test(e.message));
     } finally {
       rmSync(dir, { recursive: true, force: true });

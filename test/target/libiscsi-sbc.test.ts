@@ -56,7 +56,7 @@ describe('reference target with libiscsi iscsi-test-cu, SBC suites (real peer)',
     { lun: 4, what: 'removable', suites: ['SCSI.StartStopUnit', 'SCSI.NoMedia', 'SCSI.PreventAllow', 'SCSI.Read10', 'SCSI.Write10'], allowed: [thick, notReadOnly, lbppb] },
     // LOGICAL BLOCKS PER PHYSICAL BLOCK 8, for WRITE SAME's unaligned and data-out-size cases. GetLBAStatus is
     // not run here: with LBPPB > 1 libiscsi's UnmapSingle expects a descriptor to start at an LBA other than
-    // the one asked for, which SBC-4 5.7.3 forbids.
+    // the one asked for, which SBC-4 5.6.2.2 forbids.
     { lun: 5, what: 'thin, 8 blocks a physical block', suites: ['SCSI.WriteSame10', 'SCSI.WriteSame16', 'SCSI.Unmap'], allowed: [notRemovable, notReadOnly] },
   ];
 

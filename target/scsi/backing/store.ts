@@ -7,7 +7,7 @@
  * and anchored state (SBC-4 4.7).
  */
 
-/** Logical block provisioning state of a range (SBC-4 4.7.2, GET LBA STATUS PROVISIONING STATUS codes). */
+/** Logical block provisioning state of a range (SBC-4 4.7.4, GET LBA STATUS PROVISIONING STATUS codes). */
 export type ProvisioningState = 'mapped' | 'deallocated' | 'anchored';
 
 export interface ProvisioningRun {

@@ -10,7 +10,7 @@
  * REPORT SUPPORTED OPERATION CODES does not list them).
  *
  * Whether another I_T nexus's command conflicts with a reservation is decided for every command in
- * reservations.ts; the rules of each service action are here (SPC-5 5.14, clauses named in comments).
+ * reservations.ts; the rules of each service action are here (SPC-5 reservations, clauses named in comments).
  */
 import { Op, PrInSa, PrOutSa } from '../../../protocol/scsi/opcodes.js';
 import { encodeReadFullStatus, encodeReadKeys, encodeReadReservation, encodeReportCapabilities, iscsiTransportId } from '../../../protocol/scsi/pr.js';
@@ -21,7 +21,7 @@ import { MAX_REGISTRATIONS, PR_TYPES, isAllRegistrants, isRegistrantsType, type 
 import { itKeyOf } from '../types.js';
 import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
 
-/** Length of the PERSISTENT RESERVE OUT basic parameter list (SPC-5 6.17.3). */
+/** Length of the PERSISTENT RESERVE OUT basic parameter list (SPC-5 6.17 basic parameter list). */
 const BASIC_LIST = 24;
 
 const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray(0, alloc) : b);
@@ -93,7 +93,7 @@ const otherRegistrants = (ctx: Ctx): string[] =>
     .map((r) => r.itKey)
     .filter((k) => k !== ctx.itKey);
 
-/** The parameter list checks (SPC-5 6.17.1, 6.17.3), in order: length, SPEC_I_PT, reserved bits, APTPL. */
+/** The parameter list checks (SPC-5 6.17: its overview and the basic parameter list), in order: length, SPEC_I_PT, reserved bits, APTPL. */
 function outParams(ctx: Ctx, sa: number, out: HandlerResult): OutParams {
   const { cdb, req, core } = ctx;
   const len = cdb.readUInt32BE(5);
@@ -127,7 +127,7 @@ function requireRegistered(ctx: Ctx, rk: bigint): Registration {
 }
 
 /**
- * Removes a registration ("Unregistering", SPC-5 5.14): the holder's reservation of a non-all-registrants
+ * Removes a registration ("Unregistering", SPC-5 reservations): the holder's reservation of a non-all-registrants
  * type is released (a registrants-only one announced with RESERVATIONS RELEASED to the other registrants);
  * an all-registrants reservation ends with its last registrant.
  */
@@ -144,7 +144,7 @@ function unregister(ctx: Ctx, itKey: string): void {
   }
 }
 
-/** REGISTER and REGISTER AND IGNORE EXISTING KEY ("Registering", SPC-5 5.14). */
+/** REGISTER and REGISTER AND IGNORE EXISTING KEY ("Registering", SPC-5 reservations). */
 function register(ctx: Ctx, p: OutParams, ignoreKey: boolean): void {
   const { lu, core, itKey, req } = ctx;
   const pr = lu.pr;
@@ -176,7 +176,7 @@ function register(ctx: Ctx, p: OutParams, ignoreKey: boolean): void {
   pr.bump(core.quirks);
 }
 
-/** RESERVE ("Reserving", SPC-5 5.14). */
+/** RESERVE ("Reserving", SPC-5 reservations). */
 function reserve(ctx: Ctx, p: OutParams, scope: number, type: number): void {
   requireRegistered(ctx, p.rk);
   const pr = ctx.lu.pr;
@@ -189,7 +189,7 @@ function reserve(ctx: Ctx, p: OutParams, scope: number, type: number): void {
   pr.reservation = { type, scope, holder: ctx.itKey };
 }
 
-/** RELEASE ("Releasing", SPC-5 5.14). */
+/** RELEASE ("Releasing", SPC-5 reservations). */
 function release(ctx: Ctx, p: OutParams, scope: number, type: number): void {
   requireRegistered(ctx, p.rk);
   const pr = ctx.lu.pr;
@@ -204,7 +204,7 @@ function release(ctx: Ctx, p: OutParams, scope: number, type: number): void {
   if (isRegistrantsType(res.type)) prUa(ctx, otherRegistrants(ctx), Asc.RESERVATIONS_RELEASED);
 }
 
-/** CLEAR ("Clearing", SPC-5 5.14): every registration and the reservation removed. */
+/** CLEAR ("Clearing", SPC-5 reservations): every registration and the reservation removed. */
 function clear(ctx: Ctx, p: OutParams): void {
   requireRegistered(ctx, p.rk);
   const others = otherRegistrants(ctx);
@@ -214,7 +214,7 @@ function clear(ctx: Ctx, p: OutParams): void {
 }
 
 /**
- * PREEMPT and PREEMPT AND ABORT ("Preempting", "Preempting and aborting", SPC-5 5.14). Returns the I_T
+ * PREEMPT and PREEMPT AND ABORT ("Preempting", "Preempting and aborting", SPC-5 reservations). Returns the I_T
  * nexuses whose registrations were removed (their tasks are aborted by PREEMPT AND ABORT).
  */
 function preempt(ctx: Ctx, p: OutParams, scope: number, type: number): Set<string> {

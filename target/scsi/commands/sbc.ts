@@ -140,7 +140,7 @@ async function doWrite(ctx: Ctx, lba: bigint, n: number, lenByte: number, fua: b
 
 const read6: CommandSpec['handler'] = async (ctx) => {
   const c = ctx.cdb;
-  // SBC-4 5.13: a TRANSFER LENGTH of 0 means 256 blocks
+  // SBC-3 READ (6): a TRANSFER LENGTH of 0 means 256 blocks
   return doRead(ctx, BigInt(((c[1]! & 0x1f) << 16) | c.readUInt16BE(2)), c[4]! || 256, 4);
 };
 const write6: CommandSpec['handler'] = async (ctx) => {
@@ -148,7 +148,7 @@ const write6: CommandSpec['handler'] = async (ctx) => {
   return doWrite(ctx, BigInt(((c[1]! & 0x1f) << 16) | c.readUInt16BE(2)), c[4]! || 256, 4, false);
 };
 const readN: CommandSpec['handler'] = async (ctx) => {
-  checkProtect(ctx.cdb); // SBC-4 5.14: RDPROTECT without protection information
+  checkProtect(ctx.cdb); // SBC-4 5.16: RDPROTECT without protection information
   const { lba, n, lenByte } = lbaLen(ctx.cdb);
   return doRead(ctx, lba, n, lenByte);
 };
@@ -158,7 +158,7 @@ const writeN: CommandSpec['handler'] = async (ctx) => {
   return doWrite(ctx, lba, n, lenByte, (ctx.cdb[1]! & 0x08) !== 0);
 };
 
-// --- VERIFY / WRITE AND VERIFY (SBC-4 5.36-5.38, 5.45-5.47) ----------------------------------------------------
+// --- VERIFY / WRITE AND VERIFY (SBC-4 5.36-5.38, 5.44-5.46) ----------------------------------------------------
 
 const verifyN: CommandSpec['handler'] = async (ctx) => {
   const { cdb, lu } = ctx;
@@ -209,7 +209,7 @@ const writeVerifyN: CommandSpec['handler'] = async (ctx) => {
   });
 };
 
-// --- WRITE SAME (SBC-4 5.49, 5.50) -------------------------------------------------------------------------
+// --- WRITE SAME (SBC-4 5.52, 5.53) -------------------------------------------------------------------------
 
 const writeSame: CommandSpec['handler'] = async (ctx) => {
   const { cdb, lu, core } = ctx;
@@ -313,7 +313,7 @@ const unmapCmd: CommandSpec['handler'] = async (ctx) => {
   return out;
 };
 
-// --- GET LBA STATUS (SBC-4 5.7) ---------------------------------------------------------------------------
+// --- GET LBA STATUS (SBC-4 5.6) ---------------------------------------------------------------------------
 
 const STATUS_CODE = { mapped: ProvisioningStatus.MAPPED, deallocated: ProvisioningStatus.DEALLOCATED, anchored: ProvisioningStatus.ANCHORED } as const;
 
@@ -427,7 +427,7 @@ const writeAtomic: CommandSpec['handler'] = async (ctx) => {
   return out;
 };
 
-// --- PRE-FETCH / SYNCHRONIZE CACHE (SBC-4 5.11, 5.12, 5.33, 5.34) ----------------------------------------------
+// --- PRE-FETCH / SYNCHRONIZE CACHE (SBC-4 5.13, 5.14, 5.33, 5.34) ----------------------------------------------
 
 const preFetch: CommandSpec['handler'] = async (ctx) => {
   const { cdb, lu } = ctx;
@@ -457,7 +457,7 @@ const syncCache: CommandSpec['handler'] = async (ctx) => {
   return {};
 };
 
-// --- READ CAPACITY (SBC-4 5.19, 5.20) -----------------------------------------------------------------------
+// --- READ CAPACITY (SBC-4 5.20, 5.21) -----------------------------------------------------------------------
 
 function lastLba(ctx: Ctx): number {
   return ctx.core.quirks.has(Q.READCAP_OFF_BY_ONE) ? ctx.lu.blocks : ctx.lu.blocks - 1;
@@ -476,7 +476,7 @@ const readCapacity16: CommandSpec['handler'] = async (ctx) => {
     lastLba: lastLba(ctx),
     blockLength: lu.blockSize,
     lbppbExponent: lu.lbppbExponent,
-    // SBC-4 5.20.2: LBPME and LBPRZ agree with the Logical Block Provisioning VPD page
+    // SBC-4 5.21.2: LBPME and LBPRZ agree with the Logical Block Provisioning VPD page
     lbpme: lu.thin,
     lbprz: lu.thin,
     lowestAlignedLba: 0,
@@ -484,7 +484,7 @@ const readCapacity16: CommandSpec['handler'] = async (ctx) => {
   return { data: data.length > alloc ? data.subarray(0, alloc) : data };
 };
 
-// --- READ DEFECT DATA (SBC-4 5.17, 5.18) -------------------------------------------------------------------
+// --- READ DEFECT DATA (SBC-4 5.22, 5.23) -------------------------------------------------------------------
 
 function readDefect(twelve: boolean): CommandSpec['handler'] {
   return async (ctx) => {
@@ -532,7 +532,7 @@ const startStop: CommandSpec['handler'] = async (ctx) => {
     }
     return {};
   }
-  // SPC-5 6.18: medium removal is refused while any I_T nexus prevents it
+  // SBC-4 5.15: medium removal is refused while any I_T nexus prevents it
   if (lu.prevent.size > 0 && !core.quirks.has(Q.NO_MEDIUM_REMOVAL_PREVENT)) {
     throw new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.MEDIUM_REMOVAL_PREVENTED);
   }
@@ -596,7 +596,7 @@ function sanitize(sa: number): CommandSpec['handler'] {
     const len = cdb.readUInt16BE(7);
     const bs = lu.blockSize;
     if (sa === SanitizeSa.OVERWRITE) {
-      // SBC-4 5.30.2.2: the OVERWRITE parameter list is 5 .. block length + 4 bytes
+      // SBC-4 5.30: the OVERWRITE parameter list is 5 .. block length + 4 bytes
       if (len < 5 || len > bs + 4) throw invalidCdb(7, 7);
     } else if (len !== 0) {
       throw invalidCdb(7, 7);

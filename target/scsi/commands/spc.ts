@@ -118,7 +118,7 @@ function vpd(ctx: Ctx, page: number): Buffer {
       // non-rotating; reads after BLOCK ERASE and CRYPTO ERASE succeed: WABEREQ / WACEREQ 01b
       return encodeBlockDeviceCharacteristics({ mediumRotationRate: 1, wabereq: 1, wacereq: 1, fuab: true });
     case VpdPage.LOGICAL_BLOCK_PROVISIONING:
-      // SBC-4 6.6.6: consistent with READ CAPACITY(16) LBPME/LBPRZ and the Block Limits unmap fields
+      // SBC-4 6.6.7: consistent with READ CAPACITY(16) LBPME/LBPRZ and the Block Limits unmap fields
       return lu.thin
         ? encodeLogicalBlockProvisioning({ lbpu: true, lbpws: true, lbpws10: true, lbprz: 1, ancSup: true, provisioningType: 2 })
         : encodeLogicalBlockProvisioning({ provisioningType: 0 });
@@ -141,7 +141,7 @@ async function inquiry(ctx: Ctx): Promise<HandlerResult> {
   return { data: cut(vpd(ctx, page), alloc) };
 }
 
-// --- REQUEST SENSE (SPC-5 6.39) -------------------------------------------------------------------------------
+// --- REQUEST SENSE (SPC-5) -------------------------------------------------------------------------------------
 
 /** The sense data REQUEST SENSE returns: a pending UA or deferred error (consumed), else the LU's state. */
 export function requestSenseData(ctx: Ctx): Buffer {
@@ -167,7 +167,7 @@ async function requestSense(ctx: Ctx): Promise<HandlerResult> {
   return { data: cut(requestSenseData(ctx), ctx.cdb[4]!) };
 }
 
-// --- REPORT LUNS (SPC-5 6.33) ---------------------------------------------------------------------------------
+// --- REPORT LUNS (SPC-5) ---------------------------------------------------------------------------------------
 
 export function reportLunsData(core: ServerCore, cdb: Buffer): Buffer {
   const select = cdb[2]!;
@@ -197,8 +197,8 @@ function modeSelectCmd(ten: boolean) {
     const rtd = (cdb[1]! & 0x02) !== 0;
     const sp = (cdb[1]! & 0x01) !== 0;
     const len = ten ? cdb.readUInt16BE(7) : cdb[4]!;
-    if (sp) throw invalidCdb(1, 0); // saved pages are not implemented (SPC-5 6.11)
-    if (rtd && len !== 0) throw invalidCdb(ten ? 7 : 4, 7); // SPC-5 6.11: RTD with a parameter list
+    if (sp) throw invalidCdb(1, 0); // saved pages are not implemented (SPC-5 6.12)
+    if (rtd && len !== 0) throw invalidCdb(ten ? 7 : 4, 7); // SPC-5 6.12: RTD with a parameter list
     const params = (req.dataOut ?? Buffer.alloc(0)).subarray(0, len);
     const result: HandlerResult = {};
     if (params.length !== len) result.transferLength = len;
@@ -218,7 +218,7 @@ function modeSelectCmd(ten: boolean) {
   };
 }
 
-// --- REPORT SUPPORTED OPERATION CODES (SPC-5 6.35) ---------------------------------------------------------
+// --- REPORT SUPPORTED OPERATION CODES (SPC-5) ---------------------------------------------------------------
 
 const timeoutsOf = (s: CommandSpec): CommandTimeouts => ({ commandSpecific: 0, nominal: 0, recommended: s.timeout ?? 30 });
 
@@ -249,7 +249,7 @@ async function rsoc(ctx: Ctx): Promise<HandlerResult> {
   }
   if (ro > 3) throw invalidCdb(2, 2);
   const hasSa = specs.some((s) => s.op === op && s.sa !== undefined) || opcodeHasServiceAction(op);
-  // SPC-5 6.35.1: 001b asks for an operation code without service actions, 010b for one with them
+  // SPC-5 (REPORTING OPTIONS): 001b asks for an operation code without service actions, 010b for one with them
   if (ro === 1 && hasSa) throw invalidCdb(2, 2);
   if (ro === 2 && !hasSa) throw invalidCdb(2, 2);
   const spec = specs.find((s) => s.op === op && (hasSa ? s.sa === sa : true));
@@ -259,7 +259,7 @@ async function rsoc(ctx: Ctx): Promise<HandlerResult> {
   return { data: cut(data, alloc) };
 }
 
-// --- PREVENT ALLOW MEDIUM REMOVAL (SPC-5 6.18) -------------------------------------------------------------
+// --- PREVENT ALLOW MEDIUM REMOVAL (SBC-4 5.15) -------------------------------------------------------------
 
 async function preventAllow(ctx: Ctx): Promise<HandlerResult> {
   const { cdb, lu, itKey, core } = ctx;

@@ -1,5 +1,5 @@
 /**
- * The shape of a command in the device server's table: its CDB length and CDB usage map (SPC-5 6.35.3),
+ * The shape of a command in the device server's table: its CDB length and CDB usage map (REPORT SUPPORTED OPERATION CODES, SPC-5),
  * which is also the strict reserved-field check (a CDB bit the usage map does not claim is rejected with
  * INVALID FIELD IN CDB pointing at it), its availability on a LU, how reservations held by other I_T
  * nexuses treat it, and its handler.
@@ -44,7 +44,7 @@ export interface Ctx {
 export type HandlerResult = Omit<CommandResult, 'status' | 'aborted'> & { status?: number };
 
 /**
- * How a command fares from an I_T nexus that is not the holder of a persistent reservation (SPC-5 5.14,
+ * How a command fares from an I_T nexus that is not the holder of a persistent reservation (SPC-5 reservations,
  * table of SPC commands allowed in the presence of various reservations; SBC-4's table of SBC commands):
  * - `any`: allowed whatever the reservation type;
  * - `read`: allowed through Write Exclusive, through the registrants-only and all-registrants Write

@@ -300,7 +300,7 @@ export class Proxy {
   }
 }
 
-/** Fixed-format sense data (SPC-5 4.4.3) with a key and ASC/ASCQ. */
+/** Fixed-format sense data (SPC-5) with a key and ASC/ASCQ. */
 export function sense(key: number, ascAscq: number): Buffer {
   const b = Buffer.alloc(18);
   b[0] = 0x70;

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as S from '../../../protocol/scsi/index.js';
 import { assertBytes, assertThrowsCode, everyPrefix, h, zeros } from './helpers.js';
 
-describe('scsi/capacity READ CAPACITY (10) data (SBC-4 5.19.2)', () => {
+describe('scsi/capacity READ CAPACITY (10) data (SBC-4 5.20.2)', () => {
   it('parses and encodes', () => {
     const b = h('00 0f ff ff 00 00 02 00');
     assert.deepEqual(S.parseReadCapacity10(b), { lastLba: 0xfffff, blockLength: 512 });
@@ -20,7 +20,7 @@ describe('scsi/capacity READ CAPACITY (10) data (SBC-4 5.19.2)', () => {
   });
 });
 
-describe('scsi/capacity READ CAPACITY (16) data (SBC-4 5.20.2)', () => {
+describe('scsi/capacity READ CAPACITY (16) data (SBC-4 5.21.2)', () => {
   // RC BASIS 01b, P_TYPE 5, PROT_EN; P_I_EXPONENT 3, LBPPBE 5; LBPME, LBPRZ, LOWEST ALIGNED LBA 7
   const full = Buffer.concat([h('00 00 00 01 00 00 00 00 00 00 10 00 1b 35 c0 07'), zeros(16)]);
   const fields = {

@@ -14,7 +14,7 @@ const ROWS: [string, () => Buffer, string][] = [
   ['READ CAPACITY(10)', () => S.readCapacity10(), '25 00 00 00 00 00 00 00 00 00'],
   ['READ CAPACITY(16)', () => S.readCapacity16(), '9e 10 00 00 00 00 00 00 00 00 00 00 00 20 00 00'],
   ['READ CAPACITY(16) ALLOC max', () => S.readCapacity16({ alloc: 0xffffffff }), '9e 10 00 00 00 00 00 00 00 00 ff ff ff ff 00 00'],
-  // READ(6)/WRITE(6): 21-bit LBA in bytes 1-3, TRANSFER LENGTH 0 means 256 (SBC-4 5.13)
+  // READ(6)/WRITE(6): 21-bit LBA in bytes 1-3, TRANSFER LENGTH 0 means 256 (SBC-3 READ (6))
   ['READ(6) 256 blocks → 0', () => S.read6({ lba: 0x12345, blocks: 256 }), '08 01 23 45 00 00'],
   ['READ(6) max LBA', () => S.read6({ lba: 0x1fffff, blocks: 1 }), '08 1f ff ff 01 00'],
   ['READ(6) 255 blocks', () => S.read6({ lba: 0, blocks: 255 }), '08 00 00 00 ff 00'],
@@ -168,7 +168,7 @@ describe('scsi/cdb builders', () => {
 });
 
 describe('scsi/cdb parameter lists', () => {
-  it('UNMAP parameter list (SBC-4 5.34.2)', () => {
+  it('UNMAP parameter list (SBC-4 5.35.2)', () => {
     const got = S.unmapParameterList([
       { lba: 0x10, blocks: 8 },
       { lba: 0x100000000n, blocks: 0xffffffff },
@@ -188,7 +188,7 @@ describe('scsi/cdb parameter lists', () => {
     assert.equal(S.unmapParameterList(many.slice(1)).length, 8 + 16 * 4095);
   });
 
-  it('PERSISTENT RESERVE OUT basic parameter list (SPC-5 6.16.3)', () => {
+  it('PERSISTENT RESERVE OUT basic parameter list (SPC-5 6.17)', () => {
     const got = S.proutParameterList({ key: 0x0102030405060708n, saKey: 0xa1a2a3a4a5a6a7a8n, aptpl: true, allTgPt: true });
     assertBytes(got, h('01 02 03 04 05 06 07 08 a1 a2 a3 a4 a5 a6 a7 a8 00 00 00 00 05 00 00 00'));
     assertBytes(S.proutParameterList({ key: 0, saKey: 7 }), h('00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 00'));
@@ -205,13 +205,13 @@ describe('scsi/cdb parameter lists', () => {
     assert.equal(S.proutParameterList({ key: 1, saKey: 2, spec_i_pt: true }).length, 24);
   });
 
-  it('REGISTER AND MOVE parameter list (SPC-5 6.16.4)', () => {
+  it('REGISTER AND MOVE parameter list (SPC-5 6.17)', () => {
     const tid = Buffer.concat([h('05 00 00 14'), ascii('iqn.x'), zeros(15)]);
     const got = S.proutRegisterAndMoveParameterList({ key: 1, saKey: 2, unreg: true, aptpl: true, relativeTargetPortId: 2, transportId: tid });
     assertBytes(got, Buffer.concat([h('00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 02 00 03 00 02 00 00 00 18'), tid]));
   });
 
-  it('SANITIZE OVERWRITE parameter list (SBC-4 5.30.2.2)', () => {
+  it('SANITIZE OVERWRITE parameter list (SBC-4 5.30)', () => {
     const got = S.sanitizeOverwriteParameterList({ invert: true, testPattern: 2, count: 3, pattern: h('aa bb cc dd') });
     assertBytes(got, h('c3 00 00 04 aa bb cc dd'));
     assertBytes(S.sanitizeOverwriteParameterList({ count: 1, pattern: h('00') }), h('01 00 00 01 00'));

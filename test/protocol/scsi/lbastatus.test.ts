@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as S from '../../../protocol/scsi/index.js';
 import { assertBytes, assertThrowsCode, everyPrefix, h } from './helpers.js';
 
-describe('scsi/lbastatus GET LBA STATUS data (SBC-4 5.7.2)', () => {
+describe('scsi/lbastatus GET LBA STATUS data (SBC-4 5.6.2)', () => {
   const data = h(`00 00 00 24 00 00 00 00
     00 00 00 00 00 00 00 00 00 00 10 00 00 00 00 00
     00 00 00 00 00 00 10 00 00 00 00 08 01 01 00 00`);

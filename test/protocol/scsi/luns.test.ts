@@ -41,7 +41,7 @@ describe('scsi/luns LUN encoding (SAM-5 4.7)', () => {
   });
 });
 
-describe('scsi/luns REPORT LUNS data (SPC-5 6.33.2)', () => {
+describe('scsi/luns REPORT LUNS data (SPC-5)', () => {
   const data = h(`00 00 00 18 00 00 00 00
                   00 00 00 00 00 00 00 00
                   00 01 00 00 00 00 00 00

@@ -60,7 +60,7 @@ const CONTROL: S.ControlPage = {
   extendedSelfTestCompletionTime: 300,
 };
 
-describe('scsi/mode parameters with the 6-byte header (SPC-5 7.5.5)', () => {
+describe('scsi/mode parameters with the 6-byte header (SPC-5 mode parameters)', () => {
   it('parses header, block descriptor and pages', () => {
     assert.equal(SENSE6.length, 32);
     const m = S.parseModeParameters6(SENSE6);
@@ -113,7 +113,7 @@ describe('scsi/mode parameters with the 6-byte header (SPC-5 7.5.5)', () => {
   });
 });
 
-describe('scsi/mode parameters with the 10-byte header (SPC-5 7.5.5)', () => {
+describe('scsi/mode parameters with the 10-byte header (SPC-5 mode parameters)', () => {
   it('parses long LBA descriptors and sub_page pages', () => {
     assert.equal(SENSE10.length, 68);
     const m = S.parseModeParameters10(SENSE10);
@@ -144,11 +144,11 @@ describe('scsi/mode parameters with the 10-byte header (SPC-5 7.5.5)', () => {
 });
 
 describe('scsi/mode typed pages', () => {
-  it('Control page bytes (SPC-5 7.5.8)', () => {
+  it('Control page bytes (SPC-5)', () => {
     assertBytes(S.encodeModePage(S.encodeControlPage(CONTROL)), CONTROL_PAGE);
   });
 
-  it('Informational Exceptions Control page (SPC-5 7.5.13)', () => {
+  it('Informational Exceptions Control page (SPC-5)', () => {
     const b = h('1c 0a 88 06 00 00 00 00 00 00 00 01');
     const m = S.parseModeParameters6(Buffer.concat([h('0f 00 00 00'), b]));
     const iec = S.parseInformationalExceptionsControlPage(m.pages[0]!);

@@ -49,7 +49,7 @@ describe('scsi/opcodes', () => {
     assert.equal(S.opcodeHasServiceAction(0x28), false);
   });
 
-  it('derives the CDB length from the group code (SPC-5 4.2.5.1)', () => {
+  it('derives the CDB length from the group code (SPC-5 OPERATION CODE field)', () => {
     const rows: [number, number | undefined][] = [
       [0x00, 6], [0x1f, 6], [0x20, 10], [0x28, 10], [0x5a, 10], [0x5f, 10], [0x60, undefined], [0x7f, undefined],
       [0x80, 16], [0x9e, 16], [0xa0, 12], [0xbf, 12], [0xc0, undefined], [0xff, undefined],

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as S from '../../../protocol/scsi/index.js';
 import { ascii, assertBytes, assertThrowsCode, everyPrefix, h, zeros } from './helpers.js';
 
-describe('scsi/pr READ KEYS (SPC-5 6.15.2)', () => {
+describe('scsi/pr READ KEYS (SPC-5 6.16.2)', () => {
   const data = h('00 00 00 07 00 00 00 10 00 00 00 00 00 00 ab cd 11 22 33 44 55 66 77 88');
   it('parses and encodes', () => {
     assert.deepEqual(S.parseReadKeys(data), { generation: 7, additionalLength: 16, keys: [0xabcdn, 0x1122334455667788n], truncated: false });
@@ -16,7 +16,7 @@ describe('scsi/pr READ KEYS (SPC-5 6.15.2)', () => {
   });
 });
 
-describe('scsi/pr READ RESERVATION (SPC-5 6.15.3)', () => {
+describe('scsi/pr READ RESERVATION (SPC-5 6.16)', () => {
   const held = h('00 00 00 03 00 00 00 10 00 00 00 00 00 00 ab cd 00 00 00 00 00 05 00 00');
   it('parses and encodes a reservation', () => {
     assert.deepEqual(S.parseReadReservation(held), { generation: 3, additionalLength: 16, hasReservation: true, key: 0xabcdn, scope: 0, type: 5, truncated: false });
@@ -33,7 +33,7 @@ describe('scsi/pr READ RESERVATION (SPC-5 6.15.3)', () => {
   });
 });
 
-describe('scsi/pr REPORT CAPABILITIES (SPC-5 6.15.4)', () => {
+describe('scsi/pr REPORT CAPABILITIES (SPC-5 6.16)', () => {
   const data = h('00 08 9d 91 ea 01 00 00');
   const caps = { length: 8, rlrC: true, crh: true, sipC: true, atpC: true, ptplC: true, tmv: true, allowCommands: 1, ptplA: true, typeMask: 0xea01, types: [1, 3, 5, 6, 7, 8], truncated: false };
   it('parses', () => assert.deepEqual(S.parseReportCapabilities(data), caps));
@@ -50,7 +50,7 @@ describe('scsi/pr REPORT CAPABILITIES (SPC-5 6.15.4)', () => {
   });
 });
 
-describe('scsi/pr READ FULL STATUS (SPC-5 6.15.5) and TransportIDs (SPC-5 7.6.4.6)', () => {
+describe('scsi/pr READ FULL STATUS (SPC-5 6.16) and TransportIDs (SPC-5)', () => {
   const tid = Buffer.concat([h('05 00 00 14'), ascii('iqn.x'), zeros(15)]);
   const data = Buffer.concat([
     h('00 00 00 09 00 00 00 30'),

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as S from '../../../protocol/scsi/index.js';
 import { assertBytes, assertThrowsCode, everyPrefix, h } from './helpers.js';
 
-describe('scsi/rsoc all_commands data (SPC-5 6.35.2)', () => {
+describe('scsi/rsoc all_commands data (SPC-5 REPORT SUPPORTED OPERATION CODES)', () => {
   const data = h(`00 00 00 24
     00 00 00 00 00 00 00 06
     9e 00 00 10 00 03 00 10  00 0a 00 00 00 00 00 1e 00 00 00 3c
@@ -37,7 +37,7 @@ describe('scsi/rsoc all_commands data (SPC-5 6.35.2)', () => {
   });
 });
 
-describe('scsi/rsoc one_command data (SPC-5 6.35.3)', () => {
+describe('scsi/rsoc one_command data (SPC-5 REPORT SUPPORTED OPERATION CODES)', () => {
   const usage = h('28 1c ff ff ff ff 3f ff ff 07');
 
   it('parses and encodes without timeouts', () => {

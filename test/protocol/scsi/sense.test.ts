@@ -126,7 +126,7 @@ describe('scsi/sense names', () => {
   });
 });
 
-describe('scsi/sense fixed format (SPC-5 4.4.3)', () => {
+describe('scsi/sense fixed format (SPC-5)', () => {
   // VALID, 70h; ILLEGAL REQUEST; INFORMATION 12345678h; ADDITIONAL SENSE LENGTH 0Ah; INVALID FIELD IN CDB;
   // SKSV, C/D, BPV, BIT POINTER 4, FIELD POINTER 2
   const fieldPtr = h('f0 00 05 12 34 56 78 0a 00 00 00 00 24 00 00 cc 00 02');
@@ -205,7 +205,7 @@ describe('scsi/sense fixed format (SPC-5 4.4.3)', () => {
   });
 });
 
-describe('scsi/sense descriptor format (SPC-5 4.4.2)', () => {
+describe('scsi/sense descriptor format (SPC-5)', () => {
   // ILLEGAL REQUEST, LBA OUT OF RANGE; information descriptor (VALID, 1_0000_0000h); sense key specific
   // descriptor: SKSV, C/D, FIELD POINTER 2
   const lba = h(`72 05 21 00 00 00 00 14

@@ -5,12 +5,12 @@ import { ascii, assertBytes, assertThrowsCode, everyPrefix, h, zeros } from './h
 describe('scsi/vpd header and page 00h', () => {
   const supported = h('00 00 00 04 00 80 83 b0');
 
-  it('parses the VPD header (SPC-5 7.7.1)', () => {
+  it('parses the VPD header (SPC-5 VPD parameters)', () => {
     assert.deepEqual(S.parseVpdHeader(h('7f b0 00 3c')), { peripheralQualifier: 3, peripheralDeviceType: 0x1f, pageCode: 0xb0, pageLength: 0x3c, truncated: true });
     assertThrowsCode(() => S.parseVpdHeader(h('00 00 00')), 'SCSI_E_DECODE', /need at least 4/);
   });
 
-  it('parses and encodes Supported VPD Pages (SPC-5 7.7.15)', () => {
+  it('parses and encodes Supported VPD Pages (SPC-5)', () => {
     const p = S.parseSupportedVpdPages(supported);
     assert.deepEqual(p.pages, [0x00, 0x80, 0x83, 0xb0]);
     assert.equal(p.truncated, false);
@@ -26,7 +26,7 @@ describe('scsi/vpd header and page 00h', () => {
   });
 });
 
-describe('scsi/vpd Unit Serial Number (SPC-5 7.7.18)', () => {
+describe('scsi/vpd Unit Serial Number (SPC-5)', () => {
   it('parses right-aligned serial numbers', () => {
     const p = S.parseUnitSerialNumber(Buffer.concat([h('00 80 00 08'), ascii('  SN1234')]));
     assert.equal(p.serial, 'SN1234');
@@ -39,7 +39,7 @@ describe('scsi/vpd Unit Serial Number (SPC-5 7.7.18)', () => {
   it('handles truncation', () => everyPrefix(Buffer.concat([h('00 80 00 06'), ascii('SN1234')]), S.parseUnitSerialNumber));
 });
 
-describe('scsi/vpd Device Identification (SPC-5 7.7.6)', () => {
+describe('scsi/vpd Device Identification (SPC-5)', () => {
   const NAA6 = h('60 01 40 5a bc de f0 12 34 56 78 9a bc de f0 11');
   const IQN = 'iqn.2003-01.org.x:t'; // 19 bytes + NUL = 20, a multiple of 4
   const page = Buffer.concat([
@@ -183,7 +183,7 @@ describe('scsi/vpd Block Device Characteristics (SBC-4 6.6.2)', () => {
   it('rejects values that do not fit', () => assertThrowsCode(() => S.encodeBlockDeviceCharacteristics({ nominalFormFactor: 16 }), 'E_RANGE', /NOMINAL FORM FACTOR/));
 });
 
-describe('scsi/vpd Logical Block Provisioning (SBC-4 6.6.6)', () => {
+describe('scsi/vpd Logical Block Provisioning (SBC-4 6.6.7)', () => {
   const page = h('00 b2 00 04 05 e6 0a 30');
   const fields = { thresholdExponent: 5, lbpu: true, lbpws: true, lbpws10: true, lbprz: 1, ancSup: true, dp: false, minimumPercentage: 1, provisioningType: 2, thresholdPercentage: 48 };
 

@@ -1,5 +1,5 @@
 /**
- * Reservations of the device server: persistent reservations (SPC-5 5.14, PERSISTENT RESERVE IN 6.16 /
+ * Reservations of the device server: persistent reservations (SPC-5 reservations, PERSISTENT RESERVE IN 6.16 /
  * OUT 6.17) and RESERVE(6) / RELEASE(6) (SPC-2), with two and three I_T nexuses: every service action,
  * the parameter list checks, every unit attention and the nexus it goes to, the type × access class
  * conflict matrix (against a table of the standards written here, not the device server's own), and what
@@ -525,7 +525,7 @@ describe('target/scsi reservations', () => {
 
   describe('conflicts: every reservation type × access class × kind of I_T nexus', () => {
     /**
-     * The classes of the standards' tables, written out here per command (SPC-5 5.14 table of SPC commands
+     * The classes of the standards' tables, written out here per command (the SPC-5 reservations table of SPC commands
      * allowed in the presence of various reservations, SBC-4 table of SBC commands): any = allowed under
      * every type, read = allowed through Write Exclusive types but not Exclusive Access ones, write =
      * conflicts unless the I_T nexus is registered with a registrants-only or all-registrants type.
