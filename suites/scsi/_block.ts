@@ -83,7 +83,7 @@ export interface ReservedWalk {
 }
 
 /**
- * Every reserved bit of the CDB set alone (SPC-5 3.5, the keyword "reserved"): INVALID FIELD IN CDB is expected,
+ * Every reserved bit of the CDB set alone (SPC-5, the keyword "reserved"): INVALID FIELD IN CDB is expected,
  * with, when the sense-key-specific field pointer is given, C/D set, FIELD POINTER at the byte and BIT
  * POINTER inside the reserved field. GOOD is allowed (the keyword "reserved": recipients are not required to
  * check reserved fields) but is a SHOULD-level warning. A refused command must leave the medium unchanged.

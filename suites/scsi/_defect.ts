@@ -1,8 +1,8 @@
 /**
- * Shared bodies of the ReadDefectData10 and ReadDefectData12 suites (SBC-4 5.17 READ DEFECT DATA (10), 5.18
+ * Shared bodies of the ReadDefectData10 and ReadDefectData12 suites (SBC-4 5.22 READ DEFECT DATA (10), 5.23
  * READ DEFECT DATA (12)). (A helper module: not a suite.)
  */
-import { GOOD, INVALID_FIELD_IN_CDB, expectation, scsi, type TestContext } from '../../harness/api.js';
+import { GOOD, INVALID_FIELD_IN_CDB, expectation, scsi, type TestContext, SBC4 } from '../../harness/api.js';
 import { checkFieldPointer } from './_lbp.js';
 
 /** The device server may answer a list it does not have with RECOVERED ERROR (DEFECT LIST NOT FOUND) and the header. */
@@ -19,8 +19,8 @@ export interface RddCdb {
   parse: (b: Buffer) => scsi.DefectData;
 }
 
-export const RDD10: RddCdb = { name: 'READ DEFECT DATA(10)', twelve: false, clause: 'SBC-4 5.17', header: 4, formatByte: 2, build: scsi.readDefectData10, parse: scsi.parseDefectData10 };
-export const RDD12: RddCdb = { name: 'READ DEFECT DATA(12)', twelve: true, clause: 'SBC-4 5.18', header: 8, formatByte: 1, build: scsi.readDefectData12, parse: scsi.parseDefectData12 };
+export const RDD10: RddCdb = { name: 'READ DEFECT DATA(10)', twelve: false, clause: SBC4.READ_DEFECT_DATA_10, header: 4, formatByte: 2, build: scsi.readDefectData10, parse: scsi.parseDefectData10 };
+export const RDD12: RddCdb = { name: 'READ DEFECT DATA(12)', twelve: true, clause: SBC4.READ_DEFECT_DATA_12, header: 8, formatByte: 1, build: scsi.readDefectData12, parse: scsi.parseDefectData12 };
 
 async function one(t: TestContext, c: RddCdb, o: scsi.ReadDefectOptions, strict: boolean): Promise<void> {
   const cdb = c.build(o);
@@ -52,7 +52,7 @@ export async function simple(t: TestContext, c: RddCdb): Promise<void> {
   await one(t, c, { format: 0, reqPlist: true, reqGlist: true, alloc: c.header }, false);
 }
 
-/** ReservedFormat: DEFECT LIST FORMAT 111b is reserved: INVALID FIELD IN CDB (SPC-5 2.4: a reserved code value is an error). */
+/** ReservedFormat: DEFECT LIST FORMAT 111b is reserved: INVALID FIELD IN CDB (SPC-5 keywords: a reserved code value is an error). */
 export async function reservedFormat(t: TestContext, c: RddCdb): Promise<void> {
   const cdb = c.build({ format: 7, reqPlist: true, reqGlist: true, alloc: 512 });
   const r = await t.command(cdb, { expect: INVALID_FIELD_IN_CDB, dataIn: 512 });

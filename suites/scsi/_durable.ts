@@ -1,6 +1,6 @@
 /**
  * FUA writes durable across a logical unit reset (SBC-4 4.15 write caching: a write with FUA completes only
- * once the data is on the medium, SBC-4 5.41-5.43; a LOGICAL UNIT RESET, SAM-5 6.3.3, may discard a volatile
+ * once the data is on the medium, SBC-4 5.40-5.42; a LOGICAL UNIT RESET, SAM-5 6.3.3, may discard a volatile
  * cache, never data a FUA write was acknowledged for). Shared by the WRITE suites. (A helper module: not a
  * suite.)
  */

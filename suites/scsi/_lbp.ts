@@ -6,7 +6,7 @@
  */
 import { GOOD, scsi, type ScsiResult, type TestContext } from '../../harness/api.js';
 
-/** Unmapped LBAs read as zeros: LBPRZ in READ CAPACITY (16), or LBPRZ xx1b in the LBP VPD page (SBC-4 4.7.4.5). */
+/** Unmapped LBAs read as zeros: LBPRZ in READ CAPACITY (16), or LBPRZ xx1b in the LBP VPD page (SBC-4 4.7.4.4). */
 export function readsZerosWhenUnmapped(t: TestContext): boolean {
   return !!t.dev.rc16?.lbprz || ((t.dev.lbp?.lbprz ?? 0) & 1) === 1;
 }
@@ -32,7 +32,7 @@ export function unmapUnit(t: TestContext): { unit: number; align: number } {
 export const PROVISIONING_NAMES: Record<number, string> = { 0: 'mapped', 1: 'deallocated', 2: 'anchored' };
 
 /**
- * GET LBA STATUS at `lba` (GOOD expected) and the checks every answer must pass (SBC-4 5.7.2, 5.7.3): the
+ * GET LBA STATUS at `lba` (GOOD expected) and the checks every answer must pass (SBC-4 5.6.2, 5.6.2.2): the
  * PARAMETER DATA LENGTH is 4 + 16 × n; the first descriptor starts at the LBA asked for; descriptors are
  * contiguous, in order, of at least one block each, and end within the medium. Returns the descriptors.
  */
@@ -42,11 +42,11 @@ export async function lbaStatus(t: TestContext, lba: number | bigint, alloc = 24
   const what = scsi.describeCdb(cdb);
   t.check(r.data.length >= 8, `${what}: ${r.data.length} bytes returned, less than the 8-byte header`);
   const pdl = r.data.readUInt32BE(0);
-  t.check(pdl >= 4 && (pdl - 4) % 16 === 0, `${what}: PARAMETER DATA LENGTH ${pdl} is not 4 + 16 × n (SBC-4 5.7.2)`);
+  t.check(pdl >= 4 && (pdl - 4) % 16 === 0, `${what}: PARAMETER DATA LENGTH ${pdl} is not 4 + 16 × n (SBC-4 5.6.2)`);
   t.check(pdl >= 20, `${what}: no LBA status descriptor returned (PARAMETER DATA LENGTH ${pdl}); there must be at least the one for the starting LBA`);
   const d = scsi.parseLbaStatus(r.data).descriptors;
   t.check(d.length >= 1, `${what}: ${r.data.length} bytes returned, no whole LBA status descriptor`);
-  t.equal(d[0]!.lba, BigInt(lba), `${what}: LBA of the first LBA status descriptor (it must be the STARTING LOGICAL BLOCK ADDRESS, SBC-4 5.7.3)`);
+  t.equal(d[0]!.lba, BigInt(lba), `${what}: LBA of the first LBA status descriptor (it must be the STARTING LOGICAL BLOCK ADDRESS, SBC-4 5.6.2.2)`);
   let next = BigInt(lba);
   for (const [i, x] of d.entries()) {
     t.equal(x.lba, next, `${what}: LBA of descriptor ${i} (descriptors must follow each other)`);
@@ -64,7 +64,7 @@ export async function statusOf(t: TestContext, lba: number): Promise<number> {
 }
 
 /**
- * The sense-key specific field pointer of an ILLEGAL REQUEST (SPC-5 4.4.2.4.2): when the device server gives
+ * The sense-key specific field pointer of an ILLEGAL REQUEST (SPC-5 field pointer sense key specific data): when the device server gives
  * one (SKSV set), it must name the field in error — C/D, the byte, and the bit when BPV is set. A refusal
  * without a field pointer is a SHOULD-level warning.
  */

@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the medium suites (StartStopUnit, NoMedia, PreventAllow, ReadOnly, Sanitize): eject and
- * load with START STOP UNIT (SBC-4 5.31), PREVENT ALLOW MEDIUM REMOVAL (SPC-5 6.18), software write protect
- * with MODE SELECT (SPC-5 7.5.8), and the clean-up that leaves a removable medium loaded and allowed whatever
+ * load with START STOP UNIT (SBC-4 5.31), PREVENT ALLOW MEDIUM REMOVAL (SBC-4 5.15), software write protect
+ * with MODE SELECT (SWP in the Control mode page, SPC-5), and the clean-up that leaves a removable medium loaded and allowed whatever
  * happened in the test. (A helper module: not a suite.)
  */
 import { GOOD, NO_MEDIUM, REMOVAL_PREVENTED, UNIT_ATTENTION, scsi, type Expected, type ScsiResult, type Session, type TestContext } from '../../harness/api.js';
@@ -67,13 +67,13 @@ export async function ejectAllowed(t: TestContext, session: Session | undefined,
     await t.unitAttentions(session);
     const r = await eject(t, [GOOD, REMOVAL_PREVENTED, UNIT_ATTENTION], session);
     if (r.status === scsi.ScsiStatus.GOOD) break;
-    if (i >= 5) t.fail(`START STOP UNIT LOEJ (eject) after ${after}: expected GOOD, got ${r.sense ? scsi.describeSense(r.sense) : 'CHECK CONDITION'}: ${after} must end the PREVENT state (SPC-5 6.18)`);
+    if (i >= 5) t.fail(`START STOP UNIT LOEJ (eject) after ${after}: expected GOOD, got ${r.sense ? scsi.describeSense(r.sense) : 'CHECK CONDITION'}: ${after} must end the PREVENT state (SBC-4 5.15)`);
     await t.sleep(200);
   }
   await absent(t, session);
 }
 
-// --- software write protect (SPC-5 7.5.8 Control mode page SWP) ---------------------------------------------
+// --- software write protect (SWP in the Control mode page, SPC-5) ------------------------------------
 
 async function controlPage(t: TestContext, pc: number, session?: Session): Promise<Buffer | undefined> {
   const r = await t.command(scsi.modeSense6({ page: scsi.ModePageCode.CONTROL, pc, alloc: 255 }), { allowUnsupported: true, ...(session ? { session } : {}) });

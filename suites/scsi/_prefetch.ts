@@ -1,9 +1,9 @@
 /**
- * Shared bodies of the Prefetch10 and Prefetch16 suites (SBC-4 5.11 PRE-FETCH (10), 5.12 PRE-FETCH (16)): a
+ * Shared bodies of the Prefetch10 and Prefetch16 suites (SBC-4 5.13 PRE-FETCH (10), 5.14 PRE-FETCH (16)): a
  * PRE-FETCH that is processed ends in CONDITION MET (the blocks fit the cache) or GOOD (they do not, or there
  * is no cache); it transfers no data. (A helper module: not a suite.)
  */
-import { CONDITION_MET, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expected, type TestContext } from '../../harness/api.js';
+import { CONDITION_MET, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expected, type TestContext, SBC4 } from '../../harness/api.js';
 
 export interface PfCdb {
   name: string;
@@ -14,8 +14,8 @@ export interface PfCdb {
   build: (o: scsi.PreFetchOptions) => Buffer;
 }
 
-export const PF10: PfCdb = { name: 'PRE-FETCH(10)', size: 10, clause: 'SBC-4 5.11', maxLba: 0xffffffffn, maxBlocks: 0xffff, build: scsi.preFetch10 };
-export const PF16: PfCdb = { name: 'PRE-FETCH(16)', size: 16, clause: 'SBC-4 5.12', maxLba: 0xffffffffffffffffn, maxBlocks: 0xffffffff, build: scsi.preFetch16 };
+export const PF10: PfCdb = { name: 'PRE-FETCH(10)', size: 10, clause: SBC4.PRE_FETCH_10, maxLba: 0xffffffffn, maxBlocks: 0xffff, build: scsi.preFetch10 };
+export const PF16: PfCdb = { name: 'PRE-FETCH(16)', size: 16, clause: SBC4.PRE_FETCH_16, maxLba: 0xffffffffffffffffn, maxBlocks: 0xffffffff, build: scsi.preFetch16 };
 
 /** What a processed PRE-FETCH answers. */
 export const DONE: Expected = [CONDITION_MET, GOOD];

@@ -11,6 +11,7 @@ import {
   type CustomNeed,
   type Expectation,
   type TestContext,
+  SBC4,
 } from '../../harness/api.js';
 
 export interface RwCdb {
@@ -32,13 +33,13 @@ export interface RwCdb {
 const U32 = 0xffffffff;
 const U64_MAX = 0xffffffffffffffffn;
 
-export const READ6: RwCdb = { name: 'READ(6)', write: false, size: 6, clause: 'SBC-4 5.13', maxLba: 0x1fffff, maxBlocks: 256, op: scsi.Op.READ_6, build: (o) => scsi.read6({ lba: o.lba, blocks: o.blocks }) };
-export const READ10: RwCdb = rw('READ(10)', false, 10, 'SBC-4 5.14', scsi.Op.READ_10, scsi.read10);
-export const READ12: RwCdb = rw('READ(12)', false, 12, 'SBC-4 5.15', scsi.Op.READ_12, scsi.read12);
-export const READ16: RwCdb = rw('READ(16)', false, 16, 'SBC-4 5.16', scsi.Op.READ_16, scsi.read16);
-export const WRITE10: RwCdb = rw('WRITE(10)', true, 10, 'SBC-4 5.41', scsi.Op.WRITE_10, scsi.write10);
-export const WRITE12: RwCdb = rw('WRITE(12)', true, 12, 'SBC-4 5.42', scsi.Op.WRITE_12, scsi.write12);
-export const WRITE16: RwCdb = rw('WRITE(16)', true, 16, 'SBC-4 5.43', scsi.Op.WRITE_16, scsi.write16);
+export const READ6: RwCdb = { name: 'READ(6)', write: false, size: 6, clause: SBC4.READ_6, maxLba: 0x1fffff, maxBlocks: 256, op: scsi.Op.READ_6, build: (o) => scsi.read6({ lba: o.lba, blocks: o.blocks }) };
+export const READ10: RwCdb = rw('READ(10)', false, 10, SBC4.READ_10, scsi.Op.READ_10, scsi.read10);
+export const READ12: RwCdb = rw('READ(12)', false, 12, SBC4.READ_12, scsi.Op.READ_12, scsi.read12);
+export const READ16: RwCdb = rw('READ(16)', false, 16, SBC4.READ_16, scsi.Op.READ_16, scsi.read16);
+export const WRITE10: RwCdb = rw('WRITE(10)', true, 10, SBC4.WRITE_10, scsi.Op.WRITE_10, scsi.write10);
+export const WRITE12: RwCdb = rw('WRITE(12)', true, 12, SBC4.WRITE_12, scsi.Op.WRITE_12, scsi.write12);
+export const WRITE16: RwCdb = rw('WRITE(16)', true, 16, SBC4.WRITE_16, scsi.Op.WRITE_16, scsi.write16);
 
 function rw(
   name: string,
@@ -138,7 +139,7 @@ export async function zeroBlocks(t: TestContext, c: RwCdb): Promise<void> {
 
 /**
  * RDPROTECT / WRPROTECT: without protection information, any non-zero value is INVALID FIELD IN CDB
- * (SBC-4 4.22.2 and the command's clause).
+ * (SBC-4 4.21.2 and the command's clause).
  */
 export async function protect(t: TestContext, c: RwCdb): Promise<void> {
   if (t.dev.protection) t.skip(`protection information is enabled; this test checks ${c.write ? 'WRPROTECT' : 'RDPROTECT'} on a logical unit without it`);

@@ -15,6 +15,7 @@ import {
   type Expected,
   type ScsiResult,
   type TestContext,
+  SBC4,
 } from '../../harness/api.js';
 import { checkMiscompareOffset, controlReserved, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, type Reserved } from './_block.js';
 import type { RwCdb } from './_rw.js';
@@ -39,7 +40,7 @@ export interface VerifyCdb {
 export const VERIFY10: VerifyCdb = {
   name: 'VERIFY(10)',
   size: 10,
-  clause: 'SBC-4 5.36',
+  clause: SBC4.VERIFY_10,
   op: scsi.Op.VERIFY_10,
   maxLba: U32,
   maxBlocks: 0xffff,
@@ -50,7 +51,7 @@ export const VERIFY10: VerifyCdb = {
 export const VERIFY12: VerifyCdb = {
   name: 'VERIFY(12)',
   size: 12,
-  clause: 'SBC-4 5.37',
+  clause: SBC4.VERIFY_12,
   op: scsi.Op.VERIFY_12,
   maxLba: U32,
   maxBlocks: U32,
@@ -60,7 +61,7 @@ export const VERIFY12: VerifyCdb = {
 export const VERIFY16: VerifyCdb = {
   name: 'VERIFY(16)',
   size: 16,
-  clause: 'SBC-4 5.38',
+  clause: SBC4.VERIFY_16,
   op: scsi.Op.VERIFY_16,
   maxLba: Number.MAX_SAFE_INTEGER,
   maxBlocks: U32,
@@ -92,9 +93,9 @@ function wav(name: string, size: 10 | 12 | 16, clause: string, op: number, f: Wa
   };
 }
 
-export const WAV10 = wav('WRITE AND VERIFY(10)', 10, 'SBC-4 5.45', scsi.Op.WRITE_AND_VERIFY_10, scsi.writeVerify10, [{ byte: 1, mask: 0x08 }, { byte: 6, mask: 0xc0 }, controlReserved(10)]);
-export const WAV12 = wav('WRITE AND VERIFY(12)', 12, 'SBC-4 5.46', scsi.Op.WRITE_AND_VERIFY_12, scsi.writeVerify12, [{ byte: 1, mask: 0x08 }, { byte: 10, mask: 0xc0 }, controlReserved(12)]);
-export const WAV16 = wav('WRITE AND VERIFY(16)', 16, 'SBC-4 5.47', scsi.Op.WRITE_AND_VERIFY_16, scsi.writeVerify16, [{ byte: 1, mask: 0x09 }, { byte: 14, mask: 0xc0 }, controlReserved(16)]);
+export const WAV10 = wav('WRITE AND VERIFY(10)', 10, SBC4.WRITE_AND_VERIFY_10, scsi.Op.WRITE_AND_VERIFY_10, scsi.writeVerify10, [{ byte: 1, mask: 0x08 }, { byte: 6, mask: 0xc0 }, controlReserved(10)]);
+export const WAV12 = wav('WRITE AND VERIFY(12)', 12, SBC4.WRITE_AND_VERIFY_12, scsi.Op.WRITE_AND_VERIFY_12, scsi.writeVerify12, [{ byte: 1, mask: 0x08 }, { byte: 10, mask: 0xc0 }, controlReserved(12)]);
+export const WAV16 = wav('WRITE AND VERIFY(16)', 16, SBC4.WRITE_AND_VERIFY_16, scsi.Op.WRITE_AND_VERIFY_16, scsi.writeVerify16, [{ byte: 1, mask: 0x09 }, { byte: 14, mask: 0xc0 }, controlReserved(16)]);
 
 // --- VERIFY ----------------------------------------------------------------------------------------------
 

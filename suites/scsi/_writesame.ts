@@ -1,7 +1,7 @@
 /**
  * Shared bodies of the WriteSame10 and WriteSame16 suites: one description of each CDB, and the tests written
- * once against it (SBC-4 5.49 WRITE SAME (10), 5.50 WRITE SAME (16), 4.7 logical block provisioning, 6.6.4
- * Block Limits, 6.6.6 Logical Block Provisioning VPD page). (A helper module: not a suite.)
+ * once against it (SBC-4 5.52 WRITE SAME (10), 5.53 WRITE SAME (16), 4.7 logical block provisioning, 6.6.4
+ * Block Limits, 6.6.7 Logical Block Provisioning VPD page). (A helper module: not a suite.)
  */
 import {
   GOOD,
@@ -14,6 +14,7 @@ import {
   type Expected,
   type ScsiResult,
   type TestContext,
+  SBC4,
 } from '../../harness/api.js';
 import { allZero, checkFieldPointer, firstNonZeroBlock, maxWriteSame, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
 
@@ -37,7 +38,7 @@ export interface WsCdb {
 export const WS10: WsCdb = {
   name: 'WRITE SAME(10)',
   size: 10,
-  clause: 'SBC-4 5.49',
+  clause: SBC4.WRITE_SAME_10,
   maxLba: 0xffffffffn,
   maxBlocks: 0xffff,
   lenByte: 7,
@@ -50,7 +51,7 @@ export const WS10: WsCdb = {
 export const WS16: WsCdb = {
   name: 'WRITE SAME(16)',
   size: 16,
-  clause: 'SBC-4 5.50',
+  clause: SBC4.WRITE_SAME_16,
   maxLba: 0xffffffffffffffffn,
   maxBlocks: 0xffffffff,
   lenByte: 10,
@@ -230,7 +231,7 @@ export async function wsnzTest(t: TestContext, c: WsCdb): Promise<void> {
   for (let i = 1; i <= k; i++) t.check(got.subarray(i * bs, (i + 1) * bs).equals(block), `${c.name} LBA=${e - k} LEN=0: LBA ${e - k - 1 + i} does not hold the block sent (LEN=0 with WSNZ=0 writes to the end of the medium)`);
 }
 
-/** WriteProtect: WRPROTECT 1..7 on a logical unit without protection information is INVALID FIELD IN CDB (SBC-4 4.22.2). */
+/** WriteProtect: WRPROTECT 1..7 on a logical unit without protection information is INVALID FIELD IN CDB (SBC-4 4.21.2). */
 export async function writeProtect(t: TestContext, c: WsCdb): Promise<void> {
   if (t.dev.protection) t.skip('protection information is enabled; this test checks WRPROTECT on a logical unit without it');
   await writeBlocks(t, 0, 1);
@@ -470,7 +471,7 @@ export async function invalidDataOutSize(t: TestContext, c: WsCdb): Promise<void
 /**
  * ReservedBits: the reserved bits 7 and 6 of the GROUP NUMBER byte set, one at a time. A device server that
  * checks reserved fields refuses with INVALID FIELD IN CDB pointing at that bit, and writes nothing; one that
- * does not check must then process the command as if the bit were zero (SPC-5 2.4 keywords, "reserved"). Not
+ * does not check must then process the command as if the bit were zero (SPC-5 keywords, "reserved"). Not
  * checking is a SHOULD-level warning.
  */
 export async function reservedBits(t: TestContext, c: WsCdb): Promise<void> {

@@ -15,10 +15,12 @@ import {
   type Expected,
   type ScsiResult,
   type TestContext,
+  SBC4,
+  SPC5,
 } from '../../harness/api.js';
 import { checkMiscompareOffset, controlReserved, dpoFuaCheck, INVALID_FIELD_IN_IU_ABORTED, mismatched, processed, reservedBits, unchanged } from './_block.js';
 
-const CLAUSE = 'SBC-4 5.3';
+const CLAUSE = SBC4.COMPARE_AND_WRITE;
 const NAME = 'COMPARE AND WRITE';
 const U64_MAX = 0xffffffffffffffffn;
 
@@ -58,7 +60,7 @@ suite.test(
   {
     doc: 'COMPARE AND WRITE of 1 to MAXIMUM COMPARE AND WRITE LENGTH blocks (Block Limits page; 1 without it) at LBA 0 and ending at the last LBA, the verify instance being what the blocks hold: each must complete with GOOD, and the blocks must then read back as the write instance.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.4`,
+    clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
   },
   async (t) => {
     const bs = t.dev.blockSize;
@@ -82,7 +84,7 @@ suite.test(
   {
     doc: 'COMPARE AND WRITE of one block (verify instance = what the block holds) with DPO, with FUA, and with both: GOOD when the mode parameter header\'s DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when DPOFUA is set.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.5.1, SPC-5 6.35.3`,
+    clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },
   async (t) => {
     maxCaw(t);
@@ -120,7 +122,7 @@ suite.test(
   {
     doc: 'COMPARE AND WRITE of 1 block (and of 2 and 4 when allowed) whose verify instance differs from the medium at a known offset (the first byte, the second, the middle, the last byte of a block, a byte of the second block, two bytes): MISCOMPARE DURING VERIFY OPERATION with a valid INFORMATION field holding the offset from the start of the Data-Out buffer of the first byte that differs; the blocks unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SPC-5 4.4`,
+    clause: `${CLAUSE}, ${SPC5.SENSE_DATA}`,
   },
   async (t) => {
     const bs = t.dev.blockSize;
@@ -218,7 +220,7 @@ suite.test(
   {
     doc: 'COMPARE AND WRITE of exactly MAXIMUM COMPARE AND WRITE LENGTH blocks (Block Limits VPD page) must complete with GOOD; of one block more (when that fits the 8-bit field) it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, the blocks unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.4`,
+    clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [mcawlNeed],
   },
   async (t) => {
@@ -244,7 +246,7 @@ suite.test(
   {
     doc: 'With the last blocks written first: COMPARE AND WRITE of 1 to MAXIMUM COMPARE AND WRITE LENGTH blocks whose last block is one past the end, of 2 or more starting at the last LBA, and at LBA 2^63 and 2^64-1: each must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE, and the last blocks must read back unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.5`,
+    clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCKS}`,
   },
   async (t) => {
     const bs = t.dev.blockSize;
@@ -276,7 +278,7 @@ suite.test(
   {
     doc: 'COMPARE AND WRITE of one block (verify instance = what the block holds) with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with INVALID FIELD IN CDB, and the block must be unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.22`,
+    clause: `${CLAUSE}, ${SBC4.PROTECTION}`,
   },
   async (t) => {
     if (t.dev.protection) t.skip('protection information is enabled; this test checks WRPROTECT on a logical unit without it');
@@ -294,7 +296,7 @@ suite.test(
   {
     doc: 'COMPARE AND WRITE of one block at LBA 0 (verify instance = what it holds) with each reserved bit of the CDB set in turn (byte 1 bits 2 and 0, bytes 10 to 12, byte 14 bits 7-6, the CONTROL byte bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the write instance must read back); the field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SPC-5 3.5, SPC-5 4.4.2.4.2, SAM-5 5.2`,
+    clause: `${CLAUSE}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}, SAM-5 5.2`,
   },
   async (t) => {
     maxCaw(t);

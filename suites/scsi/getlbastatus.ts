@@ -1,8 +1,8 @@
-/** GET LBA STATUS (SBC-4 5.7): the provisioning status of LBAs (SBC-4 4.7.2). */
-import { GOOD, LBA_OUT_OF_RANGE, defineSuite, scsi } from '../../harness/api.js';
+/** GET LBA STATUS (SBC-4 5.6): the provisioning status of LBAs (SBC-4 4.7.4). */
+import { GOOD, LBA_OUT_OF_RANGE, defineSuite, scsi, SBC4 } from '../../harness/api.js';
 import { lbaStatus, PROVISIONING_NAMES, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
 
-const CLAUSE = 'SBC-4 5.7';
+const CLAUSE = SBC4.GET_LBA_STATUS_16;
 const suite = defineSuite('GetLBAStatus', { families: ['SCSI'], clause: CLAUSE, needs: ['sbc', 'capacity'] });
 
 suite.test(
@@ -10,7 +10,7 @@ suite.test(
   {
     doc: 'GET LBA STATUS (ALLOCATION LENGTH 24: one descriptor) at LBAs 1 to 256 and at the 1st to 256th LBA from the end: each GOOD, with a PARAMETER DATA LENGTH of 4 + 16 × n, a first LBA status descriptor that starts at the LBA asked for, and descriptors that follow each other, cover at least one block each and end within the medium. ALLOCATION LENGTH 4096 at LBA 0 must give the same first descriptor.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 5.7.2, SBC-4 5.7.3`,
+    clause: `${CLAUSE}, ${SBC4.GET_LBA_STATUS_DATA}, ${SBC4.LBA_STATUS_DESCRIPTOR}`,
   },
   async (t) => {
     const n = Math.min(256, t.dev.blocks - 1);
@@ -28,7 +28,7 @@ suite.test(
   {
     doc: 'GET LBA STATUS at the last LBA must complete with GOOD; at the LBA just past the end, one further, 2^63 and 2^64-1 it must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.5`,
+    clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCKS}`,
   },
   async (t) => {
     await lbaStatus(t, t.dev.lastLba, 24);
@@ -43,7 +43,7 @@ suite.test(
   {
     doc: 'On a thin LU with LBPU: write 256 blocks plus one unmap unit (LOGICAL BLOCKS PER PHYSICAL BLOCK or OPTIMAL UNMAP GRANULARITY); UNMAP each unit in turn: GET LBA STATUS at the unit must answer with a descriptor starting there (it should say deallocated or anchored), and at the next unit, still written, it must say mapped. Then UNMAP growing ranges from the first LBA: the first LBA after each range must be reported mapped. Written non-zero data cannot be deallocated when deallocated blocks read as zeros (LBPRZ).',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 5.34, SBC-4 4.7.3.4`,
+    clause: `${CLAUSE}, ${SBC4.UNMAP}, ${SBC4.LBP_UNMAPPING}`,
     needs: ['dataloss', 'writable', 'thin', 'lbpu'],
   },
   async (t) => {

@@ -1,13 +1,13 @@
-/** INQUIRY (SPC-5 6.7): standard data, allocation length, EVPD, and the VPD pages (SPC-5 7.7, SBC-4 6.6). */
-import { defineSuite, INVALID_FIELD_IN_CDB, scsi, type TestContext } from '../../harness/api.js';
+/** INQUIRY (SPC-5 6.7): standard data, allocation length, EVPD, and the VPD pages (SPC-5 VPD parameters, SBC-4 6.6). */
+import { defineSuite, INVALID_FIELD_IN_CDB, scsi, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
 
-const suite = defineSuite('Inquiry', { families: ['SCSI'], clause: 'SPC-5 6.7' });
+const suite = defineSuite('Inquiry', { families: ['SCSI'], clause: SPC5.INQUIRY });
 
-/** SPC-5 4.3.1: ASCII data fields hold graphic characters 20h..7Eh (NUL padding tolerated). */
+/** SPC-5 ASCII data field requirements: they hold graphic characters 20h..7Eh (NUL padding tolerated). */
 function checkAscii(t: TestContext, data: Buffer, from: number, to: number, field: string): void {
   for (let i = from; i < Math.min(to, data.length); i++) {
     const b = data[i]!;
-    if (b !== 0 && (b < 0x20 || b > 0x7e)) t.fail(`standard INQUIRY ${field} holds byte 0x${b.toString(16).padStart(2, '0')} at offset ${i}: ASCII fields hold only 20h..7Eh (SPC-5 4.3.1)`);
+    if (b !== 0 && (b < 0x20 || b > 0x7e)) t.fail(`standard INQUIRY ${field} holds byte 0x${b.toString(16).padStart(2, '0')} at offset ${i}: ASCII fields hold only 20h..7Eh (SPC-5 ASCII data field requirements)`);
   }
 }
 
@@ -15,7 +15,7 @@ suite.test(
   'Standard',
   {
     doc: 'Standard INQUIRY with ALLOCATION LENGTH 260 (the largest standard data there can be): GOOD with at least 36 bytes; PERIPHERAL QUALIFIER 0 for the LUN under test; VERSION a standard (a VERSION of 0, claiming no standard, is a SHOULD-level warning); RESPONSE DATA FORMAT 2; ADDITIONAL LENGTH consistent with the bytes returned; T10 VENDOR IDENTIFICATION, PRODUCT IDENTIFICATION and PRODUCT REVISION LEVEL in ASCII; the obsolete AERC and TRMTSK bits clear for SPC-3 and SPC-2 or later.',
-    clause: 'SPC-5 6.7.2',
+    clause: SPC5.STANDARD_INQUIRY_DATA,
     level: 'MUST',
   },
   async (t) => {
@@ -42,7 +42,7 @@ suite.test(
   'AllocLength',
   {
     doc: 'Standard INQUIRY with every ALLOCATION LENGTH from 0 to 255: each must complete with GOOD and return no more bytes than allowed (0 means no data, and is not an error); the data must be the same prefix every time. For SPC-3 and later (16-bit ALLOCATION LENGTH) an ALLOCATION LENGTH of 256 must return the same data as 255 does when the data is shorter.',
-    clause: 'SPC-5 6.7.1, SPC-5 4.2.5.6',
+    clause: `${SPC5.INQUIRY_OVERVIEW}, ${SPC5.ALLOCATION_LENGTH}`,
     level: 'MUST',
   },
   async (t) => {
@@ -68,7 +68,7 @@ suite.test(
   'EVPD',
   {
     doc: 'INQUIRY with EVPD 0 and a non-zero PAGE CODE (1) must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB: a page code without EVPD is a CDB error.',
-    clause: 'SPC-5 6.7.1',
+    clause: SPC5.INQUIRY_OVERVIEW,
     level: 'MUST',
   },
   async (t) => {
@@ -82,7 +82,7 @@ suite.test(
   'MandatoryVPDSBC',
   {
     doc: 'The VPD pages every device must have: Supported VPD Pages (00h) and Device Identification (83h) must each be returned with GOOD, with the page code asked for, and 83h must be listed in 00h.',
-    clause: 'SPC-5 7.7.1, SPC-5 7.7.6, SPC-5 7.7.15, SBC-4 6.6.1',
+    clause: `${SPC5.VPD}, ${SPC5.DEVICE_IDENTIFICATION}, ${SPC5.SUPPORTED_VPD_PAGES}, ${SBC4.VPD_OVERVIEW}`,
     level: 'MUST',
     needs: ['sbc'],
   },
@@ -101,7 +101,7 @@ suite.test(
   'SupportedVPD',
   {
     doc: 'Every page the Supported VPD Pages page lists (which must include 00h itself) must be returned by INQUIRY with EVPD set, with GOOD, with that PAGE CODE, and with the PERIPHERAL QUALIFIER and DEVICE TYPE of standard INQUIRY.',
-    clause: 'SPC-5 7.7.15, SPC-5 7.7.1',
+    clause: `${SPC5.SUPPORTED_VPD_PAGES}, ${SPC5.VPD}`,
     level: 'MUST',
   },
   async (t) => {
@@ -123,7 +123,7 @@ suite.test(
   'VPDPageCodesSorted',
   {
     doc: 'The page codes of the Supported VPD Pages page must be in ascending order, each listed once.',
-    clause: 'SPC-5 7.7.15',
+    clause: SPC5.SUPPORTED_VPD_PAGES,
     level: 'MUST',
   },
   async (t) => {
@@ -138,7 +138,7 @@ suite.test(
   'BlockLimits',
   {
     doc: 'The Block Limits VPD page (B0h) of a block device, asked for with ALLOCATION LENGTH 64: PAGE LENGTH must match the bytes returned and be 3Ch for an SBC-3 or later device (0Ch is accepted only from an older one); when UNMAP is supported (LBPU) MAXIMUM UNMAP LBA COUNT and MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT must be non-zero, otherwise both must be 0.',
-    clause: 'SBC-4 6.6.4',
+    clause: SBC4.BLOCK_LIMITS,
     level: 'MUST',
     needs: ['sbc', 'blockLimits'],
   },
@@ -168,7 +168,7 @@ suite.test(
   'VersionDescriptors',
   {
     doc: 'A block device should claim, in the VERSION DESCRIPTOR fields of standard INQUIRY, some version of SPC and some version of SBC. A missing claim is a SHOULD-level warning.',
-    clause: 'SPC-5 6.7.2',
+    clause: SPC5.STANDARD_INQUIRY_DATA,
     level: 'SHOULD',
     needs: ['sbc'],
   },

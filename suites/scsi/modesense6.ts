@@ -1,7 +1,7 @@
-/** MODE SENSE (6) (SPC-5 6.14) and the Control mode page (SPC-5 7.5.8). */
-import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, WRITE_PROTECTED, type TestContext } from '../../harness/api.js';
+/** MODE SENSE (6) (SPC-5 6.14) and the Control mode page (SPC-5). */
+import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, WRITE_PROTECTED, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
 
-const suite = defineSuite('ModeSense6', { families: ['SCSI'], clause: 'SPC-5 6.14' });
+const suite = defineSuite('ModeSense6', { families: ['SCSI'], clause: SPC5.MODE_SENSE_6 });
 const CONTROL = scsi.ModePageCode.CONTROL;
 
 /** MODE SENSE(6) of the Control page (current values), parsed; skips when the page is not implemented. */
@@ -40,7 +40,7 @@ suite.test(
   'Control',
   {
     doc: 'MODE SENSE (6) of the Control mode page (0Ah) must return it with PAGE LENGTH 0Ah and a valid TST (000b or 001b), QUEUE ALGORITHM MODIFIER and QERR; the changeable values (PC 01b) must be returned too. A logical unit without a Control page gets a SHOULD-level warning and the test is skipped.',
-    clause: 'SPC-5 7.5.8, SPC-5 6.14',
+    clause: `${SPC5.CONTROL_PAGE}, ${SPC5.MODE_SENSE_6}`,
     level: 'MUST',
   },
   async (t) => {
@@ -58,7 +58,7 @@ suite.test(
   'Control-D_SENSE',
   {
     doc: 'The sense data format follows the Control page D_SENSE bit: a READ (16) at LBA 2^64-1 must end in LOGICAL BLOCK ADDRESS OUT OF RANGE with descriptor-format sense (72h) when D_SENSE is set, fixed-format sense (70h) when it is clear.',
-    clause: 'SPC-5 7.5.8, SPC-5 4.4.1',
+    clause: `${SPC5.CONTROL_PAGE}, ${SPC5.SENSE_DATA}`,
     level: 'MUST',
     needs: ['sbc', 'capacity'],
   },
@@ -74,7 +74,7 @@ suite.test(
   'Control-SWP',
   {
     doc: 'Software write protect: set SWP in the Control page with MODE SELECT (6) (skipped when the changeable values say SWP cannot be changed); MODE SENSE must then show SWP set; READ (10) must still complete with GOOD; WRITE (10) must be terminated with DATA PROTECT, WRITE PROTECTED. SWP is cleared again at the end.',
-    clause: 'SPC-5 7.5.8, SBC-4 4.11',
+    clause: `${SPC5.CONTROL_PAGE}, ${SBC4.WRITE_PROTECTION}`,
     level: 'MUST',
     needs: ['sbc', 'capacity', 'dataloss', 'writable', 'controlPage'],
   },
@@ -104,7 +104,7 @@ suite.test(
   'Residuals',
   {
     doc: 'Residuals of MODE SENSE (6) in iSCSI: with ALLOCATION LENGTH 4 at most 4 bytes come back and there is no residual overflow; with ALLOCATION LENGTH 255, when fewer than 255 bytes come back the SCSI Response must report underflow with the residual count of the bytes not sent, and when all 255 come back it must not.',
-    clause: 'SPC-5 4.2.5.6, RFC 7143 11.4.5',
+    clause: `${SPC5.ALLOCATION_LENGTH}, RFC 7143 11.4.5`,
     level: 'MUST',
   },
   async (t) => {

@@ -1,9 +1,9 @@
-/** Commands with the medium ejected (SBC-4 4.16, 5.31): every medium access is NOT READY, MEDIUM NOT PRESENT. */
-import { GOOD, INVALID_OPCODE, NO_MEDIUM, defineSuite, scsi, commandName, type TestContext } from '../../harness/api.js';
+/** Commands with the medium ejected (SBC-4 4.4, 5.31): every medium access is NOT READY, MEDIUM NOT PRESENT. */
+import { GOOD, INVALID_OPCODE, NO_MEDIUM, defineSuite, scsi, commandName, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
 import { absent, eject, load, present, restoreMedium } from './_medium.js';
 import { writeBlocks } from './_lbp.js';
 
-const suite = defineSuite('NoMedia', { families: ['SCSI'], clause: 'SBC-4 4.16', needs: ['sbc', 'capacity', 'removable'] });
+const suite = defineSuite('NoMedia', { families: ['SCSI'], clause: SBC4.REMOVABLE_MEDIA, needs: ['sbc', 'capacity', 'removable'] });
 
 /** Each command that needs the medium, with its Data-In length or Data-Out. */
 function mediumCommands(t: TestContext): { cdb: Buffer; dataIn?: number; dataOut?: Buffer }[] {
@@ -46,7 +46,7 @@ suite.test(
   {
     doc: 'On a removable LU: eject the medium (START STOP UNIT LOEJ); TEST UNIT READY, SYNCHRONIZE CACHE (10/16), READ (10/12/16), READ CAPACITY (10/16), GET LBA STATUS, PRE-FETCH (10/16), VERIFY (10/12/16) and — unless write-protected — WRITE (10/12/16), WRITE AND VERIFY (10/12/16), ORWRITE (16), COMPARE AND WRITE, WRITE SAME (10/16) and UNMAP must each end in CHECK CONDITION, NOT READY, MEDIUM NOT PRESENT (commands the LU does not implement are left out); INQUIRY must still be GOOD. After loading the medium again TEST UNIT READY is GOOD and the blocks written before are unchanged.',
     level: 'MUST',
-    clause: 'SBC-4 4.16, SBC-4 5.31, SPC-5 6.7',
+    clause: `${SBC4.REMOVABLE_MEDIA}, ${SBC4.START_STOP_UNIT}, ${SPC5.INQUIRY}`,
     needs: ['dataloss'],
   },
   async (t) => {

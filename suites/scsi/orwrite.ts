@@ -2,12 +2,12 @@
  * ORWRITE (16) (SBC-4 5.10): the device server ORs the Data-Out into the blocks the medium holds. Every
  * test that gets GOOD records the OR of the old and new data, and the harness reads it back afterwards.
  */
-import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type Expected, type ScsiResult, type TestContext } from '../../harness/api.js';
+import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type Expected, type ScsiResult, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
 import { controlReserved, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
 import { docs as rwDocs, zeroBlocks, type RwCdb } from './_rw.js';
 import { mtlNeedFor } from './_verify.js';
 
-const CLAUSE = 'SBC-4 5.10';
+const CLAUSE = SBC4.ORWRITE_16;
 const U64_MAX = 0xffffffffffffffffn;
 const NAME = 'ORWRITE(16)';
 
@@ -118,7 +118,7 @@ suite.test(
   {
     doc: 'With the last 256 blocks written first: ORWRITE (16) of 1 to 256 blocks whose last block is one past the end, of 2 to 256 blocks starting at the last LBA, and starting at LBA 2^63 and 2^64-1: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE, and the last blocks must read back unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.5`,
+    clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCKS}`,
   },
   async (t) => {
     const bs = t.dev.blockSize;
@@ -145,7 +145,7 @@ suite.test(
   {
     doc: 'ORWRITE (16) of one block with each non-zero ORPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and the block must be unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.22`,
+    clause: `${CLAUSE}, ${SBC4.PROTECTION}`,
   },
   async (t) => {
     if (t.dev.protection) t.skip('protection information is enabled; this test checks ORPROTECT on a logical unit without it');
@@ -162,7 +162,7 @@ suite.test(
   {
     doc: 'ORWRITE (16) of one block with DPO, with FUA, and with both: GOOD (and the block holds the OR) when the mode parameter header\'s DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when DPOFUA is set.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.5.1, SPC-5 6.35.3`,
+    clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },
   async (t) => {
     const sh = await Shadow.read(t, 0, 1);
@@ -183,7 +183,7 @@ suite.test(
   {
     doc: 'ORWRITE (16) of one block at LBA 0 with each reserved bit of the CDB set in turn (byte 1 bits 2 and 0, byte 14 bits 7-6, the CONTROL byte bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the block must read back as the OR); the field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SPC-5 3.5, SPC-5 4.4.2.4.2, SAM-5 5.2`,
+    clause: `${CLAUSE}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}, SAM-5 5.2`,
   },
   async (t) => {
     await reservedBits(t, {
@@ -240,7 +240,7 @@ suite.test(
   {
     doc: 'ORWRITE (16) of exactly MAXIMUM TRANSFER LENGTH blocks (Block Limits VPD page) must complete with GOOD and the blocks must hold the OR; of one block more it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and every block must be unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.4`,
+    clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [mtlNeedFor(NAME, 0xffffffff)],
   },
   async (t) => {

@@ -1,12 +1,12 @@
 /**
- * PREVENT ALLOW MEDIUM REMOVAL (SPC-5 6.18) on removable logical units: the prevention is held per I_T
+ * PREVENT ALLOW MEDIUM REMOVAL (SBC-4 5.15) on removable logical units: the prevention is held per I_T
  * nexus, refuses START STOP UNIT ejects from any nexus (SBC-4 5.31), and ends with the nexus (logout or loss)
  * and with a logical unit or target reset (SAM-5 6.3).
  */
-import { GOOD, REMOVAL_PREVENTED, defineSuite, iscsi, type Session, type TestContext } from '../../harness/api.js';
+import { GOOD, REMOVAL_PREVENTED, defineSuite, iscsi, type Session, type TestContext, SBC4 } from '../../harness/api.js';
 import { absent, eject, ejectAllowed, ejectRefused, load, present, prevent, restoreMedium } from './_medium.js';
 
-const suite = defineSuite('PreventAllow', { families: ['SCSI'], clause: 'SPC-5 6.18', needs: ['sbc', 'removable'] });
+const suite = defineSuite('PreventAllow', { families: ['SCSI'], clause: SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL, needs: ['sbc', 'removable'] });
 
 /** PREVENT on `s`, and the proof that it holds: an eject from `s` is refused. */
 async function prevented(t: TestContext, s?: Session): Promise<void> {
@@ -19,7 +19,7 @@ suite.test(
   {
     doc: 'PREVENT ALLOW MEDIUM REMOVAL with PREVENT 01b, then 00b: each GOOD. The state is per I_T nexus, not a count: after two PREVENTs one ALLOW lets the medium be ejected (GOOD, then NOT READY, MEDIUM NOT PRESENT), and it is loaded again.',
     level: 'MUST',
-    clause: 'SPC-5 6.18, SBC-4 5.31',
+    clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, ${SBC4.START_STOP_UNIT}`,
   },
   async (t) => {
     try {
@@ -43,7 +43,7 @@ suite.test(
   {
     doc: 'With PREVENT set, START STOP UNIT LOEJ (eject) must end in CHECK CONDITION, ILLEGAL REQUEST, MEDIUM REMOVAL PREVENTED and the medium stays (TEST UNIT READY GOOD); after ALLOW the eject is GOOD and TEST UNIT READY reports MEDIUM NOT PRESENT. With PREVENT set again, a load is GOOD or MEDIUM REMOVAL PREVENTED; after ALLOW the medium loads and TEST UNIT READY is GOOD.',
     level: 'MUST',
-    clause: 'SPC-5 6.18, SBC-4 5.31',
+    clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, ${SBC4.START_STOP_UNIT}`,
   },
   async (t) => {
     try {
@@ -67,7 +67,7 @@ suite.test(
   {
     doc: 'PREVENT on one I_T nexus refuses an eject from a second one (MEDIUM REMOVAL PREVENTED, the medium stays). With both nexuses preventing, an ALLOW from the first is not enough: an eject from it is still refused; once the second allows too, the eject from the first is GOOD.',
     level: 'MUST',
-    clause: 'SPC-5 6.18, SBC-4 5.31',
+    clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, ${SBC4.START_STOP_UNIT}`,
     needs: ['twoInitiators'],
   },
   async (t) => {
@@ -94,7 +94,7 @@ suite.test(
   {
     doc: 'PREVENT on an I_T nexus (an eject from it is refused), then the nexus is lost: its TCP connection is closed without a logout. A new session (a new I_T nexus) must then be able to eject the medium (GOOD, then MEDIUM NOT PRESENT): the prevention ended with the nexus that held it.',
     level: 'MUST',
-    clause: 'SPC-5 6.18, SAM-5 6.3.4',
+    clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.4`,
   },
   async (t) => {
     try {
@@ -115,7 +115,7 @@ suite.test(
   {
     doc: 'PREVENT on an I_T nexus (an eject from it is refused), then that session logs out. A new session must then be able to eject the medium (GOOD, then MEDIUM NOT PRESENT): the prevention ended with the nexus.',
     level: 'MUST',
-    clause: 'SPC-5 6.18, SAM-5 6.3.4',
+    clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.4`,
   },
   async (t) => {
     try {
@@ -147,7 +147,7 @@ suite.test(
   {
     doc: 'PREVENT, then LOGICAL UNIT RESET (must be Function complete): after the unit attention the reset reports, an eject from the same session must be GOOD and the medium gone — a logical unit reset ends the prevention.',
     level: 'MUST',
-    clause: 'SPC-5 6.18, SAM-5 6.3.3, RFC 7143 11.5.1',
+    clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.3, RFC 7143 11.5.1`,
   },
   async (t) => {
     try {
@@ -166,7 +166,7 @@ suite.test(
   {
     doc: 'PREVENT, then TARGET WARM RESET (skipped when the target refuses the function): after the unit attentions, an eject must be GOOD and the medium gone — a hard reset ends the prevention.',
     level: 'MUST',
-    clause: 'SPC-5 6.18, SAM-5 6.3.2, RFC 7143 11.5.1',
+    clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.2, RFC 7143 11.5.1`,
   },
   async (t) => {
     try {
@@ -186,7 +186,7 @@ suite.test(
   {
     doc: 'PREVENT, then TARGET COLD RESET (skipped when the target refuses the function); the target then drops its connections, so a new session logs in (bounded wait while the target comes back). After the unit attentions an eject must be GOOD and the medium gone — a power-on reset ends the prevention.',
     level: 'MUST',
-    clause: 'SPC-5 6.18, SAM-5 6.3.1, RFC 7143 11.5.1',
+    clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.1, RFC 7143 11.5.1`,
     timeout: 30,
   },
   async (t) => {

@@ -1,12 +1,12 @@
-/** READ (6) (SBC-4 5.13): 21-bit LBA, 1..256 blocks, no flags. READ (6) is optional: a target without it skips. */
-import { defineSuite, scsi } from '../../harness/api.js';
+/** READ (6) (SBC-3; sbc4r22 has no subclause for it): 21-bit LBA, 1..256 blocks, no flags. READ (6) is optional: a target without it skips. */
+import { defineSuite, scsi, SBC4 } from '../../harness/api.js';
 import { beyondEol, docs, READ6, simple } from './_rw.js';
 
 const c = READ6;
 const suite = defineSuite('Read6', { families: ['SCSI'], clause: c.clause, needs: ['sbc', 'capacity'] });
 
 suite.test('Simple', { doc: docs.simple(c), level: 'MUST' }, (t) => simple(t, c));
-suite.test('BeyondEol', { doc: docs.beyondEol(c), level: 'MUST', clause: `${c.clause}, SBC-4 4.5` }, (t) => beyondEol(t, c));
+suite.test('BeyondEol', { doc: docs.beyondEol(c), level: 'MUST', clause: `${c.clause}, ${SBC4.LOGICAL_BLOCKS}` }, (t) => beyondEol(t, c));
 suite.test(
   'TransferLength256',
   {

@@ -1,7 +1,7 @@
-/** READ CAPACITY (10) (SBC-4 5.19). */
-import { defineSuite, LBA_OUT_OF_RANGE, scsi } from '../../harness/api.js';
+/** READ CAPACITY (10) (SBC-4 5.20). */
+import { defineSuite, LBA_OUT_OF_RANGE, scsi, SBC4 } from '../../harness/api.js';
 
-const suite = defineSuite('ReadCapacity10', { families: ['SCSI'], clause: 'SBC-4 5.19', needs: ['sbc'] });
+const suite = defineSuite('ReadCapacity10', { families: ['SCSI'], clause: SBC4.READ_CAPACITY_10, needs: ['sbc'] });
 
 suite.test(
   'Simple',

@@ -1,7 +1,7 @@
-/** READ CAPACITY (16) (SBC-4 5.20). Mandatory for SBC-3 and later devices; optional before. */
-import { defineSuite, LBA_OUT_OF_RANGE, scsi } from '../../harness/api.js';
+/** READ CAPACITY (16) (SBC-4 5.21). Mandatory for SBC-3 and later devices; optional before. */
+import { defineSuite, LBA_OUT_OF_RANGE, scsi, SBC4, SPC5 } from '../../harness/api.js';
 
-const suite = defineSuite('ReadCapacity16', { families: ['SCSI'], clause: 'SBC-4 5.20', needs: ['sbc'] });
+const suite = defineSuite('ReadCapacity16', { families: ['SCSI'], clause: SBC4.READ_CAPACITY_16, needs: ['sbc'] });
 
 suite.test(
   'Simple',
@@ -30,7 +30,7 @@ suite.test(
   'Alloclen',
   {
     doc: 'READ CAPACITY (16) with each ALLOCATION LENGTH from 0 to 15: a short allocation length is not an error, so each must complete with GOOD and return at most that many bytes, a prefix of the full data.',
-    clause: 'SBC-4 5.20.1, SPC-5 4.2.5.6',
+    clause: `${SBC4.READ_CAPACITY_16}, ${SPC5.ALLOCATION_LENGTH}`,
     level: 'MUST',
   },
   async (t) => {
@@ -47,7 +47,7 @@ suite.test(
   'PI',
   {
     doc: 'Protection information fields of READ CAPACITY (16): without PROTECT in standard INQUIRY, PROT_EN, P_TYPE and P_I_EXPONENT must be 0; with PROTECT but PROT_EN 0, P_TYPE and P_I_EXPONENT must be 0; with PROT_EN set, P_TYPE must name type 1, 2 or 3 (0, 1 or 2).',
-    clause: 'SBC-4 5.20.2, SBC-4 4.22',
+    clause: `${SBC4.READ_CAPACITY_16_DATA}, ${SBC4.PROTECTION}`,
     level: 'MUST',
   },
   async (t) => {
@@ -70,7 +70,7 @@ suite.test(
   'Support',
   {
     doc: 'A device that claims SBC-3 or later must implement READ CAPACITY (16): it must complete with GOOD (an INVALID COMMAND OPERATION CODE answer fails this test instead of skipping it).',
-    clause: 'SBC-4 5.1, SBC-4 5.20',
+    clause: `${SBC4.COMMANDS}, ${SBC4.READ_CAPACITY_16}`,
     level: 'MUST',
     needs: ['sbc3'],
   },

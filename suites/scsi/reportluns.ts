@@ -1,7 +1,7 @@
-/** REPORT LUNS (SPC-5 6.33). */
-import { defineSuite, INVALID_FIELD_IN_CDB, scsi } from '../../harness/api.js';
+/** REPORT LUNS (SPC-5). */
+import { defineSuite, INVALID_FIELD_IN_CDB, scsi, SPC5 } from '../../harness/api.js';
 
-const suite = defineSuite('ReportLUNs', { families: ['SCSI'], clause: 'SPC-5 6.33' });
+const suite = defineSuite('ReportLUNs', { families: ['SCSI'], clause: SPC5.REPORT_LUNS });
 
 suite.test(
   'Simple',
@@ -34,7 +34,7 @@ suite.test(
   'SelectReport',
   {
     doc: 'REPORT LUNS with a reserved SELECT REPORT value (0x05) must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.',
-    clause: 'SPC-5 6.33.1',
+    clause: SPC5.REPORT_LUNS,
     level: 'MUST',
   },
   async (t) => {

@@ -23,12 +23,14 @@ import {
   type ScsiResult,
   type Session,
   type TestContext,
+  SBC4,
+  SPC5,
 } from '../../harness/api.js';
 import { checkFieldPointer, firstNonZeroBlock } from './_lbp.js';
 import { clearSwp, setSwp, swpChangeable } from './_medium.js';
 
 const SA = scsi.SanitizeSa;
-const CLAUSE = 'SBC-4 5.30';
+const CLAUSE = SBC4.SANITIZE;
 const suite = defineSuite('Sanitize', { families: ['SCSI'], clause: CLAUSE, needs: ['sbc', 'capacity', 'sanitize'] });
 
 const NAMES: Record<number, string> = { [SA.OVERWRITE]: 'OVERWRITE', [SA.BLOCK_ERASE]: 'BLOCK ERASE', [SA.CRYPTOGRAPHIC_ERASE]: 'CRYPTOGRAPHIC ERASE', [SA.EXIT_FAILURE_MODE]: 'EXIT FAILURE MODE' };
@@ -146,7 +148,7 @@ suite.test(
   {
     doc: 'SANITIZE OVERWRITE: PARAMETER LIST LENGTH 0 to 4 and block length + 5 must be INVALID FIELD IN CDB; an OVERWRITE COUNT of 0, an INITIALIZATION PATTERN LENGTH of 0 or longer than a block must be INVALID FIELD IN CDB or PARAMETER LIST — none of them may start a sanitize. Then, the first and last 256 blocks written, OVERWRITE (IMMED 0) with one pass of a half-block pattern: GOOD once done, and every block read holds the pattern repeated.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 5.30.2.2, SBC-4 4.11`,
+    clause: `${CLAUSE} (OVERWRITE parameter list), ${SBC4.SANITIZE_OPERATIONS}`,
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.OVERWRITE)],
     timeout: LONG,
   },
@@ -177,7 +179,7 @@ suite.test(
   {
     doc: 'SANITIZE BLOCK ERASE with a PARAMETER LIST LENGTH of 8 must be INVALID FIELD IN CDB and start nothing. Then, the first and last 256 blocks written, BLOCK ERASE with IMMED: GOOD at once; TEST UNIT READY reports SANITIZE IN PROGRESS until it ends (bounded wait), then GOOD. Reads then follow WABEREQ (Block Device Characteristics page); what reads back is no longer what was written (zeros with LBPRZ); a thin LU should report every LBA unmapped.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.11, SBC-4 6.6.2`,
+    clause: `${CLAUSE}, ${SBC4.SANITIZE_OPERATIONS}, ${SBC4.BLOCK_DEVICE_CHARACTERISTICS}`,
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.BLOCK_ERASE)],
     timeout: LONG,
   },
@@ -197,7 +199,7 @@ suite.test(
   {
     doc: 'SANITIZE CRYPTOGRAPHIC ERASE with a PARAMETER LIST LENGTH of 8 must be INVALID FIELD IN CDB and start nothing. Then, the first and last 256 blocks written, CRYPTOGRAPHIC ERASE (IMMED 0): GOOD once done; reads then follow WACEREQ (Block Device Characteristics page); what reads back is no longer what was written (zeros with LBPRZ); a thin LU should report every LBA unmapped.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.11, SBC-4 6.6.2`,
+    clause: `${CLAUSE}, ${SBC4.SANITIZE_OPERATIONS}, ${SBC4.BLOCK_DEVICE_CHARACTERISTICS}`,
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.CRYPTOGRAPHIC_ERASE)],
     timeout: LONG,
   },
@@ -231,7 +233,7 @@ suite.test(
   {
     doc: 'SANITIZE with each service action SBC-4 does not define (00h and 04h to 1Eh) must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (with the field pointer, when given, on byte 1), and the medium is unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SPC-5 2.4`,
+    clause: `${CLAUSE}, ${SPC5.RESERVED}`,
     needs: ['writable', opcode(scsi.Op.SANITIZE)],
   },
   async (t) => {
@@ -277,9 +279,9 @@ async function reserved(t: TestContext, sa: number): Promise<void> {
 const reservedDoc = (name: string) =>
   `SANITIZE ${name} with the reserved bit 6 of byte 1 set, then with each reserved byte 2 to 6 non-zero: a refusal must be INVALID FIELD IN CDB (field pointer on that byte) with no sanitize started and a written block unchanged; GOOD (reserved fields not checked: a SHOULD-level warning) must sanitize the medium as if the field were zero.`;
 
-suite.test('OverwriteReserved', { doc: reservedDoc('OVERWRITE'), level: 'MUST', clause: `${CLAUSE}, SPC-5 2.4`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.OVERWRITE)], timeout: LONG }, (t) => reserved(t, SA.OVERWRITE));
-suite.test('BlockEraseReserved', { doc: reservedDoc('BLOCK ERASE'), level: 'MUST', clause: `${CLAUSE}, SPC-5 2.4`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.BLOCK_ERASE)], timeout: LONG }, (t) => reserved(t, SA.BLOCK_ERASE));
-suite.test('CryptoEraseReserved', { doc: reservedDoc('CRYPTOGRAPHIC ERASE'), level: 'MUST', clause: `${CLAUSE}, SPC-5 2.4`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.CRYPTOGRAPHIC_ERASE)], timeout: LONG }, (t) => reserved(t, SA.CRYPTOGRAPHIC_ERASE));
+suite.test('OverwriteReserved', { doc: reservedDoc('OVERWRITE'), level: 'MUST', clause: `${CLAUSE}, ${SPC5.RESERVED}`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.OVERWRITE)], timeout: LONG }, (t) => reserved(t, SA.OVERWRITE));
+suite.test('BlockEraseReserved', { doc: reservedDoc('BLOCK ERASE'), level: 'MUST', clause: `${CLAUSE}, ${SPC5.RESERVED}`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.BLOCK_ERASE)], timeout: LONG }, (t) => reserved(t, SA.BLOCK_ERASE));
+suite.test('CryptoEraseReserved', { doc: reservedDoc('CRYPTOGRAPHIC ERASE'), level: 'MUST', clause: `${CLAUSE}, ${SPC5.RESERVED}`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.CRYPTOGRAPHIC_ERASE)], timeout: LONG }, (t) => reserved(t, SA.CRYPTOGRAPHIC_ERASE));
 
 // --- access control ----------------------------------------------------------------------------------------
 
@@ -307,7 +309,7 @@ suite.test(
   {
     doc: 'On a write-protected LU — or on a writable one after the second I_T nexus sets SWP in the Control mode page with MODE SELECT — SANITIZE OVERWRITE, BLOCK ERASE and CRYPTOGRAPHIC ERASE (those offered) must each end in CHECK CONDITION, DATA PROTECT, WRITE PROTECTED (or SOFTWARE/HARDWARE WRITE PROTECTED), start no sanitize, and leave written blocks unchanged. SWP is cleared at the end.',
     level: 'MUST',
-    clause: `${CLAUSE}, SPC-5 7.5.8, SBC-4 6.5.1`,
+    clause: `${CLAUSE}, ${SPC5.CONTROL_PAGE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}`,
     needs: ['twoInitiators'],
   },
   async (t) => {
@@ -348,7 +350,7 @@ suite.test(
   {
     doc: 'With the LU reserved by the second I_T nexus (RESERVE (6), or a persistent EXCLUSIVE ACCESS reservation where RESERVE (6) is not implemented), SANITIZE OVERWRITE, BLOCK ERASE and CRYPTOGRAPHIC ERASE (those offered) from the first nexus must each end in RESERVATION CONFLICT and start no sanitize; written blocks are unchanged. The reservation is released at the end.',
     level: 'MUST',
-    clause: `${CLAUSE}, SPC-5 5.13, SPC-2 5.5.1`,
+    clause: `${CLAUSE}, ${SPC5.RESERVATIONS}, SPC-2 5.5.1`,
     needs: ['writable', 'twoInitiators'],
   },
   async (t) => {
@@ -370,7 +372,7 @@ suite.test(
   {
     doc: 'SANITIZE OVERWRITE (IMMED 0) is started; while it has not completed, TEST UNIT READY, START STOP UNIT and READ (16) must end in NOT READY, SANITIZE IN PROGRESS, while INQUIRY, REPORT LUNS and REQUEST SENSE (which must report SANITIZE IN PROGRESS) are processed. Then ABORT TASK of the SANITIZE, ABORT TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET and TARGET COLD RESET are sent and the connection is dropped; from a new session the operation must still be in progress or have completed (bounded wait), and the medium must hold the OVERWRITE pattern: nothing stops a sanitize operation.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.11, SAM-5 6.3, SAM-5 7`,
+    clause: `${CLAUSE}, ${SBC4.SANITIZE_OPERATIONS}, SAM-5 6.3, SAM-5 7`,
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.OVERWRITE)],
     timeout: LONG,
   },

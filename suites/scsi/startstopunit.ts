@@ -1,8 +1,8 @@
 /** START STOP UNIT (SBC-4 5.31): loading and ejecting a removable medium, stopping and starting, power conditions (SBC-4 4.20). */
-import { CHECK_CONDITION, GOOD, defineSuite, expectation, scsi } from '../../harness/api.js';
+import { CHECK_CONDITION, GOOD, defineSuite, expectation, scsi, SBC4 } from '../../harness/api.js';
 import { absent, present, restoreMedium } from './_medium.js';
 
-const suite = defineSuite('StartStopUnit', { families: ['SCSI'], clause: 'SBC-4 5.31', needs: ['sbc'] });
+const suite = defineSuite('StartStopUnit', { families: ['SCSI'], clause: SBC4.START_STOP_UNIT, needs: ['sbc'] });
 
 /** A stopped unit may ask for a START before it processes media access (NOT READY, INITIALIZING COMMAND REQUIRED). */
 const STOPPED = expectation('NOT_READY_INIT_CMD_REQUIRED', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.NOT_READY, [scsi.Asc.LUN_NOT_READY_INIT_CMD_REQUIRED]);
@@ -38,7 +38,7 @@ suite.test(
   {
     doc: 'START STOP UNIT with each defined POWER CONDITION (1h ACTIVE, 2h IDLE, 3h STANDBY, 7h LU_CONTROL, Ah FORCE_IDLE_0, Bh FORCE_STANDBY_0), with LOEJ set and START clear: each GOOD, and the medium must not be ejected (START and LOEJ are ignored when POWER CONDITION is not 0h): TEST UNIT READY is GOOD after each. The unit is made active again at the end.',
     level: 'MUST',
-    clause: 'SBC-4 5.31, SBC-4 4.20',
+    clause: `${SBC4.START_STOP_UNIT}, ${SBC4.POWER_CONDITIONS}`,
   },
   async (t) => {
     try {
@@ -58,7 +58,7 @@ suite.test(
   {
     doc: 'START STOP UNIT with LOEJ 0 and every combination of IMMED, NO_FLUSH and START: each GOOD, and the medium is never ejected: TEST UNIT READY after a stop is GOOD or NOT READY, INITIALIZING COMMAND REQUIRED (a stopped unit), never MEDIUM NOT PRESENT; after a start it is GOOD.',
     level: 'MUST',
-    clause: 'SBC-4 5.31, SBC-4 4.20',
+    clause: `${SBC4.START_STOP_UNIT}, ${SBC4.POWER_CONDITIONS}`,
   },
   async (t) => {
     try {

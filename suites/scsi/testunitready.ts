@@ -1,7 +1,7 @@
-/** TEST UNIT READY (SPC-5 6.37). */
-import { defineSuite, scsi } from '../../harness/api.js';
+/** TEST UNIT READY (SPC-5). */
+import { defineSuite, scsi, SPC5 } from '../../harness/api.js';
 
-const suite = defineSuite('TestUnitReady', { families: ['SCSI'], clause: 'SPC-5 6.37' });
+const suite = defineSuite('TestUnitReady', { families: ['SCSI'], clause: SPC5.TEST_UNIT_READY });
 
 suite.test(
   'Simple',

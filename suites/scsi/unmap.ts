@@ -1,4 +1,4 @@
-/** UNMAP (SBC-4 5.34) on thin-provisioned logical units (SBC-4 4.7.3.4), with the Block Limits (SBC-4 6.6.4) and Logical Block Provisioning (SBC-4 6.6.6) pages. */
+/** UNMAP (SBC-4 5.35) on thin-provisioned logical units (SBC-4 4.7.3.4), with the Block Limits (SBC-4 6.6.4) and Logical Block Provisioning (SBC-4 6.6.7) pages. */
 import {
   GOOD,
   INVALID_FIELD_IN_CDB,
@@ -12,10 +12,12 @@ import {
   type Expected,
   type ScsiResult,
   type TestContext,
+  SBC4,
+  SPC5,
 } from '../../harness/api.js';
 import { allZero, checkFieldPointer, firstNonZeroBlock, lbaStatus, PROVISIONING_NAMES, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
 
-const CLAUSE = 'SBC-4 5.34';
+const CLAUSE = SBC4.UNMAP;
 const suite = defineSuite('Unmap', { families: ['SCSI'], clause: CLAUSE, needs: ['sbc', 'capacity', 'dataloss', 'writable'] });
 
 type Desc = { lba: number | bigint; blocks: number };
@@ -48,7 +50,7 @@ suite.test(
   {
     doc: 'On a thin LU with LBPU: for 1 to 256 blocks at LBA 0, WRITE them, then UNMAP them with one block descriptor; and for 1, 2, 3, 7, 8, 9, 31, 64, 255 and 256 blocks with one descriptor per block: each GOOD, and with LBPRZ the blocks read back as zeros.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.7.3.4, SBC-4 4.7.4.5`,
+    clause: `${CLAUSE}, ${SBC4.LBP_UNMAPPING}, ${SBC4.LBP_READS}`,
     needs: [...unmapNeeds],
   },
   async (t) => {
@@ -76,7 +78,7 @@ suite.test(
   {
     doc: 'UNMAP of one block (any LU) must agree with the Logical Block Provisioning VPD page: GOOD only when LBPME and LBPU are set (the block then reads as zeros with LBPRZ); refused (not implemented, or INVALID FIELD IN CDB) only when LBPU is clear, with the block unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.6, SBC-4 5.20.2`,
+    clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCK_PROVISIONING_VPD}, ${SBC4.READ_CAPACITY_16_DATA}`,
   },
   async (t) => {
     const keep = await writeBlocks(t, 0, 1);
@@ -119,7 +121,7 @@ suite.test(
   {
     doc: 'On a thin LU with LBPU: write four unmap units (LOGICAL BLOCKS PER PHYSICAL BLOCK or OPTIMAL UNMAP GRANULARITY, aligned); GET LBA STATUS must report them mapped (written non-zero data cannot be deallocated when unmapped blocks read as zeros). UNMAP the second and fourth with two descriptors: the first and third must stay mapped with their data; the second and fourth should be reported deallocated or anchored, and with LBPRZ read as zeros.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 5.7, SBC-4 4.7.3.4`,
+    clause: `${CLAUSE}, ${SBC4.GET_LBA_STATUS_16}, ${SBC4.LBP_UNMAPPING}`,
     needs: [...unmapNeeds, 'blockLimits'],
   },
   async (t) => {
@@ -154,7 +156,7 @@ suite.test(
   {
     doc: 'Parameter lists that do not hold what they say. PARAMETER LIST LENGTH 1 to 7 (shorter than the 8-byte header): each must end in CHECK CONDITION, ILLEGAL REQUEST, PARAMETER LIST LENGTH ERROR, and the blocks named keep their data. A list whose header announces two block descriptors (UNMAP DATA LENGTH 38, UNMAP BLOCK DESCRIPTOR DATA LENGTH 32) sent with a PARAMETER LIST LENGTH of 24 (one descriptor): the descriptor the length cuts off is ignored, not an error, so GOOD, the blocks of the second descriptor keep their data (and those of the first read as zeros with LBPRZ).',
     level: 'MUST',
-    clause: `${CLAUSE}.1, ${CLAUSE}.2`,
+    clause: `${SBC4.UNMAP_OVERVIEW}, ${SBC4.UNMAP_PARAMETER_LIST}`,
     needs: [...unmapNeeds],
   },
   async (t) => {
@@ -190,7 +192,7 @@ suite.test(
   {
     doc: 'On a thin LU with LBPU: UNMAP with one block descriptor more than MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT (one block each, written first) must end in INVALID FIELD IN PARAMETER LIST and unmap nothing; with exactly the maximum it must complete with GOOD.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.4`,
+    clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [...unmapNeeds, limitNeed('maximumUnmapBlockDescriptorCount', 'MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT', (dev) => Math.min(4094, dev.blocks, dev.blockLimits?.maximumUnmapLbaCount ?? 0))],
   },
   async (t) => {
@@ -207,7 +209,7 @@ suite.test(
   {
     doc: 'On a thin LU with LBPU: UNMAP whose block descriptors add up to one block more than MAXIMUM UNMAP LBA COUNT (descriptors of at most the capacity each, from LBA 0) must end in INVALID FIELD IN PARAMETER LIST and unmap nothing (a written block is checked); descriptors adding up to exactly the maximum must complete with GOOD.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.4`,
+    clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [
       ...unmapNeeds,
       limitNeed('maximumUnmapLbaCount', 'MAXIMUM UNMAP LBA COUNT', (dev) => Math.min(dev.blocks * Math.min(4094, dev.blockLimits?.maximumUnmapBlockDescriptorCount ?? 0), 2 ** 40)),
@@ -238,7 +240,7 @@ suite.test(
   {
     doc: 'UNMAP with ANCHOR of a written unmap unit: with ANC_SUP set it must complete with GOOD (the blocks then read as zeros with LBPRZ, and GET LBA STATUS should report them anchored); with ANC_SUP clear it must end in INVALID FIELD IN CDB and change nothing.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.6, SBC-4 4.7.3.4`,
+    clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCK_PROVISIONING_VPD}, ${SBC4.LBP_UNMAPPING}`,
     needs: [...unmapNeeds],
   },
   async (t) => {
@@ -260,7 +262,7 @@ suite.test(
   {
     doc: 'UNMAP of a written block with, one at a time, a reserved bit of the CDB (byte 1 bit 1, byte 2 bit 0), of the parameter list header (byte 4) and of the block descriptor (byte 12) set: a refusal must be INVALID FIELD IN CDB or INVALID FIELD IN PARAMETER LIST with the field pointer on that bit, and the block keeps its data; GOOD (the field is not checked: a SHOULD-level warning) must unmap as if the bit were zero (zeros with LBPRZ).',
     level: 'MUST',
-    clause: `${CLAUSE}, SPC-5 2.4, SPC-5 4.4.2.4.2`,
+    clause: `${CLAUSE}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}`,
     needs: [...unmapNeeds],
   },
   async (t) => {

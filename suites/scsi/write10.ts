@@ -1,5 +1,5 @@
 /** WRITE (10). The bodies are shared with the other WRITE sizes (_rw.ts). */
-import { defineSuite } from '../../harness/api.js';
+import { defineSuite, SBC4, SPC5 } from '../../harness/api.js';
 import { asyncDoc, asyncIo } from './_async.js';
 import { beyondEol, docs, dpoFua, maxTransferLength, mtlNeed, protect, WRITE10, simple, zeroBlocks } from './_rw.js';
 import { FUA_DOC, fuaLunReset } from './_durable.js';
@@ -8,12 +8,12 @@ const c = WRITE10;
 const suite = defineSuite('Write10', { families: ['SCSI'], clause: c.clause, needs: ['sbc', 'capacity', 'dataloss', 'writable'] });
 
 suite.test('Simple', { doc: docs.simple(c), level: 'MUST' }, (t) => simple(t, c));
-suite.test('BeyondEol', { doc: docs.beyondEol(c), level: 'MUST', clause: `${c.clause}, SBC-4 4.5` }, (t) => beyondEol(t, c));
+suite.test('BeyondEol', { doc: docs.beyondEol(c), level: 'MUST', clause: `${c.clause}, ${SBC4.LOGICAL_BLOCKS}` }, (t) => beyondEol(t, c));
 suite.test('ZeroBlocks', { doc: docs.zeroBlocks(c), level: 'MUST' }, (t) => zeroBlocks(t, c));
-suite.test('WriteProtect', { doc: docs.protect(c), level: 'MUST', clause: `${c.clause}, SBC-4 4.22` }, (t) => protect(t, c));
-suite.test('DpoFua', { doc: docs.dpoFua(c), level: 'MUST', clause: `${c.clause}, SBC-4 6.5.1, SPC-5 6.35.3` }, (t) => dpoFua(t, c));
-suite.test('MaxTransferLength', { doc: docs.maxTransferLength(c), level: 'MUST', clause: `${c.clause}, SBC-4 6.6.4`, needs: [mtlNeed(c)] }, (t) => maxTransferLength(t, c));
-suite.test('FuaLunReset', { doc: FUA_DOC(c.name), level: 'MUST', clause: `${c.clause}, SBC-4 4.15, SAM-5 6.3.3` }, (t) => fuaLunReset(t, c));
+suite.test('WriteProtect', { doc: docs.protect(c), level: 'MUST', clause: `${c.clause}, ${SBC4.PROTECTION}` }, (t) => protect(t, c));
+suite.test('DpoFua', { doc: docs.dpoFua(c), level: 'MUST', clause: `${c.clause}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}` }, (t) => dpoFua(t, c));
+suite.test('MaxTransferLength', { doc: docs.maxTransferLength(c), level: 'MUST', clause: `${c.clause}, ${SBC4.BLOCK_LIMITS}`, needs: [mtlNeed(c)] }, (t) => maxTransferLength(t, c));
+suite.test('FuaLunReset', { doc: FUA_DOC(c.name), level: 'MUST', clause: `${c.clause}, ${SBC4.CACHES}, SAM-5 6.3.3` }, (t) => fuaLunReset(t, c));
 suite.test('Async', { doc: asyncDoc(c), level: 'MUST', clause: `${c.clause}, RFC 7143 4.2.2.1` }, (t) => asyncIo(t, c));
 
 export default suite;

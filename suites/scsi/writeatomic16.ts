@@ -3,10 +3,10 @@
  * LENGTH and LBA obey the Block Limits atomic fields (MAXIMUM ATOMIC TRANSFER LENGTH, ATOMIC ALIGNMENT,
  * ATOMIC TRANSFER LENGTH GRANULARITY, MAXIMUM ATOMIC BOUNDARY SIZE, SBC-4 6.6.4).
  */
-import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expected, type ScsiResult, type TestContext } from '../../harness/api.js';
+import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expected, type ScsiResult, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
 import { controlReserved, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
 
-const CLAUSE = 'SBC-4 5.48';
+const CLAUSE = SBC4.WRITE_ATOMIC_16;
 const NAME = 'WRITE ATOMIC(16)';
 const U64_MAX = 0xffffffffffffffffn;
 
@@ -52,7 +52,7 @@ suite.test(
   {
     doc: 'WRITE ATOMIC (16) of every multiple of the ATOMIC TRANSFER LENGTH GRANULARITY from 1 to 256 blocks (at most MAXIMUM ATOMIC TRANSFER LENGTH) at LBA 0 and at the last aligned LBA that holds it (ATOMIC ALIGNMENT): each must complete with GOOD, and every block must read back as written.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.4`,
+    clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
   },
   async (t) => {
     const { gran, align, max } = limits(t);
@@ -68,7 +68,7 @@ suite.test(
   {
     doc: 'With the last blocks written first: WRITE ATOMIC (16) of each granularity multiple up to 256 blocks at the first aligned LBA that makes it cross the end of the medium, and at aligned LBAs near 2^63 and 2^64-1: each must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE, and the last blocks must read back unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.5`,
+    clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCKS}`,
   },
   async (t) => {
     const { gran, align, max } = limits(t);
@@ -100,7 +100,7 @@ suite.test(
   {
     doc: 'WRITE ATOMIC (16) of one granule at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with INVALID FIELD IN CDB, the blocks unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.22`,
+    clause: `${CLAUSE}, ${SBC4.PROTECTION}`,
   },
   async (t) => {
     if (t.dev.protection) t.skip('protection information is enabled; this test checks WRPROTECT on a logical unit without it');
@@ -118,7 +118,7 @@ suite.test(
   {
     doc: 'WRITE ATOMIC (16) of one granule with DPO, with FUA, and with both: GOOD when the mode parameter header\'s DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when DPOFUA is set.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.5.1, SPC-5 6.35.3`,
+    clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },
   async (t) => {
     const { gran } = limits(t);
@@ -131,7 +131,7 @@ suite.test(
   {
     doc: 'The atomic fields of the Block Limits VPD page agree with WRITE ATOMIC (16): when the command is not implemented, MAXIMUM ATOMIC TRANSFER LENGTH, ATOMIC ALIGNMENT, ATOMIC TRANSFER LENGTH GRANULARITY, MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY and MAXIMUM ATOMIC BOUNDARY SIZE must all be 0. When it is: MAXIMUM ATOMIC TRANSFER LENGTH should be set; it and the maximum with atomic boundary must not exceed MAXIMUM TRANSFER LENGTH (when set) and must be multiples of the granularity, as must MAXIMUM ATOMIC BOUNDARY SIZE; with ATOMIC ALIGNMENT of 2 or more a write at LBA 1 must be terminated with INVALID FIELD IN CDB, and with a granularity of 2 or more so must a write of one block less than the granularity.',
     level: 'MUST',
-    clause: 'SBC-4 6.6.4, SBC-4 5.48',
+    clause: `${SBC4.BLOCK_LIMITS}, ${SBC4.WRITE_ATOMIC_16}`,
   },
   async (t) => {
     const bl = t.dev.blockLimits!;
@@ -203,7 +203,7 @@ suite.test(
   {
     doc: 'WRITE ATOMIC (16) of exactly MAXIMUM ATOMIC TRANSFER LENGTH blocks at LBA 0 must complete with GOOD and read back; of one granule more it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, every block unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.4`,
+    clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [maxAtomicNeed],
   },
   async (t) => {
@@ -223,7 +223,7 @@ suite.test(
   {
     doc: 'ATOMIC BOUNDARY larger than MAXIMUM ATOMIC BOUNDARY SIZE (Block Limits): with a maximum of 0 (atomic boundaries not supported) WRITE ATOMIC (16) of one granule with ATOMIC BOUNDARY 1 and FFFFh must each be terminated with INVALID FIELD IN CDB, the blocks unchanged; with a non-zero maximum, ATOMIC BOUNDARY equal to it must be accepted and one more refused.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 6.6.4`,
+    clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
   },
   async (t) => {
     const { gran } = limits(t);
@@ -257,7 +257,7 @@ suite.test(
   {
     doc: 'WRITE ATOMIC (16) of one granule at LBA 0 with each reserved bit of the CDB set in turn (byte 1 bits 2-0, byte 14 bits 7-6, the CONTROL byte bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the data must read back); the field pointer, when given, must point at that byte; a refused command must leave the blocks unchanged.',
     level: 'MUST',
-    clause: `${CLAUSE}, SPC-5 3.5, SPC-5 4.4.2.4.2, SAM-5 5.2`,
+    clause: `${CLAUSE}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}, SAM-5 5.2`,
   },
   async (t) => {
     const { gran } = limits(t);
@@ -281,7 +281,7 @@ suite.test(
   {
     doc: 'WRITE ATOMIC (16) with a Data-Out buffer that is not what TRANSFER LENGTH calls for. Short (two granules named, one sent) and empty (one granule named, none sent): the device server cannot write all the blocks, so it must write none and terminate the command with INVALID FIELD IN COMMAND INFORMATION UNIT (atomicity, SBC-4 4.29; FCP-4 9.4.2). Long (two granules named, three sent): GOOD with the residual underflow of one granule (RFC 7143 11.4.5.2) and the two granules written, or INVALID FIELD IN COMMAND INFORMATION UNIT and nothing written.',
     level: 'MUST',
-    clause: `${CLAUSE}, SBC-4 4.29, RFC 7143 11.4.5.2, FCP-4 9.4.2`,
+    clause: `${CLAUSE}, ${SBC4.ATOMIC_WRITES}, RFC 7143 11.4.5.2, FCP-4 9.4.2`,
   },
   async (t) => {
     const bs = t.dev.blockSize;

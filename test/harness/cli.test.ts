@@ -84,7 +84,7 @@ describe('iscsi-test command line', function () {
       assert.ok(j.tests.length >= 5);
       for (const t of j.tests) {
         assert.match(t.id, /^SCSI\.Write10\./);
-        assert.ok(t.doc.length > 40 && /^SBC-4 5\.41/.test(t.clause) && t.level === 'MUST');
+        assert.ok(t.doc.length > 40 && /^SBC-4 5\.40/.test(t.clause) && t.level === 'MUST');
         assert.ok(t.needs.includes('dataloss'));
         assert.deepEqual(t.families, ['SCSI', 'ALL']);
       }
@@ -93,7 +93,7 @@ describe('iscsi-test command line', function () {
     it('-V prints the documentation of the selection and runs nothing', async () => {
       const o = await cli(['-V', '--test=*.Read10.BeyondEol']);
       assert.equal(o.code, 0, o.stderr);
-      assert.match(o.stdout, /^SCSI\.Read10\.BeyondEol\n {4}MUST, SBC-4 5\.14, SBC-4 4\.5; needs: sbc, capacity; families: SCSI, ALL\n {4}READ\(10\) of 1 to 256 blocks/);
+      assert.match(o.stdout, /^SCSI\.Read10\.BeyondEol\n {4}MUST, SBC-4 5\.16, SBC-4 4\.5; needs: sbc, capacity; families: SCSI, ALL\n {4}READ\(10\) of 1 to 256 blocks/);
       assert.doesNotMatch(o.stdout, /Target:|Summary:/);
     });
 
@@ -137,7 +137,7 @@ describe('iscsi-test command line', function () {
     it('exit code 1 when a test fails; the message names what was sent, expected and got', async () => {
       const o = await cli(['--test=SCSI.Read10.BeyondEol,SCSI.TestUnitReady', url(quirky)]);
       assert.equal(o.code, 1, o.stdout + o.stderr);
-      assert.match(o.stdout, /FAIL +SCSI\.Read10\.BeyondEol[^\n]*\n +READ\(10\) LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD\n +\(MUST, SBC-4 5\.14, SBC-4 4\.5\)/);
+      assert.match(o.stdout, /FAIL +SCSI\.Read10\.BeyondEol[^\n]*\n +READ\(10\) LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD\n +\(MUST, SBC-4 5\.16, SBC-4 4\.5\)/);
       assert.match(o.stdout, /PASS +SCSI\.TestUnitReady\.Simple/);
     });
 

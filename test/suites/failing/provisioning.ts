@@ -79,7 +79,7 @@ CASES['Unmap.Anchor'] = { lun: THIN, rules: () => [{ match: isVpd(0xb2), dataIn:
 CASES['Unmap.ReservedBits'] = { quirks: ['ignore-reserved-bits'], lun: THIN, verdict: 'warn', message: /UNMAP \[LBA 0, 1\] with reserved bit 1 of CDB byte 1 set: GOOD; the reserved field is not checked/ };
 
 // GET LBA STATUS: a first descriptor that does not start at the LBA asked for.
-CASES['GetLBAStatus.Simple'] = { rules: () => [{ match: isGls, dataIn: (d, _c, off) => (off === 0 && d.length >= 16 && d.writeBigUInt64BE(d.readBigUInt64BE(8) + 1n, 8), d) }], message: /GET LBA STATUS LBA=1 ALLOC=24: LBA of the first LBA status descriptor \(it must be the STARTING LOGICAL BLOCK ADDRESS, SBC-4 5\.7\.3\): expected 1, got 2/ };
+CASES['GetLBAStatus.Simple'] = { rules: () => [{ match: isGls, dataIn: (d, _c, off) => (off === 0 && d.length >= 16 && d.writeBigUInt64BE(d.readBigUInt64BE(8) + 1n, 8), d) }], message: /GET LBA STATUS LBA=1 ALLOC=24: LBA of the first LBA status descriptor \(it must be the STARTING LOGICAL BLOCK ADDRESS, SBC-4 5\.6\.2\.2\): expected 1, got 2/ };
 CASES['GetLBAStatus.BeyondEol'] = { rules: () => [{ match: (c) => isGls(c) && c.readBigUInt64BE(2) >= 131072n, reply: () => ({ status: 0, data: Buffer.alloc(24) }) }], message: /GET LBA STATUS LBA=131072 ALLOC=24: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD/ };
 CASES['GetLBAStatus.UnmapSingle'] = { lun: THIN, rules: () => [{ match: isGls, dataIn: allStatus(1) }], message: /GET LBA STATUS reports LBA 16 deallocated after UNMAP \[LBA 8, 8\]; it holds written non-zero data/ };
 
