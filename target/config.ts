@@ -31,6 +31,9 @@ export interface TargetNodeConfig {
   queueDepth?: number;
   /** How long a SANITIZE operation lasts (ms); SANITIZE IN PROGRESS is reported meanwhile. */
   sanitizeDurationMs?: number;
+  /** NOPInterval / NOPTimeout given inside this Target: they override the server-wide ones for its sessions. */
+  nopInterval?: number;
+  nopTimeout?: number;
 }
 
 export interface TargetServerConfig {
@@ -217,6 +220,7 @@ export function checkTargetParam(where: string, key: string, value: string): voi
  *     QueuedCommands 128
  *     HeaderDigest CRC32C,None
  *     MaxBurstLength 262144
+ *     NOPInterval 10 / NOPTimeout 5     (inside a Target: its own; before any Target: every target's)
  *     ...any operational key of RFC 7143 section 13
  */
 export function parseConfigText(text: string, file = 'config'): TargetServerConfig {
@@ -283,8 +287,9 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
         need(1, 'a number');
         if (!/^[0-9]{1,6}$/.test(arg)) throw cfgError(where, `${key} ${arg}: expected a whole number`);
         const n = Number(arg);
-        if (key === 'NOPInterval') cfg.nopInterval = n;
-        else if (key === 'NOPTimeout') cfg.nopTimeout = n;
+        // Inside a Target (as in ietd.conf) they are that target's; before any Target, every target's.
+        if (key === 'NOPInterval') (cur ?? cfg).nopInterval = n;
+        else if (key === 'NOPTimeout') (cur ?? cfg).nopTimeout = n;
         else if (key === 'LoginTimeout') cfg.loginTimeout = n;
         else cfg.maxSessions = n;
         return;

@@ -287,10 +287,15 @@ export class TargetConnection {
     if ((this.inputPaused || this.deferred.length > 0) && this.socket.writableNeedDrain) this.armStall();
   }
 
+  /** NOPTimeout of this connection's target (its own, or the server-wide one). */
+  private get nopTimeoutSeconds(): number {
+    return this.node?.config.nopTimeout ?? this.server.nopTimeoutSeconds;
+  }
+
   /** The output is waiting on the initiator to read: drop the connection if it does not within NOPTimeout. */
   private armStall(): void {
     if (this.stallTimer || this.state !== 'ffp') return;
-    const limit = this.server.nopTimeoutSeconds;
+    const limit = this.nopTimeoutSeconds;
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
       const why = `the initiator has not read ${this.socket.writableLength} bytes of responses for ${limit} s`;
@@ -945,7 +950,7 @@ export class TargetConnection {
 
   /** NOP-In pings of our own at the configured interval, on an otherwise idle connection. */
   private armPing(): void {
-    const interval = this.server.nopIntervalSeconds;
+    const interval = this.node?.config.nopInterval ?? this.server.nopIntervalSeconds;
     if (!interval) return;
     this.pingTimer = setInterval(() => {
       if (this.state !== 'ffp' || this.pingTtt !== undefined) return;
@@ -962,7 +967,7 @@ export class TargetConnection {
         data: EMPTY,
       };
       this.send(ping);
-      const limit = this.server.nopTimeoutSeconds;
+      const limit = this.nopTimeoutSeconds;
       this.pingDeadline = setTimeout(() => {
         if (this.pingTtt !== undefined) this.close(`no answer to a NOP-In ping within ${limit} s`);
       }, limit * 1000);

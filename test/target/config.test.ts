@@ -132,6 +132,13 @@ describe('target config: parseConfigText', () => {
   const good: [string, string, (c: TargetServerConfig) => void][] = [
     ['an empty file', '', (c) => assert.deepEqual(c, { targets: [] })],
     ['only comments', conf('# one', '   # two', '#'), (c) => assert.deepEqual(c, { targets: [] })],
+    ['NOPInterval and NOPTimeout before any Target are server-wide; inside one, that target\'s', conf('NOPInterval 5', `Target ${T1}`, 'NOPInterval 1', 'NOPTimeout 2', 'Lun 0 Type=memory,Size=1M', `Target ${T2}`, 'Lun 0 Type=memory,Size=1M'), (c) => {
+      assert.equal(c.nopInterval, 5);
+      assert.equal(c.nopTimeout, undefined);
+      assert.equal(c.targets[0]!.nopInterval, 1);
+      assert.equal(c.targets[0]!.nopTimeout, 2);
+      assert.equal(c.targets[1]!.nopInterval, undefined);
+    }],
     ['a comment right after a value', conf(`Target ${T1}#no space`, 'Lun 0 Type=memory,Size=1M#x'), (c) => assert.equal(c.targets[0]!.iqn, T1)],
     ['discovery IncomingUser (outside any Target) and none in the target', conf('IncomingUser d discovery-secret', `Target ${T1}`, 'Lun 0 Type=memory,Size=1M'), (c) => {
       assert.deepEqual(c.discoveryUsers, [{ user: 'd', secret: 'discovery-secret' }]);

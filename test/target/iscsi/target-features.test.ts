@@ -316,6 +316,26 @@ describe('reference target: features', function () {
     });
   });
 
+  it('a target\'s own NOPInterval overrides the server-wide one for its sessions only', async () => {
+    const QUIET = 'iqn.2026-11.org.iscsi-test:features-quiet';
+    const ref = await startRef({
+      server: { nopInterval: 0 },
+      targets: [
+        { iqn: IQN, luns: [{ lun: 0, backing: 'memory', size: 1 << 20 }], nopInterval: 1, nopTimeout: 1 },
+        { iqn: QUIET, luns: [{ lun: 0, backing: 'memory', size: 1 << 20 }] },
+      ],
+    });
+    try {
+      const pinged = await open(ref, {}, sessions);
+      const quiet = await open(ref, { targetName: QUIET, initiatorName: INIT_B }, sessions);
+      await sleep(2300);
+      assert.ok(pinged.targetPings.length >= 1, 'no NOP-In ping from the target with NOPInterval 1');
+      assert.equal(quiet.targetPings.length, 0, 'the target without its own NOPInterval pinged');
+    } finally {
+      await ref.stop();
+    }
+  });
+
   describe('connections end', () => {
     it('30 sessions that log out, and 30 that drop TCP, leave the target holding no connection (memory stays bounded)', async () => {
       const ref = await startRef();
