@@ -247,6 +247,14 @@ function isMain(): boolean {
 
 // Run when executed, not when imported by the project's tests.
 if (isMain()) {
+  // A reader that goes away (`iscsi-test --list | head`) ends the output, not in a stack trace: stop
+  // quietly, as command-line tools do on a closed pipe.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   void cli(hideBin(process.argv)).then((code) => {
     process.exitCode = code;
   });

@@ -503,9 +503,11 @@ export class TestContext {
   private transportFailure(what: string, e: unknown): Error {
     if (e instanceof HarnessError || e instanceof TestFailure || e instanceof TestSkip) return e;
     if (IscsiError.is(e, 'ISCSI_E_TIMEOUT')) return new TestFailure(`target did not answer ${what} within ${secs(this.deadline - this.started)}`);
-    if (IscsiError.is(e, 'E_RANGE')) return new HarnessError(`${what}: ${e.message}`);
-    if (e instanceof IscsiError) return new TestFailure(`${what}: ${e.message}`);
-    return new HarnessError(`${what}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    // The initiator's messages often name the command already (`READ(10) LBA=0 LEN=1: … closed the connection`).
+    const about = (m: string) => (m.startsWith(`${what}: `) ? m : `${what}: ${m}`);
+    if (IscsiError.is(e, 'E_RANGE')) return new HarnessError(about(e.message));
+    if (e instanceof IscsiError) return new TestFailure(about(e.message));
+    return new HarnessError(about((e as Error)?.message ?? String(e)), { cause: e });
   }
 
   /**

@@ -65,6 +65,15 @@ describe('iscsi-test command line', function () {
   const url = (t?: RunningTarget) => `iscsi://127.0.0.1:${t!.port}/${REF_IQN}/0`;
 
   describe('without a target', () => {
+    for (const args of ['--list --json', '-V --test=SCSI']) {
+      it(`${args} | head -c 10 ends quietly with exit 0, no stack trace`, async () => {
+        // A real shell pipe (a child's stdio 'pipe' is a socket pair, whose buffer takes the whole output).
+        const r = await run('bash', ['-c', `"$0" "$1" ${args} | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`, process.execPath, BIN], { timeoutMs: 20_000 });
+        assert.equal(r.code, 0, r.stderr);
+        assert.doesNotMatch(r.stderr, /Unhandled|EPIPE|\n\s+at /);
+      });
+    }
+
     it('--list prints families, suites and tests as libiscsi does, and needs no URL', async () => {
       const o = await cli(['--list']);
       assert.equal(o.code, 0, o.stderr);

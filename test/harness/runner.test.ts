@@ -60,6 +60,12 @@ function selfTestSuite(): Suite {
   s.test('AfterHang', { doc: 'The next test gets a fresh session and passes.' }, async (t) => {
     await t.command(testUnitReady());
   });
+  s.test('Disconnect', { doc: 'The fake target drops the connection on a READ(10): the test fails, naming the command once.' }, async (t) => {
+    await t.command(read10({ lba: 13, blocks: 1 }));
+  });
+  s.test('AfterDisconnect', { doc: 'The next test gets a fresh session and passes.' }, async (t) => {
+    await t.command(testUnitReady());
+  });
   s.test('BodyHang', { doc: 'The body waits for nothing the target owes: an error at the time limit.', timeout: 1 }, async () => {
     await new Promise(() => undefined);
   });
@@ -122,6 +128,7 @@ describe('harness runner self-tests (fake target: reference target behind a misb
       { match: (c) => c[0] === Op.READ_12, reply: () => ({ status: 2, sense: sense(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }) },
       { match: isRead10At(5), reply: () => ({ status: 2, sense: sense(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }) },
       { match: isRead10At(9), drop: true },
+      { match: isRead10At(13), close: true },
       { match: (c) => c[0] === Op.READ_10 && lbaOf(c) <= 100 && lbaOf(c) + c.readUInt16BE(7) > 100, dataIn: (d, c) => {
         const at = (100 - lbaOf(c)) * 512;
         if (at < d.length) d[at + 20]! ^= 0xff;
@@ -156,6 +163,10 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.equal(r.get('Hang')!.verdict, 'fail', v('Hang'));
     assert.equal(r.get('Hang')!.message, 'target did not answer READ(10) LBA=9 LEN=1 within 2 s');
     assert.equal(r.get('AfterHang')!.verdict, 'pass', v('AfterHang'));
+    assert.equal(r.get('Disconnect')!.verdict, 'fail', v('Disconnect'));
+    assert.match(r.get('Disconnect')!.message!, /^READ\(10\) LBA=13 LEN=1: [^R]*closed the connection/);
+    assert.equal(r.get('Disconnect')!.message!.split('READ(10) LBA=13').length, 2, `the command is named more than once: ${v('Disconnect')}`);
+    assert.equal(r.get('AfterDisconnect')!.verdict, 'pass', v('AfterDisconnect'));
     assert.equal(r.get('BodyHang')!.verdict, 'error', v('BodyHang'));
     assert.match(r.get('BodyHang')!.message!, /did not finish within 1 s and no request was outstanding/);
     assert.equal(r.get('ShouldLevel')!.verdict, 'warn', v('ShouldLevel'));
