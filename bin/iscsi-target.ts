@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     .option('address', { alias: 'a', type: 'string', describe: 'address to listen on (default 0.0.0.0, or from the config)' })
     .option('port', { alias: 'p', type: 'string', describe: 'port to listen on (default 3260)' })
     .option('foreground', { alias: 'f', type: 'boolean', default: false, describe: 'stay in the foreground, logging to stderr' })
-    .option('debug', { alias: 'd', type: 'string', default: '0', describe: 'debug level: 0 logins and errors, 1 more' })
+    .option('debug', { alias: 'd', type: 'string', default: '0', describe: 'log level: 0 logins, logouts and everything refused; 1 also every PDU in and out' })
     .option('uid', { alias: 'u', type: 'string', describe: 'run as this user after opening the portal' })
     .option('gid', { alias: 'g', type: 'string', describe: 'run as this group after opening the portal' })
     .option('target', { alias: 't', type: 'string', describe: `quick mode: the target name (default ${DEFAULT_IQN})` })
@@ -144,6 +144,7 @@ async function main(): Promise<void> {
     targets: cfg.targets,
     quirks: cfg.quirks ?? [],
     server: {
+      debug,
       ...(cfg.nopInterval !== undefined ? { nopInterval: cfg.nopInterval } : {}),
       ...(cfg.nopTimeout !== undefined ? { nopTimeout: cfg.nopTimeout } : {}),
       ...(cfg.loginTimeout !== undefined ? { loginTimeout: cfg.loginTimeout } : {}),
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
       ...(cfg.discoveryUsers ? { discoveryUsers: cfg.discoveryUsers } : {}),
       ...(cfg.discoveryOutgoingUser ? { discoveryOutgoingUser: cfg.discoveryOutgoingUser } : {}),
     },
-    log: debug >= 0 ? log : () => {},
+    log,
   };
   let running;
   try {

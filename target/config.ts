@@ -51,6 +51,8 @@ export interface TargetServerConfig {
   nopTimeout?: number;
   /** Seconds a login may take before the connection is dropped. */
   loginTimeout?: number;
+  /** Log level: 0 logins, logouts and everything refused; 1 also every PDU in and out (-d/--debug). */
+  debug?: number;
   /** Most sessions at once (further logins get "out of resources"; default 1024, and twice as many connections). */
   maxSessions?: number;
   quirks?: string[];

@@ -52,7 +52,7 @@ import {
   TmfFunction,
   TmfResponse,
 } from '../protocol/iscsi/index.js';
-import { Asc, bigIntToLun, encodeFixedSense, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
+import { Asc, bigIntToLun, describeCdb, encodeFixedSense, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
 import { IscsiError } from '../protocol/errors.js';
 import { TargetLogin, LoginResult } from './login.js';
 import type { TargetNode } from './node.js';
@@ -253,6 +253,7 @@ export class TargetConnection {
       this.onDataDigestError(pdu, raw);
       return;
     }
+    if (this.server.tracePdus) this.log(`<< ${describePdu(pdu)}${pdu.opcode === Opcode.SCSI_COMMAND ? ` (${describeCdb((pdu as ScsiCommand).cdb)})` : ''}`);
     if (this.state === 'login') this.onLoginPdu(pdu, raw);
     else if (this.state === 'ffp') this.onFfpPdu(pdu, raw);
   }
@@ -262,6 +263,7 @@ export class TargetConnection {
 
   private send(pdu: AnyPdu, data?: Buffer): void {
     if (this.state === 'closed') return;
+    if (this.server.tracePdus) this.log(`>> ${describePdu(pdu)}`);
     if (this.socket.writableLength > MAX_OUTPUT) {
       this.close(`the initiator has not read ${this.socket.writableLength} bytes of responses`);
       return;

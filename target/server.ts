@@ -70,6 +70,10 @@ export class TargetServer {
   get nopTimeoutSeconds(): number {
     return this.config.nopTimeout ?? 10;
   }
+  /** Log every PDU in and out (debug level 1 and up). */
+  get tracePdus(): boolean {
+    return (this.config.debug ?? 0) >= 1;
+  }
 
   log(line: string): void {
     this.logFn(line);

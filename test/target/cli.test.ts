@@ -145,6 +145,30 @@ describe('iscsi-target command line', function () {
     });
   }
 
+  for (const level of ['0', '1']) {
+    it(`-d ${level} logs the login${level === '1' ? ' and every PDU in and out' : ', not each PDU'}`, async () => {
+      const port = await freePort();
+      const p = spawnTarget(['-f', '-d', level, '-a', '127.0.0.1', '-p', String(port), '--target', IQN, '--lun', '0:memory:1M']);
+      assert.equal(await listening(p), port);
+      const s = await Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000 });
+      sessions.push(s);
+      await s.command({ cdb: scsi.inquiry({ alloc: 96 }), dataIn: 96 }).catch(() => undefined);
+      await s.logout();
+      const until = Date.now() + 3000;
+      while (!/logout: /.test(p.output()) && Date.now() < until) await sleep(20);
+      const out = p.output();
+      assert.match(out, new RegExp(`login: ${INIT.replace(/[.]/g, '\\.')}`));
+      if (level === '1') {
+        assert.match(out, /<< Login Request/);
+        assert.match(out, />> Login Response/);
+        assert.match(out, /<< SCSI Command .*INQUIRY/);
+        assert.match(out, />> (SCSI Response|SCSI Data-In)/);
+      } else {
+        assert.doesNotMatch(out, /<< |>> /);
+      }
+    });
+  }
+
   it('-c fixtures/target/sample.conf serves both of its targets as configured', async () => {
     const port = await freePort();
     const p = spawnTarget(['-f', '-c', SAMPLE, '-a', '127.0.0.1', '-p', String(port)]);
