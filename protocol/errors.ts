@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'ISCSI_E_ABORTED'
   /** A target answered with a Reject PDU. */
   | 'ISCSI_E_REJECT'
+  /** A target answered a Logout Request with a response other than "closed successfully" (RFC 7143 11.15.1). */
+  | 'ISCSI_E_LOGOUT'
   /** An iscsi:// URL, or a parameter given with it, is malformed. */
   | 'ISCSI_E_URL'
   /** SCSI data (sense, INQUIRY, VPD, mode pages...) was too short or inconsistent to decode. */

@@ -869,8 +869,12 @@ export class Session extends EventEmitter {
     return parseSendTargets(await this.text([['SendTargets', value]], timeoutMs ? { timeoutMs } : {}));
   }
 
-  /** Logout (RFC 7143 11.14). Outstanding tasks are failed with ISCSI_E_ABORTED once the target answers. */
-  async logout(reason: number = LogoutReason.CLOSE_SESSION, timeoutMs?: number): Promise<LogoutResponse> {
+  /**
+   * Logout (RFC 7143 11.14). Outstanding tasks are failed with ISCSI_E_ABORTED once the target answers.
+   * A refusal (any response but 0) throws ISCSI_E_LOGOUT and leaves the session as it was. `cid`: the
+   * connection named by reasons 1 and 2 (default this connection's).
+   */
+  async logout(reason: number = LogoutReason.CLOSE_SESSION, timeoutMs?: number, cid?: number): Promise<LogoutResponse> {
     const { task, promise } = this.addTask('logout', 'Logout', timeoutMs, 0n);
     this.armTimer(task);
     const pdu: LogoutRequest = {
@@ -878,13 +882,19 @@ export class Session extends EventEmitter {
       immediate: true,
       reason,
       itt: task.itt,
-      cid: this.options.cid ?? 0,
+      cid: cid ?? this.options.cid ?? 0,
       cmdSN: this.cmdSN,
       expStatSN: this.expStatSN,
     };
     task.cmdSN = this.cmdSN;
     this.conn.send(pdu);
     const rsp = (await promise) as LogoutResponse;
+    if (rsp.response !== 0) {
+      // RFC 7143 11.15.1: the logout did not happen (CID not found, recovery not supported, cleanup
+      // failed): the connection and the session stay as they were.
+      const names: Record<number, string> = { 1: 'CID not found', 2: 'connection recovery is not supported', 3: 'cleanup failed for various reasons' };
+      throw new IscsiError('ISCSI_E_LOGOUT', `Logout (reason ${reason}) refused by ${this.where}: ${names[rsp.response] ?? `response ${rsp.response}`}`, { response: rsp.response });
+    }
     this.state = 'logout';
     for (const t of [...this.tasks.values()]) this.failTask(t, new IscsiError('ISCSI_E_ABORTED', `${t.what}: the session logged out`));
     await this.conn.end();

@@ -336,6 +336,42 @@ describe('reference target: features', function () {
     }
   });
 
+  describe('Logout reasons (RFC 7143 11.14.1, 11.15.1)', () => {
+    let ref: Ref;
+    before(async () => {
+      ref = await startRef();
+    });
+    after(async () => ref?.stop());
+    beforeEach(() => mark(ref));
+
+    it('reason 1 (close the connection) naming this connection: closed successfully, and the one connection of the session ends', async () => {
+      const s = await open(ref, {}, sessions);
+      const rsp = await s.logout(1);
+      assert.equal(rsp.response, 0);
+      assert.equal(s.isOpen, false);
+      await waitLog(ref, /logout: /);
+    });
+
+    it('reason 1 naming another CID: "CID not found" (1), and the session carries on', async () => {
+      const s = await open(ref, { cid: 0 }, sessions);
+      await assert.rejects(s.logout(1, 2000, 7), (e: unknown) => {
+        assert.equal((e as IscsiError).code, 'ISCSI_E_LOGOUT');
+        assert.equal((e as IscsiError).details['response'], 1);
+        assert.match((e as IscsiError).message, /CID not found/);
+        return true;
+      });
+      await s.nop({ timeoutMs: 2000 });
+      assert.equal((await read(s, 0, 1)).length, 512);
+    });
+
+    it('reason 2 (remove the connection for recovery) at ErrorRecoveryLevel 0: "connection recovery is not supported" (2), and the session carries on', async () => {
+      const s = await open(ref, {}, sessions);
+      await assert.rejects(s.logout(2), (e: unknown) => (e as IscsiError).code === 'ISCSI_E_LOGOUT' && (e as IscsiError).details['response'] === 2);
+      await s.nop({ timeoutMs: 2000 });
+      await s.logout();
+    });
+  });
+
   describe('connections end', () => {
     it('30 sessions that log out, and 30 that drop TCP, leave the target holding no connection (memory stays bounded)', async () => {
       const ref = await startRef();
