@@ -143,6 +143,26 @@ describe('iscsi-test command line', function () {
       assert.match(o.stdout, /Summary: 1 passed, 0 failed, 1 skipped, 0 errors, 0 warnings/);
     });
 
+    it('without --allow-sanitize no SANITIZE reaches the target (each Sanitize test skips with that reason); with it, SANITIZE is sent', async () => {
+      const { Proxy } = await import('./support/proxy.js');
+      const proxy = await Proxy.start({ host: '127.0.0.1', port: target!.port });
+      try {
+        const via = proxy.url(REF_IQN, 0);
+        const o = await cli(['--test=SCSI.Sanitize', '--dataloss', via]);
+        assert.equal(o.code, 0, o.stdout + o.stderr);
+        const lines = o.stdout.split('\n').filter((l) => /SCSI\.Sanitize\./.test(l));
+        assert.ok(lines.length >= 5, o.stdout);
+        for (const l of lines) assert.match(l, /SKIP +SCSI\.Sanitize\.\S+ +--allow-sanitize not given/);
+        assert.equal(proxy.seen.filter((c) => c[0] === 0x48).length, 0, 'a SANITIZE CDB was sent without --allow-sanitize');
+        const w = await cli(['--test=SCSI.Sanitize.InvalidServiceAction', '--dataloss', '--allow-sanitize', via], 120_000);
+        assert.match(w.stdout, /PASS +SCSI\.Sanitize\.InvalidServiceAction/);
+        assert.doesNotMatch(w.stdout, /--allow-sanitize not given/);
+        assert.ok(proxy.seen.filter((c) => c[0] === 0x48).length > 0, `no SANITIZE CDB was sent with --allow-sanitize:\n${w.stdout}`);
+      } finally {
+        await proxy.stop();
+      }
+    });
+
     it('exit code 1 when a test fails; the message names what was sent, expected and got', async () => {
       const o = await cli(['--test=SCSI.Read10.BeyondEol,SCSI.TestUnitReady', url(quirky)]);
       assert.equal(o.code, 1, o.stdout + o.stderr);
