@@ -733,6 +733,21 @@ describe('reference target: bad input', function () {
         assert.equal(t.response, TmfResponse.TASK_ALLEGIANCE_REASSIGNMENT_NOT_SUPPORTED, t.responseName);
       });
 
+      for (const [name, fn] of [['ABORT TASK SET', TmfFunction.ABORT_TASK_SET], ['CLEAR TASK SET', TmfFunction.CLEAR_TASK_SET]] as const) {
+        it(`${name} ends a WRITE still waiting for its data: function complete, no answer for the WRITE, and the LU carries on (RFC 7143 11.5.1, SAM-5 7)`, async () => {
+          const s = await openB();
+          const r2t = maybe(s, (p) => p.opcode === Opcode.R2T, 2000);
+          const w = cmd(s, { cdb: scsi.write10({ lba: 40, blocks: 8 }), write: true, edtl: 4096 });
+          s.sendPdu(w);
+          assert.ok(await r2t, 'no R2T for the WRITE');
+          const answered = statusOf(s, w.itt, 800);
+          const t = await s.taskManagement(fn, { lun: 0 });
+          assert.equal(t.response, TmfResponse.FUNCTION_COMPLETE, t.responseName);
+          assert.equal(await answered, undefined, 'the aborted WRITE was answered');
+          assert.equal((await s.command({ cdb: scsi.testUnitReady() })).status, scsi.ScsiStatus.GOOD);
+        });
+      }
+
       it('a TMF for a LUN that does not exist: LUN does not exist (2)', async () => {
         const s = await openB();
         for (const fn of [TmfFunction.ABORT_TASK_SET, TmfFunction.CLEAR_TASK_SET, TmfFunction.LOGICAL_UNIT_RESET]) {

@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { Session } from '../../../harness/initiator/index.js';
 import { IscsiError } from '../../../protocol/errors.js';
-import { AnyPdu, DataOut, decodeText, LoginStatus, NopIn, Opcode, R2T, RESERVED_TAG } from '../../../protocol/iscsi/index.js';
+import { AnyPdu, DataOut, decodeText, LoginStatus, NopIn, Opcode, R2T, RESERVED_TAG, TmfFunction, TmfResponse } from '../../../protocol/iscsi/index.js';
 import { BLOCK, clearUa, hex4, INIT_A, INIT_B, IQN, mark, open, opts, pattern, read, Ref, scsi, sleep, startRef, waitLog, write } from './helpers.js';
 
 const ACL_IQN = 'iqn.2026-11.org.iscsi-test:features-acl';
@@ -334,6 +334,39 @@ describe('reference target: features', function () {
     } finally {
       await ref.stop();
     }
+  });
+
+  describe('target-wide task management over iSCSI', () => {
+    let ref: Ref;
+    beforeEach(async () => {
+      ref = await startRef();
+    });
+    afterEach(async () => ref?.stop());
+
+    it('TARGET WARM RESET: function complete; every session, this one and another, gets UNIT ATTENTION (power on, reset) and stays up (SAM-5 6.3.3)', async () => {
+      const other = await open(ref, { initiatorName: INIT_A }, sessions);
+      const s = await open(ref, { initiatorName: INIT_B }, sessions);
+      const t = await s.taskManagement(TmfFunction.TARGET_WARM_RESET);
+      assert.equal(t.response, TmfResponse.FUNCTION_COMPLETE, t.responseName);
+      for (const x of [other, s]) {
+        const r = await x.command({ cdb: scsi.testUnitReady() });
+        assert.equal(r.status, scsi.ScsiStatus.CHECK_CONDITION);
+        assert.equal(r.sense?.key, scsi.SenseKey.UNIT_ATTENTION);
+        assert.equal(r.sense?.asc, 0x29);
+      }
+      assert.equal(other.isOpen, true, 'a warm reset dropped the other session');
+    });
+
+    it('TARGET COLD RESET: function complete, then the target drops all its connections; a new login works (RFC 7143 11.5.1)', async () => {
+      const other = await open(ref, { initiatorName: INIT_A }, sessions);
+      const s = await open(ref, { initiatorName: INIT_B }, sessions);
+      const t = await s.taskManagement(TmfFunction.TARGET_COLD_RESET);
+      assert.equal(t.response, TmfResponse.FUNCTION_COMPLETE, t.responseName);
+      assert.ok(await s.waitClosed(3000), 'the connection that asked for the cold reset is still up');
+      assert.ok(await other.waitClosed(3000), 'the other session is still up after a cold reset');
+      const again = await open(ref, { initiatorName: INIT_B }, sessions);
+      assert.equal((await again.command({ cdb: scsi.testUnitReady() })).status, scsi.ScsiStatus.GOOD);
+    });
   });
 
   describe('Logout reasons (RFC 7143 11.14.1, 11.15.1)', () => {
