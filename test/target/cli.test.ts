@@ -6,7 +6,7 @@
  * trace; --list-quirks. Every process started here is stopped here, by its PID.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -168,6 +168,28 @@ describe('iscsi-target command line', function () {
       }
     });
   }
+
+  it('a 1 TiB sparse LUN: the process stays small until blocks are written, and grows by about what is written', async function () {
+    if (!existsSync('/proc/self/status')) this.skip();
+    const rss = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    const port = await freePort();
+    const p = spawnTarget(['-f', '-a', '127.0.0.1', '-p', String(port), '--target', IQN, '--lun', '0:sparse:1T']);
+    assert.equal(await listening(p), port);
+    const s = await Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000 });
+    sessions.push(s);
+    await s.command({ cdb: scsi.testUnitReady() });
+    const rc = scsi.parseReadCapacity16((await s.command({ cdb: scsi.readCapacity16({ alloc: 32 }), dataIn: 32 })).data);
+    assert.equal((rc.lastLba + 1n) * BigInt(rc.blockLength), 1n << 40n);
+    const before = rss(p.pid);
+    assert.ok(before < 200, `a 1 TiB sparse LUN made the target ${before.toFixed(0)} MiB resident`);
+    // 16 MiB written at 16 places spread over the LUN, then read back.
+    const chunk = pattern(9, 1 << 20);
+    const step = (1n << 40n) / 512n / 16n;
+    for (let i = 0n; i < 16n; i++) assert.equal((await s.command({ cdb: scsi.write16({ lba: i * step, blocks: 2048 }), dataOut: chunk })).status, 0);
+    for (let i = 0n; i < 16n; i += 5n) assert.ok((await s.command({ cdb: scsi.read16({ lba: i * step, blocks: 2048 }), dataIn: 1 << 20 })).data.equals(chunk));
+    const after = rss(p.pid);
+    assert.ok(after - before < 16 + 48, `writing 16 MiB grew the target from ${before.toFixed(0)} to ${after.toFixed(0)} MiB`);
+  });
 
   it('-c fixtures/target/sample.conf serves both of its targets as configured', async () => {
     const port = await freePort();
