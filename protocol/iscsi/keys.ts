@@ -43,6 +43,20 @@ export interface KeyDef {
   senders: 'I' | 'T' | 'IT';
   /** In a discovery session this key is answered with Irrelevant (and not offered). */
   irrelevantInDiscovery?: boolean;
+  /**
+   * The key's other "Irrelevant when:" line (RFC 7143 13): it is irrelevant when every key named here
+   * has already been negotiated (or fixed by an offer, 6.2.2) to the value given, and then answered
+   * with Irrelevant. A condition key still at its default counts as not yet negotiated: it may still be
+   * offered later in the same login.
+   */
+  irrelevantWhen?: Readonly<Record<string, string>>;
+  /** Declarative text keys: the longest value allowed, in bytes (UTF-8). */
+  maxLength?: number;
+  /**
+   * Declarative: each side declares its own value (it describes the sender), so the peer's declaration
+   * is kept apart from ours, as MaxRecvDataSegmentLength's are.
+   */
+  perSide?: boolean;
   /** Obsolete (RFC 7143 13.25): answered with Reject. */
   obsolete?: boolean;
 }
@@ -70,7 +84,8 @@ const rows: KeyDef[] = [
   { name: 'ImmediateData', clause: 'RFC 7143 13.11', type: 'boolean', result: 'and', default: 'Yes', values: YN, scope: 'SW', use: 'LO', senders: 'IT', irrelevantInDiscovery: true },
   { name: 'MaxRecvDataSegmentLength', clause: 'RFC 7143 13.12', type: 'declarative-numeric', result: 'none', default: '8192', min: 512, max: 16777215, scope: 'CO', use: 'ALL', senders: 'IT' },
   { name: 'MaxBurstLength', clause: 'RFC 7143 13.13', type: 'numeric', result: 'min', default: '262144', min: 512, max: 16777215, scope: 'SW', use: 'LO', senders: 'IT', irrelevantInDiscovery: true },
-  { name: 'FirstBurstLength', clause: 'RFC 7143 13.14', type: 'numeric', result: 'min', default: '65536', min: 512, max: 16777215, scope: 'SW', use: 'LO', senders: 'IT', irrelevantInDiscovery: true },
+  // "Irrelevant when: SessionType=Discovery" and "Irrelevant when: ( InitialR2T=Yes and ImmediateData=No )"
+  { name: 'FirstBurstLength', clause: 'RFC 7143 13.14', type: 'numeric', result: 'min', default: '65536', min: 512, max: 16777215, scope: 'SW', use: 'LO', senders: 'IT', irrelevantInDiscovery: true, irrelevantWhen: { InitialR2T: 'Yes', ImmediateData: 'No' } },
   { name: 'DefaultTime2Wait', clause: 'RFC 7143 13.15', type: 'numeric', result: 'max', default: '2', min: 0, max: 3600, scope: 'SW', use: 'LO', senders: 'IT' },
   { name: 'DefaultTime2Retain', clause: 'RFC 7143 13.16', type: 'numeric', result: 'min', default: '20', min: 0, max: 3600, scope: 'SW', use: 'LO', senders: 'IT' },
   { name: 'MaxOutstandingR2T', clause: 'RFC 7143 13.17', type: 'numeric', result: 'min', default: '1', min: 1, max: 65535, scope: 'SW', use: 'LO', senders: 'IT', irrelevantInDiscovery: true },
@@ -80,6 +95,9 @@ const rows: KeyDef[] = [
   { name: 'SessionType', clause: 'RFC 7143 13.21', type: 'declarative', result: 'none', default: 'Normal', values: ['Discovery', 'Normal'], scope: 'SW', use: 'LO', senders: 'I' },
   { name: 'TaskReporting', clause: 'RFC 7143 13.23', type: 'list', result: 'list', default: 'RFC3720', values: ['RFC3720', 'ResponseFence', 'FastAbort'], scope: 'SW', use: 'LO', senders: 'IT', irrelevantInDiscovery: true },
   { name: 'iSCSIProtocolLevel', clause: 'RFC 7144 13.1', type: 'numeric', result: 'min', default: '0', min: 0, max: 31, scope: 'SW', use: 'LO', senders: 'IT', irrelevantInDiscovery: true },
+  // Use: LO, Declarative; list-of-values of at most 255 bytes; may be declared in a Discovery or a Normal
+  // session; not redeclared during the Login Phase. A public extension key (X#) that is nevertheless defined.
+  { name: 'X#NodeArchitecture', clause: 'RFC 7143 13.26', type: 'declarative', result: 'none', default: 'None', maxLength: 255, perSide: true, scope: 'SW', use: 'LO', senders: 'IT' },
   { name: 'IFMarker', clause: 'RFC 7143 13.25', type: 'boolean', result: 'and', default: 'No', values: YN, scope: 'CO', use: 'IO', senders: 'IT', obsolete: true },
   { name: 'OFMarker', clause: 'RFC 7143 13.25', type: 'boolean', result: 'and', default: 'No', values: YN, scope: 'CO', use: 'IO', senders: 'IT', obsolete: true },
   { name: 'OFMarkInt', clause: 'RFC 7143 13.25', type: 'numeric', result: 'min', default: '2048', min: 1, max: 65535, scope: 'CO', use: 'IO', senders: 'IT', obsolete: true },

@@ -67,7 +67,10 @@ export class Negotiator {
   readonly local: Record<string, string>;
   /** Results of negotiated keys, and declarations of declarative keys (by either side). */
   readonly values = new Map<string, string>();
-  /** The peer's declarations of connection-scoped declarative keys (MaxRecvDataSegmentLength). */
+  /**
+   * The peer's declarations of keys each side declares for itself: connection-scoped declarative
+   * numbers (MaxRecvDataSegmentLength) and `perSide` keys (X#NodeArchitecture); ours are in `localDeclared`.
+   */
   readonly peerDeclared = new Map<string, string>();
   readonly localDeclared = new Map<string, string>();
   readonly issues: NegotiationIssue[] = [];
@@ -105,10 +108,10 @@ export class Negotiator {
     for (const [k, v] of pairs) {
       const def = keyDef(k);
       if (def?.irrelevantInDiscovery && this.sessionType === 'Discovery') continue;
-      if (this.values.has(k) || this.outstanding.has(k)) continue;
+      if (this.values.has(k) || this.outstanding.has(k) || (def?.perSide && this.localDeclared.has(k))) continue;
       if (k === 'SessionType' && (v === 'Discovery' || v === 'Normal')) this.sessionType = v;
       if (def && (def.type === 'declarative' || def.type === 'declarative-numeric' || def.type === 'auth')) {
-        if (def.scope === 'CO' && def.type === 'declarative-numeric') this.localDeclared.set(k, v);
+        if ((def.scope === 'CO' && def.type === 'declarative-numeric') || def.perSide) this.localDeclared.set(k, v);
         else if (def.type !== 'auth') this.values.set(k, v);
       } else {
         // Negotiated keys, and keys the table does not know (X- and X# extensions): the peer's answer,
@@ -161,6 +164,12 @@ export class Negotiator {
         const r = this.checkAnswer(def, k, offered, v);
         if (r.problem) issue(k, v, r.problem, r.fatal, def?.clause ?? 'RFC 7143 6.2');
         if (r.value !== undefined) this.values.set(k, r.value);
+        continue;
+      }
+      // RFC 7143 13.26: a node declaring X#NodeArchitecture "MUST be prepared to handle the response of
+      // iSCSI nodes that do not understand the key" (6.2): NotUnderstood to our own extension declaration.
+      if (v === Special.NOT_UNDERSTOOD && def?.perSide && isExtensionKey(k) && this.localDeclared.has(k) && !this.peerSeen.has(k)) {
+        this.peerSeen.add(k);
         continue;
       }
       // The peer's own offer or declaration.
@@ -249,7 +258,7 @@ export class Negotiator {
       return Special.REJECT;
     }
     if (def.obsolete) return Special.REJECT;
-    if (def.irrelevantInDiscovery && this.sessionType === 'Discovery') return Special.IRRELEVANT;
+    if (this.irrelevant(def)) return Special.IRRELEVANT;
     const local = this.local[k];
     switch (def.type) {
       case 'declarative': {
@@ -257,8 +266,13 @@ export class Negotiator {
           issue(k, v, `${k}=${v} is not one of ${def.values.join(', ')}`, true, def.clause);
           return undefined;
         }
+        if (def.maxLength !== undefined && Buffer.byteLength(v, 'utf8') > def.maxLength) {
+          issue(k, v, `${k} is ${Buffer.byteLength(v, 'utf8')} bytes long, more than ${def.maxLength}`, true, def.clause);
+          return undefined;
+        }
         if (k === 'SessionType') this.sessionType = v as 'Normal' | 'Discovery';
-        this.values.set(k, v);
+        if (def.perSide) this.peerDeclared.set(k, v);
+        else this.values.set(k, v);
         return undefined;
       }
       case 'declarative-numeric': {
@@ -306,6 +320,18 @@ export class Negotiator {
       default:
         return Special.NOT_UNDERSTOOD;
     }
+  }
+
+  /**
+   * RFC 7143 13 "Irrelevant when:": in a discovery session (the keys so marked), or when the key's
+   * `irrelevantWhen` condition holds over the values negotiated so far (FirstBurstLength with
+   * InitialR2T=Yes and ImmediateData=No, 13.14). Defaults do not count: a key still at its default may
+   * yet be negotiated later in the same login, and the key is then answered as usual.
+   */
+  private irrelevant(def: KeyDef): boolean {
+    if (def.irrelevantInDiscovery && this.sessionType === 'Discovery') return true;
+    const when = def.irrelevantWhen;
+    return when !== undefined && Object.entries(when).every(([k, v]) => this.values.get(k) === v);
   }
 
   private num(k: string): number {

@@ -26,6 +26,8 @@ interface Case {
   issues?: string[];
   /** Values expected in force afterwards (undefined: not negotiated). */
   values?: Record<string, string | undefined>;
+  /** The peer's own declarations expected afterwards (keys each side declares for itself). */
+  declared?: Record<string, string | undefined>;
   params?: Partial<SessionParams>;
   pending?: string[];
 }
@@ -114,7 +116,7 @@ for (const [k, v] of [
 cases.push(
   { name: '6.2 an unknown key -> NotUnderstood', role: T, receive: one('FooBar', '1'), replies: [['FooBar', 'NotUnderstood']] },
   { name: '13.22 a private X- key -> NotUnderstood', role: T, receive: one('X-com.example.Key', 'v'), replies: [['X-com.example.Key', 'NotUnderstood']] },
-  { name: '13.26 a public X# extension key (X#NodeArchitecture) -> NotUnderstood', role: I, receive: one('X#NodeArchitecture', 'Linux'), replies: [['X#NodeArchitecture', 'NotUnderstood']] },
+  { name: '13.22 a public X# extension key no RFC defines -> NotUnderstood', role: I, receive: one('X#com.example.Unknown', 'v'), replies: [['X#com.example.Unknown', 'NotUnderstood']] },
   { name: '13.25 obsolete IFMarker -> Reject', role: T, receive: one('IFMarker', 'No'), replies: [['IFMarker', 'Reject']] },
   { name: '13.25 obsolete OFMarker -> Reject', role: I, receive: one('OFMarker', 'Yes'), replies: [['OFMarker', 'Reject']] },
   { name: '13.25 obsolete OFMarkInt and IFMarkInt -> Reject', role: T, receive: [[['OFMarkInt', '2048'], ['IFMarkInt', '1~65535']]], replies: [['OFMarkInt', 'Reject'], ['IFMarkInt', 'Reject']] },
@@ -232,6 +234,58 @@ cases.push(
     receive: [[], [['ImmediateData', 'Yes']]], fatal: 'ImmediateData', params: { immediateData: false } },
 );
 
+// ---- RFC 7143 13.26 X#NodeArchitecture -----------------------------------------------------------
+// "Use: LO, Declarative / Senders: Initiator and Target / Scope: SW / X#NodeArchitecture=<list-of-values>
+// / Default is None." "This key may be declared on a Discovery session or a Normal session." "The length
+// of the key value (total length of the list-of-values) MUST NOT be greater than 255 bytes."
+// "X#NodeArchitecture MUST NOT be redeclared during the Login Phase."
+const NA = 'X#NodeArchitecture';
+const RFC_EXAMPLE = 'ExampleOS/v1234,ExampleInc_SW_Initiator/1.05a';
+const bytes255 = 'ExampleInc_HW_Initiator/4010,Firmware/' + 'x'.repeat(255 - 'ExampleInc_HW_Initiator/4010,Firmware/'.length);
+cases.push(
+  { name: '13.26 the initiator\'s X#NodeArchitecture is a declaration: the target takes it and answers nothing', role: T,
+    receive: one(NA, RFC_EXAMPLE), replies: [], declared: { [NA]: RFC_EXAMPLE } },
+  { name: '13.26 the target\'s X#NodeArchitecture (the RFC\'s third example) is a declaration: no answer', role: I,
+    receive: one(NA, 'ExampleInc_SW_Initiator/2.1,CPU_Arch/i686'), replies: [], declared: { [NA]: 'ExampleInc_SW_Initiator/2.1,CPU_Arch/i686' } },
+  { name: '13.26 declared in a Discovery session: taken (not Irrelevant)', role: T, session: 'Discovery',
+    receive: one(NA, 'ExampleInc_HW_Initiator/4010,Firmware/2.0.0.5'), replies: [], declared: { [NA]: 'ExampleInc_HW_Initiator/4010,Firmware/2.0.0.5' } },
+  { name: '13.26 a value of exactly 255 bytes is taken', role: T, receive: one(NA, bytes255), replies: [], declared: { [NA]: bytes255 } },
+  { name: '13.26 a value of 256 bytes is malformed -> fatal, as other bad declarations', role: T, receive: one(NA, bytes255 + 'y'), fatal: NA, declared: { [NA]: undefined } },
+  { name: '13.26 255 bytes counted in UTF-8, not characters: 128 two-byte characters (256 bytes) -> fatal', role: I, receive: one(NA, '\u00e9'.repeat(128)), fatal: NA },
+  { name: '13.26 redeclared during the Login Phase -> fatal', role: T, receive: [[[NA, RFC_EXAMPLE]], [[NA, RFC_EXAMPLE]]], fatal: NA },
+  { name: '13.26 Use: LO: declared in full feature phase -> Reject', role: T, phase: 'ffp', receive: one(NA, RFC_EXAMPLE), replies: [[NA, 'Reject']], issues: [NA] },
+  { name: '13.26 "MUST be prepared to handle the response of iSCSI nodes that do not understand the key": NotUnderstood to our declaration is no error', role: I,
+    offer: [[NA, RFC_EXAMPLE]], receive: one(NA, 'NotUnderstood'), replies: [], issues: [], pending: [] },
+);
+
+// ---- RFC 7143 13.14 FirstBurstLength: "Irrelevant when: ( InitialR2T=Yes and ImmediateData=No )" -----
+const FBL = 'FirstBurstLength';
+cases.push(
+  { name: '13.14 the initiator offers InitialR2T=Yes, ImmediateData=No, FirstBurstLength: the target answers FirstBurstLength=Irrelevant', role: T,
+    receive: [[['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, '65536']]], replies: [['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, 'Irrelevant']],
+    values: { [FBL]: undefined }, params: { initialR2T: true, immediateData: false } },
+  { name: '13.14 ImmediateData=No by the target\'s own limit (AND) and InitialR2T=Yes by its own (OR): Irrelevant', role: T, local: { InitialR2T: 'Yes', ImmediateData: 'No' },
+    receive: [[['InitialR2T', 'No'], ['ImmediateData', 'Yes'], [FBL, '262144']]], replies: [['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, 'Irrelevant']] },
+  { name: '13.14 InitialR2T=Yes and ImmediateData=Yes: relevant (immediate data), negotiated by min()', role: T, local: { FirstBurstLength: '65536' },
+    receive: [[['InitialR2T', 'Yes'], ['ImmediateData', 'Yes'], [FBL, '262144']]], replies: [['InitialR2T', 'Yes'], ['ImmediateData', 'Yes'], [FBL, '65536']], params: { firstBurstLength: 65536 } },
+  { name: '13.14 InitialR2T=No and ImmediateData=No: relevant (unsolicited Data-Out), negotiated by min()', role: T, local: { InitialR2T: 'No', FirstBurstLength: '65536' },
+    receive: [[['InitialR2T', 'No'], ['ImmediateData', 'No'], [FBL, '16384']]], replies: [['InitialR2T', 'No'], ['ImmediateData', 'No'], [FBL, '16384']], params: { firstBurstLength: 16384 } },
+  { name: '13.14 InitialR2T and ImmediateData negotiated in an earlier PDU sequence: FirstBurstLength alone later -> Irrelevant', role: T,
+    receive: [[['InitialR2T', 'Yes'], ['ImmediateData', 'No']], [[FBL, '65536']]], replies: [['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, 'Irrelevant']] },
+  { name: '13.14 in a discovery session FirstBurstLength is Irrelevant whatever InitialR2T and ImmediateData are', role: T, session: 'Discovery',
+    receive: one(FBL, '65536'), replies: [[FBL, 'Irrelevant']] },
+  { name: '13.14 the initiator, having settled InitialR2T=Yes and ImmediateData=No, answers the target\'s FirstBurstLength with Irrelevant', role: I,
+    offer: [['InitialR2T', 'Yes'], ['ImmediateData', 'No']], receive: [[['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, '16384']]],
+    replies: [[FBL, 'Irrelevant']], issues: [], pending: [] },
+  { name: '13.14 the initiator accepts Irrelevant as the answer to its FirstBurstLength when InitialR2T=Yes and ImmediateData=No', role: I,
+    offer: [['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, '262144']], receive: [[['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, 'Irrelevant']]],
+    replies: [], issues: [], pending: [], values: { [FBL]: undefined }, params: { initialR2T: true, immediateData: false } },
+  { name: '13.14 the target accepts Irrelevant as the answer to its FirstBurstLength offer', role: T,
+    offer: [['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, '16384']], receive: [[[FBL, 'Irrelevant']]], replies: [], issues: [], pending: [] },
+  { name: '13.14 with InitialR2T=Yes and ImmediateData=No a numeric answer is still taken (Irrelevant is the responder\'s option)', role: I,
+    offer: [['InitialR2T', 'Yes'], ['ImmediateData', 'No'], [FBL, '262144']], receive: [[[FBL, '65536']]], replies: [], issues: [], values: { [FBL]: '65536' } },
+);
+
 // ---------------------------------------------------------------------------------------------
 
 function run(c: Case) {
@@ -261,6 +315,7 @@ describe('protocol/iscsi negotiation (RFC 7143 6.2, 12, 13)', () => {
         assert.deepStrictEqual(n.issues.filter((i) => !i.fatal).map((i) => i.key), c.issues ?? [], 'non-fatal issues');
         for (const i of n.issues) assert.match(i.clause, /^RFC 71\d\d /);
         for (const [k, v] of Object.entries(c.values ?? {})) assert.equal(n.values.get(k), v, `value of ${k}`);
+        for (const [k, v] of Object.entries(c.declared ?? {})) assert.equal(n.peerDeclared.get(k), v, `the peer's declaration of ${k}`);
         if (c.params) {
           const p = n.params() as unknown as Record<string, unknown>;
           for (const [k, v] of Object.entries(c.params)) assert.equal(p[k], v, `params().${k}`);
@@ -314,6 +369,26 @@ describe('protocol/iscsi negotiation (RFC 7143 6.2, 12, 13)', () => {
       assert.equal(n.params().maxBurstLength, 16384);
       assert.equal(n.params().firstBurstLength, 16384);
     });
+  });
+
+  it('13.14 a whole exchange with InitialR2T=Yes and ImmediateData=No: the target answers FirstBurstLength=Irrelevant, the initiator takes it', () => {
+    const ini = new Negotiator({ role: 'initiator', local: {} });
+    const tgt = new Negotiator({ role: 'target', local: { FirstBurstLength: '262144', MaxBurstLength: '262144' } });
+    const offers = ini.offer([['InitialR2T', 'Yes'], ['ImmediateData', 'No'], ['MaxBurstLength', '262144'], ['FirstBurstLength', '262144'], ['X#NodeArchitecture', 'ExampleOS/v1234']]);
+    const t = tgt.receive(offers, 'operational');
+    assert.equal(t.fatal, undefined);
+    assert.deepStrictEqual(t.replies, [['InitialR2T', 'Yes'], ['ImmediateData', 'No'], ['MaxBurstLength', '262144'], ['FirstBurstLength', 'Irrelevant']]);
+    const i = ini.receive([...t.replies, ...tgt.offer([['X#NodeArchitecture', 'ExampleInc_SW_Target/1.0']])], 'operational');
+    assert.equal(i.fatal, undefined);
+    assert.deepStrictEqual(i.replies, []);
+    assert.deepStrictEqual(ini.pending, []);
+    assert.deepStrictEqual([...ini.issues, ...tgt.issues], []);
+    assert.deepStrictEqual(ini.params(), tgt.params());
+    // each side's own declaration, and the peer's apart
+    assert.equal(ini.peerDeclared.get('X#NodeArchitecture'), 'ExampleInc_SW_Target/1.0');
+    assert.equal(tgt.peerDeclared.get('X#NodeArchitecture'), 'ExampleOS/v1234');
+    assert.equal(ini.localDeclared.get('X#NodeArchitecture'), 'ExampleOS/v1234');
+    assert.equal(tgt.localDeclared.get('X#NodeArchitecture'), 'ExampleInc_SW_Target/1.0');
   });
 
   it('a whole operational exchange: both sides end with the same session parameters', () => {
@@ -378,6 +453,7 @@ describe('protocol/iscsi negotiation (RFC 7143 6.2, 12, 13)', () => {
       ['DataSequenceInOrder', 'boolean/or', 'LO', 'Yes'],
       ['ErrorRecoveryLevel', 'numeric/min', 'LO', '0'],
       ['SendTargets', 'declarative/none', 'FFPO', undefined],
+      ['X#NodeArchitecture', 'declarative/none', 'LO', 'None'],
       ['AuthMethod', 'list/list', 'SEC', 'None'],
     ];
     for (const [name, tr, use, dflt] of expectations) {

@@ -316,6 +316,27 @@ describe('reference target: features', function () {
     });
   });
 
+  it('with InitialR2T=Yes and ImmediateData=No the target answers FirstBurstLength=Irrelevant, and the initiator takes it (RFC 7143 13.14)', async () => {
+    const ref = await startRef({});
+    try {
+      const answers: Record<string, string> = {};
+      const s = await Session.open(opts(ref, { keys: { InitialR2T: 'Yes', ImmediateData: 'No', FirstBurstLength: '65536' } }), {
+        onReceive: (p) => {
+          if (p.opcode === Opcode.LOGIN_RESPONSE && p.data?.length) for (const [k, v] of decodeText(p.data)) answers[k] = v;
+        },
+      });
+      sessions.push(s);
+      assert.equal(answers['InitialR2T'], 'Yes');
+      assert.equal(answers['ImmediateData'], 'No');
+      assert.equal(answers['FirstBurstLength'], 'Irrelevant');
+      assert.equal(s.params.initialR2T, true);
+      assert.equal(s.params.immediateData, false);
+    } finally {
+      for (const s of sessions.splice(0)) s.destroy();
+      await ref.stop();
+    }
+  });
+
   it('a target\'s own NOPInterval overrides the server-wide one for its sessions only', async () => {
     const QUIET = 'iqn.2026-11.org.iscsi-test:features-quiet';
     const ref = await startRef({
