@@ -73,7 +73,7 @@ export const Q_ISCSI = {
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
-  noPhaseCollapse: defineQuirk('status-without-final', 'iscsi', 'the S bit is set on the last Data-In PDU without the F bit'),
+  noPhaseCollapse: defineQuirk('status-without-final', 'iscsi', 'the S bit is set without the F bit on the last Data-In PDU of a read that takes more than one'),
 };
 
 /** Most Data-Out a single command may need: larger writes get CHECK CONDITION before any data moves. */
@@ -850,7 +850,7 @@ export class TargetConnection {
         const collapse = last && good;
         const pdu: DataIn = {
           opcode: Opcode.DATA_IN,
-          final: endOfBurst && !(collapse && q.has(Q_ISCSI.noPhaseCollapse)),
+          final: endOfBurst && !(collapse && dataSN > 0 && q.has(Q_ISCSI.noPhaseCollapse)),
           acknowledge: false,
           overflow: collapse && overflow,
           underflow: collapse && underflow,

@@ -165,7 +165,8 @@ export class Proxy {
         }
         if (rule) pending.set(cmd.itt, { cdb: Buffer.from(cmd.cdb), edtl: cmd.expectedDataTransferLength, lun: cmd.lun, rule, data: [] });
       }
-      send(target, frame(pdu));
+      // A wrong data digest from the initiator goes on wrong: re-framing must not repair it.
+      send(target, frame(pdu, raw.dataDigestError ? { data: true } : undefined));
     });
     const down = new PduParser({ maxDataSegmentLength: big }, (raw: RawPdu) => {
       const pdu = decodePdu(raw.header, raw.data);
