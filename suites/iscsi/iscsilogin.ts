@@ -56,4 +56,30 @@ suite.test(
   },
 );
 
+suite.test(
+  'TargetPortalGroupTag',
+  {
+    doc: 'The login of a normal session (TargetName given): the target must return TargetPortalGroupTag, a 16-bit value (0 to 65535), in its answer to the first Login Request (the Login Response text up to the first one with C=0).',
+    clause: 'RFC 7143 13.9',
+    level: 'MUST',
+  },
+  async (t) => {
+    const rsps = t.session.login.responses;
+    // The answer to the first Login Request (C=0) may span several responses with C=1.
+    const firstEnd = rsps.findIndex((r) => !r.continue);
+    const first = rsps.slice(0, firstEnd < 0 ? rsps.length : firstEnd + 1);
+    const text = Buffer.concat(first.map((r) => r.data ?? Buffer.alloc(0)));
+    const pairs = text.length ? iscsi.decodeText(text) : [];
+    t.log(`the first Login Response carried: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'no keys'}`);
+    const tpgt = pairs.filter(([k]) => k === 'TargetPortalGroupTag');
+    if (tpgt.length === 0) {
+      const later = loginPairs(t.session).some(([k]) => k === 'TargetPortalGroupTag');
+      t.fail(`the target did not send TargetPortalGroupTag in its answer to the first Login Request of a normal session${later ? ' (it sent it only in a later Login Response)' : ' (nor in any later Login Response)'}`);
+    }
+    const v = tpgt[0]![1];
+    const n = /^[0-9]+$/.test(v) ? Number(v) : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v.slice(2), 16) : NaN;
+    t.check(Number.isInteger(n) && n >= 0 && n <= 0xffff, `TargetPortalGroupTag=${v} is not a 16-bit value (0 to 65535)`);
+  },
+);
+
 export default suite;

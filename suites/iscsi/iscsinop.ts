@@ -1,5 +1,5 @@
 /** NOP-Out / NOP-In ping (RFC 7143 11.18, 11.19). */
-import { defineSuite, iscsi } from '../../harness/api.js';
+import { defineSuite, iscsi, IscsiError, scsi } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSINop', { families: ['iSCSI'], clause: 'RFC 7143 11.18, 11.19' });
 
@@ -19,6 +19,35 @@ suite.test(
     t.log('NOP-Out with no data');
     const b = await t.session.nop({ timeoutMs: t.remainingMs() });
     t.equal((b.data ?? Buffer.alloc(0)).length, 0, 'NOP-In data bytes answering a ping without data');
+  },
+);
+
+suite.test(
+  'NonImmediate',
+  {
+    doc: 'A NOP-Out ping sent non-immediate (I=0, taking the next CmdSN) carrying 4 bytes of data must be answered within 10 s by a NOP-In with the same ITT, TTT 0xffffffff and the data echoed; the command window must then have moved on, so a TEST UNIT READY with the next CmdSN completes.',
+    clause: 'RFC 7143 11.18, RFC 7143 11.19, RFC 7143 4.2.2.1',
+    level: 'MUST',
+    timeout: 30,
+  },
+  async (t) => {
+    const ping = Buffer.from('nop1', 'latin1');
+    const s = t.session;
+    const ms = Math.min(10_000, t.remainingMs());
+    t.log(`NOP-Out with I=0 (CmdSN ${s.cmdSN}) and 4 bytes of ping data: expect a NOP-In within ${ms / 1000} s`);
+    const r = await t.settle(s.nop({ data: ping, immediate: false, timeoutMs: ms + 1000 }), ms);
+    if (!r.done) t.fail(`the target did not answer a non-immediate NOP-Out ping (valid ITT) within ${ms / 1000} s: a NOP-Out with a valid ITT must be answered with a NOP-In`);
+    if ('error' in r) {
+      if (IscsiError.is(r.error, 'ISCSI_E_TIMEOUT')) t.fail(`the target did not answer a non-immediate NOP-Out ping (valid ITT) within ${ms / 1000} s`);
+      throw r.error;
+    }
+    if (!('value' in r)) return;
+    const a = r.value;
+    t.equal(a.ttt, iscsi.RESERVED_TAG, 'NOP-In TTT answering a ping');
+    const echoed = a.data ?? Buffer.alloc(0);
+    t.check(echoed.equals(ping), `NOP-In echoed ${echoed.length} bytes (${JSON.stringify(echoed.toString('latin1'))}) instead of the 4 bytes pinged ("nop1")`);
+    t.log('TEST UNIT READY with the next CmdSN');
+    await t.command(scsi.testUnitReady());
   },
 );
 
