@@ -6,6 +6,10 @@ const CASES: Cases = {
   'iSCSINop.NonImmediate': { quirks: ['nop-no-reply'], message: /did not answer a non-immediate NOP-Out ping/ },
   'iSCSIStatSN.Consecutive': { quirks: ['statsn-skip'], message: /carries StatSN \d+, expected \d+/ },
   'iSCSIDataIn.StatusFinal': { quirks: ['status-without-final'], message: /has the S bit without the F bit/ },
+  'iSCSIR2T.MaxBurstLength': { quirks: ['r2t-unbounded'], message: /an R2T asks for \d+ bytes at offset 0, more than MaxBurstLength 4096/ },
+  'iSCSIdatasn.iSCSIDataSnInvalid': { quirks: ['datasn-unchecked'], message: /the target completed it with GOOD/ },
+  'iSCSIDigests.BadDataDigest': { quirks: ['digest-unchecked'], message: /answered a NOP-Out whose data digest was wrong/ },
+  'iSCSITMF.AbortTaskSimpleAsync': { quirks: ['tmf-abort-ignored'], message: /the target answered the aborted WRITE\(10\)/ },
 };
 
 export default CASES;
