@@ -1,7 +1,7 @@
 /**
  * Issue 5: libiscsi's iscsi-test-cu --dataloss --allow-sanitize on every SBC suite issue 5 names,
- * against the reference target's LUN kinds (thick memory, thin sparse, thick file, read-only,
- * removable): no failure, and no test skipped for a missing feature. A test may skip only for a
+ * against the reference target's LUN kinds (thick memory, thin sparse, thin file, thick file,
+ * read-only, removable): no failure, and no test skipped for a missing feature. A test may skip only for a
  * property of the LUN it ran on, and each such test runs un-skipped on another LUN of this file.
  */
 import { strict as assert } from 'node:assert';
@@ -51,6 +51,7 @@ describe('reference target with libiscsi iscsi-test-cu, SBC suites (real peer)',
     { lun: 0, what: 'thick memory', suites: noSanitize, allowed: [thick, notRemovable, notReadOnly, lbppb] },
     { lun: 1, what: 'thin sparse', allowed: [notRemovable, notReadOnly, lbppb] },
     { lun: 2, what: 'thin file', suites: noSanitize, allowed: [notRemovable, notReadOnly, lbppb] },
+    { lun: 6, what: 'thick file', suites: noSanitize, allowed: [thick, notRemovable, notReadOnly, lbppb] },
     // libiscsi's write suites do not skip on a write-protected LUN: only the ReadOnly suite and reads belong here.
     { lun: 3, what: 'read-only', suites: READ_ONLY_SAFE, allowed: [thick, notRemovable, lbppb] },
     { lun: 4, what: 'removable', suites: ['SCSI.StartStopUnit', 'SCSI.NoMedia', 'SCSI.PreventAllow', 'SCSI.Read10', 'SCSI.Write10'], allowed: [thick, notReadOnly, lbppb] },
@@ -74,6 +75,7 @@ describe('reference target with libiscsi iscsi-test-cu, SBC suites (real peer)',
             { lun: 3, backing: 'memory', size: 16 << 20, readOnly: true },
             { lun: 4, backing: 'memory', size: 16 << 20, removable: true },
             { lun: 5, backing: 'sparse', size: 64 << 20, thin: true, lbppbExponent: 3 },
+            { lun: 6, backing: 'file', path: join(dir, 'lun6.img'), size: 64 << 20 },
           ],
         },
       ],

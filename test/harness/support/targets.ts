@@ -3,6 +3,9 @@
  * `--quirk`s, so each conformance test can be shown failing), and the run configuration that points the
  * harness at a URL.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTarget, type RunningTarget } from '../../../target/index.js';
 import type { RunConfig, TargetSpec } from '../../../harness/target.js';
 import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, targetFromUrl } from '../../../harness/target.js';
@@ -20,16 +23,49 @@ export interface RefOptions {
   maxTransfer?: number;
   /**
    * LUN 0 as above, plus the standard set the suites' self-tests use: LUN 1 thin (sparse, 256 MiB),
-   * LUN 2 removable, LUN 3 read-only (memory, 16 MiB each).
+   * LUN 2 removable, LUN 3 read-only (memory, 16 MiB each), LUN 4 thick file and LUN 5 thin file (64 MiB
+   * each, in a temporary directory the helper creates and `stop()` removes).
    */
   standardLuns?: boolean;
 }
 
 /** What each LUN of `standardLuns` is, for messages. */
-export const STANDARD_LUNS: Record<number, string> = { 0: 'thick', 1: 'thin', 2: 'removable', 3: 'read-only' };
+export const STANDARD_LUNS: Record<number, string> = {
+  0: 'thick',
+  1: 'thin',
+  2: 'removable',
+  3: 'read-only',
+  4: 'thick file',
+  5: 'thin file',
+};
 
 /** The reference target with one memory LUN 0 (64 MiB unless told otherwise). */
 export async function refTarget(o: RefOptions = {}): Promise<RunningTarget> {
+  const dir = o.standardLuns ? mkdtempSync(join(tmpdir(), 'iscsi-test-ref-')) : undefined;
+  const removeDir = () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  let t: RunningTarget;
+  try {
+    t = await startRef(o, dir);
+  } catch (e) {
+    removeDir();
+    throw e;
+  }
+  if (!dir) return t;
+  const stop = t.stop.bind(t);
+  return Object.assign(t, {
+    stop: async (opts?: { logoutSeconds?: number }) => {
+      try {
+        await stop(opts);
+      } finally {
+        removeDir();
+      }
+    },
+  });
+}
+
+function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget> {
   return startTarget({
     address: '127.0.0.1',
     port: 0,
@@ -53,6 +89,8 @@ export async function refTarget(o: RefOptions = {}): Promise<RunningTarget> {
                 { lun: 1, backing: 'sparse' as const, size: 256 << 20, thin: true },
                 { lun: 2, backing: 'memory' as const, size: 16 << 20, removable: true },
                 { lun: 3, backing: 'memory' as const, size: 16 << 20, readOnly: true },
+                { lun: 4, backing: 'file' as const, path: join(dir!, 'lun4.img'), size: 64 << 20 },
+                { lun: 5, backing: 'file' as const, path: join(dir!, 'lun5.img'), size: 64 << 20, thin: true },
               ]
             : []),
         ],
