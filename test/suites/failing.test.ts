@@ -18,7 +18,7 @@ import { select } from '../../harness/select.js';
 import type { Verdict } from '../../harness/results.js';
 import type { RunningTarget } from '../../target/index.js';
 import { Proxy } from '../harness/support/proxy.js';
-import { configFor, REF_IQN, refTarget, STANDARD_LUNS } from '../harness/support/targets.js';
+import { chapUrl, configFor, REF_IQN, refTarget, STANDARD_LUNS } from '../harness/support/targets.js';
 import type { Case, Cases } from './failing/_support.js';
 
 /** Every table in ./failing (one file per group of suites, so authors of different suites do not collide). */
@@ -70,7 +70,8 @@ describe('every conformance test can fail (a quirk of the reference target, or a
     proxy.rules.push(...(c.rules?.() ?? []));
     // `Suite.Test (what)`: a second defect for the same test
     const plan = select(reg, { tests: [`*.${key.split(' ')[0]}`] });
-    const rep = await runTests({ plan, config: configFor(proxy.url(REF_IQN, c.lun ?? 0), { sanitize: true, defaultTimeout: 20 }), reporters: [] });
+    const url = c.chap ? chapUrl(`127.0.0.1:${proxy.port}`) : proxy.url(REF_IQN, c.lun ?? 0);
+    const rep = await runTests({ plan, config: configFor(url, { sanitize: true, defaultTimeout: 20 }), reporters: [] });
     const r = rep.results[0]!;
     return { verdict: r.verdict, ...(r.message !== undefined ? { message: r.message } : {}) };
   }
@@ -85,6 +86,15 @@ describe('every conformance test can fail (a quirk of the reference target, or a
       for (const r of rep.results) {
         if (r.verdict === 'pass') ran.add(r.id.replace(/^[^.]+\./, ''));
         else if (r.verdict !== 'skip') bad.push(`LUN ${lun} (${STANDARD_LUNS[lun]}) ${r.id}: ${r.verdict} ${r.message ?? ''}`);
+      }
+    }
+    // Tests that need CHAP credentials in the URL run against the CHAP-protected node.
+    const chapPlan = select(reg, {}).filter((p) => p.test.needs.includes('chap'));
+    if (chapPlan.length) {
+      const rep = await runTests({ plan: chapPlan, config: configFor(chapUrl(`127.0.0.1:${proxy.port}`), { sanitize: true }), reporters: [] });
+      for (const r of rep.results) {
+        if (r.verdict === 'pass') ran.add(r.id.replace(/^[^.]+\./, ''));
+        else bad.push(`CHAP target ${r.id}: ${r.verdict} ${r.message ?? ''}`);
       }
     }
     assert.deepEqual(bad, []);

@@ -17,6 +17,8 @@ export interface Case {
   message?: RegExp;
   /** LUN of the reference target to run on (default 0: a 64 MiB memory LUN; see test/harness/support/targets.ts). */
   lun?: number;
+  /** Run against the reference target's CHAP-protected node, with the credentials in the URL. */
+  chap?: boolean;
 }
 
 export type Cases = Record<string, Case>;

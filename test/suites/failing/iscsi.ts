@@ -2,6 +2,7 @@
 import type { Cases } from './_support.js';
 
 const CASES: Cases = {
+  'iSCSICHAP.Invalid': { quirks: ['chap-accept-any'], chap: true, message: /accepted a CHAP login of user selftest with a wrong secret/ },
   'iSCSILogin.TargetPortalGroupTag': { quirks: ['login-no-tpgt'], message: /did not send TargetPortalGroupTag in its answer to the first Login Request/ },
   'iSCSINop.NonImmediate': { quirks: ['nop-no-reply'], message: /did not answer a non-immediate NOP-Out ping/ },
   'iSCSIStatSN.Consecutive': { quirks: ['statsn-skip'], message: /carries StatSN \d+, expected \d+/ },
