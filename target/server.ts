@@ -32,6 +32,8 @@ export interface TargetServerOptions extends TargetServerConfig {
 export const DEFAULT_MAX_SESSIONS = 1024;
 
 export class TargetServer {
+  /** Log every PDU in and out (debug level 1 and up): read on every PDU, so decided once. */
+  readonly tracePdus: boolean;
   readonly quirks: Quirks;
   readonly config: TargetServerOptions;
   private readonly nodeMap = new Map<string, TargetNode>();
@@ -46,6 +48,7 @@ export class TargetServer {
   constructor(config: TargetServerOptions) {
     this.config = config;
     this.quirks = new Quirks(config.quirks ?? []);
+    this.tracePdus = (config.debug ?? 0) >= 1;
     const unknown = this.quirks.unknown();
     if (unknown.length) {
       throw new IscsiError('E_CONFIG', `unknown quirk ${unknown.join(', ')} (known: ${allQuirks().map((q) => q.name).join(', ')})`);
@@ -70,10 +73,7 @@ export class TargetServer {
   get nopTimeoutSeconds(): number {
     return this.config.nopTimeout ?? 10;
   }
-  /** Log every PDU in and out (debug level 1 and up). */
-  get tracePdus(): boolean {
-    return (this.config.debug ?? 0) >= 1;
-  }
+
 
   log(line: string): void {
     this.logFn(line);

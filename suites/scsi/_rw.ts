@@ -173,21 +173,27 @@ export async function dpoFua(t: TestContext, c: RwCdb): Promise<void> {
   t.equal(bits, supported ? 0x18 : 0x00, `${c.name} CDB usage data byte 1 DPO/FUA bits (DPOFUA ${supported ? 'set' : 'clear'})`);
 }
 
-/** The Block Limits MAXIMUM TRANSFER LENGTH, when it is set and testable with this CDB. */
-export function mtlNeed(c: RwCdb): CustomNeed {
+/**
+ * The Block Limits MAXIMUM TRANSFER LENGTH, when it is set and testable with a CDB named `name` whose
+ * transfer length field holds at most `maxBlocks`.
+ */
+export function mtlNeedFor(name: string, maxBlocks: number): CustomNeed {
   return {
     name: 'maximumTransferLength',
     check: (dev) => {
       const mtl = dev.blockLimits?.maximumTransferLength;
       if (!dev.blockLimits) return 'the Block Limits VPD page is not available';
       if (!mtl) return 'the Block Limits page sets no MAXIMUM TRANSFER LENGTH';
-      if (mtl + 1 > c.maxBlocks) return `MAXIMUM TRANSFER LENGTH ${mtl} + 1 does not fit the TRANSFER LENGTH of ${c.name}`;
+      if (mtl + 1 > maxBlocks) return `MAXIMUM TRANSFER LENGTH ${mtl} + 1 does not fit the TRANSFER LENGTH of ${name}`;
       if (mtl + 1 > dev.blocks) return `the LUN (${dev.blocks} blocks) is smaller than MAXIMUM TRANSFER LENGTH ${mtl} + 1`;
       if ((mtl + 1) * dev.blockSize > 256 * 1024 * 1024) return `MAXIMUM TRANSFER LENGTH ${mtl} blocks is more than 256 MiB: too large to test here`;
       return undefined;
     },
   };
 }
+
+/** mtlNeedFor with this CDB's name and transfer length field. */
+export const mtlNeed = (c: RwCdb): CustomNeed => mtlNeedFor(c.name, c.maxBlocks);
 
 /**
  * MaxTransferLength: a transfer of exactly MAXIMUM TRANSFER LENGTH blocks is GOOD; one block more is

@@ -11,7 +11,6 @@ import {
   LBA_OUT_OF_RANGE,
   MISCOMPARE,
   scsi,
-  type CustomNeed,
   type Expected,
   type ScsiResult,
   type TestContext,
@@ -301,21 +300,8 @@ export async function verifyReservedBits(t: TestContext, c: VerifyCdb): Promise<
   });
 }
 
-/** A MAXIMUM TRANSFER LENGTH this CDB can exceed, and a LUN big enough to do it. */
-export function mtlNeedFor(name: string, maxBlocks: number): CustomNeed {
-  return {
-    name: 'maximumTransferLength',
-    check: (dev) => {
-      const mtl = dev.blockLimits?.maximumTransferLength;
-      if (!dev.blockLimits) return 'the Block Limits VPD page is not available';
-      if (!mtl) return 'the Block Limits page sets no MAXIMUM TRANSFER LENGTH';
-      if (mtl + 1 > maxBlocks) return `MAXIMUM TRANSFER LENGTH ${mtl} + 1 does not fit the transfer length field of ${name}`;
-      if (mtl + 1 > dev.blocks) return `the LUN (${dev.blocks} blocks) is smaller than MAXIMUM TRANSFER LENGTH ${mtl} + 1`;
-      if ((mtl + 1) * dev.blockSize > 256 * 1024 * 1024) return `MAXIMUM TRANSFER LENGTH ${mtl} blocks is more than 256 MiB: too large to test here`;
-      return undefined;
-    },
-  };
-}
+/** The MAXIMUM TRANSFER LENGTH need is the READ/WRITE one (_rw.ts), re-exported for the VERIFY and ORWRITE suites. */
+export { mtlNeedFor } from './_rw.js';
 
 /** MaxTransferLength: BYTCHK 01b over MAXIMUM TRANSFER LENGTH blocks is GOOD, one block more INVALID FIELD IN CDB. */
 export async function verifyMaxTransferLength(t: TestContext, c: VerifyCdb): Promise<void> {

@@ -89,6 +89,21 @@ suite.test(
   },
 );
 
+/**
+ * PREVENT on the test's session, then `end` (which returns the session to go on with, new or the same);
+ * an eject from that session must then be allowed and the medium gone, and the medium is loaded again.
+ */
+async function preventionEndsWith(t: TestContext, what: string, end: () => Promise<Session>): Promise<void> {
+  try {
+    await prevented(t);
+    const s = await end();
+    await ejectAllowed(t, s, what);
+    await load(t, GOOD, s);
+  } finally {
+    await restoreMedium(t);
+  }
+}
+
 suite.test(
   'ITNexusLoss',
   {
@@ -96,18 +111,12 @@ suite.test(
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.4`,
   },
-  async (t) => {
-    try {
-      await prevented(t);
+  (t) =>
+    preventionEndsWith(t, 'the loss of the I_T nexus that prevented removal', () => {
       t.log('Close the TCP connection of the preventing nexus without a logout');
       t.session.destroy();
-      const s = await t.login();
-      await ejectAllowed(t, s, 'the loss of the I_T nexus that prevented removal');
-      await load(t, GOOD, s);
-    } finally {
-      await restoreMedium(t);
-    }
-  },
+      return t.login();
+    }),
 );
 
 suite.test(
@@ -117,18 +126,12 @@ suite.test(
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.4`,
   },
-  async (t) => {
-    try {
-      await prevented(t);
+  (t) =>
+    preventionEndsWith(t, 'the logout of the I_T nexus that prevented removal', async () => {
       t.log('Log out the preventing session');
       await t.session.logout();
-      const s = await t.login();
-      await ejectAllowed(t, s, 'the logout of the I_T nexus that prevented removal');
-      await load(t, GOOD, s);
-    } finally {
-      await restoreMedium(t);
-    }
-  },
+      return t.login();
+    }),
 );
 
 /** A task management function that must complete; `optional` ones that the target refuses skip the test. */
@@ -149,16 +152,11 @@ suite.test(
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.3, RFC 7143 11.5.1`,
   },
-  async (t) => {
-    try {
-      await prevented(t);
+  (t) =>
+    preventionEndsWith(t, 'LOGICAL UNIT RESET', async () => {
       await tmf(t, t.session, iscsi.TmfFunction.LOGICAL_UNIT_RESET, false);
-      await ejectAllowed(t, t.session, 'LOGICAL UNIT RESET');
-      await load(t);
-    } finally {
-      await restoreMedium(t);
-    }
-  },
+      return t.session;
+    }),
 );
 
 suite.test(
@@ -168,17 +166,11 @@ suite.test(
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.2, RFC 7143 11.5.1`,
   },
-  async (t) => {
-    try {
-      await prevented(t);
+  (t) =>
+    preventionEndsWith(t, 'TARGET WARM RESET', async () => {
       await tmf(t, t.session, iscsi.TmfFunction.TARGET_WARM_RESET, true);
-      const s = t.session.isOpen ? t.session : await t.login();
-      await ejectAllowed(t, s, 'TARGET WARM RESET');
-      await load(t, GOOD, s);
-    } finally {
-      await restoreMedium(t);
-    }
-  },
+      return t.session.isOpen ? t.session : t.login();
+    }),
 );
 
 suite.test(
@@ -189,26 +181,20 @@ suite.test(
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.1, RFC 7143 11.5.1`,
     timeout: 30,
   },
-  async (t) => {
-    try {
-      await prevented(t);
+  (t) =>
+    preventionEndsWith(t, 'TARGET COLD RESET', async () => {
       await tmf(t, t.session, iscsi.TmfFunction.TARGET_COLD_RESET, true);
       await t.settle(t.session.waitClosed(3000), 3000);
-      let s: Session | undefined;
-      for (let i = 0; !s; i++) {
+      // The target comes back after dropping its connections: a bounded number of login attempts.
+      for (let i = 0; ; i++) {
         try {
-          s = await t.login();
+          return await t.login();
         } catch (e) {
           if (i >= 10) throw e;
           await t.sleep(500);
         }
       }
-      await ejectAllowed(t, s, 'TARGET COLD RESET');
-      await load(t, GOOD, s);
-    } finally {
-      await restoreMedium(t);
-    }
-  },
+    }),
 );
 
 export default suite;
