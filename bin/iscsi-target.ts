@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { IscsiError } from '../protocol/errors.js';
-import { allQuirks, checkTargetParam, isIscsiName, parseLunSpec, readConfigFile, startTarget, TargetServerConfig } from '../target/index.js';
-import type { StartTargetOptions } from '../target/index.js';
+import { allQuirks, checkTargetParam, isIscsiName, parseLunSpec, readConfigFile, startTarget, TargetServerConfig } from '../reference-target/index.js';
+import type { StartTargetOptions } from '../reference-target/index.js';
 
 const DEFAULT_IQN = 'iqn.2026-11.org.iscsi-test:ref';
 

@@ -20,7 +20,7 @@ import { Registry } from '../harness/registry.js';
 import type { Reporter } from '../harness/results.js';
 import { runTests, within } from '../harness/runner.js';
 import { everyPair, expandPatterns, parseShard, select, shard } from '../harness/select.js';
-import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, RunConfig, TargetSpec, targetFromUrl } from '../harness/target.js';
+import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, RunConfig, TargetSpec, targetFromUrl } from '../harness/target-under-test.js';
 import { ConsoleReporter, Verbosity } from '../reporters/console.js';
 import { jsonReport } from '../reporters/json.js';
 import { junitXml } from '../reporters/junit.js';
@@ -50,9 +50,9 @@ interface Embedded {
 
 /** Start the reference target in-process on a free loopback port with one scratch memory LUN. */
 async function startEmbedded(): Promise<Embedded> {
-  let mod: typeof import('../target/index.js');
+  let mod: typeof import('../reference-target/index.js');
   try {
-    mod = await import('../target/index.js');
+    mod = await import('../reference-target/index.js');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND') throw new ExitError(4, 'the embedded reference target is not part of this build; give the iscsi:// URL of a target to test');

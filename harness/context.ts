@@ -31,7 +31,7 @@ import { HarnessError, TestFailure, TestSkip } from './errors.js';
 import { asList, checkResult, Expected, expectedText, GOOD, INVALID_OPCODE, NO_MEDIUM, outcomeText, UNIT_ATTENTION } from './expect.js';
 import { clearUnitAttentions, DeviceFacts } from './probe.js';
 import type { Planned } from './select.js';
-import { RunConfig, sessionOptions } from './target.js';
+import { RunConfig, sessionOptions } from './target-under-test.js';
 
 export interface CommandOpts {
   /** Accepted outcome(s); default GOOD. */

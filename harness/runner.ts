@@ -22,7 +22,7 @@ import { needName } from './registry.js';
 import type { Reporter, RunInfo, RunReport, SessionTrace, TestResult, Verdict } from './results.js';
 import { countVerdicts } from './results.js';
 import { groupBySuite, Planned } from './select.js';
-import { firstLogin, RunConfig } from './target.js';
+import { firstLogin, RunConfig } from './target-under-test.js';
 
 export interface RunOptions {
   plan: readonly Planned[];

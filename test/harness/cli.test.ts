@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { validateXML } from 'xmllint-wasm';
-import type { RunningTarget } from '../../target/index.js';
+import type { RunningTarget } from '../../reference-target/index.js';
 import { requirePeers } from '../support/peers.js';
 import { freePort, run } from '../support/proc.js';
 import { REF_IQN, refTarget } from './support/targets.js';

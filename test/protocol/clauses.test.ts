@@ -1,6 +1,6 @@
 /**
  * One clause numbering (protocol/scsi/clauses.ts): every `SBC-4 n.n` / `SPC-5 n.n` that a registered test, a
- * tgtd baseline or a comment of protocol/, harness/, suites/ and target/ cites is a number the table
+ * tgtd baseline or a comment of protocol/, harness/, suites/ and reference-target/ cites is a number the table
  * establishes (SBC-4 as of sbc4r22, SPC-5 as of spc5r17), and the table gives no two entries one number, so
  * that a number of another revision, or a guessed one, cannot creep back in.
  */
@@ -113,8 +113,8 @@ describe('protocol/scsi/clauses', () => {
     });
   }
 
-  it('comments and strings in protocol/, harness/, suites/ and target/ cite only numbers of the table', () => {
-    const files = ['protocol', 'harness', 'suites', 'target'].flatMap((d) => sources(resolve(ROOT, d)));
+  it('comments and strings in protocol/, harness/, suites/ and reference-target/ cite only numbers of the table', () => {
+    const files = ['protocol', 'harness', 'suites', 'reference-target'].flatMap((d) => sources(resolve(ROOT, d)));
     assert.ok(files.length > 50, `${files.length} files`);
     const bad: string[] = [];
     for (const f of files) {

@@ -16,7 +16,7 @@ import { Registry, defaultSuitesDir } from '../../harness/registry.js';
 import { runTests } from '../../harness/runner.js';
 import { select } from '../../harness/select.js';
 import type { Verdict } from '../../harness/results.js';
-import type { RunningTarget } from '../../target/index.js';
+import type { RunningTarget } from '../../reference-target/index.js';
 import { Proxy } from '../harness/support/proxy.js';
 import { chapUrl, configFor, REF_IQN, refTarget, STANDARD_LUNS } from '../harness/support/targets.js';
 import type { Case, Cases } from './failing/_support.js';

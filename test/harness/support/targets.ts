@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget, type RunningTarget } from '../../../target/index.js';
-import type { RunConfig, TargetSpec } from '../../../harness/target.js';
-import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, targetFromUrl } from '../../../harness/target.js';
+import { startTarget, type RunningTarget } from '../../../reference-target/index.js';
+import type { RunConfig, TargetSpec } from '../../../harness/target-under-test.js';
+import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, targetFromUrl } from '../../../harness/target-under-test.js';
 
 export const REF_IQN = 'iqn.2026-11.org.iscsi-test:selftest';
 

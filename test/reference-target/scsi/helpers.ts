@@ -4,12 +4,12 @@
  */
 import { strict as assert } from 'node:assert';
 import * as S from '../../../protocol/scsi/index.js';
-import { Quirks } from '../../../target/quirks.js';
-import { MemoryStore } from '../../../target/scsi/backing/memory.js';
-import type { BackingStore, ProvisioningRun } from '../../../target/scsi/backing/store.js';
-import { createDeviceServer, type DeviceServerOptions, type LunConfig } from '../../../target/scsi/index.js';
-import type { ScsiDeviceServer } from '../../../target/scsi/server.js';
-import type { CommandResult, Nexus, TaskAttribute } from '../../../target/scsi/types.js';
+import { Quirks } from '../../../reference-target/quirks.js';
+import { MemoryStore } from '../../../reference-target/scsi/backing/memory.js';
+import type { BackingStore, ProvisioningRun } from '../../../reference-target/scsi/backing/store.js';
+import { createDeviceServer, type DeviceServerOptions, type LunConfig } from '../../../reference-target/scsi/index.js';
+import type { ScsiDeviceServer } from '../../../reference-target/scsi/server.js';
+import type { CommandResult, Nexus, TaskAttribute } from '../../../reference-target/scsi/types.js';
 
 export { S };
 

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget, RunningTarget } from '../../target/index.js';
+import { startTarget, RunningTarget } from '../../reference-target/index.js';
 import { requirePeers } from '../support/peers.js';
 import { run } from '../support/proc.js';
 import { ISSUE5_SUITES, parseCu } from '../support/libiscsi.js';

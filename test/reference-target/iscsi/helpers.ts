@@ -17,7 +17,7 @@ import {
   decodeText,
 } from '../../../protocol/iscsi/index.js';
 import * as scsi from '../../../protocol/scsi/index.js';
-import { RunningTarget, startTarget, StartTargetOptions } from '../../../target/index.js';
+import { RunningTarget, startTarget, StartTargetOptions } from '../../../reference-target/index.js';
 
 export { scsi };
 

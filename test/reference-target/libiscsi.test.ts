@@ -6,7 +6,7 @@
  * failure and no test skipped for a missing feature, on a thick memory LUN and a thin sparse LUN.
  */
 import { strict as assert } from 'node:assert';
-import { startTarget, RunningTarget } from '../../target/index.js';
+import { startTarget, RunningTarget } from '../../reference-target/index.js';
 import { requirePeers } from '../support/peers.js';
 import { run } from '../support/proc.js';
 import { ISSUE3_SUITES, parseCu } from '../support/libiscsi.js';

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session, SessionOptions } from '../../harness/initiator/index.js';
 import * as scsi from '../../protocol/scsi/index.js';
-import { allQuirks } from '../../target/index.js';
+import { allQuirks } from '../../reference-target/index.js';
 import { freePort, run, start, Started, stop, waitExit } from '../support/proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

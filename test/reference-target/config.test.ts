@@ -8,7 +8,7 @@ import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IscsiError } from '../../protocol/errors.js';
-import { parseConfigText, parseLunSpec, parseSize, readConfigFile, TargetServerConfig } from '../../target/index.js';
+import { parseConfigText, parseLunSpec, parseSize, readConfigFile, TargetServerConfig } from '../../reference-target/index.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/target');
 const T1 = 'iqn.2026-11.org.example:disk1';

@@ -6,9 +6,9 @@
  * nexus loss, logout, LUN RESET and target resets do.
  */
 import { strict as assert } from 'node:assert';
-import { reservationConflict } from '../../../target/scsi/reservations.js';
-import type { CommandResult, Nexus } from '../../../target/scsi/types.js';
-import { Quirks } from '../../../target/quirks.js';
+import { reservationConflict } from '../../../reference-target/scsi/reservations.js';
+import type { CommandResult, Nexus } from '../../../reference-target/scsi/types.js';
+import { Quirks } from '../../../reference-target/quirks.js';
 import {
   PausableStore,
   PLL_ERROR,

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileStore, MemoryStore, ProvisionMap, PState, SparseStore, granuleFor, type BackingStore } from '../../../target/scsi/index.js';
+import { FileStore, MemoryStore, ProvisionMap, PState, SparseStore, granuleFor, type BackingStore } from '../../../reference-target/scsi/index.js';
 import { S, good, pattern, ready, run } from './helpers.js';
 
 const MiB = 1024 * 1024;

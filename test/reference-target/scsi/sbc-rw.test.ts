@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LunConfig } from '../../../target/scsi/index.js';
+import type { LunConfig } from '../../../reference-target/scsi/index.js';
 import { S, checkCondition, good, invalidCdb, LBA_OOB, pattern, ready, run } from './helpers.js';
 
 const MiB = 1024 * 1024;

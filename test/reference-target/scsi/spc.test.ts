@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { checkCdbBits } from '../../../target/scsi/server.js';
+import { checkCdbBits } from '../../../reference-target/scsi/server.js';
 import {
   S,
   checkCondition,

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { allQuirks } from '../../../target/quirks.js';
-import { ScsiQuirk } from '../../../target/scsi/index.js';
+import { allQuirks } from '../../../reference-target/quirks.js';
+import { ScsiQuirk } from '../../../reference-target/scsi/index.js';
 import {
   PausableStore,
   S,
