@@ -6,3 +6,4 @@ export * from './text.js';
 export * from './keys.js';
 export * from './negotiation.js';
 export * from './chap.js';
+export * from './data-transfer.js';
