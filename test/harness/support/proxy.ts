@@ -42,6 +42,11 @@ export interface ProxyRule {
   reply?: (cdb: Buffer, real: { status: number; data: Buffer }) => Reply;
   /** Never answer the command. */
   drop?: boolean;
+  /**
+   * Send the target this CDB instead of the initiator's (`match` and `reply` still see the initiator's):
+   * e.g. an opcode the target does not implement, so that a long command (a SANITIZE) is answered at once.
+   */
+  rewriteCdb?: (cdb: Buffer) => Buffer;
   /** Close the connection when the command arrives. */
   close?: boolean;
   /** Flip a bit of the header digest (or data digest) of each PDU answering the command. */
@@ -164,6 +169,7 @@ export class Proxy {
           return;
         }
         if (rule) pending.set(cmd.itt, { cdb: Buffer.from(cmd.cdb), edtl: cmd.expectedDataTransferLength, lun: cmd.lun, rule, data: [] });
+        if (rule?.rewriteCdb) cmd.cdb = rule.rewriteCdb(Buffer.from(cmd.cdb));
       }
       // A wrong data digest from the initiator goes on wrong: re-framing must not repair it.
       send(target, frame(pdu, raw.dataDigestError ? { data: true } : undefined));

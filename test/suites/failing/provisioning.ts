@@ -166,6 +166,21 @@ for (const [s, sa] of [['OverwriteReserved', SAN.OVERWRITE], ['BlockEraseReserve
 CASES['Sanitize.Readonly'] = { lun: READ_ONLY, rules: () => [{ match: isSanitize(), reply: GOOD }], message: /SANITIZE OVERWRITE on a write-protected LU: expected CHECK CONDITION DATA PROTECT\/.*, got GOOD/ };
 CASES['Sanitize.Reservations'] = { rules: () => [{ match: isSanitize(), reply: GOOD }], message: /SANITIZE OVERWRITE while the other nexus holds a reservation: expected RESERVATION CONFLICT, got GOOD/ };
 CASES['Sanitize.Reset'] = { quirks: ['sanitize-not-exclusive'], message: /TEST UNIT READY: expected CHECK CONDITION NOT READY\/LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS, got GOOD/ };
+// A target without SANITIZE and without REPORT SUPPORTED OPERATION CODES (the need cannot be checked before
+// the run): the test must look at the SANITIZE's answer and skip, not fail on the medium afterwards.
+// The target gets a vendor-specific opcode in their place, which it answers at once with INVALID COMMAND
+// OPERATION CODE (a SANITIZE would only be answered when it ends).
+const NOT_IMPLEMENTED = (c: Buffer) => Buffer.from([0xc9, ...c.subarray(1)]);
+const isRsoc = (c: Buffer) => c[0] === Op.MAINTENANCE_IN && (c[1]! & 0x1f) === 0x0c;
+CASES['Sanitize.Reset (not implemented, no RSOC)'] = {
+  rules: () => [{ match: isRsoc, rewriteCdb: NOT_IMPLEMENTED }, { match: isSanitize(), rewriteCdb: NOT_IMPLEMENTED }],
+  verdict: 'skip',
+  message: /target does not implement SANITIZE OVERWRITE/,
+};
+CASES['Sanitize.Reset (refused)'] = {
+  rules: () => [{ match: isSanitize(), rewriteCdb: NOT_IMPLEMENTED, reply: INVALID_CDB }],
+  message: /SANITIZE OVERWRITE LEN=\d+: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/,
+};
 
 // FUA writes lost at a LOGICAL UNIT RESET: what is read back afterwards is zeros.
 for (const s of ['Write10', 'Write16']) {
