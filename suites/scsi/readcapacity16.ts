@@ -1,12 +1,12 @@
 /** READ CAPACITY (16) (SBC-4 5.21). Mandatory for SBC-3 and later devices; optional before. */
-import { defineSuite, LBA_OUT_OF_RANGE, scsi, SBC4, SPC5 } from '../../harness/api.js';
+import { CHECK_CONDITION, defineSuite, scsi, SBC4, SPC5 } from '../../harness/api.js';
 
 const suite = defineSuite('ReadCapacity16', { families: ['SCSI'], clause: SBC4.READ_CAPACITY_16, needs: ['sbc'] });
 
 suite.test(
   'Simple',
   {
-    doc: 'READ CAPACITY (16) with ALLOCATION LENGTH 32 must complete with GOOD and return the 32-byte parameter data: a non-zero LOGICAL BLOCK LENGTH, and a RETURNED LOGICAL BLOCK ADDRESS and block length that agree with READ CAPACITY (10). The last LBA it names must be readable (READ (16) of one block there is GOOD) and the next one must not (LOGICAL BLOCK ADDRESS OUT OF RANGE).',
+    doc: 'READ CAPACITY (16) with ALLOCATION LENGTH 32 must complete with GOOD and return the 32-byte parameter data: a non-zero LOGICAL BLOCK LENGTH, and a RETURNED LOGICAL BLOCK ADDRESS and block length that agree with READ CAPACITY (10). The last LBA it names must be readable (READ (16) of one block there is GOOD) and the next one must not: any CHECK CONDITION shows the capacity is right (which sense data it carries, LOGICAL BLOCK ADDRESS OUT OF RANGE, is checked by Read16.BeyondEol: one defect, one failure).',
     level: 'MUST',
   },
   async (t) => {
@@ -22,7 +22,7 @@ suite.test(
     }
     t.log(`The last LBA, ${rc.lastLba}, must be readable and the next one out of range`);
     await t.command(scsi.read16({ lba: rc.lastLba, blocks: 1 }), { dataIn: rc.blockLength });
-    if (rc.lastLba < 0xffffffffffffffffn) await t.command(scsi.read16({ lba: rc.lastLba + 1n, blocks: 1 }), { dataIn: rc.blockLength, expect: LBA_OUT_OF_RANGE });
+    if (rc.lastLba < 0xffffffffffffffffn) await t.command(scsi.read16({ lba: rc.lastLba + 1n, blocks: 1 }), { dataIn: rc.blockLength, expect: CHECK_CONDITION, what: `READ(16) LBA=${rc.lastLba + 1n} LEN=1 (one past the last LBA: not readable)` });
   },
 );
 

@@ -24,6 +24,12 @@ const CASES: Cases = {
   'Read6.TransferLength256': { rules: () => [{ match: (c) => c[0] === Op.READ_6 && c[4] === 0, reply: () => ({ status: 0, data: Buffer.alloc(8 * 512) }) }], message: /TRANSFER LENGTH 0: bytes of Data-In: expected 131072, got 4096/ },
   'ReadCapacity10.Simple': { quirks: ['readcap-off-by-one'], message: /READ\(10\) LBA=131072 LEN=1: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE/ },
   'ReadCapacity16.Simple': { quirks: ['readcap-off-by-one'], message: /READ\(16\) LBA=131072 LEN=1: expected GOOD/ },
+  // One past the last LBA readable: the capacity claim is wrong. Refused without sense data: a defect that
+  // Read10/16.BeyondEol report, not this test (one defect, one failure).
+  'ReadCapacity10.Simple (next LBA readable)': { rules: () => [{ match: (c) => c[0] === Op.READ_10 && c.readUInt32BE(2) === 131072, reply: () => ({ status: 0, data: Buffer.alloc(512) }) }], message: /READ\(10\) LBA=131072 LEN=1 \(one past the last LBA: not readable\): expected CHECK CONDITION, got GOOD/ },
+  'ReadCapacity16.Simple (next LBA readable)': { rules: () => [{ match: (c) => c[0] === Op.READ_16 && c.readBigUInt64BE(2) === 131072n, reply: () => ({ status: 0, data: Buffer.alloc(512) }) }], message: /READ\(16\) LBA=131072 LEN=1 \(one past the last LBA: not readable\): expected CHECK CONDITION, got GOOD/ },
+  'ReadCapacity10.Simple (past the end without sense)': { verdict: 'pass', rules: () => [{ match: (c) => c[0] === Op.READ_10 && c.readUInt32BE(2) === 131072, reply: () => ({ status: 2 }) }] },
+  'ReadCapacity16.Simple (past the end without sense)': { verdict: 'pass', rules: () => [{ match: (c) => c[0] === Op.READ_16 && c.readBigUInt64BE(2) === 131072n, reply: () => ({ status: 2 }) }] },
   'ReadCapacity16.Alloclen': { rules: () => [{ match: (c) => isRc16(c) && c.readUInt32BE(10) < 16, reply: INVALID_CDB }], message: /ALLOC=0: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ },
   'ReadCapacity16.PI': { rules: () => [{ match: isRc16, dataIn: (d) => ((d[12] = d[12]! | 0x01), d) }], message: /PROT_EN without PROTECT: expected false, got true/ },
   'ReadCapacity16.Support': { rules: () => [{ match: isRc16, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }], message: /READ CAPACITY\(16\) is mandatory/ },

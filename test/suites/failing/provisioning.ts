@@ -125,6 +125,10 @@ function afterSsu(trigger: (c: Buffer) => boolean, reply: () => { status: number
 }
 const ejects = (c: Buffer) => (c[4]! & 0x03) === 0x02 && c[4]! >> 4 === 0;
 CASES['StartStopUnit.Simple'] = { lun: REMOVABLE, rules: afterSsu(ejects, GOOD), message: /TEST UNIT READY \(the medium must be gone\): expected CHECK CONDITION NOT READY\/MEDIUM NOT PRESENT.*, got GOOD/ };
+// On a non-removable medium an accepted eject is a SHOULD-level warning (no sentence requires the refusal);
+// the medium vanishing is a failure.
+CASES['StartStopUnit.Simple (non-removable, eject accepted)'] = { verdict: 'warn', rules: () => [{ match: ejects, reply: GOOD }], message: /on a non-removable medium answered GOOD/ };
+CASES['StartStopUnit.Simple (non-removable, medium gone)'] = { rules: afterSsu(ejects, NO_MEDIUM), message: /TEST UNIT READY \(the medium must be there\): expected GOOD, got CHECK CONDITION NOT READY\/MEDIUM NOT PRESENT/ };
 CASES['StartStopUnit.PwrCnd'] = { rules: afterSsu((c) => c[4]! >> 4 !== 0, NO_MEDIUM), message: /TEST UNIT READY \(the medium must be there\): expected GOOD, got CHECK CONDITION NOT READY\/MEDIUM NOT PRESENT/ };
 CASES['StartStopUnit.NoLoej'] = { rules: afterSsu((c) => (c[4]! & 0x03) === 0 && c[4]! >> 4 === 0, NO_MEDIUM), message: /TEST UNIT READY after a stop without LOEJ \(the medium must still be there\): expected GOOD or CHECK CONDITION NOT READY\/.*, got CHECK CONDITION NOT READY\/MEDIUM NOT PRESENT/ };
 
