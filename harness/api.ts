@@ -38,6 +38,7 @@ export {
 } from './expect.js';
 export { isNotImplemented, commandName } from './commands.js';
 export type { Session, ScsiResult, TmfResult } from './initiator/index.js';
+export { isRawEnd, rawText, type RawConnection, type RawEnd } from './raw-connection.js';
 export type { Sense } from '../protocol/scsi/index.js';
 /** SCSI codecs: CDB builders, parsers of INQUIRY, VPD, mode, capacity, sense... (protocol/scsi). */
 export * as scsi from '../protocol/scsi/index.js';

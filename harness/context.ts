@@ -32,6 +32,7 @@ import { asList, checkResult, Expected, expectedText, GOOD, INVALID_OPCODE, NO_M
 import { clearUnitAttentions, DeviceFacts } from './probe.js';
 import type { Planned } from './select.js';
 import { RunConfig, sessionOptions } from './target-under-test.js';
+import { openRawConnection, type RawConnection } from './raw-connection.js';
 
 export interface CommandOpts {
   /** Accepted outcome(s); default GOOD. */
@@ -109,6 +110,7 @@ export class TestContext {
   readonly deadline: number;
   private main: Session | undefined;
   private second: Session | undefined;
+  private readonly raws: RawConnection[] = [];
   private readonly written = new Map<number, Written>();
   private rememberedAll = true;
   private dead: string | undefined;
@@ -193,6 +195,19 @@ export class TestContext {
   }
 
   /**
+   * A bare connection to the target, not logged in: for login-phase negative tests that build every
+   * Login Request themselves (see raw-connection.ts). Closed after the test.
+   */
+  async connect(): Promise<RawConnection> {
+    this.alive();
+    const t = this.config.target;
+    this.log(`Connect to ${t.host}:${t.port} (no login: the test sends every PDU itself)`);
+    const c = await openRawConnection({ host: t.host, port: t.port, connectTimeoutMs: Math.min(this.config.loginTimeoutMs, 10_000), trace: this.config.trace }, () => this.remainingMs());
+    this.raws.push(c);
+    return c;
+  }
+
+  /**
    * The destructive-command guard on a session: a SCSI Command PDU whose CDB changes the medium is refused
    * (a harness error) unless the test declared `dataloss` (`sanitize` for SANITIZE). It wraps any hook the
    * test installs, so hand-built PDUs are checked too.
@@ -227,6 +242,7 @@ export class TestContext {
 
   /** Close every session (logout, else drop), in parallel, bounded. */
   async closeAll(): Promise<void> {
+    for (const c of this.raws) c.close();
     await Promise.all(this.sessions.map((s) => s.close(2000).catch(() => undefined)));
   }
 
@@ -234,6 +250,7 @@ export class TestContext {
   kill(reason: string): void {
     this.dead = reason;
     for (const s of this.sessions) s.destroy();
+    for (const c of this.raws) c.close();
   }
 
   get killed(): boolean {

@@ -33,11 +33,29 @@ export const Q_LOGIN = {
   acceptRepeatedKey: defineQuirk('login-repeated-key-ok', 'iscsi', 'a key the initiator repeats during login is not refused'),
   unknownKeySilent: defineQuirk('login-unknown-key-silent', 'iscsi', 'unknown login keys get no NotUnderstood answer'),
   noTpgt: defineQuirk('login-no-tpgt', 'iscsi', 'the first Login Response of a normal session omits TargetPortalGroupTag'),
+  resultSwapped: defineQuirk(
+    'login-result-function-swapped',
+    'iscsi',
+    'answers apply max() to min() keys and the reverse, OR to AND keys and the reverse (MaxBurstLength, FirstBurstLength, DefaultTime2Wait, MaxConnections, ErrorRecoveryLevel, iSCSIProtocolLevel, InitialR2T, ImmediateData, DataPDUInOrder, DataSequenceInOrder)',
+  ),
+  valuesUnchecked: defineQuirk('login-values-unchecked', 'iscsi', 'numeric and Yes/No values out of range or malformed are echoed as the answer instead of Reject'),
+  namesUnchecked: defineQuirk('login-names-unchecked', 'iscsi', 'a first Login Request without InitiatorName or TargetName, or naming an unknown target, is accepted (for the first target)'),
+  headerUnchecked: defineQuirk('login-header-unchecked', 'iscsi', 'Login Request header rules are not checked: version range, T with C, stage transitions, ISID/TSIH/CID changes'),
+  transitUnasked: defineQuirk('login-transit-unasked', 'iscsi', 'the answer to the first Login Request sets T=1 even when the request did not ask to move on'),
+  authNoneAccepted: defineQuirk('login-auth-none-accepted', 'iscsi', 'a target that requires CHAP accepts AuthMethod=None when the initiator lists it first'),
+  chapAlgorithmUnchecked: defineQuirk('chap-algorithm-unchecked', 'iscsi', 'CHAP goes on with MD5 whatever CHAP_A lists'),
+  noReinstatement: defineQuirk('login-no-reinstatement', 'iscsi', 'a login with the ISID of a live session starts a second session and leaves the old one running'),
+  tsihUnchecked: defineQuirk('login-tsih-unchecked', 'iscsi', 'a login naming a TSIH that does not exist starts a new session'),
 };
+
+/** The keys the login-result-function-swapped quirk answers wrongly (not the ones every login offers with a stricter value). */
+const SWAPPED_KEYS = new Set(['MaxBurstLength', 'FirstBurstLength', 'DefaultTime2Wait', 'MaxConnections', 'ErrorRecoveryLevel', 'iSCSIProtocolLevel', 'InitialR2T', 'ImmediateData', 'DataPDUInOrder', 'DataSequenceInOrder']);
 
 export interface LoginEnvironment {
   tpgt: number;
   findTarget(name: string): TargetNode | undefined;
+  /** The first target node (for the login-names-unchecked quirk). */
+  anyTarget?(): TargetNode | undefined;
   discoveryUsers?: Account[];
   discoveryOutgoingUser?: Account;
   quirks: Quirks;
@@ -147,7 +165,18 @@ export class TargetLogin {
 
   private step(req: LoginRequest): LoginStep {
     if (++this.exchanges > 64) throw new Refusal(LoginStatus.INITIATOR_ERROR, 'more than 64 Login Requests');
+    if (!this.env.quirks.has(Q_LOGIN.headerUnchecked)) this.checkHeader(req);
+    else if (!this.first) {
+      this.first = req;
+      this.stage = req.csg;
+    }
+    return this.stepBody(req);
+  }
+
+  /** The header rules of a Login Request (RFC 7143 11.12): refused with initiator error, or unsupported version. */
+  private checkHeader(req: LoginRequest): void {
     if (req.versionMin > 0) throw new Refusal(LoginStatus.UNSUPPORTED_VERSION, `Version-min ${req.versionMin}: only version 0 is supported`);
+    if (req.versionMax < req.versionMin) throw new Refusal(LoginStatus.UNSUPPORTED_VERSION, `Version-max ${req.versionMax} below Version-min ${req.versionMin}`);
     if (req.transit && req.continue) throw new Refusal(LoginStatus.INITIATOR_ERROR, 'Login Request with both T and C set (RFC 7143 11.12.2)');
     if (req.csg === 2 || (req.transit && (req.nsg === 2 || req.nsg <= req.csg))) {
       throw new Refusal(LoginStatus.INITIATOR_ERROR, `invalid stage transition CSG ${req.csg} -> NSG ${req.nsg} (RFC 7143 11.12.3)`);
@@ -161,8 +190,15 @@ export class TargetLogin {
       if (req.isid !== f.isid || req.tsih !== f.tsih || req.cid !== f.cid) {
         throw new Refusal(LoginStatus.INITIATOR_ERROR, 'ISID, TSIH or CID changed during login (RFC 7143 11.12.5)');
       }
+      // RFC 7143 11.12.4: every Login Request of the Login Phase carries the same Version-max and Version-min.
+      if (req.versionMax !== f.versionMax || req.versionMin !== f.versionMin) {
+        throw new Refusal(LoginStatus.INITIATOR_ERROR, `Version-max/min changed during login (${f.versionMax}/${f.versionMin} -> ${req.versionMax}/${req.versionMin}, RFC 7143 11.12.4)`);
+      }
       if (req.csg !== this.stage) throw new Refusal(LoginStatus.INITIATOR_ERROR, `Login Request CSG ${req.csg} but the login is in stage ${this.stage}`);
     }
+  }
+
+  private stepBody(req: LoginRequest): LoginStep {
     // Our own text still going out in pieces: the initiator acknowledges each with an empty request.
     if (this.outgoing.length > 0) {
       const piece = this.outgoing.shift()!;
@@ -180,7 +216,7 @@ export class TargetLogin {
         throw new Refusal(LoginStatus.INITIATOR_ERROR, `${r.fatal.key}=${r.fatal.value}: ${r.fatal.problem} (${r.fatal.clause})`);
       }
     }
-    let out: KeyValue[] = r.replies.filter(([, v]) => !(v === 'NotUnderstood' && this.env.quirks.has(Q_LOGIN.unknownKeySilent)));
+    let out: KeyValue[] = this.quirkReplies(r.replies, pairs).filter(([, v]) => !(v === 'NotUnderstood' && this.env.quirks.has(Q_LOGIN.unknownKeySilent)));
     for (const i of this.neg!.issues.splice(0)) if (!i.fatal) this.env.log(`login ${this.initiatorName}: ${i.key}=${i.value}: ${i.problem}`);
     if (this.firstResponse) {
       this.firstResponse = false;
@@ -190,7 +226,7 @@ export class TargetLogin {
         if (this.node!.config.alias) out.push(['TargetAlias', this.node!.config.alias]);
       }
     }
-    let canTransit = req.transit;
+    let canTransit = req.transit || (this.exchanges === 1 && this.env.quirks.has(Q_LOGIN.transitUnasked));
     if (this.stage === Stage.SECURITY) {
       const sec = this.security(r.auth, req);
       out = [...out, ...sec.pairs];
@@ -243,10 +279,28 @@ export class TargetLogin {
     return { response: rsp, done: result };
   }
 
+  /** Answers as the result-function and value quirks spoil them (unchanged without those quirks). */
+  private quirkReplies(replies: KeyValue[], offers: KeyValue[]): KeyValue[] {
+    const q = this.env.quirks;
+    if (!q.has(Q_LOGIN.resultSwapped) && !q.has(Q_LOGIN.valuesUnchecked)) return replies;
+    return replies.map(([k, v]): KeyValue => {
+      const def = keyDef(k);
+      const offer = offers.find(([n]) => n === k)?.[1];
+      if (!def || offer === undefined) return [k, v];
+      if (v === 'Reject' && q.has(Q_LOGIN.valuesUnchecked) && (def.type === 'numeric' || def.type === 'boolean')) return [k, offer];
+      if (!q.has(Q_LOGIN.resultSwapped) || !SWAPPED_KEYS.has(k) || v === 'Reject' || v === 'Irrelevant') return [k, v];
+      const local = this.neg!.local[k] ?? def.default ?? offer;
+      if (def.type === 'numeric') return [k, String(def.result === 'min' ? Math.max(Number(offer), Number(local)) : Math.min(Number(offer), Number(local)))];
+      if (def.type === 'boolean') return [k, def.result === 'and' ? (offer === 'Yes' || local === 'Yes' ? 'Yes' : 'No') : offer === 'Yes' && local === 'Yes' ? 'Yes' : 'No'];
+      return [k, v];
+    });
+  }
+
   /** The first request: who is logging in, to what, and may it. */
   private begin(req: LoginRequest, pairs: KeyValue[]): void {
     const get = (k: string) => pairs.find(([n]) => n === k)?.[1];
-    const name = get('InitiatorName');
+    const lax = this.env.quirks.has(Q_LOGIN.namesUnchecked);
+    const name = get('InitiatorName') ?? (lax ? 'iqn.2026-11.org.iscsi-test:unnamed' : undefined);
     if (!name) throw new Refusal(LoginStatus.MISSING_PARAMETER, 'the first Login Request has no InitiatorName (RFC 7143 13.5)');
     this.initiatorName = name;
     const st = get('SessionType') ?? 'Normal';
@@ -255,9 +309,9 @@ export class TargetLogin {
     let local: Record<string, string>;
     let users: Account[] | undefined;
     if (st === 'Normal') {
-      const tn = get('TargetName');
+      const tn = get('TargetName') ?? (lax ? this.env.anyTarget?.()?.config.iqn : undefined);
       if (!tn) throw new Refusal(LoginStatus.MISSING_PARAMETER, 'a Normal session needs TargetName (RFC 7143 13.4)');
-      const node = this.env.findTarget(tn);
+      const node = this.env.findTarget(tn) ?? (lax ? this.env.anyTarget?.() : undefined);
       if (!node) throw new Refusal(LoginStatus.NOT_FOUND, `no target named ${tn}`);
       if (!node.allows(name)) throw new Refusal(LoginStatus.AUTHORIZATION_FAILURE, `initiator ${name} is not in the ACL of ${tn}`);
       this.node = node;
@@ -271,7 +325,7 @@ export class TargetLogin {
       users = this.env.discoveryUsers;
     }
     this.authRequired = !!users?.length;
-    local['AuthMethod'] = this.authRequired ? 'CHAP' : 'None';
+    local['AuthMethod'] = this.authRequired ? (this.env.quirks.has(Q_LOGIN.authNoneAccepted) ? 'None,CHAP' : 'CHAP') : 'None';
     const admitted = this.env.admit({
       initiatorName: name,
       isid: req.isid,
@@ -301,6 +355,10 @@ export class TargetLogin {
     }
     switch (this.chap) {
       case 'need-method':
+        if (method === 'None' && this.env.quirks.has(Q_LOGIN.authNoneAccepted)) {
+          this.chap = 'done';
+          return { pairs: [], transit: true };
+        }
         if (method !== 'CHAP') {
           if (req.transit || this.neg!.values.has('AuthMethod')) {
             throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `this target requires CHAP; the initiator offered AuthMethod=${method ?? '(none)'}`);
@@ -316,7 +374,7 @@ export class TargetLogin {
         if (a === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'CHAP: the initiator did not send CHAP_A');
         // Only whole numbers count: "56" must not be taken for 5 (libiscsi's iSCSICHAP.Invalid).
         const offered = a.split(',').map((x) => (/^[0-9]{1,3}$/.test(x) ? Number(x) : NaN));
-        if (!offered.includes(5)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: MD5 (5) not offered`);
+        if (!offered.includes(5) && !this.env.quirks.has(Q_LOGIN.chapAlgorithmUnchecked)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: MD5 (5) not offered`);
         this.chapAlg = 5;
         this.chapId = newIdentifier();
         this.chapChallenge = newChallenge(16);

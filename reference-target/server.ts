@@ -10,7 +10,7 @@ import { LoginStatus } from '../protocol/iscsi/index.js';
 import { IscsiError } from '../protocol/errors.js';
 import type { TargetServerConfig } from './config.js';
 import { TargetConnection } from './connection.js';
-import type { LoginEnvironment, LoginResult } from './login.js';
+import { Q_LOGIN, type LoginEnvironment, type LoginResult } from './login.js';
 import { TargetNode } from './node.js';
 import { allQuirks, Quirks } from './quirks.js';
 import type { Nexus } from './scsi/index.js';
@@ -128,19 +128,21 @@ export class TargetServer {
     return {
       tpgt: this.tpgt,
       findTarget: (name) => this.nodeMap.get(name),
+      anyTarget: () => this.nodeMap.values().next().value,
       ...(this.config.discoveryUsers ? { discoveryUsers: this.config.discoveryUsers } : {}),
       ...(this.config.discoveryOutgoingUser ? { discoveryOutgoingUser: this.config.discoveryOutgoingUser } : {}),
       quirks: this.quirks,
       admit: (req) => {
         if (req.tsih !== 0) {
           const s = this.sessions.get(req.tsih);
+          if (!s && this.quirks.has(Q_LOGIN.tsihUnchecked)) return { tsih: this.allocTsih() };
           if (!s || s.initiatorName !== req.initiatorName || s.isid !== req.isid) {
             return { status: LoginStatus.SESSION_DOES_NOT_EXIST, why: `no session with TSIH ${req.tsih} for this initiator and ISID` };
           }
           return { status: LoginStatus.TOO_MANY_CONNECTIONS, why: `session TSIH ${req.tsih} already has its one connection (MaxConnections=1)` };
         }
         // Session reinstatement (RFC 7143 6.3.5): same initiator name, ISID and target.
-        const old = [...this.sessions.values()].find(
+        const old = this.quirks.has(Q_LOGIN.noReinstatement) ? undefined : [...this.sessions.values()].find(
           (s) => s.initiatorName === req.initiatorName && s.isid === req.isid && s.node === req.node && s.conn !== conn,
         );
         if (!old && this.sessions.size >= this.maxSessions) {
