@@ -464,7 +464,7 @@ describe('initiator against a misbehaving target (fake target)', function () {
     });
     const cmd = s.command({ cdb: scsi.testUnitReady() });
     const caught = cmd.catch((e: unknown) => e);
-    const itt = [...(s as unknown as { tasks: Map<number, unknown> }).tasks.keys()][0]!;
+    const itt = s.outstandingItts()[0]!;
     const r = await s.abortTask(itt);
     assert.equal(r.local, true);
     assert.equal(r.response, 0);

@@ -1,0 +1,291 @@
+/**
+ * What every PDU family of a session shares, and so lives apart from all of them: the task table
+ * (ITT allocation, one entry a request in flight, the deadline sweep), the CmdSN window (commands
+ * wait while it is closed), the sequence numbers the target reports, and the send path. The family
+ * files (scsi-task, nop, task-management, text, logout, raw-access) hold a reference to this and not
+ * to the session, so none of them reaches back into another.
+ */
+import type { EventEmitter } from 'node:events';
+import {
+  AnyPdu,
+  describePdu,
+  KeyValue,
+  RESERVED_TAG,
+  SessionParams,
+  snAdd,
+  snLess,
+  snLessEq,
+  TextAccumulator,
+  type DataSequence,
+} from '../../protocol/iscsi/index.js';
+import { lunToBigInt } from '../../protocol/scsi/index.js';
+import { IscsiError } from '../../protocol/errors.js';
+import type { Connection } from './connection.js';
+import type { CommandOptions, SessionOptions } from './session-types.js';
+import { hostPort } from './url.js';
+
+export type TaskKind = 'scsi' | 'tmf' | 'nop' | 'text' | 'logout';
+
+export interface Task {
+  kind: TaskKind;
+  itt: number;
+  cmdSN: number;
+  what: string;
+  resolve: (v: unknown) => void;
+  reject: (e: IscsiError) => void;
+  /** When the task times out (ms since epoch); checked by the session's sweep. */
+  deadline: number;
+  timeoutMs: number;
+  lun: bigint;
+  /** Sent as a non-immediate request: it took a CmdSN of the window. */
+  ordered?: boolean;
+  // scsi
+  edtl?: number;
+  /** The command had the R bit: only then may Data-In come. */
+  read?: boolean;
+  dataOut?: Buffer;
+  opts?: CommandOptions;
+  /** Data-In lands here. */
+  dest?: Buffer;
+  /** The Data-In sequence: next DataSN, next Buffer Offset (= bytes received), EDTL. */
+  dataIn?: DataSequence;
+  dataOutPdus?: number;
+  r2ts?: number;
+  dataInPdus?: number;
+  expectedR2TSN?: number;
+  // text
+  text?: TextAccumulator;
+  textPairs?: KeyValue[];
+  /** Ask for the next part of a Text Response with the target's TTT. */
+  continueText?: (ttt: number) => void;
+}
+
+type Queued = { task: Task; send: () => void };
+
+export type SessionPhase = 'login' | 'ffp' | 'logout' | 'closed';
+
+/** How often the session checks request deadlines: the granularity of every time limit. */
+const SWEEP_MS = 50;
+let nextIttSeed = 0x1000;
+
+/** Stands for a task that has ended (timed out or aborted here): PDUs for it are set aside. */
+export const GONE: Task = {
+  kind: 'scsi',
+  itt: RESERVED_TAG,
+  cmdSN: 0,
+  what: '(finished task)',
+  resolve: () => {},
+  reject: () => {},
+  deadline: 0,
+  timeoutMs: 0,
+  lun: 0n,
+  dataIn: { expDataSN: 0, nextOffset: 0, end: 0 },
+  dataInPdus: 0,
+  dataOutPdus: 0,
+  r2ts: 0,
+};
+
+export class SessionState {
+  readonly conn: Connection;
+  readonly options: SessionOptions;
+  /** The session's events (the Session object itself). */
+  readonly events: EventEmitter;
+  params!: SessionParams;
+  phase: SessionPhase = 'login';
+  /** The error that ended the session, once it has ended. */
+  closeError: IscsiError | undefined;
+  /** Set once the target has asked for logout: why new requests are refused. */
+  logoutRequested: string | undefined;
+  /** CmdSN for the next non-immediate command. */
+  cmdSN = 1;
+  expCmdSN = 1;
+  maxCmdSN = 1;
+  expStatSN = 0;
+  private itt = nextIttSeed;
+  readonly tasks = new Map<number, Task>();
+  /** Non-immediate requests waiting for the CmdSN window to open, in order. */
+  readonly waiting: Queued[] = [];
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(conn: Connection, options: SessionOptions, events: EventEmitter) {
+    this.conn = conn;
+    this.options = options;
+    this.events = events;
+    nextIttSeed = (nextIttSeed + 0x10000) >>> 0;
+  }
+
+  get where(): string {
+    return hostPort(this.options.host, this.options.port);
+  }
+
+  /** Send a PDU through the connection's hooks; false if a hook dropped it. */
+  send(pdu: AnyPdu): boolean {
+    return this.conn.send(pdu);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Numbers
+
+  /** A fresh Initiator Task Tag, never 0xffffffff and never one in use. */
+  allocItt(): number {
+    // At most tasks.size + 1 tries.
+    for (;;) {
+      this.itt = (this.itt + 1) >>> 0;
+      if (this.itt !== RESERVED_TAG && !this.tasks.has(this.itt)) return this.itt;
+    }
+  }
+
+  /** Track ExpCmdSN/MaxCmdSN from a target PDU (RFC 7143 4.2.2.1): ignore stale or inconsistent values. */
+  updateWindow(expCmdSN: number, maxCmdSN: number): void {
+    if (snLess(maxCmdSN, (expCmdSN - 1) >>> 0)) return;
+    if (snLess(this.expCmdSN, expCmdSN)) this.expCmdSN = expCmdSN;
+    if (snLess(this.maxCmdSN, maxCmdSN)) this.maxCmdSN = maxCmdSN;
+    this.flushWaiting();
+  }
+
+  updateStatSN(statSN: number): void {
+    const next = snAdd(statSN, 1);
+    if (snLess(this.expStatSN, next)) this.expStatSN = next;
+  }
+
+  /** True while the target accepts another non-immediate command. */
+  get windowOpen(): boolean {
+    return snLessEq(this.cmdSN, this.maxCmdSN);
+  }
+
+  private flushWaiting(): void {
+    // Bounded by the queue length.
+    while (this.waiting.length > 0 && this.windowOpen && this.phase === 'ffp') {
+      const q = this.waiting.shift()!;
+      q.send();
+    }
+  }
+
+  /** Take the next CmdSN as a non-immediate command would. */
+  takeCmdSN(): number {
+    const c = this.cmdSN;
+    this.cmdSN = snAdd(this.cmdSN, 1);
+    return c;
+  }
+
+  lunOf(lun: number | bigint | undefined): bigint {
+    if (typeof lun === 'bigint') return lun;
+    return lunToBigInt(lun ?? this.options.lun ?? 0);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Tasks
+
+  /**
+   * Enter a request in the task table. `what` names it in messages; a function is called only if a
+   * message needs it. Throws ISCSI_E_CLOSED outside full feature phase or once logout was asked for.
+   */
+  addTask(kind: TaskKind, what: string | (() => string), timeoutMs: number | undefined, lun: bigint, extra: Partial<Task> = {}): { task: Task; promise: Promise<unknown> } {
+    if (this.phase !== 'ffp') {
+      const why = this.closeError ? `: ${this.closeError.message}` : '';
+      throw new IscsiError('ISCSI_E_CLOSED', `${typeof what === 'function' ? what() : what}: session to ${this.where} is not in full feature phase (${this.phase})${why}`);
+    }
+    if (this.logoutRequested && kind !== 'logout') {
+      throw new IscsiError('ISCSI_E_CLOSED', `${typeof what === 'function' ? what() : what}: not sent: ${this.logoutRequested}`);
+    }
+    const itt = this.allocItt();
+    let task!: Task;
+    let named: string | undefined = typeof what === 'string' ? what : undefined;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      task = {
+        kind,
+        itt,
+        cmdSN: 0,
+        get what(): string {
+          return (named ??= (what as () => string)());
+        },
+        resolve,
+        reject,
+        deadline: 0,
+        timeoutMs: timeoutMs ?? this.options.timeoutMs ?? 30_000,
+        lun,
+        ...extra,
+      };
+    });
+    this.tasks.set(itt, task);
+    return { task, promise };
+  }
+
+  /**
+   * Arm the task's time limit. One sweep timer a session checks every deadline (cheaper than a
+   * timer per command on the data path); it runs only while tasks are outstanding.
+   */
+  armTimer(task: Task): void {
+    task.deadline = Date.now() + task.timeoutMs;
+    if (!this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+      this.sweeper.unref?.();
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    // Bounded by the number of outstanding tasks.
+    for (const task of [...this.tasks.values()]) {
+      if (task.deadline > now) continue;
+      this.tasks.delete(task.itt);
+      const wq = this.waiting.findIndex((q) => q.task === task);
+      const why = wq >= 0 ? ' (it never left the initiator: the CmdSN window stayed closed, MaxCmdSN ' + this.maxCmdSN + ')' : '';
+      if (wq >= 0) this.waiting.splice(wq, 1);
+      task.reject(new IscsiError('ISCSI_E_TIMEOUT', `${task.what}: no response from ${this.where} within ${task.timeoutMs} ms${why}`, { itt: task.itt }));
+    }
+    if (this.tasks.size === 0) this.stopSweep();
+  }
+
+  stopSweep(): void {
+    if (this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  finishTask(task: Task, value: unknown): void {
+    if (this.tasks.get(task.itt) !== task) return;
+    this.tasks.delete(task.itt);
+    task.resolve(value);
+  }
+
+  failTask(task: Task, err: IscsiError): void {
+    if (this.tasks.get(task.itt) !== task) return;
+    this.tasks.delete(task.itt);
+    const wq = this.waiting.findIndex((q) => q.task === task);
+    if (wq >= 0) this.waiting.splice(wq, 1);
+    task.reject(err);
+  }
+
+  /** Fail every task still in the table with the error `make` gives it. */
+  failAll(make: (t: Task) => IscsiError): void {
+    for (const t of [...this.tasks.values()]) this.failTask(t, make(t));
+  }
+
+  /** Send a non-immediate request now if the window is open, else queue it. */
+  sendOrdered(task: Task, build: (cmdSN: number) => void): void {
+    const send = () => {
+      task.ordered = true;
+      task.cmdSN = this.cmdSN;
+      this.cmdSN = snAdd(this.cmdSN, 1);
+      build(task.cmdSN);
+    };
+    if (this.windowOpen && this.waiting.length === 0) send();
+    else this.waiting.push({ task, send });
+  }
+
+  /** Whether the task is still queued behind a closed window (it has no CmdSN and the target never saw it). */
+  isQueued(task: Task): boolean {
+    return this.waiting.some((q) => q.task === task);
+  }
+
+  /** The task an ITT names, or GONE (which swallows the PDU) when the task has ended. */
+  taskFor(itt: number, kind: TaskKind, pdu: AnyPdu): Task {
+    const t = this.tasks.get(itt);
+    if (t && t.kind === kind) return t;
+    if (t) throw new IscsiError('ISCSI_E_PROTOCOL', `target sent ${describePdu(pdu)} for ITT 0x${itt.toString(16)}, which is a ${t.what}`);
+    this.events.emit('stray', pdu);
+    return GONE;
+  }
+}
