@@ -25,6 +25,7 @@ import { ConsoleReporter, Verbosity } from '../reporters/console.js';
 import { jsonReport } from '../reporters/json.js';
 import { junitXml } from '../reporters/junit.js';
 import { writeTraces } from '../reporters/trace.js';
+import { runTool, toolFor, toolsUsage } from '../tools/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -78,7 +79,7 @@ const list = (v: string | string[]): string[] => (Array.isArray(v) ? v.map(Strin
 function parser(argv: string[]) {
   return yargs(argv)
     .scriptName('iscsi-test')
-    .usage('$0 [options] [iscsi-url]\n\nSCSI/iSCSI conformance tests. URL: iscsi://[user[%password]@]host[:port]/target-iqn/lun\nWithout a URL the tests run against the embedded reference target.')
+    .usage(`$0 [options] [iscsi-url]\n\nSCSI/iSCSI conformance tests. URL: iscsi://[user[%password]@]host[:port]/target-iqn/lun\nWithout a URL the tests run against the embedded reference target.\n\nTools (iscsi-test COMMAND --help):\n${toolsUsage()}`)
     .option('list', { alias: 'l', type: 'boolean', describe: 'List families, suites and tests (with --test: the selection) and exit' })
     .option('test', { alias: 't', type: 'string', coerce: list, describe: 'Select tests: FAMILY[.Suite[.Test]] globs, comma lists, @file', requiresArg: true })
     .option('skip', { type: 'string', coerce: list, describe: 'Remove tests matching these patterns', requiresArg: true })
@@ -122,6 +123,8 @@ function write(file: string, text: string, option: string): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const tool = toolFor(argv[0]);
+  if (tool) return runTool(tool, argv.slice(1), { out: process.stdout, env: process.env });
   const y = parser(argv);
   const args = await y.parseAsync();
   if (args.help || args.version) return 0;

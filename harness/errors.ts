@@ -36,13 +36,14 @@ export class HarnessError extends Error {
 }
 
 /**
- * Errors that end the command-line run with a given exit code and a one-line message: 2 bad usage or
- * configuration, 3 the target could not be reached or logged in to before any test ran, 4 internal error.
+ * Errors that end the command-line run with a given exit code and a one-line message: 1 a tool's command
+ * was refused by the target, 2 bad usage or configuration, 3 the target could not be reached or logged in to
+ * before any test ran, 4 internal error.
  */
 export class ExitError extends Error {
   override readonly name = 'ExitError';
   constructor(
-    readonly exitCode: 2 | 3 | 4,
+    readonly exitCode: 1 | 2 | 3 | 4,
     message: string,
     options?: { cause?: unknown },
   ) {
