@@ -6,7 +6,7 @@
  *   import { defineSuite, GOOD, LBA_OUT_OF_RANGE, scsi, iscsi } from '../../harness/api.js';
  */
 export { defineSuite, opcode, minBlocks, type Suite, type TestSpec, type Need, type CustomNeed, type Level, type Family } from './registry.js';
-export type { TestContext, CommandOpts, LoginOptions } from './context.js';
+export type { TestContext, CommandOpts, LoginOptions, CleanupFn } from './context.js';
 export type { DeviceFacts } from './probe.js';
 export { supports } from './probe.js';
 export {
@@ -31,12 +31,43 @@ export {
   TOO_MANY_DESCRIPTORS,
   UNSUPPORTED_DESCRIPTOR_CODE,
   COPY_ABORTED,
+  UA_RESERVATIONS_PREEMPTED,
+  UA_RESERVATIONS_RELEASED,
+  UA_REGISTRATIONS_PREEMPTED,
+  UA_MODE_PARAMETERS_CHANGED,
+  UA_BUS_DEVICE_RESET,
+  UA_POWER_ON_RESET,
+  UA_I_T_NEXUS_LOSS,
+  UA_COMMANDS_CLEARED,
+  INVALID_RELEASE,
+  INSUFFICIENT_REGISTRATION_RESOURCES,
   checkResult,
   outcomeText,
   type Expectation,
   type Expected,
 } from './expect.js';
 export { isNotImplemented, commandName } from './commands.js';
+/** More I_T nexuses (another ISID, the second name) and unit attentions checked by ASC/ASCQ. */
+export { openNexus, expectUnitAttention, expectNoUnitAttention, type NexusOptions } from './nexus.js';
+/** Persistent reservation helpers (PERSISTENT RESERVE IN/OUT, conflicts, clean-up). */
+export {
+  prReadKeys,
+  prReadReservation,
+  prReportCapabilities,
+  prReadFullStatus,
+  prOut,
+  prRegister,
+  prUnregister,
+  prReserve,
+  prRelease,
+  prClear,
+  prPreempt,
+  expectConflict,
+  expectAccess,
+  clearReservations,
+  keepReservationsClean,
+  type PrOpts,
+} from './reservations.js';
 export type { Session, ScsiResult, TmfResult } from './initiator/index.js';
 export { isRawEnd, rawText, type RawConnection, type RawEnd } from './raw-connection.js';
 export type { Sense } from '../protocol/scsi/index.js';

@@ -31,6 +31,7 @@ import { HarnessError, TestFailure, TestSkip } from './errors.js';
 import { asList, checkResult, Expected, expectedText, GOOD, INVALID_OPCODE, NO_MEDIUM, outcomeText, UNIT_ATTENTION } from './expect.js';
 import { clearUnitAttentions, DeviceFacts } from './probe.js';
 import type { Planned } from './select.js';
+import { refusedName } from './nexus.js';
 import { RunConfig, sessionOptions } from './target-under-test.js';
 import { openRawConnection, type RawConnection } from './raw-connection.js';
 
@@ -79,6 +80,9 @@ export type LoginOptions = Partial<
   clearUnitAttentions?: boolean;
 };
 
+/** A clean-up step (`t.cleanup`): it gets a fresh context of the same test, with fresh sessions. */
+export type CleanupFn = (c: TestContext) => Promise<void> | void;
+
 interface Written {
   data: Buffer;
   what: string;
@@ -103,6 +107,8 @@ export class TestContext {
   readonly sessions: Session[] = [];
   /** Each session's TCP endpoints, taken at login (for traces). */
   readonly endpoints = new Map<Session, { local: { address: string; port: number }; remote: { address: string; port: number } }>();
+  /** The clean-ups the test declared (`t.cleanup`), in order. */
+  readonly cleanups: { fn: CleanupFn; what: string }[] = [];
   /** Commands sent and not yet answered. */
   readonly inFlight = new Map<number, string>();
   readonly started = Date.now();
@@ -151,9 +157,24 @@ export class TestContext {
       await clearUnitAttentions(this.main, Math.min(15_000, this.remainingMs()));
     }
     if (t.needs.includes('twoInitiators')) {
-      this.second = await this.openGuarded(sessionOptions(this.config, this.config.initiatorName2, { timeoutMs: this.remainingMs() }), 'the second session (--initiator-name-2)');
+      const name = this.config.initiatorName2;
+      try {
+        this.second = await this.openGuarded(sessionOptions(this.config, name, { timeoutMs: this.remainingMs() }), 'the second session (--initiator-name-2)');
+      } catch (e) {
+        // the target's ACL may admit only the first name: a skip that names the refused one
+        throw refusedName(e instanceof HarnessError ? e.cause : e, name, '--initiator-name-2') ?? e;
+      }
       await clearUnitAttentions(this.second, Math.min(15_000, this.remainingMs()));
     }
+  }
+
+  /**
+   * Declare a clean-up: the runner runs it after the test (last declared first), on fresh sessions of a
+   * new context, even when the test failed or ran out of time, so that a reservation, a PREVENT or a mode
+   * change never leaks into later tests. A clean-up that fails turns a pass into an error.
+   */
+  cleanup(fn: CleanupFn, what = 'clean-up'): void {
+    this.cleanups.push({ fn, what });
   }
 
   private async openGuarded(o: SessionOptions, what: string): Promise<Session> {

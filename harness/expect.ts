@@ -71,6 +71,28 @@ export const REMOVAL_PREVENTED = expectation('REMOVAL_PREVENTED', CC, IR, [Asc.M
 export const SANITIZE_IN_PROGRESS = expectation('SANITIZE_IN_PROGRESS', CC, SenseKey.NOT_READY, [Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS]);
 /** Any UNIT ATTENTION (SAM-5 5.14). */
 export const UNIT_ATTENTION = expectation('UNIT_ATTENTION', CC, SenseKey.UNIT_ATTENTION);
+const UA = SenseKey.UNIT_ATTENTION;
+// Unit attentions by ASC/ASCQ, for the reservation, reset and nexus-loss tests (SAM-5 6.3, SPC-5 reservations).
+/** RESERVATIONS PREEMPTED: a CLEAR, or a PREEMPT of the reservation, seen by the other registrants (SPC-5 reservations). */
+export const UA_RESERVATIONS_PREEMPTED = expectation('UA_RESERVATIONS_PREEMPTED', CC, UA, [Asc.RESERVATIONS_PREEMPTED]);
+/** RESERVATIONS RELEASED: a registrants-only or all-registrants reservation released, seen by the other registrants (SPC-5 reservations). */
+export const UA_RESERVATIONS_RELEASED = expectation('UA_RESERVATIONS_RELEASED', CC, UA, [Asc.RESERVATIONS_RELEASED]);
+/** REGISTRATIONS PREEMPTED: the registration of this I_T nexus was removed by a PREEMPT (SPC-5 reservations). */
+export const UA_REGISTRATIONS_PREEMPTED = expectation('UA_REGISTRATIONS_PREEMPTED', CC, UA, [Asc.REGISTRATIONS_PREEMPTED]);
+/** MODE PARAMETERS CHANGED: another I_T nexus changed a mode page (SPC-5 MODE SELECT). */
+export const UA_MODE_PARAMETERS_CHANGED = expectation('UA_MODE_PARAMETERS_CHANGED', CC, UA, [Asc.MODE_PARAMETERS_CHANGED]);
+/** BUS DEVICE RESET FUNCTION OCCURRED: a LOGICAL UNIT RESET, for every I_T nexus (SAM-5 6.3.3). */
+export const UA_BUS_DEVICE_RESET = expectation('UA_BUS_DEVICE_RESET', CC, UA, [Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED]);
+/** POWER ON, RESET, OR BUS DEVICE RESET OCCURRED or one of its specific codes: a power on or a target reset (SAM-5 6.3.1, 6.3.2). */
+export const UA_POWER_ON_RESET = expectation('UA_POWER_ON_RESET', CC, UA, [Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET, Asc.POWER_ON_OCCURRED, Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED]);
+/** I_T NEXUS LOSS OCCURRED: the I_T nexus was lost and has come back (SAM-5 6.3.4). */
+export const UA_I_T_NEXUS_LOSS = expectation('UA_I_T_NEXUS_LOSS', CC, UA, [Asc.I_T_NEXUS_LOSS_OCCURRED]);
+/** COMMANDS CLEARED BY ANOTHER INITIATOR: this nexus's tasks were aborted by another's CLEAR TASK SET or PREEMPT AND ABORT (SAM-5 7, TAS 0). */
+export const UA_COMMANDS_CLEARED = expectation('UA_COMMANDS_CLEARED', CC, UA, [Asc.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR]);
+/** INVALID RELEASE OF PERSISTENT RESERVATION: RELEASE by the holder with another TYPE or SCOPE (SPC-5 reservations, releasing). */
+export const INVALID_RELEASE = expectation('INVALID_RELEASE', CC, IR, [Asc.INVALID_RELEASE_OF_PERSISTENT_RESERVATION]);
+/** INSUFFICIENT REGISTRATION RESOURCES (SPC-5 6.17). */
+export const INSUFFICIENT_REGISTRATION_RESOURCES = expectation('INSUFFICIENT_REGISTRATION_RESOURCES', CC, IR, [Asc.INSUFFICIENT_REGISTRATION_RESOURCES]);
 /** INVALID FIELD IN COMMAND INFORMATION UNIT (an Expected Data Transfer Length the device server refuses). */
 export const INVALID_FIELD_IN_IU = expectation('INVALID_FIELD_IN_IU', CC, IR, [Asc.INVALID_FIELD_IN_INFORMATION_UNIT]);
 /** EXTENDED COPY descriptor limits (SPC-5 6.6). */

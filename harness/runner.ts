@@ -15,6 +15,7 @@ import Mocha from 'mocha';
 import { AssertionError } from 'node:assert';
 import { IscsiError } from '../protocol/errors.js';
 import { ExitError, HarnessError, TestFailure, TestSkip } from './errors.js';
+import { runCleanups } from './cleanup.js';
 import { Killed, secs, TestContext } from './context.js';
 import { gate } from './needs.js';
 import { describeDevice, DeviceFacts, probe } from './probe.js';
@@ -22,7 +23,9 @@ import { needName } from './registry.js';
 import type { Reporter, RunInfo, RunReport, SessionTrace, TestResult, Verdict } from './results.js';
 import { countVerdicts } from './results.js';
 import { groupBySuite, Planned } from './select.js';
-import { firstLogin, RunConfig } from './target-under-test.js';
+import { Session } from './initiator/index.js';
+import { clearLeftoverReservations, wantsCleanReservations } from './reservations.js';
+import { firstLogin, RunConfig, sessionOptions } from './target-under-test.js';
 
 export interface RunOptions {
   plan: readonly Planned[];
@@ -78,10 +81,16 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
   const results: TestResult[] = [];
   let loginFailures = 0;
   let givenUp: string | undefined;
+  let leftoversCleared = false;
 
   const runOne = async (p: Planned): Promise<TestResult> => {
     for (const r of rep) r.testStart?.(p.id);
     if (givenUp) return resultOf(p, 'error', { message: givenUp, durationMs: 0 });
+    if (!leftoversCleared && cfg.dataloss && wantsCleanReservations(p.test)) {
+      leftoversCleared = true;
+      const what = await clearLeftovers(cfg);
+      for (const r of rep) r.line?.(p.id, `Before the first reservation test: ${what}`);
+    }
     const res = await execute(p, facts!, cfg, (line) => {
       for (const r of rep) r.line?.(p.id, line);
     });
@@ -119,6 +128,21 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
 
 class Silent extends Mocha.reporters.Base {}
 
+/** Clear the registrations an earlier aborted run left (libiscsi does the same with --dataloss). */
+async function clearLeftovers(cfg: RunConfig): Promise<string> {
+  let s: Session;
+  try {
+    s = await Session.open(sessionOptions(cfg, cfg.initiatorName, { timeoutMs: 15_000 }));
+  } catch (e) {
+    return `no session to clear leftover registrations: ${(e as Error).message}`;
+  }
+  try {
+    return await clearLeftoverReservations(s, 15_000);
+  } finally {
+    await s.close(2000).catch(() => undefined);
+  }
+}
+
 function resultOf(p: Planned, verdict: Verdict, x: Partial<TestResult> & { durationMs: number }): TestResult {
   const t = p.test;
   return {
@@ -154,7 +178,7 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {
     await ctx.openStandardSessions().catch((e: unknown) => {
-      throw e instanceof HarnessError ? e : new HarnessError(`could not log in for this test: ${(e as Error).message}`, { cause: e });
+      throw e instanceof HarnessError || e instanceof TestSkip ? e : new HarnessError(`could not log in for this test: ${(e as Error).message}`, { cause: e });
     });
     await p.test.run(ctx);
     await ctx.verifyWritten();
@@ -186,6 +210,12 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
   const traces: SessionTrace[] | undefined = cfg.trace && (outcome.verdict === 'fail' || outcome.verdict === 'error') ? collectTraces(ctx) : undefined;
   if (!ctx.killed) await within(ctx.closeAll(), 5000);
   else for (const s of ctx.sessions) s.destroy();
+  // the test's clean-ups, on fresh sessions, whatever happened (a failed clean-up spoils a pass)
+  const cleanupProblem = await runCleanups(ctx, p, facts, cfg);
+  if (cleanupProblem) {
+    ctx.log(`[CLEAN-UP] ${cleanupProblem}`);
+    if (outcome.verdict === 'pass' || outcome.verdict === 'warn') outcome = { verdict: 'error', message: cleanupProblem };
+  }
   if (outcome.verdict !== 'pass' && outcome.verdict !== 'skip') ctx.log(`[${outcome.verdict.toUpperCase()}] ${outcome.message ?? ''}`);
   return resultOf(p, outcome.verdict, {
     ...(outcome.message !== undefined ? { message: outcome.message } : {}),
