@@ -122,8 +122,12 @@ export interface Mismatch {
   spdtl: number;
   /** What is sent: the Expected Data Transfer Length is its length. */
   data: Buffer;
-  /** GOOD is acceptable (the command processed with the data present); default true. */
-  good?: boolean;
+  /**
+   * GOOD is acceptable (the command processed with the data present); default true. 'should': GOOD with the
+   * residual right is a SHOULD-level warning — FCP-4 9.4.2 (a) lets a device server process a command whose
+   * Data-Out is shorter than it needs, with the overflow signalled, but no sentence makes that a good idea.
+   */
+  good?: boolean | 'should';
   /** Further refusals accepted besides INVALID FIELD IN INFORMATION UNIT. */
   also?: Expectation[];
 }
@@ -144,6 +148,7 @@ export async function mismatched(t: TestContext, m: Mismatch): Promise<ScsiResul
     const kind = over ? 'overflow' : 'underflow';
     t.check(over ? r.residual.overflow && !r.residual.underflow : r.residual.underflow && !r.residual.overflow, `${what}: GOOD without a residual ${kind} (RFC 7143 11.4.5.2: SPDTL ${over ? '>' : '<'} EDTL must be signalled as ${kind})`);
     t.equal(r.residual.count, Math.abs(m.spdtl - edtl), `${what}: residual count`);
+    if (m.good === 'should') t.should(false, `${what}: GOOD with a residual ${kind}: processed without ${m.spdtl - edtl} bytes of the data it needs`);
   }
   return r;
 }

@@ -16,6 +16,7 @@ import {
   type TestContext,
   SBC4,
 } from '../../harness/api.js';
+import { mismatched, processed } from './_block.js';
 import { allZero, checkFieldPointer, firstNonZeroBlock, maxWriteSame, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
 
 export interface WsCdb {
@@ -335,6 +336,20 @@ export async function unmapVpd(t: TestContext, c: WsCdb): Promise<void> {
   const r = await ws(t, c, { lba: 0, blocks: 1, unmap: true }, [GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE], zeros, { allowUnsupported: true });
   const lbpws = c.lbpws(t);
   if (r.sense?.ascAscq === scsi.Asc.INVALID_COMMAND_OPERATION_CODE) t.skip(`target does not implement ${c.name}`);
+  if (!t.dev.thin) {
+    // SBC-4 ties the UNMAP bit to logical block provisioning management ("If the logical unit supports logical
+    // block provisioning management, then the ANCHOR bit, the UNMAP bit, and the ANC_SUP bit ... determine how
+    // the device server processes the command"): on a fully provisioned LU either answer is allowed, as long as
+    // it is what happened to the block.
+    if (r.status === scsi.ScsiStatus.GOOD) {
+      t.log(`${c.name} UNMAP on a fully provisioned LU completed with GOOD: the block must hold the block sent (zeros)`);
+      t.check((await t.readBlocks(0, 1)).equals(zeros), `${c.name} LBA=0 LEN=1 UNMAP completed with GOOD on a fully provisioned LU, but LBA 0 does not hold the block sent`);
+      t.remember(0, zeros, `${c.name} LBA=0 LEN=1 UNMAP`);
+    } else {
+      t.check((await t.readBlocks(0, 1)).equals(keep), `${c.name} LBA=0 LEN=1 UNMAP was refused but changed LBA 0`);
+    }
+    return;
+  }
   if (r.status === scsi.ScsiStatus.GOOD) {
     t.log(`${c.name} UNMAP is available: LBPME and ${c.lbpwsName} must be set`);
     t.check(t.dev.thin, `${c.name} with UNMAP completed with GOOD, but READ CAPACITY (16) says LBPME=0 (the LU is not thin provisioned)`);
@@ -451,19 +466,33 @@ export async function maxWriteSameLength(t: TestContext, c: WsCdb): Promise<void
 }
 
 /**
- * InvalidDataOutSize: WRITE SAME carries exactly one logical block of Data-Out. With half a block, two blocks
- * or none (the Expected Data Transfer Length saying the same) it must end in CHECK CONDITION, ILLEGAL REQUEST,
- * and the blocks it names keep their data. With UNMAP too, where it is supported.
+ * InvalidDataOutSize: WRITE SAME carries exactly one logical block of Data-Out (SBC-4: "transfer a single
+ * logical block from the Data-Out Buffer"). With half a block or none (SPDTL > EDTL) the device server should
+ * refuse it (ILLEGAL REQUEST, or INVALID FIELD IN COMMAND INFORMATION UNIT as FCP-4 9.4.2 (b)/(c) put it),
+ * the blocks unchanged; GOOD with the overflow RFC 7143 11.4.5.2 requires is FCP-4 9.4.2 (a), a SHOULD-level
+ * warning. With two blocks (SPDTL < EDTL) it is refused the same way, or processed normally with GOOD and a
+ * residual underflow, the first block written to every LBA. With UNMAP too, where it is supported.
  */
 export async function invalidDataOutSize(t: TestContext, c: WsCdb): Promise<void> {
   const bs = t.dev.blockSize;
-  await writeBlocks(t, 0, 4);
   const variants = [c.lbpws(t) && t.dev.thin ? [false, true] : [false]].flat();
   for (const unmap of variants) {
     for (const size of [bs / 2, bs * 2, 0]) {
+      const keep = await writeBlocks(t, 0, 4);
       const cdb = c.build({ lba: 0, blocks: 4, unmap });
+      const data = Buffer.alloc(size, 0xa6);
+      const r = await mismatched(t, { cdb, spdtl: bs, data, good: size < bs ? 'should' : true, also: [ILLEGAL_REQUEST] });
       const what = `${scsi.describeCdb(cdb)} with ${size} bytes of Data-Out (block length ${bs})`;
-      await t.command(cdb, { expect: ILLEGAL_REQUEST, ...(size > 0 ? { dataOut: Buffer.alloc(size, 0xa6) } : { dataIn: 0 }), what });
+      if (!processed(r)) {
+        t.check((await t.readBlocks(0, 4)).equals(keep), `${what} was refused but changed the blocks`);
+      } else if (size > bs && !unmap) {
+        const block = data.subarray(0, bs);
+        const got = await t.readBlocks(0, 4);
+        for (let b = 0; b < 4; b++) t.check(got.subarray(b * bs, (b + 1) * bs).equals(block), `${what}: GOOD, but LBA ${b} does not hold the first block of the Data-Out`);
+        for (let b = 0; b < 4; b++) t.remember(b, block, what);
+      } else {
+        t.forget(0, 4);
+      }
     }
   }
 }
@@ -504,10 +533,10 @@ export const docs = {
   unmap: (c: WsCdb) => `On a thin LU with ${c.lbpwsName}: for 1 to 256 blocks at LBA 0, and for 1 to 16 and the lengths around 32, 64, 128 and 256 blocks at the end of the medium, WRITE the blocks, then ${c.name} with UNMAP and a block of zeros: GOOD, and with LBPRZ they read back as zeros. ANCHOR without UNMAP must be INVALID FIELD IN CDB (and change nothing); ANCHOR with UNMAP GOOD when ANC_SUP is set, INVALID FIELD IN CDB when it is not.`,
   unmapUnaligned: (c: WsCdb) => `On a thin LU with ${c.lbpwsName} and an unmap unit larger than one block (LOGICAL BLOCKS PER PHYSICAL BLOCK or OPTIMAL UNMAP GRANULARITY): ${c.name} with UNMAP of ranges starting 1..unit-1 blocks into a unit and ending at its end must each complete with GOOD; with LBPRZ the range reads as zeros and the blocks of the unit before it keep their data.`,
   unmapUntilEnd: (c: WsCdb) => `On a thin LU with ${c.lbpwsName}: ${c.name} with UNMAP and NUMBER OF LOGICAL BLOCKS 0 starting 1 to 256 blocks before the end (blocks written first): with WSNZ clear GOOD, and with LBPRZ the blocks to the end read as zeros; with WSNZ set INVALID FIELD IN CDB.`,
-  unmapVpd: (c: WsCdb) => `${c.name} with UNMAP of one block (any LU): the outcome must agree with the Logical Block Provisioning VPD page — GOOD only when LBPME and ${c.lbpwsName} are set (the block then reads as zeros with LBPRZ); INVALID FIELD IN CDB only when ${c.lbpwsName} is clear, with the block unchanged.`,
-  anchor: (c: WsCdb) => `${c.name} with ANCHOR on thin and thick LUs: ANCHOR without UNMAP must be INVALID FIELD IN CDB; ANCHOR with UNMAP must be GOOD when ${c.lbpwsName} and ANC_SUP are set (the blocks then read as zeros with LBPRZ, and GET LBA STATUS should report them anchored), INVALID FIELD IN CDB otherwise; a refused command changes nothing.`,
+  unmapVpd: (c: WsCdb) => `${c.name} with UNMAP of one block and a block of zeros. On a thin LU (LBPME 1) the outcome must agree with the Logical Block Provisioning VPD page — GOOD only when ${c.lbpwsName} is set (the block then reads as zeros with LBPRZ); INVALID FIELD IN CDB only when ${c.lbpwsName} is clear, with the block unchanged. On a fully provisioned LU SBC-4's UNMAP/ANCHOR table does not apply ("If the logical unit supports logical block provisioning management, then the ANCHOR bit, the UNMAP bit, and the ANC_SUP bit ... determine how the device server processes the command"): GOOD with the block written, or a refusal with the block unchanged.`,
+  anchor: (c: WsCdb) => `${c.name} with ANCHOR on a thin LU (SBC-4's UNMAP/ANCHOR table applies only to a logical unit that supports logical block provisioning management): ANCHOR without UNMAP must be INVALID FIELD IN CDB; ANCHOR with UNMAP must be GOOD when ${c.lbpwsName} and ANC_SUP are set (the blocks then read as zeros with LBPRZ, and GET LBA STATUS should report them anchored), INVALID FIELD IN CDB otherwise; a refused command changes nothing.`,
   ndob: (c: WsCdb) => `${c.name} with NDOB (no Data-Out buffer) over 8 written blocks: GOOD and the blocks read as zeros (LBPRZ 000b or xx1b), also with UNMAP on a thin LU with ${c.lbpwsName}; or INVALID FIELD IN CDB with nothing changed when NDOB is not supported, and then REPORT SUPPORTED OPERATION CODES must not show NDOB in the CDB usage data.`,
   maxWriteSameLength: (c: WsCdb) => `${c.name} of exactly MAXIMUM WRITE SAME LENGTH blocks (Block Limits VPD page) must complete with GOOD and write them; one block more must end in INVALID FIELD IN CDB (field pointer on NUMBER OF LOGICAL BLOCKS) and change nothing; with UNMAP (thin LU with ${c.lbpwsName}) the same limits apply.`,
-  invalidDataOutSize: (c: WsCdb) => `${c.name} of 4 blocks with a Data-Out buffer of half a block, of two blocks, and of none (the Expected Data Transfer Length saying the same), without and (thin LU with ${c.lbpwsName}) with UNMAP: each must end in CHECK CONDITION, ILLEGAL REQUEST, and the blocks keep their data.`,
+  invalidDataOutSize: (c: WsCdb) => `${c.name} of 4 blocks with a Data-Out buffer of half a block, of two blocks, and of none (the Expected Data Transfer Length saying the same), without and (thin LU with ${c.lbpwsName}) with UNMAP. Half a block or none should end in CHECK CONDITION, ILLEGAL REQUEST (or INVALID FIELD IN COMMAND INFORMATION UNIT) with the blocks unchanged; GOOD is a SHOULD-level warning and must signal the residual overflow (RFC 7143 11.4.5.2: "If SPDTL > EDTL for a task, iSCSI Overflow MUST be signaled"). Two blocks may be refused the same way or processed with GOOD, a residual underflow of one block, and the first block written to every LBA.`,
   reservedBits: (c: WsCdb) => `${c.name} of 2 blocks with reserved bit 7, then bit 6, of the GROUP NUMBER byte set: a refusal must be INVALID FIELD IN CDB with the field pointer on that bit and nothing written; GOOD (the bit is not checked: a SHOULD-level warning) must write the blocks as if the bit were zero.`,
 };

@@ -14,9 +14,9 @@ suite.test('Unmap', { doc: docs.unmap(c), level: 'MUST', clause: lbp, needs: [un
 suite.test('UnmapUnaligned', { doc: docs.unmapUnaligned(c), level: 'MUST', clause: `${lbp}, ${SBC4.BLOCK_LIMITS}`, needs: [unmapNeed(c), 'blockLimits'] }, (t) => unmapUnaligned(t, c));
 suite.test('UnmapUntilEnd', { doc: docs.unmapUntilEnd(c), level: 'MUST', clause: `${lbp}, ${SBC4.BLOCK_LIMITS}`, needs: [unmapNeed(c)] }, (t) => unmapUntilEnd(t, c));
 suite.test('UnmapVPD', { doc: docs.unmapVpd(c), level: 'MUST', clause: `${lbp}, ${SPC5.ADDITIONAL_SENSE_CODES}` }, (t) => unmapVpd(t, c));
-suite.test('InvalidDataOutSize', { doc: docs.invalidDataOutSize(c), level: 'MUST', clause: `${c.clause}, SAM-5 5.4.3` }, (t) => invalidDataOutSize(t, c));
+suite.test('InvalidDataOutSize', { doc: docs.invalidDataOutSize(c), level: 'MUST', clause: `${c.clause}, RFC 7143 11.4.5.2, FCP-4 9.4.2` }, (t) => invalidDataOutSize(t, c));
 // Beyond libiscsi.
-suite.test('Anchor', { doc: docs.anchor(c), level: 'MUST', clause: `${lbp}, ${SBC4.GET_LBA_STATUS_16}` }, (t) => anchor(t, c));
+suite.test('Anchor', { doc: docs.anchor(c), level: 'MUST', clause: `${lbp}, ${SBC4.GET_LBA_STATUS_16}`, needs: ['thin'] }, (t) => anchor(t, c));
 suite.test('Wsnz', { doc: docs.wsnz(c), level: 'MUST', clause: `${c.clause}, ${SBC4.BLOCK_LIMITS}`, needs: ['blockLimits'] }, (t) => wsnzTest(t, c));
 suite.test('MaxWriteSameLength', { doc: docs.maxWriteSameLength(c), level: 'MUST', clause: `${c.clause}, ${SBC4.BLOCK_LIMITS}`, needs: [mwslNeed(c)] }, (t) => maxWriteSameLength(t, c));
 

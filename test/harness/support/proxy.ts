@@ -31,6 +31,11 @@ export interface Reply {
   sense?: Buffer;
   /** Data-In to send instead of the target's. */
   data?: Buffer;
+  /**
+   * Answer as a target that took the command to need this many bytes (the SCSI-presented data transfer
+   * length): the residual overflow or underflow is against it. Default: the data sent.
+   */
+  spdtl?: number;
 }
 
 export interface ProxyRule {
@@ -212,9 +217,10 @@ export class Proxy {
         const sn = pdu as { statSN: number; expCmdSN: number; maxCmdSN: number };
         const data = rep.data ?? Buffer.alloc(0);
         const n = Math.min(data.length, p.edtl);
-        const under = p.edtl > data.length;
-        const over = data.length > p.edtl;
-        const residual = under ? p.edtl - data.length : over ? data.length - p.edtl : 0;
+        const spdtl = rep.spdtl ?? data.length;
+        const under = p.edtl > spdtl;
+        const over = spdtl > p.edtl;
+        const residual = under ? p.edtl - spdtl : over ? spdtl - p.edtl : 0;
         if (rep.status === 0 && !rep.sense && n > 0) {
           const di: DataIn = {
             opcode: Opcode.DATA_IN,

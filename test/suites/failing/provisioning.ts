@@ -45,8 +45,13 @@ for (const [s, op] of [['WriteSame10', Op.WRITE_SAME_10], ['WriteSame16', Op.WRI
     rules: () => [{ match: isVpd(0xb2), dataIn: (d) => ((d[5] = d[5]! & ~(op === Op.WRITE_SAME_10 ? 0x20 : 0x40)), d) }],
     message: new RegExp(`with UNMAP completed with GOOD, but the Logical Block Provisioning VPD page says LBPWS${s.endsWith('10') ? '10' : ''}=0`),
   };
-  CASES[`${s}.InvalidDataOutSize`] = { rules: () => [{ match: (c) => ws(c) && (op === Op.WRITE_SAME_10 ? len10(c) : c.readUInt32BE(10)) === 4, reply: GOOD }], message: new RegExp(`${cmd} LBA=0 LEN=4 with 256 bytes of Data-Out \\(block length 512\\): expected CHECK CONDITION ILLEGAL REQUEST, got GOOD`) };
-  CASES[`${s}.Anchor`] = { rules: () => [{ match: (c) => ws(c) && (c[1]! & 0x18) === 0x10, reply: GOOD }], message: new RegExp(`${cmd} LBA=1 LEN=1 ANCHOR: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`) };
+  const len4 = (c: Buffer) => ws(c) && (op === Op.WRITE_SAME_10 ? len10(c) : c.readUInt32BE(10)) === 4;
+  CASES[`${s}.InvalidDataOutSize`] = { rules: () => [{ match: len4, reply: GOOD }], message: new RegExp(`${cmd} LBA=0 LEN=4 with EDTL 256 \\(the CDB calls for 512 bytes\\): GOOD without a residual overflow`) };
+  // Half a block processed with the overflow signalled (FCP-4 9.4.2 (a)): a warning, not a failure.
+  CASES[`${s}.InvalidDataOutSize (processed with overflow)`] = { verdict: 'warn', rules: () => [{ match: len4, reply: () => ({ status: 0, spdtl: 512 }), times: 1 }], message: /GOOD with a residual overflow: processed without 256 bytes/ };
+  // On a fully provisioned LU: GOOD that did not write the block.
+  CASES[`${s}.UnmapVPD (fully provisioned)`] = { rules: () => [{ match: (c) => ws(c) && (c[1]! & 0x08) !== 0, reply: GOOD }], message: new RegExp(`UNMAP completed with GOOD on a fully provisioned LU, but LBA 0 does not hold the block sent`) };
+  CASES[`${s}.Anchor`] = { lun: THIN, rules: () => [{ match: (c) => ws(c) && (c[1]! & 0x18) === 0x10, reply: GOOD }], message: new RegExp(`${cmd} LBA=8 LEN=8 ANCHOR: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`) };
   // The Block Limits page claims WSNZ, which the device server does not honour.
   CASES[`${s}.Wsnz`] = { rules: () => [{ match: isVpd(0xb0), dataIn: (d) => ((d[4] = d[4]! | 0x01), d) }], message: new RegExp(`${cmd} LBA=131056 LEN=0: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`) };
   // The Block Limits page claims a MAXIMUM WRITE SAME LENGTH of 1000, which the device server does not enforce.

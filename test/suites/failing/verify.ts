@@ -74,7 +74,9 @@ Object.assign(CASES, {
   'CompareAndWrite.Miscompare': { quirks: ['caw-no-compare'], message: /COMPARE AND WRITE LBA=0 LEN=1: expected CHECK CONDITION MISCOMPARE\/MISCOMPARE DURING VERIFY.*, got GOOD/ },
   'CompareAndWrite.MiscompareSense': { quirks: ['miscompare-no-offset'], message: /COMPARE AND WRITE LBA=0 LEN=1 with byte 0 of the verify instance changed: MISCOMPARE without a valid INFORMATION field/ },
   'CompareAndWrite.Unwritten': { quirks: ['caw-no-compare'], message: /COMPARE AND WRITE LBA=1 LEN=1: expected CHECK CONDITION MISCOMPARE\/MISCOMPARE DURING VERIFY.*, got GOOD/ },
-  'CompareAndWrite.InvalidDataOutSize': { rules: () => [{ match: (c: Buffer) => isCaw(c) && c[13] === 3, reply: GOOD }], message: /COMPARE AND WRITE LBA=0 LEN=3 with EDTL 2048 \(the CDB calls for 3072 bytes\): expected .*, got GOOD/ },
+  'CompareAndWrite.InvalidDataOutSize': { rules: () => [{ match: (c: Buffer) => isCaw(c) && c[13] === 3, reply: GOOD }], message: /COMPARE AND WRITE LBA=0 LEN=3 with EDTL 2048 \(the CDB calls for 3072 bytes\): GOOD without a residual overflow/ },
+  // Processed with the overflow signalled (FCP-4 9.4.2 (a)): a warning, not a failure.
+  'CompareAndWrite.InvalidDataOutSize (processed with overflow)': { verdict: 'warn', rules: () => [{ match: (c: Buffer) => isCaw(c) && c[13] === 3, reply: () => ({ status: 0, spdtl: 3072 }), times: 1 }], message: /GOOD with a residual overflow: processed without 1024 bytes/ },
   'CompareAndWrite.MaxCompareAndWriteLength': { quirks: ['no-transfer-length-limit'], message: /COMPARE AND WRITE LBA=0 LEN=129: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ },
   'CompareAndWrite.BeyondEol': { quirks: ['no-lba-range-check'], message: /COMPARE AND WRITE LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got CHECK CONDITION MISCOMPARE/ },
   'CompareAndWrite.ZeroBlocks': { quirks: ['no-lba-range-check'], message: /COMPARE AND WRITE LBA=131073 LEN=0: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD/ },
