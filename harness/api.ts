@@ -6,7 +6,11 @@
  *   import { defineSuite, GOOD, LBA_OUT_OF_RANGE, scsi, iscsi } from '../../harness/api.js';
  */
 export { defineSuite, opcode, minBlocks, type Suite, type TestSpec, type Need, type CustomNeed, type Level, type Family } from './registry.js';
-export type { TestContext, CommandOpts, LoginOptions, CleanupFn } from './context.js';
+export type { TestContext, CommandOpts, LoginOptions, IscsiRequest, Settled, CleanupFn } from './test-context.js';
+/** Sessions as tests see them: interfaces, never the initiator's classes (session-api.ts). */
+export type { TestSession, TestSession as Session, RawSession, SequenceNumbers, LoginFacts, RawCommandFields, Altered } from './session-api.js';
+/** iSCSI-level expected outcomes, checked by one function (`t.expectIscsi`, `t.expectLogin`, `t.checkIscsi`). */
+export { REJECT, LOGIN_STATUS, LOGGED_IN, DROPPED, NO_ANSWER, ANSWER, checkIscsi, iscsiOutcomeText, type IscsiOutcome, type IscsiExpectation, type IscsiExpected } from './iscsi-expect.js';
 export type { DeviceFacts } from './probe.js';
 export { supports } from './probe.js';
 export {
@@ -68,7 +72,7 @@ export {
   keepReservationsClean,
   type PrOpts,
 } from './reservations.js';
-export type { Session, ScsiResult, TmfResult } from './initiator/index.js';
+export type { ScsiResult, TmfResult, CommandOptions, DiscoveredTarget } from './initiator/index.js';
 export { isRawEnd, rawText, type RawConnection, type RawEnd } from './raw-connection.js';
 export type { Sense } from '../protocol/scsi/index.js';
 /** SCSI codecs: CDB builders, parsers of INQUIRY, VPD, mode, capacity, sense... (protocol/scsi). */

@@ -4,7 +4,7 @@
  * sessions and its own time limit, so that LU-wide state a test changed (a reservation, a PREVENT, a mode
  * page) does not leak into the tests that follow. The last declared runs first, as with `finally` blocks.
  */
-import { Killed, secs, TestContext } from './context.js';
+import { Killed, RunContext, secs } from './context.js';
 import type { DeviceFacts } from './probe.js';
 import type { Planned } from './select.js';
 import type { RunConfig } from './target-under-test.js';
@@ -16,9 +16,9 @@ export const CLEANUP_LIMIT_MS = 30_000;
  * Run the clean-ups of `ctx` (none: nothing is done, no login). Their narration goes into the test's,
  * marked `[clean-up]`. Returns what went wrong, or undefined when every clean-up completed.
  */
-export async function runCleanups(ctx: TestContext, p: Planned, facts: DeviceFacts, cfg: RunConfig, limitMs = CLEANUP_LIMIT_MS): Promise<string | undefined> {
+export async function runCleanups(ctx: RunContext, p: Planned, facts: DeviceFacts, cfg: RunConfig, limitMs = CLEANUP_LIMIT_MS): Promise<string | undefined> {
   if (ctx.cleanups.length === 0) return undefined;
-  const cc = new TestContext(p, facts, cfg, limitMs, (line) => ctx.log(`[clean-up] ${line}`));
+  const cc = new RunContext(p, facts, cfg, limitMs, (line) => ctx.log(`[clean-up] ${line}`));
   const problems: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {

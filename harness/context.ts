@@ -1,87 +1,28 @@
 /**
- * The test context `t`: what a test body gets. It holds the test's own session (a fresh login for every
- * test; a second one, as --initiator-name-2, for tests that need two I_T nexuses), the facts the probe
- * found (`t.dev`), and the helpers that send commands and decide verdicts:
- *
- *   await t.command(scsi.read10({ lba: 0, blocks: 8 }));                          // expects GOOD
- *   await t.command(scsi.read10({ lba: t.dev.blocks, blocks: 1 }), { expect: LBA_OUT_OF_RANGE });
- *   await t.command(scsi.write10({ lba: 0, blocks: 2 }));                         // data: t.pattern(0, 2)
- *   t.check(r.data.length >= 36, 'standard INQUIRY data is at least 36 bytes');   // else fail
- *   t.should(vpdSorted, 'VPD page list is in ascending order');                   // else warning
- *   t.skip('the LUN has no Control mode page');                                   // verdict skip
- *
- * `t.command` infers the Data-In length of reads and of commands with an ALLOCATION LENGTH, fills writes
- * with `t.pattern` (a distinct pattern for every block and every write), checks the outcome with the one
- * expectation check, turns "not implemented" into a skip (or a failure for a mandatory command), and
- * remembers what each successful write put where: after the body, the harness reads every written block
- * back and fails the test if one differs.
- *
- * Rules the context enforces: a command that changes the medium needs `dataloss` declared (even when sent
- * through `t.session` directly: the session is guarded), SANITIZE needs `sanitize`; `t.session2` needs
- * `twoInitiators`. Breaking one is a harness error, not a target failure.
+ * The runner's implementation of the test context (test-context.ts holds the interface a test sees):
+ * the context plus the bookkeeping the runner needs — the narration, warnings, every session opened and
+ * its endpoints, commands in flight, the deadline, the blocks written for the read-back check.
  */
 import { randomBytes } from 'node:crypto';
-import { AnyPdu, Opcode, ScsiCommand } from '../protocol/iscsi/index.js';
+import { Opcode, ScsiCommand } from '../protocol/iscsi/index.js';
 import { describeCdb, read10, read16, ScsiStatus, SenseKey, testUnitReady, type Sense } from '../protocol/scsi/index.js';
 import { IscsiError } from '../protocol/errors.js';
 import type { CommandOptions, ScsiResult, Session, SessionOptions } from './initiator/index.js';
 import { Session as SessionClass } from './initiator/index.js';
+import { checkIscsi, type IscsiExpected, type IscsiOutcome, iscsiExpectedText, iscsiOutcomeText } from './iscsi-expect.js';
+import { anyAnswer, loginOutcome, observe } from './iscsi-observe.js';
+import { guardSession, rawSessionOf } from './raw-session.js';
+import type { RawSession, TestSession } from './session-api.js';
+import type { CleanupFn, CommandOpts, IscsiRequest, LoginOptions, Settled, TestContext } from './test-context.js';
 import { classifyCdb, commandName, inferDataIn, isBlockWrite, isNotImplemented, lbaRange, mandatoryFor } from './commands.js';
 import { HarnessError, TestFailure, TestSkip } from './errors.js';
-import { asList, checkResult, Expected, expectedText, GOOD, INVALID_OPCODE, NO_MEDIUM, outcomeText, UNIT_ATTENTION } from './expect.js';
+import { asList, checkResult, expectedText, GOOD, INVALID_OPCODE, NO_MEDIUM, outcomeText, UNIT_ATTENTION } from './expect.js';
 import { clearUnitAttentions, DeviceFacts } from './probe.js';
+import type { Need } from './registry.js';
 import type { Planned } from './select.js';
 import { refusedName } from './nexus.js';
 import { RunConfig, sessionOptions } from './target-under-test.js';
 import { openRawConnection, type RawConnection } from './raw-connection.js';
-
-export interface CommandOpts {
-  /** Accepted outcome(s); default GOOD. */
-  expect?: Expected;
-  /** Data-In length; default inferred from the CDB (READ blocks, ALLOCATION LENGTH). */
-  dataIn?: number;
-  /** Data-Out; for WRITE(6/10/12/16) and WRITE AND VERIFY default `t.pattern(lba, blocks)`. */
-  dataOut?: Buffer;
-  /** Expected Data Transfer Length as sent, when it must differ from the data (residual tests). */
-  edtl?: number;
-  /** The session to send on (default `t.session`). */
-  session?: Session;
-  /** Name of the command in messages (default: the decoded CDB, e.g. 'READ(10) LBA=0 LEN=8'). */
-  what?: string;
-  /** Return a "not implemented" answer instead of skipping (or failing, for a mandatory command). */
-  allowUnsupported?: boolean;
-  /** Further options of the initiator's `session.command` (task attribute, immediate, hooks...). */
-  raw?: Partial<Omit<CommandOptions, 'cdb' | 'dataIn' | 'dataOut' | 'edtl'>>;
-}
-
-/** What `t.login` may change in the standard login. */
-export type LoginOptions = Partial<
-  Pick<
-    SessionOptions,
-    | 'initiatorName'
-    | 'targetName'
-    | 'sessionType'
-    | 'keys'
-    | 'extraKeys'
-    | 'headerDigest'
-    | 'dataDigest'
-    | 'chap'
-    | 'targetChap'
-    | 'chapAlgorithms'
-    | 'chapEncoding'
-    | 'isid'
-    | 'tsih'
-    | 'skipSecurity'
-    | 'answerNopIn'
-    | 'lun'
-  >
-> & {
-  /** Send TEST UNIT READY until no unit attention is left (default false). */
-  clearUnitAttentions?: boolean;
-};
-
-/** A clean-up step (`t.cleanup`): it gets a fresh context of the same test, with fresh sessions. */
-export type CleanupFn = (c: TestContext) => Promise<void> | void;
 
 interface Written {
   data: Buffer;
@@ -94,7 +35,7 @@ const MAX_REMEMBERED = 65536;
 const RUN_NONCE = randomBytes(4).readUInt32BE(0);
 let generation = 0;
 
-export class TestContext {
+export class RunContext implements TestContext {
   readonly id: string;
   readonly planned: Planned;
   readonly dev: DeviceFacts;
@@ -189,7 +130,9 @@ export class TestContext {
   }
 
   private track(s: Session): void {
-    this.guard(s);
+    guardSession(s, (pdu) => {
+      if (pdu.opcode === Opcode.SCSI_COMMAND) this.checkDestructive((pdu as ScsiCommand).cdb);
+    });
     this.sessions.push(s);
     const k = s.conn.socket;
     this.endpoints.set(s, {
@@ -229,31 +172,10 @@ export class TestContext {
   }
 
   /**
-   * The destructive-command guard on a session: a SCSI Command PDU whose CDB changes the medium is refused
-   * (a harness error) unless the test declared `dataloss` (`sanitize` for SANITIZE). It wraps any hook the
-   * test installs, so hand-built PDUs are checked too.
+   * The destructive-command guard (installed on every session the test opens, so hand-built PDUs are
+   * checked too): a SCSI Command PDU whose CDB changes the medium is refused (a harness error) unless the
+   * test declared `dataloss` (`sanitize` for SANITIZE).
    */
-  private guard(s: Session): void {
-    const hooks = s.hooks;
-    let inner = hooks.beforeSend;
-    const check = (pdu: AnyPdu) => {
-      if (pdu.opcode === Opcode.SCSI_COMMAND) this.checkDestructive((pdu as ScsiCommand).cdb);
-    };
-    Object.defineProperty(hooks, 'beforeSend', {
-      configurable: true,
-      enumerable: true,
-      get: () => (pdu: AnyPdu) => {
-        const out = inner ? inner(pdu) : pdu;
-        if (out && !Buffer.isBuffer(out) && !Array.isArray(out)) check(out);
-        else if (out !== null && pdu.opcode === Opcode.SCSI_COMMAND) check(pdu);
-        return out;
-      },
-      set: (f: typeof inner) => {
-        inner = f;
-      },
-    });
-  }
-
   private checkDestructive(cdb: Buffer): void {
     const c = classifyCdb(cdb);
     const needs = this.planned.test.needs;
@@ -274,12 +196,56 @@ export class TestContext {
     for (const c of this.raws) c.close();
   }
 
+  get needs(): readonly Need[] {
+    return this.planned.test.needs;
+  }
+
   get killed(): boolean {
     return this.dead !== undefined;
   }
 
   private alive(): void {
     if (this.dead !== undefined) throw new Killed(this.dead);
+  }
+
+  /** The initiator session behind a session the test holds (default `t.session`); one it did not open is a harness error. */
+  private real(s?: TestSession): Session {
+    if (s === undefined) return this.session;
+    const found = this.sessions.find((x) => x === s);
+    if (!found) throw new HarnessError(`${this.id} used a session this test did not open`);
+    return found;
+  }
+
+  raw(session?: TestSession): RawSession {
+    this.alive();
+    return rawSessionOf(this.real(session));
+  }
+
+  // --- iSCSI outcomes ------------------------------------------------------------------------------------
+
+  async expectIscsi(what: string, r: IscsiRequest): Promise<IscsiOutcome> {
+    this.alive();
+    const ms = Math.max(1, Math.min(r.withinMs ?? 3000, this.remainingMs()));
+    this.log(`> ${what} (expecting ${iscsiExpectedText(r.expect, ms)})`);
+    const o = await observe(this.raw(r.session), r.send, r.answer ?? anyAnswer, ms);
+    this.alive();
+    this.log(`< ${iscsiOutcomeText(o)}`);
+    this.checkIscsi(what, o, r.expect, ms);
+    return o;
+  }
+
+  async expectLogin(what: string, o: LoginOptions, expect: IscsiExpected): Promise<{ outcome: IscsiOutcome; session?: TestSession }> {
+    this.alive();
+    this.log(`> ${what} (expecting ${iscsiExpectedText(expect)})`);
+    const r = await loginOutcome(this.login(o), this.config.loginTimeoutMs);
+    this.log(`< ${iscsiOutcomeText(r.outcome)}`);
+    this.checkIscsi(what, r.outcome, expect);
+    return r;
+  }
+
+  checkIscsi(what: string, outcome: IscsiOutcome, expect: IscsiExpected, windowMs?: number): void {
+    const c = checkIscsi(what, outcome, expect, windowMs);
+    if (!c.ok) throw new TestFailure(c.message);
   }
 
   // --- time ----------------------------------------------------------------------------------------------
@@ -300,7 +266,7 @@ export class TestContext {
    * Wait at most `ms` for a promise: `{ done: true, value }`, `{ done: true, error }`, or `{ done: false }`
    * when nothing happened in time (for "the target must not answer" checks).
    */
-  async settle<T>(p: Promise<T>, ms: number): Promise<{ done: true; value: T } | { done: true; error: unknown } | { done: false }> {
+  async settle<T>(p: Promise<T>, ms: number): Promise<Settled<T>> {
     this.alive();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<{ done: false }>((r) => {
@@ -422,7 +388,7 @@ export class TestContext {
    */
   async command(cdb: Buffer, o: CommandOpts = {}): Promise<ScsiResult> {
     this.alive();
-    const s = o.session ?? this.session;
+    const s = this.real(o.session);
     const what = o.what ?? describeCdb(cdb);
     this.checkDestructive(cdb);
     const expected = o.expect ?? GOOD;
@@ -471,7 +437,7 @@ export class TestContext {
    * Read `blocks` blocks at `lba` (READ (10), or READ (16) past 32 bits), expecting GOOD: for checking
    * what a command left on the medium.
    */
-  async readBlocks(lba: number, blocks: number, session?: Session): Promise<Buffer> {
+  async readBlocks(lba: number, blocks: number, session?: TestSession): Promise<Buffer> {
     const cdb = lba + blocks <= 2 ** 32 && blocks <= 0xffff ? read10({ lba, blocks }) : read16({ lba, blocks });
     const r = await this.command(cdb, { dataIn: blocks * this.dev.blockSize, ...(session ? { session } : {}) });
     this.equal(r.data.length, blocks * this.dev.blockSize, `${describeCdb(cdb)}: bytes of Data-In`);
@@ -482,8 +448,8 @@ export class TestContext {
    * Send TEST UNIT READY until no unit attention is reported (at most `max`), and return the unit
    * attentions seen, in order (their sense data): for tests of resets, reservations and nexus loss.
    */
-  async unitAttentions(session?: Session, max = 10): Promise<Sense[]> {
-    const s = session ?? this.session;
+  async unitAttentions(session?: TestSession, max = 10): Promise<Sense[]> {
+    const s = this.real(session);
     const seen: Sense[] = [];
     for (let i = 0; i < max; i++) {
       const r = await this.command(testUnitReady(), { session: s, expect: [GOOD, UNIT_ATTENTION, NO_MEDIUM], what: 'TEST UNIT READY (draining unit attentions)' });
@@ -502,9 +468,9 @@ export class TestContext {
    */
   async waitWhileNotReady(
     asc: number | readonly number[],
-    o: { session?: Session; everyMs?: number; limitMs?: number; what?: string } = {},
+    o: { session?: TestSession; everyMs?: number; limitMs?: number; what?: string } = {},
   ): Promise<{ result: ScsiResult; polls: number; ms: number; progress: number[] }> {
-    const s = o.session ?? this.session;
+    const s = this.real(o.session);
     const codes = typeof asc === 'number' ? [asc] : asc;
     const every = Math.max(10, o.everyMs ?? 200);
     const limit = Math.max(1, Math.min(o.limitMs ?? this.remainingMs() - 2000, this.remainingMs()));

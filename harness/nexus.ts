@@ -12,10 +12,10 @@
  */
 import { IscsiError } from '../protocol/errors.js';
 import { describeSense, type Sense } from '../protocol/scsi/index.js';
-import type { LoginOptions, TestContext } from './context.js';
+import type { LoginOptions, TestContext } from './test-context.js';
 import { HarnessError, TestSkip } from './errors.js';
 import { expectedText, meets, type Expectation } from './expect.js';
-import type { Session } from './initiator/index.js';
+import type { TestSession } from './session-api.js';
 
 /** Login statuses (class 02h: initiator error) that refuse the initiator itself: authentication, authorization, not found (RFC 7143 11.13.5). */
 const REFUSALS = [0x01, 0x02, 0x03];
@@ -44,9 +44,9 @@ export interface NexusOptions {
  * Log in one more I_T nexus (closed after the test), with its unit attentions cleared. A login the target
  * refuses for the initiator's name skips the test, naming it.
  */
-export async function openNexus(t: TestContext, o: NexusOptions = {}): Promise<Session> {
+export async function openNexus(t: TestContext, o: NexusOptions = {}): Promise<TestSession> {
   const second = o.initiator === 2;
-  if (second && !t.planned.test.needs.includes('twoInitiators')) throw new HarnessError(`${t.id} opens a nexus as --initiator-name-2 without declaring needs: ['twoInitiators']`);
+  if (second && !t.needs.includes('twoInitiators')) throw new HarnessError(`${t.id} opens a nexus as --initiator-name-2 without declaring needs: ['twoInitiators']`);
   const name = second ? t.config.initiatorName2 : t.config.initiatorName;
   try {
     return await t.login({ ...(o.login ?? {}), initiatorName: name, ...(o.isid !== undefined ? { isid: o.isid } : {}), clearUnitAttentions: true });
@@ -61,7 +61,7 @@ const senseText = (s: Sense): string => describeSense(s);
  * Drain the unit attentions of `s` (TEST UNIT READY until none is left) and fail unless one of them meets
  * `expected` (by sense key and ASC/ASCQ). Returns every unit attention seen, in the order reported.
  */
-export async function expectUnitAttention(t: TestContext, s: Session, expected: Expectation | readonly Expectation[], what: string): Promise<Sense[]> {
+export async function expectUnitAttention(t: TestContext, s: TestSession, expected: Expectation | readonly Expectation[], what: string): Promise<Sense[]> {
   const want = Array.isArray(expected) ? (expected as readonly Expectation[]) : [expected as Expectation];
   const seen = await t.unitAttentions(s);
   const ok = seen.some((x) => want.some((e) => meets({ response: 0, status: e.status, sense: x }, e)));
@@ -71,7 +71,7 @@ export async function expectUnitAttention(t: TestContext, s: Session, expected: 
 }
 
 /** Drain the unit attentions of `s` and fail if one meets `unwanted` (a unit attention this nexus must not get). */
-export async function expectNoUnitAttention(t: TestContext, s: Session, unwanted: Expectation, what: string): Promise<Sense[]> {
+export async function expectNoUnitAttention(t: TestContext, s: TestSession, unwanted: Expectation, what: string): Promise<Sense[]> {
   const seen = await t.unitAttentions(s);
   const bad = seen.find((x) => meets({ response: 0, status: unwanted.status, sense: x }, unwanted));
   if (bad) t.fail(`${what}: expected no unit attention ${unwanted.text}, got ${senseText(bad)}`);

@@ -34,7 +34,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { TestContext } from './context.js';
+import type { TestContext } from './test-context.js';
 import { ExitError } from './errors.js';
 
 /** Families a suite may belong to. `ALL` is not declared: it is the union of every family. */

@@ -32,9 +32,10 @@ import {
   type PrReadKeys,
   type PrReadReservation,
 } from '../protocol/scsi/index.js';
-import type { CommandOpts, TestContext } from './context.js';
+import type { CommandOpts, TestContext } from './test-context.js';
 import { GOOD, RESERVATION_CONFLICT, type Expected } from './expect.js';
-import type { ScsiResult, Session } from './initiator/index.js';
+import type { ScsiResult } from './initiator/index.js';
+import type { TestSession } from './session-api.js';
 import type { TestDef } from './registry.js';
 
 /** The key clean-ups register with (REGISTER AND IGNORE EXISTING KEY) before they CLEAR. */
@@ -42,7 +43,7 @@ export const CLEANUP_KEY = 0x15c5_17e5_7c1e_a400n;
 
 export interface PrOpts {
   /** The session (default `t.session`). */
-  session?: Session;
+  session?: TestSession;
   /** Accepted outcome(s) (default GOOD). */
   expect?: Expected;
 }
@@ -134,19 +135,19 @@ export async function prPreempt(t: TestContext, key: bigint, victimKey: bigint, 
 // --- conflicts -----------------------------------------------------------------------------------------------
 
 /** Send `cdb` on `s` and require RESERVATION CONFLICT. */
-export async function expectConflict(t: TestContext, s: Session, cdb: Buffer, o: Partial<CommandOpts> = {}): Promise<ScsiResult> {
+export async function expectConflict(t: TestContext, s: TestSession, cdb: Buffer, o: Partial<CommandOpts> = {}): Promise<ScsiResult> {
   return t.command(cdb, { ...o, session: s, expect: RESERVATION_CONFLICT });
 }
 
 /** Send `cdb` on `s` and require that it is processed (GOOD unless told otherwise), not a RESERVATION CONFLICT. */
-export async function expectAccess(t: TestContext, s: Session, cdb: Buffer, o: Partial<CommandOpts> = {}): Promise<ScsiResult> {
+export async function expectAccess(t: TestContext, s: TestSession, cdb: Buffer, o: Partial<CommandOpts> = {}): Promise<ScsiResult> {
   return t.command(cdb, { expect: GOOD, ...o, session: s });
 }
 
 // --- clean-up ------------------------------------------------------------------------------------------------
 
 /** Remove every registration and the reservation from the test's session: REGISTER AND IGNORE EXISTING KEY, then CLEAR. */
-export async function clearReservations(t: TestContext, s?: Session): Promise<void> {
+export async function clearReservations(t: TestContext, s?: TestSession): Promise<void> {
   const k = await prReadKeys(t, s ? { session: s } : {});
   const r = await prReadReservation(t, s ? { session: s } : {});
   if (k.keys.length === 0 && !r.hasReservation) return;
@@ -169,7 +170,7 @@ export function wantsCleanReservations(test: Pick<TestDef, 'needs'>): boolean {
  * earlier, aborted run left behind are CLEARed, so that they do not decide this run's verdicts. Returns what
  * was done, for the narration; never throws (a target without persistent reservations is left alone).
  */
-export async function clearLeftoverReservations(s: Session, timeoutMs: number): Promise<string> {
+export async function clearLeftoverReservations(s: TestSession, timeoutMs: number): Promise<string> {
   try {
     for (let i = 0; i < 10; i++) {
       const u = await s.command({ cdb: testUnitReady(), timeoutMs });

@@ -16,7 +16,7 @@ import { AssertionError } from 'node:assert';
 import { IscsiError } from '../protocol/errors.js';
 import { ExitError, HarnessError, TestFailure, TestSkip } from './errors.js';
 import { runCleanups } from './cleanup.js';
-import { Killed, secs, TestContext } from './context.js';
+import { Killed, RunContext, secs } from './context.js';
 import { gate } from './needs.js';
 import { describeDevice, DeviceFacts, probe } from './probe.js';
 import { needName } from './registry.js';
@@ -173,7 +173,7 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
   const why = gate(p.test, facts, { dataloss: cfg.dataloss, sanitize: cfg.sanitize, chap: !!cfg.target.chap });
   if (why) return resultOf(p, 'skip', { message: why, durationMs: 0 });
   const limit = limitOf(p, cfg);
-  const ctx = new TestContext(p, facts, cfg, limit, onLine);
+  const ctx = new RunContext(p, facts, cfg, limit, onLine);
   let outcome: { verdict: Verdict; message?: string; stack?: string };
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {
@@ -257,7 +257,7 @@ export function classify(e: unknown, p: Planned, cfg: RunConfig): { verdict: Ver
   return { verdict: 'error', message: `harness or test code threw ${err.name}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) };
 }
 
-function collectTraces(ctx: TestContext): SessionTrace[] {
+function collectTraces(ctx: RunContext): SessionTrace[] {
   const out: SessionTrace[] = [];
   ctx.sessions.forEach((s, i) => {
     const ep = ctx.endpoints.get(s);

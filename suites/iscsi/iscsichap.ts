@@ -1,5 +1,5 @@
 /** CHAP authentication (RFC 7143 12.1.3), with the credentials given in the URL (iscsi://user%secret@…). */
-import { defineSuite, IscsiError, type Session } from '../../harness/api.js';
+import { defineSuite, LOGIN_STATUS } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSICHAP', { families: ['iSCSI'], clause: 'RFC 7143 12.1.3' });
 
@@ -17,21 +17,7 @@ suite.test(
     const good = t.config.target.chap!;
     const last = good.secret.slice(-1);
     const wrong = { user: good.user, secret: `${good.secret.slice(0, -1)}${last === 'x' ? 'y' : 'x'}` };
-    let s: Session | undefined;
-    try {
-      s = await t.login({ chap: wrong });
-    } catch (e) {
-      if (IscsiError.is(e, 'ISCSI_E_AUTH') || IscsiError.is(e, 'ISCSI_E_LOGIN')) {
-        t.log(`login refused: ${e.message}`);
-        const cls = Number(e.details['statusClass']);
-        const det = Number(e.details['statusDetail']);
-        t.check(cls === 2 && det === 1, `a wrong CHAP secret was refused with status class ${cls} detail ${det}; expected class 2 detail 1 (authentication failure)`);
-        return;
-      }
-      if (IscsiError.is(e, 'ISCSI_E_CLOSED')) t.fail(`the target closed the connection instead of refusing the login with status 0x0201 (authentication failure): ${e.message}`);
-      throw e;
-    }
-    t.fail(`the target accepted a CHAP login of user ${good.user} with a wrong secret (TSIH ${s.login.tsih})`);
+    await t.expectLogin(`a CHAP login of user ${good.user} with a wrong secret`, { chap: wrong }, LOGIN_STATUS(2, 1));
   },
 );
 

@@ -20,7 +20,7 @@ suite.test(
     let last: iscsi.DataIn | undefined;
     let inBurst = 0;
     let pdus = 0;
-    s.hooks.onReceive = (any, raw) => {
+    t.raw(s).watch((any, raw) => {
       if (any.opcode !== iscsi.Opcode.DATA_IN) return;
       const pdu = any as iscsi.DataIn;
       pdus++;
@@ -29,7 +29,7 @@ suite.test(
       if (pdu.statusPresent && !pdu.final) problems.push(`${iscsi.describePdu(pdu)} has the S bit without the F bit`);
       if (inBurst > burst) problems.push(`a Data-In sequence ran to ${inBurst} bytes without the F bit, past MaxBurstLength ${burst}`);
       if (pdu.final) inBurst = 0;
-    };
+    });
     const check = (r: ScsiResult) => {
       if (problems.length) t.fail(`${r.what}: ${problems[0]}`);
       if (r.data.length > 0) t.check(last?.final, `${r.what}: the last Data-In (${last ? iscsi.describePdu(last) : 'none'}) does not have the F bit`);

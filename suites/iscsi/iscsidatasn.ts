@@ -1,9 +1,9 @@
 /** Data sequencing (RFC 7143 4.2.2.3, 7.9): a Data-Out with a wrong DataSN implies a lost PDU. */
-import { defineSuite, iscsi, IscsiError, minBlocks, outcomeText, scsi, type Session, type TestContext } from '../../harness/api.js';
+import { defineSuite, iscsi, IscsiError, minBlocks, outcomeText, scsi, type RawSession, type TestContext } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSIdatasn', { families: ['iSCSI'], clause: 'RFC 7143 7.9' });
 
-type Mangle = { what: string; alter: (s: Session) => (pdu: iscsi.DataOut, index: number) => iscsi.DataOut | null };
+type Mangle = { what: string; alter: (raw: RawSession) => (pdu: iscsi.DataOut, index: number) => iscsi.DataOut | null };
 
 const MANGLES: Mangle[] = [
   { what: 'both Data-Out PDUs with DataSN 0', alter: () => (d) => ({ ...d, dataSN: 0 }) },
@@ -11,7 +11,7 @@ const MANGLES: Mangle[] = [
   { what: 'the first Data-Out with DataSN 0xffffffff', alter: () => (d, i) => (i === 0 ? { ...d, dataSN: 0xffffffff } : d) },
   {
     what: 'the two Data-Out PDUs sent in reverse order (DataSN 1, then 0)',
-    alter: (s) => {
+    alter: (raw) => {
       let held: iscsi.DataOut | undefined;
       return (d, i) => {
         if (i === 0) {
@@ -23,7 +23,7 @@ const MANGLES: Mangle[] = [
           held = undefined;
           // After the second has gone out.
           queueMicrotask(() => {
-            if (s.isOpen) s.sendPdu({ ...first, expStatSN: s.expStatSN });
+            if (raw.isOpen) raw.send({ ...first, expStatSN: raw.expStatSN });
           });
         }
         return d;
@@ -51,7 +51,7 @@ suite.test(
       const what = `WRITE(10) LBA=${lba} LEN=2 with ${m.what}`;
       t.log(`> ${what}: expect anything but GOOD`);
       const ms = Math.min(5000, t.remainingMs());
-      const r = await t.settle(s.command({ cdb, dataOut: t.pattern(lba, 2), dataOutSegment: bs, alterDataOut: m.alter(s), timeoutMs: ms + 1000 }), ms);
+      const r = await t.settle(s.command({ cdb, dataOut: t.pattern(lba, 2), dataOutSegment: bs, alterDataOut: m.alter(t.raw(s)), timeoutMs: ms + 1000 }), ms);
       if (!r.done) t.log('< no answer within 5 s: not completed');
       else if ('error' in r) {
         if (!(r.error instanceof IscsiError)) throw r.error;

@@ -1,5 +1,5 @@
 /** Header and data digests (RFC 7143 13.1, 11.2.4): negotiated, then used on every PDU. */
-import { defineSuite, iscsi, scsi, type TestContext } from '../../harness/api.js';
+import { defineSuite, DROPPED, iscsi, NO_ANSWER, REJECT, scsi, type TestContext } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSIDigests', { families: ['iSCSI'], clause: 'RFC 7143 13.1' });
 
@@ -52,42 +52,33 @@ suite.test(
   async (t) => {
     const s = await t.login({ dataDigest: 'CRC32C,None' });
     if (!s.params.dataDigest) t.skip('the target chose DataDigest=None from CRC32C,None');
-    const itt = s.allocItt();
+    const raw = t.raw(s);
+    const itt = raw.newItt();
     const ping: iscsi.NopOut = {
       opcode: iscsi.Opcode.NOP_OUT,
       immediate: true,
       lun: 0n,
       itt,
       ttt: iscsi.RESERVED_TAG,
-      cmdSN: s.cmdSN,
-      expStatSN: s.expStatSN,
+      cmdSN: raw.cmdSN,
+      expStatSN: raw.expStatSN,
       data: Buffer.from('baddigst', 'latin1'),
     };
-    const bufs = iscsi.frameEncoded(iscsi.encodeHeader(ping), ping.data, { headerDigest: s.params.headerDigest, dataDigest: true });
-    // The data digest is the last 4 bytes: flip one bit of it.
-    const tail = Buffer.from(bufs[bufs.length - 1]!);
-    tail[tail.length - 1]! ^= 0x01;
-    bufs[bufs.length - 1] = tail;
     const ms = 3000;
-    t.log(`NOP-Out ping ITT 0x${itt.toString(16)} with 8 bytes of data and a wrong data digest: expect a Reject (Data digest error) and no NOP-In within ${ms / 1000} s`);
-    const answer = s.waitFor((p) => p.opcode === iscsi.Opcode.NOP_IN && (p as iscsi.NopIn).itt === itt, ms + 500, 'an answer to the ping with the wrong digest');
-    answer.catch(() => undefined);
-    const reject = s.waitFor((p) => p.opcode === iscsi.Opcode.REJECT, ms + 500, 'a Reject');
-    reject.catch(() => undefined);
-    s.sendRaw(...bufs);
-    const a = await t.settle(answer, ms);
-    if (a.done && 'value' in a) t.fail(`the target answered a NOP-Out whose data digest was wrong with ${iscsi.describePdu(a.value)}: a PDU with a data digest error must be discarded (and Rejected), not acted on`);
-    if (!s.isOpen) {
-      t.log(`the target dropped the connection (${s.closeReason?.message ?? 'closed'}): the PDU was not acted on`);
+    const rejected = s.rejects.length;
+    const o = await t.expectIscsi(`a NOP-Out ping (ITT 0x${itt.toString(16)}, 8 bytes of data) whose data digest was wrong, which must be discarded, not acted on`, {
+      session: s,
+      send: (r) => r.sendBytes(...r.frame(ping, { corruptDataDigest: true })),
+      answer: (p) => p.opcode === iscsi.Opcode.NOP_IN && p.itt === itt,
+      withinMs: ms,
+      expect: [NO_ANSWER, DROPPED],
+    });
+    if (o.kind === 'closed') {
+      t.log('the target dropped the connection: the PDU was not acted on');
       return;
     }
-    const rj = await t.settle(reject, 500);
-    t.check(rj.done && 'value' in rj, `the target neither answered nor Rejected a NOP-Out with a wrong data digest within ${ms / 1000} s: it must answer with a Reject, reason Data digest error`);
-    if (rj.done && 'value' in rj) {
-      const r = rj.value as iscsi.Reject;
-      t.log(`< ${iscsi.describePdu(r)}`);
-      t.equal(r.reason, iscsi.RejectReason.DATA_DIGEST_ERROR, 'Reject reason for a PDU with a wrong data digest (0x02 Data digest error)');
-    }
+    const reject = s.rejects[rejected];
+    t.checkIscsi('a NOP-Out whose data digest was wrong', reject ? { kind: 'pdu', pdu: reject } : { kind: 'silence', ms }, REJECT(iscsi.RejectReason.DATA_DIGEST_ERROR));
     t.log('A NOP-Out ping with a correct data digest must then be answered');
     const ok = await s.nop({ data: Buffer.from('gooddgst', 'latin1'), timeoutMs: t.remainingMs() });
     t.check((ok.data ?? Buffer.alloc(0)).toString('latin1') === 'gooddgst', 'the NOP-In answering a ping with a correct data digest did not echo its data');

@@ -1,10 +1,10 @@
 /** Login text negotiation basics (RFC 7143 6.1, 6.2, 11.12, 11.13). */
-import { defineSuite, iscsi, IscsiError, type Session } from '../../harness/api.js';
+import { defineSuite, iscsi, LOGIN_STATUS, type TestSession } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSILogin', { families: ['iSCSI'], clause: 'RFC 7143 6.2' });
 
 /** Every key=value the target sent during a session's login, in order. */
-function loginPairs(s: Session): iscsi.KeyValue[] {
+function loginPairs(s: TestSession): iscsi.KeyValue[] {
   const data = Buffer.concat(s.login.responses.map((r) => r.data ?? Buffer.alloc(0)));
   return data.length ? iscsi.decodeText(data) : [];
 }
@@ -39,20 +39,7 @@ suite.test(
     session: false,
   },
   async (t) => {
-    let s: Session | undefined;
-    try {
-      s = await t.login({ extraKeys: [['SessionType', 'Normal']] });
-    } catch (e) {
-      if (IscsiError.is(e, 'ISCSI_E_LOGIN') || IscsiError.is(e, 'ISCSI_E_AUTH')) {
-        const cls = Number(e.details['statusClass']);
-        t.log(`login refused: ${e.message}`);
-        t.equal(cls, 2, 'Login Response status class refusing a repeated key');
-        return;
-      }
-      if (IscsiError.is(e, 'ISCSI_E_CLOSED')) t.fail(`the target closed the connection instead of answering with a Login Response of status class 2: ${e.message}`);
-      throw e;
-    }
-    t.fail(`the target accepted a login whose first request sent SessionType twice (TSIH ${s.login.tsih})`);
+    await t.expectLogin('a login whose first request sent SessionType twice', { extraKeys: [['SessionType', 'Normal']] }, LOGIN_STATUS(2));
   },
 );
 

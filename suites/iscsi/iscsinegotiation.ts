@@ -8,11 +8,11 @@ async function mrdsl(t: TestContext, limit: number): Promise<void> {
   let largest = 0;
   let pdus = 0;
   let offender = '';
-  s.hooks.onReceive = (pdu, raw) => {
+  t.raw(s).watch((pdu, raw) => {
     if (raw.dataLength > largest) largest = raw.dataLength;
     if (pdu.opcode === iscsi.Opcode.DATA_IN) pdus++;
     if (raw.dataLength > limit && !offender) offender = iscsi.describePdu(pdu);
-  };
+  });
   const n = Math.max(1, Math.min(Math.ceil((64 * 1024) / t.dev.blockSize), t.dev.maxTransferBlocks, t.dev.blocks));
   const r = await t.command(scsi.read10({ lba: 0, blocks: n }), { session: s });
   t.equal(r.data.length, n * t.dev.blockSize, `READ(10) of ${n} blocks: bytes of Data-In`);

@@ -1,5 +1,5 @@
 /** NOP-Out / NOP-In ping (RFC 7143 11.18, 11.19). */
-import { defineSuite, iscsi, IscsiError, scsi } from '../../harness/api.js';
+import { ANSWER, defineSuite, iscsi, scsi } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSINop', { families: ['iSCSI'], clause: 'RFC 7143 11.18, 11.19' });
 
@@ -34,18 +34,13 @@ suite.test(
     const ping = Buffer.from('nop1', 'latin1');
     const s = t.session;
     const ms = Math.min(10_000, t.remainingMs());
-    t.log(`NOP-Out with I=0 (CmdSN ${s.cmdSN}) and 4 bytes of ping data: expect a NOP-In within ${ms / 1000} s`);
-    const r = await t.settle(s.nop({ data: ping, immediate: false, timeoutMs: ms + 1000 }), ms);
-    if (!r.done) t.fail(`the target did not answer a non-immediate NOP-Out ping (valid ITT) within ${ms / 1000} s: a NOP-Out with a valid ITT must be answered with a NOP-In`);
-    if ('error' in r) {
-      if (IscsiError.is(r.error, 'ISCSI_E_TIMEOUT')) t.fail(`the target did not answer a non-immediate NOP-Out ping (valid ITT) within ${ms / 1000} s`);
-      throw r.error;
-    }
-    if (!('value' in r)) return;
-    const a = r.value;
-    t.equal(a.ttt, iscsi.RESERVED_TAG, 'NOP-In TTT answering a ping');
-    const echoed = a.data ?? Buffer.alloc(0);
-    t.check(echoed.equals(ping), `NOP-In echoed ${echoed.length} bytes (${JSON.stringify(echoed.toString('latin1'))}) instead of the 4 bytes pinged ("nop1")`);
+    t.log(`NOP-Out with I=0 (CmdSN ${t.raw(s).cmdSN}) and 4 bytes of ping data`);
+    await t.expectIscsi(`a non-immediate NOP-Out ping (valid ITT), which must be answered with a NOP-In echoing its data`, {
+      send: () => s.nop({ data: ping, immediate: false, timeoutMs: ms + 1000 }),
+      answer: (p) => p.opcode === iscsi.Opcode.NOP_IN && p.itt !== iscsi.RESERVED_TAG,
+      withinMs: ms,
+      expect: ANSWER(iscsi.Opcode.NOP_IN, { ttt: iscsi.RESERVED_TAG, data: ping }),
+    });
     t.log('TEST UNIT READY with the next CmdSN');
     await t.command(scsi.testUnitReady());
   },

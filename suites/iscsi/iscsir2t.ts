@@ -25,7 +25,8 @@ suite.test(
     const r2ts: iscsi.R2T[] = [];
     const open = new Set<number>();
     let next = 0;
-    s.hooks.onReceive = (any) => {
+    const raw = t.raw(s);
+    raw.watch((any) => {
       if (any.opcode !== iscsi.Opcode.R2T) return;
       const r = any as iscsi.R2T;
       r2ts.push(r);
@@ -35,11 +36,11 @@ suite.test(
       if (open.size >= p.maxOutstandingR2T) problems.push(`an R2T (offset ${r.bufferOffset}) came while ${open.size} R2T(s) were still outstanding, MaxOutstandingR2T ${p.maxOutstandingR2T}`);
       open.add(r.ttt);
       next = r.bufferOffset + len;
-    };
-    s.hooks.beforeSend = (pdu) => {
+    });
+    raw.alter((pdu) => {
       if (pdu.opcode === iscsi.Opcode.DATA_OUT && (pdu as iscsi.DataOut).final) open.delete((pdu as iscsi.DataOut).ttt);
       return pdu;
-    };
+    });
     const cdb = scsi.write10({ lba: 0, blocks: n });
     try {
       await t.command(cdb, { session: s });

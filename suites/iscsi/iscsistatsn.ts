@@ -31,10 +31,11 @@ suite.test(
   async (t) => {
     const s = t.session;
     const seen: { statSN: number; what: string }[] = [];
-    s.hooks.onReceive = (pdu) => {
+    const raw = t.raw(s);
+    raw.watch((pdu) => {
       if ('statSN' in pdu && advancesStatSN(pdu)) seen.push({ statSN: pdu.statSN, what: iscsi.describePdu(pdu) });
-    };
-    let expected = s.expStatSN;
+    });
+    let expected = raw.expStatSN;
     t.log(`ExpStatSN before the first request: ${expected}`);
     const steps: [string, () => Promise<unknown>][] = [
       ['TEST UNIT READY', () => t.command(scsi.testUnitReady())],

@@ -22,8 +22,8 @@ export async function asyncIo(t: TestContext, c: RwCdb): Promise<void> {
   const per = Math.min(BLOCKS, t.dev.maxTransferBlocks);
   const count = Math.min(COMMANDS, Math.floor(t.dev.blocks / per));
   if (count < 2) t.skip(`the LUN (${t.dev.blocks} blocks) holds fewer than two ${per}-block transfers`);
-  const s = t.session;
-  t.log(`Queue ${count} ${c.name} of ${per} blocks at once (LBA 0..${count * per - 1}); the window is MaxCmdSN ${s.maxCmdSN}, CmdSN ${s.cmdSN} now`);
+  const n = t.raw().numbers();
+  t.log(`Queue ${count} ${c.name} of ${per} blocks at once (LBA 0..${count * per - 1}); the window is MaxCmdSN ${n.maxCmdSN}, CmdSN ${n.cmdSN} now`);
   const started = Date.now();
   const results = await Promise.all(
     Array.from({ length: count }, (_, i) => {
