@@ -2,6 +2,7 @@
  * `npm run bench`: figures and ratios against the real peers, printed, never asserted. Every load is
  * bounded in time (BENCH_SECONDS a point, default 3).
  */
+import { benchDigests } from './digests.js';
 import { benchInitiator } from './initiator.js';
 import { benchTarget } from './target.js';
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   const parts: [string, () => Promise<string>][] = [
     ['initiator', () => benchInitiator(seconds)],
     ['target', () => benchTarget(seconds)],
+    ['digests', () => benchDigests(seconds)],
   ];
   for (const [name, fn] of parts) {
     if (only.length && !only.includes(name)) continue;

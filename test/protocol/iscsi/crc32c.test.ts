@@ -12,9 +12,13 @@
  * PDU is itself a SCSI Command header, so its header digest must follow byte 47 as 56 3a 96 d9.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import {
   crc32c,
+  crc32cImplementation,
   crc32cUpdate,
+  crc32cUpdateJs,
+  NATIVE_MIN,
   dataDigest,
   encodePdu,
   framePdu,
@@ -152,6 +156,34 @@ describe('protocol/iscsi CRC32C digests (RFC 7143 13.1)', () => {
       const data = Buffer.from('0123456789');
       const pieces = framePdu({ opcode: Opcode.NOP_OUT, lun: 0n, itt: 1, ttt: 0xffffffff, cmdSN: 0, expStatSN: 0, data }, { headerDigest: true, dataDigest: true });
       assert.ok(pieces.includes(data));
+    });
+  });
+
+  describe('the two implementations (our slicing-by-8 and the optional native one) agree', () => {
+    it(`every length around NATIVE_MIN (${NATIVE_MIN}) and up to 64 KiB, whole and split at random points, gives the independent reference's CRC (implementation here: ${crc32cImplementation})`, () => {
+      const rnd = prng(7);
+      const buf = Buffer.from(Array.from({ length: 65536 + 7 }, () => Math.floor(rnd() * 256)));
+      const lengths = [0, 1, 3, 47, 48, NATIVE_MIN - 1, NATIVE_MIN, NATIVE_MIN + 1, 4096, 8192 + 3, 65536];
+      for (const n of lengths) {
+        const start = n % 7;
+        const piece = buf.subarray(start, start + n);
+        const want = refCrc32c(piece);
+        assert.equal(crc32cUpdate(0, buf, start, start + n), want, `length ${n} at ${start}`);
+        assert.equal(crc32cUpdateJs(0, buf, start, start + n), want, `length ${n} at ${start} (js)`);
+        const cut = Math.floor(rnd() * (n + 1));
+        assert.equal(crc32cUpdate(crc32cUpdate(0, piece, 0, cut), piece, cut), want, `length ${n} split at ${cut}`);
+      }
+    });
+
+    it('ISCSI_TEST_CRC32C=js selects our own implementation', () => {
+      const url = new URL('../../../protocol/iscsi/crc32c.js', import.meta.url).href;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(url)}).then((m) => process.stdout.write(m.crc32cImplementation))`], { env: { ...process.env, ISCSI_TEST_CRC32C: 'js' }, encoding: 'utf8' });
+      assert.equal(out, 'js');
+    });
+
+    it('in CI (npm ci installs the optional @node-rs/crc32) the native implementation is the one used', function () {
+      if (!process.env['CI']) this.skip();
+      assert.equal(crc32cImplementation, 'native');
     });
   });
 });
