@@ -22,6 +22,8 @@ import { runTests, within } from '../harness/runner.js';
 import { everyPair, expandPatterns, parseShard, select, shard } from '../harness/select.js';
 import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, RunConfig, TargetSpec, targetFromUrl } from '../harness/target-under-test.js';
 import { ConsoleReporter, Verbosity } from '../reporters/console.js';
+import { coverage, coverageHtml, coverageMarkdown } from '../reporters/coverage.js';
+import { ProgressLine } from '../reporters/progress.js';
 import { jsonReport } from '../reporters/json.js';
 import { junitXml } from '../reporters/junit.js';
 import { writeTraces } from '../reporters/trace.js';
@@ -98,6 +100,8 @@ function parser(argv: string[]) {
     .option('trace', { type: 'string', describe: 'Write the decoded PDU trace and a pcap of each failed test to DIR', requiresArg: true })
     .option('expect', { type: 'string', describe: 'Compare with a baseline of known failures (JSON); only changes fail the run', requiresArg: true })
     .option('shard', { type: 'string', describe: 'Run the K-th of N shards of the selection, e.g. 2/4', requiresArg: true })
+    .option('progress', { type: 'boolean', default: true, describe: 'A progress line (done/total, elapsed, failures) on a terminal; --no-progress turns it off' })
+    .option('coverage', { type: 'string', describe: 'Write the coverage page of the selection (by standard section, by suite) to FILE: markdown, HTML if FILE ends in .html (default or -: markdown on stdout), and exit' })
     .option('suites-dir', { type: 'string', coerce: list, describe: 'Load suites from these folders instead of the built-in ones', requiresArg: true, hidden: false })
     .strictOptions()
     .version(version())
@@ -156,6 +160,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(describeText(selection));
     return 0;
   }
+  if (args.coverage !== undefined) {
+    // Needs no target: a URL the optional FILE swallowed is not a file name.
+    const file = args.coverage === '' || /^iscsi:\/\//i.test(args.coverage) ? '-' : args.coverage;
+    const c = coverage(selection);
+    write(file, /\.html?$/i.test(file) ? coverageHtml(c) : coverageMarkdown(c), '--coverage');
+    return 0;
+  }
   let plan = selection;
   let shardText: string | undefined;
   if (args.shard !== undefined) {
@@ -210,7 +221,10 @@ async function main(argv: string[]): Promise<number> {
       loginTimeoutMs: 15_000,
     };
     const toStdout = xmlFile === '-' || args.json === '-';
-    const reporters: Reporter[] = [new ConsoleReporter(toStdout ? process.stderr : process.stdout, verbosity)];
+    const consoleOut = toStdout ? process.stderr : process.stdout;
+    // The progress line goes first so it is taken away before the console reporter's summary.
+    const progress = args.progress === false ? undefined : ProgressLine.on(consoleOut);
+    const reporters: Reporter[] = [...(progress ? [progress] : []), new ConsoleReporter(progress?.through ?? consoleOut, verbosity)];
     const report = await runTests({ plan, config: cfg, reporters, version: version(), ...(shardText ? { shard: shardText } : {}) });
     if (baseline) report.baseline = compareBaseline(baseline, report.results, reg);
     for (const r of reporters) await r.end?.(report);
