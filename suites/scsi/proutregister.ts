@@ -1,0 +1,112 @@
+/**
+ * PERSISTENT RESERVE OUT, REGISTER and REGISTER AND IGNORE EXISTING KEY (SPC-5 6.17; registering, SPC-5
+ * reservations): registrations are per I_T nexus, a registered nexus must name its key to change it, and a
+ * parameter list of the wrong length changes nothing.
+ */
+import {
+  defineSuite,
+  keepReservationsClean,
+  openNexus,
+  PARAM_LIST_LEN_ERR,
+  prReadKeys,
+  prRegister,
+  prReserve,
+  prUnregister,
+  RESERVATION_CONFLICT,
+  scsi,
+  SPC5,
+} from '../../harness/api.js';
+import { expectKeys, K1, K2, PR_OUT } from './_pr.js';
+
+const suite = defineSuite('ProutRegister', { families: ['SCSI'], clause: `${SPC5.PERSISTENT_RESERVE_OUT}, ${SPC5.RESERVATIONS}`, needs: ['dataloss', PR_OUT] });
+
+suite.test(
+  'Simple',
+  {
+    doc: 'REGISTER of a key from an unregistered I_T nexus (RESERVATION KEY 0) must be GOOD and READ KEYS must list it; a REGISTER naming a wrong RESERVATION KEY must end in RESERVATION CONFLICT and change nothing; a REGISTER with the right RESERVATION KEY replaces the key; REGISTER with SERVICE ACTION RESERVATION KEY 0 unregisters, and READ KEYS no longer lists it.',
+    level: 'MUST',
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    await prRegister(t, K1);
+    await expectKeys(t, [K1], 'after REGISTER');
+    await prRegister(t, K2, { oldKey: K1 + 1n, expect: RESERVATION_CONFLICT });
+    await expectKeys(t, [K1], 'after a REGISTER with the wrong RESERVATION KEY');
+    await prRegister(t, K2, { oldKey: K1 });
+    await expectKeys(t, [K2], 'after REGISTER with the right RESERVATION KEY and a new key');
+    await prUnregister(t, K2);
+    await expectKeys(t, [], 'after REGISTER with SERVICE ACTION RESERVATION KEY 0');
+  },
+);
+
+suite.test(
+  'IgnoreExistingKey',
+  {
+    doc: 'REGISTER AND IGNORE EXISTING KEY must register a key from an unregistered nexus, replace the key of a registered one whatever its RESERVATION KEY field holds, and unregister with SERVICE ACTION RESERVATION KEY 0, each GOOD and each seen in READ KEYS.',
+    level: 'MUST',
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    await prRegister(t, K1, { ignore: true, oldKey: 0x7777n });
+    await expectKeys(t, [K1], 'after REGISTER AND IGNORE EXISTING KEY');
+    await prRegister(t, K2, { ignore: true, oldKey: 0x7777n });
+    await expectKeys(t, [K2], 'after REGISTER AND IGNORE EXISTING KEY with another key');
+    await prRegister(t, 0n, { ignore: true, oldKey: 0x7777n });
+    await expectKeys(t, [], 'after REGISTER AND IGNORE EXISTING KEY with key 0');
+  },
+);
+
+suite.test(
+  'Unregistered',
+  {
+    doc: 'From an unregistered I_T nexus, a REGISTER whose RESERVATION KEY is not zero must end in RESERVATION CONFLICT and register nothing; RESERVE from it must end in RESERVATION CONFLICT too (only a registered nexus may reserve).',
+    level: 'MUST',
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    await prRegister(t, K2, { oldKey: K1, expect: RESERVATION_CONFLICT });
+    await expectKeys(t, [], 'after a REGISTER with a non-zero RESERVATION KEY from an unregistered nexus');
+    await prReserve(t, K1, scsi.PrType.WRITE_EXCLUSIVE, { expect: RESERVATION_CONFLICT });
+    const r = await t.command(scsi.persistentReserveIn({ sa: scsi.PrInSa.READ_RESERVATION, alloc: 64 }));
+    t.check(!scsi.parseReadReservation(r.data).hasReservation, 'RESERVE from an unregistered I_T nexus created a reservation');
+  },
+);
+
+suite.test(
+  'ParamListLength',
+  {
+    doc: 'REGISTER with a PARAMETER LIST LENGTH of 0, 23 and 25 (SPEC_I_PT 0: the list must be exactly 24 bytes) must each end in CHECK CONDITION, ILLEGAL REQUEST, PARAMETER LIST LENGTH ERROR and register nothing.',
+    level: 'MUST',
+    clause: `${SPC5.PR_OUT_PARAMETER_LIST}, ${SPC5.PERSISTENT_RESERVE_OUT}`,
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    const list = scsi.proutParameterList({ key: 0n, saKey: K1 });
+    for (const len of [0, 23, 25]) {
+      const data = len <= 24 ? list.subarray(0, len) : Buffer.concat([list, Buffer.alloc(len - 24)]);
+      await t.command(scsi.persistentReserveOut({ sa: scsi.PrOutSa.REGISTER, paramLen: len }), { dataOut: data, expect: PARAM_LIST_LEN_ERR, what: `PERSISTENT RESERVE OUT REGISTER PARAMETER LIST LENGTH=${len}` });
+      await expectKeys(t, [], `after REGISTER with PARAMETER LIST LENGTH ${len}`);
+    }
+  },
+);
+
+suite.test(
+  'PerNexus',
+  {
+    doc: 'Registrations are per I_T nexus: with a key registered on the first nexus, a second session of the same initiator name with another ISID (another initiator port, so another nexus) sees the key in READ KEYS but is not registered: RESERVE with that key from it must end in RESERVATION CONFLICT, and it may register a key of its own (both then listed).',
+    level: 'MUST',
+    clause: `${SPC5.RESERVATIONS}, RFC 7143 10.1.1`,
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    await prRegister(t, K1);
+    const other = await openNexus(t, { initiator: 1 });
+    const k = await prReadKeys(t, { session: other });
+    t.check(k.keys.includes(K1), 'READ KEYS from another nexus does not list the registered key');
+    await prReserve(t, K1, scsi.PrType.WRITE_EXCLUSIVE, { session: other, expect: RESERVATION_CONFLICT });
+    await prRegister(t, K2, { session: other });
+    await expectKeys(t, [K1, K2], 'after the second nexus (same name, another ISID) registered');
+  },
+);
+
+export default suite;

@@ -1,0 +1,51 @@
+/**
+ * Defects for the multi-initiator suites: persistent reservations (PrinReadKeys, PrinReportCapabilities,
+ * PrinServiceactionRange, PrinReadFullStatus, ProutRegister, ProutReserve, ProutClear, ProutPreempt).
+ */
+import { Op, PrInSa, PrOutSa } from '../../../protocol/scsi/index.js';
+import type { Cases } from './_support.js';
+
+const GOOD = () => ({ status: 0 });
+const CONFLICT = () => ({ status: 0x18 });
+const prIn = (sa: number) => (c: Buffer) => c[0] === Op.PERSISTENT_RESERVE_IN && (c[1]! & 0x1f) === sa;
+const prOut = (sa: number) => (c: Buffer) => c[0] === Op.PERSISTENT_RESERVE_OUT && (c[1]! & 0x1f) === sa;
+/** Rewrite the first Data-In segment only (the parameter data's header is in it). */
+const first = (f: (d: Buffer) => void) => (d: Buffer, _c: Buffer, off: number) => (off === 0 ? (f(d), d) : d);
+
+const CASES: Cases = {
+  'PrinReadFullStatus.Simple': { rules: () => [{ match: prIn(PrInSa.READ_FULL_STATUS), dataIn: first((d) => d.length > 20 && (d[20] = d[20]! ^ 0x01)) }], message: /R_HOLDER of key/ },
+  'PrinReadKeys.Simple': { rules: () => [{ match: prIn(PrInSa.READ_KEYS), dataIn: first((d) => d.writeUInt32BE(d.readUInt32BE(4) + 8, 4)) }], message: /bytes returned versus ADDITIONAL LENGTH \+ 8/ },
+  'PrinReadKeys.Truncate': { rules: () => [{ match: (c) => prIn(PrInSa.READ_KEYS)(c) && c.readUInt16BE(7) === 8, dataIn: first((d) => d.writeUInt32BE(0, 4)) }], message: /ALLOC=8: ADDITIONAL LENGTH \(the full list's\): expected 8, got 0/ },
+  'PrinReadKeys.Generation': { quirks: ['pr-generation-frozen'], message: /PRgeneration after REGISTER of a new key/ },
+  'PrinReportCapabilities.Simple': { rules: () => [{ match: prIn(PrInSa.REPORT_CAPABILITIES), dataIn: first((d) => (d[1] = 6)) }], message: /LENGTH: expected 8, got 6/ },
+  'PrinReportCapabilities.Aptpl': { quirks: ['pr-aptpl-accepted'], message: /expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST, got GOOD/ },
+  'PrinServiceactionRange.Range': { rules: () => [{ match: prIn(4), reply: () => ({ status: 0, data: Buffer.alloc(8) }) }], message: /SERVICE ACTION=0x04: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ },
+  'ProutClear.Simple': { quirks: ['pr-generation-frozen'], message: /PRgeneration after CLEAR/ },
+  'ProutClear.WrongKey': { rules: () => [{ match: prOut(PrOutSa.CLEAR), reply: GOOD }], message: /CLEAR .*RESERVATION KEY=0x15157e5700000001: expected RESERVATION CONFLICT, got GOOD/ },
+  'ProutClear.UnitAttention': { quirks: ['pr-no-ua'], message: /expected a unit attention CHECK CONDITION UNIT ATTENTION\/RESERVATIONS PREEMPTED, got none/ },
+  'ProutPreempt.RemoveRegistration': { quirks: ['pr-no-ua'], message: /the preempted nexus: expected a unit attention .*REGISTRATIONS PREEMPTED, got none/ },
+  'ProutPreempt.Reservation': { rules: () => [{ match: prIn(PrInSa.READ_RESERVATION), dataIn: first((d) => d.length >= 22 && (d[21] = (d[21]! & 0xf0) | 3)) }], message: /READ RESERVATION TYPE after PREEMPT with TYPE WRITE EXCLUSIVE: expected 1, got 3/ },
+  'ProutPreempt.BadKeys': { rules: () => [{ match: prOut(PrOutSa.PREEMPT), reply: GOOD }], message: /PREEMPT .*expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST, got GOOD/ },
+  'ProutPreempt.ThreeNexuses': { quirks: ['pr-no-ua'], message: /the second initiator: expected a unit attention .*REGISTRATIONS PREEMPTED, got none/ },
+  'ProutRegister.Simple': { quirks: ['pr-register-ignores-key'], message: /expected RESERVATION CONFLICT, got GOOD/ },
+  'ProutRegister.IgnoreExistingKey': { rules: () => [{ match: prOut(PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY), reply: CONFLICT }], message: /REGISTER AND IGNORE EXISTING KEY .*expected GOOD, got RESERVATION CONFLICT/ },
+  'ProutRegister.Unregistered': { rules: () => [{ match: prOut(PrOutSa.REGISTER), reply: GOOD }], message: /REGISTER .*expected RESERVATION CONFLICT, got GOOD/ },
+  'ProutRegister.ParamListLength': { quirks: ['pr-param-length-unchecked'], message: /PARAMETER LIST LENGTH=(0|23|25): expected CHECK CONDITION ILLEGAL REQUEST\/PARAMETER LIST LENGTH ERROR, got GOOD/ },
+  'ProutRegister.PerNexus': { rules: () => [{ match: prOut(PrOutSa.RESERVE), reply: GOOD }], message: /RESERVE .*expected RESERVATION CONFLICT, got GOOD/ },
+  'ProutReserve.Simple': { rules: () => [{ match: prIn(PrInSa.READ_RESERVATION), dataIn: first((d) => d.length >= 22 && (d[21] = (d[21]! & 0xf0) | 0x0f)) }], message: /after RESERVE WRITE EXCLUSIVE: READ RESERVATION TYPE: expected 1, got 15/ },
+  'ProutReserve.NotHolder': { rules: () => [{ match: prOut(PrOutSa.RESERVE), reply: GOOD }], message: /RESERVE .*expected RESERVATION CONFLICT, got GOOD/ },
+  'ProutReserve.ReleaseWrongType': { quirks: ['pr-release-ignores-type'], message: /expected CHECK CONDITION ILLEGAL REQUEST\/INVALID RELEASE OF PERSISTENT RESERVATION, got GOOD/ },
+  'ProutReserve.ReleaseNotHolder': { rules: () => [{ match: prOut(PrOutSa.RELEASE), reply: CONFLICT }], message: /RELEASE .*expected GOOD, got RESERVATION CONFLICT/ },
+  'ProutReserve.ReleaseUnitAttention': { quirks: ['pr-no-ua'], message: /expected a unit attention .*RESERVATIONS RELEASED, got none/ },
+};
+
+for (const ty of ['WE', 'EA', 'WERO', 'EARO', 'WEAR', 'EAAR']) {
+  CASES[`ProutReserve.Access${ty}`] = { quirks: ['pr-no-conflict'], message: /from an unregistered nexus: expected RESERVATION CONFLICT, got GOOD/ };
+  CASES[`ProutReserve.Commands${ty}`] = { quirks: ['pr-no-conflict'], message: /from an unregistered nexus under .*: expected RESERVATION CONFLICT, got GOOD/ };
+  CASES[`ProutReserve.Ownership${ty}`] = ty.endsWith('AR')
+    ? // an all-registrants reservation must outlive its creator's registration: a fake that reports none
+      { rules: () => [{ match: prIn(PrInSa.READ_RESERVATION), dataIn: first((d) => d.writeUInt32BE(0, 4)) }], message: /READ RESERVATION reports no reservation/ }
+    : { quirks: ['pr-unregister-keeps-reservation'], message: /READ RESERVATION still reports a reservation/ };
+}
+
+export default CASES;
