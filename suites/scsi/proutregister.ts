@@ -75,14 +75,14 @@ suite.test(
 suite.test(
   'ParamListLength',
   {
-    doc: 'REGISTER with a PARAMETER LIST LENGTH of 0, 23 and 25 (SPEC_I_PT 0: the list must be exactly 24 bytes) must each end in CHECK CONDITION, ILLEGAL REQUEST, PARAMETER LIST LENGTH ERROR and register nothing.',
+    doc: 'REGISTER with a PARAMETER LIST LENGTH of 23, 25 and 0 (SPEC_I_PT 0: the list must be exactly 24 bytes) must each end in CHECK CONDITION, ILLEGAL REQUEST, PARAMETER LIST LENGTH ERROR and register nothing.',
     level: 'MUST',
     clause: `${SPC5.PR_OUT_PARAMETER_LIST}, ${SPC5.PERSISTENT_RESERVE_OUT}`,
   },
   async (t) => {
     keepReservationsClean(t);
     const list = scsi.proutParameterList({ key: 0n, saKey: K1 });
-    for (const len of [0, 23, 25]) {
+    for (const len of [23, 25, 0]) {
       const data = len <= 24 ? list.subarray(0, len) : Buffer.concat([list, Buffer.alloc(len - 24)]);
       await t.command(scsi.persistentReserveOut({ sa: scsi.PrOutSa.REGISTER, paramLen: len }), { dataOut: data, expect: PARAM_LIST_LEN_ERR, what: `PERSISTENT RESERVE OUT REGISTER PARAMETER LIST LENGTH=${len}` });
       await expectKeys(t, [], `after REGISTER with PARAMETER LIST LENGTH ${len}`);
