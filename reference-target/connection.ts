@@ -73,6 +73,7 @@ export const Q_ISCSI = {
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
+  sendTargetsLax: defineQuirk('sendtargets-lax', 'iscsi', 'SendTargets=All in a normal session and the empty value in a discovery session list every target'),
   noPhaseCollapse: defineQuirk('status-without-final', 'iscsi', 'the S bit is set without the F bit on the last Data-In PDU of a read that takes more than one'),
 };
 
@@ -1180,9 +1181,14 @@ export class TargetConnection {
   private sendTargets(value: string): KeyValue[] {
     if (this.server.quirks.has(Q_ISCSI.sendTargetsEmpty)) return [];
     const who = this.result!.initiatorName;
+    const lax = this.server.quirks.has(Q_ISCSI.sendTargetsLax);
     let nodes: TargetNode[];
-    if (value === 'All') nodes = this.server.nodes().filter((n) => n.allows(who));
-    else if (value === '') nodes = this.node ? [this.node] : [];
+    // Appendix C: All "MUST NOT be supported on an operational session": a normal session gets no
+    // targets for it (an empty answer rather than SendTargets=Reject, which libiscsi's discovery parser
+    // takes for an error); the empty value names the session's own target, and in a discovery session,
+    // logged in to none, nothing.
+    if (value === 'All') nodes = this.node && !lax ? [] : this.server.nodes().filter((n) => n.allows(who));
+    else if (value === '') nodes = this.node ? [this.node] : lax ? this.server.nodes().filter((n) => n.allows(who)) : [];
     else nodes = this.server.nodes().filter((n) => n.config.iqn === value && n.allows(who));
     const out: KeyValue[] = [];
     for (const n of nodes) {

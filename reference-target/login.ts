@@ -36,7 +36,7 @@ export const Q_LOGIN = {
   resultSwapped: defineQuirk(
     'login-result-function-swapped',
     'iscsi',
-    'answers apply max() to min() keys and the reverse, OR to AND keys and the reverse (MaxBurstLength, FirstBurstLength, DefaultTime2Wait, MaxConnections, ErrorRecoveryLevel, iSCSIProtocolLevel, InitialR2T, ImmediateData, DataPDUInOrder, DataSequenceInOrder)',
+    'numeric answers apply max() to min() keys and the reverse (MaxBurstLength, FirstBurstLength, DefaultTime2Wait, iSCSIProtocolLevel), MaxConnections and ErrorRecoveryLevel offered above the limit are answered one above the offer; InitialR2T offered Yes is answered No and ImmediateData offered No is answered Yes',
   ),
   valuesUnchecked: defineQuirk('login-values-unchecked', 'iscsi', 'numeric and Yes/No values out of range or malformed are echoed as the answer instead of Reject'),
   namesUnchecked: defineQuirk('login-names-unchecked', 'iscsi', 'a first Login Request without InitiatorName or TargetName, or naming an unknown target, is accepted (for the first target)'),
@@ -45,11 +45,13 @@ export const Q_LOGIN = {
   authNoneAccepted: defineQuirk('login-auth-none-accepted', 'iscsi', 'a target that requires CHAP accepts AuthMethod=None when the initiator lists it first'),
   chapAlgorithmUnchecked: defineQuirk('chap-algorithm-unchecked', 'iscsi', 'CHAP goes on with MD5 whatever CHAP_A lists'),
   noReinstatement: defineQuirk('login-no-reinstatement', 'iscsi', 'a login with the ISID of a live session starts a second session and leaves the old one running'),
+  hexRejected: defineQuirk('login-hex-numbers-rejected', 'iscsi', 'numeric offers written in hex (0x...) are answered with Reject'),
+  listUnoffered: defineQuirk('login-list-answer-unoffered', 'iscsi', "HeaderDigest, DataDigest and TaskReporting are answered with the target's first preference even when the initiator did not offer it"),
   tsihUnchecked: defineQuirk('login-tsih-unchecked', 'iscsi', 'a login naming a TSIH that does not exist starts a new session'),
 };
 
 /** The keys the login-result-function-swapped quirk answers wrongly (not the ones every login offers with a stricter value). */
-const SWAPPED_KEYS = new Set(['MaxBurstLength', 'FirstBurstLength', 'DefaultTime2Wait', 'MaxConnections', 'ErrorRecoveryLevel', 'iSCSIProtocolLevel', 'InitialR2T', 'ImmediateData', 'DataPDUInOrder', 'DataSequenceInOrder']);
+const SWAPPED_KEYS = new Set(['MaxBurstLength', 'FirstBurstLength', 'DefaultTime2Wait', 'MaxConnections', 'ErrorRecoveryLevel', 'iSCSIProtocolLevel', 'InitialR2T', 'ImmediateData']);
 
 export interface LoginEnvironment {
   tpgt: number;
@@ -282,16 +284,23 @@ export class TargetLogin {
   /** Answers as the result-function and value quirks spoil them (unchanged without those quirks). */
   private quirkReplies(replies: KeyValue[], offers: KeyValue[]): KeyValue[] {
     const q = this.env.quirks;
-    if (!q.has(Q_LOGIN.resultSwapped) && !q.has(Q_LOGIN.valuesUnchecked)) return replies;
+    if (![Q_LOGIN.resultSwapped, Q_LOGIN.valuesUnchecked, Q_LOGIN.hexRejected, Q_LOGIN.listUnoffered].some((n) => q.has(n))) return replies;
     return replies.map(([k, v]): KeyValue => {
       const def = keyDef(k);
       const offer = offers.find(([n]) => n === k)?.[1];
       if (!def || offer === undefined) return [k, v];
+      if (q.has(Q_LOGIN.hexRejected) && def.type === 'numeric' && /^0x/i.test(offer)) return [k, 'Reject'];
+      if (q.has(Q_LOGIN.listUnoffered) && def.type === 'list' && ['HeaderDigest', 'DataDigest', 'TaskReporting'].includes(k)) return [k, (this.neg!.local[k] ?? def.default ?? v).split(',')[0]!];
       if (v === 'Reject' && q.has(Q_LOGIN.valuesUnchecked) && (def.type === 'numeric' || def.type === 'boolean')) return [k, offer];
       if (!q.has(Q_LOGIN.resultSwapped) || !SWAPPED_KEYS.has(k) || v === 'Reject' || v === 'Irrelevant') return [k, v];
       const local = this.neg!.local[k] ?? def.default ?? offer;
-      if (def.type === 'numeric') return [k, String(def.result === 'min' ? Math.max(Number(offer), Number(local)) : Math.min(Number(offer), Number(local)))];
-      if (def.type === 'boolean') return [k, def.result === 'and' ? (offer === 'Yes' || local === 'Yes' ? 'Yes' : 'No') : offer === 'Yes' && local === 'Yes' ? 'Yes' : 'No'];
+      if (def.type === 'numeric') {
+        const [o, l] = [Number(offer), Number(local)];
+        // MaxConnections and ErrorRecoveryLevel offered above the target's limit: one more than offered.
+        if (o > l && (k === 'MaxConnections' || k === 'ErrorRecoveryLevel')) return [k, String(o + 1)];
+        return [k, String(def.result === 'min' ? Math.max(o, l) : Math.min(o, l))];
+      }
+      if (def.type === 'boolean') return [k, def.result === 'and' && offer === 'No' ? 'Yes' : def.result === 'or' && offer === 'Yes' ? 'No' : v];
       return [k, v];
     });
   }

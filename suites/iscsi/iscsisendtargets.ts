@@ -1,20 +1,132 @@
-/** SendTargets in full feature phase (RFC 7143 11.10, 11.11, 13.3 and Appendix C). */
-import { defineSuite } from '../../harness/api.js';
+/**
+ * SendTargets in full feature phase (RFC 7143 13.3, 11.10, 11.11 and Appendix C), its three values in both
+ * session types. Appendix C: All "MUST be supported on a discovery session and MUST NOT be supported on
+ * an operational session"; a target name "MUST be supported on discovery sessions" (and the session
+ * "should respond with addresses for only the named target, if possible"); the empty value "MUST be
+ * supported on operational sessions, and MUST NOT return targets other than the one to which the session
+ * is logged in" (in a discovery session, logged in to none, it "should only respond with addresses for
+ * the target to which the session is logged in": nothing).
+ */
+import { defineSuite, iscsi, IscsiError, type Session, type TestContext } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSISendTargets', { families: ['iSCSI'], clause: 'RFC 7143 Appendix C' });
+
+interface Listed {
+  pairs: iscsi.KeyValue[];
+  names: string[];
+}
+
+/**
+ * Send SendTargets=<value> on `s` and return the answer's keys and the target names it lists. A target
+ * that drops the connection at the Text Request fails Simple (the value every target must support); the
+ * other tests then skip naming it, as they check what the answer says.
+ */
+async function ask(t: TestContext, s: Session, value: string, where: string, o: { dropSkips?: boolean } = { dropSkips: true }): Promise<Listed> {
+  let pairs: iscsi.KeyValue[];
+  try {
+    pairs = await s.text([['SendTargets', value]], { timeoutMs: Math.min(10_000, t.remainingMs()) });
+  } catch (e) {
+    if (o.dropSkips && IscsiError.is(e, 'ISCSI_E_CLOSED')) t.skip(`the target dropped the connection at a Text Request SendTargets=${value} (${e.message}); iSCSISendTargets.Simple checks that Text Requests are answered`);
+    throw e;
+  }
+  const names = pairs.filter(([k]) => k === 'TargetName').map(([, v]) => v);
+  t.log(`SendTargets=${value} in ${where}: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'an empty answer'}`);
+  for (const [k, v] of pairs) {
+    if (k !== 'TargetAddress') continue;
+    t.check(/^(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+)(:[0-9]{1,5})?,[0-9]{1,5}$/.test(v), `SendTargets=${value}: TargetAddress=${v} is not domainname[:port],portal-group-tag (RFC 7143 13.8)`);
+  }
+  return { pairs, names };
+}
+
+const me = (t: TestContext) => t.config.target.targetName;
 
 suite.test(
   'Simple',
   {
-    doc: 'A Text Request SendTargets=All in the full feature phase of a normal session must be answered with a final Text Response whose TargetName list includes the target the session is logged in to, and whose TargetAddress values (if any) are well formed (address[:port],tpgt).',
-    clause: 'RFC 7143 Appendix C, RFC 7143 11.11',
+    doc: 'In the full feature phase of a normal session, a Text Request SendTargets= (the empty value) "MUST be supported on operational sessions, and MUST NOT return targets other than the one to which the session is logged in": the answer must name the session\'s own target and no other, each TargetAddress well formed (address[:port],tpgt).',
+    clause: 'RFC 7143 Appendix C, RFC 7143 11.11, RFC 7143 13.8',
     level: 'MUST',
   },
   async (t) => {
-    const targets = await t.session.sendTargets('All', t.remainingMs());
-    t.log(`SendTargets named ${targets.map((x) => `${x.name} (${x.addresses.map((a) => a.raw).join(' ') || 'no address'})`).join(', ') || 'nothing'}`);
-    const me = t.config.target.targetName;
-    t.check(targets.some((x) => x.name === me), `SendTargets=All in a normal session did not name ${me}, the session's own target (got ${targets.map((x) => x.name).join(', ') || 'no target'})`);
+    const r = await ask(t, t.session, '', 'a normal session', { dropSkips: false });
+    t.check(r.names.includes(me(t)), `SendTargets= (empty) in a normal session did not name ${me(t)}, the session's own target (got ${r.names.join(', ') || 'no target'})`);
+    const others = r.names.filter((n) => n !== me(t));
+    t.check(others.length === 0, `SendTargets= (empty) in a normal session named other targets: ${others.join(', ')}`);
+  },
+);
+
+suite.test(
+  'NormalAll',
+  {
+    doc: 'In the full feature phase of a normal session, SendTargets=All "MUST NOT be supported on an operational session": the target must not answer it with a list of targets (SendTargets=Reject, or an answer naming no target, are both correct).',
+    clause: 'RFC 7143 Appendix C',
+    level: 'MUST',
+  },
+  async (t) => {
+    const r = await ask(t, t.session, 'All', 'a normal session');
+    t.check(r.names.length === 0, `SendTargets=All in a normal session listed ${r.names.join(', ')}: All must not be supported on an operational session (expected SendTargets=Reject or no target)`);
+  },
+);
+
+suite.test(
+  'NormalTargetName',
+  {
+    doc: 'In the full feature phase of a normal session, SendTargets=<the session\'s own target name>: the session "should respond with addresses for only the named target, if possible", so the answer should name that target and no other.',
+    clause: 'RFC 7143 Appendix C',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const r = await ask(t, t.session, me(t), 'a normal session');
+    t.check(r.names.includes(me(t)), `SendTargets=${me(t)} in a normal session did not name that target (got ${r.names.join(', ') || 'no target'})`);
+    t.check(r.names.every((n) => n === me(t)), `SendTargets=${me(t)} in a normal session also named ${r.names.filter((n) => n !== me(t)).join(', ')}`);
+  },
+);
+
+/** A discovery session (the run's CHAP credentials are not used there: discovery CHAP is another account). */
+async function discovery(t: TestContext): Promise<Session> {
+  return t.login({ sessionType: 'Discovery' });
+}
+
+suite.test(
+  'DiscoveryAll',
+  {
+    doc: 'In a discovery session, SendTargets=All "MUST be supported": the answer must list the targets this initiator may reach, so it must name the target under test, with well formed TargetAddress values.',
+    clause: 'RFC 7143 Appendix C, RFC 7143 13.3',
+    level: 'MUST',
+    session: false,
+  },
+  async (t) => {
+    const r = await ask(t, await discovery(t), 'All', 'a discovery session');
+    t.check(r.names.includes(me(t)), `SendTargets=All in a discovery session did not name ${me(t)}, the target under test (got ${r.names.join(', ') || 'no target'})`);
+  },
+);
+
+suite.test(
+  'DiscoveryTargetName',
+  {
+    doc: 'In a discovery session, SendTargets=<the target under test\'s name> "MUST be supported on discovery sessions", and the session must be able to return the addresses of any target All would list: the answer must name that target; it should name no other.',
+    clause: 'RFC 7143 Appendix C',
+    level: 'MUST',
+    session: false,
+  },
+  async (t) => {
+    const r = await ask(t, await discovery(t), me(t), 'a discovery session');
+    t.check(r.names.includes(me(t)), `SendTargets=${me(t)} in a discovery session did not name that target (got ${r.names.join(', ') || 'no target'})`);
+    t.should(r.names.every((n) => n === me(t)), `SendTargets=${me(t)} in a discovery session also named ${r.names.filter((n) => n !== me(t)).join(', ')}`);
+  },
+);
+
+suite.test(
+  'DiscoveryEmpty',
+  {
+    doc: 'In a discovery session, SendTargets= (the empty value): "the session should only respond with addresses for the target to which the session is logged in", and a discovery session is logged in to none, so the answer should name no target.',
+    clause: 'RFC 7143 Appendix C',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const r = await ask(t, await discovery(t), '', 'a discovery session');
+    t.check(r.names.length === 0, `SendTargets= (empty) in a discovery session, which is logged in to no target, named ${r.names.join(', ')}`);
   },
 );
 

@@ -118,9 +118,9 @@ describe('reference target: features', function () {
       await assert.rejects(disc(INIT_A, { chap: { user: DISC_USER.user, secret: 'wrong-secret-0000' } }), (e: unknown) => e instanceof IscsiError && e.code === 'ISCSI_E_AUTH');
     });
 
-    it('in a normal session: All within the ACL, the empty value for the session\'s own target', async () => {
+    it('in a normal session: no target for All (MUST NOT be supported there), the empty value for the session\'s own target', async () => {
       const s = await open(ref, { initiatorName: INIT_A }, sessions);
-      assert.deepEqual(names(await s.sendTargets('All')), [IQN]);
+      assert.deepEqual(names(await s.sendTargets('All')), []);
       assert.deepEqual(names(await s.sendTargets('')), [IQN]);
       assert.deepEqual(await s.sendTargets(ACL_IQN), []);
     });

@@ -17,6 +17,29 @@ const CASES: Cases = {
   'iSCSILoginPhase.NoTransitUnasked': { quirks: ['login-transit-unasked'], message: /answered a Login Request with T=0 with T=1/ },
   'iSCSILoginPhase.UnknownTsih': { quirks: ['login-tsih-unchecked'], verdict: 'warn', message: /TSIH 0xbeef, which names no session: expected .* got status 0x0000/ },
   'iSCSILoginPhase.Reinstatement': { quirks: ['login-no-reinstatement'], message: /still answers a NOP-Out: the target did not end it/ },
+  // iSCSILoginKeys
+  'iSCSILoginKeys.MaxBurstLength': { quirks: ['login-result-function-swapped'], message: /MaxBurstLength=1048576 .*breaks the result function min/ },
+  'iSCSILoginKeys.FirstBurstLength': { quirks: ['login-result-function-swapped'], message: /FirstBurstLength=262144 .*breaks the result function min/ },
+  'iSCSILoginKeys.DefaultTime2Wait': { quirks: ['login-result-function-swapped'], message: /DefaultTime2Wait=2 .*breaks the result function max/ },
+  'iSCSILoginKeys.MaxConnections': { quirks: ['login-result-function-swapped'], message: /MaxConnections=3 .*breaks the result function min/ },
+  'iSCSILoginKeys.ErrorRecoveryLevel': { quirks: ['login-result-function-swapped'], message: /ErrorRecoveryLevel=3 is not a number in 0\.\.2/ },
+  'iSCSILoginKeys.ProtocolLevel': { quirks: ['login-result-function-swapped'], message: /iSCSIProtocolLevel=1 .*breaks the result function min/ },
+  'iSCSILoginKeys.InitialR2T': { quirks: ['login-result-function-swapped'], message: /InitialR2T=No .*breaks the result function OR/ },
+  'iSCSILoginKeys.ImmediateData': { quirks: ['login-result-function-swapped'], message: /ImmediateData=Yes .*breaks the result function AND/ },
+  'iSCSILoginKeys.HeaderDigestOffered': { quirks: ['login-list-answer-unoffered'], message: /HeaderDigest=None is not one of the offered values CRC32C/ },
+  'iSCSILoginKeys.DataDigestOffered': { quirks: ['login-list-answer-unoffered'], message: /DataDigest=None is not one of the offered values CRC32C/ },
+  'iSCSILoginKeys.TaskReporting': { quirks: ['login-list-answer-unoffered'], message: /TaskReporting=RFC3720 is not one of the offered values ResponseFence/ },
+  'iSCSILoginKeys.NumberOutOfRange': { quirks: ['login-values-unchecked'], message: /MaxBurstLength=511 is not a number in 512\.\.16777215/ },
+  'iSCSILoginKeys.MalformedNumber': { quirks: ['login-values-unchecked'], message: /MaxBurstLength=12abc is not a number/ },
+  'iSCSILoginKeys.MalformedBoolean': { quirks: ['login-values-unchecked'], message: /InitialR2T=Maybe is not Yes or No/ },
+  'iSCSILoginKeys.HexNumber': { quirks: ['login-hex-numbers-rejected'], message: /answered MaxBurstLength=Reject to the offer MaxBurstLength=0x1000/ },
+  'iSCSILoginKeys.PublicExtensionKey': { quirks: ['login-unknown-key-silent'], message: /did not answer X#org\.iscsi-test\.Probe=1/ },
+  // iSCSISendTargets (Simple's defect is in first.ts)
+  'iSCSISendTargets.NormalAll': { quirks: ['sendtargets-lax'], message: /SendTargets=All in a normal session listed .*selftest/ },
+  'iSCSISendTargets.NormalTargetName': { quirks: ['sendtargets-empty'], verdict: 'warn', message: /in a normal session did not name that target/ },
+  'iSCSISendTargets.DiscoveryAll': { quirks: ['sendtargets-empty'], message: /SendTargets=All in a discovery session did not name/ },
+  'iSCSISendTargets.DiscoveryTargetName': { quirks: ['sendtargets-empty'], message: /in a discovery session did not name that target/ },
+  'iSCSISendTargets.DiscoveryEmpty': { quirks: ['sendtargets-lax'], verdict: 'warn', message: /which is logged in to no target, named .*selftest/ },
 };
 
 export default CASES;
