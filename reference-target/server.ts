@@ -14,6 +14,7 @@ import { Q_LOGIN, type LoginEnvironment, type LoginResult } from './login.js';
 import { TargetNode } from './node.js';
 import { allQuirks, Quirks } from './quirks.js';
 import type { Nexus } from './scsi/index.js';
+import { iscsiTransportId } from '../protocol/scsi/index.js';
 
 interface SessionEntry {
   tsih: number;
@@ -178,6 +179,8 @@ export class TargetServer {
         id: `${r.initiatorName},i,0x${isid}|${r.node.config.iqn},t,0x${tpgt}|${r.tsih}`,
         initiatorPort: `${r.initiatorName},i,0x${isid}`,
         initiatorName: r.initiatorName,
+        // SPC-5 7.6.4.6: an iSCSI initiator port is the name with ,i,0x and the ISID (format 01b)
+        transportId: iscsiTransportId(r.initiatorName, isid),
         targetPort: `${r.node.config.iqn},t,0x${tpgt}`,
         targetName: r.node.config.iqn,
         relativeTargetPort: 1,

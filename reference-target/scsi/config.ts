@@ -1,5 +1,5 @@
 /** Configuration of the device server and its logical units. */
-import type { Quirks } from '../quirks.js';
+import type { Quirks } from './quirk-registry.js';
 import type { BackingStore } from './backing/store.js';
 
 export interface LunConfig {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Asc, SenseKey } from '../../protocol/scsi/sense.js';
-import type { Quirks } from '../quirks.js';
+import type { Quirks } from './quirk-registry.js';
 import { createBackingStore } from './backing/index.js';
 import type { BackingStore } from './backing/store.js';
 import { CheckCondition, TaskAborted, lbaOutOfRange, mediumNotPresent } from './check.js';

@@ -1,8 +1,8 @@
 /**
- * The SCSI layer's `--quirk` switches (declared in target/quirks.ts's registry at module load): each makes
+ * The SCSI layer's `--quirk` switches (declared in quirk-registry.ts at module load): each makes
  * the device server break one checked behaviour on purpose, so that the harness can prove it catches it.
  */
-import { defineQuirk } from '../quirks.js';
+import { defineQuirk } from './quirk-registry.js';
 
 export const Q = {
   IGNORE_FUA: defineQuirk('ignore-fua', 'scsi', 'FUA writes (and writes with WCE=0) are acknowledged before the data is flushed'),

@@ -10,7 +10,7 @@
  * nexus loss and with any reset (SAM-5 6.3).
  */
 import { PrType } from '../../protocol/scsi/opcodes.js';
-import type { Quirks } from '../quirks.js';
+import type { Quirks } from './quirk-registry.js';
 import type { CommandSpec, PrAccess } from './commands/types.js';
 import { Q } from './quirks.js';
 
@@ -38,9 +38,8 @@ export interface Registration {
   /** The I_T nexus identity (itKeyOf). */
   itKey: string;
   key: bigint;
-  /** iSCSI initiator port name (`name,i,0x<ISID>`) and device name, for the TransportID. */
-  initiatorPort: string;
-  initiatorName: string;
+  /** The initiator port's TransportID, from its nexus (READ FULL STATUS reports it). */
+  transportId: Buffer;
   targetPort: string;
   relativeTargetPort: number;
   /** Registered with ALL_TG_PT=1. */

@@ -8,7 +8,7 @@
 import { Op } from '../../protocol/scsi/opcodes.js';
 import { Asc, SenseKey } from '../../protocol/scsi/sense.js';
 import { ScsiStatus } from '../../protocol/scsi/status.js';
-import { NO_QUIRKS, type Quirks } from '../quirks.js';
+import { NO_QUIRKS, type Quirks } from './quirk-registry.js';
 import { CheckCondition, ReservationConflict, TaskAborted, encodeCheck, invalidCdb, invalidOpcode, luNotSupported, topBit } from './check.js';
 import { prCommands } from './commands/pr.js';
 import { sbcCommands } from './commands/sbc.js';

@@ -13,6 +13,11 @@ export interface Nexus {
   initiatorPort: string;
   /** The initiator device name alone (iSCSI InitiatorName). */
   initiatorName: string;
+  /**
+   * The initiator port's TransportID (SPC-5 7.6.4), ready-made by the transport: what PERSISTENT RESERVE
+   * IN READ FULL STATUS reports for a registration, so the device server never parses a port name.
+   */
+  transportId: Buffer;
   /** Target port name, e.g. `iqn.2026-11.org.iscsi-test:ref,t,0x0001`. */
   targetPort: string;
   targetName: string;

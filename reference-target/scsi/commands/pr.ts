@@ -13,7 +13,7 @@
  * reservations.ts; the rules of each service action are here (SPC-5 reservations, clauses named in comments).
  */
 import { Op, PrInSa, PrOutSa } from '../../../protocol/scsi/opcodes.js';
-import { encodeReadFullStatus, encodeReadKeys, encodeReadReservation, encodeReportCapabilities, iscsiTransportId } from '../../../protocol/scsi/pr.js';
+import { encodeReadFullStatus, encodeReadKeys, encodeReadReservation, encodeReportCapabilities } from '../../../protocol/scsi/pr.js';
 import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
 import { CheckCondition, ReservationConflict, invalidCdb, invalidParam, paramListLengthError, topBit } from '../check.js';
 import { Q } from '../quirks.js';
@@ -28,11 +28,6 @@ const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray
 
 // --- PERSISTENT RESERVE IN (SPC-5 6.16) ----------------------------------------------------------------------
 
-/** iSCSI TransportID of a registered initiator port: format 01b with the ISID when the port name has one. */
-function transportIdOf(r: Registration): Buffer {
-  const m = /^(.+),i,0x([0-9a-fA-F]{12})$/.exec(r.initiatorPort);
-  return m ? iscsiTransportId(m[1]!, m[2]!) : iscsiTransportId(r.initiatorName || r.initiatorPort);
-}
 
 function prIn(sa: number): CommandSpec['handler'] {
   return async (ctx) => {
@@ -63,7 +58,7 @@ function prIn(sa: number): CommandSpec['handler'] {
             scope: holder ? res!.scope : 0,
             type: holder ? res!.type : 0,
             relativeTargetPortId: r.relativeTargetPort,
-            transportId: transportIdOf(r),
+            transportId: r.transportId,
           };
         });
         return { data: encodeReadFullStatus({ generation, descriptors }, alloc) };
@@ -168,7 +163,7 @@ function register(ctx: Ctx, p: OutParams, ignoreKey: boolean): void {
   for (const [targetPort, relativeTargetPort] of ports) {
     const k = itKeyOf({ ...n, targetPort });
     if (k !== itKey && pr.get(k)) continue;
-    adds.push({ itKey: k, key: p.sark, initiatorPort: n.initiatorPort, initiatorName: n.initiatorName, targetPort, relativeTargetPort, allTgPt: p.allTgPt });
+    adds.push({ itKey: k, key: p.sark, transportId: n.transportId, targetPort, relativeTargetPort, allTgPt: p.allTgPt });
   }
   // 6.17.1: no room for the registration
   if (pr.count + adds.length > MAX_REGISTRATIONS) throw new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.INSUFFICIENT_REGISTRATION_RESOURCES);

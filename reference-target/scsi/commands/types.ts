@@ -4,7 +4,7 @@
  * INVALID FIELD IN CDB pointing at it), its availability on a LU, how reservations held by other I_T
  * nexuses treat it, and its handler.
  */
-import type { Quirks } from '../../quirks.js';
+import type { Quirks } from '../quirk-registry.js';
 import type { LogicalUnit } from '../lu.js';
 import type { Task } from '../taskset.js';
 import type { CommandRequest, CommandResult, Nexus } from '../types.js';

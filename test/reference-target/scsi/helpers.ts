@@ -20,6 +20,7 @@ export function nexus(i = 1, isid = 1): Nexus {
     id: `n${i}-${isid}`,
     initiatorPort: `iqn.2026-11.org.iscsi-test:init${i},i,0x${isid.toString(16).padStart(12, '0')}`,
     initiatorName: `iqn.2026-11.org.iscsi-test:init${i}`,
+    transportId: S.iscsiTransportId(`iqn.2026-11.org.iscsi-test:init${i}`, isid.toString(16).padStart(12, '0')),
     targetPort: `${TARGET},t,0x0001`,
     targetName: TARGET,
     relativeTargetPort: 1,
