@@ -20,7 +20,7 @@ import { Registry } from '../harness/registry.js';
 import type { Reporter } from '../harness/results.js';
 import { runTests, within } from '../harness/runner.js';
 import { everyPair, expandPatterns, parseShard, select, shard } from '../harness/select.js';
-import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, RunConfig, TargetSpec, targetFromUrl } from '../harness/target-under-test.js';
+import { DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, DEFAULT_MAX_UNANSWERED, RunConfig, TargetSpec, targetFromUrl } from '../harness/target-under-test.js';
 import { ConsoleReporter, Verbosity } from '../reporters/console.js';
 import { coverage, coverageHtml, coverageMarkdown } from '../reporters/coverage.js';
 import { ProgressLine } from '../reporters/progress.js';
@@ -91,6 +91,8 @@ function parser(argv: string[]) {
     .option('dataloss', { alias: 'd', type: 'boolean', describe: 'Allow tests that write to the target (implied for the embedded target)' })
     .option('allow-sanitize', { alias: 'S', type: 'boolean', describe: 'Allow SANITIZE tests (implied for the embedded target)' })
     .option('timeout', { type: 'string', describe: 'Time limit of every test, in seconds (default: the test\'s own, else 60)', requiresArg: true })
+    .option('command-timeout', { type: 'string', describe: `How long a command may go unanswered before its test fails, in seconds (default ${DEFAULT_COMMAND_TIMEOUT_S})`, requiresArg: true })
+    .option('max-unanswered', { type: 'string', describe: `Stop the run after this many tests in a row got no answer (default ${DEFAULT_MAX_UNANSWERED}; 0: never)`, requiresArg: true })
     .option('strict', { type: 'boolean', describe: 'SHOULD-level failures fail instead of warning' })
     .option('silent', { alias: 's', type: 'boolean', describe: 'Print only failures, errors, warnings and the summary' })
     .option('normal', { alias: 'n', type: 'boolean', describe: 'Print one line per test (default)' })
@@ -177,6 +179,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 86400)) throw usageError(`--timeout=${args.timeout}: a number of seconds, more than 0`);
+  const commandTimeout = args['command-timeout'] === undefined ? DEFAULT_COMMAND_TIMEOUT_S : Number(args['command-timeout']);
+  if (!(Number.isFinite(commandTimeout) && commandTimeout > 0 && commandTimeout <= 86400)) throw usageError(`--command-timeout=${args['command-timeout']}: a number of seconds, more than 0`);
+  const maxUnanswered = args['max-unanswered'] === undefined ? DEFAULT_MAX_UNANSWERED : Number(args['max-unanswered']);
+  if (!(Number.isInteger(maxUnanswered) && maxUnanswered >= 0)) throw usageError(`--max-unanswered=${args['max-unanswered']}: a whole number of tests (0: never stop)`);
   if (args.json === '') throw usageError('--json needs a FILE (or - for stdout)');
   const baseline = args.expect !== undefined ? loadBaseline(args.expect) : undefined;
   if (args.trace !== undefined) {
@@ -219,6 +225,8 @@ async function main(argv: string[]): Promise<number> {
       defaultTimeout: 60,
       trace: args.trace !== undefined,
       loginTimeoutMs: 15_000,
+      commandTimeoutMs: commandTimeout * 1000,
+      maxUnanswered,
     };
     const toStdout = xmlFile === '-' || args.json === '-';
     const consoleOut = toStdout ? process.stderr : process.stdout;

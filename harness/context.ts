@@ -90,22 +90,54 @@ export class RunContext implements TestContext {
     return this.second;
   }
 
-  /** Called by the runner before the body. Errors here are harness/environment errors. */
+  /**
+   * Called by the runner before the body. The target answered the start-up probe, so a login it refuses or
+   * leaves unanswered now, or a first command it does not answer, fails the test (counted as no answer).
+   */
   async openStandardSessions(): Promise<void> {
     const t = this.planned.test;
     if (t.session) {
-      this.main = await this.openGuarded(sessionOptions(this.config, this.config.initiatorName, { timeoutMs: this.remainingMs() }), 'the test session');
-      await clearUnitAttentions(this.main, Math.min(15_000, this.remainingMs()));
+      const t0 = Date.now();
+      this.main = await this.loginFailsTest(() => this.openGuarded(sessionOptions(this.config, this.config.initiatorName, { timeoutMs: this.remainingMs() }), 'the test session'));
+      this.log(`logged in as ${this.config.initiatorName} in ${Date.now() - t0} ms`);
+      await this.firstCommand(this.main);
     }
     if (t.needs.includes('twoInitiators')) {
       const name = this.config.initiatorName2;
+      const t0 = Date.now();
       try {
         this.second = await this.openGuarded(sessionOptions(this.config, name, { timeoutMs: this.remainingMs() }), 'the second session (--initiator-name-2)');
       } catch (e) {
         // the target's ACL may admit only the first name: a skip that names the refused one
-        throw refusedName(e instanceof HarnessError ? e.cause : e, name, '--initiator-name-2') ?? e;
+        throw refusedName(e instanceof HarnessError ? e.cause : e, name, '--initiator-name-2') ?? this.loginFailure(e);
       }
-      await clearUnitAttentions(this.second, Math.min(15_000, this.remainingMs()));
+      this.log(`logged in as ${name} in ${Date.now() - t0} ms`);
+      await this.firstCommand(this.second);
+    }
+  }
+
+  private loginFailure(e: unknown): unknown {
+    if (!(e instanceof HarnessError)) return e;
+    return new TestFailure(e.message, { noAnswer: true });
+  }
+
+  private async loginFailsTest(open: () => Promise<Session>): Promise<Session> {
+    try {
+      return await open();
+    } catch (e) {
+      throw this.loginFailure(e);
+    }
+  }
+
+  /** Clear the unit attentions of a new nexus; no answer within --command-timeout fails the test. */
+  private async firstCommand(s: Session): Promise<void> {
+    const ms = Math.min(this.config.commandTimeoutMs, this.remainingMs());
+    try {
+      await clearUnitAttentions(s, ms);
+    } catch (e) {
+      if (IscsiError.is(e, 'ISCSI_E_TIMEOUT')) throw new TestFailure(`target did not answer TEST UNIT READY, the first command of the test's session, within ${secs(ms)}`, { noAnswer: true });
+      if (e instanceof IscsiError) throw new TestFailure(`TEST UNIT READY, the first command of the test's session: ${e.message}`, { noAnswer: true });
+      throw e;
     }
   }
 
@@ -403,7 +435,11 @@ export class RunContext implements TestContext {
       dataIn = inferDataIn(cdb, this.dev.blockSize);
       if (dataIn === undefined) throw new HarnessError(`${this.id}: cannot tell how much data ${commandName(cdb)} moves; pass dataIn or dataOut`);
     }
-    const co: CommandOptions = { ...(o.raw ?? {}), cdb, timeoutMs: this.remainingMs() + 1000 };
+    // A command may go unanswered for --command-timeout, or its own timeoutMs, or (in a test that declares
+    // its own time limit because its commands take long) that limit; never past the test's limit
+    const commandLimit = o.timeoutMs ?? (this.planned.test.timeout !== undefined ? Infinity : this.config.commandTimeoutMs);
+    const byCommandLimit = commandLimit < this.remainingMs();
+    const co: CommandOptions = { ...(o.raw ?? {}), cdb, timeoutMs: byCommandLimit ? commandLimit : this.remainingMs() + 1000 };
     if (dataIn !== undefined && dataIn > 0) co.dataIn = dataIn;
     if (dataOut !== undefined) co.dataOut = dataOut;
     if (o.edtl !== undefined) co.edtl = o.edtl;
@@ -414,6 +450,9 @@ export class RunContext implements TestContext {
     try {
       r = await s.command(co);
     } catch (e) {
+      if (byCommandLimit && IscsiError.is(e, 'ISCSI_E_TIMEOUT')) {
+        throw new TestFailure(`target did not answer ${what} within ${secs(commandLimit)}${o.timeoutMs === undefined ? ' (--command-timeout)' : ''}`, { noAnswer: true });
+      }
       this.alive();
       throw this.transportFailure(what, e);
     } finally {
@@ -506,7 +545,7 @@ export class RunContext implements TestContext {
   /** Turn an initiator error during a command into the failure it is. */
   private transportFailure(what: string, e: unknown): Error {
     if (e instanceof HarnessError || e instanceof TestFailure || e instanceof TestSkip) return e;
-    if (IscsiError.is(e, 'ISCSI_E_TIMEOUT')) return new TestFailure(`target did not answer ${what} within ${secs(this.deadline - this.started)}`);
+    if (IscsiError.is(e, 'ISCSI_E_TIMEOUT')) return new TestFailure(`target did not answer ${what} within ${secs(this.deadline - this.started)}`, { noAnswer: true });
     // The initiator's messages often name the command already (`READ(10) LBA=0 LEN=1: … closed the connection`).
     const about = (m: string) => (m.startsWith(`${what}: `) ? m : `${what}: ${m}`);
     if (IscsiError.is(e, 'E_RANGE')) return new HarnessError(about(e.message));

@@ -9,9 +9,15 @@ export class TestFailure extends Error {
   override readonly name = 'TestFailure';
   /** Set when a SHOULD-level requirement failed (a warning unless --strict). */
   readonly should: boolean;
-  constructor(message: string, opts: { should?: boolean } = {}) {
+  /**
+   * Set when the target did not answer in time (a command, or the login of the test's session): the runner
+   * counts such tests, and stops the run after --max-unanswered of them in a row.
+   */
+  readonly noAnswer: boolean;
+  constructor(message: string, opts: { should?: boolean; noAnswer?: boolean } = {}) {
     super(message);
     this.should = opts.should ?? false;
+    this.noAnswer = opts.noAnswer ?? false;
   }
 }
 

@@ -44,6 +44,8 @@ export interface TestResult {
   /** Stack of an error thrown by harness or test code (verdict error). */
   stack?: string;
   traces?: SessionTrace[];
+  /** The target did not answer in time (a command, or the login of the test's session). */
+  noAnswer?: boolean;
 }
 
 export interface RunInfo {
@@ -91,6 +93,8 @@ export interface RunReport {
   results: TestResult[];
   counts: Counts;
   durationMs: number;
+  /** Why the run stopped before its last test (the target stopped responding), when it did. */
+  stopped?: string;
   baseline?: BaselineDiff;
 }
 

@@ -37,8 +37,6 @@ export interface RunOptions {
   shard?: string;
 }
 
-/** Consecutive tests that could not log in before the rest are given up as errors. */
-const MAX_LOGIN_FAILURES = 3;
 
 /** Probe once (exit code 3 if the target cannot be reached), then run every planned test. */
 export async function runTests(o: RunOptions): Promise<RunReport> {
@@ -79,13 +77,13 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
   for (const r of rep) r.start?.(info);
   const started = Date.now();
   const results: TestResult[] = [];
-  let loginFailures = 0;
-  let givenUp: string | undefined;
+  let unanswered = 0;
+  let stopped: string | undefined;
   let leftoversCleared = false;
 
   const runOne = async (p: Planned): Promise<TestResult> => {
     for (const r of rep) r.testStart?.(p.id);
-    if (givenUp) return resultOf(p, 'error', { message: givenUp, durationMs: 0 });
+    if (stopped) return resultOf(p, 'skip', { message: `not run: ${stopped}`, durationMs: 0 });
     if (!leftoversCleared && cfg.dataloss && wantsCleanReservations(p.test)) {
       leftoversCleared = true;
       const what = await clearLeftovers(cfg);
@@ -94,9 +92,14 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
     const res = await execute(p, facts!, cfg, (line) => {
       for (const r of rep) r.line?.(p.id, line);
     });
-    if (res.verdict === 'error' && res.message?.startsWith('could not log in for this test')) {
-      if (++loginFailures >= MAX_LOGIN_FAILURES) givenUp = `not run: ${MAX_LOGIN_FAILURES} tests in a row could not log in (last: ${res.message})`;
-    } else if (res.verdict !== 'skip') loginFailures = 0;
+    // A target that stops answering fails each test it leaves unanswered; after --max-unanswered of them
+    // in a row (skips, which send nothing, neither count nor break the row) the run stops.
+    if (res.noAnswer) {
+      if (++unanswered >= cfg.maxUnanswered && cfg.maxUnanswered > 0) {
+        stopped = `the target stopped responding (${unanswered} tests in a row got no answer; last: ${res.id}: ${res.message})`;
+        for (const r of rep) r.line?.(p.id, `[STOPPED] ${stopped}`);
+      }
+    } else if (res.verdict !== 'skip') unanswered = 0;
     return res;
   };
 
@@ -122,7 +125,7 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
     runner.on('fail', () => undefined);
   });
   mocha.dispose();
-  const report: RunReport = { info, results, counts: countVerdicts(results), durationMs: Date.now() - started };
+  const report: RunReport = { info, results, counts: countVerdicts(results), durationMs: Date.now() - started, ...(stopped ? { stopped } : {}) };
   return report;
 }
 
@@ -174,11 +177,11 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
   if (why) return resultOf(p, 'skip', { message: why, durationMs: 0 });
   const limit = limitOf(p, cfg);
   const ctx = new RunContext(p, facts, cfg, limit, onLine);
-  let outcome: { verdict: Verdict; message?: string; stack?: string };
+  let outcome: Outcome;
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {
     await ctx.openStandardSessions().catch((e: unknown) => {
-      throw e instanceof HarnessError || e instanceof TestSkip ? e : new HarnessError(`could not log in for this test: ${(e as Error).message}`, { cause: e });
+      throw e instanceof HarnessError || e instanceof TestSkip || e instanceof TestFailure ? e : new HarnessError(`could not log in for this test: ${(e as Error).message}`, { cause: e });
     });
     await p.test.run(ctx);
     await ctx.verifyWritten();
@@ -194,9 +197,9 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
   if (r === 'timeout') {
     const pending = [...ctx.inFlight.values()];
     const outstanding = ctx.sessions.reduce((n, s) => n + s.outstanding, 0);
-    if (pending.length > 0) outcome = { verdict: 'fail', message: `target did not answer ${pending[0]} within ${secs(limit)}` };
-    else if (outstanding > 0) outcome = { verdict: 'fail', message: `the test did not finish within ${secs(limit)}: the target left ${outstanding} request(s) unanswered` };
-    else if (ctx.sessions.length === 0 && p.test.session) outcome = { verdict: 'error', message: `could not log in for this test within ${secs(limit)}` };
+    if (pending.length > 0) outcome = { verdict: 'fail', message: `target did not answer ${pending[0]} within ${secs(limit)}`, noAnswer: true };
+    else if (outstanding > 0) outcome = { verdict: 'fail', message: `the test did not finish within ${secs(limit)}: the target left ${outstanding} request(s) unanswered`, noAnswer: true };
+    else if (ctx.sessions.length === 0 && p.test.session) outcome = { verdict: 'fail', message: `could not log in for this test within ${secs(limit)}`, noAnswer: true };
     else outcome = { verdict: 'error', message: `the test did not finish within ${secs(limit)} and no request was outstanding (a hang in harness or test code)` };
     ctx.log(`[TIMEOUT] ${outcome.message}`);
     ctx.kill(outcome.message!);
@@ -219,6 +222,7 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
   if (outcome.verdict !== 'pass' && outcome.verdict !== 'skip') ctx.log(`[${outcome.verdict.toUpperCase()}] ${outcome.message ?? ''}`);
   return resultOf(p, outcome.verdict, {
     ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+    ...(outcome.noAnswer ? { noAnswer: true } : {}),
     ...(outcome.stack !== undefined ? { stack: outcome.stack } : {}),
     warnings: [...ctx.warnings],
     durationMs: Date.now() - t0,
@@ -234,10 +238,15 @@ export async function within(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** A test's verdict with its message; `noAnswer` when the target did not answer in time. */
+type Outcome = { verdict: Verdict; message?: string; stack?: string; noAnswer?: boolean };
+
 /** Classify what escaped a test body. */
-export function classify(e: unknown, p: Planned, cfg: RunConfig): { verdict: Verdict; message?: string; stack?: string } {
+export function classify(e: unknown, p: Planned, cfg: RunConfig): Outcome {
   if (e instanceof TestSkip) return { verdict: 'skip', message: e.reason };
   if (e instanceof TestFailure) {
+    // no answer is a failure whatever the level: a silent target meets no requirement
+    if (e.noAnswer) return { verdict: 'fail', message: e.message, noAnswer: true };
     const shouldLevel = (e.should || p.test.level === 'SHOULD') && !cfg.strict;
     return { verdict: shouldLevel ? 'warn' : 'fail', message: e.message };
   }

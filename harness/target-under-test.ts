@@ -44,7 +44,18 @@ export interface RunConfig {
   trace: boolean;
   /** Time limit of a login, in ms. */
   loginTimeoutMs: number;
+  /**
+   * --command-timeout: how long a command of a test may go unanswered, in ms, before the test fails naming
+   * it (shorter than a test's limit, so that a silent target costs seconds, not the whole limit).
+   */
+  commandTimeoutMs: number;
+  /** --max-unanswered: after this many tests in a row that got no answer the run stops (0: never). */
+  maxUnanswered: number;
 }
+
+/** Defaults of --command-timeout (seconds) and --max-unanswered, as the README documents them. */
+export const DEFAULT_COMMAND_TIMEOUT_S = 15;
+export const DEFAULT_MAX_UNANSWERED = 3;
 
 /** Parse the URL argument into a target spec; a bad URL is an exit-2 error. */
 export function targetFromUrl(url: string, env: NodeJS.ProcessEnv = process.env): TargetSpec {

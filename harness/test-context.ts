@@ -49,6 +49,11 @@ export interface CommandOpts {
   what?: string;
   /** Return a "not implemented" answer instead of skipping (or failing, for a mandatory command). */
   allowUnsupported?: boolean;
+  /**
+   * How long the command may go unanswered, in ms, instead of --command-timeout: for a command that takes
+   * long by design (SANITIZE without IMMED). Never past the test's own limit.
+   */
+  timeoutMs?: number;
   /** Further options of the initiator's `session.command` (task attribute, immediate, hooks...). */
   raw?: Partial<Omit<CommandOptions, 'cdb' | 'dataIn' | 'dataOut' | 'edtl'>>;
 }

@@ -72,6 +72,7 @@ export class ConsoleReporter implements Reporter {
       for (const c of b.changed) this.w(`  CHANGED ${c.id}: expected ${c.expected}${c.reason ? ` (${c.reason})` : ''}, got ${c.actual}${c.message ? `: ${c.message}` : ''}`);
       for (const u of b.unknown) this.w(`  [NOTE] the baseline names ${u}, which is not a test`);
     }
+    if (report.stopped) this.w(`Run stopped: ${report.stopped}`);
     this.w(summaryLine(report));
   }
 }

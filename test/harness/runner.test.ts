@@ -106,6 +106,21 @@ function selfTestSuite(): Suite {
   return s;
 }
 
+/** Tests of the per-command limit: the fake target never answers READ(10) at LBA 9. */
+function silentSuite(): Suite {
+  const s = defineSuite('Silent', { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' });
+  s.test('Unanswered', { doc: 'READ(10) the fake target never answers: fails at --command-timeout, not at the 20 s test limit.' }, async (t) => {
+    await t.command(read10({ lba: 9, blocks: 1 }));
+  });
+  s.test('OwnLimit', { doc: 'The same in a test with its own limit of 2 s: its commands may take that long.', timeout: 2 }, async (t) => {
+    await t.command(read10({ lba: 9, blocks: 1 }));
+  });
+  s.test('After', { doc: 'The next test gets a fresh session and passes.' }, async (t) => {
+    await t.command(testUnitReady());
+  });
+  return s;
+}
+
 const byName = (r: RunReport) => new Map<string, TestResult>(r.results.map((x) => [x.name, x]));
 
 describe('harness runner self-tests (fake target: reference target behind a misbehaving proxy)', function () {
@@ -213,16 +228,46 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.equal(proxy.seen.slice(before).filter((c) => c[0] === Op.WRITE_10).length, 0);
   });
 
-  it('a test whose session cannot log in is an error; after three in a row the rest are not run', async () => {
+  it('a test whose session cannot log in fails (no answer); after three such tests in a row the run stops and the rest are not run', async () => {
     const s = await Session.open(sessionOptions(configFor(proxy.url(REF_IQN, 0)), 'iqn.2026-11.org.iscsi-test:probe'));
     const facts = await probe(s);
     await s.close();
     proxy.refuseConnections = true;
     const rep = await runTests({ plan: plan.slice(0, 6), config: configFor(proxy.url(REF_IQN, 0)), reporters: [], facts });
     const verdicts = rep.results.map((x) => x.verdict);
-    assert.deepEqual(verdicts, ['error', 'error', 'skip', 'error', 'error', 'error']);
+    assert.deepEqual(verdicts, ['fail', 'fail', 'skip', 'fail', 'skip', 'skip']);
     assert.match(rep.results[0]!.message!, /^could not log in for this test/);
-    assert.match(rep.results[5]!.message!, /^not run: 3 tests in a row could not log in/);
+    assert.equal(rep.results[2]!.message, 'medium is not removable (RMB=0)', 'a test skipped for its needs neither counts nor breaks the row');
+    assert.match(rep.results[4]!.message!, /^not run: the target stopped responding \(3 tests in a row got no answer; last: SCSI\.SelfTest\.SkipUnimplemented: could not log in/);
+    assert.match(rep.stopped!, /^the target stopped responding/);
+  });
+
+  it('a target that answers the probe but not the first command of a test\'s session fails each test within --command-timeout, and the run stops after --max-unanswered', async () => {
+    const s = await Session.open(sessionOptions(configFor(proxy.url(REF_IQN, 0)), 'iqn.2026-11.org.iscsi-test:probe'));
+    const facts = await probe(s);
+    await s.close();
+    proxy.rules.push({ match: (c) => c[0] === Op.TEST_UNIT_READY, drop: true });
+    const started = Date.now();
+    const rep = await runTests({ plan: plan.slice(0, 5), config: configFor(proxy.url(REF_IQN, 0), { commandTimeoutMs: 1000, maxUnanswered: 2 }), reporters: [], facts });
+    assert.deepEqual(rep.results.map((x) => x.verdict), ['fail', 'fail', 'skip', 'skip', 'skip']);
+    assert.equal(rep.results[0]!.message, "target did not answer TEST UNIT READY, the first command of the test's session, within 1 s");
+    assert.ok(rep.results.slice(0, 2).every((r) => r.noAnswer));
+    assert.match(rep.results[3]!.message!, /^not run: the target stopped responding \(2 tests in a row/);
+    assert.ok(Date.now() - started < 15_000, `two silent tests took ${Date.now() - started} ms: the test limit (20 s) was waited out`);
+  });
+
+  it('a command the target leaves unanswered fails its test at --command-timeout, naming it; the next test passes', async () => {
+    const reg2 = new Registry([silentSuite()]);
+    const started = Date.now();
+    const rep = await runTests({ plan: select(reg2, { tests: ['SCSI.Silent'] }), config: configFor(proxy.url(REF_IQN, 0), { commandTimeoutMs: 1000 }), reporters: [] });
+    const r = byName(rep);
+    assert.equal(r.get('Unanswered')!.verdict, 'fail');
+    assert.equal(r.get('Unanswered')!.message, 'target did not answer READ(10) LBA=9 LEN=1 within 1 s (--command-timeout)');
+    assert.equal(r.get('OwnLimit')!.verdict, 'fail');
+    assert.equal(r.get('OwnLimit')!.message, 'target did not answer READ(10) LBA=9 LEN=1 within 2 s', 'a command of a test with its own time limit may take that long');
+    assert.equal(r.get('After')!.verdict, 'pass');
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    assert.equal(rep.stopped, undefined, 'a passing test breaks the row');
   });
 
   it('t.waitWhileNotReady polls through NOT READY (a sanitize) and unit attentions, and is bounded', async () => {

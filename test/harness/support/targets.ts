@@ -122,6 +122,8 @@ export function configFor(url: string, over: Partial<RunConfig> = {}, target: Pa
     defaultTimeout: 20,
     trace: false,
     loginTimeoutMs: 5000,
+    commandTimeoutMs: 15_000,
+    maxUnanswered: 3,
     ...over,
   };
 }
