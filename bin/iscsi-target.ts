@@ -10,6 +10,7 @@ import { hideBin } from 'yargs/helpers';
 import { IscsiError } from '../protocol/errors.js';
 import { allQuirks, checkTargetParam, isIscsiName, parseLunSpec, readConfigFile, startTarget, TargetServerConfig } from '../reference-target/index.js';
 import type { StartTargetOptions } from '../reference-target/index.js';
+import { parseIsnsServer } from '../reference-target/isns.js';
 
 const DEFAULT_IQN = 'iqn.2026-11.org.iscsi-test:ref';
 
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
     .option('data-digest', { type: 'string', describe: 'quick mode: DataDigest values the target accepts (default None,CRC32C)' })
     .option('nop-interval', { type: 'string', describe: 'seconds between NOP-In pings on idle connections (0: none)' })
     .option('nop-timeout', { type: 'string', describe: 'seconds to wait for the answer to a NOP-In ping, or for a stalled initiator to read' })
+    .option('isns', { type: 'string', describe: 'register with this iSNS server, HOST[:PORT] (port 3205 by default), as iSNSServer does' })
+    .option('isns-access-control', { type: 'boolean', describe: 'admit only initiators in a discovery domain with the target (iSNSAccessControl Yes)' })
     .option('quirk', { type: 'string', array: true, describe: 'misbehave on purpose (see --list-quirks)' })
     .option('list-quirks', { type: 'boolean', describe: 'list the quirks and exit' })
     .option('log', { type: 'string', describe: 'append log lines to this file (daemon mode)' })
@@ -111,7 +114,16 @@ async function main(): Promise<void> {
   if (nopInterval !== undefined) cfg.nopInterval = nopInterval;
   if (nopTimeout !== undefined) cfg.nopTimeout = nopTimeout;
   if (argv.quirk?.length) cfg.quirks = argv.quirk;
-  if (cfg.isns) fail(`iSNSServer ${cfg.isns}: iSNS registration is not implemented yet`);
+  if (argv.isns !== undefined) cfg.isns = argv.isns;
+  if (argv['isns-access-control'] !== undefined) cfg.isnsAccessControl = argv['isns-access-control'];
+  if (cfg.isnsAccessControl && !cfg.isns) fail('iSNS access control needs an iSNS server (--isns or iSNSServer)');
+  if (cfg.isns) {
+    try {
+      parseIsnsServer(cfg.isns);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
 
   if (!argv.foreground) {
     // Daemon mode as ietd: start a detached copy in the foreground and report how it went.
@@ -151,6 +163,7 @@ async function main(): Promise<void> {
       ...(cfg.maxSessions !== undefined ? { maxSessions: cfg.maxSessions } : {}),
       ...(cfg.discoveryUsers ? { discoveryUsers: cfg.discoveryUsers } : {}),
       ...(cfg.discoveryOutgoingUser ? { discoveryOutgoingUser: cfg.discoveryOutgoingUser } : {}),
+      ...(cfg.isns ? { isns: cfg.isns, isnsAccessControl: cfg.isnsAccessControl ?? false } : {}),
     },
     log,
   };

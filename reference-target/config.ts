@@ -58,6 +58,10 @@ export interface TargetServerConfig {
   quirks?: string[];
   /** iSNS server to register with (host[:port]). */
   isns?: string;
+  /** iSNSAccessControl Yes: a node admits only initiators in a discovery domain with it. */
+  isnsAccessControl?: boolean;
+  /** Registration Period to ask the iSNS server for, in seconds (default 60). */
+  isnsRegistrationPeriod?: number;
 }
 
 /** Defaults of the target's own iSCSI limits (what it offers and accepts). */
@@ -299,6 +303,11 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
       case 'iSNSServer':
         need(1, 'host[:port]');
         cfg.isns = arg;
+        return;
+      case 'iSNSAccessControl':
+        need(1, 'Yes or No');
+        if (!/^(yes|no)$/i.test(arg)) throw cfgError(where, `iSNSAccessControl ${arg}: expected Yes or No`);
+        cfg.isnsAccessControl = /^yes$/i.test(arg);
         return;
     }
     if (!cur) throw cfgError(where, `"${key}" must follow a Target line`);

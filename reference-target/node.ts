@@ -13,6 +13,8 @@ export class TargetNode {
   /** The limits this node negotiates with (defaults overridden by the configuration). */
   readonly params: Readonly<Record<string, string>>;
   readonly queueDepth: number;
+  /** A further admission check (iSNS access control from discovery domains), when configured. */
+  accessCheck: ((initiatorName: string) => boolean) | undefined;
 
   constructor(config: TargetNodeConfig, quirks: Quirks) {
     this.config = config;
@@ -28,6 +30,6 @@ export class TargetNode {
 
   allows(initiatorName: string): boolean {
     const acl = this.config.allowInitiators;
-    return !acl || acl.length === 0 || acl.includes(initiatorName);
+    return (!acl || acl.length === 0 || acl.includes(initiatorName)) && (this.accessCheck?.(initiatorName) ?? true);
   }
 }

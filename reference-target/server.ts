@@ -11,6 +11,7 @@ import { IscsiError } from '../protocol/errors.js';
 import type { TargetServerConfig } from './config.js';
 import { TargetConnection } from './connection.js';
 import { Q_LOGIN, type LoginEnvironment, type LoginResult } from './login.js';
+import { IsnsRegistration } from './isns.js';
 import { TargetNode } from './node.js';
 import { allQuirks, Quirks } from './quirks.js';
 import type { Nexus } from './scsi/index.js';
@@ -41,6 +42,8 @@ export class TargetServer {
   private readonly sessions = new Map<number, SessionEntry>();
   private readonly conns = new Set<TargetConnection>();
   private server: net.Server | undefined;
+  /** Registration with an iSNS server (iSNSServer / --isns), started once the portal listens. */
+  isns: IsnsRegistration | undefined;
   private nextTsih = randomInt(1, 0xff00);
   private readonly logFn: (line: string) => void;
   address = '';
@@ -116,6 +119,24 @@ export class TargetServer {
     const a = srv.address() as net.AddressInfo;
     this.address = a.address;
     this.port = a.port;
+    if (this.config.isns) await this.startIsns(this.config.isns);
+  }
+
+  /** Register with the iSNS server; its failures are logged and retried, never stop the portal. */
+  private async startIsns(spec: string): Promise<void> {
+    const isns = new IsnsRegistration({
+      server: spec,
+      address: this.address,
+      port: this.port,
+      tpgt: this.tpgt,
+      nodes: this.nodes(),
+      accessControl: this.config.isnsAccessControl ?? false,
+      ...(this.config.isnsRegistrationPeriod !== undefined ? { registrationPeriod: this.config.isnsRegistrationPeriod } : {}),
+      log: (l) => this.log(l),
+    });
+    this.isns = isns;
+    if (this.config.isnsAccessControl) for (const n of this.nodes()) n.accessCheck = (who) => isns.allows(n.config.iqn, who);
+    await isns.start();
   }
 
   /** TargetAddress values for SendTargets: the address the initiator reached us on (RFC 7143 13.8). */
@@ -237,6 +258,7 @@ export class TargetServer {
     // net.Server.close() calls back only once every connection has ended: close them first, or a
     // single initiator that stays logged in keeps the target from stopping.
     const portalClosed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    await this.isns?.stop();
     const secs = opts.logoutSeconds ?? 0;
     if (secs > 0 && this.conns.size > 0) {
       for (const c of this.conns) c.requestLogout(secs);

@@ -270,6 +270,8 @@ describe('iscsi-target command line', function () {
       ['a negative NOP-In interval', () => [...q, '--nop-interval', '-5'], 2, /--nop-interval -5: expected a whole number of seconds/],
       ['a debug level that is not a number', () => [...q, '-d', 'lots'], 2, /-d\/--debug lots: expected a whole number/],
       ['an unknown quirk', () => [...q, '--quirk', 'bogus'], 2, /unknown quirk bogus/],
+      ['an iSNS server that is not HOST[:PORT]', () => [...q, '--isns', 'isns.example.org:99999'], 2, /iSNS server "isns\.example\.org:99999": expected HOST\[:PORT\]/],
+      ['iSNS access control without an iSNS server', () => [...q, '--isns-access-control'], 2, /iSNS access control needs an iSNS server/],
       ['a short CHAP secret', () => [...q, '--chap', 'alice:short'], 2, /--chap: a CHAP secret must be at least 12 characters/],
       ['an address this host does not have', () => ['-f', '-a', '192.0.2.1', '-p', '3260'], 1, /cannot listen on 192\.0\.2\.1:3260: EADDRNOTAVAIL/],
       ['a port already in use', () => ['-f', '-a', '127.0.0.1', '-p', String(heldPort)], 1, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/],

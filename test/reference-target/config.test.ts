@@ -42,6 +42,7 @@ describe('target config: parseConfigText', () => {
       'LoginTimeout 9',
       'MaxSessions 32',
       'iSNSServer isns.example.org:3205',
+      'iSNSAccessControl Yes',
       'IncomingUser disco discovery-secret-1',
       'OutgoingUser discotarget discovery-secret-2',
       '',
@@ -85,6 +86,7 @@ describe('target config: parseConfigText', () => {
       loginTimeout: 9,
       maxSessions: 32,
       isns: 'isns.example.org:3205',
+      isnsAccessControl: true,
       discoveryUsers: [{ user: 'disco', secret: 'discovery-secret-1' }],
       discoveryOutgoingUser: { user: 'discotarget', secret: 'discovery-secret-2' },
       targets: [
@@ -172,6 +174,7 @@ describe('target config: parseConfigText', () => {
     ['DataPDUInOrder No', conf(`Target ${T1}`, 'DataPDUInOrder No'), /^bad\.conf:2: DataPDUInOrder No: this target takes Data-Out PDUs in order only/],
     ['FirstBurstLength above MaxBurstLength', conf(`Target ${T1}`, 'MaxBurstLength 65536', 'Lun 0 Type=memory,Size=1M', 'FirstBurstLength 131072'), /^bad\.conf:4: target iqn\.2026-11\.org\.example:disk1: FirstBurstLength 131072 exceeds MaxBurstLength 65536 \(RFC 7143 13\.14/],
     ['a key with two values', conf(`Target ${T1}`, 'MaxBurstLength 65536 131072'), /^bad\.conf:2: MaxBurstLength takes one value/],
+    ['iSNSAccessControl neither Yes nor No', conf('iSNSAccessControl maybe'), /^bad\.conf:1: iSNSAccessControl maybe: expected Yes or No/],
     ['Port out of range', conf('Port 70000'), /^bad\.conf:1: Port 70000: expected 0\.\.65535/],
     ['NOPInterval negative', conf('NOPInterval -1'), /^bad\.conf:1: NOPInterval -1: expected a whole number/],
     ['QueuedCommands 0', conf(`Target ${T1}`, 'QueuedCommands 0'), /^bad\.conf:2: QueuedCommands 0: expected 1\.\.65536/],

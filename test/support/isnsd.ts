@@ -16,6 +16,8 @@ export interface IsnsdOptions {
   /** ESI interval bounds, in seconds. */
   esiMin?: number;
   esiMax?: number;
+  /** Put every node in a default discovery domain (default true); false for access-control tests. */
+  defaultDd?: boolean;
 }
 
 export class Isnsd {
@@ -63,7 +65,7 @@ export class Isnsd {
         'ESIRetries = 3',
         'SCNRetries = 3',
         'SCNTimeout = 5',
-        'DefaultDiscoveryDomain = 1',
+        `DefaultDiscoveryDomain = ${o.defaultDd === false ? 0 : 1}`,
         'SLPRegister = 0',
         'Security = 0',
         '',
