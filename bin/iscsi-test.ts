@@ -24,6 +24,7 @@ import { DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, DEFA
 import { ConsoleReporter, Verbosity } from '../reporters/console.js';
 import { coverage, coverageHtml, coverageMarkdown } from '../reporters/coverage.js';
 import { ProgressLine } from '../reporters/progress.js';
+import { htmlReport } from '../reporters/html.js';
 import { jsonReport } from '../reporters/json.js';
 import { junitXml } from '../reporters/junit.js';
 import { writeTraces } from '../reporters/trace.js';
@@ -99,6 +100,7 @@ function parser(argv: string[]) {
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Also print the probe and every command each test sends, with its outcome' })
     .option('xml', { alias: 'x', type: 'string', describe: 'Write JUnit XML to FILE (default junit.xml; - for stdout)' })
     .option('json', { type: 'string', describe: 'Write the run as JSON to FILE (- for stdout); with --list, list as JSON' })
+    .option('html', { type: 'string', describe: 'Write the HTML report (one self-contained file) to FILE; with --trace it holds the decoded PDUs of each failure', requiresArg: true })
     .option('trace', { type: 'string', describe: 'Write the decoded PDU trace and a pcap of each failed test to DIR', requiresArg: true })
     .option('expect', { type: 'string', describe: 'Compare with a baseline of known failures (JSON); only changes fail the run', requiresArg: true })
     .option('shard', { type: 'string', describe: 'Run the K-th of N shards of the selection, e.g. 2/4', requiresArg: true })
@@ -238,6 +240,7 @@ async function main(argv: string[]): Promise<number> {
     for (const r of reporters) await r.end?.(report);
     if (xmlFile !== undefined) write(xmlFile, junitXml(report), '--xml');
     if (args.json !== undefined) write(args.json, jsonReport(report), '--json');
+    if (args.html !== undefined) write(args.html, htmlReport(report), '--html');
     if (args.trace !== undefined) writeTraces(args.trace, report);
     if (report.baseline) return report.baseline.changed.length > 0 ? 1 : 0;
     return report.counts.fail + report.counts.error > 0 ? 1 : 0;

@@ -33,7 +33,7 @@ ${Object.entries(VERDICT_COLOURS)
   .join('')}
 .facts td:first-child{font-weight:600;white-space:nowrap}.muted{color:#757575}
 .filters{margin:.5em 0}.filters label{margin-right:1em}details{margin:.25em 0}summary{cursor:pointer}
-.matrix td.cell{text-align:center}.matrix th.rot{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
+.tests td:nth-child(3){white-space:nowrap}.counts .v{min-width:0}.matrix td.cell{text-align:center}.matrix th.rot{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
 `;
 
 /** A whole page: title, inline style, body, and an optional inline script. */

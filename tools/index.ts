@@ -1,6 +1,6 @@
 /**
  * The everyday tools around a conformance run, as subcommands of iscsi-test: `discover`, `inquiry`,
- * `capacity`, `sense`, `cdb`, `perf`. One table names them; bin/iscsi-test.ts hands its arguments here
+ * `capacity`, `sense`, `cdb`, `perf`, and `report` (the HTML report or matrix of saved --json runs). One table names them; bin/iscsi-test.ts hands its arguments here
  * when the first one is a tool's name (no URL starts with a bare word, so the harness's own arguments are
  * never mistaken for one). Exit codes are the harness's: 0 done, 1 the target refused a command the tool
  * needed, 2 bad usage (an unknown option, a bad URL, malformed hex), 3 the portal did not answer or the
@@ -13,6 +13,7 @@ import { CDB_SYNOPSIS, cdbTool, SENSE_SYNOPSIS, senseTool } from './decode.js';
 import { DISCOVER_SYNOPSIS, discoverTool } from './discover.js';
 import { INQUIRY_SYNOPSIS, inquiryTool } from './inquiry.js';
 import { PERF_SYNOPSIS, perfTool } from './perf.js';
+import { REPORT_SYNOPSIS, reportTool } from './report.js';
 
 export type { ToolIo } from './common.js';
 
@@ -28,6 +29,7 @@ export const TOOLS: Readonly<Record<string, Tool>> = {
   sense: { synopsis: SENSE_SYNOPSIS, run: senseTool },
   cdb: { synopsis: CDB_SYNOPSIS, run: cdbTool },
   perf: { synopsis: PERF_SYNOPSIS, run: perfTool },
+  report: { synopsis: REPORT_SYNOPSIS, run: reportTool },
 };
 
 /** The tool a command line starts with, if it does. */

@@ -38,7 +38,7 @@ export function requirePeers(ctx: Mocha.Context, ...cmds: string[]): Record<stri
     else missing.push(c);
   }
   if (missing.length > 0) {
-    const why = `peer not installed: ${missing.join(', ')} (install Debian's tgt / libiscsi-bin / open-isns / tshark, as .ci/run does)`;
+    const why = `peer not installed: ${missing.join(', ')} (install Debian's tgt / libiscsi-bin / open-isns / tshark / chromium, as .ci/run does)`;
     if (peersRequired) throw new Error(why);
     ctx.skip();
   }
