@@ -73,6 +73,10 @@ export const Q_ISCSI = {
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
+  immediateAdvances: defineQuirk('immediate-advances-cmdsn', 'iscsi', 'an immediate command advances ExpCmdSN as a non-immediate one would'),
+  mrdslUnenforced: defineQuirk('mrdsl-unenforced', 'iscsi', "PDUs with data segments beyond the target's own MaxRecvDataSegmentLength are accepted (up to 16 MiB)"),
+  firstBurstUnenforced: defineQuirk('first-burst-unenforced', 'iscsi', 'immediate data beyond FirstBurstLength is accepted'),
+  logoutLax: defineQuirk('logout-lax', 'iscsi', 'Logout "remove the connection for recovery" at ErrorRecoveryLevel 0 and "close the connection" for an unknown CID are answered with success'),
   sendTargetsLax: defineQuirk('sendtargets-lax', 'iscsi', 'SendTargets=All in a normal session and the empty value in a discovery session list every target'),
   noPhaseCollapse: defineQuirk('status-without-final', 'iscsi', 'the S bit is set without the F bit on the last Data-In PDU of a read that takes more than one'),
 };
@@ -419,7 +423,7 @@ export class TargetConnection {
     this.dataDigest = r.params.dataDigest;
     this.parser.headerDigest = r.params.headerDigest;
     this.parser.dataDigest = r.params.dataDigest;
-    this.parser.maxDataSegmentLength = r.params.maxRecvDataSegmentLength;
+    this.parser.maxDataSegmentLength = this.server.quirks.has(Q_ISCSI.mrdslUnenforced) ? 1 << 24 : r.params.maxRecvDataSegmentLength;
     this.state = 'ffp';
     this.nexus = this.server.sessionStarted(this, r);
     this.log(
@@ -467,6 +471,7 @@ export class TargetConnection {
     if (pdu.immediate) {
       if (pdu.opcode === Opcode.SCSI_COMMAND) {
         if (!this.newTask(pdu as ScsiCommand, raw, true)) return;
+        if (this.server.quirks.has(Q_ISCSI.immediateAdvances)) this.expCmdSN = snAdd(this.expCmdSN, 1);
       }
       this.deliver(pdu, raw);
       return;
@@ -570,7 +575,8 @@ export class TargetConnection {
         this.tasks.delete(cmd.itt);
         return false;
       }
-      if (!p.immediateData || immData.length > p.firstBurstLength || immData.length > task.edtl) {
+      const firstBurst = this.server.quirks.has(Q_ISCSI.firstBurstUnenforced) ? Infinity : p.firstBurstLength;
+      if (!p.immediateData || immData.length > firstBurst || immData.length > task.edtl) {
         this.reject(
           RejectReason.PROTOCOL_ERROR,
           raw.header,
@@ -1204,8 +1210,9 @@ export class TargetConnection {
   private async onLogout(req: LogoutRequest): Promise<void> {
     if (this.loggingOut) return;
     let code: number = LogoutResponseCode.SUCCESS;
-    if (req.reason === LogoutReason.REMOVE_CONNECTION_FOR_RECOVERY) code = LogoutResponseCode.RECOVERY_NOT_SUPPORTED;
-    else if (req.reason === LogoutReason.CLOSE_CONNECTION && req.cid !== this.result!.cid) code = LogoutResponseCode.CID_NOT_FOUND;
+    const lax = this.server.quirks.has(Q_ISCSI.logoutLax);
+    if (req.reason === LogoutReason.REMOVE_CONNECTION_FOR_RECOVERY && !lax) code = LogoutResponseCode.RECOVERY_NOT_SUPPORTED;
+    else if (req.reason === LogoutReason.CLOSE_CONNECTION && req.cid !== this.result!.cid && !lax) code = LogoutResponseCode.CID_NOT_FOUND;
     if (code === LogoutResponseCode.SUCCESS) {
       this.loggingOut = true;
       // Commands already executing finish first (bounded wait); those still gathering data end here.

@@ -40,6 +40,16 @@ const CASES: Cases = {
   'iSCSISendTargets.DiscoveryAll': { quirks: ['sendtargets-empty'], message: /SendTargets=All in a discovery session did not name/ },
   'iSCSISendTargets.DiscoveryTargetName': { quirks: ['sendtargets-empty'], message: /in a discovery session did not name that target/ },
   'iSCSISendTargets.DiscoveryEmpty': { quirks: ['sendtargets-lax'], verdict: 'warn', message: /which is logged in to no target, named .*selftest/ },
+  // iSCSIFullFeature: Reject reasons and refusals of PDUs that break initiator rules are SHOULD (warn).
+  'iSCSIFullFeature.ImmediateCommand': { quirks: ['immediate-advances-cmdsn'], message: /an immediate TEST UNIT READY: expected .*expCmdSN/ },
+  'iSCSIFullFeature.SnackAtErl0': { quirks: ['no-reject'], verdict: 'warn', message: /a SNACK at ErrorRecoveryLevel 0: expected a Reject.*got no answer/ },
+  'iSCSIFullFeature.UnknownOpcode': { quirks: ['no-reject'], verdict: 'warn', message: /opcode 0x0f: expected a Reject with reason 0x05.*got no answer/ },
+  'iSCSIFullFeature.LoginInFullFeature': { quirks: ['no-reject'], verdict: 'warn', message: /a Login Request in full feature phase: expected .*got no answer/ },
+  'iSCSIFullFeature.IttInUse': { quirks: ['no-reject'], verdict: 'warn', message: /still waiting for its data: expected a Reject with reason 0x07.*got no answer/ },
+  'iSCSIFullFeature.LogoutRecoveryAtErl0': { quirks: ['logout-lax'], message: /remove the connection for recovery" at ErrorRecoveryLevel 0: expected .*response/ },
+  'iSCSIFullFeature.LogoutUnknownCid': { quirks: ['logout-lax'], message: /for CID 0x7777, which the session does not have: expected .*response/ },
+  'iSCSIFullFeature.DataSegmentBeyondMaxRecv': { quirks: ['mrdsl-unenforced'], verdict: 'warn', message: /-byte data segment .*: expected .*got NOP-In/ },
+  'iSCSIFullFeature.ImmediateDataBeyondFirstBurst': { quirks: ['first-burst-unenforced'], verdict: 'warn', message: /bytes of immediate data \(FirstBurstLength 512\): expected .*got SCSI Response/ },
 };
 
 export default CASES;

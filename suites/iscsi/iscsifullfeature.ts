@@ -1,0 +1,239 @@
+/**
+ * The full feature phase beyond SCSI commands (RFC 7143 4.2.2.1, 11.14-11.17): immediate commands and the
+ * command window, PDUs the target must refuse (SNACK at ErrorRecoveryLevel 0, an opcode it does not
+ * know, a Login Request after login, an ITT already in use), the logout variants at ErrorRecoveryLevel 0,
+ * and the session-wide limits (a data segment beyond the target's MaxRecvDataSegmentLength, immediate data
+ * beyond FirstBurstLength). Hand-built PDUs go through `t.raw()`; outcomes are checked by `t.expectIscsi`.
+ *
+ * Levels: the RFC defines Reject reasons and Logout response codes by the case they answer (11.17.1,
+ * 11.15.1) without a sentence making the target send them, and a PDU breaking a rule that binds the
+ * initiator (MaxRecvDataSegmentLength, FirstBurstLength, ITT uniqueness) has no prescribed answer: those
+ * tests are SHOULD. The immediate-command rule of 4.2.2.1 and the logout answers at ERL 0 are MUST.
+ */
+import { ANSWER, defineSuite, DROPPED, iscsi, REJECT, scsi, type TestContext } from '../../harness/api.js';
+
+const suite = defineSuite('iSCSIFullFeature', { families: ['iSCSI'], clause: 'RFC 7143 4.2.2.1' });
+const { Opcode, RESERVED_TAG } = iscsi;
+
+/** A Reject, or the answer to the request carrying its ITT (any other PDU is not the answer). */
+const answerTo = (itt: number) => (p: iscsi.AnyPdu) => p.opcode === Opcode.REJECT || ('itt' in p && p.itt === itt && p.opcode !== Opcode.R2T);
+
+suite.test(
+  'ImmediateCommand',
+  {
+    doc: 'An immediate TEST UNIT READY (I=1) carries the CmdSN the next non-immediate command will carry, and "the CmdSN is not advanced after a command marked for immediate delivery is sent" (4.2.2.1): its SCSI Response must come with ExpCmdSN still equal to that CmdSN, and a non-immediate TEST UNIT READY with that CmdSN must then complete.',
+    clause: 'RFC 7143 4.2.2.1, RFC 7143 3.2.2.1',
+    level: 'MUST',
+    timeout: 30,
+  },
+  async (t) => {
+    const raw = t.raw();
+    const n = raw.numbers();
+    const pdu = raw.scsiCommand({ cdb: scsi.testUnitReady(), immediate: true });
+    t.log(`immediate TEST UNIT READY with CmdSN ${pdu.cmdSN} (ExpCmdSN ${n.expCmdSN})`);
+    await t.expectIscsi('an immediate TEST UNIT READY', {
+      send: (r) => r.send(pdu),
+      answer: answerTo(pdu.itt),
+      withinMs: 5000,
+      expect: ANSWER(Opcode.SCSI_RESPONSE, { itt: pdu.itt, expCmdSN: n.cmdSN }),
+    });
+    t.log(`a non-immediate TEST UNIT READY with CmdSN ${n.cmdSN}`);
+    await t.command(scsi.testUnitReady());
+  },
+);
+
+suite.test(
+  'SnackAtErl0',
+  {
+    doc: 'At ErrorRecoveryLevel 0 (this session) a target supports no SNACK (11.16: SNACK support is mandatory only above level 0). A Data/R2T SNACK for a task that does not exist should be answered with a Reject (11.17.1: Protocol Error, or SNACK Reject), not silence.',
+    clause: 'RFC 7143 11.16, RFC 7143 11.17.1',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const raw = t.raw();
+    t.check(raw.params.errorRecoveryLevel === 0, `the session negotiated ErrorRecoveryLevel ${raw.params.errorRecoveryLevel}, not 0`);
+    const itt = raw.newItt();
+    const snack: iscsi.SnackRequest = { opcode: Opcode.SNACK_REQUEST, type: 0, lun: 0n, itt, tttOrSnackTag: RESERVED_TAG, expStatSN: raw.expStatSN, begRun: 0, runLength: 0 };
+    await t.expectIscsi('a SNACK at ErrorRecoveryLevel 0', { send: (r) => r.send(snack), answer: answerTo(itt), expect: REJECT() });
+  },
+);
+
+suite.test(
+  'UnknownOpcode',
+  {
+    doc: 'An immediate PDU with opcode 0x0f, which no RFC defines for an initiator: the target should answer it with a Reject with reason 0x05, Command not supported (11.17.1), and keep the session (a NOP-Out ping is then answered).',
+    clause: 'RFC 7143 11.17.1, RFC 7143 11.2.1.2',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const raw = t.raw();
+    const itt = raw.newItt();
+    const bhs = Buffer.alloc(48);
+    bhs[0] = 0x40 | 0x0f;
+    bhs[1] = 0x80;
+    bhs.writeUInt32BE(itt, 16);
+    bhs.writeUInt32BE(raw.cmdSN, 24);
+    bhs.writeUInt32BE(raw.expStatSN, 28);
+    const bytes = iscsi.frameEncoded(bhs, undefined, { headerDigest: raw.params.headerDigest, dataDigest: raw.params.dataDigest });
+    await t.expectIscsi('an immediate PDU with opcode 0x0f', { send: (r) => r.sendBytes(...bytes), answer: answerTo(itt), expect: REJECT(iscsi.RejectReason.COMMAND_NOT_SUPPORTED) });
+    await t.session.nop({ timeoutMs: Math.min(5000, t.remainingMs()) });
+  },
+);
+
+suite.test(
+  'LoginInFullFeature',
+  {
+    doc: 'A Login Request on a connection already in full feature phase: login belongs to a new connection (6.3). The target should refuse it with a Reject (Protocol Error) or drop the connection, not answer it as a login.',
+    clause: 'RFC 7143 6.3, RFC 7143 11.17.1',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const raw = t.raw();
+    const s = t.session;
+    const itt = raw.newItt();
+    const req: iscsi.LoginRequest = {
+      opcode: Opcode.LOGIN_REQUEST,
+      immediate: true,
+      transit: false,
+      continue: false,
+      csg: 1,
+      nsg: 0,
+      versionMax: 0,
+      versionMin: 0,
+      isid: s.login.isid,
+      tsih: s.login.tsih,
+      itt,
+      cid: 0,
+      cmdSN: raw.cmdSN,
+      expStatSN: raw.expStatSN,
+      data: iscsi.encodeText([['MaxRecvDataSegmentLength', '8192']]),
+    };
+    await t.expectIscsi('a Login Request in full feature phase', { send: (r) => r.send(req), answer: answerTo(itt), expect: [REJECT(iscsi.RejectReason.PROTOCOL_ERROR), DROPPED] });
+  },
+);
+
+suite.test(
+  'IttInUse',
+  {
+    doc: 'A WRITE (10) of one block without data waits for its Data-Out (the target sends an R2T); an immediate TEST UNIT READY with the same ITT breaks the rule that an ITT identifies one task in the session (11.2.1.8). The target should refuse it with a Reject, reason 0x07 Task in progress (11.17.1), not run it.',
+    clause: 'RFC 7143 11.2.1.8, RFC 7143 11.17.1',
+    level: 'SHOULD',
+    needs: ['sbc', 'capacity', 'dataloss'],
+    timeout: 30,
+  },
+  async (t) => {
+    const raw = t.raw();
+    const bs = t.dev.blockSize;
+    const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks: 1 }), write: true, expectedDataTransferLength: bs });
+    const r2t = raw.waitFor((p) => p.opcode === Opcode.R2T && p.itt === w.itt, Math.min(5000, t.remainingMs()), 'the R2T for the WRITE (10)');
+    raw.send(w);
+    await r2t.catch((e: Error) => t.skip(`the target sent no R2T for a WRITE (10) without data (${e.message}); the test needs a task waiting for data`));
+    const tur = raw.scsiCommand({ cdb: scsi.testUnitReady(), immediate: true, itt: w.itt });
+    await t.expectIscsi(`an immediate TEST UNIT READY with the ITT 0x${w.itt.toString(16)} of a WRITE (10) still waiting for its data`, {
+      send: (r) => r.send(tur),
+      answer: (p) => p.opcode === Opcode.REJECT || (p.opcode === Opcode.SCSI_RESPONSE && p.itt === w.itt),
+      expect: REJECT(iscsi.RejectReason.TASK_IN_PROGRESS),
+    });
+  },
+);
+
+/** A Logout Request built by hand (the session's own logout throws on refusal codes). */
+function logoutPdu(t: TestContext, reason: number, cid: number): iscsi.LogoutRequest {
+  const raw = t.raw();
+  return { opcode: Opcode.LOGOUT_REQUEST, immediate: true, reason, itt: raw.newItt(), cid, cmdSN: raw.cmdSN, expStatSN: raw.expStatSN };
+}
+
+suite.test(
+  'LogoutRecoveryAtErl0',
+  {
+    doc: 'At ErrorRecoveryLevel 0 a Logout Request "remove the connection for recovery" (reason 2) asks for connection recovery the session does not have: the Logout Response must carry response 2, "connection recovery is not supported" (11.15.1), and the session goes on (a NOP-Out ping is then answered).',
+    clause: 'RFC 7143 11.14.1, RFC 7143 11.15.1',
+    level: 'MUST',
+  },
+  async (t) => {
+    const raw = t.raw();
+    t.check(raw.params.errorRecoveryLevel === 0, `the session negotiated ErrorRecoveryLevel ${raw.params.errorRecoveryLevel}, not 0`);
+    const req = logoutPdu(t, iscsi.LogoutReason.REMOVE_CONNECTION_FOR_RECOVERY, 0);
+    await t.expectIscsi('a Logout "remove the connection for recovery" at ErrorRecoveryLevel 0', {
+      send: (r) => r.send(req),
+      answer: answerTo(req.itt),
+      expect: ANSWER(Opcode.LOGOUT_RESPONSE, { response: iscsi.LogoutResponseCode.RECOVERY_NOT_SUPPORTED }),
+    });
+    await t.session.nop({ timeoutMs: Math.min(5000, t.remainingMs()) });
+  },
+);
+
+suite.test(
+  'LogoutUnknownCid',
+  {
+    doc: 'A Logout Request "close the connection" (reason 1) naming a CID the session does not have (0x7777): the Logout Response must carry response 1, "CID not found" (11.15.1), and this connection stays in full feature phase (a NOP-Out ping is then answered).',
+    clause: 'RFC 7143 11.14.1, RFC 7143 11.15.1',
+    level: 'MUST',
+  },
+  async (t) => {
+    const req = logoutPdu(t, iscsi.LogoutReason.CLOSE_CONNECTION, 0x7777);
+    await t.expectIscsi('a Logout "close the connection" for CID 0x7777, which the session does not have', {
+      send: (r) => r.send(req),
+      answer: answerTo(req.itt),
+      expect: ANSWER(Opcode.LOGOUT_RESPONSE, { response: iscsi.LogoutResponseCode.CID_NOT_FOUND }),
+    });
+    await t.session.nop({ timeoutMs: Math.min(5000, t.remainingMs()) });
+  },
+);
+
+suite.test(
+  'DataSegmentBeyondMaxRecv',
+  {
+    doc: 'Log in declaring MaxRecvDataSegmentLength=16777215 (so any answer fits), then send a NOP-Out ping whose data segment is 512 bytes longer than the MaxRecvDataSegmentLength the target declared: "the transmitter ... is required to send PDUs with a data segment that does not exceed MaxRecvDataSegmentLength of the receiver" (13.12). The target should refuse the PDU (a Reject, or dropping the connection), not answer the ping.',
+    clause: 'RFC 7143 13.12',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const s = await t.login({ keys: { MaxRecvDataSegmentLength: '16777215' } });
+    const raw = t.raw(s);
+    const limit = raw.params.maxSendDataSegmentLength;
+    const itt = raw.newItt();
+    const ping: iscsi.NopOut = { opcode: Opcode.NOP_OUT, immediate: true, lun: 0n, itt, ttt: RESERVED_TAG, cmdSN: raw.cmdSN, expStatSN: raw.expStatSN, data: Buffer.alloc(limit + 512, 0x5a) };
+    t.log(`the target declared MaxRecvDataSegmentLength=${limit}; a NOP-Out ping with ${limit + 512} bytes of data`);
+    await t.expectIscsi(`a NOP-Out ping with a ${limit + 512}-byte data segment (the target's MaxRecvDataSegmentLength is ${limit})`, {
+      session: s,
+      send: (r) => r.send(ping),
+      answer: answerTo(itt),
+      withinMs: 5000,
+      expect: [REJECT(), DROPPED],
+    });
+  },
+);
+
+suite.test(
+  'ImmediateDataBeyondFirstBurst',
+  {
+    doc: 'Log in offering FirstBurstLength=512 with ImmediateData=Yes; a WRITE (10) carrying more immediate data than the negotiated FirstBurstLength breaks 13.14 ("the maximum amount in bytes of unsolicited data an iSCSI initiator may send to the target during the execution of a single SCSI command"). The target should refuse it (a Reject, a CHECK CONDITION, or dropping the connection), not write the data with GOOD.',
+    clause: 'RFC 7143 13.14, RFC 7143 13.11',
+    level: 'SHOULD',
+    session: false,
+    needs: ['sbc', 'capacity', 'dataloss'],
+  },
+  async (t) => {
+    const s = await t.login({ keys: { FirstBurstLength: '512', ImmediateData: 'Yes' }, clearUnitAttentions: true });
+    const raw = t.raw(s);
+    const p = raw.params;
+    if (!p.immediateData) t.skip('the target does not accept ImmediateData=Yes');
+    const bs = t.dev.blockSize;
+    const blocks = Math.max(1, Math.ceil((p.firstBurstLength + 1) / bs));
+    const data = Buffer.alloc(blocks * bs, 0xa5);
+    t.log(`FirstBurstLength=${p.firstBurstLength}; WRITE (10) of ${blocks} block(s) with ${data.length} bytes of immediate data`);
+    const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks }), write: true, expectedDataTransferLength: data.length, data });
+    await t.expectIscsi(`a WRITE (10) with ${data.length} bytes of immediate data (FirstBurstLength ${p.firstBurstLength})`, {
+      session: s,
+      send: (r) => r.send(w),
+      answer: answerTo(w.itt),
+      withinMs: 5000,
+      expect: [REJECT(), DROPPED, ANSWER(Opcode.SCSI_RESPONSE, { status: scsi.ScsiStatus.CHECK_CONDITION })],
+    });
+    t.forget(0, blocks);
+  },
+);
+
+export default suite;
