@@ -15,6 +15,60 @@ export interface GateOptions {
   chap: boolean;
 }
 
+type Unmet = (dev: DeviceFacts, o: GateOptions) => string | undefined;
+
+/**
+ * Every named need, declared once: its name (the key, which `needs: [...]` accepts and the Need type is
+ * derived from), whether the command line or the probe meets it, and the skip reason when it is not met.
+ */
+export const NAMED_NEEDS = {
+  /** The test writes to the medium (or changes other persistent state: mode pages, reservations). */
+  dataloss: { by: 'flag', unmet: (_d, o) => (o.dataloss ? undefined : '--dataloss not given') },
+  /** The test sends SANITIZE (implies dataloss). */
+  sanitize: { by: 'flag', unmet: (_d, o) => (o.sanitize ? undefined : '--allow-sanitize not given') },
+  /** The test needs a second I_T nexus, logged in with --initiator-name-2 (`t.session2`). */
+  twoInitiators: { by: 'flag', unmet: () => undefined },
+  /** The URL carries CHAP credentials. */
+  chap: { by: 'flag', unmet: (_d, o) => (o.chap ? undefined : 'no CHAP credentials in the URL') },
+  /** Peripheral device type 0 (direct access block device, SBC). */
+  sbc: { by: 'probe', unmet: (dev) => (dev.sbc ? undefined : `not a direct-access block device (peripheral device type 0x${dev.deviceType.toString(16)})`) },
+  /** The device claims SBC-3 or later (a version descriptor, or SPC-4 or later in VERSION). */
+  sbc3: { by: 'probe', unmet: (dev) => (dev.sbc3 ? undefined : 'the device does not claim SBC-3 or later') },
+  /** The probe read the capacity (READ CAPACITY (16) or (10)): `t.dev.blocks` and `t.dev.blockSize` are set. */
+  capacity: {
+    by: 'probe',
+    unmet: (dev) => (dev.blockSize > 0 ? undefined : `the capacity is unknown (${dev.problems.find((p) => p.startsWith('READ CAPACITY')) ?? 'READ CAPACITY failed at start-up'})`),
+  },
+  /** READ CAPACITY (16) answered, so LBPME, protection and physical block data are known. */
+  rc16: { by: 'probe', unmet: (dev) => (dev.rc16 ? undefined : 'READ CAPACITY (16) is not available') },
+  /** LBPME set: logical block provisioning management (thin provisioning). */
+  thin: { by: 'probe', unmet: (dev) => (dev.thin ? undefined : 'LUN is not thin-provisioned (LBPME=0)') },
+  /** RMB set: removable medium. */
+  removable: { by: 'probe', unmet: (dev) => (dev.removable ? undefined : 'medium is not removable (RMB=0)') },
+  /** The medium is write-protected (MODE SENSE WP bit). */
+  readOnly: { by: 'probe', unmet: (dev) => (dev.readOnly ? undefined : 'medium is not write-protected (WP=0)') },
+  /** The medium is not write-protected. */
+  writable: { by: 'probe', unmet: (dev) => (dev.readOnly ? 'medium is write-protected (WP=1)' : undefined) },
+  /** PROTECT set in standard INQUIRY and PROT_EN in READ CAPACITY (16). */
+  protection: { by: 'probe', unmet: (dev) => (dev.protection ? undefined : 'protection information is not enabled (PROTECT/PROT_EN)') },
+  /** The Block Limits VPD page (B0h) is readable. */
+  blockLimits: { by: 'probe', unmet: (dev) => (dev.blockLimits ? undefined : 'the Block Limits VPD page is not available') },
+  /** The Logical Block Provisioning VPD page (B2h) is readable. */
+  lbp: { by: 'probe', unmet: (dev) => (dev.lbp ? undefined : 'the Logical Block Provisioning VPD page is not available') },
+  /** UNMAP is supported (LBPU). */
+  lbpu: { by: 'probe', unmet: (dev) => (dev.lbp?.lbpu ? undefined : 'UNMAP is not supported (LBPU=0)') },
+  /** WRITE SAME (16) with UNMAP is supported (LBPWS). */
+  lbpws: { by: 'probe', unmet: (dev) => (dev.lbp?.lbpws ? undefined : 'WRITE SAME (16) with UNMAP is not supported (LBPWS=0)') },
+  /** WRITE SAME (10) with UNMAP is supported (LBPWS10). */
+  lbpws10: { by: 'probe', unmet: (dev) => (dev.lbp?.lbpws10 ? undefined : 'WRITE SAME (10) with UNMAP is not supported (LBPWS10=0)') },
+  /** The Control mode page (0Ah) is readable. */
+  controlPage: { by: 'probe', unmet: (dev) => (dev.control ? undefined : 'the Control mode page is not available') },
+} as const satisfies Record<string, { by: 'flag' | 'probe'; unmet: Unmet }>;
+
+export type NamedNeed = keyof typeof NAMED_NEEDS;
+
+export const isNamedNeed = (n: string): n is NamedNeed => Object.prototype.hasOwnProperty.call(NAMED_NEEDS, n);
+
 /** The skip reason of one need, or undefined when it is met. */
 export function unmet(n: Need, dev: DeviceFacts, o: GateOptions): string | undefined {
   if (typeof n === 'object') {
@@ -25,51 +79,12 @@ export function unmet(n: Need, dev: DeviceFacts, o: GateOptions): string | undef
     if ('minBlocks' in n) return dev.blocks < n.minBlocks ? `LUN too small: ${dev.blocks} blocks, the test needs ${n.minBlocks}` : undefined;
     return n.check(dev);
   }
-  switch (n) {
-    case 'dataloss':
-      return o.dataloss ? undefined : '--dataloss not given';
-    case 'sanitize':
-      return o.sanitize ? undefined : '--allow-sanitize not given';
-    case 'twoInitiators':
-      return undefined;
-    case 'chap':
-      return o.chap ? undefined : 'no CHAP credentials in the URL';
-    case 'sbc':
-      return dev.sbc ? undefined : `not a direct-access block device (peripheral device type 0x${dev.deviceType.toString(16)})`;
-    case 'sbc3':
-      return dev.sbc3 ? undefined : 'the device does not claim SBC-3 or later';
-    case 'capacity':
-      return dev.blockSize > 0 ? undefined : `the capacity is unknown (${dev.problems.find((p) => p.startsWith('READ CAPACITY')) ?? 'READ CAPACITY failed at start-up'})`;
-    case 'rc16':
-      return dev.rc16 ? undefined : 'READ CAPACITY (16) is not available';
-    case 'thin':
-      return dev.thin ? undefined : 'LUN is not thin-provisioned (LBPME=0)';
-    case 'removable':
-      return dev.removable ? undefined : 'medium is not removable (RMB=0)';
-    case 'readOnly':
-      return dev.readOnly ? undefined : 'medium is not write-protected (WP=0)';
-    case 'writable':
-      return dev.readOnly ? 'medium is write-protected (WP=1)' : undefined;
-    case 'protection':
-      return dev.protection ? undefined : 'protection information is not enabled (PROTECT/PROT_EN)';
-    case 'blockLimits':
-      return dev.blockLimits ? undefined : 'the Block Limits VPD page is not available';
-    case 'lbp':
-      return dev.lbp ? undefined : 'the Logical Block Provisioning VPD page is not available';
-    case 'lbpu':
-      return dev.lbp?.lbpu ? undefined : 'UNMAP is not supported (LBPU=0)';
-    case 'lbpws':
-      return dev.lbp?.lbpws ? undefined : 'WRITE SAME (16) with UNMAP is not supported (LBPWS=0)';
-    case 'lbpws10':
-      return dev.lbp?.lbpws10 ? undefined : 'WRITE SAME (10) with UNMAP is not supported (LBPWS10=0)';
-    case 'controlPage':
-      return dev.control ? undefined : 'the Control mode page is not available';
-  }
+  return (NAMED_NEEDS[n].unmet as Unmet)(dev, o);
 }
 
-/** The first unmet need of a test (flags first, so "--dataloss not given" wins), or undefined. */
+/** The first unmet need of a test (command-line ones first, so "--dataloss not given" wins), or undefined. */
 export function gate(t: TestDef, dev: DeviceFacts, o: GateOptions): string | undefined {
-  const order = (n: Need) => (n === 'dataloss' || n === 'sanitize' ? 0 : 1);
+  const order = (n: Need) => (typeof n === 'string' && NAMED_NEEDS[n].by === 'flag' ? 0 : 1);
   for (const n of [...t.needs].sort((a, b) => order(a) - order(b))) {
     const why = unmet(n, dev, o);
     if (why) return why;

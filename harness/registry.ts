@@ -36,6 +36,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TestContext } from './test-context.js';
 import { ExitError } from './errors.js';
+import { isNamedNeed, NAMED_NEEDS, type NamedNeed } from './needs.js';
 
 /** Families a suite may belong to. `ALL` is not declared: it is the union of every family. */
 export const FAMILIES = ['SCSI', 'iSCSI'] as const;
@@ -46,47 +47,6 @@ export const ALL = 'ALL';
 export const LIST_ORDER: readonly string[] = [ALL, ...FAMILIES];
 
 export type Level = 'MUST' | 'SHOULD';
-
-/** Needs met by the command line or the run, not by the target. */
-export type FlagNeed =
-  /** The test writes to the medium (or changes other persistent state: mode pages, reservations). */
-  | 'dataloss'
-  /** The test sends SANITIZE (implies dataloss). */
-  | 'sanitize'
-  /** The test needs a second I_T nexus, logged in with --initiator-name-2 (`t.session2`). */
-  | 'twoInitiators'
-  /** The URL carries CHAP credentials. */
-  | 'chap';
-
-/** Needs met by what the probe found on the target. */
-export type FeatureNeed =
-  /** Peripheral device type 0 (direct access block device, SBC). */
-  | 'sbc'
-  /** The device claims SBC-3 or later (a version descriptor, or SPC-4 or later in VERSION). */
-  | 'sbc3'
-  /** The probe read the capacity (READ CAPACITY (16) or (10)): `t.dev.blocks` and `t.dev.blockSize` are set. */
-  | 'capacity'
-  /** READ CAPACITY (16) answered, so LBPME, protection and physical block data are known. */
-  | 'rc16'
-  /** LBPME set: logical block provisioning management (thin provisioning). */
-  | 'thin'
-  /** RMB set: removable medium. */
-  | 'removable'
-  /** The medium is write-protected (MODE SENSE WP bit). */
-  | 'readOnly'
-  /** The medium is not write-protected. */
-  | 'writable'
-  /** PROTECT set in standard INQUIRY and PROT_EN in READ CAPACITY (16). */
-  | 'protection'
-  /** The Block Limits VPD page (B0h) is readable. */
-  | 'blockLimits'
-  /** The Logical Block Provisioning VPD page (B2h) is readable. */
-  | 'lbp'
-  | 'lbpu'
-  | 'lbpws'
-  | 'lbpws10'
-  /** The Control mode page (0Ah) is readable. */
-  | 'controlPage';
 
 /** The command is supported according to REPORT SUPPORTED OPERATION CODES (unknown when RSOC is not). */
 export interface OpcodeNeed {
@@ -102,26 +62,8 @@ export interface CustomNeed {
   name: string;
   check: (dev: import('./probe.js').DeviceFacts) => string | undefined;
 }
-export type Need = FlagNeed | FeatureNeed | OpcodeNeed | MinBlocksNeed | CustomNeed;
-
-const FLAG_NEEDS: readonly string[] = ['dataloss', 'sanitize', 'twoInitiators', 'chap'];
-const FEATURE_NEEDS: readonly string[] = [
-  'sbc',
-  'sbc3',
-  'capacity',
-  'rc16',
-  'thin',
-  'removable',
-  'readOnly',
-  'writable',
-  'protection',
-  'blockLimits',
-  'lbp',
-  'lbpu',
-  'lbpws',
-  'lbpws10',
-  'controlPage',
-];
+/** What a test needs: a named need (harness/needs.ts, NAMED_NEEDS), a command, a size, or a check of its own. */
+export type Need = NamedNeed | OpcodeNeed | MinBlocksNeed | CustomNeed;
 
 /** `needs: [opcode(0x42)]`: skip unless REPORT SUPPORTED OPERATION CODES lists UNMAP. */
 export const opcode = (op: number, sa?: number): OpcodeNeed => (sa === undefined ? { opcode: op } : { opcode: op, sa });
@@ -193,8 +135,8 @@ class DefinitionError extends Error {}
 
 function validNeed(n: Need, where: string): Need {
   if (typeof n === 'string') {
-    if (!FLAG_NEEDS.includes(n) && !FEATURE_NEEDS.includes(n)) {
-      throw new DefinitionError(`${where}: unknown need "${n}" (known: ${[...FLAG_NEEDS, ...FEATURE_NEEDS].join(', ')}, opcode(), minBlocks(), or { name, check })`);
+    if (!isNamedNeed(n)) {
+      throw new DefinitionError(`${where}: unknown need "${n}" (known: ${Object.keys(NAMED_NEEDS).join(', ')}, opcode(), minBlocks(), or { name, check })`);
     }
     return n;
   }
