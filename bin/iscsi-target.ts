@@ -4,27 +4,16 @@
  * -a/--address, -p/--port, -f/--foreground, -d/--debug, -u/--uid, -g/--gid, -h/--help; plus a quick
  * mode with no config file (--target IQN --lun SPEC ...) and --quirk NAME to misbehave on purpose.
  */
-import { spawn } from 'node:child_process';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { IscsiError } from '../protocol/errors.js';
-import { allQuirks, checkTargetParam, isIscsiName, parseLunSpec, readConfigFile, startTarget, TargetServerConfig } from '../reference-target/index.js';
-import type { StartTargetOptions } from '../reference-target/index.js';
+import { allQuirks, readConfigFile, type TargetServerConfig } from '../reference-target/index.js';
+import { daemonize, DEFAULT_IQN, quickConfig, runForeground, StandaloneError } from '../reference-target/standalone.js';
 import { parseIsnsServer } from '../reference-target/isns.js';
-
-const DEFAULT_IQN = 'iqn.2026-11.org.iscsi-test:ref';
 
 function fail(msg: string, code = 2): never {
   process.stderr.write(`iscsi-target: ${msg}\n`);
   process.exit(code);
-}
-
-function account(flag: string, v: string): { user: string; secret: string } {
-  const i = v.search(/[:%]/);
-  if (i <= 0 || i === v.length - 1) fail(`${flag} ${v}: expected USER:SECRET`);
-  const acct = { user: v.slice(0, i), secret: v.slice(i + 1) };
-  if (acct.secret.length < 12) fail(`${flag}: a CHAP secret must be at least 12 characters`);
-  return acct;
 }
 
 /** A whole number from a flag's text (yargs would turn 'abc' into NaN and '-5' into a negative). */
@@ -80,34 +69,22 @@ async function main(): Promise<void> {
   if (unknownQuirks.length) fail(`unknown quirk ${unknownQuirks.join(', ')} (see --list-quirks)`);
 
   let cfg: TargetServerConfig;
-  try {
-    if (argv.config) {
-      if (argv.lun?.length || argv.target) fail('give either -c/--config or --target/--lun, not both');
+  if (argv.config) {
+    if (argv.lun?.length || argv.target) fail('give either -c/--config or --target/--lun, not both');
+    try {
       cfg = readConfigFile(argv.config);
-    } else {
-      if (argv.target !== undefined && !isIscsiName(argv.target)) fail(`--target ${argv.target}: not an iSCSI name (iqn.YYYY-MM.reversed.domain[:id], eui. or naa.)`);
-      const specs = argv.lun?.length ? argv.lun : ['0:memory:64M'];
-      const luns = specs.map(parseLunSpec);
-      luns.forEach((l, i) => {
-        if (luns.findIndex((o) => o.lun === l.lun) !== i) fail(`--lun ${specs[i]}: LUN ${l.lun} is given twice`);
-      });
-      const params: Record<string, string> = {};
-      if (argv['header-digest']) checkTargetParam('--header-digest', 'HeaderDigest', (params['HeaderDigest'] = argv['header-digest']));
-      if (argv['data-digest']) checkTargetParam('--data-digest', 'DataDigest', (params['DataDigest'] = argv['data-digest']));
-      cfg = {
-        targets: [
-          {
-            iqn: argv.target ?? DEFAULT_IQN,
-            luns,
-            params,
-            ...(argv.chap ? { incomingUsers: [account('--chap', argv.chap)] } : {}),
-            ...(argv['mutual-chap'] ? { outgoingUser: account('--mutual-chap', argv['mutual-chap']) } : {}),
-          },
-        ],
-      };
+    } catch (e) {
+      fail(e instanceof IscsiError ? e.message : String(e));
     }
-  } catch (e) {
-    fail(e instanceof IscsiError ? e.message : String(e));
+  } else {
+    cfg = quickConfig({
+      ...(argv.target !== undefined ? { target: argv.target } : {}),
+      ...(argv.lun ? { luns: argv.lun } : {}),
+      ...(argv.chap ? { chap: argv.chap } : {}),
+      ...(argv['mutual-chap'] ? { mutualChap: argv['mutual-chap'] } : {}),
+      ...(argv['header-digest'] ? { headerDigest: argv['header-digest'] } : {}),
+      ...(argv['data-digest'] ? { dataDigest: argv['data-digest'] } : {}),
+    });
   }
   if (argv.address !== undefined) cfg.address = argv.address;
   if (port !== undefined) cfg.port = port;
@@ -126,89 +103,17 @@ async function main(): Promise<void> {
   }
 
   if (!argv.foreground) {
-    // Daemon mode as ietd: start a detached copy in the foreground and report how it went.
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), '--foreground'], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      env: { ...process.env, ISCSI_TARGET_DAEMON: '1' },
-    });
-    const outcome = await new Promise<{ ok?: string; error?: string }>((resolve) => {
-      child.once('message', (m) => resolve(m as { ok?: string; error?: string }));
-      child.once('exit', (code) => resolve({ error: `exited with code ${code} before listening` }));
-    });
-    if (outcome.error) fail(outcome.error, 1);
-    process.stdout.write(`${outcome.ok} (pid ${child.pid})\n`);
-    child.disconnect();
-    child.unref();
+    const d = await daemonize(process.argv[1]!, process.argv.slice(2));
+    process.stdout.write(`${d.line} (pid ${d.pid})\n`);
     return;
   }
-
-  const logFile = argv.log;
-  const { appendFileSync } = await import('node:fs');
-  const log = (line: string) => {
-    const l = `${new Date().toISOString()} ${line}\n`;
-    if (logFile) appendFileSync(logFile, l);
-    else if (!process.env['ISCSI_TARGET_DAEMON']) process.stderr.write(l);
-  };
-  const opts: StartTargetOptions = {
-    address: cfg.address ?? '0.0.0.0',
-    port: cfg.port ?? 3260,
-    targets: cfg.targets,
-    quirks: cfg.quirks ?? [],
-    server: {
-      debug,
-      ...(cfg.nopInterval !== undefined ? { nopInterval: cfg.nopInterval } : {}),
-      ...(cfg.nopTimeout !== undefined ? { nopTimeout: cfg.nopTimeout } : {}),
-      ...(cfg.loginTimeout !== undefined ? { loginTimeout: cfg.loginTimeout } : {}),
-      ...(cfg.maxSessions !== undefined ? { maxSessions: cfg.maxSessions } : {}),
-      ...(cfg.discoveryUsers ? { discoveryUsers: cfg.discoveryUsers } : {}),
-      ...(cfg.discoveryOutgoingUser ? { discoveryOutgoingUser: cfg.discoveryOutgoingUser } : {}),
-      ...(cfg.isns ? { isns: cfg.isns, isnsAccessControl: cfg.isnsAccessControl ?? false } : {}),
-    },
-    log,
-  };
-  let running;
-  try {
-    running = await startTarget(opts);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (process.send) process.send({ error: msg });
-    fail(msg, 1);
-  }
-  try {
-    if (argv.gid !== undefined) process.setgid?.(argv.gid);
-    if (argv.uid !== undefined) process.setuid?.(argv.uid);
-  } catch (e) {
-    await running.stop();
-    fail(`cannot switch to uid/gid ${argv.uid ?? ''}/${argv.gid ?? ''}: ${(e as Error).message}`, 1);
-  }
-  const host = running.address.includes(':') ? `[${running.address}]` : running.address;
-  const summary = cfg.targets
-    .map((t) => `${t.iqn} (${t.luns.map((l) => `LUN ${l.lun} ${l.backing}${l.path ? ` ${l.path}` : ''} ${l.size} bytes${l.readOnly ? ' ro' : ''}${l.thin ? ' thin' : ''}`).join(', ')})`)
-    .join('; ');
-  const line = `iscsi-target: listening on ${host}:${running.port}: ${summary}${cfg.quirks?.length ? ` with quirks ${cfg.quirks.join(', ')}` : ''}`;
-  process.stdout.write(line + '\n');
-  log(line);
-  if (process.send) {
-    process.send({ ok: line });
-    process.disconnect?.();
-  }
-  let stopping = false;
-  const stop = async (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`iscsi-target: ${sig}: stopping (flushing LUNs)`);
-    const t = setTimeout(() => {
-      log('iscsi-target: stop took more than 10 s; exiting');
-      process.exit(1);
-    }, 10_000);
-    await running.stop({ logoutSeconds: logoutWait });
-    clearTimeout(t);
-    log('iscsi-target: stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  await runForeground(cfg, {
+    debug,
+    logoutWait,
+    ...(argv.log !== undefined ? { logFile: argv.log } : {}),
+    ...(argv.uid !== undefined ? { uid: argv.uid } : {}),
+    ...(argv.gid !== undefined ? { gid: argv.gid } : {}),
+  });
 }
 
-main().catch((e: unknown) => fail(`internal error: ${e instanceof Error ? e.message : String(e)}`, 4));
+main().catch((e: unknown) => (e instanceof StandaloneError ? fail(e.message, e.exitCode) : fail(`internal error: ${e instanceof Error ? e.message : String(e)}`, 4)));
