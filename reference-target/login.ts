@@ -28,7 +28,14 @@ import type { TargetNode } from './node.js';
 import type { Quirks } from './quirks.js';
 import { defineQuirk } from './quirks.js';
 
+/** RFC 7143 12.1.3: the binary length of CHAP_C and CHAP_R "MUST NOT exceed 1024 bytes". */
+export const CHAP_MAX_BINARY = 1024;
+/** The shortest mutual-CHAP challenge this target answers: the length of the MD5 hash (policy, README). */
+export const CHAP_MIN_CHALLENGE = 16;
+
 export const Q_LOGIN = {
+  chapOwnSecretUnchecked: defineQuirk('chap-own-secret-unchecked', 'iscsi', 'a CHAP_R made with the target\'s own (OutgoingUser) secret is not refused as such'),
+  chapChallengeAnyLength: defineQuirk('chap-challenge-any-length', 'iscsi', 'mutual CHAP challenges of any length (1 byte, or more than 1024 bytes) are answered'),
   acceptAnyChap: defineQuirk('chap-accept-any', 'iscsi', 'CHAP logins succeed whatever CHAP_R the initiator sends'),
   acceptRepeatedKey: defineQuirk('login-repeated-key-ok', 'iscsi', 'a key the initiator repeats during login is not refused'),
   unknownKeySilent: defineQuirk('login-unknown-key-silent', 'iscsi', 'unknown login keys get no NotUnderstood answer'),
@@ -397,6 +404,12 @@ export class TargetLogin {
         const { incoming, outgoing } = this.accounts();
         const acct = incoming.find((u) => u.user === n);
         const got = decodeBinary(r);
+        if (got && got.length > CHAP_MAX_BINARY) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP: CHAP_R of ${got.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`);
+        // RFC 7143 9.2.1: a response equal to the one this target would make with its own (OutgoingUser) secret
+        // "MUST be treated as an authentication failure": the initiator holds the target's secret.
+        if (got && outgoing && got.equals(chapResponse(this.chapAlg, this.chapId, outgoing.secret, this.chapChallenge!)) && !this.env.quirks.has(Q_LOGIN.chapOwnSecretUnchecked)) {
+          throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP: user ${n} answered with this target's own secret (RFC 7143 9.2.1)`);
+        }
         const ok = acct && got && got.equals(chapResponse(this.chapAlg, this.chapId, acct.secret, this.chapChallenge!));
         if (!ok && !this.env.quirks.has(Q_LOGIN.acceptAnyChap)) {
           throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, acct ? `CHAP: wrong response for user ${n}` : `CHAP: unknown user ${n}`);
@@ -409,6 +422,10 @@ export class TargetLogin {
           if (!outgoing) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP asked for but this target has no OutgoingUser');
           const challenge = decodeBinary(cc);
           if (!/^[0-9]{1,3}$/.test(ci) || Number(ci) > 255 || !challenge) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: malformed CHAP_I or CHAP_C');
+          // RFC 7143 12.1.3: C and R "binary length ... MUST NOT exceed 1024 bytes"; a challenge shorter than
+          // the MD5 hash it feeds is this target's policy to refuse (an easy dictionary target).
+          if (challenge.length > CHAP_MAX_BINARY && !this.env.quirks.has(Q_LOGIN.chapChallengeAnyLength)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `mutual CHAP: CHAP_C of ${challenge.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`);
+          if (challenge.length < CHAP_MIN_CHALLENGE && !this.env.quirks.has(Q_LOGIN.chapChallengeAnyLength)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `mutual CHAP: CHAP_C of ${challenge.length} bytes, fewer than ${CHAP_MIN_CHALLENGE}`);
           // RFC 7143 12.1.3: a challenge equal to our own is a reflection attack.
           if (challenge.equals(this.chapChallenge!)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: the initiator sent back our own challenge');
           pairs.push(['CHAP_N', outgoing.user], ['CHAP_R', encodeBinary(chapResponse(this.chapAlg, Number(ci), outgoing.secret, challenge))]);

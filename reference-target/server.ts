@@ -33,6 +33,23 @@ export interface TargetServerOptions extends TargetServerConfig {
 /** MaxSessions when the configuration sets none: a bound on the target's memory, not a feature limit. */
 export const DEFAULT_MAX_SESSIONS = 1024;
 
+/**
+ * RFC 7143 9.2.1: "Any CHAP secret used for initiator authentication MUST NOT be configured for
+ * authentication of any target, and any CHAP secret used for target authentication MUST NOT be configured
+ * for authentication of any initiator." A configuration that does (IncomingUser and OutgoingUser with one
+ * secret, anywhere in it) is refused, naming both accounts.
+ */
+export function checkChapSecrets(config: Pick<TargetServerOptions, 'targets' | 'discoveryUsers' | 'discoveryOutgoingUser'>): void {
+  const incoming = [...config.targets.flatMap((t) => (t.incomingUsers ?? []).map((a) => ({ a, where: `target ${t.iqn}` }))), ...(config.discoveryUsers ?? []).map((a) => ({ a, where: 'discovery' }))];
+  const outgoing = [...config.targets.flatMap((t) => (t.outgoingUser ? [{ a: t.outgoingUser, where: `target ${t.iqn}` }] : [])), ...(config.discoveryOutgoingUser ? [{ a: config.discoveryOutgoingUser, where: 'discovery' }] : [])];
+  for (const o of outgoing) {
+    const i = incoming.find((x) => x.a.secret === o.a.secret);
+    if (i) {
+      throw new IscsiError('E_CONFIG', `OutgoingUser ${o.a.user} (${o.where}) has the same CHAP secret as IncomingUser ${i.a.user} (${i.where}): a secret that authenticates initiators must not authenticate the target (RFC 7143 9.2.1)`);
+    }
+  }
+}
+
 export class TargetServer {
   /** Log every PDU in and out (debug level 1 and up): read on every PDU, so decided once. */
   readonly tracePdus: boolean;
@@ -59,6 +76,7 @@ export class TargetServer {
     }
     this.logFn = config.log ?? (() => {});
     if (config.targets.length === 0) throw new IscsiError('E_CONFIG', 'no target configured');
+    checkChapSecrets(config);
     for (const t of config.targets) {
       if (this.nodeMap.has(t.iqn)) throw new IscsiError('E_CONFIG', `target ${t.iqn} configured twice`);
       this.nodeMap.set(t.iqn, new TargetNode(t, this.quirks));

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IscsiError } from '../../protocol/errors.js';
 import { parseConfigText, parseLunSpec, parseSize, readConfigFile, TargetServerConfig } from '../../reference-target/index.js';
+import { TargetServer } from '../../reference-target/server.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/target');
 const T1 = 'iqn.2026-11.org.example:disk1';
@@ -277,5 +278,18 @@ describe('target config: parseLunSpec (quick mode --lun)', () => {
       ['0', undefined], ['0.4', undefined], ['', undefined], ['M', undefined], ['-1M', undefined], ['1e6', undefined], ['1 G', undefined], ['99999999P', undefined],
     ];
     for (const [text, want] of table) assert.equal(parseSize(text), want, `parseSize(${JSON.stringify(text)})`);
+  });
+});
+
+describe('target config: CHAP secrets (RFC 7143 9.2.1)', () => {
+  const lun = { lun: 0, backing: 'memory' as const, size: 1 << 20 };
+  it('a secret that authenticates initiators (IncomingUser) and the target (OutgoingUser) is refused, naming both accounts', () => {
+    const text = 'Target iqn.2026-11.org.iscsi-test:a\n  Lun 0 Path=x,Type=memory,Size=1M\n  IncomingUser alice same-secret-123\nTarget iqn.2026-11.org.iscsi-test:b\n  Lun 0 Path=y,Type=memory,Size=1M\n  IncomingUser bob other-secret-456\n  OutgoingUser tgt same-secret-123\n';
+    const cfg = parseConfigText(text, 't.conf');
+    assert.throws(() => new TargetServer(cfg), (e: unknown) => IscsiError.is(e, 'E_CONFIG') && /OutgoingUser tgt \(target iqn\.2026-11\.org\.iscsi-test:b\) has the same CHAP secret as IncomingUser alice \(target iqn\.2026-11\.org\.iscsi-test:a\)/.test(e.message));
+  });
+  it('distinct secrets both ways are accepted', () => {
+    const s = new TargetServer({ targets: [{ iqn: 'iqn.2026-11.org.iscsi-test:c', luns: [lun], incomingUsers: [{ user: 'u', secret: 'initiator-secret-1' }], outgoingUser: { user: 't', secret: 'target-secret-22' } }] });
+    assert.ok(s);
   });
 });

@@ -96,7 +96,7 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
         ],
       },
       // A second target that requires CHAP, for the tests that need credentials in the URL (chapUrl).
-      ...(o.standardLuns ? [{ iqn: REF_CHAP_IQN, luns: [{ lun: 0, backing: 'memory' as const, size: 16 << 20 }], chap: REF_CHAP }] : []),
+      ...(o.standardLuns ? [{ iqn: REF_CHAP_IQN, luns: [{ lun: 0, backing: 'memory' as const, size: 16 << 20 }], chap: REF_CHAP, mutualChap: REF_CHAP_TARGET }] : []),
     ],
   });
 }
@@ -104,10 +104,12 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
 /** With `standardLuns`: a target that requires CHAP with REF_CHAP (one 16 MiB memory LUN 0). */
 export const REF_CHAP_IQN = 'iqn.2026-11.org.iscsi-test:selftest-chap';
 export const REF_CHAP = { user: 'selftest', secret: 'selftest-chap-secret' };
+/** The CHAP node's own account, for mutual CHAP (its secret differs from REF_CHAP's: RFC 7143 9.2.1). */
+export const REF_CHAP_TARGET = { user: 'selftest-target', secret: 'selftest-target-secret' };
 
 /** The URL of REF_CHAP_IQN through `base` (a proxy's or target's iscsi://host:port), with the CHAP credentials. */
 export function chapUrl(hostPort: string): string {
-  return `iscsi://${REF_CHAP.user}%${REF_CHAP.secret}@${hostPort}/${REF_CHAP_IQN}/0`;
+  return `iscsi://${REF_CHAP.user}%${REF_CHAP.secret}@${hostPort}/${REF_CHAP_IQN}/0?target_user=${REF_CHAP_TARGET.user}&target_password=${REF_CHAP_TARGET.secret}`;
 }
 
 /** A run configuration against this URL (dataloss allowed unless told otherwise). */
