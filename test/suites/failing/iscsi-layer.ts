@@ -50,6 +50,11 @@ const CASES: Cases = {
   'iSCSIFullFeature.LogoutUnknownCid': { quirks: ['logout-lax'], message: /for CID 0x7777, which the session does not have: expected .*response/ },
   'iSCSIFullFeature.DataSegmentBeyondMaxRecv': { quirks: ['mrdsl-unenforced'], verdict: 'warn', message: /-byte data segment .*: expected .*got NOP-In/ },
   'iSCSIFullFeature.ImmediateDataBeyondFirstBurst': { quirks: ['first-burst-unenforced'], verdict: 'warn', message: /bytes of immediate data \(FirstBurstLength 512\): expected .*got SCSI Response/ },
+  // iSCSIChapAuth: run against the reference target's CHAP-protected node
+  'iSCSIChapAuth.UnsupportedAlgorithmsOnly': { quirks: ['chap-algorithm-unchecked'], chap: true, message: /CHAP_A=129,130: the target answered CHAP_A=5 CHAP_I=/ },
+  'iSCSIChapAuth.UnknownUser': { quirks: ['chap-accept-any'], chap: true, message: /a CHAP login as an unknown user: expected Login Response status 0x0201/ },
+  'iSCSIChapAuth.ShortResponse': { quirks: ['chap-accept-any'], chap: true, message: /an 8-byte CHAP_R: expected a Login Response with status 0x0201 .*got 0x0000/ },
+  'iSCSIChapAuth.AuthMethodNoneFirst': { quirks: ['login-auth-none-accepted'], chap: true, message: /chose AuthMethod=None from None,CHAP/ },
 };
 
 export default CASES;
