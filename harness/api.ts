@@ -41,6 +41,7 @@ export {
   UA_MODE_PARAMETERS_CHANGED,
   UA_BUS_DEVICE_RESET,
   UA_POWER_ON_RESET,
+  UA_RESET_GENERIC,
   UA_I_T_NEXUS_LOSS,
   UA_COMMANDS_CLEARED,
   INVALID_RELEASE,
@@ -52,7 +53,7 @@ export {
 } from './expect.js';
 export { isNotImplemented, commandName } from './commands.js';
 /** More I_T nexuses (another ISID, the second name) and unit attentions checked by ASC/ASCQ. */
-export { openNexus, expectUnitAttention, expectNoUnitAttention, type NexusOptions } from './nexus.js';
+export { openNexus, expectUnitAttention, expectNoUnitAttention, taskManagement, loginAfterReset, retryWhile, type NexusOptions } from './nexus.js';
 /** Persistent reservation helpers (PERSISTENT RESERVE IN/OUT, conflicts, clean-up). */
 export {
   prReadKeys,
@@ -70,6 +71,7 @@ export {
   expectAccess,
   clearReservations,
   keepReservationsClean,
+  keepReserve6Clean,
   type PrOpts,
 } from './reservations.js';
 export type { ScsiResult, TmfResult, CommandOptions, DiscoveredTarget } from './initiator/index.js';

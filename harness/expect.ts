@@ -83,6 +83,8 @@ export const UA_REGISTRATIONS_PREEMPTED = expectation('UA_REGISTRATIONS_PREEMPTE
 export const UA_MODE_PARAMETERS_CHANGED = expectation('UA_MODE_PARAMETERS_CHANGED', CC, UA, [Asc.MODE_PARAMETERS_CHANGED]);
 /** BUS DEVICE RESET FUNCTION OCCURRED: a LOGICAL UNIT RESET, for every I_T nexus (SAM-5 6.3.3). */
 export const UA_BUS_DEVICE_RESET = expectation('UA_BUS_DEVICE_RESET', CC, UA, [Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED]);
+/** POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (29h/00h) alone: the generic code of the reset family, which some targets report for every reset. */
+export const UA_RESET_GENERIC = expectation('UA_RESET_GENERIC', CC, UA, [Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET]);
 /** POWER ON, RESET, OR BUS DEVICE RESET OCCURRED or one of its specific codes: a power on or a target reset (SAM-5 6.3.1, 6.3.2). */
 export const UA_POWER_ON_RESET = expectation('UA_POWER_ON_RESET', CC, UA, [Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET, Asc.POWER_ON_OCCURRED, Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED]);
 /** I_T NEXUS LOSS OCCURRED: the I_T nexus was lost and has come back (SAM-5 6.3.4). */

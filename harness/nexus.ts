@@ -4,12 +4,13 @@
  *   const c = await openNexus(t, { initiator: 1, isid: 0x80_1234_5678_9a });   // same name, another ISID: a third nexus
  *   await expectUnitAttention(t, t.session2, UA_REGISTRATIONS_PREEMPTED, 'after the PREEMPT');
  *
- * An I_T nexus is the initiator port (initiator name with the ISID, RFC 7143 10.1.1) and the target port,
+ * An I_T nexus is the initiator port (initiator name with the ISID, RFC 7143 11.12.5) and the target port,
  * so a second session of the same initiator name with another ISID is another nexus (SAM-5 4.7, SPC-5
  * reservations), and one with the same ISID reinstates the first (RFC 7143 6.3.5). When the target's ACL
  * refuses a name, the test is skipped with the name that was refused, not failed: the target's
  * configuration, not its behaviour, is at fault.
  */
+import { TMF_FUNCTION_NAMES, TmfResponse } from '../protocol/iscsi/index.js';
 import { IscsiError } from '../protocol/errors.js';
 import { describeSense, type Sense } from '../protocol/scsi/index.js';
 import type { LoginOptions, TestContext } from './test-context.js';
@@ -37,7 +38,9 @@ export interface NexusOptions {
   /** The ISID (48 bits); random when absent, so each call is a new I_T nexus. The same ISID as an open session reinstates it. */
   isid?: number;
   /** Further login changes. */
-  login?: Omit<LoginOptions, 'initiatorName' | 'isid'>;
+  login?: Omit<LoginOptions, 'initiatorName' | 'isid' | 'clearUnitAttentions'>;
+  /** Drain the new nexus's unit attentions (default true; false to look at them, e.g. I_T NEXUS LOSS OCCURRED). */
+  clearUnitAttentions?: boolean;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function openNexus(t: TestContext, o: NexusOptions = {}): Promise<T
   if (second && !t.needs.includes('twoInitiators')) throw new HarnessError(`${t.id} opens a nexus as --initiator-name-2 without declaring needs: ['twoInitiators']`);
   const name = second ? t.config.initiatorName2 : t.config.initiatorName;
   try {
-    return await t.login({ ...(o.login ?? {}), initiatorName: name, ...(o.isid !== undefined ? { isid: o.isid } : {}), clearUnitAttentions: true });
+    return await t.login({ ...(o.login ?? {}), initiatorName: name, ...(o.isid !== undefined ? { isid: o.isid } : {}), clearUnitAttentions: o.clearUnitAttentions ?? true });
   } catch (e) {
     throw refusedName(e, name, second ? '--initiator-name-2' : '--initiator-name') ?? e;
   }
@@ -76,4 +79,47 @@ export async function expectNoUnitAttention(t: TestContext, s: TestSession, unwa
   const bad = seen.find((x) => meets({ response: 0, status: unwanted.status, sense: x }, unwanted));
   if (bad) t.fail(`${what}: expected no unit attention ${unwanted.text}, got ${senseText(bad)}`);
   return seen;
+}
+
+/**
+ * Send a task management function on `s` and require Function complete. An `optional` one (the target
+ * resets) that the target refuses (Function not supported, rejected, authorization failed) skips the test.
+ */
+export async function taskManagement(t: TestContext, s: TestSession, fn: number, o: { optional?: boolean } = {}): Promise<void> {
+  const name = TMF_FUNCTION_NAMES[fn] ?? `task management function ${fn}`;
+  t.log(`> ${name}`);
+  const r = await s.taskManagement(fn, { timeoutMs: Math.min(30_000, t.remainingMs()) });
+  t.log(`< ${r.responseName}`);
+  if (r.response === TmfResponse.FUNCTION_COMPLETE) return;
+  const refused = r.response === TmfResponse.FUNCTION_NOT_SUPPORTED || r.response === TmfResponse.FUNCTION_REJECTED || r.response === TmfResponse.FUNCTION_AUTHORIZATION_FAILED;
+  if (o.optional && refused) t.skip(`the target answers ${name} with "${r.responseName}"`);
+  t.fail(`${name}: expected Function complete, got "${r.responseName}"`);
+}
+
+/**
+ * Log in again after the target dropped its connections (a TARGET COLD RESET): a bounded number of
+ * attempts while the target comes back.
+ */
+export async function loginAfterReset(t: TestContext, o: NexusOptions = {}): Promise<TestSession> {
+  for (let i = 0; ; i++) {
+    try {
+      return await openNexus(t, o);
+    } catch (e) {
+      if (e instanceof TestSkip || i >= 10) throw e;
+      await t.sleep(500);
+    }
+  }
+}
+
+/**
+ * Repeat `attempt` every 100 ms while it reports `true` (still waiting), at most `ms`: for effects that
+ * follow an event the target learns of asynchronously (a dropped connection). Returns whether it ended.
+ */
+export async function retryWhile(t: TestContext, ms: number, attempt: () => Promise<boolean>): Promise<boolean> {
+  const until = Date.now() + Math.min(ms, t.remainingMs() - 1000);
+  for (;;) {
+    if (!(await attempt())) return true;
+    if (Date.now() >= until) return false;
+    await t.sleep(100);
+  }
 }

@@ -26,6 +26,8 @@ import {
   PrInSa,
   PrOutSa,
   ScsiStatus,
+  release6,
+  reserve6,
   testUnitReady,
   type PrCapabilities,
   type PrFullStatus,
@@ -33,7 +35,7 @@ import {
   type PrReadReservation,
 } from '../protocol/scsi/index.js';
 import type { CommandOpts, TestContext } from './test-context.js';
-import { GOOD, RESERVATION_CONFLICT, type Expected } from './expect.js';
+import { GOOD, INVALID_OPCODE, RESERVATION_CONFLICT, UNIT_ATTENTION, type Expected } from './expect.js';
 import type { ScsiResult } from './initiator/index.js';
 import type { TestSession } from './session-api.js';
 import type { TestDef } from './registry.js';
@@ -158,6 +160,37 @@ export async function clearReservations(t: TestContext, s?: TestSession): Promis
 /** Declare the clean-up of a test that registers: every registration and reservation are CLEARed after it, even after a failure or time-out. */
 export function keepReservationsClean(t: TestContext): void {
   t.cleanup((c) => clearReservations(c), 'CLEAR the registrations and the persistent reservation the test left');
+}
+
+/**
+ * Declare the clean-up of a test that takes a RESERVE(6) reservation: afterwards a fresh I_T nexus tries
+ * RESERVE(6); if it conflicts while no persistent registration exists, the reservation leaked (its holder's
+ * nexus ended and the target kept it: a defect the test reported) and a LOGICAL UNIT RESET ends it, which SAM-5
+ * 6.3.3 says releases it; otherwise the fresh nexus releases what it took.
+ */
+export function keepReserve6Clean(t: TestContext): void {
+  t.cleanup(async (c) => {
+    await drainTolerant(c);
+    const r = await c.command(reserve6(), { expect: [GOOD, RESERVATION_CONFLICT, INVALID_OPCODE], allowUnsupported: true, what: 'RESERVE(6) (is a reservation left?)' });
+    if (r.status === ScsiStatus.GOOD) {
+      await c.command(release6());
+      return;
+    }
+    if (r.status !== ScsiStatus.RESERVATION_CONFLICT) return;
+    const k = await c.command(persistentReserveIn({ sa: PrInSa.READ_KEYS, alloc: 1024 }), { expect: [GOOD, RESERVATION_CONFLICT, INVALID_OPCODE], allowUnsupported: true });
+    if (k.status === ScsiStatus.GOOD && parseReadKeys(k.data).keys.length > 0) return;
+    c.log('The RESERVE(6) reservation outlived its holder: LOGICAL UNIT RESET to end it');
+    await c.session.lunReset(undefined, Math.min(15_000, c.remainingMs()));
+    await drainTolerant(c);
+  }, 'end a RESERVE(6) reservation the test may have left');
+}
+
+/** Take the unit attentions of the context's session where TEST UNIT READY may itself conflict with a reservation. */
+async function drainTolerant(c: TestContext): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const r = await c.command(testUnitReady(), { expect: [GOOD, UNIT_ATTENTION, RESERVATION_CONFLICT], what: 'TEST UNIT READY (draining unit attentions)' });
+    if (r.status !== ScsiStatus.CHECK_CONDITION) return;
+  }
 }
 
 /** Does this test want a logical unit free of registrations (it sends PERSISTENT RESERVE OUT)? */

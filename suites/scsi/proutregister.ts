@@ -95,7 +95,7 @@ suite.test(
   {
     doc: 'Registrations are per I_T nexus: with a key registered on the first nexus, a second session of the same initiator name with another ISID (another initiator port, so another nexus) sees the key in READ KEYS but is not registered: RESERVE with that key from it must end in RESERVATION CONFLICT, and it may register a key of its own (both then listed).',
     level: 'MUST',
-    clause: `${SPC5.RESERVATIONS}, RFC 7143 10.1.1`,
+    clause: `${SPC5.RESERVATIONS}, RFC 7143 11.12.5`,
   },
   async (t) => {
     keepReservationsClean(t);

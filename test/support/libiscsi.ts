@@ -33,8 +33,8 @@ export const ISSUE5_SUITES = [
   'ReadDefectData10', 'ReadDefectData12', 'StartStopUnit', 'ReadOnly', 'NoMedia', 'Sanitize',
 ].map((s) => `SCSI.${s}`);
 
-/** The persistent reservation suites of issue 10, as Debian's libiscsi 1.19 names them. */
-export const ISSUE10_PR_SUITES = ['PrinReadKeys', 'PrinServiceactionRange', 'PrinReportCapabilities', 'ProutRegister', 'ProutReserve', 'ProutClear', 'ProutPreempt'].map((s) => `SCSI.${s}`);
+/** The reservation suites of issue 10 (persistent reservations and RESERVE(6)), as Debian's libiscsi 1.19 names them. */
+export const ISSUE10_RESERVATION_SUITES = ['PrinReadKeys', 'PrinServiceactionRange', 'PrinReportCapabilities', 'ProutRegister', 'ProutReserve', 'ProutClear', 'ProutPreempt', 'Reserve6'].map((s) => `SCSI.${s}`);
 
 export interface CuSummary {
   total: number;

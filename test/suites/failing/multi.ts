@@ -1,6 +1,7 @@
 /**
  * Defects for the multi-initiator suites: persistent reservations (PrinReadKeys, PrinReportCapabilities,
- * PrinServiceactionRange, PrinReadFullStatus, ProutRegister, ProutReserve, ProutClear, ProutPreempt).
+ * PrinServiceactionRange, PrinReadFullStatus, ProutRegister, ProutReserve, ProutClear, ProutPreempt),
+ * RESERVE(6) (Reserve6), I_T nexus loss (NexusLoss) and unit attentions across nexuses (UnitAttention).
  */
 import { Op, PrInSa, PrOutSa } from '../../../protocol/scsi/index.js';
 import type { Cases } from './_support.js';
@@ -37,6 +38,20 @@ const CASES: Cases = {
   'ProutReserve.ReleaseWrongType': { quirks: ['pr-release-ignores-type'], message: /expected CHECK CONDITION ILLEGAL REQUEST\/INVALID RELEASE OF PERSISTENT RESERVATION, got GOOD/ },
   'ProutReserve.ReleaseNotHolder': { rules: () => [{ match: prOut(PrOutSa.RELEASE), reply: CONFLICT }], message: /RELEASE .*expected GOOD, got RESERVATION CONFLICT/ },
   'ProutReserve.ReleaseUnitAttention': { quirks: ['pr-no-ua'], message: /expected a unit attention .*RESERVATIONS RELEASED, got none/ },
+  'Reserve6.Simple': { rules: () => [{ match: (c) => c[0] === Op.RELEASE_6, reply: CONFLICT }], message: /RELEASE\(6\).*expected GOOD, got RESERVATION CONFLICT/ },
+  'Reserve6.2Initiators': { quirks: ['reserve6-no-conflict'], message: /RESERVE\(6\).*expected RESERVATION CONFLICT, got GOOD/ },
+  'Reserve6.Logout': { quirks: ['reserve6-survives-nexus-loss'], message: /the holder logged out: expected GOOD, got RESERVATION CONFLICT for 5 s/ },
+  'Reserve6.ITNexusLoss': { quirks: ['reserve6-survives-nexus-loss'], message: /connection was dropped: expected GOOD, got RESERVATION CONFLICT for 5 s/ },
+  'Reserve6.LUNReset': { quirks: ['reserve6-survives-reset'], message: /after LOGICAL UNIT RESET: expected GOOD, got RESERVATION CONFLICT/ },
+  'Reserve6.TargetWarmReset': { quirks: ['reserve6-survives-reset'], message: /after TARGET WARM RESET: expected GOOD, got RESERVATION CONFLICT/ },
+  'Reserve6.TargetColdReset': { quirks: ['reserve6-survives-reset', 'reserve6-survives-nexus-loss'], message: /after TARGET COLD RESET: expected GOOD, got RESERVATION CONFLICT/ },
+  'NexusLoss.ReinstatementReleasesReserve6': { quirks: ['reserve6-survives-nexus-loss'], message: /session was reinstated: expected GOOD, got RESERVATION CONFLICT for 5 s/ },
+  'NexusLoss.ReinstatementUnitAttention': { quirks: ['no-ua'], message: /the reinstated I_T nexus: expected a unit attention .*I_T NEXUS LOSS OCCURRED.*got none/ },
+  'NexusLoss.DroppedUnitAttention': { quirks: ['no-ua'], message: /connection was dropped: expected a unit attention .*I_T NEXUS LOSS OCCURRED.*got none/ },
+  'NexusLoss.PersistentReservationSurvives': { quirks: ['pr-lost-on-nexus-loss'], message: /after the I_T nexus loss READ KEYS no longer lists/ },
+  'NexusLoss.OtherIsid': { rules: () => [{ match: (c) => c[0] === Op.RESERVE_6, reply: GOOD }], message: /RESERVE\(6\) from a session of the same name with another ISID: expected RESERVATION CONFLICT, got GOOD/ },
+  'UnitAttention.LUNResetEveryNexus': { quirks: ['no-ua'], message: /the other I_T nexus after LOGICAL UNIT RESET: expected a unit attention .*BUS DEVICE RESET FUNCTION OCCURRED.*, got none/ },
+  'UnitAttention.ModeParametersChanged': { quirks: ['no-mode-change-ua'], message: /the other I_T nexus after MODE SELECT: expected a unit attention .*MODE PARAMETERS CHANGED, got none/ },
 };
 
 for (const ty of ['WE', 'EA', 'WERO', 'EARO', 'WEAR', 'EAAR']) {

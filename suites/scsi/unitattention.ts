@@ -1,0 +1,81 @@
+/**
+ * Unit attentions asserted by their ASC/ASCQ, across I_T nexuses (SAM-5 5.14, 6.3): a logical unit reset is
+ * reported to every nexus with BUS DEVICE RESET FUNCTION OCCURRED, and a mode page change made by one nexus
+ * to every other one with MODE PARAMETERS CHANGED (SPC-5 mode parameters), not to the one that made it.
+ */
+import {
+  defineSuite,
+  expectNoUnitAttention,
+  expectUnitAttention,
+  iscsi,
+  scsi,
+  SPC5,
+  taskManagement,
+  UA_BUS_DEVICE_RESET,
+  UA_RESET_GENERIC,
+  UA_MODE_PARAMETERS_CHANGED,
+  type Session,
+  type TestContext,
+} from '../../harness/api.js';
+
+const suite = defineSuite('UnitAttention', { families: ['SCSI'], clause: 'SAM-5 6.3', needs: ['twoInitiators'] });
+
+suite.test(
+  'LUNResetEveryNexus',
+  {
+    doc: 'LOGICAL UNIT RESET from the first I_T nexus (Function complete): each nexus, the one that sent it and the other, must then report a unit attention BUS DEVICE RESET FUNCTION OCCURRED (SAM-5 6.3.3; the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED of the same family is accepted too) before TEST UNIT READY is GOOD.',
+    level: 'MUST',
+    clause: 'SAM-5 6.3.3, RFC 7143 11.5.1',
+  },
+  async (t) => {
+    const [a, b] = [t.session, t.session2];
+    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET);
+    await expectUnitAttention(t, b, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], 'the other I_T nexus after LOGICAL UNIT RESET');
+    await expectUnitAttention(t, a, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], 'the I_T nexus that sent LOGICAL UNIT RESET');
+  },
+);
+
+/** The Control mode page as MODE SENSE(6) returns it (`pc`), or undefined. */
+async function controlPage(t: TestContext, pc: number, s?: Session): Promise<Buffer | undefined> {
+  const r = await t.command(scsi.modeSense6({ page: scsi.ModePageCode.CONTROL, pc, alloc: 255 }), { allowUnsupported: true, ...(s ? { session: s } : {}) });
+  if (r.status !== scsi.ScsiStatus.GOOD) return undefined;
+  const p = scsi.findModePage(scsi.parseModeParameters6(r.data), scsi.ModePageCode.CONTROL);
+  return p ? Buffer.from(p.data) : undefined;
+}
+
+async function selectControl(t: TestContext, data: Buffer, what: string, s?: Session): Promise<void> {
+  const list = scsi.encodeModeParameters6({ select: true, pages: [{ pageCode: scsi.ModePageCode.CONTROL, data }] });
+  await t.command(scsi.modeSelect6({ pf: true, paramLen: list.length }), { dataOut: list, what, ...(s ? { session: s } : {}) });
+}
+
+/** D_SENSE: byte 2, bit 2 of the Control mode page (byte 0 of its parameters, after the 2-byte page header). */
+const D_SENSE = 0x04;
+const AT = 0;
+
+suite.test(
+  'ModeParametersChanged',
+  {
+    doc: 'The first I_T nexus toggles D_SENSE in the Control mode page with MODE SELECT (6) (skipped when the page or that bit is not changeable): the other nexus must then report a unit attention MODE PARAMETERS CHANGED, and the nexus that made the change must not. The original value is put back in a clean-up, even after a failure.',
+    level: 'MUST',
+    clause: `${SPC5.MODE_PARAMETERS}, ${SPC5.CONTROL_PAGE}, SAM-5 5.14`,
+    needs: ['dataloss', 'controlPage'],
+  },
+  async (t) => {
+    const [a, b] = [t.session, t.session2];
+    const changeable = await controlPage(t, scsi.PageControl.CHANGEABLE, a);
+    if (!changeable || changeable.length <= AT || !(changeable[AT]! & D_SENSE)) t.skip('D_SENSE of the Control mode page is not changeable');
+    const cur = await controlPage(t, scsi.PageControl.CURRENT, a);
+    if (!cur) return t.fail('MODE SENSE(6) returned no current Control mode page, though its changeable values were reported');
+    const original = Buffer.from(cur);
+    t.cleanup(async (c) => {
+      await c.unitAttentions(c.session);
+      await selectControl(c, original, `MODE SELECT(6) Control page D_SENSE=${original[AT]! & D_SENSE ? 1 : 0} (the original value)`);
+    }, 'put the Control mode page back as it was');
+    cur[AT] = cur[AT]! ^ D_SENSE;
+    await selectControl(t, cur, `MODE SELECT(6) Control page D_SENSE=${cur[AT]! & D_SENSE ? 1 : 0}`, a);
+    await expectUnitAttention(t, b, UA_MODE_PARAMETERS_CHANGED, 'the other I_T nexus after MODE SELECT');
+    await expectNoUnitAttention(t, a, UA_MODE_PARAMETERS_CHANGED, 'the I_T nexus that sent MODE SELECT');
+  },
+);
+
+export default suite;
