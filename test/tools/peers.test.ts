@@ -210,6 +210,28 @@ describe('tools against the reference target and libiscsi (real peer)', function
 
   describe('the same facts as libiscsi', () => compareWithLibiscsi(peer));
 
+  it('inquiry --page N shows that page only; --hex shows the raw pages', async () => {
+    const one = await tool(['inquiry', '--page', '0xb0', peer().url(1)]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /^VPD page 0xb0 BLOCK_LIMITS\n/);
+    assert.doesNotMatch(one.stdout, /Standard INQUIRY|VPD page 0x83/);
+    assert.match(one.stdout, /MAXIMUM TRANSFER LENGTH: +\d+/);
+    const hex = await tool(['inquiry', '--hex', peer().url(1)]);
+    assert.equal(hex.code, 0, hex.stderr);
+    assert.match(hex.stdout, /^Standard INQUIRY data \(\d+ bytes\)\n  0000  00 00 /);
+    assert.match(hex.stdout, /\nVPD page 0xb2 LOGICAL_BLOCK_PROVISIONING \(8 bytes\)\n  0000  00 b2 00 04 /);
+  });
+
+  it('perf --write --dataloss writes for the time given and reports it', async () => {
+    const o = await tool(['perf', '--write', '--dataloss', '--random', '-t', '0.5', '-b', '8192', '-q', '2', '--json', peer().url(0)]);
+    assert.equal(o.code, 0, o.stderr);
+    const r = JSON.parse(o.stdout) as { op: string; pattern: string; blockSize: number; queueDepth: number; commands: number; bytes: number };
+    assert.deepEqual([r.op, r.pattern, r.blockSize, r.queueDepth], ['write', 'random', 8192, 2]);
+    assert.ok(r.commands > 0);
+    assert.equal(r.bytes, r.commands * 8192);
+    oneLine(await tool(['perf', '-b', '1000', peer().url(0)]), 2, /--block-size=1000 is not a multiple of the LUN's 512-byte logical block/);
+  });
+
   it('bad input: a portal that does not answer (3), a URL with no LUN (2), no LU at that LUN (1), a refused login (3), an unknown option (2)', async () => {
     const port = await freePort();
     oneLine(await tool(['discover', `127.0.0.1:${port}`]), 3, new RegExp(`cannot reach 127\\.0\\.0\\.1:${port}`));
