@@ -1,0 +1,13 @@
+/** Defects for iSCSIResiduals, iSCSISendTargets.Invalid, iSCSITMF, iSCSICHAP, digests and task management (issue 16): quirks of the reference target. */
+import type { Cases } from './_support.js';
+
+const CASES: Cases = {};
+
+for (const n of ['10', '12', '16']) {
+  CASES[`iSCSIResiduals.Read${n}Residuals`] = { quirks: ['wrong-residual'], message: new RegExp(`READ\\(${n}\\) LBA=0 LEN=1 with EDTL 0 \\(the CDB calls for \\d+ bytes\\): GOOD without a residual overflow`) };
+  CASES[`iSCSIResiduals.Write${n}Residuals`] = { quirks: ['wrong-residual'], message: new RegExp(`WRITE\\(${n}\\) LBA=0 LEN=1 with EDTL 0 \\(the CDB calls for \\d+ bytes\\): GOOD without a residual overflow`) };
+  CASES[`iSCSIResiduals.WriteVerify${n}Residuals`] = { quirks: ['wrong-residual'], message: new RegExp(`WRITE AND VERIFY\\(${n}\\) LBA=0 LEN=1 with EDTL 0 \\(the CDB calls for \\d+ bytes\\): GOOD without a residual overflow`) };
+}
+CASES['iSCSIResiduals.Read10Invalid'] = { quirks: ['wrong-residual'], message: /READ\(10\) LBA=0 LEN=1 with EDTL 0 \(the CDB calls for \d+ bytes\): GOOD without a residual overflow/ };
+
+export default CASES;
