@@ -14,6 +14,7 @@ import {
   frameEncoded,
   PduParser,
   RawPdu,
+  snLess,
 } from '../../protocol/iscsi/index.js';
 import { IscsiError } from '../../protocol/errors.js';
 import { hostPort } from './url.js';
@@ -65,6 +66,9 @@ export const LOGIN_MAX_DATA_SEGMENT = 8192;
 
 const EMPTY = Buffer.alloc(0);
 
+/** Requests carrying a CmdSN a target reads (login's CmdSN is taken at login). */
+const CMDSN_OPCODES = new Set<number>([Opcode.NOP_OUT, Opcode.SCSI_COMMAND, Opcode.TASK_MGMT_REQUEST, Opcode.TEXT_REQUEST, Opcode.LOGOUT_REQUEST]);
+
 interface Reader {
   parser?: PduParser;
   deliver?: (chunk: Buffer, direct: boolean) => void;
@@ -84,6 +88,13 @@ export class Connection extends EventEmitter {
   private readonly traceLimit: number;
   bytesSent = 0;
   bytesReceived = 0;
+  /**
+   * The most a target's ExpCmdSN can be after what was written (read from the header bytes as sent,
+   * after every hook), or undefined before any request.
+   */
+  cmdSNSentUpTo: number | undefined;
+  /** Bytes that were not a PDU encoded here were written (sendRaw, or a hook's raw bytes): CmdSNs sent are unknown. */
+  rawSent = false;
 
   /**
    * Where a Data-In data segment should land, asked when its header is complete: a buffer of exactly
@@ -196,7 +207,11 @@ export class Connection extends EventEmitter {
       );
     }
     try {
-      if (this.hooks.onReceive && this.hooks.onReceive(pdu, raw) === false) return;
+      if (this.hooks.onReceive && this.hooks.onReceive(pdu, raw) === false) {
+        // Hidden from the session on purpose; it still needs the PDU's numbers to check the next ones.
+        this.emit('dropped', pdu);
+        return;
+      }
       this.emit('pdu', pdu, raw);
     } finally {
       if (lent) pdu.dataParts = undefined;
@@ -219,15 +234,30 @@ export class Connection extends EventEmitter {
     }
     const header = encodeHeader(out);
     if (this.hooks.editHeader) this.hooks.editHeader(header, out);
+    this.noteCmdSN(header);
     const bufs = frameEncoded(header, out.data, { headerDigest: this.sendHeaderDigest, dataDigest: this.sendDataDigest });
     if (this.trace) this.record('send', describePdu(out), bufs);
     this.write(bufs);
     return true;
   }
 
+  /**
+   * Track the CmdSN of a request as the target will read it (RFC 7143 4.2.2.1): a non-immediate one
+   * lets ExpCmdSN reach its CmdSN + 1; an immediate one its CmdSN (a target may take the CmdSNs before
+   * it as received, as ABORT TASK asks for a RefCmdSN not yet received, 11.5.1).
+   */
+  private noteCmdSN(header: Buffer): void {
+    const op = header[0]! & 0x3f;
+    if (!CMDSN_OPCODES.has(op)) return;
+    const immediate = (header[0]! & 0x40) !== 0;
+    const next = (header.readUInt32BE(24) + (immediate ? 0 : 1)) >>> 0;
+    if (this.cmdSNSentUpTo === undefined || snLess(this.cmdSNSentUpTo, next)) this.cmdSNSentUpTo = next;
+  }
+
   /** Write bytes as they are (negative tests: malformed or partial PDUs). */
   sendRaw(bufs: Buffer[], text = '(raw bytes)'): void {
     if (this.closedFlag) throw this.closedError ?? new IscsiError('ISCSI_E_CLOSED', `connection to ${this.where} is closed`);
+    this.rawSent = true;
     this.record('send', text, bufs);
     this.write(bufs);
   }

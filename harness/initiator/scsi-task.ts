@@ -55,6 +55,7 @@ export class ScsiTasks {
         r2ts: 0,
         dataInPdus: 0,
         expectedR2TSN: 0,
+        r2tEnd: 0,
         ...(dataOut ? { dataOut } : {}),
       });
     } catch (e) {
@@ -152,6 +153,16 @@ export class ScsiTasks {
       throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: R2T asks for ${r.desiredDataTransferLength} bytes, more than MaxBurstLength ${p.maxBurstLength}`);
     }
     const end = r.bufferOffset + r.desiredDataTransferLength;
+    // DataSequenceInOrder=Yes: sequences go in non-decreasing offset order, so an R2T never asks again
+    // for bytes an earlier R2T of the command asked for (RFC 7143 13.19).
+    if (p.dataSequenceInOrder && r.bufferOffset < task.r2tEnd!) {
+      throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: R2T (R2TSN ${r.r2tSN}) Buffer Offset ${r.bufferOffset}, expected at least ${task.r2tEnd}, where the previous R2T's burst ended (DataSequenceInOrder=Yes, RFC 7143 13.19)`, {
+        field: 'Buffer Offset',
+        received: r.bufferOffset,
+        expected: task.r2tEnd,
+      });
+    }
+    task.r2tEnd = end;
     if (end > task.edtl!) {
       throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: R2T asks for bytes ${r.bufferOffset}..${end}, past the Expected Data Transfer Length ${task.edtl}`);
     }
@@ -188,7 +199,10 @@ export class ScsiTasks {
     let len = 0;
     for (const p of parts) len += p.length;
     const seq = task.dataIn!;
-    const fault = checkDataSequence(seq, d.dataSN, d.bufferOffset, len);
+    // With DataPDUInOrder=No the PDUs of a sequence may come in any order (RFC 7143 13.18): then only
+    // DataSN and the bounds are checked.
+    const inOrder = this.s.params.dataPDUInOrder;
+    const fault = checkDataSequence(inOrder ? seq : { ...seq, nextOffset: d.bufferOffset }, d.dataSN, d.bufferOffset, len);
     if (fault) {
       const why =
         fault.field === 'DataSN'
@@ -212,10 +226,9 @@ export class ScsiTasks {
         at += p.length;
       }
     }
-    seq.nextOffset += len;
+    seq.nextOffset = inOrder ? seq.nextOffset + len : Math.max(seq.nextOffset, d.bufferOffset + len);
     if (d.statusPresent) {
       if (!d.final) throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In has the S bit without the F bit (RFC 7143 11.7.1)`);
-      this.s.updateStatSN(d.statSN);
       this.complete(task, {
         response: 0,
         status: d.status,

@@ -8,8 +8,10 @@
 import type { EventEmitter } from 'node:events';
 import {
   AnyPdu,
+  DataIn,
   describePdu,
   KeyValue,
+  Opcode,
   RESERVED_TAG,
   SessionParams,
   snAdd,
@@ -53,6 +55,8 @@ export interface Task {
   r2ts?: number;
   dataInPdus?: number;
   expectedR2TSN?: number;
+  /** Where the burst of the last R2T ended (the next R2T may not ask below it). */
+  r2tEnd?: number;
   // text
   text?: TextAccumulator;
   textPairs?: KeyValue[];
@@ -63,6 +67,30 @@ export interface Task {
 type Queued = { task: Task; send: () => void };
 
 export type SessionPhase = 'login' | 'ffp' | 'logout' | 'closed';
+
+/**
+ * What a target PDU's StatSN field holds (RFC 7143 4.2.2.2 and each PDU's field definition): 'advance'
+ * the StatSN of a response, which the next response follows by one; 'next' the StatSN the next
+ * response will carry, not used up (R2T 11.8.3, NOP-In with ITT 0xffffffff 11.19.2); 'none' nothing
+ * to check (a Data-In without the S bit: its StatSN has content only with S set, 11.7).
+ */
+function statSNRole(pdu: AnyPdu): 'advance' | 'next' | 'none' {
+  switch (pdu.opcode) {
+    case Opcode.DATA_IN:
+      return (pdu as DataIn).statusPresent ? 'advance' : 'none';
+    case Opcode.R2T:
+      return 'next';
+    case Opcode.NOP_IN:
+      return pdu.itt === RESERVED_TAG ? 'next' : 'advance';
+    default:
+      return 'advance';
+  }
+}
+
+const STATSN_RULE: Record<'advance' | 'next', string> = {
+  advance: 'RFC 7143 4.2.2.2: StatSN advances by one with each response on a connection',
+  next: 'RFC 7143 11.8.3, 11.19.2: this PDU carries the next StatSN without using it',
+};
 
 /** How often the session checks request deadlines: the granularity of every time limit. */
 const SWEEP_MS = 50;
@@ -135,15 +163,80 @@ export class SessionState {
     }
   }
 
-  /** Track ExpCmdSN/MaxCmdSN from a target PDU (RFC 7143 4.2.2.1): ignore stale or inconsistent values. */
-  updateWindow(expCmdSN: number, maxCmdSN: number): void {
+  /**
+   * Check the StatSN, ExpCmdSN and MaxCmdSN of a target PDU in full feature phase against what came
+   * before on this connection, then take them. A number out of sequence is a protocol error naming the
+   * field and both values (thrown: the connection cannot be trusted further at ErrorRecoveryLevel 0).
+   */
+  acceptNumbers(pdu: AnyPdu): void {
+    if (!('statSN' in pdu && 'expCmdSN' in pdu && 'maxCmdSN' in pdu)) return;
+    const role = statSNRole(pdu);
+    if (role !== 'none') {
+      const fault = this.statSNFault(pdu.statSN);
+      if (fault) {
+        throw new IscsiError('ISCSI_E_PROTOCOL', `${describePdu(pdu)} carries StatSN ${pdu.statSN}, expected ${fault} (${STATSN_RULE[role]})`, {
+          field: 'StatSN',
+          received: pdu.statSN,
+          expected: this.expStatSN,
+        });
+      }
+      this.statSNSlack = pdu.opcode === Opcode.ASYNC_MESSAGE && role === 'advance';
+      if (role === 'advance') this.updateStatSN(pdu.statSN);
+    }
+    const { expCmdSN, maxCmdSN } = pdu;
+    // RFC 7143 4.2.2.1: "The target MUST NOT transmit a MaxCmdSN that is less than ExpCmdSN - 1."
+    if (snLess(maxCmdSN, (expCmdSN - 1) >>> 0)) {
+      throw new IscsiError('ISCSI_E_PROTOCOL', `${describePdu(pdu)} carries MaxCmdSN ${maxCmdSN}, less than ExpCmdSN ${expCmdSN} - 1 (RFC 7143 4.2.2.1: the target MUST NOT send a MaxCmdSN below ExpCmdSN - 1)`, {
+        field: 'MaxCmdSN',
+        received: maxCmdSN,
+        expected: (expCmdSN - 1) >>> 0,
+      });
+    }
+    // ExpCmdSN acknowledges every CmdSN below it: it cannot pass the CmdSNs this side sent (4.2.2.1;
+    // see Connection.noteCmdSN).
+    // An older ExpCmdSN or MaxCmdSN than the last is not an error: the initiator ignores it (4.2.2.1).
+    const sent = this.conn.rawSent ? undefined : this.conn.cmdSNSentUpTo ?? this.loginExpCmdSN;
+    if (sent !== undefined && snLess(sent, expCmdSN)) {
+      throw new IscsiError(
+        'ISCSI_E_PROTOCOL',
+        `${describePdu(pdu)} carries ExpCmdSN ${expCmdSN}, but the CmdSNs sent allow at most ${sent} (RFC 7143 4.2.2.1: ExpCmdSN acknowledges the commands before it)`,
+        { field: 'ExpCmdSN', received: expCmdSN, expected: sent },
+      );
+    }
+    this.updateWindow(expCmdSN, maxCmdSN);
+  }
+
+  /** Take the numbers of a PDU that a test's hook hid from the session, unchecked (what comes next is checked against them). */
+  resyncNumbers(pdu: AnyPdu): void {
+    if (this.phase !== 'ffp' || !('statSN' in pdu && 'expCmdSN' in pdu && 'maxCmdSN' in pdu)) return;
+    if (statSNRole(pdu) === 'advance') this.updateStatSN(pdu.statSN);
+    this.updateWindow(pdu.expCmdSN, pdu.maxCmdSN);
+  }
+
+  /** Undefined if `statSN` is the one due now, else the value(s) that were due, for the message. */
+  private statSNFault(statSN: number): string | undefined {
+    if (statSN === this.expStatSN) return undefined;
+    // After an Asynchronous Message the RFC does not say whether it used a StatSN of its own: the next
+    // response may repeat its StatSN.
+    const previous = (this.expStatSN - 1) >>> 0;
+    if (this.statSNSlack && statSN === previous) return undefined;
+    return this.statSNSlack ? `${previous} or ${this.expStatSN}` : String(this.expStatSN);
+  }
+
+  /** Set after an Asynchronous Message: the next StatSN may repeat its StatSN. */
+  private statSNSlack = false;
+  /** ExpCmdSN of the final Login Response: the CmdSN sent so far, until a request goes out. */
+  loginExpCmdSN: number | undefined;
+
+  /** Track ExpCmdSN/MaxCmdSN (RFC 7143 4.2.2.1): stale values (serially older) are ignored. */
+  private updateWindow(expCmdSN: number, maxCmdSN: number): void {
     if (snLess(maxCmdSN, (expCmdSN - 1) >>> 0)) return;
     if (snLess(this.expCmdSN, expCmdSN)) this.expCmdSN = expCmdSN;
     if (snLess(this.maxCmdSN, maxCmdSN)) this.maxCmdSN = maxCmdSN;
     this.flushWaiting();
   }
 
-  updateStatSN(statSN: number): void {
+  private updateStatSN(statSN: number): void {
     const next = snAdd(statSN, 1);
     if (snLess(this.expStatSN, next)) this.expStatSN = next;
   }

@@ -29,7 +29,6 @@ import {
   Reject,
   rejectReasonName,
   RejectReason,
-  RESERVED_TAG,
   SessionParams,
   snAdd,
   snLessEq,
@@ -93,6 +92,7 @@ export class Session extends EventEmitter {
     conn.on('pdu', (pdu: AnyPdu) => this.onPdu(pdu));
     conn.placeData = (h, n) => this.scsi.placeDataIn(h, n);
     conn.on('closed', (err: IscsiError) => this.onClosed(err));
+    conn.on('dropped', (pdu: AnyPdu) => this.state.resyncNumbers(pdu));
   }
 
   /** Connect and log in. Errors: ISCSI_E_CONNECT, ISCSI_E_TIMEOUT, ISCSI_E_AUTH, ISCSI_E_LOGIN, ISCSI_E_NEGOTIATION, ISCSI_E_PROTOCOL, ISCSI_E_CLOSED. */
@@ -245,6 +245,7 @@ export class Session extends EventEmitter {
     st.cmdSN = o.expCmdSN;
     st.expCmdSN = o.expCmdSN;
     st.maxCmdSN = o.maxCmdSN;
+    st.loginExpCmdSN = o.expCmdSN;
     // Digests and the data-segment limit apply from the first PDU after the final Login Response
     // (RFC 7143 13.1): set them now, synchronously, before the parser reads on. The limit is what we
     // declared, even below the 8192 bytes of login (RFC 7143 13.12).
@@ -362,20 +363,14 @@ export class Session extends EventEmitter {
       this.onLoginResponse(pdu);
       return;
     }
-    if ('statSN' in pdu && 'expCmdSN' in pdu && 'maxCmdSN' in pdu) {
-      // Data-In carries StatSN only with the S bit; R2T's StatSN is not advanced by it (RFC 7143 11.8.3),
-      // nor is that of a NOP-In with ITT 0xffffffff: it carries the next StatSN, unused (11.19.2).
-      const unadvanced = pdu.opcode === Opcode.R2T || (pdu.opcode === Opcode.NOP_IN && pdu.itt === RESERVED_TAG);
-      // A Reject's StatSN does advance (11.17.3).
-      if (pdu.opcode !== Opcode.DATA_IN && !unadvanced) st.updateStatSN(pdu.statSN);
-      st.updateWindow(pdu.expCmdSN, pdu.maxCmdSN);
-    }
+    // StatSN, ExpCmdSN and MaxCmdSN are checked on every PDU from the first after login on, whatever
+    // task it belongs to (a Reject's StatSN advances too, RFC 7143 11.17.3).
+    st.acceptNumbers(pdu);
     switch (pdu.opcode) {
       case Opcode.DATA_IN: {
         const t = st.taskFor(pdu.itt, 'scsi', pdu);
-        // A task that timed out or was ended here may still get data: set it aside (StatSN still counts).
+        // A task that timed out or was ended here may still get data: set it aside (its numbers were taken).
         if (t !== GONE) this.scsi.onDataIn(pdu, t);
-        else if (pdu.statusPresent) st.updateStatSN(pdu.statSN);
         return;
       }
       case Opcode.SCSI_RESPONSE: {

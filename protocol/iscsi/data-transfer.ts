@@ -3,9 +3,9 @@
  * initiator and the reference target cannot drift apart (no I/O, no timers, no copies of data):
  *
  * - splitting a transfer into data PDUs (Data-In or Data-Out) within MaxRecvDataSegmentLength and,
- *   for Data-In, ending each sequence at MaxBurstLength (RFC 7143 11.7.1, 13.13, 13.14);
+ *   for Data-In, ending each sequence at MaxBurstLength (RFC 7143 11.7.1, 13.12, 13.13);
  * - checking that a received data PDU continues its sequence (DataSN, Buffer Offset, end of the
- *   transfer) under DataPDUInOrder=Yes / DataSequenceInOrder=Yes (RFC 7143 11.7.5, 11.7.6, 13.19);
+ *   transfer) under DataPDUInOrder=Yes (RFC 7143 11.7.5, 11.7.6, 13.18);
  * - the SenseLength framing of sense data in a SCSI Response or Asynchronous Message (11.4.7.2, 11.9.4);
  * - peeking a header for what a receiver needs before the data segment arrives (where to place a
  *   Data-In/Data-Out segment) and for a PDU's length on the wire (11.2, 11.2.1.5).
@@ -34,7 +34,7 @@ export interface SplitLimits {
   maxSegment: number;
   /**
    * Bytes per sequence: the F bit is set and a PDU never crosses a multiple of this, counted from
-   * the transfer's start (Data-In: MaxBurstLength, RFC 7143 13.14). Omitted: one sequence.
+   * the transfer's start (Data-In: MaxBurstLength, RFC 7143 13.13). Omitted: one sequence.
    */
   maxBurst?: number;
   /** DataSN of the first PDU (default 0). Data-In numbers run on across sequences (11.7.5). */

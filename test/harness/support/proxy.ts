@@ -57,6 +57,8 @@ export interface ProxyRule {
   /** Flip a bit of the header digest (or data digest) of each PDU answering the command. */
   corruptHeaderDigest?: boolean;
   corruptDataDigest?: boolean;
+  /** Change the StatSN, ExpCmdSN or MaxCmdSN of each PDU answering the command (sequence-number defects). */
+  numbers?: (n: { statSN: number; expCmdSN: number; maxCmdSN: number }) => void;
   /** Apply at most this many times (default: always). */
   times?: number;
 }
@@ -208,6 +210,7 @@ export class Proxy {
       const final = pdu.opcode === Opcode.SCSI_RESPONSE || (pdu as DataIn).statusPresent;
       if (final) pending.delete(itt);
       const corrupt = { header: !!r.corruptHeaderDigest, data: !!r.corruptDataDigest };
+      if (r.numbers) r.numbers(pdu as DataIn | ScsiResponse);
       if (r.drop) return;
       if (r.reply) {
         if (pdu.opcode === Opcode.DATA_IN && pdu.data) p.data.push(Buffer.from(pdu.data));
