@@ -274,6 +274,16 @@ describe('initiator: sequence numbers the target sends are checked (RFC 7143 4.2
         assert.match(r.message ?? '', c.message);
       });
     }
+    it('a target whose every response skips a StatSN (--quirk statsn-skip) is stopped at the start-up probe, naming StatSN', async () => {
+      const skipping = await refTarget({ quirks: ['statsn-skip'] });
+      try {
+        const run = runTests({ plan: select(reg, { tests: ['SCSI.Read10.Simple'] }), config: configFor(`iscsi://127.0.0.1:${skipping.port}/${REF_IQN}/0`, { defaultTimeout: 20 }), reporters: [] });
+        await assert.rejects(run, /start-up probe failed: .*carries StatSN (\d+), expected (\d+)/);
+      } finally {
+        await skipping.stop();
+      }
+    });
+
     it('and without the defect the same test passes', async () => {
       proxy.rules.length = 0;
       const rep = await runTests({ plan: select(reg, { tests: ['SCSI.Read10.Simple'] }), config: configFor(proxy.url(REF_IQN, 0), { defaultTimeout: 20 }), reporters: [] });
