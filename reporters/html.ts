@@ -34,12 +34,31 @@ function factsTable(run: ReportRun): string {
     ['Options', [i.dataloss ? 'dataloss allowed' : 'no --dataloss', i.sanitize ? 'sanitize allowed' : '', i.strict ? 'strict' : '', i.shard ? `shard ${i.shard}` : ''].filter(Boolean).join(', ')],
   ];
   const f = i.facts as unknown as Record<string, unknown> | undefined;
+  rows.push(...deviceFacts(f));
   const problems = Array.isArray(f?.['problems']) ? (f!['problems'] as string[]) : [];
   let html = `<table class="facts">${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>\n`;
   if (problems.length) html += `<p>Probe notes:</p><ul>${problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>\n`;
   const probeLog = Array.isArray(f?.['log']) ? (f!['log'] as string[]) : [];
   if (probeLog.length) html += `<details><summary>Start-up probe</summary><pre>${esc(probeLog.join('\n'))}</pre></details>\n`;
   return html;
+}
+
+/** The probe's facts tests are gated on, read loosely: a --json file holds them as plain JSON. */
+function deviceFacts(f: Record<string, unknown> | undefined): [string, string][] {
+  if (!f || typeof f['blockSize'] !== 'number') return [];
+  const yes = (k: string) => (f[k] ? 'yes' : 'no');
+  const hx = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
+  const out: [string, string][] = [
+    ['Capacity', `${f['blocks']} blocks of ${f['blockSize']} bytes, ${f['lbppb'] ?? 1} a physical block`],
+    ['Thin (LBPME)', yes('thin')],
+    ['Removable, read-only', `${yes('removable')}, ${yes('readOnly')}`],
+    ['Protection, DPOFUA, SBC-3', `${yes('protection')}, ${yes('dpofua')}, ${yes('sbc3')}`],
+  ];
+  const mtl = f['maxTransferBlocks'];
+  out.push(['Maximum transfer length', typeof mtl === 'number' && Number.isFinite(mtl) ? `${mtl} blocks` : 'none set']);
+  if (Array.isArray(f['vpdPages'])) out.push(['VPD pages', (f['vpdPages'] as number[]).map(hx).join(' ')]);
+  out.push(['REPORT SUPPORTED OPERATION CODES', Array.isArray(f['rsoc']) ? `${(f['rsoc'] as unknown[]).length} commands` : 'not supported']);
+  return out;
 }
 
 function countsLine(run: ReportRun): string {

@@ -111,6 +111,10 @@ describe('HTML report', function () {
         assert.deepEqual(all.map((r) => r.id), tgtdRun.results.map((r) => r.id));
         assert.deepEqual(all.map((r) => r.verdicts[0]), tgtdRun.results.map((r) => r.verdict.toUpperCase()));
         assert.ok(all.every((r) => !r.hidden));
+        const facts = await page.evaluate<string>(`document.querySelector('table.facts').innerText`);
+        assert.match(facts, new RegExp(`Target\\s+${tgtd!.url(1).replace(/[.]/g, '\\.')}`));
+        assert.match(facts, /Capacity\s+131072 blocks of 512 bytes/);
+        assert.match(facts, /Options\s+dataloss allowed/);
         assert.equal(await page.evaluate<string>(`document.getElementById('shown').textContent`), `${all.length} of ${all.length} shown`);
         const fails = tgtdRun.results.filter((r) => r.verdict === 'fail').map((r) => r.id);
         assert.ok(fails.length > 0);
