@@ -10,6 +10,7 @@ import { IscsiError } from '../protocol/errors.js';
 import { allQuirks, readConfigFile, type TargetServerConfig } from '../reference-target/index.js';
 import { daemonize, DEFAULT_IQN, quickConfig, runForeground, StandaloneError } from '../reference-target/standalone.js';
 import { parseIsnsServer } from '../reference-target/isns.js';
+import { checkChapSecrets } from '../reference-target/server.js';
 
 function fail(msg: string, code = 2): never {
   process.stderr.write(`iscsi-target: ${msg}\n`);
@@ -36,8 +37,9 @@ async function main(): Promise<void> {
     .option('gid', { alias: 'g', type: 'string', describe: 'run as this group after opening the portal' })
     .option('target', { alias: 't', type: 'string', describe: `quick mode: the target name (default ${DEFAULT_IQN})` })
     .option('lun', { alias: 'l', type: 'string', array: true, describe: 'quick mode: N:memory:SIZE | N:sparse:SIZE | N:file:PATH:SIZE [,ro][,thin][,removable][,bs=4096]' })
-    .option('chap', { type: 'string', describe: 'quick mode: require CHAP with USER:SECRET (IncomingUser)' })
-    .option('mutual-chap', { type: 'string', describe: 'quick mode: the target\'s own USER:SECRET for mutual CHAP (OutgoingUser)' })
+    .option('chap', { type: 'string', describe: 'quick mode: require CHAP with USER:SECRET or USER:@FILE (IncomingUser; default $ISCSI_TARGET_CHAP)' })
+    .option('mutual-chap', { type: 'string', describe: 'quick mode: the target\'s own USER:SECRET or USER:@FILE for mutual CHAP (OutgoingUser; default $ISCSI_TARGET_MUTUAL_CHAP)' })
+    .option('discovery-chap', { type: 'boolean', describe: 'quick mode: require the --chap account in discovery sessions too (default: discovery needs no authentication)' })
     .option('header-digest', { type: 'string', describe: 'quick mode: HeaderDigest values the target accepts (default None,CRC32C)' })
     .option('data-digest', { type: 'string', describe: 'quick mode: DataDigest values the target accepts (default None,CRC32C)' })
     .option('nop-interval', { type: 'string', describe: 'seconds between NOP-In pings on idle connections (0: none)' })
@@ -77,14 +79,26 @@ async function main(): Promise<void> {
       fail(e instanceof IscsiError ? e.message : String(e));
     }
   } else {
+    const chap = argv.chap ?? process.env['ISCSI_TARGET_CHAP'];
+    const mutualChap = argv['mutual-chap'] ?? process.env['ISCSI_TARGET_MUTUAL_CHAP'];
     cfg = quickConfig({
       ...(argv.target !== undefined ? { target: argv.target } : {}),
       ...(argv.lun ? { luns: argv.lun } : {}),
-      ...(argv.chap ? { chap: argv.chap } : {}),
-      ...(argv['mutual-chap'] ? { mutualChap: argv['mutual-chap'] } : {}),
+      ...(chap ? { chap } : {}),
+      ...(mutualChap ? { mutualChap } : {}),
+      ...(argv['discovery-chap'] ? { discoveryChap: true } : {}),
       ...(argv['header-digest'] ? { headerDigest: argv['header-digest'] } : {}),
       ...(argv['data-digest'] ? { dataDigest: argv['data-digest'] } : {}),
     });
+    // A literal secret on the command line is visible to every local user: say so, and say what to use.
+    for (const [flag, v] of [['--chap', argv.chap], ['--mutual-chap', argv['mutual-chap']]] as const) {
+      if (v !== undefined && !/^[^:%]+[:%]@/.test(v)) process.stderr.write(`iscsi-target: warning: the ${flag} secret is visible to every local user in the process list; give USER:@FILE or ${flag === '--chap' ? 'ISCSI_TARGET_CHAP' : 'ISCSI_TARGET_MUTUAL_CHAP'} instead\n`);
+    }
+  }
+  try {
+    checkChapSecrets(cfg);
+  } catch (e) {
+    fail((e as Error).message);
   }
   if (argv.address !== undefined) cfg.address = argv.address;
   if (port !== undefined) cfg.port = port;

@@ -21,6 +21,7 @@ import type { Reporter } from '../harness/results.js';
 import { runTests, within } from '../harness/runner.js';
 import { everyPair, expandPatterns, parseShard, select, shard } from '../harness/select.js';
 import { DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, DEFAULT_MAX_UNANSWERED, RunConfig, TargetSpec, targetFromUrl } from '../harness/target-under-test.js';
+import { secretOnCommandLine } from '../harness/initiator/url.js';
 import { ConsoleReporter, Verbosity } from '../reporters/console.js';
 import { coverage, coverageHtml, coverageMarkdown } from '../reporters/coverage.js';
 import { ProgressLine } from '../reporters/progress.js';
@@ -198,7 +199,11 @@ async function main(argv: string[]): Promise<number> {
 
   let embedded: Embedded | undefined;
   let target: TargetSpec;
-  if (urls.length === 1) target = targetFromUrl(urls[0]!);
+  if (urls.length === 1) {
+    target = targetFromUrl(urls[0]!);
+    const warning = secretOnCommandLine(urls[0]!, 'iscsi-test');
+    if (warning) process.stderr.write(`${warning}\n`);
+  }
   else {
     embedded = await startEmbedded();
     target = embedded.spec;

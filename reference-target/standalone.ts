@@ -5,7 +5,7 @@
  * drop privileges, stop cleanly on SIGINT/SIGTERM).
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { IscsiError } from '../protocol/errors.js';
 import { type Account, checkTargetParam, isIscsiName, parseLunSpec, type TargetServerConfig } from './config.js';
 import { type RunningTarget, startTarget, type StartTargetOptions } from './index.js';
@@ -27,11 +27,23 @@ const usage = (msg: string): never => {
   throw new StandaloneError(msg, 2);
 };
 
-/** A CHAP account given as USER:SECRET (or USER%SECRET) on the command line. */
+/**
+ * A CHAP account given as USER:SECRET (or USER%SECRET), or USER:@FILE with the secret on the first line of
+ * FILE, so that it need not show in the process list (bin/ warns when a secret is given literally).
+ */
 export function parseAccount(flag: string, v: string): Account {
   const i = v.search(/[:%]/);
-  if (i <= 0 || i === v.length - 1) usage(`${flag} ${v}: expected USER:SECRET`);
-  const acct = { user: v.slice(0, i), secret: v.slice(i + 1) };
+  if (i <= 0 || i === v.length - 1) usage(`${flag} USER:SECRET or USER:@FILE expected`);
+  let secret = v.slice(i + 1);
+  if (secret.startsWith('@')) {
+    try {
+      secret = readFileSync(secret.slice(1), 'utf8').split(/\r?\n/)[0]!.trim();
+    } catch (e) {
+      usage(`${flag}: cannot read the secret file ${secret.slice(1)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (!secret) usage(`${flag}: the secret file ${v.slice(i + 2)} has an empty first line`);
+  }
+  const acct = { user: v.slice(0, i), secret };
   // RFC 7143 12.1.3: secrets of at least 12 bytes when they are not random
   if (acct.secret.length < 12) usage(`${flag}: a CHAP secret must be at least 12 characters`);
   return acct;
@@ -46,6 +58,8 @@ export interface QuickOptions {
   chap?: string;
   /** The target's own USER:SECRET for mutual CHAP (OutgoingUser). */
   mutualChap?: string;
+  /** Require the --chap account (and answer with --mutual-chap) in discovery sessions too. */
+  discoveryChap?: boolean;
   headerDigest?: string;
   dataDigest?: string;
 }
@@ -53,6 +67,7 @@ export interface QuickOptions {
 /** The configuration of quick mode: one target, its LUNs, CHAP and digest choices. Bad values: StandaloneError. */
 export function quickConfig(o: QuickOptions): TargetServerConfig {
   if (o.target !== undefined && !isIscsiName(o.target)) usage(`--target ${o.target}: not an iSCSI name (iqn.YYYY-MM.reversed.domain[:id], eui. or naa.)`);
+  if (o.discoveryChap && !o.chap) usage('--discovery-chap needs --chap (the account discovery sessions must prove)');
   const specs = o.luns?.length ? o.luns : ['0:memory:64M'];
   try {
     const luns = specs.map(parseLunSpec);
@@ -62,16 +77,20 @@ export function quickConfig(o: QuickOptions): TargetServerConfig {
     const params: Record<string, string> = {};
     if (o.headerDigest) checkTargetParam('--header-digest', 'HeaderDigest', (params['HeaderDigest'] = o.headerDigest));
     if (o.dataDigest) checkTargetParam('--data-digest', 'DataDigest', (params['DataDigest'] = o.dataDigest));
+    const incoming = o.chap ? parseAccount('--chap', o.chap) : undefined;
+    const outgoing = o.mutualChap ? parseAccount('--mutual-chap', o.mutualChap) : undefined;
     return {
       targets: [
         {
           iqn: o.target ?? DEFAULT_IQN,
           luns,
           params,
-          ...(o.chap ? { incomingUsers: [parseAccount('--chap', o.chap)] } : {}),
-          ...(o.mutualChap ? { outgoingUser: parseAccount('--mutual-chap', o.mutualChap) } : {}),
+          ...(incoming ? { incomingUsers: [incoming] } : {}),
+          ...(outgoing ? { outgoingUser: outgoing } : {}),
         },
       ],
+      // Without --discovery-chap a discovery session needs no authentication (README, "Quick mode").
+      ...(o.discoveryChap && incoming ? { discoveryUsers: [incoming], ...(outgoing ? { discoveryOutgoingUser: outgoing } : {}) } : {}),
     };
   } catch (e) {
     if (e instanceof IscsiError) usage(e.message);

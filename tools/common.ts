@@ -8,7 +8,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import { IscsiError } from '../protocol/errors.js';
 import { describeCdb, describeSense, ScsiStatus, SenseKey, statusName } from '../protocol/scsi/index.js';
 import { ExitError, usageError } from '../harness/errors.js';
-import { hostPort, parseIscsiUrl, ScsiResult, Session, SessionOptions } from '../harness/initiator/index.js';
+import { hostPort, parseIscsiUrl, ScsiResult, secretOnCommandLine, Session, SessionOptions } from '../harness/initiator/index.js';
 import type { IscsiUrl } from '../harness/initiator/index.js';
 import { DEFAULT_INITIATOR } from '../harness/target-under-test.js';
 
@@ -53,6 +53,8 @@ export function numberOption(tool: string, name: string, text: string | undefine
 export function urlArg(text: string, env: NodeJS.ProcessEnv, o: { portal?: boolean } = {}): IscsiUrl {
   // A portal may be given bare, as host[:port]; iscsi-ls wants the scheme, we accept both.
   const url = o.portal && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? `iscsi://${text}` : text;
+  const warning = secretOnCommandLine(url, 'iscsi-test');
+  if (warning) process.stderr.write(`${warning}\n`);
   try {
     return parseIscsiUrl(url, env, { requireLun: !o.portal });
   } catch (e) {

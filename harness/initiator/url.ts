@@ -38,7 +38,7 @@ function hideSecret(userinfo: string): string {
  * malformed URLs too: a missing "@host" leaves user%password where the host should be, and a '?'
  * inside a password moves the rest of it into the query.
  */
-function redact(url: string): string {
+export function redact(url: string): string {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^]*)$/.exec(url)!;
   const scheme = m[1] ?? '';
   const body = m[2]!;
@@ -213,4 +213,13 @@ export function parseIscsiUrl(url: string, env: NodeJS.ProcessEnv = process.env,
 }
 
 /** Format a host for display and for net.connect messages. */
+/**
+ * The warning for a URL that carries a CHAP secret (password or target_password), or undefined: a secret
+ * on the command line is visible to every local user in the process list; the environment is not.
+ */
+export function secretOnCommandLine(url: string, program: string): string | undefined {
+  if (redact(url) === url) return undefined;
+  return `${program}: warning: the URL carries a CHAP secret, which every local user can read in the process list; give it in LIBISCSI_CHAP_PASSWORD (and LIBISCSI_CHAP_TARGET_PASSWORD for mutual CHAP) instead`;
+}
+
 export const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);

@@ -26,9 +26,12 @@ interface Out {
   stderr: string;
 }
 
-function cli(args: string[], timeoutMs = 60_000, cwd?: string): Promise<Out> {
+function cli(args: string[], timeoutMs: number | NodeJS.ProcessEnv = 60_000, cwd?: string): Promise<Out> {
+  // cli(args, env) runs with these variables added to the environment
+  const env = typeof timeoutMs === 'object' ? { ...process.env, ...timeoutMs } : process.env;
+  const ms = typeof timeoutMs === 'number' ? timeoutMs : 60_000;
   return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, maxBuffer: 32 << 20, killSignal: 'SIGKILL', ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: ms, env, maxBuffer: 32 << 20, killSignal: 'SIGKILL', ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
       res({ code, stdout: String(stdout), stderr: String(stderr) });
     });
@@ -133,6 +136,16 @@ describe('iscsi-test command line', function () {
       const port = await freePort();
       oneLine(await cli([`iscsi://127.0.0.1:${port}/${REF_IQN}/0`]), 3, /cannot reach 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
       oneLine(await cli([`iscsi://127.0.0.1:${target!.port}/iqn.2026-11.org.iscsi-test:nobody/0`]), 3, /cannot log in to iqn\.2026-11\.org\.iscsi-test:nobody/);
+    });
+
+    it('a CHAP secret in the URL warns that it shows in the process list and names the environment variables; LIBISCSI_CHAP_* do not warn', async () => {
+      const port = await freePort();
+      const o = await cli([`iscsi://alice%alice-secret-1234@127.0.0.1:${port}/${REF_IQN}/0?target_user=t&target_password=target-secret-5678`]);
+      assert.equal(o.code, 3, o.stderr);
+      assert.match(o.stderr, /^iscsi-test: warning: the URL carries a CHAP secret, which every local user can read in the process list; give it in LIBISCSI_CHAP_PASSWORD \(and LIBISCSI_CHAP_TARGET_PASSWORD for mutual CHAP\) instead\n/);
+      assert.doesNotMatch(o.stderr + o.stdout, /alice-secret-1234|target-secret-5678/, 'a secret was printed');
+      const e = await cli([`iscsi://127.0.0.1:${port}/${REF_IQN}/0`], { LIBISCSI_CHAP_USERNAME: 'alice', LIBISCSI_CHAP_PASSWORD: 'alice-secret-1234' });
+      assert.doesNotMatch(e.stderr, /warning/);
     });
 
     it('exit code 0 when every selected test passes or skips; without --dataloss writes are skipped with that reason', async () => {

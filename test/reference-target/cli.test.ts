@@ -6,12 +6,12 @@
  * trace; --list-quirks. Every process started here is stopped here, by its PID.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Session, SessionOptions } from '../../harness/initiator/index.js';
+import { discover, Session, SessionOptions } from '../../harness/initiator/index.js';
 import * as scsi from '../../protocol/scsi/index.js';
 import { allQuirks } from '../../reference-target/index.js';
 import { freePort, run, start, Started, stop, waitExit } from '../support/proc.js';
@@ -273,13 +273,18 @@ describe('iscsi-target command line', function () {
       ['an iSNS server that is not HOST[:PORT]', () => [...q, '--isns', 'isns.example.org:99999'], 2, /iSNS server "isns\.example\.org:99999": expected HOST\[:PORT\]/],
       ['iSNS access control without an iSNS server', () => [...q, '--isns-access-control'], 2, /iSNS access control needs an iSNS server/],
       ['a short CHAP secret', () => [...q, '--chap', 'alice:short'], 2, /--chap: a CHAP secret must be at least 12 characters/],
+      ['a CHAP secret file that does not exist', () => [...q, '--chap', 'alice:@/nonexistent/secret'], 2, /--chap: cannot read the secret file \/nonexistent\/secret \(ENOENT\)/],
+      ['--discovery-chap without --chap', () => [...q, '--discovery-chap'], 2, /--discovery-chap needs --chap/],
+      ['one secret for --chap and --mutual-chap', () => [...q, '--chap', 'alice:@SECRET', '--mutual-chap', 'tgt:@SECRET'], 2, /OutgoingUser tgt .* has the same CHAP secret as IncomingUser alice .*RFC 7143 9\.2\.1/],
       ['an address this host does not have', () => ['-f', '-a', '192.0.2.1', '-p', '3260'], 1, /cannot listen on 192\.0\.2\.1:3260: EADDRNOTAVAIL/],
       ['a port already in use', () => ['-f', '-a', '127.0.0.1', '-p', String(heldPort)], 1, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/],
       ['a daemon that cannot bind', () => ['-a', '127.0.0.1', '-p', String(heldPort)], 1, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/],
     ];
     for (const [name, args, code, re] of cases) {
       it(name, async () => {
-        const r = await run(process.execPath, [BIN, ...args()], { timeoutMs: 10_000 });
+        const secret = join(dir, 'secret');
+        writeFileSync(secret, 'shared-secret-4567\n');
+        const r = await run(process.execPath, [BIN, ...args().map((a) => a.replace('@SECRET', `@${secret}`))], { timeoutMs: 10_000 });
         assert.equal(r.code, code, `exit status (stderr: ${r.stderr})`);
         const lines = r.stderr.trimEnd().split('\n');
         assert.equal(lines.length, 1, `stderr is not one line:\n${r.stderr}`);
@@ -289,6 +294,52 @@ describe('iscsi-target command line', function () {
         assert.doesNotMatch(r.stdout, /listening/);
       });
     }
+  });
+
+  describe('CHAP secrets kept out of the process list', () => {
+    const ALICE = { user: 'alice', secret: 'alice-secret-1234' };
+    const TGT = { user: 'tgt', secret: 'target-secret-5678' };
+    const quick = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const p = start(process.execPath, [BIN, '-f', '-a', '127.0.0.1', '-p', '0', '--target', IQN, ...args], { env: { ...process.env, ...env } });
+      procs.push(p);
+      return p;
+    };
+
+    it('USER:@FILE for --chap and --mutual-chap: no warning, and mutual CHAP logins work; --discovery-chap makes discovery need the account too', async () => {
+      writeFileSync(join(dir, 'alice'), `${ALICE.secret}\n`);
+      writeFileSync(join(dir, 'tgt'), `${TGT.secret}\n`);
+      const p = quick(['--chap', `alice:@${join(dir, 'alice')}`, '--mutual-chap', `tgt:@${join(dir, 'tgt')}`, '--discovery-chap']);
+      const port = await listening(p);
+      assert.doesNotMatch(p.output(), /warning/);
+      const s = await Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000, loginTimeoutMs: 5000, chap: ALICE, targetChap: TGT });
+      sessions.push(s);
+      const base = { host: '127.0.0.1', port, initiatorName: INIT, timeoutMs: 5000 };
+      await assert.rejects(discover(base), /authentication|Authentication|CHAP/, 'a discovery session without CHAP was accepted');
+      const found = await discover({ ...base, chap: ALICE, targetChap: TGT });
+      assert.deepEqual(found.map((t) => t.name), [IQN]);
+    });
+
+    it('without --discovery-chap a discovery session needs no authentication (as the README says)', async () => {
+      const p = quick(['--chap', 'alice:alice-secret-1234']);
+      const port = await listening(p);
+      const found = await discover({ host: '127.0.0.1', port, initiatorName: INIT, timeoutMs: 5000 });
+      assert.deepEqual(found.map((t) => t.name), [IQN]);
+    });
+
+    it('a literal secret on the command line works but warns, naming what to use instead', async () => {
+      const p = quick(['--chap', 'alice:alice-secret-1234']);
+      await listening(p);
+      assert.match(p.output(), /iscsi-target: warning: the --chap secret is visible to every local user in the process list; give USER:@FILE or ISCSI_TARGET_CHAP instead/);
+    });
+
+    it('ISCSI_TARGET_CHAP supplies the account when --chap is not given', async () => {
+      const p = quick([], { ISCSI_TARGET_CHAP: `${ALICE.user}:${ALICE.secret}` });
+      const port = await listening(p);
+      assert.doesNotMatch(p.output(), /warning/);
+      await assert.rejects(Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000, loginTimeoutMs: 5000 }), /CHAP|uthentication/);
+      const s = await Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000, loginTimeoutMs: 5000, chap: ALICE });
+      sessions.push(s);
+    });
   });
 
   it('--list-quirks prints every quirk with its layer and effect, sorted', async () => {
