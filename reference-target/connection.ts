@@ -78,6 +78,7 @@ export const Q_ISCSI = {
   firstBurstUnenforced: defineQuirk('first-burst-unenforced', 'iscsi', 'immediate data beyond FirstBurstLength is accepted'),
   logoutLax: defineQuirk('logout-lax', 'iscsi', 'Logout "remove the connection for recovery" at ErrorRecoveryLevel 0 and "close the connection" for an unknown CID are answered with success'),
   sendTargetsLax: defineQuirk('sendtargets-lax', 'iscsi', 'SendTargets=All in a normal session and the empty value in a discovery session list every target'),
+  sendTargetsSloppy: defineQuirk('sendtargets-sloppy', 'iscsi', 'any key starting with sendtargets in any case is SendTargets, and any value starting with A or a is All'),
   noPhaseCollapse: defineQuirk('status-without-final', 'iscsi', 'the S bit is set without the F bit on the last Data-In PDU of a read that takes more than one'),
 };
 
@@ -1160,7 +1161,8 @@ export class TargetConnection {
     const out: KeyValue[] = [];
     const rest: KeyValue[] = [];
     for (const [k, v] of pairs) {
-      if (k === 'SendTargets') out.push(...this.sendTargets(v));
+      const sloppy = this.server.quirks.has(Q_ISCSI.sendTargetsSloppy);
+      if (k === 'SendTargets' || (sloppy && k.toLowerCase().startsWith('sendtargets'))) out.push(...this.sendTargets(sloppy && /^a/i.test(v) ? 'All' : v));
       else rest.push([k, v]);
     }
     if (rest.length) {

@@ -7,7 +7,7 @@
  * is logged in" (in a discovery session, logged in to none, it "should only respond with addresses for
  * the target to which the session is logged in": nothing).
  */
-import { defineSuite, iscsi, IscsiError, type Session, type TestContext } from '../../harness/api.js';
+import { ANSWER, defineSuite, iscsi, IscsiError, REJECT, type Session, type TestContext } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSISendTargets', { families: ['iSCSI'], clause: 'RFC 7143 Appendix C' });
 
@@ -135,6 +135,64 @@ suite.test(
   async (t) => {
     const r = await ask(t, await discovery(t), '', 'a discovery session');
     t.check(r.names.length === 0, `SendTargets= (empty) in a discovery session, which is logged in to no target, named ${r.names.join(', ')}`);
+  },
+);
+
+/** Keys and values a target must not take for SendTargets=All; `unknown`: a key the target does not define. */
+const NOT_ALL: { key: string; value: string; unknown: boolean }[] = [
+  { key: 'SendTargetsPlease', value: 'All', unknown: true },
+  { key: 'SendTargets', value: 'Alle', unknown: false },
+  { key: 'SendTargets', value: 'A', unknown: false },
+  { key: 'sENDtARGETS', value: 'aLL', unknown: true },
+];
+
+suite.test(
+  'Invalid',
+  {
+    doc: 'In a discovery session, four Text Requests (immediate, F=1, TTT 0xffffffff), each of which a target must not take for SendTargets=All: the key SendTargetsPlease=All, which RFC 7143 does not define and which must therefore be answered SendTargetsPlease=NotUnderstood; the key sENDtARGETS=aLL (key names are compared as written, so this is not SendTargets either); the values SendTargets=Alle and SendTargets=A, which are neither All nor the name of a target. Each must be answered within 5 s by a final Text Response (or a Reject) that lists no target, the connection kept; a SendTargets=All must then still list the target.',
+    clause: 'RFC 7143 6.2, RFC 7143 Appendix C, RFC 7143 11.11',
+    level: 'MUST',
+    session: false,
+    timeout: 60,
+  },
+  async (t) => {
+    const s = await t.login({ sessionType: 'Discovery' });
+    const raw = t.raw(s);
+    for (const c of NOT_ALL) {
+      const itt = raw.newItt();
+      const req: iscsi.TextRequest = {
+        opcode: iscsi.Opcode.TEXT_REQUEST,
+        immediate: true,
+        final: true,
+        continue: false,
+        lun: 0n,
+        itt,
+        ttt: iscsi.RESERVED_TAG,
+        cmdSN: raw.cmdSN,
+        expStatSN: raw.expStatSN,
+        data: iscsi.encodeText([[c.key, c.value]]),
+      };
+      const what = `a Text Request ${c.key}=${c.value} in a discovery session`;
+      const o = await t.expectIscsi(what, {
+        session: s,
+        send: (r) => r.send(req),
+        answer: (p) => ('itt' in p && p.itt === itt) || p.opcode === iscsi.Opcode.REJECT,
+        withinMs: 5000,
+        expect: [ANSWER(iscsi.Opcode.TEXT_RESPONSE, { final: true }), REJECT()],
+      });
+      if (o.kind !== 'pdu' || o.pdu.opcode !== iscsi.Opcode.TEXT_RESPONSE) continue;
+      const data = o.pdu.data ?? Buffer.alloc(0);
+      const pairs = data.length ? iscsi.decodeText(data) : [];
+      t.log(`< ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'an empty answer'}`);
+      const listed = pairs.filter(([k]) => k === 'TargetName').map(([, v]) => v);
+      t.check(listed.length === 0, `${what} was answered as SendTargets=All: it listed ${listed.join(', ')}`);
+      if (c.key === 'SendTargetsPlease') {
+        const a = pairs.find(([k]) => k === c.key);
+        t.check(a?.[1] === 'NotUnderstood', `${what}: the answer to a key the target does not know must be ${c.key}=NotUnderstood, got ${a ? `${c.key}=${a[1]}` : 'no answer to it'}`);
+      }
+    }
+    const all = await ask(t, s, 'All', 'the same discovery session', { dropSkips: false });
+    t.check(all.names.includes(me(t)), `after the invalid requests, SendTargets=All in the discovery session did not name ${me(t)}`);
   },
 );
 

@@ -9,5 +9,6 @@ for (const n of ['10', '12', '16']) {
   CASES[`iSCSIResiduals.WriteVerify${n}Residuals`] = { quirks: ['wrong-residual'], message: new RegExp(`WRITE AND VERIFY\\(${n}\\) LBA=0 LEN=1 with EDTL 0 \\(the CDB calls for \\d+ bytes\\): GOOD without a residual overflow`) };
 }
 CASES['iSCSIResiduals.Read10Invalid'] = { quirks: ['wrong-residual'], message: /READ\(10\) LBA=0 LEN=1 with EDTL 0 \(the CDB calls for \d+ bytes\): GOOD without a residual overflow/ };
+CASES['iSCSISendTargets.Invalid'] = { quirks: ['sendtargets-sloppy'], message: /a Text Request SendTargetsPlease=All in a discovery session was answered as SendTargets=All: it listed iqn\.2026-11\.org\.iscsi-test:selftest/ };
 
 export default CASES;
