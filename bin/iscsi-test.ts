@@ -235,7 +235,7 @@ async function main(argv: string[]): Promise<number> {
       commandTimeoutMs: commandTimeout * 1000,
       maxUnanswered,
     };
-    const toStdout = xmlFile === '-' || args.json === '-';
+    const toStdout = xmlFile === '-' || args.json === '-' || args.html === '-';
     const consoleOut = toStdout ? process.stderr : process.stdout;
     // The progress line goes first so it is taken away before the console reporter's summary.
     const progress = args.progress === false ? undefined : ProgressLine.on(consoleOut);

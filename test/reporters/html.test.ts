@@ -65,6 +65,13 @@ describe('HTML report', function () {
     assert.equal((html.match(/<tr class="test"/g) ?? []).length, 3);
   });
 
+  it('--html=- writes the report to stdout and the console report to stderr', async () => {
+    const r = await run(process.execPath, [BIN, '--test=SCSI.Read10.Simple', '--html=-'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^<!DOCTYPE html>[^]*<code>SCSI\.Read10\.Simple<\/code>[^]*<\/html>\n$/);
+    assert.match(r.stderr, /Summary: 1 passed/);
+  });
+
   it('iscsi-test report refuses a file that is not a --json run, in one line (exit 2)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iscsi-test-report-'));
     try {
