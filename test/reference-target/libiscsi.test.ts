@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { startTarget, RunningTarget } from '../../reference-target/index.js';
 import { requirePeers } from '../support/peers.js';
 import { run } from '../support/proc.js';
-import { ISSUE3_SUITES, parseCu } from '../support/libiscsi.js';
+import { ISSUE10_RESERVATION_SUITES, ISSUE3_SUITES, parseCu } from '../support/libiscsi.js';
 
 const REF = 'iqn.2026-11.org.iscsi-test:ref';
 const CHAP = 'iqn.2026-11.org.iscsi-test:chap';
@@ -135,12 +135,31 @@ describe('reference target with libiscsi (real peer)', function () {
   }
 
   it('iscsi-test-cu --dataloss passes the reservation suites (PERSISTENT RESERVE IN/OUT, RESERVE(6), two initiators) with no failure and no skip', async () => {
-    const suites = ['PrinReadKeys', 'PrinServiceactionRange', 'PrinReportCapabilities', 'ProutRegister', 'ProutReserve', 'ProutClear', 'ProutPreempt', 'Reserve6'];
-    const r = await run('iscsi-test-cu', ['--dataloss', '-t', suites.map((x) => `SCSI.${x}`).join(','), url(0)], { timeoutMs: 240_000 });
+    const r = await run('iscsi-test-cu', ['--dataloss', '-t', ISSUE10_RESERVATION_SUITES.join(','), url(0)], { timeoutMs: 240_000 });
     const s = parseCu(r.stdout);
     assert.equal(s.failed, 0, `iscsi-test-cu failures:\n${s.failures.join('\n')}`);
     assert.equal(s.ran, s.total);
     assert.ok(s.total >= 27, `only ${s.total} tests ran`);
+    assert.deepEqual(s.skips, [], `tests skipped: ${[...new Set(s.skips)].join('; ')}`);
+    assert.equal(r.code, 0);
+  });
+  it('iscsi-test-cu --dataloss passes Mandatory and ReportSupportedOpcodes with no failure and no skip', async () => {
+    const r = await run('iscsi-test-cu', ['--dataloss', '-t', 'SCSI.Mandatory,SCSI.ReportSupportedOpcodes', url(0)], { timeoutMs: 240_000 });
+    const s = parseCu(r.stdout);
+    assert.equal(s.failed, 0, `iscsi-test-cu failures:\n${s.failures.join('\n')}`);
+    assert.equal(s.ran, s.total);
+    assert.ok(s.total >= 5, `only ${s.total} tests ran`);
+    assert.deepEqual(s.skips, [], `tests skipped: ${[...new Set(s.skips)].join('; ')}`);
+    assert.equal(r.code, 0);
+  });
+
+  it('iscsi-test-cu --dataloss passes MultipathIO with two paths (two URLs of one LUN) with no failure and no skip', async () => {
+    const r = await run('iscsi-test-cu', ['--dataloss', '-t', 'SCSI.MultipathIO', url(0), url(0)], { timeoutMs: 240_000 });
+    assert.match(r.stdout + r.stderr, /found matching LU device identifier for all \(2\) paths/);
+    const s = parseCu(r.stdout);
+    assert.equal(s.failed, 0, `iscsi-test-cu failures:\n${s.failures.join('\n')}`);
+    assert.equal(s.ran, s.total);
+    assert.ok(s.total >= 4, `only ${s.total} tests ran`);
     assert.deepEqual(s.skips, [], `tests skipped: ${[...new Set(s.skips)].join('; ')}`);
     assert.equal(r.code, 0);
   });

@@ -1,15 +1,17 @@
 /**
  * Defects for the multi-initiator suites: persistent reservations (PrinReadKeys, PrinReportCapabilities,
  * PrinServiceactionRange, PrinReadFullStatus, ProutRegister, ProutReserve, ProutClear, ProutPreempt),
- * RESERVE(6) (Reserve6), I_T nexus loss (NexusLoss) and unit attentions across nexuses (UnitAttention).
+ * RESERVE(6) (Reserve6), I_T nexus loss (NexusLoss), unit attentions across nexuses (UnitAttention) and
+ * two paths of one initiator (MultipathIO), the mandatory SBC commands and REPORT SUPPORTED OPERATION CODES.
  */
-import { Op, PrInSa, PrOutSa } from '../../../protocol/scsi/index.js';
-import type { Cases } from './_support.js';
+import { Asc, MaintIn, Op, PrInSa, PrOutSa, SenseKey } from '../../../protocol/scsi/index.js';
+import { CC, type Cases } from './_support.js';
 
 const GOOD = () => ({ status: 0 });
 const CONFLICT = () => ({ status: 0x18 });
 const prIn = (sa: number) => (c: Buffer) => c[0] === Op.PERSISTENT_RESERVE_IN && (c[1]! & 0x1f) === sa;
 const prOut = (sa: number) => (c: Buffer) => c[0] === Op.PERSISTENT_RESERVE_OUT && (c[1]! & 0x1f) === sa;
+const isRsoc = (c: Buffer) => c[0] === Op.MAINTENANCE_IN && (c[1]! & 0x1f) === MaintIn.REPORT_SUPPORTED_OPERATION_CODES;
 /** Rewrite the first Data-In segment only (the parameter data's header is in it). */
 const first = (f: (d: Buffer) => void) => (d: Buffer, _c: Buffer, off: number) => (off === 0 ? (f(d), d) : d);
 
@@ -52,6 +54,15 @@ const CASES: Cases = {
   'NexusLoss.OtherIsid': { rules: () => [{ match: (c) => c[0] === Op.RESERVE_6, reply: GOOD }], message: /RESERVE\(6\) from a session of the same name with another ISID: expected RESERVATION CONFLICT, got GOOD/ },
   'UnitAttention.LUNResetEveryNexus': { quirks: ['no-ua'], message: /the other I_T nexus after LOGICAL UNIT RESET: expected a unit attention .*BUS DEVICE RESET FUNCTION OCCURRED.*, got none/ },
   'UnitAttention.ModeParametersChanged': { quirks: ['no-mode-change-ua'], message: /the other I_T nexus after MODE SELECT: expected a unit attention .*MODE PARAMETERS CHANGED, got none/ },
+  'MultipathIO.Simple': { rules: () => [{ match: (c) => c[0] === Op.READ_10 && c.readUInt32BE(2) === 0, dataIn: first((d) => (d[7] = d[7]! ^ 0xff)) }], message: /path 2 reads what path 1 wrote: READ\(10\) LBA=0 LEN=1 differs/ },
+  'MultipathIO.Reset': { quirks: ['no-ua'], message: /path 1 after LOGICAL UNIT RESET on path 1: expected a unit attention .*, got none/ },
+  'MultipathIO.CompareAndWrite': { quirks: ['caw-no-compare'], message: /COMPARE AND WRITE LBA=0 from path 1 with stale verify data: expected CHECK CONDITION MISCOMPARE.*, got GOOD/ },
+  'MultipathIO.CompareAndWriteAsync': { quirks: ['caw-no-compare'], message: /round 1: both COMPARE AND WRITE commands succeeded/ },
+  'Mandatory.MandatorySBC': { rules: () => [{ match: (c) => c[0] === Op.REQUEST_SENSE, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }], message: /REQUEST SENSE \(mandatory\): expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID COMMAND OPERATION CODE/ },
+  'ReportSupportedOpcodes.Simple': { rules: () => [{ match: (c) => isRsoc(c) && c.readUInt32BE(6) === 4, dataIn: first((d) => d.writeUInt32BE(0, 0)) }], message: /ALLOC=4: COMMAND DATA LENGTH \(the full list's\): expected \d+, got 0/ },
+  'ReportSupportedOpcodes.OneCommand': { rules: () => [{ match: (c) => isRsoc(c) && (c[2]! & 7) !== 0, dataIn: first((d) => (d[1] = (d[1]! & ~7) | 1)) }], message: /: SUPPORT: expected 3, got 1/ },
+  'ReportSupportedOpcodes.RCTD': { rules: () => [{ match: (c) => isRsoc(c) && (c[2]! & 0x87) === 0, dataIn: first((d) => d.length > 9 && (d[9] = d[9]! | 0x02)) }], message: /CTDP|decoded/ },
+  'ReportSupportedOpcodes.SERVACTV': { rules: () => [{ match: (c) => isRsoc(c) && (c[2]! & 7) === 0, dataIn: first((d) => d.length > 9 && d[4] === Op.TEST_UNIT_READY && (d[9] = d[9]! | 0x01)) }], message: /TEST UNIT READY \(an operation code without service actions\) is listed with SERVACTV 1/ },
 };
 
 for (const ty of ['WE', 'EA', 'WERO', 'EARO', 'WEAR', 'EAAR']) {
