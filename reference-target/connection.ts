@@ -68,6 +68,7 @@ export const Q_ISCSI = {
   nopNoEcho: defineQuirk('nop-no-echo', 'iscsi', 'NOP-In answers to pings do not echo the ping data'),
   nopNoReply: defineQuirk('nop-no-reply', 'iscsi', 'NOP-Out pings are not answered'),
   abortIgnored: defineQuirk('tmf-abort-ignored', 'iscsi', 'ABORT TASK answers "function complete" but the task runs on and answers'),
+  resetKeepsWaiting: defineQuirk('tmf-reset-keeps-waiting', 'iscsi', 'LUN RESET and the other task-set functions leave tasks waiting for Data-Out alive: the data, sent later, completes them'),
   r2tUnbounded: defineQuirk('r2t-unbounded', 'iscsi', 'R2Ts ignore MaxOutstandingR2T and MaxBurstLength (one R2T for all the data)'),
   statsnSkip: defineQuirk('statsn-skip', 'iscsi', 'StatSN advances by two on each response'),
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
@@ -1072,8 +1073,9 @@ export class TargetConnection {
     } else {
       // Tasks of this session still gathering data or waiting for their turn end here; the device
       // server ends those it holds, for every nexus the function concerns.
-      for (const t of [...this.tasks.values()]) if (!t.executing && (!lunScoped || t.lunNumber === lun)) this.abortLocal(t);
-      for (const t of this.tasks.values()) if (!lunScoped || t.lunNumber === lun) t.aborted = true;
+      const keep = this.server.quirks.has(Q_ISCSI.resetKeepsWaiting);
+      for (const t of [...this.tasks.values()]) if (!t.executing && !keep && (!lunScoped || t.lunNumber === lun)) this.abortLocal(t);
+      for (const t of this.tasks.values()) if ((!lunScoped || t.lunNumber === lun) && !(keep && !t.executing)) t.aborted = true;
       outcome = await device.taskManagement(this.nexus!, tmf, lunScoped ? lun : 0);
       if (outcome !== 'complete') for (const t of this.tasks.values()) t.aborted = false;
       if (outcome === 'complete' && (fn === TmfFunction.TARGET_WARM_RESET || fn === TmfFunction.TARGET_COLD_RESET)) {

@@ -1,5 +1,5 @@
 /** Task management over iSCSI (RFC 7143 11.5, 11.6). */
-import { defineSuite, DROPPED, iscsi, IscsiError, minBlocks, NO_ANSWER, scsi, type TestContext } from '../../harness/api.js';
+import { defineSuite, DROPPED, iscsi, IscsiError, minBlocks, NO_ANSWER, scsi, type TestContext, type TestSession } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSITMF', { families: ['iSCSI'], clause: 'RFC 7143 11.5.1' });
 
@@ -13,50 +13,92 @@ suite.test(
     needs: ['sbc', 'capacity', 'dataloss', 'writable', minBlocks(8)],
   },
   async (t: TestContext) => {
-    const blocks = 8;
-    t.log('The blocks get known data first (read back after the test)');
-    await t.command(scsi.write10({ lba: 0, blocks }));
-    const s = await t.login({ keys: { InitialR2T: 'Yes', ImmediateData: 'No' }, clearUnitAttentions: true });
-    const held: iscsi.DataOut[] = [];
-    let solicited!: () => void;
-    const r2t = new Promise<void>((r) => (solicited = r));
-    const cdb = scsi.write10({ lba: 0, blocks });
-    t.log('> WRITE(10) LBA=0 LEN=8 with its Data-Out held back');
-    let itt = 0;
-    const write = s.command({
-      cdb,
-      dataOut: t.pattern(0, blocks),
-      timeoutMs: t.remainingMs() + 1000,
-      onSent: (i) => (itt = i),
-      alterDataOut: (d) => {
-        held.push(d);
-        solicited();
-        return null;
-      },
-    });
-    write.catch(() => undefined);
-    const got = await t.settle(Promise.race([r2t, write]), Math.min(10_000, t.remainingMs()));
-    if (!got.done) t.fail('the target sent no R2T for a WRITE(10) of 8 blocks with InitialR2T=Yes and ImmediateData=No within 10 s');
-    if ('error' in got) throw got.error;
-    t.check(held.length > 0, `the WRITE(10) ended before any R2T came`);
-    t.log(`< R2T; ABORT TASK ITT 0x${itt.toString(16)}`);
-    const tmf = await s.abortTask(itt, { timeoutMs: Math.min(10_000, t.remainingMs()) });
+    const w = await heldWrite(t);
+    t.log(`< R2T; ABORT TASK ITT 0x${w.itt.toString(16)}`);
+    const tmf = await w.s.abortTask(w.itt, { timeoutMs: Math.min(10_000, t.remainingMs()) });
     t.log(`< ${tmf.responseName}`);
     t.equal(tmf.response, iscsi.TmfResponse.FUNCTION_COMPLETE, 'ABORT TASK response for a WRITE waiting for its Data-Out');
-    const w = await t.settle(write, 100);
-    t.check(w.done && 'error' in w && IscsiError.is(w.error, 'ISCSI_E_ABORTED'), 'the aborted WRITE(10) was not ended by the ABORT TASK');
-    t.log(`Send the held Data-Out (${held.length} PDU(s)) for the aborted task`);
-    await t.expectIscsi('the held Data-Out of the aborted WRITE(10), whose task must not complete', {
-      session: s,
-      send: (raw) => {
-        for (const d of held) raw.send({ ...d, expStatSN: raw.expStatSN });
-      },
-      answer: (p) => (p.opcode === iscsi.Opcode.SCSI_RESPONSE || p.opcode === iscsi.Opcode.DATA_IN) && 'itt' in p && p.itt === itt,
-      withinMs: 3000,
-      expect: [NO_ANSWER, DROPPED],
-    });
-    t.log('No answer: the task stayed aborted');
+    await staysEnded(t, w, 'the aborted WRITE(10)');
   },
 );
+
+suite.test(
+  'LUNResetSimpleAsync',
+  {
+    doc: 'WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8 blocks with other data but hold back its Data-Out, so the task waits for data at the target, and send LOGICAL UNIT RESET for the LUN: the answer must be Function complete within 10 s, the reset ending every task of the logical unit. The held Data-Out is then sent after all: the task must not come back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written.',
+    clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1',
+    level: 'MUST',
+    timeout: 30,
+    needs: ['sbc', 'capacity', 'dataloss', 'writable', minBlocks(8)],
+  },
+  async (t: TestContext) => {
+    const w = await heldWrite(t);
+    t.log(`< R2T; LOGICAL UNIT RESET`);
+    const tmf = await w.s.lunReset(undefined, Math.min(10_000, t.remainingMs()));
+    t.log(`< ${tmf.responseName}`);
+    t.equal(tmf.response, iscsi.TmfResponse.FUNCTION_COMPLETE, 'LOGICAL UNIT RESET response with a WRITE waiting for its Data-Out');
+    await staysEnded(t, w, 'the WRITE(10) the LUN RESET ended');
+    // The reset leaves a unit attention for every nexus: drain it before the read-back.
+    await t.unitAttentions();
+  },
+);
+
+/** A WRITE (10) of 8 blocks at LBA 0 whose Data-Out is held back (the target waits for it after its R2T). */
+interface HeldWrite {
+  s: TestSession;
+  itt: number;
+  held: iscsi.DataOut[];
+  write: Promise<unknown>;
+}
+
+/**
+ * Write known data to LBA 0..7 (read back after the test), then, in a session with InitialR2T=Yes and
+ * ImmediateData=No, start a WRITE (10) of those blocks and hold its Data-Out back once the R2T came.
+ */
+async function heldWrite(t: TestContext): Promise<HeldWrite> {
+  const blocks = 8;
+  t.log('The blocks get known data first (read back after the test)');
+  await t.command(scsi.write10({ lba: 0, blocks }));
+  const s = await t.login({ keys: { InitialR2T: 'Yes', ImmediateData: 'No' }, clearUnitAttentions: true });
+  const held: iscsi.DataOut[] = [];
+  let solicited!: () => void;
+  const r2t = new Promise<void>((r) => (solicited = r));
+  t.log('> WRITE(10) LBA=0 LEN=8 with its Data-Out held back');
+  let itt = 0;
+  const write = s.command({
+    cdb: scsi.write10({ lba: 0, blocks }),
+    dataOut: t.pattern(0, blocks),
+    timeoutMs: t.remainingMs() + 1000,
+    onSent: (i) => (itt = i),
+    alterDataOut: (d) => {
+      held.push(d);
+      solicited();
+      return null;
+    },
+  });
+  write.catch(() => undefined);
+  const got = await t.settle(Promise.race([r2t, write]), Math.min(10_000, t.remainingMs()));
+  if (!got.done) t.fail('the target sent no R2T for a WRITE(10) of 8 blocks with InitialR2T=Yes and ImmediateData=No within 10 s');
+  if ('error' in got) throw got.error;
+  t.check(held.length > 0, `the WRITE(10) ended before any R2T came`);
+  return { s, itt, held, write };
+}
+
+/** After a task management function ended the held WRITE: sending its Data-Out must not bring it back. */
+async function staysEnded(t: TestContext, w: HeldWrite, what: string): Promise<void> {
+  const ended = await t.settle(w.write, 100);
+  t.check(ended.done && 'error' in ended && IscsiError.is(ended.error, 'ISCSI_E_ABORTED'), `${what} was not ended by the task management function`);
+  t.log(`Send the held Data-Out (${w.held.length} PDU(s)) for the ended task`);
+  await t.expectIscsi(`the held Data-Out of ${what}, whose task must not complete`, {
+    session: w.s,
+    send: (raw) => {
+      for (const d of w.held) raw.send({ ...d, expStatSN: raw.expStatSN });
+    },
+    answer: (p) => (p.opcode === iscsi.Opcode.SCSI_RESPONSE || p.opcode === iscsi.Opcode.DATA_IN) && 'itt' in p && p.itt === w.itt,
+    withinMs: 3000,
+    expect: [NO_ANSWER, DROPPED],
+  });
+  t.log('No answer: the task stayed ended');
+}
 
 export default suite;
