@@ -74,6 +74,7 @@ export const Q_ISCSI = {
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
+  nopAnswersUnrequested: defineQuirk('nop-answers-unrequested', 'iscsi', 'a NOP-Out with ITT 0xffffffff (no answer requested) is answered with a NOP-In'),
   immediateAdvances: defineQuirk('immediate-advances-cmdsn', 'iscsi', 'an immediate command advances ExpCmdSN as a non-immediate one would'),
   mrdslUnenforced: defineQuirk('mrdsl-unenforced', 'iscsi', "PDUs with data segments beyond the target's own MaxRecvDataSegmentLength are accepted (up to 16 MiB)"),
   firstBurstUnenforced: defineQuirk('first-burst-unenforced', 'iscsi', 'immediate data beyond FirstBurstLength is accepted'),
@@ -932,7 +933,7 @@ export class TargetConnection {
   // NOP
 
   private onNopOut(pdu: NopOut): void {
-    if (pdu.itt === RESERVED_TAG) {
+    if (pdu.itt === RESERVED_TAG && !(pdu.ttt === RESERVED_TAG && this.server.quirks.has(Q_ISCSI.nopAnswersUnrequested))) {
       // An answer to our ping (TTT), or a NOP-Out that asks for nothing.
       if (pdu.ttt !== RESERVED_TAG) {
         if (pdu.ttt === this.pingTtt) {

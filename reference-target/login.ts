@@ -54,6 +54,9 @@ export const Q_LOGIN = {
   noReinstatement: defineQuirk('login-no-reinstatement', 'iscsi', 'a login with the ISID of a live session starts a second session and leaves the old one running'),
   hexRejected: defineQuirk('login-hex-numbers-rejected', 'iscsi', 'numeric offers written in hex (0x...) are answered with Reject'),
   listUnoffered: defineQuirk('login-list-answer-unoffered', 'iscsi', "HeaderDigest, DataDigest and TaskReporting are answered with the target's first preference even when the initiator did not offer it"),
+  statusGeneric: defineQuirk('login-status-generic', 'iscsi', 'every login refusal carries Status-Detail 0 (initiator error or target error) instead of the specific detail'),
+  continueIgnored: defineQuirk('login-continue-ignored', 'iscsi', 'the C bit of Login Requests is ignored: each PDU\'s text is taken as complete'),
+  discoveryNegotiates: defineQuirk('login-discovery-negotiates', 'iscsi', 'operational keys offered in a discovery session are answered with the offered value instead of Irrelevant'),
   tsihUnchecked: defineQuirk('login-tsih-unchecked', 'iscsi', 'a login naming a TSIH that does not exist starts a new session'),
 };
 
@@ -144,7 +147,7 @@ export class TargetLogin {
   private refuse(req: LoginRequest, r: Refusal): LoginStep {
     const rsp = this.response(req, Buffer.alloc(0), false, false);
     rsp.statusClass = r.status >> 8;
-    rsp.statusDetail = r.status & 0xff;
+    rsp.statusDetail = this.env.quirks.has(Q_LOGIN.statusGeneric) ? 0 : r.status & 0xff;
     rsp.csg = Math.max(0, this.stage);
     return { response: rsp, fail: r.why };
   }
@@ -214,7 +217,7 @@ export class TargetLogin {
       const last = this.outgoing.length === 0;
       return { response: this.response(req, piece, false, !last) };
     }
-    const pairs = this.text.add(req.data ?? Buffer.alloc(0), req.continue);
+    const pairs = this.text.add(req.data ?? Buffer.alloc(0), req.continue && !this.env.quirks.has(Q_LOGIN.continueIgnored));
     if (pairs === undefined) return { response: this.response(req, Buffer.alloc(0), false, false) };
     if (!this.neg) this.begin(req, pairs);
     const phase = this.stage === Stage.SECURITY ? 'security' : 'operational';
@@ -291,11 +294,12 @@ export class TargetLogin {
   /** Answers as the result-function and value quirks spoil them (unchanged without those quirks). */
   private quirkReplies(replies: KeyValue[], offers: KeyValue[]): KeyValue[] {
     const q = this.env.quirks;
-    if (![Q_LOGIN.resultSwapped, Q_LOGIN.valuesUnchecked, Q_LOGIN.hexRejected, Q_LOGIN.listUnoffered].some((n) => q.has(n))) return replies;
+    if (![Q_LOGIN.resultSwapped, Q_LOGIN.valuesUnchecked, Q_LOGIN.hexRejected, Q_LOGIN.listUnoffered, Q_LOGIN.discoveryNegotiates].some((n) => q.has(n))) return replies;
     return replies.map(([k, v]): KeyValue => {
       const def = keyDef(k);
       const offer = offers.find(([n]) => n === k)?.[1];
       if (!def || offer === undefined) return [k, v];
+      if (v === 'Irrelevant' && this.sessionType === 'Discovery' && q.has(Q_LOGIN.discoveryNegotiates)) return [k, offer];
       if (q.has(Q_LOGIN.hexRejected) && def.type === 'numeric' && /^0x/i.test(offer)) return [k, 'Reject'];
       if (q.has(Q_LOGIN.listUnoffered) && def.type === 'list' && ['HeaderDigest', 'DataDigest', 'TaskReporting'].includes(k)) return [k, (this.neg!.local[k] ?? def.default ?? v).split(',')[0]!];
       if (v === 'Reject' && q.has(Q_LOGIN.valuesUnchecked) && (def.type === 'numeric' || def.type === 'boolean')) return [k, offer];

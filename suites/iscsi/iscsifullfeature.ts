@@ -10,7 +10,7 @@
  * initiator (MaxRecvDataSegmentLength, FirstBurstLength, ITT uniqueness) has no prescribed answer: those
  * tests are SHOULD. The immediate-command rule of 4.2.2.1 and the logout answers at ERL 0 are MUST.
  */
-import { ANSWER, defineSuite, DROPPED, iscsi, REJECT, scsi, type TestContext } from '../../harness/api.js';
+import { ANSWER, defineSuite, DROPPED, iscsi, NO_ANSWER, REJECT, scsi, type TestContext } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSIFullFeature', { families: ['iSCSI'], clause: 'RFC 7143 4.2.2.1' });
 const { Opcode, RESERVED_TAG } = iscsi;
@@ -233,6 +233,26 @@ suite.test(
       expect: [REJECT(), DROPPED, ANSWER(Opcode.SCSI_RESPONSE, { status: scsi.ScsiStatus.CHECK_CONDITION })],
     });
     t.forget(0, blocks);
+  },
+);
+
+suite.test(
+  'NopOutNoAnswer',
+  {
+    doc: 'A NOP-Out with ITT 0xffffffff and TTT 0xffffffff (I=1) asks for nothing: "the Initiator Task Tag MUST be set to 0xffffffff" when no NOP-In is requested (11.18.1). The target should not answer it; a ping with a valid ITT is then answered.',
+    clause: 'RFC 7143 11.18.1, RFC 7143 11.19',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const raw = t.raw();
+    const nop: iscsi.NopOut = { opcode: Opcode.NOP_OUT, immediate: true, lun: 0n, itt: RESERVED_TAG, ttt: RESERVED_TAG, cmdSN: raw.cmdSN, expStatSN: raw.expStatSN, data: Buffer.alloc(0) };
+    await t.expectIscsi('a NOP-Out with ITT 0xffffffff (no answer requested)', {
+      send: (r) => r.send(nop),
+      answer: (p) => p.opcode === Opcode.NOP_IN && (p as iscsi.NopIn).ttt === RESERVED_TAG,
+      withinMs: 2000,
+      expect: NO_ANSWER,
+    });
+    await t.session.nop({ timeoutMs: Math.min(5000, t.remainingMs()) });
   },
 );
 

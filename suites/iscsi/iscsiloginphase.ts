@@ -9,7 +9,7 @@
  * MUST NOT set) has no sentence saying how the target must refuse it, so refusing (status class 2) is
  * SHOULD, and the exact Status-Detail named in 11.13.5 a further SHOULD inside it.
  */
-import { defineSuite, IscsiError, type TestContext } from '../../harness/api.js';
+import { defineSuite, iscsi, IscsiError, type TestContext } from '../../harness/api.js';
 import { exchange, expectAccepted, firstKeys, loginRequest, LoginStatus, newIsid, Stage, statusText, throughSecurity, usesChap, type LoginAnswer } from './_login.js';
 
 const suite = defineSuite('iSCSILoginPhase', { families: ['iSCSI'], clause: 'RFC 7143 6.3' });
@@ -211,6 +211,96 @@ suite.test(
     }
     const r = await t.settle(old.nop({ timeoutMs: 3000 }), 3500);
     t.check(!(r.done && 'value' in r), `after session reinstatement (new TSIH ${fresh.login.tsih}), the old session TSIH ${old.login.tsih} with the same ISID still answers a NOP-Out: the target did not end it`);
+  },
+);
+
+suite.test(
+  'VersionChanged',
+  {
+    doc: 'The second Login Request of a login carries Version-max 1 where the first carried 0: "All Login Requests within the Login Phase MUST carry the same Version-max" (11.12.4). The target should refuse the request with status class 2.',
+    clause: 'RFC 7143 11.12.4, RFC 7143 11.13.5',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const st = await throughSecurity(t, c);
+    const req = loginRequest({ isid: st.isid, versionMax: 1, keys: [['MaxRecvDataSegmentLength', '8192']], transit: true, csg: Stage.OPERATIONAL, expStatSN: st.expStatSN });
+    refused(t, await exchange(t, c, req), LoginStatus.INITIATOR_ERROR, 'a Login Request whose Version-max differs from the first one of the login');
+  },
+);
+
+suite.test(
+  'CidChanged',
+  {
+    doc: 'The second Login Request of a login carries CID 5 where the first carried 0: the CID names the connection being logged in (11.12.7) and cannot change within its login, so the target should refuse the request with status class 2.',
+    clause: 'RFC 7143 11.12.7, RFC 7143 11.13.5',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const st = await throughSecurity(t, c);
+    const req = loginRequest({ isid: st.isid, cid: 5, keys: [['MaxRecvDataSegmentLength', '8192']], transit: true, csg: Stage.OPERATIONAL, expStatSN: st.expStatSN });
+    refused(t, await exchange(t, c, req), LoginStatus.INITIATOR_ERROR, 'a Login Request whose CID differs from the first one of the login');
+  },
+);
+
+suite.test(
+  'TextAcrossPdus',
+  {
+    doc: 'The first Login Request\'s text is sent in two PDUs, the first with C=1 and cut in the middle of the key X-org.iscsi-test.Split: C=1 means the text "is incomplete (it will be continued on subsequent Login Requests)" (11.12.2). The target must take the two pieces as one text: the answer to the second piece must carry X-org.iscsi-test.Split=NotUnderstood (6.2), and the login must not be refused.',
+    clause: 'RFC 7143 11.12.2, RFC 7143 6.2, RFC 7143 6.3',
+    level: 'MUST',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const isid = newIsid();
+    const key = 'X-org.iscsi-test.Split';
+    const text = iscsi.encodeText([...firstKeys(t), [key, 'continued']]);
+    const cut = text.indexOf(Buffer.from(key)) + 8;
+    const transit = !usesChap(t);
+    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys: text.subarray(0, cut), cont: true })), 'the first piece of the first Login Request (C=1)');
+    t.check(!a.rsp.transit, 'the target answered the first piece of a text (C=1) with T=1');
+    const b = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys: text.subarray(cut), transit, expStatSN: (a.rsp.statSN + 1) >>> 0 })), 'the second piece of the first Login Request (C=0)');
+    const answers = [...a.pairs, ...b.pairs].filter(([k]) => k === key).map(([, v]) => v);
+    t.check(answers.length > 0, `the target did not answer ${key}, whose name was split across the two Login Requests (got ${[...a.pairs, ...b.pairs].map(([k, v]) => `${k}=${v}`).join(' ') || 'no keys'})`);
+    t.equal(answers[0], 'NotUnderstood', `the target's answer to ${key}`);
+  },
+);
+
+suite.test(
+  'SecondConnection',
+  {
+    doc: 'Log in a session (MaxConnections=1 offered, so the session has one connection at most, 13.2), then start a login for a second connection to it: same initiator name and ISID, the session\'s TSIH, CID 1. The target should refuse it with status class 2; the Status-Detail should be 0x06, Too many connections (11.13.5).',
+    clause: 'RFC 7143 13.2, RFC 7143 11.13.5, RFC 7143 6.3',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const s = await t.login({ keys: { MaxConnections: '1' } });
+    t.log(`session TSIH ${s.login.tsih}, ISID 0x${s.login.isid.toString(16)}, MaxConnections=${s.params.maxConnections}`);
+    const c = await t.connect();
+    const req = first(t, firstKeys(t), { isid: s.login.isid, tsih: s.login.tsih, cid: 1 });
+    refused(t, await exchange(t, c, req), LoginStatus.TOO_MANY_CONNECTIONS, 'a login for a second connection to a session of MaxConnections=1');
+  },
+);
+
+suite.test(
+  'DiscoveryIrrelevantKey',
+  {
+    doc: 'The first Login Request of a discovery session offers MaxBurstLength=4096, which is "Irrelevant when: SessionType=Discovery" (13.13); "the acceptor may answer with the constant Irrelevant" (6.2). The login should go on and the answer, if any, should be Irrelevant rather than a negotiated number.',
+    clause: 'RFC 7143 13.13, RFC 7143 6.2',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const keys: iscsi.KeyValue[] = [...firstKeys(t, { discovery: true }), ['MaxBurstLength', '4096']];
+    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid: newIsid(), keys, transit: true })), 'a discovery-session Login Request offering MaxBurstLength=4096');
+    const v = a.pairs.find(([k]) => k === 'MaxBurstLength')?.[1];
+    t.check(v === undefined || v === 'Irrelevant' || v === 'NotUnderstood', `in a discovery session the target answered MaxBurstLength=${v}: the key is irrelevant there (expected Irrelevant)`);
   },
 );
 
