@@ -180,7 +180,10 @@ export class SessionState {
           expected: this.expStatSN,
         });
       }
-      this.statSNSlack = pdu.opcode === Opcode.ASYNC_MESSAGE && role === 'advance';
+      // The first PDU after an Asynchronous Message settles whether it used a StatSN: if it repeats
+      // the message's StatSN, it did not, and the count goes on from there.
+      if (this.statSNSlack && pdu.statSN !== this.expStatSN) this.expStatSN = pdu.statSN;
+      this.statSNSlack = pdu.opcode === Opcode.ASYNC_MESSAGE;
       if (role === 'advance') this.updateStatSN(pdu.statSN);
     }
     const { expCmdSN, maxCmdSN } = pdu;

@@ -90,6 +90,8 @@ describe('initiator: sequence numbers the target sends are checked (RFC 7143 4.2
         c.send(c.nopIn({ expCmdSN: snAdd(c.expCmdSN, -1), maxCmdSN: snAdd(c.maxCmdSN, -1) }));
         const asyncSN = c.statSN;
         c.send(c.asyncMessage({ asyncEvent: 0, data: Buffer.alloc(0) }));
+        // An R2T-like "next StatSN" PDU first (an unsolicited NOP-In), then the response: both repeat it.
+        c.send(c.nopIn({ statSN: asyncSN }));
         c.send(c.scsiResponse(t1.itt, { statSN: asyncSN }));
         c.statSN = snAdd(asyncSN, 1);
         // 5. A ping the test sent by hand, whose answer a hook hides from the session.
