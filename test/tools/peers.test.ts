@@ -198,13 +198,17 @@ describe('tools against the reference target and libiscsi (real peer)', function
   });
 
   // discover --luns cannot log in to the CHAP target without credentials: it says so, and exits 1.
-  it('discover lists a CHAP target it cannot log in to with the reason, exit 1; with user%secret it lists its LUNs', async () => {
+  it('discover lists a CHAP target it cannot log in to with the reason, exit 1; with user%secret in the URL or libiscsi\'s variables inquiry logs in', async () => {
     const o = await tool(['discover', '--luns', `127.0.0.1:${chap!.port}`]);
     assert.equal(o.code, 1, o.stderr);
     assert.match(o.stdout, new RegExp(`Target: ${IQN.replace(/\./g, '\\.')}\\n  Portal: [^\\n]+\\n  LUN 0: DIRECT_ACCESS  ISCSITST REFERENCE TARGET \\S+  16 MiB`));
     assert.match(o.stdout, new RegExp(`Target: ${CHAP_IQN.replace(/\./g, '\\.')}\\n  Portal: [^\\n]+\\n  cannot list LUNs: cannot log in to ${CHAP_IQN.replace(/\./g, '\\.')}`));
     const ok = await tool(['inquiry', '--page', '0x80', `iscsi://${alice.user}%${alice.secret}@127.0.0.1:${chap!.port}/${CHAP_IQN}/0`]);
     assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /warning: the URL carries a CHAP secret/);
+    const env = await tool(['inquiry', '--page', '0x80', `iscsi://127.0.0.1:${chap!.port}/${CHAP_IQN}/0`], 60_000, { ...process.env, LIBISCSI_CHAP_USERNAME: alice.user, LIBISCSI_CHAP_PASSWORD: alice.secret });
+    assert.equal(env.code, 0, env.stderr);
+    assert.equal(env.stderr, '');
     assert.match(ok.stdout, /PRODUCT SERIAL NUMBER: +\S+/);
   });
 
@@ -237,7 +241,9 @@ describe('tools against the reference target and libiscsi (real peer)', function
     oneLine(await tool(['discover', `127.0.0.1:${port}`]), 3, new RegExp(`cannot reach 127\\.0\\.0\\.1:${port}`));
     oneLine(await tool(['inquiry', `iscsi://127.0.0.1:${t!.port}/${IQN}`]), 2, /bad iSCSI URL .*the LUN is missing/);
     oneLine(await tool(['inquiry', peer().url(9)]), 1, /LUN 9 .*no logical unit there/);
-    oneLine(await tool(['capacity', `iscsi://alice%wrong-secret@127.0.0.1:${chap!.port}/${CHAP_IQN}/0`]), 3, /cannot log in to .*tools-chap/);
+    // The credentials from libiscsi's variables: a secret in the URL adds a warning line (the process list).
+    const wrong = { ...process.env, LIBISCSI_CHAP_USERNAME: alice.user, LIBISCSI_CHAP_PASSWORD: 'wrong-secret' };
+    oneLine(await tool(['capacity', `iscsi://127.0.0.1:${chap!.port}/${CHAP_IQN}/0`], 60_000, wrong), 3, /cannot log in to .*tools-chap/);
     oneLine(await tool(['capacity', '--bogus', peer().url(0)]), 2, /capacity: Unknown option '--bogus'/);
     oneLine(await tool(['perf', '--write', peer().url(0)]), 2, /--write overwrites the LUN: give --dataloss/);
   });

@@ -13,9 +13,9 @@ interface Out {
   stderr: string;
 }
 
-export function tool(args: string[], timeoutMs = 60_000): Promise<Out> {
+export function tool(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = process.env): Promise<Out> {
   return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20, killSignal: 'SIGKILL', env }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
       res({ code, stdout: String(stdout), stderr: String(stderr) });
     });
