@@ -561,7 +561,11 @@ export class RunContext implements TestContext {
     if (this.written.size === 0) return;
     this.log(`Read back the ${this.written.size} block(s) this test wrote${this.rememberedAll ? '' : ` (the first ${MAX_REMEMBERED} remembered)`}`);
     let s = this.sessions.find((x) => x.isOpen);
-    if (!s) s = await this.openGuarded(sessionOptions(this.config, this.config.initiatorName, { timeoutMs: this.remainingMs() }), 'the read-back session');
+    if (!s) {
+      // Every session of the test is gone (logged out, dropped): a new nexus starts with a unit attention.
+      s = await this.openGuarded(sessionOptions(this.config, this.config.initiatorName, { timeoutMs: this.remainingMs() }), 'the read-back session');
+      await clearUnitAttentions(s, Math.min(15_000, this.remainingMs()));
+    }
     const bs = this.dev.blockSize;
     const lbas = [...this.written.keys()].sort((a, b) => a - b);
     const chunk = Math.max(1, Math.min(256, this.dev.maxTransferBlocks));

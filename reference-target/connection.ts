@@ -68,6 +68,7 @@ export const Q_ISCSI = {
   nopNoEcho: defineQuirk('nop-no-echo', 'iscsi', 'NOP-In answers to pings do not echo the ping data'),
   nopNoReply: defineQuirk('nop-no-reply', 'iscsi', 'NOP-Out pings are not answered'),
   abortIgnored: defineQuirk('tmf-abort-ignored', 'iscsi', 'ABORT TASK answers "function complete" but the task runs on and answers'),
+  logoutWaitsForData: defineQuirk('logout-waits-for-data', 'iscsi', 'a Logout waits (up to 30 s) for commands still gathering Data-Out instead of terminating them'),
   resetKeepsWaiting: defineQuirk('tmf-reset-keeps-waiting', 'iscsi', 'LUN RESET and the other task-set functions leave tasks waiting for Data-Out alive: the data, sent later, completes them'),
   r2tUnbounded: defineQuirk('r2t-unbounded', 'iscsi', 'R2Ts ignore MaxOutstandingR2T and MaxBurstLength (one R2T for all the data)'),
   statsnSkip: defineQuirk('statsn-skip', 'iscsi', 'StatSN advances by two on each response'),
@@ -1221,9 +1222,10 @@ export class TargetConnection {
     if (code === LogoutResponseCode.SUCCESS) {
       this.loggingOut = true;
       // Commands already executing finish first (bounded wait); those still gathering data end here.
-      for (const t of [...this.tasks.values()]) if (!t.executing) this.abortLocal(t);
-      const until = Date.now() + 2000;
-      // Bounded: 2 s.
+      const waits = this.server.quirks.has(Q_ISCSI.logoutWaitsForData);
+      if (!waits) for (const t of [...this.tasks.values()]) if (!t.executing) this.abortLocal(t);
+      const until = Date.now() + (waits ? 30_000 : 2000);
+      // Bounded: 2 s (30 s with the quirk).
       while (this.tasks.size > 0 && Date.now() < until && this.state === 'ffp') await new Promise((r) => setTimeout(r, 5));
       for (const t of [...this.tasks.values()]) t.aborted = true;
     }

@@ -1,5 +1,5 @@
 /** Task management over iSCSI (RFC 7143 11.5, 11.6). */
-import { defineSuite, DROPPED, iscsi, IscsiError, minBlocks, NO_ANSWER, scsi, type TestContext, type TestSession } from '../../harness/api.js';
+import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, minBlocks, NO_ANSWER, scsi, type TestContext, type TestSession } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSITMF', { families: ['iSCSI'], clause: 'RFC 7143 11.5.1' });
 
@@ -40,6 +40,59 @@ suite.test(
     await staysEnded(t, w, 'the WRITE(10) the LUN RESET ended');
     // The reset leaves a unit attention for every nexus: drain it before the read-back.
     await t.unitAttentions();
+  },
+);
+
+suite.test(
+  'LogoutDuringIOAsync',
+  {
+    doc: 'In a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) 8 blocks at LBA 0 (it completes with GOOD), then queue nine more WRITE (10)s of 8 blocks (LBA 8 to 79) whose Data-Out the initiator holds back, so that each waits for its data at the target after its R2T; then Logout with reason "close the session". The target "MUST terminate all pending commands" on such a Logout: it must answer it with Logout Response 0 (closed successfully) within 10 s without waiting for the data, and send no SCSI Response or Data-In for any of the nine after it (watched for 3 s); the first WRITE\'s blocks read back as written.',
+    clause: 'RFC 7143 11.14, RFC 7143 11.15.1',
+    level: 'MUST',
+    session: false,
+    timeout: 60,
+    needs: ['sbc', 'capacity', 'dataloss', 'writable', minBlocks(80)],
+  },
+  async (t: TestContext) => {
+    const s = await t.login({ keys: { InitialR2T: 'Yes', ImmediateData: 'No' }, clearUnitAttentions: true });
+    await t.command(scsi.write10({ lba: 0, blocks: 8 }), { session: s });
+    const itts = new Set<number>();
+    const solicited = new Set<number>();
+    let allSolicited!: () => void;
+    const nine = new Promise<void>((r) => (allSolicited = r));
+    t.log('> nine WRITE(10)s of 8 blocks (LBA 8..79) with their Data-Out held back');
+    for (let i = 1; i < 10; i++) {
+      let itt = 0;
+      const w = s.command({
+        cdb: scsi.write10({ lba: 8 * i, blocks: 8 }),
+        dataOut: t.pattern(8 * i, 8),
+        timeoutMs: t.remainingMs() + 1000,
+        onSent: (x) => itts.add((itt = x)),
+        alterDataOut: () => {
+          solicited.add(itt);
+          if (solicited.size === 9) allSolicited();
+          return null;
+        },
+      });
+      w.catch(() => undefined);
+    }
+    const got = await t.settle(nine, Math.min(10_000, t.remainingMs()));
+    if (!got.done) t.fail(`the target sent R2Ts for only ${solicited.size} of nine WRITE(10)s of 8 blocks within 10 s (InitialR2T=Yes, ImmediateData=No)`);
+    const late: string[] = [];
+    let loggedOut = false;
+    t.raw(s).watch((p) => {
+      if (p.opcode === iscsi.Opcode.LOGOUT_RESPONSE) loggedOut = true;
+      else if (loggedOut && 'itt' in p && itts.has(p.itt)) late.push(iscsi.describePdu(p));
+    });
+    await t.expectIscsi('a Logout (close the session) with nine WRITE(10)s waiting for their Data-Out, whose commands the target must terminate', {
+      session: s,
+      send: () => s.logout(iscsi.LogoutReason.CLOSE_SESSION, Math.min(10_000, t.remainingMs())),
+      answer: (p) => p.opcode === iscsi.Opcode.LOGOUT_RESPONSE,
+      withinMs: 10_000,
+      expect: ANSWER(iscsi.Opcode.LOGOUT_RESPONSE, { response: iscsi.LogoutResponseCode.SUCCESS }),
+    });
+    await s.waitClosed(Math.min(3000, t.remainingMs()));
+    t.check(late.length === 0, `after its Logout Response the target answered a WRITE(10) the Logout terminated: ${late[0]}`);
   },
 );
 

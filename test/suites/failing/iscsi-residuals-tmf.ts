@@ -11,5 +11,6 @@ for (const n of ['10', '12', '16']) {
 CASES['iSCSIResiduals.Read10Invalid'] = { quirks: ['wrong-residual'], message: /READ\(10\) LBA=0 LEN=1 with EDTL 0 \(the CDB calls for \d+ bytes\): GOOD without a residual overflow/ };
 CASES['iSCSISendTargets.Invalid'] = { quirks: ['sendtargets-sloppy'], message: /a Text Request SendTargetsPlease=All in a discovery session was answered as SendTargets=All: it listed iqn\.2026-11\.org\.iscsi-test:selftest/ };
 CASES['iSCSITMF.LUNResetSimpleAsync'] = { quirks: ['tmf-reset-keeps-waiting'], message: /the held Data-Out of the WRITE\(10\) the LUN RESET ended, whose task must not complete: expected no answer within 3 s or the connection dropped, got SCSI Response/ };
+CASES['iSCSITMF.LogoutDuringIOAsync'] = { quirks: ['logout-waits-for-data'], message: /a Logout \(close the session\) with nine WRITE\(10\)s waiting for their Data-Out, whose commands the target must terminate: expected Logout Response with response=0, got no answer within 10 s/ };
 
 export default CASES;
