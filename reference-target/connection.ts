@@ -75,6 +75,8 @@ export const Q_ISCSI = {
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
+  cmdsnNoWrap: defineQuirk('cmdsn-no-wrap', 'iscsi', 'the command window is compared as plain numbers, not serial numbers: a window that wraps at 2^32 takes no command'),
+  textUnknownKeySilent: defineQuirk('text-unknown-key-silent', 'iscsi', 'unknown keys in a full-feature Text Request get no NotUnderstood answer'),
   nopAnswersUnrequested: defineQuirk('nop-answers-unrequested', 'iscsi', 'a NOP-Out with ITT 0xffffffff (no answer requested) is answered with a NOP-In'),
   immediateAdvances: defineQuirk('immediate-advances-cmdsn', 'iscsi', 'an immediate command advances ExpCmdSN as a non-immediate one would'),
   mrdslUnenforced: defineQuirk('mrdsl-unenforced', 'iscsi', "PDUs with data segments beyond the target's own MaxRecvDataSegmentLength are accepted (up to 16 MiB)"),
@@ -481,7 +483,7 @@ export class TargetConnection {
       return;
     }
     const sn = pdu.cmdSN;
-    const inWindow = snLessEq(this.expCmdSN, sn) && snLessEq(sn, this.maxCmdSN);
+    const inWindow = this.server.quirks.has(Q_ISCSI.cmdsnNoWrap) ? this.expCmdSN <= sn && sn <= this.maxCmdSN : snLessEq(this.expCmdSN, sn) && snLessEq(sn, this.maxCmdSN);
     if (!inWindow && !this.server.quirks.has(Q_ISCSI.cmdsnWindowIgnored)) {
       this.log(`ignoring ${opcodeName(pdu.opcode)} with CmdSN ${sn} outside the window [${this.expCmdSN}, ${this.maxCmdSN}] (RFC 7143 4.2.2.1)`);
       return;
@@ -1175,7 +1177,7 @@ export class TargetConnection {
         if (raw) this.reject(RejectReason.PROTOCOL_ERROR, raw.header, `${r.fatal.key}: ${r.fatal.problem}`);
         return;
       }
-      out.push(...r.replies);
+      out.push(...r.replies.filter(([, v]) => !(v === 'NotUnderstood' && this.server.quirks.has(Q_ISCSI.textUnknownKeySilent))));
       const p = this.result!.negotiator.params();
       this.params = { ...this.params, maxSendDataSegmentLength: p.maxSendDataSegmentLength };
     }

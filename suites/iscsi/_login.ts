@@ -147,11 +147,11 @@ export interface RawLogin {
  * has them, else AuthMethod=None), asking to go on to the operational stage: the test then sends its own
  * operational-stage requests. `extra` is added to the first request.
  */
-export async function throughSecurity(t: TestContext, c: RawConnection, o: { isid?: number; extra?: KeyValue[]; discovery?: boolean } = {}): Promise<RawLogin> {
+export async function throughSecurity(t: TestContext, c: RawConnection, o: { isid?: number; extra?: KeyValue[]; discovery?: boolean; cmdSN?: number } = {}): Promise<RawLogin> {
   const isid = o.isid ?? newIsid();
-  const st: RawLogin = { isid, tsih: 0, cmdSN: 1, expStatSN: 0, received: [] };
+  const st: RawLogin = { isid, tsih: 0, cmdSN: (o.cmdSN ?? 1) >>> 0, expStatSN: 0, received: [] };
   const step = async (keys: KeyValue[], transit: boolean, what: string) => {
-    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys, transit, csg: Stage.SECURITY, nsg: transit ? Stage.OPERATIONAL : 0, expStatSN: st.expStatSN })), what);
+    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys, transit, csg: Stage.SECURITY, nsg: transit ? Stage.OPERATIONAL : 0, cmdSN: st.cmdSN, expStatSN: st.expStatSN })), what);
     st.expStatSN = (a.rsp.statSN + 1) >>> 0;
     st.received.push(...a.pairs);
     return a;
@@ -187,7 +187,7 @@ export async function throughOperational(t: TestContext, c: RawConnection, st: R
   const seen: KeyValue[] = [];
   let out = keys;
   for (let i = 0; i < 6; i++) {
-    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid: st.isid, keys: out, transit: true, csg: Stage.OPERATIONAL, nsg: Stage.FULL_FEATURE, expStatSN: st.expStatSN })), 'an operational-stage Login Request');
+    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid: st.isid, keys: out, transit: true, csg: Stage.OPERATIONAL, nsg: Stage.FULL_FEATURE, cmdSN: st.cmdSN, expStatSN: st.expStatSN })), 'an operational-stage Login Request');
     st.expStatSN = (a.rsp.statSN + 1) >>> 0;
     seen.push(...a.pairs);
     st.received.push(...a.pairs);

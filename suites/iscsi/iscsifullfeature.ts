@@ -10,7 +10,8 @@
  * initiator (MaxRecvDataSegmentLength, FirstBurstLength, ITT uniqueness) has no prescribed answer: those
  * tests are SHOULD. The immediate-command rule of 4.2.2.1 and the logout answers at ERL 0 are MUST.
  */
-import { ANSWER, defineSuite, DROPPED, iscsi, NO_ANSWER, REJECT, scsi, type TestContext } from '../../harness/api.js';
+import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, isRawEnd, NO_ANSWER, rawText, REJECT, scsi, type TestContext } from '../../harness/api.js';
+import { throughOperational, throughSecurity } from './_login.js';
 
 const suite = defineSuite('iSCSIFullFeature', { families: ['iSCSI'], clause: 'RFC 7143 4.2.2.1' });
 const { Opcode, RESERVED_TAG } = iscsi;
@@ -253,6 +254,91 @@ suite.test(
       expect: NO_ANSWER,
     });
     await t.session.nop({ timeoutMs: Math.min(5000, t.remainingMs()) });
+  },
+);
+
+suite.test(
+  'CmdSNWrap',
+  {
+    doc: 'Log in a session on a bare connection whose leading Login Request carries CmdSN 0xfffffffe, the session\'s initial command number (11.12.8), then send four TEST UNIT READYs with CmdSN 0xfffffffe, 0xffffffff, 0 and 1: sequence numbers are compared in serial number arithmetic (RFC 1982, 4.2.2.1), so the window wraps at 2^32 and every command must be answered, each answer with ExpCmdSN one past its CmdSN and MaxCmdSN at least ExpCmdSN - 1.',
+    clause: 'RFC 7143 4.2.2.1, RFC 7143 11.12.8, RFC 1982',
+    level: 'MUST',
+    session: false,
+    timeout: 30,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const start = 0xfffffffe;
+    const st = await throughSecurity(t, c, { cmdSN: start });
+    const ops: iscsi.KeyValue[] = [['HeaderDigest', 'None'], ['DataDigest', 'None'], ['MaxRecvDataSegmentLength', '8192'], ['ErrorRecoveryLevel', '0'], ['MaxConnections', '1']];
+    const { rsp } = await throughOperational(t, c, st, ops);
+    t.log(`full feature phase: TSIH ${rsp.tsih}, ExpCmdSN 0x${rsp.expCmdSN.toString(16)}, MaxCmdSN 0x${rsp.maxCmdSN.toString(16)}`);
+    let expStatSN = (rsp.statSN + 1) >>> 0;
+    const lun = scsi.lunToBigInt(t.config.target.lun);
+    for (let i = 0; i < 4; i++) {
+      const sn = (start + i) >>> 0;
+      const itt = 0x7700 + i;
+      const cdb = Buffer.alloc(16);
+      scsi.testUnitReady().copy(cdb);
+      c.send({ opcode: Opcode.SCSI_COMMAND, final: true, read: false, write: false, attr: 0, lun, itt, expectedDataTransferLength: 0, cmdSN: sn, expStatSN, cdb });
+      let got: iscsi.ScsiResponse | undefined;
+      // Bounded: the target's own NOP-In pings and asynchronous messages are passed over, 8 at most.
+      for (let k = 0; k < 8 && !got; k++) {
+        const p = await c.next(5000);
+        if (isRawEnd(p)) return t.fail(`TEST UNIT READY with CmdSN 0x${sn.toString(16)}: expected a SCSI Response, got ${rawText(p)}`);
+        if (p.opcode === Opcode.SCSI_RESPONSE && p.itt === itt) got = p as iscsi.ScsiResponse;
+      }
+      if (!got) return t.fail(`TEST UNIT READY with CmdSN 0x${sn.toString(16)}: no SCSI Response among the next 8 PDUs`);
+      expStatSN = (got.statSN + 1) >>> 0;
+      const want = (sn + 1) >>> 0;
+      t.log(`CmdSN 0x${sn.toString(16)}: SCSI Response status ${got.status}, ExpCmdSN 0x${got.expCmdSN.toString(16)}, MaxCmdSN 0x${got.maxCmdSN.toString(16)}`);
+      t.check(got.expCmdSN === want, `the answer to CmdSN 0x${sn.toString(16)} carries ExpCmdSN 0x${got.expCmdSN.toString(16)}, expected 0x${want.toString(16)}`);
+      t.check(iscsi.snLessEq((got.expCmdSN - 1) >>> 0, got.maxCmdSN), `the answer to CmdSN 0x${sn.toString(16)} carries MaxCmdSN 0x${got.maxCmdSN.toString(16)} below ExpCmdSN - 1 (0x${((got.expCmdSN - 1) >>> 0).toString(16)})`);
+    }
+  },
+);
+
+suite.test(
+  'TextUnknownKey',
+  {
+    doc: 'A Text Request in full feature phase offering a key the target cannot know (X-org.iscsi-test.Ffp=1): text negotiation follows the rules of login negotiation, and "the answer for a key not understood MUST be key=NotUnderstood" (6.2), so the final Text Response must carry X-org.iscsi-test.Ffp=NotUnderstood.',
+    clause: 'RFC 7143 6.2, RFC 7143 11.10, RFC 7143 11.11',
+    level: 'MUST',
+  },
+  async (t) => {
+    const key = 'X-org.iscsi-test.Ffp';
+    let pairs: iscsi.KeyValue[];
+    try {
+      pairs = await t.session.text([[key, '1']], { timeoutMs: Math.min(10_000, t.remainingMs()) });
+    } catch (e) {
+      if (IscsiError.is(e, 'ISCSI_E_CLOSED')) t.skip(`the target dropped the connection at a Text Request (${e.message}); iSCSISendTargets.Simple checks that Text Requests are answered`);
+      throw e;
+    }
+    t.log(`the target answered: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'nothing'}`);
+    const a = pairs.find(([k]) => k === key);
+    t.check(a !== undefined, `the target did not answer ${key}=1 in a Text Request; a key it does not understand must be answered with ${key}=NotUnderstood`);
+    t.equal(a![1], 'NotUnderstood', `the target's answer to ${key}`);
+  },
+);
+
+suite.test(
+  'PingDataMaxSegment',
+  {
+    doc: 'A NOP-Out ping whose data segment is as long as both sides allow (the smaller of the two MaxRecvDataSegmentLength values): the NOP-In must return the ping data whole, byte for byte (11.18, 11.19), in one PDU no longer than the initiator\'s MaxRecvDataSegmentLength.',
+    clause: 'RFC 7143 11.18, RFC 7143 11.19, RFC 7143 13.12',
+    level: 'MUST',
+  },
+  async (t) => {
+    const raw = t.raw();
+    const len = Math.min(raw.params.maxSendDataSegmentLength, raw.params.maxRecvDataSegmentLength);
+    const data = Buffer.alloc(len);
+    for (let i = 0; i < len; i++) data[i] = (i * 7 + 3) & 0xff;
+    t.log(`NOP-Out ping with ${len} bytes of data`);
+    const a = await t.session.nop({ data, timeoutMs: Math.min(10_000, t.remainingMs()) });
+    const echoed = a.data ?? Buffer.alloc(0);
+    let at = 0;
+    while (at < Math.min(echoed.length, len) && echoed[at] === data[at]) at++;
+    t.check(echoed.length === len && at === len, `the NOP-In returned ${echoed.length} bytes of the ${len}-byte ping data${at < Math.min(echoed.length, len) ? `, differing from byte ${at}` : ''}`);
   },
 );
 

@@ -61,6 +61,9 @@ const CASES: Cases = {
   'iSCSILoginPhase.SecondConnection': { quirks: ['login-status-generic'], verdict: 'warn', message: /refusal's status is 0x0200 .*names 0x0206/ },
   'iSCSILoginPhase.DiscoveryIrrelevantKey': { quirks: ['login-discovery-negotiates'], verdict: 'warn', message: /answered MaxBurstLength=4096: the key is irrelevant there/ },
   'iSCSIFullFeature.NopOutNoAnswer': { quirks: ['nop-answers-unrequested'], verdict: 'warn', message: /ITT 0xffffffff \(no answer requested\): expected no answer.*got NOP-In/ },
+  'iSCSIFullFeature.CmdSNWrap': { quirks: ['cmdsn-no-wrap'], message: /TEST UNIT READY with CmdSN 0xfffffffe: expected a SCSI Response, got nothing within/ },
+  'iSCSIFullFeature.TextUnknownKey': { quirks: ['text-unknown-key-silent'], message: /did not answer X-org\.iscsi-test\.Ffp=1 in a Text Request/ },
+  'iSCSIFullFeature.PingDataMaxSegment': { quirks: ['nop-no-echo'], message: /the NOP-In returned 0 bytes of the \d+-byte ping data/ },
 };
 
 export default CASES;
