@@ -156,7 +156,8 @@ export class ScsiTasks {
     // DataSequenceInOrder=Yes: sequences go in non-decreasing offset order, so an R2T never asks again
     // for bytes an earlier R2T of the command asked for (RFC 7143 13.19).
     if (p.dataSequenceInOrder && r.bufferOffset < task.r2tEnd!) {
-      throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: R2T (R2TSN ${r.r2tSN}) Buffer Offset ${r.bufferOffset}, expected at least ${task.r2tEnd}, where the previous R2T's burst ended (DataSequenceInOrder=Yes, RFC 7143 13.19)`, {
+      const why = `expected at least ${task.r2tEnd}, where the previous R2T's burst ended (DataSequenceInOrder=Yes, RFC 7143 13.19)`;
+      throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: R2T (R2TSN ${r.r2tSN}) Buffer Offset ${r.bufferOffset}, ${why}`, {
         field: 'Buffer Offset',
         received: r.bufferOffset,
         expected: task.r2tEnd,

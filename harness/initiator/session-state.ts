@@ -189,7 +189,8 @@ export class SessionState {
     const { expCmdSN, maxCmdSN } = pdu;
     // RFC 7143 4.2.2.1: "The target MUST NOT transmit a MaxCmdSN that is less than ExpCmdSN - 1."
     if (snLess(maxCmdSN, (expCmdSN - 1) >>> 0)) {
-      throw new IscsiError('ISCSI_E_PROTOCOL', `${describePdu(pdu)} carries MaxCmdSN ${maxCmdSN}, less than ExpCmdSN ${expCmdSN} - 1 (RFC 7143 4.2.2.1: the target MUST NOT send a MaxCmdSN below ExpCmdSN - 1)`, {
+      const rule = 'RFC 7143 4.2.2.1: the target MUST NOT send a MaxCmdSN below ExpCmdSN - 1';
+      throw new IscsiError('ISCSI_E_PROTOCOL', `${describePdu(pdu)} carries MaxCmdSN ${maxCmdSN}, less than ExpCmdSN ${expCmdSN} - 1 (${rule})`, {
         field: 'MaxCmdSN',
         received: maxCmdSN,
         expected: (expCmdSN - 1) >>> 0,

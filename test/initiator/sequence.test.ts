@@ -43,7 +43,15 @@ describe('initiator: sequence numbers the target sends are checked (RFC 7143 4.2
       await after(c);
       await c.waitClosed(5000);
     });
-    const s = await Session.open({ host: '127.0.0.1', port: ft.port, initiatorName: INITIATOR, targetName: TARGET, timeoutMs: 3000, loginTimeoutMs: 3000, ...o });
+    const s = await Session.open({
+      host: '127.0.0.1',
+      port: ft.port,
+      initiatorName: INITIATOR,
+      targetName: TARGET,
+      timeoutMs: 3000,
+      loginTimeoutMs: 3000,
+      ...o,
+    });
     sessions.push(s);
     return s;
   }
@@ -279,7 +287,8 @@ describe('initiator: sequence numbers the target sends are checked (RFC 7143 4.2
     it('a target whose every response skips a StatSN (--quirk statsn-skip) is stopped at the start-up probe, naming StatSN', async () => {
       const skipping = await refTarget({ quirks: ['statsn-skip'] });
       try {
-        const run = runTests({ plan: select(reg, { tests: ['SCSI.Read10.Simple'] }), config: configFor(`iscsi://127.0.0.1:${skipping.port}/${REF_IQN}/0`, { defaultTimeout: 20 }), reporters: [] });
+        const config = configFor(`iscsi://127.0.0.1:${skipping.port}/${REF_IQN}/0`, { defaultTimeout: 20 });
+        const run = runTests({ plan: select(reg, { tests: ['SCSI.Read10.Simple'] }), config, reporters: [] });
         await assert.rejects(run, /start-up probe failed: .*carries StatSN (\d+), expected (\d+)/);
       } finally {
         await skipping.stop();
