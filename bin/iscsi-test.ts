@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { IsnsServer } from '../isns/server.js';
 import { compareBaseline, loadBaseline } from '../harness/baseline.js';
 import { ExitError, usageError } from '../harness/errors.js';
 import { describeText, listJson, listText } from '../harness/listing.js';
@@ -54,7 +55,7 @@ interface Embedded {
 }
 
 /** Start the reference target in-process on a free loopback port with one scratch memory LUN. */
-async function startEmbedded(): Promise<Embedded> {
+async function startEmbedded(isns?: IsnsServer): Promise<Embedded> {
   let mod: typeof import('../reference-target/index.js');
   try {
     mod = await import('../reference-target/index.js');
@@ -66,7 +67,13 @@ async function startEmbedded(): Promise<Embedded> {
   if (typeof mod.startTarget !== 'function') throw new ExitError(4, 'the embedded reference target has no startTarget()');
   let t;
   try {
-    t = await mod.startTarget({ address: '127.0.0.1', port: 0, targets: [{ iqn: EMBEDDED_IQN, luns: [{ lun: 0, backing: 'memory', size: EMBEDDED_SIZE }] }] });
+    t = await mod.startTarget({
+      address: '127.0.0.1',
+      port: 0,
+      targets: [{ iqn: EMBEDDED_IQN, luns: [{ lun: 0, backing: 'memory', size: EMBEDDED_SIZE }] }],
+      // Pointed at the harness's iSNS server when the run has iSNS tests.
+      ...(isns ? { server: { isns: isns.address, isnsRegistrationPeriod: isns.registrationPeriod } } : {}),
+    });
   } catch (e) {
     throw new ExitError(4, `the embedded reference target did not start: ${(e as Error).message}`);
   }
@@ -75,6 +82,20 @@ async function startEmbedded(): Promise<Embedded> {
     spec: { host: t.address, port: t.port, targetName: EMBEDDED_IQN, lun: 0, display: `iscsi://${host}:${t.port}/${EMBEDDED_IQN}/0`, embedded: true },
     stop: () => t.stop(),
   };
+}
+
+/** Start the iSNS server the harness plays, on --isns-server [HOST:]PORT or a free loopback port. */
+async function startIsnsServer(spec: string | undefined): Promise<IsnsServer> {
+  const m = spec === undefined ? undefined : /^(?:(\[[^\]]+\]|[^:]+):)?(\d{1,5})$/.exec(spec);
+  if (spec !== undefined && (!m || Number(m[2]) > 65535)) throw usageError(`--isns-server=${spec}: expected [HOST:]PORT`);
+  const host = m?.[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1';
+  const s = new IsnsServer({ host, port: m ? Number(m[2]) : 0, registrationPeriod: 10 });
+  try {
+    await s.start();
+  } catch (e) {
+    throw usageError(`--isns-server=${spec}: cannot listen: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return s;
 }
 
 /** A string option that may be repeated: always an array (never greedy about what follows). */
@@ -95,6 +116,7 @@ function parser(argv: string[]) {
     .option('timeout', { type: 'string', describe: 'Time limit of every test, in seconds (default: the test\'s own, else 60)', requiresArg: true })
     .option('command-timeout', { type: 'string', describe: `How long a command may go unanswered before its test fails, in seconds (default ${DEFAULT_COMMAND_TIMEOUT_S})`, requiresArg: true })
     .option('max-unanswered', { type: 'string', describe: `Stop the run after this many tests in a row got no answer (default ${DEFAULT_MAX_UNANSWERED}; 0: never)`, requiresArg: true })
+    .option('isns-server', { type: 'string', describe: 'play the iSNS server on [HOST:]PORT for the iSNS tests; point the target\'s iSNS server there first' })
     .option('strict', { type: 'boolean', describe: 'SHOULD-level failures fail instead of warning' })
     .option('silent', { alias: 's', type: 'boolean', describe: 'Print only failures, errors, warnings and the summary' })
     .option('normal', { alias: 'n', type: 'boolean', describe: 'Print one line per test (default)' })
@@ -199,19 +221,25 @@ async function main(argv: string[]): Promise<number> {
 
   let embedded: Embedded | undefined;
   let target: TargetSpec;
+  // The harness plays the iSNS server when asked to, and for the embedded target when iSNS tests run.
+  let isns: IsnsServer | undefined;
+  if (args['isns-server'] !== undefined || (urls.length === 0 && plan.some((p) => p.test.families.includes('iSNS')))) {
+    isns = await startIsnsServer(args['isns-server']);
+  }
   if (urls.length === 1) {
     target = targetFromUrl(urls[0]!);
     const warning = secretOnCommandLine(urls[0]!, 'iscsi-test');
     if (warning) process.stderr.write(`${warning}\n`);
   }
   else {
-    embedded = await startEmbedded();
+    embedded = await startEmbedded(isns);
     target = embedded.spec;
   }
   const stopEmbedded = async () => {
     const e = embedded;
     embedded = undefined;
     if (e) await within(e.stop(), 5000);
+    await isns?.stop();
   };
   const onSignal = () => {
     process.stderr.write('iscsi-test: interrupted\n');
@@ -234,6 +262,7 @@ async function main(argv: string[]): Promise<number> {
       loginTimeoutMs: 15_000,
       commandTimeoutMs: commandTimeout * 1000,
       maxUnanswered,
+      ...(isns ? { isns } : {}),
     };
     const toStdout = xmlFile === '-' || args.json === '-' || args.html === '-';
     const consoleOut = toStdout ? process.stderr : process.stdout;

@@ -84,3 +84,6 @@ export { SBC4, SPC5 } from '../protocol/scsi/clauses.js';
 /** iSCSI codecs: PDU types, opcodes, text keys, constants (protocol/iscsi). */
 export * as iscsi from '../protocol/iscsi/index.js';
 export { IscsiError } from '../protocol/errors.js';
+/** iSNS (RFC 4171) codec and the server the harness plays, for the iSNS family (`t.config.isns`). */
+export * as isnsp from '../isns/index.js';
+export type { IsnsServer, RegisteredEntity, RegisteredPortal, ReceivedMessage } from '../isns/server.js';

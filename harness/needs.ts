@@ -13,7 +13,13 @@ export interface GateOptions {
   sanitize: boolean;
   /** The URL carries CHAP credentials. */
   chap: boolean;
+  /** The harness plays the iSNS server the target was pointed at (--isns-server). */
+  isns?: boolean;
 }
+
+/** Why an iSNS test cannot run, and how to make it: -V and the skip reason say the same. */
+export const ISNS_SERVER_HOWTO =
+  'the target is not pointed at the harness\'s iSNS server: run iscsi-test with --isns-server 127.0.0.1:PORT and set the target\'s iSNS server to that address first (iscsi-target --isns 127.0.0.1:PORT, ietd.conf iSNSServer, tgtadm --op update --mode sys --name iSNSServerIP/iSNSServerPort/iSNS)';
 
 type Unmet = (dev: DeviceFacts, o: GateOptions) => string | undefined;
 
@@ -30,6 +36,8 @@ export const NAMED_NEEDS = {
   twoInitiators: { by: 'flag', unmet: () => undefined },
   /** The URL carries CHAP credentials. */
   chap: { by: 'flag', unmet: (_d, o) => (o.chap ? undefined : 'no CHAP credentials in the URL') },
+  /** The harness plays the iSNS server the target registers with (--isns-server; the embedded target when iSNS tests run). */
+  isnsServer: { by: 'flag', unmet: (_d, o) => (o.isns ? undefined : ISNS_SERVER_HOWTO) },
   /** Peripheral device type 0 (direct access block device, SBC). */
   sbc: { by: 'probe', unmet: (dev) => (dev.sbc ? undefined : `not a direct-access block device (peripheral device type 0x${dev.deviceType.toString(16)})`) },
   /** The device claims SBC-3 or later (a version descriptor, or SPC-4 or later in VERSION). */
@@ -68,6 +76,7 @@ export const NAMED_NEEDS = {
 export type NamedNeed = keyof typeof NAMED_NEEDS;
 
 export const isNamedNeed = (n: string): n is NamedNeed => Object.prototype.hasOwnProperty.call(NAMED_NEEDS, n);
+
 
 /** The skip reason of one need, or undefined when it is met. */
 export function unmet(n: Need, dev: DeviceFacts, o: GateOptions): string | undefined {

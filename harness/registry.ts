@@ -39,7 +39,7 @@ import { ExitError } from './errors.js';
 import { isNamedNeed, NAMED_NEEDS, type NamedNeed } from './needs.js';
 
 /** Families a suite may belong to. `ALL` is not declared: it is the union of every family. */
-export const FAMILIES = ['SCSI', 'iSCSI'] as const;
+export const FAMILIES = ['SCSI', 'iSCSI', 'iSNS'] as const;
 export type Family = (typeof FAMILIES)[number];
 /** The virtual family every test belongs to. */
 export const ALL = 'ALL';

@@ -2,6 +2,7 @@
  * Where a run goes and how it logs in: the target under test (from an iscsi:// URL, or the embedded
  * reference target that bin/ started) and the options of a run that every test shares.
  */
+import type { IsnsServer } from '../isns/server.js';
 import { hostPort, parseIscsiUrl, Session, SessionOptions } from './initiator/index.js';
 import type { ChapCredentials, DigestChoice } from './initiator/index.js';
 import { IscsiError } from '../protocol/errors.js';
@@ -51,6 +52,8 @@ export interface RunConfig {
   commandTimeoutMs: number;
   /** --max-unanswered: after this many tests in a row that got no answer the run stops (0: never). */
   maxUnanswered: number;
+  /** The iSNS server the harness plays, which the target under test registers with (the iSNS family). */
+  isns?: IsnsServer;
 }
 
 /** Defaults of --command-timeout (seconds) and --max-unanswered, as the README documents them. */

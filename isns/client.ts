@@ -109,6 +109,8 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
   private listener: net.Server | undefined;
   private readonly inbound = new Set<IsnsChannel>();
   private udp: dgram.Socket | undefined;
+  /** Leave ESIs unanswered (a defect on purpose, for tests of ESI checks). */
+  ignoreEsi = false;
 
   constructor(private readonly opts: ClientOptions) {
     super();
@@ -369,6 +371,7 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
     }
     switch (m.functionId) {
       case Func.ESI:
+        if (this.ignoreEsi) return;
         // ESIRsp echoes the inquiry's Entity Identifier and portal (RFC 4171 5.7.5.13).
         this.reply(ch, m, Status.Successful, tlvs);
         this.emit('esi', tlvs);

@@ -15,6 +15,16 @@ import { EntityProtocol, Flag, Func, ISNS_PORT, NodeType, ScnBit, Status, Tag } 
 import { IsnsError } from '../isns/errors.js';
 import { tlvValue } from '../isns/tlv.js';
 import type { TargetNode } from './node.js';
+import { defineQuirk, type Quirks } from './quirks.js';
+
+/** Defects of the target's iSNS side, so that each test of the iSNS family can be shown failing. */
+export const Q_ISNS = {
+  noRefresh: defineQuirk('isns-no-refresh', 'isns', 'registers once and never again: no refresh, no re-registration after the server forgot it'),
+  wrongPgt: defineQuirk('isns-wrong-pgt', 'isns', 'registers its portal groups with a Portal Group Tag one more than its logins report'),
+  noEsi: defineQuirk('isns-no-esi', 'isns', 'registers an ESI port but never answers an ESI'),
+  initiatorType: defineQuirk('isns-initiator-type', 'isns', 'registers its target nodes with iSCSI Node Type Initiator'),
+  giveUp: defineQuirk('isns-give-up', 'isns', 'gives up registering after the server answers a registration with an error status'),
+};
 
 export interface IsnsRegistrationOptions {
   /** host[:port] of the iSNS server (IPv6 as [addr]:port). */
@@ -25,6 +35,7 @@ export interface IsnsRegistrationOptions {
   tpgt: number;
   nodes: TargetNode[];
   accessControl: boolean;
+  quirks: Quirks;
   /** Registration Period asked for, in seconds (the server may grant another; default 60). */
   registrationPeriod?: number;
   /** ESI interval asked for, in seconds (default 20). */
@@ -75,10 +86,10 @@ export class IsnsRegistration {
     this.client.on('error', (e) => opts.log(`iSNS: ${e.message}`));
     // The connection came back (server restarted, network healed): the server may have forgotten us.
     this.client.on('connect', () => {
-      if (this.registered) void this.register('the iSNS connection was re-established');
+      if (!this.stopped && !this.frozen) void this.register('the iSNS connection was re-established');
     });
     this.client.on('disconnect', () => opts.log(`iSNS: connection to ${opts.server} lost; reconnecting`));
-    this.client.on('esi', () => {});
+    if (opts.quirks.has(Q_ISNS.noEsi)) this.client.ignoreEsi = true;
     this.client.on('scn', () => {
       if (opts.accessControl) void this.refreshAcl();
     });
@@ -112,24 +123,26 @@ export class IsnsRegistration {
       t.add(Tag.PortalIp, ip).add(Tag.PortalPort, o.port).add(Tag.EsiInterval, o.esiInterval ?? 20).add(Tag.EsiPort, this.listenPort).add(Tag.ScnPort, this.listenPort);
     }
     for (const n of o.nodes) {
-      t.add(Tag.IscsiName, n.config.iqn).add(Tag.IscsiNodeType, NodeType.Target);
+      t.add(Tag.IscsiName, n.config.iqn).add(Tag.IscsiNodeType, o.quirks.has(Q_ISNS.initiatorType) ? NodeType.Initiator : NodeType.Target);
       if (n.config.alias) t.add(Tag.IscsiAlias, n.config.alias);
     }
     // One portal group object per node and portal: the tag its logins give as TargetPortalGroupTag.
     for (const n of o.nodes) {
-      for (const ip of this.ips) t.add(Tag.PgIscsiName, n.config.iqn).add(Tag.PgPortalIp, ip).add(Tag.PgPortalPort, o.port).add(Tag.PgTag, o.tpgt);
+      for (const ip of this.ips) t.add(Tag.PgIscsiName, n.config.iqn).add(Tag.PgPortalIp, ip).add(Tag.PgPortalPort, o.port).add(Tag.PgTag, o.quirks.has(Q_ISNS.wrongPgt) ? o.tpgt + 1 : o.tpgt);
     }
     let r: IsnsResponse;
     try {
       r = await this.client.send(t);
     } catch (e) {
       o.log(`iSNS: registration with ${o.server} (${why}) failed: ${(e as Error).message}; retrying`);
-      this.scheduleRefresh(10);
+      this.scheduleRefresh(5);
       return;
     }
     if (r.status !== Status.Successful) {
-      o.log(`iSNS: ${o.server} refused the registration (${why}): ${r.statusName}; retrying`);
-      this.scheduleRefresh(30);
+      const giveUp = o.quirks.has(Q_ISNS.giveUp);
+      o.log(`iSNS: ${o.server} refused the registration (${why}): ${r.statusName}; ${giveUp ? 'giving up' : 'retrying'}`);
+      if (giveUp) this.stopped = true;
+      else this.scheduleRefresh(5);
       return;
     }
     this.registered = true;
@@ -148,10 +161,15 @@ export class IsnsRegistration {
     this.scheduleRefresh(period > 0 ? Math.max(1, Math.floor(period / 2)) : 0);
   }
 
+  /** Quirk isns-no-refresh: once registered, never a message again. */
+  private get frozen(): boolean {
+    return this.registered && this.opts.quirks.has(Q_ISNS.noRefresh);
+  }
+
   private scheduleRefresh(seconds: number): void {
     this.cancelRefresh?.();
     this.cancelRefresh = undefined;
-    if (this.stopped || seconds <= 0) return;
+    if (this.stopped || seconds <= 0 || this.frozen) return;
     const node = this.opts.nodes[0]!.config.iqn;
     this.cancelRefresh = this.client.startRefresh(node, seconds * 1000, (r) => {
       if (r instanceof IsnsError) return; // the client reconnects; 'connect' registers again

@@ -149,6 +149,7 @@ export class TargetServer {
       tpgt: this.tpgt,
       nodes: this.nodes(),
       accessControl: this.config.isnsAccessControl ?? false,
+      quirks: this.quirks,
       ...(this.config.isnsRegistrationPeriod !== undefined ? { registrationPeriod: this.config.isnsRegistrationPeriod } : {}),
       log: (l) => this.log(l),
     });

@@ -8,7 +8,7 @@
 
 export interface QuirkDef {
   name: string;
-  layer: 'iscsi' | 'scsi';
+  layer: 'iscsi' | 'scsi' | 'isns';
   /** What the target does wrong with this quirk on. */
   effect: string;
 }

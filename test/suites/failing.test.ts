@@ -12,6 +12,8 @@ import { strict as assert } from 'node:assert';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { IsnsServer } from '../../isns/server.js';
+import type { Planned } from '../../harness/select.js';
 import { Registry, defaultSuitesDir } from '../../harness/registry.js';
 import { runTests } from '../../harness/runner.js';
 import { select } from '../../harness/select.js';
@@ -64,7 +66,28 @@ describe('every conformance test can fail (a quirk of the reference target, or a
     return t;
   }
 
+  /**
+   * iSNS tests run against a reference target of their own, registered with an iSNS server the harness
+   * plays, and without the proxy: the portal it registers must be the one the harness logs in to.
+   */
+  async function runIsns(plan: Planned[], quirks: string[]) {
+    const isns = new IsnsServer({ registrationPeriod: 10 });
+    await isns.start();
+    const target = await refTarget({ quirks, isns: isns.address });
+    try {
+      return await runTests({ plan, config: configFor(target.url(0, REF_IQN), { isns, defaultTimeout: 60 }), reporters: [] });
+    } finally {
+      await target.stop();
+      await isns.stop();
+    }
+  }
+
   async function runOne(key: string, c: Case): Promise<{ verdict: Verdict; message?: string }> {
+    const isnsPlan = select(reg, { tests: [`*.${key.split(' ')[0]}`] });
+    if (isnsPlan[0]?.test.families.includes('iSNS')) {
+      const r = (await runIsns(isnsPlan, c.quirks ?? [])).results[0]!;
+      return { verdict: r.verdict, ...(r.message !== undefined ? { message: r.message } : {}) };
+    }
     const { proxy } = await targetFor(c.quirks ?? []);
     proxy.rules.length = 0;
     proxy.rules.push(...(c.rules?.() ?? []));
@@ -95,6 +118,14 @@ describe('every conformance test can fail (a quirk of the reference target, or a
       for (const r of rep.results) {
         if (r.verdict === 'pass') ran.add(r.id.replace(/^[^.]+\./, ''));
         else bad.push(`CHAP target ${r.id}: ${r.verdict} ${r.message ?? ''}`);
+      }
+    }
+    // iSNS tests run against a target registered with the iSNS server the harness plays.
+    const isnsPlan = select(reg, {}).filter((p) => p.test.families.includes('iSNS'));
+    if (isnsPlan.length) {
+      for (const r of (await runIsns(isnsPlan, [])).results) {
+        if (r.verdict === 'pass') ran.add(r.id.replace(/^[^.]+\./, ''));
+        else bad.push(`iSNS ${r.id}: ${r.verdict} ${r.message ?? ''}`);
       }
     }
     assert.deepEqual(bad, []);

@@ -27,6 +27,8 @@ export interface RefOptions {
    * each, in a temporary directory the helper creates and `stop()` removes).
    */
   standardLuns?: boolean;
+  /** Register with this iSNS server (host:port), asking for a 10 s Registration Period. */
+  isns?: string;
 }
 
 /** What each LUN of `standardLuns` is, for messages. */
@@ -70,6 +72,7 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
     address: '127.0.0.1',
     port: 0,
     quirks: o.quirks ?? [],
+    ...(o.isns ? { server: { isns: o.isns, isnsRegistrationPeriod: 10 } } : {}),
     targets: [
       {
         iqn: REF_IQN,
