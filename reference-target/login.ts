@@ -51,6 +51,9 @@ export const Q_LOGIN = {
   transitUnasked: defineQuirk('login-transit-unasked', 'iscsi', 'the answer to the first Login Request sets T=1 even when the request did not ask to move on'),
   authNoneAccepted: defineQuirk('login-auth-none-accepted', 'iscsi', 'a target that requires CHAP accepts AuthMethod=None when the initiator lists it first'),
   chapAlgorithmUnchecked: defineQuirk('chap-algorithm-unchecked', 'iscsi', 'CHAP goes on with MD5 whatever CHAP_A lists'),
+  chapSingleAlgorithm: defineQuirk('chap-a-single', 'iscsi', 'a CHAP_A listing more than one algorithm is refused'),
+  chapHexOnly: defineQuirk('chap-hex-only', 'iscsi', 'a CHAP_R in base64 (0b...) is not decoded: only 0x hex is'),
+  chapResponseSuffix: defineQuirk('chap-response-suffix', 'iscsi', 'a CHAP_R is accepted when its last bytes are the right response, whatever comes before them'),
   noReinstatement: defineQuirk('login-no-reinstatement', 'iscsi', 'a login with the ISID of a live session starts a second session and leaves the old one running'),
   hexRejected: defineQuirk('login-hex-numbers-rejected', 'iscsi', 'numeric offers written in hex (0x...) are answered with Reject'),
   listUnoffered: defineQuirk('login-list-answer-unoffered', 'iscsi', "HeaderDigest, DataDigest and TaskReporting are answered with the target's first preference even when the initiator did not offer it"),
@@ -394,6 +397,7 @@ export class TargetLogin {
         if (a === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'CHAP: the initiator did not send CHAP_A');
         // Only whole numbers count: "56" must not be taken for 5 (libiscsi's iSCSICHAP.Invalid).
         const offered = a.split(',').map((x) => (/^[0-9]{1,3}$/.test(x) ? Number(x) : NaN));
+        if (offered.length > 1 && this.env.quirks.has(Q_LOGIN.chapSingleAlgorithm)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: one algorithm expected`);
         if (!offered.includes(5) && !this.env.quirks.has(Q_LOGIN.chapAlgorithmUnchecked)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: MD5 (5) not offered`);
         this.chapAlg = 5;
         this.chapId = newIdentifier();
@@ -407,14 +411,16 @@ export class TargetLogin {
         if (n === undefined || r === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'CHAP: CHAP_N and CHAP_R expected');
         const { incoming, outgoing } = this.accounts();
         const acct = incoming.find((u) => u.user === n);
-        const got = decodeBinary(r);
+        const got = this.env.quirks.has(Q_LOGIN.chapHexOnly) && !/^0x/i.test(r) ? undefined : decodeBinary(r);
         if (got && got.length > CHAP_MAX_BINARY) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP: CHAP_R of ${got.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`);
         // RFC 7143 9.2.1: a response equal to the one this target would make with its own (OutgoingUser) secret
         // "MUST be treated as an authentication failure": the initiator holds the target's secret.
         if (got && outgoing && got.equals(chapResponse(this.chapAlg, this.chapId, outgoing.secret, this.chapChallenge!)) && !this.env.quirks.has(Q_LOGIN.chapOwnSecretUnchecked)) {
           throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP: user ${n} answered with this target's own secret (RFC 7143 9.2.1)`);
         }
-        const ok = acct && got && got.equals(chapResponse(this.chapAlg, this.chapId, acct.secret, this.chapChallenge!));
+        const want = acct ? chapResponse(this.chapAlg, this.chapId, acct.secret, this.chapChallenge!) : undefined;
+        const suffix = this.env.quirks.has(Q_LOGIN.chapResponseSuffix) && got && want && got.length > want.length && got.subarray(got.length - want.length).equals(want);
+        const ok = (want && got && got.equals(want)) || suffix;
         if (!ok && !this.env.quirks.has(Q_LOGIN.acceptAnyChap)) {
           throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, acct ? `CHAP: wrong response for user ${n}` : `CHAP: unknown user ${n}`);
         }

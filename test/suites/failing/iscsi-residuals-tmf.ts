@@ -12,5 +12,8 @@ CASES['iSCSIResiduals.Read10Invalid'] = { quirks: ['wrong-residual'], message: /
 CASES['iSCSISendTargets.Invalid'] = { quirks: ['sendtargets-sloppy'], message: /a Text Request SendTargetsPlease=All in a discovery session was answered as SendTargets=All: it listed iqn\.2026-11\.org\.iscsi-test:selftest/ };
 CASES['iSCSITMF.LUNResetSimpleAsync'] = { quirks: ['tmf-reset-keeps-waiting'], message: /the held Data-Out of the WRITE\(10\) the LUN RESET ended, whose task must not complete: expected no answer within 3 s or the connection dropped, got SCSI Response/ };
 CASES['iSCSITMF.LogoutDuringIOAsync'] = { quirks: ['logout-waits-for-data'], message: /a Logout \(close the session\) with nine WRITE\(10\)s waiting for their Data-Out, whose commands the target must terminate: expected Logout Response with response=0, got no answer within 10 s/ };
+CASES['iSCSICHAP.Simple'] = { quirks: ['chap-a-single'], chap: true, message: /a CHAP login offering CHAP_A=5,6,7,8: expected the login accepted, got Login Response status 0x0201/ };
+CASES['iSCSICHAP.Base64'] = { quirks: ['chap-hex-only'], chap: true, message: /a CHAP login whose CHAP_R is base64 \(0b…\): expected the login accepted, got Login Response status 0x0201/ };
+CASES['iSCSICHAP.Base64Oversize'] = { quirks: ['chap-response-suffix'], chap: true, message: /a CHAP_R of 32 bytes whose last 16 are the right response: expected a Login Response with status class 0x02, got/ };
 
 export default CASES;
