@@ -1,11 +1,14 @@
 /**
- * Pure SCSI codecs (no I/O): operation codes, status, sense data, CDB builders, and parsers / encoders for
+ * Pure SCSI codecs (no I/O): operation codes, status, sense data, the command catalogue with its CDB codec
+ * and builders, and parsers / encoders for
  * INQUIRY, VPD pages, READ CAPACITY, mode parameters, REPORT LUNS, REPORT SUPPORTED OPERATION CODES,
  * GET LBA STATUS, READ DEFECT DATA and PERSISTENT RESERVE IN data.
  */
 export * from './opcodes.js';
 export * from './status.js';
 export * from './sense.js';
+export * from './catalogue.js';
+export * from './cdbcodec.js';
 export * from './cdb.js';
 export * from './inquiry.js';
 export * from './vpd.js';

@@ -1,6 +1,7 @@
 /**
  * SCSI operation codes and service actions used by the harness and the reference target
- * (the operation code annex of SPC-5, SBC-4 5.1 table 34), with their names for reports. The clause numbers
+ * (the operation code annex of SPC-5, SBC-4 5.1 table 34). Their names, CDB layouts and the rest of their
+ * facts are in the command catalogue (catalogue.ts). The clause numbers
  * the project cites (SBC-4 as of sbc4r22, SPC-5 as of spc5r17) and the evidence for them are in clauses.ts.
  */
 import { hex } from './util.js';
@@ -113,135 +114,6 @@ export const ReceiveCopySa = {
   ROD_TOKEN_INFORMATION: 0x07,
   REPORT_ALL_ROD_TOKENS: 0x08,
 } as const;
-
-const OP_NAMES: Record<number, string> = {
-  0x00: 'TEST UNIT READY',
-  0x01: 'REZERO UNIT',
-  0x03: 'REQUEST SENSE',
-  0x04: 'FORMAT UNIT',
-  0x07: 'REASSIGN BLOCKS',
-  0x08: 'READ(6)',
-  0x0a: 'WRITE(6)',
-  0x0b: 'SEEK(6)',
-  0x12: 'INQUIRY',
-  0x15: 'MODE SELECT(6)',
-  0x16: 'RESERVE(6)',
-  0x17: 'RELEASE(6)',
-  0x1a: 'MODE SENSE(6)',
-  0x1b: 'START STOP UNIT',
-  0x1c: 'RECEIVE DIAGNOSTIC RESULTS',
-  0x1d: 'SEND DIAGNOSTIC',
-  0x1e: 'PREVENT ALLOW MEDIUM REMOVAL',
-  0x25: 'READ CAPACITY(10)',
-  0x28: 'READ(10)',
-  0x2a: 'WRITE(10)',
-  0x2b: 'SEEK(10)',
-  0x2e: 'WRITE AND VERIFY(10)',
-  0x2f: 'VERIFY(10)',
-  0x34: 'PRE-FETCH(10)',
-  0x35: 'SYNCHRONIZE CACHE(10)',
-  0x37: 'READ DEFECT DATA(10)',
-  0x3b: 'WRITE BUFFER',
-  0x3c: 'READ BUFFER',
-  0x3e: 'READ LONG(10)',
-  0x3f: 'WRITE LONG(10)',
-  0x41: 'WRITE SAME(10)',
-  0x42: 'UNMAP',
-  0x48: 'SANITIZE',
-  0x4c: 'LOG SELECT',
-  0x4d: 'LOG SENSE',
-  0x55: 'MODE SELECT(10)',
-  0x56: 'RESERVE(10)',
-  0x57: 'RELEASE(10)',
-  0x5a: 'MODE SENSE(10)',
-  0x5e: 'PERSISTENT RESERVE IN',
-  0x5f: 'PERSISTENT RESERVE OUT',
-  0x7f: 'VARIABLE LENGTH',
-  0x83: 'EXTENDED COPY',
-  0x84: 'RECEIVE COPY RESULTS',
-  0x86: 'ACCESS CONTROL IN',
-  0x87: 'ACCESS CONTROL OUT',
-  0x88: 'READ(16)',
-  0x89: 'COMPARE AND WRITE',
-  0x8a: 'WRITE(16)',
-  0x8b: 'ORWRITE(16)',
-  0x8c: 'READ ATTRIBUTE',
-  0x8d: 'WRITE ATTRIBUTE',
-  0x8e: 'WRITE AND VERIFY(16)',
-  0x8f: 'VERIFY(16)',
-  0x90: 'PRE-FETCH(16)',
-  0x91: 'SYNCHRONIZE CACHE(16)',
-  0x93: 'WRITE SAME(16)',
-  0x9c: 'WRITE ATOMIC(16)',
-  0x9e: 'SERVICE ACTION IN(16)',
-  0x9f: 'SERVICE ACTION OUT(16)',
-  0xa0: 'REPORT LUNS',
-  0xa2: 'SECURITY PROTOCOL IN',
-  0xa3: 'MAINTENANCE IN',
-  0xa4: 'MAINTENANCE OUT',
-  0xa8: 'READ(12)',
-  0xaa: 'WRITE(12)',
-  0xae: 'WRITE AND VERIFY(12)',
-  0xaf: 'VERIFY(12)',
-  0xb5: 'SECURITY PROTOCOL OUT',
-  0xb7: 'READ DEFECT DATA(12)',
-};
-
-const SA_NAMES: Record<number, Record<number, string>> = {
-  0x9e: { 0x10: 'READ CAPACITY(16)', 0x11: 'READ LONG(16)', 0x12: 'GET LBA STATUS', 0x13: 'REPORT REFERRALS' },
-  0xa3: {
-    0x05: 'REPORT IDENTIFYING INFORMATION',
-    0x0a: 'REPORT TARGET PORT GROUPS',
-    0x0b: 'REPORT ALIASES',
-    0x0c: 'REPORT SUPPORTED OPERATION CODES',
-    0x0d: 'REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS',
-    0x0e: 'REPORT PRIORITY',
-    0x0f: 'REPORT TIMESTAMP',
-  },
-  0xa4: { 0x0a: 'SET TARGET PORT GROUPS', 0x0e: 'SET PRIORITY', 0x0f: 'SET TIMESTAMP' },
-  0x5e: { 0x00: 'PERSISTENT RESERVE IN READ KEYS', 0x01: 'PERSISTENT RESERVE IN READ RESERVATION', 0x02: 'PERSISTENT RESERVE IN REPORT CAPABILITIES', 0x03: 'PERSISTENT RESERVE IN READ FULL STATUS' },
-  0x5f: {
-    0x00: 'PERSISTENT RESERVE OUT REGISTER',
-    0x01: 'PERSISTENT RESERVE OUT RESERVE',
-    0x02: 'PERSISTENT RESERVE OUT RELEASE',
-    0x03: 'PERSISTENT RESERVE OUT CLEAR',
-    0x04: 'PERSISTENT RESERVE OUT PREEMPT',
-    0x05: 'PERSISTENT RESERVE OUT PREEMPT AND ABORT',
-    0x06: 'PERSISTENT RESERVE OUT REGISTER AND IGNORE EXISTING KEY',
-    0x07: 'PERSISTENT RESERVE OUT REGISTER AND MOVE',
-    0x08: 'PERSISTENT RESERVE OUT REPLACE LOST RESERVATION',
-  },
-  0x48: { 0x01: 'SANITIZE OVERWRITE', 0x02: 'SANITIZE BLOCK ERASE', 0x03: 'SANITIZE CRYPTOGRAPHIC ERASE', 0x1f: 'SANITIZE EXIT FAILURE MODE' },
-  0x83: { 0x00: 'EXTENDED COPY(LID1)', 0x01: 'EXTENDED COPY(LID4)', 0x10: 'POPULATE TOKEN', 0x11: 'WRITE USING TOKEN' },
-  0x84: {
-    0x00: 'RECEIVE COPY STATUS(LID1)',
-    0x01: 'RECEIVE COPY DATA(LID1)',
-    0x03: 'RECEIVE COPY OPERATING PARAMETERS',
-    0x04: 'RECEIVE COPY FAILURE DETAILS(LID1)',
-    0x05: 'RECEIVE COPY STATUS(LID4)',
-    0x06: 'RECEIVE COPY DATA(LID4)',
-    0x07: 'RECEIVE ROD TOKEN INFORMATION',
-    0x08: 'REPORT ALL ROD TOKENS',
-  },
-};
-
-/** True for operation codes whose CDB byte 1 bits 4..0 hold a SERVICE ACTION. */
-export function opcodeHasServiceAction(op: number): boolean {
-  return op in SA_NAMES || op === 0x9f;
-}
-
-/**
- * The name of a command for reports: `'READ(10)'`, `'READ CAPACITY(16)'` (op 0x9e, sa 0x10),
- * `'REPORT SUPPORTED OPERATION CODES'`; unknown operation codes give `'OPCODE 0xNN'`, unknown service
- * actions of a known code `'MAINTENANCE IN SA 0xNN'`.
- */
-export function opcodeName(op: number, sa?: number): string {
-  const base = OP_NAMES[op];
-  if (base === undefined) return `OPCODE ${hex(op & 0xff)}`;
-  const sas = SA_NAMES[op];
-  if (sas === undefined || sa === undefined) return base;
-  return sas[sa] ?? `${base} SA ${hex(sa)}`;
-}
 
 /**
  * CDB length from the GROUP CODE (bits 7..5) of the operation code (SPC-5, OPERATION CODE field): group 0 → 6, 1 and 2
