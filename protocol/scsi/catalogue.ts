@@ -68,6 +68,11 @@ export interface CdbEntry {
   /** Fields besides SERVICE ACTION and CONTROL, in the order `describeCdb` shows them. */
   fields: readonly CdbField[];
   transfer: CdbTransfer;
+  /**
+   * The Data-Out buffer is what the addressed blocks hold afterwards (WRITE, WRITE AND VERIFY): the harness
+   * fills it with its pattern and remembers it for read-back checks.
+   */
+  storesData?: true;
   /** Changes the medium or persistent device state (a test must declare `dataloss`); 'sanitize' also needs `sanitize`. */
   medium?: true | 'sanitize';
   /** Mandatory for a direct-access block device (SBC-4 5.1); `everyDevice` for SPC commands every device type has; `sinceSbc3` for those SBC-3 added. */
@@ -269,7 +274,7 @@ export const CATALOGUE: readonly CdbEntry[] = [
 
   // --- SBC-4 -------------------------------------------------------------------------------------------------
   { op: Op.READ_6, name: 'READ(6)', length: 6, fields: rw6Fields, transfer: readIn, clause: SBC4.READ_6 },
-  { op: Op.WRITE_6, name: 'WRITE(6)', length: 6, fields: rw6Fields, transfer: writeOut, medium: true, clause: SBC4.WRITE_6 },
+  { op: Op.WRITE_6, name: 'WRITE(6)', length: 6, fields: rw6Fields, transfer: writeOut, medium: true, storesData: true, clause: SBC4.WRITE_6 },
   {
     op: Op.START_STOP_UNIT,
     name: 'START STOP UNIT',
@@ -297,8 +302,8 @@ export const CATALOGUE: readonly CdbEntry[] = [
     clause: SBC4.READ_CAPACITY_10,
   },
   lbaCommand(Op.READ_10, 'READ(10)', 10, [...readFlags, obsolete(1, 1), obsolete(1, 0)], readIn, { mandatory: 'sbc', clause: SBC4.READ_10 }),
-  lbaCommand(Op.WRITE_10, 'WRITE(10)', 10, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, clause: SBC4.WRITE_10 }),
-  lbaCommand(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, { medium: true, clause: SBC4.WRITE_AND_VERIFY_10 }),
+  lbaCommand(Op.WRITE_10, 'WRITE(10)', 10, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_10 }),
+  lbaCommand(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_AND_VERIFY_10 }),
   lbaCommand(Op.VERIFY_10, 'VERIFY(10)', 10, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_10 }),
   lbaCommand(Op.PRE_FETCH_10, 'PRE-FETCH(10)', 10, [immed, obsolete(1, 0)], NONE, { lenName: 'PREFETCH LENGTH', clause: SBC4.PRE_FETCH_10 }),
   lbaCommand(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, [obsolete(1, 2), immed, obsolete(1, 0)], NONE, { lenName: 'NUMBER OF LOGICAL BLOCKS', clause: SBC4.SYNCHRONIZE_CACHE_10 }),
@@ -318,9 +323,9 @@ export const CATALOGUE: readonly CdbEntry[] = [
     medium: true,
     clause: SBC4.COMPARE_AND_WRITE,
   },
-  lbaCommand(Op.WRITE_16, 'WRITE(16)', 16, [...writeFlags, obsolete(1, 1)], writeOut, { medium: true, clause: SBC4.WRITE_16 }),
+  lbaCommand(Op.WRITE_16, 'WRITE(16)', 16, [...writeFlags, obsolete(1, 1)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_16 }),
   lbaCommand(Op.ORWRITE_16, 'ORWRITE(16)', 16, [protect('ORPROTECT', 'orprotect'), dpo, fua, obsolete(1, 1)], writeOut, { medium: true, clause: SBC4.ORWRITE_16 }),
-  lbaCommand(Op.WRITE_AND_VERIFY_16, 'WRITE AND VERIFY(16)', 16, verifyFlags('WRPROTECT', 'wrprotect'), writeOut, { medium: true, clause: SBC4.WRITE_AND_VERIFY_16 }),
+  lbaCommand(Op.WRITE_AND_VERIFY_16, 'WRITE AND VERIFY(16)', 16, verifyFlags('WRPROTECT', 'wrprotect'), writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_AND_VERIFY_16 }),
   lbaCommand(Op.VERIFY_16, 'VERIFY(16)', 16, verifyFlags('VRPROTECT', 'vrprotect'), VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_16 }),
   lbaCommand(Op.PRE_FETCH_16, 'PRE-FETCH(16)', 16, [immed], NONE, { lenName: 'PREFETCH LENGTH', clause: SBC4.PRE_FETCH_16 }),
   lbaCommand(Op.SYNCHRONIZE_CACHE_16, 'SYNCHRONIZE CACHE(16)', 16, [obsolete(1, 2), immed], NONE, { lenName: 'NUMBER OF LOGICAL BLOCKS', clause: SBC4.SYNCHRONIZE_CACHE_16 }),
@@ -356,8 +361,8 @@ export const CATALOGUE: readonly CdbEntry[] = [
   ...named(SAI16, { 0x11: 'READ LONG(16)', 0x13: 'REPORT REFERRALS' }),
   SAO16,
   lbaCommand(Op.READ_12, 'READ(12)', 12, [...readFlags, obsolete(1, 1), obsolete(1, 0)], readIn, { clause: SBC4.READ_12 }),
-  lbaCommand(Op.WRITE_12, 'WRITE(12)', 12, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, clause: SBC4.WRITE_12 }),
-  lbaCommand(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, { medium: true, clause: SBC4.WRITE_AND_VERIFY_12 }),
+  lbaCommand(Op.WRITE_12, 'WRITE(12)', 12, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_12 }),
+  lbaCommand(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_AND_VERIFY_12 }),
   lbaCommand(Op.VERIFY_12, 'VERIFY(12)', 12, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_12 }),
   {
     op: Op.READ_DEFECT_DATA_12,

@@ -19,7 +19,7 @@ import { CheckCondition, ReservationConflict, invalidCdb, invalidParam, paramLis
 import { Q } from '../quirks.js';
 import { MAX_REGISTRATIONS, PR_TYPES, isAllRegistrants, isRegistrantsType, type Registration } from '../reservations.js';
 import { itKeyOf } from '../types.js';
-import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
+import { catalogued, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
 
 /** Length of the PERSISTENT RESERVE OUT basic parameter list (SPC-5 6.17 basic parameter list). */
 const BASIC_LIST = 24;
@@ -302,69 +302,14 @@ const release6: CommandSpec['handler'] = async (ctx) => {
 
 // --- the table -----------------------------------------------------------------------------------------------
 
-const PR_IN_NAMES: Record<number, string> = {
-  [PrInSa.READ_KEYS]: 'READ KEYS',
-  [PrInSa.READ_RESERVATION]: 'READ RESERVATION',
-  [PrInSa.REPORT_CAPABILITIES]: 'REPORT CAPABILITIES',
-  [PrInSa.READ_FULL_STATUS]: 'READ FULL STATUS',
-};
-
-const PR_OUT_NAMES: Record<number, string> = {
-  [PrOutSa.REGISTER]: 'REGISTER',
-  [PrOutSa.RESERVE]: 'RESERVE',
-  [PrOutSa.RELEASE]: 'RELEASE',
-  [PrOutSa.CLEAR]: 'CLEAR',
-  [PrOutSa.PREEMPT]: 'PREEMPT',
-  [PrOutSa.PREEMPT_AND_ABORT]: 'PREEMPT AND ABORT',
-  [PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY]: 'REGISTER AND IGNORE EXISTING KEY',
-};
-
-const PR_IN_USAGE = usageMap(Op.PERSISTENT_RESERVE_IN, 10, { 7: 0xff, 8: 0xff });
-const PR_OUT_USAGE = usageMap(Op.PERSISTENT_RESERVE_OUT, 10, { 2: 0xff, ...ff(5, 4) });
+/** The service actions this device server implements (REGISTER AND MOVE and REPLACE LOST RESERVATION are not). */
+const PR_IN_SAS = [PrInSa.READ_KEYS, PrInSa.READ_RESERVATION, PrInSa.REPORT_CAPABILITIES, PrInSa.READ_FULL_STATUS];
+const PR_OUT_SAS = [PrOutSa.REGISTER, PrOutSa.RESERVE, PrOutSa.RELEASE, PrOutSa.CLEAR, PrOutSa.PREEMPT, PrOutSa.PREEMPT_AND_ABORT, PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY];
 
 export const prCommands: CommandSpec[] = [
-  {
-    op: Op.RESERVE_6,
-    name: 'RESERVE(6)',
-    cdbLength: 6,
-    // 3RDPTY and extents (obsolete) are not supported: every bit of bytes 1-4 must be zero
-    usage: usageMap(Op.RESERVE_6, 6, {}),
-    access: 'write',
-    reservation: 'spc2',
-    handler: reserve6,
-  },
-  {
-    op: Op.RELEASE_6,
-    name: 'RELEASE(6)',
-    cdbLength: 6,
-    usage: usageMap(Op.RELEASE_6, 6, {}),
-    access: 'any',
-    spc2Allowed: true,
-    reservation: 'spc2',
-    handler: release6,
-  },
-  ...Object.entries(PR_IN_NAMES).map(
-    ([sa, name]): CommandSpec => ({
-      op: Op.PERSISTENT_RESERVE_IN,
-      sa: Number(sa),
-      name: `PERSISTENT RESERVE IN ${name}`,
-      cdbLength: 10,
-      usage: PR_IN_USAGE,
-      access: 'any',
-      reservation: 'persistent',
-      handler: prIn(Number(sa)),
-    }),
-  ),
-  ...Object.entries(PR_OUT_NAMES).map(
-    ([sa, name]): CommandSpec => ({
-      op: Op.PERSISTENT_RESERVE_OUT,
-      sa: Number(sa),
-      name: `PERSISTENT RESERVE OUT ${name}`,
-      cdbLength: 10,
-      usage: PR_OUT_USAGE,
-      access: 'any',
-      reservation: 'persistent',
-      handler: prOut(Number(sa)),
-    }),
-  ),
+  // 3RDPTY and extents (obsolete) are not supported: every bit of bytes 1-4 must be zero
+  { ...catalogued(Op.RESERVE_6), access: 'write', reservation: 'spc2', handler: reserve6 },
+  { ...catalogued(Op.RELEASE_6), access: 'any', spc2Allowed: true, reservation: 'spc2', handler: release6 },
+  ...PR_IN_SAS.map((sa): CommandSpec => ({ ...catalogued(Op.PERSISTENT_RESERVE_IN, sa), access: 'any', reservation: 'persistent', handler: prIn(sa) })),
+  ...PR_OUT_SAS.map((sa): CommandSpec => ({ ...catalogued(Op.PERSISTENT_RESERVE_OUT, sa), access: 'any', reservation: 'persistent', handler: prOut(sa) })),
 ];

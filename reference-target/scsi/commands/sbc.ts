@@ -27,7 +27,7 @@ import {
 } from '../check.js';
 import type { LogicalUnit, SanitizeOp } from '../lu.js';
 import { Q } from '../quirks.js';
-import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult, type PrAccess } from './types.js';
+import { catalogued, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
 
 /** Largest buffer a pattern fill or a chunked compare holds at once. */
 const CHUNK = 1024 * 1024;
@@ -646,146 +646,53 @@ function sanitize(sa: number): CommandSpec['handler'] {
 
 // --- the table -----------------------------------------------------------------------------------------------
 
-/** Byte 1 of READ (10/12/16): RDPROTECT, DPO, FUA, RARC (bit 1 FUA_NV and bit 0 obsolete). */
-const RD1 = 0xfc;
-/** Byte 1 of WRITE (10/12/16), COMPARE AND WRITE, WRITE ATOMIC, ORWRITE: xxPROTECT, DPO, FUA. */
-const WR1 = 0xf8;
 const thin = (lu: LogicalUnit) => lu.thin;
 
-function rw(op: number, name: string, len: 10 | 12 | 16, b1: number, access: PrAccess, handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec {
-  const bits: Record<number, number> =
-    len === 10 ? { 1: b1, ...ff(2, 4), 6: 0x3f, 7: 0xff, 8: 0xff } : len === 12 ? { 1: b1, ...ff(2, 4), ...ff(6, 4), 10: 0x3f } : { 1: b1, ...ff(2, 8), ...ff(10, 4), 14: 0x3f };
-  return { op, name, cdbLength: len, usage: usageMap(op, len, bits), access, handler, ...extra };
-}
+/** A command of the catalogue with its reservation access and handler. */
+const spec = (op: number, access: CommandSpec['access'], handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec => ({ ...catalogued(op), access, handler, ...extra });
 
-const obs = (len: number, b1: number, more: Record<number, number> = {}): number[] => {
-  const o = new Array<number>(len).fill(0);
-  o[1] = b1;
-  for (const [k, v] of Object.entries(more)) o[Number(k)] = v;
-  return o;
-};
-
-function sanitizeSpec(sa: number, name: string, available?: (lu: LogicalUnit) => boolean): CommandSpec {
-  return {
-    op: Op.SANITIZE,
-    sa,
-    name,
-    cdbLength: 10,
-    usage: usageMap(Op.SANITIZE, 10, { 1: 0xa0, 7: 0xff, 8: 0xff }),
-    timeout: 3600,
-    access: 'write',
-    ...(available ? { available } : {}),
-    handler: sanitize(sa),
-  };
+function sanitizeSpec(sa: number): CommandSpec {
+  return { ...catalogued(Op.SANITIZE, sa), timeout: 3600, access: 'write', handler: sanitize(sa) };
 }
 
 export const sbcCommands: CommandSpec[] = [
-  { op: Op.READ_6, name: 'READ(6)', cdbLength: 6, usage: usageMap(Op.READ_6, 6, { 1: 0x1f, 2: 0xff, 3: 0xff, 4: 0xff }), access: 'read', handler: read6 },
-  { op: Op.WRITE_6, name: 'WRITE(6)', cdbLength: 6, usage: usageMap(Op.WRITE_6, 6, { 1: 0x1f, 2: 0xff, 3: 0xff, 4: 0xff }), access: 'write', handler: write6 },
-  {
-    op: Op.START_STOP_UNIT,
-    name: 'START STOP UNIT',
-    cdbLength: 6,
-    usage: usageMap(Op.START_STOP_UNIT, 6, { 1: 0x01, 3: 0x0f, 4: 0xf7 }),
-    // SBC-4 reservations table: START=1 with POWER CONDITION 0h is allowed through any reservation; stopping,
-    // ejecting or changing the power condition conflicts like a write
-    access: (cdb) => ((cdb[4]! & 0x01) === 1 && cdb[4]! >> 4 === 0 ? 'any' : 'write'),
-    handler: startStop,
-  },
-  {
-    op: Op.READ_CAPACITY_10,
-    name: 'READ CAPACITY(10)',
-    cdbLength: 10,
-    usage: usageMap(Op.READ_CAPACITY_10, 10, {}),
-    obsolete: obs(10, 0x01, { 2: 0xff, 3: 0xff, 4: 0xff, 5: 0xff, 8: 0x01 }),
-    access: 'any',
-    handler: readCapacity10,
-  },
-  rw(Op.READ_10, 'READ(10)', 10, RD1, 'read', readN, { obsolete: obs(10, 0x03) }),
-  rw(Op.WRITE_10, 'WRITE(10)', 10, WR1, 'write', writeN, { obsolete: obs(10, 0x03) }),
-  rw(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, 0xf6, 'write', writeVerifyN, { obsolete: obs(10, 0x01) }),
-  rw(Op.VERIFY_10, 'VERIFY(10)', 10, 0xf6, 'read', verifyN, { obsolete: obs(10, 0x01) }),
-  rw(Op.PRE_FETCH_10, 'PRE-FETCH(10)', 10, 0x02, 'read', preFetch, { obsolete: obs(10, 0x01) }),
-  rw(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, 0x02, 'write', syncCache, { obsolete: obs(10, 0x05) }),
-  {
-    op: Op.READ_DEFECT_DATA_10,
-    name: 'READ DEFECT DATA(10)',
-    cdbLength: 10,
-    usage: usageMap(Op.READ_DEFECT_DATA_10, 10, { 2: 0x1f, 7: 0xff, 8: 0xff }),
-    access: 'read',
-    handler: readDefect(false),
-  },
-  rw(Op.WRITE_SAME_10, 'WRITE SAME(10)', 10, 0xf8, 'write', writeSame, { timeout: 120 }),
-  {
-    op: Op.UNMAP,
-    name: 'UNMAP',
-    cdbLength: 10,
-    usage: usageMap(Op.UNMAP, 10, { 1: 0x01, 6: 0x3f, 7: 0xff, 8: 0xff }),
-    available: thin,
-    timeout: 120,
-    access: 'write',
-    handler: unmapCmd,
-  },
-  sanitizeSpec(SanitizeSa.OVERWRITE, 'SANITIZE OVERWRITE'),
+  spec(Op.READ_6, 'read', read6),
+  spec(Op.WRITE_6, 'write', write6),
+  // SBC-4 reservations table: START=1 with POWER CONDITION 0h is allowed through any reservation; stopping,
+  // ejecting or changing the power condition conflicts like a write
+  spec(Op.START_STOP_UNIT, (cdb) => ((cdb[4]! & 0x01) === 1 && cdb[4]! >> 4 === 0 ? 'any' : 'write'), startStop),
+  spec(Op.READ_CAPACITY_10, 'any', readCapacity10),
+  spec(Op.READ_10, 'read', readN),
+  spec(Op.WRITE_10, 'write', writeN),
+  spec(Op.WRITE_AND_VERIFY_10, 'write', writeVerifyN),
+  spec(Op.VERIFY_10, 'read', verifyN),
+  spec(Op.PRE_FETCH_10, 'read', preFetch),
+  spec(Op.SYNCHRONIZE_CACHE_10, 'write', syncCache),
+  spec(Op.READ_DEFECT_DATA_10, 'read', readDefect(false)),
+  spec(Op.WRITE_SAME_10, 'write', writeSame, { timeout: 120 }),
+  spec(Op.UNMAP, 'write', unmapCmd, { available: thin, timeout: 120 }),
+  sanitizeSpec(SanitizeSa.OVERWRITE),
   // on every LU: SBC-4 does not tie BLOCK ERASE to logical block provisioning (libiscsi 1.19's
   // Sanitize.BlockErase does: it fails a fully provisioned LU that offers it, asserting LBPME=1)
-  sanitizeSpec(SanitizeSa.BLOCK_ERASE, 'SANITIZE BLOCK ERASE'),
-  sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE, 'SANITIZE CRYPTOGRAPHIC ERASE'),
-  sanitizeSpec(SanitizeSa.EXIT_FAILURE_MODE, 'SANITIZE EXIT FAILURE MODE'),
-  rw(Op.READ_16, 'READ(16)', 16, RD1, 'read', readN, { obsolete: obs(16, 0x02) }),
-  {
-    op: Op.COMPARE_AND_WRITE,
-    name: 'COMPARE AND WRITE',
-    cdbLength: 16,
-    usage: usageMap(Op.COMPARE_AND_WRITE, 16, { 1: WR1, ...ff(2, 8), 13: 0xff, 14: 0x3f }),
-    obsolete: obs(16, 0x02),
-    access: 'write',
-    handler: compareAndWrite,
-  },
-  rw(Op.WRITE_16, 'WRITE(16)', 16, WR1, 'write', writeN, { obsolete: obs(16, 0x02) }),
-  rw(Op.ORWRITE_16, 'ORWRITE(16)', 16, WR1, 'write', orWrite, { obsolete: obs(16, 0x02) }),
-  rw(Op.WRITE_AND_VERIFY_16, 'WRITE AND VERIFY(16)', 16, 0xf6, 'write', writeVerifyN),
-  rw(Op.VERIFY_16, 'VERIFY(16)', 16, 0xf6, 'read', verifyN),
-  rw(Op.PRE_FETCH_16, 'PRE-FETCH(16)', 16, 0x02, 'read', preFetch),
-  rw(Op.SYNCHRONIZE_CACHE_16, 'SYNCHRONIZE CACHE(16)', 16, 0x02, 'write', syncCache, { obsolete: obs(16, 0x04) }),
-  rw(Op.WRITE_SAME_16, 'WRITE SAME(16)', 16, 0xf9, 'write', writeSame, { timeout: 120 }),
-  {
-    op: Op.WRITE_ATOMIC_16,
-    name: 'WRITE ATOMIC(16)',
-    cdbLength: 16,
-    usage: usageMap(Op.WRITE_ATOMIC_16, 16, { 1: WR1, ...ff(2, 8), 10: 0xff, 11: 0xff, 12: 0xff, 13: 0xff, 14: 0x3f }),
-    access: 'write',
-    handler: writeAtomic,
-  },
-  {
-    op: Op.SERVICE_ACTION_IN_16,
-    sa: SaIn16.READ_CAPACITY_16,
-    name: 'READ CAPACITY(16)',
-    cdbLength: 16,
-    usage: usageMap(Op.SERVICE_ACTION_IN_16, 16, ff(10, 4)),
-    obsolete: obs(16, 0, { ...ff(2, 8), 14: 0x01 }),
-    access: 'any',
-    handler: readCapacity16,
-  },
-  {
-    op: Op.SERVICE_ACTION_IN_16,
-    sa: SaIn16.GET_LBA_STATUS,
-    name: 'GET LBA STATUS',
-    cdbLength: 16,
-    usage: usageMap(Op.SERVICE_ACTION_IN_16, 16, { ...ff(2, 8), ...ff(10, 4) }),
-    access: 'read',
-    handler: getLbaStatus,
-  },
-  rw(Op.READ_12, 'READ(12)', 12, RD1, 'read', readN, { obsolete: obs(12, 0x03) }),
-  rw(Op.WRITE_12, 'WRITE(12)', 12, WR1, 'write', writeN, { obsolete: obs(12, 0x03) }),
-  rw(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, 0xf6, 'write', writeVerifyN, { obsolete: obs(12, 0x01) }),
-  rw(Op.VERIFY_12, 'VERIFY(12)', 12, 0xf6, 'read', verifyN, { obsolete: obs(12, 0x01) }),
-  {
-    op: Op.READ_DEFECT_DATA_12,
-    name: 'READ DEFECT DATA(12)',
-    cdbLength: 12,
-    usage: usageMap(Op.READ_DEFECT_DATA_12, 12, { 1: 0x1f, ...ff(2, 4), ...ff(6, 4) }),
-    access: 'read',
-    handler: readDefect(true),
-  },
+  sanitizeSpec(SanitizeSa.BLOCK_ERASE),
+  sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE),
+  sanitizeSpec(SanitizeSa.EXIT_FAILURE_MODE),
+  spec(Op.READ_16, 'read', readN),
+  spec(Op.COMPARE_AND_WRITE, 'write', compareAndWrite),
+  spec(Op.WRITE_16, 'write', writeN),
+  spec(Op.ORWRITE_16, 'write', orWrite),
+  spec(Op.WRITE_AND_VERIFY_16, 'write', writeVerifyN),
+  spec(Op.VERIFY_16, 'read', verifyN),
+  spec(Op.PRE_FETCH_16, 'read', preFetch),
+  spec(Op.SYNCHRONIZE_CACHE_16, 'write', syncCache),
+  spec(Op.WRITE_SAME_16, 'write', writeSame, { timeout: 120 }),
+  spec(Op.WRITE_ATOMIC_16, 'write', writeAtomic),
+  { ...catalogued(Op.SERVICE_ACTION_IN_16, SaIn16.READ_CAPACITY_16), access: 'any', handler: readCapacity16 },
+  // REPORT TYPE (SBC-4 5.6) is not evaluated: every LBA is reported, so a non-zero REPORT TYPE is rejected
+  { ...catalogued(Op.SERVICE_ACTION_IN_16, SaIn16.GET_LBA_STATUS, ['reportType']), access: 'read', handler: getLbaStatus },
+  spec(Op.READ_12, 'read', readN),
+  spec(Op.WRITE_12, 'write', writeN),
+  spec(Op.WRITE_AND_VERIFY_12, 'write', writeVerifyN),
+  spec(Op.VERIFY_12, 'read', verifyN),
+  spec(Op.READ_DEFECT_DATA_12, 'read', readDefect(true)),
 ];

@@ -4,7 +4,8 @@
  */
 import { encodeStandardInquiry, VersionDescriptor } from '../../../protocol/scsi/inquiry.js';
 import { encodeReportLuns } from '../../../protocol/scsi/luns.js';
-import { MaintIn, Op, opcodeHasServiceAction } from '../../../protocol/scsi/opcodes.js';
+import { opcodeHasServiceAction } from '../../../protocol/scsi/cdbcodec.js';
+import { MaintIn, Op } from '../../../protocol/scsi/opcodes.js';
 import { encodeRsocAllCommands, encodeRsocOneCommand, RsocSupport, type CommandTimeouts } from '../../../protocol/scsi/rsoc.js';
 import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
 import {
@@ -27,7 +28,7 @@ import { CheckCondition, encodeCheck, invalidCdb } from '../check.js';
 import type { LogicalUnit } from '../lu.js';
 import { modeChanged, modeSelect, modeSenseData, DEFAULT_MODE } from '../modes.js';
 import { Q } from '../quirks.js';
-import { ff, usageMap, type CommandSpec, type Ctx, type HandlerResult, type ServerCore } from './types.js';
+import { catalogued, type CommandSpec, type Ctx, type HandlerResult, type ServerCore } from './types.js';
 
 const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray(0, alloc) : b);
 
@@ -275,101 +276,36 @@ async function preventAllow(ctx: Ctx): Promise<HandlerResult> {
 
 export const spcCommands: CommandSpec[] = [
   {
-    op: Op.TEST_UNIT_READY,
-    name: 'TEST UNIT READY',
-    cdbLength: 6,
-    usage: usageMap(Op.TEST_UNIT_READY, 6, {}),
+    ...catalogued(Op.TEST_UNIT_READY),
     access: 'any',
     handler: async (ctx) => {
       ctx.lu.requireMedium();
       return {};
     },
   },
+  { ...catalogued(Op.REQUEST_SENSE), noUa: true, duringSanitize: true, access: 'any', spc2Allowed: true, handler: requestSense },
+  { ...catalogued(Op.INQUIRY), noUa: true, duringSanitize: true, access: 'any', spc2Allowed: true, handler: inquiry },
+  { ...catalogued(Op.MODE_SELECT_6), access: 'write', handler: modeSelectCmd(false) },
+  // through Write Exclusive allowed, as REPORT CAPABILITIES' ALLOW COMMANDS lets a device server choose
+  // for MODE SENSE and REPORT SUPPORTED OPERATION CODES; through Exclusive Access they conflict
+  { ...catalogued(Op.MODE_SENSE_6), access: 'read', handler: modeSense(false) },
   {
-    op: Op.REQUEST_SENSE,
-    name: 'REQUEST SENSE',
-    cdbLength: 6,
-    usage: usageMap(Op.REQUEST_SENSE, 6, { 1: 0x01, 4: 0xff }),
-    noUa: true,
-    duringSanitize: true,
-    access: 'any',
-    spc2Allowed: true,
-    handler: requestSense,
-  },
-  {
-    op: Op.INQUIRY,
-    name: 'INQUIRY',
-    cdbLength: 6,
-    usage: usageMap(Op.INQUIRY, 6, { 1: 0x01, 2: 0xff, 3: 0xff, 4: 0xff }),
-    noUa: true,
-    duringSanitize: true,
-    access: 'any',
-    spc2Allowed: true,
-    handler: inquiry,
-  },
-  {
-    op: Op.MODE_SELECT_6,
-    name: 'MODE SELECT(6)',
-    cdbLength: 6,
-    usage: usageMap(Op.MODE_SELECT_6, 6, { 1: 0x13, 4: 0xff }),
-    access: 'write',
-    handler: modeSelectCmd(false),
-  },
-  {
-    op: Op.MODE_SENSE_6,
-    name: 'MODE SENSE(6)',
-    cdbLength: 6,
-    usage: usageMap(Op.MODE_SENSE_6, 6, { 1: 0x08, 2: 0xff, 3: 0xff, 4: 0xff }),
-    // through Write Exclusive allowed, as REPORT CAPABILITIES' ALLOW COMMANDS lets a device server choose
-    // for MODE SENSE and REPORT SUPPORTED OPERATION CODES; through Exclusive Access they conflict
-    access: 'read',
-    handler: modeSense(false),
-  },
-  {
-    op: Op.PREVENT_ALLOW_MEDIUM_REMOVAL,
-    name: 'PREVENT ALLOW MEDIUM REMOVAL',
-    cdbLength: 6,
-    usage: usageMap(Op.PREVENT_ALLOW_MEDIUM_REMOVAL, 6, { 4: 0x03 }),
+    ...catalogued(Op.PREVENT_ALLOW_MEDIUM_REMOVAL),
     available: (lu) => lu.removable,
     // PREVENT 00b (allow) is allowed through any reservation; a prevention conflicts like a write
     access: (cdb) => ((cdb[4]! & 3) === 0 ? 'any' : 'write'),
     spc2Allowed: (cdb) => (cdb[4]! & 3) === 0,
     handler: preventAllow,
   },
+  { ...catalogued(Op.MODE_SELECT_10), access: 'write', handler: modeSelectCmd(true) },
+  { ...catalogued(Op.MODE_SENSE_10), access: 'read', handler: modeSense(true) },
   {
-    op: Op.MODE_SELECT_10,
-    name: 'MODE SELECT(10)',
-    cdbLength: 10,
-    usage: usageMap(Op.MODE_SELECT_10, 10, { 1: 0x13, 7: 0xff, 8: 0xff }),
-    access: 'write',
-    handler: modeSelectCmd(true),
-  },
-  {
-    op: Op.MODE_SENSE_10,
-    name: 'MODE SENSE(10)',
-    cdbLength: 10,
-    usage: usageMap(Op.MODE_SENSE_10, 10, { 1: 0x18, 2: 0xff, 3: 0xff, 7: 0xff, 8: 0xff }),
-    access: 'read',
-    handler: modeSense(true),
-  },
-  {
-    op: Op.REPORT_LUNS,
-    name: 'REPORT LUNS',
-    cdbLength: 12,
-    usage: usageMap(Op.REPORT_LUNS, 12, { 2: 0xff, ...ff(6, 4) }),
+    ...catalogued(Op.REPORT_LUNS),
     noUa: true,
     duringSanitize: true,
     access: 'any',
     spc2Allowed: true,
     handler: async (ctx) => ({ data: reportLunsData(ctx.core, ctx.cdb) }),
   },
-  {
-    op: Op.MAINTENANCE_IN,
-    sa: MaintIn.REPORT_SUPPORTED_OPERATION_CODES,
-    name: 'REPORT SUPPORTED OPERATION CODES',
-    cdbLength: 12,
-    usage: usageMap(Op.MAINTENANCE_IN, 12, { 2: 0x87, 3: 0xff, 4: 0xff, 5: 0xff, ...ff(6, 4) }),
-    access: 'read',
-    handler: rsoc,
-  },
+  { ...catalogued(Op.MAINTENANCE_IN, MaintIn.REPORT_SUPPORTED_OPERATION_CODES), access: 'read', handler: rsoc },
 ];

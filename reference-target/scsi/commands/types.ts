@@ -4,6 +4,7 @@
  * INVALID FIELD IN CDB pointing at it), its availability on a LU, how reservations held by other I_T
  * nexuses treat it, and its handler.
  */
+import { catalogueEntry, cdbUsage } from '../../../protocol/scsi/cdbcodec.js';
 import type { Quirks } from '../quirk-registry.js';
 import type { LogicalUnit } from '../lu.js';
 import type { Task } from '../taskset.js';
@@ -93,7 +94,22 @@ export interface CommandSpec {
   handler(ctx: Ctx): Promise<HandlerResult>;
 }
 
-/** A usage map from (byte, mask) pairs; unnamed bytes are 0. */
+/** The catalogue facts of a command spec: the fields the device server evaluates become its usage map. */
+export type CataloguedSpec = Pick<CommandSpec, 'op' | 'sa' | 'name' | 'cdbLength' | 'usage' | 'obsolete'>;
+
+/**
+ * A command's name, CDB length, CDB usage map and obsolete bits from the command catalogue
+ * (protocol/scsi/catalogue.ts). `without` names the catalogue fields (by key) this device server does not
+ * evaluate: they are left out of the usage map, so the reserved-bit check rejects them when set.
+ */
+export function catalogued(op: number, sa?: number, without: readonly string[] = []): CataloguedSpec {
+  const e = catalogueEntry(op, sa);
+  if (!e || e.sa !== sa || e.length === undefined) throw new Error(`command ${op.toString(16)}h${sa === undefined ? '' : `/${sa.toString(16)}h`} is not in the command catalogue`);
+  const { usage, obsolete } = cdbUsage(e, without);
+  return { op, ...(sa === undefined ? {} : { sa }), name: e.name, cdbLength: e.length, usage, ...(obsolete.some((b) => b !== 0) ? { obsolete } : {}) };
+}
+
+/** A usage map from (byte, mask) pairs; unnamed bytes are 0 (for a command not yet in the catalogue: prefer `catalogued`). */
 export function usageMap(op: number, len: number, bits: Record<number, number>): number[] {
   const u = new Array<number>(len).fill(0);
   u[0] = op;
