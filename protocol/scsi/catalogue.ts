@@ -201,8 +201,11 @@ const SANITIZE: CdbEntry = {
 const XCOPY: CdbEntry = { op: Op.EXTENDED_COPY, name: 'EXTENDED COPY', length: 16, serviceActions: true, fields: [paramLen(10, 4)], transfer: paramOut, medium: true, clause: SPC5.EXTENDED_COPY };
 const listId8 = bytes('LIST IDENTIFIER', 'listId', 2, 1, { label: 'LIST_ID', show: ALWAYS });
 const listId32 = bytes('LIST IDENTIFIER', 'listId', 2, 4, { label: 'LIST_ID', show: ALWAYS });
-const RCR: CdbEntry = { op: Op.RECEIVE_COPY_RESULTS, name: 'RECEIVE COPY RESULTS', length: 16, serviceActions: true, fields: [listId8, alloc(10, 4)], transfer: allocIn };
-const rcr = (sa: number, name: string, id: CdbField | null): CdbEntry => ({ ...RCR, serviceActions: undefined, sa, name, fields: [...(id ? [id] : []), alloc(10, 4)] });
+const RCR_LID1 = [listId8, alloc(10, 4)];
+const RCR_LID4 = [listId32, alloc(10, 4)];
+const RCR_NO_LIST = [alloc(10, 4)];
+const RCR: CdbEntry = { op: Op.RECEIVE_COPY_RESULTS, name: 'RECEIVE COPY RESULTS', length: 16, serviceActions: true, fields: RCR_LID1, transfer: allocIn };
+const rcr = (sa: number, name: string, fields: CdbField[]): CdbEntry => ({ ...RCR, serviceActions: undefined, sa, name, fields });
 
 const rsocOptions = (v: CdbValues) => Number(v.options ?? 0);
 
@@ -236,14 +239,14 @@ export const CATALOGUE: readonly CdbEntry[] = [
   { ...XCOPY, serviceActions: undefined, sa: ExtendedCopySa.LID1, name: 'EXTENDED COPY(LID1)' },
   ...named(XCOPY, { [ExtendedCopySa.LID4]: 'EXTENDED COPY(LID4)', [ExtendedCopySa.POPULATE_TOKEN]: 'POPULATE TOKEN', [ExtendedCopySa.WRITE_USING_TOKEN]: 'WRITE USING TOKEN' }),
   RCR,
-  rcr(ReceiveCopySa.COPY_STATUS_LID1, 'RECEIVE COPY STATUS(LID1)', listId8),
-  rcr(ReceiveCopySa.RECEIVE_DATA_LID1, 'RECEIVE COPY DATA(LID1)', listId8),
-  rcr(ReceiveCopySa.OPERATING_PARAMETERS, 'RECEIVE COPY OPERATING PARAMETERS', null),
-  rcr(ReceiveCopySa.FAILED_SEGMENT_DETAILS_LID1, 'RECEIVE COPY FAILURE DETAILS(LID1)', listId8),
-  rcr(ReceiveCopySa.COPY_STATUS_LID4, 'RECEIVE COPY STATUS(LID4)', listId32),
-  rcr(ReceiveCopySa.RECEIVE_DATA_LID4, 'RECEIVE COPY DATA(LID4)', listId32),
-  rcr(ReceiveCopySa.ROD_TOKEN_INFORMATION, 'RECEIVE ROD TOKEN INFORMATION', listId32),
-  rcr(ReceiveCopySa.REPORT_ALL_ROD_TOKENS, 'REPORT ALL ROD TOKENS', null),
+  rcr(ReceiveCopySa.COPY_STATUS_LID1, 'RECEIVE COPY STATUS(LID1)', RCR_LID1),
+  rcr(ReceiveCopySa.RECEIVE_DATA_LID1, 'RECEIVE COPY DATA(LID1)', RCR_LID1),
+  rcr(ReceiveCopySa.OPERATING_PARAMETERS, 'RECEIVE COPY OPERATING PARAMETERS', RCR_NO_LIST),
+  rcr(ReceiveCopySa.FAILED_SEGMENT_DETAILS_LID1, 'RECEIVE COPY FAILURE DETAILS(LID1)', RCR_LID1),
+  rcr(ReceiveCopySa.COPY_STATUS_LID4, 'RECEIVE COPY STATUS(LID4)', RCR_LID4),
+  rcr(ReceiveCopySa.RECEIVE_DATA_LID4, 'RECEIVE COPY DATA(LID4)', RCR_LID4),
+  rcr(ReceiveCopySa.ROD_TOKEN_INFORMATION, 'RECEIVE ROD TOKEN INFORMATION', RCR_LID4),
+  rcr(ReceiveCopySa.REPORT_ALL_ROD_TOKENS, 'REPORT ALL ROD TOKENS', RCR_NO_LIST),
   { op: Op.REPORT_LUNS, name: 'REPORT LUNS', length: 12, fields: [bytes('SELECT REPORT', 'select', 2, 1, { label: 'SELECT' }), alloc(6, 4, 4096)], transfer: allocIn, mandatory: 'everyDevice', clause: SPC5.REPORT_LUNS },
   MAINT_IN,
   {

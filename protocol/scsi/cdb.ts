@@ -20,7 +20,7 @@ export interface CdbCommon {
 /** The CDB of the catalogue entry for `op` (and `sa`), from builder options. */
 function build(op: number, o: object, sa?: number, ctx?: string): Buffer {
   const entry = catalogueEntry(op, sa)!;
-  return encodeCdb(entry, o as CdbOptions, ctx ?? entry.name);
+  return encodeCdb(entry, o as CdbOptions, ctx ?? entry.name, sa);
 }
 
 /** Commands whose service action is an option: the SERVICE ACTION checked, then the service action's own CDB. */

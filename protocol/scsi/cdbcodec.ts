@@ -129,8 +129,10 @@ export type CdbOptions = { readonly [key: string]: number | bigint | boolean | u
 /**
  * Builds the CDB of a catalogue entry: every option must be a field of the command (else E_RANGE "the CDB
  * has no X field", so that a caller never believes it was sent) and fit it (E_RANGE naming the field).
+ * A family entry (an operation code with service actions) takes the service action `sa` to send, so that
+ * negative tests can send one the catalogue does not list.
  */
-export function encodeCdb(entry: CdbEntry, o: CdbOptions, ctx: string = entry.name): Buffer {
+export function encodeCdb(entry: CdbEntry, o: CdbOptions, ctx: string = entry.name, sa: number | undefined = entry.sa): Buffer {
   const length = entry.length;
   if (length === undefined) throw rangeError(`${ctx}: variable-length CDBs are not built from the catalogue`);
   const control = controlField(length);
@@ -141,7 +143,7 @@ export function encodeCdb(entry: CdbEntry, o: CdbOptions, ctx: string = entry.na
   const ctl = fieldValue(ctx, control, o.control);
   const b = Buffer.alloc(length);
   b[0] = entry.op;
-  if (entry.sa !== undefined) b[1] = entry.sa;
+  if (sa !== undefined) b[1] = uint(ctx, 'SERVICE ACTION', sa, 5);
   entry.fields.forEach((f, i) => {
     const v = values[i]!;
     if (v !== 0 && v !== 0n) writeField(b, f, v);
