@@ -185,6 +185,13 @@ export function decodeCdb(cdb: Buffer): DecodedCdb {
   return { entry, name, ...(sa === undefined ? {} : { sa }), values };
 }
 
+/** The field of a command with this key (throws for a key the command does not have: a programming error). */
+export function cdbField(entry: CdbEntry, key: string): CdbField {
+  const f = key === 'control' && entry.length !== undefined ? controlField(entry.length) : entry.fields.find((x) => x.key === key);
+  if (!f) throw rangeError(`${entry.name}: the CDB has no field ${key}`);
+  return f;
+}
+
 // --- describeCdb ------------------------------------------------------------------------------------------------
 
 function describeField(f: CdbField, v: CdbValues): string | undefined {

@@ -5,6 +5,7 @@
  * transport). Per-command work is kept small: the command table is indexed once per LU and each command's
  * allowed CDB bits are computed once.
  */
+import { decodeCdb, lookupCdb } from '../../protocol/scsi/cdbcodec.js';
 import { Op } from '../../protocol/scsi/opcodes.js';
 import { Asc, SenseKey } from '../../protocol/scsi/sense.js';
 import { ScsiStatus } from '../../protocol/scsi/status.js';
@@ -13,7 +14,7 @@ import { CheckCondition, ReservationConflict, TaskAborted, encodeCheck, invalidC
 import { prCommands } from './commands/pr.js';
 import { sbcCommands } from './commands/sbc.js';
 import { reportLunsData, spcCommands, standardInquiry } from './commands/spc.js';
-import type { CommandSpec, Ctx, ServerCore } from './commands/types.js';
+import { CdbFields, type CommandSpec, type Ctx, type ServerCore } from './commands/types.js';
 import type { DeviceServerOptions } from './config.js';
 import { LogicalUnit } from './lu.js';
 import { Q } from './quirks.js';
@@ -60,6 +61,9 @@ function buildDispatch(lu: LogicalUnit): Dispatch {
   }
   return { specs, byOp, bySa };
 }
+/** The commands answered for a LUN that does not exist (SPC-5 6.7.1, REQUEST SENSE, REPORT LUNS). */
+const NO_LUN_ANSWERED = new Set<number>([Op.INQUIRY, Op.REQUEST_SENSE, Op.REPORT_LUNS]);
+
 /** Most distinct I_T nexus identities remembered as having seen the power-on unit attention. */
 const MAX_SEEN = 4096;
 
@@ -225,22 +229,24 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
   private noSuchLun(req: CommandRequest): CommandResult {
     const cdb = req.cdb;
     try {
-      if (cdb[0] === Op.INQUIRY && cdb.length >= 6) {
-        if (cdb[1]! & 1) return this.check(null, luNotSupported());
-        if (cdb[2] !== 0) return this.check(null, invalidCdb(2, 7));
+      const e = lookupCdb(cdb);
+      if (e?.length === undefined || cdb.length < e.length || !NO_LUN_ANSWERED.has(e.op)) return this.check(null, luNotSupported());
+      const v = decodeCdb(cdb).values;
+      if (e.op === Op.INQUIRY) {
+        if (v.evpd) return this.check(null, luNotSupported());
+        if (v.page !== 0) return this.check(null, invalidCdb(2, 7));
         const d = standardInquiry(this, null);
-        return { status: ScsiStatus.GOOD, data: d.subarray(0, Math.min(d.length, cdb.readUInt16BE(3))) };
+        return { status: ScsiStatus.GOOD, data: d.subarray(0, Math.min(d.length, Number(v.alloc))) };
       }
-      if (cdb[0] === Op.REQUEST_SENSE && cdb.length >= 6) {
-        const d = encodeCheck(luNotSupported(), { descriptor: (cdb[1]! & 1) === 1 && !this.quirks.has(Q.FIXED_SENSE_ONLY) });
-        return { status: ScsiStatus.GOOD, data: d.subarray(0, Math.min(d.length, cdb[4]!)) };
+      if (e.op === Op.REQUEST_SENSE) {
+        const d = encodeCheck(luNotSupported(), { descriptor: v.desc === 1 && !this.quirks.has(Q.FIXED_SENSE_ONLY) });
+        return { status: ScsiStatus.GOOD, data: d.subarray(0, Math.min(d.length, Number(v.alloc))) };
       }
-      if (cdb[0] === Op.REPORT_LUNS && cdb.length >= 12) return { status: ScsiStatus.GOOD, data: reportLunsData(this, cdb) };
+      return { status: ScsiStatus.GOOD, data: reportLunsData(this, cdb) };
     } catch (e) {
       if (e instanceof CheckCondition) return this.check(null, e);
       throw e;
     }
-    return this.check(null, luNotSupported());
   }
 
   private check(lu: LogicalUnit | null, c: CheckCondition): CommandResult {
@@ -287,7 +293,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
       // a reservation held by another I_T nexus (SPC-5 reservations, SPC-2 5.5.1): not processed, no sense data
       if (reservationConflict(lu, spec, cdb, itKey, this.quirks)) throw new ReservationConflict();
       if (!this.quirks.has(Q.IGNORE_RESERVED_BITS)) checkCdbBits(spec, cdb);
-      const ctx: Ctx = { core: this, lu, task, req, cdb, itKey };
+      const ctx: Ctx = { core: this, lu, task, req, cdb, f: new CdbFields(cdb), itKey };
       const r = await spec.handler(ctx);
       return { status: r.status ?? ScsiStatus.GOOD, ...(r.data ? { data: r.data } : {}), ...(r.transferLength !== undefined ? { transferLength: r.transferLength } : {}) };
     } catch (e) {

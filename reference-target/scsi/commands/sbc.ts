@@ -58,9 +58,11 @@ function checkTransfer(ctx: Ctx, n: number, lenByte: number, max = ctx.lu.limits
   if (n * ctx.lu.blockSize > HARD_MAX_BYTES) throw invalidCdb(lenByte, 7);
 }
 
-/** RDPROTECT / WRPROTECT / VRPROTECT / ORPROTECT (byte 1 bits 7-5) must be 0: no protection information. */
-function checkProtect(cdb: Buffer): void {
-  if (cdb[1]! & 0xe0) throw invalidCdb(1, 7);
+const PROTECT = ['rdprotect', 'wrprotect', 'vrprotect', 'orprotect'];
+
+/** RDPROTECT / WRPROTECT / VRPROTECT / ORPROTECT must be 0: no protection information. */
+function checkProtect(ctx: Ctx): void {
+  for (const k of PROTECT) if (ctx.f.has(k) && ctx.f.num(k) !== 0) throw invalidCdb(ctx.f.byteOf(k), 7);
 }
 
 /** Makes writes durable when FUA is set or the write cache is disabled (WCE=0). */
@@ -83,16 +85,9 @@ function dataOut(ctx: Ctx, need: number): { data: Buffer; transferLength?: numbe
   return d.length === need ? { data } : { data, transferLength: need };
 }
 
-/** LBA and TRANSFER LENGTH of a 10/12/16-byte CDB, and the byte of the length field. */
-function lbaLen(cdb: Buffer): { lba: bigint; n: number; lenByte: number } {
-  switch (cdb.length) {
-    case 10:
-      return { lba: BigInt(cdb.readUInt32BE(2)), n: cdb.readUInt16BE(7), lenByte: 7 };
-    case 12:
-      return { lba: BigInt(cdb.readUInt32BE(2)), n: cdb.readUInt32BE(6), lenByte: 6 };
-    default:
-      return { lba: cdb.readBigUInt64BE(2), n: cdb.readUInt32BE(10), lenByte: 10 };
-  }
+/** LBA and length (in blocks) of an LBA command, and the byte of the length field. */
+function lbaLen(ctx: Ctx): { lba: bigint; n: number; lenByte: number } {
+  return { lba: ctx.f.big('lba'), n: ctx.f.num('blocks'), lenByte: ctx.f.byteOf('blocks') };
 }
 
 /** Offset of the first differing byte, or -1. */
@@ -138,34 +133,26 @@ async function doWrite(ctx: Ctx, lba: bigint, n: number, lenByte: number, fua: b
   return out;
 }
 
-const read6: CommandSpec['handler'] = async (ctx) => {
-  const c = ctx.cdb;
-  // SBC-3 READ (6): a TRANSFER LENGTH of 0 means 256 blocks
-  return doRead(ctx, BigInt(((c[1]! & 0x1f) << 16) | c.readUInt16BE(2)), c[4]! || 256, 4);
-};
-const write6: CommandSpec['handler'] = async (ctx) => {
-  const c = ctx.cdb;
-  return doWrite(ctx, BigInt(((c[1]! & 0x1f) << 16) | c.readUInt16BE(2)), c[4]! || 256, 4, false);
-};
+// READ (6) and WRITE (6) (SBC-3) have no protection or FUA fields; their TRANSFER LENGTH 0 decodes as 256
 const readN: CommandSpec['handler'] = async (ctx) => {
-  checkProtect(ctx.cdb); // SBC-4 5.16: RDPROTECT without protection information
-  const { lba, n, lenByte } = lbaLen(ctx.cdb);
+  checkProtect(ctx); // SBC-4 5.16: RDPROTECT without protection information
+  const { lba, n, lenByte } = lbaLen(ctx);
   return doRead(ctx, lba, n, lenByte);
 };
 const writeN: CommandSpec['handler'] = async (ctx) => {
-  checkProtect(ctx.cdb);
-  const { lba, n, lenByte } = lbaLen(ctx.cdb);
-  return doWrite(ctx, lba, n, lenByte, (ctx.cdb[1]! & 0x08) !== 0);
+  checkProtect(ctx);
+  const { lba, n, lenByte } = lbaLen(ctx);
+  return doWrite(ctx, lba, n, lenByte, ctx.f.on('fua'));
 };
 
 // --- VERIFY / WRITE AND VERIFY (SBC-4 5.36-5.38, 5.44-5.46) ----------------------------------------------------
 
 const verifyN: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu } = ctx;
-  checkProtect(cdb);
-  const bytchk = (cdb[1]! >> 1) & 3;
+  const { lu } = ctx;
+  checkProtect(ctx);
+  const bytchk = ctx.f.num('bytchk');
   if (bytchk === 2) throw invalidCdb(1, 2); // 10b is reserved
-  const { lba, n, lenByte } = lbaLen(cdb);
+  const { lba, n, lenByte } = lbaLen(ctx);
   if (bytchk !== 0) checkTransfer(ctx, n, lenByte);
   lu.requireMedium();
   lu.checkRange(lba, BigInt(n));
@@ -196,11 +183,11 @@ const verifyN: CommandSpec['handler'] = async (ctx) => {
 };
 
 const writeVerifyN: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu } = ctx;
-  checkProtect(cdb);
-  const bytchk = (cdb[1]! >> 1) & 3;
+  const { lu } = ctx;
+  checkProtect(ctx);
+  const bytchk = ctx.f.num('bytchk');
   if (bytchk > 1) throw invalidCdb(1, 2); // 10b and 11b are reserved for WRITE AND VERIFY
-  const { lba, n, lenByte } = lbaLen(cdb);
+  const { lba, n, lenByte } = lbaLen(ctx);
   // Verification reads the medium: the data must be on it, not in a volatile cache (hence FUA).
   return doWrite(ctx, lba, n, lenByte, true, bytchk !== 1 ? undefined : async (data) => {
     const back = await lu.readBlocks(lba, BigInt(Math.ceil(data.length / lu.blockSize)));
@@ -212,17 +199,15 @@ const writeVerifyN: CommandSpec['handler'] = async (ctx) => {
 // --- WRITE SAME (SBC-4 5.52, 5.53) -------------------------------------------------------------------------
 
 const writeSame: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu, core } = ctx;
-  const sixteen = cdb.length === 16;
-  checkProtect(cdb);
-  const anchor = (cdb[1]! & 0x10) !== 0;
-  const unmap = (cdb[1]! & 0x08) !== 0;
-  const ndob = sixteen && (cdb[1]! & 0x01) !== 0;
+  const { lu, core } = ctx;
+  checkProtect(ctx);
+  const anchor = ctx.f.on('anchor');
+  const unmap = ctx.f.on('unmap');
+  const ndob = ctx.f.has('ndob') && ctx.f.on('ndob');
   // SBC-4 table (ANCHOR, UNMAP, ANC_SUP): ANCHOR without UNMAP is an error
   if (anchor && !unmap) throw invalidCdb(1, 4);
-  const lba = sixteen ? cdb.readBigUInt64BE(2) : BigInt(cdb.readUInt32BE(2));
-  const lenByte = sixteen ? 10 : 7;
-  let n = sixteen ? cdb.readUInt32BE(10) : cdb.readUInt16BE(7);
+  const { lba, lenByte } = lbaLen(ctx);
+  let n = ctx.f.num('blocks');
   const noLimit = core.quirks.has(Q.NO_WRITE_SAME_LIMIT);
   if (n > 0 && lu.limits.maxWriteSame > 0 && n > lu.limits.maxWriteSame && !noLimit) throw invalidCdb(lenByte, 7);
   lu.requireMedium();
@@ -276,9 +261,9 @@ const writeSame: CommandSpec['handler'] = async (ctx) => {
 // --- UNMAP (SBC-4 5.35) -----------------------------------------------------------------------------------
 
 const unmapCmd: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu, core } = ctx;
-  const anchor = (cdb[1]! & 1) !== 0;
-  const len = cdb.readUInt16BE(7);
+  const { lu, core } = ctx;
+  const anchor = ctx.f.on('anchor');
+  const len = ctx.f.num('paramLen');
   lu.requireMedium();
   lu.requireWritable();
   if (len === 0) return ctx.req.dataOut?.length ? { transferLength: 0 } : {};
@@ -318,9 +303,9 @@ const unmapCmd: CommandSpec['handler'] = async (ctx) => {
 const STATUS_CODE = { mapped: ProvisioningStatus.MAPPED, deallocated: ProvisioningStatus.DEALLOCATED, anchored: ProvisioningStatus.ANCHORED } as const;
 
 const getLbaStatus: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu, core } = ctx;
-  const lba = cdb.readBigUInt64BE(2);
-  const alloc = cdb.readUInt32BE(10);
+  const { lu, core } = ctx;
+  const lba = ctx.f.big('lba');
+  const alloc = ctx.f.num('alloc');
   lu.requireMedium();
   if (lba >= BigInt(lu.blocks)) throw lbaOutOfRange();
   const bs = lu.blockSize;
@@ -344,18 +329,17 @@ const getLbaStatus: CommandSpec['handler'] = async (ctx) => {
 // --- COMPARE AND WRITE (SBC-4 5.3) ---------------------------------------------------------------------------
 
 const compareAndWrite: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu, core } = ctx;
-  checkProtect(cdb);
-  const lba = cdb.readBigUInt64BE(2);
-  const n = cdb[13]!;
-  if (n > lu.limits.maxCompareAndWrite && !core.quirks.has(Q.NO_TRANSFER_LIMIT)) throw invalidCdb(13, 7);
+  const { lu, core } = ctx;
+  checkProtect(ctx);
+  const { lba, n, lenByte } = lbaLen(ctx);
+  if (n > lu.limits.maxCompareAndWrite && !core.quirks.has(Q.NO_TRANSFER_LIMIT)) throw invalidCdb(lenByte, 7);
   lu.requireMedium();
   lu.requireWritable();
   lu.checkRange(lba, BigInt(n));
   const bs = lu.blockSize;
   const d = ctx.req.dataOut ?? Buffer.alloc(0);
   // the Data-Out buffer holds the verify data then the write data: exactly 2 × NUMBER OF LOGICAL BLOCKS
-  if (d.length !== 2 * n * bs) throw invalidCdb(13, 7);
+  if (d.length !== 2 * n * bs) throw invalidCdb(lenByte, 7);
   if (n === 0) return {};
   const verify = d.subarray(0, n * bs);
   const write = d.subarray(n * bs);
@@ -368,7 +352,7 @@ const compareAndWrite: CommandSpec['handler'] = async (ctx) => {
     }
     checkAbort(ctx);
     await lu.writeBytes(lba, write);
-    await durable(ctx, (cdb[1]! & 0x08) !== 0);
+    await durable(ctx, ctx.f.on('fua'));
   });
   return {};
 };
@@ -376,9 +360,9 @@ const compareAndWrite: CommandSpec['handler'] = async (ctx) => {
 // --- ORWRITE (16) (SBC-4 5.10) ------------------------------------------------------------------------------
 
 const orWrite: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu } = ctx;
-  checkProtect(cdb);
-  const { lba, n, lenByte } = lbaLen(cdb);
+  const { lu } = ctx;
+  checkProtect(ctx);
+  const { lba, n, lenByte } = lbaLen(ctx);
   checkTransfer(ctx, n, lenByte);
   lu.requireMedium();
   lu.requireWritable();
@@ -391,7 +375,7 @@ const orWrite: CommandSpec['handler'] = async (ctx) => {
     if (ctx.core.quirks.has(Q.ORWRITE_NO_OR)) data.copy(cur);
     else for (let i = 0; i < data.length; i++) cur[i] = cur[i]! | data[i]!;
     await lu.writeBytes(lba, cur.subarray(0, data.length));
-    await durable(ctx, (cdb[1]! & 0x08) !== 0);
+    await durable(ctx, ctx.f.on('fua'));
   });
   return out;
 };
@@ -399,21 +383,19 @@ const orWrite: CommandSpec['handler'] = async (ctx) => {
 // --- WRITE ATOMIC (16) (SBC-4 5.48) -------------------------------------------------------------------------
 
 const writeAtomic: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu, core } = ctx;
-  checkProtect(cdb);
-  const lba = cdb.readBigUInt64BE(2);
-  const boundary = cdb.readUInt16BE(10);
-  const n = cdb.readUInt16BE(12);
+  const { lu, core } = ctx;
+  checkProtect(ctx);
+  const { lba, n, lenByte } = lbaLen(ctx);
   // MAXIMUM ATOMIC BOUNDARY SIZE is 0: an ATOMIC BOUNDARY is not supported
-  if (boundary !== 0) throw invalidCdb(10, 7);
+  if (ctx.f.num('atomicBoundary') !== 0) throw invalidCdb(ctx.f.byteOf('atomicBoundary'), 7);
   lu.requireMedium();
   lu.requireWritable();
   lu.checkRange(lba, BigInt(n));
   const l = lu.limits;
   const lax = core.quirks.has(Q.NO_TRANSFER_LIMIT);
-  if (n > l.maxAtomicTransfer && !lax) throw invalidCdb(12, 7);
-  if (l.atomicGranularity > 1 && n % l.atomicGranularity !== 0 && !lax) throw invalidCdb(12, 7);
-  if (l.atomicAlignment > 1 && lba % BigInt(l.atomicAlignment) !== 0n && !lax) throw invalidCdb(2, 7);
+  if (n > l.maxAtomicTransfer && !lax) throw invalidCdb(lenByte, 7);
+  if (l.atomicGranularity > 1 && n % l.atomicGranularity !== 0 && !lax) throw invalidCdb(lenByte, 7);
+  if (l.atomicAlignment > 1 && lba % BigInt(l.atomicAlignment) !== 0n && !lax) throw invalidCdb(ctx.f.byteOf('lba'), 7);
   const { data, transferLength } = dataOut(ctx, n * lu.blockSize);
   const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
   if (n === 0) return out;
@@ -422,7 +404,7 @@ const writeAtomic: CommandSpec['handler'] = async (ctx) => {
   // atomic: one store write under an exclusive range lock
   await locked(ctx, lba, BigInt(n), true, async () => {
     await lu.writeBytes(lba, data);
-    await durable(ctx, (cdb[1]! & 0x08) !== 0);
+    await durable(ctx, ctx.f.on('fua'));
   });
   return out;
 };
@@ -430,8 +412,8 @@ const writeAtomic: CommandSpec['handler'] = async (ctx) => {
 // --- PRE-FETCH / SYNCHRONIZE CACHE (SBC-4 5.13, 5.14, 5.33, 5.34) ----------------------------------------------
 
 const preFetch: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu } = ctx;
-  const { lba, n, lenByte } = lbaLen(cdb);
+  const { lu } = ctx;
+  const { lba, n, lenByte } = lbaLen(ctx);
   checkTransfer(ctx, n, lenByte, lu.limits.maxPrefetch);
   lu.requireMedium();
   lu.checkRange(lba, BigInt(n));
@@ -442,9 +424,9 @@ const preFetch: CommandSpec['handler'] = async (ctx) => {
 };
 
 const syncCache: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu, itKey } = ctx;
-  const immed = (cdb[1]! & 0x02) !== 0;
-  const { lba, n } = lbaLen(cdb);
+  const { lu, itKey } = ctx;
+  const immed = ctx.f.on('immed');
+  const { lba, n } = lbaLen(ctx);
   lu.requireMedium();
   lu.checkRange(lba, BigInt(n)); // 0 blocks: from LBA to the end
   if (immed) {
@@ -469,9 +451,9 @@ const readCapacity10: CommandSpec['handler'] = async (ctx) => {
 };
 
 const readCapacity16: CommandSpec['handler'] = async (ctx) => {
-  const { lu, cdb } = ctx;
+  const { lu } = ctx;
   lu.requireMedium();
-  const alloc = cdb.readUInt32BE(10);
+  const alloc = ctx.f.num('alloc');
   const data = encodeReadCapacity16({
     lastLba: lastLba(ctx),
     blockLength: lu.blockSize,
@@ -488,15 +470,14 @@ const readCapacity16: CommandSpec['handler'] = async (ctx) => {
 
 function readDefect(twelve: boolean): CommandSpec['handler'] {
   return async (ctx) => {
-    const { cdb, lu } = ctx;
-    const flags = twelve ? cdb[1]! : cdb[2]!;
-    const format = flags & 7;
-    if (format === 7) throw invalidCdb(twelve ? 1 : 2, 2); // 111b is reserved
+    const { lu, f } = ctx;
+    const format = f.num('format');
+    if (format === 7) throw invalidCdb(f.byteOf('format'), 2); // 111b is reserved
     lu.requireMedium();
     // the emulated medium has no defects: both lists are empty, in whatever format was asked
-    const o = { plistv: (flags & 0x10) !== 0, glistv: (flags & 0x08) !== 0, format };
+    const o = { plistv: f.on('reqPlist'), glistv: f.on('reqGlist'), format };
     const data = twelve ? encodeDefectData12(o) : encodeDefectData10(o);
-    const alloc = twelve ? cdb.readUInt32BE(6) : cdb.readUInt16BE(7);
+    const alloc = f.num('alloc');
     return { data: data.length > alloc ? data.subarray(0, alloc) : data };
   };
 }
@@ -504,13 +485,13 @@ function readDefect(twelve: boolean): CommandSpec['handler'] {
 // --- START STOP UNIT (SBC-4 5.31) ---------------------------------------------------------------------------
 
 const startStop: CommandSpec['handler'] = async (ctx) => {
-  const { cdb, lu, core, itKey } = ctx;
-  const pcm = cdb[3]! & 0x0f;
-  const pc = cdb[4]! >> 4;
-  const noFlush = (cdb[4]! & 0x04) !== 0;
-  const loej = (cdb[4]! & 0x02) !== 0;
-  const start = (cdb[4]! & 0x01) !== 0;
-  if (pc === 0 && pcm !== 0) throw invalidCdb(3, 3);
+  const { lu, core, itKey, f } = ctx;
+  const pcm = f.num('powerConditionModifier');
+  const pc = f.num('powerCondition');
+  const noFlush = f.on('noFlush');
+  const loej = f.on('loej');
+  const start = f.on('start');
+  if (pc === 0 && pcm !== 0) throw invalidCdb(f.byteOf('powerConditionModifier'), 3);
   if (pc !== 0) {
     // START and LOEJ are ignored (SBC-4 5.31). Every POWER CONDITION value is accepted: libiscsi's
     // StartStopUnit.PwrCnd requires GOOD for all of 1h..Fh.
@@ -590,10 +571,10 @@ function startSanitize(ctx: Ctx, sa: number, ause: boolean, pattern: Buffer | nu
 
 function sanitize(sa: number): CommandSpec['handler'] {
   return async (ctx) => {
-    const { cdb, lu } = ctx;
-    const immed = (cdb[1]! & 0x80) !== 0;
-    const ause = (cdb[1]! & 0x20) !== 0;
-    const len = cdb.readUInt16BE(7);
+    const { lu, f } = ctx;
+    const immed = f.on('immed');
+    const ause = f.on('ause');
+    const len = f.num('paramLen');
     const bs = lu.blockSize;
     if (sa === SanitizeSa.OVERWRITE) {
       // SBC-4 5.30: the OVERWRITE parameter list is 5 .. block length + 4 bytes
@@ -656,8 +637,8 @@ function sanitizeSpec(sa: number): CommandSpec {
 }
 
 export const sbcCommands: CommandSpec[] = [
-  spec(Op.READ_6, 'read', read6),
-  spec(Op.WRITE_6, 'write', write6),
+  spec(Op.READ_6, 'read', readN),
+  spec(Op.WRITE_6, 'write', writeN),
   // SBC-4 reservations table: START=1 with POWER CONDITION 0h is allowed through any reservation; stopping,
   // ejecting or changing the power condition conflicts like a write
   spec(Op.START_STOP_UNIT, (cdb) => ((cdb[4]! & 0x01) === 1 && cdb[4]! >> 4 === 0 ? 'any' : 'write'), startStop),

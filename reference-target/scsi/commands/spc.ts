@@ -4,7 +4,7 @@
  */
 import { encodeStandardInquiry, VersionDescriptor } from '../../../protocol/scsi/inquiry.js';
 import { encodeReportLuns } from '../../../protocol/scsi/luns.js';
-import { opcodeHasServiceAction } from '../../../protocol/scsi/cdbcodec.js';
+import { decodeCdb, opcodeHasServiceAction } from '../../../protocol/scsi/cdbcodec.js';
 import { MaintIn, Op } from '../../../protocol/scsi/opcodes.js';
 import { encodeRsocAllCommands, encodeRsocOneCommand, RsocSupport, type CommandTimeouts } from '../../../protocol/scsi/rsoc.js';
 import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
@@ -129,10 +129,10 @@ function vpd(ctx: Ctx, page: number): Buffer {
 }
 
 async function inquiry(ctx: Ctx): Promise<HandlerResult> {
-  const { cdb, core } = ctx;
-  const evpd = (cdb[1]! & 1) === 1;
-  const page = cdb[2]!;
-  const alloc = cdb.readUInt16BE(3);
+  const { core, f } = ctx;
+  const evpd = f.on('evpd');
+  const page = f.num('page');
+  const alloc = f.num('alloc');
   if (!evpd) {
     if (page !== 0) throw invalidCdb(2, 7); // SPC-5 6.7.1: PAGE CODE must be 0 when EVPD is 0
     const data = standardInquiry(core, ctx.lu);
@@ -146,8 +146,8 @@ async function inquiry(ctx: Ctx): Promise<HandlerResult> {
 
 /** The sense data REQUEST SENSE returns: a pending UA or deferred error (consumed), else the LU's state. */
 export function requestSenseData(ctx: Ctx): Buffer {
-  const { cdb, lu, itKey, core } = ctx;
-  const desc = (cdb[1]! & 1) === 1 && !core.quirks.has(Q.FIXED_SENSE_ONLY);
+  const { lu, itKey, core } = ctx;
+  const desc = ctx.f.on('desc') && !core.quirks.has(Q.FIXED_SENSE_ONLY);
   const o = { descriptor: desc, noFieldPointer: core.quirks.has(Q.SENSE_NO_FIELD_POINTER) };
   const ua = lu.pendingUa(itKey);
   if (ua !== undefined) {
@@ -165,16 +165,17 @@ export function requestSenseData(ctx: Ctx): Buffer {
 }
 
 async function requestSense(ctx: Ctx): Promise<HandlerResult> {
-  return { data: cut(requestSenseData(ctx), ctx.cdb[4]!) };
+  return { data: cut(requestSenseData(ctx), ctx.f.num('alloc')) };
 }
 
 // --- REPORT LUNS (SPC-5) ---------------------------------------------------------------------------------------
 
 export function reportLunsData(core: ServerCore, cdb: Buffer): Buffer {
-  const select = cdb[2]!;
+  const { values } = decodeCdb(cdb);
+  const select = Number(values.select);
   // 00h: all LUs; 01h: well known LUs only (none); 02h: all, well known included
   if (select > 2) throw invalidCdb(2, 7);
-  const alloc = cdb.readUInt32BE(6);
+  const alloc = Number(values.alloc);
   return encodeReportLuns(select === 1 ? [] : core.lunNumbers(), alloc);
 }
 
@@ -182,24 +183,24 @@ export function reportLunsData(core: ServerCore, cdb: Buffer): Buffer {
 
 function modeSense(ten: boolean) {
   return async (ctx: Ctx): Promise<HandlerResult> => {
-    const { cdb, lu } = ctx;
+    const { lu, f } = ctx;
     const data = modeSenseData(
-      { ten, dbd: (cdb[1]! & 0x08) !== 0, llbaa: ten && (cdb[1]! & 0x10) !== 0, pc: cdb[2]! >> 6, page: cdb[2]! & 0x3f, subpage: cdb[3]! },
+      { ten, dbd: f.on('dbd'), llbaa: ten && f.on('llbaa'), pc: f.num('pc'), page: f.num('page'), subpage: f.num('subpage') },
       { state: lu.mode, wp: lu.writeProtected, blocks: lu.mediumPresent ? lu.blocks : 0, blockSize: lu.blockSize },
     );
-    return { data: cut(data, ten ? cdb.readUInt16BE(7) : cdb[4]!) };
+    return { data: cut(data, f.num('alloc')) };
   };
 }
 
 function modeSelectCmd(ten: boolean) {
   return async (ctx: Ctx): Promise<HandlerResult> => {
-    const { cdb, lu, req, core, itKey } = ctx;
-    const pf = (cdb[1]! & 0x10) !== 0;
-    const rtd = (cdb[1]! & 0x02) !== 0;
-    const sp = (cdb[1]! & 0x01) !== 0;
-    const len = ten ? cdb.readUInt16BE(7) : cdb[4]!;
-    if (sp) throw invalidCdb(1, 0); // saved pages are not implemented (SPC-5 6.12)
-    if (rtd && len !== 0) throw invalidCdb(ten ? 7 : 4, 7); // SPC-5 6.12: RTD with a parameter list
+    const { lu, req, core, itKey, f } = ctx;
+    const pf = f.on('pf');
+    const rtd = f.on('rtd');
+    const sp = f.on('sp');
+    const len = f.num('paramLen');
+    if (sp) throw invalidCdb(f.byteOf('sp'), 0); // saved pages are not implemented (SPC-5 6.12)
+    if (rtd && len !== 0) throw invalidCdb(f.byteOf('paramLen'), 7); // SPC-5 6.12: RTD with a parameter list
     const params = (req.dataOut ?? Buffer.alloc(0)).subarray(0, len);
     const result: HandlerResult = {};
     if (params.length !== len) result.transferLength = len;
@@ -232,12 +233,12 @@ export function reportedUsage(s: CommandSpec, core: ServerCore): Buffer {
 }
 
 async function rsoc(ctx: Ctx): Promise<HandlerResult> {
-  const { cdb, lu, core } = ctx;
-  const rctd = (cdb[2]! & 0x80) !== 0;
-  const ro = cdb[2]! & 0x07;
-  const op = cdb[3]!;
-  const sa = cdb.readUInt16BE(4);
-  const alloc = cdb.readUInt32BE(6);
+  const { lu, core, f } = ctx;
+  const rctd = f.on('rctd');
+  const ro = f.num('options');
+  const op = f.num('op');
+  const sa = f.num('sa');
+  const alloc = f.num('alloc');
   const specs = core.specsFor(lu);
   if (ro === 0) {
     const list = specs.map((s) => ({
@@ -263,8 +264,8 @@ async function rsoc(ctx: Ctx): Promise<HandlerResult> {
 // --- PREVENT ALLOW MEDIUM REMOVAL (SBC-4 5.15) -------------------------------------------------------------
 
 async function preventAllow(ctx: Ctx): Promise<HandlerResult> {
-  const { cdb, lu, itKey, core } = ctx;
-  const p = cdb[4]! & 3;
+  const { lu, itKey, core } = ctx;
+  const p = ctx.f.num('prevent');
   if (p > 1) throw invalidCdb(4, 1); // 10b and 11b (medium changer / obsolete) are not supported
   if (core.quirks.has(Q.NO_MEDIUM_REMOVAL_PREVENT)) return {};
   if (p === 1) lu.prevent.add(itKey);

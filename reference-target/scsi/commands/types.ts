@@ -4,7 +4,7 @@
  * INVALID FIELD IN CDB pointing at it), its availability on a LU, how reservations held by other I_T
  * nexuses treat it, and its handler.
  */
-import { catalogueEntry, cdbUsage } from '../../../protocol/scsi/cdbcodec.js';
+import { catalogueEntry, cdbField, cdbUsage, decodeCdb, type DecodedCdb } from '../../../protocol/scsi/cdbcodec.js';
 import type { Quirks } from '../quirk-registry.js';
 import type { LogicalUnit } from '../lu.js';
 import type { Task } from '../taskset.js';
@@ -38,7 +38,39 @@ export interface Ctx {
   req: CommandRequest;
   /** The CDB cut to the command's length. */
   cdb: Buffer;
+  /** Its fields, decoded with the command catalogue (the harness decodes CDBs with the same codec). */
+  f: CdbFields;
   itKey: string;
+}
+
+/** A CDB's fields by catalogue key, decoded once on first use. */
+export class CdbFields {
+  private decoded?: DecodedCdb;
+  constructor(private readonly cdb: Buffer) {}
+
+  private get d(): DecodedCdb {
+    return (this.decoded ??= decodeCdb(this.cdb));
+  }
+  /** A field's value as a number (64-bit fields: only where the value is known to be small). */
+  num(key: string): number {
+    return Number(this.d.values[key] ?? 0);
+  }
+  /** A field's value as a bigint (LBAs). */
+  big(key: string): bigint {
+    return BigInt(this.d.values[key] ?? 0);
+  }
+  /** A one-bit field is set. */
+  on(key: string): boolean {
+    return this.d.values[key] === 1;
+  }
+  /** The byte a field starts at: where INVALID FIELD IN CDB points. */
+  byteOf(key: string): number {
+    return cdbField(this.d.entry, key).byte;
+  }
+  /** The command has this field. */
+  has(key: string): boolean {
+    return key in this.d.values;
+  }
 }
 
 /** A handler's answer; status defaults to GOOD. Errors are thrown as CheckCondition. */
