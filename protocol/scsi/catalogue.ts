@@ -32,6 +32,8 @@ export interface CdbField {
   shift: number;
   /** Obsolete: accepted and ignored, not part of the CDB usage data. */
   obsolete?: boolean;
+  /** Restricted for another command set (MMC-6): neither evaluated nor reserved for this device type. */
+  restricted?: boolean;
   /** `describeCdb` label; a field without one is not described. */
   label?: string;
   /** When `describeCdb` shows it: default a flag when set, a number when non-zero. */
@@ -83,7 +85,7 @@ export interface CdbEntry {
 
 // --- field constructors -----------------------------------------------------------------------------------
 
-type FieldOpts = Partial<Pick<CdbField, 'obsolete' | 'label' | 'show' | 'hex' | 'dflt' | 'zeroIs'>>;
+type FieldOpts = Partial<Pick<CdbField, 'obsolete' | 'restricted' | 'label' | 'show' | 'hex' | 'dflt' | 'zeroIs'>>;
 
 /** A field of whole bytes. */
 const bytes = (name: string, key: string | undefined, byte: number, count: number, o: FieldOpts = {}): CdbField => ({ name, ...(key ? { key } : {}), byte, bits: 8 * count, shift: 0, ...o });
@@ -93,6 +95,9 @@ const bitsOf = (name: string, key: string | undefined, byte: number, hi: number,
 const flag = (name: string, key: string, byte: number, bit: number, label = name): CdbField => bitsOf(name, key, byte, bit, bit, { label });
 /** An obsolete bit: accepted, ignored, never set by a builder. */
 const obsolete = (byte: number, bit: number): CdbField => bitsOf('OBSOLETE', undefined, byte, bit, bit, { obsolete: true });
+
+/** Bit 7 of the GROUP NUMBER byte of VERIFY (10) and (12): restricted for MMC-6. */
+const mmc6 = (byte: number): CdbField => bitsOf('RESTRICTED FOR MMC-6', undefined, byte, 7, 7, { restricted: true });
 
 const ALWAYS = 'always' as const;
 const lba = (byte: number, count: number): CdbField => bytes('LBA', 'lba', byte, count, { label: 'LBA', show: ALWAYS });
@@ -307,7 +312,7 @@ export const CATALOGUE: readonly CdbEntry[] = [
   lbaCommand(Op.READ_10, 'READ(10)', 10, [...readFlags, obsolete(1, 1), obsolete(1, 0)], readIn, { mandatory: 'sbc', clause: SBC4.READ_10 }),
   lbaCommand(Op.WRITE_10, 'WRITE(10)', 10, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_10 }),
   lbaCommand(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_AND_VERIFY_10 }),
-  lbaCommand(Op.VERIFY_10, 'VERIFY(10)', 10, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_10 }),
+  lbaCommand(Op.VERIFY_10, 'VERIFY(10)', 10, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0), mmc6(6)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_10 }),
   lbaCommand(Op.PRE_FETCH_10, 'PRE-FETCH(10)', 10, [immed, obsolete(1, 0)], NONE, { lenName: 'PREFETCH LENGTH', clause: SBC4.PRE_FETCH_10 }),
   lbaCommand(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, [obsolete(1, 2), immed, obsolete(1, 0)], NONE, { lenName: 'NUMBER OF LOGICAL BLOCKS', clause: SBC4.SYNCHRONIZE_CACHE_10 }),
   { op: Op.READ_DEFECT_DATA_10, name: 'READ DEFECT DATA(10)', length: 10, fields: [...defectFields(2), alloc(7, 2)], transfer: allocIn, clause: SBC4.READ_DEFECT_DATA_10 },
@@ -366,7 +371,7 @@ export const CATALOGUE: readonly CdbEntry[] = [
   lbaCommand(Op.READ_12, 'READ(12)', 12, [...readFlags, obsolete(1, 1), obsolete(1, 0)], readIn, { clause: SBC4.READ_12 }),
   lbaCommand(Op.WRITE_12, 'WRITE(12)', 12, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_12 }),
   lbaCommand(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_AND_VERIFY_12 }),
-  lbaCommand(Op.VERIFY_12, 'VERIFY(12)', 12, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_12 }),
+  lbaCommand(Op.VERIFY_12, 'VERIFY(12)', 12, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0), mmc6(10)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_12 }),
   {
     op: Op.READ_DEFECT_DATA_12,
     name: 'READ DEFECT DATA(12)',

@@ -261,9 +261,66 @@ export function cdbUsage(entry: CdbEntry, without: readonly string[] = []): { us
   usage[0] = entry.op;
   for (const k of without) if (!entry.fields.some((f) => f.key === k)) throw rangeError(`${entry.name}: no field ${k} to leave out of the usage map`);
   for (const f of entry.fields) {
-    if (f.key && without.includes(f.key)) continue;
+    if (f.restricted || (f.key && without.includes(f.key))) continue;
     const into = f.obsolete ? obsolete : usage;
     fieldMask(f).forEach((m, i) => (into[f.byte + i]! |= m));
   }
   return { usage, obsolete };
+}
+
+/** Reserved bits of the CONTROL byte (SAM-5 5.2: bits 7-6 vendor specific, 5-3 reserved, 2 NACA, 1-0 obsolete). */
+const CONTROL_RESERVED = 0x38;
+
+/**
+ * The reserved bits of a command's CDB, byte by byte (only bytes that have some): every bit of bytes 1 to
+ * length-2 that no field (obsolete and restricted ones included) and not the SERVICE ACTION claims, and the
+ * reserved bits of the CONTROL byte.
+ */
+export function reservedBits(entry: CdbEntry): { byte: number; mask: number }[] {
+  const length = entry.length;
+  if (length === undefined) throw rangeError(`${entry.name}: a variable-length CDB has no reserved-bit map here`);
+  const used = new Array<number>(length).fill(0);
+  if (entry.sa !== undefined || entry.serviceActions) used[1] = 0x1f;
+  for (const f of entry.fields) fieldMask(f).forEach((m, i) => (used[f.byte + i]! |= m));
+  const out: { byte: number; mask: number }[] = [];
+  for (let i = 1; i < length - 1; i++) if (used[i] !== 0xff) out.push({ byte: i, mask: ~used[i]! & 0xff });
+  out.push({ byte: length - 1, mask: CONTROL_RESERVED });
+  return out;
+}
+
+/**
+ * What tests need to know of an LBA command's CDB: its name, length and clause, the largest LBA and length
+ * (in blocks) its fields hold, and the bytes of those fields and of GROUP NUMBER (where field pointers
+ * point).
+ */
+export interface LbaCdbShape {
+  name: string;
+  size: number;
+  clause: string;
+  op: number;
+  maxLba: bigint;
+  maxBlocks: number;
+  lbaByte: number;
+  lenByte: number;
+  groupByte?: number;
+}
+
+/** The `LbaCdbShape` of a catalogued LBA command (READ, WRITE, VERIFY, WRITE SAME, PRE-FETCH...). */
+export function lbaCdbShape(op: number, sa?: number): LbaCdbShape {
+  const e = catalogueEntry(op, sa);
+  if (!e || e.length === undefined) throw rangeError(`operation code ${hex(op)} is not in the command catalogue`);
+  const lba = cdbField(e, 'lba');
+  const len = cdbField(e, 'blocks');
+  const group = e.fields.find((f) => f.key === 'group');
+  return {
+    name: e.name,
+    size: e.length,
+    clause: e.clause ?? e.name,
+    op,
+    maxLba: (1n << BigInt(lba.bits)) - 1n,
+    maxBlocks: len.zeroIs ?? 2 ** len.bits - 1,
+    lbaByte: lba.byte,
+    lenByte: len.byte,
+    ...(group ? { groupByte: group.byte } : {}),
+  };
 }

@@ -16,17 +16,12 @@ import {
   type TestContext,
 } from '../../harness/api.js';
 
-/** A reserved field of a CDB: its byte and the bits of that byte it covers. */
+/** A reserved field of a CDB: its byte and the bits of that byte it covers (scsi.reservedBits lists a command's). */
 export interface Reserved {
   byte: number;
   mask: number;
 }
 
-/**
- * The reserved bits of the CONTROL byte (SAM-5 5.2: bits 7-6 vendor specific, 5-3 reserved, 2 NACA, 1-0
- * obsolete), at the last byte of a CDB of `size` bytes.
- */
-export const controlReserved = (size: number): Reserved => ({ byte: size - 1, mask: 0x38 });
 
 /** CHECK CONDITION, ABORTED COMMAND, INVALID FIELD IN COMMAND INFORMATION UNIT (FCP-4 9.4.2 option c). */
 export const INVALID_FIELD_IN_IU_ABORTED = expectation('INVALID_FIELD_IN_IU_ABORTED', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.ABORTED_COMMAND, [

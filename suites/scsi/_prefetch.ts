@@ -3,7 +3,7 @@
  * PRE-FETCH that is processed ends in CONDITION MET (the blocks fit the cache) or GOOD (they do not, or there
  * is no cache); it transfers no data. (A helper module: not a suite.)
  */
-import { CONDITION_MET, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expected, type TestContext, SBC4 } from '../../harness/api.js';
+import { CONDITION_MET, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expected, type TestContext } from '../../harness/api.js';
 
 export interface PfCdb {
   name: string;
@@ -14,8 +14,14 @@ export interface PfCdb {
   build: (o: scsi.PreFetchOptions) => Buffer;
 }
 
-export const PF10: PfCdb = { name: 'PRE-FETCH(10)', size: 10, clause: SBC4.PRE_FETCH_10, maxLba: 0xffffffffn, maxBlocks: 0xffff, build: scsi.preFetch10 };
-export const PF16: PfCdb = { name: 'PRE-FETCH(16)', size: 16, clause: SBC4.PRE_FETCH_16, maxLba: 0xffffffffffffffffn, maxBlocks: 0xffffffff, build: scsi.preFetch16 };
+/** A PRE-FETCH CDB as the command catalogue describes it. */
+function pfCdb(op: number, build: PfCdb['build']): PfCdb {
+  const { name, size, clause, maxLba, maxBlocks } = scsi.lbaCdbShape(op);
+  return { name, size: size as PfCdb['size'], clause, maxLba, maxBlocks, build };
+}
+
+export const PF10 = pfCdb(scsi.Op.PRE_FETCH_10, scsi.preFetch10);
+export const PF16 = pfCdb(scsi.Op.PRE_FETCH_16, scsi.preFetch16);
 
 /** What a processed PRE-FETCH answers. */
 export const DONE: Expected = [CONDITION_MET, GOOD];

@@ -11,7 +11,6 @@ import {
   type CustomNeed,
   type Expectation,
   type TestContext,
-  SBC4,
 } from '../../harness/api.js';
 
 export interface RwCdb {
@@ -33,36 +32,35 @@ export interface RwCdb {
 const U32 = 0xffffffff;
 const U64_MAX = 0xffffffffffffffffn;
 
-export const READ6: RwCdb = { name: 'READ(6)', write: false, size: 6, clause: SBC4.READ_6, maxLba: 0x1fffff, maxBlocks: 256, op: scsi.Op.READ_6, build: (o) => scsi.read6({ lba: o.lba, blocks: o.blocks }) };
-export const READ10: RwCdb = rw('READ(10)', false, 10, SBC4.READ_10, scsi.Op.READ_10, scsi.read10);
-export const READ12: RwCdb = rw('READ(12)', false, 12, SBC4.READ_12, scsi.Op.READ_12, scsi.read12);
-export const READ16: RwCdb = rw('READ(16)', false, 16, SBC4.READ_16, scsi.Op.READ_16, scsi.read16);
-export const WRITE10: RwCdb = rw('WRITE(10)', true, 10, SBC4.WRITE_10, scsi.Op.WRITE_10, scsi.write10);
-export const WRITE12: RwCdb = rw('WRITE(12)', true, 12, SBC4.WRITE_12, scsi.Op.WRITE_12, scsi.write12);
-export const WRITE16: RwCdb = rw('WRITE(16)', true, 16, SBC4.WRITE_16, scsi.Op.WRITE_16, scsi.write16);
+type RwBuilder = (o: { lba: number | bigint; blocks: number; dpo?: boolean; fua?: boolean; rdprotect?: number; wrprotect?: number }) => Buffer;
 
-function rw(
-  name: string,
-  write: boolean,
-  size: 10 | 12 | 16,
-  clause: string,
-  op: number,
-  f: (o: { lba: number | bigint; blocks: number; dpo?: boolean; fua?: boolean; rdprotect?: number; wrprotect?: number }) => Buffer,
-): RwCdb {
+/** A READ or WRITE CDB as the command catalogue describes it (name, size, clause, field limits), built by `f`. */
+export function rwCdb(op: number, write: boolean, f: RwBuilder): RwCdb {
+  const s = scsi.lbaCdbShape(op);
   return {
-    name,
+    name: s.name,
     write,
-    size,
-    clause,
+    size: s.size as RwCdb['size'],
+    clause: s.clause,
     op,
-    maxLba: size === 16 ? Number.MAX_SAFE_INTEGER : U32,
-    maxBlocks: size === 10 ? 0xffff : U32,
+    // numbers beyond 2^53 are out of every test's reach: the 64-bit LBA of the 16-byte CDBs is capped there
+    maxLba: s.maxLba > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(s.maxLba),
+    maxBlocks: s.maxBlocks,
     build: (o) => {
       const base = { lba: o.lba, blocks: o.blocks, ...(o.dpo ? { dpo: true } : {}), ...(o.fua ? { fua: true } : {}) };
       return f(o.protect ? { ...base, [write ? 'wrprotect' : 'rdprotect']: o.protect } : base);
     },
   };
 }
+
+/** READ(6) has no DPO, FUA or RDPROTECT field: its builder gets the LBA and the length only. */
+export const READ6: RwCdb = rwCdb(scsi.Op.READ_6, false, (o) => scsi.read6({ lba: o.lba, blocks: o.blocks }));
+export const READ10: RwCdb = rwCdb(scsi.Op.READ_10, false, scsi.read10);
+export const READ12: RwCdb = rwCdb(scsi.Op.READ_12, false, scsi.read12);
+export const READ16: RwCdb = rwCdb(scsi.Op.READ_16, false, scsi.read16);
+export const WRITE10: RwCdb = rwCdb(scsi.Op.WRITE_10, true, scsi.write10);
+export const WRITE12: RwCdb = rwCdb(scsi.Op.WRITE_12, true, scsi.write12);
+export const WRITE16: RwCdb = rwCdb(scsi.Op.WRITE_16, true, scsi.write16);
 
 const verb = (c: RwCdb) => (c.write ? 'write' : 'read');
 

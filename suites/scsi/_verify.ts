@@ -14,10 +14,9 @@ import {
   type Expected,
   type ScsiResult,
   type TestContext,
-  SBC4,
 } from '../../harness/api.js';
-import { checkMiscompareOffset, controlReserved, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, type Reserved } from './_block.js';
-import type { RwCdb } from './_rw.js';
+import { checkMiscompareOffset, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, type Reserved } from './_block.js';
+import { rwCdb, type RwCdb } from './_rw.js';
 
 const U32 = 0xffffffff;
 const U64_MAX = 0xffffffffffffffffn;
@@ -36,37 +35,15 @@ export interface VerifyCdb {
   build(o: { lba: number | bigint; blocks: number; bytchk?: number; dpo?: boolean; vrprotect?: number }): Buffer;
 }
 
-export const VERIFY10: VerifyCdb = {
-  name: 'VERIFY(10)',
-  size: 10,
-  clause: SBC4.VERIFY_10,
-  op: scsi.Op.VERIFY_10,
-  maxLba: U32,
-  maxBlocks: 0xffff,
-  // byte 1 bit 3 reserved (bit 0 obsolete); byte 6 bit 6 reserved (bit 7 restricted for MMC-6)
-  reserved: [{ byte: 1, mask: 0x08 }, { byte: 6, mask: 0x40 }, controlReserved(10)],
-  build: scsi.verify10,
-};
-export const VERIFY12: VerifyCdb = {
-  name: 'VERIFY(12)',
-  size: 12,
-  clause: SBC4.VERIFY_12,
-  op: scsi.Op.VERIFY_12,
-  maxLba: U32,
-  maxBlocks: U32,
-  reserved: [{ byte: 1, mask: 0x08 }, { byte: 10, mask: 0x40 }, controlReserved(12)],
-  build: scsi.verify12,
-};
-export const VERIFY16: VerifyCdb = {
-  name: 'VERIFY(16)',
-  size: 16,
-  clause: SBC4.VERIFY_16,
-  op: scsi.Op.VERIFY_16,
-  maxLba: Number.MAX_SAFE_INTEGER,
-  maxBlocks: U32,
-  reserved: [{ byte: 1, mask: 0x09 }, { byte: 14, mask: 0xc0 }, controlReserved(16)],
-  build: scsi.verify16,
-};
+/** A VERIFY CDB as the command catalogue describes it, reserved bits included. */
+function verifyCdb(op: number, build: VerifyCdb['build']): VerifyCdb {
+  const { name, size, clause, maxLba, maxBlocks } = rwCdb(op, false, build);
+  return { name, size: size as VerifyCdb['size'], clause, op, maxLba, maxBlocks, reserved: scsi.reservedBits(scsi.catalogueEntry(op)!), build };
+}
+
+export const VERIFY10 = verifyCdb(scsi.Op.VERIFY_10, scsi.verify10);
+export const VERIFY12 = verifyCdb(scsi.Op.VERIFY_12, scsi.verify12);
+export const VERIFY16 = verifyCdb(scsi.Op.VERIFY_16, scsi.verify16);
 
 /** WRITE AND VERIFY described for the WRITE bodies of _rw.ts, with its reserved fields. */
 export interface WavCdb extends RwCdb {
@@ -74,27 +51,22 @@ export interface WavCdb extends RwCdb {
   buildWav(o: { lba: number | bigint; blocks: number; bytchk?: number; dpo?: boolean; wrprotect?: number }): Buffer;
 }
 
-function wav(name: string, size: 10 | 12 | 16, clause: string, op: number, f: WavCdb['buildWav'], reserved: Reserved[]): WavCdb {
+function wav(op: number, f: WavCdb['buildWav']): WavCdb {
+  const c = rwCdb(op, true, f);
   return {
-    name,
-    write: true,
-    size,
-    clause,
-    op,
-    maxLba: size === 16 ? Number.MAX_SAFE_INTEGER : U32,
-    maxBlocks: size === 10 ? 0xffff : U32,
-    reserved,
+    ...c,
+    reserved: scsi.reservedBits(scsi.catalogueEntry(op)!),
     buildWav: f,
     build: (o) => {
-      if (o.fua) throw new Error(`${name} has no FUA bit`);
-      return f({ lba: o.lba, blocks: o.blocks, ...(o.dpo ? { dpo: true } : {}), ...(o.protect ? { wrprotect: o.protect } : {}) });
+      if (o.fua) throw new Error(`${c.name} has no FUA bit`);
+      return c.build(o);
     },
   };
 }
 
-export const WAV10 = wav('WRITE AND VERIFY(10)', 10, SBC4.WRITE_AND_VERIFY_10, scsi.Op.WRITE_AND_VERIFY_10, scsi.writeVerify10, [{ byte: 1, mask: 0x08 }, { byte: 6, mask: 0xc0 }, controlReserved(10)]);
-export const WAV12 = wav('WRITE AND VERIFY(12)', 12, SBC4.WRITE_AND_VERIFY_12, scsi.Op.WRITE_AND_VERIFY_12, scsi.writeVerify12, [{ byte: 1, mask: 0x08 }, { byte: 10, mask: 0xc0 }, controlReserved(12)]);
-export const WAV16 = wav('WRITE AND VERIFY(16)', 16, SBC4.WRITE_AND_VERIFY_16, scsi.Op.WRITE_AND_VERIFY_16, scsi.writeVerify16, [{ byte: 1, mask: 0x09 }, { byte: 14, mask: 0xc0 }, controlReserved(16)]);
+export const WAV10 = wav(scsi.Op.WRITE_AND_VERIFY_10, scsi.writeVerify10);
+export const WAV12 = wav(scsi.Op.WRITE_AND_VERIFY_12, scsi.writeVerify12);
+export const WAV16 = wav(scsi.Op.WRITE_AND_VERIFY_16, scsi.writeVerify16);
 
 // --- VERIFY ----------------------------------------------------------------------------------------------
 

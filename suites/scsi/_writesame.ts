@@ -14,7 +14,6 @@ import {
   type Expected,
   type ScsiResult,
   type TestContext,
-  SBC4,
 } from '../../harness/api.js';
 import { mismatched, processed } from './_block.js';
 import { allZero, checkFieldPointer, firstNonZeroBlock, maxWriteSame, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
@@ -36,31 +35,14 @@ export interface WsCdb {
   build: (o: scsi.WriteSameOptions) => Buffer;
 }
 
-export const WS10: WsCdb = {
-  name: 'WRITE SAME(10)',
-  size: 10,
-  clause: SBC4.WRITE_SAME_10,
-  maxLba: 0xffffffffn,
-  maxBlocks: 0xffff,
-  lenByte: 7,
-  groupByte: 6,
-  lbpwsName: 'LBPWS10',
-  lbpws: (t) => !!t.dev.lbp?.lbpws10,
-  build: scsi.writeSame10,
-};
+/** A WRITE SAME CDB as the command catalogue describes it, with the LBP VPD bit that goes with it. */
+function wsCdb(op: number, lbpwsName: WsCdb['lbpwsName'], lbpws: WsCdb['lbpws'], build: WsCdb['build']): WsCdb {
+  const { name, size, clause, maxLba, maxBlocks, lenByte, groupByte } = scsi.lbaCdbShape(op);
+  return { name, size: size as WsCdb['size'], clause, maxLba, maxBlocks, lenByte, groupByte: groupByte!, lbpwsName, lbpws, build };
+}
 
-export const WS16: WsCdb = {
-  name: 'WRITE SAME(16)',
-  size: 16,
-  clause: SBC4.WRITE_SAME_16,
-  maxLba: 0xffffffffffffffffn,
-  maxBlocks: 0xffffffff,
-  lenByte: 10,
-  groupByte: 14,
-  lbpwsName: 'LBPWS',
-  lbpws: (t) => !!t.dev.lbp?.lbpws,
-  build: scsi.writeSame16,
-};
+export const WS10 = wsCdb(scsi.Op.WRITE_SAME_10, 'LBPWS10', (t) => !!t.dev.lbp?.lbpws10, scsi.writeSame10);
+export const WS16 = wsCdb(scsi.Op.WRITE_SAME_16, 'LBPWS', (t) => !!t.dev.lbp?.lbpws, scsi.writeSame16);
 
 /** The LBP VPD page says this CDB may unmap (and the LU is thin). */
 export function unmapNeed(c: WsCdb): CustomNeed {

@@ -18,7 +18,7 @@ import {
   SBC4,
   SPC5,
 } from '../../harness/api.js';
-import { checkMiscompareOffset, controlReserved, dpoFuaCheck, INVALID_FIELD_IN_IU_ABORTED, mismatched, processed, reservedBits, unchanged } from './_block.js';
+import { checkMiscompareOffset, dpoFuaCheck, INVALID_FIELD_IN_IU_ABORTED, mismatched, processed, reservedBits, unchanged } from './_block.js';
 
 const CLAUSE = SBC4.COMPARE_AND_WRITE;
 const NAME = 'COMPARE AND WRITE';
@@ -307,7 +307,7 @@ suite.test(
     await reservedBits(t, {
       name: NAME,
       base: scsi.compareAndWrite({ lba: 0, blocks: 1 }),
-      fields: [{ byte: 1, mask: 0x05 }, { byte: 10, mask: 0xff }, { byte: 11, mask: 0xff }, { byte: 12, mask: 0xff }, { byte: 14, mask: 0xc0 }, controlReserved(16)],
+      fields: scsi.reservedBits(scsi.catalogueEntry(scsi.Op.COMPARE_AND_WRITE)!),
       watch: { lba: 0, blocks: 1 },
       send: async (cdb, expect, what) => {
         const w = t.pattern(0, 1);

@@ -3,7 +3,7 @@
  * test that gets GOOD records the OR of the old and new data, and the harness reads it back afterwards.
  */
 import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type Expected, type ScsiResult, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
-import { controlReserved, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
+import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
 import { docs as rwDocs, zeroBlocks, type RwCdb } from './_rw.js';
 import { mtlNeedFor } from './_verify.js';
 
@@ -189,7 +189,7 @@ suite.test(
     await reservedBits(t, {
       name: NAME,
       base: scsi.orWrite16({ lba: 0, blocks: 1 }),
-      fields: [{ byte: 1, mask: 0x05 }, { byte: 14, mask: 0xc0 }, controlReserved(16)],
+      fields: scsi.reservedBits(scsi.catalogueEntry(scsi.Op.ORWRITE_16)!),
       watch: { lba: 0, blocks: 1 },
       send: async (cdb, expect, what) => {
         const old = await t.readBlocks(0, 1);

@@ -4,7 +4,7 @@
  * ATOMIC TRANSFER LENGTH GRANULARITY, MAXIMUM ATOMIC BOUNDARY SIZE, SBC-4 6.6.4).
  */
 import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expected, type ScsiResult, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
-import { controlReserved, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
+import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
 
 const CLAUSE = SBC4.WRITE_ATOMIC_16;
 const NAME = 'WRITE ATOMIC(16)';
@@ -264,7 +264,7 @@ suite.test(
     await reservedBits(t, {
       name: NAME,
       base: scsi.writeAtomic16({ lba: 0, blocks: gran }),
-      fields: [{ byte: 1, mask: 0x07 }, { byte: 14, mask: 0xc0 }, controlReserved(16)],
+      fields: scsi.reservedBits(scsi.catalogueEntry(scsi.Op.WRITE_ATOMIC_16)!),
       watch: { lba: 0, blocks: gran },
       send: async (cdb, expect, what) => {
         const data = t.pattern(0, gran);

@@ -138,6 +138,36 @@ describe('scsi/catalogue: the table itself', () => {
   });
 });
 
+describe('scsi/catalogue: facts tests take from it', () => {
+  const reserved: [number, [number, number][]][] = [
+    // byte 1 bit 3 reserved (bit 0 obsolete), byte 6 bit 6 reserved (bit 7 restricted for MMC-6)
+    [S.Op.VERIFY_10, [[1, 0x08], [6, 0x40], [9, 0x38]]],
+    [S.Op.VERIFY_16, [[1, 0x09], [14, 0xc0], [15, 0x38]]],
+    [S.Op.WRITE_AND_VERIFY_10, [[1, 0x08], [6, 0xc0], [9, 0x38]]],
+    [S.Op.COMPARE_AND_WRITE, [[1, 0x05], [10, 0xff], [11, 0xff], [12, 0xff], [14, 0xc0], [15, 0x38]]],
+    [S.Op.ORWRITE_16, [[1, 0x05], [14, 0xc0], [15, 0x38]]],
+    [S.Op.WRITE_ATOMIC_16, [[1, 0x07], [14, 0xc0], [15, 0x38]]],
+    [S.Op.TEST_UNIT_READY, [[1, 0xff], [2, 0xff], [3, 0xff], [4, 0xff], [5, 0x38]]],
+  ];
+  for (const [op, want] of reserved) {
+    it(`reserved bits of ${S.opcodeName(op)}`, () => assert.deepEqual(S.reservedBits(S.catalogueEntry(op)!), want.map(([byte, mask]) => ({ byte, mask }))));
+  }
+
+  it('LBA command shapes: limits of the LBA and length fields and their bytes', () => {
+    const pick = (op: number) => {
+      const s = S.lbaCdbShape(op);
+      return [s.name, s.size, s.maxLba, s.maxBlocks, s.lbaByte, s.lenByte, s.groupByte];
+    };
+    assert.deepEqual(pick(S.Op.READ_6), ['READ(6)', 6, 0x1fffffn, 256, 1, 4, undefined]);
+    assert.deepEqual(pick(S.Op.WRITE_10), ['WRITE(10)', 10, 0xffffffffn, 0xffff, 2, 7, 6]);
+    assert.deepEqual(pick(S.Op.VERIFY_12), ['VERIFY(12)', 12, 0xffffffffn, 0xffffffff, 2, 6, 10]);
+    assert.deepEqual(pick(S.Op.WRITE_SAME_16), ['WRITE SAME(16)', 16, 0xffffffffffffffffn, 0xffffffff, 2, 10, 14]);
+    assert.deepEqual(pick(S.Op.COMPARE_AND_WRITE), ['COMPARE AND WRITE', 16, 0xffffffffffffffffn, 0xff, 2, 13, 14]);
+    assert.equal(S.lbaCdbShape(S.Op.PRE_FETCH_10).clause, S.SBC4.PRE_FETCH_10);
+    assert.throws(() => S.lbaCdbShape(S.Op.INQUIRY), /no field lba/);
+  });
+});
+
 describe('scsi/catalogue: what a CDB moves', () => {
   const rows: [string, number, { dir: string; bytes: number } | undefined][] = [
     ['28 00 00 00 00 00 00 00 08 00', 512, { dir: 'in', bytes: 4096 }],
