@@ -113,10 +113,18 @@ async function doRead(ctx: Ctx, lba: bigint, n: number, lenByte: number): Promis
 }
 
 /**
- * WRITE and WRITE AND VERIFY: checks in the order SBC-4 gives them, the data written under the range
- * lock, made durable when `fua`, then `verify` (if any) run on it while the range is still locked.
+ * WRITE, WRITE AND VERIFY and ORWRITE: checks in the order SBC-4 gives them, then under the range lock the
+ * data stored (`store`, default: written as it is), made durable when `fua`, and `verify` (if any) run on
+ * it while the range is still locked.
  */
-async function doWrite(ctx: Ctx, lba: bigint, n: number, lenByte: number, fua: boolean, verify?: (data: Buffer) => Promise<void>): Promise<HandlerResult> {
+async function doWrite(
+  ctx: Ctx,
+  lba: bigint,
+  n: number,
+  lenByte: number,
+  fua: boolean,
+  o: { verify?: (data: Buffer) => Promise<void>; store?: (data: Buffer) => Promise<void> } = {},
+): Promise<HandlerResult> {
   const { lu } = ctx;
   checkTransfer(ctx, n, lenByte);
   lu.requireMedium();
@@ -126,9 +134,9 @@ async function doWrite(ctx: Ctx, lba: bigint, n: number, lenByte: number, fua: b
   const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
   if (data.length === 0) return out;
   await locked(ctx, lba, BigInt(n), true, async () => {
-    await lu.writeBytes(lba, data);
+    await (o.store ? o.store(data) : lu.writeBytes(lba, data));
     await durable(ctx, fua);
-    if (verify) await verify(data);
+    if (o.verify) await o.verify(data);
   });
   return out;
 }
@@ -189,11 +197,12 @@ const writeVerifyN: CommandSpec['handler'] = async (ctx) => {
   if (bytchk > 1) throw invalidCdb(1, 2); // 10b and 11b are reserved for WRITE AND VERIFY
   const { lba, n, lenByte } = lbaLen(ctx);
   // Verification reads the medium: the data must be on it, not in a volatile cache (hence FUA).
-  return doWrite(ctx, lba, n, lenByte, true, bytchk !== 1 ? undefined : async (data) => {
+  const verify = async (data: Buffer): Promise<void> => {
     const back = await lu.readBlocks(lba, BigInt(Math.ceil(data.length / lu.blockSize)));
     const at = firstDiff(data, back, data.length);
     if (at >= 0) throw miscompare(ctx, at);
-  });
+  };
+  return doWrite(ctx, lba, n, lenByte, true, bytchk === 1 ? { verify } : {});
 };
 
 // --- WRITE SAME (SBC-4 5.52, 5.53) -------------------------------------------------------------------------
@@ -363,21 +372,14 @@ const orWrite: CommandSpec['handler'] = async (ctx) => {
   const { lu } = ctx;
   checkProtect(ctx);
   const { lba, n, lenByte } = lbaLen(ctx);
-  checkTransfer(ctx, n, lenByte);
-  lu.requireMedium();
-  lu.requireWritable();
-  lu.checkRange(lba, BigInt(n));
-  const { data, transferLength } = dataOut(ctx, n * lu.blockSize);
-  const out: HandlerResult = transferLength === undefined ? {} : { transferLength };
-  if (data.length === 0) return out;
-  await locked(ctx, lba, BigInt(n), true, async () => {
+  // each block becomes the OR of what it holds and the Data-Out (SBC-4 5.10, BMOP 000b)
+  const store = async (data: Buffer): Promise<void> => {
     const cur = await lu.readBlocks(lba, BigInt(Math.ceil(data.length / lu.blockSize)));
     if (ctx.core.quirks.has(Q.ORWRITE_NO_OR)) data.copy(cur);
     else for (let i = 0; i < data.length; i++) cur[i] = cur[i]! | data[i]!;
     await lu.writeBytes(lba, cur.subarray(0, data.length));
-    await durable(ctx, ctx.f.on('fua'));
-  });
-  return out;
+  };
+  return doWrite(ctx, lba, n, lenByte, ctx.f.on('fua'), { store });
 };
 
 // --- WRITE ATOMIC (16) (SBC-4 5.48) -------------------------------------------------------------------------
@@ -468,19 +470,18 @@ const readCapacity16: CommandSpec['handler'] = async (ctx) => {
 
 // --- READ DEFECT DATA (SBC-4 5.22, 5.23) -------------------------------------------------------------------
 
-function readDefect(twelve: boolean): CommandSpec['handler'] {
-  return async (ctx) => {
-    const { lu, f } = ctx;
-    const format = f.num('format');
-    if (format === 7) throw invalidCdb(f.byteOf('format'), 2); // 111b is reserved
-    lu.requireMedium();
-    // the emulated medium has no defects: both lists are empty, in whatever format was asked
-    const o = { plistv: f.on('reqPlist'), glistv: f.on('reqGlist'), format };
-    const data = twelve ? encodeDefectData12(o) : encodeDefectData10(o);
-    const alloc = f.num('alloc');
-    return { data: data.length > alloc ? data.subarray(0, alloc) : data };
-  };
-}
+const readDefect: CommandSpec['handler'] = async (ctx) => {
+  const { lu, f } = ctx;
+  const twelve = ctx.cdb[0] === Op.READ_DEFECT_DATA_12;
+  const format = f.num('format');
+  if (format === 7) throw invalidCdb(f.byteOf('format'), 2); // 111b is reserved
+  lu.requireMedium();
+  // the emulated medium has no defects: both lists are empty, in whatever format was asked
+  const o = { plistv: f.on('reqPlist'), glistv: f.on('reqGlist'), format };
+  const data = twelve ? encodeDefectData12(o) : encodeDefectData10(o);
+  const alloc = f.num('alloc');
+  return { data: data.length > alloc ? data.subarray(0, alloc) : data };
+};
 
 // --- START STOP UNIT (SBC-4 5.31) ---------------------------------------------------------------------------
 
@@ -636,44 +637,30 @@ function sanitizeSpec(sa: number): CommandSpec {
   return { ...catalogued(Op.SANITIZE, sa), timeout: 3600, access: 'write', handler: sanitize(sa) };
 }
 
+/** The same handler, access and extras for each of `ops`. */
+const specs = (ops: number[], access: CommandSpec['access'], handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec[] => ops.map((op) => spec(op, access, handler, extra));
+
 export const sbcCommands: CommandSpec[] = [
-  spec(Op.READ_6, 'read', readN),
-  spec(Op.WRITE_6, 'write', writeN),
+  ...specs([Op.READ_6, Op.READ_10, Op.READ_12, Op.READ_16], 'read', readN),
+  ...specs([Op.WRITE_6, Op.WRITE_10, Op.WRITE_12, Op.WRITE_16], 'write', writeN),
+  ...specs([Op.WRITE_AND_VERIFY_10, Op.WRITE_AND_VERIFY_12, Op.WRITE_AND_VERIFY_16], 'write', writeVerifyN),
+  ...specs([Op.VERIFY_10, Op.VERIFY_12, Op.VERIFY_16], 'read', verifyN),
+  ...specs([Op.PRE_FETCH_10, Op.PRE_FETCH_16], 'read', preFetch),
+  ...specs([Op.SYNCHRONIZE_CACHE_10, Op.SYNCHRONIZE_CACHE_16], 'write', syncCache),
+  ...specs([Op.WRITE_SAME_10, Op.WRITE_SAME_16], 'write', writeSame, { timeout: 120 }),
+  ...specs([Op.READ_DEFECT_DATA_10, Op.READ_DEFECT_DATA_12], 'read', readDefect),
   // SBC-4 reservations table: START=1 with POWER CONDITION 0h is allowed through any reservation; stopping,
   // ejecting or changing the power condition conflicts like a write
   spec(Op.START_STOP_UNIT, (cdb) => ((cdb[4]! & 0x01) === 1 && cdb[4]! >> 4 === 0 ? 'any' : 'write'), startStop),
   spec(Op.READ_CAPACITY_10, 'any', readCapacity10),
-  spec(Op.READ_10, 'read', readN),
-  spec(Op.WRITE_10, 'write', writeN),
-  spec(Op.WRITE_AND_VERIFY_10, 'write', writeVerifyN),
-  spec(Op.VERIFY_10, 'read', verifyN),
-  spec(Op.PRE_FETCH_10, 'read', preFetch),
-  spec(Op.SYNCHRONIZE_CACHE_10, 'write', syncCache),
-  spec(Op.READ_DEFECT_DATA_10, 'read', readDefect(false)),
-  spec(Op.WRITE_SAME_10, 'write', writeSame, { timeout: 120 }),
   spec(Op.UNMAP, 'write', unmapCmd, { available: thin, timeout: 120 }),
-  sanitizeSpec(SanitizeSa.OVERWRITE),
-  // on every LU: SBC-4 does not tie BLOCK ERASE to logical block provisioning (libiscsi 1.19's
-  // Sanitize.BlockErase does: it fails a fully provisioned LU that offers it, asserting LBPME=1)
-  sanitizeSpec(SanitizeSa.BLOCK_ERASE),
-  sanitizeSpec(SanitizeSa.CRYPTOGRAPHIC_ERASE),
-  sanitizeSpec(SanitizeSa.EXIT_FAILURE_MODE),
-  spec(Op.READ_16, 'read', readN),
   spec(Op.COMPARE_AND_WRITE, 'write', compareAndWrite),
-  spec(Op.WRITE_16, 'write', writeN),
   spec(Op.ORWRITE_16, 'write', orWrite),
-  spec(Op.WRITE_AND_VERIFY_16, 'write', writeVerifyN),
-  spec(Op.VERIFY_16, 'read', verifyN),
-  spec(Op.PRE_FETCH_16, 'read', preFetch),
-  spec(Op.SYNCHRONIZE_CACHE_16, 'write', syncCache),
-  spec(Op.WRITE_SAME_16, 'write', writeSame, { timeout: 120 }),
   spec(Op.WRITE_ATOMIC_16, 'write', writeAtomic),
   { ...catalogued(Op.SERVICE_ACTION_IN_16, SaIn16.READ_CAPACITY_16), access: 'any', handler: readCapacity16 },
   // REPORT TYPE (SBC-4 5.6) is not evaluated: every LBA is reported, so a non-zero REPORT TYPE is rejected
   { ...catalogued(Op.SERVICE_ACTION_IN_16, SaIn16.GET_LBA_STATUS, ['reportType']), access: 'read', handler: getLbaStatus },
-  spec(Op.READ_12, 'read', readN),
-  spec(Op.WRITE_12, 'write', writeN),
-  spec(Op.WRITE_AND_VERIFY_12, 'write', writeVerifyN),
-  spec(Op.VERIFY_12, 'read', verifyN),
-  spec(Op.READ_DEFECT_DATA_12, 'read', readDefect(true)),
+  // SANITIZE BLOCK ERASE on every LU: SBC-4 does not tie it to logical block provisioning (libiscsi 1.19's
+  // Sanitize.BlockErase does: it fails a fully provisioned LU that offers it, asserting LBPME=1)
+  ...[SanitizeSa.OVERWRITE, SanitizeSa.BLOCK_ERASE, SanitizeSa.CRYPTOGRAPHIC_ERASE, SanitizeSa.EXIT_FAILURE_MODE].map(sanitizeSpec),
 ];
