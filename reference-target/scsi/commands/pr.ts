@@ -32,7 +32,7 @@ const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray
 function prIn(sa: number): CommandSpec['handler'] {
   return async (ctx) => {
     const pr = ctx.lu.pr;
-    const alloc = ctx.cdb.readUInt16BE(7);
+    const alloc = ctx.f.num('alloc');
     const generation = pr.generation;
     switch (sa) {
       case PrInSa.READ_KEYS:
@@ -90,8 +90,8 @@ const otherRegistrants = (ctx: Ctx): string[] =>
 
 /** The parameter list checks (SPC-5 6.17: its overview and the basic parameter list), in order: length, SPEC_I_PT, reserved bits, APTPL. */
 function outParams(ctx: Ctx, sa: number, out: HandlerResult): OutParams {
-  const { cdb, req, core } = ctx;
-  const len = cdb.readUInt32BE(5);
+  const { req, core } = ctx;
+  const len = ctx.f.num('paramLen');
   const d = req.dataOut ?? Buffer.alloc(0);
   if (d.length !== len) out.transferLength = len;
   const lax = core.quirks.has(Q.PR_PARAM_LENGTH_UNCHECKED);
@@ -246,9 +246,9 @@ function preempt(ctx: Ctx, p: OutParams, scope: number, type: number): Set<strin
 
 function prOut(sa: number): CommandSpec['handler'] {
   return async (ctx) => {
-    const { cdb, lu, core, task } = ctx;
-    const scope = cdb[2]! >> 4;
-    const type = cdb[2]! & 0x0f;
+    const { lu, core, task, f } = ctx;
+    const scope = f.num('scope');
+    const type = f.num('type');
     // SCOPE and TYPE are used by RESERVE, RELEASE, PREEMPT and PREEMPT AND ABORT (6.17.1): LU scope, six types
     if (sa === PrOutSa.RESERVE || sa === PrOutSa.RELEASE || sa === PrOutSa.PREEMPT || sa === PrOutSa.PREEMPT_AND_ABORT) {
       if (scope !== 0) throw invalidCdb(2, 7);
