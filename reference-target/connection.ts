@@ -1105,6 +1105,18 @@ export class TargetConnection {
     this.finish(t);
   }
 
+  /** Tasks of this session on `lun` not yet handed to the device server (gathering Data-Out) end without status; how many. */
+  endPendingTasks(lun: number): number {
+    let n = 0;
+    for (const t of [...this.tasks.values()]) {
+      if (!t.executing && t.lunNumber === lun) {
+        this.abortLocal(t);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Another session of this node was reset: end this session's local tasks (warm) or the connection (cold). */
   onTargetReset(cold: boolean): void {
     for (const t of [...this.tasks.values()]) if (!t.executing) this.abortLocal(t);

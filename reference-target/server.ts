@@ -79,7 +79,9 @@ export class TargetServer {
     checkChapSecrets(config);
     for (const t of config.targets) {
       if (this.nodeMap.has(t.iqn)) throw new IscsiError('E_CONFIG', `target ${t.iqn} configured twice`);
-      this.nodeMap.set(t.iqn, new TargetNode(t, this.quirks));
+      const node = new TargetNode(t, this.quirks);
+      node.device.onTasksEnded = (lun, ids) => this.endPendingTasks(node, lun, ids);
+      this.nodeMap.set(t.iqn, node);
     }
   }
 
@@ -254,6 +256,16 @@ export class TargetServer {
 
   connectionClosed(conn: TargetConnection): void {
     this.conns.delete(conn);
+  }
+
+  /** The device server ended tasks of these nexuses (or all) on a LUN: the sessions end those they still hold. */
+  private endPendingTasks(node: TargetNode, lun: number, ids: ReadonlySet<string> | 'all'): Set<string> {
+    const ended = new Set<string>();
+    for (const s of this.sessions.values()) {
+      if (s.node !== node || !s.nexus || (ids !== 'all' && !ids.has(s.nexus.id))) continue;
+      if (s.conn.endPendingTasks(lun) > 0) ended.add(s.nexus.id);
+    }
+    return ended;
   }
 
   /** A target reset on one session: the others of that node lose their queued work (and, cold, their connections). */

@@ -132,9 +132,19 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     return [...this.nexuses.values()];
   }
 
-  async abortTasks(lu: LogicalUnit, pick: (t: Task) => boolean): Promise<void> {
+  async abortTasks(lu: LogicalUnit, pick: (t: Task) => boolean, pendingOf?: ReadonlySet<string>): Promise<void> {
     await this.abortAll(lu, pick);
+    if (pendingOf && pendingOf.size > 0) this.endPending(lu, new Set([...this.nexuses.values()].filter((n) => pendingOf.has(itKeyOf(n))).map((n) => n.id)));
   }
+
+  /** The transport's tasks for this LU (gathering Data-Out) end too; the I_T nexus identities that had some. */
+  private endPending(lu: LogicalUnit, ids: ReadonlySet<string> | 'all'): Set<string> {
+    if (this.quirks.has(Q.TMF_SPARES_PENDING) || !this.onTasksEnded) return new Set();
+    const ended = this.onTasksEnded(lu.lun, ids);
+    return new Set([...this.nexuses.values()].filter((n) => ended.has(n.id)).map(itKeyOf));
+  }
+
+  onTasksEnded?: (lun: number, nexusIds: ReadonlySet<string> | 'all') => ReadonlySet<string>;
 
   private dispatchOf(lu: LogicalUnit): Dispatch {
     let d = this.dispatch.get(lu);
@@ -340,17 +350,22 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
         return 'complete';
       }
       case 'abort-task-set':
-        await this.abortAll(lu!, (t) => t.nexus.id === nexus.id);
+        if (this.quirks.has(Q.ABORT_TASK_SET_ALL)) {
+          await this.abortAll(lu!, () => true);
+          this.endPending(lu!, 'all');
+        } else await this.abortAll(lu!, (t) => t.nexus.id === nexus.id);
         return 'complete';
       case 'clear-task-set': {
         const victims = await this.abortAll(lu!, () => true);
+        const pending = this.endPending(lu!, 'all');
         // SAM-5 (CLEAR TASK SET, Control mode page TAS=0): COMMANDS CLEARED BY ANOTHER INITIATOR for the other
         // nexuses whose tasks were aborted
-        for (const k of new Set(victims.map((t) => t.itKey))) if (k !== key) lu!.establishUa(k, Asc.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR);
+        for (const k of new Set([...victims.map((t) => t.itKey), ...pending])) if (k !== key) lu!.establishUa(k, Asc.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR);
         return 'complete';
       }
       case 'lun-reset':
         await this.resetUnit(lu!, Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
+        this.endPending(lu!, 'all');
         return 'complete';
       case 'target-warm-reset':
       case 'target-cold-reset':

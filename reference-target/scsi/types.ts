@@ -84,6 +84,12 @@ export interface DeviceServer {
   execute(req: CommandRequest): Promise<CommandResult>;
   /** Task management (SAM-5 7): `tag` names the task for abort-task. */
   taskManagement(nexus: Nexus, fn: TmfName, lun: number, tag?: number): Promise<TmfOutcome>;
+  /**
+   * Set by the transport: a task function or PREEMPT AND ABORT ended every task of the LUN (`all`) or of these
+   * nexuses (by Nexus id), and the tasks the transport still holds (a command gathering its Data-Out is a task
+   * already, SAM-5 7) must end too, without status. Returns the ids of the nexuses that had such tasks.
+   */
+  onTasksEnded?: (lun: number, nexusIds: ReadonlySet<string> | 'all') => ReadonlySet<string>;
   /** Flush and release backing stores. */
   close(): Promise<void>;
 }

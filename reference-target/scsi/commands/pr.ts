@@ -276,7 +276,7 @@ function prOut(sa: number): CommandSpec['handler'] {
         const victims = preempt(ctx, p, scope, type);
         // PREEMPT AND ABORT: the tasks of the preempted I_T nexuses are aborted (TAS 0: they end without status)
         if (sa === PrOutSa.PREEMPT_AND_ABORT && victims.size > 0 && !core.quirks.has(Q.PR_PREEMPT_NO_ABORT)) {
-          await core.abortTasks(lu, (t) => t !== task && victims.has(t.itKey));
+          await core.abortTasks(lu, (t) => t !== task && victims.has(t.itKey), victims);
         }
       }
     }

@@ -27,8 +27,11 @@ export interface ServerCore {
   specsFor(lu: LogicalUnit): readonly CommandSpec[];
   /** The I_T nexuses currently known (logged in). */
   nexusList(): Nexus[];
-  /** Aborts the tasks of a LU that `pick` selects and waits until each has stopped (PREEMPT AND ABORT). */
-  abortTasks(lu: LogicalUnit, pick: (t: Task) => boolean): Promise<void>;
+  /**
+   * Aborts the tasks of a LU that `pick` selects and waits until each has stopped (PREEMPT AND ABORT); the
+   * tasks of the `pendingOf` I_T nexuses the transport still holds (gathering Data-Out) end too.
+   */
+  abortTasks(lu: LogicalUnit, pick: (t: Task) => boolean, pendingOf?: ReadonlySet<string>): Promise<void>;
 }
 
 export interface Ctx {

@@ -329,6 +329,43 @@ const cases: Record<string, () => Promise<void>> = {
       else assert.ok(r.aborted, 'the preempted nexus\'s WRITE was aborted');
     }
   },
+  'tmf-spares-pending': async () => {
+    // CLEAR TASK SET, LUN RESET and PREEMPT AND ABORT tell the transport to end the tasks it still holds
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['tmf-spares-pending'] : []);
+      const told: string[] = [];
+      ds.onTasksEnded = (lun, ids) => {
+        told.push(`${lun}:${ids === 'all' ? 'all' : [...ids].join('+')}`);
+        return new Set();
+      };
+      assert.equal(await ds.taskManagement(nexus(1), 'clear-task-set', 0), 'complete');
+      assert.equal(await ds.taskManagement(nexus(1), 'lun-reset', 0), 'complete');
+      await clearUa(ds, nexus(1));
+      await clearUa(ds, nexus(2));
+      await prRegister(ds, nexus(1), 1n);
+      await prRegister(ds, nexus(2), 2n);
+      good(await prOut(ds, nexus(1), PR.PREEMPT_AND_ABORT, { rk: 1n, sark: 2n, type: T.WRITE_EXCLUSIVE }));
+      assert.deepEqual(told, on ? [] : ['0:all', '0:all', `0:${nexus(2).id}`]);
+    }
+  },
+  'abort-task-set-all': async () => {
+    for (const on of [false, true]) {
+      const store = new PausableStore();
+      const ds = server({ store }, { quirks: on ? ['abort-task-set-all'] : [] });
+      await clearUa(ds, nexus(1));
+      await clearUa(ds, nexus(2));
+      store.pause();
+      const w = run(ds, S.write10({ lba: 0, blocks: 1 }), { nexus: nexus(2), dataOut: Buffer.alloc(512) });
+      await tick();
+      const tmf = ds.taskManagement(nexus(1), 'abort-task-set', 0);
+      await tick();
+      store.resume();
+      assert.equal(await tmf, 'complete');
+      const r = await w;
+      if (on) assert.ok(r.aborted, 'the other nexus\'s WRITE was aborted');
+      else good(r, 'the other nexus\'s WRITE');
+    }
+  },
   'reserve6-no-conflict': async () => {
     for (const on of [false, true]) {
       const ds = await two(on ? ['reserve6-no-conflict'] : []);

@@ -2,7 +2,8 @@
  * Defects for the multi-initiator suites: persistent reservations (PrinReadKeys, PrinReportCapabilities,
  * PrinServiceactionRange, PrinReadFullStatus, ProutRegister, ProutReserve, ProutClear, ProutPreempt),
  * RESERVE(6) (Reserve6), I_T nexus loss (NexusLoss), unit attentions across nexuses (UnitAttention) and
- * two paths of one initiator (MultipathIO), the mandatory SBC commands and REPORT SUPPORTED OPERATION CODES.
+ * two paths of one initiator (MultipathIO), the mandatory SBC commands, REPORT SUPPORTED OPERATION CODES and
+ * task management across nexuses (TaskSet).
  */
 import { Asc, MaintIn, Op, PrInSa, PrOutSa, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, type Cases } from './_support.js';
@@ -63,6 +64,10 @@ const CASES: Cases = {
   'ReportSupportedOpcodes.OneCommand': { rules: () => [{ match: (c) => isRsoc(c) && (c[2]! & 7) !== 0, dataIn: first((d) => (d[1] = (d[1]! & ~7) | 1)) }], message: /: SUPPORT: expected 3, got 1/ },
   'ReportSupportedOpcodes.RCTD': { rules: () => [{ match: (c) => isRsoc(c) && (c[2]! & 0x87) === 0, dataIn: first((d) => d.length > 9 && (d[9] = d[9]! | 0x02)) }], message: /CTDP|decoded/ },
   'ReportSupportedOpcodes.SERVACTV': { rules: () => [{ match: (c) => isRsoc(c) && (c[2]! & 7) === 0, dataIn: first((d) => d.length > 9 && d[4] === Op.TEST_UNIT_READY && (d[9] = d[9]! | 0x01)) }], message: /TEST UNIT READY \(an operation code without service actions\) is listed with SERVACTV 1/ },
+  'TaskSet.AbortTaskSetOwn': { quirks: ['abort-task-set-all'], message: /the second nexus's WRITE\(10\) did not complete within 5 s/ },
+  'TaskSet.ClearTaskSet': { quirks: ['tmf-spares-pending'], message: /the held Data-Out of the second nexus's aborted WRITE\(10\), which must not complete: expected no answer/ },
+  'TaskSet.LUNReset': { quirks: ['tmf-spares-pending'], message: /the held Data-Out of the second nexus's aborted WRITE\(10\), which must not complete: expected no answer/ },
+  'TaskSet.PreemptAndAbort': { quirks: ['pr-preempt-no-abort'], message: /the held Data-Out of the second nexus's aborted WRITE\(10\), which must not complete: expected no answer/ },
 };
 
 for (const ty of ['WE', 'EA', 'WERO', 'EARO', 'WEAR', 'EAAR']) {
