@@ -75,6 +75,7 @@ export const Q_ISCSI = {
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
+  tttUnchecked: defineQuirk('ttt-unchecked', 'iscsi', "a Data-Out whose TTT no R2T of its task carried is taken as data for the task's first open R2T"),
   cmdsnNoWrap: defineQuirk('cmdsn-no-wrap', 'iscsi', 'the command window is compared as plain numbers, not serial numbers: a window that wraps at 2^32 takes no command'),
   textUnknownKeySilent: defineQuirk('text-unknown-key-silent', 'iscsi', 'unknown keys in a full-feature Text Request get no NotUnderstood answer'),
   nopAnswersUnrequested: defineQuirk('nop-answers-unrequested', 'iscsi', 'a NOP-Out with ITT 0xffffffff (no answer requested) is answered with a NOP-In'),
@@ -684,7 +685,11 @@ export class TargetConnection {
         },
       };
     } else {
-      const r = task.r2ts.get(d.ttt);
+      let r = task.r2ts.get(d.ttt);
+      if (!r && this.server.quirks.has(Q_ISCSI.tttUnchecked)) {
+        r = task.r2ts.values().next().value;
+        if (r) d = { ...d, ttt: r.ttt };
+      }
       if (!r) {
         this.reject(RejectReason.INVALID_PDU_FIELD, raw.header, `Data-Out with TTT 0x${d.ttt.toString(16)}, not an R2T of this task`);
         return this.sequenceError(task);

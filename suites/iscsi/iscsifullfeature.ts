@@ -342,4 +342,64 @@ suite.test(
   },
 );
 
+/** A WRITE (10) of one block sent without data, and the R2T the target answers it with (skips if none comes). */
+async function writeWaitingForData(t: TestContext): Promise<{ w: iscsi.ScsiCommand; r2t: iscsi.R2T }> {
+  const raw = t.raw();
+  const bs = t.dev.blockSize;
+  const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks: 1 }), write: true, expectedDataTransferLength: bs });
+  const r2t = raw.waitFor((p) => p.opcode === Opcode.R2T && p.itt === w.itt, Math.min(5000, t.remainingMs()), 'the R2T for the WRITE (10)');
+  raw.send(w);
+  const r = (await r2t.catch((e: Error) => t.skip(`the target sent no R2T for a WRITE (10) without data (${e.message}); the test needs a task waiting for data`))) as iscsi.R2T;
+  t.log(`R2T: TTT 0x${r.ttt.toString(16)}, offset ${r.bufferOffset}, ${r.desiredDataTransferLength} bytes`);
+  return { w, r2t: r };
+}
+
+suite.test(
+  'DataOutUnknownTtt',
+  {
+    doc: 'A WRITE (10) of one block without data gets an R2T; the Data-Out answering it carries a Target Transfer Tag the R2T did not (its TTT with the low bits flipped), where "the initiator MUST copy the Target Transfer Tag" of the R2T (11.7.4). The target should refuse the data (a Reject, a CHECK CONDITION, or dropping the connection), not write it with GOOD.',
+    clause: 'RFC 7143 11.7.4, RFC 7143 11.8.4, RFC 7143 11.17.1',
+    level: 'SHOULD',
+    needs: ['sbc', 'capacity', 'dataloss'],
+    timeout: 30,
+  },
+  async (t) => {
+    const { w, r2t } = await writeWaitingForData(t);
+    const raw = t.raw();
+    const d: iscsi.DataOut = { opcode: Opcode.DATA_OUT, final: true, lun: w.lun, itt: w.itt, ttt: (r2t.ttt ^ 0x5a5a) >>> 0, expStatSN: raw.expStatSN, dataSN: 0, bufferOffset: r2t.bufferOffset, data: Buffer.alloc(r2t.desiredDataTransferLength, 0x3c) };
+    await t.expectIscsi(`a Data-Out with TTT 0x${d.ttt.toString(16)}, which no R2T carried`, {
+      send: (r) => r.send(d),
+      answer: answerTo(w.itt),
+      withinMs: 5000,
+      expect: [REJECT(), DROPPED, ANSWER(Opcode.SCSI_RESPONSE, { status: scsi.ScsiStatus.CHECK_CONDITION })],
+    });
+    t.forget(0, 1);
+  },
+);
+
+suite.test(
+  'DataOutBeyondR2T',
+  {
+    doc: 'A WRITE (10) of one block without data gets an R2T for the block; the Data-Out answering it carries twice as many bytes as the R2T\'s Desired Data Transfer Length, more than the Expected Data Transfer Length too (11.8.4: the R2T asks for that many bytes). The target should refuse the data (a Reject, a CHECK CONDITION, or dropping the connection), not complete the WRITE with GOOD.',
+    clause: 'RFC 7143 11.8.4, RFC 7143 11.7.5, RFC 7143 11.17.1',
+    level: 'SHOULD',
+    needs: ['sbc', 'capacity', 'dataloss'],
+    timeout: 30,
+  },
+  async (t) => {
+    const { w, r2t } = await writeWaitingForData(t);
+    const raw = t.raw();
+    const len = r2t.desiredDataTransferLength * 2;
+    if (len > raw.params.maxSendDataSegmentLength) t.skip(`twice the R2T's length (${len} bytes) exceeds the target's MaxRecvDataSegmentLength; iSCSIFullFeature.DataSegmentBeyondMaxRecv checks that case`);
+    const d: iscsi.DataOut = { opcode: Opcode.DATA_OUT, final: true, lun: w.lun, itt: w.itt, ttt: r2t.ttt, expStatSN: raw.expStatSN, dataSN: 0, bufferOffset: r2t.bufferOffset, data: Buffer.alloc(len, 0x3d) };
+    await t.expectIscsi(`a Data-Out of ${len} bytes answering an R2T for ${r2t.desiredDataTransferLength}`, {
+      send: (r) => r.send(d),
+      answer: answerTo(w.itt),
+      withinMs: 5000,
+      expect: [REJECT(), DROPPED, ANSWER(Opcode.SCSI_RESPONSE, { status: scsi.ScsiStatus.CHECK_CONDITION })],
+    });
+    t.forget(0, 1);
+  },
+);
+
 export default suite;

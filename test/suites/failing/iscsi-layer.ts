@@ -64,6 +64,8 @@ const CASES: Cases = {
   'iSCSIFullFeature.CmdSNWrap': { quirks: ['cmdsn-no-wrap'], message: /TEST UNIT READY with CmdSN 0xfffffffe: expected a SCSI Response, got nothing within/ },
   'iSCSIFullFeature.TextUnknownKey': { quirks: ['text-unknown-key-silent'], message: /did not answer X-org\.iscsi-test\.Ffp=1 in a Text Request/ },
   'iSCSIFullFeature.PingDataMaxSegment': { quirks: ['nop-no-echo'], message: /the NOP-In returned 0 bytes of the \d+-byte ping data/ },
+  'iSCSIFullFeature.DataOutUnknownTtt': { quirks: ['ttt-unchecked'], verdict: 'warn', message: /which no R2T carried: expected .*got SCSI Response .*status=0/ },
+  'iSCSIFullFeature.DataOutBeyondR2T': { quirks: ['datasn-unchecked'], verdict: 'warn', message: /answering an R2T for \d+: expected .*got / },
 };
 
 export default CASES;
