@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { IsnsServer } from '../isns/server.js';
+import { resolveIsnsUrl } from '../harness/isns-discovery.js';
 import { compareBaseline, loadBaseline } from '../harness/baseline.js';
 import { ExitError, usageError } from '../harness/errors.js';
 import { describeText, listJson, listText } from '../harness/listing.js';
@@ -227,6 +228,8 @@ async function main(argv: string[]): Promise<number> {
     isns = await startIsnsServer(args['isns-server']);
   }
   if (urls.length === 1) {
+    // isns://SERVER[:PORT]/IQN/LUN: the target's portal as that iSNS server knows it.
+    if (urls[0]!.startsWith('isns://')) urls[0] = await resolveIsnsUrl(urls[0]!, args['initiator-name']);
     target = targetFromUrl(urls[0]!);
     const warning = secretOnCommandLine(urls[0]!, 'iscsi-test');
     if (warning) process.stderr.write(`${warning}\n`);

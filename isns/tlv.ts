@@ -86,6 +86,9 @@ function parseV4(s: string): Buffer | undefined {
 export function ipText(b: Buffer): string {
   if (b.length !== 16) throw tlvError(`an IP address attribute is 16 bytes, got ${b.length}`);
   if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  // open-isns writes IPv4 in the deprecated IPv4-compatible form (::a.b.c.d): read it as IPv4 too, but
+  // not :: and ::1, which are IPv6's own.
+  if (b.subarray(0, 12).every((x) => x === 0) && b.readUInt32BE(12) > 1) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
   const g = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
   // Compress the longest run of zero groups (two or more), as RFC 5952 recommends.
   let best = -1;

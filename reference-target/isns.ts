@@ -88,7 +88,9 @@ export class IsnsRegistration {
     this.client.on('connect', () => {
       if (!this.stopped && !this.frozen) void this.register('the iSNS connection was re-established');
     });
-    this.client.on('disconnect', () => opts.log(`iSNS: connection to ${opts.server} lost; reconnecting`));
+    this.client.on('disconnect', () => {
+      if (!this.stopped) opts.log(`iSNS: connection to ${opts.server} lost; reconnecting`);
+    });
     if (opts.quirks.has(Q_ISNS.noEsi)) this.client.ignoreEsi = true;
     this.client.on('scn', () => {
       if (opts.accessControl) void this.refreshAcl();

@@ -53,7 +53,7 @@ const BLOCK_TYPES: ReadonlySet<number> = new Set([PeripheralDeviceType.DIRECT_AC
 /** REPORT LUNS allocation: 2047 LUNs, well past what a portal exports in practice. */
 const REPORT_LUNS_ALLOC = 16384;
 
-async function lunsOf(u: IscsiUrl, name: string, initiatorName: string | undefined, limit: number): Promise<LunFacts[]> {
+export async function lunsOf(u: IscsiUrl, name: string, initiatorName: string | undefined, limit: number): Promise<LunFacts[]> {
   const s = await openSession({ ...u, target: name, lun: 0 }, initiatorName, limit);
   try {
     const rl = parseReportLuns((await command(s, reportLuns({ alloc: REPORT_LUNS_ALLOC }), { dataIn: REPORT_LUNS_ALLOC, lun: 0, timeoutMs: limit })).data);
@@ -84,7 +84,7 @@ async function lunsOf(u: IscsiUrl, name: string, initiatorName: string | undefin
   }
 }
 
-function render(portal: string, targets: TargetFacts[]): string {
+export function render(portal: string, targets: TargetFacts[]): string {
   let out = '';
   if (targets.length === 0) out += `No targets at ${portal}\n`;
   for (const t of targets) {

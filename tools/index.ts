@@ -12,6 +12,7 @@ import { ToolFailure, ToolIo } from './common.js';
 import { CDB_SYNOPSIS, cdbTool, SENSE_SYNOPSIS, senseTool } from './decode.js';
 import { DISCOVER_SYNOPSIS, discoverTool } from './discover.js';
 import { INQUIRY_SYNOPSIS, inquiryTool } from './inquiry.js';
+import { ISNS_SYNOPSIS, isnsTool } from './isns.js';
 import { PERF_SYNOPSIS, perfTool } from './perf.js';
 import { REPORT_SYNOPSIS, reportTool } from './report.js';
 
@@ -24,6 +25,7 @@ interface Tool {
 
 export const TOOLS: Readonly<Record<string, Tool>> = {
   discover: { synopsis: DISCOVER_SYNOPSIS, run: discoverTool },
+  isns: { synopsis: ISNS_SYNOPSIS, run: isnsTool },
   inquiry: { synopsis: INQUIRY_SYNOPSIS, run: inquiryTool },
   capacity: { synopsis: CAPACITY_SYNOPSIS, run: capacityTool },
   sense: { synopsis: SENSE_SYNOPSIS, run: senseTool },

@@ -12,7 +12,7 @@ import { Session } from '../../harness/initiator/index.js';
 import { IscsiError } from '../../protocol/errors.js';
 import { Isnsd } from '../support/isnsd.js';
 import { requirePeers } from '../support/peers.js';
-import { freePort, start, stop } from '../support/proc.js';
+import { freePort, run, start, stop } from '../support/proc.js';
 import { INIT_A, INIT_B, IQN, mark, opts, Ref, sleep, startRef, waitLog } from './iscsi/helpers.js';
 
 async function until(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
@@ -56,6 +56,20 @@ describe('reference target registers with isnsd', function () {
     await d.restart(true);
     assert.doesNotMatch(await d.query(), new RegExp(IQN), 'fresh isnsd knows nothing yet');
     await until('re-registration', 20_000, async () => new RegExp(IQN).test(await d.query()));
+  });
+
+  it('iscsi-test isns lists it with its portal, tag and LUN; an isns:// URL names it for a run', async () => {
+    const bin = join(dirname(fileURLToPath(import.meta.url)), '../../bin/iscsi-test.js');
+    const l = await run(process.execPath, [bin, 'isns', d.address, '--luns'], { timeoutMs: 30_000 });
+    assert.equal(l.code, 0, l.stderr);
+    assert.match(l.stdout, new RegExp(`Target: ${IQN}\\n  Portal: 127\\.0\\.0\\.1:${ref.t.port},${ref.t.server.tpgt}\\n  LUN 0: DIRECT_ACCESS`), l.stdout);
+    const r = await run(process.execPath, [bin, '--test=SCSI.TestUnitReady,SCSI.Inquiry', `isns://${d.address}/${IQN}/0`], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`Target: +iscsi://127\\.0\\.0\\.1:${ref.t.port}/${IQN}/0`));
+    assert.match(r.stdout, /Summary: [1-9]\d* passed, 0 failed/);
+    const missing = await run(process.execPath, [bin, `isns://${d.address}/iqn.2026-01.org.example:nobody/0`], { timeoutMs: 30_000 });
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /does not show target iqn\.2026-01\.org\.example:nobody/);
   });
 
   it('keeps serving iSCSI while the iSNS server is down', async () => {
