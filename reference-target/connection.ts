@@ -74,6 +74,7 @@ export const Q_ISCSI = {
   statsnSkip: defineQuirk('statsn-skip', 'iscsi', 'StatSN advances by two on each response'),
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
+  headerDigestUnchecked: defineQuirk('header-digest-unchecked', 'iscsi', 'header digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
   tttUnchecked: defineQuirk('ttt-unchecked', 'iscsi', "a Data-Out whose TTT no R2T of its task carried is taken as data for the task's first open R2T"),
   cmdsnNoWrap: defineQuirk('cmdsn-no-wrap', 'iscsi', 'the command window is compared as plain numbers, not serial numbers: a window that wraps at 2^32 takes no command'),
@@ -429,6 +430,7 @@ export class TargetConnection {
     this.headerDigest = r.params.headerDigest;
     this.dataDigest = r.params.dataDigest;
     this.parser.headerDigest = r.params.headerDigest;
+    this.parser.verifyHeaderDigest = !this.server.quirks.has(Q_ISCSI.headerDigestUnchecked);
     this.parser.dataDigest = r.params.dataDigest;
     this.parser.maxDataSegmentLength = this.server.quirks.has(Q_ISCSI.mrdslUnenforced) ? 1 << 24 : r.params.maxRecvDataSegmentLength;
     this.state = 'ffp';

@@ -64,6 +64,8 @@ export interface RawPdu {
   readonly dataLength: number;
   /** Set when a data digest was negotiated and did not match: framing is intact, the data is not to be trusted. */
   dataDigestError?: { expected: number; received: number };
+  /** Set when the header digest did not match and the parser was told not to verify it (verifyHeaderDigest false). */
+  headerDigestError?: { expected: number; received: number };
 }
 
 export interface ParserOptions extends Partial<DigestOptions> {
@@ -106,6 +108,8 @@ const enum State {
 export class PduParser {
   headerDigest: boolean;
   dataDigest: boolean;
+  /** Check the header digest (false only for a receiver that is broken on purpose: it still skips the 4 bytes). */
+  verifyHeaderDigest = true;
   maxDataSegmentLength: number;
   private readonly onPdu: (raw: RawPdu) => void;
   private chunks: Buffer[] = [];
@@ -125,6 +129,7 @@ export class PduParser {
   private readonly placeData: ParserOptions['placeData'];
   private direct: Buffer | undefined;
   private directFilled = 0;
+  private headerBad: RawPdu['headerDigestError'];
 
   constructor(opts: ParserOptions, onPdu: (raw: RawPdu) => void) {
     this.headerDigest = opts.headerDigest ?? false;
@@ -304,7 +309,8 @@ export class PduParser {
           if (this.avail < 4) return;
           const got = readDigest(this.take(4));
           const want = crc32c(this.header!);
-          if (got !== want) {
+          this.headerBad = got !== want ? { expected: want, received: got } : undefined;
+          if (got !== want && this.verifyHeaderDigest) {
             throw new IscsiError(
               'ISCSI_E_DIGEST',
               `header digest mismatch on ${opcodeName(this.bhs![0]! & 0x3f)}: received 0x${got.toString(16)}, computed 0x${want.toString(16)}`,
@@ -384,6 +390,8 @@ export class PduParser {
   private deliver(dataDigestError: RawPdu['dataDigestError']): void {
     const raw = new Raw(this.header!, this.parts, this.dsl);
     if (dataDigestError) raw.dataDigestError = dataDigestError;
+    if (this.headerBad) raw.headerDigestError = this.headerBad;
+    this.headerBad = undefined;
     this.state = State.BHS;
     this.bhs = undefined;
     this.header = undefined;
@@ -401,6 +409,7 @@ const NO_PARTS: Buffer[] = [];
 class Raw implements RawPdu {
   private joined: Buffer | undefined;
   dataDigestError?: { expected: number; received: number };
+  headerDigestError?: { expected: number; received: number };
   constructor(
     readonly header: Buffer,
     readonly parts: readonly Buffer[],

@@ -178,9 +178,11 @@ export class Proxy {
         if (rule) pending.set(cmd.itt, { cdb: Buffer.from(cmd.cdb), edtl: cmd.expectedDataTransferLength, lun: cmd.lun, rule, data: [] });
         if (rule?.rewriteCdb) cmd.cdb = rule.rewriteCdb(Buffer.from(cmd.cdb));
       }
-      // A wrong data digest from the initiator goes on wrong: re-framing must not repair it.
-      send(target, frame(pdu, raw.dataDigestError ? { data: true } : undefined));
+      // A wrong digest from the initiator goes on wrong: re-framing must not repair it.
+      send(target, frame(pdu, raw.dataDigestError || raw.headerDigestError ? { data: !!raw.dataDigestError, header: !!raw.headerDigestError } : undefined));
     });
+    // The initiator's header digests are passed on as they came (right or wrong): the target judges them.
+    up.verifyHeaderDigest = false;
     const down = new PduParser({ maxDataSegmentLength: big }, (raw: RawPdu) => {
       const pdu = decodePdu(raw.header, raw.data);
       this.log?.('<<', describePdu(pdu));

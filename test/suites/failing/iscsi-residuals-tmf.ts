@@ -1,5 +1,5 @@
 /** Defects for iSCSIResiduals, iSCSISendTargets.Invalid, iSCSITMF, iSCSICHAP, digests and task management (issue 16): quirks of the reference target. */
-import type { Cases } from './_support.js';
+import { isStdInquiry, type Cases } from './_support.js';
 
 const CASES: Cases = {};
 
@@ -15,5 +15,9 @@ CASES['iSCSITMF.LogoutDuringIOAsync'] = { quirks: ['logout-waits-for-data'], mes
 CASES['iSCSICHAP.Simple'] = { quirks: ['chap-a-single'], chap: true, message: /a CHAP login offering CHAP_A=5,6,7,8: expected the login accepted, got Login Response status 0x0201/ };
 CASES['iSCSICHAP.Base64'] = { quirks: ['chap-hex-only'], chap: true, message: /a CHAP login whose CHAP_R is base64 \(0b…\): expected the login accepted, got Login Response status 0x0201/ };
 CASES['iSCSICHAP.Base64Oversize'] = { quirks: ['chap-response-suffix'], chap: true, message: /a CHAP_R of 32 bytes whose last 16 are the right response: expected a Login Response with status class 0x02, got/ };
+CASES['iSCSIDigests.BothDigests'] = { rules: () => [{ match: isStdInquiry, corruptDataDigest: true }], message: /data digest/i };
+CASES['iSCSIDigests.BadHeaderDigest'] = { quirks: ['header-digest-unchecked'], message: /whose header digest was wrong, which must be discarded or end the connection: expected no answer within 3 s or the connection dropped, got NOP-In/ };
+CASES['iSCSIDigests.BadDataDigestDataOut'] = { quirks: ['digest-unchecked'], message: /WRITE\(10\) LBA=\d+ LEN=1 whose Data-Out has a wrong data digest: the target completed it with GOOD/ };
+CASES['iSCSIDigests.BadDataDigestImmediate'] = { quirks: ['digest-unchecked'], message: /WRITE\(10\) LBA=\d+ LEN=1 whose immediate data has a wrong data digest: the target completed it with GOOD/ };
 
 export default CASES;
