@@ -76,6 +76,7 @@ export const Q_ISCSI = {
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
   headerDigestUnchecked: defineQuirk('header-digest-unchecked', 'iscsi', 'header digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
+  logoutKeepsConnection: defineQuirk('logout-keeps-connection', 'iscsi', 'after a successful Logout Response the target leaves the TCP connection open'),
   tttUnchecked: defineQuirk('ttt-unchecked', 'iscsi', "a Data-Out whose TTT no R2T of its task carried is taken as data for the task's first open R2T"),
   cmdsnNoWrap: defineQuirk('cmdsn-no-wrap', 'iscsi', 'the command window is compared as plain numbers, not serial numbers: a window that wraps at 2^32 takes no command'),
   textUnknownKeySilent: defineQuirk('text-unknown-key-silent', 'iscsi', 'unknown keys in a full-feature Text Request get no NotUnderstood answer'),
@@ -1264,7 +1265,7 @@ export class TargetConnection {
     if (code === LogoutResponseCode.SUCCESS) {
       this.log(`logout: ${this.result!.initiatorName} TSIH ${this.result!.tsih}`);
       this.server.sessionEnded(this, 'logout');
-      this.socket.end();
+      if (!this.server.quirks.has(Q_ISCSI.logoutKeepsConnection)) this.socket.end();
       this.state = 'closed';
       this.cleanup();
     }

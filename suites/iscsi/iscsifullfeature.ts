@@ -402,4 +402,45 @@ suite.test(
   },
 );
 
+suite.test(
+  'LogoutCloseSession',
+  {
+    doc: 'A Logout Request "close the session" (reason 0): the target must answer with a Logout Response of response 0 (closed successfully, 11.15.1), and it then half-closes the TCP connection (11.14: after the Logout Response the connection goes away), so the connection should close within 5 s.',
+    clause: 'RFC 7143 11.14, RFC 7143 11.15.1',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const req = logoutPdu(t, iscsi.LogoutReason.CLOSE_SESSION, 0);
+    await t.expectIscsi('a Logout "close the session"', {
+      send: (r) => r.send(req),
+      answer: answerTo(req.itt),
+      expect: ANSWER(Opcode.LOGOUT_RESPONSE, { response: iscsi.LogoutResponseCode.SUCCESS }),
+    });
+    const closed = await t.session.waitClosed(Math.min(5000, t.remainingMs()));
+    t.check(closed !== undefined, 'after its Logout Response to "close the session", the target kept the TCP connection open for 5 s');
+  },
+);
+
+suite.test(
+  'DiscoveryScsiCommand',
+  {
+    doc: 'A TEST UNIT READY in a discovery session: a discovery session exists for SendTargets text requests and logout, not for SCSI commands (4.3, the session types of 13.21). The target should refuse the command with a Reject (or drop the connection), not execute it.',
+    clause: 'RFC 7143 4.3, RFC 7143 13.21, RFC 7143 11.17.1',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    let s;
+    try {
+      s = await t.login({ sessionType: 'Discovery', chap: undefined, targetChap: undefined });
+    } catch (e) {
+      if (IscsiError.is(e, 'ISCSI_E_AUTH')) t.skip(`the portal requires authentication for discovery sessions (${e.message})`);
+      throw e;
+    }
+    const raw = t.raw(s);
+    const pdu = raw.scsiCommand({ cdb: scsi.testUnitReady(), immediate: true, lun: 0n });
+    await t.expectIscsi('a TEST UNIT READY in a discovery session', { session: s, send: (r) => r.send(pdu), answer: answerTo(pdu.itt), expect: [REJECT(), DROPPED] });
+  },
+);
+
 export default suite;
