@@ -5,7 +5,7 @@
  * makes mandatory for the device type (then "not implemented" is a failure, not a skip). Every fact about a
  * CDB comes from the command catalogue (protocol/scsi/catalogue.ts).
  */
-import { Asc, cdbTransfer, decodeCdb, lookupCdb, Op, opcodeHasServiceAction, opcodeName, SBC4, ScsiStatus, SenseKey, type DecodedCdb } from '../protocol/scsi/index.js';
+import { Asc, cdbName, cdbTransfer, decodeCdb, lookupCdb, Op, SBC4, ScsiStatus, SenseKey, type DecodedCdb } from '../protocol/scsi/index.js';
 import type { ScsiResult } from './initiator/index.js';
 
 /** The CDB decoded against the command catalogue, or undefined (unknown, variable-length or short CDB). */
@@ -57,10 +57,7 @@ export function inferDataIn(cdb: Buffer, blockSize: number): number | undefined 
 }
 
 /** The command's name, with its service action when it has one: 'READ CAPACITY(16)', 'UNMAP'. */
-export function commandName(cdb: Buffer): string {
-  const op = cdb[0]!;
-  return opcodeName(op, opcodeHasServiceAction(op) && cdb.length > 1 ? cdb[1]! & 0x1f : undefined);
-}
+export const commandName = (cdb: Buffer): string => cdbName(cdb);
 
 /**
  * The answer means the device server does not implement the command: CHECK CONDITION, ILLEGAL REQUEST,

@@ -44,6 +44,11 @@ function saOf(cdb: Buffer): number | undefined {
   return opcodeHasServiceAction(cdb[0]!) && cdb.length > 1 ? cdb[1]! & 0x1f : undefined;
 }
 
+/** A CDB's command name, with its service action where it has one: 'READ CAPACITY(16)', 'MAINTENANCE IN SA 0x1f'. */
+export function cdbName(cdb: Buffer): string {
+  return cdb.length === 0 ? 'EMPTY CDB' : opcodeName(cdb[0]!, saOf(cdb));
+}
+
 /** The catalogue entry a CDB names (see `catalogueEntry`); undefined for an empty CDB or an unknown operation code. */
 export function lookupCdb(cdb: Buffer): CdbEntry | undefined {
   return cdb.length === 0 ? undefined : catalogueEntry(cdb[0]!, saOf(cdb));
@@ -214,9 +219,8 @@ function describeField(f: CdbField, v: CdbValues): string | undefined {
  */
 export function describeCdb(cdb: Buffer): string {
   if (!Buffer.isBuffer(cdb) || cdb.length === 0) return 'EMPTY CDB';
-  const sa = saOf(cdb);
-  const name = opcodeName(cdb[0]!, sa);
-  const entry = catalogueEntry(cdb[0]!, sa);
+  const name = cdbName(cdb);
+  const entry = lookupCdb(cdb);
   const expected = cdbLength(cdb[0]!);
   if (!entry || expected === undefined) return `${name} [${hexBytes(cdb)}]`;
   if (cdb.length < expected) return `${name} [${hexBytes(cdb)}] (short CDB)`;

@@ -143,18 +143,3 @@ export function catalogued(op: number, sa?: number, without: readonly string[] =
   const { usage, obsolete } = cdbUsage(e, without);
   return { op, ...(sa === undefined ? {} : { sa }), name: e.name, cdbLength: e.length, usage, ...(obsolete.some((b) => b !== 0) ? { obsolete } : {}) };
 }
-
-/** A usage map from (byte, mask) pairs; unnamed bytes are 0 (for a command not yet in the catalogue: prefer `catalogued`). */
-export function usageMap(op: number, len: number, bits: Record<number, number>): number[] {
-  const u = new Array<number>(len).fill(0);
-  u[0] = op;
-  for (const [k, v] of Object.entries(bits)) u[Number(k)] = v;
-  return u;
-}
-
-/** `count` bytes of 0xff starting at `from` (a usage-map fragment). */
-export function ff(from: number, count: number): Record<number, number> {
-  const o: Record<number, number> = {};
-  for (let i = 0; i < count; i++) o[from + i] = 0xff;
-  return o;
-}
