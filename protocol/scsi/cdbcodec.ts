@@ -135,9 +135,11 @@ export type CdbOptions = { readonly [key: string]: number | bigint | boolean | u
  * Builds the CDB of a catalogue entry: every option must be a field of the command (else E_RANGE "the CDB
  * has no X field", so that a caller never believes it was sent) and fit it (E_RANGE naming the field).
  * A family entry (an operation code with service actions) takes the service action `sa` to send, so that
- * negative tests can send one the catalogue does not list.
+ * negative tests can send one the catalogue does not list; one the catalogue lists is laid out by its own entry.
  */
-export function encodeCdb(entry: CdbEntry, o: CdbOptions, ctx: string = entry.name, sa: number | undefined = entry.sa): Buffer {
+export function encodeCdb(family: CdbEntry, o: CdbOptions, ctx: string = family.name, sa: number | undefined = family.sa): Buffer {
+  // a service action with an entry of its own is laid out by that entry, whichever entry the caller held
+  const entry = family.serviceActions && sa !== undefined ? (catalogueEntry(family.op, sa) ?? family) : family;
   const length = entry.length;
   if (length === undefined) throw rangeError(`${ctx}: variable-length CDBs are not built from the catalogue`);
   const control = controlField(length);

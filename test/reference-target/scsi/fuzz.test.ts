@@ -7,7 +7,7 @@
  * handler that threw), never a hang. FUZZ_SEED=n replays a run; FUZZ_COUNT=n changes its length (bounded).
  */
 import { strict as assert } from 'node:assert';
-import { Asc, CATALOGUE, decodeSense, describeCdb, encodeCdb, hexBytes, ScsiStatus, SenseKey, startStopUnit, statusName, type CdbEntry } from '../../../protocol/scsi/index.js';
+import { Asc, CATALOGUE, catalogueEntry, decodeSense, describeCdb, encodeCdb, hexBytes, ScsiStatus, SenseKey, startStopUnit, statusName, type CdbEntry } from '../../../protocol/scsi/index.js';
 import { prng } from '../../protocol/scsi/helpers.js';
 import { nexus, run, server } from './helpers.js';
 
@@ -34,11 +34,12 @@ function randomCdb(rnd: () => number): Buffer {
   const e = BUILT[Math.floor(rnd() * BUILT.length)]!;
   if (kind < 0.55) {
     // a well-formed CDB of a catalogue command with random field values (reserved bits stay zero)
-    const o: Record<string, number | bigint> = {};
-    for (const f of e.fields) if (f.key && !f.zeroIs && rnd() < 0.7) o[f.key] = value(rnd, f.bits);
-    if (rnd() < 0.05) o.control = Math.floor(rnd() * 256);
     const sa = e.sa ?? (e.serviceActions ? Math.floor(rnd() * 32) : undefined);
-    return encodeCdb(e, o, e.name, sa);
+    const own = catalogueEntry(e.op, sa)!;
+    const o: Record<string, number | bigint> = {};
+    for (const f of own.fields) if (f.key && !f.zeroIs && rnd() < 0.7) o[f.key] = value(rnd, f.bits);
+    if (rnd() < 0.05) o.control = Math.floor(rnd() * 256);
+    return encodeCdb(own, o, own.name, sa);
   }
   if (kind < 0.85) {
     // a catalogue command's operation code (and service action) with random bytes, sometimes cut short
