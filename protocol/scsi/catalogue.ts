@@ -90,7 +90,14 @@ type FieldOpts = Partial<Pick<CdbField, 'obsolete' | 'restricted' | 'label' | 's
 /** A field of whole bytes. */
 const bytes = (name: string, key: string | undefined, byte: number, count: number, o: FieldOpts = {}): CdbField => ({ name, ...(key ? { key } : {}), byte, bits: 8 * count, shift: 0, ...o });
 /** Bits hi..lo of one byte. */
-const bitsOf = (name: string, key: string | undefined, byte: number, hi: number, lo: number, o: FieldOpts = {}): CdbField => ({ name, ...(key ? { key } : {}), byte, bits: hi - lo + 1, shift: lo, ...o });
+const bitsOf = (name: string, key: string | undefined, byte: number, hi: number, lo: number, o: FieldOpts = {}): CdbField => ({
+  name,
+  ...(key ? { key } : {}),
+  byte,
+  bits: hi - lo + 1,
+  shift: lo,
+  ...o,
+});
 /** A one-bit flag, described by its name when set. */
 const flag = (name: string, key: string, byte: number, bit: number, label = name): CdbField => bitsOf(name, key, byte, bit, bit, { label });
 /** An obsolete bit: accepted, ignored, never set by a builder. */
@@ -104,7 +111,8 @@ const lba = (byte: number, count: number): CdbField => bytes('LBA', 'lba', byte,
 const blocks = (byte: number, count: number, name = 'TRANSFER LENGTH'): CdbField => bytes(name, 'blocks', byte, count, { label: 'LEN', show: ALWAYS });
 const group = (byte: number): CdbField => bitsOf('GROUP NUMBER', 'group', byte, 5, 0, { label: 'GROUP' });
 const alloc = (byte: number, count: number, dflt?: number): CdbField => bytes('ALLOCATION LENGTH', 'alloc', byte, count, { label: 'ALLOC', show: ALWAYS, ...(dflt === undefined ? {} : { dflt }) });
-const paramLen = (byte: number, count: number, dflt?: number): CdbField => bytes('PARAMETER LIST LENGTH', 'paramLen', byte, count, { label: 'LEN', show: ALWAYS, ...(dflt === undefined ? {} : { dflt }) });
+const paramLen = (byte: number, count: number, dflt?: number): CdbField =>
+  bytes('PARAMETER LIST LENGTH', 'paramLen', byte, count, { label: 'LEN', show: ALWAYS, ...(dflt === undefined ? {} : { dflt }) });
 const protect = (name: string, key: string): CdbField => bitsOf(name, key, 1, 7, 5, { label: name });
 const dpo = flag('DPO', 'dpo', 1, 4);
 const fua = flag('FUA', 'fua', 1, 3);
@@ -182,7 +190,15 @@ const SAI16: CdbEntry = { op: Op.SERVICE_ACTION_IN_16, name: 'SERVICE ACTION IN(
 const SAO16: CdbEntry = { op: 0x9f, name: 'SERVICE ACTION OUT(16)', length: 16, serviceActions: true, fields: [], transfer: VARIES, medium: true };
 const MAINT_IN: CdbEntry = { op: Op.MAINTENANCE_IN, name: 'MAINTENANCE IN', length: 12, serviceActions: true, fields: [alloc(6, 4)], transfer: allocIn };
 const MAINT_OUT: CdbEntry = { op: 0xa4, name: 'MAINTENANCE OUT', length: 12, serviceActions: true, fields: [], transfer: VARIES };
-const PR_IN: CdbEntry = { op: Op.PERSISTENT_RESERVE_IN, name: 'PERSISTENT RESERVE IN', length: 10, serviceActions: true, fields: [alloc(7, 2, 4096)], transfer: allocIn, clause: SPC5.PERSISTENT_RESERVE_IN };
+const PR_IN: CdbEntry = {
+  op: Op.PERSISTENT_RESERVE_IN,
+  name: 'PERSISTENT RESERVE IN',
+  length: 10,
+  serviceActions: true,
+  fields: [alloc(7, 2, 4096)],
+  transfer: allocIn,
+  clause: SPC5.PERSISTENT_RESERVE_IN,
+};
 const PR_OUT: CdbEntry = {
   op: Op.PERSISTENT_RESERVE_OUT,
   name: 'PERSISTENT RESERVE OUT',
@@ -252,7 +268,15 @@ export const CATALOGUE: readonly CdbEntry[] = [
   rcr(ReceiveCopySa.RECEIVE_DATA_LID4, 'RECEIVE COPY DATA(LID4)', RCR_LID4),
   rcr(ReceiveCopySa.ROD_TOKEN_INFORMATION, 'RECEIVE ROD TOKEN INFORMATION', RCR_LID4),
   rcr(ReceiveCopySa.REPORT_ALL_ROD_TOKENS, 'REPORT ALL ROD TOKENS', RCR_NO_LIST),
-  { op: Op.REPORT_LUNS, name: 'REPORT LUNS', length: 12, fields: [bytes('SELECT REPORT', 'select', 2, 1, { label: 'SELECT' }), alloc(6, 4, 4096)], transfer: allocIn, mandatory: 'everyDevice', clause: SPC5.REPORT_LUNS },
+  {
+    op: Op.REPORT_LUNS,
+    name: 'REPORT LUNS',
+    length: 12,
+    fields: [bytes('SELECT REPORT', 'select', 2, 1, { label: 'SELECT' }), alloc(6, 4, 4096)],
+    transfer: allocIn,
+    mandatory: 'everyDevice',
+    clause: SPC5.REPORT_LUNS,
+  },
   MAINT_IN,
   {
     ...MAINT_IN,
@@ -276,7 +300,13 @@ export const CATALOGUE: readonly CdbEntry[] = [
     fields: [bitsOf('PARAMETER DATA FORMAT', 'format', 1, 7, 5, { label: 'FORMAT' }), alloc(6, 4, 4096)],
     clause: SPC5.REPORT_TARGET_PORT_GROUPS,
   },
-  ...named(MAINT_IN, { 0x05: 'REPORT IDENTIFYING INFORMATION', 0x0b: 'REPORT ALIASES', [MaintIn.REPORT_SUPPORTED_TASK_MANAGEMENT_FUNCTIONS]: 'REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS', 0x0e: 'REPORT PRIORITY', [MaintIn.REPORT_TIMESTAMP]: 'REPORT TIMESTAMP' }),
+  ...named(MAINT_IN, {
+    0x05: 'REPORT IDENTIFYING INFORMATION',
+    0x0b: 'REPORT ALIASES',
+    [MaintIn.REPORT_SUPPORTED_TASK_MANAGEMENT_FUNCTIONS]: 'REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS',
+    0x0e: 'REPORT PRIORITY',
+    [MaintIn.REPORT_TIMESTAMP]: 'REPORT TIMESTAMP',
+  }),
   MAINT_OUT,
   ...named(MAINT_OUT, { 0x0a: 'SET TARGET PORT GROUPS', 0x0e: 'SET PRIORITY', 0x0f: 'SET TIMESTAMP' }),
 
@@ -298,7 +328,14 @@ export const CATALOGUE: readonly CdbEntry[] = [
     transfer: NONE,
     clause: SBC4.START_STOP_UNIT,
   },
-  { op: Op.PREVENT_ALLOW_MEDIUM_REMOVAL, name: 'PREVENT ALLOW MEDIUM REMOVAL', length: 6, fields: [bitsOf('PREVENT', 'prevent', 4, 1, 0, { label: 'PREVENT', show: ALWAYS })], transfer: NONE, clause: SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL },
+  {
+    op: Op.PREVENT_ALLOW_MEDIUM_REMOVAL,
+    name: 'PREVENT ALLOW MEDIUM REMOVAL',
+    length: 6,
+    fields: [bitsOf('PREVENT', 'prevent', 4, 1, 0, { label: 'PREVENT', show: ALWAYS })],
+    transfer: NONE,
+    clause: SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL,
+  },
   {
     op: Op.READ_CAPACITY_10,
     name: 'READ CAPACITY(10)',
@@ -311,7 +348,11 @@ export const CATALOGUE: readonly CdbEntry[] = [
   },
   lbaCommand(Op.READ_10, 'READ(10)', 10, [...readFlags, obsolete(1, 1), obsolete(1, 0)], readIn, { mandatory: 'sbc', clause: SBC4.READ_10 }),
   lbaCommand(Op.WRITE_10, 'WRITE(10)', 10, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_10 }),
-  lbaCommand(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_AND_VERIFY_10 }),
+  lbaCommand(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, {
+    medium: true,
+    storesData: true,
+    clause: SBC4.WRITE_AND_VERIFY_10,
+  }),
   lbaCommand(Op.VERIFY_10, 'VERIFY(10)', 10, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0), mmc6(6)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_10 }),
   lbaCommand(Op.PRE_FETCH_10, 'PRE-FETCH(10)', 10, [immed, obsolete(1, 0)], NONE, { lenName: 'PREFETCH LENGTH', clause: SBC4.PRE_FETCH_10 }),
   lbaCommand(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, [obsolete(1, 2), immed, obsolete(1, 0)], NONE, { lenName: 'NUMBER OF LOGICAL BLOCKS', clause: SBC4.SYNCHRONIZE_CACHE_10 }),
@@ -319,7 +360,12 @@ export const CATALOGUE: readonly CdbEntry[] = [
   lbaCommand(Op.WRITE_SAME_10, 'WRITE SAME(10)', 10, writeSameFlags, VARIES, { lenName: 'NUMBER OF LOGICAL BLOCKS', medium: true, clause: SBC4.WRITE_SAME_10 }),
   { op: Op.UNMAP, name: 'UNMAP', length: 10, fields: [flag('ANCHOR', 'anchor', 1, 0), paramLen(7, 2), group(6)], transfer: paramOut, medium: true, clause: SBC4.UNMAP },
   SANITIZE,
-  ...named(SANITIZE, { [SanitizeSa.OVERWRITE]: 'SANITIZE OVERWRITE', [SanitizeSa.BLOCK_ERASE]: 'SANITIZE BLOCK ERASE', [SanitizeSa.CRYPTOGRAPHIC_ERASE]: 'SANITIZE CRYPTOGRAPHIC ERASE', [SanitizeSa.EXIT_FAILURE_MODE]: 'SANITIZE EXIT FAILURE MODE' }),
+  ...named(SANITIZE, {
+    [SanitizeSa.OVERWRITE]: 'SANITIZE OVERWRITE',
+    [SanitizeSa.BLOCK_ERASE]: 'SANITIZE BLOCK ERASE',
+    [SanitizeSa.CRYPTOGRAPHIC_ERASE]: 'SANITIZE CRYPTOGRAPHIC ERASE',
+    [SanitizeSa.EXIT_FAILURE_MODE]: 'SANITIZE EXIT FAILURE MODE',
+  }),
   lbaCommand(Op.READ_16, 'READ(16)', 16, [...readFlags, obsolete(1, 1)], readIn, { mandatory: 'sinceSbc3', clause: SBC4.READ_16 }),
   {
     op: Op.COMPARE_AND_WRITE,
@@ -370,7 +416,11 @@ export const CATALOGUE: readonly CdbEntry[] = [
   SAO16,
   lbaCommand(Op.READ_12, 'READ(12)', 12, [...readFlags, obsolete(1, 1), obsolete(1, 0)], readIn, { clause: SBC4.READ_12 }),
   lbaCommand(Op.WRITE_12, 'WRITE(12)', 12, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_12 }),
-  lbaCommand(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_AND_VERIFY_12 }),
+  lbaCommand(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, {
+    medium: true,
+    storesData: true,
+    clause: SBC4.WRITE_AND_VERIFY_12,
+  }),
   lbaCommand(Op.VERIFY_12, 'VERIFY(12)', 12, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0), mmc6(10)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_12 }),
   {
     op: Op.READ_DEFECT_DATA_12,
