@@ -16,6 +16,7 @@ export * from './capacity.js';
 export * from './mode.js';
 export * from './luns.js';
 export * from './rsoc.js';
+export * from './rtpg.js';
 export * from './lbastatus.js';
 export * from './pr.js';
 export * from './defect.js';

@@ -26,6 +26,7 @@ export const Q = {
   LBA_STATUS_ALL_MAPPED: defineQuirk('lba-status-all-mapped', 'scsi', 'GET LBA STATUS reports every LBA mapped'),
   FIXED_SENSE_ONLY: defineQuirk('fixed-sense-only', 'scsi', 'sense data is always fixed format (D_SENSE and REQUEST SENSE DESC ignored)'),
   SANITIZE_NOT_EXCLUSIVE: defineQuirk('sanitize-not-exclusive', 'scsi', 'commands during a sanitize operation are processed instead of NOT READY / SANITIZE IN PROGRESS'),
+  RTPG_BAD_STATE: defineQuirk('rtpg-bad-state', 'scsi', 'REPORT TARGET PORT GROUPS reports the reserved asymmetric access state 5h'),
   TMF_SPARES_PENDING: defineQuirk('tmf-spares-pending', 'scsi', 'CLEAR TASK SET, LUN RESET and PREEMPT AND ABORT leave running the tasks of other sessions still gathering their Data-Out'),
   ABORT_TASK_SET_ALL: defineQuirk('abort-task-set-all', 'scsi', 'ABORT TASK SET aborts the tasks of every I_T nexus, not only those of the nexus that sent it'),
   ABORT_IGNORED: defineQuirk('abort-ignored', 'scsi', 'ABORT TASK reports FUNCTION COMPLETE but the task runs on and returns status'),

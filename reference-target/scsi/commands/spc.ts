@@ -7,6 +7,7 @@ import { encodeReportLuns } from '../../../protocol/scsi/luns.js';
 import { decodeCdb, opcodeHasServiceAction } from '../../../protocol/scsi/cdbcodec.js';
 import { MaintIn, Op } from '../../../protocol/scsi/opcodes.js';
 import { encodeRsocAllCommands, encodeRsocOneCommand, RsocSupport, type CommandTimeouts } from '../../../protocol/scsi/rsoc.js';
+import { ALUA_SUPPORT_BIT, AluaState, encodeTargetPortGroups } from '../../../protocol/scsi/rtpg.js';
 import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
 import {
   Association,
@@ -44,6 +45,8 @@ export function standardInquiry(core: ServerCore, lu: LogicalUnit | null): Buffe
     // VERSION 06h: libiscsi's Inquiry.Standard accepts only 4..6; the version descriptors claim SPC-5
     version: 0x06,
     hisup: true,
+    // TPGS 01b: implicit asymmetric logical unit access; REPORT TARGET PORT GROUPS reports the groups
+    ...(lu ? { tpgs: 1 } : {}),
     responseDataFormat: 2,
     cmdque: true,
     vendor: core.vendor,
@@ -261,6 +264,32 @@ async function rsoc(ctx: Ctx): Promise<HandlerResult> {
   return { data: cut(data, alloc) };
 }
 
+// --- REPORT TARGET PORT GROUPS (SPC-5) ------------------------------------------------------------------
+
+/**
+ * One target port group a TPGT (the nexus's), every port of it active/optimized, the only state supported
+ * (AO_SUP): the ports are those of the target's known nexuses in that group, the asking one included.
+ */
+async function rtpg(ctx: Ctx): Promise<HandlerResult> {
+  const { core, f, req } = ctx;
+  const format = f.num('format');
+  // SPC-5: PARAMETER DATA FORMAT 000b (length only) and 001b (extended header); the others are reserved
+  if (format > 1) throw invalidCdb(1, 7);
+  const n = req.nexus;
+  const groups = new Map<number, Set<number>>([[n.targetPortGroup, new Set([n.relativeTargetPort])]]);
+  for (const x of core.nexusList()) {
+    if (x.targetName !== n.targetName) continue;
+    if (!groups.has(x.targetPortGroup)) groups.set(x.targetPortGroup, new Set());
+    groups.get(x.targetPortGroup)!.add(x.relativeTargetPort);
+  }
+  const state = core.quirks.has(Q.RTPG_BAD_STATE) ? 0x5 : AluaState.ACTIVE_OPTIMIZED;
+  const data = encodeTargetPortGroups({
+    extended: format === 1,
+    groups: [...groups].sort(([a], [b]) => a - b).map(([group, ports]) => ({ pref: false, state, supported: ALUA_SUPPORT_BIT[AluaState.ACTIVE_OPTIMIZED]!, group, ports: [...ports].sort((a, b) => a - b) })),
+  });
+  return { data: cut(data, f.num('alloc')) };
+}
+
 // --- PREVENT ALLOW MEDIUM REMOVAL (SBC-4 5.15) -------------------------------------------------------------
 
 async function preventAllow(ctx: Ctx): Promise<HandlerResult> {
@@ -309,4 +338,6 @@ export const spcCommands: CommandSpec[] = [
     handler: async (ctx) => ({ data: reportLunsData(ctx.core, ctx.cdb) }),
   },
   { ...catalogued(Op.MAINTENANCE_IN, MaintIn.REPORT_SUPPORTED_OPERATION_CODES), access: 'read', handler: rsoc },
+  // allowed through every reservation type (SPC-5 reservations)
+  { ...catalogued(Op.MAINTENANCE_IN, MaintIn.REPORT_TARGET_PORT_GROUPS), access: 'any', handler: rtpg },
 ];

@@ -329,6 +329,15 @@ const cases: Record<string, () => Promise<void>> = {
       else assert.ok(r.aborted, 'the preempted nexus\'s WRITE was aborted');
     }
   },
+  'rtpg-bad-state': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['rtpg-bad-state'] : [] });
+      const r = await run(ds, S.reportTargetPortGroups({ alloc: 256 }));
+      good(r);
+      const g = S.parseTargetPortGroups(r.data!);
+      assert.equal(g.groups[0]!.state, on ? 0x5 : S.AluaState.ACTIVE_OPTIMIZED);
+    }
+  },
   'tmf-spares-pending': async () => {
     // CLEAR TASK SET, LUN RESET and PREEMPT AND ABORT tell the transport to end the tasks it still holds
     for (const on of [false, true]) {

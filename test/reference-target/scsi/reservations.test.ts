@@ -540,6 +540,7 @@ describe('target/scsi reservations', () => {
       'MODE SENSE(6)': 'read',
       'MODE SENSE(10)': 'read',
       'REPORT SUPPORTED OPERATION CODES': 'read',
+      'REPORT TARGET PORT GROUPS': 'any',
       'READ(6)': 'read',
       'READ(10)': 'read',
       'READ(12)': 'read',

@@ -164,8 +164,9 @@ describe('target/scsi SPC commands', () => {
     it('an unknown operation code is INVALID COMMAND OPERATION CODE; an unknown service action INVALID FIELD IN CDB (byte 1)', async () => {
       const ds = await ready();
       checkCondition(await run(ds, Buffer.from([0xc0, 0, 0, 0, 0, 0])), { key: IR, asc: S.Asc.INVALID_COMMAND_OPERATION_CODE });
-      const rtpg = S.reportTargetPortGroups();
-      checkCondition(await run(ds, rtpg), invalidCdb(1, 4));
+      // MAINTENANCE IN REPORT ALIASES (0Bh), a service action the LU does not implement
+      const aliases = Buffer.from([0xa3, 0x0b, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0]);
+      checkCondition(await run(ds, aliases), invalidCdb(1, 4));
       const sai = S.readCapacity16();
       sai[1] = 0x11;
       checkCondition(await run(ds, sai), invalidCdb(1, 4));

@@ -20,6 +20,7 @@ const USAGE: [string, string, string?][] = [
   ['MODE SENSE(10)', '5a 18 ff ff 00 00 00 ff ff 00'],
   ['REPORT LUNS', 'a0 00 ff 00 00 00 ff ff ff ff 00 00'],
   ['REPORT SUPPORTED OPERATION CODES', 'a3 0c 87 ff ff ff ff ff ff ff 00 00'],
+  ['REPORT TARGET PORT GROUPS', 'a3 ea 00 00 00 00 ff ff ff ff 00 00'],
   ['READ(6)', '08 1f ff ff ff 00'],
   ['WRITE(6)', '0a 1f ff ff ff 00'],
   ['START STOP UNIT', '1b 01 00 0f f7 00'],

@@ -3,7 +3,7 @@
  * PrinServiceactionRange, PrinReadFullStatus, ProutRegister, ProutReserve, ProutClear, ProutPreempt),
  * RESERVE(6) (Reserve6), I_T nexus loss (NexusLoss), unit attentions across nexuses (UnitAttention) and
  * two paths of one initiator (MultipathIO), the mandatory SBC commands, REPORT SUPPORTED OPERATION CODES and
- * task management across nexuses (TaskSet).
+ * REPORT TARGET PORT GROUPS, and task management across nexuses (TaskSet).
  */
 import { Asc, MaintIn, Op, PrInSa, PrOutSa, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, type Cases } from './_support.js';
@@ -68,6 +68,8 @@ const CASES: Cases = {
   'TaskSet.ClearTaskSet': { quirks: ['tmf-spares-pending'], message: /the held Data-Out of the second nexus's aborted WRITE\(10\), which must not complete: expected no answer/ },
   'TaskSet.LUNReset': { quirks: ['tmf-spares-pending'], message: /the held Data-Out of the second nexus's aborted WRITE\(10\), which must not complete: expected no answer/ },
   'TaskSet.PreemptAndAbort': { quirks: ['pr-preempt-no-abort'], message: /the held Data-Out of the second nexus's aborted WRITE\(10\), which must not complete: expected no answer/ },
+  'ReportTargetPortGroups.Simple': { quirks: ['rtpg-bad-state'], message: /ASYMMETRIC ACCESS STATE 0x5 is reserved/ },
+  'ReportTargetPortGroups.AllocLength': { rules: () => [{ match: (c) => c[0] === Op.MAINTENANCE_IN && (c[1]! & 0x1f) === MaintIn.REPORT_TARGET_PORT_GROUPS && c.readUInt32BE(6) === 4, dataIn: first((d) => (d[3] = d[3]! ^ 0x01)) }], message: /ALLOC=4: the data differs from the start of the full answer/ },
 };
 
 for (const ty of ['WE', 'EA', 'WERO', 'EARO', 'WEAR', 'EAAR']) {
