@@ -116,6 +116,7 @@ function parser(argv: string[]) {
     .option('allow-sanitize', { alias: 'S', type: 'boolean', describe: 'Allow SANITIZE tests (implied for the embedded target)' })
     .option('timeout', { type: 'string', describe: 'Time limit of every test, in seconds (default: the test\'s own, else 60)', requiresArg: true })
     .option('command-timeout', { type: 'string', describe: `How long a command may go unanswered before its test fails, in seconds (default ${DEFAULT_COMMAND_TIMEOUT_S})`, requiresArg: true })
+    .option('jobs', { alias: 'j', type: 'string', describe: 'Run this many tests at once, each on its own sessions; tests with LU-wide side effects run alone (default 1)', requiresArg: true })
     .option('max-unanswered', { type: 'string', describe: `Stop the run after this many tests in a row got no answer (default ${DEFAULT_MAX_UNANSWERED}; 0: never)`, requiresArg: true })
     .option('isns-server', { type: 'string', describe: 'play the iSNS server on [HOST:]PORT for the iSNS tests; point the target\'s iSNS server there first' })
     .option('strict', { type: 'boolean', describe: 'SHOULD-level failures fail instead of warning' })
@@ -209,6 +210,8 @@ async function main(argv: string[]): Promise<number> {
   if (!(Number.isFinite(commandTimeout) && commandTimeout > 0 && commandTimeout <= 86400)) throw usageError(`--command-timeout=${args['command-timeout']}: a number of seconds, more than 0`);
   const maxUnanswered = args['max-unanswered'] === undefined ? DEFAULT_MAX_UNANSWERED : Number(args['max-unanswered']);
   if (!(Number.isInteger(maxUnanswered) && maxUnanswered >= 0)) throw usageError(`--max-unanswered=${args['max-unanswered']}: a whole number of tests (0: never stop)`);
+  const jobs = args.jobs === undefined ? 1 : Number(args.jobs);
+  if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 32)) throw usageError(`--jobs=${args.jobs}: a whole number of tests at once, 1 to 32`);
   if (args.json === '') throw usageError('--json needs a FILE (or - for stdout)');
   const baseline = args.expect !== undefined ? loadBaseline(args.expect) : undefined;
   if (args.trace !== undefined) {
@@ -266,6 +269,7 @@ async function main(argv: string[]): Promise<number> {
       commandTimeoutMs: commandTimeout * 1000,
       maxUnanswered,
       ...(isns ? { isns } : {}),
+      jobs,
     };
     const toStdout = xmlFile === '-' || args.json === '-' || args.html === '-';
     const consoleOut = toStdout ? process.stderr : process.stdout;

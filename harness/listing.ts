@@ -38,6 +38,7 @@ export function listJson(p: readonly Planned[]): string {
     level: x.test.level,
     needs: x.test.needs.map(needName),
     ...(x.test.timeout !== undefined ? { timeout: x.test.timeout } : {}),
+    exclusive: x.test.exclusive,
   }));
   return JSON.stringify({ tests }, null, 2) + '\n';
 }
@@ -62,7 +63,7 @@ export function describeText(p: readonly Planned[]): string {
   for (const x of p) {
     const t = x.test;
     out.push(x.id);
-    out.push(`    ${t.level}, ${t.clause}${t.needs.length ? `; needs: ${t.needs.map(needName).join(', ')}` : ''}; families: ${Registry.familiesOf(t).join(', ')}`);
+    out.push(`    ${t.level}, ${t.clause}${t.needs.length ? `; needs: ${t.needs.map(needName).join(', ')}` : ''}; families: ${Registry.familiesOf(t).join(', ')}${t.exclusive ? '; runs alone under --jobs (LU-wide side effects)' : ''}`);
     out.push(wrap(t.doc, 96, '    '));
     out.push('');
   }

@@ -90,6 +90,8 @@ export interface SuiteOptions {
   needs?: readonly Need[];
   /** Default level of the suite's tests (MUST). */
   level?: Level;
+  /** The suite's tests have LU-wide side effects (see TestSpec.exclusive). */
+  exclusive?: boolean;
 }
 
 export interface TestSpec {
@@ -110,6 +112,12 @@ export interface TestSpec {
    * open their own sessions with `t.login()`.
    */
   session?: boolean;
+  /**
+   * The test changes what other I_T nexuses see of the logical unit (a reservation, PREVENT, a stop or an
+   * eject, a reset, a nexus loss that releases a RESERVE (6)...), so `--jobs` runs it alone. Default: the
+   * suite's, else true exactly when it needs dataloss, sanitize or twoInitiators.
+   */
+  exclusive?: boolean;
 }
 
 /** A registered test. */
@@ -125,6 +133,8 @@ export interface TestDef {
   readonly families: readonly Family[];
   readonly timeout?: number;
   readonly session: boolean;
+  /** Runs alone under --jobs (TestSpec.exclusive). */
+  readonly exclusive: boolean;
   readonly run: TestBody;
 }
 
@@ -155,6 +165,7 @@ export class Suite {
   readonly clause: string | undefined;
   readonly needs: readonly Need[];
   readonly level: Level;
+  readonly exclusive: boolean | undefined;
   readonly tests: TestDef[] = [];
   /** The file it was loaded from (set by the loader). */
   file: string | undefined;
@@ -169,6 +180,7 @@ export class Suite {
     this.clause = opts.clause;
     this.needs = (opts.needs ?? []).map((n) => validNeed(n, `suite ${name}`));
     this.level = opts.level ?? 'MUST';
+    this.exclusive = opts.exclusive;
   }
 
   /** Declare a test. The body receives the test context `t` (harness/context.ts). */
@@ -199,6 +211,7 @@ export class Suite {
       families: [...families],
       ...(spec.timeout !== undefined ? { timeout: spec.timeout } : {}),
       session: spec.session ?? true,
+      exclusive: spec.exclusive ?? this.exclusive ?? needs.some((n) => n === 'dataloss' || n === 'sanitize' || n === 'twoInitiators'),
       run,
     };
     this.tests.push(def);

@@ -81,6 +81,13 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
   let stopped: string | undefined;
   let leftoversCleared = false;
 
+  /** A result computed ahead (--jobs): the reporters see it start, narrate and end, in plan order. */
+  const replay = async (p: Planned, res: TestResult): Promise<TestResult> => {
+    for (const r of rep) r.testStart?.(p.id);
+    for (const [, line] of res.log) for (const r of rep) r.line?.(p.id, line);
+    return res;
+  };
+
   const runOne = async (p: Planned): Promise<TestResult> => {
     for (const r of rep) r.testStart?.(p.id);
     if (stopped) return resultOf(p, 'skip', { message: `not run: ${stopped}`, durationMs: 0 });
@@ -92,16 +99,39 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
     const res = await execute(p, facts!, cfg, (line) => {
       for (const r of rep) r.line?.(p.id, line);
     });
-    // A target that stops answering fails each test it leaves unanswered; after --max-unanswered of them
-    // in a row (skips, which send nothing, neither count nor break the row) the run stops.
-    if (res.noAnswer) {
-      if (++unanswered >= cfg.maxUnanswered && cfg.maxUnanswered > 0) {
-        stopped = `the target stopped responding (${unanswered} tests in a row got no answer; last: ${res.id}: ${res.message})`;
-        for (const r of rep) r.line?.(p.id, `[STOPPED] ${stopped}`);
-      }
-    } else if (res.verdict !== 'skip') unanswered = 0;
+    note(res);
     return res;
   };
+
+  // A target that stops answering fails each test it leaves unanswered; after --max-unanswered of them
+  // in a row (skips, which send nothing, neither count nor break the row) the run stops.
+  const note = (res: TestResult) => {
+    if (res.noAnswer) {
+      if (++unanswered >= cfg.maxUnanswered && cfg.maxUnanswered > 0 && !stopped) {
+        stopped = `the target stopped responding (${unanswered} tests in a row got no answer; last: ${res.id}: ${res.message})`;
+        for (const r of rep) r.line?.(res.id, `[STOPPED] ${stopped}`);
+      }
+    } else if (res.verdict !== 'skip') unanswered = 0;
+  };
+
+  // --jobs N: the tests without LU-wide side effects run first, N at a time, each on its own sessions, and
+  // their results are kept; reporters then see every test in plan order as with --jobs 1 (their narration
+  // is replayed with the result, not interleaved).
+  const early = new Map<string, Promise<TestResult>>();
+  const jobs = cfg.jobs ?? 1;
+  if (jobs > 1) {
+    const shared = o.plan.filter((p) => !p.test.exclusive);
+    let next = 0;
+    const worker = async () => {
+      while (next < shared.length && !stopped) {
+        const p = shared[next++]!;
+        const res = execute(p, facts!, cfg);
+        early.set(p.id, res);
+        note(await res);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(jobs, shared.length) }, worker));
+  }
 
   // Mocha is the engine: one mocha suite per FAMILY.Suite, one mocha test per test; mocha's own timeouts
   // are off (the harness bounds each test itself) and its reporter is silent (ours read the results).
@@ -111,7 +141,8 @@ export async function runTests(o: RunOptions): Promise<RunReport> {
     for (const p of g.tests) {
       ms.addTest(
         new Mocha.Test(p.test.name, async function (this: Mocha.Context) {
-          const res = await runOne(p);
+          const done = early.get(p.id);
+          const res = done ? await replay(p, await done) : await runOne(p);
           results.push(res);
           for (const r of rep) r.testEnd?.(res);
           if (res.verdict === 'skip') this.skip();

@@ -54,6 +54,8 @@ export interface RunConfig {
   maxUnanswered: number;
   /** The iSNS server the harness plays, which the target under test registers with (the iSNS family). */
   isns?: IsnsServer;
+  /** --jobs: how many tests without LU-wide side effects run at once (default 1). */
+  jobs?: number;
 }
 
 /** Defaults of --command-timeout (seconds) and --max-unanswered, as the README documents them. */

@@ -1,7 +1,7 @@
 /** Task management over iSCSI (RFC 7143 11.5, 11.6). */
 import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, minBlocks, NO_ANSWER, scsi, type TestContext, type TestSession } from '../../harness/api.js';
 
-const suite = defineSuite('iSCSITMF', { families: ['iSCSI'], clause: 'RFC 7143 11.5.1' });
+const suite = defineSuite('iSCSITMF', { families: ['iSCSI'], exclusive: true, clause: 'RFC 7143 11.5.1' });
 
 suite.test(
   'AbortTaskSimpleAsync',

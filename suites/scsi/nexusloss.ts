@@ -28,7 +28,7 @@ import {
   type TestContext,
 } from '../../harness/api.js';
 
-const suite = defineSuite('NexusLoss', { families: ['SCSI'], clause: 'SAM-5 6.3.4' });
+const suite = defineSuite('NexusLoss', { families: ['SCSI'], exclusive: true, clause: 'SAM-5 6.3.4' });
 
 const KEY = 0x1055_0000_0000_0001n;
 

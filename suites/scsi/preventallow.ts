@@ -6,7 +6,7 @@
 import { GOOD, REMOVAL_PREVENTED, defineSuite, iscsi, type Session, type TestContext, SBC4 } from '../../harness/api.js';
 import { absent, eject, ejectAllowed, ejectRefused, load, present, prevent, restoreMedium } from './_medium.js';
 
-const suite = defineSuite('PreventAllow', { families: ['SCSI'], clause: SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL, needs: ['sbc', 'removable'] });
+const suite = defineSuite('PreventAllow', { families: ['SCSI'], exclusive: true, clause: SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL, needs: ['sbc', 'removable'] });
 
 /** PREVENT on `s`, and the proof that it holds: an eject from `s` is refused. */
 async function prevented(t: TestContext, s?: Session): Promise<void> {

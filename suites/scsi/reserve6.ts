@@ -19,7 +19,7 @@ import {
   type TestContext,
 } from '../../harness/api.js';
 
-const suite = defineSuite('Reserve6', { families: ['SCSI'], clause: 'SPC-2 7.21', needs: ['sbc'] });
+const suite = defineSuite('Reserve6', { families: ['SCSI'], exclusive: true, clause: 'SPC-2 7.21', needs: ['sbc'] });
 
 const reserve = (t: TestContext, s: Session, expect = GOOD) => t.command(scsi.reserve6(), { session: s, expect });
 const release = (t: TestContext, s: Session) => t.command(scsi.release6(), { session: s });

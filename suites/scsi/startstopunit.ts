@@ -2,7 +2,7 @@
 import { CHECK_CONDITION, GOOD, defineSuite, expectation, scsi, SBC4 } from '../../harness/api.js';
 import { absent, present, restoreMedium } from './_medium.js';
 
-const suite = defineSuite('StartStopUnit', { families: ['SCSI'], clause: SBC4.START_STOP_UNIT, needs: ['sbc'] });
+const suite = defineSuite('StartStopUnit', { families: ['SCSI'], exclusive: true, clause: SBC4.START_STOP_UNIT, needs: ['sbc'] });
 
 /** A stopped unit may ask for a START before it processes media access (NOT READY, INITIALIZING COMMAND REQUIRED). */
 const STOPPED = expectation('NOT_READY_INIT_CMD_REQUIRED', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.NOT_READY, [scsi.Asc.LUN_NOT_READY_INIT_CMD_REQUIRED]);
