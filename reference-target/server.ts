@@ -11,6 +11,7 @@ import { IscsiError } from '../protocol/errors.js';
 import type { TargetServerConfig } from './config.js';
 import { TargetConnection } from './connection.js';
 import { Q_LOGIN, type LoginEnvironment, type LoginResult } from './login.js';
+import type { ConnectionHandle, SessionHost } from './session-host.js';
 import { IsnsRegistration } from './isns.js';
 import { TargetNode } from './node.js';
 import { allQuirks, Quirks } from './quirks.js';
@@ -22,7 +23,7 @@ interface SessionEntry {
   initiatorName: string;
   isid: number;
   node?: TargetNode;
-  conn: TargetConnection;
+  conn: ConnectionHandle;
   nexus?: Nexus;
 }
 
@@ -50,14 +51,14 @@ export function checkChapSecrets(config: Pick<TargetServerOptions, 'targets' | '
   }
 }
 
-export class TargetServer {
+export class TargetServer implements SessionHost {
   /** Log every PDU in and out (debug level 1 and up): read on every PDU, so decided once. */
   readonly tracePdus: boolean;
   readonly quirks: Quirks;
   readonly config: TargetServerOptions;
   private readonly nodeMap = new Map<string, TargetNode>();
   private readonly sessions = new Map<number, SessionEntry>();
-  private readonly conns = new Set<TargetConnection>();
+  private readonly conns = new Set<ConnectionHandle>();
   private server: net.Server | undefined;
   /** Registration with an iSNS server (iSNSServer / --isns), started once the portal listens. */
   isns: IsnsRegistration | undefined;
@@ -167,7 +168,7 @@ export class TargetServer {
     return [`${host}:${socket.localPort ?? this.port},${this.tpgt}`];
   }
 
-  loginEnvironment(conn: TargetConnection): LoginEnvironment {
+  loginEnvironment(conn: ConnectionHandle): LoginEnvironment {
     return {
       tpgt: this.tpgt,
       findTarget: (name) => this.nodeMap.get(name),
@@ -206,7 +207,7 @@ export class TargetServer {
   }
 
   /** A login completed: register the session (ending the one it reinstates) and its I_T nexus. */
-  sessionStarted(conn: TargetConnection, r: LoginResult): Nexus | undefined {
+  sessionStarted(conn: ConnectionHandle, r: LoginResult): Nexus | undefined {
     const old = r.reinstates as SessionEntry | undefined;
     if (old && this.sessions.get(old.tsih) === old) {
       this.log(`session TSIH ${old.tsih} of ${old.initiatorName} reinstated by TSIH ${r.tsih}`);
@@ -235,7 +236,7 @@ export class TargetServer {
   }
 
   /** A session's connection ended: by logout, or by an I_T nexus loss (dropped, reinstated, reset). */
-  sessionEnded(conn: TargetConnection, how: 'logout' | 'loss'): void {
+  sessionEnded(conn: ConnectionHandle, how: 'logout' | 'loss'): void {
     const r = conn.result;
     if (!r) return;
     const e = this.sessions.get(r.tsih);
@@ -254,7 +255,7 @@ export class TargetServer {
     return this.conns.size;
   }
 
-  connectionClosed(conn: TargetConnection): void {
+  connectionClosed(conn: ConnectionHandle): void {
     this.conns.delete(conn);
   }
 
@@ -269,7 +270,7 @@ export class TargetServer {
   }
 
   /** A target reset on one session: the others of that node lose their queued work (and, cold, their connections). */
-  resetOthers(from: TargetConnection, cold: boolean): void {
+  resetOthers(from: ConnectionHandle, cold: boolean): void {
     for (const s of [...this.sessions.values()]) {
       if (s.conn !== from && s.node === from.node) s.conn.onTargetReset(cold);
     }

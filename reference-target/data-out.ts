@@ -1,0 +1,275 @@
+/**
+ * Write data of SCSI commands: immediate data, unsolicited Data-Out up to FirstBurstLength, and
+ * R2T-solicited bursts within MaxOutstandingR2T and MaxBurstLength (RFC 7143 11.7, 11.8), checked for
+ * DataSN and Buffer Offset order (DataPDUInOrder=Yes). A data PDU that is lost or wrong ends its task
+ * with CHECK CONDITION once its data has stopped coming (RFC 7143 7.8 option b).
+ */
+import {
+  checkDataSequence,
+  DataOut,
+  DataSequence,
+  Opcode,
+  peekBufferOffset,
+  peekItt,
+  peekOpcode,
+  R2T,
+  RawPdu,
+  RejectReason,
+  RESERVED_TAG,
+  ScsiCommand,
+} from '../protocol/iscsi/index.js';
+import { EMPTY, TargetChannel } from './channel.js';
+import type { SessionState } from './session-host.js';
+import type { R2TState, TargetTask } from './task.js';
+
+/** Most Data-Out a single command may need: larger writes get CHECK CONDITION before any data moves. */
+export const MAX_WRITE = 64 << 20;
+
+/** Where a Data-Out PDU must fall: the unsolicited burst or one R2T's. */
+interface Burst extends DataSequence {
+  start: number;
+  /** The burst ended (F bit): ask for more, or let the task run. */
+  done: () => void;
+}
+
+export interface WriteDataEvents {
+  task(itt: number): TargetTask | undefined;
+  /** A task whose ITT finished lately: its stray Data-Out is dropped silently. */
+  recentlyFinished(itt: number): boolean;
+  /** The task's data may be complete (or its transfer failed): run it if it is its turn. */
+  progress(task: TargetTask): void;
+}
+
+export class WriteData {
+  constructor(
+    private readonly ch: TargetChannel,
+    private readonly session: SessionState,
+    private readonly events: WriteDataEvents,
+  ) {}
+
+  /**
+   * Set up a new command's write data: check its immediate data, take it, and solicit the rest.
+   * False when the command was Rejected (the caller forgets its task).
+   */
+  accept(task: TargetTask, raw: RawPdu): boolean {
+    const cmd: ScsiCommand = task.cmd;
+    const p = this.session.params;
+    const immData = cmd.data ?? EMPTY;
+    if (immData.length > 0) {
+      if (!cmd.write) {
+        this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'immediate data on a command without the W bit');
+        return false;
+      }
+      if (!p.immediateData || immData.length > this.immediateDataLimit() || immData.length > task.edtl) {
+        const why = !p.immediateData
+          ? 'immediate data though ImmediateData=No'
+          : `${immData.length} bytes of immediate data exceed FirstBurstLength ${p.firstBurstLength} or the EDTL ${task.edtl}`;
+        this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, why);
+        return false;
+      }
+    }
+    if (!cmd.write || task.edtl === 0) return true;
+    if (task.edtl > MAX_WRITE) {
+      // Refuse before any data moves: the buffer would be unbounded.
+      task.solicitedUpTo = task.edtl;
+      task.received = task.edtl;
+      task.tooLarge = true;
+      return true;
+    }
+    // RFC 7143 11.3.1: F=0 on a write announces unsolicited Data-Out; allowed only with InitialR2T=No.
+    if (!cmd.final && p.initialR2T) {
+      this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'unsolicited Data-Out announced (F=0) though InitialR2T=Yes');
+      return false;
+    }
+    task.buf = Buffer.allocUnsafe(task.edtl);
+    if (immData.length) immData.copy(task.buf, 0);
+    task.received = immData.length;
+    if (!cmd.final) {
+      task.unsolicitedOpen = true;
+      task.unsolicitedLimit = Math.min(p.firstBurstLength, task.edtl);
+    }
+    task.solicitedUpTo = task.unsolicitedOpen ? task.unsolicitedLimit : task.received;
+    this.solicit(task);
+    return true;
+  }
+
+  /** Most immediate data a command may carry: FirstBurstLength (RFC 7143 13.14). */
+  immediateDataLimit(): number {
+    return this.session.params.firstBurstLength;
+  }
+
+  /**
+   * The length of the next R2T for `task`, or undefined when no more may be outstanding now:
+   * within MaxOutstandingR2T and MaxBurstLength (RFC 7143 13.17, 13.13).
+   */
+  nextBurst(task: TargetTask): number | undefined {
+    const p = this.session.params;
+    if (task.r2ts.size >= p.maxOutstandingR2T) return undefined;
+    return Math.min(p.maxBurstLength, task.edtl - task.solicitedUpTo);
+  }
+
+  /** Send R2Ts for what is still missing, as far as `nextBurst` allows. */
+  solicit(task: TargetTask): void {
+    if (task.unsolicitedOpen || task.aborted || task.dataError) return;
+    // Bounded by MaxOutstandingR2T.
+    while (task.solicitedUpTo < task.edtl) {
+      const len = this.nextBurst(task);
+      if (len === undefined) return;
+      const r: R2TState = { ttt: this.ch.newTtt(), offset: task.solicitedUpTo, length: len, received: 0, expDataSN: 0 };
+      task.r2ts.set(r.ttt, r);
+      task.solicitedUpTo += len;
+      const pdu: R2T = {
+        opcode: Opcode.R2T,
+        lun: task.lun,
+        itt: task.itt,
+        ttt: r.ttt,
+        statSN: this.ch.statSN,
+        expCmdSN: this.ch.expCmdSN,
+        maxCmdSN: this.ch.maxCmdSN,
+        r2tSN: task.r2tSN++,
+        bufferOffset: r.offset,
+        desiredDataTransferLength: len,
+      };
+      this.ch.send(pdu);
+    }
+  }
+
+  /** Forget the task's bursts in flight (it runs, ends or is aborted). */
+  end(task: TargetTask): void {
+    for (const r of task.r2ts.values()) this.ch.releaseTtt(r.ttt);
+    task.r2ts.clear();
+  }
+
+  /** Where a Data-Out's data segment can go directly: its place in the task's buffer. */
+  placeData(header: Buffer, length: number): Buffer | undefined {
+    if (peekOpcode(header) !== Opcode.DATA_OUT) return undefined;
+    const task = this.events.task(peekItt(header));
+    if (!task?.buf || task.aborted) return undefined;
+    const offset = peekBufferOffset(header);
+    if (offset + length > task.buf.length) return undefined;
+    return task.buf.subarray(offset, offset + length);
+  }
+
+  /** DataPDUInOrder=Yes: each Data-Out continues where the previous one ended, DataSN one more. A fault names what was wrong. */
+  sequenceFault(d: DataOut, length: number, burst: Burst): string | undefined {
+    return checkDataSequence(burst, d.dataSN, d.bufferOffset, length)?.message;
+  }
+
+  onDataOut(d: DataOut, raw: RawPdu): void {
+    const len = raw.dataLength;
+    const task = this.events.task(d.itt);
+    if (!task) {
+      if (!this.events.recentlyFinished(d.itt)) this.ch.reject(RejectReason.INVALID_PDU_FIELD, raw.header, `Data-Out for unknown ITT 0x${d.itt.toString(16)}`);
+      return;
+    }
+    if (task.aborted) return;
+    const burst = this.burstOf(task, d, raw);
+    if (!burst) return this.sequenceError(task);
+    const fault = this.sequenceFault(d, len, burst);
+    if (fault) {
+      this.ch.log(`Data-Out ITT 0x${d.itt.toString(16)} DataSN ${d.dataSN} offset ${d.bufferOffset} length ${len} in the burst ${burst.start}..${burst.end}: ${fault}`);
+      // RFC 7143 7.8/7.9: an out-of-order data PDU implies a lost one: Reject, then end the task with
+      // CHECK CONDITION once its data has stopped coming.
+      this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'Data-Out out of sequence');
+      task.dataError = 'sequence';
+    }
+    if (len > 0 && d.bufferOffset + len <= task.edtl && task.buf) {
+      const dest = task.buf;
+      let at = d.bufferOffset;
+      // Data the parser placed straight into the buffer is where it belongs already.
+      for (const p of raw.parts) {
+        if (!(p.buffer === dest.buffer && p.byteOffset === dest.byteOffset + at)) p.copy(dest, at);
+        at += p.length;
+      }
+    }
+    if (d.ttt === RESERVED_TAG) {
+      task.unsolicitedExpDataSN = (d.dataSN + 1) >>> 0;
+      task.received = Math.max(task.received, d.bufferOffset + len);
+    } else {
+      const r = task.r2ts.get(d.ttt)!;
+      r.expDataSN = (d.dataSN + 1) >>> 0;
+      r.received = Math.max(r.received, d.bufferOffset + len - r.offset);
+      task.received += len;
+    }
+    if (d.final) {
+      const r = d.ttt !== RESERVED_TAG ? task.r2ts.get(d.ttt)! : undefined;
+      if (r && r.received < r.length && !task.dataError) {
+        this.ch.log(`Data-Out burst for TTT 0x${d.ttt.toString(16)} ended (F) before all ${r.length} bytes came`);
+        task.dataError = 'sequence';
+      }
+      burst.done();
+    }
+    this.events.progress(task);
+  }
+
+  /** The burst a Data-Out belongs to, or undefined (Rejected) when it belongs to none. */
+  private burstOf(task: TargetTask, d: DataOut, raw: RawPdu): Burst | undefined {
+    if (d.ttt === RESERVED_TAG) {
+      if (!task.unsolicitedOpen) {
+        this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'unsolicited Data-Out not expected for this command');
+        return undefined;
+      }
+      return {
+        expDataSN: task.unsolicitedExpDataSN,
+        start: task.cmd.data?.length ?? 0,
+        end: task.unsolicitedLimit,
+        nextOffset: task.received,
+        done: () => {
+          task.unsolicitedOpen = false;
+          task.solicitedUpTo = task.received;
+          this.solicit(task);
+        },
+      };
+    }
+    const r = task.r2ts.get(d.ttt);
+    if (!r) {
+      this.ch.reject(RejectReason.INVALID_PDU_FIELD, raw.header, `Data-Out with TTT 0x${d.ttt.toString(16)}, not an R2T of this task`);
+      return undefined;
+    }
+    return {
+      expDataSN: r.expDataSN,
+      start: r.offset,
+      end: r.offset + r.length,
+      nextOffset: r.offset + r.received,
+      done: () => {
+        task.r2ts.delete(r.ttt);
+        this.ch.releaseTtt(r.ttt);
+        this.solicit(task);
+      },
+    };
+  }
+
+  private sequenceError(task: TargetTask): void {
+    task.dataError ??= 'sequence';
+    this.events.progress(task);
+  }
+
+  /** A Data-Out whose data digest was wrong (already Rejected): its task ends with CHECK CONDITION once its data has come. */
+  onDigestError(pdu: DataOut, raw: RawPdu): void {
+    const task = this.events.task(pdu.itt);
+    if (!task) return;
+    task.dataError = 'crc';
+    if (pdu.ttt !== RESERVED_TAG) {
+      const r = task.r2ts.get(pdu.ttt);
+      if (r) {
+        r.expDataSN = (pdu.dataSN + 1) >>> 0;
+        r.received = Math.max(r.received, pdu.bufferOffset + raw.dataLength - r.offset);
+      }
+    }
+    if (pdu.final) {
+      if (pdu.ttt === RESERVED_TAG) task.unsolicitedOpen = false;
+      else if (task.r2ts.delete(pdu.ttt)) this.ch.releaseTtt(pdu.ttt);
+      task.solicitedUpTo = task.edtl;
+    }
+    this.events.progress(task);
+  }
+
+  /** Whether all the task's write data has come (or, after a data error, stopped coming). */
+  complete(task: TargetTask): boolean {
+    if (!task.cmd.write || task.edtl === 0) return true;
+    if (task.unsolicitedOpen) return false;
+    // After a data error no more is solicited: the task ends once the bursts in flight have ended.
+    if (task.dataError) return task.r2ts.size === 0;
+    return task.received >= task.edtl && task.r2ts.size === 0;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Logout (RFC 7143 11.14, 11.15) and the target's request for one (Asynchronous Message, AsyncEvent 1,
+ * 11.9.1). Sessions have one connection at ErrorRecoveryLevel 0: closing the connection or the session
+ * is the same, and removing a connection for recovery is not supported.
+ */
+import { AsyncMessage, LogoutReason, LogoutRequest, LogoutResponse, LogoutResponseCode, Opcode } from '../protocol/iscsi/index.js';
+import type { TargetChannel } from './channel.js';
+import type { ScsiCommands } from './scsi-command.js';
+import type { SessionState } from './session-host.js';
+
+/** How long commands already executing may take to finish before a logout is answered. */
+const LOGOUT_DRAIN_MS = 2000;
+
+export interface LogoutEvents {
+  /** The session logged out: the response is on its way; end the session and the connection. */
+  loggedOut(): void;
+}
+
+export class LogoutHandler {
+  private loggingOut = false;
+  /** How long commands already executing may take to finish before the answer. */
+  drainMs = LOGOUT_DRAIN_MS;
+
+  constructor(
+    private readonly ch: TargetChannel,
+    private readonly session: SessionState,
+    private readonly scsi: ScsiCommands,
+    private readonly events: LogoutEvents,
+  ) {}
+
+  async onLogout(req: LogoutRequest): Promise<void> {
+    if (this.loggingOut) return;
+    const code = this.responseCode(req);
+    if (code === LogoutResponseCode.SUCCESS) {
+      this.loggingOut = true;
+      // Commands already executing finish first (bounded wait); those still gathering data end here.
+      this.endWaiting();
+      const until = Date.now() + this.drainMs;
+      // Bounded: drainMs.
+      while (this.scsi.size > 0 && Date.now() < until && this.ch.phase === 'ffp') await new Promise((r) => setTimeout(r, 5));
+      for (const t of this.scsi.all()) t.aborted = true;
+    }
+    const rsp: LogoutResponse = {
+      opcode: Opcode.LOGOUT_RESPONSE,
+      response: code,
+      itt: req.itt,
+      statSN: this.ch.takeStatSN(),
+      expCmdSN: this.ch.expCmdSN,
+      maxCmdSN: this.ch.maxCmdSN,
+      time2Wait: 0,
+      time2Retain: 0,
+    };
+    this.ch.send(rsp);
+    if (code === LogoutResponseCode.SUCCESS) this.events.loggedOut();
+  }
+
+  /** Commands still gathering Data-Out or waiting for their CmdSN turn end at logout, unanswered. */
+  endWaiting(): void {
+    this.scsi.abortWaiting();
+  }
+
+  /** The answer to a Logout Request (RFC 7143 11.15.1). */
+  responseCode(req: LogoutRequest): number {
+    if (req.reason === LogoutReason.REMOVE_CONNECTION_FOR_RECOVERY) return LogoutResponseCode.RECOVERY_NOT_SUPPORTED;
+    if (req.reason === LogoutReason.CLOSE_CONNECTION && req.cid !== this.session.result.cid) return LogoutResponseCode.CID_NOT_FOUND;
+    return LogoutResponseCode.SUCCESS;
+  }
+
+  /** Ask the initiator to log out within `seconds`; the caller drops it if it does not. */
+  requestLogout(seconds: number): void {
+    const msg: AsyncMessage = {
+      opcode: Opcode.ASYNC_MESSAGE,
+      lun: 0n,
+      statSN: this.ch.takeStatSN(),
+      expCmdSN: this.ch.expCmdSN,
+      maxCmdSN: this.ch.maxCmdSN,
+      asyncEvent: 1,
+      asyncVCode: 0,
+      parameter1: 0,
+      parameter2: 0,
+      parameter3: seconds,
+    };
+    this.ch.send(msg);
+  }
+}
