@@ -5,6 +5,7 @@
  */
 import {
   defineSuite,
+  INVALID_FIELD_IN_CDB,
   keepReservationsClean,
   openNexus,
   PARAM_LIST_LEN_ERR,
@@ -106,6 +107,26 @@ suite.test(
     await prReserve(t, K1, scsi.PrType.WRITE_EXCLUSIVE, { session: other, expect: RESERVATION_CONFLICT });
     await prRegister(t, K2, { session: other });
     await expectKeys(t, [K1, K2], 'after the second nexus (same name, another ISID) registered');
+  },
+);
+
+suite.test(
+  'ServiceActionRange',
+  {
+    doc: 'With a key registered, PERSISTENT RESERVE OUT with each service action SPC-5 reserves (09h to 1Fh) must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB and change nothing (READ KEYS still lists the key, PRgeneration unchanged).',
+    level: 'MUST',
+    clause: `${SPC5.PR_OUT_SERVICE_ACTIONS}, ${SPC5.RESERVED}`,
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    await prRegister(t, K1);
+    const before = await prReadKeys(t);
+    for (let sa = 0x09; sa <= 0x1f; sa++) {
+      await t.command(scsi.persistentReserveOut({ sa }), { dataOut: scsi.proutParameterList({ key: K1, saKey: K2 }), expect: INVALID_FIELD_IN_CDB, what: `PERSISTENT RESERVE OUT SERVICE ACTION=0x${sa.toString(16).padStart(2, '0')}` });
+    }
+    const after = await expectKeys(t, [K1], 'after the reserved service actions');
+    t.equal(after.generation, before.generation, 'PRgeneration after commands that ended in CHECK CONDITION');
+    await prUnregister(t, K1);
   },
 );
 

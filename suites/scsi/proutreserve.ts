@@ -7,8 +7,10 @@
 import {
   defineSuite,
   expectUnitAttention,
+  INVALID_FIELD_IN_CDB,
   INVALID_RELEASE,
   keepReservationsClean,
+  prOut,
   prReadReservation,
   prRegister,
   prRelease,
@@ -17,6 +19,7 @@ import {
   prUnregister,
   RESERVATION_CONFLICT,
   SBC4,
+  scsi,
   SPC5,
   UA_RESERVATIONS_RELEASED,
   type TestContext,
@@ -207,6 +210,23 @@ suite.test(
     await prReserve(t, K1, wero.code, { session: a });
     await prRelease(t, K1, wero.code, { session: a });
     await expectUnitAttention(t, b, UA_RESERVATIONS_RELEASED, 'the other registrant, after the holder released');
+  },
+);
+
+suite.test(
+  'InvalidTypeScope',
+  {
+    doc: 'With a key registered, RESERVE with each TYPE SPC-5 does not define (0h, 2h, 4h, 9h to Fh) and RESERVE WRITE EXCLUSIVE with a SCOPE other than LU_SCOPE (1h to Fh) must each end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (TYPE and SCOPE are CDB fields) and create no reservation.',
+    level: 'MUST',
+    clause: `${SPC5.PERSISTENT_RESERVE_OUT}, ${SPC5.RESERVED}`,
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    await prRegister(t, K1);
+    for (const type of [0x0, 0x2, 0x4, 0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf]) await prOut(t, scsi.PrOutSa.RESERVE, { key: K1, type }, { expect: INVALID_FIELD_IN_CDB });
+    for (let scope = 1; scope <= 0xf; scope++) await prOut(t, scsi.PrOutSa.RESERVE, { key: K1, type: PR_TYPES[0]!.code, scope }, { expect: INVALID_FIELD_IN_CDB });
+    await expectNoReservation(t, 'after RESERVEs with an undefined TYPE or SCOPE');
+    await prUnregister(t, K1);
   },
 );
 
