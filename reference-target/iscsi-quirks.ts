@@ -3,7 +3,8 @@
  * a wrapper around one method of the connection's parts, so that the correct code paths carry no
  * quirk branches. A wrapper replaces a method of one connection's instance, only when its quirk is on.
  */
-import { AnyPdu, DataIn, LogoutResponseCode, NopIn, Opcode, RESERVED_TAG, ScsiResponse, snAdd } from '../protocol/iscsi/index.js';
+import { AnyPdu, DataIn, LogoutResponseCode, NopIn, Opcode, RESERVED_TAG, ScsiResponse, snAdd, TaskMgmtRequest, TmfFunction, TmfResponse } from '../protocol/iscsi/index.js';
+import { bigIntToLun } from '../protocol/scsi/index.js';
 import { EMPTY, TargetChannel } from './channel.js';
 import type { CommandOrdering } from './cmdsn.js';
 import type { LogoutHandler } from './logout.js';
@@ -23,6 +24,10 @@ export const Q_ISCSI = {
   nopNoEcho: defineQuirk('nop-no-echo', 'iscsi', 'NOP-In answers to pings do not echo the ping data'),
   nopNoReply: defineQuirk('nop-no-reply', 'iscsi', 'NOP-Out pings are not answered'),
   abortIgnored: defineQuirk('tmf-abort-ignored', 'iscsi', 'ABORT TASK answers "function complete" but the task runs on and answers'),
+  abortUnknownComplete: defineQuirk('tmf-abort-unknown-complete', 'iscsi', 'ABORT TASK of a task that does not exist (finished, never sent) answers "function complete"'),
+  refCmdSnIgnored: defineQuirk('tmf-refcmdsn-ignored', 'iscsi', 'ABORT TASK of a task not received yet whose RefCmdSN is in the window answers "task does not exist" and leaves the CmdSN gap open'),
+  reassignAccepted: defineQuirk('tmf-reassign-accepted', 'iscsi', 'TASK REASSIGN at ErrorRecoveryLevel 0 answers "function complete"'),
+  tmfAnyLun: defineQuirk('tmf-any-lun', 'iscsi', 'task management functions to a LUN that does not exist answer "function complete"'),
   resetKeepsWaiting: defineQuirk('tmf-reset-keeps-waiting', 'iscsi', 'LUN RESET and the other task-set functions leave tasks waiting for Data-Out alive: the data, sent later, completes them'),
   r2tUnbounded: defineQuirk('r2t-unbounded', 'iscsi', 'R2Ts ignore MaxOutstandingR2T and MaxBurstLength (one R2T for all the data)'),
   statsnSkip: defineQuirk('statsn-skip', 'iscsi', 'StatSN advances by two on each response'),
@@ -129,6 +134,12 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
     scsi.silenced = (_task, res) => !!res.aborted;
   }
   if (q.has(Q_ISCSI.resetKeepsWaiting)) tmf.endWaiting = () => 0;
+  if (q.has(Q_ISCSI.refCmdSnIgnored)) ordering.takeAsReceived = () => false;
+  const claimsComplete = tmfClaimsComplete(q, parts);
+  if (claimsComplete) {
+    const onTmf = tmf.onTmf.bind(tmf);
+    tmf.onTmf = (req) => (claimsComplete(req) ? Promise.resolve(tmf.respond(req, TmfResponse.FUNCTION_COMPLETE)) : onTmf(req));
+  }
   const rewrites: ((pdu: AnyPdu) => void)[] = [];
   if (q.has(Q_ISCSI.wrongResidual)) rewrites.push(wrongResidual);
   if (q.has(Q_ISCSI.noPhaseCollapse)) rewrites.push(statusWithoutFinal);
@@ -140,6 +151,32 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
       send(pdu, data);
     };
   }
+}
+
+/** Which Task Management Requests the tmf-* "function complete" quirks answer so, or undefined when none is on. */
+function tmfClaimsComplete(q: Quirks, parts: QuirkableParts): ((req: TaskMgmtRequest) => boolean) | undefined {
+  const reassign = q.has(Q_ISCSI.reassignAccepted);
+  const anyLun = q.has(Q_ISCSI.tmfAnyLun);
+  const unknownTask = q.has(Q_ISCSI.abortUnknownComplete);
+  if (!reassign && !anyLun && !unknownTask) return undefined;
+  const lunOf = (req: TaskMgmtRequest): number => {
+    try {
+      return bigIntToLun(req.lun);
+    } catch {
+      return -1;
+    }
+  };
+  return (req) => {
+    const fn = req.function;
+    if (reassign && fn === TmfFunction.TASK_REASSIGN) return true;
+    const lunScoped = fn !== TmfFunction.TARGET_WARM_RESET && fn !== TmfFunction.TARGET_COLD_RESET && fn !== TmfFunction.TASK_REASSIGN;
+    if (anyLun && lunScoped && !parts.session.node!.device.luns().includes(lunOf(req))) return true;
+    if (unknownTask && fn === TmfFunction.ABORT_TASK) {
+      const t = parts.scsi.get(req.referencedTaskTag);
+      return !t || t.lunNumber !== lunOf(req);
+    }
+    return false;
+  };
 }
 
 function wrongResidual(pdu: AnyPdu): void {

@@ -47,21 +47,23 @@ export class TmfHandler {
     private readonly events: ResetEvents,
   ) {}
 
+  /** Send the Task Management Function Response to `req`. */
+  respond(req: TaskMgmtRequest, response: number): void {
+    const rsp: TaskMgmtResponse = {
+      opcode: Opcode.TASK_MGMT_RESPONSE,
+      response,
+      itt: req.itt,
+      statSN: this.ch.takeStatSN(),
+      expCmdSN: this.ch.expCmdSN,
+      maxCmdSN: this.ch.maxCmdSN,
+    };
+    this.ch.send(rsp);
+    this.ch.log(`${TMF_FUNCTION_NAMES[req.function] ?? `function ${req.function}`} LUN ${lunText(req.lun)}: ${response}`);
+  }
+
   async onTmf(req: TaskMgmtRequest): Promise<void> {
     const fn = req.function;
-    const name = TMF_FUNCTION_NAMES[fn] ?? `function ${fn}`;
-    const answer = (response: number) => {
-      const rsp: TaskMgmtResponse = {
-        opcode: Opcode.TASK_MGMT_RESPONSE,
-        response,
-        itt: req.itt,
-        statSN: this.ch.takeStatSN(),
-        expCmdSN: this.ch.expCmdSN,
-        maxCmdSN: this.ch.maxCmdSN,
-      };
-      this.ch.send(rsp);
-      this.ch.log(`${name} LUN ${lunText(req.lun)}: ${response}`);
-    };
+    const answer = (response: number) => this.respond(req, response);
     let lun: number;
     try {
       lun = bigIntToLun(req.lun);

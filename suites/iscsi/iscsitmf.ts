@@ -1,5 +1,5 @@
 /** Task management over iSCSI (RFC 7143 11.5, 11.6). */
-import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, minBlocks, NO_ANSWER, scsi, type TestContext, type TestSession } from '../../harness/api.js';
+import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, minBlocks, NO_ANSWER, scsi, type TestContext, type TestSession, type TmfResult } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSITMF', { families: ['iSCSI'], exclusive: true, clause: 'RFC 7143 11.5.1' });
 
@@ -95,6 +95,133 @@ suite.test(
     t.check(late.length === 0, `after its Logout Response the target answered a WRITE(10) the Logout terminated: ${late[0]}`);
   },
 );
+
+/** One TMF with its answer checked against the RFC 7143 11.6.1 response codes `want`. */
+async function tmfAnswer(t: TestContext, what: string, send: () => Promise<TmfResult>, want: readonly number[], level: 'must' | 'should' = 'must'): Promise<number> {
+  t.log(`> ${what}`);
+  const r = await send();
+  t.log(`< ${r.responseName}`);
+  const names = want.map((w) => `${w} (${iscsi.TMF_RESPONSE_NAMES[w]})`).join(' or ');
+  const msg = `${what}: expected response ${names}, got ${r.response} (${r.responseName})`;
+  if (level === 'must') t.check(want.includes(r.response), msg);
+  else t.should(want.includes(r.response), msg);
+  return r.response;
+}
+
+const NOT_EXIST = [iscsi.TmfResponse.TASK_DOES_NOT_EXIST];
+
+suite.test(
+  'AbortTaskFinished',
+  {
+    doc: 'TEST UNIT READY completes; then ABORT TASK with its ITT and its CmdSN as RefCmdSN, now below ExpCmdSN: the task no longer exists and its CmdSN is outside the window, so the target "must return the Task does not exist response" (1); a TEST UNIT READY must then still complete.',
+    clause: 'RFC 7143 11.6.1, RFC 7143 11.5.1',
+    level: 'MUST',
+  },
+  async (t) => {
+    let itt = 0;
+    let cmdSN = 0;
+    await t.command(scsi.testUnitReady(), { raw: { onSent: (i, c) => ((itt = i), (cmdSN = c)) } });
+    await tmfAnswer(t, `ABORT TASK of the finished TEST UNIT READY (ITT 0x${itt.toString(16)}, RefCmdSN ${cmdSN})`, () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: cmdSN, timeoutMs: Math.min(10_000, t.remainingMs()) }), NOT_EXIST);
+    await t.command(scsi.testUnitReady());
+  },
+);
+
+suite.test(
+  'AbortTaskUnknown',
+  {
+    doc: 'ABORT TASK with a Referenced Task Tag the session never used and RefCmdSN ExpCmdSN - 1 (outside the window): the target "must return the Task does not exist response" (1).',
+    clause: 'RFC 7143 11.6.1, RFC 7143 11.5.1',
+    level: 'MUST',
+  },
+  async (t) => {
+    await t.command(scsi.testUnitReady());
+    const raw = t.raw();
+    const itt = raw.newItt();
+    const ref = (raw.expCmdSN - 1) >>> 0;
+    await tmfAnswer(t, `ABORT TASK of an unknown task (ITT 0x${itt.toString(16)}, RefCmdSN ${ref}, ExpCmdSN ${raw.expCmdSN})`, () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: ref, timeoutMs: Math.min(10_000, t.remainingMs()) }), NOT_EXIST);
+  },
+);
+
+suite.test(
+  'AbortTaskNotReceived',
+  {
+    doc: 'The initiator takes a CmdSN for a command it never sends, then sends ABORT TASK (immediate, its own CmdSN the next one) for an unused ITT with that CmdSN as RefCmdSN: it is within the window and less than the request\'s CmdSN, so the target "must consider the CmdSN as received and return the Function complete response" (0); the gap is then closed, so a TEST UNIT READY with the next CmdSN must complete within 5 s.',
+    clause: 'RFC 7143 11.6.1, RFC 7143 11.5.1',
+    level: 'MUST',
+    timeout: 30,
+  },
+  async (t) => {
+    const raw = t.raw();
+    const itt = raw.newItt();
+    const ref = raw.takeCmdSN();
+    await tmfAnswer(t, `ABORT TASK of a command never sent (ITT 0x${itt.toString(16)}, RefCmdSN ${ref}, the request's CmdSN ${raw.cmdSN})`, () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: ref, timeoutMs: Math.min(10_000, t.remainingMs()) }), [iscsi.TmfResponse.FUNCTION_COMPLETE]);
+    const next = raw.cmdSN;
+    const r = await t.settle(t.command(scsi.testUnitReady()), Math.min(5000, t.remainingMs()));
+    if (!r.done) t.fail(`TEST UNIT READY with CmdSN ${next} was not answered within 5 s: the target did not consider CmdSN ${ref} received after the ABORT TASK`);
+    if ('error' in r) throw r.error;
+  },
+);
+
+suite.test(
+  'TaskReassignErl0',
+  {
+    doc: 'TASK REASSIGN (function 8) in a session at ErrorRecoveryLevel 0: reassigning a task to a new connection is part of connection recovery, which ErrorRecoveryLevel 0 does not have, so the target should answer "Task allegiance reassignment not supported" (4) or "Task management function not supported" (5), never "Function complete".',
+    clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1, RFC 7143 7.1.5',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const itt = t.raw().newItt();
+    const got = await tmfAnswer(t, `TASK REASSIGN of ITT 0x${itt.toString(16)} at ErrorRecoveryLevel 0`, () => t.session.taskManagement(iscsi.TmfFunction.TASK_REASSIGN, { referencedTaskTag: itt, timeoutMs: Math.min(10_000, t.remainingMs()) }), [iscsi.TmfResponse.TASK_ALLEGIANCE_REASSIGNMENT_NOT_SUPPORTED, iscsi.TmfResponse.FUNCTION_NOT_SUPPORTED], 'should');
+    t.check(got !== iscsi.TmfResponse.FUNCTION_COMPLETE, `TASK REASSIGN at ErrorRecoveryLevel 0 answered Function complete: no connection recovery exists at that level to reassign a task to`);
+  },
+);
+
+suite.test(
+  'UnknownLun',
+  {
+    doc: 'ABORT TASK SET and LOGICAL UNIT RESET addressed to a LUN that REPORT LUNS does not list (the highest single-level LUN, 16383, or lower): there is no task set to act on, so the target should answer "LUN does not exist" (2), and must not answer "Function complete".',
+    clause: 'RFC 7143 11.6.1, RFC 7143 11.5.1',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const r = await t.command(scsi.reportLuns({ alloc: 16384 }));
+    const listed = new Set(scsi.parseReportLuns(r.data).luns);
+    let lun = 16383;
+    while (listed.has(lun) && lun > 0) lun--;
+    for (const fn of [iscsi.TmfFunction.ABORT_TASK_SET, iscsi.TmfFunction.LOGICAL_UNIT_RESET]) {
+      const what = `${iscsi.TMF_FUNCTION_NAMES[fn]} to LUN ${lun}, which REPORT LUNS does not list`;
+      const got = await tmfAnswer(t, what, () => t.session.taskManagement(fn, { lun, timeoutMs: Math.min(10_000, t.remainingMs()) }), [iscsi.TmfResponse.LUN_DOES_NOT_EXIST], 'should');
+      t.check(got !== iscsi.TmfResponse.FUNCTION_COMPLETE, `${what}: answered Function complete for a logical unit that does not exist`);
+    }
+  },
+);
+
+for (const [name, fn] of [
+  ['AbortTaskSetAsync', iscsi.TmfFunction.ABORT_TASK_SET],
+  ['ClearTaskSetAsync', iscsi.TmfFunction.CLEAR_TASK_SET],
+] as const) {
+  const fname = iscsi.TMF_FUNCTION_NAMES[fn]!;
+  suite.test(
+    name,
+    {
+      doc: `WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8 blocks with other data but hold back its Data-Out, so the task waits for data at the target, and send ${fname} for the LUN: the answer must be Function complete within 10 s, the function ending the tasks of the task set. The held Data-Out is then sent after all: the task must not come back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written.`,
+      clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1',
+      level: 'MUST',
+      timeout: 30,
+      needs: ['sbc', 'capacity', 'dataloss', 'writable', minBlocks(8)],
+    },
+    async (t: TestContext) => {
+      const w = await heldWrite(t);
+      t.log(`> ${fname}`);
+      const r = await w.s.taskManagement(fn, { timeoutMs: Math.min(10_000, t.remainingMs()) });
+      t.log(`< ${r.responseName}`);
+      if (r.response === iscsi.TmfResponse.FUNCTION_NOT_SUPPORTED) t.skip(`the target does not support ${fname} (Task management function not supported)`);
+      const tmf = await tmfAnswer(t, `${fname} with a WRITE waiting for its Data-Out`, async () => r, [iscsi.TmfResponse.FUNCTION_COMPLETE]);
+      if (tmf === iscsi.TmfResponse.FUNCTION_COMPLETE) await staysEnded(t, w, `the WRITE(10) the ${fname} ended`);
+      if (fn === iscsi.TmfFunction.CLEAR_TASK_SET) await t.unitAttentions();
+    },
+  );
+}
 
 /** A WRITE (10) of 8 blocks at LBA 0 whose Data-Out is held back (the target waits for it after its R2T). */
 interface HeldWrite {

@@ -19,5 +19,12 @@ CASES['iSCSIDigests.BothDigests'] = { rules: () => [{ match: isStdInquiry, corru
 CASES['iSCSIDigests.BadHeaderDigest'] = { quirks: ['header-digest-unchecked'], message: /whose header digest was wrong, which must be discarded or end the connection: expected no answer within 3 s or the connection dropped, got NOP-In/ };
 CASES['iSCSIDigests.BadDataDigestDataOut'] = { quirks: ['digest-unchecked'], message: /WRITE\(10\) LBA=\d+ LEN=1 whose Data-Out has a wrong data digest: the target completed it with GOOD/ };
 CASES['iSCSIDigests.BadDataDigestImmediate'] = { quirks: ['digest-unchecked'], message: /WRITE\(10\) LBA=\d+ LEN=1 whose immediate data has a wrong data digest: the target completed it with GOOD/ };
+CASES['iSCSITMF.AbortTaskFinished'] = { quirks: ['tmf-abort-unknown-complete'], message: /ABORT TASK of the finished TEST UNIT READY .*: expected response 1 \(Task does not exist\), got 0 \(Function complete\)/ };
+CASES['iSCSITMF.AbortTaskUnknown'] = { quirks: ['tmf-abort-unknown-complete'], message: /ABORT TASK of an unknown task .*: expected response 1 \(Task does not exist\), got 0 \(Function complete\)/ };
+CASES['iSCSITMF.AbortTaskNotReceived'] = { quirks: ['tmf-refcmdsn-ignored'], message: /ABORT TASK of a command never sent .*: expected response 0 \(Function complete\), got 1 \(Task does not exist\)/ };
+CASES['iSCSITMF.TaskReassignErl0'] = { quirks: ['tmf-reassign-accepted'], verdict: 'warn', message: /TASK REASSIGN at ErrorRecoveryLevel 0 answered Function complete/ };
+CASES['iSCSITMF.UnknownLun'] = { quirks: ['tmf-any-lun'], verdict: 'warn', message: /ABORT TASK SET to LUN \d+, which REPORT LUNS does not list: answered Function complete/ };
+CASES['iSCSITMF.AbortTaskSetAsync'] = { quirks: ['tmf-reset-keeps-waiting'], message: /the held Data-Out of the WRITE\(10\) the ABORT TASK SET ended, whose task must not complete: expected no answer within 3 s or the connection dropped, got SCSI Response/ };
+CASES['iSCSITMF.ClearTaskSetAsync'] = { quirks: ['tmf-reset-keeps-waiting'], message: /the held Data-Out of the WRITE\(10\) the CLEAR TASK SET ended, whose task must not complete: expected no answer within 3 s or the connection dropped, got SCSI Response/ };
 
 export default CASES;
