@@ -222,7 +222,7 @@ export class TargetServer implements SessionHost {
         id: `${r.initiatorName},i,0x${isid}|${r.node.config.iqn},t,0x${tpgt}|${r.tsih}`,
         initiatorPort: `${r.initiatorName},i,0x${isid}`,
         initiatorName: r.initiatorName,
-        // SPC-5 7.6.4.6: an iSCSI initiator port is the name with ,i,0x and the ISID (format 01b)
+        // SPC-5 (TransportID for iSCSI): an iSCSI initiator port is the name with ,i,0x and the ISID (format 01b)
         transportId: iscsiTransportId(r.initiatorName, isid),
         targetPort: `${r.node.config.iqn},t,0x${tpgt}`,
         targetName: r.node.config.iqn,

@@ -14,7 +14,7 @@ export interface Nexus {
   /** The initiator device name alone (iSCSI InitiatorName). */
   initiatorName: string;
   /**
-   * The initiator port's TransportID (SPC-5 7.6.4), ready-made by the transport: what PERSISTENT RESERVE
+   * The initiator port's TransportID (SPC-5, TransportID), ready-made by the transport: what PERSISTENT RESERVE
    * IN READ FULL STATUS reports for a registration, so the device server never parses a port name.
    */
   transportId: Buffer;
