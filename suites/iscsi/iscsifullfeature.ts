@@ -10,7 +10,7 @@
  * initiator (MaxRecvDataSegmentLength, FirstBurstLength, ITT uniqueness) has no prescribed answer: those
  * tests are SHOULD. The immediate-command rule of 4.2.2.1 and the logout answers at ERL 0 are MUST.
  */
-import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, isRawEnd, NO_ANSWER, rawText, REJECT, scsi, type TestContext } from '../../harness/api.js';
+import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, isRawEnd, NO_ANSWER, rawText, REJECT, scsi, type TestContext, type TestSession } from '../../harness/api.js';
 import { throughOperational, throughSecurity } from './_login.js';
 
 const suite = defineSuite('iSCSIFullFeature', { families: ['iSCSI'], clause: 'RFC 7143 4.2.2.1' });
@@ -342,11 +342,11 @@ suite.test(
   },
 );
 
-/** A WRITE (10) of one block sent without data, and the R2T the target answers it with (skips if none comes). */
-async function writeWaitingForData(t: TestContext): Promise<{ w: iscsi.ScsiCommand; r2t: iscsi.R2T }> {
-  const raw = t.raw();
+/** A WRITE (10) of `blocks` blocks sent without data, and the first R2T the target answers it with (skips if none comes). */
+async function writeWaitingForData(t: TestContext, s?: TestSession, blocks = 1): Promise<{ w: iscsi.ScsiCommand; r2t: iscsi.R2T }> {
+  const raw = t.raw(s);
   const bs = t.dev.blockSize;
-  const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks: 1 }), write: true, expectedDataTransferLength: bs });
+  const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks }), write: true, expectedDataTransferLength: blocks * bs });
   const r2t = raw.waitFor((p) => p.opcode === Opcode.R2T && p.itt === w.itt, Math.min(5000, t.remainingMs()), 'the R2T for the WRITE (10)');
   raw.send(w);
   const r = (await r2t.catch((e: Error) => t.skip(`the target sent no R2T for a WRITE (10) without data (${e.message}); the test needs a task waiting for data`))) as iscsi.R2T;
@@ -380,25 +380,30 @@ suite.test(
 suite.test(
   'DataOutBeyondR2T',
   {
-    doc: 'A WRITE (10) of one block without data gets an R2T for the block; the Data-Out answering it carries twice as many bytes as the R2T\'s Desired Data Transfer Length, more than the Expected Data Transfer Length too (11.8.4: the R2T asks for that many bytes). The target should refuse the data (a Reject, a CHECK CONDITION, or dropping the connection), not complete the WRITE with GOOD.',
+    doc: 'Log in with MaxBurstLength=512, so an R2T asks for 512 bytes at most; a WRITE (10) of 1024 bytes or more without data gets an R2T for 512 at offset 0, and the Data-Out answering it carries twice the R2T\'s Desired Data Transfer Length (still within the Expected Data Transfer Length: the target\'s buffer is not overrun). The R2T asks for that many bytes (11.8.4), so the target should refuse the data (a Reject, a CHECK CONDITION, or dropping the connection), not complete the WRITE with GOOD.',
     clause: 'RFC 7143 11.8.4, RFC 7143 11.7.5, RFC 7143 11.17.1',
     level: 'SHOULD',
     needs: ['sbc', 'capacity', 'dataloss'],
+    session: false,
     timeout: 30,
   },
   async (t) => {
-    const { w, r2t } = await writeWaitingForData(t);
-    const raw = t.raw();
+    const s = await t.login({ keys: { MaxBurstLength: '512', FirstBurstLength: '512' }, clearUnitAttentions: true });
+    const blocks = Math.max(1, Math.ceil(1024 / t.dev.blockSize));
+    const { w, r2t } = await writeWaitingForData(t, s, blocks);
+    const raw = t.raw(s);
     const len = r2t.desiredDataTransferLength * 2;
+    if (r2t.bufferOffset + len > blocks * t.dev.blockSize) t.skip(`the R2T asks for ${r2t.desiredDataTransferLength} bytes at offset ${r2t.bufferOffset}: twice that would run past the WRITE's ${blocks * t.dev.blockSize} bytes (MaxBurstLength=512 not taken?)`);
     if (len > raw.params.maxSendDataSegmentLength) t.skip(`twice the R2T's length (${len} bytes) exceeds the target's MaxRecvDataSegmentLength; iSCSIFullFeature.DataSegmentBeyondMaxRecv checks that case`);
     const d: iscsi.DataOut = { opcode: Opcode.DATA_OUT, final: true, lun: w.lun, itt: w.itt, ttt: r2t.ttt, expStatSN: raw.expStatSN, dataSN: 0, bufferOffset: r2t.bufferOffset, data: Buffer.alloc(len, 0x3d) };
     await t.expectIscsi(`a Data-Out of ${len} bytes answering an R2T for ${r2t.desiredDataTransferLength}`, {
+      session: s,
       send: (r) => r.send(d),
       answer: answerTo(w.itt),
       withinMs: 5000,
       expect: [REJECT(), DROPPED, ANSWER(Opcode.SCSI_RESPONSE, { status: scsi.ScsiStatus.CHECK_CONDITION })],
     });
-    t.forget(0, 1);
+    t.forget(0, blocks);
   },
 );
 
