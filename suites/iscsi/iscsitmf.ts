@@ -163,6 +163,36 @@ suite.test(
 );
 
 suite.test(
+  'AbortTaskQueued',
+  {
+    doc: 'The initiator leaves a CmdSN gap (takes CmdSN n and sends nothing with it), then sends TEST UNIT READY with CmdSN n+1, which the target must hold until n comes; ABORT TASK of it (RefCmdSN n+1) must be answered Function complete, the task existing. A TEST UNIT READY with CmdSN n then fills the gap and must complete, and the aborted one must not: no SCSI Response for it within 3 s.',
+    clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1, RFC 7143 4.2.2.1',
+    level: 'MUST',
+    timeout: 30,
+  },
+  async (t) => {
+    const raw = t.raw();
+    const gap = raw.takeCmdSN();
+    const queued = raw.scsiCommand({ cdb: scsi.testUnitReady() });
+    t.log(`CmdSN ${gap} left unsent; TEST UNIT READY ITT 0x${queued.itt.toString(16)} with CmdSN ${queued.cmdSN} waits behind it`);
+    raw.send(queued);
+    await tmfAnswer(t, `ABORT TASK of the queued TEST UNIT READY (ITT 0x${queued.itt.toString(16)}, RefCmdSN ${queued.cmdSN})`, () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: queued.itt, refCmdSN: queued.cmdSN, timeoutMs: Math.min(10_000, t.remainingMs()) }), [iscsi.TmfResponse.FUNCTION_COMPLETE]);
+    const filler = raw.scsiCommand({ cdb: scsi.testUnitReady(), cmdSN: gap });
+    const filled = raw.waitFor((p) => p.opcode === iscsi.Opcode.SCSI_RESPONSE && p.itt === filler.itt, Math.min(5000, t.remainingMs()), 'the answer to the TEST UNIT READY filling the gap');
+    filled.catch(() => undefined);
+    await t.expectIscsi(`TEST UNIT READY with CmdSN ${gap} after the ABORT TASK of the one queued behind it, which must not complete`, {
+      send: (r) => r.send(filler),
+      answer: (p) => (p.opcode === iscsi.Opcode.SCSI_RESPONSE || p.opcode === iscsi.Opcode.REJECT) && 'itt' in p && p.itt === queued.itt,
+      withinMs: 3000,
+      expect: NO_ANSWER,
+    });
+    const f = await t.settle(filled, 100);
+    t.check(f.done && 'value' in f, `the TEST UNIT READY with CmdSN ${gap}, filling the gap, was not answered`);
+    await t.command(scsi.testUnitReady());
+  },
+);
+
+suite.test(
   'TaskReassignErl0',
   {
     doc: 'TASK REASSIGN (function 8) in a session at ErrorRecoveryLevel 0: reassigning a task to a new connection is part of connection recovery, which ErrorRecoveryLevel 0 does not have, so the target should answer "Task allegiance reassignment not supported" (4) or "Task management function not supported" (5), never "Function complete".',

@@ -26,5 +26,6 @@ CASES['iSCSITMF.TaskReassignErl0'] = { quirks: ['tmf-reassign-accepted'], verdic
 CASES['iSCSITMF.UnknownLun'] = { quirks: ['tmf-any-lun'], verdict: 'warn', message: /ABORT TASK SET to LUN \d+, which REPORT LUNS does not list: answered Function complete/ };
 CASES['iSCSITMF.AbortTaskSetAsync'] = { quirks: ['tmf-reset-keeps-waiting'], message: /the held Data-Out of the WRITE\(10\) the ABORT TASK SET ended, whose task must not complete: expected no answer within 3 s or the connection dropped, got SCSI Response/ };
 CASES['iSCSITMF.ClearTaskSetAsync'] = { quirks: ['tmf-reset-keeps-waiting'], message: /the held Data-Out of the WRITE\(10\) the CLEAR TASK SET ended, whose task must not complete: expected no answer within 3 s or the connection dropped, got SCSI Response/ };
+CASES['iSCSITMF.AbortTaskQueued'] = { quirks: ['tmf-abort-ignored'], message: /TEST UNIT READY with CmdSN \d+ after the ABORT TASK of the one queued behind it, which must not complete: expected no answer within 3 s, got SCSI Response/ };
 
 export default CASES;
