@@ -5,11 +5,14 @@
  */
 import {
   defineSuite,
+  GOOD,
   INVALID_FIELD_IN_CDB,
+  INVALID_FIELD_IN_PARAM_LIST,
   keepReservationsClean,
   openNexus,
   PARAM_LIST_LEN_ERR,
   prReadKeys,
+  prReportCapabilities,
   prRegister,
   prReserve,
   prUnregister,
@@ -126,6 +129,34 @@ suite.test(
     }
     const after = await expectKeys(t, [K1], 'after the reserved service actions');
     t.equal(after.generation, before.generation, 'PRgeneration after commands that ended in CHECK CONDITION');
+    await prUnregister(t, K1);
+  },
+);
+
+suite.test(
+  'AllTgPt',
+  {
+    doc: 'REGISTER with ALL_TG_PT set: where REPORT CAPABILITIES says ATP_C 1 it must be GOOD, READ KEYS must list the key, and READ FULL STATUS (where implemented) must show the registration with ALL_TG_PT set; where ATP_C is 0 it must be refused with CHECK CONDITION, ILLEGAL REQUEST (INVALID FIELD IN PARAMETER LIST, where the bit is; INVALID FIELD IN CDB is accepted too) and register nothing.',
+    level: 'MUST',
+    clause: `${SPC5.PR_OUT_PARAMETER_LIST}, ${SPC5.REPORT_CAPABILITIES}`,
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    const caps = await prReportCapabilities(t);
+    if (!caps.atpC) {
+      await prRegister(t, K1, { allTgPt: true, expect: [INVALID_FIELD_IN_PARAM_LIST, INVALID_FIELD_IN_CDB] });
+      await expectKeys(t, [], 'after a refused REGISTER with ALL_TG_PT (ATP_C 0)');
+      return;
+    }
+    await prRegister(t, K1, { allTgPt: true });
+    const k = await prReadKeys(t);
+    t.check(k.keys.includes(K1), 'READ KEYS does not list the key registered with ALL_TG_PT');
+    const fs = await t.command(scsi.persistentReserveIn({ sa: scsi.PrInSa.READ_FULL_STATUS, alloc: 8192 }), { expect: [GOOD, INVALID_FIELD_IN_CDB] });
+    if (fs.status === scsi.ScsiStatus.GOOD) {
+      const mine = scsi.parseReadFullStatus(fs.data).descriptors.filter((d) => d.key === K1);
+      t.check(mine.length > 0, 'READ FULL STATUS lists no registration with the key registered with ALL_TG_PT');
+      t.check(mine.every((d) => d.allTgPt), 'READ FULL STATUS shows the registration made with ALL_TG_PT with ALL_TG_PT 0');
+    } else t.log('READ FULL STATUS is not implemented: the ALL_TG_PT bit of the registration is not checked');
     await prUnregister(t, K1);
   },
 );

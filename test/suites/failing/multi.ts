@@ -72,6 +72,7 @@ const CASES: Cases = {
   'ReportTargetPortGroups.AllocLength': { rules: () => [{ match: (c) => c[0] === Op.MAINTENANCE_IN && (c[1]! & 0x1f) === MaintIn.REPORT_TARGET_PORT_GROUPS && c.readUInt32BE(6) === 4, dataIn: first((d) => (d[3] = d[3]! ^ 0x01)) }], message: /ALLOC=4: the data differs from the start of the full answer/ },
   'ProutReserve.InvalidTypeScope': { rules: () => [{ match: (c) => prOut(PrOutSa.RESERVE)(c) && (c[2]! & 0x0f) === 0, reply: GOOD }], message: /RESERVE .*TYPE=0.*expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ },
   'ProutRegister.ServiceActionRange': { rules: () => [{ match: prOut(0x09), reply: GOOD }], message: /SERVICE ACTION=0x09: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/ },
+  'ProutRegister.AllTgPt': { rules: () => [{ match: prIn(PrInSa.READ_FULL_STATUS), dataIn: first((d) => d.length > 20 && (d[20] = d[20]! & ~0x02)) }], message: /READ FULL STATUS shows the registration made with ALL_TG_PT with ALL_TG_PT 0/ },
 };
 
 for (const ty of ['WE', 'EA', 'WERO', 'EARO', 'WEAR', 'EAAR']) {
