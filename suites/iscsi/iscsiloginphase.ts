@@ -304,4 +304,37 @@ suite.test(
   },
 );
 
+/** Re-send a key in an operational-stage request after the security stage carried it: the target MUST reject the login. */
+async function redeclared(t: TestContext, key: string, first: string, again: string): Promise<void> {
+  const c = await t.connect();
+  const st = await throughSecurity(t, c, key === 'InitiatorName' ? {} : { extra: [[key, first]] });
+  const req = loginRequest({ isid: st.isid, keys: [[key, again]], transit: true, csg: Stage.OPERATIONAL, expStatSN: st.expStatSN });
+  const a = await exchange(t, c, req);
+  if ('end' in a) t.fail(`${key} sent again in the operational stage: expected a Login Response with status class 0x02 (initiator error), got ${'closed' in a.end ? 'the connection closed' : 'no answer'}`);
+  const stt = (a.rsp.statusClass << 8) | a.rsp.statusDetail;
+  t.check(a.rsp.statusClass === 2, `${key} sent again in the operational stage (${key}=${again} after ${key}=${first}): expected a Login Response with status class 0x02 (initiator error), got ${statusText(stt)}`);
+}
+
+suite.test(
+  'RedeclaredInitiatorName',
+  {
+    doc: 'The first Login Request declares InitiatorName; once in the operational stage, a second Login Request declares it again (another name). "An attempt to renegotiate/redeclare parameters not specifically allowed MUST be detected by the initiator and target. If such an attempt is detected by the target, the target MUST respond with Login reject (initiator error)" (6.2).',
+    clause: 'RFC 7143 6.2, RFC 7143 13.5',
+    level: 'MUST',
+    session: false,
+  },
+  (t) => redeclared(t, 'InitiatorName', t.config.initiatorName, 'iqn.2026-11.org.iscsi-test:another-name'),
+);
+
+suite.test(
+  'RenegotiatedKey',
+  {
+    doc: 'The first Login Request offers MaxBurstLength=65536 and the target answers it; a Login Request of the operational stage offers MaxBurstLength=32768 again. Renegotiating a key in the same login is not allowed: the target MUST detect it and respond with Login reject (initiator error), status class 2 (6.2).',
+    clause: 'RFC 7143 6.2, RFC 7143 13.13',
+    level: 'MUST',
+    session: false,
+  },
+  (t) => redeclared(t, 'MaxBurstLength', '65536', '32768'),
+);
+
 export default suite;

@@ -68,6 +68,8 @@ const CASES: Cases = {
   'iSCSIFullFeature.DataOutBeyondR2T': { quirks: ['datasn-unchecked'], verdict: 'warn', message: /answering an R2T for \d+: expected .*got / },
   'iSCSIFullFeature.LogoutCloseSession': { quirks: ['logout-keeps-connection'], verdict: 'warn', message: /kept the TCP connection open for 5 s/ },
   'iSCSIFullFeature.DiscoveryScsiCommand': { quirks: ['no-reject'], verdict: 'warn', message: /a TEST UNIT READY in a discovery session: expected .*got no answer/ },
+  'iSCSILoginPhase.RedeclaredInitiatorName': { quirks: ['login-repeated-key-ok'], message: /InitiatorName sent again in the operational stage .*got 0x0000/ },
+  'iSCSILoginPhase.RenegotiatedKey': { quirks: ['login-repeated-key-ok'], message: /MaxBurstLength sent again in the operational stage .*got 0x0000/ },
 };
 
 export default CASES;
