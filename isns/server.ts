@@ -237,10 +237,18 @@ export class IsnsServer {
       case Func.DevAttrReg:
         return this.register(m, tlvs, op, now);
       case Func.DevAttrQry: {
+        // Enough of a query for a client's refresh: the entity keyed by a node's name or its EID, with
+        // the entity attributes asked for. Other objects are not searched.
         const name = key.find((t) => t.tag === Tag.IscsiName);
-        const e = name ? this.entityOf(String(value(name))) : undefined;
+        const eid = key.find((t) => t.tag === Tag.EntityId);
+        const e = name ? this.entityOf(String(value(name))) : eid ? this.entities.get(String(value(eid))) : undefined;
         if (!e) return [Status.Successful, [...key, tlv(Tag.Delimiter)]];
-        return [Status.Successful, [...key, tlv(Tag.Delimiter), tlv(Tag.EntityId, e.eid)]];
+        const out: Tlv[] = [...key, tlv(Tag.Delimiter), tlv(Tag.EntityId, e.eid)];
+        for (const t of op) {
+          if (t.tag === Tag.RegistrationPeriod) out.push(tlv(Tag.RegistrationPeriod, this.registrationPeriod));
+          if (t.tag === Tag.EntityProtocol && e.protocol !== undefined) out.push(tlv(Tag.EntityProtocol, e.protocol));
+        }
+        return [Status.Successful, out];
       }
       case Func.DevDereg: {
         for (const t of op) {

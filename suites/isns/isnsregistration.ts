@@ -38,7 +38,7 @@ suite.test(
     timeout: 60,
   },
   async (t) => {
-    const e = await registration(t);
+    const e = await registration(t, 30_000, true);
     const tpgt = loginTpgt(t);
     if (tpgt === undefined) return t.skip('the login gave no TargetPortalGroupTag (iSCSILogin.TargetPortalGroupTag checks that)');
     const portal = loginPortal(t, e);
@@ -61,7 +61,7 @@ suite.test(
   },
   async (t) => {
     const s = server(t);
-    const e = await registration(t);
+    const e = await registration(t, 30_000, true);
     const since = Date.now();
     const ms = (s.registrationPeriod + 2) * 1000;
     const names = e.nodes.map((n) => n.name);
@@ -82,7 +82,7 @@ suite.test(
   },
   async (t) => {
     const s = server(t);
-    const e = await registration(t);
+    const e = await registration(t, 30_000, true);
     const portal = e.portals.find((p) => p.esiPort);
     if (!portal) return t.skip(`entity ${e.eid} registered no ESI Port: it does not use ESI`);
     t.log(`ESI to ${portal.ip}:${portal.esiPort} for portal ${portal.ip}:${portal.port}`);
@@ -102,7 +102,7 @@ suite.test(
   },
   async (t) => {
     const s = server(t);
-    await registration(t);
+    await registration(t, 30_000, true);
     t.log('iSNS server: drop connections, forget registrations, listen again');
     await s.stop({ forget: true });
     await s.start();
@@ -126,7 +126,7 @@ suite.test(
   },
   async (t) => {
     const s = server(t);
-    await registration(t);
+    await registration(t, 30_000, true);
     s.failNext(Status.Busy, 2);
     await s.stop({ forget: true });
     await s.start();
