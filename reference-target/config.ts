@@ -42,6 +42,11 @@ export interface TargetServerConfig {
   /** Target portal group tag of the portal. */
   tpgt?: number;
   targets: TargetNodeConfig[];
+  /**
+   * Answer repeated CHAP failures of one initiator ever later (auth-throttle.ts; default true). The
+   * project's self-tests turn it off: they fail CHAP on purpose many times in a row.
+   */
+  authFailureDelay?: boolean;
   /** CHAP accounts for discovery sessions (IncomingUser outside any Target). */
   discoveryUsers?: Account[];
   discoveryOutgoingUser?: Account;
@@ -303,6 +308,12 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
       case 'iSNSServer':
         need(1, 'host[:port]');
         cfg.isns = arg;
+        return;
+      case 'AuthFailureDelay':
+        need(1, 'Yes or No');
+        if (cur) throw cfgError(where, 'AuthFailureDelay applies to the whole target server: give it before any Target');
+        if (!/^(yes|no)$/i.test(arg)) throw cfgError(where, `AuthFailureDelay ${arg}: expected Yes or No`);
+        cfg.authFailureDelay = /^yes$/i.test(arg);
         return;
       case 'iSNSAccessControl':
         need(1, 'Yes or No');

@@ -15,6 +15,7 @@ import {
   decodePdu,
   describePdu,
   LoginRequest,
+  LoginStatus,
   LogoutRequest,
   NopOut,
   Opcode,
@@ -152,12 +153,21 @@ export class TargetConnection implements ConnectionHandle {
       return;
     }
     const step = this.login.handle(pdu as LoginRequest);
-    this.channel.send(step.response);
     if ('fail' in step) {
-      this.log(`login refused (${this.login.describe()}): class 0x${step.response.statusClass.toString(16)} detail 0x${step.response.statusDetail.toString(16)}: ${step.fail}`);
-      this.close(`login refused: ${step.fail}`);
+      const r = step.response;
+      this.log(`login refused (${this.login.describe()}): class 0x${r.statusClass.toString(16)} detail 0x${r.statusDetail.toString(16)}: ${step.fail}`);
+      const authFailure = ((r.statusClass << 8) | r.statusDetail) === LoginStatus.AUTHENTICATION_FAILURE;
+      const hold = authFailure ? this.host.authenticationFailed(this.login.initiator) : 0;
+      if (hold > 0) this.log(`repeated authentication failures of ${this.login.initiator}: answering after ${hold} ms`);
+      const refuse = () => {
+        this.channel.send(r);
+        this.close(`login refused: ${step.fail}`);
+      };
+      if (hold > 0) setTimeout(refuse, hold).unref();
+      else refuse();
       return;
     }
+    this.channel.send(step.response);
     if ('done' in step) this.enterFullFeature(step.done);
   }
 

@@ -473,6 +473,11 @@ export class TargetLogin {
   }
 
   /** Log line describing this login attempt. */
+  /** The InitiatorName of this login ('' before the first request named one). */
+  get initiator(): string {
+    return this.initiatorName;
+  }
+
   describe(): string {
     return `${this.initiatorName || '(unnamed)'} ISID 0x${hex(this.first?.isid ?? 0, 12)} -> ${this.node?.config.iqn ?? (this.sessionType === 'Discovery' ? 'discovery' : '?')}`;
   }

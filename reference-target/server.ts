@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import { LoginStatus } from '../protocol/iscsi/index.js';
 import { IscsiError } from '../protocol/errors.js';
 import type { TargetServerConfig } from './config.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { TargetConnection } from './connection.js';
 import { Q_LOGIN, type LoginEnvironment, type LoginResult } from './login.js';
 import type { ConnectionHandle, SessionHost } from './session-host.js';
@@ -57,6 +58,8 @@ export class TargetServer implements SessionHost {
   readonly quirks: Quirks;
   readonly config: TargetServerOptions;
   private readonly nodeMap = new Map<string, TargetNode>();
+  /** Repeated CHAP failures of one initiator name are answered ever later (auth-throttle.ts). */
+  private readonly authThrottle = new AuthThrottle();
   private readonly sessions = new Map<number, SessionEntry>();
   private readonly conns = new Set<ConnectionHandle>();
   private server: net.Server | undefined;
@@ -207,7 +210,12 @@ export class TargetServer implements SessionHost {
   }
 
   /** A login completed: register the session (ending the one it reinstates) and its I_T nexus. */
+  authenticationFailed(initiatorName: string): number {
+    return this.config.authFailureDelay === false ? 0 : this.authThrottle.failed(initiatorName);
+  }
+
   sessionStarted(conn: ConnectionHandle, r: LoginResult): Nexus | undefined {
+    this.authThrottle.succeeded(r.initiatorName);
     const old = r.reinstates as SessionEntry | undefined;
     if (old && this.sessions.get(old.tsih) === old) {
       this.log(`session TSIH ${old.tsih} of ${old.initiatorName} reinstated by TSIH ${r.tsih}`);

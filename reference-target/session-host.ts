@@ -42,6 +42,8 @@ export interface SessionHost {
   log(line: string): void;
   initialStatSN(): number;
   loginEnvironment(conn: ConnectionHandle): LoginEnvironment;
+  /** How long to hold the answer to a failed authentication of this initiator (repeated failures slow it). */
+  authenticationFailed(initiatorName: string): number;
   /** A login completed: register the session; returns its I_T nexus (none for discovery). */
   sessionStarted(conn: ConnectionHandle, r: LoginResult): Nexus | undefined;
   sessionEnded(conn: ConnectionHandle, how: 'logout' | 'loss'): void;

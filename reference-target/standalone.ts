@@ -151,6 +151,7 @@ export async function runForeground(cfg: TargetServerConfig, o: ForegroundOption
       ...(cfg.nopTimeout !== undefined ? { nopTimeout: cfg.nopTimeout } : {}),
       ...(cfg.loginTimeout !== undefined ? { loginTimeout: cfg.loginTimeout } : {}),
       ...(cfg.maxSessions !== undefined ? { maxSessions: cfg.maxSessions } : {}),
+      ...(cfg.authFailureDelay !== undefined ? { authFailureDelay: cfg.authFailureDelay } : {}),
       ...(cfg.discoveryUsers ? { discoveryUsers: cfg.discoveryUsers } : {}),
       ...(cfg.discoveryOutgoingUser ? { discoveryOutgoingUser: cfg.discoveryOutgoingUser } : {}),
       ...(cfg.isns ? { isns: cfg.isns, isnsAccessControl: cfg.isnsAccessControl ?? false } : {}),
