@@ -122,16 +122,18 @@ describe('--list, --list --json and -V', () => {
     );
   });
 
-  it('--list --json gives each test its doc, clause, level, needs and families', () => {
+  it('--list --json gives each test its doc, clause, level, needs, families and whether it runs alone under --jobs', () => {
     const j = JSON.parse(listJson(select(reg, { tests: ['*.Write10'] }))) as { tests: Record<string, unknown>[] };
     assert.deepEqual(j.tests, [
-      { id: 'SCSI.Write10.Simple', family: 'SCSI', suite: 'Write10', test: 'Simple', families: ['SCSI', 'ALL'], doc: 'writes at the start and the end', clause: 'SBC-4 5.40', level: 'MUST', needs: ['dataloss'] },
+      { id: 'SCSI.Write10.Simple', family: 'SCSI', suite: 'Write10', test: 'Simple', families: ['SCSI', 'ALL'], doc: 'writes at the start and the end', clause: 'SBC-4 5.40', level: 'MUST', needs: ['dataloss'], exclusive: true },
     ]);
+    const nop = JSON.parse(listJson(select(reg, { tests: ['iSCSI.iSCSINop'] }))) as { tests: { exclusive: boolean }[] };
+    assert.equal(nop.tests[0]!.exclusive, false, 'a test that neither writes nor uses two nexuses may run side by side');
   });
 
   it('-V prints each selected test with its level, clause, needs and doc', () => {
     const t = describeText(select(reg, { tests: ['SCSI.Write10.Simple'] }));
-    assert.equal(t, 'SCSI.Write10.Simple\n    MUST, SBC-4 5.40; needs: dataloss; families: SCSI, ALL\n    writes at the start and the end\n');
+    assert.equal(t, 'SCSI.Write10.Simple\n    MUST, SBC-4 5.40; needs: dataloss; families: SCSI, ALL; runs alone under --jobs (LU-wide side effects)\n    writes at the start and the end\n');
   });
 });
 
