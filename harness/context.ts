@@ -3,7 +3,6 @@
  * the context plus the bookkeeping the runner needs — the narration, warnings, every session opened and
  * its endpoints, commands in flight, the deadline, the blocks written for the read-back check.
  */
-import { randomBytes } from 'node:crypto';
 import { Opcode, ScsiCommand } from '../protocol/iscsi/index.js';
 import { describeCdb, read10, read16, ScsiStatus, SenseKey, testUnitReady, type Sense } from '../protocol/scsi/index.js';
 import { IscsiError } from '../protocol/errors.js';
@@ -16,24 +15,16 @@ import type { RawSession, TestSession } from './session-api.js';
 import type { CleanupFn, CommandOpts, IscsiRequest, LoginOptions, Settled, TestContext } from './test-context.js';
 import { classifyCdb, commandName, inferDataIn, isBlockWrite, isNotImplemented, lbaRange, mandatoryFor } from './commands.js';
 import { HarnessError, TestFailure, TestSkip } from './errors.js';
-import { asList, checkResult, expectedText, GOOD, INVALID_OPCODE, NO_MEDIUM, outcomeText, UNIT_ATTENTION } from './expect.js';
+import { asList, checkResult, expectedText, GOOD, INVALID_OPCODE, outcomeText } from './expect.js';
 import { clearUnitAttentions, DeviceFacts } from './probe.js';
 import type { Need } from './registry.js';
 import type { Planned } from './select.js';
 import { refusedName } from './nexus.js';
 import { RunConfig, sessionOptions } from './target-under-test.js';
 import { openRawConnection, type RawConnection } from './raw-connection.js';
+import { blockPattern, MAX_REMEMBERED, WrittenBlocks } from './written-blocks.js';
+import { drainUnitAttentions, readBlocks, transportFailure } from './block-helpers.js';
 
-interface Written {
-  data: Buffer;
-  what: string;
-}
-
-/** Most blocks whose written content a test remembers for the read-back check. */
-const MAX_REMEMBERED = 65536;
-/** One nonce per process: patterns differ between runs. */
-const RUN_NONCE = randomBytes(4).readUInt32BE(0);
-let generation = 0;
 
 export class RunContext implements TestContext {
   readonly id: string;
@@ -58,8 +49,8 @@ export class RunContext implements TestContext {
   private main: Session | undefined;
   private second: Session | undefined;
   private readonly raws: RawConnection[] = [];
-  private readonly written = new Map<number, Written>();
-  private rememberedAll = true;
+  /** What the test wrote, for the read-back check. */
+  private readonly written = new WrittenBlocks();
   private dead: string | undefined;
   private nextInFlight = 0;
   private readonly onLine: ((line: string) => void) | undefined;
@@ -109,23 +100,18 @@ export class RunContext implements TestContext {
         this.second = await this.openGuarded(sessionOptions(this.config, name, { timeoutMs: this.remainingMs() }), 'the second session (--initiator-name-2)');
       } catch (e) {
         // the target's ACL may admit only the first name: a skip that names the refused one
-        throw refusedName(e instanceof HarnessError ? e.cause : e, name, '--initiator-name-2') ?? this.loginFailure(e);
+        throw refusedName(e instanceof HarnessError ? e.cause : e, name, '--initiator-name-2') ?? asLoginFailure(e);
       }
       this.log(`logged in as ${name} in ${Date.now() - t0} ms`);
       await this.firstCommand(this.second);
     }
   }
 
-  private loginFailure(e: unknown): unknown {
-    if (!(e instanceof HarnessError)) return e;
-    return new TestFailure(e.message, { noAnswer: true });
-  }
-
   private async loginFailsTest(open: () => Promise<Session>): Promise<Session> {
     try {
       return await open();
     } catch (e) {
-      throw this.loginFailure(e);
+      throw asLoginFailure(e);
     }
   }
 
@@ -360,24 +346,7 @@ export class RunContext implements TestContext {
   pattern(lba: number, blocks: number): Buffer {
     const bs = this.dev.blockSize;
     if (!(bs > 0)) throw new HarnessError(`${this.id}: t.pattern needs the block size (declare needs: ['capacity'])`);
-    const gen = ++generation;
-    const buf = Buffer.allocUnsafe(bs * blocks);
-    for (let i = 0; i < blocks; i++) {
-      const off = i * bs;
-      const l = lba + i;
-      buf.writeUInt32BE(Math.floor(l / 2 ** 32) >>> 0, off);
-      buf.writeUInt32BE(l >>> 0, off + 4);
-      buf.writeUInt32BE(RUN_NONCE, off + 8);
-      buf.writeUInt32BE(gen >>> 0, off + 12);
-      let x = (l * 2654435761 + gen * 40503 + RUN_NONCE) >>> 0 || 1;
-      for (let j = off + 16; j + 4 <= off + bs; j += 4) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        buf.writeUInt32BE(x >>> 0, j);
-      }
-    }
-    return buf;
+    return blockPattern(lba, blocks, bs);
   }
 
   /**
@@ -391,19 +360,12 @@ export class RunContext implements TestContext {
 
   /** Remember that `data` was written at `lba` (the read-back check compares it after the test). */
   remember(lba: number, data: Buffer, what = 'a write'): void {
-    const bs = this.dev.blockSize;
-    for (let i = 0; i * bs < data.length; i++) {
-      if (this.written.size >= MAX_REMEMBERED && !this.written.has(lba + i)) {
-        this.rememberedAll = false;
-        return;
-      }
-      this.written.set(lba + i, { data: Buffer.from(data.subarray(i * bs, (i + 1) * bs)), what });
-    }
+    this.written.remember(lba, data, this.dev.blockSize, what);
   }
 
   /** Forget what was remembered at these blocks (a test that deliberately leaves them undefined). */
   forget(lba: number, blocks: number): void {
-    for (let i = 0; i < blocks; i++) this.written.delete(lba + i);
+    this.written.forget(lba, blocks);
   }
 
   /** How many blocks the read-back check will compare. */
@@ -472,30 +434,14 @@ export class RunContext implements TestContext {
     return r;
   }
 
-  /**
-   * Read `blocks` blocks at `lba` (READ (10), or READ (16) past 32 bits), expecting GOOD: for checking
-   * what a command left on the medium.
-   */
-  async readBlocks(lba: number, blocks: number, session?: TestSession): Promise<Buffer> {
-    const cdb = lba + blocks <= 2 ** 32 && blocks <= 0xffff ? read10({ lba, blocks }) : read16({ lba, blocks });
-    const r = await this.command(cdb, { dataIn: blocks * this.dev.blockSize, ...(session ? { session } : {}) });
-    this.equal(r.data.length, blocks * this.dev.blockSize, `${describeCdb(cdb)}: bytes of Data-In`);
-    return r.data;
+  /** Read `blocks` blocks at `lba`, expecting GOOD: for checking what a command left on the medium. */
+  readBlocks(lba: number, blocks: number, session?: TestSession): Promise<Buffer> {
+    return readBlocks(this, lba, blocks, session);
   }
 
-  /**
-   * Send TEST UNIT READY until no unit attention is reported (at most `max`), and return the unit
-   * attentions seen, in order (their sense data): for tests of resets, reservations and nexus loss.
-   */
-  async unitAttentions(session?: TestSession, max = 10): Promise<Sense[]> {
-    const s = this.real(session);
-    const seen: Sense[] = [];
-    for (let i = 0; i < max; i++) {
-      const r = await this.command(testUnitReady(), { session: s, expect: [GOOD, UNIT_ATTENTION, NO_MEDIUM], what: 'TEST UNIT READY (draining unit attentions)' });
-      if (!r.sense || r.sense.key !== SenseKey.UNIT_ATTENTION) break;
-      seen.push(r.sense);
-    }
-    return seen;
+  /** The unit attentions TEST UNIT READY reports, in order, until none (at most `max`). */
+  unitAttentions(session?: TestSession, max = 10): Promise<Sense[]> {
+    return drainUnitAttentions(this, session, max);
   }
 
   /**
@@ -544,13 +490,7 @@ export class RunContext implements TestContext {
 
   /** Turn an initiator error during a command into the failure it is. */
   private transportFailure(what: string, e: unknown): Error {
-    if (e instanceof HarnessError || e instanceof TestFailure || e instanceof TestSkip) return e;
-    if (IscsiError.is(e, 'ISCSI_E_TIMEOUT')) return new TestFailure(`target did not answer ${what} within ${secs(this.deadline - this.started)}`, { noAnswer: true });
-    // The initiator's messages often name the command already (`READ(10) LBA=0 LEN=1: … closed the connection`).
-    const about = (m: string) => (m.startsWith(`${what}: `) ? m : `${what}: ${m}`);
-    if (IscsiError.is(e, 'E_RANGE')) return new HarnessError(about(e.message));
-    if (e instanceof IscsiError) return new TestFailure(about(e.message));
-    return new HarnessError(about((e as Error)?.message ?? String(e)), { cause: e });
+    return transportFailure(what, e, secs(this.deadline - this.started));
   }
 
   /**
@@ -559,7 +499,7 @@ export class RunContext implements TestContext {
    */
   async verifyWritten(): Promise<void> {
     if (this.written.size === 0) return;
-    this.log(`Read back the ${this.written.size} block(s) this test wrote${this.rememberedAll ? '' : ` (the first ${MAX_REMEMBERED} remembered)`}`);
+    this.log(`Read back the ${this.written.size} block(s) this test wrote${this.written.complete ? '' : ` (the first ${MAX_REMEMBERED} remembered)`}`);
     let s = this.sessions.find((x) => x.isOpen);
     if (!s) {
       // Every session of the test is gone (logged out, dropped): a new nexus starts with a unit attention.
@@ -567,14 +507,8 @@ export class RunContext implements TestContext {
       await clearUnitAttentions(s, Math.min(15_000, this.remainingMs()));
     }
     const bs = this.dev.blockSize;
-    const lbas = [...this.written.keys()].sort((a, b) => a - b);
-    const chunk = Math.max(1, Math.min(256, this.dev.maxTransferBlocks));
-    let i = 0;
     // Bounded by the number of remembered blocks.
-    while (i < lbas.length) {
-      let n = 1;
-      while (i + n < lbas.length && n < chunk && lbas[i + n] === lbas[i]! + n) n++;
-      const lba = lbas[i]!;
+    for (const { lba, blocks: n } of this.written.runs(Math.max(1, Math.min(256, this.dev.maxTransferBlocks)))) {
       const cdb = lba + n <= 2 ** 32 ? read10({ lba, blocks: n }) : read16({ lba, blocks: n });
       const what = describeCdb(cdb);
       let r: ScsiResult;
@@ -586,19 +520,16 @@ export class RunContext implements TestContext {
       }
       const c = checkResult(`data integrity: read-back ${what}`, r, GOOD);
       if (!c.ok) throw new TestFailure(c.message);
-      for (let k = 0; k < n; k++) {
-        const w = this.written.get(lba + k)!;
-        const got = r.data.subarray(k * bs, (k + 1) * bs);
-        if (!got.equals(w.data)) {
-          let at = 0;
-          while (at < bs && got[at] === w.data[at]) at++;
-          throw new TestFailure(`data integrity: LBA ${lba + k} does not read back what ${w.what} wrote (first difference at byte ${at} of the block${got.length < bs ? `; only ${got.length} bytes came back` : ''})`);
-        }
-      }
-      i += n;
+      const wrong = this.written.mismatch(lba, r.data, n, bs);
+      if (wrong) throw new TestFailure(wrong);
     }
     this.log(`[OK] every written block reads back as written`);
   }
+}
+
+/** A login of a test's session the target refused or left unanswered (a HarnessError from openGuarded) fails the test. */
+function asLoginFailure(e: unknown): unknown {
+  return e instanceof HarnessError ? new TestFailure(e.message, { noAnswer: true }) : e;
 }
 
 /** Thrown into a body that goes on after its test ran out of time; the runner ignores it. */
