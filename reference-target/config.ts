@@ -23,6 +23,12 @@ export interface TargetNodeConfig {
   incomingUsers?: Account[];
   /** The account this target proves to initiators asking for mutual CHAP (OutgoingUser). */
   outgoingUser?: Account;
+  /**
+   * Who may reset the whole target (TARGET WARM RESET, TARGET COLD RESET): 'all' (the default: any
+   * initiator logged in to it), 'none', or these initiator names (TargetReset lines). Others are answered
+   * "Function authorization failed" (RFC 7143 11.6.1).
+   */
+  targetReset?: 'all' | 'none' | string[];
   /** Initiator names allowed to log in (InitiatorName / AllowInitiator lines); none: all. */
   allowInitiators?: string[];
   /** iSCSI operational keys (HeaderDigest, MaxBurstLength, ...) this target accepts or limits. */
@@ -67,6 +73,12 @@ export interface TargetServerConfig {
   isnsAccessControl?: boolean;
   /** Registration Period to ask the iSNS server for, in seconds (default 60). */
   isnsRegistrationPeriod?: number;
+  /** Bytes of write data one session may hold (SessionDataBudget; default 64 MiB: the largest write taken fits). */
+  sessionDataBudget?: number;
+  /** Bytes of write data all sessions together may hold (TargetDataBudget; default 256 MiB). */
+  targetDataBudget?: number;
+  /** Seconds an initiator may hold back Data-Out it was asked for before it is dropped (DataTimeout; default 30). */
+  dataTimeout?: number;
 }
 
 /** Defaults of the target's own iSCSI limits (what it offers and accepts). */
@@ -221,12 +233,14 @@ export function checkTargetParam(where: string, key: string, value: string): voi
  * Parse ietd.conf syntax:
  *   # comment
  *   IncomingUser user secret        (outside a Target: discovery sessions)
+ *   SessionDataBudget 64M / TargetDataBudget 256M / DataTimeout 30   (outside a Target: write data memory)
  *   Target iqn.2026-11.org.example:disk1
  *     Lun 0 Path=/var/tmp/disk.img,Type=fileio,Size=1G[,ReadOnly=Yes][,Thin=Yes][,Removable=Yes][,BlockSize=4096]
  *     Lun 1 Type=memory,Size=64M
  *     IncomingUser alice secret12345
  *     OutgoingUser target secret67890
  *     InitiatorName iqn.1993-08.org.debian:01:host      (ACL; repeatable)
+ *     TargetReset All | None | iqn.1993-08.org.debian:01:admin   (who may reset the target; repeatable names)
  *     Alias disk1
  *     QueuedCommands 128
  *     HeaderDigest CRC32C,None
@@ -291,6 +305,16 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
         if (!/^[0-9]{1,5}$/.test(arg) || Number(arg) > 65535) throw cfgError(where, `Port ${arg}: expected 0..65535`);
         cfg.port = Number(arg);
         return;
+      case 'SessionDataBudget':
+      case 'TargetDataBudget': {
+        need(1, 'a size (64M, 1G)');
+        const n = parseSize(arg);
+        if (n === undefined || n < 1 << 20) throw cfgError(where, `${key} ${arg}: expected a size of at least 1M (64M, 1G)`);
+        if (key === 'SessionDataBudget') cfg.sessionDataBudget = n;
+        else cfg.targetDataBudget = n;
+        return;
+      }
+      case 'DataTimeout':
       case 'NOPInterval':
       case 'NOPTimeout':
       case 'LoginTimeout':
@@ -302,6 +326,10 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
         if (key === 'NOPInterval') (cur ?? cfg).nopInterval = n;
         else if (key === 'NOPTimeout') (cur ?? cfg).nopTimeout = n;
         else if (key === 'LoginTimeout') cfg.loginTimeout = n;
+        else if (key === 'DataTimeout') {
+          if (n < 1) throw cfgError(where, 'DataTimeout 0: expected at least 1 second');
+          cfg.dataTimeout = n;
+        }
         else cfg.maxSessions = n;
         return;
       }
@@ -339,6 +367,19 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
         if (!isIscsiName(arg)) throw cfgError(where, `"${arg}" is not an iSCSI name`);
         (cur.allowInitiators ??= []).push(arg);
         return;
+      case 'TargetReset': {
+        need(1, 'All, None or one iSCSI initiator name');
+        const prev = cur.targetReset;
+        if (/^(all|none)$/i.test(arg)) {
+          if (prev !== undefined) throw cfgError(where, `TargetReset ${arg} for target ${cur.iqn}: it already has TargetReset lines`);
+          cur.targetReset = /^all$/i.test(arg) ? 'all' : 'none';
+          return;
+        }
+        if (!isIscsiName(arg)) throw cfgError(where, `TargetReset "${arg}" is neither All, None nor an iSCSI name`);
+        if (typeof prev === 'string') throw cfgError(where, `TargetReset ${arg} for target ${cur.iqn}: it already has TargetReset ${prev === 'all' ? 'All' : 'None'}`);
+        (cur.targetReset = prev ?? []).push(arg);
+        return;
+      }
       case 'QueuedCommands':
         need(1, 'a number');
         if (!/^[0-9]{1,5}$/.test(arg) || Number(arg) < 1 || Number(arg) > 65536) throw cfgError(where, `QueuedCommands ${arg}: expected 1..65536`);

@@ -28,6 +28,7 @@ import {
 } from '../protocol/iscsi/index.js';
 import { describeCdb } from '../protocol/scsi/index.js';
 import { EMPTY, TargetChannel } from './channel.js';
+import { DataBudget } from './data-budget.js';
 import { CommandOrdering, NumberedPdu, ORDERED_OPCODES } from './cmdsn.js';
 import { applyIscsiQuirks } from './iscsi-quirks.js';
 import { TargetLogin, LoginResult } from './login.js';
@@ -183,7 +184,8 @@ export class TargetConnection implements ConnectionHandle {
     ch.enterFullFeature(r.params);
     this.nexus = this.host.sessionStarted(this, r);
     const session: SessionState = { result: r, node: r.node, nexus: this.nexus, params: r.params };
-    const scsi = new ScsiCommands(ch, session);
+    const budget = new DataBudget(this.host.sessionDataBudget, this.host.dataBudget);
+    const scsi = new ScsiCommands(ch, session, { budget, dataTimeoutSeconds: this.host.dataTimeoutSeconds }, (why) => this.fail(why));
     const ordering = new CommandOrdering(ch, {
       arrived: (pdu, raw, immediate) => pdu.opcode !== Opcode.SCSI_COMMAND || scsi.arrive(pdu as ScsiCommand, raw, immediate),
       deliver: (pdu, raw) => this.deliver(pdu, raw),

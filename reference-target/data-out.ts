@@ -19,6 +19,7 @@ import {
   ScsiCommand,
 } from '../protocol/iscsi/index.js';
 import { EMPTY, TargetChannel } from './channel.js';
+import type { DataBudget } from './data-budget.js';
 import type { SessionState } from './session-host.js';
 import type { R2TState, TargetTask } from './task.js';
 
@@ -38,14 +39,36 @@ export interface WriteDataEvents {
   recentlyFinished(itt: number): boolean;
   /** The task's data may be complete (or its transfer failed): run it if it is its turn. */
   progress(task: TargetTask): void;
+  /** The session's tasks. */
+  tasks(): Iterable<TargetTask>;
+  /** Drop the connection. */
+  fail(why: string): void;
+}
+
+export interface WriteDataLimits {
+  /** The session's budget (its parent is the target's). */
+  budget: DataBudget;
+  dataTimeoutSeconds: number;
 }
 
 export class WriteData {
+  private readonly budget: DataBudget;
+  /** Tasks waiting for the budgets to hold all their data, in the order they came. */
+  private readonly waiting: TargetTask[] = [];
+  private readonly heldBackTimer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
   constructor(
     private readonly ch: TargetChannel,
     private readonly session: SessionState,
     private readonly events: WriteDataEvents,
-  ) {}
+    private readonly limits: WriteDataLimits,
+  ) {
+    this.budget = limits.budget;
+    this.unsubscribe = limits.budget.root.onGiven(() => this.grantWaiting());
+    this.heldBackTimer = setInterval(() => this.checkHeldBack(), Math.max(250, (limits.dataTimeoutSeconds * 1000) / 4));
+    this.heldBackTimer.unref?.();
+  }
 
   /**
    * Set up a new command's write data: check its immediate data, take it, and solicit the rest.
@@ -69,8 +92,8 @@ export class WriteData {
       }
     }
     if (!cmd.write || task.edtl === 0) return true;
-    if (task.edtl > MAX_WRITE) {
-      // Refuse before any data moves: the buffer would be unbounded.
+    if (task.edtl > Math.min(MAX_WRITE, this.budget.limit, this.budget.root.limit)) {
+      // Refuse before any data moves: the buffer would not fit the session's budget.
       task.solicitedUpTo = task.edtl;
       task.received = task.edtl;
       task.tooLarge = true;
@@ -81,16 +104,82 @@ export class WriteData {
       this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'unsolicited Data-Out announced (F=0) though InitialR2T=Yes');
       return false;
     }
-    task.buf = Buffer.allocUnsafe(task.edtl);
-    if (immData.length) immData.copy(task.buf, 0);
-    task.received = immData.length;
     if (!cmd.final) {
       task.unsolicitedOpen = true;
       task.unsolicitedLimit = Math.min(p.firstBurstLength, task.edtl);
     }
+    // The data that comes unasked is committed now; the rest once the budgets hold all of it.
+    const unasked = Math.max(immData.length, task.unsolicitedLimit);
+    if (this.budget.tryTake(task.edtl)) {
+      task.charged = task.edtl;
+      task.granted = true;
+      task.buf = Buffer.allocUnsafe(task.edtl);
+    } else {
+      this.budget.takeUnasked(unasked);
+      task.chargedUnasked = unasked;
+      task.granted = unasked === task.edtl;
+      if (!task.granted) this.waiting.push(task);
+      if (unasked > 0) task.buf = Buffer.allocUnsafe(unasked);
+    }
+    if (immData.length) immData.copy(task.buf!, 0);
+    task.received = immData.length;
+    task.lastData = Date.now();
     task.solicitedUpTo = task.unsolicitedOpen ? task.unsolicitedLimit : task.received;
     this.solicit(task);
     return true;
+  }
+
+  /** Grant the tasks waiting for memory, in order, as far as the budgets allow. */
+  private grantWaiting(): void {
+    // Bounded by the waiting tasks (at most the queue depth).
+    while (this.waiting.length > 0) {
+      const task = this.waiting[0]!;
+      if (this.events.task(task.itt) !== task || task.aborted || task.executing) {
+        this.waiting.shift();
+        continue;
+      }
+      const need = task.edtl - task.chargedUnasked;
+      if (!this.budget.tryTake(need)) return;
+      this.waiting.shift();
+      const buf = Buffer.allocUnsafe(task.edtl);
+      // What came unasked so far (at most FirstBurstLength) moves into the whole buffer.
+      task.buf?.copy(buf, 0, 0, task.chargedUnasked);
+      task.buf = buf;
+      task.charged = need;
+      task.granted = true;
+      task.lastData = Date.now();
+      this.solicit(task);
+    }
+  }
+
+  /** The task's memory goes back to the budgets (it ended, or the connection did). */
+  release(task: TargetTask): void {
+    this.budget.giveUnasked(task.chargedUnasked);
+    this.budget.give(task.charged);
+    task.charged = task.chargedUnasked = 0;
+  }
+
+  /**
+   * DataTimeout: a task whose granted data (unsolicited, or asked for by R2T) has not moved for that
+   * long holds memory for an initiator that holds its data back; the connection is dropped.
+   */
+  private checkHeldBack(): void {
+    const now = Date.now();
+    const limit = this.limits.dataTimeoutSeconds * 1000;
+    for (const task of this.events.tasks()) {
+      const asked = task.unsolicitedOpen || task.r2ts.size > 0;
+      if (!asked || task.executing || task.aborted || now - task.lastData < limit) continue;
+      this.events.fail(`the initiator has held back the Data-Out of ITT 0x${task.itt.toString(16)} for ${this.limits.dataTimeoutSeconds} s (${task.received} of ${task.edtl} bytes came; DataTimeout)`);
+      return;
+    }
+  }
+
+  /** Stop the timers and give back the memory of every task (the connection ended). */
+  stop(tasks: Iterable<TargetTask>): void {
+    clearInterval(this.heldBackTimer);
+    this.unsubscribe();
+    this.waiting.length = 0;
+    for (const t of tasks) this.release(t);
   }
 
   /** Most immediate data a command may carry: FirstBurstLength (RFC 7143 13.14). */
@@ -110,7 +199,7 @@ export class WriteData {
 
   /** Send R2Ts for what is still missing, as far as `nextBurst` allows. */
   solicit(task: TargetTask): void {
-    if (task.unsolicitedOpen || task.aborted || task.dataError) return;
+    if (task.unsolicitedOpen || task.aborted || task.dataError || !task.granted) return;
     // Bounded by MaxOutstandingR2T.
     while (task.solicitedUpTo < task.edtl) {
       const len = this.nextBurst(task);
@@ -118,6 +207,7 @@ export class WriteData {
       const r: R2TState = { ttt: this.ch.newTtt(), offset: task.solicitedUpTo, length: len, received: 0, expDataSN: 0 };
       task.r2ts.set(r.ttt, r);
       task.solicitedUpTo += len;
+      task.lastData = Date.now();
       const pdu: R2T = {
         opcode: Opcode.R2T,
         lun: task.lun,
@@ -163,6 +253,7 @@ export class WriteData {
       return;
     }
     if (task.aborted) return;
+    task.lastData = Date.now();
     const burst = this.burstOf(task, d, raw);
     if (!burst) return this.sequenceError(task);
     const fault = this.sequenceFault(d, len, burst);
@@ -173,7 +264,7 @@ export class WriteData {
       this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'Data-Out out of sequence');
       task.dataError = 'sequence';
     }
-    if (len > 0 && d.bufferOffset + len <= task.edtl && task.buf) {
+    if (len > 0 && task.buf && d.bufferOffset + len <= task.buf.length) {
       const dest = task.buf;
       let at = d.bufferOffset;
       // Data the parser placed straight into the buffer is where it belongs already.

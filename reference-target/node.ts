@@ -28,6 +28,12 @@ export class TargetNode {
     });
   }
 
+  /** Whether this initiator may reset the whole target (TARGET WARM/COLD RESET; TargetReset, default all). */
+  mayResetTarget(initiatorName: string): boolean {
+    const who = this.config.targetReset ?? 'all';
+    return who === 'all' || (who !== 'none' && who.includes(initiatorName));
+  }
+
   allows(initiatorName: string): boolean {
     const acl = this.config.allowInitiators;
     return (!acl || acl.length === 0 || acl.includes(initiatorName)) && (this.accessCheck?.(initiatorName) ?? true);

@@ -20,7 +20,7 @@ import {
 } from '../protocol/iscsi/index.js';
 import { Asc, bigIntToLun, encodeFixedSense, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
 import { EMPTY, OUTPUT_HIGH_WATER, TargetChannel } from './channel.js';
-import { WriteData } from './data-out.js';
+import { WriteData, WriteDataLimits } from './data-out.js';
 import type { SessionState } from './session-host.js';
 import type { CommandResult, TaskAttribute } from './scsi/index.js';
 import { newTask, TargetTask } from './task.js';
@@ -48,12 +48,21 @@ export class ScsiCommands {
   constructor(
     private readonly ch: TargetChannel,
     private readonly session: SessionState,
+    limits: WriteDataLimits,
+    fail: (why: string) => void,
   ) {
-    this.writeData = new WriteData(ch, session, {
-      task: (itt) => this.tasks.get(itt),
-      recentlyFinished: (itt) => this.recent.includes(itt),
-      progress: (task) => this.maybeExecute(task),
-    });
+    this.writeData = new WriteData(
+      ch,
+      session,
+      {
+        task: (itt) => this.tasks.get(itt),
+        tasks: () => this.tasks.values(),
+        recentlyFinished: (itt) => this.recent.includes(itt),
+        progress: (task) => this.maybeExecute(task),
+        fail,
+      },
+      limits,
+    );
   }
 
   get size(): number {
@@ -186,7 +195,7 @@ export class ScsiCommands {
       dataInLength,
       attr: TASK_ATTRIBUTES[task.cmd.attr] ?? 'simple',
       tag: task.itt,
-      ...(task.buf ? { dataOut: task.buf.subarray(0, Math.min(task.received, task.edtl)) } : {}),
+      ...(task.buf ? { dataOut: task.buf.subarray(0, Math.min(task.received, task.buf.length)) } : {}),
     };
     this.session.node!.device.execute(req).then(
       (res) => this.respond(task, res),
@@ -285,6 +294,7 @@ export class ScsiCommands {
     }
     if (this.tasks.get(task.itt) === task) this.tasks.delete(task.itt);
     this.writeData.end(task);
+    this.writeData.release(task);
     this.recent.push(task.itt);
     if (this.recent.length > RECENT_ITTS) this.recent.shift();
   }
@@ -313,6 +323,7 @@ export class ScsiCommands {
   /** The connection is gone: every task is forgotten, those executing answer nobody. */
   clear(): void {
     this.deferred.length = 0;
+    this.writeData.stop(this.tasks.values());
     for (const t of this.tasks.values()) t.aborted = true;
     this.tasks.clear();
   }

@@ -13,6 +13,7 @@ import { AuthThrottle } from './auth-throttle.js';
 import { TargetConnection } from './connection.js';
 import { Q_LOGIN, type LoginEnvironment, type LoginResult } from './login.js';
 import type { ConnectionHandle, SessionHost } from './session-host.js';
+import { DataBudget, DEFAULT_DATA_TIMEOUT, DEFAULT_SESSION_DATA_BUDGET, DEFAULT_TARGET_DATA_BUDGET } from './data-budget.js';
 import { IsnsRegistration } from './isns.js';
 import { TargetNode } from './node.js';
 import { allQuirks, Quirks } from './quirks.js';
@@ -67,6 +68,8 @@ export class TargetServer implements SessionHost {
   isns: IsnsRegistration | undefined;
   private nextTsih = randomInt(1, 0xff00);
   private readonly logFn: (line: string) => void;
+  /** Write data every session together may hold (TargetDataBudget). */
+  readonly dataBudget: DataBudget;
   address = '';
   port = 0;
 
@@ -79,6 +82,7 @@ export class TargetServer implements SessionHost {
       throw new IscsiError('E_CONFIG', `unknown quirk ${unknown.join(', ')} (known: ${allQuirks().map((q) => q.name).join(', ')})`);
     }
     this.logFn = config.log ?? (() => {});
+    this.dataBudget = new DataBudget(config.targetDataBudget ?? DEFAULT_TARGET_DATA_BUDGET);
     if (config.targets.length === 0) throw new IscsiError('E_CONFIG', 'no target configured');
     checkChapSecrets(config);
     for (const t of config.targets) {
@@ -100,6 +104,12 @@ export class TargetServer implements SessionHost {
   }
   get nopTimeoutSeconds(): number {
     return this.config.nopTimeout ?? 10;
+  }
+  get sessionDataBudget(): number {
+    return this.config.sessionDataBudget ?? DEFAULT_SESSION_DATA_BUDGET;
+  }
+  get dataTimeoutSeconds(): number {
+    return this.config.dataTimeout ?? DEFAULT_DATA_TIMEOUT;
   }
 
 

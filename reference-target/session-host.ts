@@ -6,6 +6,7 @@
  */
 import type * as net from 'node:net';
 import type { SessionParams } from '../protocol/iscsi/index.js';
+import type { DataBudget } from './data-budget.js';
 import type { LoginEnvironment, LoginResult } from './login.js';
 import type { TargetNode } from './node.js';
 import type { Quirks } from './quirks.js';
@@ -39,6 +40,11 @@ export interface SessionHost {
   readonly loginTimeoutSeconds: number;
   readonly nopIntervalSeconds: number;
   readonly nopTimeoutSeconds: number;
+  /** Write data the whole target may hold; each session gets a budget of `sessionDataBudget` below it. */
+  readonly dataBudget: DataBudget;
+  readonly sessionDataBudget: number;
+  /** Seconds an initiator may hold back Data-Out the target granted before its connection is dropped. */
+  readonly dataTimeoutSeconds: number;
   log(line: string): void;
   initialStatSN(): number;
   loginEnvironment(conn: ConnectionHandle): LoginEnvironment;

@@ -22,8 +22,15 @@ export interface TargetTask {
   lunNumber: number;
   cmd: ScsiCommand;
   edtl: number;
-  /** Write data being gathered (EDTL bytes). */
+  /** Write data being gathered: EDTL bytes once granted, before that only the unsolicited part. */
   buf?: Buffer;
+  /** Bytes of `buf` counted in the data budgets: granted by the target, and come unasked. */
+  charged: number;
+  chargedUnasked: number;
+  /** The target has committed memory for all the data and may solicit it. */
+  granted: boolean;
+  /** When Data-Out last came for this task or was last asked for (ms), for DataTimeout. */
+  lastData: number;
   received: number;
   /** Unsolicited Data-Out still possible (SCSI Command F bit was 0 and InitialR2T=No). */
   unsolicitedOpen: boolean;
@@ -57,6 +64,10 @@ export function newTask(cmd: ScsiCommand, lunNumber: number, immediate: boolean)
     cmd,
     edtl: cmd.expectedDataTransferLength,
     received: 0,
+    charged: 0,
+    chargedUnasked: 0,
+    granted: false,
+    lastData: 0,
     unsolicitedOpen: false,
     unsolicitedLimit: 0,
     unsolicitedExpDataSN: 0,

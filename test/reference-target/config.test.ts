@@ -157,6 +157,12 @@ describe('target config: parseConfigText', () => {
     ['sizes in every unit', conf(`Target ${T1}`, 'Lun 0 Type=sparse,Size=512', 'Lun 1 Type=sparse,Size=4K', 'Lun 2 Type=sparse,Size=1.5M', 'Lun 3 Type=sparse,Size=1GiB', 'Lun 4 Type=sparse,Size=1TB', 'Lun 5 Type=sparse,Size=1P'), (c) => {
       assert.deepEqual(c.targets[0]!.luns.map((l) => l.size), [512, 4096, 1.5 * 2 ** 20, 2 ** 30, 2 ** 40, 2 ** 50]);
     }],
+    ['TargetReset: names, None, All', conf(`Target ${T1}`, 'TargetReset iqn.1993-08.org.debian:01:admin', 'TargetReset iqn.1993-08.org.debian:01:ops', `Target ${T2}`, 'TargetReset None', 'Target iqn.2026-11.org.example:disk3', 'TargetReset all'), (c) => {
+      assert.deepEqual(c.targets.map((t) => t.targetReset), [['iqn.1993-08.org.debian:01:admin', 'iqn.1993-08.org.debian:01:ops'], 'none', 'all']);
+    }],
+    ['the write-data budgets and DataTimeout (outside any Target)', conf('SessionDataBudget 32M', 'TargetDataBudget 1G', 'DataTimeout 5', `Target ${T1}`), (c) => {
+      assert.deepEqual([c.sessionDataBudget, c.targetDataBudget, c.dataTimeout], [32 << 20, 1 << 30, 5]);
+    }],
   ];
   for (const [name, text, check] of good) it(`good: ${name}`, () => check(parseConfigText(text, 'good.conf')));
 
@@ -213,6 +219,11 @@ describe('target config: parseConfigText', () => {
     ['an operational key before any Target', conf('MaxBurstLength 65536'), /^bad\.conf:1: "MaxBurstLength" must follow a Target line/],
     ['Alias before any Target', conf('# c', 'Alias x'), /^bad\.conf:2: "Alias" must follow a Target line/],
     ['Alias without a name', conf(`Target ${T1}`, 'Alias'), /^bad\.conf:2: Alias needs a name/],
+    ['TargetReset that is no name', conf(`Target ${T1}`, 'TargetReset admin'), /^bad\.conf:2: TargetReset "admin" is neither All, None nor an iSCSI name/],
+    ['TargetReset None after names', conf(`Target ${T1}`, 'TargetReset iqn.1993-08.org.debian:01:admin', 'TargetReset None'), /^bad\.conf:3: TargetReset None for target .*: it already has TargetReset lines/],
+    ['a budget that is not a size', conf('TargetDataBudget lots'), /^bad\.conf:1: TargetDataBudget lots: expected a size of at least 1M/],
+    ['a budget under 1M', conf('SessionDataBudget 4K'), /^bad\.conf:1: SessionDataBudget 4K: expected a size of at least 1M/],
+    ['DataTimeout 0', conf('DataTimeout 0'), /^bad\.conf:1: DataTimeout 0: expected at least 1 second/],
   ];
   for (const [name, text, re] of bad) it(`bad: ${name}`, () => configError(text, re));
 

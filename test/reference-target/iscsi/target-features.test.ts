@@ -486,6 +486,46 @@ describe('reference target: features', function () {
     });
   });
 
+  describe('who may reset the target (TargetReset, issue 12.2)', () => {
+    it('an initiator not named is answered "Function authorization failed" (6) for TARGET WARM and COLD RESET and nothing is reset; one named resets (RFC 7143 11.6.1)', async () => {
+      const ref = await startRef({ target: { targetReset: [INIT_B] } });
+      try {
+        const a = await open(ref, {}, sessions);
+        const b = await open(ref, { initiatorName: INIT_B }, sessions);
+        for (const fn of [TmfFunction.TARGET_WARM_RESET, TmfFunction.TARGET_COLD_RESET]) {
+          const t = await a.taskManagement(fn, { lun: 0 });
+          assert.equal(t.response, TmfResponse.FUNCTION_AUTHORIZATION_FAILED, `${fn}: ${t.responseName}`);
+        }
+        // Nothing was reset: no unit attention for either session, both connections open.
+        for (const s of [a, b]) assert.equal((await s.command({ cdb: scsi.testUnitReady() })).status, scsi.ScsiStatus.GOOD);
+        assert.ok(ref.logs.some((l) => /TARGET WARM RESET refused: .*init-a is not allowed to reset/.test(l)), 'the refusal was not logged');
+        const t = await b.taskManagement(TmfFunction.TARGET_WARM_RESET, { lun: 0 });
+        assert.equal(t.response, TmfResponse.FUNCTION_COMPLETE, t.responseName);
+        const ua = await a.command({ cdb: scsi.testUnitReady() });
+        assert.equal(ua.sense?.key, scsi.SenseKey.UNIT_ATTENTION, 'the reset by the allowed initiator left no unit attention for the other');
+      } finally {
+        await ref.stop();
+      }
+    });
+
+    it('TargetReset None: nobody may; the default lets every initiator reset', async () => {
+      const none = await startRef({ target: { targetReset: 'none' } });
+      try {
+        const a = await open(none, {}, sessions);
+        assert.equal((await a.taskManagement(TmfFunction.TARGET_WARM_RESET, { lun: 0 })).response, TmfResponse.FUNCTION_AUTHORIZATION_FAILED);
+      } finally {
+        await none.stop();
+      }
+      const dflt = await startRef();
+      try {
+        const a = await open(dflt, {}, sessions);
+        assert.equal((await a.taskManagement(TmfFunction.TARGET_WARM_RESET, { lun: 0 })).response, TmfResponse.FUNCTION_COMPLETE);
+      } finally {
+        await dflt.stop();
+      }
+    });
+  });
+
   describe('login status for a full target', () => {
     it('MaxSessions reached: out of resources 0x0302', async () => {
       const ref = await startRef({ server: { maxSessions: 1 } });
