@@ -1,0 +1,22 @@
+/**
+ * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34).
+ */
+import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
+import { CC, INVALID_CDB, type Cases } from './_support.js';
+
+const CASES: Cases = {};
+
+const IMMED = 0x02;
+for (const [size, op] of [['10', Op.SYNCHRONIZE_CACHE_10], ['16', Op.SYNCHRONIZE_CACHE_16]] as const) {
+  const s = `SynchronizeCache${size}`;
+  const cmd = `SYNCHRONIZE CACHE\\(${size}\\)`;
+  const is = (c: Buffer) => c[0] === op;
+  CASES[`${s}.Simple`] = { quirks: ['readcap-off-by-one'], message: new RegExp(`${cmd} ${size === '10' ? 'LBA=131072 LEN=1' : 'LBA=0 LEN=131073'}: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE`) };
+  CASES[`${s}.BeyondEol`] = { quirks: ['no-lba-range-check'], message: new RegExp(`${cmd} LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE, got GOOD`) };
+  CASES[`${s}.ZeroBlocks`] = { quirks: ['no-lba-range-check'], message: new RegExp(`${cmd} LBA=131073 LEN=0: expected CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE, got GOOD`) };
+  // IMMED answered with a sense other than the one the clause allows.
+  CASES[`${s}.Immed`] = { rules: () => [{ match: (c) => is(c) && (c[1]! & IMMED) !== 0, reply: () => CC(SenseKey.HARDWARE_ERROR, Asc.INVALID_FIELD_IN_CDB) }], message: new RegExp(`${cmd} LBA=0 LEN=0 IMMED: expected GOOD or CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got CHECK CONDITION HARDWARE ERROR`) };
+  CASES[`${s}.Group`] = { verdict: 'warn', rules: () => [{ match: (c) => is(c) && (c[size === '10' ? 6 : 14]! & 0x3f) !== 0, reply: INVALID_CDB }], message: new RegExp(`${cmd} LBA=0 LEN=1 GROUP=3: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB`) };
+}
+
+export default CASES;
