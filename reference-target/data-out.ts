@@ -56,7 +56,8 @@ export class WriteData {
   /** Tasks waiting for the budgets to hold all their data, in the order they came. */
   private readonly waiting: TargetTask[] = [];
   private readonly heldBackTimer: NodeJS.Timeout;
-  private readonly unsubscribe: () => void;
+  /** Set while tasks wait: the target's budget calls back when memory is given back anywhere. */
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly ch: TargetChannel,
@@ -65,7 +66,6 @@ export class WriteData {
     private readonly limits: WriteDataLimits,
   ) {
     this.budget = limits.budget;
-    this.unsubscribe = limits.budget.root.onGiven(() => this.grantWaiting());
     this.heldBackTimer = setInterval(() => this.checkHeldBack(), Math.max(250, (limits.dataTimeoutSeconds * 1000) / 4));
     this.heldBackTimer.unref?.();
   }
@@ -118,7 +118,7 @@ export class WriteData {
       this.budget.takeUnasked(unasked);
       task.chargedUnasked = unasked;
       task.granted = unasked === task.edtl;
-      if (!task.granted) this.waiting.push(task);
+      if (!task.granted) this.wait(task);
       if (unasked > 0) task.buf = Buffer.allocUnsafe(unasked);
     }
     if (immData.length) immData.copy(task.buf!, 0);
@@ -129,8 +129,22 @@ export class WriteData {
     return true;
   }
 
+  /** Queue a task for memory; only sessions with waiting tasks listen for memory given back (a cost per write otherwise). */
+  private wait(task: TargetTask): void {
+    this.waiting.push(task);
+    this.unsubscribe ??= this.budget.root.onGiven(() => this.grantWaiting());
+  }
+
   /** Grant the tasks waiting for memory, in order, as far as the budgets allow. */
   private grantWaiting(): void {
+    this.grantInOrder();
+    if (this.waiting.length === 0) {
+      this.unsubscribe?.();
+      this.unsubscribe = undefined;
+    }
+  }
+
+  private grantInOrder(): void {
     // Bounded by the waiting tasks (at most the queue depth).
     while (this.waiting.length > 0) {
       const task = this.waiting[0]!;
@@ -177,7 +191,8 @@ export class WriteData {
   /** Stop the timers and give back the memory of every task (the connection ended). */
   stop(tasks: Iterable<TargetTask>): void {
     clearInterval(this.heldBackTimer);
-    this.unsubscribe();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.waiting.length = 0;
     for (const t of tasks) this.release(t);
   }
