@@ -64,7 +64,9 @@ describe('reference target: bad input', function () {
         { iqn: CHAP1_IQN, luns: [{ lun: 0, backing: 'memory', size: 1 << 20 }], chap: USER },
         { iqn: ACL_IQN, luns: [{ lun: 0, backing: 'memory', size: 1 << 20 }], allowInitiators: [INIT_B] },
       ],
-      server: { loginTimeout: 1 },
+      // The CHAP cases fail authentication on purpose many times in a row: no growing delay for them
+      // (the delay has its own test, auth-throttle.test.ts).
+      server: { loginTimeout: 1, authFailureDelay: false },
     });
     a = await open(ref, { initiatorName: INIT_A });
     for (let i = 0; i < A_LBA.length; i++) await write(a, A_LBA[i]!, A_DATA[i]!);
