@@ -8,7 +8,9 @@ import { EntityProtocol, loginPortal, loginTpgt, NodeType, registration, server,
 
 const HOWTO = 'Needs the target pointed at the iSNS server the harness plays: iscsi-test --isns-server 127.0.0.1:PORT, with the target\'s iSNS server set to that address (iscsi-target --isns, ietd.conf iSNSServer, tgtadm iSNSServerIP/iSNSServerPort/iSNS=On); the embedded target is pointed there by itself.';
 
-const suite = defineSuite('iSNSRegistration', { families: ['iSNS'], clause: 'RFC 4171 5.6.5.1', needs: ['isnsServer'] });
+// Exclusive: the tests share the harness's iSNS server, which ServerRestart and ServerErrors take down,
+// and Refresh times the target's messages; under --jobs they must not overlap.
+const suite = defineSuite('iSNSRegistration', { families: ['iSNS'], clause: 'RFC 4171 5.6.5.1', needs: ['isnsServer'], exclusive: true });
 
 suite.test(
   'Entity',
