@@ -46,6 +46,7 @@ export const Q_ISCSI = {
   logoutLax: defineQuirk('logout-lax', 'iscsi', 'Logout "remove the connection for recovery" at ErrorRecoveryLevel 0 and "close the connection" for an unknown CID are answered with success'),
   sendTargetsLax: defineQuirk('sendtargets-lax', 'iscsi', 'SendTargets=All in a normal session and the empty value in a discovery session list every target'),
   sendTargetsSloppy: defineQuirk('sendtargets-sloppy', 'iscsi', 'any key starting with sendtargets in any case is SendTargets, and any value starting with A or a is All'),
+  expCmdSnLags: defineQuirk('expcmdsn-lags', 'iscsi', 'every PDU the target sends in full feature phase carries ExpCmdSN one less than the CmdSN it expects next (the last command received is not acknowledged)'),
   noPhaseCollapse: defineQuirk('status-without-final', 'iscsi', 'the S bit is set without the F bit on the last Data-In PDU of a read that takes more than one'),
 };
 
@@ -144,6 +145,7 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
   if (q.has(Q_ISCSI.wrongResidual)) rewrites.push(wrongResidual);
   if (q.has(Q_ISCSI.noPhaseCollapse)) rewrites.push(statusWithoutFinal);
   if (q.has(Q_ISCSI.nopNoEcho)) rewrites.push(nopNoEcho);
+  if (q.has(Q_ISCSI.expCmdSnLags)) rewrites.push(expCmdSnLags);
   if (rewrites.length) {
     const send = channel.send.bind(channel);
     channel.send = (pdu, data) => {
@@ -195,4 +197,8 @@ function statusWithoutFinal(pdu: AnyPdu): void {
 
 function nopNoEcho(pdu: AnyPdu): void {
   if (pdu.opcode === Opcode.NOP_IN && pdu.itt !== RESERVED_TAG) (pdu as NopIn).data = EMPTY;
+}
+
+function expCmdSnLags(pdu: AnyPdu): void {
+  if (pdu.opcode !== Opcode.LOGIN_RESPONSE && 'expCmdSN' in pdu) pdu.expCmdSN = (pdu.expCmdSN - 1) >>> 0;
 }

@@ -1,0 +1,148 @@
+/**
+ * Command-window acknowledgement in every kind of target answer (RFC 7143 4.2.2.1, 11.x): each PDU the
+ * target sends in full feature phase carries ExpCmdSN and MaxCmdSN, and ExpCmdSN "acknowledges all
+ * commands up to it". An answer to a non-immediate request of CmdSN n therefore comes with ExpCmdSN past
+ * n (the target has received n: it is answering it), an answer to an immediate request with ExpCmdSN at
+ * least the CmdSN it carried; and "the target MUST NOT transmit a MaxCmdSN that is less than ExpCmdSN - 1".
+ *
+ * Levels: the MaxCmdSN sentence binds the target, but the embedded initiator already refuses any PDU that
+ * breaks it (an ISCSI_E_PROTOCOL error in every test), so these tests add the acknowledgement, which the
+ * RFC describes without a MUST: SHOULD. Hand-built requests go through `t.raw()`, and each answer is
+ * read as it arrives (`raw.waitFor`), before the session acts on it.
+ */
+import { defineSuite, iscsi, scsi, type TestContext } from '../../harness/api.js';
+
+const suite = defineSuite('iSCSISequence', { families: ['iSCSI'], clause: 'RFC 7143 4.2.2.1' });
+const { Opcode, RESERVED_TAG } = iscsi;
+
+type Windowed = iscsi.AnyPdu & { expCmdSN: number; maxCmdSN: number };
+
+/**
+ * Wait for the answer `pred` names, after `send`. These tests look at the window, not at whether the
+ * request is answered: no answer (or a Reject) skips, naming `checkedBy`, the test that checks that.
+ */
+async function answer(t: TestContext, what: string, pred: (p: iscsi.AnyPdu) => boolean, send: () => void, checkedBy: string): Promise<Windowed> {
+  const raw = t.raw();
+  const got = raw.waitFor((p) => pred(p) || p.opcode === Opcode.REJECT, Math.min(5000, t.remainingMs()), what);
+  send();
+  const p = (await got.catch((e: Error) => t.skip(`${what}: no answer (${e.message}); ${checkedBy} checks that the target answers`))) as Windowed;
+  if (p.opcode === Opcode.REJECT && !pred(p)) t.skip(`${what}: the target answered with a Reject (reason 0x${(p as iscsi.Reject).reason.toString(16)}); ${checkedBy} checks that the target answers`);
+  return p;
+}
+
+/**
+ * Check the window an answer carries: ExpCmdSN acknowledges the request (past `cmdSN` for a non-immediate
+ * one, at least `cmdSN` for an immediate one) and MaxCmdSN is not below ExpCmdSN - 1.
+ */
+function checkWindow(t: TestContext, what: string, p: Windowed, cmdSN: number, immediate: boolean): void {
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  t.log(`${what}: ExpCmdSN ${hex(p.expCmdSN)}, MaxCmdSN ${hex(p.maxCmdSN)} (the request carried CmdSN ${hex(cmdSN)}${immediate ? ', immediate' : ''})`);
+  t.check(iscsi.snLessEq((p.expCmdSN - 1) >>> 0, p.maxCmdSN), `${what} carries MaxCmdSN ${hex(p.maxCmdSN)}, less than ExpCmdSN ${hex(p.expCmdSN)} - 1 (RFC 7143 4.2.2.1: the target MUST NOT)`);
+  const acknowledged = immediate ? iscsi.snLessEq(cmdSN, p.expCmdSN) : iscsi.snLess(cmdSN, p.expCmdSN);
+  t.should(
+    acknowledged,
+    `${what} carries ExpCmdSN ${hex(p.expCmdSN)}, which does not acknowledge the ${immediate ? 'immediate ' : ''}request it answers (CmdSN ${hex(cmdSN)}): expected ${immediate ? 'at least' : 'more than'} ${hex(cmdSN)}`,
+  );
+}
+
+const spec = (doc: string, clause: string, extra: Record<string, unknown> = {}) => ({ doc, clause: `RFC 7143 4.2.2.1, ${clause}`, level: 'SHOULD' as const, timeout: 30, ...extra });
+
+suite.test(
+  'ScsiResponseWindow',
+  spec('A non-immediate TEST UNIT READY with CmdSN n: its SCSI Response (11.4) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN past n, acknowledging the command it answers (4.2.2.1).', 'RFC 7143 11.4.8'),
+  async (t) => {
+    const raw = t.raw();
+    const pdu = raw.scsiCommand({ cdb: scsi.testUnitReady() });
+    const p = await answer(t, 'the SCSI Response to a TEST UNIT READY', (a) => a.opcode === Opcode.SCSI_RESPONSE && a.itt === pdu.itt, () => raw.send(pdu), 'TestUnitReady.Simple');
+    checkWindow(t, 'the SCSI Response to a TEST UNIT READY', p, pdu.cmdSN, false);
+  },
+);
+
+suite.test(
+  'DataInWindow',
+  spec(
+    'A non-immediate READ (10) of one block with CmdSN n: the Data-In PDU carrying the status (S=1, 11.7) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN past n (4.2.2.1). Skips when the target sends the status in a separate SCSI Response (ScsiResponseWindow checks that kind).',
+    'RFC 7143 11.7.4',
+    { needs: ['sbc', 'capacity'] },
+  ),
+  async (t) => {
+    const raw = t.raw();
+    const bs = t.dev.blockSize;
+    const pdu = raw.scsiCommand({ cdb: scsi.read10({ lba: 0, blocks: 1 }), read: true, expectedDataTransferLength: bs });
+    const isStatus = (a: iscsi.AnyPdu) => 'itt' in a && a.itt === pdu.itt && ((a.opcode === Opcode.DATA_IN && (a as iscsi.DataIn).statusPresent) || a.opcode === Opcode.SCSI_RESPONSE);
+    const p = await answer(t, 'the status of a READ (10)', isStatus, () => raw.send(pdu), 'Read10.Simple');
+    if (p.opcode === Opcode.SCSI_RESPONSE) t.skip('the target sent the READ (10) status in a SCSI Response, not in the last Data-In (ScsiResponseWindow checks that kind)');
+    checkWindow(t, 'the Data-In with status (S=1) of a READ (10)', p, pdu.cmdSN, false);
+  },
+);
+
+suite.test(
+  'NopInWindow',
+  spec('A non-immediate NOP-Out ping (valid ITT, TTT 0xffffffff) with CmdSN n: the NOP-In answering it (11.19) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN past n (4.2.2.1).', 'RFC 7143 11.18, RFC 7143 11.19'),
+  async (t) => {
+    const raw = t.raw();
+    const itt = raw.newItt();
+    const cmdSN = raw.takeCmdSN();
+    const nop: iscsi.NopOut = { opcode: Opcode.NOP_OUT, immediate: false, lun: 0n, itt, ttt: RESERVED_TAG, cmdSN, expStatSN: raw.expStatSN, data: Buffer.from('seq1') };
+    const p = await answer(t, 'the NOP-In to a non-immediate ping', (a) => a.opcode === Opcode.NOP_IN && a.itt === itt, () => raw.send(nop), 'iSCSINop.NonImmediate');
+    checkWindow(t, 'the NOP-In to a non-immediate ping', p, cmdSN, false);
+  },
+);
+
+suite.test(
+  'TextResponseWindow',
+  spec('A non-immediate Text Request (F=1) with CmdSN n offering a key the target cannot know: the Text Response (11.11) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN past n (4.2.2.1).', 'RFC 7143 11.10, RFC 7143 11.11'),
+  async (t) => {
+    const raw = t.raw();
+    const itt = raw.newItt();
+    const cmdSN = raw.takeCmdSN();
+    const req: iscsi.TextRequest = { opcode: Opcode.TEXT_REQUEST, immediate: false, final: true, continue: false, lun: 0n, itt, ttt: RESERVED_TAG, cmdSN, expStatSN: raw.expStatSN, data: iscsi.encodeText([['X-org.iscsi-test.Seq', '1']]) };
+    const p = await answer(t, 'the Text Response to a non-immediate Text Request', (a) => a.opcode === Opcode.TEXT_RESPONSE && a.itt === itt, () => raw.send(req), 'iSCSIFullFeature.TextUnknownKey');
+    checkWindow(t, 'the Text Response to a non-immediate Text Request', p, cmdSN, false);
+  },
+);
+
+suite.test(
+  'TmfResponseWindow',
+  spec('An immediate ABORT TASK for a task the session never started, carrying CmdSN n (not advanced): the Task Management Function Response (11.6) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN at least n (4.2.2.1).', 'RFC 7143 11.5, RFC 7143 11.6'),
+  async (t) => {
+    const raw = t.raw();
+    const itt = raw.newItt();
+    const n = raw.numbers();
+    const lun = scsi.lunToBigInt(t.config.target.lun);
+    const req: iscsi.TaskMgmtRequest = { opcode: Opcode.TASK_MGMT_REQUEST, immediate: true, function: iscsi.TmfFunction.ABORT_TASK, lun, itt, referencedTaskTag: raw.newItt() ^ 0x00ff0000, cmdSN: n.cmdSN, expStatSN: n.expStatSN, refCmdSN: n.cmdSN, expDataSN: 0 };
+    const p = await answer(t, 'the TMF Response to an ABORT TASK', (a) => a.opcode === Opcode.TASK_MGMT_RESPONSE && a.itt === itt, () => raw.send(req), 'iSCSITMF.AbortTaskUnknown');
+    checkWindow(t, 'the TMF Response to an ABORT TASK', p, n.cmdSN, true);
+  },
+);
+
+suite.test(
+  'LogoutResponseWindow',
+  spec('An immediate Logout Request "close the session" carrying CmdSN n: the Logout Response (11.15) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN at least n (4.2.2.1).', 'RFC 7143 11.14, RFC 7143 11.15'),
+  async (t) => {
+    const raw = t.raw();
+    const itt = raw.newItt();
+    const n = raw.numbers();
+    const req: iscsi.LogoutRequest = { opcode: Opcode.LOGOUT_REQUEST, immediate: true, reason: iscsi.LogoutReason.CLOSE_SESSION, itt, cid: 0, cmdSN: n.cmdSN, expStatSN: n.expStatSN };
+    const p = await answer(t, 'the Logout Response to "close the session"', (a) => a.opcode === Opcode.LOGOUT_RESPONSE && a.itt === itt, () => raw.send(req), 'iSCSIFullFeature.LogoutCloseSession');
+    checkWindow(t, 'the Logout Response to "close the session"', p, n.cmdSN, true);
+  },
+);
+
+suite.test(
+  'RejectWindow',
+  spec('An immediate SNACK at ErrorRecoveryLevel 0 for a task that does not exist, which the target refuses with a Reject (iSCSIFullFeature.SnackAtErl0): the Reject (11.17) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN at least the session\'s current CmdSN (4.2.2.1).', 'RFC 7143 11.17'),
+  async (t) => {
+    const raw = t.raw();
+    if (raw.params.errorRecoveryLevel !== 0) t.skip(`the session negotiated ErrorRecoveryLevel ${raw.params.errorRecoveryLevel}; a SNACK is refused only at 0`);
+    const n = raw.numbers();
+    const itt = raw.newItt();
+    const snack: iscsi.SnackRequest = { opcode: Opcode.SNACK_REQUEST, type: 0, lun: 0n, itt, tttOrSnackTag: RESERVED_TAG, expStatSN: n.expStatSN, begRun: 0, runLength: 0 };
+    const got = raw.waitFor((p) => p.opcode === Opcode.REJECT, Math.min(5000, t.remainingMs()), 'a Reject of the SNACK');
+    raw.send(snack);
+    const p = (await got.catch((e: Error) => t.skip(`the target sent no Reject for a SNACK at ErrorRecoveryLevel 0 (${e.message}); iSCSIFullFeature.SnackAtErl0 checks that`))) as Windowed;
+    checkWindow(t, 'the Reject of a SNACK', p, n.cmdSN, true);
+  },
+);
+
+export default suite;
