@@ -61,7 +61,19 @@ export const Q_LOGIN = {
   continueIgnored: defineQuirk('login-continue-ignored', 'iscsi', 'the C bit of Login Requests is ignored: each PDU\'s text is taken as complete'),
   discoveryNegotiates: defineQuirk('login-discovery-negotiates', 'iscsi', 'operational keys offered in a discovery session are answered with the offered value instead of Irrelevant'),
   tsihUnchecked: defineQuirk('login-tsih-unchecked', 'iscsi', 'a login naming a TSIH that does not exist starts a new session'),
+  stageKeysUnchecked: defineQuirk('login-stage-keys-unchecked', 'iscsi', 'security keys (AuthMethod, CHAP_*) sent in the operational stage are ignored instead of refused'),
+  textLimitsUnchecked: defineQuirk('login-text-limits-unchecked', 'iscsi', 'a login key whose name is longer than 63 bytes is dropped silently instead of refused'),
+  answersAboveOffer: defineQuirk(
+    'login-answer-above-offer',
+    'iscsi',
+    'MaxConnections, ErrorRecoveryLevel, DefaultTime2Retain and MaxOutstandingR2T offered alone in a Login Request are answered one above the offer; DataPDUInOrder and DataSequenceInOrder offered Yes alone are answered No',
+  ),
+  declarationsAnswered: defineQuirk('login-declarations-answered', 'iscsi', 'InitiatorAlias, a declaration, is answered with InitiatorAlias=NotUnderstood'),
+  discoveryTargetNameRefused: defineQuirk('login-discovery-targetname-refused', 'iscsi', 'a discovery-session login that carries TargetName is refused with 0x0203 (Not found)'),
 };
+
+/** The keys the login-answer-above-offer quirk answers against their result function. */
+const ABOVE_OFFER_KEYS = new Set(['MaxConnections', 'ErrorRecoveryLevel', 'DefaultTime2Retain', 'MaxOutstandingR2T', 'DataPDUInOrder', 'DataSequenceInOrder']);
 
 /** The keys the login-result-function-swapped quirk answers wrongly (not the ones every login offers with a stricter value). */
 const SWAPPED_KEYS = new Set(['MaxBurstLength', 'FirstBurstLength', 'DefaultTime2Wait', 'MaxConnections', 'ErrorRecoveryLevel', 'iSCSIProtocolLevel', 'InitialR2T', 'ImmediateData']);
@@ -220,9 +232,17 @@ export class TargetLogin {
       const last = this.outgoing.length === 0;
       return { response: this.response(req, piece, false, !last) };
     }
-    const pairs = this.text.add(req.data ?? Buffer.alloc(0), req.continue && !this.env.quirks.has(Q_LOGIN.continueIgnored));
+    const data = this.env.quirks.has(Q_LOGIN.textLimitsUnchecked) ? withoutLongKeys(req.data ?? Buffer.alloc(0)) : req.data ?? Buffer.alloc(0);
+    let pairs: KeyValue[] | undefined;
+    try {
+      pairs = this.text.add(data, req.continue && !this.env.quirks.has(Q_LOGIN.continueIgnored));
+    } catch (e) {
+      // Malformed text (a key name over 63 bytes, RFC 7143 6.1; no '='): the initiator's error, said so.
+      throw new Refusal(LoginStatus.INITIATOR_ERROR, (e as Error).message);
+    }
     if (pairs === undefined) return { response: this.response(req, Buffer.alloc(0), false, false) };
     if (!this.neg) this.begin(req, pairs);
+    if (this.stage !== Stage.SECURITY && this.env.quirks.has(Q_LOGIN.stageKeysUnchecked)) pairs = pairs.filter(([k]) => keyDef(k)?.use !== 'SEC' && keyDef(k)?.type !== 'auth');
     const phase = this.stage === Stage.SECURITY ? 'security' : 'operational';
     const r = this.neg!.receive(pairs, phase);
     if (r.fatal) {
@@ -232,6 +252,7 @@ export class TargetLogin {
       }
     }
     let out: KeyValue[] = this.quirkReplies(r.replies, pairs).filter(([, v]) => !(v === 'NotUnderstood' && this.env.quirks.has(Q_LOGIN.unknownKeySilent)));
+    if (this.env.quirks.has(Q_LOGIN.declarationsAnswered) && pairs.some(([k]) => k === 'InitiatorAlias')) out.push(['InitiatorAlias', 'NotUnderstood']);
     for (const i of this.neg!.issues.splice(0)) if (!i.fatal) this.env.log(`login ${this.initiatorName}: ${i.key}=${i.value}: ${i.problem}`);
     if (this.firstResponse) {
       this.firstResponse = false;
@@ -297,7 +318,7 @@ export class TargetLogin {
   /** Answers as the result-function and value quirks spoil them (unchanged without those quirks). */
   private quirkReplies(replies: KeyValue[], offers: KeyValue[]): KeyValue[] {
     const q = this.env.quirks;
-    if (![Q_LOGIN.resultSwapped, Q_LOGIN.valuesUnchecked, Q_LOGIN.hexRejected, Q_LOGIN.listUnoffered, Q_LOGIN.discoveryNegotiates].some((n) => q.has(n))) return replies;
+    if (![Q_LOGIN.resultSwapped, Q_LOGIN.valuesUnchecked, Q_LOGIN.hexRejected, Q_LOGIN.listUnoffered, Q_LOGIN.discoveryNegotiates, Q_LOGIN.answersAboveOffer].some((n) => q.has(n))) return replies;
     return replies.map(([k, v]): KeyValue => {
       const def = keyDef(k);
       const offer = offers.find(([n]) => n === k)?.[1];
@@ -305,6 +326,7 @@ export class TargetLogin {
       if (v === 'Irrelevant' && this.sessionType === 'Discovery' && q.has(Q_LOGIN.discoveryNegotiates)) return [k, offer];
       if (q.has(Q_LOGIN.hexRejected) && def.type === 'numeric' && /^0x/i.test(offer)) return [k, 'Reject'];
       if (q.has(Q_LOGIN.listUnoffered) && def.type === 'list' && ['HeaderDigest', 'DataDigest', 'TaskReporting'].includes(k)) return [k, (this.neg!.local[k] ?? def.default ?? v).split(',')[0]!];
+      if (q.has(Q_LOGIN.answersAboveOffer) && offers.length === 1 && ABOVE_OFFER_KEYS.has(k) && v !== 'Reject' && v !== 'Irrelevant') return [k, def.type === 'numeric' ? String(Number(offer) + 1) : offer === 'Yes' ? 'No' : v];
       if (v === 'Reject' && q.has(Q_LOGIN.valuesUnchecked) && (def.type === 'numeric' || def.type === 'boolean')) return [k, offer];
       if (!q.has(Q_LOGIN.resultSwapped) || !SWAPPED_KEYS.has(k) || v === 'Reject' || v === 'Irrelevant') return [k, v];
       const local = this.neg!.local[k] ?? def.default ?? offer;
@@ -327,6 +349,7 @@ export class TargetLogin {
     if (!name) throw new Refusal(LoginStatus.MISSING_PARAMETER, 'the first Login Request has no InitiatorName (RFC 7143 13.5)');
     this.initiatorName = name;
     const st = get('SessionType') ?? 'Normal';
+    if (st === 'Discovery' && get('TargetName') !== undefined && this.env.quirks.has(Q_LOGIN.discoveryTargetNameRefused)) throw new Refusal(LoginStatus.NOT_FOUND, 'TargetName in a discovery session');
     if (st !== 'Normal' && st !== 'Discovery') throw new Refusal(LoginStatus.INITIATOR_ERROR, `SessionType=${st}`);
     this.sessionType = st;
     let local: Record<string, string>;
@@ -481,6 +504,12 @@ export class TargetLogin {
   describe(): string {
     return `${this.initiatorName || '(unnamed)'} ISID 0x${hex(this.first?.isid ?? 0, 12)} -> ${this.node?.config.iqn ?? (this.sessionType === 'Discovery' ? 'discovery' : '?')}`;
   }
+}
+
+/** A text segment without its key=value pairs whose key is longer than 63 bytes (the login-text-limits-unchecked quirk). */
+function withoutLongKeys(data: Buffer): Buffer {
+  const parts = data.toString('latin1').split('\0');
+  return Buffer.from(parts.filter((p) => p.indexOf('=') < 0 || p.indexOf('=') <= 63).join('\0'), 'latin1');
 }
 
 /** The discovery session's limits (no target node). */

@@ -1,0 +1,21 @@
+/** Defects for iSCSILoginLimits (issue 16, login-phase limits): each a --quirk of the reference target. */
+import type { Cases } from './_support.js';
+
+const above = (key: string, got: string, offer: string) => ({ quirks: ['login-answer-above-offer'], message: new RegExp(`answered ${key}=${got} to the offer ${key}=${offer}`) });
+
+const CASES: Cases = {
+  'iSCSILoginLimits.ChapKeyInOperationalStage': { quirks: ['login-stage-keys-unchecked'], verdict: 'warn', message: /CHAP_A=5 in an operational-stage Login Request: expected .*status class 0x02.*got status 0x0000/ },
+  'iSCSILoginLimits.AuthMethodInOperationalStage': { quirks: ['login-stage-keys-unchecked'], message: /AuthMethod=None offered again in the operational stage: expected .*got status 0x0000/ },
+  'iSCSILoginLimits.KeyName63Bytes': { quirks: ['login-unknown-key-silent'], message: /did not answer the 63-byte key/ },
+  'iSCSILoginLimits.KeyName64Bytes': { quirks: ['login-text-limits-unchecked'], verdict: 'warn', message: /accepted a Login Request with the 64-byte key .* and did not answer it/ },
+  'iSCSILoginLimits.MaxConnectionsOne': above('MaxConnections', '2', '1'),
+  'iSCSILoginLimits.ErrorRecoveryLevelZero': above('ErrorRecoveryLevel', '1', '0'),
+  'iSCSILoginLimits.DefaultTime2RetainZero': above('DefaultTime2Retain', '1', '0'),
+  'iSCSILoginLimits.MaxOutstandingR2TOne': above('MaxOutstandingR2T', '2', '1'),
+  'iSCSILoginLimits.DataPDUInOrderYes': above('DataPDUInOrder', 'No', 'Yes'),
+  'iSCSILoginLimits.DataSequenceInOrderYes': above('DataSequenceInOrder', 'No', 'Yes'),
+  'iSCSILoginLimits.InitiatorAliasDeclared': { quirks: ['login-declarations-answered'], verdict: 'warn', message: /answered the declaration InitiatorAlias=iscsi-test login2 with InitiatorAlias=NotUnderstood/ },
+  'iSCSILoginLimits.DiscoveryWithTargetName': { quirks: ['login-discovery-targetname-refused'], verdict: 'warn', message: /was refused with status 0x0203/ },
+};
+
+export default CASES;
