@@ -1,5 +1,5 @@
 /**
- * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34).
+ * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34) and REQUEST SENSE (SPC-5).
  */
 import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, INVALID_CDB, type Cases } from './_support.js';
@@ -18,5 +18,16 @@ for (const [size, op] of [['10', Op.SYNCHRONIZE_CACHE_10], ['16', Op.SYNCHRONIZE
   CASES[`${s}.Immed`] = { rules: () => [{ match: (c) => is(c) && (c[1]! & IMMED) !== 0, reply: () => CC(SenseKey.HARDWARE_ERROR, Asc.INVALID_FIELD_IN_CDB) }], message: new RegExp(`${cmd} LBA=0 LEN=0 IMMED: expected GOOD or CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got CHECK CONDITION HARDWARE ERROR`) };
   CASES[`${s}.Group`] = { verdict: 'warn', rules: () => [{ match: (c) => is(c) && (c[size === '10' ? 6 : 14]! & 0x3f) !== 0, reply: INVALID_CDB }], message: new RegExp(`${cmd} LBA=0 LEN=1 GROUP=3: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB`) };
 }
+
+const isRs = (c: Buffer) => c[0] === Op.REQUEST_SENSE;
+const descBit = (c: Buffer) => (c[1]! & 1) !== 0;
+Object.assign(CASES, {
+  // Nothing pending, yet a HARDWARE ERROR sense key.
+  'RequestSense.NoSense': { rules: () => [{ match: isRs, dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length > 2 && (d[0] === 0x70 ? (d[2] = SenseKey.HARDWARE_ERROR) : (d[1] = SenseKey.HARDWARE_ERROR)), d) }], message: /REQUEST SENSE with nothing pending reports HARDWARE ERROR.*: the sense key must be NO SENSE/ },
+  // DESC=0 answered with a descriptor format RESPONSE CODE.
+  'RequestSense.Fixed': { rules: () => [{ match: (c: Buffer) => isRs(c) && !descBit(c), dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && (d[0] = 0x71), d) }], message: /REQUEST SENSE DESC=0 returned RESPONSE CODE 71h: expected 70h/ },
+  'RequestSense.Descriptor': { quirks: ['fixed-sense-only'], message: /REQUEST SENSE DESC=1 returned RESPONSE CODE 70h \(fixed format\), though the LU supports descriptor format sense data \(D_SENSE of the Control mode page is changeable\): expected 72h/ },
+  'RequestSense.AllocationLength': { rules: () => [{ match: (c: Buffer) => isRs(c) && c[4] === 0, reply: INVALID_CDB }], message: /REQUEST SENSE ALLOC=0: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ },
+} satisfies Cases);
 
 export default CASES;
