@@ -1,5 +1,5 @@
 /**
- * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34) and REQUEST SENSE (SPC-5).
+ * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34) REQUEST SENSE and MODE SENSE (10) (SPC-5).
  */
 import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, INVALID_CDB, type Cases } from './_support.js';
@@ -28,6 +28,24 @@ Object.assign(CASES, {
   'RequestSense.Fixed': { rules: () => [{ match: (c: Buffer) => isRs(c) && !descBit(c), dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && (d[0] = 0x71), d) }], message: /REQUEST SENSE DESC=0 returned RESPONSE CODE 71h: expected 70h/ },
   'RequestSense.Descriptor': { quirks: ['fixed-sense-only'], message: /REQUEST SENSE DESC=1 returned RESPONSE CODE 70h \(fixed format\), though the LU supports descriptor format sense data \(D_SENSE of the Control mode page is changeable\): expected 72h/ },
   'RequestSense.AllocationLength': { rules: () => [{ match: (c: Buffer) => isRs(c) && c[4] === 0, reply: INVALID_CDB }], message: /REQUEST SENSE ALLOC=0: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ },
+} satisfies Cases);
+
+const isMs10 = (c: Buffer) => c[0] === Op.MODE_SENSE_10;
+const pc = (c: Buffer) => c[2]! >> 6;
+const DBD = 0x08;
+const LLBAA = 0x10;
+Object.assign(CASES, {
+  // A MODE DATA LENGTH one more than the data.
+  'ModeSense10.AllPages': { rules: () => [{ match: isMs10, dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length >= 2 && d.writeUInt16BE(d.readUInt16BE(0) + 1, 0), d) }], message: /bytes returned versus MODE DATA LENGTH \+ 2/ },
+  // DBD ignored: the target is sent the CDB without it.
+  'ModeSense10.Dbd': { rules: () => [{ match: (c: Buffer) => isMs10(c) && (c[1]! & DBD) !== 0, rewriteCdb: (c: Buffer) => { const x = Buffer.from(c); x[1] = x[1]! & ~DBD; return x; } }], message: /BLOCK DESCRIPTOR LENGTH with DBD set: expected 0, got 8/ },
+  // LONGLBA set though LLBAA is clear.
+  'ModeSense10.Llbaa': { rules: () => [{ match: (c: Buffer) => isMs10(c) && (c[1]! & LLBAA) === 0, dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length > 4 && (d[4] = d[4]! | 1), d) }], message: /MODE SENSE\(10\) PAGE=3Fh LLBAA=0: the mode parameter data does not parse|LLBAA=0 returned LONGLBA=1/ },
+  // A BLOCK LENGTH one more than the logical block length.
+  'ModeSense10.BlockDescriptor': { rules: () => [{ match: isMs10, dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length >= 16 && d.readUInt16BE(6) > 0 && (d[15] = d[15]! ^ 1), d) }], message: /BLOCK LENGTH of the short LBA block descriptor versus READ CAPACITY: expected 512, got 513/ },
+  'ModeSense10.PageControl': { rules: () => [{ match: (c: Buffer) => isMs10(c) && pc(c) === 2, reply: INVALID_CDB }], message: /MODE SENSE\(10\) PAGE=3Fh PC=2 \(default\): expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ },
+  'ModeSense10.PageControl (pages differ)': { verdict: 'warn', rules: () => [{ match: (c: Buffer) => isMs10(c) && pc(c) === 1, rewriteCdb: (c: Buffer) => { const x = Buffer.from(c); x[2] = (x[2]! & 0xc0) | 0x0a; return x; } }], message: /the changeable values list pages .*: they should be the same pages with the same lengths/ },
+  'ModeSense10.Saved': { rules: () => [{ match: (c: Buffer) => isMs10(c) && pc(c) === 3, reply: INVALID_CDB }], message: /expected GOOD or CHECK CONDITION ILLEGAL REQUEST\/SAVING PARAMETERS NOT SUPPORTED, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ },
 } satisfies Cases);
 
 export default CASES;
