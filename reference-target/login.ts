@@ -69,6 +69,8 @@ export const Q_LOGIN = {
     'MaxConnections, ErrorRecoveryLevel, DefaultTime2Retain and MaxOutstandingR2T offered alone in a Login Request are answered one above the offer; DataPDUInOrder and DataSequenceInOrder offered Yes alone are answered No',
   ),
   declarationsAnswered: defineQuirk('login-declarations-answered', 'iscsi', 'InitiatorAlias, a declaration, is answered with InitiatorAlias=NotUnderstood'),
+  chapReflectionUnchecked: defineQuirk('chap-reflection-unchecked', 'iscsi', "a mutual CHAP challenge equal to the target's own is answered"),
+  chapMutualWrongSecret: defineQuirk('chap-mutual-wrong-secret', 'iscsi', "the target answers a mutual CHAP challenge longer than 16 bytes with the initiator's secret instead of its own (OutgoingUser) secret"),
   discoveryTargetNameRefused: defineQuirk('login-discovery-targetname-refused', 'iscsi', 'a discovery-session login that carries TargetName is refused with 0x0203 (Not found)'),
 };
 
@@ -460,8 +462,9 @@ export class TargetLogin {
           if (challenge.length > CHAP_MAX_BINARY && !this.env.quirks.has(Q_LOGIN.chapChallengeAnyLength)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `mutual CHAP: CHAP_C of ${challenge.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`);
           if (challenge.length < CHAP_MIN_CHALLENGE && !this.env.quirks.has(Q_LOGIN.chapChallengeAnyLength)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `mutual CHAP: CHAP_C of ${challenge.length} bytes, fewer than ${CHAP_MIN_CHALLENGE}`);
           // RFC 7143 12.1.3: a challenge equal to our own is a reflection attack.
-          if (challenge.equals(this.chapChallenge!)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: the initiator sent back our own challenge');
-          pairs.push(['CHAP_N', outgoing.user], ['CHAP_R', encodeBinary(chapResponse(this.chapAlg, Number(ci), outgoing.secret, challenge))]);
+          if (challenge.equals(this.chapChallenge!) && !this.env.quirks.has(Q_LOGIN.chapReflectionUnchecked)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: the initiator sent back our own challenge');
+          const secret = this.env.quirks.has(Q_LOGIN.chapMutualWrongSecret) && challenge.length > 16 && acct ? acct.secret : outgoing.secret;
+          pairs.push(['CHAP_N', outgoing.user], ['CHAP_R', encodeBinary(chapResponse(this.chapAlg, Number(ci), secret, challenge))]);
         }
         this.chap = 'done';
         this.env.log(`login ${this.initiatorName}: CHAP user ${n} authenticated${pairs.length ? ' (mutual)' : ''}`);

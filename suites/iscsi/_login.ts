@@ -202,6 +202,37 @@ export async function throughOperational(t: TestContext, c: RawConnection, st: R
   t.fail('the target did not move to full feature phase within 6 operational-stage exchanges');
 }
 
+type Step = { pairs: KeyValue[] };
+
+/**
+ * Log in by hand up to the step where the initiator answers the target's challenge: returns the target's
+ * CHAP_I/CHAP_C and a function sending CHAP_N, CHAP_R (made by `respond`) and the initiator's own CHAP_I/CHAP_C.
+ */
+export async function chapToResponse(t: TestContext): Promise<{ id: number; challenge: Buffer; answer: (r: Buffer, c?: Buffer) => ReturnType<typeof exchange> }> {
+  const chap = t.config.target.chap;
+  if (!chap || !t.config.target.targetChap) t.skip('the URL carries no CHAP and target CHAP credentials (?target_user=…&target_password=…)');
+  const c = await t.connect();
+  const isid = newIsid();
+  let expStatSN = 0;
+  const step = async (keys: KeyValue[], what: string): Promise<Step> => {
+    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys, csg: Stage.SECURITY, expStatSN })), what);
+    expStatSN = (a.rsp.statSN + 1) >>> 0;
+    return a;
+  };
+  await step(firstKeys(t), 'the first Login Request (AuthMethod=CHAP)');
+  const a = await step([['CHAP_A', '5']], 'CHAP_A=5');
+  const get = (k: string) => a.pairs.find(([n]) => n === k)?.[1];
+  const id = Number(get('CHAP_I'));
+  const challenge = iscsi.decodeBinary(get('CHAP_C') ?? '');
+  if (!challenge || !Number.isInteger(id)) t.fail(`CHAP: the target did not send CHAP_I and CHAP_C (got ${a.pairs.map(([k]) => k).join(', ') || 'no keys'})`);
+  const answer = (r: Buffer, own?: Buffer) => {
+    const keys: KeyValue[] = [['CHAP_N', chap.user], ['CHAP_R', iscsi.encodeBinary(r)]];
+    if (own) keys.push(['CHAP_I', '7'], ['CHAP_C', iscsi.encodeBinary(own)]);
+    return exchange(t, c, loginRequest({ isid, keys, transit: true, csg: Stage.SECURITY, nsg: Stage.OPERATIONAL, expStatSN }));
+  };
+  return { id, challenge, answer };
+}
+
 /** The value the target sent for `key` (the first), or undefined. */
 export const valueOf = (pairs: readonly KeyValue[], key: string): string | undefined => pairs.find(([k]) => k === key)?.[1];
 

@@ -3,41 +3,10 @@
  * challenge the target answers, and a response made with the target's own secret. Needs the URL's CHAP
  * credentials and its target credentials (?target_user=…&target_password=…).
  */
-import { defineSuite, iscsi, type TestContext } from '../../harness/api.js';
-import { exchange, expectAccepted, expectRefused, firstKeys, loginRequest, newIsid, Stage } from './_login.js';
+import { defineSuite, iscsi } from '../../harness/api.js';
+import { chapToResponse as toResponse, expectRefused } from './_login.js';
 
 const suite = defineSuite('iSCSIChapChallenge', { families: ['iSCSI'], clause: 'RFC 7143 12.1.3' });
-
-type Step = { pairs: iscsi.KeyValue[] };
-
-/**
- * Log in by hand up to the step where the initiator answers the target's challenge: returns the target's
- * CHAP_I/CHAP_C and a function sending CHAP_N, CHAP_R (made by `respond`) and the initiator's own CHAP_I/CHAP_C.
- */
-async function toResponse(t: TestContext): Promise<{ id: number; challenge: Buffer; answer: (r: Buffer, c?: Buffer) => ReturnType<typeof exchange> }> {
-  const chap = t.config.target.chap;
-  if (!chap || !t.config.target.targetChap) t.skip('the URL carries no CHAP and target CHAP credentials (?target_user=…&target_password=…)');
-  const c = await t.connect();
-  const isid = newIsid();
-  let expStatSN = 0;
-  const step = async (keys: iscsi.KeyValue[], what: string): Promise<Step> => {
-    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys, csg: Stage.SECURITY, expStatSN })), what);
-    expStatSN = (a.rsp.statSN + 1) >>> 0;
-    return a;
-  };
-  await step(firstKeys(t), 'the first Login Request (AuthMethod=CHAP)');
-  const a = await step([['CHAP_A', '5']], 'CHAP_A=5');
-  const get = (k: string) => a.pairs.find(([n]) => n === k)?.[1];
-  const id = Number(get('CHAP_I'));
-  const challenge = iscsi.decodeBinary(get('CHAP_C') ?? '');
-  if (!challenge || !Number.isInteger(id)) t.fail(`CHAP: the target did not send CHAP_I and CHAP_C (got ${a.pairs.map(([k]) => k).join(', ') || 'no keys'})`);
-  const answer = (r: Buffer, own?: Buffer) => {
-    const keys: iscsi.KeyValue[] = [['CHAP_N', chap.user], ['CHAP_R', iscsi.encodeBinary(r)]];
-    if (own) keys.push(['CHAP_I', '7'], ['CHAP_C', iscsi.encodeBinary(own)]);
-    return exchange(t, c, loginRequest({ isid, keys, transit: true, csg: Stage.SECURITY, nsg: Stage.OPERATIONAL, expStatSN }));
-  };
-  return { id, challenge, answer };
-}
 
 /** A mutual-CHAP challenge of `n` bytes, different in every byte. */
 const challengeOf = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff));

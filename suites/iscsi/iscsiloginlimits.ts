@@ -11,7 +11,7 @@
  * refusal is SHOULD.
  */
 import { defineSuite, iscsi, type TestContext } from '../../harness/api.js';
-import { answersTo, exchange, expectAccepted, firstKeys, loginRequest, newIsid, pairsText, Stage, statusText, throughOperational, throughSecurity, usesChap, type LoginAnswer } from './_login.js';
+import { answersTo, chapToResponse, exchange, expectRefused, expectAccepted, firstKeys, loginRequest, newIsid, pairsText, Stage, statusText, throughOperational, throughSecurity, usesChap, type LoginAnswer } from './_login.js';
 
 const suite = defineSuite('iSCSILoginLimits', { families: ['iSCSI'], clause: 'RFC 7143 6.2' });
 
@@ -165,6 +165,50 @@ suite.test(
     const st = (a.rsp.statusClass << 8) | a.rsp.statusDetail;
     if (a.rsp.statusClass === 2 && a.rsp.statusDetail === 1) t.skip('discovery sessions on this target require authentication');
     t.should(a.rsp.statusClass === 0, `a discovery-session Login Request naming TargetName=${t.config.target.targetName} was refused with status ${statusText(st)}: TargetName is required only for normal sessions`);
+  },
+);
+
+suite.test(
+  'MutualChapResponse',
+  {
+    doc: 'Mutual CHAP: the initiator answers the target\'s challenge correctly and sends its own CHAP_I and a 20-byte CHAP_C. "If the initiator required target authentication, the target MUST either answer with a Login reject with Authentication Failure or reply with CHAP_N=<N> CHAP_R=<R>" (12.1.3). The target\'s CHAP_N must be the URL\'s target_user and its CHAP_R the MD5 hash of the identifier, the target_password and the challenge (RFC 1994 4.1); a response made with any other secret would fail the initiator\'s check, and the initiator "MUST close the connection".',
+    clause: 'RFC 7143 12.1.3, RFC 1994 4.1',
+    level: 'MUST',
+    needs: ['chap'],
+    session: false,
+  },
+  async (t) => {
+    const { id, challenge, answer } = await chapToResponse(t);
+    const own = iscsi.newChallenge(20);
+    const a = await answer(iscsi.chapResponse(5, id, t.config.target.chap!.secret, challenge), own);
+    if ('rsp' in a && a.rsp.statusClass !== 0) return expectRefused(t, a, 0x0201, 'mutual CHAP with a correct CHAP_R and a 20-byte challenge');
+    const { pairs } = expectAccepted(t, a, 'mutual CHAP with a correct CHAP_R and a 20-byte challenge');
+    const target = t.config.target.targetChap!;
+    const n = answersTo(pairs, 'CHAP_N')[0];
+    const r = answersTo(pairs, 'CHAP_R')[0];
+    if (n === undefined || r === undefined) t.fail(`the target accepted a mutual CHAP login without answering the initiator's challenge with CHAP_N and CHAP_R (got ${pairsText(pairs)})`);
+    t.equal(n, target.user, "the target's CHAP_N (the URL's target_user)");
+    const want = iscsi.chapResponse(5, 7, target.secret, own);
+    const got = iscsi.decodeBinary(r);
+    t.check(!!got && got.equals(want), `the target's CHAP_R=${r} is not MD5(CHAP_I 7, the target_password, the initiator's challenge) = ${iscsi.encodeBinary(want)}: the target answered with another secret`);
+  },
+);
+
+suite.test(
+  'ReflectedChallenge',
+  {
+    doc: 'Mutual CHAP: the initiator answers the target\'s challenge correctly and sends, as its own CHAP_C, the target\'s challenge back. A target that answered it would hand an attacker the response to its own challenge (the reflection attack RFC 7143 9.2.1 guards against with distinct secrets); the target should refuse the login with status class 2 (authentication failure) or close the connection.',
+    clause: 'RFC 7143 9.2.1, RFC 7143 12.1.3',
+    level: 'SHOULD',
+    needs: ['chap'],
+    session: false,
+  },
+  async (t) => {
+    const { id, challenge, answer } = await chapToResponse(t);
+    const a = await answer(iscsi.chapResponse(5, id, t.config.target.chap!.secret, challenge), challenge);
+    if ('end' in a && 'closed' in a.end) return t.log('the target closed the connection');
+    if ('rsp' in a && a.rsp.statusClass === 0) t.fail(`the target answered its own challenge sent back as the initiator's CHAP_C (got ${pairsText(a.pairs)})`);
+    expectRefused(t, a, 0x0200, "the target's own challenge sent back as CHAP_C", { classOnly: true });
   },
 );
 

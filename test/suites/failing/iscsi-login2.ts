@@ -16,6 +16,8 @@ const CASES: Cases = {
   'iSCSILoginLimits.DataSequenceInOrderYes': above('DataSequenceInOrder', 'No', 'Yes'),
   'iSCSILoginLimits.InitiatorAliasDeclared': { quirks: ['login-declarations-answered'], verdict: 'warn', message: /answered the declaration InitiatorAlias=iscsi-test login2 with InitiatorAlias=NotUnderstood/ },
   'iSCSILoginLimits.DiscoveryWithTargetName': { quirks: ['login-discovery-targetname-refused'], verdict: 'warn', message: /was refused with status 0x0203/ },
+  'iSCSILoginLimits.MutualChapResponse': { quirks: ['chap-mutual-wrong-secret'], chap: true, message: /the target's CHAP_R=.* is not MD5\(CHAP_I 7, the target_password/ },
+  'iSCSILoginLimits.ReflectedChallenge': { quirks: ['chap-reflection-unchecked'], chap: true, verdict: 'warn', message: /answered its own challenge sent back as the initiator's CHAP_C/ },
 };
 
 export default CASES;
