@@ -3,7 +3,7 @@
  * a wrapper around one method of the connection's parts, so that the correct code paths carry no
  * quirk branches. A wrapper replaces a method of one connection's instance, only when its quirk is on.
  */
-import { AnyPdu, DataIn, LogoutResponseCode, NopIn, Opcode, RESERVED_TAG, ScsiResponse, snAdd, TaskMgmtRequest, TmfFunction, TmfResponse } from '../protocol/iscsi/index.js';
+import { AnyPdu, DataIn, LogoutResponseCode, NopIn, Opcode, R2T, RESERVED_TAG, ScsiResponse, snAdd, TaskMgmtRequest, TmfFunction, TmfResponse } from '../protocol/iscsi/index.js';
 import { bigIntToLun } from '../protocol/scsi/index.js';
 import { EMPTY, TargetChannel } from './channel.js';
 import type { CommandOrdering } from './cmdsn.js';
@@ -47,6 +47,8 @@ export const Q_ISCSI = {
   sendTargetsLax: defineQuirk('sendtargets-lax', 'iscsi', 'SendTargets=All in a normal session and the empty value in a discovery session list every target'),
   sendTargetsSloppy: defineQuirk('sendtargets-sloppy', 'iscsi', 'any key starting with sendtargets in any case is SendTargets, and any value starting with A or a is All'),
   expCmdSnLags: defineQuirk('expcmdsn-lags', 'iscsi', 'every PDU the target sends in full feature phase carries ExpCmdSN one less than the CmdSN it expects next (the last command received is not acknowledged)'),
+  r2tOutstandingUnbounded: defineQuirk('r2t-outstanding-unbounded', 'iscsi', 'R2Ts for the whole transfer are sent at once, MaxBurstLength each, ignoring MaxOutstandingR2T'),
+  r2tsnStuck: defineQuirk('r2tsn-stuck', 'iscsi', 'every R2T carries R2TSN 0'),
   noPhaseCollapse: defineQuirk('status-without-final', 'iscsi', 'the S bit is set without the F bit on the last Data-In PDU of a read that takes more than one'),
 };
 
@@ -86,6 +88,7 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
       onDataOut(first ? { ...d, ttt: first.ttt } : d, raw);
     };
   }
+  if (q.has(Q_ISCSI.r2tOutstandingUnbounded)) scsi.writeData.nextBurst = (task) => Math.min(parts.session.params.maxBurstLength, task.edtl - task.solicitedUpTo);
   if (q.has(Q_ISCSI.r2tUnbounded)) scsi.writeData.nextBurst = (task) => task.edtl - task.solicitedUpTo;
   if (q.has(Q_ISCSI.mrdslIgnored)) scsi.dataInSegmentLength = () => 1 << 20;
   if (q.has(Q_ISCSI.nopNoReply)) nop.answerPing = () => {};
@@ -146,6 +149,7 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
   if (q.has(Q_ISCSI.noPhaseCollapse)) rewrites.push(statusWithoutFinal);
   if (q.has(Q_ISCSI.nopNoEcho)) rewrites.push(nopNoEcho);
   if (q.has(Q_ISCSI.expCmdSnLags)) rewrites.push(expCmdSnLags);
+  if (q.has(Q_ISCSI.r2tsnStuck)) rewrites.push((pdu) => { if (pdu.opcode === Opcode.R2T) (pdu as R2T).r2tSN = 0; });
   if (rewrites.length) {
     const send = channel.send.bind(channel);
     channel.send = (pdu, data) => {

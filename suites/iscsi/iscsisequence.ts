@@ -10,7 +10,7 @@
  * RFC describes without a MUST: SHOULD. Hand-built requests go through `t.raw()`, and each answer is
  * read as it arrives (`raw.waitFor`), before the session acts on it.
  */
-import { defineSuite, iscsi, scsi, type TestContext } from '../../harness/api.js';
+import { defineSuite, iscsi, scsi, type TestContext, type TestSession } from '../../harness/api.js';
 
 const suite = defineSuite('iSCSISequence', { families: ['iSCSI'], clause: 'RFC 7143 4.2.2.1' });
 const { Opcode, RESERVED_TAG } = iscsi;
@@ -142,6 +142,100 @@ suite.test(
     raw.send(snack);
     const p = (await got.catch((e: Error) => t.skip(`the target sent no Reject for a SNACK at ErrorRecoveryLevel 0 (${e.message}); iSCSIFullFeature.SnackAtErl0 checks that`))) as Windowed;
     checkWindow(t, 'the Reject of a SNACK', p, n.cmdSN, true);
+  },
+);
+
+/** Log in with 512-byte bursts and solicited data only, so a WRITE of 2048 bytes or more needs several R2Ts. */
+async function smallBursts(t: TestContext, maxOutstandingR2T: number): Promise<TestSession> {
+  const s = await t.login({ keys: { MaxBurstLength: '512', FirstBurstLength: '512', InitialR2T: 'Yes', ImmediateData: 'No', MaxOutstandingR2T: String(maxOutstandingR2T) }, clearUnitAttentions: true });
+  const p = t.raw(s).params;
+  if (p.maxBurstLength > 512) t.skip(`the target negotiated MaxBurstLength=${p.maxBurstLength}, not 512`);
+  return s;
+}
+
+suite.test(
+  'R2TSequence',
+  {
+    doc: 'Log in with MaxBurstLength=512 and InitialR2T=Yes, then WRITE (10) 2048 bytes or more without data, answering each R2T with its data as it comes: the R2Ts are numbered by R2TSN from 0 within the command (11.8.2: "the R2T PDU input PDU number within the command"), and with DataSequenceInOrder=Yes (the default) each asks for the data that follows the last (13.20), so together they cover the transfer once, in order; the WRITE then completes with GOOD.',
+    clause: 'RFC 7143 11.8.2, RFC 7143 11.8.4, RFC 7143 13.20',
+    level: 'SHOULD',
+    needs: ['sbc', 'capacity', 'dataloss'],
+    session: false,
+    timeout: 30,
+  },
+  async (t) => {
+    const s = await smallBursts(t, 1);
+    const raw = t.raw(s);
+    const bs = t.dev.blockSize;
+    const blocks = Math.max(1, Math.ceil(2048 / bs));
+    const data = t.pattern(0, blocks);
+    const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks }), write: true, expectedDataTransferLength: data.length });
+    const r2ts: iscsi.R2T[] = [];
+    let status: iscsi.ScsiResponse | undefined;
+    // Bounded: one R2T per 512 bytes at most, then the SCSI Response.
+    const stop = raw.watch((p) => {
+      if (p.opcode === Opcode.R2T && p.itt === w.itt) {
+        const r = p as iscsi.R2T;
+        r2ts.push(r);
+        const len = Math.max(0, Math.min(r.desiredDataTransferLength, data.length - r.bufferOffset));
+        raw.send({ opcode: Opcode.DATA_OUT, final: true, lun: w.lun, itt: w.itt, ttt: r.ttt, expStatSN: raw.expStatSN, dataSN: 0, bufferOffset: r.bufferOffset, data: data.subarray(r.bufferOffset, r.bufferOffset + len) });
+      }
+    });
+    try {
+      const done = raw.waitFor((p) => p.opcode === Opcode.SCSI_RESPONSE && p.itt === w.itt, Math.min(10_000, t.remainingMs()), 'the SCSI Response to the WRITE (10)');
+      raw.send(w);
+      status = (await done.catch((e: Error) => t.fail(`a WRITE (10) of ${data.length} bytes answered R2T by R2T: no SCSI Response (${e.message}) after ${r2ts.length} R2T(s)`))) as iscsi.ScsiResponse;
+    } finally {
+      stop();
+    }
+    t.log(`R2Ts: ${r2ts.map((r) => `R2TSN ${r.r2tSN} offset ${r.bufferOffset} length ${r.desiredDataTransferLength}`).join('; ')}; status ${status.status}`);
+    t.check(r2ts.length > 0, `the target asked for none of the ${data.length} bytes with an R2T`);
+    let offset = 0;
+    r2ts.forEach((r, k) => {
+      t.check(r.r2tSN === k, `R2T number ${k + 1} of the WRITE (10) carries R2TSN ${r.r2tSN}, expected ${k} (R2TSNs count from 0 within the command)`);
+      t.check(r.bufferOffset === offset, `R2T number ${k + 1} asks for offset ${r.bufferOffset}, expected ${offset} (DataSequenceInOrder=Yes: each R2T follows the last)`);
+      offset += r.desiredDataTransferLength;
+    });
+    t.check(offset === data.length, `the R2Ts asked for ${offset} bytes in all, the WRITE (10) carries ${data.length}`);
+    t.equal(status.status, scsi.ScsiStatus.GOOD, 'the status of the WRITE (10)');
+    t.remember(0, data, 'the WRITE (10) of R2TSequence');
+  },
+);
+
+suite.test(
+  'MaxOutstandingR2T',
+  {
+    doc: 'Log in with MaxOutstandingR2T=1, MaxBurstLength=512 and InitialR2T=Yes, then WRITE (10) 2048 bytes or more without data and send nothing more: MaxOutstandingR2T is the "maximum number of outstanding R2Ts per task" (13.17), so the target should send one R2T and wait for its data; a second R2T for the WRITE within 1 s exceeds it.',
+    clause: 'RFC 7143 13.17, RFC 7143 11.8',
+    level: 'SHOULD',
+    needs: ['sbc', 'capacity', 'dataloss'],
+    session: false,
+    timeout: 30,
+  },
+  async (t) => {
+    const s = await smallBursts(t, 1);
+    const raw = t.raw(s);
+    if (raw.params.maxOutstandingR2T !== 1) t.skip(`the target negotiated MaxOutstandingR2T=${raw.params.maxOutstandingR2T}, not 1`);
+    const bs = t.dev.blockSize;
+    const blocks = Math.max(1, Math.ceil(2048 / bs));
+    const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks }), write: true, expectedDataTransferLength: blocks * bs });
+    // Every R2T for the WRITE counts, from the moment it is sent: a target may send them all at once.
+    const r2ts: iscsi.R2T[] = [];
+    const stop = raw.watch((p) => {
+      if (p.opcode === Opcode.R2T && p.itt === w.itt) r2ts.push(p as iscsi.R2T);
+    });
+    try {
+      const first = raw.waitFor((p) => p.opcode === Opcode.R2T && p.itt === w.itt, Math.min(5000, t.remainingMs()), 'the first R2T for the WRITE (10)');
+      raw.send(w);
+      const r = (await first.catch((e: Error) => t.skip(`the target sent no R2T for a WRITE (10) without data (${e.message}); the test needs a task waiting for data`))) as iscsi.R2T;
+      if (r.desiredDataTransferLength >= blocks * bs) t.skip(`the first R2T asks for all ${blocks * bs} bytes: there is no second burst to hold back (iSCSIR2T.MaxBurstLength checks the burst size)`);
+      await t.sleep(1000);
+    } finally {
+      stop();
+    }
+    t.log(`R2Ts within 1 s: ${r2ts.map((r) => `R2TSN ${r.r2tSN} offset ${r.bufferOffset} length ${r.desiredDataTransferLength}`).join('; ')}`);
+    t.should(r2ts.length === 1, `with MaxOutstandingR2T=1 the target sent ${r2ts.length} R2Ts for the WRITE (10) before any data was sent: at most one may be outstanding`);
+    t.forget(0, blocks);
   },
 );
 

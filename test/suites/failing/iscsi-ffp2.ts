@@ -1,6 +1,7 @@
 /**
- * Defects for iSCSISequence (issue 16, full feature phase: the command window in every kind of answer):
- * each a --quirk of the reference target. The acknowledgement rule has no MUST, so the defects warn.
+ * Defects for iSCSISequence (issue 16, full feature phase: the command window in every kind of answer,
+ * R2T numbering and MaxOutstandingR2T): each a --quirk of the reference target. None of these rules
+ * is a MUST sentence binding the target, so the defects warn.
  */
 import type { Cases } from './_support.js';
 
@@ -14,6 +15,8 @@ const CASES: Cases = {
   'iSCSISequence.TmfResponseWindow': LAGS('the TMF Response to an ABORT TASK'),
   'iSCSISequence.LogoutResponseWindow': LAGS('the Logout Response to "close the session"'),
   'iSCSISequence.RejectWindow': LAGS('the Reject of a SNACK'),
+  'iSCSISequence.R2TSequence': { quirks: ['r2tsn-stuck'], verdict: 'warn', message: /R2T number 2 of the WRITE \(10\) carries R2TSN 0, expected 1/ },
+  'iSCSISequence.MaxOutstandingR2T': { quirks: ['r2t-outstanding-unbounded'], verdict: 'warn', message: /with MaxOutstandingR2T=1 the target sent [2-9] R2Ts for the WRITE \(10\) before any data/ },
 };
 
 export default CASES;
