@@ -22,3 +22,4 @@ export * from './pr.js';
 export * from './defect.js';
 export * from './clauses.js';
 export { hexBytes, type U64 } from './util.js';
+export * from './xcopy.js';

@@ -34,6 +34,9 @@ export const Q = {
   RESET_KEEPS_STATE: defineQuirk('reset-keeps-state', 'scsi', 'LUN RESET and target resets keep mode pages and PREVENT state'),
   ORWRITE_NO_OR: defineQuirk('orwrite-no-or', 'scsi', 'ORWRITE writes its Data-Out as it is instead of ORing it into the blocks'),
   RSOC_BAD_USAGE: defineQuirk('rsoc-bad-usage', 'scsi', 'REPORT SUPPORTED OPERATION CODES usage maps claim reserved CDB bits'),
+  // third-party copy (commands/xcopy.ts)
+  XCOPY_NOOP: defineQuirk('xcopy-noop', 'scsi', 'EXTENDED COPY checks its parameter list and returns GOOD but copies no block'),
+  XCOPY_BAD_OP_PARAMS: defineQuirk('xcopy-bad-op-params', 'scsi', 'RECEIVE COPY RESULTS OPERATING PARAMETERS reports an AVAILABLE DATA four bytes too large'),
   // reservations (reservations.ts, commands/pr.ts)
   PR_NO_CONFLICT: defineQuirk('pr-no-conflict', 'scsi', 'persistent reservations never make another I_T nexus\'s command a RESERVATION CONFLICT'),
   PR_GENERATION_FROZEN: defineQuirk('pr-generation-frozen', 'scsi', 'PRgeneration never changes'),

@@ -14,6 +14,7 @@ import { CheckCondition, ReservationConflict, TaskAborted, encodeCheck, invalidC
 import { prCommands } from './commands/pr.js';
 import { sbcCommands } from './commands/sbc.js';
 import { reportLunsData, spcCommands, standardInquiry } from './commands/spc.js';
+import { copyCommands } from './commands/xcopy.js';
 import { CdbFields, type CommandSpec, type Ctx, type ServerCore } from './commands/types.js';
 import type { DeviceServerOptions } from './config.js';
 import { LogicalUnit } from './lu.js';
@@ -22,7 +23,7 @@ import { dropRegistration, reservationConflict } from './reservations.js';
 import { Task, type Attr } from './taskset.js';
 import { itKeyOf, type CommandRequest, type CommandResult, type DeviceServer, type Nexus, type TmfName, type TmfOutcome } from './types.js';
 
-const ALL_COMMANDS: CommandSpec[] = [...spcCommands, ...sbcCommands, ...prCommands].sort((a, b) => a.op - b.op || (a.sa ?? 0) - (b.sa ?? 0));
+const ALL_COMMANDS: CommandSpec[] = [...spcCommands, ...sbcCommands, ...prCommands, ...copyCommands].sort((a, b) => a.op - b.op || (a.sa ?? 0) - (b.sa ?? 0));
 /** Operation codes whose byte 1 holds a service action in this device server. */
 const SA_OPS = new Set(ALL_COMMANDS.filter((s) => s.sa !== undefined).map((s) => s.op));
 
@@ -130,6 +131,10 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
 
   nexusList(): Nexus[] {
     return [...this.nexuses.values()];
+  }
+
+  logicalUnits(): LogicalUnit[] {
+    return [...this.units.values()];
   }
 
   async abortTasks(lu: LogicalUnit, pick: (t: Task) => boolean, pendingOf?: ReadonlySet<string>): Promise<void> {

@@ -47,6 +47,8 @@ export function standardInquiry(core: ServerCore, lu: LogicalUnit | null): Buffe
     hisup: true,
     // TPGS 01b: implicit asymmetric logical unit access; REPORT TARGET PORT GROUPS reports the groups
     ...(lu ? { tpgs: 1 } : {}),
+    // 3PC: the copy manager of commands/xcopy.ts (EXTENDED COPY, RECEIVE COPY RESULTS)
+    ...(lu ? { threePc: true } : {}),
     responseDataFormat: 2,
     cmdque: true,
     vendor: core.vendor,

@@ -27,6 +27,8 @@ export interface ServerCore {
   specsFor(lu: LogicalUnit): readonly CommandSpec[];
   /** The I_T nexuses currently known (logged in). */
   nexusList(): Nexus[];
+  /** Every logical unit of the target (EXTENDED COPY finds its copy targets among them). */
+  logicalUnits(): LogicalUnit[];
   /**
    * Aborts the tasks of a LU that `pick` selects and waits until each has stopped (PREEMPT AND ABORT); the
    * tasks of the `pendingOf` I_T nexuses the transport still holds (gathering Data-Out) end too.

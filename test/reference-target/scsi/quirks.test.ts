@@ -329,6 +329,28 @@ const cases: Record<string, () => Promise<void>> = {
       else assert.ok(r.aborted, 'the preempted nexus\'s WRITE was aborted');
     }
   },
+  'xcopy-noop': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['xcopy-noop'] : [] });
+      const id = S.parseDeviceIdentification(good(await run(ds, S.inquiry({ evpd: true, page: 0x83, alloc: 1024 })))).designators.find((d) => d.designatorType === 3)!;
+      good(await run(ds, S.write10({ lba: 0, blocks: 1 }), { dataOut: Buffer.alloc(512, 0xa5) }));
+      const list = S.extendedCopyParameterList({
+        listIdentifier: 1,
+        cscdDescriptors: [S.encodeIdentificationCscd({ designation: S.encodeDesignator(id), blockLength: 512 })],
+        segmentDescriptors: [S.encodeBlockSegment({ sourceIndex: 0, destinationIndex: 0, blocks: 1, sourceLba: 0, destinationLba: 9 })],
+      });
+      good(await run(ds, S.extendedCopy({ paramLen: list.length }), { dataOut: list }));
+      const got = good(await run(ds, S.read10({ lba: 9, blocks: 1 })));
+      assert.equal(got.equals(Buffer.alloc(512, 0xa5)), !on);
+    }
+  },
+  'xcopy-bad-op-params': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['xcopy-bad-op-params'] : [] });
+      const p = S.parseCopyOperatingParameters(good(await run(ds, S.receiveCopyResults({ sa: S.ReceiveCopySa.OPERATING_PARAMETERS, alloc: 1024 }))));
+      assert.equal(p.availableData, 40 + p.implementedDescriptors.length + (on ? 4 : 0));
+    }
+  },
   'rtpg-bad-state': async () => {
     for (const on of [false, true]) {
       const ds = await ready({}, { quirks: on ? ['rtpg-bad-state'] : [] });

@@ -68,6 +68,9 @@ const USAGE: [string, string, string?][] = [
   ['PERSISTENT RESERVE OUT PREEMPT', '5f 04 ff 00 00 ff ff ff ff 00'],
   ['PERSISTENT RESERVE OUT PREEMPT AND ABORT', '5f 05 ff 00 00 ff ff ff ff 00'],
   ['PERSISTENT RESERVE OUT REGISTER AND IGNORE EXISTING KEY', '5f 06 ff 00 00 ff ff ff ff 00'],
+  ['EXTENDED COPY(LID1)', '83 00 00 00 00 00 00 00 00 00 ff ff ff ff 00 00'],
+  ['RECEIVE COPY STATUS(LID1)', '84 00 ff 00 00 00 00 00 00 00 ff ff ff ff 00 00'],
+  ['RECEIVE COPY OPERATING PARAMETERS', '84 03 00 00 00 00 00 00 00 00 ff ff ff ff 00 00'],
 ];
 
 /** A thin, removable LU implements every command of the table (UNMAP, PREVENT ALLOW MEDIUM REMOVAL). */

@@ -1,0 +1,13 @@
+/** Defects for EXTENDED COPY (LID1) and RECEIVE COPY RESULTS. */
+import { Op, ReceiveCopySa } from '../../../protocol/scsi/index.js';
+import { INVALID_CDB, type Cases } from './_support.js';
+
+const isCopyStatus = (c: Buffer) => c[0] === Op.RECEIVE_COPY_RESULTS && (c[1]! & 0x1f) === ReceiveCopySa.COPY_STATUS_LID1;
+
+const CASES: Cases = {
+  'ExtendedCopy.Simple': { quirks: ['xcopy-noop'], message: /after EXTENDED COPY of LBAs 0\.\.15 to 131056\.\.131071: LBA 131056 does not hold what LBA 0 holds/ },
+  'ReceiveCopyResults.OpParams': { quirks: ['xcopy-bad-op-params'], message: /AVAILABLE DATA \(40 \+ IMPLEMENTED DESCRIPTOR LIST LENGTH\)/ },
+  'ReceiveCopyResults.CopyStatus': { rules: () => [{ match: isCopyStatus, reply: INVALID_CDB }], message: /RECEIVE COPY STATUS\(LID1\).*expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ },
+};
+
+export default CASES;
