@@ -215,6 +215,7 @@ function modeSelectCmd(ten: boolean) {
     else if (len > 0) {
       next = modeSelect(params, ten, { state: lu.mode, blocks: lu.blocks, blockSize: lu.blockSize, pf, checkReserved: !core.quirks.has(Q.IGNORE_RESERVED_BITS) });
     }
+    if (core.quirks.has(Q.MODE_SELECT_NOOP)) return result;
     if (modeChanged(lu.mode, next)) {
       lu.mode = next;
       // SPC-5 (MODE SELECT): MODE PARAMETERS CHANGED for every other I_T nexus

@@ -213,6 +213,14 @@ const cases: Record<string, () => Promise<void>> = {
     good(await run(ds, S.modeSelect6({ paramLen: p.length }), { dataOut: p }));
     assert.deepEqual(await clearUa(ds, nexus(2)), []);
   },
+  'mode-select-noop': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, on ? { quirks: ['mode-select-noop'] } : {});
+      const p = S.encodeModeParameters6({ select: true, pages: [S.encodeControlPage({ swp: true })] });
+      good(await run(ds, S.modeSelect6({ paramLen: p.length }), { dataOut: p }));
+      assert.equal(ds.unit(0)!.mode.swp, !on);
+    }
+  },
   'reset-keeps-state': async () => {
     const ds = await ready({}, { quirks: ['reset-keeps-state'] });
     const p = S.encodeModeParameters6({ select: true, pages: [S.encodeControlPage({ swp: true })] });

@@ -1,5 +1,5 @@
 /**
- * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34) REQUEST SENSE and MODE SENSE (10) (SPC-5).
+ * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34) REQUEST SENSE, MODE SENSE (10) and MODE SELECT (6)/(10) (SPC-5).
  */
 import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, INVALID_CDB, type Cases } from './_support.js';
@@ -47,5 +47,16 @@ Object.assign(CASES, {
   'ModeSense10.PageControl (pages differ)': { verdict: 'warn', rules: () => [{ match: (c: Buffer) => isMs10(c) && pc(c) === 1, rewriteCdb: (c: Buffer) => { const x = Buffer.from(c); x[2] = (x[2]! & 0xc0) | 0x0a; return x; } }], message: /the changeable values list pages .*: they should be the same pages with the same lengths/ },
   'ModeSense10.Saved': { rules: () => [{ match: (c: Buffer) => isMs10(c) && pc(c) === 3, reply: INVALID_CDB }], message: /expected GOOD or CHECK CONDITION ILLEGAL REQUEST\/SAVING PARAMETERS NOT SUPPORTED, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ },
 } satisfies Cases);
+
+for (const [size, op] of [['6', Op.MODE_SELECT_6], ['10', Op.MODE_SELECT_10]] as const) {
+  const s = `ModeSelect${size}`;
+  const cmd = `MODE SELECT\\(${size}\\)`;
+  const is = (c: Buffer) => c[0] === op;
+  CASES[`${s}.Changeable`] = { quirks: ['mode-select-noop'], message: /WCE \(changeable\) after MODE SELECT\(\d+\) set it to 0: expected 0, got 1/ };
+  // The refusal swallowed: GOOD instead.
+  CASES[`${s}.NotChangeable`] = { rules: () => [{ match: is, reply: () => ({ status: 0 }) }], message: new RegExp(`${cmd} page 8h with byte 2 bit 7 \\(not changeable\\) flipped: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN PARAMETER LIST, got GOOD`) };
+  CASES[`${s}.NotChangeable (no field pointer)`] = { quirks: ['sense-no-field-pointer'], verdict: 'warn', message: /INVALID FIELD IN PARAMETER LIST without a field pointer \(SKSV 0\)/ };
+  CASES[`${s}.SavePages`] = { rules: () => [{ match: (c) => is(c) && (c[1]! & 1) !== 0, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_FIELD_IN_PARAMETER_LIST) }], message: new RegExp(`${cmd} SP=1 page 8h with its current values: expected GOOD or CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN PARAMETER LIST`) };
+}
 
 export default CASES;
