@@ -32,16 +32,17 @@ async function answer(t: TestContext, what: string, pred: (p: iscsi.AnyPdu) => b
 
 /**
  * Check the window an answer carries: ExpCmdSN acknowledges the request (past `cmdSN` for a non-immediate
- * one, at least `cmdSN` for an immediate one) and MaxCmdSN is not below ExpCmdSN - 1.
+ * one, at least `cmdSN` for an immediate one, or where `atLeast` says only that much can be asked) and
+ * MaxCmdSN is not below ExpCmdSN - 1.
  */
-function checkWindow(t: TestContext, what: string, p: Windowed, cmdSN: number, immediate: boolean): void {
+function checkWindow(t: TestContext, what: string, p: Windowed, cmdSN: number, immediate: boolean, atLeast = immediate): void {
   const hex = (n: number) => `0x${n.toString(16)}`;
   t.log(`${what}: ExpCmdSN ${hex(p.expCmdSN)}, MaxCmdSN ${hex(p.maxCmdSN)} (the request carried CmdSN ${hex(cmdSN)}${immediate ? ', immediate' : ''})`);
   t.check(iscsi.snLessEq((p.expCmdSN - 1) >>> 0, p.maxCmdSN), `${what} carries MaxCmdSN ${hex(p.maxCmdSN)}, less than ExpCmdSN ${hex(p.expCmdSN)} - 1 (RFC 7143 4.2.2.1: the target MUST NOT)`);
-  const acknowledged = immediate ? iscsi.snLessEq(cmdSN, p.expCmdSN) : iscsi.snLess(cmdSN, p.expCmdSN);
+  const acknowledged = atLeast ? iscsi.snLessEq(cmdSN, p.expCmdSN) : iscsi.snLess(cmdSN, p.expCmdSN);
   t.should(
     acknowledged,
-    `${what} carries ExpCmdSN ${hex(p.expCmdSN)}, which does not acknowledge the ${immediate ? 'immediate ' : ''}request it answers (CmdSN ${hex(cmdSN)}): expected ${immediate ? 'at least' : 'more than'} ${hex(cmdSN)}`,
+    `${what} carries ExpCmdSN ${hex(p.expCmdSN)}, which does not acknowledge the ${immediate ? 'immediate ' : ''}request it answers (CmdSN ${hex(cmdSN)}): expected ${atLeast ? 'at least' : 'more than'} ${hex(cmdSN)}`,
   );
 }
 
@@ -126,6 +127,28 @@ suite.test(
     const req: iscsi.LogoutRequest = { opcode: Opcode.LOGOUT_REQUEST, immediate: true, reason: iscsi.LogoutReason.CLOSE_SESSION, itt, cid: 0, cmdSN: n.cmdSN, expStatSN: n.expStatSN };
     const p = await answer(t, 'the Logout Response to "close the session"', (a) => a.opcode === Opcode.LOGOUT_RESPONSE && a.itt === itt, () => raw.send(req), 'iSCSIFullFeature.LogoutCloseSession');
     checkWindow(t, 'the Logout Response to "close the session"', p, n.cmdSN, true);
+  },
+);
+
+suite.test(
+  'R2TWindow',
+  spec(
+    'A non-immediate WRITE (10) of one block without data, CmdSN n: the R2T asking for its data (11.8) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN at least n (4.2.2.1): a target may ask for the data as the command arrives, before its command-order turn has moved ExpCmdSN past n, but an ExpCmdSN below n would say the command it answers was not yet expected. The data is then sent and the WRITE completes.',
+    'RFC 7143 11.8',
+    { needs: ['sbc', 'capacity', 'dataloss'] },
+  ),
+  async (t) => {
+    const raw = t.raw();
+    const bs = t.dev.blockSize;
+    const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks: 1 }), write: true, expectedDataTransferLength: bs });
+    const p = await answer(t, 'the R2T for a WRITE (10)', (a) => (a.opcode === Opcode.R2T || a.opcode === Opcode.SCSI_RESPONSE) && a.itt === w.itt, () => raw.send(w), 'iSCSIR2T.MaxBurstLength');
+    if (p.opcode !== Opcode.R2T) t.skip('the target answered the WRITE (10) without data with a SCSI Response, not an R2T');
+    checkWindow(t, 'the R2T for a WRITE (10)', p, w.cmdSN, false, true);
+    const r2t = p as iscsi.R2T;
+    const data = t.pattern(0, 1);
+    const d: iscsi.DataOut = { opcode: Opcode.DATA_OUT, final: true, lun: w.lun, itt: w.itt, ttt: r2t.ttt, expStatSN: raw.expStatSN, dataSN: 0, bufferOffset: 0, data };
+    await answer(t, 'the SCSI Response to the WRITE (10)', (a) => a.opcode === Opcode.SCSI_RESPONSE && a.itt === w.itt, () => raw.send(d), 'Write10.Simple');
+    t.remember(0, data, 'the WRITE (10) of R2TWindow');
   },
 );
 

@@ -14,6 +14,7 @@ const CASES: Cases = {
   'iSCSISequence.TextResponseWindow': LAGS('the Text Response to a non-immediate Text Request'),
   'iSCSISequence.TmfResponseWindow': LAGS('the TMF Response to an ABORT TASK'),
   'iSCSISequence.LogoutResponseWindow': LAGS('the Logout Response to "close the session"'),
+  'iSCSISequence.R2TWindow': LAGS('the R2T for a WRITE \\(10\\)'),
   'iSCSISequence.RejectWindow': LAGS('the Reject of a SNACK'),
   'iSCSISequence.R2TSequence': { quirks: ['r2tsn-stuck'], verdict: 'warn', message: /R2T number 2 of the WRITE \(10\) carries R2TSN 0, expected 1/ },
   'iSCSISequence.MaxOutstandingR2T': { quirks: ['r2t-outstanding-unbounded'], verdict: 'warn', message: /with MaxOutstandingR2T=1 the target sent [2-9] R2Ts for the WRITE \(10\) before any data/ },
