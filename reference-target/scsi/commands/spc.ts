@@ -178,10 +178,13 @@ async function requestSense(ctx: Ctx): Promise<HandlerResult> {
 export function reportLunsData(core: ServerCore, cdb: Buffer): Buffer {
   const { values } = decodeCdb(cdb);
   const select = Number(values.select);
-  // 00h: all LUs; 01h: well known LUs only (none); 02h: all, well known included
-  if (select > 2) throw invalidCdb(2, 7);
-  const alloc = Number(values.alloc);
-  return encodeReportLuns(select === 1 ? [] : core.lunNumbers(), alloc);
+  // 00h: all LUs; 01h: well known LUs only (none); 02h: all, well known included. No conglomerates (SPC-5):
+  // 10h, administrative LUs only: none; 11h, administrative LUs and those not subsidiary: every LU; 12h, the
+  // subsidiary LUs of the addressed administrative LU: none (no LU here is administrative)
+  const luns: Record<number, () => number[]> = { 0x00: () => core.lunNumbers(), 0x01: () => [], 0x02: () => core.lunNumbers(), 0x10: () => [], 0x11: () => core.lunNumbers(), 0x12: () => [] };
+  const of = luns[select];
+  if (!of) throw invalidCdb(2, 7);
+  return encodeReportLuns(of(), Number(values.alloc));
 }
 
 // --- MODE SENSE / MODE SELECT ---------------------------------------------------------------------------------

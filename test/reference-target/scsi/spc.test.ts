@@ -148,12 +148,15 @@ describe('target/scsi SPC commands', () => {
   });
 
   describe('REPORT LUNS', () => {
-    it('lists the LUNs in order for SELECT REPORT 0 and 2, none for 1; refuses other values; cuts at the allocation length', async () => {
+    it('lists the LUNs in order for SELECT REPORT 0, 2 and 11h, none for 1, 10h and 12h; refuses other values; cuts at the allocation length', async () => {
       const ds = server({}, { luns: [3, 0, 1].map((lun) => ({ lun, backing: 'memory' as const, size: 65536 })) });
       await clearUa(ds, nexus());
       for (const select of [0, 2]) assert.deepEqual(S.parseReportLuns(good(await run(ds, S.reportLuns({ select })))).luns, [0, 1, 3]);
       assert.deepEqual(S.parseReportLuns(good(await run(ds, S.reportLuns({ select: 1 })))).luns, []);
       checkCondition(await run(ds, S.reportLuns({ select: 3 })), invalidCdb(2, 7));
+      for (const select of [0x10, 0x12]) assert.deepEqual(S.parseReportLuns(good(await run(ds, S.reportLuns({ select })))).luns, []);
+      assert.deepEqual(S.parseReportLuns(good(await run(ds, S.reportLuns({ select: 0x11 })))).luns, [0, 1, 3]);
+      checkCondition(await run(ds, S.reportLuns({ select: 0x13 })), invalidCdb(2, 7));
       const cut = S.parseReportLuns(good(await run(ds, S.reportLuns({ alloc: 16 }))));
       assert.equal(cut.listLength, 24);
       assert.equal(cut.truncated, true);

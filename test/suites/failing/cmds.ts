@@ -1,5 +1,5 @@
 /**
- * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34) REQUEST SENSE, MODE SENSE (10) and MODE SELECT (6)/(10) (SPC-5).
+ * Defects for SYNCHRONIZE CACHE (10/16) (SBC-4 5.33, 5.34) REQUEST SENSE, MODE SENSE (10), MODE SELECT (6)/(10) and the REPORT LUNS SELECT REPORT values (SPC-5).
  */
 import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, INVALID_CDB, type Cases } from './_support.js';
@@ -58,5 +58,13 @@ for (const [size, op] of [['6', Op.MODE_SELECT_6], ['10', Op.MODE_SELECT_10]] as
   CASES[`${s}.NotChangeable (no field pointer)`] = { quirks: ['sense-no-field-pointer'], verdict: 'warn', message: /INVALID FIELD IN PARAMETER LIST without a field pointer \(SKSV 0\)/ };
   CASES[`${s}.SavePages`] = { rules: () => [{ match: (c) => is(c) && (c[1]! & 1) !== 0, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_FIELD_IN_PARAMETER_LIST) }], message: new RegExp(`${cmd} SP=1 page 8h with its current values: expected GOOD or CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN PARAMETER LIST`) };
 }
+
+const isRl = (select: number) => (c: Buffer) => c[0] === Op.REPORT_LUNS && c[2] === select;
+Object.assign(CASES, {
+  // SELECT REPORT ignored: 01h answered as 00h.
+  'ReportLUNsSelect.WellKnownSplit': { rules: () => [{ match: isRl(0x01), rewriteCdb: (c: Buffer) => { const x = Buffer.from(c); x[2] = 0; return x; } }], message: /SELECT REPORT 01h lists 0000000000000000, which is not a well known logical unit/ },
+  // 11h lists the REPORT LUNS well known logical unit in place of LUN 0.
+  'ReportLUNsSelect.Administrative': { rules: () => [{ match: isRl(0x11), dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length >= 16 && (d[8] = 0xc1, d[9] = 0x01), d) }], message: /SELECT REPORT 11h lists the well known logical unit c101000000000000/ },
+} satisfies Cases);
 
 export default CASES;

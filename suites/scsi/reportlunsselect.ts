@@ -1,0 +1,78 @@
+/**
+ * REPORT LUNS SELECT REPORT values (SPC-5 REPORT LUNS): 00h (logical units, well known ones left out), 01h (well
+ * known logical units only), 02h (all), and the administrative-LU reports 10h, 11h and 12h SPC-5 added.
+ */
+import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, scsi, SPC5, type TestContext } from '../../harness/api.js';
+
+const suite = defineSuite('ReportLUNsSelect', { families: ['SCSI'], clause: SPC5.REPORT_LUNS, needs: [] });
+
+/** A well known logical unit's address: extended address method, well known LU format (first byte C1h). */
+const isWellKnown = (e: Buffer) => e[0] === 0xc1;
+const hex = (e: Buffer) => e.toString('hex');
+
+/** The entries of the list SELECT REPORT `select` returns (the whole list, read again when ALLOCATION LENGTH was short). */
+async function list(t: TestContext, select: number, o: { optional?: boolean } = {}): Promise<Buffer[] | undefined> {
+  const what = `REPORT LUNS SELECT REPORT ${select.toString(16).padStart(2, '0')}h`;
+  let alloc = 4096;
+  for (let i = 0; i < 2; i++) {
+    const r = await t.command(scsi.reportLuns({ select, alloc }), { what, expect: o.optional ? [GOOD, INVALID_FIELD_IN_CDB] : GOOD });
+    if (r.status !== 0) return undefined;
+    let l: scsi.ReportLuns;
+    try {
+      l = scsi.parseReportLuns(r.data);
+    } catch (e) {
+      t.fail(`${what}: the parameter data does not parse: ${(e as Error).message}`);
+    }
+    if (!l.truncated) {
+      t.equal(l.entries.length, l.listLength / 8, `${what}: LUN entries returned versus LUN LIST LENGTH / 8`);
+      return l.entries;
+    }
+    alloc = 8 + l.listLength;
+  }
+  t.fail(`REPORT LUNS SELECT REPORT ${select}: LUN LIST LENGTH grew between two commands`);
+}
+
+suite.test(
+  'WellKnownSplit',
+  {
+    doc: 'REPORT LUNS with SELECT REPORT 00h must list no well known logical unit (address C1h...), with 01h only well known logical units (an empty list when there are none), and with 02h exactly the union of the two: SPC-5 says the list for 00h shall contain the logical units other than the well known ones, the list for 01h shall contain only well known logical units, and the list for 02h shall contain all logical units accessible to the I_T nexus.',
+    level: 'MUST',
+  },
+  async (t) => {
+    const plain = (await list(t, 0x00))!;
+    const wk = (await list(t, 0x01))!;
+    const all = (await list(t, 0x02))!;
+    for (const e of plain) t.check(!isWellKnown(e), `SELECT REPORT 00h lists the well known logical unit ${hex(e)}`);
+    for (const e of wk) t.check(isWellKnown(e), `SELECT REPORT 01h lists ${hex(e)}, which is not a well known logical unit`);
+    const want = [...plain, ...wk].map(hex).sort();
+    t.equal(all.map(hex).sort().join(' '), want.join(' '), 'the SELECT REPORT 02h list versus the 00h and 01h lists together');
+    t.log(`${plain.length} logical unit(s), ${wk.length} well known: ${wk.map(hex).join(' ') || 'none'}`);
+  },
+);
+
+suite.test(
+  'Administrative',
+  {
+    doc: 'REPORT LUNS with SELECT REPORT 10h (administrative logical units), 11h (administrative logical units and those that are not subsidiary) and 12h (the subsidiary logical units of the administrative logical unit addressed) must each complete with GOOD and list only logical units the 02h list holds, no well known one and none twice; a device server of SPC-4 or older, where these values were reserved, may refuse them with INVALID FIELD IN CDB instead.',
+    level: 'MUST',
+  },
+  async (t) => {
+    const all = new Set(((await list(t, 0x02)) ?? []).map(hex));
+    for (const select of [0x10, 0x11, 0x12]) {
+      const l = await list(t, select, { optional: true });
+      if (!l) {
+        t.log(`SELECT REPORT ${select.toString(16)}h refused (INVALID FIELD IN CDB)`);
+        continue;
+      }
+      const seen = new Set<string>();
+      for (const e of l) {
+        t.check(!isWellKnown(e), `SELECT REPORT ${select.toString(16)}h lists the well known logical unit ${hex(e)}`);
+        t.check(all.has(hex(e)), `SELECT REPORT ${select.toString(16)}h lists ${hex(e)}, which SELECT REPORT 02h does not`);
+        t.check(!seen.has(hex(e)), `SELECT REPORT ${select.toString(16)}h lists ${hex(e)} twice`);
+        seen.add(hex(e));
+      }
+    }
+  },
+);
+
+export default suite;
