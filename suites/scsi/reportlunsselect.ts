@@ -2,7 +2,7 @@
  * REPORT LUNS SELECT REPORT values (SPC-5 REPORT LUNS): 00h (logical units, well known ones left out), 01h (well
  * known logical units only), 02h (all), and the administrative-LU reports 10h, 11h and 12h SPC-5 added.
  */
-import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, scsi, SPC5, type TestContext } from '../../harness/api.js';
+import { defineSuite, expectation, GOOD, INVALID_FIELD_IN_CDB, scsi, SPC5, type TestContext } from '../../harness/api.js';
 
 const suite = defineSuite('ReportLUNsSelect', { families: ['SCSI'], clause: SPC5.REPORT_LUNS, needs: [] });
 
@@ -72,6 +72,42 @@ suite.test(
         seen.add(hex(e));
       }
     }
+  },
+);
+
+/** The REPORT LUNS well known logical unit's address (SPC-5 well known logical units). */
+const REPORT_LUNS_WLUN = scsi.REPORT_LUNS_WLUN;
+const LU_NOT_SUPPORTED = expectation('LU_NOT_SUPPORTED', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.ILLEGAL_REQUEST, [scsi.Asc.LOGICAL_UNIT_NOT_SUPPORTED]);
+
+suite.test(
+  'WellKnownLun',
+  {
+    doc: 'Where SELECT REPORT 01h lists the REPORT LUNS well known logical unit (C101000000000000h), REPORT LUNS (SELECT REPORT 00h) addressed to it must complete with GOOD and return the same logical unit inventory as through the LUN under test, and INQUIRY addressed to it must return PERIPHERAL QUALIFIER 000b and PERIPHERAL DEVICE TYPE 1Eh (well known logical unit): SPC-5 says the REPORT LUNS well known logical unit shall process REPORT LUNS as the logical unit inventory of the target device, and a well known logical unit reports device type 1Eh. Where it is not listed, REPORT LUNS addressed to it may still be answered (GOOD, the same list) or refused with LOGICAL UNIT NOT SUPPORTED; SHOULD: a GOOD answer gives the same list.',
+    level: 'MUST',
+  },
+  async (t) => {
+    const wk = (await list(t, 0x01)) ?? [];
+    const listed = wk.some((e) => e.readBigUInt64BE(0) === REPORT_LUNS_WLUN);
+    const inventory = ((await list(t, 0x00)) ?? []).map(hex).sort().join(' ');
+    const raw = { lun: REPORT_LUNS_WLUN };
+    const what = 'REPORT LUNS SELECT REPORT 00h to LUN C101000000000000h';
+    const r = await t.command(scsi.reportLuns({ alloc: 4096 }), { raw, what, expect: listed ? GOOD : [GOOD, LU_NOT_SUPPORTED] });
+    if (r.status === 0) {
+      let got: string;
+      try {
+        got = scsi.parseReportLuns(r.data).entries.map(hex).sort().join(' ');
+      } catch (e) {
+        return t.fail(`${what}: the parameter data does not parse: ${(e as Error).message}`);
+      }
+      const same = got === inventory;
+      if (listed) t.equal(got, inventory, `${what}: its list versus the list through LUN ${t.config.target.lun}`);
+      else t.should(same, `${what} (the well known LU is not listed) answered GOOD with ${got || 'no LUN'}, not the inventory ${inventory}`);
+    }
+    if (!listed) return t.log('SELECT REPORT 01h does not list the REPORT LUNS well known logical unit');
+    const inq = await t.command(scsi.inquiry({ alloc: 96 }), { raw, what: 'INQUIRY to LUN C101000000000000h' });
+    const d = scsi.parseStandardInquiry(inq.data);
+    t.equal(d.peripheralQualifier, 0, 'PERIPHERAL QUALIFIER of the REPORT LUNS well known logical unit');
+    t.equal(d.peripheralDeviceType, scsi.PeripheralDeviceType.WELL_KNOWN_LU, 'PERIPHERAL DEVICE TYPE of the REPORT LUNS well known logical unit');
   },
 );
 
