@@ -31,7 +31,7 @@ import { EMPTY, TargetChannel } from './channel.js';
 import { DataBudget } from './data-budget.js';
 import { CommandOrdering, NumberedPdu, ORDERED_OPCODES } from './cmdsn.js';
 import { applyIscsiQuirks } from './iscsi-quirks.js';
-import { TargetLogin, LoginResult } from './login.js';
+import { Q_LOGIN, TargetLogin, LoginResult } from './login.js';
 import { LogoutHandler } from './logout.js';
 import type { TargetNode } from './node.js';
 import { NopHandler } from './nop.js';
@@ -93,8 +93,10 @@ export class TargetConnection implements ConnectionHandle {
       // Whatever ended it (a logout, a drop), a closed socket leaves the server's set of connections.
       host.connectionClosed(this);
     });
-    this.loginTimer = setTimeout(() => this.fail(`login not completed within ${host.loginTimeoutSeconds} s`), host.loginTimeoutSeconds * 1000);
-    this.loginTimer.unref?.();
+    if (!host.quirks.has(Q_LOGIN.noLoginTimeout)) {
+      this.loginTimer = setTimeout(() => this.fail(`login not completed within ${host.loginTimeoutSeconds} s`), host.loginTimeoutSeconds * 1000);
+      this.loginTimer.unref?.();
+    }
   }
 
   get open(): boolean {

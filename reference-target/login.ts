@@ -71,6 +71,7 @@ export const Q_LOGIN = {
   declarationsAnswered: defineQuirk('login-declarations-answered', 'iscsi', 'InitiatorAlias, a declaration, is answered with InitiatorAlias=NotUnderstood'),
   chapReflectionUnchecked: defineQuirk('chap-reflection-unchecked', 'iscsi', "a mutual CHAP challenge equal to the target's own is answered"),
   chapMutualWrongSecret: defineQuirk('chap-mutual-wrong-secret', 'iscsi', "the target answers a mutual CHAP challenge longer than 16 bytes with the initiator's secret instead of its own (OutgoingUser) secret"),
+  noLoginTimeout: defineQuirk('login-no-timeout', 'iscsi', 'a login left unfinished is never timed out: the connection stays open'),
   discoveryTargetNameRefused: defineQuirk('login-discovery-targetname-refused', 'iscsi', 'a discovery-session login that carries TargetName is refused with 0x0203 (Not found)'),
 };
 

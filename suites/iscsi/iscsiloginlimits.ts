@@ -10,7 +10,7 @@
  * name it MUST NOT make longer than 63 bytes, security keys it sends only in the security stage) the
  * refusal is SHOULD.
  */
-import { defineSuite, iscsi, type TestContext } from '../../harness/api.js';
+import { defineSuite, iscsi, isRawEnd, rawText, type TestContext } from '../../harness/api.js';
 import { answersTo, chapToResponse, exchange, expectRefused, expectAccepted, firstKeys, loginRequest, newIsid, pairsText, Stage, statusText, throughOperational, throughSecurity, usesChap, type LoginAnswer } from './_login.js';
 
 const suite = defineSuite('iSCSILoginLimits', { families: ['iSCSI'], clause: 'RFC 7143 6.2' });
@@ -209,6 +209,38 @@ suite.test(
     if ('end' in a && 'closed' in a.end) return t.log('the target closed the connection');
     if ('rsp' in a && a.rsp.statusClass === 0) t.fail(`the target answered its own challenge sent back as the initiator's CHAP_C (got ${pairsText(a.pairs)})`);
     expectRefused(t, a, 0x0200, "the target's own challenge sent back as CHAP_C", { classOnly: true });
+  },
+);
+
+/** How long UnfinishedLoginDropped waits for the target to drop a stalled login (the RFC names no figure). */
+const STALLED_LOGIN_WAIT_MS = 20_000;
+
+suite.test(
+  'UnfinishedLoginDropped',
+  {
+    doc: `A login that starts (a first Login Request with T=0, answered) and then stalls: the initiator sends nothing more. RFC 7143 names no time limit for the Login Phase (6.3), but a target that never drops a login left unfinished can have all its connections held by idle peers before any authentication; it should time such a login out and close the connection. The test waits ${STALLED_LOGIN_WAIT_MS / 1000} s (within the test's time limit) for the connection to close.`,
+    clause: 'RFC 7143 6.3',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    expectAccepted(t, await exchange(t, c, loginRequest({ isid: newIsid(), keys: firstKeys(t) })), 'the first Login Request (T=0)');
+    const limit = Math.max(1000, Math.min(STALLED_LOGIN_WAIT_MS, t.remainingMs() - 3000));
+    const start = Date.now();
+    for (;;) {
+      const left = limit - (Date.now() - start);
+      if (left <= 0) {
+        t.should(false, `a login left unfinished after its first Login Request was still open after ${Math.round(limit / 1000)} s: the target does not time out stalled logins`);
+        return;
+      }
+      const got = await c.next(left);
+      if (isRawEnd(got)) {
+        if ('closed' in got) return t.log(`the target dropped the stalled login after ${((Date.now() - start) / 1000).toFixed(1)} s`);
+        continue;
+      }
+      t.log(`the target sent ${rawText(got)} to a stalled login`);
+    }
   },
 );
 

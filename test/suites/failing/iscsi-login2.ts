@@ -18,6 +18,7 @@ const CASES: Cases = {
   'iSCSILoginLimits.DiscoveryWithTargetName': { quirks: ['login-discovery-targetname-refused'], verdict: 'warn', message: /was refused with status 0x0203/ },
   'iSCSILoginLimits.MutualChapResponse': { quirks: ['chap-mutual-wrong-secret'], chap: true, message: /the target's CHAP_R=.* is not MD5\(CHAP_I 7, the target_password/ },
   'iSCSILoginLimits.ReflectedChallenge': { quirks: ['chap-reflection-unchecked'], chap: true, verdict: 'warn', message: /answered its own challenge sent back as the initiator's CHAP_C/ },
+  'iSCSILoginLimits.UnfinishedLoginDropped': { quirks: ['login-no-timeout'], verdict: 'warn', message: /still open after \d+ s: the target does not time out stalled logins/ },
 };
 
 export default CASES;
