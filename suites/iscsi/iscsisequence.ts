@@ -135,7 +135,7 @@ suite.test(
   spec(
     'A non-immediate WRITE (10) of one block without data, CmdSN n: the R2T asking for its data (11.8) must carry MaxCmdSN at least ExpCmdSN - 1 and should carry ExpCmdSN at least n (4.2.2.1): a target may ask for the data as the command arrives, before its command-order turn has moved ExpCmdSN past n, but an ExpCmdSN below n would say the command it answers was not yet expected. The data is then sent and the WRITE completes.',
     'RFC 7143 11.8',
-    { needs: ['sbc', 'capacity', 'dataloss'] },
+    { needs: ['sbc', 'capacity', 'dataloss', 'writable'] },
   ),
   async (t) => {
     const raw = t.raw();
@@ -182,7 +182,7 @@ suite.test(
     doc: 'Log in with MaxBurstLength=512 and InitialR2T=Yes, then WRITE (10) 2048 bytes or more without data, answering each R2T with its data as it comes: the R2Ts are numbered by R2TSN from 0 within the command (11.8.2: "the R2T PDU input PDU number within the command"), and with DataSequenceInOrder=Yes (the default) each asks for the data that follows the last (13.20), so together they cover the transfer once, in order; the WRITE then completes with GOOD.',
     clause: 'RFC 7143 11.8.2, RFC 7143 11.8.4, RFC 7143 13.20',
     level: 'SHOULD',
-    needs: ['sbc', 'capacity', 'dataloss'],
+    needs: ['sbc', 'capacity', 'dataloss', 'writable'],
     session: false,
     timeout: 30,
   },
@@ -231,7 +231,7 @@ suite.test(
     doc: 'Log in with MaxOutstandingR2T=1, MaxBurstLength=512 and InitialR2T=Yes, then WRITE (10) 2048 bytes or more without data and send nothing more: MaxOutstandingR2T is the "maximum number of outstanding R2Ts per task" (13.17), so the target should send one R2T and wait for its data; a second R2T for the WRITE within 1 s exceeds it.',
     clause: 'RFC 7143 13.17, RFC 7143 11.8',
     level: 'SHOULD',
-    needs: ['sbc', 'capacity', 'dataloss'],
+    needs: ['sbc', 'capacity', 'dataloss', 'writable'],
     session: false,
     timeout: 30,
   },
