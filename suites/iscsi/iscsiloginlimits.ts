@@ -54,6 +54,28 @@ suite.test(
   async (t) => refusedAsInitiatorError(t, await inOperationalStage(t, [['AuthMethod', 'None']]), 'AuthMethod=None offered again in the operational stage'),
 );
 
+suite.test(
+  'OperationalKeyInSecurityStage',
+  {
+    doc: 'The first Login Request (security stage; with AuthMethod=CHAP on a CHAP run) also offers MaxBurstLength=65536, an operational key; the login then goes through the operational stage to full feature phase. The responder answers a numerical offer (6.2.2), here with a number no larger than 65536 (min(), 13.13), in that stage or before the login ends. RFC 7143 does not say plainly whether an operational key may come in the security stage, so a target that answers NotUnderstood or nothing only warns.',
+    clause: 'RFC 7143 6.2.2, RFC 7143 6.3, RFC 7143 13.13',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const st = await throughSecurity(t, c, { extra: [['MaxBurstLength', '65536']] });
+    await throughOperational(t, c, st, []);
+    const got = answersTo(st.received, 'MaxBurstLength');
+    if (got.length === 0) {
+      t.should(false, `the target never answered MaxBurstLength=65536, offered in the security stage (got ${pairsText(st.received)}): a numerical offer is answered (RFC 7143 6.2.2)`);
+      return;
+    }
+    const n = iscsi.parseNumber(got[0]!);
+    t.should(got[0] === 'Irrelevant' || (n !== undefined && n >= 512 && n <= 65536), `the target answered MaxBurstLength=${got[0]} to the offer MaxBurstLength=65536: with min() the answer must be <= 65536`);
+  },
+);
+
 /** An X- key name of exactly `n` bytes. */
 const keyOfLength = (n: number) => `X-org.iscsi-test.${'k'.repeat(n - 17)}`;
 

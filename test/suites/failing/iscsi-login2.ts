@@ -19,6 +19,7 @@ const CASES: Cases = {
   'iSCSILoginLimits.MutualChapResponse': { quirks: ['chap-mutual-wrong-secret'], chap: true, message: /the target's CHAP_R=.* is not MD5\(CHAP_I 7, the target_password/ },
   'iSCSILoginLimits.ReflectedChallenge': { quirks: ['chap-reflection-unchecked'], chap: true, verdict: 'warn', message: /answered its own challenge sent back as the initiator's CHAP_C/ },
   'iSCSILoginLimits.UnfinishedLoginDropped': { quirks: ['login-no-timeout'], verdict: 'warn', message: /still open after \d+ s: the target does not time out stalled logins/ },
+  'iSCSILoginLimits.OperationalKeyInSecurityStage': { quirks: ['login-security-stage-offer-ignored'], verdict: 'warn', message: /never answered MaxBurstLength=65536, offered in the security stage/ },
 };
 
 export default CASES;
