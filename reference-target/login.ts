@@ -72,6 +72,7 @@ export const Q_LOGIN = {
   chapReflectionUnchecked: defineQuirk('chap-reflection-unchecked', 'iscsi', "a mutual CHAP challenge equal to the target's own is answered"),
   chapMutualWrongSecret: defineQuirk('chap-mutual-wrong-secret', 'iscsi', "the target answers a mutual CHAP challenge longer than 16 bytes with the initiator's secret instead of its own (OutgoingUser) secret"),
   securityStageOfferIgnored: defineQuirk('login-security-stage-offer-ignored', 'iscsi', 'MaxBurstLength offered in the security stage is never answered'),
+  sessionTypeUnchecked: defineQuirk('login-session-type-unchecked', 'iscsi', 'a SessionType other than Normal or Discovery is taken as Normal'),
   noLoginTimeout: defineQuirk('login-no-timeout', 'iscsi', 'a login left unfinished is never timed out: the connection stays open'),
   discoveryTargetNameRefused: defineQuirk('login-discovery-targetname-refused', 'iscsi', 'a discovery-session login that carries TargetName is refused with 0x0203 (Not found)'),
 };
@@ -245,6 +246,7 @@ export class TargetLogin {
       throw new Refusal(LoginStatus.INITIATOR_ERROR, (e as Error).message);
     }
     if (pairs === undefined) return { response: this.response(req, Buffer.alloc(0), false, false) };
+    if (this.env.quirks.has(Q_LOGIN.sessionTypeUnchecked)) pairs = pairs.map(([k, v]): KeyValue => (k === 'SessionType' && v !== 'Discovery' ? [k, 'Normal'] : [k, v]));
     if (!this.neg) this.begin(req, pairs);
     if (this.stage === Stage.SECURITY && this.env.quirks.has(Q_LOGIN.securityStageOfferIgnored)) pairs = pairs.filter(([k]) => k !== 'MaxBurstLength');
     if (this.stage !== Stage.SECURITY && this.env.quirks.has(Q_LOGIN.stageKeysUnchecked)) pairs = pairs.filter(([k]) => keyDef(k)?.use !== 'SEC' && keyDef(k)?.type !== 'auth');

@@ -172,6 +172,25 @@ suite.test(
 );
 
 suite.test(
+  'UnknownSessionType',
+  {
+    doc: 'The first Login Request carries SessionType=Monitor, a value RFC 7143 13.21 does not define (SessionType=<Discovery|Normal>). The target cannot know what session is asked for and should refuse the login with status class 2 (initiator error) rather than start a normal session.',
+    clause: 'RFC 7143 13.21, RFC 7143 11.13.5',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const a = await exchange(t, c, loginRequest({ isid: newIsid(), keys: firstKeys(t, { set: { SessionType: 'Monitor' } }), transit: !usesChap(t) }));
+    if ('rsp' in a && a.rsp.statusClass === 0) {
+      t.should(false, `a first Login Request with SessionType=Monitor was accepted (status 0x0000; answered ${pairsText(a.pairs)}): expected a refusal with status class 0x02`);
+      return;
+    }
+    refusedAsInitiatorError(t, a, 'a first Login Request with SessionType=Monitor');
+  },
+);
+
+suite.test(
   'DiscoveryWithTargetName',
   {
     doc: 'The first Login Request of a discovery session (SessionType=Discovery, AuthMethod=None) also carries TargetName, naming the target under test. TargetName is required only for a normal session (RFC 7143 13.4) and a discovery session is not bound to a target; the target should not refuse the login for it.',

@@ -20,6 +20,7 @@ const CASES: Cases = {
   'iSCSILoginLimits.ReflectedChallenge': { quirks: ['chap-reflection-unchecked'], chap: true, verdict: 'warn', message: /answered its own challenge sent back as the initiator's CHAP_C/ },
   'iSCSILoginLimits.UnfinishedLoginDropped': { quirks: ['login-no-timeout'], verdict: 'warn', message: /still open after \d+ s: the target does not time out stalled logins/ },
   'iSCSILoginLimits.OperationalKeyInSecurityStage': { quirks: ['login-security-stage-offer-ignored'], verdict: 'warn', message: /never answered MaxBurstLength=65536, offered in the security stage/ },
+  'iSCSILoginLimits.UnknownSessionType': { quirks: ['login-session-type-unchecked'], verdict: 'warn', message: /SessionType=Monitor was accepted/ },
 };
 
 export default CASES;
