@@ -37,6 +37,7 @@ export const Q = {
   RSOC_BAD_USAGE: defineQuirk('rsoc-bad-usage', 'scsi', 'REPORT SUPPORTED OPERATION CODES usage maps claim reserved CDB bits'),
   // third-party copy (commands/xcopy.ts)
   XCOPY_NOOP: defineQuirk('xcopy-noop', 'scsi', 'EXTENDED COPY checks its parameter list and returns GOOD but copies no block'),
+  XCOPY_ANY_DESCRIPTOR: defineQuirk('xcopy-any-descriptor', 'scsi', 'EXTENDED COPY answers GOOD, copying nothing, to a descriptor type code it does not implement'),
   XCOPY_BAD_OP_PARAMS: defineQuirk('xcopy-bad-op-params', 'scsi', 'RECEIVE COPY RESULTS OPERATING PARAMETERS reports an AVAILABLE DATA four bytes too large'),
   // reservations (reservations.ts, commands/pr.ts)
   PR_NO_CONFLICT: defineQuirk('pr-no-conflict', 'scsi', 'persistent reservations never make another I_T nexus\'s command a RESERVATION CONFLICT'),

@@ -82,15 +82,19 @@ function parseList(ctx: Ctx, p: Buffer, len: number): { listId: number; hold: bo
   if (h.inlineDataLength > COPY_LIMITS.maxInlineDataLength) throw illegal(Asc.INLINE_DATA_LENGTH_EXCEEDED, 12);
   // the lengths must account for exactly the parameter list the command transferred
   if (XCOPY_HEADER_LENGTH + h.cscdListLength + h.segmentListLength + h.inlineDataLength !== len) throw paramListLengthError();
+  if (h.cscdListLength + h.segmentListLength > COPY_LIMITS.maxDescriptorListLength) throw paramListLengthError();
   if (h.cscdListLength % CSCD_DESCRIPTOR_LENGTH !== 0) throw invalidParam(2);
   const nCscd = h.cscdListLength / CSCD_DESCRIPTOR_LENGTH;
   if (nCscd > COPY_LIMITS.maxCscdDescriptors) throw illegal(Asc.TOO_MANY_TARGET_DESCRIPTORS, 2);
-  if (h.cscdListLength + h.segmentListLength > COPY_LIMITS.maxDescriptorListLength) throw paramListLengthError();
+  const lax = ctx.core.quirks.has(Q.XCOPY_ANY_DESCRIPTOR);
 
   const targets: LogicalUnit[] = [];
   for (let i = 0; i < nCscd; i++) {
     const off = XCOPY_HEADER_LENGTH + i * CSCD_DESCRIPTOR_LENGTH;
-    if (p[off] !== XcopyDescriptor.IDENTIFICATION) throw illegal(Asc.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE, off, 7);
+    if (p[off] !== XcopyDescriptor.IDENTIFICATION) {
+      if (lax) return { listId: h.listIdentifier, hold: false, segments: [] };
+      throw illegal(Asc.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE, off, 7);
+    }
     const d = decodeIdentificationCscd(p.subarray(off, off + CSCD_DESCRIPTOR_LENGTH));
     if (d.luIdType !== 0) throw invalidParam(off + 1, 7);
     if (d.nul) throw invalidParam(off + 1, 5);
@@ -105,7 +109,10 @@ function parseList(ctx: Ctx, p: Buffer, len: number): { listId: number; hold: bo
   const end = XCOPY_HEADER_LENGTH + h.cscdListLength + h.segmentListLength;
   for (let off = XCOPY_HEADER_LENGTH + h.cscdListLength; off < end; ) {
     if (segments.length >= COPY_LIMITS.maxSegmentDescriptors) throw illegal(Asc.TOO_MANY_SEGMENT_DESCRIPTORS, 8);
-    if (p[off] !== XcopyDescriptor.BLOCK_TO_BLOCK) throw illegal(Asc.UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE_CODE, off, 7);
+    if (p[off] !== XcopyDescriptor.BLOCK_TO_BLOCK) {
+      if (lax) return { listId: h.listIdentifier, hold: false, segments: [] };
+      throw illegal(Asc.UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE_CODE, off, 7);
+    }
     if (off + BLOCK_SEGMENT_LENGTH > end) throw paramListLengthError();
     const s = decodeBlockSegment(p.subarray(off, off + BLOCK_SEGMENT_LENGTH));
     if (s.descriptorLength !== BLOCK_SEGMENT_LENGTH - 4) throw invalidParam(off + 2);

@@ -352,6 +352,15 @@ const cases: Record<string, () => Promise<void>> = {
       assert.equal(got.equals(Buffer.alloc(512, 0xa5)), !on);
     }
   },
+  'xcopy-any-descriptor': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['xcopy-any-descriptor'] : [] });
+      const list = S.extendedCopyParameterList({ listIdentifier: 1, cscdDescriptors: [S.encodeIdentificationCscd({ typeCode: 0xe0, designation: Buffer.alloc(4), blockLength: 512 })], segmentDescriptors: [] });
+      const r = await run(ds, S.extendedCopy({ paramLen: list.length }), { dataOut: list });
+      if (on) good(r);
+      else checkCondition(r, { key: S.SenseKey.ILLEGAL_REQUEST, asc: S.Asc.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE });
+    }
+  },
   'xcopy-bad-op-params': async () => {
     for (const on of [false, true]) {
       const ds = await ready({}, { quirks: on ? ['xcopy-bad-op-params'] : [] });
