@@ -45,7 +45,8 @@ export async function iscsiPerf(url: string, opts: { blocks: number; qd: number;
   const perf = which('iscsi-perf');
   if (!perf) throw new Error('iscsi-perf is not installed (Debian package libiscsi-bin)');
   const r = await run(perf, ['-m', String(opts.qd), '-b', String(opts.blocks), '-t', String(opts.seconds), url], { timeoutMs: (opts.seconds + 20) * 1000 });
-  const m = /iops average ([0-9.]+) \(([0-9.]+) MB\/s\)\s*\n\s*finished/.exec(r.stdout) ?? [...r.stdout.matchAll(/iops average ([0-9.]+) \(([0-9.]+) MB\/s\)/g)].pop();
+  const m =
+    /iops average ([0-9.]+) \(([0-9.]+) MB\/s\)\s*\n\s*finished/.exec(r.stdout) ?? [...r.stdout.matchAll(/iops average ([0-9.]+) \(([0-9.]+) MB\/s\)/g)].pop();
   if (!m) throw new Error(`iscsi-perf printed no average (exit ${r.code}): ${(r.stdout + r.stderr).slice(-500)}`);
   const iops = Number(m[1]);
   return { iops, mibps: (iops * opts.blocks * 512) / 1048576 };

@@ -109,7 +109,18 @@ export async function benchDigests(seconds: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'iscsi-test-bench-digests-'));
   const port = await freePort();
   const iqn = 'iqn.2026-11.org.iscsi-test:bench-digests-ref';
-  const ref = start(process.execPath, [join(here, '../bin/iscsi-target.js'), '-f', '-a', '127.0.0.1', '-p', String(port), '--target', iqn, '--lun', `1:file:${join(dir, 'ref.img')}:${SIZE_MIB}M`]);
+  const ref = start(process.execPath, [
+    join(here, '../bin/iscsi-target.js'),
+    '-f',
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '--target',
+    iqn,
+    '--lun',
+    `1:file:${join(dir, 'ref.img')}:${SIZE_MIB}M`,
+  ]);
   try {
     await waitForPort('127.0.0.1', port, 15_000);
     rows.push(...(await readRows('initiator <- reference target', '127.0.0.1', port, iqn, 1, seconds)));

@@ -35,7 +35,18 @@ export async function benchTarget(seconds: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'iscsi-test-bench-'));
   const here = dirname(fileURLToPath(import.meta.url));
   const port = await freePort();
-  const ours = start(process.execPath, [join(here, '../bin/iscsi-target.js'), '-f', '-a', '127.0.0.1', '-p', String(port), '--target', IQN, '--lun', `1:file:${join(dir, 'ref.img')}:${sizeMiB}M`]);
+  const ours = start(process.execPath, [
+    join(here, '../bin/iscsi-target.js'),
+    '-f',
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '--target',
+    IQN,
+    '--lun',
+    `1:file:${join(dir, 'ref.img')}:${sizeMiB}M`,
+  ]);
   let tgtd: Tgtd | undefined;
   const rows: (string | number)[][] = [];
   try {

@@ -36,10 +36,21 @@ async function main(): Promise<void> {
     .option('uid', { alias: 'u', type: 'string', describe: 'run as this user after opening the portal' })
     .option('gid', { alias: 'g', type: 'string', describe: 'run as this group after opening the portal' })
     .option('target', { alias: 't', type: 'string', describe: `quick mode: the target name (default ${DEFAULT_IQN})` })
-    .option('lun', { alias: 'l', type: 'string', array: true, describe: 'quick mode: N:memory:SIZE | N:sparse:SIZE | N:file:PATH:SIZE [,ro][,thin][,removable][,bs=4096]' })
+    .option('lun', {
+      alias: 'l',
+      type: 'string',
+      array: true,
+      describe: 'quick mode: N:memory:SIZE | N:sparse:SIZE | N:file:PATH:SIZE [,ro][,thin][,removable][,bs=4096]',
+    })
     .option('chap', { type: 'string', describe: 'quick mode: require CHAP with USER:SECRET or USER:@FILE (IncomingUser; default $ISCSI_TARGET_CHAP)' })
-    .option('mutual-chap', { type: 'string', describe: 'quick mode: the target\'s own USER:SECRET or USER:@FILE for mutual CHAP (OutgoingUser; default $ISCSI_TARGET_MUTUAL_CHAP)' })
-    .option('discovery-chap', { type: 'boolean', describe: 'quick mode: require the --chap account in discovery sessions too (default: discovery needs no authentication)' })
+    .option('mutual-chap', {
+      type: 'string',
+      describe: "quick mode: the target's own USER:SECRET or USER:@FILE for mutual CHAP (OutgoingUser; default $ISCSI_TARGET_MUTUAL_CHAP)",
+    })
+    .option('discovery-chap', {
+      type: 'boolean',
+      describe: 'quick mode: require the --chap account in discovery sessions too (default: discovery needs no authentication)',
+    })
     .option('header-digest', { type: 'string', describe: 'quick mode: HeaderDigest values the target accepts (default None,CRC32C)' })
     .option('data-digest', { type: 'string', describe: 'quick mode: DataDigest values the target accepts (default None,CRC32C)' })
     .option('nop-interval', { type: 'string', describe: 'seconds between NOP-In pings on idle connections (0: none)' })
@@ -49,7 +60,11 @@ async function main(): Promise<void> {
     .option('quirk', { type: 'string', array: true, describe: 'misbehave on purpose (see --list-quirks)' })
     .option('list-quirks', { type: 'boolean', describe: 'list the quirks and exit' })
     .option('log', { type: 'string', describe: 'append log lines to this file (daemon mode)' })
-    .option('logout-wait', { type: 'string', default: '2', describe: 'on SIGINT/SIGTERM, ask logged-in initiators to log out (AsyncEvent 1) and wait this many seconds (0: drop them at once)' })
+    .option('logout-wait', {
+      type: 'string',
+      default: '2',
+      describe: 'on SIGINT/SIGTERM, ask logged-in initiators to log out (AsyncEvent 1) and wait this many seconds (0: drop them at once)',
+    })
     .strict()
     .help('help')
     .alias('help', 'h')
@@ -91,8 +106,15 @@ async function main(): Promise<void> {
       ...(argv['data-digest'] ? { dataDigest: argv['data-digest'] } : {}),
     });
     // A literal secret on the command line is visible to every local user: say so, and say what to use.
-    for (const [flag, v] of [['--chap', argv.chap], ['--mutual-chap', argv['mutual-chap']]] as const) {
-      if (v !== undefined && !/^[^:%]+[:%]@/.test(v)) process.stderr.write(`iscsi-target: warning: the ${flag} secret is visible to every local user in the process list; give USER:@FILE or ${flag === '--chap' ? 'ISCSI_TARGET_CHAP' : 'ISCSI_TARGET_MUTUAL_CHAP'} instead\n`);
+    for (const [flag, v] of [
+      ['--chap', argv.chap],
+      ['--mutual-chap', argv['mutual-chap']],
+    ] as const) {
+      if (v !== undefined && !/^[^:%]+[:%]@/.test(v))
+        process.stderr.write(
+          `iscsi-target: warning: the ${flag} secret is visible to every local user ` +
+            `in the process list; give USER:@FILE or ${flag === '--chap' ? 'ISCSI_TARGET_CHAP' : 'ISCSI_TARGET_MUTUAL_CHAP'} instead\n`,
+        );
     }
   }
   try {
@@ -130,4 +152,6 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((e: unknown) => (e instanceof StandaloneError ? fail(e.message, e.exitCode) : fail(`internal error: ${e instanceof Error ? e.message : String(e)}`, 4)));
+main().catch((e: unknown) =>
+  e instanceof StandaloneError ? fail(e.message, e.exitCode) : fail(`internal error: ${e instanceof Error ? e.message : String(e)}`, 4),
+);

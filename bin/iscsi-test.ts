@@ -22,7 +22,15 @@ import { Registry } from '../harness/registry.js';
 import type { Reporter } from '../harness/results.js';
 import { runTests, within } from '../harness/runner.js';
 import { everyPair, expandPatterns, parseShard, select, shard } from '../harness/select.js';
-import { DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, DEFAULT_MAX_UNANSWERED, RunConfig, TargetSpec, targetFromUrl } from '../harness/target-under-test.js';
+import {
+  DEFAULT_COMMAND_TIMEOUT_S,
+  DEFAULT_INITIATOR,
+  DEFAULT_INITIATOR_2,
+  DEFAULT_MAX_UNANSWERED,
+  RunConfig,
+  TargetSpec,
+  targetFromUrl,
+} from '../harness/target-under-test.js';
 import { secretOnCommandLine } from '../harness/initiator/url.js';
 import { ConsoleReporter, Verbosity } from '../reporters/console.js';
 import { coverage, coverageHtml, coverageMarkdown } from '../reporters/coverage.js';
@@ -62,7 +70,8 @@ async function startEmbedded(isns?: IsnsServer): Promise<Embedded> {
     mod = await import('../reference-target/index.js');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') throw new ExitError(4, 'the embedded reference target is not part of this build; give the iscsi:// URL of a target to test');
+    if (code === 'ERR_MODULE_NOT_FOUND')
+      throw new ExitError(4, 'the embedded reference target is not part of this build; give the iscsi:// URL of a target to test');
     throw new ExitError(4, `the embedded reference target failed to load: ${(e as Error).message}`);
   }
   if (typeof mod.startTarget !== 'function') throw new ExitError(4, 'the embedded reference target has no startTarget()');
@@ -105,33 +114,74 @@ const list = (v: string | string[]): string[] => (Array.isArray(v) ? v.map(Strin
 function parser(argv: string[]) {
   return yargs(argv)
     .scriptName('iscsi-test')
-    .usage(`$0 [options] [iscsi-url]\n\nSCSI/iSCSI conformance tests. URL: iscsi://[user[%password]@]host[:port]/target-iqn/lun\nWithout a URL the tests run against the embedded reference target.\n\nTools (iscsi-test COMMAND --help):\n${toolsUsage()}`)
+    .usage(
+      `$0 [options] [iscsi-url]\n\nSCSI/iSCSI conformance tests. URL: iscsi://[user[%password]@]host[:port]/target-iqn/lun\nWithout a URL the ` +
+        `tests run against the embedded reference target.\n\nTools (iscsi-test COMMAND --help):\n${toolsUsage()}`,
+    )
     .option('list', { alias: 'l', type: 'boolean', describe: 'List families, suites and tests (with --test: the selection) and exit' })
     .option('test', { alias: 't', type: 'string', coerce: list, describe: 'Select tests: FAMILY[.Suite[.Test]] globs, comma lists, @file', requiresArg: true })
     .option('skip', { type: 'string', coerce: list, describe: 'Remove tests matching these patterns', requiresArg: true })
     .option('describe', { alias: 'V', type: 'boolean', describe: 'Print the documentation of the selected tests and exit' })
     .option('initiator-name', { alias: 'i', type: 'string', describe: 'Initiator name of the test sessions', requiresArg: true, default: DEFAULT_INITIATOR })
-    .option('initiator-name-2', { alias: 'I', type: 'string', describe: 'Initiator name of the second nexus (tests that need two)', requiresArg: true, default: DEFAULT_INITIATOR_2 })
+    .option('initiator-name-2', {
+      alias: 'I',
+      type: 'string',
+      describe: 'Initiator name of the second nexus (tests that need two)',
+      requiresArg: true,
+      default: DEFAULT_INITIATOR_2,
+    })
     .option('dataloss', { alias: 'd', type: 'boolean', describe: 'Allow tests that write to the target (implied for the embedded target)' })
     .option('allow-sanitize', { alias: 'S', type: 'boolean', describe: 'Allow SANITIZE tests (implied for the embedded target)' })
-    .option('timeout', { type: 'string', describe: 'Time limit of every test, in seconds (default: the test\'s own, else 60)', requiresArg: true })
-    .option('command-timeout', { type: 'string', describe: `How long a command may go unanswered before its test fails, in seconds (default ${DEFAULT_COMMAND_TIMEOUT_S})`, requiresArg: true })
-    .option('jobs', { alias: 'j', type: 'string', describe: 'Run this many tests at once, each on its own sessions; tests with LU-wide side effects run alone (default 1)', requiresArg: true })
-    .option('max-unanswered', { type: 'string', describe: `Stop the run after this many tests in a row got no answer (default ${DEFAULT_MAX_UNANSWERED}; 0: never)`, requiresArg: true })
-    .option('isns-server', { type: 'string', describe: 'play the iSNS server on [HOST:]PORT for the iSNS tests; point the target\'s iSNS server there first' })
+    .option('timeout', { type: 'string', describe: "Time limit of every test, in seconds (default: the test's own, else 60)", requiresArg: true })
+    .option('command-timeout', {
+      type: 'string',
+      describe: `How long a command may go unanswered before its test fails, in seconds (default ${DEFAULT_COMMAND_TIMEOUT_S})`,
+      requiresArg: true,
+    })
+    .option('jobs', {
+      alias: 'j',
+      type: 'string',
+      describe: 'Run this many tests at once, each on its own sessions; tests with LU-wide side effects run alone (default 1)',
+      requiresArg: true,
+    })
+    .option('max-unanswered', {
+      type: 'string',
+      describe: `Stop the run after this many tests in a row got no answer (default ${DEFAULT_MAX_UNANSWERED}; 0: never)`,
+      requiresArg: true,
+    })
+    .option('isns-server', { type: 'string', describe: "play the iSNS server on [HOST:]PORT for the iSNS tests; point the target's iSNS server there first" })
     .option('strict', { type: 'boolean', describe: 'SHOULD-level failures fail instead of warning' })
     .option('silent', { alias: 's', type: 'boolean', describe: 'Print only failures, errors, warnings and the summary' })
     .option('normal', { alias: 'n', type: 'boolean', describe: 'Print one line per test (default)' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Also print the probe and every command each test sends, with its outcome' })
     .option('xml', { alias: 'x', type: 'string', describe: 'Write JUnit XML to FILE (default junit.xml; - for stdout)' })
     .option('json', { type: 'string', describe: 'Write the run as JSON to FILE (- for stdout); with --list, list as JSON' })
-    .option('html', { type: 'string', describe: 'Write the HTML report (one self-contained file) to FILE; with --trace it holds the decoded PDUs of each failure', requiresArg: true })
+    .option('html', {
+      type: 'string',
+      describe: 'Write the HTML report (one self-contained file) to FILE; with --trace it holds the decoded PDUs of each failure',
+      requiresArg: true,
+    })
     .option('trace', { type: 'string', describe: 'Write the decoded PDU trace and a pcap of each failed test to DIR', requiresArg: true })
     .option('expect', { type: 'string', describe: 'Compare with a baseline of known failures (JSON); only changes fail the run', requiresArg: true })
     .option('shard', { type: 'string', describe: 'Run the K-th of N shards of the selection, e.g. 2/4', requiresArg: true })
-    .option('progress', { type: 'boolean', default: true, describe: 'A progress line (done/total, elapsed, failures) on a terminal; --no-progress turns it off' })
-    .option('coverage', { type: 'string', describe: 'Write the coverage page of the selection (by standard section, by suite) to FILE: markdown, HTML if FILE ends in .html (default or -: markdown on stdout), and exit' })
-    .option('suites-dir', { type: 'string', coerce: list, describe: 'Load suites from these folders instead of the built-in ones', requiresArg: true, hidden: false })
+    .option('progress', {
+      type: 'boolean',
+      default: true,
+      describe: 'A progress line (done/total, elapsed, failures) on a terminal; --no-progress turns it off',
+    })
+    .option('coverage', {
+      type: 'string',
+      describe:
+        `Write the coverage page of the selection (by standard section, by suite) to FILE: markdown, HTML ` +
+        `if FILE ends in .html (default or -: markdown on stdout), and exit`,
+    })
+    .option('suites-dir', {
+      type: 'string',
+      coerce: list,
+      describe: 'Load suites from these folders instead of the built-in ones',
+      requiresArg: true,
+      hidden: false,
+    })
     .strictOptions()
     .version(version())
     .help('help')
@@ -205,11 +255,14 @@ async function main(argv: string[]): Promise<number> {
     if (plan.length === 0) throw usageError(`--shard=${args.shard}: this shard holds no test (${selection.length} selected)`);
   }
   const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 86400)) throw usageError(`--timeout=${args.timeout}: a number of seconds, more than 0`);
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 86400))
+    throw usageError(`--timeout=${args.timeout}: a number of seconds, more than 0`);
   const commandTimeout = args['command-timeout'] === undefined ? DEFAULT_COMMAND_TIMEOUT_S : Number(args['command-timeout']);
-  if (!(Number.isFinite(commandTimeout) && commandTimeout > 0 && commandTimeout <= 86400)) throw usageError(`--command-timeout=${args['command-timeout']}: a number of seconds, more than 0`);
+  if (!(Number.isFinite(commandTimeout) && commandTimeout > 0 && commandTimeout <= 86400))
+    throw usageError(`--command-timeout=${args['command-timeout']}: a number of seconds, more than 0`);
   const maxUnanswered = args['max-unanswered'] === undefined ? DEFAULT_MAX_UNANSWERED : Number(args['max-unanswered']);
-  if (!(Number.isInteger(maxUnanswered) && maxUnanswered >= 0)) throw usageError(`--max-unanswered=${args['max-unanswered']}: a whole number of tests (0: never stop)`);
+  if (!(Number.isInteger(maxUnanswered) && maxUnanswered >= 0))
+    throw usageError(`--max-unanswered=${args['max-unanswered']}: a whole number of tests (0: never stop)`);
   const jobs = args.jobs === undefined ? 1 : Number(args.jobs);
   if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 32)) throw usageError(`--jobs=${args.jobs}: a whole number of tests at once, 1 to 32`);
   if (args.json === '') throw usageError('--json needs a FILE (or - for stdout)');
@@ -236,8 +289,7 @@ async function main(argv: string[]): Promise<number> {
     target = targetFromUrl(urls[0]!);
     const warning = secretOnCommandLine(urls[0]!, 'iscsi-test');
     if (warning) process.stderr.write(`${warning}\n`);
-  }
-  else {
+  } else {
     embedded = await startEmbedded(isns);
     target = embedded.spec;
   }
@@ -328,4 +380,3 @@ if (isMain()) {
     process.exitCode = code;
   });
 }
-

@@ -10,7 +10,19 @@ export type { TestContext, CommandOpts, LoginOptions, IscsiRequest, Settled, Cle
 /** Sessions as tests see them: interfaces, never the initiator's classes (session-api.ts). */
 export type { TestSession, TestSession as Session, RawSession, SequenceNumbers, LoginFacts, RawCommandFields, Altered } from './session-api.js';
 /** iSCSI-level expected outcomes, checked by one function (`t.expectIscsi`, `t.expectLogin`, `t.checkIscsi`). */
-export { REJECT, LOGIN_STATUS, LOGGED_IN, DROPPED, NO_ANSWER, ANSWER, checkIscsi, iscsiOutcomeText, type IscsiOutcome, type IscsiExpectation, type IscsiExpected } from './iscsi-expect.js';
+export {
+  REJECT,
+  LOGIN_STATUS,
+  LOGGED_IN,
+  DROPPED,
+  NO_ANSWER,
+  ANSWER,
+  checkIscsi,
+  iscsiOutcomeText,
+  type IscsiOutcome,
+  type IscsiExpectation,
+  type IscsiExpected,
+} from './iscsi-expect.js';
 export type { DeviceFacts } from './probe.js';
 export { supports } from './probe.js';
 export {

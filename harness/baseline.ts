@@ -67,7 +67,8 @@ export function loadBaseline(file: string, read: (f: string) => string = (f) => 
   for (const [k, v] of Object.entries(o.expected as Record<string, unknown>)) {
     const e = v as Partial<BaselineEntry>;
     if (!e || typeof e !== 'object') throw usageError(`--expect=${file}: entry ${k} is not an object`);
-    if (!VERDICTS.includes(e.verdict as Verdict)) throw usageError(`--expect=${file}: entry ${k} has verdict ${JSON.stringify(e.verdict)} (one of ${VERDICTS.join(', ')})`);
+    if (!VERDICTS.includes(e.verdict as Verdict))
+      throw usageError(`--expect=${file}: entry ${k} has verdict ${JSON.stringify(e.verdict)} (one of ${VERDICTS.join(', ')})`);
     if (typeof e.reason !== 'string' || !e.reason.trim()) throw usageError(`--expect=${file}: entry ${k} has no reason (every known failure or skip says why)`);
     if (typeof e.clause !== 'string' || !e.clause.trim()) throw usageError(`--expect=${file}: entry ${k} has no clause`);
     const key = stripFamily(k);

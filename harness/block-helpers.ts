@@ -22,7 +22,11 @@ export async function readBlocks(t: TestContext, lba: number, blocks: number, se
 export async function drainUnitAttentions(t: TestContext, session: TestSession | undefined, max: number): Promise<Sense[]> {
   const seen: Sense[] = [];
   for (let i = 0; i < max; i++) {
-    const r = await t.command(testUnitReady(), { ...(session ? { session } : {}), expect: [GOOD, UNIT_ATTENTION, NO_MEDIUM], what: 'TEST UNIT READY (draining unit attentions)' });
+    const r = await t.command(testUnitReady(), {
+      ...(session ? { session } : {}),
+      expect: [GOOD, UNIT_ATTENTION, NO_MEDIUM],
+      what: 'TEST UNIT READY (draining unit attentions)',
+    });
     if (!r.sense || r.sense.key !== SenseKey.UNIT_ATTENTION) break;
     seen.push(r.sense);
   }

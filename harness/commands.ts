@@ -69,7 +69,10 @@ export function isNotImplemented(cdb: Buffer, r: Pick<ScsiResult, 'status' | 'se
   if (r.response !== 0 || r.status !== ScsiStatus.CHECK_CONDITION || !r.sense || r.sense.key !== SenseKey.ILLEGAL_REQUEST) return false;
   if (r.sense.ascAscq === Asc.INVALID_COMMAND_OPERATION_CODE) return true;
   const op = cdb[0]!;
-  if ((op === Op.MAINTENANCE_IN || op === Op.SERVICE_ACTION_IN_16) && (r.sense.ascAscq === Asc.INVALID_FIELD_IN_CDB || r.sense.ascAscq === Asc.INVALID_FIELD_IN_PARAMETER_LIST)) {
+  if (
+    (op === Op.MAINTENANCE_IN || op === Op.SERVICE_ACTION_IN_16) &&
+    (r.sense.ascAscq === Asc.INVALID_FIELD_IN_CDB || r.sense.ascAscq === Asc.INVALID_FIELD_IN_PARAMETER_LIST)
+  ) {
     const f = r.sense.senseKeySpecific?.field;
     return !f || (f.cd && f.fieldPointer === 1);
   }

@@ -25,7 +25,6 @@ import { openRawConnection, type RawConnection } from './raw-connection.js';
 import { blockPattern, MAX_REMEMBERED, WrittenBlocks } from './written-blocks.js';
 import { drainUnitAttentions, readBlocks, transportFailure } from './block-helpers.js';
 
-
 export class RunContext implements TestContext {
   readonly id: string;
   readonly planned: Planned;
@@ -89,7 +88,9 @@ export class RunContext implements TestContext {
     const t = this.planned.test;
     if (t.session) {
       const t0 = Date.now();
-      this.main = await this.loginFailsTest(() => this.openGuarded(sessionOptions(this.config, this.config.initiatorName, { timeoutMs: this.remainingMs() }), 'the test session'));
+      this.main = await this.loginFailsTest(() =>
+        this.openGuarded(sessionOptions(this.config, this.config.initiatorName, { timeoutMs: this.remainingMs() }), 'the test session'),
+      );
       this.log(`logged in as ${this.config.initiatorName} in ${Date.now() - t0} ms`);
       await this.firstCommand(this.main);
     }
@@ -121,7 +122,8 @@ export class RunContext implements TestContext {
     try {
       await clearUnitAttentions(s, ms);
     } catch (e) {
-      if (IscsiError.is(e, 'ISCSI_E_TIMEOUT')) throw new TestFailure(`target did not answer TEST UNIT READY, the first command of the test's session, within ${secs(ms)}`, { noAnswer: true });
+      if (IscsiError.is(e, 'ISCSI_E_TIMEOUT'))
+        throw new TestFailure(`target did not answer TEST UNIT READY, the first command of the test's session, within ${secs(ms)}`, { noAnswer: true });
       if (e instanceof IscsiError) throw new TestFailure(`TEST UNIT READY, the first command of the test's session: ${e.message}`, { noAnswer: true });
       throw e;
     }
@@ -184,7 +186,10 @@ export class RunContext implements TestContext {
     this.alive();
     const t = this.config.target;
     this.log(`Connect to ${t.host}:${t.port} (no login: the test sends every PDU itself)`);
-    const c = await openRawConnection({ host: t.host, port: t.port, connectTimeoutMs: Math.min(this.config.loginTimeoutMs, 10_000), trace: this.config.trace }, () => this.remainingMs());
+    const c = await openRawConnection(
+      { host: t.host, port: t.port, connectTimeoutMs: Math.min(this.config.loginTimeoutMs, 10_000), trace: this.config.trace },
+      () => this.remainingMs(),
+    );
     this.raws.push(c);
     return c;
   }
@@ -197,8 +202,10 @@ export class RunContext implements TestContext {
   private checkDestructive(cdb: Buffer): void {
     const c = classifyCdb(cdb);
     const needs = this.planned.test.needs;
-    if (c.sanitize && !needs.includes('sanitize')) throw new HarnessError(`${this.id} sent ${commandName(cdb)} without declaring needs: ['sanitize'] (harness rule: tests that sanitize must say so)`);
-    if (c.dataloss && !needs.includes('dataloss')) throw new HarnessError(`${this.id} sent ${commandName(cdb)}, which changes the medium, without declaring needs: ['dataloss'] (harness rule)`);
+    if (c.sanitize && !needs.includes('sanitize'))
+      throw new HarnessError(`${this.id} sent ${commandName(cdb)} without declaring needs: ['sanitize'] (harness rule: tests that sanitize must say so)`);
+    if (c.dataloss && !needs.includes('dataloss'))
+      throw new HarnessError(`${this.id} sent ${commandName(cdb)}, which changes the medium, without declaring needs: ['dataloss'] (harness rule)`);
   }
 
   /** Close every session (logout, else drop), in parallel, bounded. */
@@ -291,7 +298,13 @@ export class RunContext implements TestContext {
       timer = setTimeout(() => r({ done: false }), Math.min(ms, this.remainingMs()));
     });
     try {
-      return await Promise.race([p.then((value) => ({ done: true as const, value }), (error: unknown) => ({ done: true as const, error })), timeout]);
+      return await Promise.race([
+        p.then(
+          (value) => ({ done: true as const, value }),
+          (error: unknown) => ({ done: true as const, error }),
+        ),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -413,7 +426,9 @@ export class RunContext implements TestContext {
       r = await s.command(co);
     } catch (e) {
       if (byCommandLimit && IscsiError.is(e, 'ISCSI_E_TIMEOUT')) {
-        throw new TestFailure(`target did not answer ${what} within ${secs(commandLimit)}${o.timeoutMs === undefined ? ' (--command-timeout)' : ''}`, { noAnswer: true });
+        throw new TestFailure(`target did not answer ${what} within ${secs(commandLimit)}${o.timeoutMs === undefined ? ' (--command-timeout)' : ''}`, {
+          noAnswer: true,
+        });
       }
       this.alive();
       throw this.transportFailure(what, e);
@@ -422,7 +437,10 @@ export class RunContext implements TestContext {
     }
     this.alive();
     const got = outcomeText(r);
-    this.log(`< ${got}${r.data.length ? `, ${r.data.length} bytes` : ''}${r.residual.overflow || r.residual.underflow ? `, residual ${r.residual.overflow ? 'overflow' : 'underflow'} ${r.residual.count}` : ''}`);
+    this.log(
+      `< ${got}${r.data.length ? `, ${r.data.length} bytes` : ''}` +
+        (r.residual.overflow || r.residual.underflow ? `, residual ${r.residual.overflow ? 'overflow' : 'underflow'} ${r.residual.count}` : ''),
+    );
     if (!o.allowUnsupported && isNotImplemented(cdb, r) && !asList(expected).includes(INVALID_OPCODE)) {
       const m = mandatoryFor(cdb, this.dev);
       if (m) throw new TestFailure(`${what}: expected ${expectedText(expected)}, got ${got}: ${commandName(cdb)} is mandatory (${m.clause})`);
@@ -430,7 +448,8 @@ export class RunContext implements TestContext {
     }
     const c = checkResult(what, r, expected);
     if (!c.ok) throw new TestFailure(c.message);
-    if (range && dataOut && o.edtl === undefined && r.status === ScsiStatus.GOOD && range.blocks > 0) this.remember(range.lba, dataOut.subarray(0, range.blocks * this.dev.blockSize), what);
+    if (range && dataOut && o.edtl === undefined && r.status === ScsiStatus.GOOD && range.blocks > 0)
+      this.remember(range.lba, dataOut.subarray(0, range.blocks * this.dev.blockSize), what);
     return r;
   }
 
@@ -475,7 +494,11 @@ export class RunContext implements TestContext {
         throw this.transportFailure('TEST UNIT READY (polling)', e);
       }
       polls++;
-      const waiting = r.response === 0 && r.status === ScsiStatus.CHECK_CONDITION && !!r.sense && ((r.sense.key === SenseKey.NOT_READY && codes.includes(r.sense.ascAscq)) || r.sense.key === SenseKey.UNIT_ATTENTION);
+      const waiting =
+        r.response === 0 &&
+        r.status === ScsiStatus.CHECK_CONDITION &&
+        !!r.sense &&
+        ((r.sense.key === SenseKey.NOT_READY && codes.includes(r.sense.ascAscq)) || r.sense.key === SenseKey.UNIT_ATTENTION);
       if (!waiting) {
         this.log(`< after ${polls} poll(s), ${secs(Date.now() - start)}: ${outcomeText(r)}`);
         return { result: r, polls, ms: Date.now() - start, progress };
@@ -483,7 +506,11 @@ export class RunContext implements TestContext {
       const p = r.sense!.senseKeySpecific?.progress;
       if (p !== undefined) progress.push(p);
       last = outcomeText(r);
-      if (Date.now() - start + every > limit) this.fail(`the logical unit still reports ${last} after ${secs(Date.now() - start)} (${polls} TEST UNIT READY polls): the wait for ${what} to end is bounded`);
+      if (Date.now() - start + every > limit)
+        this.fail(
+          `the logical unit still reports ${last} after ${secs(Date.now() - start)} (${polls} TEST UNIT ` +
+            `READY polls): the wait for ${what} to end is bounded`,
+        );
       await this.sleep(every);
     }
   }

@@ -60,11 +60,19 @@ export const PARAM_LIST_LEN_ERR = expectation('PARAM_LIST_LEN_ERR', CC, IR, [Asc
 /** INVALID COMMAND OPERATION CODE (SPC-5 additional sense codes): the command is not implemented. */
 export const INVALID_OPCODE = expectation('INVALID_OPCODE', CC, IR, [Asc.INVALID_COMMAND_OPERATION_CODE]);
 /** DATA PROTECT, write protected (SBC-4 4.12: write-protected medium). */
-export const WRITE_PROTECTED = expectation('WRITE_PROTECTED', CC, SenseKey.DATA_PROTECT, [Asc.WRITE_PROTECTED, Asc.HARDWARE_WRITE_PROTECTED, Asc.SOFTWARE_WRITE_PROTECTED]);
+export const WRITE_PROTECTED = expectation('WRITE_PROTECTED', CC, SenseKey.DATA_PROTECT, [
+  Asc.WRITE_PROTECTED,
+  Asc.HARDWARE_WRITE_PROTECTED,
+  Asc.SOFTWARE_WRITE_PROTECTED,
+]);
 /** MISCOMPARE DURING VERIFY OPERATION (SBC-4 5.3, 5.36, 5.44). */
 export const MISCOMPARE = expectation('MISCOMPARE', CC, SenseKey.MISCOMPARE, [Asc.MISCOMPARE_DURING_VERIFY]);
 /** NOT READY, MEDIUM NOT PRESENT (SBC-4 4.4). */
-export const NO_MEDIUM = expectation('NO_MEDIUM', CC, SenseKey.NOT_READY, [Asc.MEDIUM_NOT_PRESENT, Asc.MEDIUM_NOT_PRESENT_TRAY_CLOSED, Asc.MEDIUM_NOT_PRESENT_TRAY_OPEN]);
+export const NO_MEDIUM = expectation('NO_MEDIUM', CC, SenseKey.NOT_READY, [
+  Asc.MEDIUM_NOT_PRESENT,
+  Asc.MEDIUM_NOT_PRESENT_TRAY_CLOSED,
+  Asc.MEDIUM_NOT_PRESENT_TRAY_OPEN,
+]);
 /** MEDIUM REMOVAL PREVENTED (SBC-4 5.15, START STOP UNIT with LOEJ while prevented). */
 export const REMOVAL_PREVENTED = expectation('REMOVAL_PREVENTED', CC, IR, [Asc.MEDIUM_REMOVAL_PREVENTED]);
 /** NOT READY, SANITIZE IN PROGRESS (SBC-4 4.11.3). */
@@ -86,7 +94,11 @@ export const UA_BUS_DEVICE_RESET = expectation('UA_BUS_DEVICE_RESET', CC, UA, [A
 /** POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (29h/00h) alone: the generic code of the reset family, which some targets report for every reset. */
 export const UA_RESET_GENERIC = expectation('UA_RESET_GENERIC', CC, UA, [Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET]);
 /** POWER ON, RESET, OR BUS DEVICE RESET OCCURRED or one of its specific codes: a power on or a target reset (SAM-5 6.3.1, 6.3.2). */
-export const UA_POWER_ON_RESET = expectation('UA_POWER_ON_RESET', CC, UA, [Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET, Asc.POWER_ON_OCCURRED, Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED]);
+export const UA_POWER_ON_RESET = expectation('UA_POWER_ON_RESET', CC, UA, [
+  Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET,
+  Asc.POWER_ON_OCCURRED,
+  Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED,
+]);
 /** I_T NEXUS LOSS OCCURRED: the I_T nexus was lost and has come back (SAM-5 6.3.4). */
 export const UA_I_T_NEXUS_LOSS = expectation('UA_I_T_NEXUS_LOSS', CC, UA, [Asc.I_T_NEXUS_LOSS_OCCURRED]);
 /** COMMANDS CLEARED BY ANOTHER INITIATOR: this nexus's tasks were aborted by another's CLEAR TASK SET or PREEMPT AND ABORT (SAM-5 7, TAS 0). */
@@ -99,8 +111,15 @@ export const INSUFFICIENT_REGISTRATION_RESOURCES = expectation('INSUFFICIENT_REG
 export const INVALID_FIELD_IN_IU = expectation('INVALID_FIELD_IN_IU', CC, IR, [Asc.INVALID_FIELD_IN_INFORMATION_UNIT]);
 /** EXTENDED COPY descriptor limits (SPC-5 6.6). */
 export const TOO_MANY_DESCRIPTORS = expectation('TOO_MANY_DESCRIPTORS', CC, IR, [Asc.TOO_MANY_TARGET_DESCRIPTORS, Asc.TOO_MANY_SEGMENT_DESCRIPTORS]);
-export const UNSUPPORTED_DESCRIPTOR_CODE = expectation('UNSUPPORTED_DESCRIPTOR_CODE', CC, IR, [Asc.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE, Asc.UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE_CODE]);
-export const COPY_ABORTED = expectation('COPY_ABORTED', CC, SenseKey.COPY_ABORTED, [Asc.NO_ADDITIONAL_SENSE, Asc.UNREACHABLE_COPY_TARGET, Asc.COPY_TARGET_DEVICE_NOT_REACHABLE]);
+export const UNSUPPORTED_DESCRIPTOR_CODE = expectation('UNSUPPORTED_DESCRIPTOR_CODE', CC, IR, [
+  Asc.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE,
+  Asc.UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE_CODE,
+]);
+export const COPY_ABORTED = expectation('COPY_ABORTED', CC, SenseKey.COPY_ABORTED, [
+  Asc.NO_ADDITIONAL_SENSE,
+  Asc.UNREACHABLE_COPY_TARGET,
+  Asc.COPY_TARGET_DEVICE_NOT_REACHABLE,
+]);
 
 /** Several outcomes any of which is correct. */
 export type Expected = Expectation | readonly Expectation[];
@@ -110,12 +129,18 @@ export const asList = (e: Expected): readonly Expectation[] => (Array.isArray(e)
 /** The text of an expectation list: 'GOOD or CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB'. */
 export function expectedText(e: Expected): string {
   const l = asList(e);
-  return l.length === 1 ? l[0]!.text : `${l.slice(0, -1).map((x) => x.text).join(', ')} or ${l[l.length - 1]!.text}`;
+  return l.length === 1
+    ? l[0]!.text
+    : `${l
+        .slice(0, -1)
+        .map((x) => x.text)
+        .join(', ')} or ${l[l.length - 1]!.text}`;
 }
 
 /** What came back, in the words of the expectations: 'GOOD', 'CHECK CONDITION ILLEGAL REQUEST/LBA OUT OF RANGE'. */
 export function outcomeText(r: Pick<ScsiResult, 'response' | 'status' | 'sense' | 'senseError' | 'senseData'>): string {
-  if (r.response !== 0) return `iSCSI response 0x${r.response.toString(16).padStart(2, '0')} (${r.response === 1 ? 'TARGET FAILURE' : 'not COMMAND COMPLETED AT TARGET'})`;
+  if (r.response !== 0)
+    return `iSCSI response 0x${r.response.toString(16).padStart(2, '0')} (${r.response === 1 ? 'TARGET FAILURE' : 'not COMMAND COMPLETED AT TARGET'})`;
   if (r.status !== ScsiStatus.CHECK_CONDITION) return statusName(r.status);
   if (r.sense) return `CHECK CONDITION ${describeSense(r.sense)}`;
   if (r.senseError) return `CHECK CONDITION with undecodable sense data (${r.senseError})`;

@@ -31,7 +31,14 @@ export interface IscsiExpectation {
 export type IscsiExpected = IscsiExpectation | readonly IscsiExpectation[];
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-const show = (v: unknown): string => (typeof v === 'number' && Number.isInteger(v) && v > 9 ? `0x${v.toString(16)}` : typeof v === 'bigint' ? `${v}` : Buffer.isBuffer(v) ? `${v.length} bytes` : JSON.stringify(v));
+const show = (v: unknown): string =>
+  typeof v === 'number' && Number.isInteger(v) && v > 9
+    ? `0x${v.toString(16)}`
+    : typeof v === 'bigint'
+      ? `${v}`
+      : Buffer.isBuffer(v)
+        ? `${v.length} bytes`
+        : JSON.stringify(v);
 
 /** A Reject PDU, with this reason if given (RFC 7143 11.17.1). */
 export function REJECT(reason?: number): IscsiExpectation {
@@ -44,7 +51,8 @@ export function REJECT(reason?: number): IscsiExpectation {
 
 /** A refused login: a Login Response with this status class (and detail, if given) (RFC 7143 11.13.5). */
 export function LOGIN_STATUS(statusClass: number, statusDetail?: number): IscsiExpectation {
-  const code = statusDetail === undefined ? `class 0x${hex2(statusClass)}` : `0x${hex2(statusClass)}${hex2(statusDetail)} (${loginStatusName(statusClass, statusDetail)})`;
+  const code =
+    statusDetail === undefined ? `class 0x${hex2(statusClass)}` : `0x${hex2(statusClass)}${hex2(statusDetail)} (${loginStatusName(statusClass, statusDetail)})`;
   return {
     name: 'LOGIN_STATUS',
     text: `Login Response status ${code}`,
@@ -92,10 +100,13 @@ export function iscsiOutcomeText(o: IscsiOutcome, fields?: readonly string[]): s
   switch (o.kind) {
     case 'pdu': {
       const d = describePdu(o.pdu);
-      if (o.pdu.opcode === Opcode.REJECT) return `a Reject with reason 0x${hex2((o.pdu as { reason: number }).reason)} (${rejectReasonName((o.pdu as { reason: number }).reason)}): ${d}`;
+      if (o.pdu.opcode === Opcode.REJECT)
+        return `a Reject with reason 0x${hex2((o.pdu as { reason: number }).reason)} (${rejectReasonName((o.pdu as { reason: number }).reason)}): ${d}`;
       // describePdu shows a data segment's length only: name the compared buffers' contents' length too.
       const rec = o.pdu as unknown as Record<string, unknown>;
-      const extra = (fields ?? []).filter((k) => Buffer.isBuffer(rec[k]) || rec[k] === undefined).map((k) => `${k}=${rec[k] === undefined ? 'none' : show(rec[k])}`);
+      const extra = (fields ?? [])
+        .filter((k) => Buffer.isBuffer(rec[k]) || rec[k] === undefined)
+        .map((k) => `${k}=${rec[k] === undefined ? 'none' : show(rec[k])}`);
       return extra.length ? `${d} (${extra.join(', ')})` : d;
     }
     case 'closed':
@@ -115,7 +126,13 @@ export type IscsiCheck = { ok: true; matched: IscsiExpectation } | { ok: false; 
 export function checkIscsi(what: string, o: IscsiOutcome, expected: IscsiExpected, windowMs?: number): IscsiCheck {
   const list = iscsiList(expected);
   for (const e of list) if (e.meets(o)) return { ok: true, matched: e };
-  return { ok: false, message: `${what}: expected ${iscsiExpectedText(expected, windowMs)}, got ${iscsiOutcomeText(o, list.flatMap((e) => e.fields ?? []))}` };
+  return {
+    ok: false,
+    message: `${what}: expected ${iscsiExpectedText(expected, windowMs)}, got ${iscsiOutcomeText(
+      o,
+      list.flatMap((e) => e.fields ?? []),
+    )}`,
+  };
 }
 
 function secs(ms: number): string {

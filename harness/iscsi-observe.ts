@@ -26,7 +26,9 @@ export async function observe(raw: RawSession, send: (raw: RawSession) => unknow
     (pdu): IscsiOutcome => ({ kind: 'pdu', pdu }),
     () => new Promise<IscsiOutcome>(() => undefined),
   );
-  const dropped = s.waitClosed(windowMs + 1000).then((e): Promise<IscsiOutcome> | IscsiOutcome => (e ? { kind: 'closed', reason: e.message } : new Promise(() => undefined)));
+  const dropped = s
+    .waitClosed(windowMs + 1000)
+    .then((e): Promise<IscsiOutcome> | IscsiOutcome => (e ? { kind: 'closed', reason: e.message } : new Promise(() => undefined)));
   try {
     try {
       const r = send(raw);

@@ -52,8 +52,14 @@ export async function isnsTargets(server: string, initiatorName: string, timeout
   };
   try {
     // Every node of type Target the server shows this initiator (its discovery domains decide).
-    const q = c.transaction(Func.DevAttrQry).add(Tag.IscsiName, initiatorName).add(Tag.IscsiNodeType, NodeType.Target).delimiter()
-      .add(Tag.IscsiName).add(Tag.IscsiNodeType).add(Tag.IscsiAlias);
+    const q = c
+      .transaction(Func.DevAttrQry)
+      .add(Tag.IscsiName, initiatorName)
+      .add(Tag.IscsiNodeType, NodeType.Target)
+      .delimiter()
+      .add(Tag.IscsiName)
+      .add(Tag.IscsiNodeType)
+      .add(Tag.IscsiAlias);
     const r = await c.send(q).catch((e) => fail('querying targets', e));
     if (r.status === Status.NoSuchEntry) return [];
     if (r.status !== Status.Successful) fail('querying targets', `status ${r.statusName}`);
@@ -63,7 +69,11 @@ export async function isnsTargets(server: string, initiatorName: string, timeout
       const type = o.get(Tag.IscsiNodeType);
       if (typeof name !== 'string' || typeof type !== 'number' || !(type & NodeType.Target)) continue;
       const alias = o.get(Tag.IscsiAlias);
-      targets.push({ name, ...(typeof alias === 'string' ? { alias } : {}), portals: await portalsOf(c, initiatorName, name).catch((e) => fail(`portals of ${name}`, e)) });
+      targets.push({
+        name,
+        ...(typeof alias === 'string' ? { alias } : {}),
+        portals: await portalsOf(c, initiatorName, name).catch((e) => fail(`portals of ${name}`, e)),
+      });
     }
     return targets;
   } finally {
@@ -72,14 +82,17 @@ export async function isnsTargets(server: string, initiatorName: string, timeout
 }
 
 async function portalsOf(c: IsnsClient, source: string, name: string): Promise<IsnsPortal[]> {
-  const pg = await c.send(c.transaction(Func.DevAttrQry).add(Tag.IscsiName, source).add(Tag.IscsiName, name).delimiter().add(Tag.PgPortalIp).add(Tag.PgPortalPort).add(Tag.PgTag));
+  const pg = await c.send(
+    c.transaction(Func.DevAttrQry).add(Tag.IscsiName, source).add(Tag.IscsiName, name).delimiter().add(Tag.PgPortalIp).add(Tag.PgPortalPort).add(Tag.PgTag),
+  );
   const out: IsnsPortal[] = [];
   if (pg.status === Status.Successful) {
     for (const o of objects(pg.tlvs, Tag.PgPortalIp)) {
       const address = o.get(Tag.PgPortalIp);
       const port = o.get(Tag.PgPortalPort);
       const tag = o.get(Tag.PgTag);
-      if (typeof address === 'string' && typeof port === 'number' && tag !== null) out.push({ address, port: port & 0xffff, ...(typeof tag === 'number' ? { tpgt: tag } : {}) });
+      if (typeof address === 'string' && typeof port === 'number' && tag !== null)
+        out.push({ address, port: port & 0xffff, ...(typeof tag === 'number' ? { tpgt: tag } : {}) });
     }
   }
   if (out.length) return out;
@@ -102,7 +115,11 @@ export async function resolveIsnsUrl(url: string, initiatorName: string): Promis
   const [, cred, server, iqn, lun, query] = m;
   const targets = await isnsTargets(server!, initiatorName);
   const t = targets.find((x) => x.name === iqn);
-  if (!t) throw new ExitError(3, `iSNS server ${server} does not show target ${iqn} to ${initiatorName} (it shows ${targets.map((x) => x.name).join(', ') || 'no target'})`);
+  if (!t)
+    throw new ExitError(
+      3,
+      `iSNS server ${server} does not show target ${iqn} to ${initiatorName} (it shows ${targets.map((x) => x.name).join(', ') || 'no target'})`,
+    );
   const p = t.portals[0];
   if (!p) throw new ExitError(3, `iSNS server ${server} knows no portal of target ${iqn}`);
   const host = p.address.includes(':') ? `[${p.address}]` : p.address;

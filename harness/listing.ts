@@ -63,7 +63,10 @@ export function describeText(p: readonly Planned[]): string {
   for (const x of p) {
     const t = x.test;
     out.push(x.id);
-    out.push(`    ${t.level}, ${t.clause}${t.needs.length ? `; needs: ${t.needs.map(needName).join(', ')}` : ''}; families: ${Registry.familiesOf(t).join(', ')}${t.exclusive ? '; runs alone under --jobs (LU-wide side effects)' : ''}`);
+    out.push(
+      `    ${t.level}, ${t.clause}${t.needs.length ? `; needs: ${t.needs.map(needName).join(', ')}` : ''}; families: ` +
+        `${Registry.familiesOf(t).join(', ')}${t.exclusive ? '; runs alone under --jobs (LU-wide side effects)' : ''}`,
+    );
     out.push(wrap(t.doc, 96, '    '));
     out.push('');
   }

@@ -19,7 +19,8 @@ export interface GateOptions {
 
 /** Why an iSNS test cannot run, and how to make it: -V and the skip reason say the same. */
 export const ISNS_SERVER_HOWTO =
-  'the target is not pointed at the harness\'s iSNS server: run iscsi-test with --isns-server 127.0.0.1:PORT and set the target\'s iSNS server to that address first (iscsi-target --isns 127.0.0.1:PORT, ietd.conf iSNSServer, tgtadm --op update --mode sys --name iSNSServerIP/iSNSServerPort/iSNS)';
+  `the target is not pointed at the harness's iSNS server: run iscsi-test with --isns-server 127.0.0.1:PORT and set the target's iSNS server to that ` +
+  `address first (iscsi-target --isns 127.0.0.1:PORT, ietd.conf iSNSServer, tgtadm --op update --mode sys --name iSNSServerIP/iSNSServerPort/iSNS)`;
 
 type Unmet = (dev: DeviceFacts, o: GateOptions) => string | undefined;
 
@@ -45,7 +46,10 @@ export const NAMED_NEEDS = {
   /** The probe read the capacity (READ CAPACITY (16) or (10)): `t.dev.blocks` and `t.dev.blockSize` are set. */
   capacity: {
     by: 'probe',
-    unmet: (dev) => (dev.blockSize > 0 ? undefined : `the capacity is unknown (${dev.problems.find((p) => p.startsWith('READ CAPACITY')) ?? 'READ CAPACITY failed at start-up'})`),
+    unmet: (dev) =>
+      dev.blockSize > 0
+        ? undefined
+        : `the capacity is unknown (${dev.problems.find((p) => p.startsWith('READ CAPACITY')) ?? 'READ CAPACITY failed at start-up'})`,
   },
   /** READ CAPACITY (16) answered, so LBPME, protection and physical block data are known. */
   rc16: { by: 'probe', unmet: (dev) => (dev.rc16 ? undefined : 'READ CAPACITY (16) is not available') },
@@ -76,7 +80,6 @@ export const NAMED_NEEDS = {
 export type NamedNeed = keyof typeof NAMED_NEEDS;
 
 export const isNamedNeed = (n: string): n is NamedNeed => Object.prototype.hasOwnProperty.call(NAMED_NEEDS, n);
-
 
 /** The skip reason of one need, or undefined when it is met. */
 export function unmet(n: Need, dev: DeviceFacts, o: GateOptions): string | undefined {

@@ -29,7 +29,9 @@ export function refusedName(e: unknown, name: string, flag: string): TestSkip | 
   if (!(e instanceof IscsiError) || (e.code !== 'ISCSI_E_LOGIN' && e.code !== 'ISCSI_E_AUTH')) return undefined;
   const { statusClass, statusDetail } = e.details as { statusClass?: number; statusDetail?: number };
   if (statusClass !== 2 || statusDetail === undefined || !REFUSALS.includes(statusDetail)) return undefined;
-  return new TestSkip(`the target refused a login as ${name} (${flag}): ${e.message}; the test needs another I_T nexus, so the target's ACL must admit both initiator names`);
+  return new TestSkip(
+    `the target refused a login as ${name} (${flag}): ${e.message}; the test needs another I_T nexus, so the target's ACL must admit both initiator names`,
+  );
 }
 
 export interface NexusOptions {
@@ -49,10 +51,16 @@ export interface NexusOptions {
  */
 export async function openNexus(t: TestContext, o: NexusOptions = {}): Promise<TestSession> {
   const second = o.initiator === 2;
-  if (second && !t.needs.includes('twoInitiators')) throw new HarnessError(`${t.id} opens a nexus as --initiator-name-2 without declaring needs: ['twoInitiators']`);
+  if (second && !t.needs.includes('twoInitiators'))
+    throw new HarnessError(`${t.id} opens a nexus as --initiator-name-2 without declaring needs: ['twoInitiators']`);
   const name = second ? t.config.initiatorName2 : t.config.initiatorName;
   try {
-    return await t.login({ ...(o.login ?? {}), initiatorName: name, ...(o.isid !== undefined ? { isid: o.isid } : {}), clearUnitAttentions: o.clearUnitAttentions ?? true });
+    return await t.login({
+      ...(o.login ?? {}),
+      initiatorName: name,
+      ...(o.isid !== undefined ? { isid: o.isid } : {}),
+      clearUnitAttentions: o.clearUnitAttentions ?? true,
+    });
   } catch (e) {
     throw refusedName(e, name, second ? '--initiator-name-2' : '--initiator-name') ?? e;
   }
@@ -68,7 +76,10 @@ export async function expectUnitAttention(t: TestContext, s: TestSession, expect
   const want = Array.isArray(expected) ? (expected as readonly Expectation[]) : [expected as Expectation];
   const seen = await t.unitAttentions(s);
   const ok = seen.some((x) => want.some((e) => meets({ response: 0, status: e.status, sense: x }, e)));
-  if (!ok) t.fail(`${what}: expected a unit attention ${expectedText(want)}, got ${seen.length ? seen.map(senseText).join(', then ') : 'none (TEST UNIT READY GOOD)'}`);
+  if (!ok)
+    t.fail(
+      `${what}: expected a unit attention ${expectedText(want)}, got ${seen.length ? seen.map(senseText).join(', then ') : 'none (TEST UNIT READY GOOD)'}`,
+    );
   t.log(`[OK] ${what}: ${seen.map(senseText).join(', then ')}`);
   return seen;
 }
@@ -91,7 +102,10 @@ export async function taskManagement(t: TestContext, s: TestSession, fn: number,
   const r = await s.taskManagement(fn, { timeoutMs: Math.min(30_000, t.remainingMs()) });
   t.log(`< ${r.responseName}`);
   if (r.response === TmfResponse.FUNCTION_COMPLETE) return;
-  const refused = r.response === TmfResponse.FUNCTION_NOT_SUPPORTED || r.response === TmfResponse.FUNCTION_REJECTED || r.response === TmfResponse.FUNCTION_AUTHORIZATION_FAILED;
+  const refused =
+    r.response === TmfResponse.FUNCTION_NOT_SUPPORTED ||
+    r.response === TmfResponse.FUNCTION_REJECTED ||
+    r.response === TmfResponse.FUNCTION_AUTHORIZATION_FAILED;
   if (o.optional && refused) t.skip(`the target answers ${name} with "${r.responseName}"`);
   t.fail(`${name}: expected Function complete, got "${r.responseName}"`);
 }

@@ -169,7 +169,8 @@ export async function probe(s: Session, timeoutMs = 15_000): Promise<DeviceFacts
   const listed = (p: number) => !pages || pages.pages.includes(p);
   const deviceId = listed(VpdPage.DEVICE_IDENTIFICATION) ? await vpd(VpdPage.DEVICE_IDENTIFICATION, parseDeviceIdentification) : undefined;
   const blockLimits = sbc && listed(VpdPage.BLOCK_LIMITS) ? await vpd(VpdPage.BLOCK_LIMITS, parseBlockLimits) : undefined;
-  const bdc = sbc && listed(VpdPage.BLOCK_DEVICE_CHARACTERISTICS) ? await vpd(VpdPage.BLOCK_DEVICE_CHARACTERISTICS, parseBlockDeviceCharacteristics) : undefined;
+  const bdc =
+    sbc && listed(VpdPage.BLOCK_DEVICE_CHARACTERISTICS) ? await vpd(VpdPage.BLOCK_DEVICE_CHARACTERISTICS, parseBlockDeviceCharacteristics) : undefined;
 
   let rc10: ReadCapacity10Data | undefined;
   let rc16: ReadCapacity16Data | undefined;
@@ -179,7 +180,10 @@ export async function probe(s: Session, timeoutMs = 15_000): Promise<DeviceFacts
     const r16 = await send(readCapacity16({ alloc: 32 }), 32);
     if (r16) rc16 = decode('READ CAPACITY(16) data', () => parseReadCapacity16(r16.data));
   }
-  const lbp = sbc && (rc16?.lbpme || (pages && pages.pages.includes(VpdPage.LOGICAL_BLOCK_PROVISIONING))) ? await vpd(VpdPage.LOGICAL_BLOCK_PROVISIONING, parseLogicalBlockProvisioning) : undefined;
+  const lbp =
+    sbc && (rc16?.lbpme || (pages && pages.pages.includes(VpdPage.LOGICAL_BLOCK_PROVISIONING)))
+      ? await vpd(VpdPage.LOGICAL_BLOCK_PROVISIONING, parseLogicalBlockProvisioning)
+      : undefined;
 
   let rsoc: CommandDescriptor[] | undefined;
   const rs = await send(reportSupportedOperationCodes({ alloc: 65535 }), 65535);
@@ -245,7 +249,12 @@ export async function probe(s: Session, timeoutMs = 15_000): Promise<DeviceFacts
 export function describeDevice(d: DeviceFacts): string {
   const id = [d.inquiry.vendor, d.inquiry.product, d.inquiry.revision].filter(Boolean).join(' ');
   const size = d.blockSize ? `${d.blocks} blocks of ${d.blockSize} bytes (${formatBytes(d.blocks * d.blockSize)})` : 'capacity unknown';
-  const flags = [d.sbc ? 'SBC' : `device type 0x${d.deviceType.toString(16)}`, d.thin ? 'thin' : '', d.readOnly ? 'write-protected' : '', d.removable ? 'removable' : ''].filter(Boolean);
+  const flags = [
+    d.sbc ? 'SBC' : `device type 0x${d.deviceType.toString(16)}`,
+    d.thin ? 'thin' : '',
+    d.readOnly ? 'write-protected' : '',
+    d.removable ? 'removable' : '',
+  ].filter(Boolean);
   return `${id || '(no identification)'}, ${size}, ${flags.join(', ')}`;
 }
 

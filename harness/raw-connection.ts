@@ -102,7 +102,10 @@ class Raw implements RawConnection {
 }
 
 /** Open a raw connection; `limitMs` bounds every wait (the test's remaining time). */
-export async function openRawConnection(o: { host: string; port: number; connectTimeoutMs: number; trace: boolean }, limitMs: () => number): Promise<RawConnection> {
+export async function openRawConnection(
+  o: { host: string; port: number; connectTimeoutMs: number; trace: boolean },
+  limitMs: () => number,
+): Promise<RawConnection> {
   const conn = await Connection.connect({ host: o.host, port: o.port, connectTimeoutMs: o.connectTimeoutMs, ...(o.trace ? { trace: true } : {}) });
   return new Raw(conn, limitMs);
 }

@@ -86,7 +86,8 @@ class RawSessionAdapter implements RawSession {
     const headerDigest = this.s.params.headerDigest;
     const dataDigest = this.s.params.dataDigest;
     if (o.corruptHeaderDigest && !headerDigest) throw new IscsiError('E_RANGE', 'a wrong header digest needs HeaderDigest=CRC32C negotiated');
-    if (o.corruptDataDigest && !(dataDigest && pdu.data?.length)) throw new IscsiError('E_RANGE', 'a wrong data digest needs DataDigest=CRC32C negotiated and a data segment');
+    if (o.corruptDataDigest && !(dataDigest && pdu.data?.length))
+      throw new IscsiError('E_RANGE', 'a wrong data digest needs DataDigest=CRC32C negotiated and a data segment');
     const bufs = frameEncoded(encodeHeader(pdu), pdu.data, { headerDigest, dataDigest });
     if (o.corruptHeaderDigest) bufs[0] = flipLastBit(bufs[0]!);
     // The data digest ends the last piece (after the padding).

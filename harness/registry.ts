@@ -172,9 +172,12 @@ export class Suite {
 
   constructor(name: string, opts: SuiteOptions) {
     if (!NAME.test(name)) throw new DefinitionError(`suite name "${name}" must be letters, digits, _ and - (no dots)`);
-    if (!opts || !Array.isArray(opts.families) || opts.families.length === 0) throw new DefinitionError(`suite ${name}: families must list at least one of ${FAMILIES.join(', ')}`);
-    for (const f of opts.families) if (!FAMILIES.includes(f)) throw new DefinitionError(`suite ${name}: unknown family "${f}" (${FAMILIES.join(', ')}; ALL is implied)`);
-    if (opts.clause !== undefined && !CLAUSE.test(opts.clause)) throw new DefinitionError(`suite ${name}: clause "${opts.clause}" should name a standard, e.g. 'SBC-4 5.16' or 'RFC 7143 11.18'`);
+    if (!opts || !Array.isArray(opts.families) || opts.families.length === 0)
+      throw new DefinitionError(`suite ${name}: families must list at least one of ${FAMILIES.join(', ')}`);
+    for (const f of opts.families)
+      if (!FAMILIES.includes(f)) throw new DefinitionError(`suite ${name}: unknown family "${f}" (${FAMILIES.join(', ')}; ALL is implied)`);
+    if (opts.clause !== undefined && !CLAUSE.test(opts.clause))
+      throw new DefinitionError(`suite ${name}: clause "${opts.clause}" should name a standard, e.g. 'SBC-4 5.16' or 'RFC 7143 11.18'`);
     this.name = name;
     this.families = [...opts.families];
     this.clause = opts.clause;
@@ -188,14 +191,16 @@ export class Suite {
     const where = `test ${this.name}.${name}`;
     if (!NAME.test(name)) throw new DefinitionError(`${where}: test name must be letters, digits, _ and - (no dots)`);
     if (this.tests.some((t) => t.name === name)) throw new DefinitionError(`${where}: declared twice`);
-    if (!spec || typeof spec.doc !== 'string' || spec.doc.trim().length < 10) throw new DefinitionError(`${where}: doc must be a paragraph saying what the test sends and expects`);
+    if (!spec || typeof spec.doc !== 'string' || spec.doc.trim().length < 10)
+      throw new DefinitionError(`${where}: doc must be a paragraph saying what the test sends and expects`);
     if (typeof run !== 'function') throw new DefinitionError(`${where}: the body must be a function`);
     const clause = spec.clause ?? this.clause;
     if (!clause) throw new DefinitionError(`${where}: no clause (give one on the test or the suite)`);
     if (!CLAUSE.test(clause)) throw new DefinitionError(`${where}: clause "${clause}" should name a standard, e.g. 'SBC-4 5.16' or 'RFC 7143 11.18'`);
     const level = spec.level ?? this.level;
     if (level !== 'MUST' && level !== 'SHOULD') throw new DefinitionError(`${where}: level must be MUST or SHOULD`);
-    if (spec.timeout !== undefined && !(spec.timeout > 0 && spec.timeout <= 3600)) throw new DefinitionError(`${where}: timeout is in seconds, 0 < timeout <= 3600`);
+    if (spec.timeout !== undefined && !(spec.timeout > 0 && spec.timeout <= 3600))
+      throw new DefinitionError(`${where}: timeout is in seconds, 0 < timeout <= 3600`);
     const families = spec.families ?? this.families;
     for (const f of families) if (!FAMILIES.includes(f)) throw new DefinitionError(`${where}: unknown family "${f}"`);
     const needs = [...this.needs, ...(spec.needs ?? []).map((n) => validNeed(n, where))];

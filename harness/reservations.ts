@@ -50,7 +50,11 @@ export interface PrOpts {
   expect?: Expected;
 }
 
-const opts = (o: PrOpts, extra: Partial<CommandOpts> = {}): CommandOpts => ({ ...(o.session ? { session: o.session } : {}), ...(o.expect ? { expect: o.expect } : {}), ...extra });
+const opts = (o: PrOpts, extra: Partial<CommandOpts> = {}): CommandOpts => ({
+  ...(o.session ? { session: o.session } : {}),
+  ...(o.expect ? { expect: o.expect } : {}),
+  ...extra,
+});
 
 const hex = (k: bigint): string => `0x${k.toString(16)}`;
 
@@ -104,7 +108,11 @@ export async function prOut(
 }
 
 /** REGISTER (or REGISTER AND IGNORE EXISTING KEY with `ignore`) of `key`; `oldKey` is the RESERVATION KEY (default 0: unregistered). */
-export async function prRegister(t: TestContext, key: bigint, o: PrOpts & { oldKey?: bigint; ignore?: boolean; aptpl?: boolean; allTgPt?: boolean } = {}): Promise<ScsiResult> {
+export async function prRegister(
+  t: TestContext,
+  key: bigint,
+  o: PrOpts & { oldKey?: bigint; ignore?: boolean; aptpl?: boolean; allTgPt?: boolean } = {},
+): Promise<ScsiResult> {
   const sa = o.ignore ? PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY : PrOutSa.REGISTER;
   return prOut(t, sa, { key: o.oldKey ?? 0n, saKey: key, ...(o.aptpl ? { aptpl: true } : {}), ...(o.allTgPt ? { allTgPt: true } : {}) }, o);
 }
@@ -171,13 +179,20 @@ export function keepReservationsClean(t: TestContext): void {
 export function keepReserve6Clean(t: TestContext): void {
   t.cleanup(async (c) => {
     await drainTolerant(c);
-    const r = await c.command(reserve6(), { expect: [GOOD, RESERVATION_CONFLICT, INVALID_OPCODE], allowUnsupported: true, what: 'RESERVE(6) (is a reservation left?)' });
+    const r = await c.command(reserve6(), {
+      expect: [GOOD, RESERVATION_CONFLICT, INVALID_OPCODE],
+      allowUnsupported: true,
+      what: 'RESERVE(6) (is a reservation left?)',
+    });
     if (r.status === ScsiStatus.GOOD) {
       await c.command(release6());
       return;
     }
     if (r.status !== ScsiStatus.RESERVATION_CONFLICT) return;
-    const k = await c.command(persistentReserveIn({ sa: PrInSa.READ_KEYS, alloc: 1024 }), { expect: [GOOD, RESERVATION_CONFLICT, INVALID_OPCODE], allowUnsupported: true });
+    const k = await c.command(persistentReserveIn({ sa: PrInSa.READ_KEYS, alloc: 1024 }), {
+      expect: [GOOD, RESERVATION_CONFLICT, INVALID_OPCODE],
+      allowUnsupported: true,
+    });
     if (k.status === ScsiStatus.GOOD && parseReadKeys(k.data).keys.length > 0) return;
     c.log('The RESERVE(6) reservation outlived its holder: LOGICAL UNIT RESET to end it');
     await c.session.lunReset(undefined, Math.min(15_000, c.remainingMs()));

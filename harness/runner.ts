@@ -37,7 +37,6 @@ export interface RunOptions {
   shard?: string;
 }
 
-
 /** Probe once (exit code 3 if the target cannot be reached), then run every planned test. */
 export async function runTests(o: RunOptions): Promise<RunReport> {
   const cfg = o.config;
@@ -212,7 +211,9 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
   let timer: NodeJS.Timeout | undefined;
   const work = (async () => {
     await ctx.openStandardSessions().catch((e: unknown) => {
-      throw e instanceof HarnessError || e instanceof TestSkip || e instanceof TestFailure ? e : new HarnessError(`could not log in for this test: ${(e as Error).message}`, { cause: e });
+      throw e instanceof HarnessError || e instanceof TestSkip || e instanceof TestFailure
+        ? e
+        : new HarnessError(`could not log in for this test: ${(e as Error).message}`, { cause: e });
     });
     await p.test.run(ctx);
     await ctx.verifyWritten();
@@ -229,9 +230,16 @@ export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, on
     const pending = [...ctx.inFlight.values()];
     const outstanding = ctx.sessions.reduce((n, s) => n + s.outstanding, 0);
     if (pending.length > 0) outcome = { verdict: 'fail', message: `target did not answer ${pending[0]} within ${secs(limit)}`, noAnswer: true };
-    else if (outstanding > 0) outcome = { verdict: 'fail', message: `the test did not finish within ${secs(limit)}: the target left ${outstanding} request(s) unanswered`, noAnswer: true };
-    else if (ctx.sessions.length === 0 && p.test.session) outcome = { verdict: 'fail', message: `could not log in for this test within ${secs(limit)}`, noAnswer: true };
-    else outcome = { verdict: 'error', message: `the test did not finish within ${secs(limit)} and no request was outstanding (a hang in harness or test code)` };
+    else if (outstanding > 0)
+      outcome = {
+        verdict: 'fail',
+        message: `the test did not finish within ${secs(limit)}: the target left ${outstanding} request(s) unanswered`,
+        noAnswer: true,
+      };
+    else if (ctx.sessions.length === 0 && p.test.session)
+      outcome = { verdict: 'fail', message: `could not log in for this test within ${secs(limit)}`, noAnswer: true };
+    else
+      outcome = { verdict: 'error', message: `the test did not finish within ${secs(limit)} and no request was outstanding (a hang in harness or test code)` };
     ctx.log(`[TIMEOUT] ${outcome.message}`);
     ctx.kill(outcome.message!);
     // Let the body notice (every further call throws); bounded.

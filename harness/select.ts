@@ -129,7 +129,10 @@ function nothingMatched(reg: Registry, pattern: string, option: string): Error {
   const parts = pattern.split('.');
   if (parts.length <= 2) {
     const asSuite = reg.suites.find((s) => s.name.toLowerCase() === parts[0]!.toLowerCase());
-    if (asSuite) return usageError(`${option}=${pattern} matches no test: the first part is the family (${LIST_ORDER.join(', ')}); did you mean *.${[asSuite.name, ...parts.slice(1)].join('.')}?`);
+    if (asSuite)
+      return usageError(
+        `${option}=${pattern} matches no test: the first part is the family (${LIST_ORDER.join(', ')}); did you mean *.${[asSuite.name, ...parts.slice(1)].join('.')}?`,
+      );
   }
   return usageError(`${option}=${pattern} matches no test (see --list)`);
 }
@@ -144,7 +147,10 @@ export interface SelectOptions {
 /** Every test in run order: family by family (SCSI, then iSCSI), suites by name, tests as declared. */
 function ordered(reg: Registry): TestDef[] {
   const rank = (t: TestDef) => FAMILIES.indexOf(t.families[0]!);
-  return reg.tests.map((t, i) => ({ t, i })).sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i).map((x) => x.t);
+  return reg.tests
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => rank(a.t) - rank(b.t) || a.i - b.i)
+    .map((x) => x.t);
 }
 
 /** Choose the tests to run, in order. Throws an exit-2 error for a pattern that matches nothing. */

@@ -5,7 +5,18 @@
  * reach its connection: a test that needs a number reads it, a test that needs a PDU the initiator would
  * never send builds it with the numbers read and sends it through `RawSession.send`.
  */
-import type { AnyPdu, AsyncMessage, KeyValue, LoginResponse, LogoutResponse, NopIn, RawPdu, Reject, ScsiCommand, SessionParams } from '../protocol/iscsi/index.js';
+import type {
+  AnyPdu,
+  AsyncMessage,
+  KeyValue,
+  LoginResponse,
+  LogoutResponse,
+  NopIn,
+  RawPdu,
+  Reject,
+  ScsiCommand,
+  SessionParams,
+} from '../protocol/iscsi/index.js';
 import type { IscsiError } from '../protocol/errors.js';
 import type { CommandOptions, DiscoveredTarget, ScsiResult, TmfResult } from './initiator/index.js';
 

@@ -105,7 +105,9 @@ export async function firstLogin(cfg: RunConfig): Promise<Session> {
   try {
     return await Session.open(sessionOptions(cfg, cfg.initiatorName));
   } catch (e) {
-    const where = cfg.target.embedded ? `the embedded reference target at ${hostPort(cfg.target.host, cfg.target.port)}` : hostPort(cfg.target.host, cfg.target.port);
+    const where = cfg.target.embedded
+      ? `the embedded reference target at ${hostPort(cfg.target.host, cfg.target.port)}`
+      : hostPort(cfg.target.host, cfg.target.port);
     const why = e instanceof Error ? e.message : String(e);
     if (IscsiError.is(e, 'ISCSI_E_CONNECT') || IscsiError.is(e, 'ISCSI_E_TIMEOUT')) throw new ExitError(3, `cannot reach ${where}: ${why}`);
     throw new ExitError(3, `cannot log in to ${cfg.target.targetName} at ${where}: ${why}`);

@@ -69,7 +69,7 @@ export class WrittenBlocks {
   runs(chunk: number): { lba: number; blocks: number }[] {
     const lbas = [...this.written.keys()].sort((a, b) => a - b);
     const out: { lba: number; blocks: number }[] = [];
-    for (let i = 0; i < lbas.length; ) {
+    for (let i = 0; i < lbas.length;) {
       let n = 1;
       while (i + n < lbas.length && n < chunk && lbas[i + n] === lbas[i]! + n) n++;
       out.push({ lba: lbas[i]!, blocks: n });

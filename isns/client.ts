@@ -140,10 +140,13 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
     const xid = this.allocXid();
     const what = `${functionName(t.functionId)} xid=${xid} to ${this.host}:${this.port}`;
     return new Promise<IsnsResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(xid);
-        reject(new IsnsError('ISNS_E_TIMEOUT', `${what}: no response within ${timeoutMs} ms`, { functionId: t.functionId }));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(xid);
+          reject(new IsnsError('ISNS_E_TIMEOUT', `${what}: no response within ${timeoutMs} ms`, { functionId: t.functionId }));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.waiters.set(xid, { resolve, reject, timer, functionId: t.functionId });
       const m: IsnsMessage = { functionId: t.functionId, flags: Flag.CLIENT | t.flags, transactionId: xid, payload: requestPayload(t.tlvs) };
       this.opts.log?.(`isns > ${describeMessage(m)}`);
@@ -176,7 +179,10 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
       if (this.stopped) return;
       const t = this.transaction(Func.DevAttrQry).add(Tag.IscsiName, node).add(Tag.IscsiName, node).delimiter().add(Tag.EntityId);
       this.send(t, Math.min(intervalMs, this.opts.timeoutMs ?? 5000))
-        .then((r) => onResult?.(r), (e: IsnsError) => onResult?.(e))
+        .then(
+          (r) => onResult?.(r),
+          (e: IsnsError) => onResult?.(e),
+        )
         .finally(() => {
           if (this.stopped || cancelled) return;
           timer = setTimeout(tick, intervalMs);
@@ -347,7 +353,12 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
     if (isResponse(m.functionId)) {
       const w = this.waiters.get(m.transactionId);
       if (!w || (w.functionId | RESPONSE_BIT) !== m.functionId) {
-        this.emit('error', new IsnsError('ISNS_E_UNSOLICITED', `${functionName(m.functionId)} xid=${m.transactionId} answers no request this client sent`, { functionId: m.functionId }));
+        this.emit(
+          'error',
+          new IsnsError('ISNS_E_UNSOLICITED', `${functionName(m.functionId)} xid=${m.transactionId} answers no request this client sent`, {
+            functionId: m.functionId,
+          }),
+        );
         return;
       }
       this.waiters.delete(m.transactionId);
@@ -389,7 +400,12 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
   }
 
   private reply(ch: IsnsChannel, m: IsnsMessage, status: number, tlvs: Tlv[]): void {
-    const r: IsnsMessage = { functionId: m.functionId | RESPONSE_BIT, flags: Flag.CLIENT, transactionId: m.transactionId, payload: responsePayload(status, tlvs) };
+    const r: IsnsMessage = {
+      functionId: m.functionId | RESPONSE_BIT,
+      flags: Flag.CLIENT,
+      transactionId: m.transactionId,
+      payload: responsePayload(status, tlvs),
+    };
     this.opts.log?.(`isns > ${describeMessage(r)}`);
     try {
       ch.send(r);

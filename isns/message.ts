@@ -60,7 +60,11 @@ export function encodeMessage(msg: IsnsMessage, maxPayload = ISNS_MAX_PAYLOAD): 
     throw new IsnsError('ISNS_E_RANGE', `PDU payload bound ${maxPayload} is not a multiple of 4 in 4..${ISNS_MAX_PAYLOAD}`);
   }
   if (msg.payload.length % 4 !== 0) throw new IsnsError('ISNS_E_RANGE', `message payload of ${msg.payload.length} bytes is not 4-byte aligned`);
-  for (const [name, v] of [['function ID', msg.functionId], ['transaction ID', msg.transactionId], ['flags', msg.flags]] as const) {
+  for (const [name, v] of [
+    ['function ID', msg.functionId],
+    ['transaction ID', msg.transactionId],
+    ['flags', msg.flags],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new IsnsError('ISNS_E_RANGE', `${name} ${v} does not fit 16 bits`);
   }
   const count = Math.max(1, Math.ceil(msg.payload.length / maxPayload));

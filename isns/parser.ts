@@ -103,14 +103,20 @@ export class IsnsParser {
       return new IsnsError('ISNS_E_PDU', `iSNSP version ${h.version} is not ${ISNSP_VERSION} (RFC 4171 5.1.1)`, { header: h });
     }
     if (h.length % 4 !== 0 || h.length > ISNS_MAX_PAYLOAD) {
-      return new IsnsError('ISNS_E_PDU', `${functionName(h.functionId)}: PDU length ${h.length} is not a multiple of 4 up to ${ISNS_MAX_PAYLOAD} (RFC 4171 5.1.3)`, { header: h });
+      return new IsnsError(
+        'ISNS_E_PDU',
+        `${functionName(h.functionId)}: PDU length ${h.length} is not a multiple of 4 up to ${ISNS_MAX_PAYLOAD} (RFC 4171 5.1.3)`,
+        { header: h },
+      );
     }
     return undefined;
   }
 
   private pdu(h: IsnsHeader, payload: Buffer): void {
     if (!isKnownFunction(h.functionId)) {
-      this.onError(new IsnsError('ISNS_E_FUNCTION', `unknown function ID 0x${h.functionId.toString(16).padStart(4, '0')} (xid ${h.transactionId})`, { header: h }));
+      this.onError(
+        new IsnsError('ISNS_E_FUNCTION', `unknown function ID 0x${h.functionId.toString(16).padStart(4, '0')} (xid ${h.transactionId})`, { header: h }),
+      );
       return;
     }
     const key = `${h.functionId}/${h.transactionId}`;
@@ -126,7 +132,14 @@ export class IsnsParser {
       if (!last && this.pending.size >= this.maxPending) {
         return seqError(`more than ${this.maxPending} messages are half-received`);
       }
-      p = { functionId: h.functionId, flags: h.flags & ~(Flag.FIRST_PDU | Flag.LAST_PDU), transactionId: h.transactionId, nextSeq: h.sequenceId, parts: [], size: 0 };
+      p = {
+        functionId: h.functionId,
+        flags: h.flags & ~(Flag.FIRST_PDU | Flag.LAST_PDU),
+        transactionId: h.transactionId,
+        nextSeq: h.sequenceId,
+        parts: [],
+        size: 0,
+      };
     } else if (!p) {
       return seqError(`PDU with sequence ID ${h.sequenceId} has no First PDU before it`);
     }
@@ -174,7 +187,11 @@ export class IsnsParser {
 export function parseMessages(buf: Buffer, opts?: ParserOptions): IsnsMessage[] {
   const out: IsnsMessage[] = [];
   let error: IsnsError | undefined;
-  const p = new IsnsParser((m) => out.push(m), (e) => (error ??= e), opts);
+  const p = new IsnsParser(
+    (m) => out.push(m),
+    (e) => (error ??= e),
+    opts,
+  );
   p.push(buf);
   if (error) throw error;
   if (p.bufferedBytes > 0) throw new IsnsError('ISNS_E_PDU', `input ends inside a PDU: ${p.bufferedBytes} bytes left over`);

@@ -163,7 +163,10 @@ export class IsnsServer {
         if (err) reject(err);
         else resolve(r!);
       };
-      const timer = setTimeout(() => finish(new IsnsError('ISNS_E_TIMEOUT', `no ESIRsp from ${portal.ip}:${portal.esiPort} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new IsnsError('ISNS_E_TIMEOUT', `no ESIRsp from ${portal.ip}:${portal.esiPort} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const ch = new IsnsChannel(sock, {
         message: (m) => {
           if (m.functionId !== (Func.ESI | RESPONSE_BIT) || m.transactionId !== xid) {

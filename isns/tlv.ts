@@ -93,7 +93,7 @@ export function ipText(b: Buffer): string {
   // Compress the longest run of zero groups (two or more), as RFC 5952 recommends.
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

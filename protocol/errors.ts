@@ -52,8 +52,6 @@ export class IscsiError extends Error {
   }
 }
 
-export const protocolError = (msg: string, details?: Record<string, unknown>) =>
-  new IscsiError('ISCSI_E_PROTOCOL', msg, details);
-export const decodeError = (msg: string, details?: Record<string, unknown>) =>
-  new IscsiError('SCSI_E_DECODE', msg, details);
+export const protocolError = (msg: string, details?: Record<string, unknown>) => new IscsiError('ISCSI_E_PROTOCOL', msg, details);
+export const decodeError = (msg: string, details?: Record<string, unknown>) => new IscsiError('SCSI_E_DECODE', msg, details);
 export const rangeError = (msg: string, details?: Record<string, unknown>) => new IscsiError('E_RANGE', msg, details);

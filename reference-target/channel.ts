@@ -6,18 +6,7 @@
  * transfer tags, and Reject. It knows no PDU family: those live in their own files and send through it.
  */
 import type * as net from 'node:net';
-import {
-  AnyPdu,
-  describePdu,
-  encodeHeader,
-  frameEncoded,
-  Opcode,
-  PduParser,
-  RawPdu,
-  Reject,
-  RESERVED_TAG,
-  snAdd,
-} from '../protocol/iscsi/index.js';
+import { AnyPdu, describePdu, encodeHeader, frameEncoded, Opcode, PduParser, RawPdu, Reject, RESERVED_TAG, snAdd } from '../protocol/iscsi/index.js';
 import type { ConnectionInfo, SessionHost } from './session-host.js';
 
 /** Bytes queued for the socket beyond which the initiator is taken to have stopped reading. */
@@ -84,10 +73,7 @@ export class TargetChannel {
     this.statSN = host.initialStatSN();
     this.stallLimitSeconds = host.nopTimeoutSeconds;
     socket.setNoDelay(true);
-    this.parser = new PduParser(
-      { maxDataSegmentLength: 8192, reuseInput: true, placeData: (h, n) => events.placeData(h, n) },
-      (raw) => events.onRaw(raw),
-    );
+    this.parser = new PduParser({ maxDataSegmentLength: 8192, reuseInput: true, placeData: (h, n) => events.placeData(h, n) }, (raw) => events.onRaw(raw));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
   }

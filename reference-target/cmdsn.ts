@@ -104,4 +104,10 @@ export class CommandOrdering {
 }
 
 /** Opcodes that carry a CmdSN and go through ordering. */
-export const ORDERED_OPCODES: ReadonlySet<number> = new Set([Opcode.SCSI_COMMAND, Opcode.NOP_OUT, Opcode.TASK_MGMT_REQUEST, Opcode.TEXT_REQUEST, Opcode.LOGOUT_REQUEST]);
+export const ORDERED_OPCODES: ReadonlySet<number> = new Set([
+  Opcode.SCSI_COMMAND,
+  Opcode.NOP_OUT,
+  Opcode.TASK_MGMT_REQUEST,
+  Opcode.TEXT_REQUEST,
+  Opcode.LOGOUT_REQUEST,
+]);

@@ -281,10 +281,12 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
       case 'OutgoingUser': {
         need(2, 'a user name and a secret');
         const acct = { user: rest[0]!, secret: rest[1]! };
-        if (acct.secret.length < 12) throw cfgError(where, `${key} ${acct.user}: a CHAP secret must be at least 12 characters (RFC 7143 12.1.3 advises 96 bits or more)`);
+        if (acct.secret.length < 12)
+          throw cfgError(where, `${key} ${acct.user}: a CHAP secret must be at least 12 characters (RFC 7143 12.1.3 advises 96 bits or more)`);
         if (key === 'IncomingUser') {
           const users = cur ? (cur.incomingUsers ??= []) : (cfg.discoveryUsers ??= []);
-          if (users.some((u) => u.user === acct.user)) throw cfgError(where, `IncomingUser ${acct.user} is given twice for ${cur ? `target ${cur.iqn}` : 'discovery'}`);
+          if (users.some((u) => u.user === acct.user))
+            throw cfgError(where, `IncomingUser ${acct.user} is given twice for ${cur ? `target ${cur.iqn}` : 'discovery'}`);
           users.push(acct);
         } else if (cur) {
           if (cur.outgoingUser) throw cfgError(where, `target ${cur.iqn} has two OutgoingUser lines`);
@@ -329,8 +331,7 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
         else if (key === 'DataTimeout') {
           if (n < 1) throw cfgError(where, 'DataTimeout 0: expected at least 1 second');
           cfg.dataTimeout = n;
-        }
-        else cfg.maxSessions = n;
+        } else cfg.maxSessions = n;
         return;
       }
       case 'iSNSServer':
@@ -376,7 +377,8 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
           return;
         }
         if (!isIscsiName(arg)) throw cfgError(where, `TargetReset "${arg}" is neither All, None nor an iSCSI name`);
-        if (typeof prev === 'string') throw cfgError(where, `TargetReset ${arg} for target ${cur.iqn}: it already has TargetReset ${prev === 'all' ? 'All' : 'None'}`);
+        if (typeof prev === 'string')
+          throw cfgError(where, `TargetReset ${arg} for target ${cur.iqn}: it already has TargetReset ${prev === 'all' ? 'All' : 'None'}`);
         (cur.targetReset = prev ?? []).push(arg);
         return;
       }
@@ -394,7 +396,8 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
   });
   for (const t of cfg.targets) {
     const at = lineOf.get(t) ?? {};
-    if (t.outgoingUser && !t.incomingUsers?.length) throw cfgError(at['OutgoingUser'] ?? file, `target ${t.iqn} has an OutgoingUser but no IncomingUser: mutual CHAP needs both`);
+    if (t.outgoingUser && !t.incomingUsers?.length)
+      throw cfgError(at['OutgoingUser'] ?? file, `target ${t.iqn} has an OutgoingUser but no IncomingUser: mutual CHAP needs both`);
     // RFC 7143 13.14 (a MaxBurstLength given alone brings the default FirstBurstLength down at login).
     const fbl = t.params?.['FirstBurstLength'];
     const mbl = t.params?.['MaxBurstLength'] ?? TARGET_DEFAULT_PARAMS['MaxBurstLength']!;

@@ -202,7 +202,8 @@ export class TargetConnection implements ConnectionHandle {
     this.ffp = { session, ordering, scsi, nop, tmf, text, logout };
     applyIscsiQuirks(this.host.quirks, { channel: ch, ordering, scsi, nop, tmf, text, logout, session, conduct: this.conduct });
     this.log(
-      `login: ${r.initiatorName} ISID 0x${r.isid.toString(16).padStart(12, '0')} TSIH ${r.tsih} -> ${r.node?.config.iqn ?? 'discovery'} (${r.authMethod}${r.params.headerDigest ? ', HeaderDigest' : ''}${r.params.dataDigest ? ', DataDigest' : ''})`,
+      `login: ${r.initiatorName} ISID 0x${r.isid.toString(16).padStart(12, '0')} TSIH ${r.tsih} -> ${r.node?.config.iqn ?? 'discovery'} ` +
+        `(${r.authMethod}${r.params.headerDigest ? ', HeaderDigest' : ''}${r.params.dataDigest ? ', DataDigest' : ''})`,
     );
     nop.start({
       intervalSeconds: r.node?.config.nopInterval ?? this.host.nopIntervalSeconds,
@@ -222,7 +223,11 @@ export class TargetConnection implements ConnectionHandle {
   private onFfpPdu(pdu: AnyPdu, raw: RawPdu): void {
     const ch = this.channel;
     if ('unknown' in pdu) {
-      ch.reject((pdu.opcode & 0x20) !== 0 ? RejectReason.PROTOCOL_ERROR : RejectReason.COMMAND_NOT_SUPPORTED, raw.header, `unsupported opcode 0x${pdu.opcode.toString(16)}`);
+      ch.reject(
+        (pdu.opcode & 0x20) !== 0 ? RejectReason.PROTOCOL_ERROR : RejectReason.COMMAND_NOT_SUPPORTED,
+        raw.header,
+        `unsupported opcode 0x${pdu.opcode.toString(16)}`,
+      );
       return;
     }
     if (pdu.opcode === Opcode.DATA_OUT) return this.ffp!.scsi.onDataOut(pdu, raw);

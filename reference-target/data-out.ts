@@ -183,7 +183,9 @@ export class WriteData {
     for (const task of this.events.tasks()) {
       const asked = task.unsolicitedOpen || task.r2ts.size > 0;
       if (!asked || task.executing || task.aborted || now - task.lastData < limit) continue;
-      this.events.fail(`the initiator has held back the Data-Out of ITT 0x${task.itt.toString(16)} for ${this.limits.dataTimeoutSeconds} s (${task.received} of ${task.edtl} bytes came; DataTimeout)`);
+      this.events.fail(
+        `the initiator has held back the Data-Out of ITT 0x${task.itt.toString(16)} for ${this.limits.dataTimeoutSeconds} s (${task.received} of ${task.edtl} bytes came; DataTimeout)`,
+      );
       return;
     }
   }
@@ -273,7 +275,9 @@ export class WriteData {
     if (!burst) return this.sequenceError(task);
     const fault = this.sequenceFault(d, len, burst);
     if (fault) {
-      this.ch.log(`Data-Out ITT 0x${d.itt.toString(16)} DataSN ${d.dataSN} offset ${d.bufferOffset} length ${len} in the burst ${burst.start}..${burst.end}: ${fault}`);
+      this.ch.log(
+        `Data-Out ITT 0x${d.itt.toString(16)} DataSN ${d.dataSN} offset ${d.bufferOffset} length ${len} in the burst ${burst.start}..${burst.end}: ${fault}`,
+      );
       // RFC 7143 7.8/7.9: an out-of-order data PDU implies a lost one: Reject, then end the task with
       // CHECK CONDITION once its data has stopped coming.
       this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'Data-Out out of sequence');

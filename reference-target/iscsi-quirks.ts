@@ -3,7 +3,20 @@
  * a wrapper around one method of the connection's parts, so that the correct code paths carry no
  * quirk branches. A wrapper replaces a method of one connection's instance, only when its quirk is on.
  */
-import { AnyPdu, DataIn, LogoutResponseCode, NopIn, Opcode, R2T, RESERVED_TAG, ScsiResponse, snAdd, TaskMgmtRequest, TmfFunction, TmfResponse } from '../protocol/iscsi/index.js';
+import {
+  AnyPdu,
+  DataIn,
+  LogoutResponseCode,
+  NopIn,
+  Opcode,
+  R2T,
+  RESERVED_TAG,
+  ScsiResponse,
+  snAdd,
+  TaskMgmtRequest,
+  TmfFunction,
+  TmfResponse,
+} from '../protocol/iscsi/index.js';
 import { bigIntToLun } from '../protocol/scsi/index.js';
 import { EMPTY, TargetChannel } from './channel.js';
 import type { CommandOrdering } from './cmdsn.js';
@@ -24,32 +37,77 @@ export const Q_ISCSI = {
   nopNoEcho: defineQuirk('nop-no-echo', 'iscsi', 'NOP-In answers to pings do not echo the ping data'),
   nopNoReply: defineQuirk('nop-no-reply', 'iscsi', 'NOP-Out pings are not answered'),
   abortIgnored: defineQuirk('tmf-abort-ignored', 'iscsi', 'ABORT TASK answers "function complete" but the task runs on and answers'),
-  abortUnknownComplete: defineQuirk('tmf-abort-unknown-complete', 'iscsi', 'ABORT TASK of a task that does not exist (finished, never sent) answers "function complete"'),
-  refCmdSnIgnored: defineQuirk('tmf-refcmdsn-ignored', 'iscsi', 'ABORT TASK of a task not received yet whose RefCmdSN is in the window answers "task does not exist" and leaves the CmdSN gap open'),
+  abortUnknownComplete: defineQuirk(
+    'tmf-abort-unknown-complete',
+    'iscsi',
+    'ABORT TASK of a task that does not exist (finished, never sent) answers "function complete"',
+  ),
+  refCmdSnIgnored: defineQuirk(
+    'tmf-refcmdsn-ignored',
+    'iscsi',
+    'ABORT TASK of a task not received yet whose RefCmdSN is in the window answers "task does not exist" and leaves the CmdSN gap open',
+  ),
   reassignAccepted: defineQuirk('tmf-reassign-accepted', 'iscsi', 'TASK REASSIGN at ErrorRecoveryLevel 0 answers "function complete"'),
   tmfAnyLun: defineQuirk('tmf-any-lun', 'iscsi', 'task management functions to a LUN that does not exist answer "function complete"'),
-  resetKeepsWaiting: defineQuirk('tmf-reset-keeps-waiting', 'iscsi', 'LUN RESET and the other task-set functions leave tasks waiting for Data-Out alive: the data, sent later, completes them'),
+  resetKeepsWaiting: defineQuirk(
+    'tmf-reset-keeps-waiting',
+    'iscsi',
+    'LUN RESET and the other task-set functions leave tasks waiting for Data-Out alive: the data, sent later, completes them',
+  ),
   r2tUnbounded: defineQuirk('r2t-unbounded', 'iscsi', 'R2Ts ignore MaxOutstandingR2T and MaxBurstLength (one R2T for all the data)'),
   statsnSkip: defineQuirk('statsn-skip', 'iscsi', 'StatSN advances by two on each response'),
   noReject: defineQuirk('no-reject', 'iscsi', 'PDUs the target cannot accept are dropped silently instead of Rejected'),
   headerDigestUnchecked: defineQuirk('header-digest-unchecked', 'iscsi', 'header digests are not verified'),
   digestUnchecked: defineQuirk('digest-unchecked', 'iscsi', 'data digests are not verified'),
   sendTargetsEmpty: defineQuirk('sendtargets-empty', 'iscsi', 'SendTargets answers with no targets'),
-  cmdsnNoWrap: defineQuirk('cmdsn-no-wrap', 'iscsi', 'the command window is compared as plain numbers, not serial numbers: a window that wraps at 2^32 takes no command'),
+  cmdsnNoWrap: defineQuirk(
+    'cmdsn-no-wrap',
+    'iscsi',
+    'the command window is compared as plain numbers, not serial numbers: a window that wraps at 2^32 takes no command',
+  ),
   textUnknownKeySilent: defineQuirk('text-unknown-key-silent', 'iscsi', 'unknown keys in a full-feature Text Request get no NotUnderstood answer'),
   logoutKeepsConnection: defineQuirk('logout-keeps-connection', 'iscsi', 'after a successful Logout Response the target leaves the TCP connection open'),
-  logoutWaitsForData: defineQuirk('logout-waits-for-data', 'iscsi', 'a Logout waits (up to 30 s) for commands still gathering Data-Out instead of terminating them'),
+  logoutWaitsForData: defineQuirk(
+    'logout-waits-for-data',
+    'iscsi',
+    'a Logout waits (up to 30 s) for commands still gathering Data-Out instead of terminating them',
+  ),
   nopAnswersUnrequested: defineQuirk('nop-answers-unrequested', 'iscsi', 'a NOP-Out with ITT 0xffffffff (no answer requested) is answered with a NOP-In'),
   immediateAdvances: defineQuirk('immediate-advances-cmdsn', 'iscsi', 'an immediate command advances ExpCmdSN as a non-immediate one would'),
-  mrdslUnenforced: defineQuirk('mrdsl-unenforced', 'iscsi', "PDUs with data segments beyond the target's own MaxRecvDataSegmentLength are accepted (up to 16 MiB)"),
+  mrdslUnenforced: defineQuirk(
+    'mrdsl-unenforced',
+    'iscsi',
+    "PDUs with data segments beyond the target's own MaxRecvDataSegmentLength are accepted (up to 16 MiB)",
+  ),
   firstBurstUnenforced: defineQuirk('first-burst-unenforced', 'iscsi', 'immediate data beyond FirstBurstLength is accepted'),
-  logoutLax: defineQuirk('logout-lax', 'iscsi', 'Logout "remove the connection for recovery" at ErrorRecoveryLevel 0 and "close the connection" for an unknown CID are answered with success'),
+  logoutLax: defineQuirk(
+    'logout-lax',
+    'iscsi',
+    'Logout "remove the connection for recovery" at ErrorRecoveryLevel 0 and "close the connection" for an unknown CID are answered with success',
+  ),
   sendTargetsLax: defineQuirk('sendtargets-lax', 'iscsi', 'SendTargets=All in a normal session and the empty value in a discovery session list every target'),
-  sendTargetsSloppy: defineQuirk('sendtargets-sloppy', 'iscsi', 'any key starting with sendtargets in any case is SendTargets, and any value starting with A or a is All'),
-  expCmdSnLags: defineQuirk('expcmdsn-lags', 'iscsi', 'every PDU the target sends in full feature phase carries ExpCmdSN one less than the CmdSN it expects next (the last command received is not acknowledged)'),
-  r2tOutstandingUnbounded: defineQuirk('r2t-outstanding-unbounded', 'iscsi', 'R2Ts for the whole transfer are sent at once, MaxBurstLength each, ignoring MaxOutstandingR2T'),
+  sendTargetsSloppy: defineQuirk(
+    'sendtargets-sloppy',
+    'iscsi',
+    'any key starting with sendtargets in any case is SendTargets, and any value starting with A or a is All',
+  ),
+  expCmdSnLags: defineQuirk(
+    'expcmdsn-lags',
+    'iscsi',
+    `every PDU the target sends in full feature phase carries ExpCmdSN one less than the CmdSN it ` +
+      `expects next (the last command received is not acknowledged)`,
+  ),
+  r2tOutstandingUnbounded: defineQuirk(
+    'r2t-outstanding-unbounded',
+    'iscsi',
+    'R2Ts for the whole transfer are sent at once, MaxBurstLength each, ignoring MaxOutstandingR2T',
+  ),
   r2tsnStuck: defineQuirk('r2tsn-stuck', 'iscsi', 'every R2T carries R2TSN 0'),
-  noPhaseCollapse: defineQuirk('status-without-final', 'iscsi', 'the S bit is set without the F bit on the last Data-In PDU of a read that takes more than one'),
+  noPhaseCollapse: defineQuirk(
+    'status-without-final',
+    'iscsi',
+    'the S bit is set without the F bit on the last Data-In PDU of a read that takes more than one',
+  ),
 };
 
 /** The parts of a connection in full feature phase that quirks wrap. */
@@ -88,7 +146,8 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
       onDataOut(first ? { ...d, ttt: first.ttt } : d, raw);
     };
   }
-  if (q.has(Q_ISCSI.r2tOutstandingUnbounded)) scsi.writeData.nextBurst = (task) => Math.min(parts.session.params.maxBurstLength, task.edtl - task.solicitedUpTo);
+  if (q.has(Q_ISCSI.r2tOutstandingUnbounded))
+    scsi.writeData.nextBurst = (task) => Math.min(parts.session.params.maxBurstLength, task.edtl - task.solicitedUpTo);
   if (q.has(Q_ISCSI.r2tUnbounded)) scsi.writeData.nextBurst = (task) => task.edtl - task.solicitedUpTo;
   if (q.has(Q_ISCSI.mrdslIgnored)) scsi.dataInSegmentLength = () => 1 << 20;
   if (q.has(Q_ISCSI.nopNoReply)) nop.answerPing = () => {};
@@ -149,7 +208,10 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
   if (q.has(Q_ISCSI.noPhaseCollapse)) rewrites.push(statusWithoutFinal);
   if (q.has(Q_ISCSI.nopNoEcho)) rewrites.push(nopNoEcho);
   if (q.has(Q_ISCSI.expCmdSnLags)) rewrites.push(expCmdSnLags);
-  if (q.has(Q_ISCSI.r2tsnStuck)) rewrites.push((pdu) => { if (pdu.opcode === Opcode.R2T) (pdu as R2T).r2tSN = 0; });
+  if (q.has(Q_ISCSI.r2tsnStuck))
+    rewrites.push((pdu) => {
+      if (pdu.opcode === Opcode.R2T) (pdu as R2T).r2tSN = 0;
+    });
   if (rewrites.length) {
     const send = channel.send.bind(channel);
     channel.send = (pdu, data) => {

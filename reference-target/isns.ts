@@ -119,10 +119,20 @@ export class IsnsRegistration {
     if (this.stopped) return;
     const o = this.opts;
     const first = o.nodes[0]!.config.iqn;
-    const t = this.client.transaction(Func.DevAttrReg, Flag.REPLACE).add(Tag.IscsiName, first).add(Tag.EntityId, this.entityId).delimiter()
-      .add(Tag.EntityId, this.entityId).add(Tag.EntityProtocol, EntityProtocol.iSCSI).add(Tag.RegistrationPeriod, o.registrationPeriod ?? 60);
+    const t = this.client
+      .transaction(Func.DevAttrReg, Flag.REPLACE)
+      .add(Tag.IscsiName, first)
+      .add(Tag.EntityId, this.entityId)
+      .delimiter()
+      .add(Tag.EntityId, this.entityId)
+      .add(Tag.EntityProtocol, EntityProtocol.iSCSI)
+      .add(Tag.RegistrationPeriod, o.registrationPeriod ?? 60);
     for (const ip of this.ips) {
-      t.add(Tag.PortalIp, ip).add(Tag.PortalPort, o.port).add(Tag.EsiInterval, o.esiInterval ?? 20).add(Tag.EsiPort, this.listenPort).add(Tag.ScnPort, this.listenPort);
+      t.add(Tag.PortalIp, ip)
+        .add(Tag.PortalPort, o.port)
+        .add(Tag.EsiInterval, o.esiInterval ?? 20)
+        .add(Tag.EsiPort, this.listenPort)
+        .add(Tag.ScnPort, this.listenPort);
     }
     for (const n of o.nodes) {
       t.add(Tag.IscsiName, n.config.iqn).add(Tag.IscsiNodeType, o.quirks.has(Q_ISNS.initiatorType) ? NodeType.Initiator : NodeType.Target);
@@ -130,7 +140,11 @@ export class IsnsRegistration {
     }
     // One portal group object per node and portal: the tag its logins give as TargetPortalGroupTag.
     for (const n of o.nodes) {
-      for (const ip of this.ips) t.add(Tag.PgIscsiName, n.config.iqn).add(Tag.PgPortalIp, ip).add(Tag.PgPortalPort, o.port).add(Tag.PgTag, o.quirks.has(Q_ISNS.wrongPgt) ? o.tpgt + 1 : o.tpgt);
+      for (const ip of this.ips)
+        t.add(Tag.PgIscsiName, n.config.iqn)
+          .add(Tag.PgPortalIp, ip)
+          .add(Tag.PgPortalPort, o.port)
+          .add(Tag.PgTag, o.quirks.has(Q_ISNS.wrongPgt) ? o.tpgt + 1 : o.tpgt);
     }
     let r: IsnsResponse;
     try {
@@ -154,9 +168,18 @@ export class IsnsRegistration {
     o.log(`iSNS: registered entity ${this.entityId} with ${o.server} (${why}): ${o.nodes.length} node(s), ${this.ips.length} portal(s), period ${period} s`);
     if (o.accessControl) {
       for (const n of o.nodes) {
-        const s = await this.client.send(this.client.transaction(Func.SCNReg).add(Tag.IscsiName, n.config.iqn).add(Tag.IscsiName, n.config.iqn).delimiter()
-          .add(Tag.IscsiScnBitmap, ScnBit.DdMemberAdded | ScnBit.DdMemberRemoved | ScnBit.ObjectAdded | ScnBit.ObjectRemoved)).catch((e: Error) => e);
-        if (s instanceof Error || s.status !== Status.Successful) o.log(`iSNS: SCN registration of ${n.config.iqn}: ${s instanceof Error ? s.message : s.statusName}`);
+        const s = await this.client
+          .send(
+            this.client
+              .transaction(Func.SCNReg)
+              .add(Tag.IscsiName, n.config.iqn)
+              .add(Tag.IscsiName, n.config.iqn)
+              .delimiter()
+              .add(Tag.IscsiScnBitmap, ScnBit.DdMemberAdded | ScnBit.DdMemberRemoved | ScnBit.ObjectAdded | ScnBit.ObjectRemoved),
+          )
+          .catch((e: Error) => e);
+        if (s instanceof Error || s.status !== Status.Successful)
+          o.log(`iSNS: SCN registration of ${n.config.iqn}: ${s instanceof Error ? s.message : s.statusName}`);
       }
       await this.refreshAcl();
     }
@@ -184,8 +207,17 @@ export class IsnsRegistration {
   private async refreshAcl(): Promise<void> {
     for (const n of this.opts.nodes) {
       const iqn = n.config.iqn;
-      const r = await this.client.send(this.client.transaction(Func.DevAttrQry).add(Tag.IscsiName, iqn).add(Tag.IscsiNodeType, NodeType.Initiator).delimiter()
-        .add(Tag.IscsiName).add(Tag.IscsiNodeType)).catch((e: Error) => e);
+      const r = await this.client
+        .send(
+          this.client
+            .transaction(Func.DevAttrQry)
+            .add(Tag.IscsiName, iqn)
+            .add(Tag.IscsiNodeType, NodeType.Initiator)
+            .delimiter()
+            .add(Tag.IscsiName)
+            .add(Tag.IscsiNodeType),
+        )
+        .catch((e: Error) => e);
       if (r instanceof Error || (r.status !== Status.Successful && r.status !== Status.NoSuchEntry)) {
         this.opts.log(`iSNS: access control query for ${iqn}: ${r instanceof Error ? r.message : r.statusName}; keeping the last answer`);
         continue;

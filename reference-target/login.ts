@@ -34,8 +34,12 @@ export const CHAP_MAX_BINARY = 1024;
 export const CHAP_MIN_CHALLENGE = 16;
 
 export const Q_LOGIN = {
-  chapOwnSecretUnchecked: defineQuirk('chap-own-secret-unchecked', 'iscsi', 'a CHAP_R made with the target\'s own (OutgoingUser) secret is not refused as such'),
-  chapChallengeAnyLength: defineQuirk('chap-challenge-any-length', 'iscsi', 'mutual CHAP challenges of any length (1 byte, or more than 1024 bytes) are answered'),
+  chapOwnSecretUnchecked: defineQuirk('chap-own-secret-unchecked', 'iscsi', "a CHAP_R made with the target's own (OutgoingUser) secret is not refused as such"),
+  chapChallengeAnyLength: defineQuirk(
+    'chap-challenge-any-length',
+    'iscsi',
+    'mutual CHAP challenges of any length (1 byte, or more than 1024 bytes) are answered',
+  ),
   acceptAnyChap: defineQuirk('chap-accept-any', 'iscsi', 'CHAP logins succeed whatever CHAP_R the initiator sends'),
   acceptRepeatedKey: defineQuirk('login-repeated-key-ok', 'iscsi', 'a key the initiator repeats during login is not refused'),
   unknownKeySilent: defineQuirk('login-unknown-key-silent', 'iscsi', 'unknown login keys get no NotUnderstood answer'),
@@ -43,45 +47,105 @@ export const Q_LOGIN = {
   resultSwapped: defineQuirk(
     'login-result-function-swapped',
     'iscsi',
-    'numeric answers apply max() to min() keys and the reverse (MaxBurstLength, FirstBurstLength, DefaultTime2Wait, iSCSIProtocolLevel), MaxConnections and ErrorRecoveryLevel offered above the limit are answered one above the offer; InitialR2T offered Yes is answered No and ImmediateData offered No is answered Yes',
+    `numeric answers apply max() to min() keys and the reverse (MaxBurstLength, FirstBurstLength, DefaultTime2Wait, iSCSIProtocolLevel), ` +
+      `MaxConnections and ErrorRecoveryLevel offered above the limit are answered one above the offer; InitialR2T offered Yes is answered No and ` +
+      `ImmediateData offered No is answered Yes`,
   ),
-  valuesUnchecked: defineQuirk('login-values-unchecked', 'iscsi', 'numeric and Yes/No values out of range or malformed are echoed as the answer instead of Reject'),
-  namesUnchecked: defineQuirk('login-names-unchecked', 'iscsi', 'a first Login Request without InitiatorName or TargetName, or naming an unknown target, is accepted (for the first target)'),
-  headerUnchecked: defineQuirk('login-header-unchecked', 'iscsi', 'Login Request header rules are not checked: version range, T with C, stage transitions, ISID/TSIH/CID changes'),
+  valuesUnchecked: defineQuirk(
+    'login-values-unchecked',
+    'iscsi',
+    'numeric and Yes/No values out of range or malformed are echoed as the answer instead of Reject',
+  ),
+  namesUnchecked: defineQuirk(
+    'login-names-unchecked',
+    'iscsi',
+    'a first Login Request without InitiatorName or TargetName, or naming an unknown target, is accepted (for the first target)',
+  ),
+  headerUnchecked: defineQuirk(
+    'login-header-unchecked',
+    'iscsi',
+    'Login Request header rules are not checked: version range, T with C, stage transitions, ISID/TSIH/CID changes',
+  ),
   transitUnasked: defineQuirk('login-transit-unasked', 'iscsi', 'the answer to the first Login Request sets T=1 even when the request did not ask to move on'),
   authNoneAccepted: defineQuirk('login-auth-none-accepted', 'iscsi', 'a target that requires CHAP accepts AuthMethod=None when the initiator lists it first'),
   chapAlgorithmUnchecked: defineQuirk('chap-algorithm-unchecked', 'iscsi', 'CHAP goes on with MD5 whatever CHAP_A lists'),
   chapSingleAlgorithm: defineQuirk('chap-a-single', 'iscsi', 'a CHAP_A listing more than one algorithm is refused'),
   chapHexOnly: defineQuirk('chap-hex-only', 'iscsi', 'a CHAP_R in base64 (0b...) is not decoded: only 0x hex is'),
-  chapResponseSuffix: defineQuirk('chap-response-suffix', 'iscsi', 'a CHAP_R is accepted when its last bytes are the right response, whatever comes before them'),
-  noReinstatement: defineQuirk('login-no-reinstatement', 'iscsi', 'a login with the ISID of a live session starts a second session and leaves the old one running'),
+  chapResponseSuffix: defineQuirk(
+    'chap-response-suffix',
+    'iscsi',
+    'a CHAP_R is accepted when its last bytes are the right response, whatever comes before them',
+  ),
+  noReinstatement: defineQuirk(
+    'login-no-reinstatement',
+    'iscsi',
+    'a login with the ISID of a live session starts a second session and leaves the old one running',
+  ),
   hexRejected: defineQuirk('login-hex-numbers-rejected', 'iscsi', 'numeric offers written in hex (0x...) are answered with Reject'),
-  listUnoffered: defineQuirk('login-list-answer-unoffered', 'iscsi', "HeaderDigest, DataDigest and TaskReporting are answered with the target's first preference even when the initiator did not offer it"),
-  statusGeneric: defineQuirk('login-status-generic', 'iscsi', 'every login refusal carries Status-Detail 0 (initiator error or target error) instead of the specific detail'),
-  continueIgnored: defineQuirk('login-continue-ignored', 'iscsi', 'the C bit of Login Requests is ignored: each PDU\'s text is taken as complete'),
-  discoveryNegotiates: defineQuirk('login-discovery-negotiates', 'iscsi', 'operational keys offered in a discovery session are answered with the offered value instead of Irrelevant'),
+  listUnoffered: defineQuirk(
+    'login-list-answer-unoffered',
+    'iscsi',
+    "HeaderDigest, DataDigest and TaskReporting are answered with the target's first preference even when the initiator did not offer it",
+  ),
+  statusGeneric: defineQuirk(
+    'login-status-generic',
+    'iscsi',
+    'every login refusal carries Status-Detail 0 (initiator error or target error) instead of the specific detail',
+  ),
+  continueIgnored: defineQuirk('login-continue-ignored', 'iscsi', "the C bit of Login Requests is ignored: each PDU's text is taken as complete"),
+  discoveryNegotiates: defineQuirk(
+    'login-discovery-negotiates',
+    'iscsi',
+    'operational keys offered in a discovery session are answered with the offered value instead of Irrelevant',
+  ),
   tsihUnchecked: defineQuirk('login-tsih-unchecked', 'iscsi', 'a login naming a TSIH that does not exist starts a new session'),
-  stageKeysUnchecked: defineQuirk('login-stage-keys-unchecked', 'iscsi', 'security keys (AuthMethod, CHAP_*) sent in the operational stage are ignored instead of refused'),
-  textLimitsUnchecked: defineQuirk('login-text-limits-unchecked', 'iscsi', 'a login key whose name is longer than 63 bytes is dropped silently instead of refused'),
+  stageKeysUnchecked: defineQuirk(
+    'login-stage-keys-unchecked',
+    'iscsi',
+    'security keys (AuthMethod, CHAP_*) sent in the operational stage are ignored instead of refused',
+  ),
+  textLimitsUnchecked: defineQuirk(
+    'login-text-limits-unchecked',
+    'iscsi',
+    'a login key whose name is longer than 63 bytes is dropped silently instead of refused',
+  ),
   answersAboveOffer: defineQuirk(
     'login-answer-above-offer',
     'iscsi',
-    'MaxConnections, ErrorRecoveryLevel, DefaultTime2Retain and MaxOutstandingR2T offered alone in a Login Request are answered one above the offer; DataPDUInOrder and DataSequenceInOrder offered Yes alone are answered No',
+    `MaxConnections, ErrorRecoveryLevel, DefaultTime2Retain and MaxOutstandingR2T offered alone in a Login Request are answered one above the offer; ` +
+      `DataPDUInOrder and DataSequenceInOrder offered Yes alone are answered No`,
   ),
   declarationsAnswered: defineQuirk('login-declarations-answered', 'iscsi', 'InitiatorAlias, a declaration, is answered with InitiatorAlias=NotUnderstood'),
   chapReflectionUnchecked: defineQuirk('chap-reflection-unchecked', 'iscsi', "a mutual CHAP challenge equal to the target's own is answered"),
-  chapMutualWrongSecret: defineQuirk('chap-mutual-wrong-secret', 'iscsi', "the target answers a mutual CHAP challenge longer than 16 bytes with the initiator's secret instead of its own (OutgoingUser) secret"),
+  chapMutualWrongSecret: defineQuirk(
+    'chap-mutual-wrong-secret',
+    'iscsi',
+    "the target answers a mutual CHAP challenge longer than 16 bytes with the initiator's secret instead of its own (OutgoingUser) secret",
+  ),
   securityStageOfferIgnored: defineQuirk('login-security-stage-offer-ignored', 'iscsi', 'MaxBurstLength offered in the security stage is never answered'),
   sessionTypeUnchecked: defineQuirk('login-session-type-unchecked', 'iscsi', 'a SessionType other than Normal or Discovery is taken as Normal'),
   noLoginTimeout: defineQuirk('login-no-timeout', 'iscsi', 'a login left unfinished is never timed out: the connection stays open'),
-  discoveryTargetNameRefused: defineQuirk('login-discovery-targetname-refused', 'iscsi', 'a discovery-session login that carries TargetName is refused with 0x0203 (Not found)'),
+  discoveryTargetNameRefused: defineQuirk(
+    'login-discovery-targetname-refused',
+    'iscsi',
+    'a discovery-session login that carries TargetName is refused with 0x0203 (Not found)',
+  ),
 };
 
 /** The keys the login-answer-above-offer quirk answers against their result function. */
 const ABOVE_OFFER_KEYS = new Set(['MaxConnections', 'ErrorRecoveryLevel', 'DefaultTime2Retain', 'MaxOutstandingR2T', 'DataPDUInOrder', 'DataSequenceInOrder']);
 
 /** The keys the login-result-function-swapped quirk answers wrongly (not the ones every login offers with a stricter value). */
-const SWAPPED_KEYS = new Set(['MaxBurstLength', 'FirstBurstLength', 'DefaultTime2Wait', 'MaxConnections', 'ErrorRecoveryLevel', 'iSCSIProtocolLevel', 'InitialR2T', 'ImmediateData']);
+const SWAPPED_KEYS = new Set([
+  'MaxBurstLength',
+  'FirstBurstLength',
+  'DefaultTime2Wait',
+  'MaxConnections',
+  'ErrorRecoveryLevel',
+  'iSCSIProtocolLevel',
+  'InitialR2T',
+  'ImmediateData',
+]);
 
 export interface LoginEnvironment {
   tpgt: number;
@@ -92,7 +156,13 @@ export interface LoginEnvironment {
   discoveryOutgoingUser?: Account;
   quirks: Quirks;
   /** Decide whether the session may be created: the TSIH to use, or a login status to refuse with. */
-  admit(req: { initiatorName: string; isid: number; tsih: number; node?: TargetNode; sessionType: 'Normal' | 'Discovery' }): { tsih: number; reinstates?: unknown } | { status: number; why: string };
+  admit(req: {
+    initiatorName: string;
+    isid: number;
+    tsih: number;
+    node?: TargetNode;
+    sessionType: 'Normal' | 'Discovery';
+  }): { tsih: number; reinstates?: unknown } | { status: number; why: string };
   log(line: string): void;
 }
 
@@ -113,10 +183,7 @@ export interface LoginResult {
   reinstates?: unknown;
 }
 
-export type LoginStep =
-  | { response: LoginResponse }
-  | { response: LoginResponse; done: LoginResult }
-  | { response: LoginResponse; fail: string };
+export type LoginStep = { response: LoginResponse } | { response: LoginResponse; done: LoginResult } | { response: LoginResponse; fail: string };
 
 const hex = (n: number, w = 2) => n.toString(16).padStart(w, '0');
 
@@ -208,7 +275,8 @@ export class TargetLogin {
   /** The header rules of a Login Request (RFC 7143 11.12): refused with initiator error, or unsupported version. */
   private checkHeader(req: LoginRequest): void {
     if (req.versionMin > 0) throw new Refusal(LoginStatus.UNSUPPORTED_VERSION, `Version-min ${req.versionMin}: only version 0 is supported`);
-    if (req.versionMax < req.versionMin) throw new Refusal(LoginStatus.UNSUPPORTED_VERSION, `Version-max ${req.versionMax} below Version-min ${req.versionMin}`);
+    if (req.versionMax < req.versionMin)
+      throw new Refusal(LoginStatus.UNSUPPORTED_VERSION, `Version-max ${req.versionMax} below Version-min ${req.versionMin}`);
     if (req.transit && req.continue) throw new Refusal(LoginStatus.INITIATOR_ERROR, 'Login Request with both T and C set (RFC 7143 11.12.2)');
     if (req.csg === 2 || (req.transit && (req.nsg === 2 || req.nsg <= req.csg))) {
       throw new Refusal(LoginStatus.INITIATOR_ERROR, `invalid stage transition CSG ${req.csg} -> NSG ${req.nsg} (RFC 7143 11.12.3)`);
@@ -224,7 +292,10 @@ export class TargetLogin {
       }
       // RFC 7143 11.12.4: every Login Request of the Login Phase carries the same Version-max and Version-min.
       if (req.versionMax !== f.versionMax || req.versionMin !== f.versionMin) {
-        throw new Refusal(LoginStatus.INITIATOR_ERROR, `Version-max/min changed during login (${f.versionMax}/${f.versionMin} -> ${req.versionMax}/${req.versionMin}, RFC 7143 11.12.4)`);
+        throw new Refusal(
+          LoginStatus.INITIATOR_ERROR,
+          `Version-max/min changed during login (${f.versionMax}/${f.versionMin} -> ${req.versionMax}/${req.versionMin}, RFC 7143 11.12.4)`,
+        );
       }
       if (req.csg !== this.stage) throw new Refusal(LoginStatus.INITIATOR_ERROR, `Login Request CSG ${req.csg} but the login is in stage ${this.stage}`);
     }
@@ -237,7 +308,7 @@ export class TargetLogin {
       const last = this.outgoing.length === 0;
       return { response: this.response(req, piece, false, !last) };
     }
-    const data = this.env.quirks.has(Q_LOGIN.textLimitsUnchecked) ? withoutLongKeys(req.data ?? Buffer.alloc(0)) : req.data ?? Buffer.alloc(0);
+    const data = this.env.quirks.has(Q_LOGIN.textLimitsUnchecked) ? withoutLongKeys(req.data ?? Buffer.alloc(0)) : (req.data ?? Buffer.alloc(0));
     let pairs: KeyValue[] | undefined;
     try {
       pairs = this.text.add(data, req.continue && !this.env.quirks.has(Q_LOGIN.continueIgnored));
@@ -246,10 +317,12 @@ export class TargetLogin {
       throw new Refusal(LoginStatus.INITIATOR_ERROR, (e as Error).message);
     }
     if (pairs === undefined) return { response: this.response(req, Buffer.alloc(0), false, false) };
-    if (this.env.quirks.has(Q_LOGIN.sessionTypeUnchecked)) pairs = pairs.map(([k, v]): KeyValue => (k === 'SessionType' && v !== 'Discovery' ? [k, 'Normal'] : [k, v]));
+    if (this.env.quirks.has(Q_LOGIN.sessionTypeUnchecked))
+      pairs = pairs.map(([k, v]): KeyValue => (k === 'SessionType' && v !== 'Discovery' ? [k, 'Normal'] : [k, v]));
     if (!this.neg) this.begin(req, pairs);
     if (this.stage === Stage.SECURITY && this.env.quirks.has(Q_LOGIN.securityStageOfferIgnored)) pairs = pairs.filter(([k]) => k !== 'MaxBurstLength');
-    if (this.stage !== Stage.SECURITY && this.env.quirks.has(Q_LOGIN.stageKeysUnchecked)) pairs = pairs.filter(([k]) => keyDef(k)?.use !== 'SEC' && keyDef(k)?.type !== 'auth');
+    if (this.stage !== Stage.SECURITY && this.env.quirks.has(Q_LOGIN.stageKeysUnchecked))
+      pairs = pairs.filter(([k]) => keyDef(k)?.use !== 'SEC' && keyDef(k)?.type !== 'auth');
     const phase = this.stage === Stage.SECURITY ? 'security' : 'operational';
     const r = this.neg!.receive(pairs, phase);
     if (r.fatal) {
@@ -279,7 +352,8 @@ export class TargetLogin {
     }
     const entering = req.transit ? req.nsg : this.stage;
     if (entering !== Stage.SECURITY && this.authRequired && this.chap !== 'done') {
-      if (this.stage !== Stage.SECURITY) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'authentication required but the initiator skipped the security stage');
+      if (this.stage !== Stage.SECURITY)
+        throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'authentication required but the initiator skipped the security stage');
       canTransit = false;
     }
     if (this.stage === Stage.OPERATIONAL && canTransit) {
@@ -325,15 +399,27 @@ export class TargetLogin {
   /** Answers as the result-function and value quirks spoil them (unchanged without those quirks). */
   private quirkReplies(replies: KeyValue[], offers: KeyValue[]): KeyValue[] {
     const q = this.env.quirks;
-    if (![Q_LOGIN.resultSwapped, Q_LOGIN.valuesUnchecked, Q_LOGIN.hexRejected, Q_LOGIN.listUnoffered, Q_LOGIN.discoveryNegotiates, Q_LOGIN.answersAboveOffer].some((n) => q.has(n))) return replies;
+    if (
+      ![
+        Q_LOGIN.resultSwapped,
+        Q_LOGIN.valuesUnchecked,
+        Q_LOGIN.hexRejected,
+        Q_LOGIN.listUnoffered,
+        Q_LOGIN.discoveryNegotiates,
+        Q_LOGIN.answersAboveOffer,
+      ].some((n) => q.has(n))
+    )
+      return replies;
     return replies.map(([k, v]): KeyValue => {
       const def = keyDef(k);
       const offer = offers.find(([n]) => n === k)?.[1];
       if (!def || offer === undefined) return [k, v];
       if (v === 'Irrelevant' && this.sessionType === 'Discovery' && q.has(Q_LOGIN.discoveryNegotiates)) return [k, offer];
       if (q.has(Q_LOGIN.hexRejected) && def.type === 'numeric' && /^0x/i.test(offer)) return [k, 'Reject'];
-      if (q.has(Q_LOGIN.listUnoffered) && def.type === 'list' && ['HeaderDigest', 'DataDigest', 'TaskReporting'].includes(k)) return [k, (this.neg!.local[k] ?? def.default ?? v).split(',')[0]!];
-      if (q.has(Q_LOGIN.answersAboveOffer) && offers.length === 1 && ABOVE_OFFER_KEYS.has(k) && v !== 'Reject' && v !== 'Irrelevant') return [k, def.type === 'numeric' ? String(Number(offer) + 1) : offer === 'Yes' ? 'No' : v];
+      if (q.has(Q_LOGIN.listUnoffered) && def.type === 'list' && ['HeaderDigest', 'DataDigest', 'TaskReporting'].includes(k))
+        return [k, (this.neg!.local[k] ?? def.default ?? v).split(',')[0]!];
+      if (q.has(Q_LOGIN.answersAboveOffer) && offers.length === 1 && ABOVE_OFFER_KEYS.has(k) && v !== 'Reject' && v !== 'Irrelevant')
+        return [k, def.type === 'numeric' ? String(Number(offer) + 1) : offer === 'Yes' ? 'No' : v];
       if (v === 'Reject' && q.has(Q_LOGIN.valuesUnchecked) && (def.type === 'numeric' || def.type === 'boolean')) return [k, offer];
       if (!q.has(Q_LOGIN.resultSwapped) || !SWAPPED_KEYS.has(k) || v === 'Reject' || v === 'Irrelevant') return [k, v];
       const local = this.neg!.local[k] ?? def.default ?? offer;
@@ -356,7 +442,8 @@ export class TargetLogin {
     if (!name) throw new Refusal(LoginStatus.MISSING_PARAMETER, 'the first Login Request has no InitiatorName (RFC 7143 13.5)');
     this.initiatorName = name;
     const st = get('SessionType') ?? 'Normal';
-    if (st === 'Discovery' && get('TargetName') !== undefined && this.env.quirks.has(Q_LOGIN.discoveryTargetNameRefused)) throw new Refusal(LoginStatus.NOT_FOUND, 'TargetName in a discovery session');
+    if (st === 'Discovery' && get('TargetName') !== undefined && this.env.quirks.has(Q_LOGIN.discoveryTargetNameRefused))
+      throw new Refusal(LoginStatus.NOT_FOUND, 'TargetName in a discovery session');
     if (st !== 'Normal' && st !== 'Discovery') throw new Refusal(LoginStatus.INITIATOR_ERROR, `SessionType=${st}`);
     this.sessionType = st;
     let local: Record<string, string>;
@@ -394,7 +481,8 @@ export class TargetLogin {
   }
 
   private accounts(): { incoming: Account[]; outgoing?: Account } {
-    if (this.node) return { incoming: this.node.config.incomingUsers ?? [], ...(this.node.config.outgoingUser ? { outgoing: this.node.config.outgoingUser } : {}) };
+    if (this.node)
+      return { incoming: this.node.config.incomingUsers ?? [], ...(this.node.config.outgoingUser ? { outgoing: this.node.config.outgoingUser } : {}) };
     return { incoming: this.env.discoveryUsers ?? [], ...(this.env.discoveryOutgoingUser ? { outgoing: this.env.discoveryOutgoingUser } : {}) };
   }
 
@@ -427,13 +515,22 @@ export class TargetLogin {
         if (a === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'CHAP: the initiator did not send CHAP_A');
         // Only whole numbers count: "56" must not be taken for 5 (libiscsi's iSCSICHAP.Invalid).
         const offered = a.split(',').map((x) => (/^[0-9]{1,3}$/.test(x) ? Number(x) : NaN));
-        if (offered.length > 1 && this.env.quirks.has(Q_LOGIN.chapSingleAlgorithm)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: one algorithm expected`);
-        if (!offered.includes(5) && !this.env.quirks.has(Q_LOGIN.chapAlgorithmUnchecked)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: MD5 (5) not offered`);
+        if (offered.length > 1 && this.env.quirks.has(Q_LOGIN.chapSingleAlgorithm))
+          throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: one algorithm expected`);
+        if (!offered.includes(5) && !this.env.quirks.has(Q_LOGIN.chapAlgorithmUnchecked))
+          throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP_A=${a}: MD5 (5) not offered`);
         this.chapAlg = 5;
         this.chapId = newIdentifier();
         this.chapChallenge = newChallenge(16);
         this.chap = 'need-r';
-        return { pairs: [['CHAP_A', '5'], ['CHAP_I', String(this.chapId)], ['CHAP_C', encodeBinary(this.chapChallenge)]], transit: false };
+        return {
+          pairs: [
+            ['CHAP_A', '5'],
+            ['CHAP_I', String(this.chapId)],
+            ['CHAP_C', encodeBinary(this.chapChallenge)],
+          ],
+          transit: false,
+        };
       }
       case 'need-r': {
         const n = get('CHAP_N');
@@ -442,14 +539,21 @@ export class TargetLogin {
         const { incoming, outgoing } = this.accounts();
         const acct = incoming.find((u) => u.user === n);
         const got = this.env.quirks.has(Q_LOGIN.chapHexOnly) && !/^0x/i.test(r) ? undefined : decodeBinary(r);
-        if (got && got.length > CHAP_MAX_BINARY) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP: CHAP_R of ${got.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`);
+        if (got && got.length > CHAP_MAX_BINARY)
+          throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP: CHAP_R of ${got.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`);
         // RFC 7143 9.2.1: a response equal to the one this target would make with its own (OutgoingUser) secret
         // "MUST be treated as an authentication failure": the initiator holds the target's secret.
-        if (got && outgoing && got.equals(chapResponse(this.chapAlg, this.chapId, outgoing.secret, this.chapChallenge!)) && !this.env.quirks.has(Q_LOGIN.chapOwnSecretUnchecked)) {
+        if (
+          got &&
+          outgoing &&
+          got.equals(chapResponse(this.chapAlg, this.chapId, outgoing.secret, this.chapChallenge!)) &&
+          !this.env.quirks.has(Q_LOGIN.chapOwnSecretUnchecked)
+        ) {
           throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP: user ${n} answered with this target's own secret (RFC 7143 9.2.1)`);
         }
         const want = acct ? chapResponse(this.chapAlg, this.chapId, acct.secret, this.chapChallenge!) : undefined;
-        const suffix = this.env.quirks.has(Q_LOGIN.chapResponseSuffix) && got && want && got.length > want.length && got.subarray(got.length - want.length).equals(want);
+        const suffix =
+          this.env.quirks.has(Q_LOGIN.chapResponseSuffix) && got && want && got.length > want.length && got.subarray(got.length - want.length).equals(want);
         const ok = (want && got && got.equals(want)) || suffix;
         if (!ok && !this.env.quirks.has(Q_LOGIN.acceptAnyChap)) {
           throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, acct ? `CHAP: wrong response for user ${n}` : `CHAP: unknown user ${n}`);
@@ -461,13 +565,20 @@ export class TargetLogin {
           if (ci === undefined || cc === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP needs both CHAP_I and CHAP_C');
           if (!outgoing) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP asked for but this target has no OutgoingUser');
           const challenge = decodeBinary(cc);
-          if (!/^[0-9]{1,3}$/.test(ci) || Number(ci) > 255 || !challenge) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: malformed CHAP_I or CHAP_C');
+          if (!/^[0-9]{1,3}$/.test(ci) || Number(ci) > 255 || !challenge)
+            throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: malformed CHAP_I or CHAP_C');
           // RFC 7143 12.1.3: C and R "binary length ... MUST NOT exceed 1024 bytes"; a challenge shorter than
           // the MD5 hash it feeds is this target's policy to refuse (an easy dictionary target).
-          if (challenge.length > CHAP_MAX_BINARY && !this.env.quirks.has(Q_LOGIN.chapChallengeAnyLength)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `mutual CHAP: CHAP_C of ${challenge.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`);
-          if (challenge.length < CHAP_MIN_CHALLENGE && !this.env.quirks.has(Q_LOGIN.chapChallengeAnyLength)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `mutual CHAP: CHAP_C of ${challenge.length} bytes, fewer than ${CHAP_MIN_CHALLENGE}`);
+          if (challenge.length > CHAP_MAX_BINARY && !this.env.quirks.has(Q_LOGIN.chapChallengeAnyLength))
+            throw new Refusal(
+              LoginStatus.AUTHENTICATION_FAILURE,
+              `mutual ` + `CHAP: CHAP_C of ${challenge.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`,
+            );
+          if (challenge.length < CHAP_MIN_CHALLENGE && !this.env.quirks.has(Q_LOGIN.chapChallengeAnyLength))
+            throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `mutual ` + `CHAP: CHAP_C of ${challenge.length} bytes, fewer than ${CHAP_MIN_CHALLENGE}`);
           // RFC 7143 12.1.3: a challenge equal to our own is a reflection attack.
-          if (challenge.equals(this.chapChallenge!) && !this.env.quirks.has(Q_LOGIN.chapReflectionUnchecked)) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: the initiator sent back our own challenge');
+          if (challenge.equals(this.chapChallenge!) && !this.env.quirks.has(Q_LOGIN.chapReflectionUnchecked))
+            throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'mutual CHAP: the initiator sent back our own challenge');
           const secret = this.env.quirks.has(Q_LOGIN.chapMutualWrongSecret) && challenge.length > 16 && acct ? acct.secret : outgoing.secret;
           pairs.push(['CHAP_N', outgoing.user], ['CHAP_R', encodeBinary(chapResponse(this.chapAlg, Number(ci), secret, challenge))]);
         }
@@ -497,7 +608,15 @@ export class TargetLogin {
       const def = keyDef(k);
       if (!def || def.use !== 'LO' || neg.settled(k) || def.default === undefined || v === def.default) continue;
       const stricter =
-        def.type === 'numeric' ? (def.result === 'min' ? Number(v) < Number(def.default) : Number(v) > Number(def.default)) : def.type === 'boolean' ? (def.result === 'and' ? v === 'No' : v === 'Yes') : false;
+        def.type === 'numeric'
+          ? def.result === 'min'
+            ? Number(v) < Number(def.default)
+            : Number(v) > Number(def.default)
+          : def.type === 'boolean'
+            ? def.result === 'and'
+              ? v === 'No'
+              : v === 'Yes'
+            : false;
       if (stricter) out.push(...neg.offer([[k, v]]));
     }
     return out;
@@ -522,5 +641,12 @@ function withoutLongKeys(data: Buffer): Buffer {
 
 /** The discovery session's limits (no target node). */
 function node0Params(): Record<string, string> {
-  return { HeaderDigest: 'None,CRC32C', DataDigest: 'None,CRC32C', MaxRecvDataSegmentLength: '262144', DefaultTime2Wait: '2', DefaultTime2Retain: '0', ErrorRecoveryLevel: '0' };
+  return {
+    HeaderDigest: 'None,CRC32C',
+    DataDigest: 'None,CRC32C',
+    MaxRecvDataSegmentLength: '262144',
+    DefaultTime2Wait: '2',
+    DefaultTime2Retain: '0',
+    ErrorRecoveryLevel: '0',
+  };
 }

@@ -150,7 +150,7 @@ export class ScsiCommands {
 
   /** The read data a task may produce, for flow control: its EDTL (an initiator's own figure), capped. */
   private readLength(task: TargetTask): number {
-    return Math.min(task.cmd.read ? (task.cmd.write ? task.cmd.bidiReadLength ?? 0 : task.edtl) : 0, OUTPUT_HIGH_WATER);
+    return Math.min(task.cmd.read ? (task.cmd.write ? (task.cmd.bidiReadLength ?? 0) : task.edtl) : 0, OUTPUT_HIGH_WATER);
   }
 
   /** Start the tasks held for the output to drain, in order, as far as the output allows. */
@@ -187,7 +187,7 @@ export class ScsiCommands {
       this.respond(task, { status: ScsiStatus.CHECK_CONDITION, sense: encodeFixedSense({ key: SenseKey.ILLEGAL_REQUEST, ascAscq: Asc.INVALID_FIELD_IN_CDB }) });
       return;
     }
-    const dataInLength = task.cmd.read ? (task.cmd.write ? task.cmd.bidiReadLength ?? 0 : task.edtl) : 0;
+    const dataInLength = task.cmd.read ? (task.cmd.write ? (task.cmd.bidiReadLength ?? 0) : task.edtl) : 0;
     const req = {
       nexus: this.session.nexus!,
       lun: task.lunNumber < 0 ? 0xffff : task.lunNumber,
@@ -227,7 +227,7 @@ export class ScsiCommands {
       return;
     }
     const read = task.cmd.read && !task.cmd.write;
-    const data = read ? res.data ?? EMPTY : EMPTY;
+    const data = read ? (res.data ?? EMPTY) : EMPTY;
     const sendLen = Math.min(data.length, task.edtl);
     // SPDTL: what the command itself would have moved (RFC 7143 11.4.5).
     const spdtl = res.transferLength ?? (read ? data.length : task.cmd.write ? Math.min(task.received, task.edtl) : 0);

@@ -43,12 +43,22 @@ export const DEFAULT_MAX_SESSIONS = 1024;
  * secret, anywhere in it) is refused, naming both accounts.
  */
 export function checkChapSecrets(config: Pick<TargetServerOptions, 'targets' | 'discoveryUsers' | 'discoveryOutgoingUser'>): void {
-  const incoming = [...config.targets.flatMap((t) => (t.incomingUsers ?? []).map((a) => ({ a, where: `target ${t.iqn}` }))), ...(config.discoveryUsers ?? []).map((a) => ({ a, where: 'discovery' }))];
-  const outgoing = [...config.targets.flatMap((t) => (t.outgoingUser ? [{ a: t.outgoingUser, where: `target ${t.iqn}` }] : [])), ...(config.discoveryOutgoingUser ? [{ a: config.discoveryOutgoingUser, where: 'discovery' }] : [])];
+  const incoming = [
+    ...config.targets.flatMap((t) => (t.incomingUsers ?? []).map((a) => ({ a, where: `target ${t.iqn}` }))),
+    ...(config.discoveryUsers ?? []).map((a) => ({ a, where: 'discovery' })),
+  ];
+  const outgoing = [
+    ...config.targets.flatMap((t) => (t.outgoingUser ? [{ a: t.outgoingUser, where: `target ${t.iqn}` }] : [])),
+    ...(config.discoveryOutgoingUser ? [{ a: config.discoveryOutgoingUser, where: 'discovery' }] : []),
+  ];
   for (const o of outgoing) {
     const i = incoming.find((x) => x.a.secret === o.a.secret);
     if (i) {
-      throw new IscsiError('E_CONFIG', `OutgoingUser ${o.a.user} (${o.where}) has the same CHAP secret as IncomingUser ${i.a.user} (${i.where}): a secret that authenticates initiators must not authenticate the target (RFC 7143 9.2.1)`);
+      throw new IscsiError(
+        'E_CONFIG',
+        `OutgoingUser ${o.a.user} (${o.where}) has the same CHAP secret as IncomingUser ${i.a.user} (${i.where}): a ` +
+          `secret that authenticates initiators must not authenticate the target (RFC 7143 9.2.1)`,
+      );
     }
   }
 }
@@ -79,7 +89,12 @@ export class TargetServer implements SessionHost {
     this.tracePdus = (config.debug ?? 0) >= 1;
     const unknown = this.quirks.unknown();
     if (unknown.length) {
-      throw new IscsiError('E_CONFIG', `unknown quirk ${unknown.join(', ')} (known: ${allQuirks().map((q) => q.name).join(', ')})`);
+      throw new IscsiError(
+        'E_CONFIG',
+        `unknown quirk ${unknown.join(', ')} (known: ${allQuirks()
+          .map((q) => q.name)
+          .join(', ')})`,
+      );
     }
     this.logFn = config.log ?? (() => {});
     this.dataBudget = new DataBudget(config.targetDataBudget ?? DEFAULT_TARGET_DATA_BUDGET);
@@ -112,7 +127,6 @@ export class TargetServer implements SessionHost {
     return this.config.dataTimeout ?? DEFAULT_DATA_TIMEOUT;
   }
 
-
   log(line: string): void {
     this.logFn(line);
   }
@@ -130,7 +144,9 @@ export class TargetServer implements SessionHost {
       // Memory stays bounded whatever arrives: past twice MaxSessions (sessions plus logins under way,
       // each dropped after LoginTimeout), a new connection is closed at once.
       if (this.conns.size >= 2 * this.maxSessions) {
-        this.log(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} refused: already ${this.conns.size} connections (twice MaxSessions ${this.maxSessions})`);
+        this.log(
+          `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} refused: already ${this.conns.size} connections (twice MaxSessions ${this.maxSessions})`,
+        );
         socket.destroy();
         return;
       }
@@ -199,9 +215,9 @@ export class TargetServer implements SessionHost {
           return { status: LoginStatus.TOO_MANY_CONNECTIONS, why: `session TSIH ${req.tsih} already has its one connection (MaxConnections=1)` };
         }
         // Session reinstatement (RFC 7143 6.3.5): same initiator name, ISID and target.
-        const old = this.quirks.has(Q_LOGIN.noReinstatement) ? undefined : [...this.sessions.values()].find(
-          (s) => s.initiatorName === req.initiatorName && s.isid === req.isid && s.node === req.node && s.conn !== conn,
-        );
+        const old = this.quirks.has(Q_LOGIN.noReinstatement)
+          ? undefined
+          : [...this.sessions.values()].find((s) => s.initiatorName === req.initiatorName && s.isid === req.isid && s.node === req.node && s.conn !== conn);
         if (!old && this.sessions.size >= this.maxSessions) {
           return { status: LoginStatus.OUT_OF_RESOURCES, why: `already ${this.sessions.size} sessions (MaxSessions)` };
         }

@@ -206,7 +206,10 @@ const hostText = (a: string) => (a.includes(':') ? `[${a}]` : a);
 /** One line naming what is served: each target with its LUNs, and the quirks. */
 function summary(cfg: TargetServerConfig): string {
   const targets = cfg.targets
-    .map((t) => `${t.iqn} (${t.luns.map((l) => `LUN ${l.lun} ${l.backing}${l.path ? ` ${l.path}` : ''} ${l.size} bytes${l.readOnly ? ' ro' : ''}${l.thin ? ' thin' : ''}`).join(', ')})`)
+    .map(
+      (t) =>
+        `${t.iqn} (${t.luns.map((l) => `LUN ${l.lun} ${l.backing}${l.path ? ` ${l.path}` : ''} ${l.size} bytes${l.readOnly ? ' ro' : ''}${l.thin ? ' thin' : ''}`).join(', ')})`,
+    )
     .join('; ');
   return `${targets}${cfg.quirks?.length ? ` with quirks ${cfg.quirks.join(', ')}` : ''}`;
 }

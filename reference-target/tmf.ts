@@ -87,7 +87,9 @@ export class TmfHandler {
     }
     if (targetReset && !this.session.node!.mayResetTarget(this.session.result.initiatorName)) {
       // RFC 7143 11.6.1: "Function authorization failed"; who may is the target's TargetReset setting.
-      this.ch.log(`${TMF_FUNCTION_NAMES[fn]} refused: ${this.session.result.initiatorName} is not allowed to reset ${this.session.node!.config.iqn} (TargetReset)`);
+      this.ch.log(
+        `${TMF_FUNCTION_NAMES[fn]} refused: ${this.session.result.initiatorName} is not allowed to reset ${this.session.node!.config.iqn} (TargetReset)`,
+      );
       answer(TmfResponse.FUNCTION_AUTHORIZATION_FAILED);
       return;
     }

@@ -16,7 +16,13 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 export function summaryLine(r: RunReport): string {
   const c = r.counts;
-  const parts = [`${c.pass} passed`, `${c.fail} failed`, `${c.skip} skipped`, `${c.error} error${c.error === 1 ? '' : 's'}`, `${c.warn} warning${c.warn === 1 ? '' : 's'}`];
+  const parts = [
+    `${c.pass} passed`,
+    `${c.fail} failed`,
+    `${c.skip} skipped`,
+    `${c.error} error${c.error === 1 ? '' : 's'}`,
+    `${c.warn} warning${c.warn === 1 ? '' : 's'}`,
+  ];
   return `Summary: ${parts.join(', ')} (${c.total} tests, ${(r.durationMs / 1000).toFixed(1)} s)`;
 }
 
@@ -35,7 +41,12 @@ export class ConsoleReporter implements Reporter {
     this.w(`${info.tool} ${info.version}`);
     this.w(`Target:    ${info.target}${info.embedded ? '  (embedded reference target, started in-process: no URL was given)' : ''}`);
     this.w(`Device:    ${info.device}`);
-    const flags = [info.dataloss ? 'dataloss allowed' : 'no --dataloss (tests that write are skipped)', info.sanitize ? 'sanitize allowed' : '', info.strict ? 'strict' : '', info.shard ? `shard ${info.shard}` : ''].filter(Boolean);
+    const flags = [
+      info.dataloss ? 'dataloss allowed' : 'no --dataloss (tests that write are skipped)',
+      info.sanitize ? 'sanitize allowed' : '',
+      info.strict ? 'strict' : '',
+      info.shard ? `shard ${info.shard}` : '',
+    ].filter(Boolean);
     this.w(`Options:   ${flags.join(', ')}`);
     if (this.verbosity === 'verbose') {
       this.w('Probe:');
@@ -56,10 +67,10 @@ export class ConsoleReporter implements Reporter {
 
   testEnd(r: TestResult): void {
     if (this.verbosity === 'silent' && (r.verdict === 'pass' || r.verdict === 'skip')) return;
-    const tail = r.verdict === 'skip' ? r.message ?? '' : secs(r.durationMs);
+    const tail = r.verdict === 'skip' ? (r.message ?? '') : secs(r.durationMs);
     this.w(`  ${LABEL[r.verdict]} ${r.id.padEnd(52)} ${tail}`);
     if (r.verdict === 'fail' || r.verdict === 'error' || r.verdict === 'warn') {
-      for (const m of (r.verdict === 'warn' ? r.warnings.length ? r.warnings : [r.message ?? ''] : [r.message ?? ''])) this.w(`        ${m}`);
+      for (const m of r.verdict === 'warn' ? (r.warnings.length ? r.warnings : [r.message ?? '']) : [r.message ?? '']) this.w(`        ${m}`);
       if (r.verdict !== 'error') this.w(`        (${r.level}, ${r.clause})`);
     }
   }
@@ -69,7 +80,8 @@ export class ConsoleReporter implements Reporter {
     if (report.baseline) {
       const b = report.baseline;
       this.w(`Baseline ${b.file}: ${b.matched} as expected, ${b.changed.length} changed`);
-      for (const c of b.changed) this.w(`  CHANGED ${c.id}: expected ${c.expected}${c.reason ? ` (${c.reason})` : ''}, got ${c.actual}${c.message ? `: ${c.message}` : ''}`);
+      for (const c of b.changed)
+        this.w(`  CHANGED ${c.id}: expected ${c.expected}${c.reason ? ` (${c.reason})` : ''}, got ${c.actual}${c.message ? `: ${c.message}` : ''}`);
       for (const u of b.unknown) this.w(`  [NOTE] the baseline names ${u}, which is not a test`);
     }
     if (report.stopped) this.w(`Run stopped: ${report.stopped}`);

@@ -102,7 +102,11 @@ export function coverageMarkdown(c: Coverage): string {
   out.push('## By standard section', '');
   for (const s of c.standards) {
     out.push(`### ${s.standard}`, '', '| Section | Tests |', '|---|---|');
-    for (const sec of s.sections) out.push(`| ${mdCell(sec.section)}${sec.name ? ` ${mdCell(sec.name)}` : ''} | ${sec.tests.map((t) => `${t.id}${t.level === 'SHOULD' ? ' (SHOULD)' : ''}`).join(', ')} |`);
+    for (const sec of s.sections)
+      out.push(
+        `| ${mdCell(sec.section)}${sec.name ? ` ${mdCell(sec.name)}` : ''} | ` +
+          `${sec.tests.map((t) => `${t.id}${t.level === 'SHOULD' ? ' (SHOULD)' : ''}`).join(', ')} |`,
+      );
     out.push('');
   }
   out.push('## By suite', '');
@@ -120,7 +124,9 @@ export function coverageHtml(c: Coverage): string {
   for (const s of c.standards) {
     body += `<h3 id="std-${esc(s.standard.replace(/\W+/g, '-'))}">${esc(s.standard)}</h3>\n<table class="coverage"><thead><tr><th>Section</th><th>Tests</th></tr></thead><tbody>\n`;
     for (const sec of s.sections) {
-      body += `<tr><td>${esc(sec.section)}${sec.name ? ` <span class="muted">${esc(sec.name)}</span>` : ''}</td><td>${sec.tests.map((t) => `<code>${esc(t.id)}</code>${t.level === 'SHOULD' ? ' <span class="muted">(SHOULD)</span>' : ''}`).join(', ')}</td></tr>\n`;
+      const name = sec.name ? ` <span class="muted">${esc(sec.name)}</span>` : '';
+      const tests = sec.tests.map((t) => `<code>${esc(t.id)}</code>${t.level === 'SHOULD' ? ' <span class="muted">(SHOULD)</span>' : ''}`).join(', ');
+      body += `<tr><td>${esc(sec.section)}${name}</td><td>${tests}</td></tr>\n`;
     }
     body += '</tbody></table>\n';
   }

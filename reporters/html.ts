@@ -31,7 +31,12 @@ function factsTable(run: ReportRun): string {
     ['Started', new Date(i.startedAt).toISOString()],
     ['Duration', secs(run.durationMs)],
     ['Initiator names', `${i.initiatorName}, ${i.initiatorName2}`],
-    ['Options', [i.dataloss ? 'dataloss allowed' : 'no --dataloss', i.sanitize ? 'sanitize allowed' : '', i.strict ? 'strict' : '', i.shard ? `shard ${i.shard}` : ''].filter(Boolean).join(', ')],
+    [
+      'Options',
+      [i.dataloss ? 'dataloss allowed' : 'no --dataloss', i.sanitize ? 'sanitize allowed' : '', i.strict ? 'strict' : '', i.shard ? `shard ${i.shard}` : '']
+        .filter(Boolean)
+        .join(', '),
+    ],
   ];
   const f = i.facts as unknown as Record<string, unknown> | undefined;
   rows.push(...deviceFacts(f));
@@ -75,7 +80,14 @@ function details(r: TestResult): string {
   for (const t of r.traces ?? []) {
     const lines = t.entries.map((e) => {
       const bhs = e.bytes?.[0];
-      const hex = bhs && bhs.length >= 48 ? `\n      BHS ${Buffer.from(bhs).subarray(0, 48).toString('hex').replace(/(.{8})/g, '$1 ').trim()}` : '';
+      const hex =
+        bhs && bhs.length >= 48
+          ? `\n      BHS ${Buffer.from(bhs)
+              .subarray(0, 48)
+              .toString('hex')
+              .replace(/(.{8})/g, '$1 ')
+              .trim()}`
+          : '';
       return `${hhmmss(e.time)} ${e.dir === 'send' ? '>>' : '<<'} ${e.text}${hex}`;
     });
     out += `<p>PDUs of ${esc(t.label)} (${esc(`${t.local.address}:${t.local.port} -> ${t.remote.address}:${t.remote.port}`)}):</p><pre class="pdus">${esc(lines.join('\n'))}</pre>\n`;
@@ -98,7 +110,10 @@ function testTable(run: ReportRun, anchorPrefix: string): string {
   let html = '<table class="tests"><thead><tr><th>Verdict</th><th>Test</th><th>Time</th><th>Clause</th><th>Level</th><th>Message</th></tr></thead><tbody>\n';
   for (const r of run.results) {
     const msg = r.verdict === 'fail' || r.verdict === 'error' || r.verdict === 'warn' ? details(r) : esc(r.message ?? '');
-    html += `<tr class="test" id="${esc(anchorPrefix + r.id)}" data-verdict="${r.verdict}" data-verdicts="${r.verdict}" data-family="${esc(familyOf(r.id))}"><td>${badge(r.verdict)}</td><td><code>${esc(r.id)}</code></td><td>${r.verdict === 'skip' ? '' : secs(r.durationMs)}</td><td>${esc(r.clause)}</td><td>${esc(r.level)}</td><td>${msg}</td></tr>\n`;
+    html +=
+      `<tr class="test" id="${esc(anchorPrefix + r.id)}" data-verdict="${r.verdict}" data-verdicts="${r.verdict}" ` +
+      `data-family="${esc(familyOf(r.id))}"><td>${badge(r.verdict)}</td><td><code>${esc(r.id)}</code></td>` +
+      `<td>${r.verdict === 'skip' ? '' : secs(r.durationMs)}</td><td>${esc(r.clause)}</td><td>${esc(r.level)}</td><td>${msg}</td></tr>\n`;
   }
   return html + '</tbody></table>\n';
 }
@@ -158,7 +173,10 @@ function families(runs: readonly ReportRun[]): string[] {
 export function htmlReport(run: ReportRun): string {
   const body =
     `<h1>iscsi-test report</h1>\n${factsTable(run)}<h2>Summary</h2>\n${countsLine(run)}` +
-    (run.baseline ? `<p>Baseline ${esc(run.baseline.file)}: ${run.baseline.matched} as expected, ${run.baseline.changed.length} changed${run.baseline.changed.map((c) => `<br><code>${esc(c.id)}</code>: expected ${esc(c.expected)}, got ${esc(c.actual)}`).join('')}</p>\n` : '') +
+    (run.baseline
+      ? `<p>Baseline ${esc(run.baseline.file)}: ${run.baseline.matched} as expected, ${run.baseline.changed.length} ` +
+        `changed${run.baseline.changed.map((c) => `<br><code>${esc(c.id)}</code>: expected ${esc(c.expected)}, got ${esc(c.actual)}`).join('')}</p>\n`
+      : '') +
     `<h2>Tests</h2>\n${filters(families([run]), false)}${testTable(run, '')}`;
   return page(`iscsi-test: ${run.info.target}`, body, SCRIPT);
 }
@@ -176,15 +194,25 @@ export function htmlMatrix(runs: readonly ReportRun[]): string {
   }
   const byRun = runs.map((run) => new Map(run.results.map((r) => [r.id, r])));
   let body = `<h1>iscsi-test: ${runs.length} runs</h1>\n<table class="facts"><thead><tr><th>Run</th><th>Target</th><th>Device</th><th>Counts</th></tr></thead><tbody>${runs
-    .map((run, i) => `<tr><td><a href="#run-${i + 1}">${i + 1}</a></td><td>${esc(run.info.target)}</td><td>${esc(run.info.device)}</td><td>${VERDICTS.map((v) => `${badge(v, v[0]!.toUpperCase())}${run.counts[v]}`).join(' ')}</td></tr>`)
+    .map(
+      (run, i) =>
+        `<tr><td><a href="#run-${i + 1}">${i + 1}</a></td><td>${esc(run.info.target)}</td><td>${esc(run.info.device)}</td>` +
+        `<td>${VERDICTS.map((v) => `${badge(v, v[0]!.toUpperCase())}${run.counts[v]}`).join(' ')}</td></tr>`,
+    )
     .join('')}</tbody></table>\n`;
-  body += `<h2>Matrix</h2>\n${filters(families(runs), true)}<table class="matrix"><thead><tr><th>Test</th>${runs.map((r, i) => `<th class="rot" title="${esc(r.info.target)}">${esc(runLabel(r, i))}</th>`).join('')}</tr></thead><tbody>\n`;
+  body +=
+    `<h2>Matrix</h2>\n${filters(families(runs), true)}<table ` +
+    `class="matrix"><thead><tr><th>Test</th>${runs.map((r, i) => `<th class="rot" title="${esc(r.info.target)}">${esc(runLabel(r, i))}</th>`).join('')}</tr></thead><tbody>\n`;
   for (const id of ids) {
     const cells = byRun.map((m) => m.get(id));
     const verdicts = cells.map((c) => c?.verdict ?? 'none');
     const differ = new Set(verdicts).size > 1 ? '1' : '0';
     body += `<tr class="test" data-verdicts="${verdicts.join(' ')}" data-differ="${differ}" data-family="${esc(familyOf(id))}"><td><code>${esc(id)}</code></td>${cells
-      .map((c, i) => (c ? `<td class="cell" data-verdict="${c.verdict}"><a href="#run-${i + 1}-${esc(id)}" title="${esc(c.message ?? c.verdict)}">${badge(c.verdict)}</a></td>` : `<td class="cell" data-verdict="none">${badge('none')}</td>`))
+      .map((c, i) =>
+        c
+          ? `<td class="cell" data-verdict="${c.verdict}"><a href="#run-${i + 1}-${esc(id)}" title="${esc(c.message ?? c.verdict)}">${badge(c.verdict)}</a></td>`
+          : `<td class="cell" data-verdict="none">${badge('none')}</td>`,
+      )
       .join('')}</tr>\n`;
   }
   body += '</tbody></table>\n';

@@ -76,7 +76,13 @@ export function junitXml(report: RunReport): string {
   }
   const stamp = report.info.startedAt.toISOString().replace(/\.[0-9]+Z$/, '');
   const host = hostname();
-  const props = el('properties', {}, properties(report.info).map(([name, value]) => el('property', { name, value })).join(''));
+  const props = el(
+    'properties',
+    {},
+    properties(report.info)
+      .map(([name, value]) => el('property', { name, value }))
+      .join(''),
+  );
   const suites = [...groups.entries()].map(([name, rs]) => {
     const n = (v: string) => rs.filter((r) => r.verdict === v).length;
     const t = rs.reduce((s, r) => s + r.durationMs, 0);
@@ -89,7 +95,11 @@ export function junitXml(report: RunReport): string {
   const c = report.counts;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    el('testsuites', { name: `iscsi-test ${report.info.target}`, tests: c.total, failures: c.fail, errors: c.error, time: time(report.durationMs) }, '\n  ' + suites.join('\n  ') + '\n') +
+    el(
+      'testsuites',
+      { name: `iscsi-test ${report.info.target}`, tests: c.total, failures: c.fail, errors: c.error, time: time(report.durationMs) },
+      '\n  ' + suites.join('\n  ') + '\n',
+    ) +
     '\n'
   );
 }

@@ -18,7 +18,14 @@ export function traceText(r: TestResult): string {
     for (const e of t.entries) {
       out.push(`  ${hhmmss(e.time)} ${e.dir === 'send' ? '>>' : '<<'} ${e.text}`);
       const bhs = e.bytes[0];
-      if (bhs && bhs.length >= 48) out.push(`      BHS ${bhs.subarray(0, 48).toString('hex').replace(/(.{8})/g, '$1 ').trim()}`);
+      if (bhs && bhs.length >= 48)
+        out.push(
+          `      BHS ${bhs
+            .subarray(0, 48)
+            .toString('hex')
+            .replace(/(.{8})/g, '$1 ')
+            .trim()}`,
+        );
     }
   }
   return out.join('\n') + '\n';

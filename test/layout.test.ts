@@ -30,7 +30,14 @@ function imports(file: string): { path: string; typeOnly: boolean; line: string 
     const spec = m[4]!;
     if (!spec.startsWith('.')) continue;
     const names = m[3]!;
-    const typeOnly = !!m[2] || (/^\{/.test(names) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((n) => n.startsWith('type')));
+    const typeOnly =
+      !!m[2] ||
+      (/^\{/.test(names) &&
+        names
+          .replace(/[{}\s]/g, '')
+          .split(',')
+          .filter(Boolean)
+          .every((n) => n.startsWith('type')));
     out.push({ path: relative(root, resolve(root, dirname(file), spec)).replace(/\.js$/, '.ts'), typeOnly, line: m[0].split('\n')[0]! });
   }
   return out;
@@ -38,17 +45,27 @@ function imports(file: string): { path: string; typeOnly: boolean; line: string 
 
 describe('layout: the arrows point down', () => {
   it('suites import the public test API (harness/api.ts) and their own helper files only', () => {
-    const bad = sources('suites').flatMap((f) => imports(f).filter((i) => i.path !== 'harness/api.ts' && !/^suites\/[a-z]+\/_[a-z0-9-]+\.ts$/.test(i.path)).map((i) => `${f}: ${i.line}`));
+    const bad = sources('suites').flatMap((f) =>
+      imports(f)
+        .filter((i) => i.path !== 'harness/api.ts' && !/^suites\/[a-z]+\/_[a-z0-9-]+\.ts$/.test(i.path))
+        .map((i) => `${f}: ${i.line}`),
+    );
     assert.deepEqual(bad, []);
   });
 
   it('the test API exports no class of the initiator, only its types', () => {
-    const bad = imports('harness/api.ts').filter((i) => i.path.startsWith('harness/initiator/') && !i.typeOnly).map((i) => i.line);
+    const bad = imports('harness/api.ts')
+      .filter((i) => i.path.startsWith('harness/initiator/') && !i.typeOnly)
+      .map((i) => i.line);
     assert.deepEqual(bad, []);
   });
 
   it('the harness never imports the reference target', () => {
-    const bad = sources('harness').flatMap((f) => imports(f).filter((i) => i.path.startsWith('reference-target/')).map((i) => `${f}: ${i.line}`));
+    const bad = sources('harness').flatMap((f) =>
+      imports(f)
+        .filter((i) => i.path.startsWith('reference-target/'))
+        .map((i) => `${f}: ${i.line}`),
+    );
     assert.deepEqual(bad, []);
   });
 

@@ -31,9 +31,7 @@ async function main(): Promise<void> {
     else if (a.startsWith('--grep=')) grep = a.slice(7);
     else files.push(a.endsWith('.ts') ? a.replace(/^test\//, '').replace(/\.ts$/, '.js') : a);
   }
-  const selected = files.length > 0
-    ? files.map((f) => (f.startsWith('/') ? f : resolve(here, f.replace(/^dist\/test\//, ''))))
-    : findTests(here);
+  const selected = files.length > 0 ? files.map((f) => (f.startsWith('/') ? f : resolve(here, f.replace(/^dist\/test\//, '')))) : findTests(here);
   const mocha = new Mocha({ reporter: 'spec', timeout: 120_000, ...(grep ? { grep } : {}) });
   for (const f of selected) mocha.addFile(f);
   await mocha.loadFilesAsync();
@@ -48,7 +46,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`test runner: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`test runner: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.stdout.write('0 passed, 1 failed\n');
   process.exitCode = 1;
 });

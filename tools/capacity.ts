@@ -4,11 +4,28 @@
  */
 import { parseReadCapacity16, readCapacity16 } from '../protocol/scsi/index.js';
 import type { ReadCapacity16Data } from '../protocol/scsi/index.js';
-import { closeQuietly, command, LOGIN_OPTIONS, onePositional, openSession, parseToolArgs, renderSections, Section, sizeText, timeoutMs, toJson, ToolIo, urlArg } from './common.js';
+import {
+  closeQuietly,
+  command,
+  LOGIN_OPTIONS,
+  onePositional,
+  openSession,
+  parseToolArgs,
+  renderSections,
+  Section,
+  sizeText,
+  timeoutMs,
+  toJson,
+  ToolIo,
+  urlArg,
+} from './common.js';
 
 export const CAPACITY_SYNOPSIS = 'capacity URL [--json]';
 
-const RC_BASIS: Record<number, string> = { 0: 'the last LBA (of the leading zones that are not sequential write required, on a zoned device)', 1: 'the last LBA of the logical unit' };
+const RC_BASIS: Record<number, string> = {
+  0: 'the last LBA (of the leading zones that are not sequential write required, on a zoned device)',
+  1: 'the last LBA of the logical unit',
+};
 
 export function capacitySection(c: ReadCapacity16Data): Section {
   const blocks = c.lastLba + 1n;
@@ -23,7 +40,11 @@ export function capacitySection(c: ReadCapacity16Data): Section {
       ['PROT_EN', c.protEn],
       ['PROTECTION', c.protEn ? `type ${c.pType + 1}` : 'none'],
       ['P_I_EXPONENT', c.pIExponent],
-      ['LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT', `${c.lbppbExponent} (${2 ** c.lbppbExponent} logical block${c.lbppbExponent ? 's' : ''} a physical block, ${c.blockLength * 2 ** c.lbppbExponent} bytes)`],
+      [
+        'LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT',
+        `${c.lbppbExponent} (${2 ** c.lbppbExponent} logical block${c.lbppbExponent ? 's' : ''} a ` +
+          `physical block, ${c.blockLength * 2 ** c.lbppbExponent} bytes)`,
+      ],
       ['LBPME', c.lbpme],
       ['LBPRZ', c.lbprz],
       ['LOWEST ALIGNED LOGICAL BLOCK ADDRESS', c.lowestAlignedLba],

@@ -37,7 +37,10 @@ export function parseToolArgs<O extends Options>(tool: string, argv: string[], o
 
 /** Exactly one positional argument, else a usage error showing the synopsis. */
 export function onePositional(tool: string, positionals: string[], what: string, synopsis: string): string {
-  if (positionals.length !== 1) throw usageError(`${tool}: ${positionals.length === 0 ? `${what} is missing` : `one ${what} only, got ${positionals.length}`} (usage: iscsi-test ${synopsis})`);
+  if (positionals.length !== 1)
+    throw usageError(
+      `${tool}: ${positionals.length === 0 ? `${what} is missing` : `one ${what} only, got ${positionals.length}`} (usage: iscsi-test ${synopsis})`,
+    );
   return positionals[0]!;
 }
 
@@ -115,7 +118,11 @@ const MAX_UNIT_ATTENTIONS = 8;
  * it again. Anything else throws ToolFailure naming the command and the answer (exit 1); no answer within
  * the limit, a dropped connection or a protocol error of the target do too.
  */
-export async function command(s: Session, cdb: Buffer, o: { dataIn?: number; dataOut?: Buffer; into?: Buffer; lun?: number | bigint; timeoutMs?: number } = {}): Promise<ScsiResult> {
+export async function command(
+  s: Session,
+  cdb: Buffer,
+  o: { dataIn?: number; dataOut?: Buffer; into?: Buffer; lun?: number | bigint; timeoutMs?: number } = {},
+): Promise<ScsiResult> {
   const what = describeCdb(cdb);
   for (let i = 0; ; i++) {
     let r: ScsiResult;
@@ -156,7 +163,10 @@ export async function closeQuietly(s: Session | undefined): Promise<void> {
  */
 export function parseHex(tool: string, text: string): Buffer {
   const bytes: number[] = [];
-  const tokens = text.trim().split(/[\s,:;-]+/).filter(Boolean);
+  const tokens = text
+    .trim()
+    .split(/[\s,:;-]+/)
+    .filter(Boolean);
   if (tokens.length === 0) throw usageError(`${tool}: no hex given`);
   for (const tok of tokens) {
     const digits = tok.replace(/^0x/i, '');
@@ -212,7 +222,8 @@ export function toJson(v: unknown): string {
       (_k, x: unknown) => {
         if (typeof x === 'bigint') return x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x.toString();
         // Buffer.toJSON has run by now: { type: 'Buffer', data: [...] }.
-        if (x && typeof x === 'object' && (x as { type?: unknown }).type === 'Buffer' && Array.isArray((x as { data?: unknown }).data)) return Buffer.from((x as { data: number[] }).data).toString('hex');
+        if (x && typeof x === 'object' && (x as { type?: unknown }).type === 'Buffer' && Array.isArray((x as { data?: unknown }).data))
+          return Buffer.from((x as { data: number[] }).data).toString('hex');
         return x;
       },
       2,

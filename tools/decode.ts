@@ -43,14 +43,18 @@ export function senseSection(s: Sense): Section {
   const k = s.senseKeySpecific;
   if (k) {
     f.push(['SKSV', k.sksv], ['SENSE KEY SPECIFIC', hx(k.raw, 6)]);
-    if (k.field) f.push(['FIELD POINTER', `${k.field.cd ? 'CDB' : 'parameter data'} byte ${k.field.fieldPointer}${k.field.bpv ? ` bit ${k.field.bitPointer}` : ''}`]);
+    if (k.field)
+      f.push(['FIELD POINTER', `${k.field.cd ? 'CDB' : 'parameter data'} byte ${k.field.fieldPointer}${k.field.bpv ? ` bit ${k.field.bitPointer}` : ''}`]);
     if (k.progress !== undefined) f.push(['PROGRESS INDICATION', `${k.progress}/65536 (${((k.progress / 65536) * 100).toFixed(1)} %)`]);
   }
   if (s.truncated) f.push(['(truncated)', 'the data ended before ADDITIONAL SENSE LENGTH']);
   f.push(['Summary', describeSense(s)]);
   const parts: Section[] = (s.descriptors ?? []).map((d, i) => ({
     title: `Descriptor ${i}: type ${hx(d.type)} ${DESCRIPTOR_TYPES[d.type] ?? (d.type >= 0x80 ? 'vendor specific' : 'reserved')}`,
-    fields: [['ADDITIONAL LENGTH', d.data.length], ['DATA', d.data.toString('hex') || '(none)']],
+    fields: [
+      ['ADDITIONAL LENGTH', d.data.length],
+      ['DATA', d.data.toString('hex') || '(none)'],
+    ],
   }));
   return { title: 'Sense data', fields: f, parts };
 }
@@ -62,7 +66,12 @@ export function cdbSection(cdb: Buffer): Section {
   const f: Section['fields'] = [
     ['OPERATION CODE', `${hx(op)} ${opcodeName(op)}`],
     ...(sa !== undefined ? ([['SERVICE ACTION', `${hx(sa)} ${opcodeName(op, sa)}`]] as Section['fields']) : []),
-    ['CDB LENGTH', len === undefined ? `${cdb.length} (the group code gives no fixed length)` : `${cdb.length}${cdb.length === len ? '' : ` (the operation code calls for ${len})`}`],
+    [
+      'CDB LENGTH',
+      len === undefined
+        ? `${cdb.length} (the group code gives no fixed length)`
+        : `${cdb.length}${cdb.length === len ? '' : ` (the operation code calls for ${len})`}`,
+    ],
   ];
   if (len !== undefined && cdb.length >= len) f.push(['CONTROL', `${hx(cdb[len - 1]!)}${cdb[len - 1]! & 0x04 ? ' NACA' : ''}`]);
   f.push(['Fields', describeCdb(cdb)]);
@@ -72,7 +81,9 @@ export function cdbSection(cdb: Buffer): Section {
 function decodeTool(tool: 'sense' | 'cdb', synopsis: string, argv: string[], io: ToolIo): number {
   const { values, positionals } = parseToolArgs(tool, argv, { json: { type: 'boolean' } });
   if (values.help) {
-    io.out.write(`usage: iscsi-test ${synopsis}\n  Decode ${tool === 'sense' ? 'sense data' : 'a CDB'} given in hex (70 00 05…, 70:00:05, 0x70,0x00 or 700005…; quote it if it has spaces).\n`);
+    io.out.write(
+      `usage: iscsi-test ${synopsis}\n  Decode ${tool === 'sense' ? 'sense data' : 'a CDB'} given in hex (70 00 05…, 70:00:05, 0x70,0x00 or 700005…; quote it if it has spaces).\n`,
+    );
     return 0;
   }
   // Hex copied from a log may come as one quoted argument or as one argument a byte.

@@ -20,7 +20,20 @@ import { IscsiError } from '../protocol/errors.js';
 import { ExitError } from '../harness/errors.js';
 import type { DiscoveredTarget } from '../harness/initiator/index.js';
 import type { IscsiUrl } from '../harness/initiator/index.js';
-import { closeQuietly, command, LOGIN_OPTIONS, onePositional, openSession, parseToolArgs, sizeText, timeoutMs, toJson, ToolFailure, ToolIo, urlArg } from './common.js';
+import {
+  closeQuietly,
+  command,
+  LOGIN_OPTIONS,
+  onePositional,
+  openSession,
+  parseToolArgs,
+  sizeText,
+  timeoutMs,
+  toJson,
+  ToolFailure,
+  ToolIo,
+  urlArg,
+} from './common.js';
 import { deviceTypeName } from './inquiry-fields.js';
 
 export const DISCOVER_SYNOPSIS = 'discover PORTAL [--luns] [--json]';
@@ -48,7 +61,12 @@ export interface TargetFacts {
 }
 
 /** Device types whose logical units have a capacity in logical blocks (READ CAPACITY applies). */
-const BLOCK_TYPES: ReadonlySet<number> = new Set([PeripheralDeviceType.DIRECT_ACCESS, PeripheralDeviceType.OPTICAL_MEMORY, PeripheralDeviceType.SIMPLIFIED_DIRECT_ACCESS, PeripheralDeviceType.ZBC_HOST_MANAGED]);
+const BLOCK_TYPES: ReadonlySet<number> = new Set([
+  PeripheralDeviceType.DIRECT_ACCESS,
+  PeripheralDeviceType.OPTICAL_MEMORY,
+  PeripheralDeviceType.SIMPLIFIED_DIRECT_ACCESS,
+  PeripheralDeviceType.ZBC_HOST_MANAGED,
+]);
 
 /** REPORT LUNS allocation: 2047 LUNs, well past what a portal exports in practice. */
 const REPORT_LUNS_ALLOC = 16384;
@@ -60,7 +78,14 @@ export async function lunsOf(u: IscsiUrl, name: string, initiatorName: string | 
     const out: LunFacts[] = [];
     for (const lun of rl.luns) {
       const q = parseStandardInquiry((await command(s, inquiry({ alloc: 96 }), { dataIn: 96, lun, timeoutMs: limit })).data);
-      const f: LunFacts = { lun, type: q.peripheralDeviceType, typeName: deviceTypeName(q.peripheralDeviceType), vendor: q.vendor ?? '', product: q.product ?? '', revision: q.revision ?? '' };
+      const f: LunFacts = {
+        lun,
+        type: q.peripheralDeviceType,
+        typeName: deviceTypeName(q.peripheralDeviceType),
+        vendor: q.vendor ?? '',
+        product: q.product ?? '',
+        revision: q.revision ?? '',
+      };
       if (BLOCK_TYPES.has(q.peripheralDeviceType) && q.peripheralQualifier === 0) {
         let blocks: bigint;
         let blockSize: number;
@@ -103,7 +128,10 @@ export function render(portal: string, targets: TargetFacts[]): string {
 export async function discoverTool(argv: string[], io: ToolIo): Promise<number> {
   const { values, positionals } = parseToolArgs('discover', argv, { ...LOGIN_OPTIONS, luns: { type: 'boolean', short: 's' }, json: { type: 'boolean' } });
   if (values.help) {
-    io.out.write(`usage: iscsi-test ${DISCOVER_SYNOPSIS}\n  PORTAL: iscsi://[user%password@]host[:port] or host[:port]. --luns: each target's LUNs with type, identification, size and provisioning.\n`);
+    io.out.write(
+      `usage: iscsi-test ${DISCOVER_SYNOPSIS}\n  PORTAL: iscsi://[user%password@]host[:port] or host[:port]. --luns: each target's LUNs ` +
+        `with type, identification, size and provisioning.\n`,
+    );
     return 0;
   }
   const u = urlArg(onePositional('discover', positionals, 'the portal (iscsi://host[:port])', DISCOVER_SYNOPSIS), io.env, { portal: true });

@@ -86,7 +86,13 @@ export function standardInquirySection(q: StandardInquiry): Section {
 export function designatorSection(d: Designator, i: number): Section {
   const f: Section['fields'] = [];
   if (d.piv) f.push(['PROTOCOL IDENTIFIER', named(PROTOCOLS, d.protocolIdentifier, 1)]);
-  f.push(['CODE SET', named(CODE_SETS, d.codeSet, 1)], ['PIV', d.piv], ['ASSOCIATION', named(ASSOCIATIONS, d.association, 1)], ['DESIGNATOR TYPE', named(DESIGNATOR_TYPES, d.designatorType, 1)], ['DESIGNATOR LENGTH', d.designator.length]);
+  f.push(
+    ['CODE SET', named(CODE_SETS, d.codeSet, 1)],
+    ['PIV', d.piv],
+    ['ASSOCIATION', named(ASSOCIATIONS, d.association, 1)],
+    ['DESIGNATOR TYPE', named(DESIGNATOR_TYPES, d.designatorType, 1)],
+    ['DESIGNATOR LENGTH', d.designator.length],
+  );
   let x;
   try {
     x = decodeDesignator(d);
@@ -129,7 +135,10 @@ const ROTATION = (r: number): string => (r === 0 ? '0 not reported' : r === 1 ? 
 export function vpdSection(buf: Buffer): Section {
   const code = buf.length > 1 ? buf[1]! : -1;
   const title = `VPD page ${vpdPageName(code)}`;
-  const head = (pdt: number): Section['fields'] => [['PERIPHERAL DEVICE TYPE', `${hx(pdt)} ${deviceTypeName(pdt)}`], ['PAGE LENGTH', buf.length >= 4 ? buf.readUInt16BE(2) : 0]];
+  const head = (pdt: number): Section['fields'] => [
+    ['PERIPHERAL DEVICE TYPE', `${hx(pdt)} ${deviceTypeName(pdt)}`],
+    ['PAGE LENGTH', buf.length >= 4 ? buf.readUInt16BE(2) : 0],
+  ];
   switch (code) {
     case VpdPage.SUPPORTED_PAGES: {
       const p = parseSupportedVpdPages(buf);
@@ -141,7 +150,11 @@ export function vpdSection(buf: Buffer): Section {
     }
     case VpdPage.DEVICE_IDENTIFICATION: {
       const p = parseDeviceIdentification(buf);
-      return { title, fields: [...head(p.peripheralDeviceType), ['DESIGNATION DESCRIPTORS', p.designators.length]], parts: p.designators.map(designatorSection) };
+      return {
+        title,
+        fields: [...head(p.peripheralDeviceType), ['DESIGNATION DESCRIPTORS', p.designators.length]],
+        parts: p.designators.map(designatorSection),
+      };
     }
     case VpdPage.BLOCK_LIMITS: {
       const p = parseBlockLimits(buf);
@@ -197,7 +210,11 @@ export function vpdSection(buf: Buffer): Section {
       ]);
       if (p.provisioningType !== undefined) f.push(['PROVISIONING TYPE', `${p.provisioningType} ${PROVISIONING_TYPES[p.provisioningType] ?? 'reserved'}`]);
       if (p.thresholdPercentage !== undefined) f.push(['THRESHOLD PERCENTAGE', p.thresholdPercentage]);
-      return { title, fields: [...head(p.peripheralDeviceType), ...f], ...(p.provisioningGroupDescriptor ? { parts: [designatorSection(p.provisioningGroupDescriptor, 0)] } : {}) };
+      return {
+        title,
+        fields: [...head(p.peripheralDeviceType), ...f],
+        ...(p.provisioningGroupDescriptor ? { parts: [designatorSection(p.provisioningGroupDescriptor, 0)] } : {}),
+      };
     }
     default:
       return { title, fields: [...head(buf.length > 0 ? buf[0]! & 0x1f : 0), ['DATA', `\n${hexDump(buf.subarray(4), '    ').trimEnd()}`]] };

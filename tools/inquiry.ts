@@ -5,7 +5,23 @@
  */
 import { inquiry as inquiryCdb, parseStandardInquiry, parseSupportedVpdPages, VpdPage } from '../protocol/scsi/index.js';
 import type { Session } from '../harness/initiator/index.js';
-import { closeQuietly, command, ToolFailure, hexDump, LOGIN_OPTIONS, numberOption, onePositional, openSession, parseToolArgs, renderSections, Section, timeoutMs, toJson, ToolIo, urlArg } from './common.js';
+import {
+  closeQuietly,
+  command,
+  ToolFailure,
+  hexDump,
+  LOGIN_OPTIONS,
+  numberOption,
+  onePositional,
+  openSession,
+  parseToolArgs,
+  renderSections,
+  Section,
+  timeoutMs,
+  toJson,
+  ToolIo,
+  urlArg,
+} from './common.js';
 import { standardInquirySection, vpdPageName, vpdSection } from './inquiry-fields.js';
 
 export const INQUIRY_SYNOPSIS = 'inquiry URL [--page N] [--hex] [--json]';
@@ -26,9 +42,16 @@ async function readPage(s: Session, evpd: boolean, page: number, limitMs: number
 }
 
 export async function inquiryTool(argv: string[], io: ToolIo): Promise<number> {
-  const { values, positionals } = parseToolArgs('inquiry', argv, { ...LOGIN_OPTIONS, page: { type: 'string', short: 'p' }, hex: { type: 'boolean' }, json: { type: 'boolean' } });
+  const { values, positionals } = parseToolArgs('inquiry', argv, {
+    ...LOGIN_OPTIONS,
+    page: { type: 'string', short: 'p' },
+    hex: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   if (values.help) {
-    io.out.write(`usage: iscsi-test ${INQUIRY_SYNOPSIS}\n  Standard INQUIRY data and every VPD page the LU lists, decoded (--page N: that VPD page only, decimal or 0x..).\n`);
+    io.out.write(
+      `usage: iscsi-test ${INQUIRY_SYNOPSIS}\n  Standard INQUIRY data and every VPD page the LU lists, decoded (--page N: that VPD page only, decimal or 0x..).\n`,
+    );
     return 0;
   }
   const u = urlArg(onePositional('inquiry', positionals, 'the iscsi:// URL of a LUN', INQUIRY_SYNOPSIS), io.env);
@@ -41,10 +64,12 @@ export async function inquiryTool(argv: string[], io: ToolIo): Promise<number> {
       const std = await readPage(s, false, 0, limit);
       raw.push({ page: 'standard', data: std });
       // A LUN that does not exist still answers standard INQUIRY (SPC-5: PERIPHERAL QUALIFIER 011b).
-      if (parseStandardInquiry(std).peripheralQualifier === 3) throw new ToolFailure(`LUN ${u.lun} of ${u.target}: no logical unit there (INQUIRY PERIPHERAL QUALIFIER 3)`);
+      if (parseStandardInquiry(std).peripheralQualifier === 3)
+        throw new ToolFailure(`LUN ${u.lun} of ${u.target}: no logical unit there (INQUIRY PERIPHERAL QUALIFIER 3)`);
       const supported = await readPage(s, true, VpdPage.SUPPORTED_PAGES, limit);
       raw.push({ page: VpdPage.SUPPORTED_PAGES, data: supported });
-      for (const p of parseSupportedVpdPages(supported).pages) if (p !== VpdPage.SUPPORTED_PAGES) raw.push({ page: p, data: await readPage(s, true, p, limit) });
+      for (const p of parseSupportedVpdPages(supported).pages)
+        if (p !== VpdPage.SUPPORTED_PAGES) raw.push({ page: p, data: await readPage(s, true, p, limit) });
     } else {
       raw.push({ page: only, data: await readPage(s, true, only, limit) });
     }

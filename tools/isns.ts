@@ -16,7 +16,10 @@ export const ISNS_SYNOPSIS = 'isns SERVER[:PORT] [--luns] [--json]';
 export async function isnsTool(argv: string[], io: ToolIo): Promise<number> {
   const { values, positionals } = parseToolArgs('isns', argv, { ...LOGIN_OPTIONS, luns: { type: 'boolean', short: 's' }, json: { type: 'boolean' } });
   if (values.help) {
-    io.out.write(`usage: iscsi-test ${ISNS_SYNOPSIS}\n  SERVER: the iSNS server (port 3205 by default). --luns: each target's LUNs with type, identification, size and provisioning.\n  Test a target found so with the URL isns://SERVER[:PORT]/IQN/LUN.\n`);
+    io.out.write(
+      `usage: iscsi-test ${ISNS_SYNOPSIS}\n  SERVER: the iSNS server (port 3205 by default). --luns: each target's LUNs with type, ` +
+        `identification, size and provisioning.\n  Test a target found so with the URL isns://SERVER[:PORT]/IQN/LUN.\n`,
+    );
     return 0;
   }
   const server = onePositional('isns', positionals, 'the iSNS server (HOST[:PORT])', ISNS_SYNOPSIS);

@@ -7,7 +7,20 @@
 import { randomInt } from 'node:crypto';
 import { parseReadCapacity16, read10, read16, readCapacity16, write10, write16 } from '../protocol/scsi/index.js';
 import { usageError } from '../harness/errors.js';
-import { closeQuietly, command, LOGIN_OPTIONS, numberOption, onePositional, openSession, parseToolArgs, sizeText, timeoutMs, toJson, ToolIo, urlArg } from './common.js';
+import {
+  closeQuietly,
+  command,
+  LOGIN_OPTIONS,
+  numberOption,
+  onePositional,
+  openSession,
+  parseToolArgs,
+  sizeText,
+  timeoutMs,
+  toJson,
+  ToolIo,
+  urlArg,
+} from './common.js';
 
 export const PERF_SYNOPSIS = 'perf URL [--write --dataloss] [--random] [--block-size BYTES] [--queue-depth N] [--seconds S] [--json]';
 
@@ -47,7 +60,9 @@ export async function perfTool(argv: string[], io: ToolIo): Promise<number> {
     json: { type: 'boolean' },
   });
   if (values.help) {
-    io.out.write(`usage: iscsi-test ${PERF_SYNOPSIS}\n  Defaults: sequential READ, 65536-byte transfers, queue depth 8, 10 seconds. --write overwrites the LUN and needs --dataloss.\n`);
+    io.out.write(
+      `usage: iscsi-test ${PERF_SYNOPSIS}\n  Defaults: sequential READ, 65536-byte transfers, queue depth 8, 10 seconds. --write overwrites the LUN and needs --dataloss.\n`,
+    );
     return 0;
   }
   const u = urlArg(onePositional('perf', positionals, 'the iscsi:// URL of a LUN', PERF_SYNOPSIS), io.env);

@@ -25,7 +25,16 @@ export function readRun(file: string): ReportRun {
     throw usageError(`report: ${file} is not JSON: ${(e as Error).message}`);
   }
   const r = v as Partial<ReportRun> | null;
-  const missing = !r || typeof r !== 'object' ? 'an object' : !r.info || typeof r.info.target !== 'string' ? 'info.target' : !Array.isArray(r.results) ? 'results' : !r.counts ? 'counts' : undefined;
+  const missing =
+    !r || typeof r !== 'object'
+      ? 'an object'
+      : !r.info || typeof r.info.target !== 'string'
+        ? 'info.target'
+        : !Array.isArray(r.results)
+          ? 'results'
+          : !r.counts
+            ? 'counts'
+            : undefined;
   if (missing) throw usageError(`report: ${file} is not a --json file of iscsi-test (no ${missing})`);
   for (const [i, x] of r!.results!.entries()) {
     if (!x || typeof x.id !== 'string' || typeof x.verdict !== 'string') throw usageError(`report: ${file}: result ${i} has no id or verdict`);
@@ -38,7 +47,9 @@ export function readRun(file: string): ReportRun {
 export async function reportTool(argv: string[], io: ToolIo): Promise<number> {
   const { values, positionals } = parseToolArgs('report', argv, { html: { type: 'string' } });
   if (values.help) {
-    io.out.write(`usage: iscsi-test ${REPORT_SYNOPSIS}\n  HTML report of runs saved with --json (default: to stdout). Several files: a matrix, tests x targets.\n`);
+    io.out.write(
+      `usage: iscsi-test ${REPORT_SYNOPSIS}\n  HTML report of runs saved with --json (default: to stdout). Several files: a matrix, tests x targets.\n`,
+    );
     return 0;
   }
   if (positionals.length === 0) throw usageError(`report: no --json file given (usage: iscsi-test ${REPORT_SYNOPSIS})`);

@@ -5,17 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
-import {
-  AnyPdu,
-  Opcode,
-  decodePdu,
-  describePdu,
-  encodeHeader,
-  frameEncoded,
-  PduParser,
-  RawPdu,
-  snLess,
-} from '../../protocol/iscsi/index.js';
+import { AnyPdu, Opcode, decodePdu, describePdu, encodeHeader, frameEncoded, PduParser, RawPdu, snLess } from '../../protocol/iscsi/index.js';
 import { IscsiError } from '../../protocol/errors.js';
 import { hostPort } from './url.js';
 
@@ -108,9 +98,8 @@ export class Connection extends EventEmitter {
     this.where = where;
     this.trace = opts.trace ? [] : undefined;
     this.traceLimit = opts.traceLimit ?? 2000;
-    this.parser = new PduParser(
-      { maxDataSegmentLength: LOGIN_MAX_DATA_SEGMENT, reuseInput: true, placeData: (h, n) => this.placeData?.(h, n) },
-      (raw) => this.onRaw(raw),
+    this.parser = new PduParser({ maxDataSegmentLength: LOGIN_MAX_DATA_SEGMENT, reuseInput: true, placeData: (h, n) => this.placeData?.(h, n) }, (raw) =>
+      this.onRaw(raw),
     );
     reader.parser = this.parser;
     socket.setNoDelay(true);
@@ -199,7 +188,11 @@ export class Connection extends EventEmitter {
     } else {
       pdu = decodePdu(raw.header, raw.dataLength === 0 ? EMPTY : raw.parts.length === 1 ? Buffer.from(raw.parts[0]!) : raw.data);
     }
-    if (this.trace) this.record('recv', describePdu(pdu) + (raw.dataDigestError ? ' [DATA DIGEST ERROR]' : ''), [Buffer.from(raw.header), ...raw.parts.map((p) => Buffer.from(p))]);
+    if (this.trace)
+      this.record('recv', describePdu(pdu) + (raw.dataDigestError ? ' [DATA DIGEST ERROR]' : ''), [
+        Buffer.from(raw.header),
+        ...raw.parts.map((p) => Buffer.from(p)),
+      ]);
     if (raw.dataDigestError) {
       throw new IscsiError(
         'ISCSI_E_DIGEST',

@@ -94,7 +94,7 @@ export interface LoginOutcome {
 /** A random ISID of type 10b (RFC 7143 11.12.5): T=2, A reserved, B and C random, D qualifier. */
 export function randomIsid(): number {
   const r = newChallenge(5);
-  return 0x80 * 2 ** 40 + r.readUIntBE(0, 5) % 2 ** 40;
+  return 0x80 * 2 ** 40 + (r.readUIntBE(0, 5) % 2 ** 40);
 }
 
 type Next = { request: LoginRequest } | { done: LoginOutcome };
@@ -336,7 +336,7 @@ export class LoginMachine {
           if (n !== o.targetChap.user) throw authFail(`mutual CHAP: target named itself "${n}", expected "${o.targetChap.user}"`);
           const got = decodeBinary(r);
           const want = chapResponse(this.chapAlgorithm, this.myId, o.targetChap.secret, this.myChallenge!);
-          if (!got || !got.equals(want)) throw authFail('mutual CHAP: the target\'s CHAP_R is wrong (the target does not know the secret)');
+          if (!got || !got.equals(want)) throw authFail("mutual CHAP: the target's CHAP_R is wrong (the target does not know the secret)");
         } else if (auth.length) {
           throw protoFail(`target sent ${auth[0]![0]} after the CHAP response though mutual CHAP was not asked for`);
         }

@@ -36,7 +36,11 @@ export class LogoutExchange {
     if (rsp.response !== 0) {
       // The logout did not happen (CID not found, recovery not supported, cleanup failed): the
       // connection and the session stay as they were.
-      throw new IscsiError('ISCSI_E_LOGOUT', `Logout (reason ${reason}) refused by ${s.where}: ${LOGOUT_REFUSALS[rsp.response] ?? `response ${rsp.response}`}`, { response: rsp.response });
+      throw new IscsiError(
+        'ISCSI_E_LOGOUT',
+        `Logout (reason ${reason}) refused by ${s.where}: ${LOGOUT_REFUSALS[rsp.response] ?? `response ${rsp.response}`}`,
+        { response: rsp.response },
+      );
     }
     s.phase = 'logout';
     s.failAll((t) => new IscsiError('ISCSI_E_ABORTED', `${t.what}: the session logged out`));

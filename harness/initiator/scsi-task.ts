@@ -38,7 +38,7 @@ export class ScsiTasks {
     const lun = s.lunOf(o.lun);
     const what = () => describeCdb(o.cdb);
     const dataOut = o.dataOut;
-    const edtl = o.edtl ?? (o.dataIn ?? 0) + (o.dataIn !== undefined && dataOut ? 0 : dataOut?.length ?? 0);
+    const edtl = o.edtl ?? (o.dataIn ?? 0) + (o.dataIn !== undefined && dataOut ? 0 : (dataOut?.length ?? 0));
     if (o.into && o.into.length < (o.dataIn ?? 0)) {
       return Promise.reject(new IscsiError('E_RANGE', `${what()}: the 'into' buffer holds ${o.into.length} bytes, less than dataIn ${o.dataIn}`));
     }
@@ -165,7 +165,10 @@ export class ScsiTasks {
     }
     task.r2tEnd = end;
     if (end > task.edtl!) {
-      throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: R2T asks for bytes ${r.bufferOffset}..${end}, past the Expected Data Transfer Length ${task.edtl}`);
+      throw new IscsiError(
+        'ISCSI_E_PROTOCOL',
+        `${task.what}: R2T asks for bytes ${r.bufferOffset}..${end}, past the Expected Data Transfer Length ${task.edtl}`,
+      );
     }
     // Data beyond what we hold (EDTL larger than the buffer, on purpose) is sent as zeros.
     if (end > data.length) {
@@ -218,7 +221,10 @@ export class ScsiTasks {
       const into = task.opts?.into;
       task.dest ??= into ?? Buffer.allocUnsafe(task.edtl!);
       if (d.bufferOffset + len > task.dest.length) {
-        throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In up to byte ${d.bufferOffset + len} does not fit the ${task.dest.length}-byte buffer given`);
+        throw new IscsiError(
+          'ISCSI_E_PROTOCOL',
+          `${task.what}: Data-In up to byte ${d.bufferOffset + len} does not fit the ${task.dest.length}-byte buffer given`,
+        );
       }
       let at = d.bufferOffset;
       for (const p of parts) {

@@ -199,7 +199,7 @@ export class SessionState {
     // ExpCmdSN acknowledges every CmdSN below it: it cannot pass the CmdSNs this side sent (4.2.2.1;
     // see Connection.noteCmdSN).
     // An older ExpCmdSN or MaxCmdSN than the last is not an error: the initiator ignores it (4.2.2.1).
-    const sent = this.conn.rawSent ? undefined : this.conn.cmdSNSentUpTo ?? this.loginExpCmdSN;
+    const sent = this.conn.rawSent ? undefined : (this.conn.cmdSNSentUpTo ?? this.loginExpCmdSN);
     if (sent !== undefined && snLess(sent, expCmdSN)) {
       throw new IscsiError(
         'ISCSI_E_PROTOCOL',
@@ -277,10 +277,19 @@ export class SessionState {
    * Enter a request in the task table. `what` names it in messages; a function is called only if a
    * message needs it. Throws ISCSI_E_CLOSED outside full feature phase or once logout was asked for.
    */
-  addTask(kind: TaskKind, what: string | (() => string), timeoutMs: number | undefined, lun: bigint, extra: Partial<Task> = {}): { task: Task; promise: Promise<unknown> } {
+  addTask(
+    kind: TaskKind,
+    what: string | (() => string),
+    timeoutMs: number | undefined,
+    lun: bigint,
+    extra: Partial<Task> = {},
+  ): { task: Task; promise: Promise<unknown> } {
     if (this.phase !== 'ffp') {
       const why = this.closeError ? `: ${this.closeError.message}` : '';
-      throw new IscsiError('ISCSI_E_CLOSED', `${typeof what === 'function' ? what() : what}: session to ${this.where} is not in full feature phase (${this.phase})${why}`);
+      throw new IscsiError(
+        'ISCSI_E_CLOSED',
+        `${typeof what === 'function' ? what() : what}: session to ${this.where} is not in full feature phase (${this.phase})${why}`,
+      );
     }
     if (this.logoutRequested && kind !== 'logout') {
       throw new IscsiError('ISCSI_E_CLOSED', `${typeof what === 'function' ? what() : what}: not sent: ${this.logoutRequested}`);

@@ -50,7 +50,11 @@ export class TaskManagement {
       // would have to be made up). Drop it here.
       s.tasks.delete(task.itt);
       s.failTask(ref, new IscsiError('ISCSI_E_ABORTED', `${ref.what}: aborted before it was sent (the CmdSN window was closed, MaxCmdSN ${s.maxCmdSN})`));
-      return Promise.resolve({ response: TmfResponse.FUNCTION_COMPLETE, responseName: 'Function complete (the command was still queued in the initiator; nothing sent)', local: true });
+      return Promise.resolve({
+        response: TmfResponse.FUNCTION_COMPLETE,
+        responseName: 'Function complete (the command was still queued in the initiator; nothing sent)',
+        local: true,
+      });
     }
     s.armTimer(task);
     const pdu: TaskMgmtRequest = {

@@ -35,7 +35,17 @@ export class TextExchange {
         return;
       }
       s.sendOrdered(task, (cmdSN) => {
-        const pdu: TextRequest = { opcode: Opcode.TEXT_REQUEST, final: true, continue: false, lun: 0n, itt: task.itt, ttt, cmdSN, expStatSN: s.expStatSN, data };
+        const pdu: TextRequest = {
+          opcode: Opcode.TEXT_REQUEST,
+          final: true,
+          continue: false,
+          lun: 0n,
+          itt: task.itt,
+          ttt,
+          cmdSN,
+          expStatSN: s.expStatSN,
+          data,
+        };
         s.send(pdu);
       });
     };
@@ -58,7 +68,8 @@ export class TextExchange {
     if (task === GONE) return;
     // RFC 7143 11.11.2: a Text Response with C=1 has F=0; 11.11.1: one with F=1 carries TTT 0xffffffff.
     if (pdu.continue && pdu.final) throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Text Response has both F and C set (RFC 7143 11.11.2)`);
-    if (pdu.final && pdu.ttt !== RESERVED_TAG) throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: final Text Response carries TTT 0x${pdu.ttt.toString(16)}, not 0xffffffff (RFC 7143 11.11.1)`);
+    if (pdu.final && pdu.ttt !== RESERVED_TAG)
+      throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: final Text Response carries TTT 0x${pdu.ttt.toString(16)}, not 0xffffffff (RFC 7143 11.11.1)`);
     const pairs = task.text!.add(pdu.data ?? ZERO, pdu.continue);
     if (pdu.continue || !pdu.final) {
       if (!pdu.continue && pairs) task.textPairs!.push(...pairs);

@@ -219,7 +219,10 @@ export function parseIscsiUrl(url: string, env: NodeJS.ProcessEnv = process.env,
  */
 export function secretOnCommandLine(url: string, program: string): string | undefined {
   if (redact(url) === url) return undefined;
-  return `${program}: warning: the URL carries a CHAP secret, which every local user can read in the process list; give it in LIBISCSI_CHAP_PASSWORD (and LIBISCSI_CHAP_TARGET_PASSWORD for mutual CHAP) instead`;
+  return (
+    `${program}: warning: the URL carries a CHAP secret, which every local user can read in the process list; give it in LIBISCSI_CHAP_PASSWORD ` +
+    `(and LIBISCSI_CHAP_TARGET_PASSWORD for mutual CHAP) instead`
+  );
 }
 
 export const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);

@@ -218,4 +218,4 @@ export function snLess(a: number, b: number): boolean {
 export const snLessEq = (a: number, b: number): boolean => a === b || snLess(a, b);
 export const snAdd = (a: number, n: number): number => (a + n) >>> 0;
 /** b - a in serial arithmetic (signed). */
-export const snDiff = (a: number, b: number): number => ((b - a) | 0);
+export const snDiff = (a: number, b: number): number => (b - a) | 0;

@@ -49,7 +49,8 @@ export interface SplitLimits {
 export function splitTransfer(start: number, length: number, limits: SplitLimits): DataPduSlot[] {
   const { maxSegment, maxBurst } = limits;
   if (!Number.isSafeInteger(maxSegment) || maxSegment < 1) throw rangeError(`data PDU split: segment limit ${maxSegment} is not a positive integer`);
-  if (maxBurst !== undefined && (!Number.isSafeInteger(maxBurst) || maxBurst < 1)) throw rangeError(`data PDU split: burst limit ${maxBurst} is not a positive integer`);
+  if (maxBurst !== undefined && (!Number.isSafeInteger(maxBurst) || maxBurst < 1))
+    throw rangeError(`data PDU split: burst limit ${maxBurst} is not a positive integer`);
   if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(length) || length < 0) {
     throw rangeError(`data PDU split: offset ${start} and length ${length} must be integers of at least 0`);
   }
@@ -58,7 +59,7 @@ export function splitTransfer(start: number, length: number, limits: SplitLimits
   let dataSN = limits.firstDataSN ?? 0;
   let inBurst = 0;
   // Bounded by length / min(maxSegment, maxBurst) + length / maxBurst.
-  for (let at = start; at < end; ) {
+  for (let at = start; at < end;) {
     const n = Math.min(maxSegment, end - at, maxBurst === undefined ? Infinity : maxBurst - inBurst);
     inBurst += n;
     const last = at + n >= end;

@@ -51,8 +51,7 @@ export function framePdu(pdu: AnyPdu, opts: DigestOptions): Buffer[] {
 }
 
 /** Join the pieces of `framePdu` into one buffer (tests, captures, small PDUs). */
-export const encodePdu = (pdu: AnyPdu, opts: DigestOptions = { headerDigest: false, dataDigest: false }): Buffer =>
-  Buffer.concat(framePdu(pdu, opts));
+export const encodePdu = (pdu: AnyPdu, opts: DigestOptions = { headerDigest: false, dataDigest: false }): Buffer => Buffer.concat(framePdu(pdu, opts));
 
 /** A PDU as the parser hands it over: header (BHS + AHS) and unpadded data, both slices where possible. */
 export interface RawPdu {
@@ -288,10 +287,10 @@ export class PduParser {
           this.bhs = bhs;
           this.dsl = dataSegmentLengthOf(bhs);
           if (this.dsl > this.maxDataSegmentLength) {
-            throw protocolError(
-              `${opcodeName(bhs[0]! & 0x3f)}: DataSegmentLength ${this.dsl} exceeds MaxRecvDataSegmentLength ${this.maxDataSegmentLength}`,
-              { opcode: bhs[0]! & 0x3f, dataSegmentLength: this.dsl },
-            );
+            throw protocolError(`${opcodeName(bhs[0]! & 0x3f)}: DataSegmentLength ${this.dsl} exceeds MaxRecvDataSegmentLength ${this.maxDataSegmentLength}`, {
+              opcode: bhs[0]! & 0x3f,
+              dataSegmentLength: this.dsl,
+            });
           }
           this.state = bhs[4]! > 0 ? State.AHS : this.headerDigest ? State.HEADER_DIGEST : State.DATA;
           this.header = bhs;

@@ -184,16 +184,9 @@ export class Negotiator {
     return fatal ? { replies, auth, fatal } : { replies, auth };
   }
 
-  private checkAnswer(
-    def: KeyDef | undefined,
-    k: string,
-    offered: string,
-    v: string,
-  ): { value?: string; problem?: string; fatal: boolean } {
+  private checkAnswer(def: KeyDef | undefined, k: string, offered: string, v: string): { value?: string; problem?: string; fatal: boolean } {
     if (v === Special.NOT_UNDERSTOOD) {
-      return def && !isExtensionKey(k)
-        ? { problem: `peer answered NotUnderstood to the standard key ${k}`, fatal: false }
-        : { fatal: false };
+      return def && !isExtensionKey(k) ? { problem: `peer answered NotUnderstood to the standard key ${k}`, fatal: false } : { fatal: false };
     }
     if (v === Special.IRRELEVANT) return { fatal: false };
     if (v === Special.REJECT) return { problem: `peer rejected ${k}=${offered}`, fatal: false };

@@ -88,7 +88,14 @@ export interface CdbEntry {
 type FieldOpts = Partial<Pick<CdbField, 'obsolete' | 'restricted' | 'label' | 'show' | 'hex' | 'dflt' | 'zeroIs'>>;
 
 /** A field of whole bytes. */
-const bytes = (name: string, key: string | undefined, byte: number, count: number, o: FieldOpts = {}): CdbField => ({ name, ...(key ? { key } : {}), byte, bits: 8 * count, shift: 0, ...o });
+const bytes = (name: string, key: string | undefined, byte: number, count: number, o: FieldOpts = {}): CdbField => ({
+  name,
+  ...(key ? { key } : {}),
+  byte,
+  bits: 8 * count,
+  shift: 0,
+  ...o,
+});
 /** Bits hi..lo of one byte. */
 const bitsOf = (name: string, key: string | undefined, byte: number, hi: number, lo: number, o: FieldOpts = {}): CdbField => ({
   name,
@@ -110,7 +117,8 @@ const ALWAYS = 'always' as const;
 const lba = (byte: number, count: number): CdbField => bytes('LBA', 'lba', byte, count, { label: 'LBA', show: ALWAYS });
 const blocks = (byte: number, count: number, name = 'TRANSFER LENGTH'): CdbField => bytes(name, 'blocks', byte, count, { label: 'LEN', show: ALWAYS });
 const group = (byte: number): CdbField => bitsOf('GROUP NUMBER', 'group', byte, 5, 0, { label: 'GROUP' });
-const alloc = (byte: number, count: number, dflt?: number): CdbField => bytes('ALLOCATION LENGTH', 'alloc', byte, count, { label: 'ALLOC', show: ALWAYS, ...(dflt === undefined ? {} : { dflt }) });
+const alloc = (byte: number, count: number, dflt?: number): CdbField =>
+  bytes('ALLOCATION LENGTH', 'alloc', byte, count, { label: 'ALLOC', show: ALWAYS, ...(dflt === undefined ? {} : { dflt }) });
 const paramLen = (byte: number, count: number, dflt?: number): CdbField =>
   bytes('PARAMETER LIST LENGTH', 'paramLen', byte, count, { label: 'LEN', show: ALWAYS, ...(dflt === undefined ? {} : { dflt }) });
 const protect = (name: string, key: string): CdbField => bitsOf(name, key, 1, 7, 5, { label: name });
@@ -127,7 +135,14 @@ function lbaLayout(size: 10 | 12 | 16, lenName?: string): { lba: CdbField; len: 
 }
 
 /** An LBA command: LBA, length, the byte-1 fields, GROUP NUMBER. */
-function lbaCommand(op: number, name: string, size: 10 | 12 | 16, byte1: CdbField[], transfer: CdbTransfer, more: Partial<CdbEntry> & { lenName?: string } = {}): CdbEntry {
+function lbaCommand(
+  op: number,
+  name: string,
+  size: 10 | 12 | 16,
+  byte1: CdbField[],
+  transfer: CdbTransfer,
+  more: Partial<CdbEntry> & { lenName?: string } = {},
+): CdbEntry {
   const { lenName, ...rest } = more;
   const l = lbaLayout(size, lenName);
   return { op, name, length: size, fields: [l.lba, l.len, ...byte1, l.group], transfer, ...rest };
@@ -175,7 +190,7 @@ const defectFields = (byte: number): CdbField[] => [
 
 /** Service-action entries that share their family's fields and transfer (the commands named but not built here). */
 function named(family: CdbEntry, names: Record<number, string>): CdbEntry[] {
-  return Object.entries(names).map(([sa, name]) => ({ ...family, sa: Number(sa), name, serviceActions: undefined } as CdbEntry));
+  return Object.entries(names).map(([sa, name]) => ({ ...family, sa: Number(sa), name, serviceActions: undefined }) as CdbEntry);
 }
 
 /** Commands the project only names (so reports and the destructive-command check know them). */
@@ -186,7 +201,14 @@ function nameOnly(op: number, name: string, medium = false): CdbEntry {
 
 // --- families (operation codes with service actions) ---------------------------------------------------------
 
-const SAI16: CdbEntry = { op: Op.SERVICE_ACTION_IN_16, name: 'SERVICE ACTION IN(16)', length: 16, serviceActions: true, fields: [alloc(10, 4)], transfer: allocIn };
+const SAI16: CdbEntry = {
+  op: Op.SERVICE_ACTION_IN_16,
+  name: 'SERVICE ACTION IN(16)',
+  length: 16,
+  serviceActions: true,
+  fields: [alloc(10, 4)],
+  transfer: allocIn,
+};
 const SAO16: CdbEntry = { op: 0x9f, name: 'SERVICE ACTION OUT(16)', length: 16, serviceActions: true, fields: [], transfer: VARIES, medium: true };
 const MAINT_IN: CdbEntry = { op: Op.MAINTENANCE_IN, name: 'MAINTENANCE IN', length: 12, serviceActions: true, fields: [alloc(6, 4)], transfer: allocIn };
 const MAINT_OUT: CdbEntry = { op: 0xa4, name: 'MAINTENANCE OUT', length: 12, serviceActions: true, fields: [], transfer: VARIES };
@@ -204,7 +226,11 @@ const PR_OUT: CdbEntry = {
   name: 'PERSISTENT RESERVE OUT',
   length: 10,
   serviceActions: true,
-  fields: [bitsOf('SCOPE', 'scope', 2, 7, 4, { label: 'SCOPE', show: ALWAYS }), bitsOf('TYPE', 'type', 2, 3, 0, { label: 'TYPE', show: ALWAYS }), paramLen(5, 4, 24)],
+  fields: [
+    bitsOf('SCOPE', 'scope', 2, 7, 4, { label: 'SCOPE', show: ALWAYS }),
+    bitsOf('TYPE', 'type', 2, 3, 0, { label: 'TYPE', show: ALWAYS }),
+    paramLen(5, 4, 24),
+  ],
   transfer: paramOut,
   medium: true,
   clause: SPC5.PERSISTENT_RESERVE_OUT,
@@ -219,7 +245,16 @@ const SANITIZE: CdbEntry = {
   medium: 'sanitize',
   clause: SBC4.SANITIZE,
 };
-const XCOPY: CdbEntry = { op: Op.EXTENDED_COPY, name: 'EXTENDED COPY', length: 16, serviceActions: true, fields: [paramLen(10, 4)], transfer: paramOut, medium: true, clause: SPC5.EXTENDED_COPY };
+const XCOPY: CdbEntry = {
+  op: Op.EXTENDED_COPY,
+  name: 'EXTENDED COPY',
+  length: 16,
+  serviceActions: true,
+  fields: [paramLen(10, 4)],
+  transfer: paramOut,
+  medium: true,
+  clause: SPC5.EXTENDED_COPY,
+};
 const listId8 = bytes('LIST IDENTIFIER', 'listId', 2, 1, { label: 'LIST_ID', show: ALWAYS });
 const listId32 = bytes('LIST IDENTIFIER', 'listId', 2, 4, { label: 'LIST_ID', show: ALWAYS });
 const RCR_LID1 = [listId8, alloc(10, 4)];
@@ -234,12 +269,24 @@ const rsocOptions = (v: CdbValues) => Number(v.options ?? 0);
 export const CATALOGUE: readonly CdbEntry[] = [
   // --- SPC-5 -------------------------------------------------------------------------------------------------
   { op: Op.TEST_UNIT_READY, name: 'TEST UNIT READY', length: 6, fields: [], transfer: NONE, mandatory: 'everyDevice', clause: SPC5.TEST_UNIT_READY },
-  { op: Op.REQUEST_SENSE, name: 'REQUEST SENSE', length: 6, fields: [flag('DESC', 'desc', 1, 0), alloc(4, 1, 252)], transfer: allocIn, mandatory: 'everyDevice', clause: SPC5.REQUEST_SENSE },
+  {
+    op: Op.REQUEST_SENSE,
+    name: 'REQUEST SENSE',
+    length: 6,
+    fields: [flag('DESC', 'desc', 1, 0), alloc(4, 1, 252)],
+    transfer: allocIn,
+    mandatory: 'everyDevice',
+    clause: SPC5.REQUEST_SENSE,
+  },
   {
     op: Op.INQUIRY,
     name: 'INQUIRY',
     length: 6,
-    fields: [flag('EVPD', 'evpd', 1, 0), bytes('PAGE CODE', 'page', 2, 1, { label: 'PAGE', hex: true, show: (v) => v.evpd !== 0 || v.page !== 0 }), alloc(3, 2, 255)],
+    fields: [
+      flag('EVPD', 'evpd', 1, 0),
+      bytes('PAGE CODE', 'page', 2, 1, { label: 'PAGE', hex: true, show: (v) => v.evpd !== 0 || v.page !== 0 }),
+      alloc(3, 2, 255),
+    ],
     transfer: allocIn,
     mandatory: 'everyDevice',
     clause: SPC5.INQUIRY,
@@ -251,14 +298,21 @@ export const CATALOGUE: readonly CdbEntry[] = [
   { op: Op.MODE_SELECT_10, name: 'MODE SELECT(10)', length: 10, fields: modeSelectFields(true), transfer: paramOut, medium: true, clause: SPC5.MODE_SELECT_10 },
   { op: Op.MODE_SENSE_10, name: 'MODE SENSE(10)', length: 10, fields: modeSenseFields(true), transfer: allocIn, clause: SPC5.MODE_SENSE_10 },
   PR_IN,
-  ...Object.entries({ READ_KEYS: 'READ KEYS', READ_RESERVATION: 'READ RESERVATION', REPORT_CAPABILITIES: 'REPORT CAPABILITIES', READ_FULL_STATUS: 'READ FULL STATUS' }).map(
-    ([k, n]): CdbEntry => ({ ...PR_IN, serviceActions: undefined, sa: PrInSa[k as keyof typeof PrInSa], name: `PERSISTENT RESERVE IN ${n}` }),
-  ),
+  ...Object.entries({
+    READ_KEYS: 'READ KEYS',
+    READ_RESERVATION: 'READ RESERVATION',
+    REPORT_CAPABILITIES: 'REPORT CAPABILITIES',
+    READ_FULL_STATUS: 'READ FULL STATUS',
+  }).map(([k, n]): CdbEntry => ({ ...PR_IN, serviceActions: undefined, sa: PrInSa[k as keyof typeof PrInSa], name: `PERSISTENT RESERVE IN ${n}` })),
   PR_OUT,
   ...Object.entries(PrOutSa).map(([k, sa]): CdbEntry => ({ ...PR_OUT, serviceActions: undefined, sa, name: `PERSISTENT RESERVE OUT ${k.replace(/_/g, ' ')}` })),
   XCOPY,
   { ...XCOPY, serviceActions: undefined, sa: ExtendedCopySa.LID1, name: 'EXTENDED COPY(LID1)' },
-  ...named(XCOPY, { [ExtendedCopySa.LID4]: 'EXTENDED COPY(LID4)', [ExtendedCopySa.POPULATE_TOKEN]: 'POPULATE TOKEN', [ExtendedCopySa.WRITE_USING_TOKEN]: 'WRITE USING TOKEN' }),
+  ...named(XCOPY, {
+    [ExtendedCopySa.LID4]: 'EXTENDED COPY(LID4)',
+    [ExtendedCopySa.POPULATE_TOKEN]: 'POPULATE TOKEN',
+    [ExtendedCopySa.WRITE_USING_TOKEN]: 'WRITE USING TOKEN',
+  }),
   RCR,
   rcr(ReceiveCopySa.COPY_STATUS_LID1, 'RECEIVE COPY STATUS(LID1)', RCR_LID1),
   rcr(ReceiveCopySa.RECEIVE_DATA_LID1, 'RECEIVE COPY DATA(LID1)', RCR_LID1),
@@ -347,18 +401,43 @@ export const CATALOGUE: readonly CdbEntry[] = [
     clause: SBC4.READ_CAPACITY_10,
   },
   lbaCommand(Op.READ_10, 'READ(10)', 10, [...readFlags, obsolete(1, 1), obsolete(1, 0)], readIn, { mandatory: 'sbc', clause: SBC4.READ_10 }),
-  lbaCommand(Op.WRITE_10, 'WRITE(10)', 10, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_10 }),
+  lbaCommand(Op.WRITE_10, 'WRITE(10)', 10, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, {
+    medium: true,
+    storesData: true,
+    clause: SBC4.WRITE_10,
+  }),
   lbaCommand(Op.WRITE_AND_VERIFY_10, 'WRITE AND VERIFY(10)', 10, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, {
     medium: true,
     storesData: true,
     clause: SBC4.WRITE_AND_VERIFY_10,
   }),
-  lbaCommand(Op.VERIFY_10, 'VERIFY(10)', 10, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0), mmc6(6)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_10 }),
+  lbaCommand(Op.VERIFY_10, 'VERIFY(10)', 10, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0), mmc6(6)], VARIES, {
+    lenName: 'VERIFICATION LENGTH',
+    clause: SBC4.VERIFY_10,
+  }),
   lbaCommand(Op.PRE_FETCH_10, 'PRE-FETCH(10)', 10, [immed, obsolete(1, 0)], NONE, { lenName: 'PREFETCH LENGTH', clause: SBC4.PRE_FETCH_10 }),
-  lbaCommand(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, [obsolete(1, 2), immed, obsolete(1, 0)], NONE, { lenName: 'NUMBER OF LOGICAL BLOCKS', clause: SBC4.SYNCHRONIZE_CACHE_10 }),
-  { op: Op.READ_DEFECT_DATA_10, name: 'READ DEFECT DATA(10)', length: 10, fields: [...defectFields(2), alloc(7, 2)], transfer: allocIn, clause: SBC4.READ_DEFECT_DATA_10 },
+  lbaCommand(Op.SYNCHRONIZE_CACHE_10, 'SYNCHRONIZE CACHE(10)', 10, [obsolete(1, 2), immed, obsolete(1, 0)], NONE, {
+    lenName: 'NUMBER OF LOGICAL BLOCKS',
+    clause: SBC4.SYNCHRONIZE_CACHE_10,
+  }),
+  {
+    op: Op.READ_DEFECT_DATA_10,
+    name: 'READ DEFECT DATA(10)',
+    length: 10,
+    fields: [...defectFields(2), alloc(7, 2)],
+    transfer: allocIn,
+    clause: SBC4.READ_DEFECT_DATA_10,
+  },
   lbaCommand(Op.WRITE_SAME_10, 'WRITE SAME(10)', 10, writeSameFlags, VARIES, { lenName: 'NUMBER OF LOGICAL BLOCKS', medium: true, clause: SBC4.WRITE_SAME_10 }),
-  { op: Op.UNMAP, name: 'UNMAP', length: 10, fields: [flag('ANCHOR', 'anchor', 1, 0), paramLen(7, 2), group(6)], transfer: paramOut, medium: true, clause: SBC4.UNMAP },
+  {
+    op: Op.UNMAP,
+    name: 'UNMAP',
+    length: 10,
+    fields: [flag('ANCHOR', 'anchor', 1, 0), paramLen(7, 2), group(6)],
+    transfer: paramOut,
+    medium: true,
+    clause: SBC4.UNMAP,
+  },
   SANITIZE,
   ...named(SANITIZE, {
     [SanitizeSa.OVERWRITE]: 'SANITIZE OVERWRITE',
@@ -378,12 +457,26 @@ export const CATALOGUE: readonly CdbEntry[] = [
     clause: SBC4.COMPARE_AND_WRITE,
   },
   lbaCommand(Op.WRITE_16, 'WRITE(16)', 16, [...writeFlags, obsolete(1, 1)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_16 }),
-  lbaCommand(Op.ORWRITE_16, 'ORWRITE(16)', 16, [protect('ORPROTECT', 'orprotect'), dpo, fua, obsolete(1, 1)], writeOut, { medium: true, clause: SBC4.ORWRITE_16 }),
-  lbaCommand(Op.WRITE_AND_VERIFY_16, 'WRITE AND VERIFY(16)', 16, verifyFlags('WRPROTECT', 'wrprotect'), writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_AND_VERIFY_16 }),
+  lbaCommand(Op.ORWRITE_16, 'ORWRITE(16)', 16, [protect('ORPROTECT', 'orprotect'), dpo, fua, obsolete(1, 1)], writeOut, {
+    medium: true,
+    clause: SBC4.ORWRITE_16,
+  }),
+  lbaCommand(Op.WRITE_AND_VERIFY_16, 'WRITE AND VERIFY(16)', 16, verifyFlags('WRPROTECT', 'wrprotect'), writeOut, {
+    medium: true,
+    storesData: true,
+    clause: SBC4.WRITE_AND_VERIFY_16,
+  }),
   lbaCommand(Op.VERIFY_16, 'VERIFY(16)', 16, verifyFlags('VRPROTECT', 'vrprotect'), VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_16 }),
   lbaCommand(Op.PRE_FETCH_16, 'PRE-FETCH(16)', 16, [immed], NONE, { lenName: 'PREFETCH LENGTH', clause: SBC4.PRE_FETCH_16 }),
-  lbaCommand(Op.SYNCHRONIZE_CACHE_16, 'SYNCHRONIZE CACHE(16)', 16, [obsolete(1, 2), immed], NONE, { lenName: 'NUMBER OF LOGICAL BLOCKS', clause: SBC4.SYNCHRONIZE_CACHE_16 }),
-  lbaCommand(Op.WRITE_SAME_16, 'WRITE SAME(16)', 16, [...writeSameFlags, flag('NDOB', 'ndob', 1, 0)], VARIES, { lenName: 'NUMBER OF LOGICAL BLOCKS', medium: true, clause: SBC4.WRITE_SAME_16 }),
+  lbaCommand(Op.SYNCHRONIZE_CACHE_16, 'SYNCHRONIZE CACHE(16)', 16, [obsolete(1, 2), immed], NONE, {
+    lenName: 'NUMBER OF LOGICAL BLOCKS',
+    clause: SBC4.SYNCHRONIZE_CACHE_16,
+  }),
+  lbaCommand(Op.WRITE_SAME_16, 'WRITE SAME(16)', 16, [...writeSameFlags, flag('NDOB', 'ndob', 1, 0)], VARIES, {
+    lenName: 'NUMBER OF LOGICAL BLOCKS',
+    medium: true,
+    clause: SBC4.WRITE_SAME_16,
+  }),
   {
     op: Op.WRITE_ATOMIC_16,
     name: 'WRITE ATOMIC(16)',
@@ -409,19 +502,30 @@ export const CATALOGUE: readonly CdbEntry[] = [
     serviceActions: undefined,
     sa: SaIn16.GET_LBA_STATUS,
     name: 'GET LBA STATUS',
-    fields: [bytes('STARTING LOGICAL BLOCK ADDRESS', 'lba', 2, 8, { label: 'LBA', show: ALWAYS }), alloc(10, 4, 4096), bytes('REPORT TYPE', 'reportType', 14, 1, { label: 'REPORT_TYPE' })],
+    fields: [
+      bytes('STARTING LOGICAL BLOCK ADDRESS', 'lba', 2, 8, { label: 'LBA', show: ALWAYS }),
+      alloc(10, 4, 4096),
+      bytes('REPORT TYPE', 'reportType', 14, 1, { label: 'REPORT_TYPE' }),
+    ],
     clause: SBC4.GET_LBA_STATUS_16,
   },
   ...named(SAI16, { 0x11: 'READ LONG(16)', 0x13: 'REPORT REFERRALS' }),
   SAO16,
   lbaCommand(Op.READ_12, 'READ(12)', 12, [...readFlags, obsolete(1, 1), obsolete(1, 0)], readIn, { clause: SBC4.READ_12 }),
-  lbaCommand(Op.WRITE_12, 'WRITE(12)', 12, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, { medium: true, storesData: true, clause: SBC4.WRITE_12 }),
+  lbaCommand(Op.WRITE_12, 'WRITE(12)', 12, [...writeFlags, obsolete(1, 1), obsolete(1, 0)], writeOut, {
+    medium: true,
+    storesData: true,
+    clause: SBC4.WRITE_12,
+  }),
   lbaCommand(Op.WRITE_AND_VERIFY_12, 'WRITE AND VERIFY(12)', 12, [...verifyFlags('WRPROTECT', 'wrprotect'), obsolete(1, 0)], writeOut, {
     medium: true,
     storesData: true,
     clause: SBC4.WRITE_AND_VERIFY_12,
   }),
-  lbaCommand(Op.VERIFY_12, 'VERIFY(12)', 12, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0), mmc6(10)], VARIES, { lenName: 'VERIFICATION LENGTH', clause: SBC4.VERIFY_12 }),
+  lbaCommand(Op.VERIFY_12, 'VERIFY(12)', 12, [...verifyFlags('VRPROTECT', 'vrprotect'), obsolete(1, 0), mmc6(10)], VARIES, {
+    lenName: 'VERIFICATION LENGTH',
+    clause: SBC4.VERIFY_12,
+  }),
   {
     op: Op.READ_DEFECT_DATA_12,
     name: 'READ DEFECT DATA(12)',

@@ -203,7 +203,8 @@ export const synchronizeCache16 = (o: SyncCacheOptions = {}): Buffer => build(Op
  * SBC-4 5.6 GET LBA STATUS (16): SERVICE ACTION IN (16) / 12h; ALLOCATION LENGTH defaults to 4096, REPORT TYPE
  * (byte 14) to 0 (all LBAs).
  */
-export const getLbaStatus = (o: { lba: U64; alloc?: number; reportType?: number } & CdbCommon): Buffer => build(Op.SERVICE_ACTION_IN_16, o, SaIn16.GET_LBA_STATUS);
+export const getLbaStatus = (o: { lba: U64; alloc?: number; reportType?: number } & CdbCommon): Buffer =>
+  build(Op.SERVICE_ACTION_IN_16, o, SaIn16.GET_LBA_STATUS);
 
 /** Common MODE SENSE options. `pc`: 0 current, 1 changeable, 2 default, 3 saved. */
 export interface ModeSenseOptions extends CdbCommon {
@@ -289,7 +290,8 @@ export function extendedCopy(o: { paramLen: number; listIdentifier?: number } & 
  * 8-bit LIST IDENTIFIER at byte 2, LID4 ones (05h..07h) a 32-bit one at bytes 2-5; OPERATING PARAMETERS and
  * REPORT ALL ROD TOKENS have none.
  */
-export const receiveCopyResults = (o: { sa: number; listId?: number; alloc: number } & CdbCommon): Buffer => buildSa(Op.RECEIVE_COPY_RESULTS, 'RECEIVE COPY RESULTS', o);
+export const receiveCopyResults = (o: { sa: number; listId?: number; alloc: number } & CdbCommon): Buffer =>
+  buildSa(Op.RECEIVE_COPY_RESULTS, 'RECEIVE COPY RESULTS', o);
 
 /** Options of READ DEFECT DATA (10/12): DEFECT LIST FORMAT 0..7. */
 export interface ReadDefectOptions extends CdbCommon {
@@ -325,14 +327,7 @@ export function unmapParameterList(descs: { lba: U64; blocks: number }[]): Buffe
  * empty) the TRANSPORTID PARAMETER DATA LENGTH and the TransportIDs follow (for SPEC_I_PT); SPEC_I_PT
  * itself is only set when asked, so that inconsistent lists can be sent on purpose.
  */
-export function proutParameterList(o: {
-  key: U64;
-  saKey: U64;
-  spec_i_pt?: boolean;
-  allTgPt?: boolean;
-  aptpl?: boolean;
-  transportIds?: Buffer[];
-}): Buffer {
+export function proutParameterList(o: { key: U64; saKey: U64; spec_i_pt?: boolean; allTgPt?: boolean; aptpl?: boolean; transportIds?: Buffer[] }): Buffer {
   const ctx = 'PERSISTENT RESERVE OUT parameter list';
   const b = Buffer.alloc(24);
   putBE(b, 0, 8, uintBig(ctx, 'RESERVATION KEY', o.key, 64));
@@ -402,4 +397,3 @@ export function extendedCopyParameterList(o: {
   h.writeUInt32BE(uint(ctx, 'INLINE DATA LENGTH', inline.length, 32), 12);
   return Buffer.concat([h, cscd, seg, inline]);
 }
-

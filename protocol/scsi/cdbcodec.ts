@@ -9,7 +9,6 @@ import { CATALOGUE, type CdbEntry, type CdbField, type CdbValues } from './catal
 import { cdbLength } from './opcodes.js';
 import { hex, hexBytes, noField, putBE, uint, uintBig } from './util.js';
 
-
 /** Family entries (no `sa`) by operation code, and service-action entries by (op << 5) | sa. */
 const FAMILIES = new Map<number, CdbEntry>();
 const MEMBERS = new Map<number, CdbEntry>();

@@ -45,10 +45,7 @@ export function parseLbaStatus(buf: Buffer): LbaStatusData {
  * SBC-4 5.6.2 GET LBA STATUS parameter data. With `alloc` the result is cut to that many bytes while
  * PARAMETER DATA LENGTH keeps the full length.
  */
-export function encodeLbaStatus(
-  descs: { lba: U64; blocks: number; provisioningStatus: number; additionalStatus?: number }[],
-  alloc?: number,
-): Buffer {
+export function encodeLbaStatus(descs: { lba: U64; blocks: number; provisioningStatus: number; additionalStatus?: number }[], alloc?: number): Buffer {
   const ctx = 'GET LBA STATUS data';
   const total = 8 + 16 * descs.length;
   if (total - 4 > 0xffffffff) throw rangeError(`${ctx}: too many descriptors`);

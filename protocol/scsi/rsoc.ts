@@ -177,7 +177,8 @@ export function encodeRsocOneCommand(o: {
   if (o.usageMap.length > 0xffff) throw rangeError(`${ctx}: usage map of ${o.usageMap.length} bytes does not fit CDB SIZE`);
   const h = Buffer.alloc(4);
   h[0] = bit(o.rwcdlp);
-  h[1] = (bit(o.timeouts !== undefined) << 7) | (optUint(ctx, 'MLU', o.mlu, 2) << 5) | (optUint(ctx, 'CDLP', o.cdlp, 2) << 3) | uint(ctx, 'SUPPORT', o.support, 3);
+  h[1] =
+    (bit(o.timeouts !== undefined) << 7) | (optUint(ctx, 'MLU', o.mlu, 2) << 5) | (optUint(ctx, 'CDLP', o.cdlp, 2) << 3) | uint(ctx, 'SUPPORT', o.support, 3);
   h.writeUInt16BE(o.usageMap.length, 2);
   return Buffer.concat([h, o.usageMap, ...(o.timeouts ? [writeTimeouts(ctx, o.timeouts)] : [])]);
 }

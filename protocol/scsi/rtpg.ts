@@ -7,7 +7,15 @@ import { decodeError } from '../errors.js';
 import { need, uint } from './util.js';
 
 /** ASYMMETRIC ACCESS STATE values (SPC-5); the others are reserved. */
-export const AluaState = { ACTIVE_OPTIMIZED: 0x0, ACTIVE_NON_OPTIMIZED: 0x1, STANDBY: 0x2, UNAVAILABLE: 0x3, LBA_DEPENDENT: 0x4, OFFLINE: 0xe, TRANSITIONING: 0xf } as const;
+export const AluaState = {
+  ACTIVE_OPTIMIZED: 0x0,
+  ACTIVE_NON_OPTIMIZED: 0x1,
+  STANDBY: 0x2,
+  UNAVAILABLE: 0x3,
+  LBA_DEPENDENT: 0x4,
+  OFFLINE: 0xe,
+  TRANSITIONING: 0xf,
+} as const;
 
 /** The SUPPORTED bit of byte 1 of a descriptor for each state (T_SUP, O_SUP, LBD_SUP, U_SUP, S_SUP, AN_SUP, AO_SUP). */
 export const ALUA_SUPPORT_BIT: Readonly<Record<number, number>> = { 0xf: 0x80, 0xe: 0x40, 0x4: 0x10, 0x3: 0x08, 0x2: 0x04, 0x1: 0x02, 0x0: 0x01 };
@@ -54,12 +62,21 @@ export function parseTargetPortGroups(buf: Buffer, extended = false): TargetPort
     const count = buf[off + 7]!;
     const size = 8 + 4 * count;
     if (off + size > end) {
-      if (end >= declared) throw decodeError(`${ctx}: target port group descriptor at byte ${off} (${count} ports) overruns RETURN DATA LENGTH ${returnDataLength}`);
+      if (end >= declared)
+        throw decodeError(`${ctx}: target port group descriptor at byte ${off} (${count} ports) overruns RETURN DATA LENGTH ${returnDataLength}`);
       break;
     }
     const ports: number[] = [];
     for (let i = 0; i < count; i++) ports.push(buf.readUInt16BE(off + 8 + 4 * i + 2));
-    out.groups.push({ pref: (buf[off]! & 0x80) !== 0, state: buf[off]! & 0x0f, supported: buf[off + 1]!, group: buf.readUInt16BE(off + 2), statusCode: buf[off + 5]!, vendorSpecific: buf[off + 6]!, ports });
+    out.groups.push({
+      pref: (buf[off]! & 0x80) !== 0,
+      state: buf[off]! & 0x0f,
+      supported: buf[off + 1]!,
+      group: buf.readUInt16BE(off + 2),
+      statusCode: buf[off + 5]!,
+      vendorSpecific: buf[off + 6]!,
+      ports,
+    });
     off += size;
   }
   if (off < end && end >= declared) throw decodeError(`${ctx}: ${end - off} bytes after the last descriptor`);
@@ -67,7 +84,10 @@ export function parseTargetPortGroups(buf: Buffer, extended = false): TargetPort
 }
 
 /** SPC-5 REPORT TARGET PORT GROUPS data; `alloc` cuts it, RETURN DATA LENGTH stays full. */
-export function encodeTargetPortGroups(o: { extended?: boolean; implicitTransitionTime?: number; groups: Omit<TargetPortGroup, 'vendorSpecific' | 'statusCode'>[] }, alloc?: number): Buffer {
+export function encodeTargetPortGroups(
+  o: { extended?: boolean; implicitTransitionTime?: number; groups: Omit<TargetPortGroup, 'vendorSpecific' | 'statusCode'>[] },
+  alloc?: number,
+): Buffer {
   const ctx = 'REPORT TARGET PORT GROUPS data';
   const descs = o.groups.map((g) => {
     const b = Buffer.alloc(8 + 4 * g.ports.length);

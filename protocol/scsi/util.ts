@@ -27,7 +27,7 @@ export function hexBytes(buf: Buffer): string {
 }
 
 function fmtValue(v: number | bigint): string {
-  return (typeof v === 'bigint' || v >= 0x10000) ? hexGrouped(v) : String(v);
+  return typeof v === 'bigint' || v >= 0x10000 ? hexGrouped(v) : String(v);
 }
 
 /** Checks that `v` is an unsigned integer of at most `bits` bits and returns it. */
@@ -89,7 +89,10 @@ export function noField(ctx: string, field: string, v: unknown): void {
  */
 export class View {
   readonly end: number;
-  constructor(readonly buf: Buffer, end = buf.length) {
+  constructor(
+    readonly buf: Buffer,
+    end = buf.length,
+  ) {
     this.end = Math.max(0, Math.min(end, buf.length));
   }
   has(off: number, n: number): boolean {

@@ -140,7 +140,21 @@ export const DesignatorType = {
   UUID: 0xa,
 } as const;
 /** PROTOCOL IDENTIFIER values (SPC-5). */
-export const ProtocolId = { FCP: 0x0, SPI: 0x1, SSA: 0x2, SBP: 0x3, SRP: 0x4, ISCSI: 0x5, SAS: 0x6, ADT: 0x7, ATA: 0x8, UAS: 0x9, SOP: 0xa, PCIE: 0xb, NONE: 0xf } as const;
+export const ProtocolId = {
+  FCP: 0x0,
+  SPI: 0x1,
+  SSA: 0x2,
+  SBP: 0x3,
+  SRP: 0x4,
+  ISCSI: 0x5,
+  SAS: 0x6,
+  ADT: 0x7,
+  ATA: 0x8,
+  UAS: 0x9,
+  SOP: 0xa,
+  PCIE: 0xb,
+  NONE: 0xf,
+} as const;
 
 /**
  * Reads designation descriptors from `start` to the end of `v`. A descriptor past `declaredEnd` is an
@@ -465,7 +479,8 @@ export function encodeBlockDeviceCharacteristics(o: BlockDeviceCharacteristics &
   const b = Buffer.alloc(60);
   b.writeUInt16BE(optUint(ctx, 'MEDIUM ROTATION RATE', o.mediumRotationRate, 16), 0);
   b[2] = optUint(ctx, 'PRODUCT TYPE', o.productType, 8);
-  b[3] = (optUint(ctx, 'WABEREQ', o.wabereq, 2) << 6) | (optUint(ctx, 'WACEREQ', o.wacereq, 2) << 4) | optUint(ctx, 'NOMINAL FORM FACTOR', o.nominalFormFactor, 4);
+  b[3] =
+    (optUint(ctx, 'WABEREQ', o.wabereq, 2) << 6) | (optUint(ctx, 'WACEREQ', o.wacereq, 2) << 4) | optUint(ctx, 'NOMINAL FORM FACTOR', o.nominalFormFactor, 4);
   b[4] = (optUint(ctx, 'ZONED', o.zoned, 2) << 4) | (bit(o.rbwz) << 3) | (bit(o.bocs) << 2) | (bit(o.fuab) << 1) | bit(o.vbuls);
   b.writeUInt32BE(optUint(ctx, 'DEPOPULATION TIME', o.depopulationTime, 32), 8);
   return page(ctx, VpdPage.BLOCK_DEVICE_CHARACTERISTICS, b, o);

@@ -40,7 +40,13 @@ export interface SanitizeOp {
   failed: boolean;
 }
 
-export function blockLimitsFor(blockSize: number, thin: boolean, granule: number, lbppbExponent: number, o: Partial<BlockLimitsConfig> = {}): BlockLimitsConfig {
+export function blockLimitsFor(
+  blockSize: number,
+  thin: boolean,
+  granule: number,
+  lbppbExponent: number,
+  o: Partial<BlockLimitsConfig> = {},
+): BlockLimitsConfig {
   const mib = (1024 * 1024) / blockSize;
   return {
     wsnz: false,
@@ -120,7 +126,8 @@ export class LogicalUnit {
     // NAA 5: 4-bit NAA, 24-bit company id (a locally administered CID), 36 bits derived from target and LUN
     this.naa = Buffer.alloc(8);
     this.naa.writeBigUInt64BE((5n << 60n) | (0x2a5e71n << 36n) | (h.readBigUInt64BE(8) & 0xfffffffffn));
-    this.store = cfg.store ?? createBackingStore({ backing: cfg.backing, size: blocks * bs, blockSize: bs, thin: this.thin, ...(cfg.path ? { path: cfg.path } : {}) });
+    this.store =
+      cfg.store ?? createBackingStore({ backing: cfg.backing, size: blocks * bs, blockSize: bs, thin: this.thin, ...(cfg.path ? { path: cfg.path } : {}) });
     if (this.store.size < blocks * bs) throw new Error(`LUN ${cfg.lun}: store of ${this.store.size} bytes is smaller than the LUN`);
     if (this.store.thin !== this.thin) throw new Error(`LUN ${cfg.lun}: store thin=${this.store.thin} but LUN thin=${this.thin}`);
     this.limits = blockLimitsFor(bs, this.thin, this.store.granuleSize, lbppbe, cfg.limits);
@@ -169,7 +176,11 @@ export class LogicalUnit {
     }
     if (q.includes(ascAscq)) return;
     q.push(ascAscq);
-    if (q.length > MAX_UA) q.splice(q.findIndex((c) => c >> 8 !== 0x29), 1);
+    if (q.length > MAX_UA)
+      q.splice(
+        q.findIndex((c) => c >> 8 !== 0x29),
+        1,
+      );
     this.ua.set(itKey, q);
     if (this.ua.size > MAX_UA_NEXUSES) this.ua.delete(this.ua.keys().next().value!);
   }

@@ -28,8 +28,7 @@ export const PR_TYPES: readonly number[] = [
 ];
 
 /** All-registrants types: every registered I_T nexus is a reservation holder (SPC-5 reservations, reservation holder). */
-export const isAllRegistrants = (type: number): boolean =>
-  type === PrType.WRITE_EXCLUSIVE_ALL_REGISTRANTS || type === PrType.EXCLUSIVE_ACCESS_ALL_REGISTRANTS;
+export const isAllRegistrants = (type: number): boolean => type === PrType.WRITE_EXCLUSIVE_ALL_REGISTRANTS || type === PrType.EXCLUSIVE_ACCESS_ALL_REGISTRANTS;
 
 /** Registrants-only and all-registrants types (their release is announced to the other registrants). */
 export const isRegistrantsType = (type: number): boolean => type >= PrType.WRITE_EXCLUSIVE_REGISTRANTS_ONLY && type <= PrType.EXCLUSIVE_ACCESS_ALL_REGISTRANTS;
@@ -121,8 +120,7 @@ export interface ReservationHolder {
 }
 
 const accessOf = (spec: CommandSpec, cdb: Buffer): PrAccess => (typeof spec.access === 'function' ? spec.access(cdb) : spec.access);
-const spc2Allowed = (spec: CommandSpec, cdb: Buffer): boolean =>
-  typeof spec.spc2Allowed === 'function' ? spec.spc2Allowed(cdb) : spec.spc2Allowed === true;
+const spc2Allowed = (spec: CommandSpec, cdb: Buffer): boolean => (typeof spec.spc2Allowed === 'function' ? spec.spc2Allowed(cdb) : spec.spc2Allowed === true);
 
 /**
  * Whether the command from this I_T nexus is a RESERVATION CONFLICT:

@@ -172,7 +172,8 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     this.nexuses.set(nexus.id, nexus);
     const key = itKeyOf(nexus);
     let ua: number | undefined;
-    if (this.lost.delete(key)) ua = Asc.I_T_NEXUS_LOSS_OCCURRED; // SAM-5 6.3.4
+    if (this.lost.delete(key))
+      ua = Asc.I_T_NEXUS_LOSS_OCCURRED; // SAM-5 6.3.4
     else if (!this.seen.has(key)) ua = Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET; // SAM-5 6.3.1: not yet told of the power on
     this.remember(key);
     if (ua !== undefined) for (const lu of this.units.values()) lu.establishUa(key, ua);
@@ -310,7 +311,11 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
       if (!this.quirks.has(Q.IGNORE_RESERVED_BITS)) checkCdbBits(spec, cdb);
       const ctx: Ctx = { core: this, lu, task, req, cdb, f: new CdbFields(cdb), itKey };
       const r = await spec.handler(ctx);
-      return { status: r.status ?? ScsiStatus.GOOD, ...(r.data ? { data: r.data } : {}), ...(r.transferLength !== undefined ? { transferLength: r.transferLength } : {}) };
+      return {
+        status: r.status ?? ScsiStatus.GOOD,
+        ...(r.data ? { data: r.data } : {}),
+        ...(r.transferLength !== undefined ? { transferLength: r.transferLength } : {}),
+      };
     } catch (e) {
       if (e instanceof TaskAborted) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
       if (e instanceof ReservationConflict) return { status: ScsiStatus.RESERVATION_CONFLICT };
@@ -376,7 +381,8 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
       case 'target-cold-reset':
         // a hard reset (SAM-5 6.3.2): every LU reset; nexuses that log in later were not told yet
         this.seen.clear();
-        for (const u of this.units.values()) await this.resetUnit(u, fn === 'target-cold-reset' ? Asc.POWER_ON_OCCURRED : Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET);
+        for (const u of this.units.values())
+          await this.resetUnit(u, fn === 'target-cold-reset' ? Asc.POWER_ON_OCCURRED : Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET);
         for (const k of this.itKeys()) this.remember(k);
         return 'complete';
       case 'clear-aca':
@@ -424,4 +430,3 @@ export function checkCdbBits(spec: CommandSpec, cdb: Buffer): void {
     if (bad) throw invalidCdb(i, topBit(bad));
   }
 }
-

@@ -62,14 +62,7 @@ export interface CommandResult {
   aborted?: boolean;
 }
 
-export type TmfName =
-  | 'abort-task'
-  | 'abort-task-set'
-  | 'clear-aca'
-  | 'clear-task-set'
-  | 'lun-reset'
-  | 'target-warm-reset'
-  | 'target-cold-reset';
+export type TmfName = 'abort-task' | 'abort-task-set' | 'clear-aca' | 'clear-task-set' | 'lun-reset' | 'target-warm-reset' | 'target-cold-reset';
 
 export type TmfOutcome = 'complete' | 'no-such-task' | 'no-such-lun' | 'not-supported' | 'rejected';
 

@@ -15,7 +15,7 @@ export { LoginStatus, Stage };
 
 /** A random ISID of type 10b (RFC 7143 11.12.5): each test's session is a new one. */
 export function newIsid(): number {
-  return 0x80 * 2 ** 40 + iscsi.newChallenge(5).readUIntBE(0, 5) % 2 ** 40;
+  return 0x80 * 2 ** 40 + (iscsi.newChallenge(5).readUIntBE(0, 5) % 2 ** 40);
 }
 
 /** Fields of a Login Request; everything not given takes the value of a plain first request. */
@@ -95,7 +95,10 @@ export async function exchange(t: TestContext, c: RawConnection, req: LoginReque
   } catch (e) {
     t.fail(`the Login Response's text is malformed: ${(e as Error).message}`);
   }
-  t.log(`< Login Response ${statusText(rsp.statusClass << 8 | rsp.statusDetail)} T=${rsp.transit ? 1 : 0} C=${rsp.continue ? 1 : 0} CSG=${rsp.csg} NSG=${rsp.nsg}${pairs.length ? `: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`);
+  t.log(
+    `< Login Response ${statusText((rsp.statusClass << 8) | rsp.statusDetail)} T=${rsp.transit ? 1 : 0} C=${rsp.continue ? 1 : 0} CSG=${rsp.csg} ` +
+      `NSG=${rsp.nsg}${pairs.length ? `: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
+  );
   return { rsp, pairs };
 }
 
@@ -147,11 +150,23 @@ export interface RawLogin {
  * has them, else AuthMethod=None), asking to go on to the operational stage: the test then sends its own
  * operational-stage requests. `extra` is added to the first request.
  */
-export async function throughSecurity(t: TestContext, c: RawConnection, o: { isid?: number; extra?: KeyValue[]; discovery?: boolean; cmdSN?: number } = {}): Promise<RawLogin> {
+export async function throughSecurity(
+  t: TestContext,
+  c: RawConnection,
+  o: { isid?: number; extra?: KeyValue[]; discovery?: boolean; cmdSN?: number } = {},
+): Promise<RawLogin> {
   const isid = o.isid ?? newIsid();
   const st: RawLogin = { isid, tsih: 0, cmdSN: (o.cmdSN ?? 1) >>> 0, expStatSN: 0, received: [] };
   const step = async (keys: KeyValue[], transit: boolean, what: string) => {
-    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys, transit, csg: Stage.SECURITY, nsg: transit ? Stage.OPERATIONAL : 0, cmdSN: st.cmdSN, expStatSN: st.expStatSN })), what);
+    const a = expectAccepted(
+      t,
+      await exchange(
+        t,
+        c,
+        loginRequest({ isid, keys, transit, csg: Stage.SECURITY, nsg: transit ? Stage.OPERATIONAL : 0, cmdSN: st.cmdSN, expStatSN: st.expStatSN }),
+      ),
+      what,
+    );
     st.expStatSN = (a.rsp.statSN + 1) >>> 0;
     st.received.push(...a.pairs);
     return a;
@@ -162,7 +177,8 @@ export async function throughSecurity(t: TestContext, c: RawConnection, o: { isi
     let a = await step(first, true, 'the first Login Request (AuthMethod=None)');
     // Bounded: a target may first answer without T (a few exchanges at most).
     for (let i = 0; i < 4 && !a.rsp.transit; i++) a = await step([], true, 'a Login Request asking to leave the security stage');
-    if (!a.rsp.transit || a.rsp.nsg !== Stage.OPERATIONAL) t.fail(`the target did not let the login leave the security stage with AuthMethod=None (last answer T=${a.rsp.transit ? 1 : 0} NSG=${a.rsp.nsg})`);
+    if (!a.rsp.transit || a.rsp.nsg !== Stage.OPERATIONAL)
+      t.fail(`the target did not let the login leave the security stage with AuthMethod=None ` + `(last answer T=${a.rsp.transit ? 1 : 0} NSG=${a.rsp.nsg})`);
     return st;
   }
   await step(first, false, 'the first Login Request (AuthMethod=CHAP)');
@@ -172,7 +188,14 @@ export async function throughSecurity(t: TestContext, c: RawConnection, o: { isi
   const challenge = iscsi.decodeBinary(get('CHAP_C') ?? '');
   if (!challenge || !Number.isInteger(id)) t.fail(`CHAP: the target did not send CHAP_I and CHAP_C (got ${a.pairs.map(([k]) => k).join(', ') || 'no keys'})`);
   const r = iscsi.chapResponse(5, id, chap.secret, challenge);
-  let b = await step([['CHAP_N', chap.user], ['CHAP_R', iscsi.encodeBinary(r)]], true, 'CHAP_N and CHAP_R');
+  let b = await step(
+    [
+      ['CHAP_N', chap.user],
+      ['CHAP_R', iscsi.encodeBinary(r)],
+    ],
+    true,
+    'CHAP_N and CHAP_R',
+  );
   for (let i = 0; i < 4 && !b.rsp.transit; i++) b = await step([], true, 'a Login Request asking to leave the security stage');
   if (!b.rsp.transit) t.fail('the target did not let the login leave the security stage after a correct CHAP response');
   return st;
@@ -187,7 +210,15 @@ export async function throughOperational(t: TestContext, c: RawConnection, st: R
   const seen: KeyValue[] = [];
   let out = keys;
   for (let i = 0; i < 6; i++) {
-    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid: st.isid, keys: out, transit: true, csg: Stage.OPERATIONAL, nsg: Stage.FULL_FEATURE, cmdSN: st.cmdSN, expStatSN: st.expStatSN })), 'an operational-stage Login Request');
+    const a = expectAccepted(
+      t,
+      await exchange(
+        t,
+        c,
+        loginRequest({ isid: st.isid, keys: out, transit: true, csg: Stage.OPERATIONAL, nsg: Stage.FULL_FEATURE, cmdSN: st.cmdSN, expStatSN: st.expStatSN }),
+      ),
+      'an operational-stage Login Request',
+    );
     st.expStatSN = (a.rsp.statSN + 1) >>> 0;
     seen.push(...a.pairs);
     st.received.push(...a.pairs);
@@ -197,7 +228,9 @@ export async function throughOperational(t: TestContext, c: RawConnection, st: R
     }
     // The target's own offers: agree with them (a declarative key needs no answer).
     const sent = new Set(keys.map(([k]) => k));
-    out = a.pairs.filter(([k, v]) => !sent.has(k) && !iscsi.isSpecial(v) && iscsi.keyDef(k)?.type !== 'declarative' && iscsi.keyDef(k)?.type !== 'declarative-numeric');
+    out = a.pairs.filter(
+      ([k, v]) => !sent.has(k) && !iscsi.isSpecial(v) && iscsi.keyDef(k)?.type !== 'declarative' && iscsi.keyDef(k)?.type !== 'declarative-numeric',
+    );
   }
   t.fail('the target did not move to full feature phase within 6 operational-stage exchanges');
 }
@@ -208,7 +241,9 @@ type Step = { pairs: KeyValue[] };
  * Log in by hand up to the step where the initiator answers the target's challenge: returns the target's
  * CHAP_I/CHAP_C and a function sending CHAP_N, CHAP_R (made by `respond`) and the initiator's own CHAP_I/CHAP_C.
  */
-export async function chapToResponse(t: TestContext): Promise<{ id: number; challenge: Buffer; answer: (r: Buffer, c?: Buffer) => ReturnType<typeof exchange> }> {
+export async function chapToResponse(
+  t: TestContext,
+): Promise<{ id: number; challenge: Buffer; answer: (r: Buffer, c?: Buffer) => ReturnType<typeof exchange> }> {
   const chap = t.config.target.chap;
   if (!chap || !t.config.target.targetChap) t.skip('the URL carries no CHAP and target CHAP credentials (?target_user=…&target_password=…)');
   const c = await t.connect();
@@ -226,7 +261,10 @@ export async function chapToResponse(t: TestContext): Promise<{ id: number; chal
   const challenge = iscsi.decodeBinary(get('CHAP_C') ?? '');
   if (!challenge || !Number.isInteger(id)) t.fail(`CHAP: the target did not send CHAP_I and CHAP_C (got ${a.pairs.map(([k]) => k).join(', ') || 'no keys'})`);
   const answer = (r: Buffer, own?: Buffer) => {
-    const keys: KeyValue[] = [['CHAP_N', chap.user], ['CHAP_R', iscsi.encodeBinary(r)]];
+    const keys: KeyValue[] = [
+      ['CHAP_N', chap.user],
+      ['CHAP_R', iscsi.encodeBinary(r)],
+    ];
     if (own) keys.push(['CHAP_I', '7'], ['CHAP_C', iscsi.encodeBinary(own)]);
     return exchange(t, c, loginRequest({ isid, keys, transit: true, csg: Stage.SECURITY, nsg: Stage.OPERATIONAL, expStatSN }));
   };

@@ -11,8 +11,9 @@ const suite = defineSuite('iSCSICHAP', { families: ['iSCSI'], clause: 'RFC 7143 
 suite.test(
   'Invalid',
   {
-    doc:
-      'A CHAP login with the user name from the URL and a wrong secret (the URL\'s secret with one character changed) must be refused with a Login Response of status class 2, detail 1 (authentication failure): the target has to check the CHAP_R it gets, not take any answer. Skipped unless the URL carries CHAP credentials.',
+    doc: `A CHAP login with the user name from the URL and a wrong secret (the URL's secret with one character changed) must be refused with a Login
+        Response of status class 2, detail 1 (authentication failure): the target has to check the CHAP_R it gets, not take any answer. Skipped unless
+        the URL carries CHAP credentials.`,
     clause: 'RFC 7143 12.1.3, RFC 7143 11.13.5, RFC 1994 4.1',
     level: 'MUST',
     needs: ['chap'],
@@ -29,7 +30,9 @@ suite.test(
 suite.test(
   'Simple',
   {
-    doc: 'A CHAP login offering CHAP_A=5,6,7,8 (MD5 first, then the SHA-1, SHA-256 and SHA3-256 numbers Linux and libiscsi use): CHAP_A is a list from which the target picks one algorithm it supports, so the login must succeed (the target answering with one of the four, MD5 being the one RFC 7143 requires).',
+    doc: `A CHAP login offering CHAP_A=5,6,7,8 (MD5 first, then the SHA-1, SHA-256 and SHA3-256 numbers Linux and libiscsi use): CHAP_A is a list from
+      which the target picks one algorithm it supports, so the login must succeed (the target answering with one of the four, MD5 being the one RFC 7143
+      requires).`,
     clause: 'RFC 7143 12.1.3, RFC 7143 6.2.1',
     level: 'MUST',
     needs: ['chap'],
@@ -43,7 +46,8 @@ suite.test(
 suite.test(
   'Base64',
   {
-    doc: 'A CHAP login whose CHAP_R is written in base64 (0b…) instead of hex: RFC 7143 6.1 lets a binary value be encoded either way, so the target must decode it and accept the login with the right response.',
+    doc: `A CHAP login whose CHAP_R is written in base64 (0b…) instead of hex: RFC 7143 6.1 lets a binary value be encoded either way, so the target
+      must decode it and accept the login with the right response.`,
     clause: 'RFC 7143 6.1, RFC 7143 12.1.3',
     level: 'MUST',
     needs: ['chap'],
@@ -57,7 +61,9 @@ suite.test(
 suite.test(
   'Base64Oversize',
   {
-    doc: 'A CHAP login driven by hand whose CHAP_R, in base64, is 16 bytes of other data followed by the right response (32 bytes for MD5): the response is the hash of identifier, secret and challenge, nothing else, so the target must refuse the login with status class 2 (0x0201 authentication failure).',
+    doc: `A CHAP login driven by hand whose CHAP_R, in base64, is 16 bytes of other data followed by the right response (32 bytes for MD5): the
+      response is the hash of identifier, secret and challenge, nothing else, so the target must refuse the login with status class 2 (0x0201
+      authentication failure).`,
     clause: 'RFC 7143 12.1.3, RFC 1994 4.1',
     level: 'MUST',
     needs: ['chap'],
@@ -67,16 +73,31 @@ suite.test(
     const chap = t.config.target.chap!;
     const c = await t.connect();
     const isid = newIsid();
-    const first = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys: firstKeys(t), csg: Stage.SECURITY, expStatSN: 0 })), 'the first Login Request (AuthMethod=CHAP)');
-    const a = expectAccepted(t, await exchange(t, c, loginRequest({ isid, keys: [['CHAP_A', '5']], csg: Stage.SECURITY, expStatSN: (first.rsp.statSN + 1) >>> 0 })), 'CHAP_A=5');
+    const first = expectAccepted(
+      t,
+      await exchange(t, c, loginRequest({ isid, keys: firstKeys(t), csg: Stage.SECURITY, expStatSN: 0 })),
+      'the first Login Request (AuthMethod=CHAP)',
+    );
+    const a = expectAccepted(
+      t,
+      await exchange(t, c, loginRequest({ isid, keys: [['CHAP_A', '5']], csg: Stage.SECURITY, expStatSN: (first.rsp.statSN + 1) >>> 0 })),
+      'CHAP_A=5',
+    );
     const id = Number(valueOf(a.pairs, 'CHAP_I'));
     const challenge = iscsi.decodeBinary(valueOf(a.pairs, 'CHAP_C') ?? '');
     if (!challenge || !Number.isInteger(id)) t.fail(`CHAP: the target did not send CHAP_I and CHAP_C (got ${a.pairs.map(([k]) => k).join(', ') || 'no keys'})`);
     const right = iscsi.chapResponse(5, id, chap.secret, challenge!);
     const r = Buffer.concat([Buffer.alloc(16, 0x5a), right]);
     t.log(`CHAP_R of ${r.length} bytes in base64: 16 bytes of 0x5a, then the right response`);
-    const keys: iscsi.KeyValue[] = [['CHAP_N', chap.user], ['CHAP_R', iscsi.encodeBinary(r, 'base64')]];
-    const answer = await exchange(t, c, loginRequest({ isid, keys, transit: true, csg: Stage.SECURITY, nsg: Stage.OPERATIONAL, expStatSN: (a.rsp.statSN + 1) >>> 0 }));
+    const keys: iscsi.KeyValue[] = [
+      ['CHAP_N', chap.user],
+      ['CHAP_R', iscsi.encodeBinary(r, 'base64')],
+    ];
+    const answer = await exchange(
+      t,
+      c,
+      loginRequest({ isid, keys, transit: true, csg: Stage.SECURITY, nsg: Stage.OPERATIONAL, expStatSN: (a.rsp.statSN + 1) >>> 0 }),
+    );
     expectRefused(t, answer, 0x0200, 'a CHAP_R of 32 bytes whose last 16 are the right response', { classOnly: true });
   },
 );

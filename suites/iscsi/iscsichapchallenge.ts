@@ -14,7 +14,9 @@ const challengeOf = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) 
 suite.test(
   'OversizeChallenge',
   {
-    doc: 'Mutual CHAP with a correct CHAP_R and an initiator challenge (CHAP_C) of 1025 bytes: RFC 7143 12.1.3 says of C and R that "their binary length ... MUST NOT exceed 1024 bytes", so the target must refuse the login with a Login Response of status class 2 (initiator error, e.g. 0x0201 authentication failure) rather than answer the challenge.',
+    doc: `Mutual CHAP with a correct CHAP_R and an initiator challenge (CHAP_C) of 1025 bytes: RFC 7143 12.1.3 says of C and R that "their binary
+      length ... MUST NOT exceed 1024 bytes", so the target must refuse the login with a Login Response of status class 2 (initiator error, e.g. 0x0201
+      authentication failure) rather than answer the challenge.`,
     level: 'MUST',
     needs: ['chap'],
     session: false,
@@ -29,7 +31,8 @@ suite.test(
 suite.test(
   'ShortChallenge',
   {
-    doc: 'Mutual CHAP with a correct CHAP_R and an initiator challenge of 1 byte: answering it lets an eavesdropper test secrets against a nearly fixed challenge; the target should refuse the login (status class 2). RFC 7143 sets no lower bound, so answering is a SHOULD-level warning.',
+    doc: `Mutual CHAP with a correct CHAP_R and an initiator challenge of 1 byte: answering it lets an eavesdropper test secrets against a nearly
+      fixed challenge; the target should refuse the login (status class 2). RFC 7143 sets no lower bound, so answering is a SHOULD-level warning.`,
     clause: 'RFC 7143 12.1.3, RFC 7143 9.2.1, RFC 1994 2.3',
     level: 'SHOULD',
     needs: ['chap'],
@@ -47,7 +50,10 @@ suite.test(
 suite.test(
   'OwnSecretResponse',
   {
-    doc: 'The initiator answers the target\'s challenge with a CHAP_R made from the target\'s own secret (the URL\'s target_password) instead of its own. RFC 7143 9.2.1: "If the CHAP response received by one end of an iSCSI connection is the same as the CHAP response that the receiving endpoint would have generated for the same CHAP challenge, the response MUST be treated as an authentication failure and cause the connection to close": the target must refuse the login (status 0x0201) or close the connection, never accept it.',
+    doc: `The initiator answers the target's challenge with a CHAP_R made from the target's own secret (the URL's target_password) instead of its own.
+      RFC 7143 9.2.1: "If the CHAP response received by one end of an iSCSI connection is the same as the CHAP response that the receiving endpoint
+      would have generated for the same CHAP challenge, the response MUST be treated as an authentication failure and cause the connection to close":
+      the target must refuse the login (status 0x0201) or close the connection, never accept it.`,
     clause: 'RFC 7143 9.2.1, RFC 7143 12.1.3',
     level: 'MUST',
     needs: ['chap'],
@@ -58,7 +64,7 @@ suite.test(
     const r = iscsi.chapResponse(5, id, t.config.target.targetChap!.secret, challenge);
     const a = await answer(r);
     if ('end' in a && 'closed' in a.end) return t.log('the target closed the connection');
-    expectRefused(t, a, 0x0201, 'a CHAP_R made with the target\'s own secret');
+    expectRefused(t, a, 0x0201, "a CHAP_R made with the target's own secret");
   },
 );
 

@@ -24,7 +24,8 @@ async function outOfWindow(t: TestContext, cmdSN: (n: SequenceNumbers) => number
 suite.test(
   'iSCSICmdSnTooHigh',
   {
-    doc: 'A non-immediate TEST UNIT READY with CmdSN = MaxCmdSN + 1, outside the command window, must be silently ignored: no SCSI Response and no Reject within 3 s, the connection kept; a TEST UNIT READY with the expected CmdSN must then complete with GOOD.',
+    doc: `A non-immediate TEST UNIT READY with CmdSN = MaxCmdSN + 1, outside the command window, must be silently ignored: no SCSI Response and no
+      Reject within 3 s, the connection kept; a TEST UNIT READY with the expected CmdSN must then complete with GOOD.`,
     level: 'MUST',
     timeout: 30,
   },
@@ -34,7 +35,8 @@ suite.test(
 suite.test(
   'iSCSICmdSnTooLow',
   {
-    doc: 'A non-immediate TEST UNIT READY with CmdSN = ExpCmdSN - 1 (a number already used) must be silently ignored: no SCSI Response and no Reject within 3 s, the connection kept; a TEST UNIT READY with the expected CmdSN must then complete with GOOD.',
+    doc: `A non-immediate TEST UNIT READY with CmdSN = ExpCmdSN - 1 (a number already used) must be silently ignored: no SCSI Response and no Reject
+      within 3 s, the connection kept; a TEST UNIT READY with the expected CmdSN must then complete with GOOD.`,
     level: 'MUST',
     timeout: 30,
   },

@@ -6,7 +6,9 @@ const suite = defineSuite('iSCSIDataIn', { families: ['iSCSI'], clause: 'RFC 714
 suite.test(
   'StatusFinal',
   {
-    doc: 'Log in with MaxBurstLength=8192 and MaxRecvDataSegmentLength=4096, then READ (10) up to 64 KiB and INQUIRY: every Data-In PDU that has the S bit (status in the Data-In) must also have the F bit; the last Data-In of each Data-In sequence (every MaxBurstLength bytes, and the end of the data) must have the F bit.',
+    doc: `Log in with MaxBurstLength=8192 and MaxRecvDataSegmentLength=4096, then READ (10) up to 64 KiB and INQUIRY: every Data-In PDU that has the S
+      bit (status in the Data-In) must also have the F bit; the last Data-In of each Data-In sequence (every MaxBurstLength bytes, and the end of the
+      data) must have the F bit.`,
     clause: 'RFC 7143 11.7.1, RFC 7143 13.13',
     level: 'MUST',
     session: false,

@@ -35,7 +35,10 @@ const MANGLES: Mangle[] = [
 suite.test(
   'iSCSIDataSnInvalid',
   {
-    doc: 'Log in with ImmediateData=No, then WRITE (10) 2 blocks at LBA 100 (or the last 2 blocks), one block a Data-Out PDU, four times with the DataSN broken: both DataSN 0; the second DataSN 27; the first DataSN 0xffffffff; the two PDUs in reverse order. A DataSN out of order means a lost data PDU to the target, which must not complete the WRITE with GOOD as if all its data had come: it must end it with CHECK CONDITION, or reject or drop the connection (each case in a fresh session; no answer within 5 s also counts as not completed).',
+    doc: `Log in with ImmediateData=No, then WRITE (10) 2 blocks at LBA 100 (or the last 2 blocks), one block a Data-Out PDU, four times with the
+      DataSN broken: both DataSN 0; the second DataSN 27; the first DataSN 0xffffffff; the two PDUs in reverse order. A DataSN out of order means a
+      lost data PDU to the target, which must not complete the WRITE with GOOD as if all its data had come: it must end it with CHECK CONDITION, or
+      reject or drop the connection (each case in a fresh session; no answer within 5 s also counts as not completed).`,
     clause: 'RFC 7143 7.9, RFC 7143 7.8, RFC 7143 4.2.2.3',
     level: 'MUST',
     session: false,
@@ -59,7 +62,8 @@ suite.test(
       } else {
         const got = outcomeText(r.value);
         t.log(`< ${got}`);
-        if (r.value.response === 0 && r.value.status === 0) t.fail(`${what}: the target completed it with GOOD; a Data-Out DataSN out of sequence implies a lost data PDU and the command must not succeed`);
+        if (r.value.response === 0 && r.value.status === 0)
+          t.fail(`${what}: the target completed it with GOOD; a Data-Out DataSN out of sequence ` + `implies a lost data PDU and the command must not succeed`);
       }
       t.log(`Rejects in this session: ${s.rejects.map((x) => iscsi.rejectReasonName(x.reason)).join(', ') || 'none'}`);
       s.destroy();

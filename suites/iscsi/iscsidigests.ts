@@ -5,7 +5,11 @@ const suite = defineSuite('iSCSIDigests', { families: ['iSCSI'], clause: 'RFC 71
 
 async function exercise(t: TestContext, which: 'header' | 'data' | 'both'): Promise<void> {
   const key = which === 'header' ? 'HeaderDigest' : which === 'data' ? 'DataDigest' : 'HeaderDigest and DataDigest';
-  const s = await t.login({ ...(which !== 'data' ? { headerDigest: 'CRC32C,None' as const } : {}), ...(which !== 'header' ? { dataDigest: 'CRC32C,None' as const } : {}), clearUnitAttentions: true });
+  const s = await t.login({
+    ...(which !== 'data' ? { headerDigest: 'CRC32C,None' as const } : {}),
+    ...(which !== 'header' ? { dataDigest: 'CRC32C,None' as const } : {}),
+    clearUnitAttentions: true,
+  });
   if (which !== 'data' && !s.params.headerDigest) t.skip('the target chose HeaderDigest=None from CRC32C,None');
   if (which !== 'header' && !s.params.dataDigest) t.skip('the target chose DataDigest=None from CRC32C,None');
   t.log(`${key}=CRC32C negotiated: every PDU now carries it, and the initiator checks each one it receives`);
@@ -22,7 +26,16 @@ async function exercise(t: TestContext, which: 'header' | 'data' | 'both'): Prom
 
 /** A ping the target must answer, built by hand so that its bytes can be broken. */
 function ping(raw: RawSession, data: string): iscsi.NopOut {
-  return { opcode: iscsi.Opcode.NOP_OUT, immediate: true, lun: 0n, itt: raw.newItt(), ttt: iscsi.RESERVED_TAG, cmdSN: raw.cmdSN, expStatSN: raw.expStatSN, data: Buffer.from(data, 'latin1') };
+  return {
+    opcode: iscsi.Opcode.NOP_OUT,
+    immediate: true,
+    lun: 0n,
+    itt: raw.newItt(),
+    ttt: iscsi.RESERVED_TAG,
+    cmdSN: raw.cmdSN,
+    expStatSN: raw.expStatSN,
+    data: Buffer.from(data, 'latin1'),
+  };
 }
 
 /**
@@ -54,7 +67,8 @@ async function writeWithBadDigest(t: TestContext, where: 'Data-Out' | 'immediate
     t.log(`< not completed: ${r.error.message}`);
   } else {
     t.log(`< ${outcomeText(r.value)}`);
-    if (r.value.response === 0 && r.value.status === 0) t.fail(`${what}: the target completed it with GOOD; data whose digest is wrong must not be taken as received`);
+    if (r.value.response === 0 && r.value.status === 0)
+      t.fail(`${what}: the target completed it with GOOD; data whose digest is wrong must not be taken as received`);
   }
   t.check(broken > 0, `${what}: the write sent no ${where} to break`);
   t.log(`Rejects in this session: ${s.rejects.map((x) => iscsi.rejectReasonName(x.reason)).join(', ') || 'none'}`);
@@ -65,7 +79,9 @@ async function writeWithBadDigest(t: TestContext, where: 'Data-Out' | 'immediate
 suite.test(
   'HeaderDigest',
   {
-    doc: 'Log in offering HeaderDigest=CRC32C,None. If the target chooses CRC32C, every PDU after login carries a header digest: TEST UNIT READY, INQUIRY, a READ (10) of up to 128 blocks and a NOP-Out ping must all complete, and every header digest the target sends must be correct (a wrong one fails the test). A target that chooses None is skipped.',
+    doc: `Log in offering HeaderDigest=CRC32C,None. If the target chooses CRC32C, every PDU after login carries a header digest: TEST UNIT READY,
+      INQUIRY, a READ (10) of up to 128 blocks and a NOP-Out ping must all complete, and every header digest the target sends must be correct (a wrong
+      one fails the test). A target that chooses None is skipped.`,
     level: 'MUST',
     session: false,
   },
@@ -75,7 +91,9 @@ suite.test(
 suite.test(
   'DataDigest',
   {
-    doc: 'Log in offering DataDigest=CRC32C,None. If the target chooses CRC32C, every data segment after login carries a data digest: INQUIRY, a READ (10) of up to 128 blocks and a NOP-Out ping with data must complete, and every data digest the target sends must be correct. A target that chooses None is skipped.',
+    doc: `Log in offering DataDigest=CRC32C,None. If the target chooses CRC32C, every data segment after login carries a data digest: INQUIRY, a READ
+      (10) of up to 128 blocks and a NOP-Out ping with data must complete, and every data digest the target sends must be correct. A target that
+      chooses None is skipped.`,
     level: 'MUST',
     session: false,
   },
@@ -85,7 +103,10 @@ suite.test(
 suite.test(
   'BadDataDigest',
   {
-    doc: 'Log in offering DataDigest=CRC32C,None (a target that chooses None is skipped). Send an immediate NOP-Out ping carrying 8 bytes of data whose data digest is wrong: the target must not act on it. It must answer with a Reject, reason Data digest error (0x02), and discard the PDU, so no NOP-In answers that ping within 3 s (a target that drops the connection instead also does not act on it). If the connection is kept, a ping with a correct digest must then be answered.',
+    doc: `Log in offering DataDigest=CRC32C,None (a target that chooses None is skipped). Send an immediate NOP-Out ping carrying 8 bytes of data
+      whose data digest is wrong: the target must not act on it. It must answer with a Reject, reason Data digest error (0x02), and discard the PDU,
+      so no NOP-In answers that ping within 3 s (a target that drops the connection instead also does not act on it). If the connection is kept, a
+      ping with a correct digest must then be answered.`,
     clause: 'RFC 7143 7.8, RFC 7143 11.17.1, RFC 7143 13.1',
     level: 'MUST',
     session: false,
@@ -108,19 +129,26 @@ suite.test(
     };
     const ms = 3000;
     const rejected = s.rejects.length;
-    const o = await t.expectIscsi(`a NOP-Out ping (ITT 0x${itt.toString(16)}, 8 bytes of data) whose data digest was wrong, which must be discarded, not acted on`, {
-      session: s,
-      send: (r) => r.sendBytes(...r.frame(ping, { corruptDataDigest: true })),
-      answer: (p) => p.opcode === iscsi.Opcode.NOP_IN && p.itt === itt,
-      withinMs: ms,
-      expect: [NO_ANSWER, DROPPED],
-    });
+    const o = await t.expectIscsi(
+      `a NOP-Out ping (ITT 0x${itt.toString(16)}, 8 bytes of data) whose data digest was wrong, which must be discarded, not acted on`,
+      {
+        session: s,
+        send: (r) => r.sendBytes(...r.frame(ping, { corruptDataDigest: true })),
+        answer: (p) => p.opcode === iscsi.Opcode.NOP_IN && p.itt === itt,
+        withinMs: ms,
+        expect: [NO_ANSWER, DROPPED],
+      },
+    );
     if (o.kind === 'closed') {
       t.log('the target dropped the connection: the PDU was not acted on');
       return;
     }
     const reject = s.rejects[rejected];
-    t.checkIscsi('a NOP-Out whose data digest was wrong', reject ? { kind: 'pdu', pdu: reject } : { kind: 'silence', ms }, REJECT(iscsi.RejectReason.DATA_DIGEST_ERROR));
+    t.checkIscsi(
+      'a NOP-Out whose data digest was wrong',
+      reject ? { kind: 'pdu', pdu: reject } : { kind: 'silence', ms },
+      REJECT(iscsi.RejectReason.DATA_DIGEST_ERROR),
+    );
     t.log('A NOP-Out ping with a correct data digest must then be answered');
     const ok = await s.nop({ data: Buffer.from('gooddgst', 'latin1'), timeoutMs: t.remainingMs() });
     t.check((ok.data ?? Buffer.alloc(0)).toString('latin1') === 'gooddgst', 'the NOP-In answering a ping with a correct data digest did not echo its data');
@@ -130,7 +158,10 @@ suite.test(
 suite.test(
   'BothDigests',
   {
-    doc: 'Log in offering HeaderDigest=CRC32C,None and DataDigest=CRC32C,None (with HeaderDigest and DataDigest alone, and none at all in every other test, the four combinations). If the target chooses CRC32C for both, every PDU carries both digests: TEST UNIT READY, INQUIRY, a READ (10) of up to 128 blocks and a NOP-Out ping with data must complete, and every digest the target sends must be correct. A target that chooses None for either is skipped.',
+    doc: `Log in offering HeaderDigest=CRC32C,None and DataDigest=CRC32C,None (with HeaderDigest and DataDigest alone, and none at all in every other
+      test, the four combinations). If the target chooses CRC32C for both, every PDU carries both digests: TEST UNIT READY, INQUIRY, a READ (10) of up
+      to 128 blocks and a NOP-Out ping with data must complete, and every digest the target sends must be correct. A target that chooses None for
+      either is skipped.`,
     level: 'MUST',
     session: false,
   },
@@ -140,7 +171,9 @@ suite.test(
 suite.test(
   'BadHeaderDigest',
   {
-    doc: 'Log in offering HeaderDigest=CRC32C,None (a target that chooses None is skipped). Send an immediate NOP-Out ping whose header digest is wrong: a target receiving a PDU with a header digest error must either discard it (and what follows up to a later PDU) or close the connection, so no NOP-In may answer that ping within 3 s.',
+    doc: `Log in offering HeaderDigest=CRC32C,None (a target that chooses None is skipped). Send an immediate NOP-Out ping whose header digest is
+      wrong: a target receiving a PDU with a header digest error must either discard it (and what follows up to a later PDU) or close the connection,
+      so no NOP-In may answer that ping within 3 s.`,
     clause: 'RFC 7143 7.8, RFC 7143 13.1',
     level: 'MUST',
     session: false,
@@ -164,7 +197,9 @@ suite.test(
 suite.test(
   'BadDataDigestDataOut',
   {
-    doc: 'Log in offering DataDigest=CRC32C,None with ImmediateData=No and InitialR2T=Yes (a target that chooses DataDigest=None is skipped), then WRITE (10) one block whose solicited Data-Out goes with a wrong data digest: the data is corrupt, so the target must not complete the WRITE with GOOD (it may end it with CHECK CONDITION, Reject the PDU, drop the connection; no answer within 5 s also counts as not completed).',
+    doc: `Log in offering DataDigest=CRC32C,None with ImmediateData=No and InitialR2T=Yes (a target that chooses DataDigest=None is skipped), then
+      WRITE (10) one block whose solicited Data-Out goes with a wrong data digest: the data is corrupt, so the target must not complete the WRITE with
+      GOOD (it may end it with CHECK CONDITION, Reject the PDU, drop the connection; no answer within 5 s also counts as not completed).`,
     clause: 'RFC 7143 7.8, RFC 7143 11.7.6',
     level: 'MUST',
     session: false,
@@ -177,7 +212,10 @@ suite.test(
 suite.test(
   'BadDataDigestImmediate',
   {
-    doc: 'Log in offering DataDigest=CRC32C,None with ImmediateData=Yes and InitialR2T=No (skipped when the target chooses DataDigest=None or ImmediateData=No), then WRITE (10) one block whose immediate data (in the SCSI Command PDU) goes with a wrong data digest: the target must not complete the WRITE with GOOD (it may Reject the PDU with reason Data digest error, end the command with CHECK CONDITION or drop the connection; no answer within 5 s also counts as not completed).',
+    doc: `Log in offering DataDigest=CRC32C,None with ImmediateData=Yes and InitialR2T=No (skipped when the target chooses DataDigest=None or
+      ImmediateData=No), then WRITE (10) one block whose immediate data (in the SCSI Command PDU) goes with a wrong data digest: the target must not
+      complete the WRITE with GOOD (it may Reject the PDU with reason Data digest error, end the command with CHECK CONDITION or drop the connection;
+      no answer within 5 s also counts as not completed).`,
     clause: 'RFC 7143 7.8, RFC 7143 11.3.7',
     level: 'MUST',
     session: false,

@@ -10,7 +10,20 @@
  * initiator (MaxRecvDataSegmentLength, FirstBurstLength, ITT uniqueness) has no prescribed answer: those
  * tests are SHOULD. The immediate-command rule of 4.2.2.1 and the logout answers at ERL 0 are MUST.
  */
-import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, isRawEnd, NO_ANSWER, rawText, REJECT, scsi, type TestContext, type TestSession } from '../../harness/api.js';
+import {
+  ANSWER,
+  defineSuite,
+  DROPPED,
+  iscsi,
+  IscsiError,
+  isRawEnd,
+  NO_ANSWER,
+  rawText,
+  REJECT,
+  scsi,
+  type TestContext,
+  type TestSession,
+} from '../../harness/api.js';
 import { throughOperational, throughSecurity } from './_login.js';
 
 const suite = defineSuite('iSCSIFullFeature', { families: ['iSCSI'], clause: 'RFC 7143 4.2.2.1' });
@@ -22,7 +35,9 @@ const answerTo = (itt: number) => (p: iscsi.AnyPdu) => p.opcode === Opcode.REJEC
 suite.test(
   'ImmediateCommand',
   {
-    doc: 'An immediate TEST UNIT READY (I=1) carries the CmdSN the next non-immediate command will carry, and "the CmdSN is not advanced after a command marked for immediate delivery is sent" (4.2.2.1): its SCSI Response must come with ExpCmdSN still equal to that CmdSN, and a non-immediate TEST UNIT READY with that CmdSN must then complete.',
+    doc: `An immediate TEST UNIT READY (I=1) carries the CmdSN the next non-immediate command will carry, and "the CmdSN is not advanced after a
+      command marked for immediate delivery is sent" (4.2.2.1): its SCSI Response must come with ExpCmdSN still equal to that CmdSN, and a
+      non-immediate TEST UNIT READY with that CmdSN must then complete.`,
     clause: 'RFC 7143 4.2.2.1, RFC 7143 3.2.2.1',
     level: 'MUST',
     timeout: 30,
@@ -46,7 +61,8 @@ suite.test(
 suite.test(
   'SnackAtErl0',
   {
-    doc: 'At ErrorRecoveryLevel 0 (this session) a target supports no SNACK (11.16: SNACK support is mandatory only above level 0). A Data/R2T SNACK for a task that does not exist should be answered with a Reject (11.17.1: Protocol Error, or SNACK Reject), not silence.',
+    doc: `At ErrorRecoveryLevel 0 (this session) a target supports no SNACK (11.16: SNACK support is mandatory only above level 0). A Data/R2T SNACK
+      for a task that does not exist should be answered with a Reject (11.17.1: Protocol Error, or SNACK Reject), not silence.`,
     clause: 'RFC 7143 11.16, RFC 7143 11.17.1',
     level: 'SHOULD',
   },
@@ -54,7 +70,16 @@ suite.test(
     const raw = t.raw();
     t.check(raw.params.errorRecoveryLevel === 0, `the session negotiated ErrorRecoveryLevel ${raw.params.errorRecoveryLevel}, not 0`);
     const itt = raw.newItt();
-    const snack: iscsi.SnackRequest = { opcode: Opcode.SNACK_REQUEST, type: 0, lun: 0n, itt, tttOrSnackTag: RESERVED_TAG, expStatSN: raw.expStatSN, begRun: 0, runLength: 0 };
+    const snack: iscsi.SnackRequest = {
+      opcode: Opcode.SNACK_REQUEST,
+      type: 0,
+      lun: 0n,
+      itt,
+      tttOrSnackTag: RESERVED_TAG,
+      expStatSN: raw.expStatSN,
+      begRun: 0,
+      runLength: 0,
+    };
     await t.expectIscsi('a SNACK at ErrorRecoveryLevel 0', { send: (r) => r.send(snack), answer: answerTo(itt), expect: REJECT() });
   },
 );
@@ -62,7 +87,8 @@ suite.test(
 suite.test(
   'UnknownOpcode',
   {
-    doc: 'An immediate PDU with opcode 0x0f, which no RFC defines for an initiator: the target should answer it with a Reject with reason 0x05, Command not supported (11.17.1), and keep the session (a NOP-Out ping is then answered).',
+    doc: `An immediate PDU with opcode 0x0f, which no RFC defines for an initiator: the target should answer it with a Reject with reason 0x05,
+      Command not supported (11.17.1), and keep the session (a NOP-Out ping is then answered).`,
     clause: 'RFC 7143 11.17.1, RFC 7143 11.2.1.2',
     level: 'SHOULD',
   },
@@ -76,7 +102,11 @@ suite.test(
     bhs.writeUInt32BE(raw.cmdSN, 24);
     bhs.writeUInt32BE(raw.expStatSN, 28);
     const bytes = iscsi.frameEncoded(bhs, undefined, { headerDigest: raw.params.headerDigest, dataDigest: raw.params.dataDigest });
-    await t.expectIscsi('an immediate PDU with opcode 0x0f', { send: (r) => r.sendBytes(...bytes), answer: answerTo(itt), expect: REJECT(iscsi.RejectReason.COMMAND_NOT_SUPPORTED) });
+    await t.expectIscsi('an immediate PDU with opcode 0x0f', {
+      send: (r) => r.sendBytes(...bytes),
+      answer: answerTo(itt),
+      expect: REJECT(iscsi.RejectReason.COMMAND_NOT_SUPPORTED),
+    });
     await t.session.nop({ timeoutMs: Math.min(5000, t.remainingMs()) });
   },
 );
@@ -84,7 +114,8 @@ suite.test(
 suite.test(
   'LoginInFullFeature',
   {
-    doc: 'A Login Request on a connection already in full feature phase: login belongs to a new connection (6.3). The target should refuse it with a Reject (Protocol Error) or drop the connection, not answer it as a login.',
+    doc: `A Login Request on a connection already in full feature phase: login belongs to a new connection (6.3). The target should refuse it with a
+      Reject (Protocol Error) or drop the connection, not answer it as a login.`,
     clause: 'RFC 7143 6.3, RFC 7143 11.17.1',
     level: 'SHOULD',
   },
@@ -109,14 +140,20 @@ suite.test(
       expStatSN: raw.expStatSN,
       data: iscsi.encodeText([['MaxRecvDataSegmentLength', '8192']]),
     };
-    await t.expectIscsi('a Login Request in full feature phase', { send: (r) => r.send(req), answer: answerTo(itt), expect: [REJECT(iscsi.RejectReason.PROTOCOL_ERROR), DROPPED] });
+    await t.expectIscsi('a Login Request in full feature phase', {
+      send: (r) => r.send(req),
+      answer: answerTo(itt),
+      expect: [REJECT(iscsi.RejectReason.PROTOCOL_ERROR), DROPPED],
+    });
   },
 );
 
 suite.test(
   'IttInUse',
   {
-    doc: 'A WRITE (10) of one block without data waits for its Data-Out (the target sends an R2T); an immediate TEST UNIT READY with the same ITT breaks the rule that an ITT identifies one task in the session (11.2.1.8). The target should refuse it with a Reject, reason 0x07 Task in progress (11.17.1), not run it.',
+    doc: `A WRITE (10) of one block without data waits for its Data-Out (the target sends an R2T); an immediate TEST UNIT READY with the same ITT
+      breaks the rule that an ITT identifies one task in the session (11.2.1.8). The target should refuse it with a Reject, reason 0x07 Task in
+      progress (11.17.1), not run it.`,
     clause: 'RFC 7143 11.2.1.8, RFC 7143 11.17.1',
     level: 'SHOULD',
     needs: ['sbc', 'capacity', 'dataloss'],
@@ -147,7 +184,9 @@ function logoutPdu(t: TestContext, reason: number, cid: number): iscsi.LogoutReq
 suite.test(
   'LogoutRecoveryAtErl0',
   {
-    doc: 'At ErrorRecoveryLevel 0 a Logout Request "remove the connection for recovery" (reason 2) asks for connection recovery the session does not have: the Logout Response must carry response 2, "connection recovery is not supported" (11.15.1), and the session goes on (a NOP-Out ping is then answered).',
+    doc: `At ErrorRecoveryLevel 0 a Logout Request "remove the connection for recovery" (reason 2) asks for connection recovery the session does not
+      have: the Logout Response must carry response 2, "connection recovery is not supported" (11.15.1), and the session goes on (a NOP-Out ping is
+      then answered).`,
     clause: 'RFC 7143 11.14.1, RFC 7143 11.15.1',
     level: 'MUST',
   },
@@ -167,7 +206,8 @@ suite.test(
 suite.test(
   'LogoutUnknownCid',
   {
-    doc: 'A Logout Request "close the connection" (reason 1) naming a CID the session does not have (0x7777): the Logout Response must carry response 1, "CID not found" (11.15.1), and this connection stays in full feature phase (a NOP-Out ping is then answered).',
+    doc: `A Logout Request "close the connection" (reason 1) naming a CID the session does not have (0x7777): the Logout Response must carry response 1,
+      "CID not found" (11.15.1), and this connection stays in full feature phase (a NOP-Out ping is then answered).`,
     clause: 'RFC 7143 11.14.1, RFC 7143 11.15.1',
     level: 'MUST',
   },
@@ -185,7 +225,9 @@ suite.test(
 suite.test(
   'DataSegmentBeyondMaxRecv',
   {
-    doc: 'Log in declaring MaxRecvDataSegmentLength=16777215 (so any answer fits), then send a NOP-Out ping whose data segment is 512 bytes longer than the MaxRecvDataSegmentLength the target declared: "the transmitter ... is required to send PDUs with a data segment that does not exceed MaxRecvDataSegmentLength of the receiver" (13.12). The target should refuse the PDU (a Reject, or dropping the connection), not answer the ping.',
+    doc: `Log in declaring MaxRecvDataSegmentLength=16777215 (so any answer fits), then send a NOP-Out ping whose data segment is 512 bytes longer
+      than the MaxRecvDataSegmentLength the target declared: "the transmitter ... is required to send PDUs with a data segment that does not exceed
+      MaxRecvDataSegmentLength of the receiver" (13.12). The target should refuse the PDU (a Reject, or dropping the connection), not answer the ping.`,
     clause: 'RFC 7143 13.12',
     level: 'SHOULD',
     session: false,
@@ -195,7 +237,16 @@ suite.test(
     const raw = t.raw(s);
     const limit = raw.params.maxSendDataSegmentLength;
     const itt = raw.newItt();
-    const ping: iscsi.NopOut = { opcode: Opcode.NOP_OUT, immediate: true, lun: 0n, itt, ttt: RESERVED_TAG, cmdSN: raw.cmdSN, expStatSN: raw.expStatSN, data: Buffer.alloc(limit + 512, 0x5a) };
+    const ping: iscsi.NopOut = {
+      opcode: Opcode.NOP_OUT,
+      immediate: true,
+      lun: 0n,
+      itt,
+      ttt: RESERVED_TAG,
+      cmdSN: raw.cmdSN,
+      expStatSN: raw.expStatSN,
+      data: Buffer.alloc(limit + 512, 0x5a),
+    };
     t.log(`the target declared MaxRecvDataSegmentLength=${limit}; a NOP-Out ping with ${limit + 512} bytes of data`);
     await t.expectIscsi(`a NOP-Out ping with a ${limit + 512}-byte data segment (the target's MaxRecvDataSegmentLength is ${limit})`, {
       session: s,
@@ -210,7 +261,9 @@ suite.test(
 suite.test(
   'ImmediateDataBeyondFirstBurst',
   {
-    doc: 'Log in offering FirstBurstLength=512 with ImmediateData=Yes; a WRITE (10) carrying more immediate data than the negotiated FirstBurstLength breaks 13.14 ("the maximum amount in bytes of unsolicited data an iSCSI initiator may send to the target during the execution of a single SCSI command"). The target should refuse it (a Reject, a CHECK CONDITION, or dropping the connection), not write the data with GOOD.',
+    doc: `Log in offering FirstBurstLength=512 with ImmediateData=Yes; a WRITE (10) carrying more immediate data than the negotiated FirstBurstLength
+      breaks 13.14 ("the maximum amount in bytes of unsolicited data an iSCSI initiator may send to the target during the execution of a single SCSI
+      command"). The target should refuse it (a Reject, a CHECK CONDITION, or dropping the connection), not write the data with GOOD.`,
     clause: 'RFC 7143 13.14, RFC 7143 13.11',
     level: 'SHOULD',
     session: false,
@@ -240,13 +293,23 @@ suite.test(
 suite.test(
   'NopOutNoAnswer',
   {
-    doc: 'A NOP-Out with ITT 0xffffffff and TTT 0xffffffff (I=1) asks for nothing: "the Initiator Task Tag MUST be set to 0xffffffff" when no NOP-In is requested (11.18.1). The target should not answer it; a ping with a valid ITT is then answered.',
+    doc: `A NOP-Out with ITT 0xffffffff and TTT 0xffffffff (I=1) asks for nothing: "the Initiator Task Tag MUST be set to 0xffffffff" when no NOP-In
+      is requested (11.18.1). The target should not answer it; a ping with a valid ITT is then answered.`,
     clause: 'RFC 7143 11.18.1, RFC 7143 11.19',
     level: 'SHOULD',
   },
   async (t) => {
     const raw = t.raw();
-    const nop: iscsi.NopOut = { opcode: Opcode.NOP_OUT, immediate: true, lun: 0n, itt: RESERVED_TAG, ttt: RESERVED_TAG, cmdSN: raw.cmdSN, expStatSN: raw.expStatSN, data: Buffer.alloc(0) };
+    const nop: iscsi.NopOut = {
+      opcode: Opcode.NOP_OUT,
+      immediate: true,
+      lun: 0n,
+      itt: RESERVED_TAG,
+      ttt: RESERVED_TAG,
+      cmdSN: raw.cmdSN,
+      expStatSN: raw.expStatSN,
+      data: Buffer.alloc(0),
+    };
     await t.expectIscsi('a NOP-Out with ITT 0xffffffff (no answer requested)', {
       send: (r) => r.send(nop),
       answer: (p) => p.opcode === Opcode.NOP_IN && (p as iscsi.NopIn).ttt === RESERVED_TAG,
@@ -260,7 +323,9 @@ suite.test(
 suite.test(
   'CmdSNWrap',
   {
-    doc: 'Log in a session on a bare connection whose leading Login Request carries CmdSN 0xfffffffe, the session\'s initial command number (11.12.8), then send four TEST UNIT READYs with CmdSN 0xfffffffe, 0xffffffff, 0 and 1: sequence numbers are compared in serial number arithmetic (RFC 1982, 4.2.2.1), so the window wraps at 2^32 and every command must be answered, each answer with ExpCmdSN one past its CmdSN and MaxCmdSN at least ExpCmdSN - 1.',
+    doc: `Log in a session on a bare connection whose leading Login Request carries CmdSN 0xfffffffe, the session's initial command number (11.12.8),
+      then send four TEST UNIT READYs with CmdSN 0xfffffffe, 0xffffffff, 0 and 1: sequence numbers are compared in serial number arithmetic (RFC 1982, 4.2.2.1),
+      so the window wraps at 2^32 and every command must be answered, each answer with ExpCmdSN one past its CmdSN and MaxCmdSN at least ExpCmdSN - 1.`,
     clause: 'RFC 7143 4.2.2.1, RFC 7143 11.12.8, RFC 1982',
     level: 'MUST',
     session: false,
@@ -270,7 +335,13 @@ suite.test(
     const c = await t.connect();
     const start = 0xfffffffe;
     const st = await throughSecurity(t, c, { cmdSN: start });
-    const ops: iscsi.KeyValue[] = [['HeaderDigest', 'None'], ['DataDigest', 'None'], ['MaxRecvDataSegmentLength', '8192'], ['ErrorRecoveryLevel', '0'], ['MaxConnections', '1']];
+    const ops: iscsi.KeyValue[] = [
+      ['HeaderDigest', 'None'],
+      ['DataDigest', 'None'],
+      ['MaxRecvDataSegmentLength', '8192'],
+      ['ErrorRecoveryLevel', '0'],
+      ['MaxConnections', '1'],
+    ];
     const { rsp } = await throughOperational(t, c, st, ops);
     t.log(`full feature phase: TSIH ${rsp.tsih}, ExpCmdSN 0x${rsp.expCmdSN.toString(16)}, MaxCmdSN 0x${rsp.maxCmdSN.toString(16)}`);
     let expStatSN = (rsp.statSN + 1) >>> 0;
@@ -280,7 +351,19 @@ suite.test(
       const itt = 0x7700 + i;
       const cdb = Buffer.alloc(16);
       scsi.testUnitReady().copy(cdb);
-      c.send({ opcode: Opcode.SCSI_COMMAND, final: true, read: false, write: false, attr: 0, lun, itt, expectedDataTransferLength: 0, cmdSN: sn, expStatSN, cdb });
+      c.send({
+        opcode: Opcode.SCSI_COMMAND,
+        final: true,
+        read: false,
+        write: false,
+        attr: 0,
+        lun,
+        itt,
+        expectedDataTransferLength: 0,
+        cmdSN: sn,
+        expStatSN,
+        cdb,
+      });
       let got: iscsi.ScsiResponse | undefined;
       // Bounded: the target's own NOP-In pings and asynchronous messages are passed over, 8 at most.
       for (let k = 0; k < 8 && !got; k++) {
@@ -292,8 +375,15 @@ suite.test(
       expStatSN = (got.statSN + 1) >>> 0;
       const want = (sn + 1) >>> 0;
       t.log(`CmdSN 0x${sn.toString(16)}: SCSI Response status ${got.status}, ExpCmdSN 0x${got.expCmdSN.toString(16)}, MaxCmdSN 0x${got.maxCmdSN.toString(16)}`);
-      t.check(got.expCmdSN === want, `the answer to CmdSN 0x${sn.toString(16)} carries ExpCmdSN 0x${got.expCmdSN.toString(16)}, expected 0x${want.toString(16)}`);
-      t.check(iscsi.snLessEq((got.expCmdSN - 1) >>> 0, got.maxCmdSN), `the answer to CmdSN 0x${sn.toString(16)} carries MaxCmdSN 0x${got.maxCmdSN.toString(16)} below ExpCmdSN - 1 (0x${((got.expCmdSN - 1) >>> 0).toString(16)})`);
+      t.check(
+        got.expCmdSN === want,
+        `the answer to CmdSN 0x${sn.toString(16)} carries ExpCmdSN 0x${got.expCmdSN.toString(16)}, expected 0x${want.toString(16)}`,
+      );
+      t.check(
+        iscsi.snLessEq((got.expCmdSN - 1) >>> 0, got.maxCmdSN),
+        `the answer to CmdSN 0x${sn.toString(16)} carries MaxCmdSN 0x${got.maxCmdSN.toString(16)} ` +
+          `below ExpCmdSN - 1 (0x${((got.expCmdSN - 1) >>> 0).toString(16)})`,
+      );
     }
   },
 );
@@ -301,7 +391,9 @@ suite.test(
 suite.test(
   'TextUnknownKey',
   {
-    doc: 'A Text Request in full feature phase offering a key the target cannot know (X-org.iscsi-test.Ffp=1): text negotiation follows the rules of login negotiation, and "the answer for a key not understood MUST be key=NotUnderstood" (6.2), so the final Text Response must carry X-org.iscsi-test.Ffp=NotUnderstood.',
+    doc: `A Text Request in full feature phase offering a key the target cannot know (X-org.iscsi-test.Ffp=1): text negotiation follows the rules of
+      login negotiation, and "the answer for a key not understood MUST be key=NotUnderstood" (6.2), so the final Text Response must carry
+      X-org.iscsi-test.Ffp=NotUnderstood.`,
     clause: 'RFC 7143 6.2, RFC 7143 11.10, RFC 7143 11.11',
     level: 'MUST',
   },
@@ -311,7 +403,8 @@ suite.test(
     try {
       pairs = await t.session.text([[key, '1']], { timeoutMs: Math.min(10_000, t.remainingMs()) });
     } catch (e) {
-      if (IscsiError.is(e, 'ISCSI_E_CLOSED')) t.skip(`the target dropped the connection at a Text Request (${e.message}); iSCSISendTargets.Simple checks that Text Requests are answered`);
+      if (IscsiError.is(e, 'ISCSI_E_CLOSED'))
+        t.skip(`the target dropped the connection at a Text Request (${e.message}); iSCSISendTargets.Simple checks that Text Requests are answered`);
       throw e;
     }
     t.log(`the target answered: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'nothing'}`);
@@ -324,7 +417,8 @@ suite.test(
 suite.test(
   'PingDataMaxSegment',
   {
-    doc: 'A NOP-Out ping whose data segment is as long as both sides allow (the smaller of the two MaxRecvDataSegmentLength values): the NOP-In must return the ping data whole, byte for byte (11.18, 11.19), in one PDU no longer than the initiator\'s MaxRecvDataSegmentLength.',
+    doc: `A NOP-Out ping whose data segment is as long as both sides allow (the smaller of the two MaxRecvDataSegmentLength values): the NOP-In must
+      return the ping data whole, byte for byte (11.18, 11.19), in one PDU no longer than the initiator's MaxRecvDataSegmentLength.`,
     clause: 'RFC 7143 11.18, RFC 7143 11.19, RFC 7143 13.12',
     level: 'MUST',
   },
@@ -338,7 +432,10 @@ suite.test(
     const echoed = a.data ?? Buffer.alloc(0);
     let at = 0;
     while (at < Math.min(echoed.length, len) && echoed[at] === data[at]) at++;
-    t.check(echoed.length === len && at === len, `the NOP-In returned ${echoed.length} bytes of the ${len}-byte ping data${at < Math.min(echoed.length, len) ? `, differing from byte ${at}` : ''}`);
+    t.check(
+      echoed.length === len && at === len,
+      `the NOP-In returned ${echoed.length} bytes of the ${len}-byte ping data${at < Math.min(echoed.length, len) ? `, differing from byte ${at}` : ''}`,
+    );
   },
 );
 
@@ -349,7 +446,9 @@ async function writeWaitingForData(t: TestContext, s?: TestSession, blocks = 1):
   const w = raw.scsiCommand({ cdb: scsi.write10({ lba: 0, blocks }), write: true, expectedDataTransferLength: blocks * bs });
   const r2t = raw.waitFor((p) => p.opcode === Opcode.R2T && p.itt === w.itt, Math.min(5000, t.remainingMs()), 'the R2T for the WRITE (10)');
   raw.send(w);
-  const r = (await r2t.catch((e: Error) => t.skip(`the target sent no R2T for a WRITE (10) without data (${e.message}); the test needs a task waiting for data`))) as iscsi.R2T;
+  const r = (await r2t.catch((e: Error) =>
+    t.skip(`the target sent no R2T for a WRITE (10) without data (${e.message}); the test needs a task waiting for data`),
+  )) as iscsi.R2T;
   t.log(`R2T: TTT 0x${r.ttt.toString(16)}, offset ${r.bufferOffset}, ${r.desiredDataTransferLength} bytes`);
   return { w, r2t: r };
 }
@@ -357,7 +456,9 @@ async function writeWaitingForData(t: TestContext, s?: TestSession, blocks = 1):
 suite.test(
   'DataOutUnknownTtt',
   {
-    doc: 'A WRITE (10) of one block without data gets an R2T; the Data-Out answering it carries a Target Transfer Tag the R2T did not (its TTT with the low bits flipped), where "the initiator MUST copy the Target Transfer Tag" of the R2T (11.7.4). The target should refuse the data (a Reject, a CHECK CONDITION, or dropping the connection), not write it with GOOD.',
+    doc: `A WRITE (10) of one block without data gets an R2T; the Data-Out answering it carries a Target Transfer Tag the R2T did not (its TTT with
+      the low bits flipped), where "the initiator MUST copy the Target Transfer Tag" of the R2T (11.7.4). The target should refuse the data (a Reject,
+      a CHECK CONDITION, or dropping the connection), not write it with GOOD.`,
     clause: 'RFC 7143 11.7.4, RFC 7143 11.8.4, RFC 7143 11.17.1',
     level: 'SHOULD',
     needs: ['sbc', 'capacity', 'dataloss'],
@@ -366,7 +467,17 @@ suite.test(
   async (t) => {
     const { w, r2t } = await writeWaitingForData(t);
     const raw = t.raw();
-    const d: iscsi.DataOut = { opcode: Opcode.DATA_OUT, final: true, lun: w.lun, itt: w.itt, ttt: (r2t.ttt ^ 0x5a5a) >>> 0, expStatSN: raw.expStatSN, dataSN: 0, bufferOffset: r2t.bufferOffset, data: Buffer.alloc(r2t.desiredDataTransferLength, 0x3c) };
+    const d: iscsi.DataOut = {
+      opcode: Opcode.DATA_OUT,
+      final: true,
+      lun: w.lun,
+      itt: w.itt,
+      ttt: (r2t.ttt ^ 0x5a5a) >>> 0,
+      expStatSN: raw.expStatSN,
+      dataSN: 0,
+      bufferOffset: r2t.bufferOffset,
+      data: Buffer.alloc(r2t.desiredDataTransferLength, 0x3c),
+    };
     await t.expectIscsi(`a Data-Out with TTT 0x${d.ttt.toString(16)}, which no R2T carried`, {
       send: (r) => r.send(d),
       answer: answerTo(w.itt),
@@ -380,7 +491,10 @@ suite.test(
 suite.test(
   'DataOutBeyondR2T',
   {
-    doc: 'Log in with MaxBurstLength=512, so an R2T asks for 512 bytes at most; a WRITE (10) of 1024 bytes or more without data gets an R2T for 512 at offset 0, and the Data-Out answering it carries twice the R2T\'s Desired Data Transfer Length (still within the Expected Data Transfer Length: the target\'s buffer is not overrun). The R2T asks for that many bytes (11.8.4), so the target should refuse the data (a Reject, a CHECK CONDITION, or dropping the connection), not complete the WRITE with GOOD.',
+    doc: `Log in with MaxBurstLength=512, so an R2T asks for 512 bytes at most; a WRITE (10) of 1024 bytes or more without data gets an R2T for 512 at
+      offset 0, and the Data-Out answering it carries twice the R2T's Desired Data Transfer Length (still within the Expected Data Transfer Length:
+      the target's buffer is not overrun). The R2T asks for that many bytes (11.8.4), so the target should refuse the data (a Reject, a CHECK
+      CONDITION, or dropping the connection), not complete the WRITE with GOOD.`,
     clause: 'RFC 7143 11.8.4, RFC 7143 11.7.5, RFC 7143 11.17.1',
     level: 'SHOULD',
     needs: ['sbc', 'capacity', 'dataloss'],
@@ -393,9 +507,26 @@ suite.test(
     const { w, r2t } = await writeWaitingForData(t, s, blocks);
     const raw = t.raw(s);
     const len = r2t.desiredDataTransferLength * 2;
-    if (r2t.bufferOffset + len > blocks * t.dev.blockSize) t.skip(`the R2T asks for ${r2t.desiredDataTransferLength} bytes at offset ${r2t.bufferOffset}: twice that would run past the WRITE's ${blocks * t.dev.blockSize} bytes (MaxBurstLength=512 not taken?)`);
-    if (len > raw.params.maxSendDataSegmentLength) t.skip(`twice the R2T's length (${len} bytes) exceeds the target's MaxRecvDataSegmentLength; iSCSIFullFeature.DataSegmentBeyondMaxRecv checks that case`);
-    const d: iscsi.DataOut = { opcode: Opcode.DATA_OUT, final: true, lun: w.lun, itt: w.itt, ttt: r2t.ttt, expStatSN: raw.expStatSN, dataSN: 0, bufferOffset: r2t.bufferOffset, data: Buffer.alloc(len, 0x3d) };
+    if (r2t.bufferOffset + len > blocks * t.dev.blockSize)
+      t.skip(
+        `the R2T asks for ${r2t.desiredDataTransferLength} bytes at offset ` +
+          `${r2t.bufferOffset}: twice that would run past the WRITE's ${blocks * t.dev.blockSize} bytes (MaxBurstLength=512 not taken?)`,
+      );
+    if (len > raw.params.maxSendDataSegmentLength)
+      t.skip(
+        `twice the R2T's length (${len} bytes) exceeds the target's MaxRecvDataSegmentLength; ` + `iSCSIFullFeature.DataSegmentBeyondMaxRecv checks that case`,
+      );
+    const d: iscsi.DataOut = {
+      opcode: Opcode.DATA_OUT,
+      final: true,
+      lun: w.lun,
+      itt: w.itt,
+      ttt: r2t.ttt,
+      expStatSN: raw.expStatSN,
+      dataSN: 0,
+      bufferOffset: r2t.bufferOffset,
+      data: Buffer.alloc(len, 0x3d),
+    };
     await t.expectIscsi(`a Data-Out of ${len} bytes answering an R2T for ${r2t.desiredDataTransferLength}`, {
       session: s,
       send: (r) => r.send(d),
@@ -410,7 +541,9 @@ suite.test(
 suite.test(
   'LogoutCloseSession',
   {
-    doc: 'A Logout Request "close the session" (reason 0): the target must answer with a Logout Response of response 0 (closed successfully, 11.15.1), and it then half-closes the TCP connection (11.14: after the Logout Response the connection goes away), so the connection should close within 5 s.',
+    doc: `A Logout Request "close the session" (reason 0): the target must answer with a Logout Response of response 0 (closed successfully, 11.15.1),
+      and it then half-closes the TCP connection (11.14: after the Logout Response the connection goes away), so the connection should close within 5
+      s.`,
     clause: 'RFC 7143 11.14, RFC 7143 11.15.1',
     level: 'SHOULD',
   },
@@ -429,7 +562,8 @@ suite.test(
 suite.test(
   'DiscoveryScsiCommand',
   {
-    doc: 'A TEST UNIT READY in a discovery session: a discovery session exists for SendTargets text requests and logout, not for SCSI commands (4.3, the session types of 13.21). The target should refuse the command with a Reject (or drop the connection), not execute it.',
+    doc: `A TEST UNIT READY in a discovery session: a discovery session exists for SendTargets text requests and logout, not for SCSI commands (4.3,
+      the session types of 13.21). The target should refuse the command with a Reject (or drop the connection), not execute it.`,
     clause: 'RFC 7143 4.3, RFC 7143 13.21, RFC 7143 11.17.1',
     level: 'SHOULD',
     session: false,
@@ -444,7 +578,12 @@ suite.test(
     }
     const raw = t.raw(s);
     const pdu = raw.scsiCommand({ cdb: scsi.testUnitReady(), immediate: true, lun: 0n });
-    await t.expectIscsi('a TEST UNIT READY in a discovery session', { session: s, send: (r) => r.send(pdu), answer: answerTo(pdu.itt), expect: [REJECT(), DROPPED] });
+    await t.expectIscsi('a TEST UNIT READY in a discovery session', {
+      session: s,
+      send: (r) => r.send(pdu),
+      answer: answerTo(pdu.itt),
+      expect: [REJECT(), DROPPED],
+    });
   },
 );
 

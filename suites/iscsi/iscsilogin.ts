@@ -12,7 +12,8 @@ function loginPairs(s: TestSession): iscsi.KeyValue[] {
 suite.test(
   'UnknownKey',
   {
-    doc: 'A login that offers keys the target cannot know (a private extension key X-org.iscsi-test.Probe=1 and a non-standard key IscsiTestProbe=Yes) must still succeed, and the target must answer each with key=NotUnderstood.',
+    doc: `A login that offers keys the target cannot know (a private extension key X-org.iscsi-test.Probe=1 and a non-standard key IscsiTestProbe=Yes)
+      must still succeed, and the target must answer each with key=NotUnderstood.`,
     clause: 'RFC 7143 6.2, RFC 7143 13.17',
     level: 'MUST',
     session: false,
@@ -33,7 +34,8 @@ suite.test(
 suite.test(
   'RepeatedKey',
   {
-    doc: 'A first Login Request that carries the same key twice (SessionType=Normal sent twice) breaks the rule that a key appears at most once in a negotiation: the target must refuse the login with a Login Response of status class 2 (initiator error), not accept it.',
+    doc: `A first Login Request that carries the same key twice (SessionType=Normal sent twice) breaks the rule that a key appears at most once in a
+      negotiation: the target must refuse the login with a Login Response of status class 2 (initiator error), not accept it.`,
     clause: 'RFC 7143 6.1, RFC 7143 6.2, RFC 7143 11.13.5',
     level: 'MUST',
     session: false,
@@ -46,7 +48,8 @@ suite.test(
 suite.test(
   'TargetPortalGroupTag',
   {
-    doc: 'The login of a normal session (TargetName given): the target must return TargetPortalGroupTag, a 16-bit value (0 to 65535), in its answer to the first Login Request (the Login Response text up to the first one with C=0).',
+    doc: `The login of a normal session (TargetName given): the target must return TargetPortalGroupTag, a 16-bit value (0 to 65535), in its answer to
+      the first Login Request (the Login Response text up to the first one with C=0).`,
     clause: 'RFC 7143 13.9',
     level: 'MUST',
   },
@@ -61,7 +64,10 @@ suite.test(
     const tpgt = pairs.filter(([k]) => k === 'TargetPortalGroupTag');
     if (tpgt.length === 0) {
       const later = loginPairs(t.session).some(([k]) => k === 'TargetPortalGroupTag');
-      t.fail(`the target did not send TargetPortalGroupTag in its answer to the first Login Request of a normal session${later ? ' (it sent it only in a later Login Response)' : ' (nor in any later Login Response)'}`);
+      t.fail(
+        `the target did not send TargetPortalGroupTag in its answer to the first Login Request of a normal ` +
+          `session${later ? ' (it sent it only in a later Login Response)' : ' (nor in any later Login Response)'}`,
+      );
     }
     const v = tpgt[0]![1];
     const n = /^[0-9]+$/.test(v) ? Number(v) : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v.slice(2), 16) : NaN;

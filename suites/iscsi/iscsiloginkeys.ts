@@ -30,7 +30,12 @@ async function offer(t: TestContext, keys: Record<string, string>, key: string):
   try {
     s = await t.login({ keys });
   } catch (e) {
-    if (IscsiError.is(e, 'ISCSI_E_NEGOTIATION')) t.fail(`offering ${Object.entries(keys).map(([k, v]) => `${k}=${v}`).join(' ')}: ${e.message}`);
+    if (IscsiError.is(e, 'ISCSI_E_NEGOTIATION'))
+      t.fail(
+        `offering ${Object.entries(keys)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}: ${e.message}`,
+      );
     if (IscsiError.is(e, 'ISCSI_E_LOGIN')) return { answers: [], refused: e.message };
     throw e;
   }
@@ -46,7 +51,16 @@ function numericTest(name: string, key: string, value: number, extra: Record<str
   suite.test(
     name,
     {
-      doc: `Log in offering ${key}=${value}${Object.keys(extra).length ? ` (with ${Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}. ${key}'s result function is ${fn}() (${def.clause}), so the target must answer ${key} with a number ${fn === 'min' ? `no larger than ${value}` : `no smaller than ${value}`} within ${def.min}..${def.max}. ${why}`,
+      doc: `Log in offering
+        ${key}=${value}${
+          Object.keys(extra).length
+            ? ` (with ${Object.entries(extra)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')})`
+            : ''
+        }. ${key}'s result
+        function is ${fn}() (${def.clause}), so the target must answer ${key} with a number
+        ${fn === 'min' ? `no larger than ${value}` : `no smaller than ${value}`} within ${def.min}..${def.max}. ${why}`,
       clause: `${def.clause}, RFC 7143 6.2.2`,
       level: 'MUST',
       session: false,
@@ -60,13 +74,30 @@ function numericTest(name: string, key: string, value: number, extra: Record<str
       const n = iscsi.parseNumber(a);
       t.check(n !== undefined, `the target answered ${key}=${a} to the offer ${key}=${value}: expected a number`);
       const ok = fn === 'min' ? n! <= value && n! >= def.min! : n! >= value && n! <= def.max!;
-      t.check(ok, `the target answered ${key}=${a} to the offer ${key}=${value}: with ${fn}() the answer must be ${fn === 'min' ? `<= ${value}` : `>= ${value}`} (and within ${def.min}..${def.max})`);
+      t.check(
+        ok,
+        `the target answered ${key}=${a} to the offer ${key}=${value}: with ${fn}() the answer must be ${fn === 'min' ? `<= ${value}` : `>= ${value}`} (and within ${def.min}..${def.max})`,
+      );
     },
   );
 }
 
-numericTest('MaxBurstLength', 'MaxBurstLength', 4096, { FirstBurstLength: '4096' }, 'RFC 7143 13.13', 'FirstBurstLength=4096 is offered too, as it may not exceed MaxBurstLength.');
-numericTest('FirstBurstLength', 'FirstBurstLength', 2048, {}, 'RFC 7143 13.14', 'InitialR2T=No and ImmediateData=Yes are offered as usual, so the key is relevant.');
+numericTest(
+  'MaxBurstLength',
+  'MaxBurstLength',
+  4096,
+  { FirstBurstLength: '4096' },
+  'RFC 7143 13.13',
+  'FirstBurstLength=4096 is offered too, as it may not exceed MaxBurstLength.',
+);
+numericTest(
+  'FirstBurstLength',
+  'FirstBurstLength',
+  2048,
+  {},
+  'RFC 7143 13.14',
+  'InitialR2T=No and ImmediateData=Yes are offered as usual, so the key is relevant.',
+);
 numericTest('DefaultTime2Wait', 'DefaultTime2Wait', 3600, {}, 'RFC 7143 13.15', 'With max() and the largest legal offer, the only correct answer is 3600.');
 numericTest('MaxConnections', 'MaxConnections', 2, {}, 'RFC 7143 13.2', 'A target of one connection per session answers 1.');
 numericTest('ErrorRecoveryLevel', 'ErrorRecoveryLevel', 2, {}, 'RFC 7143 13.20', 'A target of ErrorRecoveryLevel 0 answers 0.');
@@ -79,7 +110,8 @@ function booleanTest(name: string, key: string, value: 'Yes' | 'No'): void {
   suite.test(
     name,
     {
-      doc: `Log in offering ${key}=${value}. ${key}'s result function is ${fn} (${def.clause}): offered ${value}, the outcome is ${value} whatever the target supports, and its answer, which is then optional (6.2.2), must say ${value} if it comes.`,
+      doc: `Log in offering ${key}=${value}. ${key}'s result function is ${fn} (${def.clause}): offered ${value}, the outcome is ${value} whatever the
+        target supports, and its answer, which is then optional (6.2.2), must say ${value} if it comes.`,
       clause: `${def.clause}, RFC 7143 6.2.2`,
       level: 'MUST',
       session: false,
@@ -91,7 +123,10 @@ function booleanTest(name: string, key: string, value: 'Yes' | 'No'): void {
         t.log(`the target did not answer ${key} (allowed: the outcome of ${fn} with ${value} is ${value})`);
         return;
       }
-      t.check(answers[0] === value || answers[0] === 'Irrelevant', `the target answered ${key}=${answers[0]} to the offer ${key}=${value}: with ${fn} the outcome is ${value}`);
+      t.check(
+        answers[0] === value || answers[0] === 'Irrelevant',
+        `the target answered ${key}=${answers[0]} to the offer ${key}=${value}: with ${fn} the outcome is ${value}`,
+      );
     },
   );
 }
@@ -105,7 +140,8 @@ function listTest(name: string, key: string, value: string, doc: string): void {
   suite.test(
     name,
     {
-      doc: `Log in offering ${key}=${value} alone. A list answer is "the first value that it supports ... selected from the originator list" or Reject (6.2.1): the target must answer ${key}=${value} or ${key}=Reject, nothing else. ${doc}`,
+      doc: `Log in offering ${key}=${value} alone. A list answer is "the first value that it supports ... selected from the originator list" or Reject
+        (6.2.1): the target must answer ${key}=${value} or ${key}=Reject, nothing else. ${doc}`,
       clause: `${def.clause}, RFC 7143 6.2.1`,
       level: 'MUST',
       session: false,
@@ -118,7 +154,10 @@ function listTest(name: string, key: string, value: string, doc: string): void {
       }
       if (answers[0] === 'NotUnderstood' && key === 'TaskReporting') t.skip('the target answered TaskReporting=NotUnderstood: it predates RFC 5048 / RFC 7143');
       t.check(answers.length > 0, `the target did not answer ${key}=${value}: the responder MUST respond to a list offer (RFC 7143 6.2.1)`);
-      t.check(answers[0] === value || answers[0] === 'Reject', `the target answered ${key}=${answers[0]} to the offer ${key}=${value}: expected ${value} or Reject`);
+      t.check(
+        answers[0] === value || answers[0] === 'Reject',
+        `the target answered ${key}=${answers[0]} to the offer ${key}=${value}: expected ${value} or Reject`,
+      );
     },
   );
 }
@@ -132,7 +171,8 @@ function badValueTest(name: string, key: string, value: string, what: string, cl
   suite.test(
     name,
     {
-      doc: `Log in offering ${key}=${value}, ${what}. The target must not take the value as it is: it answers ${key}=Reject (or an admissible value within the key's range), or refuses the login with status class 2.`,
+      doc: `Log in offering ${key}=${value}, ${what}. The target must not take the value as it is: it answers ${key}=Reject (or an admissible value
+        within the key's range), or refuses the login with status class 2.`,
       clause: `${clause}, RFC 7143 6.2.2`,
       level: 'MUST',
       session: false,
@@ -147,10 +187,13 @@ function badValueTest(name: string, key: string, value: string, what: string, cl
       const a = answers[0]!;
       if (a === 'Reject') return;
       const def = iscsi.keyDef(key)!;
-      const admissible = def.type === 'numeric' ? (() => {
-        const n = iscsi.parseNumber(a);
-        return n !== undefined && n >= def.min! && n <= def.max!;
-      })() : a === 'Yes' || a === 'No';
+      const admissible =
+        def.type === 'numeric'
+          ? (() => {
+              const n = iscsi.parseNumber(a);
+              return n !== undefined && n >= def.min! && n <= def.max!;
+            })()
+          : a === 'Yes' || a === 'No';
       t.check(admissible && a !== value, `the target answered ${key}=${a} to the offer ${key}=${value} (${what}): expected Reject`);
     },
   );
@@ -163,7 +206,8 @@ badValueTest('MalformedBoolean', 'InitialR2T', 'Maybe', 'neither Yes nor No (RFC
 suite.test(
   'HexNumber',
   {
-    doc: 'Log in offering MaxBurstLength=0x1000 and FirstBurstLength=0x800: a numerical value may be written as a hexadecimal constant (RFC 7143 6.1, "hex-constant"), so these are 4096 and 2048 and the target must answer MaxBurstLength with a number no larger than 4096, not Reject.',
+    doc: `Log in offering MaxBurstLength=0x1000 and FirstBurstLength=0x800: a numerical value may be written as a hexadecimal constant (RFC 7143 6.1,
+      "hex-constant"), so these are 4096 and 2048 and the target must answer MaxBurstLength with a number no larger than 4096, not Reject.`,
     clause: 'RFC 7143 6.1, RFC 7143 13.13',
     level: 'MUST',
     session: false,
@@ -173,14 +217,18 @@ suite.test(
     if (refused) t.fail(`the target refused a login offering MaxBurstLength=0x1000: ${refused}`);
     t.check(answers.length > 0, 'the target did not answer MaxBurstLength=0x1000');
     const n = iscsi.parseNumber(answers[0]!);
-    t.check(n !== undefined && n >= 512 && n <= 4096, `the target answered MaxBurstLength=${answers[0]} to the offer MaxBurstLength=0x1000 (4096): expected a number of at most 4096`);
+    t.check(
+      n !== undefined && n >= 512 && n <= 4096,
+      `the target answered MaxBurstLength=${answers[0]} to the offer MaxBurstLength=0x1000 (4096): expected a number of at most 4096`,
+    );
   },
 );
 
 suite.test(
   'PublicExtensionKey',
   {
-    doc: 'A login offering a public extension key no registry defines (X#org.iscsi-test.Probe=1) must succeed, and the target must answer it with X#org.iscsi-test.Probe=NotUnderstood: "the answer for a key not understood MUST be key=NotUnderstood".',
+    doc: `A login offering a public extension key no registry defines (X#org.iscsi-test.Probe=1) must succeed, and the target must answer it with
+      X#org.iscsi-test.Probe=NotUnderstood: "the answer for a key not understood MUST be key=NotUnderstood".`,
     clause: 'RFC 7143 6.2, RFC 7143 13.26',
     level: 'MUST',
     session: false,

@@ -24,7 +24,8 @@ async function mrdsl(t: TestContext, limit: number): Promise<void> {
 suite.test(
   'MaxRecvDataSegmentLength',
   {
-    doc: 'Log in declaring MaxRecvDataSegmentLength=512 (the smallest legal value), then READ (10) 64 KiB and INQUIRY: no PDU the target sends may carry a data segment longer than 512 bytes, so the read arrives in many Data-In PDUs.',
+    doc: `Log in declaring MaxRecvDataSegmentLength=512 (the smallest legal value), then READ (10) 64 KiB and INQUIRY: no PDU the target sends may
+      carry a data segment longer than 512 bytes, so the read arrives in many Data-In PDUs.`,
     level: 'MUST',
     session: false,
     needs: ['sbc', 'capacity'],
@@ -35,7 +36,8 @@ suite.test(
 suite.test(
   'MaxRecvDataSegmentLength4K',
   {
-    doc: 'Log in declaring MaxRecvDataSegmentLength=4096, then READ (10) 64 KiB and INQUIRY: no PDU the target sends may carry a data segment longer than 4096 bytes.',
+    doc: `Log in declaring MaxRecvDataSegmentLength=4096, then READ (10) 64 KiB and INQUIRY: no PDU the target sends may carry a data segment longer
+      than 4096 bytes.`,
     level: 'MUST',
     session: false,
     needs: ['sbc', 'capacity'],

@@ -6,7 +6,8 @@ const suite = defineSuite('iSCSINop', { families: ['iSCSI'], clause: 'RFC 7143 1
 suite.test(
   'Simple',
   {
-    doc: 'A NOP-Out ping (valid ITT, TTT 0xffffffff) carrying 8 bytes of data must be answered by a NOP-In with the same ITT, TTT 0xffffffff and the same 8 bytes of data; a ping with no data must be answered by a NOP-In with no data.',
+    doc: `A NOP-Out ping (valid ITT, TTT 0xffffffff) carrying 8 bytes of data must be answered by a NOP-In with the same ITT, TTT 0xffffffff and the
+      same 8 bytes of data; a ping with no data must be answered by a NOP-In with no data.`,
     level: 'MUST',
   },
   async (t) => {
@@ -15,7 +16,10 @@ suite.test(
     const a = await t.session.nop({ data: ping, timeoutMs: t.remainingMs() });
     t.equal(a.ttt, iscsi.RESERVED_TAG, 'NOP-In TTT answering a ping');
     const echoed = a.data ?? Buffer.alloc(0);
-    t.check(echoed.equals(ping), `NOP-In echoed ${echoed.length} bytes (${JSON.stringify(echoed.toString('latin1'))}) instead of the ${ping.length} bytes pinged ("nopping\\0")`);
+    t.check(
+      echoed.equals(ping),
+      `NOP-In echoed ${echoed.length} bytes (${JSON.stringify(echoed.toString('latin1'))}) instead of the ${ping.length} bytes pinged ("nopping\\0")`,
+    );
     t.log('NOP-Out with no data');
     const b = await t.session.nop({ timeoutMs: t.remainingMs() });
     t.equal((b.data ?? Buffer.alloc(0)).length, 0, 'NOP-In data bytes answering a ping without data');
@@ -25,7 +29,8 @@ suite.test(
 suite.test(
   'NonImmediate',
   {
-    doc: 'A NOP-Out ping sent non-immediate (I=0, taking the next CmdSN) carrying 4 bytes of data must be answered within 10 s by a NOP-In with the same ITT, TTT 0xffffffff and the data echoed; the command window must then have moved on, so a TEST UNIT READY with the next CmdSN completes.',
+    doc: `A NOP-Out ping sent non-immediate (I=0, taking the next CmdSN) carrying 4 bytes of data must be answered within 10 s by a NOP-In with the
+      same ITT, TTT 0xffffffff and the data echoed; the command window must then have moved on, so a TEST UNIT READY with the next CmdSN completes.`,
     clause: 'RFC 7143 11.18, RFC 7143 11.19, RFC 7143 4.2.2.1',
     level: 'MUST',
     timeout: 30,

@@ -6,7 +6,10 @@ const suite = defineSuite('iSCSIR2T', { families: ['iSCSI'], clause: 'RFC 7143 1
 suite.test(
   'MaxBurstLength',
   {
-    doc: 'Log in with MaxBurstLength=4096, FirstBurstLength=4096, MaxOutstandingR2T=1, InitialR2T=Yes and ImmediateData=No, then WRITE (10) up to 64 KiB: all the data is solicited, and each R2T must ask for at most MaxBurstLength bytes (Desired Data Transfer Length), continue where the previous one ended, and come only once the previous R2T has been answered (MaxOutstandingR2T=1); the R2Ts must ask for the whole Expected Data Transfer Length and the WRITE must complete with GOOD.',
+    doc: `Log in with MaxBurstLength=4096, FirstBurstLength=4096, MaxOutstandingR2T=1, InitialR2T=Yes and ImmediateData=No, then WRITE (10) up to 64
+      KiB: all the data is solicited, and each R2T must ask for at most MaxBurstLength bytes (Desired Data Transfer Length), continue where the
+      previous one ended, and come only once the previous R2T has been answered (MaxOutstandingR2T=1); the R2Ts must ask for the whole Expected Data
+      Transfer Length and the WRITE must complete with GOOD.`,
     clause: 'RFC 7143 11.8.4, RFC 7143 13.13, RFC 7143 13.17',
     level: 'MUST',
     session: false,
@@ -18,7 +21,9 @@ suite.test(
       clearUnitAttentions: true,
     });
     const p = s.params;
-    t.log(`negotiated MaxBurstLength ${p.maxBurstLength}, MaxOutstandingR2T ${p.maxOutstandingR2T}, InitialR2T ${p.initialR2T ? 'Yes' : 'No'}, ImmediateData ${p.immediateData ? 'Yes' : 'No'}`);
+    t.log(
+      `negotiated MaxBurstLength ${p.maxBurstLength}, MaxOutstandingR2T ${p.maxOutstandingR2T}, InitialR2T ${p.initialR2T ? 'Yes' : 'No'}, ImmediateData ${p.immediateData ? 'Yes' : 'No'}`,
+    );
     const n = Math.max(1, Math.min(Math.ceil((64 * 1024) / t.dev.blockSize), t.dev.maxTransferBlocks, t.dev.blocks));
     const edtl = n * t.dev.blockSize;
     const problems: string[] = [];
@@ -33,7 +38,8 @@ suite.test(
       const len = r.desiredDataTransferLength;
       if (len > p.maxBurstLength) problems.push(`an R2T asks for ${len} bytes at offset ${r.bufferOffset}, more than MaxBurstLength ${p.maxBurstLength}`);
       if (r.bufferOffset !== next) problems.push(`an R2T asks for data at offset ${r.bufferOffset}, expected ${next} (where the previous R2T ended)`);
-      if (open.size >= p.maxOutstandingR2T) problems.push(`an R2T (offset ${r.bufferOffset}) came while ${open.size} R2T(s) were still outstanding, MaxOutstandingR2T ${p.maxOutstandingR2T}`);
+      if (open.size >= p.maxOutstandingR2T)
+        problems.push(`an R2T (offset ${r.bufferOffset}) came while ${open.size} R2T(s) were still outstanding, MaxOutstandingR2T ${p.maxOutstandingR2T}`);
       open.add(r.ttt);
       next = r.bufferOffset + len;
     });

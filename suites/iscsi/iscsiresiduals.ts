@@ -24,7 +24,10 @@ async function readCase(t: TestContext, build: Build, blocks: number, edtl: numb
   if (!processed(r)) return;
   const over = spdtl > edtl;
   const kind = over ? 'overflow' : 'underflow';
-  t.check(over ? r.residual.overflow && !r.residual.underflow : r.residual.underflow && !r.residual.overflow, `${what}: GOOD without a residual ${kind} (RFC 7143 11.4.5.2: SPDTL ${over ? '>' : '<'} EDTL must be signalled as ${kind})`);
+  t.check(
+    over ? r.residual.overflow && !r.residual.underflow : r.residual.underflow && !r.residual.overflow,
+    `${what}: GOOD without a residual ` + `${kind} (RFC 7143 11.4.5.2: SPDTL ${over ? '>' : '<'} EDTL must be signalled as ${kind})`,
+  );
   t.equal(r.residual.count, Math.abs(spdtl - edtl), `${what}: residual count`);
   const moved = Math.min(edtl, spdtl);
   t.equal(r.data.length, moved, `${what}: bytes of Data-In (min(EDTL, SPDTL))`);
@@ -79,9 +82,13 @@ async function writes(t: TestContext, build: Build): Promise<void> {
 const READ_CASES = 'EDTL 0, 10000 and 200 bytes for one block';
 const WRITE_CASES = 'one block with EDTL 0, two blocks, 10000 and 200 bytes, and two blocks with an EDTL of one block';
 const readDoc = (name: string, two: boolean) =>
-  `${name} at LBA 0 with ${READ_CASES}${two ? ', and of two blocks with an EDTL of one block' : ''}: each must complete with GOOD, the residual overflow (SPDTL - EDTL) or underflow (EDTL - SPDTL) flag and count, and min(EDTL, SPDTL) bytes of Data-In equal to what the medium holds; or be refused with INVALID FIELD IN COMMAND INFORMATION UNIT.`;
+  `${name} at LBA 0 with ${READ_CASES}${two ? ', and of two blocks with an EDTL of one block' : ''}: each must complete with GOOD, the residual ` +
+  `overflow (SPDTL - EDTL) or underflow (EDTL - SPDTL) flag and count, and min(EDTL, SPDTL) bytes of Data-In equal to what the medium holds; or be ` +
+  `refused with INVALID FIELD IN COMMAND INFORMATION UNIT.`;
 const writeDoc = (name: string) =>
-  `${name} at LBA 0 (three blocks written first) of ${WRITE_CASES}: each must complete with GOOD, the residual overflow or underflow flag and count, the first min(EDTL, SPDTL) bytes written and the blocks past the CDB's range unchanged; or be refused with INVALID FIELD IN COMMAND INFORMATION UNIT and nothing written.`;
+  `${name} at LBA 0 (three blocks written first) of ${WRITE_CASES}: each must complete with GOOD, the residual overflow or underflow flag and count, ` +
+  `the first min(EDTL, SPDTL) bytes written and the blocks past the CDB's range unchanged; or be refused with INVALID FIELD IN COMMAND INFORMATION UNIT ` +
+  `and nothing written.`;
 
 suite.test('Read10Invalid', { doc: readDoc('READ (10) of one block', false), level: 'MUST' }, (t) => reads(t, scsi.read10, false));
 

@@ -26,14 +26,21 @@ async function ask(t: TestContext, s: Session, value: string, where: string, o: 
   try {
     pairs = await s.text([['SendTargets', value]], { timeoutMs: Math.min(10_000, t.remainingMs()) });
   } catch (e) {
-    if (o.dropSkips && IscsiError.is(e, 'ISCSI_E_CLOSED')) t.skip(`the target dropped the connection at a Text Request SendTargets=${value} (${e.message}); iSCSISendTargets.Simple checks that Text Requests are answered`);
+    if (o.dropSkips && IscsiError.is(e, 'ISCSI_E_CLOSED'))
+      t.skip(
+        `the target dropped the connection at a Text Request SendTargets=${value} ` +
+          `(${e.message}); iSCSISendTargets.Simple checks that Text Requests are answered`,
+      );
     throw e;
   }
   const names = pairs.filter(([k]) => k === 'TargetName').map(([, v]) => v);
   t.log(`SendTargets=${value} in ${where}: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'an empty answer'}`);
   for (const [k, v] of pairs) {
     if (k !== 'TargetAddress') continue;
-    t.check(/^(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+)(:[0-9]{1,5})?,[0-9]{1,5}$/.test(v), `SendTargets=${value}: TargetAddress=${v} is not domainname[:port],portal-group-tag (RFC 7143 13.8)`);
+    t.check(
+      /^(\[[0-9a-fA-F:.]+\]|[^\s:,[\]]+)(:[0-9]{1,5})?,[0-9]{1,5}$/.test(v),
+      `SendTargets=${value}: TargetAddress=${v} is not domainname[:port],portal-group-tag (RFC 7143 13.8)`,
+    );
   }
   return { pairs, names };
 }
@@ -43,13 +50,18 @@ const me = (t: TestContext) => t.config.target.targetName;
 suite.test(
   'Simple',
   {
-    doc: 'In the full feature phase of a normal session, a Text Request SendTargets= (the empty value) "MUST be supported on operational sessions, and MUST NOT return targets other than the one to which the session is logged in": the answer must name the session\'s own target and no other, each TargetAddress well formed (address[:port],tpgt).',
+    doc: `In the full feature phase of a normal session, a Text Request SendTargets= (the empty value) "MUST be supported on operational sessions, and
+      MUST NOT return targets other than the one to which the session is logged in": the answer must name the session's own target and no other, each
+      TargetAddress well formed (address[:port],tpgt).`,
     clause: 'RFC 7143 Appendix C, RFC 7143 11.11, RFC 7143 13.8',
     level: 'MUST',
   },
   async (t) => {
     const r = await ask(t, t.session, '', 'a normal session', { dropSkips: false });
-    t.check(r.names.includes(me(t)), `SendTargets= (empty) in a normal session did not name ${me(t)}, the session's own target (got ${r.names.join(', ') || 'no target'})`);
+    t.check(
+      r.names.includes(me(t)),
+      `SendTargets= (empty) in a normal session did not name ${me(t)}, the session's own target (got ${r.names.join(', ') || 'no target'})`,
+    );
     const others = r.names.filter((n) => n !== me(t));
     t.check(others.length === 0, `SendTargets= (empty) in a normal session named other targets: ${others.join(', ')}`);
   },
@@ -58,27 +70,35 @@ suite.test(
 suite.test(
   'NormalAll',
   {
-    doc: 'In the full feature phase of a normal session, SendTargets=All "MUST NOT be supported on an operational session": the target must not answer it with a list of targets (SendTargets=Reject, or an answer naming no target, are both correct).',
+    doc: `In the full feature phase of a normal session, SendTargets=All "MUST NOT be supported on an operational session": the target must not answer
+      it with a list of targets (SendTargets=Reject, or an answer naming no target, are both correct).`,
     clause: 'RFC 7143 Appendix C',
     level: 'MUST',
   },
   async (t) => {
     const r = await ask(t, t.session, 'All', 'a normal session');
-    t.check(r.names.length === 0, `SendTargets=All in a normal session listed ${r.names.join(', ')}: All must not be supported on an operational session (expected SendTargets=Reject or no target)`);
+    t.check(
+      r.names.length === 0,
+      `SendTargets=All in a normal session listed ${r.names.join(', ')}: All must not be supported on an operational session (expected SendTargets=Reject or no target)`,
+    );
   },
 );
 
 suite.test(
   'NormalTargetName',
   {
-    doc: 'In the full feature phase of a normal session, SendTargets=<the session\'s own target name>: the session "should respond with addresses for only the named target, if possible", so the answer should name that target and no other.',
+    doc: `In the full feature phase of a normal session, SendTargets=<the session's own target name>: the session "should respond with addresses for
+      only the named target, if possible", so the answer should name that target and no other.`,
     clause: 'RFC 7143 Appendix C',
     level: 'SHOULD',
   },
   async (t) => {
     const r = await ask(t, t.session, me(t), 'a normal session');
     t.check(r.names.includes(me(t)), `SendTargets=${me(t)} in a normal session did not name that target (got ${r.names.join(', ') || 'no target'})`);
-    t.check(r.names.every((n) => n === me(t)), `SendTargets=${me(t)} in a normal session also named ${r.names.filter((n) => n !== me(t)).join(', ')}`);
+    t.check(
+      r.names.every((n) => n === me(t)),
+      `SendTargets=${me(t)} in a normal session also named ${r.names.filter((n) => n !== me(t)).join(', ')}`,
+    );
   },
 );
 
@@ -90,7 +110,8 @@ async function discovery(t: TestContext): Promise<Session> {
   try {
     return await t.login({ sessionType: 'Discovery', chap: undefined, targetChap: undefined });
   } catch (e) {
-    if (IscsiError.is(e, 'ISCSI_E_AUTH') && e.details['statusClass'] === 2) t.skip(`the portal requires authentication for discovery sessions (${e.message}), and the URL's credentials are the target's`);
+    if (IscsiError.is(e, 'ISCSI_E_AUTH') && e.details['statusClass'] === 2)
+      t.skip(`the portal requires authentication for discovery sessions ` + `(${e.message}), and the URL's credentials are the target's`);
     throw e;
   }
 }
@@ -98,21 +119,26 @@ async function discovery(t: TestContext): Promise<Session> {
 suite.test(
   'DiscoveryAll',
   {
-    doc: 'In a discovery session, SendTargets=All "MUST be supported": the answer must list the targets this initiator may reach, so it must name the target under test, with well formed TargetAddress values.',
+    doc: `In a discovery session, SendTargets=All "MUST be supported": the answer must list the targets this initiator may reach, so it must name the
+      target under test, with well formed TargetAddress values.`,
     clause: 'RFC 7143 Appendix C, RFC 7143 13.3',
     level: 'MUST',
     session: false,
   },
   async (t) => {
     const r = await ask(t, await discovery(t), 'All', 'a discovery session');
-    t.check(r.names.includes(me(t)), `SendTargets=All in a discovery session did not name ${me(t)}, the target under test (got ${r.names.join(', ') || 'no target'})`);
+    t.check(
+      r.names.includes(me(t)),
+      `SendTargets=All in a discovery session did not name ${me(t)}, the target under test (got ${r.names.join(', ') || 'no target'})`,
+    );
   },
 );
 
 suite.test(
   'DiscoveryTargetName',
   {
-    doc: 'In a discovery session, SendTargets=<the target under test\'s name> "MUST be supported on discovery sessions", and the session must be able to return the addresses of any target All would list: the answer must name that target; it should name no other.',
+    doc: `In a discovery session, SendTargets=<the target under test's name> "MUST be supported on discovery sessions", and the session must be able
+      to return the addresses of any target All would list: the answer must name that target; it should name no other.`,
     clause: 'RFC 7143 Appendix C',
     level: 'MUST',
     session: false,
@@ -120,14 +146,18 @@ suite.test(
   async (t) => {
     const r = await ask(t, await discovery(t), me(t), 'a discovery session');
     t.check(r.names.includes(me(t)), `SendTargets=${me(t)} in a discovery session did not name that target (got ${r.names.join(', ') || 'no target'})`);
-    t.should(r.names.every((n) => n === me(t)), `SendTargets=${me(t)} in a discovery session also named ${r.names.filter((n) => n !== me(t)).join(', ')}`);
+    t.should(
+      r.names.every((n) => n === me(t)),
+      `SendTargets=${me(t)} in a discovery session also named ${r.names.filter((n) => n !== me(t)).join(', ')}`,
+    );
   },
 );
 
 suite.test(
   'DiscoveryEmpty',
   {
-    doc: 'In a discovery session, SendTargets= (the empty value): "the session should only respond with addresses for the target to which the session is logged in", and a discovery session is logged in to none, so the answer should name no target.',
+    doc: `In a discovery session, SendTargets= (the empty value): "the session should only respond with addresses for the target to which the session
+      is logged in", and a discovery session is logged in to none, so the answer should name no target.`,
     clause: 'RFC 7143 Appendix C',
     level: 'SHOULD',
     session: false,
@@ -149,7 +179,11 @@ const NOT_ALL: { key: string; value: string; unknown: boolean }[] = [
 suite.test(
   'Invalid',
   {
-    doc: 'In a discovery session, four Text Requests (immediate, F=1, TTT 0xffffffff), each of which a target must not take for SendTargets=All: the key SendTargetsPlease=All, which RFC 7143 does not define and which must therefore be answered SendTargetsPlease=NotUnderstood; the key sENDtARGETS=aLL (key names are compared as written, so this is not SendTargets either); the values SendTargets=Alle and SendTargets=A, which are neither All nor the name of a target. Each must be answered within 5 s by a final Text Response (or a Reject) that lists no target, the connection kept; a SendTargets=All must then still list the target.',
+    doc: `In a discovery session, four Text Requests (immediate, F=1, TTT 0xffffffff), each of which a target must not take for SendTargets=All: the
+      key SendTargetsPlease=All, which RFC 7143 does not define and which must therefore be answered SendTargetsPlease=NotUnderstood; the key
+      sENDtARGETS=aLL (key names are compared as written, so this is not SendTargets either); the values SendTargets=Alle and SendTargets=A, which are
+      neither All nor the name of a target. Each must be answered within 5 s by a final Text Response (or a Reject) that lists no target, the
+      connection kept; a SendTargets=All must then still list the target.`,
     clause: 'RFC 7143 6.2, RFC 7143 Appendix C, RFC 7143 11.11',
     level: 'MUST',
     session: false,
@@ -188,7 +222,10 @@ suite.test(
       t.check(listed.length === 0, `${what} was answered as SendTargets=All: it listed ${listed.join(', ')}`);
       if (c.key === 'SendTargetsPlease') {
         const a = pairs.find(([k]) => k === c.key);
-        t.check(a?.[1] === 'NotUnderstood', `${what}: the answer to a key the target does not know must be ${c.key}=NotUnderstood, got ${a ? `${c.key}=${a[1]}` : 'no answer to it'}`);
+        t.check(
+          a?.[1] === 'NotUnderstood',
+          `${what}: the answer to a key the target does not know must be ${c.key}=NotUnderstood, got ${a ? `${c.key}=${a[1]}` : 'no answer to it'}`,
+        );
       }
     }
     const all = await ask(t, s, 'All', 'the same discovery session', { dropSkips: false });

@@ -25,7 +25,9 @@ function advancesStatSN(p: iscsi.AnyPdu): p is iscsi.AnyPdu & { statSN: number; 
 suite.test(
   'Consecutive',
   {
-    doc: 'Send, one at a time, TEST UNIT READY, INQUIRY (status possibly in the last Data-In), a NOP-Out ping, TEST UNIT READY and INQUIRY again: the StatSN of each response must be one more than that of the previous response on the connection, the first one the ExpStatSN the initiator holds (one more than the last StatSN it received).',
+    doc: `Send, one at a time, TEST UNIT READY, INQUIRY (status possibly in the last Data-In), a NOP-Out ping, TEST UNIT READY and INQUIRY again: the
+      StatSN of each response must be one more than that of the previous response on the connection, the first one the ExpStatSN the initiator holds
+      (one more than the last StatSN it received).`,
     level: 'MUST',
   },
   async (t) => {
@@ -51,7 +53,11 @@ suite.test(
       t.check(got.length > 0, `${what}: no response carrying a StatSN was seen`);
       for (const g of got) {
         t.log(`${g.what}: StatSN ${g.statSN}`);
-        t.check(g.statSN === expected, `${what}: the response (${g.what}) carries StatSN ${g.statSN}, expected ${expected} (one more than the previous response's; StatSN must advance by one per response)`);
+        t.check(
+          g.statSN === expected,
+          `${what}: the response (${g.what}) carries StatSN ${g.statSN}, expected ${expected} (one more than the previous ` +
+            `response's; StatSN must advance by one per response)`,
+        );
         expected = (expected + 1) >>> 0;
       }
     }

@@ -1,12 +1,27 @@
 /** Task management over iSCSI (RFC 7143 11.5, 11.6). */
-import { ANSWER, defineSuite, DROPPED, iscsi, IscsiError, minBlocks, NO_ANSWER, scsi, type TestContext, type TestSession, type TmfResult } from '../../harness/api.js';
+import {
+  ANSWER,
+  defineSuite,
+  DROPPED,
+  iscsi,
+  IscsiError,
+  minBlocks,
+  NO_ANSWER,
+  scsi,
+  type TestContext,
+  type TestSession,
+  type TmfResult,
+} from '../../harness/api.js';
 
 const suite = defineSuite('iSCSITMF', { families: ['iSCSI'], exclusive: true, clause: 'RFC 7143 11.5.1' });
 
 suite.test(
   'AbortTaskSimpleAsync',
   {
-    doc: 'WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8 blocks with other data but hold back its Data-Out, so the task waits for data at the target, and ABORT TASK it: the answer must be Function complete. The held Data-Out is then sent after all: the aborted task must not come back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written.',
+    doc: `WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8
+      blocks with other data but hold back its Data-Out, so the task waits for data at the target, and ABORT TASK it: the answer must be Function
+      complete. The held Data-Out is then sent after all: the aborted task must not come back to life, so no SCSI Response or Data-In for it may
+      arrive within 3 s, and the blocks must still read back as first written.`,
     clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1',
     level: 'MUST',
     timeout: 30,
@@ -25,7 +40,10 @@ suite.test(
 suite.test(
   'LUNResetSimpleAsync',
   {
-    doc: 'WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8 blocks with other data but hold back its Data-Out, so the task waits for data at the target, and send LOGICAL UNIT RESET for the LUN: the answer must be Function complete within 10 s, the reset ending every task of the logical unit. The held Data-Out is then sent after all: the task must not come back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written.',
+    doc: `WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8
+      blocks with other data but hold back its Data-Out, so the task waits for data at the target, and send LOGICAL UNIT RESET for the LUN: the answer
+      must be Function complete within 10 s, the reset ending every task of the logical unit. The held Data-Out is then sent after all: the task must
+      not come back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written.`,
     clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1',
     level: 'MUST',
     timeout: 30,
@@ -46,7 +64,11 @@ suite.test(
 suite.test(
   'LogoutDuringIOAsync',
   {
-    doc: 'In a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) 8 blocks at LBA 0 (it completes with GOOD), then queue nine more WRITE (10)s of 8 blocks (LBA 8 to 79) whose Data-Out the initiator holds back, so that each waits for its data at the target after its R2T; then Logout with reason "close the session". The target "MUST terminate all pending commands" on such a Logout: it must answer it with Logout Response 0 (closed successfully) within 10 s without waiting for the data, and send no SCSI Response or Data-In for any of the nine after it (watched for 3 s); the first WRITE\'s blocks read back as written.',
+    doc: `In a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) 8 blocks at LBA 0 (it completes with GOOD), then queue nine more WRITE
+      (10)s of 8 blocks (LBA 8 to 79) whose Data-Out the initiator holds back, so that each waits for its data at the target after its R2T; then
+      Logout with reason "close the session". The target "MUST terminate all pending commands" on such a Logout: it must answer it with Logout
+      Response 0 (closed successfully) within 10 s without waiting for the data, and send no SCSI Response or Data-In for any of the nine after it
+      (watched for 3 s); the first WRITE's blocks read back as written.`,
     clause: 'RFC 7143 11.14, RFC 7143 11.15.1',
     level: 'MUST',
     session: false,
@@ -97,7 +119,13 @@ suite.test(
 );
 
 /** One TMF with its answer checked against the RFC 7143 11.6.1 response codes `want`. */
-async function tmfAnswer(t: TestContext, what: string, send: () => Promise<TmfResult>, want: readonly number[], level: 'must' | 'should' = 'must'): Promise<number> {
+async function tmfAnswer(
+  t: TestContext,
+  what: string,
+  send: () => Promise<TmfResult>,
+  want: readonly number[],
+  level: 'must' | 'should' = 'must',
+): Promise<number> {
   t.log(`> ${what}`);
   const r = await send();
   t.log(`< ${r.responseName}`);
@@ -113,7 +141,8 @@ const NOT_EXIST = [iscsi.TmfResponse.TASK_DOES_NOT_EXIST];
 suite.test(
   'AbortTaskFinished',
   {
-    doc: 'TEST UNIT READY completes; then ABORT TASK with its ITT and its CmdSN as RefCmdSN, now below ExpCmdSN: the task no longer exists and its CmdSN is outside the window, so the target "must return the Task does not exist response" (1); a TEST UNIT READY must then still complete.',
+    doc: `TEST UNIT READY completes; then ABORT TASK with its ITT and its CmdSN as RefCmdSN, now below ExpCmdSN: the task no longer exists and its
+      CmdSN is outside the window, so the target "must return the Task does not exist response" (1); a TEST UNIT READY must then still complete.`,
     clause: 'RFC 7143 11.6.1, RFC 7143 11.5.1',
     level: 'MUST',
   },
@@ -121,7 +150,12 @@ suite.test(
     let itt = 0;
     let cmdSN = 0;
     await t.command(scsi.testUnitReady(), { raw: { onSent: (i, c) => ((itt = i), (cmdSN = c)) } });
-    await tmfAnswer(t, `ABORT TASK of the finished TEST UNIT READY (ITT 0x${itt.toString(16)}, RefCmdSN ${cmdSN})`, () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: cmdSN, timeoutMs: Math.min(10_000, t.remainingMs()) }), NOT_EXIST);
+    await tmfAnswer(
+      t,
+      `ABORT TASK of the finished TEST UNIT READY (ITT 0x${itt.toString(16)}, RefCmdSN ${cmdSN})`,
+      () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: cmdSN, timeoutMs: Math.min(10_000, t.remainingMs()) }),
+      NOT_EXIST,
+    );
     await t.command(scsi.testUnitReady());
   },
 );
@@ -129,7 +163,8 @@ suite.test(
 suite.test(
   'AbortTaskUnknown',
   {
-    doc: 'ABORT TASK with a Referenced Task Tag the session never used and RefCmdSN ExpCmdSN - 1 (outside the window): the target "must return the Task does not exist response" (1).',
+    doc: `ABORT TASK with a Referenced Task Tag the session never used and RefCmdSN ExpCmdSN - 1 (outside the window): the target "must return the
+      Task does not exist response" (1).`,
     clause: 'RFC 7143 11.6.1, RFC 7143 11.5.1',
     level: 'MUST',
   },
@@ -138,14 +173,21 @@ suite.test(
     const raw = t.raw();
     const itt = raw.newItt();
     const ref = (raw.expCmdSN - 1) >>> 0;
-    await tmfAnswer(t, `ABORT TASK of an unknown task (ITT 0x${itt.toString(16)}, RefCmdSN ${ref}, ExpCmdSN ${raw.expCmdSN})`, () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: ref, timeoutMs: Math.min(10_000, t.remainingMs()) }), NOT_EXIST);
+    await tmfAnswer(
+      t,
+      `ABORT TASK of an unknown task (ITT 0x${itt.toString(16)}, RefCmdSN ${ref}, ExpCmdSN ${raw.expCmdSN})`,
+      () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: ref, timeoutMs: Math.min(10_000, t.remainingMs()) }),
+      NOT_EXIST,
+    );
   },
 );
 
 suite.test(
   'AbortTaskNotReceived',
   {
-    doc: 'The initiator takes a CmdSN for a command it never sends, then sends ABORT TASK (immediate, its own CmdSN the next one) for an unused ITT with that CmdSN as RefCmdSN: it is within the window and less than the request\'s CmdSN, so the target "must consider the CmdSN as received and return the Function complete response" (0); the gap is then closed, so a TEST UNIT READY with the next CmdSN must complete within 5 s.',
+    doc: `The initiator takes a CmdSN for a command it never sends, then sends ABORT TASK (immediate, its own CmdSN the next one) for an unused ITT
+      with that CmdSN as RefCmdSN: it is within the window and less than the request's CmdSN, so the target "must consider the CmdSN as received and
+      return the Function complete response" (0); the gap is then closed, so a TEST UNIT READY with the next CmdSN must complete within 5 s.`,
     clause: 'RFC 7143 11.6.1, RFC 7143 11.5.1',
     level: 'MUST',
     timeout: 30,
@@ -154,10 +196,16 @@ suite.test(
     const raw = t.raw();
     const itt = raw.newItt();
     const ref = raw.takeCmdSN();
-    await tmfAnswer(t, `ABORT TASK of a command never sent (ITT 0x${itt.toString(16)}, RefCmdSN ${ref}, the request's CmdSN ${raw.cmdSN})`, () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: ref, timeoutMs: Math.min(10_000, t.remainingMs()) }), [iscsi.TmfResponse.FUNCTION_COMPLETE]);
+    await tmfAnswer(
+      t,
+      `ABORT TASK of a command never sent (ITT 0x${itt.toString(16)}, RefCmdSN ${ref}, the request's CmdSN ${raw.cmdSN})`,
+      () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: itt, refCmdSN: ref, timeoutMs: Math.min(10_000, t.remainingMs()) }),
+      [iscsi.TmfResponse.FUNCTION_COMPLETE],
+    );
     const next = raw.cmdSN;
     const r = await t.settle(t.command(scsi.testUnitReady()), Math.min(5000, t.remainingMs()));
-    if (!r.done) t.fail(`TEST UNIT READY with CmdSN ${next} was not answered within 5 s: the target did not consider CmdSN ${ref} received after the ABORT TASK`);
+    if (!r.done)
+      t.fail(`TEST UNIT READY with CmdSN ${next} was not answered within 5 s: the target did not consider CmdSN ${ref} received after the ABORT TASK`);
     if ('error' in r) throw r.error;
   },
 );
@@ -165,7 +213,9 @@ suite.test(
 suite.test(
   'AbortTaskQueued',
   {
-    doc: 'The initiator leaves a CmdSN gap (takes CmdSN n and sends nothing with it), then sends TEST UNIT READY with CmdSN n+1, which the target must hold until n comes; ABORT TASK of it (RefCmdSN n+1) must be answered Function complete, the task existing. A TEST UNIT READY with CmdSN n then fills the gap and must complete, and the aborted one must not: no SCSI Response for it within 3 s.',
+    doc: `The initiator leaves a CmdSN gap (takes CmdSN n and sends nothing with it), then sends TEST UNIT READY with CmdSN n+1, which the target must
+      hold until n comes; ABORT TASK of it (RefCmdSN n+1) must be answered Function complete, the task existing. A TEST UNIT READY with CmdSN n then
+      fills the gap and must complete, and the aborted one must not: no SCSI Response for it within 3 s.`,
     clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1, RFC 7143 4.2.2.1',
     level: 'MUST',
     timeout: 30,
@@ -176,9 +226,23 @@ suite.test(
     const queued = raw.scsiCommand({ cdb: scsi.testUnitReady() });
     t.log(`CmdSN ${gap} left unsent; TEST UNIT READY ITT 0x${queued.itt.toString(16)} with CmdSN ${queued.cmdSN} waits behind it`);
     raw.send(queued);
-    await tmfAnswer(t, `ABORT TASK of the queued TEST UNIT READY (ITT 0x${queued.itt.toString(16)}, RefCmdSN ${queued.cmdSN})`, () => t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, { referencedTaskTag: queued.itt, refCmdSN: queued.cmdSN, timeoutMs: Math.min(10_000, t.remainingMs()) }), [iscsi.TmfResponse.FUNCTION_COMPLETE]);
+    await tmfAnswer(
+      t,
+      `ABORT TASK of the queued TEST UNIT READY (ITT 0x${queued.itt.toString(16)}, RefCmdSN ${queued.cmdSN})`,
+      () =>
+        t.session.taskManagement(iscsi.TmfFunction.ABORT_TASK, {
+          referencedTaskTag: queued.itt,
+          refCmdSN: queued.cmdSN,
+          timeoutMs: Math.min(10_000, t.remainingMs()),
+        }),
+      [iscsi.TmfResponse.FUNCTION_COMPLETE],
+    );
     const filler = raw.scsiCommand({ cdb: scsi.testUnitReady(), cmdSN: gap });
-    const filled = raw.waitFor((p) => p.opcode === iscsi.Opcode.SCSI_RESPONSE && p.itt === filler.itt, Math.min(5000, t.remainingMs()), 'the answer to the TEST UNIT READY filling the gap');
+    const filled = raw.waitFor(
+      (p) => p.opcode === iscsi.Opcode.SCSI_RESPONSE && p.itt === filler.itt,
+      Math.min(5000, t.remainingMs()),
+      'the answer to the TEST UNIT READY filling the gap',
+    );
     filled.catch(() => undefined);
     await t.expectIscsi(`TEST UNIT READY with CmdSN ${gap} after the ABORT TASK of the one queued behind it, which must not complete`, {
       send: (r) => r.send(filler),
@@ -195,21 +259,33 @@ suite.test(
 suite.test(
   'TaskReassignErl0',
   {
-    doc: 'TASK REASSIGN (function 8) in a session at ErrorRecoveryLevel 0: reassigning a task to a new connection is part of connection recovery, which ErrorRecoveryLevel 0 does not have, so the target should answer "Task allegiance reassignment not supported" (4) or "Task management function not supported" (5), never "Function complete".',
+    doc: `TASK REASSIGN (function 8) in a session at ErrorRecoveryLevel 0: reassigning a task to a new connection is part of connection recovery,
+      which ErrorRecoveryLevel 0 does not have, so the target should answer "Task allegiance reassignment not supported" (4) or "Task management
+      function not supported" (5), never "Function complete".`,
     clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1, RFC 7143 7.1.5',
     level: 'SHOULD',
   },
   async (t) => {
     const itt = t.raw().newItt();
-    const got = await tmfAnswer(t, `TASK REASSIGN of ITT 0x${itt.toString(16)} at ErrorRecoveryLevel 0`, () => t.session.taskManagement(iscsi.TmfFunction.TASK_REASSIGN, { referencedTaskTag: itt, timeoutMs: Math.min(10_000, t.remainingMs()) }), [iscsi.TmfResponse.TASK_ALLEGIANCE_REASSIGNMENT_NOT_SUPPORTED, iscsi.TmfResponse.FUNCTION_NOT_SUPPORTED], 'should');
-    t.check(got !== iscsi.TmfResponse.FUNCTION_COMPLETE, `TASK REASSIGN at ErrorRecoveryLevel 0 answered Function complete: no connection recovery exists at that level to reassign a task to`);
+    const got = await tmfAnswer(
+      t,
+      `TASK REASSIGN of ITT 0x${itt.toString(16)} at ErrorRecoveryLevel 0`,
+      () => t.session.taskManagement(iscsi.TmfFunction.TASK_REASSIGN, { referencedTaskTag: itt, timeoutMs: Math.min(10_000, t.remainingMs()) }),
+      [iscsi.TmfResponse.TASK_ALLEGIANCE_REASSIGNMENT_NOT_SUPPORTED, iscsi.TmfResponse.FUNCTION_NOT_SUPPORTED],
+      'should',
+    );
+    t.check(
+      got !== iscsi.TmfResponse.FUNCTION_COMPLETE,
+      `TASK REASSIGN at ErrorRecoveryLevel 0 answered Function complete: no connection recovery exists at that level to reassign a task to`,
+    );
   },
 );
 
 suite.test(
   'UnknownLun',
   {
-    doc: 'ABORT TASK SET and LOGICAL UNIT RESET addressed to a LUN that REPORT LUNS does not list (the highest single-level LUN, 16383, or lower): there is no task set to act on, so the target should answer "LUN does not exist" (2), and must not answer "Function complete".',
+    doc: `ABORT TASK SET and LOGICAL UNIT RESET addressed to a LUN that REPORT LUNS does not list (the highest single-level LUN, 16383, or lower):
+      there is no task set to act on, so the target should answer "LUN does not exist" (2), and must not answer "Function complete".`,
     clause: 'RFC 7143 11.6.1, RFC 7143 11.5.1',
     level: 'SHOULD',
   },
@@ -220,7 +296,13 @@ suite.test(
     while (listed.has(lun) && lun > 0) lun--;
     for (const fn of [iscsi.TmfFunction.ABORT_TASK_SET, iscsi.TmfFunction.LOGICAL_UNIT_RESET]) {
       const what = `${iscsi.TMF_FUNCTION_NAMES[fn]} to LUN ${lun}, which REPORT LUNS does not list`;
-      const got = await tmfAnswer(t, what, () => t.session.taskManagement(fn, { lun, timeoutMs: Math.min(10_000, t.remainingMs()) }), [iscsi.TmfResponse.LUN_DOES_NOT_EXIST], 'should');
+      const got = await tmfAnswer(
+        t,
+        what,
+        () => t.session.taskManagement(fn, { lun, timeoutMs: Math.min(10_000, t.remainingMs()) }),
+        [iscsi.TmfResponse.LUN_DOES_NOT_EXIST],
+        'should',
+      );
       t.check(got !== iscsi.TmfResponse.FUNCTION_COMPLETE, `${what}: answered Function complete for a logical unit that does not exist`);
     }
   },
@@ -234,7 +316,10 @@ for (const [name, fn] of [
   suite.test(
     name,
     {
-      doc: `WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8 blocks with other data but hold back its Data-Out, so the task waits for data at the target, and send ${fname} for the LUN: the answer must be Function complete within 10 s, the function ending the tasks of the task set. The held Data-Out is then sent after all: the task must not come back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written.`,
+      doc: `WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8
+        blocks with other data but hold back its Data-Out, so the task waits for data at the target, and send ${fname} for the LUN: the answer must be
+        Function complete within 10 s, the function ending the tasks of the task set. The held Data-Out is then sent after all: the task must not come
+        back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written.`,
       clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1',
       level: 'MUST',
       timeout: 30,

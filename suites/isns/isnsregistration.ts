@@ -6,7 +6,10 @@
 import { defineSuite } from '../../harness/api.js';
 import { EntityProtocol, loginPortal, loginTpgt, NodeType, registration, server, Status, statusName } from './_isns.js';
 
-const HOWTO = 'Needs the target pointed at the iSNS server the harness plays: iscsi-test --isns-server 127.0.0.1:PORT, with the target\'s iSNS server set to that address (iscsi-target --isns, ietd.conf iSNSServer, tgtadm iSNSServerIP/iSNSServerPort/iSNS=On); the embedded target is pointed there by itself.';
+const HOWTO =
+  `Needs the target pointed at the iSNS server the harness plays: iscsi-test --isns-server 127.0.0.1:PORT, with the target's iSNS server ` +
+  `set to that address (iscsi-target --isns, ietd.conf iSNSServer, tgtadm iSNSServerIP/iSNSServerPort/iSNS=On); the embedded target is pointed there by ` +
+  `itself.`;
 
 // Exclusive: the tests share the harness's iSNS server, which ServerRestart and ServerErrors take down,
 // and Refresh times the target's messages; under --jobs they must not overlap.
@@ -15,7 +18,8 @@ const suite = defineSuite('iSNSRegistration', { families: ['iSNS'], clause: 'RFC
 suite.test(
   'Entity',
   {
-    doc: `The target must register with the iSNS server a Network Entity of Entity Protocol iSCSI (2) holding a Storage Node with the target's iSCSI Name and iSCSI Node Type with the Target bit set, and a Portal with the TCP port the harness logs in on. ${HOWTO}`,
+    doc: `The target must register with the iSNS server a Network Entity of Entity Protocol iSCSI (2) holding a Storage Node with the target's iSCSI
+      Name and iSCSI Node Type with the Target bit set, and a Portal with the TCP port the harness logs in on. ${HOWTO}`,
     clause: 'RFC 4171 6.2.2, RFC 4171 6.4.2, RFC 4171 6.3.2',
     level: 'MUST',
     timeout: 60,
@@ -23,18 +27,25 @@ suite.test(
   async (t) => {
     const e = await registration(t);
     const name = t.config.target.targetName;
-    t.log(`entity ${e.eid}: nodes ${e.nodes.map((n) => `${n.name} type ${n.type}`).join(', ')}; portals ${e.portals.map((p) => `${p.ip}:${p.port}`).join(', ')}`);
+    t.log(
+      `entity ${e.eid}: nodes ${e.nodes.map((n) => `${n.name} type ${n.type}`).join(', ')}; portals ${e.portals.map((p) => `${p.ip}:${p.port}`).join(', ')}`,
+    );
     t.check(e.protocol === EntityProtocol.iSCSI, `entity ${e.eid} registered Entity Protocol ${e.protocol ?? '(none)'}, expected iSCSI (2)`);
     const node = e.nodes.find((n) => n.name === name)!;
     t.check((node.type & NodeType.Target) !== 0, `node ${name} registered iSCSI Node Type 0x${node.type.toString(16)}, expected the Target bit (0x1) set`);
-    t.check(loginPortal(t, e) !== undefined, `no registered portal has TCP port ${t.config.target.port}, the port of the target's portal (registered: ${e.portals.map((p) => `${p.ip}:${p.port}`).join(', ') || 'none'})`);
+    t.check(
+      loginPortal(t, e) !== undefined,
+      `no registered portal has TCP port ${t.config.target.port}, the port of the target's portal (registered: ` +
+        `${e.portals.map((p) => `${p.ip}:${p.port}`).join(', ') || 'none'})`,
+    );
   },
 );
 
 suite.test(
   'PortalGroupTag',
   {
-    doc: `The Portal Group object the target registers for its node and the portal the harness logs in on must carry the Portal Group Tag its Login Response gave as TargetPortalGroupTag; when it registers no Portal Group for them, the server's default tag 1 must be that value. ${HOWTO}`,
+    doc: `The Portal Group object the target registers for its node and the portal the harness logs in on must carry the Portal Group Tag its Login
+      Response gave as TargetPortalGroupTag; when it registers no Portal Group for them, the server's default tag 1 must be that value. ${HOWTO}`,
     clause: 'RFC 4171 3.4, RFC 4171 6.5.4',
     level: 'MUST',
     timeout: 60,
@@ -47,16 +58,25 @@ suite.test(
     if (!portal) return t.skip('no registered portal matches the login (iSNSRegistration.Entity checks that)');
     const name = t.config.target.targetName;
     const pgs = e.portalGroups.filter((g) => g.name === name && g.port === portal.port && g.ip === portal.ip);
-    t.log(`portal groups of ${name} at ${portal.ip}:${portal.port}: ${pgs.map((g) => String(g.tag)).join(', ') || 'none registered'}; login TargetPortalGroupTag ${tpgt}`);
+    t.log(
+      `portal groups of ${name} at ${portal.ip}:${portal.port}: ${pgs.map((g) => String(g.tag)).join(', ') || 'none registered'}; login TargetPortalGroupTag ${tpgt}`,
+    );
     const tag = pgs.length ? pgs[pgs.length - 1]!.tag : 1;
-    t.check(tag === tpgt, `the Portal Group Tag registered for ${name} at ${portal.ip}:${portal.port} is ${tag === null ? 'NULL (no access through this portal)' : tag}${pgs.length ? '' : ' (the default: no Portal Group registered)'}, but the login gave TargetPortalGroupTag ${tpgt}`);
+    t.check(
+      tag === tpgt,
+      `the Portal Group Tag registered for ${name} at ${portal.ip}:${portal.port} is ` +
+        `${tag === null ? 'NULL (no access through this portal)' : tag}${pgs.length ? '' : ' (the default: no Portal Group registered)'}, but the login gave ` +
+        `TargetPortalGroupTag ${tpgt}`,
+    );
   },
 );
 
 suite.test(
   'Refresh',
   {
-    doc: `A registration lasts the Registration Period the server grants (the harness grants 10 s) from the entity's last message: the target should send an iSNSP message (a query, a re-registration) within that period so that it stays registered. The test waits the period plus 2 s for one. ${HOWTO}`,
+    doc: `A registration lasts the Registration Period the server grants (the harness grants 10 s) from the entity's last message: the target should
+      send an iSNSP message (a query, a re-registration) within that period so that it stays registered. The test waits the period plus 2 s for one.
+      ${HOWTO}`,
     clause: 'RFC 4171 6.2.6',
     level: 'SHOULD',
     timeout: 60,
@@ -69,7 +89,10 @@ suite.test(
     const names = e.nodes.map((n) => n.name);
     while (Date.now() - since < ms && s.messagesFrom(names, since).length === 0) await t.sleep(100);
     const got = s.messagesFrom(names, since);
-    t.should(got.length > 0, `no iSNSP message from entity ${e.eid} within ${ms / 1000} s (its Registration Period is ${s.registrationPeriod} s): the registration would lapse`);
+    t.should(
+      got.length > 0,
+      `no iSNSP message from entity ${e.eid} within ${ms / 1000} s (its Registration Period is ${s.registrationPeriod} s): the registration would lapse`,
+    );
     if (got.length) t.log(`${got[0]!.name} from ${got[0]!.source} after ${((got[0]!.at - since) / 1000).toFixed(1)} s`);
   },
 );
@@ -77,7 +100,9 @@ suite.test(
 suite.test(
   'Esi',
   {
-    doc: `When the target registers an ESI Port for a portal, the iSNS server checks the entity with Entity Status Inquiries there: the harness sends one (Entity Identifier, Portal IP Address and Port) and the target must answer with an ESIRsp of the same transaction with status Successful within 5 s. Skipped when it registers no ESI port. ${HOWTO}`,
+    doc: `When the target registers an ESI Port for a portal, the iSNS server checks the entity with Entity Status Inquiries there: the harness sends
+      one (Entity Identifier, Portal IP Address and Port) and the target must answer with an ESIRsp of the same transaction with status Successful
+      within 5 s. Skipped when it registers no ESI port. ${HOWTO}`,
     clause: 'RFC 4171 5.6.5.13, RFC 4171 5.7.5.13',
     level: 'MUST',
     timeout: 60,
@@ -96,7 +121,9 @@ suite.test(
 suite.test(
   'ServerRestart',
   {
-    doc: `The harness's iSNS server drops its connections and forgets every registration, as a server restarted with an empty database would; the target must keep serving iSCSI (a login succeeds meanwhile) and should register again within its Registration Period plus 10 s, through a refresh that finds it unknown or a new connection. ${HOWTO}`,
+    doc: `The harness's iSNS server drops its connections and forgets every registration, as a server restarted with an empty database would; the
+      target must keep serving iSCSI (a login succeeds meanwhile) and should register again within its Registration Period plus 10 s, through a
+      refresh that finds it unknown or a new connection. ${HOWTO}`,
     clause: 'RFC 4171 6.2.6',
     level: 'SHOULD',
     timeout: 60,
@@ -120,7 +147,8 @@ suite.test(
 suite.test(
   'ServerErrors',
   {
-    doc: `The harness's iSNS server forgets the target and answers its next two registrations with Busy (status 12); the target must keep serving iSCSI and should try again until it is registered, within twice its Registration Period plus 10 s. ${HOWTO}`,
+    doc: `The harness's iSNS server forgets the target and answers its next two registrations with Busy (status 12); the target must keep serving
+      iSCSI and should try again until it is registered, within twice its Registration Period plus 10 s. ${HOWTO}`,
     clause: 'RFC 4171 5.4',
     level: 'SHOULD',
     timeout: 60,

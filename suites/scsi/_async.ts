@@ -11,7 +11,8 @@ const COMMANDS = 1000;
 const BLOCKS = 8;
 
 export const asyncDoc = (c: RwCdb): string =>
-  `${COMMANDS} ${c.name} commands of ${BLOCKS} blocks each (LBA 0 to ${COMMANDS * BLOCKS - 1}, fewer on a smaller LUN) queued at once, as many in flight as the target's CmdSN window allows: every one must complete with GOOD${
+  `${COMMANDS} ${c.name} commands of ${BLOCKS} blocks each (LBA 0 to ${COMMANDS * BLOCKS - 1}, fewer on a smaller LUN) queued at once,
+  as many in flight as the target's CmdSN window allows: every one must complete with GOOD${
     c.write
       ? ', and afterwards every block must read back as written (each write carries its own pattern)'
       : ' and exactly its 8 blocks, each block the same as a plain READ of the range returns afterwards (no Data-In delivered to the wrong task)'
@@ -41,7 +42,9 @@ export async function asyncIo(t: TestContext, c: RwCdb): Promise<void> {
     for (let k = 0; k < n; k += per) {
       const i = (lba + k) / per;
       if (!results[i]!.data.equals(plain.subarray(k * bs, (k + per) * bs))) {
-        t.fail(`${scsi.describeCdb(c.build({ lba: lba + k, blocks: per }))}, one of ${count} in flight, returned other data than a plain READ of those blocks afterwards`);
+        t.fail(
+          `${scsi.describeCdb(c.build({ lba: lba + k, blocks: per }))}, one of ${count} in flight, returned other data than a plain READ of those blocks afterwards`,
+        );
       }
     }
   }

@@ -22,7 +22,6 @@ export interface Reserved {
   mask: number;
 }
 
-
 /** CHECK CONDITION, ABORTED COMMAND, INVALID FIELD IN COMMAND INFORMATION UNIT (FCP-4 9.4.2 option c). */
 export const INVALID_FIELD_IN_IU_ABORTED = expectation('INVALID_FIELD_IN_IU_ABORTED', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.ABORTED_COMMAND, [
   scsi.Asc.INVALID_FIELD_IN_INFORMATION_UNIT,
@@ -102,7 +101,11 @@ export async function reservedBits(t: TestContext, w: ReservedWalk): Promise<voi
       if (fp) {
         t.check(fp.cd, `${what}: the sense-key-specific field pointer has C/D=0 (an error in the parameter data), but the error is in the CDB`);
         t.equal(fp.fieldPointer, f.byte, `${what}: FIELD POINTER of the sense data`);
-        if (fp.bpv) t.check((f.mask & (1 << fp.bitPointer)) !== 0 && fp.bitPointer >= bit, `${what}: BIT POINTER ${fp.bitPointer} is not in the reserved field (byte ${f.byte} mask 0x${f.mask.toString(16)}) at or above bit ${bit}`);
+        if (fp.bpv)
+          t.check(
+            (f.mask & (1 << fp.bitPointer)) !== 0 && fp.bitPointer >= bit,
+            `${what}: BIT POINTER ${fp.bitPointer} is not in the ` + `reserved field (byte ${f.byte} mask 0x${f.mask.toString(16)}) at or above bit ${bit}`,
+          );
       }
       if (w.watch && before) await unchanged(t, w.watch.lba, before, `${what} was refused`);
     }
@@ -141,7 +144,10 @@ export async function mismatched(t: TestContext, m: Mismatch): Promise<ScsiResul
   if (r.status === GOOD_STATUS) {
     const over = m.spdtl > edtl;
     const kind = over ? 'overflow' : 'underflow';
-    t.check(over ? r.residual.overflow && !r.residual.underflow : r.residual.underflow && !r.residual.overflow, `${what}: GOOD without a residual ${kind} (RFC 7143 11.4.5.2: SPDTL ${over ? '>' : '<'} EDTL must be signalled as ${kind})`);
+    t.check(
+      over ? r.residual.overflow && !r.residual.underflow : r.residual.underflow && !r.residual.overflow,
+      `${what}: GOOD without a residual ` + `${kind} (RFC 7143 11.4.5.2: SPDTL ${over ? '>' : '<'} EDTL must be signalled as ${kind})`,
+    );
     t.equal(r.residual.count, Math.abs(m.spdtl - edtl), `${what}: residual count`);
     if (m.good === 'should') t.should(false, `${what}: GOOD with a residual ${kind}: processed without ${m.spdtl - edtl} bytes of the data it needs`);
   }
@@ -170,7 +176,9 @@ export async function dpoFuaCheck(
   if (!t.dev.mode) t.skip('MODE SENSE(6) did not answer at start-up, so DPOFUA is unknown');
   const supported = t.dev.dpofua;
   const expect = supported ? GOOD : INVALID_FIELD_IN_CDB;
-  t.log(`DPOFUA is ${supported ? 'set: DPO' + (o.fua ? ' and FUA' : '') + ' must be accepted' : 'clear: DPO' + (o.fua ? ' and FUA' : '') + ' must be refused'}`);
+  t.log(
+    `DPOFUA is ${supported ? 'set: DPO' + (o.fua ? ' and FUA' : '') + ' must be accepted' : 'clear: DPO' + (o.fua ? ' and FUA' : '') + ' must be refused'}`,
+  );
   const combos = o.fua ? [{ dpo: true }, { fua: true }, { dpo: true, fua: true }] : [{ dpo: true }];
   for (const flags of combos) await o.send(flags, expect);
   const r = await t.command(scsi.reportSupportedOperationCodes({ op: o.op, alloc: 512 }), { allowUnsupported: true });
@@ -199,6 +207,9 @@ export function checkMiscompareOffset(t: TestContext, r: ScsiResult, offset: num
     t.equal(info, BigInt(offset), `${what}: INFORMATION (offset of the first byte that differs)`);
     return;
   }
-  if (!t.should(info !== undefined, `${what}: MISCOMPARE without a valid INFORMATION field; it should hold the offset ${offset} of the first byte that differs`)) return;
+  if (
+    !t.should(info !== undefined, `${what}: MISCOMPARE without a valid INFORMATION field; it should hold the offset ${offset} of the first byte that differs`)
+  )
+    return;
   t.should(info === BigInt(offset), `${what}: INFORMATION is ${info}, the offset of the first byte that differs is ${offset}`);
 }

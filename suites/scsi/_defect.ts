@@ -19,8 +19,24 @@ export interface RddCdb {
   parse: (b: Buffer) => scsi.DefectData;
 }
 
-export const RDD10: RddCdb = { name: 'READ DEFECT DATA(10)', twelve: false, clause: SBC4.READ_DEFECT_DATA_10, header: 4, formatByte: 2, build: scsi.readDefectData10, parse: scsi.parseDefectData10 };
-export const RDD12: RddCdb = { name: 'READ DEFECT DATA(12)', twelve: true, clause: SBC4.READ_DEFECT_DATA_12, header: 8, formatByte: 1, build: scsi.readDefectData12, parse: scsi.parseDefectData12 };
+export const RDD10: RddCdb = {
+  name: 'READ DEFECT DATA(10)',
+  twelve: false,
+  clause: SBC4.READ_DEFECT_DATA_10,
+  header: 4,
+  formatByte: 2,
+  build: scsi.readDefectData10,
+  parse: scsi.parseDefectData10,
+};
+export const RDD12: RddCdb = {
+  name: 'READ DEFECT DATA(12)',
+  twelve: true,
+  clause: SBC4.READ_DEFECT_DATA_12,
+  header: 8,
+  formatByte: 1,
+  build: scsi.readDefectData12,
+  parse: scsi.parseDefectData12,
+};
 
 async function one(t: TestContext, c: RddCdb, o: scsi.ReadDefectOptions, strict: boolean): Promise<void> {
   const cdb = c.build(o);
@@ -32,7 +48,11 @@ async function one(t: TestContext, c: RddCdb, o: scsi.ReadDefectOptions, strict:
   const d = c.parse(r.data);
   t.equal(r.data.length, Math.min(o.alloc, c.header + d.defectListLength), `${what}: bytes returned versus ${c.header} + DEFECT LIST LENGTH`);
   const size = scsi.defectDescriptorSize(d.format);
-  if (size) t.check(d.defectListLength % size === 0, `${what}: DEFECT LIST LENGTH ${d.defectListLength} is not a multiple of the ${size}-byte descriptors of the format returned (${d.format})`);
+  if (size)
+    t.check(
+      d.defectListLength % size === 0,
+      `${what}: DEFECT LIST LENGTH ${d.defectListLength} is not a multiple of the ${size}-byte descriptors of the format returned (${d.format})`,
+    );
   t.check(!d.plistv || o.reqPlist, `${what}: PLISTV is set, but the primary defect list was not asked for`);
   t.check(!d.glistv || o.reqGlist, `${what}: GLISTV is set, but the grown defect list was not asked for`);
 }
@@ -45,7 +65,11 @@ async function one(t: TestContext, c: RddCdb, o: scsi.ReadDefectOptions, strict:
 export async function simple(t: TestContext, c: RddCdb): Promise<void> {
   await one(t, c, { format: 0, alloc: 32 }, true);
   for (const format of [scsi.DefectListFormat.SHORT_BLOCK, scsi.DefectListFormat.LONG_BLOCK]) {
-    for (const [reqPlist, reqGlist] of [[true, false], [false, true], [true, true]] as const) {
+    for (const [reqPlist, reqGlist] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       await one(t, c, { format, reqPlist, reqGlist, alloc: 4096 }, false);
     }
   }
@@ -60,6 +84,11 @@ export async function reservedFormat(t: TestContext, c: RddCdb): Promise<void> {
 }
 
 export const docs = {
-  simple: (c: RddCdb) => `${c.name} with neither list asked for in the short block format (ALLOCATION LENGTH 32) must complete with GOOD; with the primary, the grown and both lists in the short block and the long block formats it must complete with GOOD (or RECOVERED ERROR for a list the device does not keep). Each answer: at least the ${c.header}-byte header, exactly min(ALLOCATION LENGTH, ${c.header} + DEFECT LIST LENGTH) bytes, a DEFECT LIST LENGTH that is a whole number of descriptors of the format returned, and PLISTV/GLISTV set only for lists asked for. With ALLOCATION LENGTH ${c.header}, the header alone.`,
-  reservedFormat: (c: RddCdb) => `${c.name} with the reserved DEFECT LIST FORMAT 111b must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (with the field pointer, when given, on byte ${c.formatByte} bit 2).`,
+  simple: (c: RddCdb) => `${c.name} with neither list asked for in the short block format (ALLOCATION LENGTH 32) must complete with GOOD; with the
+    primary, the grown and both lists in the short block and the long block formats it must complete with GOOD (or RECOVERED ERROR for a list the
+    device does not keep). Each answer: at least the ${c.header}-byte header, exactly min(ALLOCATION LENGTH, ${c.header} + DEFECT LIST LENGTH) bytes,
+    a DEFECT LIST LENGTH that is a whole number of descriptors of the format returned, and PLISTV/GLISTV set only for lists asked for. With ALLOCATION
+    LENGTH ${c.header}, the header alone.`,
+  reservedFormat: (c: RddCdb) => `${c.name} with the reserved DEFECT LIST FORMAT 111b must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN
+    CDB (with the field pointer, when given, on byte ${c.formatByte} bit 2).`,
 };

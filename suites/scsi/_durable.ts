@@ -12,7 +12,9 @@ export interface FuaCdb {
 }
 
 export const FUA_DOC = (name: string) =>
-  `${name} of 8 blocks with FUA (when DPOFUA says FUA is supported), then LOGICAL UNIT RESET (Function complete): the reset must be reported by a unit attention, and the blocks must read back exactly as written — a FUA write is on the medium when it completes, and a reset may only lose what was in a volatile cache.`;
+  `${name} of 8 blocks with FUA (when DPOFUA says FUA is supported), then LOGICAL UNIT RESET (Function complete): the reset must be reported by a unit ` +
+  `attention, and the blocks must read back exactly as written — a FUA write is on the medium when it completes, and a reset may only lose what was in a ` +
+  `volatile cache.`;
 
 export async function fuaLunReset(t: TestContext, c: FuaCdb): Promise<void> {
   if (!t.dev.mode) t.skip('MODE SENSE(6) did not answer at start-up, so DPOFUA is unknown');
@@ -25,10 +27,15 @@ export async function fuaLunReset(t: TestContext, c: FuaCdb): Promise<void> {
   t.log(`< ${r.responseName}`);
   t.equal(r.response, iscsi.TmfResponse.FUNCTION_COMPLETE, 'LOGICAL UNIT RESET response');
   const uas = await t.unitAttentions();
-  t.check(uas.some((u) => u.asc === 0x29), `no unit attention reported the LOGICAL UNIT RESET (SAM-5 6.3.3: 29h/xxh for every I_T nexus); got ${uas.length ? uas.map((u) => scsi.describeSense(u)).join(', ') : 'none'}`);
+  t.check(
+    uas.some((u) => u.asc === 0x29),
+    `no unit attention reported the LOGICAL UNIT RESET (SAM-5 6.3.3: 29h/xxh for every I_T nexus); got ` +
+      `${uas.length ? uas.map((u) => scsi.describeSense(u)).join(', ') : 'none'}`,
+  );
   const got = await t.readBlocks(lba, 8);
   const bs = t.dev.blockSize;
   for (let i = 0; i < 8; i++) {
-    if (!got.subarray(i * bs, (i + 1) * bs).equals(data.subarray(i * bs, (i + 1) * bs))) t.fail(`LBA ${lba + i} does not hold what ${c.name} with FUA wrote before the LOGICAL UNIT RESET`);
+    if (!got.subarray(i * bs, (i + 1) * bs).equals(data.subarray(i * bs, (i + 1) * bs)))
+      t.fail(`LBA ${lba + i} does not hold what ${c.name} with FUA wrote before the LOGICAL UNIT RESET`);
   }
 }

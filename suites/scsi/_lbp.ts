@@ -71,10 +71,16 @@ export async function statusOf(t: TestContext, lba: number): Promise<number> {
 export function checkFieldPointer(t: TestContext, r: ScsiResult, want: { cd: boolean; byte: number; bit?: number }, what: string): void {
   const f = r.sense?.senseKeySpecific?.field;
   if (!f) {
-    t.should(false, `${what}: the sense data carries no field pointer (SKSV 0), so the initiator cannot tell which ${want.cd ? 'CDB' : 'parameter list'} field is in error`);
+    t.should(
+      false,
+      `${what}: the sense data carries no field pointer (SKSV 0), so the initiator cannot tell which ${want.cd ? 'CDB' : 'parameter list'} field is in error`,
+    );
     return;
   }
-  t.check(f.cd === want.cd, `${what}: the field pointer's C/D bit is ${f.cd ? 1 : 0}: it says the error is in the ${f.cd ? 'CDB' : 'parameter list'}, not the ${want.cd ? 'CDB' : 'parameter list'}`);
+  t.check(
+    f.cd === want.cd,
+    `${what}: the field pointer's C/D bit is ${f.cd ? 1 : 0}: it says the error is in the ${f.cd ? 'CDB' : 'parameter list'}, not the ${want.cd ? 'CDB' : 'parameter list'}`,
+  );
   t.equal(f.fieldPointer, want.byte, `${what}: FIELD POINTER (byte in error)`);
   if (want.bit !== undefined && f.bpv) t.equal(f.bitPointer, want.bit, `${what}: BIT POINTER`);
 }

@@ -67,7 +67,11 @@ export async function ejectAllowed(t: TestContext, session: Session | undefined,
     await t.unitAttentions(session);
     const r = await eject(t, [GOOD, REMOVAL_PREVENTED, UNIT_ATTENTION], session);
     if (r.status === scsi.ScsiStatus.GOOD) break;
-    if (i >= 5) t.fail(`START STOP UNIT LOEJ (eject) after ${after}: expected GOOD, got ${r.sense ? scsi.describeSense(r.sense) : 'CHECK CONDITION'}: ${after} must end the PREVENT state (SBC-4 5.15)`);
+    if (i >= 5)
+      t.fail(
+        `START STOP UNIT LOEJ (eject) after ${after}: expected GOOD, got ${r.sense ? scsi.describeSense(r.sense) : 'CHECK CONDITION'}: ` +
+          `${after} must end the PREVENT state (SBC-4 5.15)`,
+      );
     await t.sleep(200);
   }
   await absent(t, session);
@@ -94,7 +98,11 @@ export async function setSwp(t: TestContext, on: boolean, session?: Session): Pr
   if (!cur) t.fail('MODE SENSE(6) returned no Control mode page, though its changeable values were reported');
   cur[2] = on ? cur[2]! | 0x08 : cur[2]! & ~0x08;
   const list = scsi.encodeModeParameters6({ select: true, pages: [{ pageCode: scsi.ModePageCode.CONTROL, data: cur }] });
-  await t.command(scsi.modeSelect6({ pf: true, paramLen: list.length }), { dataOut: list, what: `MODE SELECT(6) Control page SWP=${on ? 1 : 0}`, ...(session ? { session } : {}) });
+  await t.command(scsi.modeSelect6({ pf: true, paramLen: list.length }), {
+    dataOut: list,
+    what: `MODE SELECT(6) Control page SWP=${on ? 1 : 0}`,
+    ...(session ? { session } : {}),
+  });
 }
 
 /** Clear SWP without failing (clean-up). */

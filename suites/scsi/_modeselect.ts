@@ -18,7 +18,11 @@ export const MS6: MsCdb = { name: 'MODE SELECT(6)', ten: false, clause: SPC5.MOD
 export const MS10: MsCdb = { name: 'MODE SELECT(10)', ten: true, clause: SPC5.MODE_SELECT_10, header: 8 };
 
 const ALL = 0x3f;
-const { Caching, Control, Iec } = { Caching: scsi.ModePageCode.CACHING, Control: scsi.ModePageCode.CONTROL, Iec: scsi.ModePageCode.INFORMATIONAL_EXCEPTIONS_CONTROL };
+const { Caching, Control, Iec } = {
+  Caching: scsi.ModePageCode.CACHING,
+  Control: scsi.ModePageCode.CONTROL,
+  Iec: scsi.ModePageCode.INFORMATIONAL_EXCEPTIONS_CONTROL,
+};
 
 /**
  * One-bit fields whose every value is valid, so that flipping one where the mask says it is changeable must be
@@ -35,7 +39,9 @@ const ONE_BIT_FIELDS: { page: number; name: string; byte: number; bit: number }[
 /** Pages (page_0 format only) with the given page control, by MODE SENSE of the same size. */
 async function pages(t: TestContext, c: MsCdb, pc: number): Promise<scsi.ModePage[]> {
   const what = `MODE SENSE(${c.ten ? 10 : 6}) PAGE=3Fh PC=${pc}`;
-  const r = await t.command(c.ten ? scsi.modeSense10({ page: ALL, pc, dbd: true, alloc: 4096 }) : scsi.modeSense6({ page: ALL, pc, dbd: true, alloc: 255 }), { what });
+  const r = await t.command(c.ten ? scsi.modeSense10({ page: ALL, pc, dbd: true, alloc: 4096 }) : scsi.modeSense6({ page: ALL, pc, dbd: true, alloc: 255 }), {
+    what,
+  });
   try {
     const m = c.ten ? scsi.parseModeParameters10(r.data) : scsi.parseModeParameters6(r.data);
     return m.pages.filter((p) => !p.spf);
@@ -57,13 +63,16 @@ function select(t: TestContext, c: MsCdb, page: scsi.ModePage, what: string, o: 
 
 /** Put `original` back after the test, whatever happened. */
 function restore(t: TestContext, c: MsCdb, original: scsi.ModePage): void {
-  t.cleanup(async (cc) => {
-    await cc.unitAttentions(cc.session);
-    // only a page that changed is sent back: an LU may refuse MODE SELECT of a page it has no changeable field in
-    const now = (await pages(cc, c, scsi.PageControl.CURRENT)).find((x) => x.pageCode === original.pageCode);
-    if (now && now.data.equals(original.data)) return;
-    await select(cc, c, original, `${c.name} page ${original.pageCode.toString(16)}h with its original values`);
-  }, `put mode page ${original.pageCode.toString(16)}h back as it was`);
+  t.cleanup(
+    async (cc) => {
+      await cc.unitAttentions(cc.session);
+      // only a page that changed is sent back: an LU may refuse MODE SELECT of a page it has no changeable field in
+      const now = (await pages(cc, c, scsi.PageControl.CURRENT)).find((x) => x.pageCode === original.pageCode);
+      if (now && now.data.equals(original.data)) return;
+      await select(cc, c, original, `${c.name} page ${original.pageCode.toString(16)}h with its original values`);
+    },
+    `put mode page ${original.pageCode.toString(16)}h back as it was`,
+  );
 }
 
 export async function changeable(t: TestContext, c: MsCdb): Promise<void> {
@@ -123,12 +132,23 @@ export async function savePages(t: TestContext, c: MsCdb): Promise<void> {
   const cur = await pages(t, c, scsi.PageControl.CURRENT);
   const p = cur[0];
   if (!p) t.skip('MODE SENSE returns no mode page to send back');
-  const r = await select(t, c, p, `${c.name} SP=1 page ${p.pageCode.toString(16)}h with its current values`, { sp: true, expect: [GOOD, INVALID_FIELD_IN_CDB] });
+  const r = await select(t, c, p, `${c.name} SP=1 page ${p.pageCode.toString(16)}h with its current values`, {
+    sp: true,
+    expect: [GOOD, INVALID_FIELD_IN_CDB],
+  });
   t.log(r.status === 0 ? 'saved pages are implemented: the current values were saved' : 'saved pages are not implemented (INVALID FIELD IN CDB)');
 }
 
 export const docs = {
-  changeable: (c: MsCdb) => `${c.name} with PF=1 flipping each one-bit field the changeable values (MODE SENSE PC 01b) mark as changeable among WCE and RCD (Caching page), D_SENSE (Control page) and DEXCPT (Informational Exceptions Control page) must complete with GOOD, and MODE SENSE must then report the new current value: the changeable values give the fields a MODE SELECT may change, and SPC-5 says the device server shall set the current values to those of the parameter list. Each field is put back at once and again in a clean-up.`,
-  notChangeable: (c: MsCdb) => `${c.name} sending a mode page with one bit flipped that the changeable values mark as not changeable must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (SPC-5: a field that is not changeable set to other than its current value shall be refused so); a field pointer, when given (SKSV=1), must have C/D=0 and point at that byte of the parameter list (and bit, when BPV=1). SHOULD: the field pointer is given. The page is put back in a clean-up.`,
-  savePages: (c: MsCdb) => `${c.name} with SP=1 sending the current values of the first mode page must complete with GOOD (the values are saved), or, where saved pages are not implemented, end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB: SPC-5 says an SP bit set to one where the logical unit implements no saved pages shall be refused with INVALID FIELD IN CDB.`,
+  changeable: (c: MsCdb) => `${c.name} with PF=1 flipping each one-bit field the changeable values (MODE SENSE PC 01b) mark as changeable among WCE
+    and RCD (Caching page), D_SENSE (Control page) and DEXCPT (Informational Exceptions Control page) must complete with GOOD, and MODE SENSE must
+    then report the new current value: the changeable values give the fields a MODE SELECT may change, and SPC-5 says the device server shall set the
+    current values to those of the parameter list. Each field is put back at once and again in a clean-up.`,
+  notChangeable: (c: MsCdb) => `${c.name} sending a mode page with one bit flipped that the changeable values mark as not changeable must end in CHECK
+    CONDITION, ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (SPC-5: a field that is not changeable set to other than its current value shall be
+    refused so); a field pointer, when given (SKSV=1), must have C/D=0 and point at that byte of the parameter list (and bit, when BPV=1). SHOULD: the
+    field pointer is given. The page is put back in a clean-up.`,
+  savePages: (c: MsCdb) => `${c.name} with SP=1 sending the current values of the first mode page must complete with GOOD (the values are saved), or,
+    where saved pages are not implemented, end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB: SPC-5 says an SP bit set to one where the
+    logical unit implements no saved pages shall be refused with INVALID FIELD IN CDB.`,
 };

@@ -46,17 +46,46 @@ const T = scsi.PrType;
 export const PR_TYPES: readonly PrTypeInfo[] = [
   { code: T.WRITE_EXCLUSIVE, short: 'WE', name: 'WRITE EXCLUSIVE', exclusiveAccess: false, registrants: false, allRegistrants: false },
   { code: T.EXCLUSIVE_ACCESS, short: 'EA', name: 'EXCLUSIVE ACCESS', exclusiveAccess: true, registrants: false, allRegistrants: false },
-  { code: T.WRITE_EXCLUSIVE_REGISTRANTS_ONLY, short: 'WERO', name: 'WRITE EXCLUSIVE - REGISTRANTS ONLY', exclusiveAccess: false, registrants: true, allRegistrants: false },
-  { code: T.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY, short: 'EARO', name: 'EXCLUSIVE ACCESS - REGISTRANTS ONLY', exclusiveAccess: true, registrants: true, allRegistrants: false },
-  { code: T.WRITE_EXCLUSIVE_ALL_REGISTRANTS, short: 'WEAR', name: 'WRITE EXCLUSIVE - ALL REGISTRANTS', exclusiveAccess: false, registrants: true, allRegistrants: true },
-  { code: T.EXCLUSIVE_ACCESS_ALL_REGISTRANTS, short: 'EAAR', name: 'EXCLUSIVE ACCESS - ALL REGISTRANTS', exclusiveAccess: true, registrants: true, allRegistrants: true },
+  {
+    code: T.WRITE_EXCLUSIVE_REGISTRANTS_ONLY,
+    short: 'WERO',
+    name: 'WRITE EXCLUSIVE - REGISTRANTS ONLY',
+    exclusiveAccess: false,
+    registrants: true,
+    allRegistrants: false,
+  },
+  {
+    code: T.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY,
+    short: 'EARO',
+    name: 'EXCLUSIVE ACCESS - REGISTRANTS ONLY',
+    exclusiveAccess: true,
+    registrants: true,
+    allRegistrants: false,
+  },
+  {
+    code: T.WRITE_EXCLUSIVE_ALL_REGISTRANTS,
+    short: 'WEAR',
+    name: 'WRITE EXCLUSIVE - ALL REGISTRANTS',
+    exclusiveAccess: false,
+    registrants: true,
+    allRegistrants: true,
+  },
+  {
+    code: T.EXCLUSIVE_ACCESS_ALL_REGISTRANTS,
+    short: 'EAAR',
+    name: 'EXCLUSIVE ACCESS - ALL REGISTRANTS',
+    exclusiveAccess: true,
+    registrants: true,
+    allRegistrants: true,
+  },
 ];
 
 /** The type the capability mask of REPORT CAPABILITIES leaves out skips the test (TMV=1 and the bit clear). */
 export async function requireType(t: TestContext, ty: PrTypeInfo): Promise<void> {
   const r = await t.command(scsi.persistentReserveIn({ sa: scsi.PrInSa.REPORT_CAPABILITIES, alloc: 8 }));
   const caps = scsi.parseReportCapabilities(r.data);
-  if (caps.tmv && caps.types && !caps.types.includes(ty.code)) t.skip(`the target does not support reservation type ${ty.name} (REPORT CAPABILITIES type mask)`);
+  if (caps.tmv && caps.types && !caps.types.includes(ty.code))
+    t.skip(`the target does not support reservation type ${ty.name} (REPORT CAPABILITIES type mask)`);
 }
 
 /** PRgeneration now (READ KEYS). */
@@ -67,7 +96,13 @@ export async function generation(t: TestContext, s?: Session): Promise<number> {
 /** Fail unless READ KEYS lists exactly these keys (in any order). */
 export async function expectKeys(t: TestContext, want: readonly bigint[], what: string, s?: Session): Promise<scsi.PrReadKeys> {
   const k = await prReadKeys(t, s ? { session: s } : {});
-  const hex = (l: readonly bigint[]) => (l.length ? [...l].map((x) => `0x${x.toString(16)}`).sort().join(', ') : 'none');
+  const hex = (l: readonly bigint[]) =>
+    l.length
+      ? [...l]
+          .map((x) => `0x${x.toString(16)}`)
+          .sort()
+          .join(', ')
+      : 'none';
   t.equal(hex(k.keys), hex(want), `${what}: registered keys (READ KEYS)`);
   return k;
 }

@@ -99,9 +99,15 @@ export async function maxPrefetchLength(t: TestContext, c: PfCdb): Promise<void>
 }
 
 export const docs = {
-  simple: (c: PfCdb) => `${c.name} of 1 to 256 blocks (fewer if MAXIMUM PREFETCH LENGTH or the capacity is smaller) at LBA 0 and ending at the last LBA: each must complete with CONDITION MET or GOOD, with no data.`,
-  beyondEol: (c: PfCdb) => `${c.name} of 1 to 256 blocks whose last block is one past the end, of 2 to 256 blocks starting at the last LBA, and at LBAs past the end (${c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}): each must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
-  zeroBlocks: (c: PfCdb) => `${c.name} with PREFETCH LENGTH 0 (every block to the end of the medium) at LBA 0 and at the last LBA must complete with CONDITION MET or GOOD; with PREFETCH LENGTH 0 at LBAs past the end it must end in LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
-  flags: (c: PfCdb) => `${c.name} of one block at LBA 0 and of two blocks at the end with IMMED, with GROUP NUMBER 3, and with both: each must complete with CONDITION MET or GOOD.`,
-  maxPrefetchLength: (c: PfCdb) => `${c.name} of exactly MAXIMUM PREFETCH LENGTH blocks (Block Limits VPD page) must complete with CONDITION MET or GOOD; of one block more it must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
+  simple: (c: PfCdb) => `${c.name} of 1 to 256 blocks (fewer if MAXIMUM PREFETCH LENGTH or the capacity is smaller) at LBA 0 and ending at the last
+    LBA: each must complete with CONDITION MET or GOOD, with no data.`,
+  beyondEol: (c: PfCdb) => `${c.name} of 1 to 256 blocks whose last block is one past the end, of 2 to 256 blocks starting at the last LBA, and at
+    LBAs past the end (${c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}): each must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK
+    ADDRESS OUT OF RANGE.`,
+  zeroBlocks: (c: PfCdb) => `${c.name} with PREFETCH LENGTH 0 (every block to the end of the medium) at LBA 0 and at the last LBA must complete with
+    CONDITION MET or GOOD; with PREFETCH LENGTH 0 at LBAs past the end it must end in LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
+  flags: (c: PfCdb) => `${c.name} of one block at LBA 0 and of two blocks at the end with IMMED, with GROUP NUMBER 3, and with both: each must
+    complete with CONDITION MET or GOOD.`,
+  maxPrefetchLength: (c: PfCdb) => `${c.name} of exactly MAXIMUM PREFETCH LENGTH blocks (Block Limits VPD page) must complete with CONDITION MET or
+    GOOD; of one block more it must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
 };

@@ -3,15 +3,7 @@
  * test bodies written once against it, so READ(12) is checked exactly as READ(10) is. (A helper module:
  * its name starts with `_`, so the registry does not load it as a suite.)
  */
-import {
-  GOOD,
-  INVALID_FIELD_IN_CDB,
-  LBA_OUT_OF_RANGE,
-  scsi,
-  type CustomNeed,
-  type Expectation,
-  type TestContext,
-} from '../../harness/api.js';
+import { GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expectation, type TestContext } from '../../harness/api.js';
 
 export interface RwCdb {
   /** 'READ(10)' */
@@ -65,7 +57,14 @@ export const WRITE16: RwCdb = rwCdb(scsi.Op.WRITE_16, true, scsi.write16);
 const verb = (c: RwCdb) => (c.write ? 'write' : 'read');
 
 /** Send one READ/WRITE; writes carry `t.pattern` data; reads are checked for their length. */
-export async function send(t: TestContext, c: RwCdb, lba: number | bigint, blocks: number, expect: Expectation = GOOD, flags: { dpo?: boolean; fua?: boolean; protect?: number } = {}): Promise<void> {
+export async function send(
+  t: TestContext,
+  c: RwCdb,
+  lba: number | bigint,
+  blocks: number,
+  expect: Expectation = GOOD,
+  flags: { dpo?: boolean; fua?: boolean; protect?: number } = {},
+): Promise<void> {
   const cdb = c.build({ lba, blocks, ...flags });
   const bs = t.dev.blockSize;
   const n = c.size === 6 && blocks === 0 ? 256 : blocks;
@@ -208,16 +207,26 @@ export async function maxTransferLength(t: TestContext, c: RwCdb): Promise<void>
 /** The doc sentences of each shared test, for the suites. */
 export const docs = {
   simple: (c: RwCdb) =>
-    `${c.name} of 1 to 256 blocks (fewer if MAXIMUM TRANSFER LENGTH or the capacity is smaller) at LBA 0 and ending at the last LBA: each must complete with GOOD${c.write ? '; afterwards every block written is read back and must hold what was written (a distinct pattern per block and per write)' : ' and return exactly the blocks asked for'}.`,
+    `${c.name} of 1 to 256 blocks (fewer if MAXIMUM TRANSFER LENGTH or the capacity is smaller) at LBA 0 and ending at the last LBA: each must
+      complete with
+      GOOD${c.write ? '; afterwards every block written is read back and must hold what was written (a distinct pattern per block and per write)' : ' and return exactly the blocks asked for'}.`,
   beyondEol: (c: RwCdb) =>
-    `${c.name} of 1 to 256 blocks whose last block is one past the end of the medium, of 2 to 256 blocks starting at the last LBA, and starting at LBAs past the end (${c.size === 6 ? 'the largest LBA READ(6) holds' : c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}): each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE${c.write ? ', and the blocks at the end of the medium, written first, must be unchanged' : ''}. Skipped when the medium ends beyond what the CDB can address.`,
+    `${c.name} of 1 to 256 blocks whose last block is one past the end of the medium, of 2 to 256 blocks starting at the last LBA, and starting at
+      LBAs past the end (${c.size === 6 ? 'the largest LBA READ(6) holds' : c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}): each must be
+      terminated with CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF
+      RANGE${c.write ? ', and the blocks at the end of the medium, written first, must be unchanged' : ''}. Skipped when the medium ends beyond what
+      the CDB can address.`,
   zeroBlocks: (c: RwCdb) =>
-    `${c.name} with TRANSFER LENGTH 0 at LBA 0 transfers nothing and is not an error (GOOD); with TRANSFER LENGTH 0 at an LBA past the end of the medium it must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
+    `${c.name} with TRANSFER LENGTH 0 at LBA 0 transfers nothing and is not an error (GOOD); with TRANSFER LENGTH 0 at an LBA past the end of the
+      medium it must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
   protect: (c: RwCdb) =>
-    `${c.name} of one block with each non-zero ${c.write ? 'WRPROTECT' : 'RDPROTECT'} value (1 to 7) on a logical unit without protection information enabled: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
+    `${c.name} of one block with each non-zero ${c.write ? 'WRPROTECT' : 'RDPROTECT'} value (1 to 7) on a logical unit without protection information
+      enabled: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
   dpoFua: (c: RwCdb) =>
-    `${c.name} of one block with DPO, with FUA, and with both: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when DPOFUA is set.`,
+    `${c.name} of one block with DPO, with FUA, and with both: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it
+      is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when DPOFUA is set.`,
   maxTransferLength: (c: RwCdb) =>
-    `${c.name} of exactly MAXIMUM TRANSFER LENGTH blocks (Block Limits VPD page) must complete with GOOD; ${c.name} of one block more must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
+    `${c.name} of exactly MAXIMUM TRANSFER LENGTH blocks (Block Limits VPD page) must complete with GOOD; ${c.name} of one block more must be
+      terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
   verb,
 };

@@ -92,9 +92,20 @@ export const clauses = {
 };
 
 export const docs = {
-  simple: (c: ScCdb) => `${c.name} of ${'1, 2, 8, 255, 256, 65535 and the largest NUMBER OF LOGICAL BLOCKS the field and the capacity allow'} at LBA 0 and ending at the last LBA must complete with GOOD and no data: the command "requests that the device server ensure that the specified logical blocks have their most recent data values recorded in non-volatile cache and/or on the medium", and a range within the capacity is no error (the suite runs only where the command is supported).`,
-  beyondEol: (c: ScCdb) => `${c.name} of ranges whose last block is one past the end, of 2 blocks starting at the last LBA, and at LBAs past the end (${c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}) must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE: "If the specified LBA and the specified number of logical blocks exceed the capacity of the medium, then the device server shall terminate the command with CHECK CONDITION status with the sense key set to ILLEGAL REQUEST and the additional sense code set to LOGICAL BLOCK ADDRESS OUT OF RANGE".`,
-  zeroBlocks: (c: ScCdb) => `${c.name} with NUMBER OF LOGICAL BLOCKS 0 ("all logical blocks starting with the one specified in the LOGICAL BLOCK ADDRESS field to the last logical block on the medium shall be synchronized") at LBA 0 and at the last LBA must complete with GOOD; at LBAs past the end it must end in LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
-  immed: (c: ScCdb) => `${c.name} with IMMED set must either complete with GOOD ("the device server shall return status as soon as the CDB has been validated") or, where IMMED is not supported, end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (as the clause says it shall); the LU must then answer TEST UNIT READY with GOOD, and an IMMED range past the end must still be refused.`,
-  group: (c: ScCdb) => `${c.name} of one block with GROUP NUMBER 3 must complete with GOOD: GROUP NUMBER only names a group for collecting attributes (the grouping function, SBC-4 4.22). SHOULD: no sentence forbids refusing a group number, so a refusal is a warning.`,
+  simple: (c: ScCdb) => `${c.name} of ${'1, 2, 8, 255, 256, 65535 and the largest NUMBER OF LOGICAL BLOCKS the field and the capacity allow'} at LBA 0
+    and ending at the last LBA must complete with GOOD and no data: the command "requests that the device server ensure that the specified logical
+    blocks have their most recent data values recorded in non-volatile cache and/or on the medium", and a range within the capacity is no error (the
+    suite runs only where the command is supported).`,
+  beyondEol: (c: ScCdb) => `${c.name} of ranges whose last block is one past the end, of 2 blocks starting at the last LBA, and at LBAs past the end
+    (${c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}) must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE: "If
+    the specified LBA and the specified number of logical blocks exceed the capacity of the medium, then the device server shall terminate the command
+    with CHECK CONDITION status with the sense key set to ILLEGAL REQUEST and the additional sense code set to LOGICAL BLOCK ADDRESS OUT OF RANGE".`,
+  zeroBlocks: (c: ScCdb) => `${c.name} with NUMBER OF LOGICAL BLOCKS 0 ("all logical blocks starting with the one specified in the LOGICAL BLOCK
+    ADDRESS field to the last logical block on the medium shall be synchronized") at LBA 0 and at the last LBA must complete with GOOD; at LBAs past
+    the end it must end in LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
+  immed: (c: ScCdb) => `${c.name} with IMMED set must either complete with GOOD ("the device server shall return status as soon as the CDB has been
+    validated") or, where IMMED is not supported, end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (as the clause says it shall); the LU
+    must then answer TEST UNIT READY with GOOD, and an IMMED range past the end must still be refused.`,
+  group: (c: ScCdb) => `${c.name} of one block with GROUP NUMBER 3 must complete with GOOD: GROUP NUMBER only names a group for collecting attributes
+    (the grouping function, SBC-4 4.22). SHOULD: no sentence forbids refusing a group number, so a refusal is a warning.`,
 };

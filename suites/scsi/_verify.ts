@@ -5,16 +5,7 @@
  * as they check WRITE; WriteProtect also checks that nothing was written. (A helper module: the registry does not
  * load it as a suite.)
  */
-import {
-  GOOD,
-  INVALID_FIELD_IN_CDB,
-  LBA_OUT_OF_RANGE,
-  MISCOMPARE,
-  scsi,
-  type Expected,
-  type ScsiResult,
-  type TestContext,
-} from '../../harness/api.js';
+import { GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, MISCOMPARE, scsi, type Expected, type ScsiResult, type TestContext } from '../../harness/api.js';
 import { checkMiscompareOffset, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, type Reserved } from './_block.js';
 import { rwCdb, type RwCdb } from './_rw.js';
 
@@ -81,7 +72,13 @@ interface VerifyOpts {
 
 /** Send one VERIFY. */
 function verify(t: TestContext, c: VerifyCdb, lba: number | bigint, blocks: number, o: VerifyOpts = {}): Promise<ScsiResult> {
-  const cdb = c.build({ lba, blocks, ...(o.bytchk ? { bytchk: o.bytchk } : {}), ...(o.dpo ? { dpo: true } : {}), ...(o.vrprotect ? { vrprotect: o.vrprotect } : {}) });
+  const cdb = c.build({
+    lba,
+    blocks,
+    ...(o.bytchk ? { bytchk: o.bytchk } : {}),
+    ...(o.dpo ? { dpo: true } : {}),
+    ...(o.vrprotect ? { vrprotect: o.vrprotect } : {}),
+  });
   return t.command(cdb, { expect: o.expect ?? GOOD, ...(o.data && o.data.length ? { dataOut: o.data } : { dataIn: 0 }) });
 }
 
@@ -165,7 +162,12 @@ export async function verifyFlags(t: TestContext, c: VerifyCdb): Promise<void> {
 
 /** Dpo: DPO against DPOFUA, and the CDB usage data. */
 export async function verifyDpo(t: TestContext, c: VerifyCdb): Promise<void> {
-  await dpoFuaCheck(t, { name: c.name, op: c.op, fua: false, send: async (f, expect) => void (await verify(t, c, 0, 1, { ...(f.dpo ? { dpo: true } : {}), expect })) });
+  await dpoFuaCheck(t, {
+    name: c.name,
+    op: c.op,
+    fua: false,
+    send: async (f, expect) => void (await verify(t, c, 0, 1, { ...(f.dpo ? { dpo: true } : {}), expect })),
+  });
 }
 
 /** Mismatch: 1..256 blocks of the medium's data with one byte changed, BYTCHK 01b: MISCOMPARE. */
@@ -217,7 +219,13 @@ export async function verifyMiscompareOffset(t: TestContext, c: VerifyCdb): Prom
     const d = Buffer.from(data.subarray(0, k.blocks * bs));
     for (const f of k.flip) d[f] = d[f]! ^ 0xff;
     const r = await verify(t, c, 0, k.blocks, { bytchk: 1, data: d, expect: MISCOMPARE });
-    checkMiscompareOffset(t, r, k.flip[0]!, `${c.name} LBA=0 LEN=${k.blocks} BYTCHK=1 with byte${k.flip.length > 1 ? 's' : ''} ${k.flip.join(' and ')} changed`, 'SHOULD');
+    checkMiscompareOffset(
+      t,
+      r,
+      k.flip[0]!,
+      `${c.name} LBA=0 LEN=${k.blocks} BYTCHK=1 with byte${k.flip.length > 1 ? 's' : ''} ${k.flip.join(' and ')} changed`,
+      'SHOULD',
+    );
   }
 }
 
@@ -289,7 +297,13 @@ export async function verifyMaxTransferLength(t: TestContext, c: VerifyCdb): Pro
 // --- WRITE AND VERIFY ----------------------------------------------------------------------------------------
 
 /** Send one WRITE AND VERIFY of `data` (t.pattern by default); GOOD ones are remembered for the read-back. */
-function wavSend(t: TestContext, c: WavCdb, lba: number, blocks: number, o: { bytchk?: number; dpo?: boolean; data?: Buffer; expect?: Expected } = {}): Promise<ScsiResult> {
+function wavSend(
+  t: TestContext,
+  c: WavCdb,
+  lba: number,
+  blocks: number,
+  o: { bytchk?: number; dpo?: boolean; data?: Buffer; expect?: Expected } = {},
+): Promise<ScsiResult> {
   const cdb = c.buildWav({ lba, blocks, ...(o.bytchk ? { bytchk: o.bytchk } : {}), ...(o.dpo ? { dpo: true } : {}) });
   return t.command(cdb, { expect: o.expect ?? GOOD, dataOut: o.data ?? t.pattern(lba, blocks) });
 }
@@ -325,7 +339,12 @@ export async function wavProtect(t: TestContext, c: WavCdb): Promise<void> {
 
 /** Dpo: DPO against DPOFUA, and the CDB usage data. */
 export async function wavDpo(t: TestContext, c: WavCdb): Promise<void> {
-  await dpoFuaCheck(t, { name: c.name, op: c.op, fua: false, send: async (f, expect) => void (await wavSend(t, c, 0, 1, { ...(f.dpo ? { dpo: true } : {}), expect })) });
+  await dpoFuaCheck(t, {
+    name: c.name,
+    op: c.op,
+    fua: false,
+    send: async (f, expect) => void (await wavSend(t, c, 0, 1, { ...(f.dpo ? { dpo: true } : {}), expect })),
+  });
 }
 
 /** ReservedBits: each reserved bit of the CDB set alone; LBA 0 unchanged after each refusal. */
@@ -354,7 +373,14 @@ export async function wavDataOutLength(t: TestContext, c: WavCdb): Promise<void>
     const written = processed(r) ? Math.min(blocks, sent) : 0;
     const expect = Buffer.concat([data.subarray(0, written * bs), cur.subarray(written * bs)]);
     const what = `${scsi.describeCdb(c.buildWav({ lba: 0, blocks }))} with ${sent} block(s) of Data-Out`;
-    if (processed(r)) await holds(t, 0, expect, `${what} completed with GOOD: ${written ? `block(s) 0..${written - 1} must hold the data sent and the others` : 'every block must hold'} what they held`);
+    if (processed(r))
+      await holds(
+        t,
+        0,
+        expect,
+        `${what} completed with GOOD: ` +
+          `${written ? `block(s) 0..${written - 1} must hold the data sent and the others` : 'every block must hold'} what they held`,
+      );
     else await unchanged(t, 0, cur, `${what} was refused`);
     cur = expect;
   };
@@ -366,42 +392,82 @@ export async function wavDataOutLength(t: TestContext, c: WavCdb): Promise<void>
 /** The doc paragraphs of the shared tests, for the suites. */
 export const verifyDocs = {
   simple: (c: VerifyCdb) =>
-    `${c.name} of 1 to 256 blocks (fewer if MAXIMUM TRANSFER LENGTH or the capacity is smaller) at LBA 0 and ending at the last LBA, first with BYTCHK 00b (medium verification, no Data-Out), then with BYTCHK 01b and the data the medium holds (read first) as Data-Out: each must complete with GOOD.`,
+    `${c.name} of 1 to 256 blocks (fewer if MAXIMUM TRANSFER LENGTH or the capacity is smaller) at LBA 0 and ending at the last LBA, first with BYTCHK 00b
+      (medium verification, no Data-Out), then with BYTCHK 01b and the data the medium holds (read first) as Data-Out: each must complete with GOOD.`,
   beyondEol: (c: VerifyCdb) =>
-    `${c.name} of 1 to 256 blocks whose last block is one past the end of the medium, of 2 to 256 blocks starting at the last LBA, and starting at LBAs past the end (${c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}), with BYTCHK 00b; and with BYTCHK 01b and a Data-Out buffer, crossing the end by one block: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE. Skipped when the medium ends beyond what the CDB can address.`,
+    `${c.name} of 1 to 256 blocks whose last block is one past the end of the medium, of 2 to 256 blocks starting at the last LBA, and starting at
+      LBAs past the end (${c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}), with BYTCHK 00b; and with BYTCHK 01b and a Data-Out buffer,
+      crossing the end by one block: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE. Skipped when
+      the medium ends beyond what the CDB can address.`,
   zeroBlocks: (c: VerifyCdb) =>
-    `${c.name} with VERIFICATION LENGTH 0 at LBA 0 verifies nothing and is not an error (GOOD), with BYTCHK 00b and 01b; with VERIFICATION LENGTH 0 at an LBA past the end of the medium it must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
+    `${c.name} with VERIFICATION LENGTH 0 at LBA 0 verifies nothing and is not an error (GOOD), with BYTCHK 00b and 01b; with VERIFICATION LENGTH 0 at
+      an LBA past the end of the medium it must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
   protect: (c: VerifyCdb) =>
-    `${c.name} of one block with each non-zero VRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
+    `${c.name} of one block with each non-zero VRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with
+      CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
   flags: (c: VerifyCdb) =>
-    `${c.name} of one block at LBA 0 with each BYTCHK code: 00b (no Data-Out), 01b and 11b (the block the medium holds as Data-Out) must complete with GOOD; 10b is a reserved code and must be terminated with INVALID FIELD IN CDB. When DPOFUA is set, DPO with BYTCHK 00b and 01b must complete with GOOD.`,
+    `${c.name} of one block at LBA 0 with each BYTCHK code: 00b (no Data-Out), 01b and 11b (the block the medium holds as Data-Out) must complete with
+      GOOD; 10b is a reserved code and must be terminated with INVALID FIELD IN CDB. When DPOFUA is set, DPO with BYTCHK 00b and 01b must complete
+      with GOOD.`,
   dpo: (c: VerifyCdb) =>
-    `${c.name} of one block with DPO: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO bit in the CDB usage data exactly when DPOFUA is set, and never bit 3 of byte 1 (reserved: ${c.name} has no FUA).`,
+    `${c.name} of one block with DPO: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED
+      OPERATION CODES (when implemented) must show the DPO bit in the CDB usage data exactly when DPOFUA is set, and never bit 3 of byte 1 (reserved:
+      ${c.name} has no FUA).`,
   mismatch: (c: VerifyCdb) =>
-    `${c.name} with BYTCHK 01b of 1 to 256 blocks at LBA 0 and ending at the last LBA, with the data the medium holds but one byte changed: each must be terminated with CHECK CONDITION, MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION.`,
+    `${c.name} with BYTCHK 01b of 1 to 256 blocks at LBA 0 and ending at the last LBA, with the data the medium holds but one byte changed: each must
+      be terminated with CHECK CONDITION, MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION.`,
   mismatchNoCmp: (c: VerifyCdb) =>
-    `${c.name} with BYTCHK 00b of 1 to 256 blocks at LBA 0 and ending at the last LBA: no Data-Out is transferred and nothing is compared, so each must complete with GOOD (never MISCOMPARE), whatever the initiator holds.`,
+    `${c.name} with BYTCHK 00b of 1 to 256 blocks at LBA 0 and ending at the last LBA: no Data-Out is transferred and nothing is compared, so each
+      must complete with GOOD (never MISCOMPARE), whatever the initiator holds.`,
   miscompareOffset: (c: VerifyCdb) =>
-    `${c.name} with BYTCHK 01b of 1, 2 and 4 blocks with one or two bytes of the Data-Out changed (the first byte, the last byte of a block, the first byte of the second block, two bytes): MISCOMPARE, and the sense data should carry a valid INFORMATION field holding the offset in the Data-Out buffer of the first byte that differs (a warning when it is absent or another value).`,
+    `${c.name} with BYTCHK 01b of 1, 2 and 4 blocks with one or two bytes of the Data-Out changed (the first byte, the last byte of a block, the first
+      byte of the second block, two bytes): MISCOMPARE, and the sense data should carry a valid INFORMATION field holding the offset in the Data-Out
+      buffer of the first byte that differs (a warning when it is absent or another value).`,
   bytchkSingleBlock: (c: VerifyCdb) =>
-    `BYTCHK 11b sends one logical block and compares it with each block of the range: after writing the same block to LBA 0..7, ${c.name} of 8 blocks with that block must be GOOD, with a block differing in its last byte MISCOMPARE; after block 7 is rewritten with other data, 8 blocks must MISCOMPARE, blocks 0..6 with the first block and block 7 with the other must be GOOD.`,
+    `BYTCHK 11b sends one logical block and compares it with each block of the range: after writing the same block to LBA 0..7, ${c.name} of 8 blocks
+      with that block must be GOOD, with a block differing in its last byte MISCOMPARE; after block 7 is rewritten with other data, 8 blocks must
+      MISCOMPARE, blocks 0..6 with the first block and block 7 with the other must be GOOD.`,
   dataOutLength: (c: VerifyCdb) =>
-    `${c.name} with a Data-Out buffer that is not what BYTCHK and VERIFICATION LENGTH call for: BYTCHK 01b over 2 blocks with 1 block and with 3 blocks of data, over 1 block with none; BYTCHK 11b (one block) with 2 blocks; BYTCHK 00b (no Data-Out) with 1 block. Each must either complete with GOOD and the iSCSI residual overflow or underflow of the difference (RFC 7143 11.4.5.2), or be terminated with INVALID FIELD IN COMMAND INFORMATION UNIT.`,
+    `${c.name} with a Data-Out buffer that is not what BYTCHK and VERIFICATION LENGTH call for: BYTCHK 01b over 2 blocks with 1 block and with 3
+      blocks of data, over 1 block with none; BYTCHK 11b (one block) with 2 blocks; BYTCHK 00b (no Data-Out) with 1 block. Each must either complete
+      with GOOD and the iSCSI residual overflow or underflow of the difference (RFC 7143 11.4.5.2), or be terminated with INVALID FIELD IN COMMAND
+      INFORMATION UNIT.`,
   reservedBits: (c: VerifyCdb) =>
-    `${c.name} of one block with each reserved bit of the CDB set in turn (${c.reserved.filter((r) => r.byte !== c.size - 1).map((r) => `byte ${r.byte} mask 0x${r.mask.toString(16).padStart(2, '0')}`).join(', ')}; the CONTROL byte's reserved bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, since recipients are not required to check reserved fields); when the sense data carries a field pointer it must point at that byte of the CDB (C/D set) and, with a bit pointer, into the reserved field.`,
+    `${c.name} of one block with each reserved bit of the CDB set in turn
+      (${c.reserved
+        .filter((r) => r.byte !== c.size - 1)
+        .map((r) => `byte ${r.byte} mask 0x${r.mask.toString(16).padStart(2, '0')}`)
+        .join(', ')}; the
+      CONTROL byte's reserved bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, since recipients are not
+      required to check reserved fields); when the sense data carries a field pointer it must point at that byte of the CDB (C/D set) and, with a bit
+      pointer, into the reserved field.`,
   maxTransferLength: (c: VerifyCdb) =>
-    `${c.name} with BYTCHK 01b of exactly MAXIMUM TRANSFER LENGTH blocks (Block Limits VPD page) with the data the medium holds must complete with GOOD; of one block more it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
+    `${c.name} with BYTCHK 01b of exactly MAXIMUM TRANSFER LENGTH blocks (Block Limits VPD page) with the data the medium holds must complete with
+      GOOD; of one block more it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
 };
 
 export const wavDocs = {
   protect: (c: WavCdb) =>
-    `${c.name} of one block at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and LBA 0 must be unchanged.`,
+    `${c.name} of one block at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must be
+      terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and LBA 0 must be unchanged.`,
   flags: (c: WavCdb) =>
-    `${c.name} of 8 blocks at LBA 0 with BYTCHK 00b and with BYTCHK 01b must complete with GOOD, and the data must read back; BYTCHK 10b and 11b are reserved codes for WRITE AND VERIFY and must be terminated with INVALID FIELD IN CDB, the medium unchanged. When DPOFUA is set, DPO with BYTCHK 00b and 01b must complete with GOOD.`,
+    `${c.name} of 8 blocks at LBA 0 with BYTCHK 00b and with BYTCHK 01b must complete with GOOD, and the data must read back; BYTCHK 10b and 11b are
+      reserved codes for WRITE AND VERIFY and must be terminated with INVALID FIELD IN CDB, the medium unchanged. When DPOFUA is set, DPO with BYTCHK 00b
+      and 01b must complete with GOOD.`,
   dpo: (c: WavCdb) =>
-    `${c.name} of one block with DPO: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO bit in the CDB usage data exactly when DPOFUA is set, and never bit 3 of byte 1 (reserved: ${c.name} has no FUA).`,
+    `${c.name} of one block with DPO: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED
+      OPERATION CODES (when implemented) must show the DPO bit in the CDB usage data exactly when DPOFUA is set, and never bit 3 of byte 1 (reserved:
+      ${c.name} has no FUA).`,
   reservedBits: (c: WavCdb) =>
-    `${c.name} of one block at LBA 0 with each reserved bit of the CDB set in turn (${c.reserved.filter((r) => r.byte !== c.size - 1).map((r) => `byte ${r.byte} mask 0x${r.mask.toString(16).padStart(2, '0')}`).join(', ')}; the CONTROL byte's reserved bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the data must read back); the field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.`,
+    `${c.name} of one block at LBA 0 with each reserved bit of the CDB set in turn
+      (${c.reserved
+        .filter((r) => r.byte !== c.size - 1)
+        .map((r) => `byte ${r.byte} mask 0x${r.mask.toString(16).padStart(2, '0')}`)
+        .join(', ')}; the
+      CONTROL byte's reserved bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the data must read
+      back); the field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.`,
   dataOutLength: (c: WavCdb) =>
-    `${c.name} with a Data-Out buffer that is not what TRANSFER LENGTH calls for: 2 blocks with 1 block of data, 2 blocks with 3, 1 block with none. Each must either complete with GOOD, the iSCSI residual overflow or underflow of the difference (RFC 7143 11.4.5.2), and exactly the blocks both sent and named by the CDB written (the others unchanged), or be terminated with INVALID FIELD IN COMMAND INFORMATION UNIT and nothing written.`,
+    `${c.name} with a Data-Out buffer that is not what TRANSFER LENGTH calls for: 2 blocks with 1 block of data, 2 blocks with 3, 1 block with none.
+      Each must either complete with GOOD, the iSCSI residual overflow or underflow of the difference (RFC 7143 11.4.5.2), and exactly the blocks both
+      sent and named by the CDB written (the others unchanged), or be terminated with INVALID FIELD IN COMMAND INFORMATION UNIT and nothing written.`,
 };

@@ -70,7 +70,14 @@ interface WsOpts {
  * without UNMAP the blocks written are remembered for the read-back check (up to 4096 of them); with UNMAP
  * they are forgotten (their content is then the block sent or what unmapped blocks read as).
  */
-export async function ws(t: TestContext, c: WsCdb, o: WsOpts, expect: Expected = GOOD, block?: Buffer, extra: { allowUnsupported?: boolean; what?: string } = {}): Promise<ScsiResult> {
+export async function ws(
+  t: TestContext,
+  c: WsCdb,
+  o: WsOpts,
+  expect: Expected = GOOD,
+  block?: Buffer,
+  extra: { allowUnsupported?: boolean; what?: string } = {},
+): Promise<ScsiResult> {
   const lba = Number(o.lba);
   const data = o.ndob ? undefined : (block ?? t.pattern(Number.isSafeInteger(lba) ? lba : 0, 1));
   const cdb = c.build(o);
@@ -211,7 +218,11 @@ export async function wsnzTest(t: TestContext, c: WsCdb): Promise<void> {
   const got = await t.readBlocks(e - k - 1, k + 1);
   const bs = t.dev.blockSize;
   t.check(got.subarray(0, bs).equals(before.subarray(0, bs)), `${c.name} LBA=${e - k} LEN=0 changed LBA ${e - k - 1}, before the range`);
-  for (let i = 1; i <= k; i++) t.check(got.subarray(i * bs, (i + 1) * bs).equals(block), `${c.name} LBA=${e - k} LEN=0: LBA ${e - k - 1 + i} does not hold the block sent (LEN=0 with WSNZ=0 writes to the end of the medium)`);
+  for (let i = 1; i <= k; i++)
+    t.check(
+      got.subarray(i * bs, (i + 1) * bs).equals(block),
+      `${c.name} LBA=${e - k} LEN=0: LBA ${e - k - 1 + i} does not ` + `hold the block sent (LEN=0 with WSNZ=0 writes to the end of the medium)`,
+    );
 }
 
 /** WriteProtect: WRPROTECT 1..7 on a logical unit without protection information is INVALID FIELD IN CDB (SBC-4 4.21.2). */
@@ -242,8 +253,13 @@ export async function unmap(t: TestContext, c: WsCdb): Promise<void> {
   // every length at LBA 0; at the end of the medium the lengths around powers of two (the cost of a thin LU
   // is in writing the blocks first)
   const edge = lens.filter((n) => n <= 16 || [31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256].includes(n));
-  t.log(`${c.name} UNMAP of 1..${lens.length} blocks at LBA 0, and of ${edge.length} lengths ending at LBA ${e - 1}${lbprz ? ', each read back as zeros (LBPRZ)' : ''}`);
-  for (const [start, set] of [[() => 0, lens], [(n: number) => e - n, edge]] as const) {
+  t.log(
+    `${c.name} UNMAP of 1..${lens.length} blocks at LBA 0, and of ${edge.length} lengths ending at LBA ${e - 1}${lbprz ? ', each read back as zeros (LBPRZ)' : ''}`,
+  );
+  for (const [start, set] of [
+    [() => 0, lens],
+    [(n: number) => e - n, edge],
+  ] as const) {
     for (const n of set) {
       const lba = start(n);
       await writeBlocks(t, lba, n);
@@ -281,7 +297,11 @@ export async function unmapUnaligned(t: TestContext, c: WsCdb): Promise<void> {
     const got = await t.readBlocks(base, unit);
     for (let b = 0; b < unit; b++) {
       const blk = got.subarray(b * bs, (b + 1) * bs);
-      if (b < i) t.check(blk.equals(written.subarray(b * bs, (b + 1) * bs)), `${c.name} LBA=${base + i} LEN=${unit - i} UNMAP changed LBA ${base + b}, before the range`);
+      if (b < i)
+        t.check(
+          blk.equals(written.subarray(b * bs, (b + 1) * bs)),
+          `${c.name} LBA=${base + i} LEN=${unit - i} UNMAP changed LBA ${base + b}, before the range`,
+        );
       else t.check(allZero(blk), `${c.name} LBA=${base + i} LEN=${unit - i} UNMAP: LBA ${base + b} does not read as zeros (LBPRZ)`);
     }
   }
@@ -325,7 +345,10 @@ export async function unmapVpd(t: TestContext, c: WsCdb): Promise<void> {
     // it is what happened to the block.
     if (r.status === scsi.ScsiStatus.GOOD) {
       t.log(`${c.name} UNMAP on a fully provisioned LU completed with GOOD: the block must hold the block sent (zeros)`);
-      t.check((await t.readBlocks(0, 1)).equals(zeros), `${c.name} LBA=0 LEN=1 UNMAP completed with GOOD on a fully provisioned LU, but LBA 0 does not hold the block sent`);
+      t.check(
+        (await t.readBlocks(0, 1)).equals(zeros),
+        `${c.name} LBA=0 LEN=1 UNMAP completed with GOOD on a fully provisioned LU, but LBA 0 does not hold the block sent`,
+      );
       t.remember(0, zeros, `${c.name} LBA=0 LEN=1 UNMAP`);
     } else {
       t.check((await t.readBlocks(0, 1)).equals(keep), `${c.name} LBA=0 LEN=1 UNMAP was refused but changed LBA 0`);
@@ -367,7 +390,10 @@ export async function anchor(t: TestContext, c: WsCdb): Promise<void> {
   }
   if (readsZerosWhenUnmapped(t)) await expectZeros(t, lba, n, `${c.name} LBA=${lba} LEN=${n} ANCHOR UNMAP`);
   const st = await statusOf(t, lba);
-  t.should(st === 2, `GET LBA STATUS reports LBA ${lba} ${st === 0 ? 'mapped' : 'deallocated'} after ${c.name} with ANCHOR and UNMAP of a whole unmap unit, not anchored`);
+  t.should(
+    st === 2,
+    `GET LBA STATUS reports LBA ${lba} ${st === 0 ? 'mapped' : 'deallocated'} after ${c.name} with ANCHOR and UNMAP of a whole unmap unit, not anchored`,
+  );
 }
 
 /**
@@ -385,7 +411,10 @@ export async function ndob(t: TestContext, c: WsCdb): Promise<void> {
     const u = await t.command(scsi.reportSupportedOperationCodes({ op: scsi.Op.WRITE_SAME_16, alloc: 64 }), { allowUnsupported: true });
     if (u.status === scsi.ScsiStatus.GOOD) {
       const one = scsi.parseRsocOneCommand(u.data);
-      t.check(((one.usageMap[1] ?? 0) & 0x01) === 0, 'WRITE SAME(16) NDOB was refused with INVALID FIELD IN CDB, but REPORT SUPPORTED OPERATION CODES shows NDOB in its CDB usage data');
+      t.check(
+        ((one.usageMap[1] ?? 0) & 0x01) === 0,
+        'WRITE SAME(16) NDOB was refused with INVALID FIELD IN CDB, but REPORT SUPPORTED OPERATION CODES shows NDOB in its CDB usage data',
+      );
     }
     return;
   }
@@ -430,7 +459,8 @@ export async function maxWriteSameLength(t: TestContext, c: WsCdb): Promise<void
   const block = t.pattern(0, 1);
   t.log(`${c.name} of MAXIMUM WRITE SAME LENGTH (${m}) blocks at LBA 0`);
   await ws(t, c, { lba: 0, blocks: m }, GOOD, block);
-  for (const lba of [0, Math.floor(m / 2), m - 1]) t.check((await t.readBlocks(lba, 1)).equals(block), `${c.name} LBA=0 LEN=${m}: LBA ${lba} does not hold the block sent`);
+  for (const lba of [0, Math.floor(m / 2), m - 1])
+    t.check((await t.readBlocks(lba, 1)).equals(block), `${c.name} LBA=0 LEN=${m}: LBA ${lba} does not hold the block sent`);
   if (m + 1 > c.maxBlocks) {
     t.log(`MAXIMUM WRITE SAME LENGTH + 1 does not fit the CDB: nothing longer can be sent`);
   } else {
@@ -470,7 +500,8 @@ export async function invalidDataOutSize(t: TestContext, c: WsCdb): Promise<void
       } else if (size > bs && !unmap) {
         const block = data.subarray(0, bs);
         const got = await t.readBlocks(0, 4);
-        for (let b = 0; b < 4; b++) t.check(got.subarray(b * bs, (b + 1) * bs).equals(block), `${what}: GOOD, but LBA ${b} does not hold the first block of the Data-Out`);
+        for (let b = 0; b < 4; b++)
+          t.check(got.subarray(b * bs, (b + 1) * bs).equals(block), `${what}: GOOD, but LBA ${b} does not hold the first block of the Data-Out`);
         for (let b = 0; b < 4; b++) t.remember(b, block, what);
       } else {
         t.forget(0, 4);
@@ -496,7 +527,10 @@ export async function reservedBits(t: TestContext, c: WsCdb): Promise<void> {
     const got = await t.readBlocks(0, 2);
     if (r.status === scsi.ScsiStatus.GOOD) {
       t.should(false, `${what}: GOOD; the reserved bit is not checked`);
-      t.check(got.subarray(0, t.dev.blockSize).equals(block) && got.subarray(t.dev.blockSize).equals(block), `${what}: GOOD, but the blocks do not hold the block sent`);
+      t.check(
+        got.subarray(0, t.dev.blockSize).equals(block) && got.subarray(t.dev.blockSize).equals(block),
+        `${what}: GOOD, but the blocks do not hold the block sent`,
+      );
       for (let i = 0; i < 2; i++) t.remember(i, block, what);
     } else {
       checkFieldPointer(t, r, { cd: true, byte: c.groupByte, bit }, what);
@@ -506,19 +540,51 @@ export async function reservedBits(t: TestContext, c: WsCdb): Promise<void> {
 }
 
 export const docs = {
-  simple: (c: WsCdb) => `${c.name} of 1 to 256 blocks (fewer when MAXIMUM WRITE SAME LENGTH or the capacity is smaller) at LBA 0 and ending at the last LBA, one block of Data-Out each: each must complete with GOOD; afterwards every block reads back as the block last written to it.`,
-  check: (c: WsCdb) => `${c.name} of 1 to 256 blocks at LBA 0 and ending at the last LBA: after each, every block of the range is read back and must hold the block sent, and the block just outside the range (written first) must be untouched — exactly NUMBER OF LOGICAL BLOCKS blocks are written.`,
-  beyondEol: (c: WsCdb) => `${c.name} of 1 to 256 blocks whose last block is one past the end, of 2 to 256 blocks starting at the last LBA, and at LBAs past the end (${c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}): each must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE, and the last blocks of the medium (written first) must be unchanged.`,
-  zeroBlocks: (c: WsCdb) => `${c.name} with NUMBER OF LOGICAL BLOCKS 0 at LBA 0 (every block to the end of the medium): INVALID FIELD IN CDB when the Block Limits page sets WSNZ, or when the medium is longer than MAXIMUM WRITE SAME LENGTH; GOOD otherwise. With NUMBER OF LOGICAL BLOCKS 0 at LBAs past the end: LOGICAL BLOCK ADDRESS OUT OF RANGE (or INVALID FIELD IN CDB with WSNZ).`,
-  wsnz: (c: WsCdb) => `${c.name} with NUMBER OF LOGICAL BLOCKS 0 at the 16th LBA from the end: with WSNZ clear it must write every block from there to the last LBA and nothing before (read back); with WSNZ set it must end in INVALID FIELD IN CDB (field pointer on NUMBER OF LOGICAL BLOCKS) and write nothing.`,
-  writeProtect: (c: WsCdb) => `${c.name} of one block with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and the block must be unchanged.`,
-  unmap: (c: WsCdb) => `On a thin LU with ${c.lbpwsName}: for 1 to 256 blocks at LBA 0, and for 1 to 16 and the lengths around 32, 64, 128 and 256 blocks at the end of the medium, WRITE the blocks, then ${c.name} with UNMAP and a block of zeros: GOOD, and with LBPRZ they read back as zeros. ANCHOR without UNMAP must be INVALID FIELD IN CDB (and change nothing); ANCHOR with UNMAP GOOD when ANC_SUP is set, INVALID FIELD IN CDB when it is not.`,
-  unmapUnaligned: (c: WsCdb) => `On a thin LU with ${c.lbpwsName} and an unmap unit larger than one block (LOGICAL BLOCKS PER PHYSICAL BLOCK or OPTIMAL UNMAP GRANULARITY): ${c.name} with UNMAP of ranges starting 1..unit-1 blocks into a unit and ending at its end must each complete with GOOD; with LBPRZ the range reads as zeros and the blocks of the unit before it keep their data.`,
-  unmapUntilEnd: (c: WsCdb) => `On a thin LU with ${c.lbpwsName}: ${c.name} with UNMAP and NUMBER OF LOGICAL BLOCKS 0 starting 1 to 256 blocks before the end (blocks written first): with WSNZ clear GOOD, and with LBPRZ the blocks to the end read as zeros; with WSNZ set INVALID FIELD IN CDB.`,
-  unmapVpd: (c: WsCdb) => `${c.name} with UNMAP of one block and a block of zeros. On a thin LU (LBPME 1) the outcome must agree with the Logical Block Provisioning VPD page — GOOD only when ${c.lbpwsName} is set (the block then reads as zeros with LBPRZ); INVALID FIELD IN CDB only when ${c.lbpwsName} is clear, with the block unchanged. On a fully provisioned LU SBC-4's UNMAP/ANCHOR table does not apply ("If the logical unit supports logical block provisioning management, then the ANCHOR bit, the UNMAP bit, and the ANC_SUP bit ... determine how the device server processes the command"): GOOD with the block written, or a refusal with the block unchanged.`,
-  anchor: (c: WsCdb) => `${c.name} with ANCHOR on a thin LU (SBC-4's UNMAP/ANCHOR table applies only to a logical unit that supports logical block provisioning management): ANCHOR without UNMAP must be INVALID FIELD IN CDB; ANCHOR with UNMAP must be GOOD when ${c.lbpwsName} and ANC_SUP are set (the blocks then read as zeros with LBPRZ, and GET LBA STATUS should report them anchored), INVALID FIELD IN CDB otherwise; a refused command changes nothing.`,
-  ndob: (c: WsCdb) => `${c.name} with NDOB (no Data-Out buffer) over 8 written blocks: GOOD and the blocks read as zeros (LBPRZ 000b or xx1b), also with UNMAP on a thin LU with ${c.lbpwsName}; or INVALID FIELD IN CDB with nothing changed when NDOB is not supported, and then REPORT SUPPORTED OPERATION CODES must not show NDOB in the CDB usage data.`,
-  maxWriteSameLength: (c: WsCdb) => `${c.name} of exactly MAXIMUM WRITE SAME LENGTH blocks (Block Limits VPD page) must complete with GOOD and write them; one block more must end in INVALID FIELD IN CDB (field pointer on NUMBER OF LOGICAL BLOCKS) and change nothing; with UNMAP (thin LU with ${c.lbpwsName}) the same limits apply.`,
-  invalidDataOutSize: (c: WsCdb) => `${c.name} of 4 blocks with a Data-Out buffer of half a block, of two blocks, and of none (the Expected Data Transfer Length saying the same), without and (thin LU with ${c.lbpwsName}) with UNMAP. Half a block or none should end in CHECK CONDITION, ILLEGAL REQUEST (or INVALID FIELD IN COMMAND INFORMATION UNIT) with the blocks unchanged; GOOD is a SHOULD-level warning and must signal the residual overflow (RFC 7143 11.4.5.2: "If SPDTL > EDTL for a task, iSCSI Overflow MUST be signaled"). Two blocks may be refused the same way or processed with GOOD, a residual underflow of one block, and the first block written to every LBA.`,
-  reservedBits: (c: WsCdb) => `${c.name} of 2 blocks with reserved bit 7, then bit 6, of the GROUP NUMBER byte set: a refusal must be INVALID FIELD IN CDB with the field pointer on that bit and nothing written; GOOD (the bit is not checked: a SHOULD-level warning) must write the blocks as if the bit were zero.`,
+  simple: (c: WsCdb) => `${c.name} of 1 to 256 blocks (fewer when MAXIMUM WRITE SAME LENGTH or the capacity is smaller) at LBA 0 and ending at the
+    last LBA, one block of Data-Out each: each must complete with GOOD; afterwards every block reads back as the block last written to it.`,
+  check: (c: WsCdb) => `${c.name} of 1 to 256 blocks at LBA 0 and ending at the last LBA: after each, every block of the range is read back and must
+    hold the block sent, and the block just outside the range (written first) must be untouched — exactly NUMBER OF LOGICAL BLOCKS blocks are written.`,
+  beyondEol: (c: WsCdb) => `${c.name} of 1 to 256 blocks whose last block is one past the end, of 2 to 256 blocks starting at the last LBA, and at
+    LBAs past the end (${c.size === 16 ? '2^63 and 2^64-1' : '2^31 and 2^32-1'}): each must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK
+    ADDRESS OUT OF RANGE, and the last blocks of the medium (written first) must be unchanged.`,
+  zeroBlocks: (c: WsCdb) => `${c.name} with NUMBER OF LOGICAL BLOCKS 0 at LBA 0 (every block to the end of the medium): INVALID FIELD IN CDB when the
+    Block Limits page sets WSNZ, or when the medium is longer than MAXIMUM WRITE SAME LENGTH; GOOD otherwise. With NUMBER OF LOGICAL BLOCKS 0 at LBAs
+    past the end: LOGICAL BLOCK ADDRESS OUT OF RANGE (or INVALID FIELD IN CDB with WSNZ).`,
+  wsnz: (c: WsCdb) => `${c.name} with NUMBER OF LOGICAL BLOCKS 0 at the 16th LBA from the end: with WSNZ clear it must write every block from there to
+    the last LBA and nothing before (read back); with WSNZ set it must end in INVALID FIELD IN CDB (field pointer on NUMBER OF LOGICAL BLOCKS) and
+    write nothing.`,
+  writeProtect: (c: WsCdb) => `${c.name} of one block with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information:
+    each must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and the block must be unchanged.`,
+  unmap: (c: WsCdb) => `On a thin LU with ${c.lbpwsName}: for 1 to 256 blocks at LBA 0, and for 1 to 16 and the lengths around 32, 64, 128 and 256
+    blocks at the end of the medium, WRITE the blocks, then ${c.name} with UNMAP and a block of zeros: GOOD, and with LBPRZ they read back as zeros.
+    ANCHOR without UNMAP must be INVALID FIELD IN CDB (and change nothing); ANCHOR with UNMAP GOOD when ANC_SUP is set, INVALID FIELD IN CDB when it
+    is not.`,
+  unmapUnaligned: (c: WsCdb) => `On a thin LU with ${c.lbpwsName} and an unmap unit larger than one block (LOGICAL BLOCKS PER PHYSICAL BLOCK or
+    OPTIMAL UNMAP GRANULARITY): ${c.name} with UNMAP of ranges starting 1..unit-1 blocks into a unit and ending at its end must each complete with
+    GOOD; with LBPRZ the range reads as zeros and the blocks of the unit before it keep their data.`,
+  unmapUntilEnd: (c: WsCdb) => `On a thin LU with ${c.lbpwsName}: ${c.name} with UNMAP and NUMBER OF LOGICAL BLOCKS 0 starting 1 to 256 blocks before
+    the end (blocks written first): with WSNZ clear GOOD, and with LBPRZ the blocks to the end read as zeros; with WSNZ set INVALID FIELD IN CDB.`,
+  unmapVpd: (c: WsCdb) => `${c.name} with UNMAP of one block and a block of zeros. On a thin LU (LBPME 1) the outcome must agree with the Logical
+    Block Provisioning VPD page — GOOD only when ${c.lbpwsName} is set (the block then reads as zeros with LBPRZ); INVALID FIELD IN CDB only when
+    ${c.lbpwsName} is clear, with the block unchanged. On a fully provisioned LU SBC-4's UNMAP/ANCHOR table does not apply ("If the logical unit
+    supports logical block provisioning management, then the ANCHOR bit, the UNMAP bit, and the ANC_SUP bit ... determine how the device server
+    processes the command"): GOOD with the block written, or a refusal with the block unchanged.`,
+  anchor: (c: WsCdb) => `${c.name} with ANCHOR on a thin LU (SBC-4's UNMAP/ANCHOR table applies only to a logical unit that supports logical block
+    provisioning management): ANCHOR without UNMAP must be INVALID FIELD IN CDB; ANCHOR with UNMAP must be GOOD when ${c.lbpwsName} and ANC_SUP are
+    set (the blocks then read as zeros with LBPRZ, and GET LBA STATUS should report them anchored), INVALID FIELD IN CDB otherwise; a refused command
+    changes nothing.`,
+  ndob: (c: WsCdb) => `${c.name} with NDOB (no Data-Out buffer) over 8 written blocks: GOOD and the blocks read as zeros (LBPRZ 000b or xx1b), also
+    with UNMAP on a thin LU with ${c.lbpwsName}; or INVALID FIELD IN CDB with nothing changed when NDOB is not supported, and then REPORT SUPPORTED
+    OPERATION CODES must not show NDOB in the CDB usage data.`,
+  maxWriteSameLength: (c: WsCdb) => `${c.name} of exactly MAXIMUM WRITE SAME LENGTH blocks (Block Limits VPD page) must complete with GOOD and write
+    them; one block more must end in INVALID FIELD IN CDB (field pointer on NUMBER OF LOGICAL BLOCKS) and change nothing; with UNMAP (thin LU with
+    ${c.lbpwsName}) the same limits apply.`,
+  invalidDataOutSize: (c: WsCdb) => `${c.name} of 4 blocks with a Data-Out buffer of half a block, of two blocks, and of none (the Expected Data
+    Transfer Length saying the same), without and (thin LU with ${c.lbpwsName}) with UNMAP. Half a block or none should end in CHECK CONDITION,
+    ILLEGAL REQUEST (or INVALID FIELD IN COMMAND INFORMATION UNIT) with the blocks unchanged; GOOD is a SHOULD-level warning and must signal the
+    residual overflow (RFC 7143 11.4.5.2: "If SPDTL > EDTL for a task, iSCSI Overflow MUST be signaled"). Two blocks may be refused the same way or
+    processed with GOOD, a residual underflow of one block, and the first block written to every LBA.`,
+  reservedBits: (c: WsCdb) => `${c.name} of 2 blocks with reserved bit 7, then bit 6, of the GROUP NUMBER byte set: a refusal must be INVALID FIELD IN
+    CDB with the field pointer on that bit and nothing written; GOOD (the bit is not checked: a SHOULD-level warning) must write the blocks as if the
+    bit were zero.`,
 };

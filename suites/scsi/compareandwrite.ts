@@ -48,7 +48,13 @@ async function caw(
   write: Buffer,
   o: { dpo?: boolean; fua?: boolean; wrprotect?: number; expect?: Expected } = {},
 ): Promise<ScsiResult> {
-  const cdb = scsi.compareAndWrite({ lba, blocks, ...(o.dpo ? { dpo: true } : {}), ...(o.fua ? { fua: true } : {}), ...(o.wrprotect ? { wrprotect: o.wrprotect } : {}) });
+  const cdb = scsi.compareAndWrite({
+    lba,
+    blocks,
+    ...(o.dpo ? { dpo: true } : {}),
+    ...(o.fua ? { fua: true } : {}),
+    ...(o.wrprotect ? { wrprotect: o.wrprotect } : {}),
+  });
   const data = Buffer.concat([verify, write]);
   const r = await t.command(cdb, { expect: o.expect ?? GOOD, ...(data.length ? { dataOut: data } : { dataIn: 0 }) });
   if (r.status === scsi.ScsiStatus.GOOD && typeof lba === 'number' && write.length) t.remember(lba, write, scsi.describeCdb(cdb));
@@ -58,7 +64,8 @@ async function caw(
 suite.test(
   'Simple',
   {
-    doc: 'COMPARE AND WRITE of 1 to MAXIMUM COMPARE AND WRITE LENGTH blocks (Block Limits page; 1 without it) at LBA 0 and ending at the last LBA, the verify instance being what the blocks hold: each must complete with GOOD, and the blocks must then read back as the write instance.',
+    doc: `COMPARE AND WRITE of 1 to MAXIMUM COMPARE AND WRITE LENGTH blocks (Block Limits page; 1 without it) at LBA 0 and ending at the last LBA, the
+      verify instance being what the blocks hold: each must complete with GOOD, and the blocks must then read back as the write instance.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
   },
@@ -82,7 +89,9 @@ suite.test(
 suite.test(
   'DpoFua',
   {
-    doc: 'COMPARE AND WRITE of one block (verify instance = what the block holds) with DPO, with FUA, and with both: GOOD when the mode parameter header\'s DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when DPOFUA is set.',
+    doc: `COMPARE AND WRITE of one block (verify instance = what the block holds) with DPO, with FUA, and with both: GOOD when the mode parameter
+      header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA
+      bits in the CDB usage data exactly when DPOFUA is set.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },
@@ -100,7 +109,9 @@ suite.test(
 suite.test(
   'Miscompare',
   {
-    doc: 'COMPARE AND WRITE of 1 to MAXIMUM COMPARE AND WRITE LENGTH blocks at LBA 0 whose verify instance is what the blocks hold except for one byte of the final block: each must be terminated with CHECK CONDITION, MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION, and the blocks must be unchanged (nothing of the write instance written).',
+    doc: `COMPARE AND WRITE of 1 to MAXIMUM COMPARE AND WRITE LENGTH blocks at LBA 0 whose verify instance is what the blocks hold except for one byte
+      of the final block: each must be terminated with CHECK CONDITION, MISCOMPARE, MISCOMPARE DURING VERIFY OPERATION, and the blocks must be
+      unchanged (nothing of the write instance written).`,
     level: 'MUST',
   },
   async (t) => {
@@ -120,7 +131,9 @@ suite.test(
 suite.test(
   'MiscompareSense',
   {
-    doc: 'COMPARE AND WRITE of 1 block (and of 2 and 4 when allowed) whose verify instance differs from the medium at a known offset (the first byte, the second, the middle, the last byte of a block, a byte of the second block, two bytes): MISCOMPARE DURING VERIFY OPERATION with a valid INFORMATION field holding the offset from the start of the Data-Out buffer of the first byte that differs; the blocks unchanged.',
+    doc: `COMPARE AND WRITE of 1 block (and of 2 and 4 when allowed) whose verify instance differs from the medium at a known offset (the first byte,
+      the second, the middle, the last byte of a block, a byte of the second block, two bytes): MISCOMPARE DURING VERIFY OPERATION with a valid
+      INFORMATION field holding the offset from the start of the Data-Out buffer of the first byte that differs; the blocks unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SPC5.SENSE_DATA}`,
   },
@@ -152,7 +165,8 @@ suite.test(
 suite.test(
   'Unwritten',
   {
-    doc: 'For each LBA 1 to 255 (fewer on a smaller LUN), one block at a time: COMPARE AND WRITE whose verify instance differs from what the block holds in every byte must be terminated with MISCOMPARE, and READ (16) must then return what the block held before, not the write instance.',
+    doc: `For each LBA 1 to 255 (fewer on a smaller LUN), one block at a time: COMPARE AND WRITE whose verify instance differs from what the block
+      holds in every byte must be terminated with MISCOMPARE, and READ (16) must then return what the block held before, not the write instance.`,
     level: 'MUST',
   },
   async (t) => {
@@ -166,7 +180,11 @@ suite.test(
       const w = t.pattern(lba, 1);
       await caw(t, lba, 1, v, w, { expect: MISCOMPARE });
       const r = await t.command(scsi.read16({ lba, blocks: 1 }));
-      if (!r.data.equals(before)) t.fail(`${NAME} LBA=${lba} LEN=1 miscompared, yet READ(16) LBA=${lba} returns ${r.data.equals(w) ? 'the write instance' : 'other data'} instead of what the block held`);
+      if (!r.data.equals(before))
+        t.fail(
+          `${NAME} LBA=${lba} LEN=1 miscompared, yet READ(16) LBA=${lba} returns ` +
+            `${r.data.equals(w) ? 'the write instance' : 'other data'} instead of what the block held`,
+        );
     }
   },
 );
@@ -174,7 +192,12 @@ suite.test(
 suite.test(
   'InvalidDataOutSize',
   {
-    doc: 'COMPARE AND WRITE whose Data-Out buffer is not 2 × NUMBER OF LOGICAL BLOCKS blocks: 3 blocks named with 4 blocks sent, 1 named with 1 sent (the verify instance only), and 1 named with none should each be terminated with CHECK CONDITION, ILLEGAL REQUEST (INVALID FIELD IN COMMAND INFORMATION UNIT or another additional sense code) or ABORTED COMMAND, INVALID FIELD IN COMMAND INFORMATION UNIT, the blocks unchanged; GOOD is a SHOULD-level warning provided it signals the residual overflow RFC 7143 11.4.5.2 requires ("If SPDTL > EDTL for a task, iSCSI Overflow MUST be signaled"), since FCP-4 9.4.2 (a) lets the device server process the command without the data beyond EDTL; 1 named with 4 sent must be refused the same way, or complete with GOOD, a residual underflow of 2 blocks (RFC 7143 11.4.5.2) and the second block of the buffer written.',
+    doc: `COMPARE AND WRITE whose Data-Out buffer is not 2 × NUMBER OF LOGICAL BLOCKS blocks: 3 blocks named with 4 blocks sent, 1 named with 1 sent
+      (the verify instance only), and 1 named with none should each be terminated with CHECK CONDITION, ILLEGAL REQUEST (INVALID FIELD IN COMMAND
+      INFORMATION UNIT or another additional sense code) or ABORTED COMMAND, INVALID FIELD IN COMMAND INFORMATION UNIT, the blocks unchanged; GOOD is
+      a SHOULD-level warning provided it signals the residual overflow RFC 7143 11.4.5.2 requires ("If SPDTL > EDTL for a task, iSCSI Overflow MUST be
+      signaled"), since FCP-4 9.4.2 (a) lets the device server process the command without the data beyond EDTL; 1 named with 4 sent must be refused
+      the same way, or complete with GOOD, a residual underflow of 2 blocks (RFC 7143 11.4.5.2) and the second block of the buffer written.`,
     level: 'MUST',
     clause: `${CLAUSE}, RFC 7143 11.4.5.2, FCP-4 9.4.2`,
   },
@@ -222,7 +245,8 @@ const mcawlNeed: CustomNeed = {
 suite.test(
   'MaxCompareAndWriteLength',
   {
-    doc: 'COMPARE AND WRITE of exactly MAXIMUM COMPARE AND WRITE LENGTH blocks (Block Limits VPD page) must complete with GOOD; of one block more (when that fits the 8-bit field) it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, the blocks unchanged.',
+    doc: `COMPARE AND WRITE of exactly MAXIMUM COMPARE AND WRITE LENGTH blocks (Block Limits VPD page) must complete with GOOD; of one block more
+      (when that fits the 8-bit field) it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, the blocks unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [mcawlNeed],
@@ -248,7 +272,9 @@ suite.test(
 suite.test(
   'BeyondEol',
   {
-    doc: 'With the last blocks written first: COMPARE AND WRITE of 1 to MAXIMUM COMPARE AND WRITE LENGTH blocks whose last block is one past the end, of 2 or more starting at the last LBA, and at LBA 2^63 and 2^64-1: each must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE, and the last blocks must read back unchanged.',
+    doc: `With the last blocks written first: COMPARE AND WRITE of 1 to MAXIMUM COMPARE AND WRITE LENGTH blocks whose last block is one past the end,
+      of 2 or more starting at the last LBA, and at LBA 2^63 and 2^64-1: each must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE, and the last
+      blocks must read back unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCKS}`,
   },
@@ -267,7 +293,8 @@ suite.test(
 suite.test(
   'ZeroBlocks',
   {
-    doc: 'COMPARE AND WRITE with NUMBER OF LOGICAL BLOCKS 0 and no Data-Out at LBA 0 reads, compares and writes nothing and is not an error (GOOD); at an LBA past the end of the medium (the capacity + 1, 2^63, 2^64-1) it must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.',
+    doc: `COMPARE AND WRITE with NUMBER OF LOGICAL BLOCKS 0 and no Data-Out at LBA 0 reads, compares and writes nothing and is not an error (GOOD); at
+      an LBA past the end of the medium (the capacity + 1, 2^63, 2^64-1) it must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
     level: 'MUST',
   },
   async (t) => {
@@ -280,7 +307,8 @@ suite.test(
 suite.test(
   'WriteProtect',
   {
-    doc: 'COMPARE AND WRITE of one block (verify instance = what the block holds) with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with INVALID FIELD IN CDB, and the block must be unchanged.',
+    doc: `COMPARE AND WRITE of one block (verify instance = what the block holds) with each non-zero WRPROTECT value (1 to 7) on a logical unit
+      without protection information: each must be terminated with INVALID FIELD IN CDB, and the block must be unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.PROTECTION}`,
   },
@@ -298,7 +326,10 @@ suite.test(
 suite.test(
   'ReservedBits',
   {
-    doc: 'COMPARE AND WRITE of one block at LBA 0 (verify instance = what it holds) with each reserved bit of the CDB set in turn (byte 1 bits 2 and 0, bytes 10 to 12, byte 14 bits 7-6, the CONTROL byte bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the write instance must read back); the field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.',
+    doc: `COMPARE AND WRITE of one block at LBA 0 (verify instance = what it holds) with each reserved bit of the CDB set in turn (byte 1 bits 2 and 0,
+      bytes 10 to 12, byte 14 bits 7-6, the CONTROL byte bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes,
+      and then the write instance must read back); the field pointer, when given, must point at that byte; a refused command must leave LBA 0
+      unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}, SAM-5 5.2`,
   },

@@ -8,7 +8,9 @@ const suite = defineSuite('GetLBAStatus', { families: ['SCSI'], clause: CLAUSE, 
 suite.test(
   'Simple',
   {
-    doc: 'GET LBA STATUS (ALLOCATION LENGTH 24: one descriptor) at LBAs 1 to 256 and at the 1st to 256th LBA from the end: each GOOD, with a PARAMETER DATA LENGTH of 4 + 16 × n, a first LBA status descriptor that starts at the LBA asked for, and descriptors that follow each other, cover at least one block each and end within the medium. ALLOCATION LENGTH 4096 at LBA 0 must give the same first descriptor.',
+    doc: `GET LBA STATUS (ALLOCATION LENGTH 24: one descriptor) at LBAs 1 to 256 and at the 1st to 256th LBA from the end: each GOOD, with a PARAMETER
+      DATA LENGTH of 4 + 16 × n, a first LBA status descriptor that starts at the LBA asked for, and descriptors that follow each other, cover at
+      least one block each and end within the medium. ALLOCATION LENGTH 4096 at LBA 0 must give the same first descriptor.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.GET_LBA_STATUS_DATA}, ${SBC4.LBA_STATUS_DESCRIPTOR}`,
   },
@@ -26,7 +28,8 @@ suite.test(
 suite.test(
   'BeyondEol',
   {
-    doc: 'GET LBA STATUS at the last LBA must complete with GOOD; at the LBA just past the end, one further, 2^63 and 2^64-1 it must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE.',
+    doc: `GET LBA STATUS at the last LBA must complete with GOOD; at the LBA just past the end, one further, 2^63 and 2^64-1 it must end in CHECK
+      CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCKS}`,
   },
@@ -41,7 +44,10 @@ suite.test(
 suite.test(
   'UnmapSingle',
   {
-    doc: 'On a thin LU with LBPU: write 256 blocks plus one unmap unit (LOGICAL BLOCKS PER PHYSICAL BLOCK or OPTIMAL UNMAP GRANULARITY); UNMAP each unit in turn: GET LBA STATUS at the unit must answer with a descriptor starting there (it should say deallocated or anchored), and at the next unit, still written, it must say mapped. Then UNMAP growing ranges from the first LBA: the first LBA after each range must be reported mapped. Written non-zero data cannot be deallocated when deallocated blocks read as zeros (LBPRZ).',
+    doc: `On a thin LU with LBPU: write 256 blocks plus one unmap unit (LOGICAL BLOCKS PER PHYSICAL BLOCK or OPTIMAL UNMAP GRANULARITY); UNMAP each
+      unit in turn: GET LBA STATUS at the unit must answer with a descriptor starting there (it should say deallocated or anchored), and at the next
+      unit, still written, it must say mapped. Then UNMAP growing ranges from the first LBA: the first LBA after each range must be reported mapped.
+      Written non-zero data cannot be deallocated when deallocated blocks read as zeros (LBPRZ).`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.UNMAP}, ${SBC4.LBP_UNMAPPING}`,
     needs: ['dataloss', 'writable', 'thin', 'lbpu'],

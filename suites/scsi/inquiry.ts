@@ -7,14 +7,21 @@ const suite = defineSuite('Inquiry', { families: ['SCSI'], clause: SPC5.INQUIRY 
 function checkAscii(t: TestContext, data: Buffer, from: number, to: number, field: string): void {
   for (let i = from; i < Math.min(to, data.length); i++) {
     const b = data[i]!;
-    if (b !== 0 && (b < 0x20 || b > 0x7e)) t.fail(`standard INQUIRY ${field} holds byte 0x${b.toString(16).padStart(2, '0')} at offset ${i}: ASCII fields hold only 20h..7Eh (SPC-5 ASCII data field requirements)`);
+    if (b !== 0 && (b < 0x20 || b > 0x7e))
+      t.fail(
+        `standard INQUIRY ${field} holds byte 0x${b.toString(16).padStart(2, '0')} at offset ${i}: ASCII ` +
+          `fields hold only 20h..7Eh (SPC-5 ASCII data field requirements)`,
+      );
   }
 }
 
 suite.test(
   'Standard',
   {
-    doc: 'Standard INQUIRY with ALLOCATION LENGTH 260 (the largest standard data there can be): GOOD with at least 36 bytes; PERIPHERAL QUALIFIER 0 for the LUN under test; VERSION a standard (a VERSION of 0, claiming no standard, is a SHOULD-level warning); RESPONSE DATA FORMAT 2; ADDITIONAL LENGTH consistent with the bytes returned; T10 VENDOR IDENTIFICATION, PRODUCT IDENTIFICATION and PRODUCT REVISION LEVEL in ASCII; the obsolete AERC and TRMTSK bits clear for SPC-3 and SPC-2 or later.',
+    doc: `Standard INQUIRY with ALLOCATION LENGTH 260 (the largest standard data there can be): GOOD with at least 36 bytes; PERIPHERAL QUALIFIER 0
+      for the LUN under test; VERSION a standard (a VERSION of 0, claiming no standard, is a SHOULD-level warning); RESPONSE DATA FORMAT 2; ADDITIONAL
+      LENGTH consistent with the bytes returned; T10 VENDOR IDENTIFICATION, PRODUCT IDENTIFICATION and PRODUCT REVISION LEVEL in ASCII; the obsolete
+      AERC and TRMTSK bits clear for SPC-3 and SPC-2 or later.`,
     clause: SPC5.STANDARD_INQUIRY_DATA,
     level: 'MUST',
   },
@@ -41,7 +48,9 @@ suite.test(
 suite.test(
   'AllocLength',
   {
-    doc: 'Standard INQUIRY with every ALLOCATION LENGTH from 0 to 255: each must complete with GOOD and return no more bytes than allowed (0 means no data, and is not an error); the data must be the same prefix every time. For SPC-3 and later (16-bit ALLOCATION LENGTH) an ALLOCATION LENGTH of 256 must return the same data as 255 does when the data is shorter.',
+    doc: `Standard INQUIRY with every ALLOCATION LENGTH from 0 to 255: each must complete with GOOD and return no more bytes than allowed (0 means no
+      data, and is not an error); the data must be the same prefix every time. For SPC-3 and later (16-bit ALLOCATION LENGTH) an ALLOCATION LENGTH of 256
+      must return the same data as 255 does when the data is shorter.`,
     clause: `${SPC5.INQUIRY_OVERVIEW}, ${SPC5.ALLOCATION_LENGTH}`,
     level: 'MUST',
   },
@@ -50,7 +59,10 @@ suite.test(
     for (let a = 0; a < 256; a++) {
       const r = await t.command(scsi.inquiry({ alloc: a }), { dataIn: a });
       t.check(r.data.length <= a, `INQUIRY ALLOC=${a} returned ${r.data.length} bytes, more than the allocation length`);
-      t.check(r.data.equals(full.subarray(0, r.data.length)), `INQUIRY ALLOC=${a} returned data that differs from the first ${r.data.length} bytes of ALLOC=255`);
+      t.check(
+        r.data.equals(full.subarray(0, r.data.length)),
+        `INQUIRY ALLOC=${a} returned data that differs from the first ${r.data.length} bytes of ALLOC=255`,
+      );
     }
     const inq = scsi.parseStandardInquiry(full);
     if (inq.version < 5) {
@@ -59,7 +71,8 @@ suite.test(
     }
     const r256 = await t.command(scsi.inquiry({ alloc: 256 }), { dataIn: 256 });
     const want = 5 + inq.additionalLength;
-    if (want <= 255) t.check(r256.data.equals(full.subarray(0, want)), `INQUIRY ALLOC=256 returned ${r256.data.length} bytes that differ from ALLOC=255's ${full.length}`);
+    if (want <= 255)
+      t.check(r256.data.equals(full.subarray(0, want)), `INQUIRY ALLOC=256 returned ${r256.data.length} bytes that differ from ALLOC=255's ${full.length}`);
     else t.check(r256.data.length === 256, `INQUIRY ALLOC=256 returned ${r256.data.length} bytes though ${want} are available`);
   },
 );
@@ -67,7 +80,8 @@ suite.test(
 suite.test(
   'EVPD',
   {
-    doc: 'INQUIRY with EVPD 0 and a non-zero PAGE CODE (1) must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB: a page code without EVPD is a CDB error.',
+    doc: `INQUIRY with EVPD 0 and a non-zero PAGE CODE (1) must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB: a page code
+      without EVPD is a CDB error.`,
     clause: SPC5.INQUIRY_OVERVIEW,
     level: 'MUST',
   },
@@ -81,7 +95,8 @@ suite.test(
 suite.test(
   'MandatoryVPDSBC',
   {
-    doc: 'The VPD pages every device must have: Supported VPD Pages (00h) and Device Identification (83h) must each be returned with GOOD, with the page code asked for, and 83h must be listed in 00h.',
+    doc: `The VPD pages every device must have: Supported VPD Pages (00h) and Device Identification (83h) must each be returned with GOOD, with the
+      page code asked for, and 83h must be listed in 00h.`,
     clause: `${SPC5.VPD}, ${SPC5.DEVICE_IDENTIFICATION}, ${SPC5.SUPPORTED_VPD_PAGES}, ${SBC4.VPD_OVERVIEW}`,
     level: 'MUST',
     needs: ['sbc'],
@@ -100,7 +115,8 @@ suite.test(
 suite.test(
   'SupportedVPD',
   {
-    doc: 'Every page the Supported VPD Pages page lists (which must include 00h itself) must be returned by INQUIRY with EVPD set, with GOOD, with that PAGE CODE, and with the PERIPHERAL QUALIFIER and DEVICE TYPE of standard INQUIRY.',
+    doc: `Every page the Supported VPD Pages page lists (which must include 00h itself) must be returned by INQUIRY with EVPD set, with GOOD, with
+      that PAGE CODE, and with the PERIPHERAL QUALIFIER and DEVICE TYPE of standard INQUIRY.`,
     clause: `${SPC5.SUPPORTED_VPD_PAGES}, ${SPC5.VPD}`,
     level: 'MUST',
   },
@@ -109,7 +125,9 @@ suite.test(
     t.check(pages.pages.includes(0x00), `the Supported VPD Pages page (${hexList(pages.pages)}) does not list itself (00h)`);
     const std = t.dev.inquiry;
     for (const p of pages.pages) {
-      const r = await t.command(scsi.inquiry({ evpd: true, page: p, alloc: 255 }), { what: `INQUIRY EVPD PAGE=0x${p.toString(16).padStart(2, '0')} (listed in 00h)` });
+      const r = await t.command(scsi.inquiry({ evpd: true, page: p, alloc: 255 }), {
+        what: `INQUIRY EVPD PAGE=0x${p.toString(16).padStart(2, '0')} (listed in 00h)`,
+      });
       t.check(r.data.length >= 4, `VPD page 0x${p.toString(16)} returned ${r.data.length} bytes, less than its 4-byte header`);
       const h = scsi.parseVpdHeader(r.data);
       t.equal(h.pageCode, p, `PAGE CODE of VPD page 0x${p.toString(16)}`);
@@ -129,7 +147,10 @@ suite.test(
   async (t) => {
     const pages = scsi.parseSupportedVpdPages((await t.command(scsi.inquiry({ evpd: true, page: 0x00, alloc: 255 }))).data).pages;
     for (let i = 1; i < pages.length; i++) {
-      t.check(pages[i]! > pages[i - 1]!, `Supported VPD Pages are not in ascending order: 0x${pages[i - 1]!.toString(16)} before 0x${pages[i]!.toString(16)} (${hexList(pages)})`);
+      t.check(
+        pages[i]! > pages[i - 1]!,
+        `Supported VPD Pages are not in ascending order: 0x${pages[i - 1]!.toString(16)} before 0x${pages[i]!.toString(16)} (${hexList(pages)})`,
+      );
     }
   },
 );
@@ -137,7 +158,9 @@ suite.test(
 suite.test(
   'BlockLimits',
   {
-    doc: 'The Block Limits VPD page (B0h) of a block device, asked for with ALLOCATION LENGTH 64: PAGE LENGTH must match the bytes returned and be 3Ch for an SBC-3 or later device (0Ch is accepted only from an older one); when UNMAP is supported (LBPU) MAXIMUM UNMAP LBA COUNT and MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT must be non-zero, otherwise both must be 0.',
+    doc: `The Block Limits VPD page (B0h) of a block device, asked for with ALLOCATION LENGTH 64: PAGE LENGTH must match the bytes returned and be 3Ch
+      for an SBC-3 or later device (0Ch is accepted only from an older one); when UNMAP is supported (LBPU) MAXIMUM UNMAP LBA COUNT and MAXIMUM UNMAP
+      BLOCK DESCRIPTOR COUNT must be non-zero, otherwise both must be 0.`,
     clause: SBC4.BLOCK_LIMITS,
     level: 'MUST',
     needs: ['sbc', 'blockLimits'],
@@ -156,7 +179,10 @@ suite.test(
     if (t.dev.lbp?.lbpu) {
       t.check((bl.maximumUnmapLbaCount ?? 0) > 0, 'LBPU is set but MAXIMUM UNMAP LBA COUNT is 0');
       t.check((bl.maximumUnmapBlockDescriptorCount ?? 0) > 0, 'LBPU is set but MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT is 0');
-      t.check((bl.maximumUnmapLbaCount ?? 0) >= t.dev.lbppb, `MAXIMUM UNMAP LBA COUNT ${bl.maximumUnmapLbaCount} is less than one physical block (${t.dev.lbppb})`);
+      t.check(
+        (bl.maximumUnmapLbaCount ?? 0) >= t.dev.lbppb,
+        `MAXIMUM UNMAP LBA COUNT ${bl.maximumUnmapLbaCount} is less than one physical block (${t.dev.lbppb})`,
+      );
     } else {
       t.equal(bl.maximumUnmapLbaCount ?? 0, 0, 'MAXIMUM UNMAP LBA COUNT without UNMAP support (LBPU=0)');
       t.equal(bl.maximumUnmapBlockDescriptorCount ?? 0, 0, 'MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT without UNMAP support (LBPU=0)');
@@ -167,7 +193,8 @@ suite.test(
 suite.test(
   'VersionDescriptors',
   {
-    doc: 'A block device should claim, in the VERSION DESCRIPTOR fields of standard INQUIRY, some version of SPC and some version of SBC. A missing claim is a SHOULD-level warning.',
+    doc: `A block device should claim, in the VERSION DESCRIPTOR fields of standard INQUIRY, some version of SPC and some version of SBC. A missing
+      claim is a SHOULD-level warning.`,
     clause: SPC5.STANDARD_INQUIRY_DATA,
     level: 'SHOULD',
     needs: ['sbc'],
@@ -179,8 +206,14 @@ suite.test(
     const family = (v: number) => v & 0xffe0;
     const SPC = [0x0120, 0x0260, 0x0300, 0x0460, 0x05c0, 0x06e0];
     const SBC = [0x0180, 0x0320, 0x04c0, 0x0600, 0x06c0];
-    t.should(vds.some((v) => SPC.includes(family(v))), 'the block device claims no version of SPC in its version descriptors');
-    t.should(vds.some((v) => SBC.includes(family(v))), 'the block device claims no version of SBC in its version descriptors');
+    t.should(
+      vds.some((v) => SPC.includes(family(v))),
+      'the block device claims no version of SPC in its version descriptors',
+    );
+    t.should(
+      vds.some((v) => SBC.includes(family(v))),
+      'the block device claims no version of SBC in its version descriptors',
+    );
   },
 );
 

@@ -27,7 +27,9 @@ const ROWS: readonly Row[] = [
 suite.test(
   'MandatorySBC',
   {
-    doc: 'TEST UNIT READY, INQUIRY, REQUEST SENSE, REPORT LUNS, READ CAPACITY (10) and READ (10) of one block, and for a device claiming SBC-3 or later READ CAPACITY (16) and READ (16): each must be GOOD; INVALID COMMAND OPERATION CODE for any of them fails the test, since the standard makes them mandatory.',
+    doc: `TEST UNIT READY, INQUIRY, REQUEST SENSE, REPORT LUNS, READ CAPACITY (10) and READ (10) of one block, and for a device claiming SBC-3 or
+      later READ CAPACITY (16) and READ (16): each must be GOOD; INVALID COMMAND OPERATION CODE for any of them fails the test, since the standard
+      makes them mandatory.`,
     level: 'MUST',
     clause: `${SBC4.COMMANDS}, ${SPC5.INQUIRY}`,
   },

@@ -13,7 +13,11 @@ const { PageControl, Asc, SenseKey, ScsiStatus } = scsi;
 /** PC 11b where saving is not implemented: SPC-5 6.15 names this one answer. */
 const SAVING_NOT_SUPPORTED = expectation('SAVING_NOT_SUPPORTED', ScsiStatus.CHECK_CONDITION, SenseKey.ILLEGAL_REQUEST, [Asc.SAVING_PARAMETERS_NOT_SUPPORTED]);
 
-async function sense10(t: TestContext, o: Omit<scsi.ModeSenseOptions, 'page'> & { page?: number; llbaa?: boolean }, what: string): Promise<{ data: Buffer; mode: scsi.ModeParameters }> {
+async function sense10(
+  t: TestContext,
+  o: Omit<scsi.ModeSenseOptions, 'page'> & { page?: number; llbaa?: boolean },
+  what: string,
+): Promise<{ data: Buffer; mode: scsi.ModeParameters }> {
   const r = await t.command(scsi.modeSense10({ page: ALL, alloc: ALLOC, ...o }), { what });
   t.check(r.data.length >= HEADER, `${what} returned ${r.data.length} bytes, less than the 8-byte mode parameter header`);
   try {
@@ -28,7 +32,9 @@ const pageList = (m: scsi.ModeParameters) => m.pages.map((p) => `${p.pageCode.to
 suite.test(
   'AllPages',
   {
-    doc: 'MODE SENSE (10) of all pages (PAGE CODE 3Fh) with ALLOCATION LENGTH 4096 must complete with GOOD, return MODE DATA LENGTH + 2 bytes (all of them when they fit: SPC-5 4.2.5.6, the device server shall end the transfer at the ALLOCATION LENGTH or the end of the data, whichever is less), with block descriptors and pages that parse within it; with ALLOCATION LENGTH 8 only the header, with the same MODE DATA LENGTH.',
+    doc: `MODE SENSE (10) of all pages (PAGE CODE 3Fh) with ALLOCATION LENGTH 4096 must complete with GOOD, return MODE DATA LENGTH + 2 bytes (all of
+      them when they fit: SPC-5 4.2.5.6, the device server shall end the transfer at the ALLOCATION LENGTH or the end of the data, whichever is less),
+      with block descriptors and pages that parse within it; with ALLOCATION LENGTH 8 only the header, with the same MODE DATA LENGTH.`,
     level: 'MUST',
     clause: `${SPC5.MODE_SENSE_10}, ${SPC5.MODE_PARAMETERS}, ${SPC5.ALLOCATION_LENGTH}`,
   },
@@ -46,7 +52,8 @@ suite.test(
 suite.test(
   'Dbd',
   {
-    doc: 'MODE SENSE (10) with DBD set must return no block descriptor (BLOCK DESCRIPTOR LENGTH 0): SPC-5 6.15 says a DBD bit set to one specifies that the device server shall not return any block descriptors. The pages must be the same as without DBD.',
+    doc: `MODE SENSE (10) with DBD set must return no block descriptor (BLOCK DESCRIPTOR LENGTH 0): SPC-5 6.15 says a DBD bit set to one specifies
+      that the device server shall not return any block descriptors. The pages must be the same as without DBD.`,
     level: 'MUST',
   },
   async (t) => {
@@ -60,7 +67,9 @@ suite.test(
 suite.test(
   'Llbaa',
   {
-    doc: 'MODE SENSE (10) with LLBAA clear must return LONGLBA 0 and 8-byte block descriptors (SPC-5 6.15: an LLBAA bit set to zero specifies that the LONGLBA bit shall be set to zero in the mode parameter header); with LLBAA set, LONGLBA may be 1, and the BLOCK DESCRIPTOR LENGTH must then be a multiple of 16. DBD and LLBAA together must still return no block descriptor.',
+    doc: `MODE SENSE (10) with LLBAA clear must return LONGLBA 0 and 8-byte block descriptors (SPC-5 6.15: an LLBAA bit set to zero specifies that the
+      LONGLBA bit shall be set to zero in the mode parameter header); with LLBAA set, LONGLBA may be 1, and the BLOCK DESCRIPTOR LENGTH must then be a
+      multiple of 16. DBD and LLBAA together must still return no block descriptor.`,
     level: 'MUST',
   },
   async (t) => {
@@ -76,7 +85,9 @@ suite.test(
 suite.test(
   'BlockDescriptor',
   {
-    doc: 'A block descriptor MODE SENSE (10) returns (short with LLBAA=0, and long where LLBAA=1 yields LONGLBA=1) must give the logical block length READ CAPACITY reports, and as NUMBER OF LOGICAL BLOCKS the capacity, 0 (not reported) or, in a short descriptor of a medium with more than FFFFFFFFh blocks, FFFFFFFFh (SBC-4 6.5.2). Skipped when no block descriptor is returned.',
+    doc: `A block descriptor MODE SENSE (10) returns (short with LLBAA=0, and long where LLBAA=1 yields LONGLBA=1) must give the logical block length
+      READ CAPACITY reports, and as NUMBER OF LOGICAL BLOCKS the capacity, 0 (not reported) or, in a short descriptor of a medium with more than
+      FFFFFFFFh blocks, FFFFFFFFh (SBC-4 6.5.2). Skipped when no block descriptor is returned.`,
     level: 'MUST',
     clause: `${SPC5.MODE_SENSE_10}, ${SBC4.MODE_BLOCK_DESCRIPTORS}`,
     needs: ['sbc', 'capacity'],
@@ -102,14 +113,24 @@ suite.test(
 suite.test(
   'PageControl',
   {
-    doc: 'MODE SENSE (10) of all pages with PC 00b (current), 01b (changeable) and 10b (default) must each complete with GOOD and return mode parameter data that parses (SPC-5 6.15: the device server shall return the current, changeable (a mask, 1 for each changeable bit) or default values); SHOULD: the same pages with the same lengths for the three, since the changeable and default values describe the current pages field by field.',
+    doc: `MODE SENSE (10) of all pages with PC 00b (current), 01b (changeable) and 10b (default) must each complete with GOOD and return mode
+      parameter data that parses (SPC-5 6.15: the device server shall return the current, changeable (a mask, 1 for each changeable bit) or default
+      values); SHOULD: the same pages with the same lengths for the three, since the changeable and default values describe the current pages field by
+      field.`,
     level: 'MUST',
   },
   async (t) => {
     const cur = await sense10(t, { pc: PageControl.CURRENT }, 'MODE SENSE(10) PAGE=3Fh PC=0 (current)');
-    for (const [pc, name] of [[PageControl.CHANGEABLE, 'changeable'], [PageControl.DEFAULT, 'default']] as const) {
+    for (const [pc, name] of [
+      [PageControl.CHANGEABLE, 'changeable'],
+      [PageControl.DEFAULT, 'default'],
+    ] as const) {
       const other = await sense10(t, { pc }, `MODE SENSE(10) PAGE=3Fh PC=${pc} (${name})`);
-      t.should(pageList(other.mode).join(' ') === pageList(cur.mode).join(' '), `the ${name} values list pages ${pageList(other.mode).join(' ')}, the current values ${pageList(cur.mode).join(' ')}: they should be the same pages with the same lengths`);
+      t.should(
+        pageList(other.mode).join(' ') === pageList(cur.mode).join(' '),
+        `the ${name} values list pages ${pageList(other.mode).join(' ')}, the ` +
+          `current values ${pageList(cur.mode).join(' ')}: they should be the same pages with the same lengths`,
+      );
     }
   },
 );
@@ -117,7 +138,9 @@ suite.test(
 suite.test(
   'Saved',
   {
-    doc: 'MODE SENSE (10) of all pages with PC 11b (saved values) must either complete with GOOD and parse, or, where saving pages is not implemented, end in CHECK CONDITION, ILLEGAL REQUEST, SAVING PARAMETERS NOT SUPPORTED: SPC-5 6.15 says that if the PC field is set to 11b and saved values are not implemented the device server shall terminate the command with that sense.',
+    doc: `MODE SENSE (10) of all pages with PC 11b (saved values) must either complete with GOOD and parse, or, where saving pages is not implemented,
+      end in CHECK CONDITION, ILLEGAL REQUEST, SAVING PARAMETERS NOT SUPPORTED: SPC-5 6.15 says that if the PC field is set to 11b and saved values
+      are not implemented the device server shall terminate the command with that sense.`,
     level: 'MUST',
   },
   async (t) => {

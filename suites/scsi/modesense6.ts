@@ -5,7 +5,10 @@ const suite = defineSuite('ModeSense6', { families: ['SCSI'], clause: SPC5.MODE_
 const CONTROL = scsi.ModePageCode.CONTROL;
 
 /** MODE SENSE(6) of the Control page (current values), parsed; skips when the page is not implemented. */
-async function controlPage(t: TestContext, pc: number = scsi.PageControl.CURRENT): Promise<{ page: scsi.ModePage; control: scsi.ControlPage; mode: scsi.ModeParameters }> {
+async function controlPage(
+  t: TestContext,
+  pc: number = scsi.PageControl.CURRENT,
+): Promise<{ page: scsi.ModePage; control: scsi.ControlPage; mode: scsi.ModeParameters }> {
   const r = await t.command(scsi.modeSense6({ page: CONTROL, pc, alloc: 255 }), { expect: [GOOD, INVALID_FIELD_IN_CDB] });
   if (r.status !== scsi.ScsiStatus.GOOD) {
     t.should(false, 'the Control mode page is not implemented (MODE SENSE answered INVALID FIELD IN CDB); every logical unit should have it');
@@ -20,7 +23,9 @@ async function controlPage(t: TestContext, pc: number = scsi.PageControl.CURRENT
 suite.test(
   'AllPages',
   {
-    doc: 'MODE SENSE (6) for all pages (PAGE CODE 3Fh) with ALLOCATION LENGTH 255: GOOD; MODE DATA LENGTH must account for the bytes returned (data length = MODE DATA LENGTH + 1 when it fits); block descriptors and pages must parse within it; with ALLOCATION LENGTH 4 only the header comes back, with the same MODE DATA LENGTH.',
+    doc: `MODE SENSE (6) for all pages (PAGE CODE 3Fh) with ALLOCATION LENGTH 255: GOOD; MODE DATA LENGTH must account for the bytes returned (data
+      length = MODE DATA LENGTH + 1 when it fits); block descriptors and pages must parse within it; with ALLOCATION LENGTH 4 only the header comes
+      back, with the same MODE DATA LENGTH.`,
     level: 'MUST',
   },
   async (t) => {
@@ -29,7 +34,9 @@ suite.test(
     const mdl = r.data[0]!;
     t.equal(r.data.length, Math.min(255, mdl + 1), 'bytes returned versus MODE DATA LENGTH + 1');
     const m = scsi.parseModeParameters6(r.data);
-    t.log(`pages: ${m.pages.map((p) => `0x${p.pageCode.toString(16)}${p.spf ? `/${p.subpage}` : ''}`).join(' ') || 'none'}; block descriptors: ${m.blockDescriptors.length}`);
+    t.log(
+      `pages: ${m.pages.map((p) => `0x${p.pageCode.toString(16)}${p.spf ? `/${p.subpage}` : ''}`).join(' ') || 'none'}; block descriptors: ${m.blockDescriptors.length}`,
+    );
     const h = await t.command(scsi.modeSense6({ page: 0x3f, alloc: 4 }), { dataIn: 4 });
     t.check(h.data.length <= 4, `MODE SENSE(6) ALLOC=4 returned ${h.data.length} bytes`);
     if (h.data.length >= 1) t.equal(h.data[0], mdl, 'MODE DATA LENGTH with ALLOCATION LENGTH 4 versus 255');
@@ -39,7 +46,9 @@ suite.test(
 suite.test(
   'Control',
   {
-    doc: 'MODE SENSE (6) of the Control mode page (0Ah) must return it with PAGE LENGTH 0Ah and a valid TST (000b or 001b), QUEUE ALGORITHM MODIFIER and QERR; the changeable values (PC 01b) must be returned too. A logical unit without a Control page gets a SHOULD-level warning and the test is skipped.',
+    doc: `MODE SENSE (6) of the Control mode page (0Ah) must return it with PAGE LENGTH 0Ah and a valid TST (000b or 001b), QUEUE ALGORITHM MODIFIER
+      and QERR; the changeable values (PC 01b) must be returned too. A logical unit without a Control page gets a SHOULD-level warning and the test is
+      skipped.`,
     clause: `${SPC5.CONTROL_PAGE}, ${SPC5.MODE_SENSE_6}`,
     level: 'MUST',
   },
@@ -48,7 +57,10 @@ suite.test(
     t.equal(page.data.length, 0x0a, 'Control mode page PAGE LENGTH');
     t.check(control.tst <= 1, `Control page TST ${control.tst} is reserved`);
     t.check(control.qerr !== 2, 'Control page QERR 10b is reserved');
-    t.check(control.queueAlgorithmModifier <= 1 || control.queueAlgorithmModifier >= 8, `Control page QUEUE ALGORITHM MODIFIER ${control.queueAlgorithmModifier} is reserved`);
+    t.check(
+      control.queueAlgorithmModifier <= 1 || control.queueAlgorithmModifier >= 8,
+      `Control page QUEUE ALGORITHM MODIFIER ${control.queueAlgorithmModifier} is reserved`,
+    );
     const ch = await controlPage(t, scsi.PageControl.CHANGEABLE);
     t.equal(ch.page.data.length, 0x0a, 'Control mode page PAGE LENGTH (changeable values)');
   },
@@ -57,7 +69,8 @@ suite.test(
 suite.test(
   'Control-D_SENSE',
   {
-    doc: 'The sense data format follows the Control page D_SENSE bit: a READ (16) at LBA 2^64-1 must end in LOGICAL BLOCK ADDRESS OUT OF RANGE with descriptor-format sense (72h) when D_SENSE is set, fixed-format sense (70h) when it is clear.',
+    doc: `The sense data format follows the Control page D_SENSE bit: a READ (16) at LBA 2^64-1 must end in LOGICAL BLOCK ADDRESS OUT OF RANGE with
+      descriptor-format sense (72h) when D_SENSE is set, fixed-format sense (70h) when it is clear.`,
     clause: `${SPC5.CONTROL_PAGE}, ${SPC5.SENSE_DATA}`,
     level: 'MUST',
     needs: ['sbc', 'capacity'],
@@ -66,14 +79,20 @@ suite.test(
     const { control } = await controlPage(t);
     t.log(`D_SENSE is ${control.dSense ? 'set: expect descriptor format' : 'clear: expect fixed format'}`);
     const r = await t.command(scsi.read16({ lba: 0xffffffffffffffffn, blocks: 1 }), { expect: LBA_OUT_OF_RANGE, dataIn: t.dev.blockSize });
-    t.equal(r.sense!.format, control.dSense ? 'descriptor' : 'fixed', `sense data format with D_SENSE=${control.dSense ? 1 : 0} (RESPONSE CODE 0x${r.sense!.responseCode.toString(16)})`);
+    t.equal(
+      r.sense!.format,
+      control.dSense ? 'descriptor' : 'fixed',
+      `sense data format with D_SENSE=${control.dSense ? 1 : 0} (RESPONSE CODE 0x${r.sense!.responseCode.toString(16)})`,
+    );
   },
 );
 
 suite.test(
   'Control-SWP',
   {
-    doc: 'Software write protect: set SWP in the Control page with MODE SELECT (6) (skipped when the changeable values say SWP cannot be changed); MODE SENSE must then show SWP set; READ (10) must still complete with GOOD; WRITE (10) must be terminated with DATA PROTECT, WRITE PROTECTED. SWP is cleared again at the end.',
+    doc: `Software write protect: set SWP in the Control page with MODE SELECT (6) (skipped when the changeable values say SWP cannot be changed);
+      MODE SENSE must then show SWP set; READ (10) must still complete with GOOD; WRITE (10) must be terminated with DATA PROTECT, WRITE PROTECTED.
+      SWP is cleared again at the end.`,
     clause: `${SPC5.CONTROL_PAGE}, ${SBC4.WRITE_PROTECTION}`,
     level: 'MUST',
     needs: ['sbc', 'capacity', 'dataloss', 'writable', 'controlPage'],
@@ -103,7 +122,9 @@ suite.test(
 suite.test(
   'Residuals',
   {
-    doc: 'Residuals of MODE SENSE (6) in iSCSI: with ALLOCATION LENGTH 4 at most 4 bytes come back and there is no residual overflow; with ALLOCATION LENGTH 255, when fewer than 255 bytes come back the SCSI Response must report underflow with the residual count of the bytes not sent, and when all 255 come back it must not.',
+    doc: `Residuals of MODE SENSE (6) in iSCSI: with ALLOCATION LENGTH 4 at most 4 bytes come back and there is no residual overflow; with ALLOCATION
+      LENGTH 255, when fewer than 255 bytes come back the SCSI Response must report underflow with the residual count of the bytes not sent, and when
+      all 255 come back it must not.`,
     clause: `${SPC5.ALLOCATION_LENGTH}, RFC 7143 11.4.5`,
     level: 'MUST',
   },

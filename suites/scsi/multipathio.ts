@@ -32,7 +32,8 @@ async function paths(t: TestContext): Promise<[Session, Session]> {
 suite.test(
   'Simple',
   {
-    doc: 'Path 1 writes 256 blocks at LBA 0 (WRITE(10), a distinct pattern a block); path 2 must read back exactly those bytes with READ(10) of 1 to 256 blocks from LBA 0. Then path 2 writes 256 blocks after them and path 1 must read them back: the two paths reach one logical unit.',
+    doc: `Path 1 writes 256 blocks at LBA 0 (WRITE(10), a distinct pattern a block); path 2 must read back exactly those bytes with READ(10) of 1 to 256
+      blocks from LBA 0. Then path 2 writes 256 blocks after them and path 1 must read them back: the two paths reach one logical unit.`,
     level: 'MUST',
     clause: `${SBC4.READ_10}, ${SBC4.WRITE_10}, SAM-5 (I_T nexus)`,
   },
@@ -56,7 +57,9 @@ suite.test(
 suite.test(
   'Reset',
   {
-    doc: 'LOGICAL UNIT RESET on path 1, then on path 2 (each Function complete): after each, both paths must report a unit attention BUS DEVICE RESET FUNCTION OCCURRED (or the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED) before TEST UNIT READY is GOOD (SAM-5 6.3.3: for every I_T nexus).',
+    doc: `LOGICAL UNIT RESET on path 1, then on path 2 (each Function complete): after each, both paths must report a unit attention BUS DEVICE RESET
+      FUNCTION OCCURRED (or the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED) before TEST UNIT READY is GOOD (SAM-5 6.3.3: for every I_T
+      nexus).`,
     level: 'MUST',
     clause: 'SAM-5 6.3.3, RFC 7143 11.5.1',
   },
@@ -83,7 +86,9 @@ const CAW = opcode(scsi.Op.COMPARE_AND_WRITE);
 suite.test(
   'CompareAndWrite',
   {
-    doc: 'For LBAs 0 to 255 (at most the capacity): path 1 writes a block; COMPARE AND WRITE from path 2 with that block as verify data must be GOOD; COMPARE AND WRITE from path 1 still naming the old block as verify data must then end in MISCOMPARE and leave path 2\'s data in place (read back by both paths).',
+    doc: `For LBAs 0 to 255 (at most the capacity): path 1 writes a block; COMPARE AND WRITE from path 2 with that block as verify data must be GOOD;
+      COMPARE AND WRITE from path 1 still naming the old block as verify data must then end in MISCOMPARE and leave path 2's data in place (read back
+      by both paths).`,
     level: 'MUST',
     clause: SBC4.COMPARE_AND_WRITE,
     needs: [CAW],
@@ -108,7 +113,9 @@ suite.test(
 suite.test(
   'CompareAndWriteAsync',
   {
-    doc: '100 rounds on LBA 0: both paths send COMPARE AND WRITE at the same moment, each with the block\'s current content as verify data and its own write data. Exactly one must be GOOD and the other must end in MISCOMPARE (the compare and the write are atomic with respect to the other path), and the block must then hold the winner\'s data.',
+    doc: `100 rounds on LBA 0: both paths send COMPARE AND WRITE at the same moment, each with the block's current content as verify data and its own
+      write data. Exactly one must be GOOD and the other must end in MISCOMPARE (the compare and the write are atomic with respect to the other path),
+      and the block must then hold the winner's data.`,
     level: 'MUST',
     clause: SBC4.COMPARE_AND_WRITE,
     needs: [CAW],
@@ -126,7 +133,13 @@ suite.test(
         caw(t, p2, 0, cur, w2, [GOOD, MISCOMPARE], `round ${round}: COMPARE AND WRITE LBA=0 from path 2`),
       ]);
       const won = [r1.status === scsi.ScsiStatus.GOOD, r2.status === scsi.ScsiStatus.GOOD];
-      t.check(won.filter(Boolean).length === 1, `round ${round}: ${won[0] && won[1] ? 'both COMPARE AND WRITE commands succeeded on the same verify data (not atomic)' : 'both COMPARE AND WRITE commands ended in MISCOMPARE, though one compared against the current block'}`);
+      t.check(
+        won.filter(Boolean).length === 1,
+        `round ${round}: ` +
+          (won[0] && won[1]
+            ? 'both COMPARE AND WRITE commands succeeded on the same verify data (not atomic)'
+            : 'both COMPARE AND WRITE commands ended in MISCOMPARE, though one compared against the current block'),
+      );
       cur = won[0] ? w1 : w2;
       t.remember(0, cur, `round ${round}: the winning COMPARE AND WRITE`);
     }

@@ -44,7 +44,10 @@ async function reinstate(t: TestContext): Promise<Session> {
   t.log(`Log in again with the same initiator name and ISID 0x${old.login.isid.toString(16)} (session reinstatement)`);
   const s = await openNexus(t, { initiator: 1, isid: old.login.isid, clearUnitAttentions: false });
   const closed = await t.settle(old.waitClosed(5000), 5000);
-  t.check(closed.done && !old.isOpen, 'the target kept the old session open after a login with the same initiator name and ISID (RFC 7143 6.3.5: session reinstatement closes it)');
+  t.check(
+    closed.done && !old.isOpen,
+    'the target kept the old session open after a login with the same initiator name and ISID (RFC 7143 6.3.5: session reinstatement closes it)',
+  );
   return s;
 }
 
@@ -61,7 +64,9 @@ async function dropAndReturn(t: TestContext): Promise<Session> {
 suite.test(
   'ReinstatementReleasesReserve6',
   {
-    doc: 'The test session reserves the logical unit with RESERVE(6); a login with the same initiator name and ISID reinstates the session (RFC 7143 6.3.5): the target must close the old session, the old I_T nexus is lost, and its reservation with it (SAM-5 6.3.4), so RESERVE(6) from the second initiator must be GOOD within 5 s.',
+    doc: `The test session reserves the logical unit with RESERVE(6); a login with the same initiator name and ISID reinstates the session (RFC 7143 6.3.5):
+      the target must close the old session, the old I_T nexus is lost, and its reservation with it (SAM-5 6.3.4), so RESERVE(6) from the second
+      initiator must be GOOD within 5 s.`,
     level: 'MUST',
     clause: 'SAM-5 6.3.4, RFC 7143 6.3.5, SPC-2 7.21',
     needs: ['twoInitiators'],
@@ -72,7 +77,11 @@ suite.test(
     await reinstate(t);
     let last = '';
     const ok = await retryWhile(t, 5000, async () => {
-      const r = await t.command(scsi.reserve6(), { session: t.session2, expect: [GOOD, RESERVATION_CONFLICT], what: 'RESERVE(6) from the second initiator after the reinstatement' });
+      const r = await t.command(scsi.reserve6(), {
+        session: t.session2,
+        expect: [GOOD, RESERVATION_CONFLICT],
+        what: 'RESERVE(6) from the second initiator after the reinstatement',
+      });
       last = r.status === scsi.ScsiStatus.GOOD ? 'GOOD' : 'RESERVATION CONFLICT';
       return r.status !== scsi.ScsiStatus.GOOD;
     });
@@ -84,7 +93,9 @@ suite.test(
 suite.test(
   'ReinstatementUnitAttention',
   {
-    doc: 'A login with the same initiator name and ISID as the open test session reinstates it (RFC 7143 6.3.5), which is a loss of that I_T nexus: the first commands of the new session must report a unit attention I_T NEXUS LOSS OCCURRED (SAM-5 6.3.4; the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED is accepted as well).',
+    doc: `A login with the same initiator name and ISID as the open test session reinstates it (RFC 7143 6.3.5), which is a loss of that I_T nexus:
+      the first commands of the new session must report a unit attention I_T NEXUS LOSS OCCURRED (SAM-5 6.3.4; the generic POWER ON, RESET, OR BUS
+      DEVICE RESET OCCURRED is accepted as well).`,
     level: 'MUST',
     clause: 'SAM-5 6.3.4, RFC 7143 6.3.5',
   },
@@ -97,7 +108,9 @@ suite.test(
 suite.test(
   'DroppedUnitAttention',
   {
-    doc: 'The test session\'s TCP connection is closed without a logout, then the same initiator name and ISID log in again (the same I_T nexus): its first commands must report a unit attention I_T NEXUS LOSS OCCURRED (SAM-5 6.3.4; the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED is accepted as well).',
+    doc: `The test session's TCP connection is closed without a logout, then the same initiator name and ISID log in again (the same I_T nexus): its
+      first commands must report a unit attention I_T NEXUS LOSS OCCURRED (SAM-5 6.3.4; the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED is
+      accepted as well).`,
     level: 'MUST',
   },
   async (t) => {
@@ -109,7 +122,9 @@ suite.test(
 suite.test(
   'PersistentReservationSurvives',
   {
-    doc: 'The test session registers a key and reserves WRITE EXCLUSIVE, then its connection is dropped and the same initiator name and ISID log in again. Registrations and persistent reservations are not affected by I_T nexus loss (SPC-5 reservations): READ KEYS must still list the key, READ RESERVATION report the reservation with it, and the returning nexus, still the holder, must be able to RELEASE with that key.',
+    doc: `The test session registers a key and reserves WRITE EXCLUSIVE, then its connection is dropped and the same initiator name and ISID log in
+      again. Registrations and persistent reservations are not affected by I_T nexus loss (SPC-5 reservations): READ KEYS must still list the key,
+      READ RESERVATION report the reservation with it, and the returning nexus, still the holder, must be able to RELEASE with that key.`,
     level: 'MUST',
     clause: `SAM-5 6.3.4, ${SPC5.RESERVATIONS}`,
     needs: ['dataloss', opcode(scsi.Op.PERSISTENT_RESERVE_OUT)],
@@ -123,7 +138,11 @@ suite.test(
     const k = await prReadKeys(t, { session: s });
     t.check(k.keys.includes(KEY), `after the I_T nexus loss READ KEYS no longer lists 0x${KEY.toString(16)}`);
     const r = await prReadReservation(t, { session: s });
-    t.check(r.hasReservation && r.key === KEY && r.type === scsi.PrType.WRITE_EXCLUSIVE, `after the I_T nexus loss READ RESERVATION reports ${r.hasReservation ? `type ${r.type} key 0x${r.key!.toString(16)}` : 'no reservation'}, expected WRITE EXCLUSIVE with 0x${KEY.toString(16)}`);
+    t.check(
+      r.hasReservation && r.key === KEY && r.type === scsi.PrType.WRITE_EXCLUSIVE,
+      `after the I_T nexus loss READ RESERVATION reports ` +
+        `${r.hasReservation ? `type ${r.type} key 0x${r.key!.toString(16)}` : 'no reservation'}, expected WRITE EXCLUSIVE with 0x${KEY.toString(16)}`,
+    );
     await prRelease(t, KEY, scsi.PrType.WRITE_EXCLUSIVE, { session: s });
   },
 );
@@ -131,7 +150,9 @@ suite.test(
 suite.test(
   'OtherIsid',
   {
-    doc: 'The test session reserves the logical unit with RESERVE(6); a second session of the same initiator name with another ISID is another I_T nexus (another initiator port, RFC 7143 11.12.5), not a reinstatement: the first session must stay open and RESERVE(6) from the second must end in RESERVATION CONFLICT.',
+    doc: `The test session reserves the logical unit with RESERVE(6); a second session of the same initiator name with another ISID is another I_T
+      nexus (another initiator port, RFC 7143 11.12.5), not a reinstatement: the first session must stay open and RESERVE(6) from the second must end
+      in RESERVATION CONFLICT.`,
     level: 'MUST',
     clause: 'SAM-5 6.3.4, RFC 7143 11.12.5, SPC-2 7.21',
   },

@@ -44,7 +44,11 @@ function mediumCommands(t: TestContext): { cdb: Buffer; dataIn?: number; dataOut
 suite.test(
   'NoMediaSBC',
   {
-    doc: 'On a removable LU: eject the medium (START STOP UNIT LOEJ); TEST UNIT READY, SYNCHRONIZE CACHE (10/16), READ (10/12/16), READ CAPACITY (10/16), GET LBA STATUS, PRE-FETCH (10/16), VERIFY (10/12/16) and — unless write-protected — WRITE (10/12/16), WRITE AND VERIFY (10/12/16), ORWRITE (16), COMPARE AND WRITE, WRITE SAME (10/16) and UNMAP must each end in CHECK CONDITION, NOT READY, MEDIUM NOT PRESENT (commands the LU does not implement are left out); INQUIRY must still be GOOD. After loading the medium again TEST UNIT READY is GOOD and the blocks written before are unchanged.',
+    doc: `On a removable LU: eject the medium (START STOP UNIT LOEJ); TEST UNIT READY, SYNCHRONIZE CACHE (10/16), READ (10/12/16), READ CAPACITY
+      (10/16), GET LBA STATUS, PRE-FETCH (10/16), VERIFY (10/12/16) and — unless write-protected — WRITE (10/12/16), WRITE AND VERIFY (10/12/16),
+      ORWRITE (16), COMPARE AND WRITE, WRITE SAME (10/16) and UNMAP must each end in CHECK CONDITION, NOT READY, MEDIUM NOT PRESENT (commands the LU
+      does not implement are left out); INQUIRY must still be GOOD. After loading the medium again TEST UNIT READY is GOOD and the blocks written
+      before are unchanged.`,
     level: 'MUST',
     clause: `${SBC4.REMOVABLE_MEDIA}, ${SBC4.START_STOP_UNIT}, ${SPC5.INQUIRY}`,
     needs: ['dataloss'],
@@ -55,7 +59,11 @@ suite.test(
       await eject(t);
       await absent(t);
       for (const c of mediumCommands(t)) {
-        const r = await t.command(c.cdb, { expect: [NO_MEDIUM, INVALID_OPCODE], allowUnsupported: true, ...(c.dataOut ? { dataOut: c.dataOut } : { dataIn: c.dataIn ?? 0 }) });
+        const r = await t.command(c.cdb, {
+          expect: [NO_MEDIUM, INVALID_OPCODE],
+          allowUnsupported: true,
+          ...(c.dataOut ? { dataOut: c.dataOut } : { dataIn: c.dataIn ?? 0 }),
+        });
         if (r.sense?.ascAscq === scsi.Asc.INVALID_COMMAND_OPERATION_CODE) t.log(`${commandName(c.cdb)} is not implemented`);
       }
       await t.command(scsi.inquiry({ alloc: 96 }), { expect: GOOD });

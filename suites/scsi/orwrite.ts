@@ -2,7 +2,18 @@
  * ORWRITE (16) (SBC-4 5.10): the device server ORs the Data-Out into the blocks the medium holds. Every
  * test that gets GOOD records the OR of the old and new data, and the harness reads it back afterwards.
  */
-import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, scsi, type Expected, type ScsiResult, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
+import {
+  defineSuite,
+  GOOD,
+  INVALID_FIELD_IN_CDB,
+  LBA_OUT_OF_RANGE,
+  scsi,
+  type Expected,
+  type ScsiResult,
+  type TestContext,
+  SBC4,
+  SPC5,
+} from '../../harness/api.js';
 import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
 import { docs as rwDocs, zeroBlocks, type RwCdb } from './_rw.js';
 import { mtlNeedFor } from './_verify.js';
@@ -20,7 +31,14 @@ const ORWRITE: RwCdb = {
   maxLba: Number.MAX_SAFE_INTEGER,
   maxBlocks: 0xffffffff,
   op: scsi.Op.ORWRITE_16,
-  build: (o) => scsi.orWrite16({ lba: o.lba, blocks: o.blocks, ...(o.dpo ? { dpo: true } : {}), ...(o.fua ? { fua: true } : {}), ...(o.protect ? { orprotect: o.protect } : {}) }),
+  build: (o) =>
+    scsi.orWrite16({
+      lba: o.lba,
+      blocks: o.blocks,
+      ...(o.dpo ? { dpo: true } : {}),
+      ...(o.fua ? { fua: true } : {}),
+      ...(o.protect ? { orprotect: o.protect } : {}),
+    }),
 };
 
 const suite = defineSuite('OrWrite', { families: ['SCSI'], clause: CLAUSE, needs: ['sbc', 'capacity', 'dataloss', 'writable'] });
@@ -40,9 +58,16 @@ async function orSend(
 ): Promise<ScsiResult> {
   const bs = t.dev.blockSize;
   const blocks = o.blocks ?? data.length / bs;
-  const cdb = scsi.orWrite16({ lba, blocks, ...(o.dpo ? { dpo: true } : {}), ...(o.fua ? { fua: true } : {}), ...(o.orprotect ? { orprotect: o.orprotect } : {}) });
+  const cdb = scsi.orWrite16({
+    lba,
+    blocks,
+    ...(o.dpo ? { dpo: true } : {}),
+    ...(o.fua ? { fua: true } : {}),
+    ...(o.orprotect ? { orprotect: o.orprotect } : {}),
+  });
   const r = await t.command(cdb, { expect: o.expect ?? GOOD, ...(data.length ? { dataOut: data } : { dataIn: 0 }) });
-  if (r.status === scsi.ScsiStatus.GOOD && o.old && typeof lba === 'number') t.remember(lba, or(o.old, data), `${scsi.describeCdb(cdb)} (the OR of the old and new data)`);
+  if (r.status === scsi.ScsiStatus.GOOD && o.old && typeof lba === 'number')
+    t.remember(lba, or(o.old, data), `${scsi.describeCdb(cdb)} (the OR of the old and new data)`);
   return r;
 }
 
@@ -67,7 +92,8 @@ class Shadow {
 suite.test(
   'Simple',
   {
-    doc: 'ORWRITE (16) of 1 to 256 blocks (fewer if MAXIMUM TRANSFER LENGTH or the capacity is smaller) at LBA 0 and ending at the last LBA, each with new data: each must complete with GOOD, and afterwards every block must read back as the OR of what it held and everything ORed into it.',
+    doc: `ORWRITE (16) of 1 to 256 blocks (fewer if MAXIMUM TRANSFER LENGTH or the capacity is smaller) at LBA 0 and ending at the last LBA, each with
+      new data: each must complete with GOOD, and afterwards every block must read back as the OR of what it held and everything ORed into it.`,
     level: 'MUST',
   },
   async (t) => {
@@ -87,7 +113,9 @@ suite.test(
 suite.test(
   'Verify',
   {
-    doc: 'For 1, 2, 3, 7, 8, 9, 16, 31, 64, 127, 128, 255 and 256 blocks at LBA 0 and ending at the last LBA: WRITE (16) a pattern P, ORWRITE (16) a pattern Q, and READ (16) must return exactly P OR Q byte for byte; ORWRITE of zeros must leave it as it is; ORWRITE of its complement must leave every byte FFh.',
+    doc: `For 1, 2, 3, 7, 8, 9, 16, 31, 64, 127, 128, 255 and 256 blocks at LBA 0 and ending at the last LBA: WRITE (16) a pattern P, ORWRITE (16) a
+      pattern Q, and READ (16) must return exactly P OR Q byte for byte; ORWRITE of zeros must leave it as it is; ORWRITE of its complement must leave
+      every byte FFh.`,
     level: 'MUST',
   },
   async (t) => {
@@ -116,7 +144,9 @@ suite.test(
 suite.test(
   'BeyondEol',
   {
-    doc: 'With the last 256 blocks written first: ORWRITE (16) of 1 to 256 blocks whose last block is one past the end, of 2 to 256 blocks starting at the last LBA, and starting at LBA 2^63 and 2^64-1: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF RANGE, and the last blocks must read back unchanged.',
+    doc: `With the last 256 blocks written first: ORWRITE (16) of 1 to 256 blocks whose last block is one past the end, of 2 to 256 blocks starting at
+      the last LBA, and starting at LBA 2^63 and 2^64-1: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF
+      RANGE, and the last blocks must read back unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCKS}`,
   },
@@ -143,7 +173,8 @@ suite.test('ZeroBlocks', { doc: rwDocs.zeroBlocks(ORWRITE), level: 'MUST' }, (t)
 suite.test(
   'Protect',
   {
-    doc: 'ORWRITE (16) of one block with each non-zero ORPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and the block must be unchanged.',
+    doc: `ORWRITE (16) of one block with each non-zero ORPROTECT value (1 to 7) on a logical unit without protection information: each must be
+      terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and the block must be unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.PROTECTION}`,
   },
@@ -160,7 +191,9 @@ suite.test(
 suite.test(
   'DpoFua',
   {
-    doc: 'ORWRITE (16) of one block with DPO, with FUA, and with both: GOOD (and the block holds the OR) when the mode parameter header\'s DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when DPOFUA is set.',
+    doc: `ORWRITE (16) of one block with DPO, with FUA, and with both: GOOD (and the block holds the OR) when the mode parameter header's DPOFUA bit
+      is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB
+      usage data exactly when DPOFUA is set.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },
@@ -181,7 +214,9 @@ suite.test(
 suite.test(
   'ReservedBits',
   {
-    doc: 'ORWRITE (16) of one block at LBA 0 with each reserved bit of the CDB set in turn (byte 1 bits 2 and 0, byte 14 bits 7-6, the CONTROL byte bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the block must read back as the OR); the field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.',
+    doc: `ORWRITE (16) of one block at LBA 0 with each reserved bit of the CDB set in turn (byte 1 bits 2 and 0, byte 14 bits 7-6, the CONTROL byte
+      bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the block must read back as the OR); the
+      field pointer, when given, must point at that byte; a refused command must leave LBA 0 unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}, SAM-5 5.2`,
   },
@@ -205,7 +240,10 @@ suite.test(
 suite.test(
   'DataOutLength',
   {
-    doc: 'ORWRITE (16) with a Data-Out buffer that is not what TRANSFER LENGTH calls for: 2 blocks with 1 block of data, 2 blocks with 3, 1 block with none. Each must either complete with GOOD, the iSCSI residual overflow or underflow of the difference (RFC 7143 11.4.5.2), and exactly the blocks both sent and named by the CDB ORed (the others unchanged), or be terminated with INVALID FIELD IN COMMAND INFORMATION UNIT and nothing changed.',
+    doc: `ORWRITE (16) with a Data-Out buffer that is not what TRANSFER LENGTH calls for: 2 blocks with 1 block of data, 2 blocks with 3, 1 block with
+      none. Each must either complete with GOOD, the iSCSI residual overflow or underflow of the difference (RFC 7143 11.4.5.2), and exactly the
+      blocks both sent and named by the CDB ORed (the others unchanged), or be terminated with INVALID FIELD IN COMMAND INFORMATION UNIT and nothing
+      changed.`,
     level: 'MUST',
     clause: `${CLAUSE}, RFC 7143 11.4.5.2, FCP-4 9.4.2`,
   },
@@ -238,7 +276,8 @@ suite.test(
 suite.test(
   'MaxTransferLength',
   {
-    doc: 'ORWRITE (16) of exactly MAXIMUM TRANSFER LENGTH blocks (Block Limits VPD page) must complete with GOOD and the blocks must hold the OR; of one block more it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and every block must be unchanged.',
+    doc: `ORWRITE (16) of exactly MAXIMUM TRANSFER LENGTH blocks (Block Limits VPD page) must complete with GOOD and the blocks must hold the OR; of
+      one block more it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and every block must be unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [mtlNeedFor(NAME, 0xffffffff)],

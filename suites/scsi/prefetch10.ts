@@ -9,6 +9,8 @@ suite.test('BeyondEol', { doc: docs.beyondEol(c), level: 'MUST', clause: `${c.cl
 suite.test('ZeroBlocks', { doc: docs.zeroBlocks(c), level: 'MUST' }, (t) => zeroBlocks(t, c));
 suite.test('Flags', { doc: docs.flags(c), level: 'MUST' }, (t) => flags(t, c));
 // Beyond libiscsi.
-suite.test('MaxPrefetchLength', { doc: docs.maxPrefetchLength(c), level: 'MUST', clause: `${c.clause}, ${SBC4.BLOCK_LIMITS}`, needs: [mplNeed(c)] }, (t) => maxPrefetchLength(t, c));
+suite.test('MaxPrefetchLength', { doc: docs.maxPrefetchLength(c), level: 'MUST', clause: `${c.clause}, ${SBC4.BLOCK_LIMITS}`, needs: [mplNeed(c)] }, (t) =>
+  maxPrefetchLength(t, c),
+);
 
 export default suite;

@@ -17,7 +17,8 @@ async function prevented(t: TestContext, s?: Session): Promise<void> {
 suite.test(
   'Simple',
   {
-    doc: 'PREVENT ALLOW MEDIUM REMOVAL with PREVENT 01b, then 00b: each GOOD. The state is per I_T nexus, not a count: after two PREVENTs one ALLOW lets the medium be ejected (GOOD, then NOT READY, MEDIUM NOT PRESENT), and it is loaded again.',
+    doc: `PREVENT ALLOW MEDIUM REMOVAL with PREVENT 01b, then 00b: each GOOD. The state is per I_T nexus, not a count: after two PREVENTs one ALLOW
+      lets the medium be ejected (GOOD, then NOT READY, MEDIUM NOT PRESENT), and it is loaded again.`,
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, ${SBC4.START_STOP_UNIT}`,
   },
@@ -41,7 +42,9 @@ suite.test(
 suite.test(
   'Eject',
   {
-    doc: 'With PREVENT set, START STOP UNIT LOEJ (eject) must end in CHECK CONDITION, ILLEGAL REQUEST, MEDIUM REMOVAL PREVENTED and the medium stays (TEST UNIT READY GOOD); after ALLOW the eject is GOOD and TEST UNIT READY reports MEDIUM NOT PRESENT. With PREVENT set again, a load is GOOD or MEDIUM REMOVAL PREVENTED; after ALLOW the medium loads and TEST UNIT READY is GOOD.',
+    doc: `With PREVENT set, START STOP UNIT LOEJ (eject) must end in CHECK CONDITION, ILLEGAL REQUEST, MEDIUM REMOVAL PREVENTED and the medium stays
+      (TEST UNIT READY GOOD); after ALLOW the eject is GOOD and TEST UNIT READY reports MEDIUM NOT PRESENT. With PREVENT set again, a load is GOOD or
+      MEDIUM REMOVAL PREVENTED; after ALLOW the medium loads and TEST UNIT READY is GOOD.`,
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, ${SBC4.START_STOP_UNIT}`,
   },
@@ -65,7 +68,8 @@ suite.test(
 suite.test(
   '2ITNexuses',
   {
-    doc: 'PREVENT on one I_T nexus refuses an eject from a second one (MEDIUM REMOVAL PREVENTED, the medium stays). With both nexuses preventing, an ALLOW from the first is not enough: an eject from it is still refused; once the second allows too, the eject from the first is GOOD.',
+    doc: `PREVENT on one I_T nexus refuses an eject from a second one (MEDIUM REMOVAL PREVENTED, the medium stays). With both nexuses preventing, an
+      ALLOW from the first is not enough: an eject from it is still refused; once the second allows too, the eject from the first is GOOD.`,
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, ${SBC4.START_STOP_UNIT}`,
     needs: ['twoInitiators'],
@@ -107,7 +111,8 @@ async function preventionEndsWith(t: TestContext, what: string, end: () => Promi
 suite.test(
   'ITNexusLoss',
   {
-    doc: 'PREVENT on an I_T nexus (an eject from it is refused), then the nexus is lost: its TCP connection is closed without a logout. A new session (a new I_T nexus) must then be able to eject the medium (GOOD, then MEDIUM NOT PRESENT): the prevention ended with the nexus that held it.',
+    doc: `PREVENT on an I_T nexus (an eject from it is refused), then the nexus is lost: its TCP connection is closed without a logout. A new session
+      (a new I_T nexus) must then be able to eject the medium (GOOD, then MEDIUM NOT PRESENT): the prevention ended with the nexus that held it.`,
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.4`,
   },
@@ -122,7 +127,8 @@ suite.test(
 suite.test(
   'Logout',
   {
-    doc: 'PREVENT on an I_T nexus (an eject from it is refused), then that session logs out. A new session must then be able to eject the medium (GOOD, then MEDIUM NOT PRESENT): the prevention ended with the nexus.',
+    doc: `PREVENT on an I_T nexus (an eject from it is refused), then that session logs out. A new session must then be able to eject the medium
+      (GOOD, then MEDIUM NOT PRESENT): the prevention ended with the nexus.`,
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.4`,
   },
@@ -141,14 +147,21 @@ async function tmf(t: TestContext, s: Session, fn: number, optional: boolean): P
   const r = await s.taskManagement(fn, { timeoutMs: Math.min(30_000, t.remainingMs()) });
   t.log(`< ${r.responseName}`);
   if (r.response === iscsi.TmfResponse.FUNCTION_COMPLETE) return;
-  if (optional && (r.response === iscsi.TmfResponse.FUNCTION_NOT_SUPPORTED || r.response === iscsi.TmfResponse.FUNCTION_REJECTED || r.response === iscsi.TmfResponse.FUNCTION_AUTHORIZATION_FAILED)) t.skip(`the target answers ${name} with "${r.responseName}"`);
+  if (
+    optional &&
+    (r.response === iscsi.TmfResponse.FUNCTION_NOT_SUPPORTED ||
+      r.response === iscsi.TmfResponse.FUNCTION_REJECTED ||
+      r.response === iscsi.TmfResponse.FUNCTION_AUTHORIZATION_FAILED)
+  )
+    t.skip(`the target answers ${name} with "${r.responseName}"`);
   t.fail(`${name}: expected Function complete, got "${r.responseName}"`);
 }
 
 suite.test(
   'LUNReset',
   {
-    doc: 'PREVENT, then LOGICAL UNIT RESET (must be Function complete): after the unit attention the reset reports, an eject from the same session must be GOOD and the medium gone — a logical unit reset ends the prevention.',
+    doc: `PREVENT, then LOGICAL UNIT RESET (must be Function complete): after the unit attention the reset reports, an eject from the same session
+      must be GOOD and the medium gone — a logical unit reset ends the prevention.`,
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.3, RFC 7143 11.5.1`,
   },
@@ -162,7 +175,8 @@ suite.test(
 suite.test(
   'WarmReset',
   {
-    doc: 'PREVENT, then TARGET WARM RESET (skipped when the target refuses the function): after the unit attentions, an eject must be GOOD and the medium gone — a hard reset ends the prevention.',
+    doc: `PREVENT, then TARGET WARM RESET (skipped when the target refuses the function): after the unit attentions, an eject must be GOOD and the
+      medium gone — a hard reset ends the prevention.`,
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.2, RFC 7143 11.5.1`,
   },
@@ -176,7 +190,9 @@ suite.test(
 suite.test(
   'ColdReset',
   {
-    doc: 'PREVENT, then TARGET COLD RESET (skipped when the target refuses the function); the target then drops its connections, so a new session logs in (bounded wait while the target comes back). After the unit attentions an eject must be GOOD and the medium gone — a power-on reset ends the prevention.',
+    doc: `PREVENT, then TARGET COLD RESET (skipped when the target refuses the function); the target then drops its connections, so a new session logs
+      in (bounded wait while the target comes back). After the unit attentions an eject must be GOOD and the medium gone — a power-on reset ends the
+      prevention.`,
     level: 'MUST',
     clause: `${SBC4.PREVENT_ALLOW_MEDIUM_REMOVAL}, SAM-5 6.3.1, RFC 7143 11.5.1`,
     timeout: 30,

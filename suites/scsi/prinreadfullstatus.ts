@@ -11,14 +11,20 @@ const suite = defineSuite('PrinReadFullStatus', { families: ['SCSI'], clause: SP
 suite.test(
   'Simple',
   {
-    doc: 'Both I_T nexuses register (K1, K2) and the first reserves WRITE EXCLUSIVE. READ FULL STATUS (skipped where it is answered INVALID FIELD IN CDB: not implemented) must be GOOD, its ADDITIONAL LENGTH must match the descriptors returned, and there must be one descriptor with K1 (R_HOLDER 1, TYPE WRITE EXCLUSIVE, LU_SCOPE) and one with K2 (R_HOLDER 0); each descriptor\'s TransportID must be an iSCSI one (PROTOCOL IDENTIFIER 5h) naming the initiator that registered the key (--initiator-name for K1, --initiator-name-2 for K2).',
+    doc: `Both I_T nexuses register (K1, K2) and the first reserves WRITE EXCLUSIVE. READ FULL STATUS (skipped where it is answered INVALID FIELD IN
+      CDB: not implemented) must be GOOD, its ADDITIONAL LENGTH must match the descriptors returned, and there must be one descriptor with K1
+      (R_HOLDER 1, TYPE WRITE EXCLUSIVE, LU_SCOPE) and one with K2 (R_HOLDER 0); each descriptor's TransportID must be an iSCSI one (PROTOCOL
+      IDENTIFIER 5h) naming the initiator that registered the key (--initiator-name for K1, --initiator-name-2 for K2).`,
     level: 'MUST',
     clause: `${SPC5.READ_FULL_STATUS}, ${SPC5.TRANSPORT_ID}`,
   },
   async (t) => {
     const [a] = await registerBoth(t);
     await prReserve(t, K1, PR_TYPES[0]!.code, { session: a });
-    const probe = await t.command(scsi.persistentReserveIn({ sa: scsi.PrInSa.READ_FULL_STATUS, alloc: 8 }), { session: a, expect: [GOOD, INVALID_FIELD_IN_CDB] });
+    const probe = await t.command(scsi.persistentReserveIn({ sa: scsi.PrInSa.READ_FULL_STATUS, alloc: 8 }), {
+      session: a,
+      expect: [GOOD, INVALID_FIELD_IN_CDB],
+    });
     if (probe.status !== scsi.ScsiStatus.GOOD) t.skip('target does not implement PERSISTENT RESERVE IN READ FULL STATUS (INVALID FIELD IN CDB)');
     const fs = await prReadFullStatus(t, { session: a });
     t.check(!fs.truncated, 'READ FULL STATUS returned less than its ADDITIONAL LENGTH with ALLOCATION LENGTH 8192');

@@ -2,7 +2,16 @@
  * PERSISTENT RESERVE IN, REPORT CAPABILITIES (SPC-5 6.16): what the device server's persistent
  * reservations support, which the other reservation tests rely on (the type mask, ALLOW COMMANDS, PTPL_C).
  */
-import { defineSuite, INVALID_FIELD_IN_PARAM_LIST, keepReservationsClean, prReadKeys, prRegister, prReportCapabilities, prUnregister, SPC5 } from '../../harness/api.js';
+import {
+  defineSuite,
+  INVALID_FIELD_IN_PARAM_LIST,
+  keepReservationsClean,
+  prReadKeys,
+  prRegister,
+  prReportCapabilities,
+  prUnregister,
+  SPC5,
+} from '../../harness/api.js';
 import { K1, PR_IN, PR_OUT } from './_pr.js';
 
 const suite = defineSuite('PrinReportCapabilities', { families: ['SCSI'], clause: SPC5.REPORT_CAPABILITIES, needs: [PR_IN] });
@@ -13,7 +22,9 @@ const DEFINED_TYPES = [1, 3, 5, 6, 7, 8];
 suite.test(
   'Simple',
   {
-    doc: 'PERSISTENT RESERVE IN REPORT CAPABILITIES must be GOOD with LENGTH 0008h and 8 bytes of data; ALLOW COMMANDS must be 000b to 101b (the others are reserved); with TMV set the PERSISTENT RESERVATION TYPE MASK must name at least one type and only types SPC-5 defines (its reserved bits zero).',
+    doc: `PERSISTENT RESERVE IN REPORT CAPABILITIES must be GOOD with LENGTH 0008h and 8 bytes of data; ALLOW COMMANDS must be 000b to 101b (the
+      others are reserved); with TMV set the PERSISTENT RESERVATION TYPE MASK must name at least one type and only types SPC-5 defines (its reserved
+      bits zero).`,
     level: 'MUST',
     clause: `${SPC5.REPORT_CAPABILITIES}, ${SPC5.RESERVED}`,
   },
@@ -28,14 +39,18 @@ suite.test(
       const reserved = mask & ~DEFINED_TYPES.reduce((m, ty) => m | (1 << (ty === 8 ? 0 : 8 + ty)), 0);
       t.check(reserved === 0, `REPORT CAPABILITIES: type mask 0x${mask.toString(16).padStart(4, '0')} sets reserved bits 0x${reserved.toString(16)}`);
     }
-    t.log(`CRH ${+c.crh} SIP_C ${+c.sipC} ATP_C ${+c.atpC} PTPL_C ${+c.ptplC} TMV ${+c.tmv} ALLOW COMMANDS ${c.allowCommands} PTPL_A ${+c.ptplA} types ${(c.types ?? []).join(',')}`);
+    t.log(
+      `CRH ${+c.crh} SIP_C ${+c.sipC} ATP_C ${+c.atpC} PTPL_C ${+c.ptplC} TMV ${+c.tmv} ALLOW COMMANDS ${c.allowCommands} PTPL_A ${+c.ptplA} types ${(c.types ?? []).join(',')}`,
+    );
   },
 );
 
 suite.test(
   'Aptpl',
   {
-    doc: 'Where REPORT CAPABILITIES says PTPL_C 0 (persist through power loss not supported), a REGISTER with APTPL 1 must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST and register nothing (SPC-5 6.17 basic parameter list). With PTPL_C 1 the test is skipped: a power cycle of the target is not something the harness can do.',
+    doc: `Where REPORT CAPABILITIES says PTPL_C 0 (persist through power loss not supported), a REGISTER with APTPL 1 must end in CHECK CONDITION,
+      ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST and register nothing (SPC-5 6.17 basic parameter list). With PTPL_C 1 the test is skipped: a
+      power cycle of the target is not something the harness can do.`,
     level: 'MUST',
     clause: `${SPC5.REPORT_CAPABILITIES}, ${SPC5.PR_OUT_PARAMETER_LIST}`,
     needs: ['dataloss', PR_OUT],

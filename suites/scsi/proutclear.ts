@@ -2,7 +2,18 @@
  * PERSISTENT RESERVE OUT, CLEAR (SPC-5 6.17; clearing, SPC-5 reservations): every registration and the
  * reservation removed, PRgeneration advanced, and RESERVATIONS PREEMPTED for the other registrants.
  */
-import { defineSuite, expectUnitAttention, keepReservationsClean, prClear, prReadReservation, prRegister, prReserve, RESERVATION_CONFLICT, SPC5, UA_RESERVATIONS_PREEMPTED } from '../../harness/api.js';
+import {
+  defineSuite,
+  expectUnitAttention,
+  keepReservationsClean,
+  prClear,
+  prReadReservation,
+  prRegister,
+  prReserve,
+  RESERVATION_CONFLICT,
+  SPC5,
+  UA_RESERVATIONS_PREEMPTED,
+} from '../../harness/api.js';
 import { expectKeys, generation, K1, K2, PR_OUT, PR_TYPES, registerBoth } from './_pr.js';
 
 const suite = defineSuite('ProutClear', { families: ['SCSI'], clause: `${SPC5.PERSISTENT_RESERVE_OUT}, ${SPC5.RESERVATIONS}`, needs: ['dataloss', PR_OUT] });
@@ -10,7 +21,8 @@ const suite = defineSuite('ProutClear', { families: ['SCSI'], clause: `${SPC5.PE
 suite.test(
   'Simple',
   {
-    doc: 'A registered I_T nexus holding a WRITE EXCLUSIVE reservation sends CLEAR with its key: GOOD; then READ KEYS must list no key, READ RESERVATION report no reservation, and PRgeneration must have advanced by one.',
+    doc: `A registered I_T nexus holding a WRITE EXCLUSIVE reservation sends CLEAR with its key: GOOD; then READ KEYS must list no key, READ
+      RESERVATION report no reservation, and PRgeneration must have advanced by one.`,
     level: 'MUST',
   },
   async (t) => {
@@ -29,7 +41,8 @@ suite.test(
 suite.test(
   'WrongKey',
   {
-    doc: 'CLEAR with a RESERVATION KEY that is not the nexus\'s registered key must end in RESERVATION CONFLICT and clear nothing; CLEAR from an unregistered nexus likewise.',
+    doc: `CLEAR with a RESERVATION KEY that is not the nexus's registered key must end in RESERVATION CONFLICT and clear nothing; CLEAR from an
+      unregistered nexus likewise.`,
     level: 'MUST',
   },
   async (t) => {
@@ -45,7 +58,8 @@ suite.test(
 suite.test(
   'UnitAttention',
   {
-    doc: 'Both I_T nexuses register and the second reserves EXCLUSIVE ACCESS; CLEAR from the first must be GOOD, remove both registrations, and establish a unit attention RESERVATIONS PREEMPTED for the second nexus (SPC-5 reservations, clearing).',
+    doc: `Both I_T nexuses register and the second reserves EXCLUSIVE ACCESS; CLEAR from the first must be GOOD, remove both registrations, and
+      establish a unit attention RESERVATIONS PREEMPTED for the second nexus (SPC-5 reservations, clearing).`,
     level: 'MUST',
     needs: ['twoInitiators'],
   },

@@ -20,12 +20,18 @@ import {
 } from '../../harness/api.js';
 import { expectKeys, generation, K1, K2, K3, PR_OUT, PR_TYPES, registerBoth } from './_pr.js';
 
-const suite = defineSuite('ProutPreempt', { families: ['SCSI'], clause: `${SPC5.PERSISTENT_RESERVE_OUT}, ${SPC5.RESERVATIONS}`, needs: ['dataloss', PR_OUT, 'twoInitiators'] });
+const suite = defineSuite('ProutPreempt', {
+  families: ['SCSI'],
+  clause: `${SPC5.PERSISTENT_RESERVE_OUT}, ${SPC5.RESERVATIONS}`,
+  needs: ['dataloss', PR_OUT, 'twoInitiators'],
+});
 
 suite.test(
   'RemoveRegistration',
   {
-    doc: 'Both I_T nexuses register (no reservation); the first sends PREEMPT with the second\'s key as SERVICE ACTION RESERVATION KEY: GOOD. READ KEYS must list only the first key and PRgeneration must have advanced by one; the second nexus must get a unit attention REGISTRATIONS PREEMPTED, after which a REGISTER naming its old key must end in RESERVATION CONFLICT (it is no longer registered).',
+    doc: `Both I_T nexuses register (no reservation); the first sends PREEMPT with the second's key as SERVICE ACTION RESERVATION KEY: GOOD. READ KEYS
+      must list only the first key and PRgeneration must have advanced by one; the second nexus must get a unit attention REGISTRATIONS PREEMPTED,
+      after which a REGISTER naming its old key must end in RESERVATION CONFLICT (it is no longer registered).`,
     level: 'MUST',
   },
   async (t) => {
@@ -42,7 +48,9 @@ suite.test(
 suite.test(
   'Reservation',
   {
-    doc: 'The second I_T nexus holds an EXCLUSIVE ACCESS reservation; the first preempts it naming its key, with TYPE WRITE EXCLUSIVE: GOOD. READ RESERVATION must report WRITE EXCLUSIVE held with the first key, the second registration must be gone, and the second nexus must get REGISTRATIONS PREEMPTED; the first nexus gets no such unit attention.',
+    doc: `The second I_T nexus holds an EXCLUSIVE ACCESS reservation; the first preempts it naming its key, with TYPE WRITE EXCLUSIVE: GOOD. READ
+      RESERVATION must report WRITE EXCLUSIVE held with the first key, the second registration must be gone, and the second nexus must get
+      REGISTRATIONS PREEMPTED; the first nexus gets no such unit attention.`,
     level: 'MUST',
   },
   async (t) => {
@@ -62,7 +70,8 @@ suite.test(
 suite.test(
   'BadKeys',
   {
-    doc: 'With no reservation held, PREEMPT with SERVICE ACTION RESERVATION KEY 0 must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST, and PREEMPT naming a key no nexus holds must end in RESERVATION CONFLICT; both registrations stay.',
+    doc: `With no reservation held, PREEMPT with SERVICE ACTION RESERVATION KEY 0 must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN
+      PARAMETER LIST, and PREEMPT naming a key no nexus holds must end in RESERVATION CONFLICT; both registrations stay.`,
     level: 'MUST',
   },
   async (t) => {
@@ -76,7 +85,9 @@ suite.test(
 suite.test(
   'ThreeNexuses',
   {
-    doc: 'Three I_T nexuses register: the first (key K1), the second initiator (K2) and a third session of the first initiator name with another ISID (also K2). PREEMPT from the first naming K2 must remove both registrations that hold K2, and each of those two nexuses must get REGISTRATIONS PREEMPTED; READ KEYS then lists only K1.',
+    doc: `Three I_T nexuses register: the first (key K1), the second initiator (K2) and a third session of the first initiator name with another ISID
+      (also K2). PREEMPT from the first naming K2 must remove both registrations that hold K2, and each of those two nexuses must get REGISTRATIONS
+      PREEMPTED; READ KEYS then lists only K1.`,
     level: 'MUST',
   },
   async (t) => {

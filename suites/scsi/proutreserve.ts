@@ -46,7 +46,9 @@ async function expectNoReservation(t: TestContext, what: string, s = t.session):
 suite.test(
   'Simple',
   {
-    doc: 'For each reservation type the target supports (REPORT CAPABILITIES type mask): REGISTER, RESERVE of that type must be GOOD and READ RESERVATION must report it (TYPE, LU_SCOPE, the key, or 0 for the all-registrants types); RELEASE with the same type must be GOOD and READ RESERVATION must then report none; then the key is unregistered.',
+    doc: `For each reservation type the target supports (REPORT CAPABILITIES type mask): REGISTER, RESERVE of that type must be GOOD and READ
+      RESERVATION must report it (TYPE, LU_SCOPE, the key, or 0 for the all-registrants types); RELEASE with the same type must be GOOD and READ
+      RESERVATION must then report none; then the key is unregistered.`,
     level: 'MUST',
     clause: `${SPC5.PERSISTENT_RESERVE_OUT}, ${SPC5.READ_RESERVATION}`,
   },
@@ -69,7 +71,15 @@ for (const ty of PR_TYPES) {
   suite.test(
     `Access${ty.short}`,
     {
-      doc: `The first I_T nexus registers and reserves ${ty.name}; it may read and write LBA 0. A second, unregistered nexus must get RESERVATION CONFLICT for WRITE(10)${ty.exclusiveAccess ? ' and READ(10)' : ' and GOOD for READ(10)'}; once it has registered a key of its own, ${ty.registrants ? 'READ(10) and WRITE(10) from it must be GOOD (registrants have access)' : `${ty.exclusiveAccess ? 'READ(10) and ' : ''}WRITE(10) from it must still conflict${ty.exclusiveAccess ? '' : ' and READ(10) be GOOD'} (registering gives no access with this type)`}. A conflicting WRITE must not change the block.`,
+      doc: `The first I_T nexus registers and reserves ${ty.name}; it may read and write LBA 0. A second, unregistered nexus must get RESERVATION
+        CONFLICT for WRITE(10)${ty.exclusiveAccess ? ' and READ(10)' : ' and GOOD for READ(10)'}; once it has registered a key of its own,
+        ${
+          ty.registrants
+            ? 'READ(10) and WRITE(10) from it must be GOOD (registrants have access)'
+            : `${ty.exclusiveAccess ? 'READ(10) and ' : ''}WRITE(10) from it must still conflict${ty.exclusiveAccess ? '' : ' and READ(10) be GOOD'}
+              (registering gives no access with this type)`
+        }.
+        A conflicting WRITE must not change the block.`,
       level: 'MUST',
       clause: `${SPC5.RESERVATIONS}, ${SBC4.RESERVATIONS}`,
       needs: ['twoInitiators', 'sbc', 'writable', 'capacity'],
@@ -92,7 +102,12 @@ for (const ty of PR_TYPES) {
   suite.test(
     `Ownership${ty.short}`,
     {
-      doc: `Both I_T nexuses register; the first reserves ${ty.name}, then unregisters. ${ty.allRegistrants ? 'With an all-registrants type every registrant holds the reservation, so it must remain: READ RESERVATION from the second nexus reports it (key 0).' : 'The holder\'s reservation ends with its registration: READ RESERVATION must report no reservation.'}`,
+      doc: `Both I_T nexuses register; the first reserves ${ty.name}, then unregisters.
+        ${
+          ty.allRegistrants
+            ? 'With an all-registrants type every registrant holds the reservation, so it must remain: READ RESERVATION from the second nexus reports it (key 0).'
+            : "The holder's reservation ends with its registration: READ RESERVATION must report no reservation."
+        }`,
       level: 'MUST',
       needs: ['twoInitiators'],
     },
@@ -114,7 +129,12 @@ for (const ty of PR_TYPES) {
   suite.test(
     `Commands${ty.short}`,
     {
-      doc: `The first I_T nexus registers and reserves ${ty.name}. The second nexus, unregistered and then registered, sends one command of each class: INQUIRY, REPORT LUNS, REQUEST SENSE, READ CAPACITY(10) and PERSISTENT RESERVE IN are allowed whatever the type; TEST UNIT READY is allowed${ty.exclusiveAccess ? ' where REPORT CAPABILITIES ALLOW COMMANDS is 001b or more' : ''}; MODE SENSE(6) and READ(10) ${ty.exclusiveAccess ? 'conflict' : 'are allowed'}; WRITE(10) and SYNCHRONIZE CACHE(10) conflict${ty.registrants ? '; once registered, every command is allowed (registrants have access)' : ', registered or not'}. Each answer must be GOOD or RESERVATION CONFLICT as the table says.`,
+      doc: `The first I_T nexus registers and reserves ${ty.name}. The second nexus, unregistered and then registered, sends one command of each
+        class: INQUIRY, REPORT LUNS, REQUEST SENSE, READ CAPACITY(10) and PERSISTENT RESERVE IN are allowed whatever the type; TEST UNIT READY is
+        allowed${ty.exclusiveAccess ? ' where REPORT CAPABILITIES ALLOW COMMANDS is 001b or more' : ''}; MODE SENSE(6) and READ(10)
+        ${ty.exclusiveAccess ? 'conflict' : 'are allowed'}; WRITE(10) and SYNCHRONIZE CACHE(10)
+        conflict${ty.registrants ? '; once registered, every command is allowed (registrants have access)' : ', registered or not'}. Each answer must
+        be GOOD or RESERVATION CONFLICT as the table says.`,
       level: 'MUST',
       clause: `${SPC5.RESERVATIONS}, ${SBC4.RESERVATIONS}`,
       needs: ['twoInitiators', 'sbc', 'writable', 'capacity'],
@@ -144,7 +164,9 @@ for (const ty of PR_TYPES) {
 suite.test(
   'NotHolder',
   {
-    doc: 'While the first I_T nexus holds a WRITE EXCLUSIVE reservation, a RESERVE from the registered second nexus must end in RESERVATION CONFLICT and leave the reservation as it was; the holder may RESERVE again with the same type (GOOD, nothing changes), but a RESERVE of another type from it must end in RESERVATION CONFLICT.',
+    doc: `While the first I_T nexus holds a WRITE EXCLUSIVE reservation, a RESERVE from the registered second nexus must end in RESERVATION CONFLICT
+      and leave the reservation as it was; the holder may RESERVE again with the same type (GOOD, nothing changes), but a RESERVE of another type from
+      it must end in RESERVATION CONFLICT.`,
     level: 'MUST',
     needs: ['twoInitiators'],
   },
@@ -157,14 +179,15 @@ suite.test(
     await expectReservation(t, we, K1, 'after a RESERVE from a nexus that does not hold it');
     await prReserve(t, K1, we.code, { session: a });
     await prReserve(t, K1, PR_TYPES[1]!.code, { session: a, expect: RESERVATION_CONFLICT });
-    await expectReservation(t, we, K1, 'after the holder\'s RESERVE of another type');
+    await expectReservation(t, we, K1, "after the holder's RESERVE of another type");
   },
 );
 
 suite.test(
   'ReleaseWrongType',
   {
-    doc: 'RELEASE by the holder of a WRITE EXCLUSIVE reservation naming EXCLUSIVE ACCESS must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID RELEASE OF PERSISTENT RESERVATION and leave the reservation in place (SPC-5 reservations, releasing: TYPE and SCOPE must match).',
+    doc: `RELEASE by the holder of a WRITE EXCLUSIVE reservation naming EXCLUSIVE ACCESS must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID RELEASE
+      OF PERSISTENT RESERVATION and leave the reservation in place (SPC-5 reservations, releasing: TYPE and SCOPE must match).`,
     level: 'MUST',
   },
   async (t) => {
@@ -181,7 +204,8 @@ suite.test(
 suite.test(
   'ReleaseNotHolder',
   {
-    doc: 'RELEASE from a registered I_T nexus that does not hold the reservation must be GOOD and release nothing (READ RESERVATION still reports the holder\'s); RELEASE with a key that is not the nexus\'s own must end in RESERVATION CONFLICT.',
+    doc: `RELEASE from a registered I_T nexus that does not hold the reservation must be GOOD and release nothing (READ RESERVATION still reports the
+      holder's); RELEASE with a key that is not the nexus's own must end in RESERVATION CONFLICT.`,
     level: 'MUST',
     needs: ['twoInitiators'],
   },
@@ -192,14 +216,15 @@ suite.test(
     await prRelease(t, K2, ea.code, { session: b });
     await expectReservation(t, ea, K1, 'after RELEASE from a registrant that does not hold it');
     await prRelease(t, K1, ea.code, { session: b, expect: RESERVATION_CONFLICT });
-    await expectReservation(t, ea, K1, 'after RELEASE with another nexus\'s key');
+    await expectReservation(t, ea, K1, "after RELEASE with another nexus's key");
   },
 );
 
 suite.test(
   'ReleaseUnitAttention',
   {
-    doc: 'Release of a WRITE EXCLUSIVE - REGISTRANTS ONLY reservation by its holder must establish a unit attention RESERVATIONS RELEASED for the other registered I_T nexus (SPC-5 reservations, releasing: registrants-only and all-registrants types); the holder itself gets none.',
+    doc: `Release of a WRITE EXCLUSIVE - REGISTRANTS ONLY reservation by its holder must establish a unit attention RESERVATIONS RELEASED for the
+      other registered I_T nexus (SPC-5 reservations, releasing: registrants-only and all-registrants types); the holder itself gets none.`,
     level: 'MUST',
     needs: ['twoInitiators'],
   },
@@ -216,15 +241,19 @@ suite.test(
 suite.test(
   'InvalidTypeScope',
   {
-    doc: 'With a key registered, RESERVE with each TYPE SPC-5 does not define (0h, 2h, 4h, 9h to Fh) and RESERVE WRITE EXCLUSIVE with a SCOPE other than LU_SCOPE (1h to Fh) must each end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (TYPE and SCOPE are CDB fields) and create no reservation.',
+    doc: `With a key registered, RESERVE with each TYPE SPC-5 does not define (0h, 2h, 4h, 9h to Fh) and RESERVE WRITE EXCLUSIVE with a SCOPE other
+      than LU_SCOPE (1h to Fh) must each end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (TYPE and SCOPE are CDB fields) and create no
+      reservation.`,
     level: 'MUST',
     clause: `${SPC5.PERSISTENT_RESERVE_OUT}, ${SPC5.RESERVED}`,
   },
   async (t) => {
     keepReservationsClean(t);
     await prRegister(t, K1);
-    for (const type of [0x0, 0x2, 0x4, 0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf]) await prOut(t, scsi.PrOutSa.RESERVE, { key: K1, type }, { expect: INVALID_FIELD_IN_CDB });
-    for (let scope = 1; scope <= 0xf; scope++) await prOut(t, scsi.PrOutSa.RESERVE, { key: K1, type: PR_TYPES[0]!.code, scope }, { expect: INVALID_FIELD_IN_CDB });
+    for (const type of [0x0, 0x2, 0x4, 0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf])
+      await prOut(t, scsi.PrOutSa.RESERVE, { key: K1, type }, { expect: INVALID_FIELD_IN_CDB });
+    for (let scope = 1; scope <= 0xf; scope++)
+      await prOut(t, scsi.PrOutSa.RESERVE, { key: K1, type: PR_TYPES[0]!.code, scope }, { expect: INVALID_FIELD_IN_CDB });
     await expectNoReservation(t, 'after RESERVEs with an undefined TYPE or SCOPE');
     await prUnregister(t, K1);
   },

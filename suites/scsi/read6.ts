@@ -10,9 +10,20 @@ suite.test('BeyondEol', { doc: docs.beyondEol(c), level: 'MUST', clause: `${c.cl
 suite.test(
   'TransferLength256',
   {
-    doc: 'READ(6) with TRANSFER LENGTH 0 at LBA 0: in READ(6), unlike the longer CDBs, 0 means 256 logical blocks, so the command must complete with GOOD and return 256 blocks of data.',
+    doc: `READ(6) with TRANSFER LENGTH 0 at LBA 0: in READ(6), unlike the longer CDBs, 0 means 256 logical blocks, so the command must complete with
+      GOOD and return 256 blocks of data.`,
     level: 'MUST',
-    needs: [{ name: '256 blocks', check: (d) => (d.blocks < 256 ? `the LUN has fewer than 256 blocks (${d.blocks})` : d.maxTransferBlocks < 256 ? `MAXIMUM TRANSFER LENGTH ${d.maxTransferBlocks} is below 256` : undefined) }],
+    needs: [
+      {
+        name: '256 blocks',
+        check: (d) =>
+          d.blocks < 256
+            ? `the LUN has fewer than 256 blocks (${d.blocks})`
+            : d.maxTransferBlocks < 256
+              ? `MAXIMUM ` + `TRANSFER LENGTH ${d.maxTransferBlocks} is below 256`
+              : undefined,
+      },
+    ],
   },
   async (t) => {
     const cdb = scsi.read6({ lba: 0, blocks: 256 });

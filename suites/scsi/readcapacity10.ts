@@ -6,7 +6,11 @@ const suite = defineSuite('ReadCapacity10', { families: ['SCSI'], clause: SBC4.R
 suite.test(
   'Simple',
   {
-    doc: 'READ CAPACITY (10) must complete with GOOD and return 8 bytes: a LOGICAL BLOCK LENGTH that is not 0, and a RETURNED LOGICAL BLOCK ADDRESS that is the last LBA (FFFFFFFFh when the last LBA does not fit 32 bits), agreeing with READ CAPACITY (16) when that is implemented. The last LBA it names must be readable (READ (10) of one block there is GOOD) and the next one must not: any CHECK CONDITION shows the capacity is right (which sense data it carries, LOGICAL BLOCK ADDRESS OUT OF RANGE, is checked by Read10.BeyondEol: one defect, one failure). READ CAPACITY (10) is mandatory for a block device.',
+    doc: `READ CAPACITY (10) must complete with GOOD and return 8 bytes: a LOGICAL BLOCK LENGTH that is not 0, and a RETURNED LOGICAL BLOCK ADDRESS
+      that is the last LBA (FFFFFFFFh when the last LBA does not fit 32 bits), agreeing with READ CAPACITY (16) when that is implemented. The last LBA
+      it names must be readable (READ (10) of one block there is GOOD) and the next one must not: any CHECK CONDITION shows the capacity is right
+      (which sense data it carries, LOGICAL BLOCK ADDRESS OUT OF RANGE, is checked by Read10.BeyondEol: one defect, one failure). READ CAPACITY (10)
+      is mandatory for a block device.`,
     level: 'MUST',
   },
   async (t) => {
@@ -23,7 +27,12 @@ suite.test(
     if (rc.lastLba === 0xffffffff) return;
     t.log(`The last LBA, ${rc.lastLba}, must be readable and the next one out of range`);
     await t.command(scsi.read10({ lba: rc.lastLba, blocks: 1 }), { dataIn: rc.blockLength });
-    if (rc.lastLba < 0xffffffff - 1) await t.command(scsi.read10({ lba: rc.lastLba + 1, blocks: 1 }), { dataIn: rc.blockLength, expect: CHECK_CONDITION, what: `READ(10) LBA=${rc.lastLba + 1} LEN=1 (one past the last LBA: not readable)` });
+    if (rc.lastLba < 0xffffffff - 1)
+      await t.command(scsi.read10({ lba: rc.lastLba + 1, blocks: 1 }), {
+        dataIn: rc.blockLength,
+        expect: CHECK_CONDITION,
+        what: `READ(10) ` + `LBA=${rc.lastLba + 1} LEN=1 (one past the last LBA: not readable)`,
+      });
   },
 );
 

@@ -6,7 +6,10 @@ const suite = defineSuite('ReadCapacity16', { families: ['SCSI'], clause: SBC4.R
 suite.test(
   'Simple',
   {
-    doc: 'READ CAPACITY (16) with ALLOCATION LENGTH 32 must complete with GOOD and return the 32-byte parameter data: a non-zero LOGICAL BLOCK LENGTH, and a RETURNED LOGICAL BLOCK ADDRESS and block length that agree with READ CAPACITY (10). The last LBA it names must be readable (READ (16) of one block there is GOOD) and the next one must not: any CHECK CONDITION shows the capacity is right (which sense data it carries, LOGICAL BLOCK ADDRESS OUT OF RANGE, is checked by Read16.BeyondEol: one defect, one failure).',
+    doc: `READ CAPACITY (16) with ALLOCATION LENGTH 32 must complete with GOOD and return the 32-byte parameter data: a non-zero LOGICAL BLOCK LENGTH,
+      and a RETURNED LOGICAL BLOCK ADDRESS and block length that agree with READ CAPACITY (10). The last LBA it names must be readable (READ (16) of
+      one block there is GOOD) and the next one must not: any CHECK CONDITION shows the capacity is right (which sense data it carries, LOGICAL BLOCK
+      ADDRESS OUT OF RANGE, is checked by Read16.BeyondEol: one defect, one failure).`,
     level: 'MUST',
   },
   async (t) => {
@@ -22,14 +25,20 @@ suite.test(
     }
     t.log(`The last LBA, ${rc.lastLba}, must be readable and the next one out of range`);
     await t.command(scsi.read16({ lba: rc.lastLba, blocks: 1 }), { dataIn: rc.blockLength });
-    if (rc.lastLba < 0xffffffffffffffffn) await t.command(scsi.read16({ lba: rc.lastLba + 1n, blocks: 1 }), { dataIn: rc.blockLength, expect: CHECK_CONDITION, what: `READ(16) LBA=${rc.lastLba + 1n} LEN=1 (one past the last LBA: not readable)` });
+    if (rc.lastLba < 0xffffffffffffffffn)
+      await t.command(scsi.read16({ lba: rc.lastLba + 1n, blocks: 1 }), {
+        dataIn: rc.blockLength,
+        expect: CHECK_CONDITION,
+        what: `READ(16) ` + `LBA=${rc.lastLba + 1n} LEN=1 (one past the last LBA: not readable)`,
+      });
   },
 );
 
 suite.test(
   'Alloclen',
   {
-    doc: 'READ CAPACITY (16) with each ALLOCATION LENGTH from 0 to 15: a short allocation length is not an error, so each must complete with GOOD and return at most that many bytes, a prefix of the full data.',
+    doc: `READ CAPACITY (16) with each ALLOCATION LENGTH from 0 to 15: a short allocation length is not an error, so each must complete with GOOD and
+      return at most that many bytes, a prefix of the full data.`,
     clause: `${SBC4.READ_CAPACITY_16}, ${SPC5.ALLOCATION_LENGTH}`,
     level: 'MUST',
   },
@@ -46,7 +55,8 @@ suite.test(
 suite.test(
   'PI',
   {
-    doc: 'Protection information fields of READ CAPACITY (16): without PROTECT in standard INQUIRY, PROT_EN, P_TYPE and P_I_EXPONENT must be 0; with PROTECT but PROT_EN 0, P_TYPE and P_I_EXPONENT must be 0; with PROT_EN set, P_TYPE must name type 1, 2 or 3 (0, 1 or 2).',
+    doc: `Protection information fields of READ CAPACITY (16): without PROTECT in standard INQUIRY, PROT_EN, P_TYPE and P_I_EXPONENT must be 0; with
+      PROTECT but PROT_EN 0, P_TYPE and P_I_EXPONENT must be 0; with PROT_EN set, P_TYPE must name type 1, 2 or 3 (0, 1 or 2).`,
     clause: `${SBC4.READ_CAPACITY_16_DATA}, ${SBC4.PROTECTION}`,
     level: 'MUST',
   },
@@ -69,7 +79,8 @@ suite.test(
 suite.test(
   'Support',
   {
-    doc: 'A device that claims SBC-3 or later must implement READ CAPACITY (16): it must complete with GOOD (an INVALID COMMAND OPERATION CODE answer fails this test instead of skipping it).',
+    doc: `A device that claims SBC-3 or later must implement READ CAPACITY (16): it must complete with GOOD (an INVALID COMMAND OPERATION CODE answer
+      fails this test instead of skipping it).`,
     clause: `${SBC4.COMMANDS}, ${SBC4.READ_CAPACITY_16}`,
     level: 'MUST',
     needs: ['sbc3'],

@@ -2,7 +2,19 @@
  * Write protection: every command that writes the medium is refused with DATA PROTECT on a write-protected logical
  * unit — the WP bit of the mode parameter header (SBC-4 6.5.1), or SWP of the Control mode page (SPC-5).
  */
-import { GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE, WRITE_PROTECTED, commandName, defineSuite, scsi, type Expectation, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
+import {
+  GOOD,
+  INVALID_FIELD_IN_CDB,
+  INVALID_OPCODE,
+  WRITE_PROTECTED,
+  commandName,
+  defineSuite,
+  scsi,
+  type Expectation,
+  type TestContext,
+  SBC4,
+  SPC5,
+} from '../../harness/api.js';
 import { clearSwp, setSwp, swpChangeable, wpBit } from './_medium.js';
 
 const suite = defineSuite('ReadOnly', { families: ['SCSI'], clause: SBC4.MODE_PARAMETERS_OVERVIEW, needs: ['sbc', 'capacity', 'dataloss'] });
@@ -44,7 +56,11 @@ function writers(t: TestContext, baseline: Buffer): Writer[] {
 async function checkRefused(t: TestContext, baseline: Buffer): Promise<void> {
   let tried = 0;
   for (const w of writers(t, baseline)) {
-    const r = await t.command(w.cdb, { expect: [WRITE_PROTECTED, INVALID_OPCODE, ...(w.or ?? [])], allowUnsupported: true, ...(w.data ? { dataOut: w.data } : { dataIn: 0 }) });
+    const r = await t.command(w.cdb, {
+      expect: [WRITE_PROTECTED, INVALID_OPCODE, ...(w.or ?? [])],
+      allowUnsupported: true,
+      ...(w.data ? { dataOut: w.data } : { dataIn: 0 }),
+    });
     if (r.sense?.ascAscq === scsi.Asc.INVALID_COMMAND_OPERATION_CODE) {
       t.log(`${commandName(w.cdb)} is not implemented`);
       continue;
@@ -59,7 +75,11 @@ async function checkRefused(t: TestContext, baseline: Buffer): Promise<void> {
 suite.test(
   'ReadOnlySBC',
   {
-    doc: 'On a write-protected logical unit (WP in the mode parameter header) — or, on a writable one whose Control mode page lets SWP be changed, after MODE SELECT sets SWP — every medium-write command (WRITE (6/10/12/16), WRITE AND VERIFY (10/12/16), WRITE SAME (10/16) with and without UNMAP, UNMAP, COMPARE AND WRITE, ORWRITE (16), WRITE ATOMIC (16)) must end in CHECK CONDITION, DATA PROTECT, WRITE PROTECTED (or SOFTWARE/HARDWARE WRITE PROTECTED) unless it is not implemented; the UNMAP forms may instead be INVALID FIELD IN CDB on a fully provisioned LU. READ must still work, and the blocks must be unchanged. With SWP, MODE SENSE must show WP while it is set; SWP is cleared at the end.',
+    doc: `On a write-protected logical unit (WP in the mode parameter header) — or, on a writable one whose Control mode page lets SWP be changed,
+      after MODE SELECT sets SWP — every medium-write command (WRITE (6/10/12/16), WRITE AND VERIFY (10/12/16), WRITE SAME (10/16) with and without
+      UNMAP, UNMAP, COMPARE AND WRITE, ORWRITE (16), WRITE ATOMIC (16)) must end in CHECK CONDITION, DATA PROTECT, WRITE PROTECTED (or
+      SOFTWARE/HARDWARE WRITE PROTECTED) unless it is not implemented; the UNMAP forms may instead be INVALID FIELD IN CDB on a fully provisioned LU.
+      READ must still work, and the blocks must be unchanged. With SWP, MODE SENSE must show WP while it is set; SWP is cleared at the end.`,
     level: 'MUST',
     clause: `${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.CONTROL_PAGE}`,
   },

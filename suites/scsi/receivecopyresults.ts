@@ -8,14 +8,20 @@ const suite = defineSuite('ReceiveCopyResults', { families: ['SCSI'], clause: CL
 suite.test(
   'OpParams',
   {
-    doc: 'RECEIVE COPY RESULTS with OPERATING PARAMETERS (service action 03h) and an allocation length of 1024: GOOD, at least the 44 bytes of the fixed part, and AVAILABLE DATA equal to 40 plus the IMPLEMENTED DESCRIPTOR LIST LENGTH (the bytes that follow the field); the copy manager names the descriptors it implements.',
+    doc: `RECEIVE COPY RESULTS with OPERATING PARAMETERS (service action 03h) and an allocation length of 1024: GOOD, at least the 44 bytes of the
+      fixed part, and AVAILABLE DATA equal to 40 plus the IMPLEMENTED DESCRIPTOR LIST LENGTH (the bytes that follow the field); the copy manager names
+      the descriptors it implements.`,
     level: 'MUST',
   },
   async (t) => {
     const r = await t.command(scsi.receiveCopyResults({ sa: scsi.ReceiveCopySa.OPERATING_PARAMETERS, alloc: 1024 }));
     t.check(r.data.length >= 44, `OPERATING PARAMETERS data is ${r.data.length} bytes, shorter than its 44-byte fixed part`);
     const p = scsi.parseCopyOperatingParameters(r.data);
-    t.log(`MAXIMUM CSCD DESCRIPTOR COUNT ${p.maxCscdDescriptors}, MAXIMUM SEGMENT DESCRIPTOR COUNT ${p.maxSegmentDescriptors}, MAXIMUM DESCRIPTOR LIST LENGTH ${p.maxDescriptorListLength}, implemented descriptors ${p.implementedDescriptors.map((c) => scsi.hexBytes(Buffer.from([c]))).join(' ') || 'none'}`);
+    t.log(
+      `MAXIMUM CSCD DESCRIPTOR COUNT ${p.maxCscdDescriptors}, MAXIMUM SEGMENT DESCRIPTOR COUNT ${p.maxSegmentDescriptors}, MAXIMUM DESCRIPTOR LIST ` +
+        `LENGTH ${p.maxDescriptorListLength}, implemented descriptors ` +
+        `${p.implementedDescriptors.map((c) => scsi.hexBytes(Buffer.from([c]))).join(' ') || 'none'}`,
+    );
     t.equal(p.availableData, 40 + p.implementedDescriptors.length, 'AVAILABLE DATA (40 + IMPLEMENTED DESCRIPTOR LIST LENGTH)');
   },
 );
@@ -23,7 +29,8 @@ suite.test(
 suite.test(
   'CopyStatus',
   {
-    doc: 'EXTENDED COPY (LID1) of 8 blocks from LBA 0 to LBA 8 with LIST IDENTIFIER 5Ah and LIST ID USAGE 00b (the copy manager holds the status), then RECEIVE COPY RESULTS COPY STATUS (LID1) for list 5Ah: GOOD, COPY MANAGER STATUS 01h (completed without errors) and SEGMENTS PROCESSED 1.',
+    doc: `EXTENDED COPY (LID1) of 8 blocks from LBA 0 to LBA 8 with LIST IDENTIFIER 5Ah and LIST ID USAGE 00b (the copy manager holds the status),
+      then RECEIVE COPY RESULTS COPY STATUS (LID1) for list 5Ah: GOOD, COPY MANAGER STATUS 01h (completed without errors) and SEGMENTS PROCESSED 1.`,
     level: 'MUST',
     needs: ['capacity', 'dataloss', 'writable'],
   },

@@ -6,7 +6,8 @@ const suite = defineSuite('ReportLUNs', { families: ['SCSI'], clause: SPC5.REPOR
 suite.test(
   'Simple',
   {
-    doc: 'REPORT LUNS with SELECT REPORT 00h and ALLOCATION LENGTH 16 must complete with GOOD; LUN LIST LENGTH must be a multiple of 8; the whole list, read with a large enough allocation length, must hold LUN LIST LENGTH / 8 entries, list the LUN under test, and list no LUN twice.',
+    doc: `REPORT LUNS with SELECT REPORT 00h and ALLOCATION LENGTH 16 must complete with GOOD; LUN LIST LENGTH must be a multiple of 8; the whole
+      list, read with a large enough allocation length, must hold LUN LIST LENGTH / 8 entries, list the LUN under test, and list no LUN twice.`,
     level: 'MUST',
   },
   async (t) => {

@@ -35,7 +35,10 @@ async function list(t: TestContext, select: number, o: { optional?: boolean } = 
 suite.test(
   'WellKnownSplit',
   {
-    doc: 'REPORT LUNS with SELECT REPORT 00h must list no well known logical unit (address C1h...), with 01h only well known logical units (an empty list when there are none), and with 02h exactly the union of the two: SPC-5 says the list for 00h shall contain the logical units other than the well known ones, the list for 01h shall contain only well known logical units, and the list for 02h shall contain all logical units accessible to the I_T nexus.',
+    doc: `REPORT LUNS with SELECT REPORT 00h must list no well known logical unit (address C1h...), with 01h only well known logical units (an empty
+      list when there are none), and with 02h exactly the union of the two: SPC-5 says the list for 00h shall contain the logical units other than the
+      well known ones, the list for 01h shall contain only well known logical units, and the list for 02h shall contain all logical units accessible
+      to the I_T nexus.`,
     level: 'MUST',
   },
   async (t) => {
@@ -53,7 +56,10 @@ suite.test(
 suite.test(
   'Administrative',
   {
-    doc: 'REPORT LUNS with SELECT REPORT 10h (administrative logical units), 11h (administrative logical units and those that are not subsidiary) and 12h (the subsidiary logical units of the administrative logical unit addressed) must each complete with GOOD and list only logical units the 02h list holds, no well known one and none twice; a device server of SPC-4 or older, where these values were reserved, may refuse them with INVALID FIELD IN CDB instead.',
+    doc: `REPORT LUNS with SELECT REPORT 10h (administrative logical units), 11h (administrative logical units and those that are not subsidiary) and 12h
+      (the subsidiary logical units of the administrative logical unit addressed) must each complete with GOOD and list only logical units the 02h
+      list holds, no well known one and none twice; a device server of SPC-4 or older, where these values were reserved, may refuse them with INVALID
+      FIELD IN CDB instead.`,
     level: 'MUST',
   },
   async (t) => {
@@ -82,7 +88,12 @@ const LU_NOT_SUPPORTED = expectation('LU_NOT_SUPPORTED', scsi.ScsiStatus.CHECK_C
 suite.test(
   'WellKnownLun',
   {
-    doc: 'Where SELECT REPORT 01h lists the REPORT LUNS well known logical unit (C101000000000000h), REPORT LUNS (SELECT REPORT 00h) addressed to it must complete with GOOD and return the same logical unit inventory as through the LUN under test, and INQUIRY addressed to it must return PERIPHERAL QUALIFIER 000b and PERIPHERAL DEVICE TYPE 1Eh (well known logical unit): SPC-5 says the REPORT LUNS well known logical unit shall process REPORT LUNS as the logical unit inventory of the target device, and a well known logical unit reports device type 1Eh. Where it is not listed, REPORT LUNS addressed to it may still be answered (GOOD, the same list) or refused with LOGICAL UNIT NOT SUPPORTED; SHOULD: a GOOD answer gives the same list.',
+    doc: `Where SELECT REPORT 01h lists the REPORT LUNS well known logical unit (C101000000000000h), REPORT LUNS (SELECT REPORT 00h) addressed to it
+      must complete with GOOD and return the same logical unit inventory as through the LUN under test, and INQUIRY addressed to it must return
+      PERIPHERAL QUALIFIER 000b and PERIPHERAL DEVICE TYPE 1Eh (well known logical unit): SPC-5 says the REPORT LUNS well known logical unit shall
+      process REPORT LUNS as the logical unit inventory of the target device, and a well known logical unit reports device type 1Eh. Where it is not
+      listed, REPORT LUNS addressed to it may still be answered (GOOD, the same list) or refused with LOGICAL UNIT NOT SUPPORTED; SHOULD: a GOOD
+      answer gives the same list.`,
     level: 'MUST',
   },
   async (t) => {

@@ -34,7 +34,10 @@ async function rtpg(t: TestContext, extended: boolean, alloc = 4096): Promise<{ 
 suite.test(
   'Simple',
   {
-    doc: 'Where standard INQUIRY reports TPGS other than 00b: REPORT TARGET PORT GROUPS must be GOOD with RETURN DATA LENGTH matching the data, at least one target port group, each in a defined asymmetric access state that its supported-state bits include, with at least one port; the relative target port and target port group of the Device Identification VPD page (when it has them) must be among them, the port in that group. With PARAMETER DATA FORMAT 001b the extended header must carry FORMAT TYPE 001b and the same groups.',
+    doc: `Where standard INQUIRY reports TPGS other than 00b: REPORT TARGET PORT GROUPS must be GOOD with RETURN DATA LENGTH matching the data, at
+      least one target port group, each in a defined asymmetric access state that its supported-state bits include, with at least one port; the
+      relative target port and target port group of the Device Identification VPD page (when it has them) must be among them, the port in that group.
+      With PARAMETER DATA FORMAT 001b the extended header must carry FORMAT TYPE 001b and the same groups.`,
     level: 'MUST',
     clause: `${SPC5.REPORT_TARGET_PORT_GROUPS}, ${SPC5.DEVICE_IDENTIFICATION}, ${SPC5.STANDARD_INQUIRY_DATA}`,
   },
@@ -47,14 +50,18 @@ suite.test(
       const name = `target port group ${g.group}`;
       t.check(DEFINED_STATES.includes(g.state), `${name}: ASYMMETRIC ACCESS STATE 0x${g.state.toString(16)} is reserved`);
       const bit = scsi.ALUA_SUPPORT_BIT[g.state];
-      t.check(bit !== undefined && (g.supported & bit) !== 0, `${name}: in state 0x${g.state.toString(16)}, which its supported-state bits (0x${g.supported.toString(16)}) do not include`);
+      t.check(
+        bit !== undefined && (g.supported & bit) !== 0,
+        `${name}: in state 0x${g.state.toString(16)}, which its supported-state bits (0x${g.supported.toString(16)}) do not include`,
+      );
       t.check(g.ports.length > 0, `${name}: TARGET PORT COUNT 0`);
     }
     const id = await identifiedPort(t);
     if (id.port !== undefined) {
       const holder = groups.groups.find((g) => g.ports.includes(id.port!));
       t.check(holder, `the relative target port ${id.port} of the Device Identification VPD page is in no target port group`);
-      if (id.group !== undefined) t.equal(holder!.group, id.group, `target port group of relative target port ${id.port} (versus the Device Identification VPD page)`);
+      if (id.group !== undefined)
+        t.equal(holder!.group, id.group, `target port group of relative target port ${id.port} (versus the Device Identification VPD page)`);
     }
     const ext = await rtpg(t, true);
     t.equal(ext.groups.formatType, 1, 'REPORT TARGET PORT GROUPS extended header: FORMAT TYPE');
@@ -65,7 +72,9 @@ suite.test(
 suite.test(
   'AllocLength',
   {
-    doc: 'Where standard INQUIRY reports TPGS other than 00b: REPORT TARGET PORT GROUPS with ALLOCATION LENGTH 4, 5, 8, 12 and one less than the whole data must each return exactly that many bytes (at most the whole data), the first bytes of the full answer, with RETURN DATA LENGTH unchanged: the allocation length cuts the data, not the field.',
+    doc: `Where standard INQUIRY reports TPGS other than 00b: REPORT TARGET PORT GROUPS with ALLOCATION LENGTH 4, 5, 8, 12 and one less than the whole
+      data must each return exactly that many bytes (at most the whole data), the first bytes of the full answer, with RETURN DATA LENGTH unchanged:
+      the allocation length cuts the data, not the field.`,
     level: 'MUST',
     clause: `${SPC5.REPORT_TARGET_PORT_GROUPS}, ${SPC5.ALLOCATION_LENGTH}`,
   },

@@ -39,7 +39,11 @@ async function reserved(t: TestContext, s: Session): Promise<void> {
 async function reservableFrom(t: TestContext, s: Session, after: string): Promise<void> {
   let last = '';
   const ended = await retryWhile(t, 5000, async () => {
-    const r = await t.command(scsi.reserve6(), { session: s, expect: [GOOD, RESERVATION_CONFLICT, UNIT_ATTENTION], what: `RESERVE(6) from the other nexus after ${after}` });
+    const r = await t.command(scsi.reserve6(), {
+      session: s,
+      expect: [GOOD, RESERVATION_CONFLICT, UNIT_ATTENTION],
+      what: `RESERVE(6) from the other nexus after ${after}`,
+    });
     last = r.status === scsi.ScsiStatus.GOOD ? 'GOOD' : r.status === scsi.ScsiStatus.RESERVATION_CONFLICT ? 'RESERVATION CONFLICT' : 'UNIT ATTENTION';
     return r.status !== scsi.ScsiStatus.GOOD;
   });
@@ -50,7 +54,8 @@ async function reservableFrom(t: TestContext, s: Session, after: string): Promis
 suite.test(
   'Simple',
   {
-    doc: 'RESERVE(6) must be GOOD (skipped when the target answers INVALID COMMAND OPERATION CODE: it is optional), a second RESERVE(6) from the holder GOOD too, and RELEASE(6) GOOD; RELEASE(6) without a reservation is GOOD as well.',
+    doc: `RESERVE(6) must be GOOD (skipped when the target answers INVALID COMMAND OPERATION CODE: it is optional), a second RESERVE(6) from the
+      holder GOOD too, and RELEASE(6) GOOD; RELEASE(6) without a reservation is GOOD as well.`,
     level: 'MUST',
     clause: 'SPC-2 7.21, SPC-2 7.17',
   },
@@ -65,7 +70,9 @@ suite.test(
 suite.test(
   '2Initiators',
   {
-    doc: 'The first I_T nexus reserves the logical unit (twice, both GOOD). From the second nexus RESERVE(6), READ(10) and MODE SENSE(6) must end in RESERVATION CONFLICT, while INQUIRY and REPORT LUNS are processed and RELEASE(6) is GOOD without releasing anything; the holder still reads (GOOD). After the holder releases, the second nexus can reserve and release.',
+    doc: `The first I_T nexus reserves the logical unit (twice, both GOOD). From the second nexus RESERVE(6), READ(10) and MODE SENSE(6) must end in
+      RESERVATION CONFLICT, while INQUIRY and REPORT LUNS are processed and RELEASE(6) is GOOD without releasing anything; the holder still reads
+      (GOOD). After the holder releases, the second nexus can reserve and release.`,
     level: 'MUST',
     clause: 'SPC-2 7.21, SPC-2 5.5.1',
     needs: ['twoInitiators', 'capacity'],
@@ -92,7 +99,8 @@ suite.test(
 suite.test(
   'Logout',
   {
-    doc: 'The first I_T nexus reserves the logical unit and logs out: the reservation ends with its nexus (SAM-5 6.3.4), so RESERVE(6) from the second nexus must then be GOOD.',
+    doc: `The first I_T nexus reserves the logical unit and logs out: the reservation ends with its nexus (SAM-5 6.3.4), so RESERVE(6) from the second
+      nexus must then be GOOD.`,
     level: 'MUST',
     clause: 'SPC-2 7.21, SAM-5 6.3.4',
     needs: ['twoInitiators'],
@@ -110,7 +118,8 @@ suite.test(
 suite.test(
   'ITNexusLoss',
   {
-    doc: 'The first I_T nexus reserves the logical unit, then its TCP connection is closed without a logout (an I_T nexus loss): the reservation ends with the nexus (SAM-5 6.3.4), so RESERVE(6) from the second nexus must be GOOD within 5 s.',
+    doc: `The first I_T nexus reserves the logical unit, then its TCP connection is closed without a logout (an I_T nexus loss): the reservation ends
+      with the nexus (SAM-5 6.3.4), so RESERVE(6) from the second nexus must be GOOD within 5 s.`,
     level: 'MUST',
     clause: 'SPC-2 7.21, SAM-5 6.3.4',
     needs: ['twoInitiators'],
@@ -119,16 +128,17 @@ suite.test(
     const [a, b] = [t.session, t.session2];
     await reserved(t, a);
     await reserve(t, b, RESERVATION_CONFLICT);
-    t.log('Close the holder\'s TCP connection without a logout');
+    t.log("Close the holder's TCP connection without a logout");
     a.destroy();
-    await reservableFrom(t, b, 'the holder\'s connection was dropped');
+    await reservableFrom(t, b, "the holder's connection was dropped");
   },
 );
 
 suite.test(
   'LUNReset',
   {
-    doc: 'The first I_T nexus reserves the logical unit, then sends LOGICAL UNIT RESET (must be Function complete): a logical unit reset releases the reservation (SAM-5 6.3.3), so after the unit attentions RESERVE(6) from the second nexus must be GOOD.',
+    doc: `The first I_T nexus reserves the logical unit, then sends LOGICAL UNIT RESET (must be Function complete): a logical unit reset releases the
+      reservation (SAM-5 6.3.3), so after the unit attentions RESERVE(6) from the second nexus must be GOOD.`,
     level: 'MUST',
     clause: 'SPC-2 7.21, SAM-5 6.3.3, RFC 7143 11.5.1',
     needs: ['twoInitiators'],
@@ -145,7 +155,8 @@ suite.test(
 suite.test(
   'TargetWarmReset',
   {
-    doc: 'The first I_T nexus reserves the logical unit, then sends TARGET WARM RESET (skipped when the target refuses the function): a hard reset releases the reservation (SAM-5 6.3.2), so after the unit attentions RESERVE(6) from the second nexus must be GOOD.',
+    doc: `The first I_T nexus reserves the logical unit, then sends TARGET WARM RESET (skipped when the target refuses the function): a hard reset
+      releases the reservation (SAM-5 6.3.2), so after the unit attentions RESERVE(6) from the second nexus must be GOOD.`,
     level: 'MUST',
     clause: 'SPC-2 7.21, SAM-5 6.3.2, RFC 7143 11.5.1',
     needs: ['twoInitiators'],
@@ -163,7 +174,9 @@ suite.test(
 suite.test(
   'TargetColdReset',
   {
-    doc: 'The first I_T nexus reserves the logical unit, then sends TARGET COLD RESET (skipped when the target refuses the function); the target drops its connections (RFC 7143 11.5.1), so the second initiator logs in again (bounded wait). A power-on reset releases the reservation (SAM-5 6.3.1): after the unit attentions RESERVE(6) from it must be GOOD.',
+    doc: `The first I_T nexus reserves the logical unit, then sends TARGET COLD RESET (skipped when the target refuses the function); the target drops
+      its connections (RFC 7143 11.5.1), so the second initiator logs in again (bounded wait). A power-on reset releases the reservation (SAM-5 6.3.1):
+      after the unit attentions RESERVE(6) from it must be GOOD.`,
     level: 'MUST',
     clause: 'SPC-2 7.21, SAM-5 6.3.1, RFC 7143 11.5.1',
     needs: ['twoInitiators'],

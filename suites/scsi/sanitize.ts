@@ -37,7 +37,12 @@ const SA = scsi.SanitizeSa;
 const CLAUSE = SBC4.SANITIZE;
 const suite = defineSuite('Sanitize', { families: ['SCSI'], clause: CLAUSE, needs: ['sbc', 'capacity', 'sanitize'] });
 
-const NAMES: Record<number, string> = { [SA.OVERWRITE]: 'OVERWRITE', [SA.BLOCK_ERASE]: 'BLOCK ERASE', [SA.CRYPTOGRAPHIC_ERASE]: 'CRYPTOGRAPHIC ERASE', [SA.EXIT_FAILURE_MODE]: 'EXIT FAILURE MODE' };
+const NAMES: Record<number, string> = {
+  [SA.OVERWRITE]: 'OVERWRITE',
+  [SA.BLOCK_ERASE]: 'BLOCK ERASE',
+  [SA.CRYPTOGRAPHIC_ERASE]: 'CRYPTOGRAPHIC ERASE',
+  [SA.EXIT_FAILURE_MODE]: 'EXIT FAILURE MODE',
+};
 /** A refused SANITIZE: libiscsi accepts INVALID FIELD IN CDB or IN PARAMETER LIST for each of these. */
 const INVALID = [INVALID_FIELD_IN_CDB, INVALID_FIELD_IN_PARAM_LIST];
 /** Long enough for a sanitize of the reference target (8 s) and the checks around it. */
@@ -55,12 +60,21 @@ function halfBlockPattern(t: TestContext): Buffer {
 }
 
 /** Send SANITIZE `sa`; `list` is the Data-Out (OVERWRITE). */
-function sanitize(t: TestContext, sa: number, o: { list?: Buffer; paramLen?: number; immed?: boolean; expect?: Expected; cdb?: (c: Buffer) => void; what?: string; session?: Session } = {}): Promise<ScsiResult> {
+function sanitize(
+  t: TestContext,
+  sa: number,
+  o: { list?: Buffer; paramLen?: number; immed?: boolean; expect?: Expected; cdb?: (c: Buffer) => void; what?: string; session?: Session } = {},
+): Promise<ScsiResult> {
   const paramLen = o.paramLen ?? o.list?.length ?? 0;
   const cdb = scsi.sanitize({ sa, paramLen, ...(o.immed ? { immed: true } : {}) });
   o.cdb?.(cdb);
   const data = o.list ?? (paramLen > 0 ? Buffer.alloc(paramLen) : undefined);
-  return t.command(cdb, { expect: o.expect ?? GOOD, what: o.what ?? `SANITIZE ${NAMES[sa] ?? `SA=0x${sa.toString(16)}`}${o.immed ? ' IMMED' : ''} LEN=${paramLen}`, ...(data ? { dataOut: data } : { dataIn: 0 }), ...(o.session ? { session: o.session } : {}) });
+  return t.command(cdb, {
+    expect: o.expect ?? GOOD,
+    what: o.what ?? `SANITIZE ${NAMES[sa] ?? `SA=0x${sa.toString(16)}`}${o.immed ? ' IMMED' : ''} ` + `LEN=${paramLen}`,
+    ...(data ? { dataOut: data } : { dataIn: 0 }),
+    ...(o.session ? { session: o.session } : {}),
+  });
 }
 
 /** Write the first and the last 256 blocks (not remembered: the sanitize changes them); returns what was written. */
@@ -104,7 +118,8 @@ async function expectOverwritten(t: TestContext, n: number, pattern: Buffer, why
   for (let i = 0; i < bs; i++) block[i] = pattern[i % pattern.length]!;
   for (const lba of [0, t.dev.blocks - n]) {
     const got = await t.readBlocks(lba, n, session);
-    for (let b = 0; b < n; b++) if (!got.subarray(b * bs, (b + 1) * bs).equals(block)) t.fail(`${why}: LBA ${lba + b} does not hold the initialization pattern repeated`);
+    for (let b = 0; b < n; b++)
+      if (!got.subarray(b * bs, (b + 1) * bs).equals(block)) t.fail(`${why}: LBA ${lba + b} does not hold the initialization pattern repeated`);
   }
 }
 
@@ -117,20 +132,35 @@ async function expectOverwritten(t: TestContext, n: number, pattern: Buffer, why
 async function expectErased(t: TestContext, ends: { n: number; head: Buffer; tail: Buffer }, field: 'wabereq' | 'wacereq', why: string): Promise<void> {
   const req = t.dev.bdc?.[field];
   const name = field.toUpperCase();
-  const read = (lba: number) => t.command(scsi.read10({ lba, blocks: ends.n }), { expect: [GOOD, expectation('MEDIUM_ERROR', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.MEDIUM_ERROR)] });
-  for (const [lba, before] of [[0, ends.head], [t.dev.blocks - ends.n, ends.tail]] as const) {
+  const read = (lba: number) =>
+    t.command(scsi.read10({ lba, blocks: ends.n }), {
+      expect: [GOOD, expectation('MEDIUM_ERROR', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.MEDIUM_ERROR)],
+    });
+  for (const [lba, before] of [
+    [0, ends.head],
+    [t.dev.blocks - ends.n, ends.tail],
+  ] as const) {
     const r = await read(lba);
     if (req === 2 || req === 3) {
       t.check(r.status !== scsi.ScsiStatus.GOOD, `READ(10) LBA=${lba} after ${why}: GOOD, but ${name} is ${req} (reads fail until written)`);
       const wasr = r.sense?.ascAscq === 0x3171; // WRITE AFTER SANITIZE REQUIRED
-      t.check(req === 3 ? wasr : !wasr, `READ(10) LBA=${lba} after ${why}: ${name} ${req} ${req === 3 ? 'asks for' : 'rules out'} WRITE AFTER SANITIZE REQUIRED`);
+      t.check(
+        req === 3 ? wasr : !wasr,
+        `READ(10) LBA=${lba} after ${why}: ${name} ${req} ${req === 3 ? 'asks for' : 'rules out'} WRITE AFTER SANITIZE REQUIRED`,
+      );
       continue;
     }
     if (req === 1) t.check(r.status === scsi.ScsiStatus.GOOD, `READ(10) LBA=${lba} after ${why} failed, but ${name} is 1 (reads succeed)`);
-    else t.should(req !== undefined && req !== 0, `${name} is ${req ?? 'not reported (no Block Device Characteristics page)'}: what a read after ${why} returns is not said`);
+    else
+      t.should(
+        req !== undefined && req !== 0,
+        `${name} is ${req ?? 'not reported (no Block Device Characteristics page)'}: what a read after ${why} returns is not said`,
+      );
     if (r.status !== scsi.ScsiStatus.GOOD) continue;
     const bs = t.dev.blockSize;
-    for (let b = 0; b < ends.n; b++) if (r.data.subarray(b * bs, (b + 1) * bs).equals(before.subarray(b * bs, (b + 1) * bs))) t.fail(`${why}: LBA ${lba + b} still holds what was written before`);
+    for (let b = 0; b < ends.n; b++)
+      if (r.data.subarray(b * bs, (b + 1) * bs).equals(before.subarray(b * bs, (b + 1) * bs)))
+        t.fail(`${why}: LBA ${lba + b} still holds what was written before`);
     if (t.dev.rc16?.lbprz) {
       const nz = firstNonZeroBlock(r.data, bs);
       t.check(nz < 0, `${why}: LBA ${lba + nz} does not read as zeros, though LBPRZ is set`);
@@ -150,7 +180,10 @@ async function expectErased(t: TestContext, ends: { n: number; head: Buffer; tai
 suite.test(
   'Overwrite',
   {
-    doc: 'SANITIZE OVERWRITE: PARAMETER LIST LENGTH 0 to 4 and block length + 5 must be INVALID FIELD IN CDB; an OVERWRITE COUNT of 0, an INITIALIZATION PATTERN LENGTH of 0 or longer than a block must be INVALID FIELD IN CDB or PARAMETER LIST — none of them may start a sanitize. Then, the first and last 256 blocks written, OVERWRITE (IMMED 0) with one pass of a half-block pattern: GOOD once done, and every block read holds the pattern repeated.',
+    doc: `SANITIZE OVERWRITE: PARAMETER LIST LENGTH 0 to 4 and block length + 5 must be INVALID FIELD IN CDB; an OVERWRITE COUNT of 0, an
+      INITIALIZATION PATTERN LENGTH of 0 or longer than a block must be INVALID FIELD IN CDB or PARAMETER LIST — none of them may start a sanitize.
+      Then, the first and last 256 blocks written, OVERWRITE (IMMED 0) with one pass of a half-block pattern: GOOD once done, and every block read
+      holds the pattern repeated.`,
     level: 'MUST',
     clause: `${CLAUSE} (OVERWRITE parameter list), ${SBC4.SANITIZE_OPERATIONS}`,
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.OVERWRITE)],
@@ -166,7 +199,14 @@ suite.test(
     const bad = [
       { why: 'OVERWRITE COUNT 0', list: overwriteList(full, 0) },
       { why: 'INITIALIZATION PATTERN LENGTH 0', list: Buffer.concat([Buffer.from([0x01, 0, 0, 0]), full]) },
-      { why: `INITIALIZATION PATTERN LENGTH ${bs + 4}`, list: (() => { const l = Buffer.concat([Buffer.from([0x01, 0, 0, 0]), full]); l.writeUInt16BE(bs + 4, 2); return l; })() },
+      {
+        why: `INITIALIZATION PATTERN LENGTH ${bs + 4}`,
+        list: (() => {
+          const l = Buffer.concat([Buffer.from([0x01, 0, 0, 0]), full]);
+          l.writeUInt16BE(bs + 4, 2);
+          return l;
+        })(),
+      },
     ];
     for (const b of bad) await sanitize(t, SA.OVERWRITE, { list: b.list, expect: INVALID, what: `SANITIZE OVERWRITE LEN=${b.list.length} with ${b.why}` });
     await guard('the refused SANITIZE OVERWRITE commands');
@@ -181,7 +221,10 @@ suite.test(
 suite.test(
   'BlockErase',
   {
-    doc: 'SANITIZE BLOCK ERASE with a PARAMETER LIST LENGTH of 8 must be INVALID FIELD IN CDB and start nothing. Then, the first and last 256 blocks written, BLOCK ERASE with IMMED: GOOD at once; TEST UNIT READY reports SANITIZE IN PROGRESS until it ends (bounded wait), then GOOD. Reads then follow WABEREQ (Block Device Characteristics page); what reads back is no longer what was written (zeros with LBPRZ); a thin LU should report every LBA unmapped.',
+    doc: `SANITIZE BLOCK ERASE with a PARAMETER LIST LENGTH of 8 must be INVALID FIELD IN CDB and start nothing. Then, the first and last 256 blocks
+      written, BLOCK ERASE with IMMED: GOOD at once; TEST UNIT READY reports SANITIZE IN PROGRESS until it ends (bounded wait), then GOOD. Reads then
+      follow WABEREQ (Block Device Characteristics page); what reads back is no longer what was written (zeros with LBPRZ); a thin LU should report
+      every LBA unmapped.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.SANITIZE_OPERATIONS}, ${SBC4.BLOCK_DEVICE_CHARACTERISTICS}`,
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.BLOCK_ERASE)],
@@ -201,7 +244,9 @@ suite.test(
 suite.test(
   'CryptoErase',
   {
-    doc: 'SANITIZE CRYPTOGRAPHIC ERASE with a PARAMETER LIST LENGTH of 8 must be INVALID FIELD IN CDB and start nothing. Then, the first and last 256 blocks written, CRYPTOGRAPHIC ERASE (IMMED 0): GOOD once done; reads then follow WACEREQ (Block Device Characteristics page); what reads back is no longer what was written (zeros with LBPRZ); a thin LU should report every LBA unmapped.',
+    doc: `SANITIZE CRYPTOGRAPHIC ERASE with a PARAMETER LIST LENGTH of 8 must be INVALID FIELD IN CDB and start nothing. Then, the first and last 256
+      blocks written, CRYPTOGRAPHIC ERASE (IMMED 0): GOOD once done; reads then follow WACEREQ (Block Device Characteristics page); what reads back is
+      no longer what was written (zeros with LBPRZ); a thin LU should report every LBA unmapped.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.SANITIZE_OPERATIONS}, ${SBC4.BLOCK_DEVICE_CHARACTERISTICS}`,
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.CRYPTOGRAPHIC_ERASE)],
@@ -221,7 +266,8 @@ suite.test(
 suite.test(
   'ExitFailureMode',
   {
-    doc: 'SANITIZE EXIT FAILURE MODE takes no parameter list: with a PARAMETER LIST LENGTH of 8 it must end in INVALID FIELD IN CDB, and the medium is unchanged.',
+    doc: `SANITIZE EXIT FAILURE MODE takes no parameter list: with a PARAMETER LIST LENGTH of 8 it must end in INVALID FIELD IN CDB, and the medium is
+      unchanged.`,
     level: 'MUST',
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.EXIT_FAILURE_MODE)],
   },
@@ -235,7 +281,8 @@ suite.test(
 suite.test(
   'InvalidServiceAction',
   {
-    doc: 'SANITIZE with each service action SBC-4 does not define (00h and 04h to 1Eh) must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (with the field pointer, when given, on byte 1), and the medium is unchanged.',
+    doc: `SANITIZE with each service action SBC-4 does not define (00h and 04h to 1Eh) must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN
+      CDB (with the field pointer, when given, on byte 1), and the medium is unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SPC5.RESERVED}`,
     needs: ['writable', opcode(scsi.Op.SANITIZE)],
@@ -262,7 +309,14 @@ suite.test(
 async function reserved(t: TestContext, sa: number): Promise<void> {
   const pattern = halfBlockPattern(t);
   const list = sa === SA.OVERWRITE ? overwriteList(pattern) : undefined;
-  for (const [byte, value, bit] of [[1, 0x40, 6], [2, 2, 1], [3, 3, 1], [4, 4, 2], [5, 5, 2], [6, 6, 2]] as const) {
+  for (const [byte, value, bit] of [
+    [1, 0x40, 6],
+    [2, 2, 1],
+    [3, 3, 1],
+    [4, 4, 2],
+    [5, 5, 2],
+    [6, 6, 2],
+  ] as const) {
     const ends = await fillEnds(t);
     await t.command(scsi.write10({ lba: 0, blocks: 1 }));
     const what = `SANITIZE ${NAMES[sa]} with reserved ${byte === 1 ? 'bit 6 of byte 1' : `byte ${byte} set to ${value}`}`;
@@ -281,11 +335,43 @@ async function reserved(t: TestContext, sa: number): Promise<void> {
 }
 
 const reservedDoc = (name: string) =>
-  `SANITIZE ${name} with the reserved bit 6 of byte 1 set, then with each reserved byte 2 to 6 non-zero: a refusal must be INVALID FIELD IN CDB (field pointer on that byte) with no sanitize started and a written block unchanged; GOOD (reserved fields not checked: a SHOULD-level warning) must sanitize the medium as if the field were zero.`;
+  `SANITIZE ${name} with the reserved bit 6 of byte 1 set, then with each reserved byte 2 to 6 non-zero: a refusal must be INVALID FIELD IN CDB (field ` +
+  `pointer on that byte) with no sanitize started and a written block unchanged; GOOD (reserved fields not checked: a SHOULD-level warning) must ` +
+  `sanitize the medium as if the field were zero.`;
 
-suite.test('OverwriteReserved', { doc: reservedDoc('OVERWRITE'), level: 'MUST', clause: `${CLAUSE}, ${SPC5.RESERVED}`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.OVERWRITE)], timeout: LONG }, (t) => reserved(t, SA.OVERWRITE));
-suite.test('BlockEraseReserved', { doc: reservedDoc('BLOCK ERASE'), level: 'MUST', clause: `${CLAUSE}, ${SPC5.RESERVED}`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.BLOCK_ERASE)], timeout: LONG }, (t) => reserved(t, SA.BLOCK_ERASE));
-suite.test('CryptoEraseReserved', { doc: reservedDoc('CRYPTOGRAPHIC ERASE'), level: 'MUST', clause: `${CLAUSE}, ${SPC5.RESERVED}`, needs: ['writable', opcode(scsi.Op.SANITIZE, SA.CRYPTOGRAPHIC_ERASE)], timeout: LONG }, (t) => reserved(t, SA.CRYPTOGRAPHIC_ERASE));
+suite.test(
+  'OverwriteReserved',
+  {
+    doc: reservedDoc('OVERWRITE'),
+    level: 'MUST',
+    clause: `${CLAUSE}, ${SPC5.RESERVED}`,
+    needs: ['writable', opcode(scsi.Op.SANITIZE, SA.OVERWRITE)],
+    timeout: LONG,
+  },
+  (t) => reserved(t, SA.OVERWRITE),
+);
+suite.test(
+  'BlockEraseReserved',
+  {
+    doc: reservedDoc('BLOCK ERASE'),
+    level: 'MUST',
+    clause: `${CLAUSE}, ${SPC5.RESERVED}`,
+    needs: ['writable', opcode(scsi.Op.SANITIZE, SA.BLOCK_ERASE)],
+    timeout: LONG,
+  },
+  (t) => reserved(t, SA.BLOCK_ERASE),
+);
+suite.test(
+  'CryptoEraseReserved',
+  {
+    doc: reservedDoc('CRYPTOGRAPHIC ERASE'),
+    level: 'MUST',
+    clause: `${CLAUSE}, ${SPC5.RESERVED}`,
+    needs: ['writable', opcode(scsi.Op.SANITIZE, SA.CRYPTOGRAPHIC_ERASE)],
+    timeout: LONG,
+  },
+  (t) => reserved(t, SA.CRYPTOGRAPHIC_ERASE),
+);
 
 // --- access control ----------------------------------------------------------------------------------------
 
@@ -305,13 +391,18 @@ async function allRefused(t: TestContext, expect: Expected, why: string): Promis
   // REQUEST SENSE is processed under reservations and during a sanitize, and reports SANITIZE IN PROGRESS then
   const r = await t.command(scsi.requestSense({ alloc: 252 }), { expect: GOOD, what: 'REQUEST SENSE (no sanitize may have started)' });
   const sense = r.data.length >= 8 ? scsi.decodeSense(r.data) : undefined;
-  t.check(sense?.ascAscq !== ASC_SANITIZING, `REQUEST SENSE after the refused SANITIZE commands reports ${sense ? scsi.describeSense(sense) : ''}: a sanitize operation started`);
+  t.check(
+    sense?.ascAscq !== ASC_SANITIZING,
+    `REQUEST SENSE after the refused SANITIZE commands reports ${sense ? scsi.describeSense(sense) : ''}: a sanitize operation started`,
+  );
 }
 
 suite.test(
   'Readonly',
   {
-    doc: 'On a write-protected LU — or on a writable one after the second I_T nexus sets SWP in the Control mode page with MODE SELECT — SANITIZE OVERWRITE, BLOCK ERASE and CRYPTOGRAPHIC ERASE (those offered) must each end in CHECK CONDITION, DATA PROTECT, WRITE PROTECTED (or SOFTWARE/HARDWARE WRITE PROTECTED), start no sanitize, and leave written blocks unchanged. SWP is cleared at the end.',
+    doc: `On a write-protected LU — or on a writable one after the second I_T nexus sets SWP in the Control mode page with MODE SELECT — SANITIZE
+      OVERWRITE, BLOCK ERASE and CRYPTOGRAPHIC ERASE (those offered) must each end in CHECK CONDITION, DATA PROTECT, WRITE PROTECTED (or
+      SOFTWARE/HARDWARE WRITE PROTECTED), start no sanitize, and leave written blocks unchanged. SWP is cleared at the end.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SPC5.CONTROL_PAGE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}`,
     needs: ['twoInitiators'],
@@ -337,11 +428,24 @@ async function reserveOn(t: TestContext, s: Session): Promise<() => Promise<void
   if (r6.status === scsi.ScsiStatus.GOOD) return async () => void (await t.command(scsi.release6(), { session: s, expect: [GOOD, RESERVATION_CONFLICT] }));
   t.log('RESERVE(6) is not implemented: a persistent reservation (EXCLUSIVE ACCESS) instead');
   const key = 0x5a17e5a17en;
-  const reg = await t.command(scsi.persistentReserveOut({ sa: scsi.PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY }), { session: s, dataOut: scsi.proutParameterList({ key: 0n, saKey: key }), allowUnsupported: true, expect: [GOOD, INVALID_OPCODE] });
+  const reg = await t.command(scsi.persistentReserveOut({ sa: scsi.PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY }), {
+    session: s,
+    dataOut: scsi.proutParameterList({ key: 0n, saKey: key }),
+    allowUnsupported: true,
+    expect: [GOOD, INVALID_OPCODE],
+  });
   if (reg.status !== scsi.ScsiStatus.GOOD) t.skip('the target implements neither RESERVE(6) nor PERSISTENT RESERVE OUT');
-  const unregister = async () => void (await t.command(scsi.persistentReserveOut({ sa: scsi.PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY }), { session: s, dataOut: scsi.proutParameterList({ key: 0n, saKey: 0n }), expect: GOOD }));
+  const unregister = async () =>
+    void (await t.command(scsi.persistentReserveOut({ sa: scsi.PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY }), {
+      session: s,
+      dataOut: scsi.proutParameterList({ key: 0n, saKey: 0n }),
+      expect: GOOD,
+    }));
   try {
-    await t.command(scsi.persistentReserveOut({ sa: scsi.PrOutSa.RESERVE, type: scsi.PrType.EXCLUSIVE_ACCESS }), { session: s, dataOut: scsi.proutParameterList({ key, saKey: 0n }) });
+    await t.command(scsi.persistentReserveOut({ sa: scsi.PrOutSa.RESERVE, type: scsi.PrType.EXCLUSIVE_ACCESS }), {
+      session: s,
+      dataOut: scsi.proutParameterList({ key, saKey: 0n }),
+    });
   } catch (e) {
     await unregister().catch(() => undefined);
     throw e;
@@ -352,7 +456,9 @@ async function reserveOn(t: TestContext, s: Session): Promise<() => Promise<void
 suite.test(
   'Reservations',
   {
-    doc: 'With the LU reserved by the second I_T nexus (RESERVE (6), or a persistent EXCLUSIVE ACCESS reservation where RESERVE (6) is not implemented), SANITIZE OVERWRITE, BLOCK ERASE and CRYPTOGRAPHIC ERASE (those offered) from the first nexus must each end in RESERVATION CONFLICT and start no sanitize; written blocks are unchanged. The reservation is released at the end.',
+    doc: `With the LU reserved by the second I_T nexus (RESERVE (6), or a persistent EXCLUSIVE ACCESS reservation where RESERVE (6) is not
+      implemented), SANITIZE OVERWRITE, BLOCK ERASE and CRYPTOGRAPHIC ERASE (those offered) from the first nexus must each end in RESERVATION CONFLICT
+      and start no sanitize; written blocks are unchanged. The reservation is released at the end.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SPC5.RESERVATIONS}, SPC-2 5.5.1`,
     needs: ['writable', 'twoInitiators'],
@@ -374,7 +480,11 @@ suite.test(
 suite.test(
   'Reset',
   {
-    doc: 'SANITIZE OVERWRITE (IMMED 0) is started; while it has not completed, TEST UNIT READY, START STOP UNIT and READ (16) must end in NOT READY, SANITIZE IN PROGRESS, while INQUIRY, REPORT LUNS and REQUEST SENSE (which must report SANITIZE IN PROGRESS) are processed. Then ABORT TASK of the SANITIZE, ABORT TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET and TARGET COLD RESET are sent and the connection is dropped; from a new session the operation must still be in progress or have completed (bounded wait), and the medium must hold the OVERWRITE pattern: nothing stops a sanitize operation.',
+    doc: `SANITIZE OVERWRITE (IMMED 0) is started; while it has not completed, TEST UNIT READY, START STOP UNIT and READ (16) must end in NOT READY,
+      SANITIZE IN PROGRESS, while INQUIRY, REPORT LUNS and REQUEST SENSE (which must report SANITIZE IN PROGRESS) are processed. Then ABORT TASK of
+      the SANITIZE, ABORT TASK SET, LOGICAL UNIT RESET, TARGET WARM RESET and TARGET COLD RESET are sent and the connection is dropped; from a new
+      session the operation must still be in progress or have completed (bounded wait), and the medium must hold the OVERWRITE pattern: nothing stops
+      a sanitize operation.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.SANITIZE_OPERATIONS}, SAM-5 6.3, SAM-5 7`,
     needs: ['writable', opcode(scsi.Op.SANITIZE, SA.OVERWRITE)],
@@ -390,12 +500,10 @@ suite.test(
     let settled = false;
     let answer: ScsiResult | undefined;
     const cdb = scsi.sanitize({ sa: SA.OVERWRITE, paramLen: list.length });
-    const running = s1
-      .command({ cdb, dataOut: list, timeoutMs: t.remainingMs(), onSent: (i) => (itt = i) })
-      .then(
-        (r) => ((settled = true), (answer = r), t.log(`< SANITIZE: ${outcomeText(r)}`)),
-        (e: Error) => ((settled = true), t.log(`< SANITIZE ended without status: ${e.message}`)),
-      );
+    const running = s1.command({ cdb, dataOut: list, timeoutMs: t.remainingMs(), onSent: (i) => (itt = i) }).then(
+      (r) => ((settled = true), (answer = r), t.log(`< SANITIZE: ${outcomeText(r)}`)),
+      (e: Error) => ((settled = true), t.log(`< SANITIZE ended without status: ${e.message}`)),
+    );
     // The sanitize must have started before anything below means something: an answer that came back
     // already is looked at first (not implemented skips, as a need would; any other error fails here rather
     // than as "the medium does not hold the pattern" at the end).
@@ -425,7 +533,10 @@ suite.test(
     startedOk();
     if (!settled) {
       const sense = scsi.decodeSense(rs.data);
-      t.check(sense.key === scsi.SenseKey.NOT_READY && sense.ascAscq === ASC_SANITIZING, `REQUEST SENSE during the sanitize operation returned ${scsi.describeSense(sense)}, not NOT READY/SANITIZE IN PROGRESS`);
+      t.check(
+        sense.key === scsi.SenseKey.NOT_READY && sense.ascAscq === ASC_SANITIZING,
+        `REQUEST SENSE during the sanitize operation returned ` + `${scsi.describeSense(sense)}, not NOT READY/SANITIZE IN PROGRESS`,
+      );
     }
     const tmfs: [number, number | undefined][] = [
       [iscsi.TmfFunction.ABORT_TASK, itt],

@@ -5,19 +5,27 @@ import { absent, present, restoreMedium } from './_medium.js';
 const suite = defineSuite('StartStopUnit', { families: ['SCSI'], exclusive: true, clause: SBC4.START_STOP_UNIT, needs: ['sbc'] });
 
 /** A stopped unit may ask for a START before it processes media access (NOT READY, INITIALIZING COMMAND REQUIRED). */
-const STOPPED = expectation('NOT_READY_INIT_CMD_REQUIRED', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.NOT_READY, [scsi.Asc.LUN_NOT_READY_INIT_CMD_REQUIRED]);
+const STOPPED = expectation('NOT_READY_INIT_CMD_REQUIRED', scsi.ScsiStatus.CHECK_CONDITION, scsi.SenseKey.NOT_READY, [
+  scsi.Asc.LUN_NOT_READY_INIT_CMD_REQUIRED,
+]);
 
 suite.test(
   'Simple',
   {
-    doc: 'Removable medium: eject with LOEJ (IMMED 1, then IMMED 0): GOOD, and TEST UNIT READY then reports NOT READY, MEDIUM NOT PRESENT; load with LOEJ and START: GOOD, TEST UNIT READY is GOOD again ("If the LOEJ bit is set to one, then the logical unit shall unload the medium if the START bit is set to zero"). Non-removable medium (RMB 0: "the medium is not removable"): the medium must stay (TEST UNIT READY GOOD); the eject should be refused with CHECK CONDITION, but no sentence of SBC-4 requires that, so GOOD is a SHOULD-level warning.',
+    doc: `Removable medium: eject with LOEJ (IMMED 1, then IMMED 0): GOOD, and TEST UNIT READY then reports NOT READY, MEDIUM NOT PRESENT; load with
+      LOEJ and START: GOOD, TEST UNIT READY is GOOD again ("If the LOEJ bit is set to one, then the logical unit shall unload the medium if the START
+      bit is set to zero"). Non-removable medium (RMB 0: "the medium is not removable"): the medium must stay (TEST UNIT READY GOOD); the eject should
+      be refused with CHECK CONDITION, but no sentence of SBC-4 requires that, so GOOD is a SHOULD-level warning.`,
     level: 'MUST',
   },
   async (t) => {
     if (!t.dev.removable) {
       t.log('The medium is not removable: START STOP UNIT with LOEJ should fail, and the medium must stay');
       const r = await t.command(scsi.startStopUnit({ immed: true, loej: true, start: false }), { expect: [CHECK_CONDITION, GOOD] });
-      t.should(r.status !== scsi.ScsiStatus.GOOD, 'START STOP UNIT LOEJ=1 START=0 on a non-removable medium answered GOOD, claiming an unload that cannot happen');
+      t.should(
+        r.status !== scsi.ScsiStatus.GOOD,
+        'START STOP UNIT LOEJ=1 START=0 on a non-removable medium answered GOOD, claiming an unload that cannot happen',
+      );
       await present(t);
       return;
     }
@@ -37,7 +45,9 @@ suite.test(
 suite.test(
   'PwrCnd',
   {
-    doc: 'START STOP UNIT with each defined POWER CONDITION (1h ACTIVE, 2h IDLE, 3h STANDBY, 7h LU_CONTROL, Ah FORCE_IDLE_0, Bh FORCE_STANDBY_0), with LOEJ set and START clear: each GOOD, and the medium must not be ejected (START and LOEJ are ignored when POWER CONDITION is not 0h): TEST UNIT READY is GOOD after each. The unit is made active again at the end.',
+    doc: `START STOP UNIT with each defined POWER CONDITION (1h ACTIVE, 2h IDLE, 3h STANDBY, 7h LU_CONTROL, Ah FORCE_IDLE_0, Bh FORCE_STANDBY_0), with
+      LOEJ set and START clear: each GOOD, and the medium must not be ejected (START and LOEJ are ignored when POWER CONDITION is not 0h): TEST UNIT
+      READY is GOOD after each. The unit is made active again at the end.`,
     level: 'MUST',
     clause: `${SBC4.START_STOP_UNIT}, ${SBC4.POWER_CONDITIONS}`,
   },
@@ -57,7 +67,8 @@ suite.test(
 suite.test(
   'NoLoej',
   {
-    doc: 'START STOP UNIT with LOEJ 0 and every combination of IMMED, NO_FLUSH and START: each GOOD, and the medium is never ejected: TEST UNIT READY after a stop is GOOD or NOT READY, INITIALIZING COMMAND REQUIRED (a stopped unit), never MEDIUM NOT PRESENT; after a start it is GOOD.',
+    doc: `START STOP UNIT with LOEJ 0 and every combination of IMMED, NO_FLUSH and START: each GOOD, and the medium is never ejected: TEST UNIT READY
+      after a stop is GOOD or NOT READY, INITIALIZING COMMAND REQUIRED (a stopped unit), never MEDIUM NOT PRESENT; after a start it is GOOD.`,
     level: 'MUST',
     clause: `${SBC4.START_STOP_UNIT}, ${SBC4.POWER_CONDITIONS}`,
   },
@@ -68,7 +79,10 @@ suite.test(
           for (const start of [false, true]) {
             await t.command(scsi.startStopUnit({ immed, noFlush, loej: false, start }));
             await t.unitAttentions();
-            const r = await t.command(scsi.testUnitReady(), { expect: start ? GOOD : [GOOD, STOPPED], what: `TEST UNIT READY after a ${start ? 'start' : 'stop'} without LOEJ (the medium must still be there)` });
+            const r = await t.command(scsi.testUnitReady(), {
+              expect: start ? GOOD : [GOOD, STOPPED],
+              what: `TEST UNIT READY after a ` + `${start ? 'start' : 'stop'} without LOEJ (the medium must still be there)`,
+            });
             if (r.status !== scsi.ScsiStatus.GOOD) await t.command(scsi.startStopUnit({ start: true }));
           }
         }

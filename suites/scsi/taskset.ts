@@ -33,7 +33,12 @@ import {
   type TestContext,
 } from '../../harness/api.js';
 
-const suite = defineSuite('TaskSet', { families: ['SCSI'], clause: 'SAM-5 7', needs: ['sbc', 'capacity', 'dataloss', 'writable', 'twoInitiators', minBlocks(64)], level: 'MUST' });
+const suite = defineSuite('TaskSet', {
+  families: ['SCSI'],
+  clause: 'SAM-5 7',
+  needs: ['sbc', 'capacity', 'dataloss', 'writable', 'twoInitiators', minBlocks(64)],
+  level: 'MUST',
+});
 
 const KEYS = { InitialR2T: 'Yes', ImmediateData: 'No' };
 
@@ -114,7 +119,9 @@ async function ended(t: TestContext, h: Held, tasAllowed: boolean): Promise<void
 suite.test(
   'AbortTaskSetOwn',
   {
-    doc: 'Each I_T nexus holds a WRITE(10) waiting for its Data-Out. ABORT TASK SET from the first (Function complete) must end only the first nexus\'s task: the second nexus\'s WRITE(10) must still complete GOOD once its Data-Out is sent, and the first\'s must not complete (SAM-5 7: ABORT TASK SET aborts the tasks of the I_T nexus it came on).',
+    doc: `Each I_T nexus holds a WRITE(10) waiting for its Data-Out. ABORT TASK SET from the first (Function complete) must end only the first nexus's
+      task: the second nexus's WRITE(10) must still complete GOOD once its Data-Out is sent, and the first's must not complete (SAM-5 7: ABORT TASK
+      SET aborts the tasks of the I_T nexus it came on).`,
     clause: 'SAM-5 7, RFC 7143 11.5.1',
     timeout: 60,
   },
@@ -131,7 +138,9 @@ suite.test(
 suite.test(
   'ClearTaskSet',
   {
-    doc: 'Each I_T nexus holds a WRITE(10) waiting for its Data-Out. CLEAR TASK SET from the first (skipped when the target refuses it: the function is optional) must end both tasks (SAM-5 7); with TAS 0 in the Control mode page the second nexus\'s task ends silently and that nexus must then report a unit attention COMMANDS CLEARED BY ANOTHER INITIATOR, with TAS 1 its WRITE(10) ends with TASK ABORTED status.',
+    doc: `Each I_T nexus holds a WRITE(10) waiting for its Data-Out. CLEAR TASK SET from the first (skipped when the target refuses it: the function
+      is optional) must end both tasks (SAM-5 7); with TAS 0 in the Control mode page the second nexus's task ends silently and that nexus must then
+      report a unit attention COMMANDS CLEARED BY ANOTHER INITIATOR, with TAS 1 its WRITE(10) ends with TASK ABORTED status.`,
     clause: `SAM-5 7, ${SPC5.CONTROL_PAGE}, RFC 7143 11.5.1`,
     timeout: 60,
   },
@@ -143,14 +152,15 @@ suite.test(
     await taskManagement(t, a, iscsi.TmfFunction.CLEAR_TASK_SET, { optional: true });
     await ended(t, ha, false);
     await ended(t, hb, tas);
-    if (!tas) await expectUnitAttention(t, b, UA_COMMANDS_CLEARED, 'the second nexus, whose task another nexus\'s CLEAR TASK SET ended');
+    if (!tas) await expectUnitAttention(t, b, UA_COMMANDS_CLEARED, "the second nexus, whose task another nexus's CLEAR TASK SET ended");
   },
 );
 
 suite.test(
   'LUNReset',
   {
-    doc: 'Each I_T nexus holds a WRITE(10) waiting for its Data-Out. LOGICAL UNIT RESET from the first (Function complete) must end both tasks (SAM-5 6.3.3), and the second nexus must then report BUS DEVICE RESET FUNCTION OCCURRED (or the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED).',
+    doc: `Each I_T nexus holds a WRITE(10) waiting for its Data-Out. LOGICAL UNIT RESET from the first (Function complete) must end both tasks (SAM-5 6.3.3),
+      and the second nexus must then report BUS DEVICE RESET FUNCTION OCCURRED (or the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED).`,
     clause: 'SAM-5 6.3.3, RFC 7143 11.5.1',
     timeout: 60,
   },
@@ -168,7 +178,9 @@ suite.test(
 suite.test(
   'PreemptAndAbort',
   {
-    doc: 'Both I_T nexuses register and the second holds a WRITE(10) waiting for its Data-Out; the first sends PERSISTENT RESERVE OUT PREEMPT AND ABORT naming the second\'s key: GOOD (skipped where it is answered INVALID FIELD IN CDB: not implemented), and the second nexus\'s task must be aborted (SPC-5 reservations, preempting and aborting), after which that nexus reports REGISTRATIONS PREEMPTED.',
+    doc: `Both I_T nexuses register and the second holds a WRITE(10) waiting for its Data-Out; the first sends PERSISTENT RESERVE OUT PREEMPT AND
+      ABORT naming the second's key: GOOD (skipped where it is answered INVALID FIELD IN CDB: not implemented), and the second nexus's task must be
+      aborted (SPC-5 reservations, preempting and aborting), after which that nexus reports REGISTRATIONS PREEMPTED.`,
     clause: `${SPC5.RESERVATIONS}, ${SPC5.PERSISTENT_RESERVE_OUT}`,
     needs: [opcode(scsi.Op.PERSISTENT_RESERVE_OUT)],
     timeout: 60,

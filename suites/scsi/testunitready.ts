@@ -6,7 +6,8 @@ const suite = defineSuite('TestUnitReady', { families: ['SCSI'], clause: SPC5.TE
 suite.test(
   'Simple',
   {
-    doc: 'Sends TEST UNIT READY to a logical unit whose medium is present and ready (the harness has already cleared the unit attentions of the new nexus): it must complete with GOOD status and transfer no data.',
+    doc: `Sends TEST UNIT READY to a logical unit whose medium is present and ready (the harness has already cleared the unit attentions of the new
+      nexus): it must complete with GOOD status and transfer no data.`,
     level: 'MUST',
   },
   async (t) => {

@@ -23,7 +23,9 @@ const suite = defineSuite('UnitAttention', { families: ['SCSI'], clause: 'SAM-5 
 suite.test(
   'LUNResetEveryNexus',
   {
-    doc: 'LOGICAL UNIT RESET from the first I_T nexus (Function complete): each nexus, the one that sent it and the other, must then report a unit attention BUS DEVICE RESET FUNCTION OCCURRED (SAM-5 6.3.3; the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED of the same family is accepted too) before TEST UNIT READY is GOOD.',
+    doc: `LOGICAL UNIT RESET from the first I_T nexus (Function complete): each nexus, the one that sent it and the other, must then report a unit
+      attention BUS DEVICE RESET FUNCTION OCCURRED (SAM-5 6.3.3; the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED of the same family is
+      accepted too) before TEST UNIT READY is GOOD.`,
     level: 'MUST',
     clause: 'SAM-5 6.3.3, RFC 7143 11.5.1',
   },
@@ -55,7 +57,9 @@ const AT = 0;
 suite.test(
   'ModeParametersChanged',
   {
-    doc: 'The first I_T nexus toggles D_SENSE in the Control mode page with MODE SELECT (6) (skipped when the page or that bit is not changeable): the other nexus must then report a unit attention MODE PARAMETERS CHANGED, and the nexus that made the change must not. The original value is put back in a clean-up, even after a failure.',
+    doc: `The first I_T nexus toggles D_SENSE in the Control mode page with MODE SELECT (6) (skipped when the page or that bit is not changeable): the
+      other nexus must then report a unit attention MODE PARAMETERS CHANGED, and the nexus that made the change must not. The original value is put
+      back in a clean-up, even after a failure.`,
     level: 'MUST',
     clause: `${SPC5.MODE_PARAMETERS}, ${SPC5.CONTROL_PAGE}, SAM-5 5.14`,
     needs: ['dataloss', 'controlPage'],

@@ -15,7 +15,17 @@ import {
   SBC4,
   SPC5,
 } from '../../harness/api.js';
-import { allZero, checkFieldPointer, firstNonZeroBlock, lbaStatus, PROVISIONING_NAMES, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
+import {
+  allZero,
+  checkFieldPointer,
+  firstNonZeroBlock,
+  lbaStatus,
+  PROVISIONING_NAMES,
+  readsZerosWhenUnmapped,
+  statusOf,
+  unmapUnit,
+  writeBlocks,
+} from './_lbp.js';
 
 const CLAUSE = SBC4.UNMAP;
 const suite = defineSuite('Unmap', { families: ['SCSI'], clause: CLAUSE, needs: ['sbc', 'capacity', 'dataloss', 'writable'] });
@@ -23,13 +33,27 @@ const suite = defineSuite('Unmap', { families: ['SCSI'], clause: CLAUSE, needs: 
 type Desc = { lba: number | bigint; blocks: number };
 
 /** UNMAP with these block descriptors (or a raw parameter list); the blocks named are forgotten on GOOD. */
-async function unmap(t: TestContext, descs: Desc[] | Buffer, expect: Expected = GOOD, o: { anchor?: boolean; paramLen?: number; what?: string; allowUnsupported?: boolean } = {}): Promise<ScsiResult> {
+async function unmap(
+  t: TestContext,
+  descs: Desc[] | Buffer,
+  expect: Expected = GOOD,
+  o: { anchor?: boolean; paramLen?: number; what?: string; allowUnsupported?: boolean } = {},
+): Promise<ScsiResult> {
   const list = Buffer.isBuffer(descs) ? descs : scsi.unmapParameterList(descs);
   const paramLen = o.paramLen ?? list.length;
   const cdb = scsi.unmap({ paramLen, ...(o.anchor ? { anchor: true } : {}) });
-  const what = o.what ?? `${scsi.describeCdb(cdb)} ${Buffer.isBuffer(descs) ? `(a ${list.length}-byte parameter list)` : descs.length <= 3 ? descs.map((d) => `[LBA ${d.lba}, ${d.blocks}]`).join(' ') : `(${descs.length} descriptors)`}`;
-  const r = await t.command(cdb, { expect, ...(list.length ? { dataOut: list } : { dataIn: 0 }), what, ...(o.allowUnsupported ? { allowUnsupported: true } : {}) });
-  if (r.status === scsi.ScsiStatus.GOOD && r.response === 0 && !Buffer.isBuffer(descs)) for (const d of descs) if (d.blocks > 0) t.forget(Number(d.lba), d.blocks);
+  const what =
+    o.what ??
+    `${scsi.describeCdb(cdb)} ` +
+      `${Buffer.isBuffer(descs) ? `(a ${list.length}-byte parameter list)` : descs.length <= 3 ? descs.map((d) => `[LBA ${d.lba}, ${d.blocks}]`).join(' ') : `(${descs.length} descriptors)`}`;
+  const r = await t.command(cdb, {
+    expect,
+    ...(list.length ? { dataOut: list } : { dataIn: 0 }),
+    what,
+    ...(o.allowUnsupported ? { allowUnsupported: true } : {}),
+  });
+  if (r.status === scsi.ScsiStatus.GOOD && r.response === 0 && !Buffer.isBuffer(descs))
+    for (const d of descs) if (d.blocks > 0) t.forget(Number(d.lba), d.blocks);
   return r;
 }
 
@@ -48,7 +72,8 @@ const unmapNeeds = ['thin', 'lbpu'] as const;
 suite.test(
   'Simple',
   {
-    doc: 'On a thin LU with LBPU: for 1 to 256 blocks at LBA 0, WRITE them, then UNMAP them with one block descriptor; and for 1, 2, 3, 7, 8, 9, 31, 64, 255 and 256 blocks with one descriptor per block: each GOOD, and with LBPRZ the blocks read back as zeros.',
+    doc: `On a thin LU with LBPU: for 1 to 256 blocks at LBA 0, WRITE them, then UNMAP them with one block descriptor; and for 1, 2, 3, 7, 8, 9, 31, 64, 255
+      and 256 blocks with one descriptor per block: each GOOD, and with LBPRZ the blocks read back as zeros.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.LBP_UNMAPPING}, ${SBC4.LBP_READS}`,
     needs: [...unmapNeeds],
@@ -67,7 +92,10 @@ suite.test(
     t.log(`UNMAP of ${perBlock.join(', ')} blocks at LBA 0, one descriptor per block`);
     for (const n of perBlock) {
       await writeBlocks(t, 0, n);
-      await unmap(t, Array.from({ length: n }, (_, i) => ({ lba: i, blocks: 1 })));
+      await unmap(
+        t,
+        Array.from({ length: n }, (_, i) => ({ lba: i, blocks: 1 })),
+      );
       if (lbprz) await expectZeros(t, 0, n, `UNMAP of ${n} one-block descriptors at LBA 0..${n - 1}`);
     }
   },
@@ -76,7 +104,8 @@ suite.test(
 suite.test(
   'VPD',
   {
-    doc: 'UNMAP of one block (any LU) must agree with the Logical Block Provisioning VPD page: GOOD only when LBPME and LBPU are set (the block then reads as zeros with LBPRZ); refused (not implemented, or INVALID FIELD IN CDB) only when LBPU is clear, with the block unchanged.',
+    doc: `UNMAP of one block (any LU) must agree with the Logical Block Provisioning VPD page: GOOD only when LBPME and LBPU are set (the block then
+      reads as zeros with LBPRZ); refused (not implemented, or INVALID FIELD IN CDB) only when LBPU is clear, with the block unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCK_PROVISIONING_VPD}, ${SBC4.READ_CAPACITY_16_DATA}`,
   },
@@ -91,7 +120,12 @@ suite.test(
       if (readsZerosWhenUnmapped(t)) await expectZeros(t, 0, 1, 'UNMAP [LBA 0, 1]');
     } else {
       t.log('UNMAP is refused: LBPU must be clear');
-      t.check(!lbpu, `UNMAP was refused (${r.sense?.ascAscq === scsi.Asc.INVALID_COMMAND_OPERATION_CODE ? 'not implemented' : 'INVALID FIELD IN CDB'}), but the Logical Block Provisioning VPD page says LBPU=1`);
+      t.check(
+        !lbpu,
+        `UNMAP was refused ` +
+          `(${r.sense?.ascAscq === scsi.Asc.INVALID_COMMAND_OPERATION_CODE ? 'not implemented' : 'INVALID FIELD IN CDB'}), but the Logical Block Provisioning ` +
+          `VPD page says LBPU=1`,
+      );
       await expectUnchanged(t, 0, keep, 'UNMAP [LBA 0, 1]');
     }
   },
@@ -100,7 +134,8 @@ suite.test(
 suite.test(
   'ZeroBlocks',
   {
-    doc: 'On a thin LU with LBPU: UNMAP with one block descriptor of 0 blocks at each LBA 0..255 (blocks written first), at the last LBA, and UNMAP with PARAMETER LIST LENGTH 0: each GOOD, and no block changes (a descriptor of 0 blocks unmaps nothing, and is not an error).',
+    doc: `On a thin LU with LBPU: UNMAP with one block descriptor of 0 blocks at each LBA 0..255 (blocks written first), at the last LBA, and UNMAP
+      with PARAMETER LIST LENGTH 0: each GOOD, and no block changes (a descriptor of 0 blocks unmaps nothing, and is not an error).`,
     level: 'MUST',
     needs: [...unmapNeeds],
   },
@@ -119,7 +154,10 @@ suite.test(
 suite.test(
   'LbaStatus',
   {
-    doc: 'On a thin LU with LBPU: write four unmap units (LOGICAL BLOCKS PER PHYSICAL BLOCK or OPTIMAL UNMAP GRANULARITY, aligned); GET LBA STATUS must report them mapped (written non-zero data cannot be deallocated when unmapped blocks read as zeros). UNMAP the second and fourth with two descriptors: the first and third must stay mapped with their data; the second and fourth should be reported deallocated or anchored, and with LBPRZ read as zeros.',
+    doc: `On a thin LU with LBPU: write four unmap units (LOGICAL BLOCKS PER PHYSICAL BLOCK or OPTIMAL UNMAP GRANULARITY, aligned); GET LBA STATUS
+      must report them mapped (written non-zero data cannot be deallocated when unmapped blocks read as zeros). UNMAP the second and fourth with two
+      descriptors: the first and third must stay mapped with their data; the second and fourth should be reported deallocated or anchored, and with
+      LBPRZ read as zeros.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.GET_LBA_STATUS_16}, ${SBC4.LBP_UNMAPPING}`,
     needs: [...unmapNeeds, 'blockLimits'],
@@ -133,9 +171,17 @@ suite.test(
     await writeBlocks(t, base, 4 * unit);
     for (let u = 0; u < 4; u++) {
       const st = await statusOf(t, base + u * unit);
-      if (lbprz) t.check(st === 0, `GET LBA STATUS reports LBA ${base + u * unit} ${PROVISIONING_NAMES[st]} just after it was written with non-zero data (deallocated blocks read as zeros here: LBPRZ)`);
+      if (lbprz)
+        t.check(
+          st === 0,
+          `GET LBA STATUS reports LBA ${base + u * unit} ${PROVISIONING_NAMES[st]} just after it was written with non-zero ` +
+            `data (deallocated blocks read as zeros here: LBPRZ)`,
+        );
     }
-    await unmap(t, [{ lba: base + unit, blocks: unit }, { lba: base + 3 * unit, blocks: unit }]);
+    await unmap(t, [
+      { lba: base + unit, blocks: unit },
+      { lba: base + 3 * unit, blocks: unit },
+    ]);
     const d = await lbaStatus(t, base);
     t.log(`GET LBA STATUS LBA=${base}: ${d.map((x) => `[${x.lba}, ${x.blocks} ${PROVISIONING_NAMES[x.provisioningStatus]}]`).join(' ')}`);
     for (let u = 0; u < 4; u++) {
@@ -154,7 +200,11 @@ suite.test(
 suite.test(
   'ParamListLength',
   {
-    doc: 'Parameter lists that do not hold what they say. PARAMETER LIST LENGTH 1 to 7 (shorter than the 8-byte header): each must end in CHECK CONDITION, ILLEGAL REQUEST, PARAMETER LIST LENGTH ERROR, and the blocks named keep their data. A list whose header announces two block descriptors (UNMAP DATA LENGTH 38, UNMAP BLOCK DESCRIPTOR DATA LENGTH 32) sent with a PARAMETER LIST LENGTH of 24 (one descriptor): the descriptor the length cuts off is ignored, not an error, so GOOD, the blocks of the second descriptor keep their data (and those of the first read as zeros with LBPRZ).',
+    doc: `Parameter lists that do not hold what they say. PARAMETER LIST LENGTH 1 to 7 (shorter than the 8-byte header): each must end in CHECK
+      CONDITION, ILLEGAL REQUEST, PARAMETER LIST LENGTH ERROR, and the blocks named keep their data. A list whose header announces two block
+      descriptors (UNMAP DATA LENGTH 38, UNMAP BLOCK DESCRIPTOR DATA LENGTH 32) sent with a PARAMETER LIST LENGTH of 24 (one descriptor): the
+      descriptor the length cuts off is ignored, not an error, so GOOD, the blocks of the second descriptor keep their data (and those of the first
+      read as zeros with LBPRZ).`,
     level: 'MUST',
     clause: `${SBC4.UNMAP_OVERVIEW}, ${SBC4.UNMAP_PARAMETER_LIST}`,
     needs: [...unmapNeeds],
@@ -162,13 +212,20 @@ suite.test(
   async (t) => {
     const bs = t.dev.blockSize;
     const keep = await writeBlocks(t, 0, 16);
-    const full = scsi.unmapParameterList([{ lba: 0, blocks: 8 }, { lba: 8, blocks: 8 }]);
-    for (let len = 1; len < 8; len++) await unmap(t, full.subarray(0, len), PARAM_LIST_LEN_ERR, { what: `UNMAP LEN=${len} (shorter than the parameter list header)` });
+    const full = scsi.unmapParameterList([
+      { lba: 0, blocks: 8 },
+      { lba: 8, blocks: 8 },
+    ]);
+    for (let len = 1; len < 8; len++)
+      await unmap(t, full.subarray(0, len), PARAM_LIST_LEN_ERR, { what: `UNMAP LEN=${len} (shorter than the parameter list header)` });
     await expectUnchanged(t, 0, keep, 'UNMAP with a PARAMETER LIST LENGTH of 1..7');
-    await unmap(t, full.subarray(0, 24), GOOD, { what: 'UNMAP LEN=24 whose header announces 2 block descriptors (32 bytes): the second is cut off and ignored' });
+    await unmap(t, full.subarray(0, 24), GOOD, {
+      what: 'UNMAP LEN=24 whose header announces 2 block descriptors (32 bytes): the second is cut off and ignored',
+    });
     t.forget(0, 8);
     const got = await t.readBlocks(8, 8);
-    if (!got.equals(keep.subarray(8 * bs))) t.fail('UNMAP LEN=24 whose header announces 2 block descriptors: LBAs 8..15, named only by the descriptor the PARAMETER LIST LENGTH cuts off, changed');
+    if (!got.equals(keep.subarray(8 * bs)))
+      t.fail('UNMAP LEN=24 whose header announces 2 block descriptors: LBAs 8..15, named only by the descriptor the PARAMETER LIST LENGTH cuts off, changed');
     if (readsZerosWhenUnmapped(t)) await expectZeros(t, 0, 8, 'UNMAP LEN=24 of [LBA 0, 8] with a second descriptor cut off');
   },
 );
@@ -190,36 +247,53 @@ function limitNeed(field: 'maximumUnmapBlockDescriptorCount' | 'maximumUnmapLbaC
 suite.test(
   'DescriptorLimit',
   {
-    doc: 'On a thin LU with LBPU: UNMAP with one block descriptor more than MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT (one block each, written first) must end in INVALID FIELD IN PARAMETER LIST and unmap nothing; with exactly the maximum it must complete with GOOD.',
+    doc: `On a thin LU with LBPU: UNMAP with one block descriptor more than MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT (one block each, written first) must
+      end in INVALID FIELD IN PARAMETER LIST and unmap nothing; with exactly the maximum it must complete with GOOD.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
-    needs: [...unmapNeeds, limitNeed('maximumUnmapBlockDescriptorCount', 'MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT', (dev) => Math.min(4094, dev.blocks, dev.blockLimits?.maximumUnmapLbaCount ?? 0))],
+    needs: [
+      ...unmapNeeds,
+      limitNeed('maximumUnmapBlockDescriptorCount', 'MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT', (dev) =>
+        Math.min(4094, dev.blocks, dev.blockLimits?.maximumUnmapLbaCount ?? 0),
+      ),
+    ],
   },
   async (t) => {
     const m = t.dev.blockLimits!.maximumUnmapBlockDescriptorCount!;
     const keep = await writeBlocks(t, 0, m + 1);
-    await unmap(t, Array.from({ length: m + 1 }, (_, i) => ({ lba: i, blocks: 1 })), INVALID_FIELD_IN_PARAM_LIST);
+    await unmap(
+      t,
+      Array.from({ length: m + 1 }, (_, i) => ({ lba: i, blocks: 1 })),
+      INVALID_FIELD_IN_PARAM_LIST,
+    );
     await expectUnchanged(t, 0, keep, `UNMAP with ${m + 1} block descriptors`);
-    await unmap(t, Array.from({ length: m }, (_, i) => ({ lba: i, blocks: 1 })));
+    await unmap(
+      t,
+      Array.from({ length: m }, (_, i) => ({ lba: i, blocks: 1 })),
+    );
   },
 );
 
 suite.test(
   'LbaCountLimit',
   {
-    doc: 'On a thin LU with LBPU: UNMAP whose block descriptors add up to one block more than MAXIMUM UNMAP LBA COUNT (descriptors of at most the capacity each, from LBA 0) must end in INVALID FIELD IN PARAMETER LIST and unmap nothing (a written block is checked); descriptors adding up to exactly the maximum must complete with GOOD.',
+    doc: `On a thin LU with LBPU: UNMAP whose block descriptors add up to one block more than MAXIMUM UNMAP LBA COUNT (descriptors of at most the
+      capacity each, from LBA 0) must end in INVALID FIELD IN PARAMETER LIST and unmap nothing (a written block is checked); descriptors adding up to
+      exactly the maximum must complete with GOOD.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [
       ...unmapNeeds,
-      limitNeed('maximumUnmapLbaCount', 'MAXIMUM UNMAP LBA COUNT', (dev) => Math.min(dev.blocks * Math.min(4094, dev.blockLimits?.maximumUnmapBlockDescriptorCount ?? 0), 2 ** 40)),
+      limitNeed('maximumUnmapLbaCount', 'MAXIMUM UNMAP LBA COUNT', (dev) =>
+        Math.min(dev.blocks * Math.min(4094, dev.blockLimits?.maximumUnmapBlockDescriptorCount ?? 0), 2 ** 40),
+      ),
     ],
   },
   async (t) => {
     const c = t.dev.blockLimits!.maximumUnmapLbaCount!;
     const split = (total: number): Desc[] => {
       const out: Desc[] = [];
-      for (let left = total; left > 0; ) {
+      for (let left = total; left > 0;) {
         const n = Math.min(left, t.dev.blocks, 0xffffffff);
         out.push({ lba: 0, blocks: n });
         left -= n;
@@ -238,7 +312,8 @@ suite.test(
 suite.test(
   'Anchor',
   {
-    doc: 'UNMAP with ANCHOR of a written unmap unit: with ANC_SUP set it must complete with GOOD (the blocks then read as zeros with LBPRZ, and GET LBA STATUS should report them anchored); with ANC_SUP clear it must end in INVALID FIELD IN CDB and change nothing.',
+    doc: `UNMAP with ANCHOR of a written unmap unit: with ANC_SUP set it must complete with GOOD (the blocks then read as zeros with LBPRZ, and GET
+      LBA STATUS should report them anchored); with ANC_SUP clear it must end in INVALID FIELD IN CDB and change nothing.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCK_PROVISIONING_VPD}, ${SBC4.LBP_UNMAPPING}`,
     needs: [...unmapNeeds],
@@ -260,7 +335,10 @@ suite.test(
 suite.test(
   'ReservedBits',
   {
-    doc: 'UNMAP of a written block with, one at a time, a reserved bit of the CDB (byte 1 bit 1, byte 2 bit 0), of the parameter list header (byte 4) and of the block descriptor (byte 12) set: a refusal must be INVALID FIELD IN CDB or INVALID FIELD IN PARAMETER LIST with the field pointer on that bit, and the block keeps its data; GOOD (the field is not checked: a SHOULD-level warning) must unmap as if the bit were zero (zeros with LBPRZ).',
+    doc: `UNMAP of a written block with, one at a time, a reserved bit of the CDB (byte 1 bit 1, byte 2 bit 0), of the parameter list header (byte 4)
+      and of the block descriptor (byte 12) set: a refusal must be INVALID FIELD IN CDB or INVALID FIELD IN PARAMETER LIST with the field pointer on
+      that bit, and the block keeps its data; GOOD (the field is not checked: a SHOULD-level warning) must unmap as if the bit were zero (zeros with
+      LBPRZ).`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}`,
     needs: [...unmapNeeds],

@@ -3,7 +3,20 @@
  * LENGTH and LBA obey the Block Limits atomic fields (MAXIMUM ATOMIC TRANSFER LENGTH, ATOMIC ALIGNMENT,
  * ATOMIC TRANSFER LENGTH GRANULARITY, MAXIMUM ATOMIC BOUNDARY SIZE, SBC-4 6.6.4).
  */
-import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE, LBA_OUT_OF_RANGE, scsi, type CustomNeed, type Expected, type ScsiResult, type TestContext, SBC4, SPC5 } from '../../harness/api.js';
+import {
+  defineSuite,
+  GOOD,
+  INVALID_FIELD_IN_CDB,
+  INVALID_OPCODE,
+  LBA_OUT_OF_RANGE,
+  scsi,
+  type CustomNeed,
+  type Expected,
+  type ScsiResult,
+  type TestContext,
+  SBC4,
+  SPC5,
+} from '../../harness/api.js';
 import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
 
 const CLAUSE = SBC4.WRITE_ATOMIC_16;
@@ -43,14 +56,16 @@ async function aw(
   });
   const data = o.data ?? (typeof lba === 'number' && lba + blocks <= t.dev.blocks ? t.pattern(lba, blocks) : Buffer.alloc(blocks * t.dev.blockSize, 0x69));
   const r = await t.command(cdb, { expect: o.expect ?? GOOD, ...(data.length ? { dataOut: data } : { dataIn: 0 }) });
-  if (r.status === scsi.ScsiStatus.GOOD && typeof lba === 'number' && data.length) t.remember(lba, data.subarray(0, blocks * t.dev.blockSize), scsi.describeCdb(cdb));
+  if (r.status === scsi.ScsiStatus.GOOD && typeof lba === 'number' && data.length)
+    t.remember(lba, data.subarray(0, blocks * t.dev.blockSize), scsi.describeCdb(cdb));
   return r;
 }
 
 suite.test(
   'Simple',
   {
-    doc: 'WRITE ATOMIC (16) of every multiple of the ATOMIC TRANSFER LENGTH GRANULARITY from 1 to 256 blocks (at most MAXIMUM ATOMIC TRANSFER LENGTH) at LBA 0 and at the last aligned LBA that holds it (ATOMIC ALIGNMENT): each must complete with GOOD, and every block must read back as written.',
+    doc: `WRITE ATOMIC (16) of every multiple of the ATOMIC TRANSFER LENGTH GRANULARITY from 1 to 256 blocks (at most MAXIMUM ATOMIC TRANSFER LENGTH)
+      at LBA 0 and at the last aligned LBA that holds it (ATOMIC ALIGNMENT): each must complete with GOOD, and every block must read back as written.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
   },
@@ -66,7 +81,9 @@ suite.test(
 suite.test(
   'BeyondEol',
   {
-    doc: 'With the last blocks written first: WRITE ATOMIC (16) of each granularity multiple up to 256 blocks at the first aligned LBA that makes it cross the end of the medium, and at aligned LBAs near 2^63 and 2^64-1: each must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE, and the last blocks must read back unchanged.',
+    doc: `With the last blocks written first: WRITE ATOMIC (16) of each granularity multiple up to 256 blocks at the first aligned LBA that makes it
+      cross the end of the medium, and at aligned LBAs near 2^63 and 2^64-1: each must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE, and the
+      last blocks must read back unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.LOGICAL_BLOCKS}`,
   },
@@ -83,7 +100,8 @@ suite.test(
 suite.test(
   'ZeroBlocks',
   {
-    doc: 'WRITE ATOMIC (16) with TRANSFER LENGTH 0 at LBA 0 writes nothing and is not an error (GOOD); at aligned LBAs past the end of the medium it must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.',
+    doc: `WRITE ATOMIC (16) with TRANSFER LENGTH 0 at LBA 0 writes nothing and is not an error (GOOD); at aligned LBAs past the end of the medium it
+      must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
     level: 'MUST',
   },
   async (t) => {
@@ -98,7 +116,8 @@ suite.test(
 suite.test(
   'WriteProtect',
   {
-    doc: 'WRITE ATOMIC (16) of one granule at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with INVALID FIELD IN CDB, the blocks unchanged.',
+    doc: `WRITE ATOMIC (16) of one granule at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each
+      must be terminated with INVALID FIELD IN CDB, the blocks unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.PROTECTION}`,
   },
@@ -116,7 +135,9 @@ suite.test(
 suite.test(
   'DpoFua',
   {
-    doc: 'WRITE ATOMIC (16) of one granule with DPO, with FUA, and with both: GOOD when the mode parameter header\'s DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when DPOFUA is set.',
+    doc: `WRITE ATOMIC (16) of one granule with DPO, with FUA, and with both: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD
+      IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when
+      DPOFUA is set.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },
@@ -129,7 +150,12 @@ suite.test(
 suite.test(
   'VPD',
   {
-    doc: 'The atomic fields of the Block Limits VPD page agree with WRITE ATOMIC (16): when the command is not implemented, MAXIMUM ATOMIC TRANSFER LENGTH, ATOMIC ALIGNMENT, ATOMIC TRANSFER LENGTH GRANULARITY, MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY and MAXIMUM ATOMIC BOUNDARY SIZE must all be 0. When it is: MAXIMUM ATOMIC TRANSFER LENGTH should be set; it and the maximum with atomic boundary must not exceed MAXIMUM TRANSFER LENGTH (when set) and must be multiples of the granularity, as must MAXIMUM ATOMIC BOUNDARY SIZE; with ATOMIC ALIGNMENT of 2 or more a write at LBA 1 must be terminated with INVALID FIELD IN CDB, and with a granularity of 2 or more so must a write of one block less than the granularity.',
+    doc: `The atomic fields of the Block Limits VPD page agree with WRITE ATOMIC (16): when the command is not implemented, MAXIMUM ATOMIC TRANSFER
+      LENGTH, ATOMIC ALIGNMENT, ATOMIC TRANSFER LENGTH GRANULARITY, MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY and MAXIMUM ATOMIC BOUNDARY
+      SIZE must all be 0. When it is: MAXIMUM ATOMIC TRANSFER LENGTH should be set; it and the maximum with atomic boundary must not exceed MAXIMUM
+      TRANSFER LENGTH (when set) and must be multiples of the granularity, as must MAXIMUM ATOMIC BOUNDARY SIZE; with ATOMIC ALIGNMENT of 2 or more a
+      write at LBA 1 must be terminated with INVALID FIELD IN CDB, and with a granularity of 2 or more so must a write of one block less than the
+      granularity.`,
     level: 'MUST',
     clause: `${SBC4.BLOCK_LIMITS}, ${SBC4.WRITE_ATOMIC_16}`,
   },
@@ -145,10 +171,18 @@ suite.test(
       'MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY': bl.maximumAtomicTransferLengthWithAtomicBoundary ?? 0,
       'MAXIMUM ATOMIC BOUNDARY SIZE': bl.maximumAtomicBoundarySize ?? 0,
     };
-    t.log(`Block Limits: ${Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(', ')}; MAXIMUM TRANSFER LENGTH ${mtl}`);
+    t.log(
+      `Block Limits: ${Object.entries(fields)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; MAXIMUM TRANSFER LENGTH ${mtl}`,
+    );
     if (gran > t.dev.blocks) t.fail(`ATOMIC TRANSFER LENGTH GRANULARITY ${gran} is larger than the medium (${t.dev.blocks} blocks)`);
     const first = t.pattern(0, gran);
-    const r = await t.command(scsi.writeAtomic16({ lba: 0, blocks: gran }), { dataOut: first, allowUnsupported: true, expect: [GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE] });
+    const r = await t.command(scsi.writeAtomic16({ lba: 0, blocks: gran }), {
+      dataOut: first,
+      allowUnsupported: true,
+      expect: [GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE],
+    });
     if (r.status !== scsi.ScsiStatus.GOOD && r.sense?.ascAscq === scsi.Asc.INVALID_COMMAND_OPERATION_CODE) {
       t.log('WRITE ATOMIC (16) is not implemented: every atomic field must be 0');
       for (const [k, v] of Object.entries(fields)) t.equal(v, 0, `${k} of a device server without WRITE ATOMIC (16)`);
@@ -159,7 +193,10 @@ suite.test(
     const max = fields['MAXIMUM ATOMIC TRANSFER LENGTH'];
     const maxB = fields['MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY'];
     const mabs = fields['MAXIMUM ATOMIC BOUNDARY SIZE'];
-    t.should(max !== 0 || (maxB !== 0 && mabs !== 0), 'WRITE ATOMIC (16) is implemented but MAXIMUM ATOMIC TRANSFER LENGTH is 0 (no maximum indicated), and no boundary limits either');
+    t.should(
+      max !== 0 || (maxB !== 0 && mabs !== 0),
+      'WRITE ATOMIC (16) is implemented but MAXIMUM ATOMIC TRANSFER LENGTH is 0 (no maximum indicated), and no boundary limits either',
+    );
     if (mtl) {
       t.check(max <= mtl, `MAXIMUM ATOMIC TRANSFER LENGTH ${max} exceeds MAXIMUM TRANSFER LENGTH ${mtl}`);
       t.check(maxB <= mtl, `MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY ${maxB} exceeds MAXIMUM TRANSFER LENGTH ${mtl}`);
@@ -201,7 +238,8 @@ const maxAtomicNeed: CustomNeed = {
 suite.test(
   'MaxAtomicTransferLength',
   {
-    doc: 'WRITE ATOMIC (16) of exactly MAXIMUM ATOMIC TRANSFER LENGTH blocks at LBA 0 must complete with GOOD and read back; of one granule more it must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, every block unchanged.',
+    doc: `WRITE ATOMIC (16) of exactly MAXIMUM ATOMIC TRANSFER LENGTH blocks at LBA 0 must complete with GOOD and read back; of one granule more it
+      must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, every block unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
     needs: [maxAtomicNeed],
@@ -221,7 +259,9 @@ suite.test(
 suite.test(
   'AtomicBoundary',
   {
-    doc: 'ATOMIC BOUNDARY larger than MAXIMUM ATOMIC BOUNDARY SIZE (Block Limits): with a maximum of 0 (atomic boundaries not supported) WRITE ATOMIC (16) of one granule with ATOMIC BOUNDARY 1 and FFFFh must each be terminated with INVALID FIELD IN CDB, the blocks unchanged; with a non-zero maximum, ATOMIC BOUNDARY equal to it must be accepted and one more refused.',
+    doc: `ATOMIC BOUNDARY larger than MAXIMUM ATOMIC BOUNDARY SIZE (Block Limits): with a maximum of 0 (atomic boundaries not supported) WRITE ATOMIC
+      (16) of one granule with ATOMIC BOUNDARY 1 and FFFFh must each be terminated with INVALID FIELD IN CDB, the blocks unchanged; with a non-zero
+      maximum, ATOMIC BOUNDARY equal to it must be accepted and one more refused.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.BLOCK_LIMITS}`,
   },
@@ -255,7 +295,9 @@ suite.test(
 suite.test(
   'ReservedBits',
   {
-    doc: 'WRITE ATOMIC (16) of one granule at LBA 0 with each reserved bit of the CDB set in turn (byte 1 bits 2-0, byte 14 bits 7-6, the CONTROL byte bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the data must read back); the field pointer, when given, must point at that byte; a refused command must leave the blocks unchanged.',
+    doc: `WRITE ATOMIC (16) of one granule at LBA 0 with each reserved bit of the CDB set in turn (byte 1 bits 2-0, byte 14 bits 7-6, the CONTROL byte
+      bits 5-3): each should be terminated with INVALID FIELD IN CDB (a warning when it completes, and then the data must read back); the field
+      pointer, when given, must point at that byte; a refused command must leave the blocks unchanged.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}, SAM-5 5.2`,
   },
@@ -279,7 +321,10 @@ suite.test(
 suite.test(
   'DataOutLength',
   {
-    doc: 'WRITE ATOMIC (16) with a Data-Out buffer that is not what TRANSFER LENGTH calls for. Short (two granules named, one sent) and empty (one granule named, none sent): the device server cannot write all the blocks, so it must write none and terminate the command with INVALID FIELD IN COMMAND INFORMATION UNIT (atomicity, SBC-4 4.29; FCP-4 9.4.2). Long (two granules named, three sent): GOOD with the residual underflow of one granule (RFC 7143 11.4.5.2) and the two granules written, or INVALID FIELD IN COMMAND INFORMATION UNIT and nothing written.',
+    doc: `WRITE ATOMIC (16) with a Data-Out buffer that is not what TRANSFER LENGTH calls for. Short (two granules named, one sent) and empty (one
+      granule named, none sent): the device server cannot write all the blocks, so it must write none and terminate the command with INVALID FIELD IN
+      COMMAND INFORMATION UNIT (atomicity, SBC-4 4.29; FCP-4 9.4.2). Long (two granules named, three sent): GOOD with the residual underflow of one
+      granule (RFC 7143 11.4.5.2) and the two granules written, or INVALID FIELD IN COMMAND INFORMATION UNIT and nothing written.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.ATOMIC_WRITES}, RFC 7143 11.4.5.2, FCP-4 9.4.2`,
   },

@@ -14,9 +14,21 @@ suite.test('BeyondEol', { doc: docs.beyondEol(c), level: 'MUST', clause: `${c.cl
 suite.test('ZeroBlocks', { doc: docs.zeroBlocks(c), level: 'MUST' }, (t) => zeroBlocks(t, c));
 suite.test('WriteProtect', { doc: wavDocs.protect(c), level: 'MUST', clause: `${c.clause}, ${SBC4.PROTECTION}` }, (t) => wavProtect(t, c));
 suite.test('Flags', { doc: wavDocs.flags(c), level: 'MUST', clause: `${c.clause}, ${SPC5.RESERVED}` }, (t) => wavFlags(t, c));
-suite.test('Dpo', { doc: wavDocs.dpo(c), level: 'MUST', clause: `${c.clause}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}` }, (t) => wavDpo(t, c));
-suite.test('DataOutLength', { doc: wavDocs.dataOutLength(c), level: 'MUST', clause: `${c.clause}, RFC 7143 11.4.5.2, FCP-4 9.4.2` }, (t) => wavDataOutLength(t, c));
-suite.test('ReservedBits', { doc: wavDocs.reservedBits(c), level: 'MUST', clause: `${c.clause}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}, SAM-5 5.2` }, (t) => wavReservedBits(t, c));
-suite.test('MaxTransferLength', { doc: docs.maxTransferLength(c), level: 'MUST', clause: `${c.clause}, ${SBC4.BLOCK_LIMITS}`, needs: [mtlNeedFor(c.name, c.maxBlocks)] }, (t) => maxTransferLength(t, c));
+suite.test(
+  'Dpo',
+  { doc: wavDocs.dpo(c), level: 'MUST', clause: `${c.clause}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}` },
+  (t) => wavDpo(t, c),
+);
+suite.test('DataOutLength', { doc: wavDocs.dataOutLength(c), level: 'MUST', clause: `${c.clause}, RFC 7143 11.4.5.2, FCP-4 9.4.2` }, (t) =>
+  wavDataOutLength(t, c),
+);
+suite.test('ReservedBits', { doc: wavDocs.reservedBits(c), level: 'MUST', clause: `${c.clause}, ${SPC5.RESERVED}, ${SPC5.FIELD_POINTER}, SAM-5 5.2` }, (t) =>
+  wavReservedBits(t, c),
+);
+suite.test(
+  'MaxTransferLength',
+  { doc: docs.maxTransferLength(c), level: 'MUST', clause: `${c.clause}, ${SBC4.BLOCK_LIMITS}`, needs: [mtlNeedFor(c.name, c.maxBlocks)] },
+  (t) => maxTransferLength(t, c),
+);
 
 export default suite;

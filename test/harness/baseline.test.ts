@@ -20,7 +20,12 @@ describe('harness/baseline', () => {
       command: 'iscsi-test …',
       libiscsiDiffers: { 'SCSI.Unmap.ZeroBlocks': { verdict: 'fail', why: 'libiscsi sends garbage', clause: 'SBC-4 5.35.2' } },
       expected: {
-        'SCSI.Verify10.Flags': { verdict: 'fail', reason: 'BYTCHK 10b accepted', clause: 'SBC-4 5.36', libiscsi: { verdict: 'pass', why: 'libiscsi sends 01b only', clause: 'SBC-4 5.36' } },
+        'SCSI.Verify10.Flags': {
+          verdict: 'fail',
+          reason: 'BYTCHK 10b accepted',
+          clause: 'SBC-4 5.36',
+          libiscsi: { verdict: 'pass', why: 'libiscsi sends 01b only', clause: 'SBC-4 5.36' },
+        },
       },
     });
     const b = loadBaseline('x.json', () => text);
@@ -39,14 +44,19 @@ describe('harness/baseline', () => {
       assert.deepEqual(compareBaseline(b, [], reg).unknown, []);
       assert.ok(b.entries.size > 50, `${b.entries.size} entries`);
       const raw = JSON.parse((await import('node:fs')).readFileSync(resolve(FIXTURES, file), 'utf8')) as { libiscsiDiffers?: Record<string, unknown> };
-      const notes = [...[...b.entries.values()].map((e) => e['libiscsi']).filter((x) => x !== undefined), ...Object.values(raw.libiscsiDiffers ?? {})] as { verdict?: unknown; why?: unknown; clause?: unknown }[];
+      const notes = [...[...b.entries.values()].map((e) => e['libiscsi']).filter((x) => x !== undefined), ...Object.values(raw.libiscsiDiffers ?? {})] as {
+        verdict?: unknown;
+        why?: unknown;
+        clause?: unknown;
+      }[];
       assert.ok(notes.length > 0);
       for (const n of notes) {
         assert.ok(['pass', 'fail', 'skip'].includes(n.verdict as string), JSON.stringify(n));
         assert.ok(typeof n.why === 'string' && n.why.length > 20, JSON.stringify(n));
         assert.ok(typeof n.clause === 'string' && /^(SBC-4|SPC-5|RFC 7143)/.test(n.clause), JSON.stringify(n));
       }
-      for (const k of Object.keys(raw.libiscsiDiffers ?? {})) assert.ok(!b.entries.has(k.replace(/^SCSI\./, '')), `${k} is both expected to differ from a pass and listed as not passing`);
+      for (const k of Object.keys(raw.libiscsiDiffers ?? {}))
+        assert.ok(!b.entries.has(k.replace(/^SCSI\./, '')), `${k} is both expected to differ from a pass and listed as not passing`);
     });
   }
 });

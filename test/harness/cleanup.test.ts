@@ -24,11 +24,15 @@ function cleanupSuite(): Suite {
     await prRegister(t, KEY);
     t.fail('on purpose');
   });
-  s.test('AfterHang', { doc: 'Registers a key, declares the clean-up, then hangs until its time limit: the key must be gone afterwards.', timeout: 1 }, async (t) => {
-    keepReservationsClean(t);
-    await prRegister(t, KEY);
-    await new Promise(() => undefined);
-  });
+  s.test(
+    'AfterHang',
+    { doc: 'Registers a key, declares the clean-up, then hangs until its time limit: the key must be gone afterwards.', timeout: 1 },
+    async (t) => {
+      keepReservationsClean(t);
+      await prRegister(t, KEY);
+      await new Promise(() => undefined);
+    },
+  );
   s.test('CleanupThrows', { doc: 'Passes, but its clean-up throws: an error naming the clean-up.' }, async (t) => {
     t.cleanup(() => {
       throw new Error('the clean-up broke');
@@ -56,10 +60,15 @@ describe('harness: clean-ups, more nexuses and leftover registrations', function
   let target: RunningTarget;
   const reg = new Registry([cleanupSuite()]);
   const url = () => `iscsi://127.0.0.1:${target.port}/${REF_IQN}/0`;
-  const run = (names: string[], dataloss = true) => runTests({ plan: select(reg, { tests: names.map((n) => `SCSI.CleanupSelfTest.${n}`) }), config: configFor(url(), { dataloss }), reporters: [] });
+  const run = (names: string[], dataloss = true) =>
+    runTests({ plan: select(reg, { tests: names.map((n) => `SCSI.CleanupSelfTest.${n}`) }), config: configFor(url(), { dataloss }), reporters: [] });
 
   before(async () => {
-    target = await startTarget({ address: '127.0.0.1', port: 0, targets: [{ iqn: REF_IQN, luns: [{ lun: 0, backing: 'memory', size: 16 << 20 }], allowInitiators: [DEFAULT_INITIATOR] }] });
+    target = await startTarget({
+      address: '127.0.0.1',
+      port: 0,
+      targets: [{ iqn: REF_IQN, luns: [{ lun: 0, backing: 'memory', size: 16 << 20 }], allowInitiators: [DEFAULT_INITIATOR] }],
+    });
   });
   after(async () => {
     await target?.stop();
@@ -81,7 +90,10 @@ describe('harness: clean-ups, more nexuses and leftover registrations', function
     const [fail, hang] = rep.results;
     assert.equal(fail!.verdict, 'fail', fail!.message);
     assert.equal(hang!.verdict, 'error', hang!.message);
-    assert.ok(hang!.log.some(([, l]) => l.startsWith('[clean-up]')), 'the clean-up is narrated in the test log');
+    assert.ok(
+      hang!.log.some(([, l]) => l.startsWith('[clean-up]')),
+      'the clean-up is narrated in the test log',
+    );
     assert.deepEqual(await keys(), []);
   });
 

@@ -31,10 +31,15 @@ function cli(args: string[], timeoutMs: number | NodeJS.ProcessEnv = 60_000, cwd
   const env = typeof timeoutMs === 'object' ? { ...process.env, ...timeoutMs } : process.env;
   const ms = typeof timeoutMs === 'number' ? timeoutMs : 60_000;
   return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: ms, env, maxBuffer: 32 << 20, killSignal: 'SIGKILL', ...(cwd ? { cwd } : {}) }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
-      res({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: ms, env, maxBuffer: 32 << 20, killSignal: 'SIGKILL', ...(cwd ? { cwd } : {}) },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;
+        res({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -85,7 +90,7 @@ describe('iscsi-test command line', function () {
       assert.ok(lines.includes('SCSI.Read10'));
       assert.ok(lines.includes('SCSI.Read10.BeyondEol'));
       assert.ok(lines.includes('iSCSI.iSCSINop.Simple'));
-      assert.ok(lines.includes('ALL.ReportLUNs.Simple'), 'ALL is the union of the families (libiscsi\'s ALL lacks ReportLUNs)');
+      assert.ok(lines.includes('ALL.ReportLUNs.Simple'), "ALL is the union of the families (libiscsi's ALL lacks ReportLUNs)");
       assert.ok(lines.indexOf('SCSI') > 0 && lines.indexOf('iSCSI') > lines.indexOf('SCSI'));
     });
 
@@ -105,7 +110,10 @@ describe('iscsi-test command line', function () {
     it('-V prints the documentation of the selection and runs nothing', async () => {
       const o = await cli(['-V', '--test=*.Read10.BeyondEol']);
       assert.equal(o.code, 0, o.stderr);
-      assert.match(o.stdout, /^SCSI\.Read10\.BeyondEol\n {4}MUST, SBC-4 5\.16, SBC-4 4\.5; needs: sbc, capacity; families: SCSI, ALL\n {4}READ\(10\) of 1 to 256 blocks/);
+      assert.match(
+        o.stdout,
+        /^SCSI\.Read10\.BeyondEol\n {4}MUST, SBC-4 5\.16, SBC-4 4\.5; needs: sbc, capacity; families: SCSI, ALL\n {4}READ\(10\) of 1 to 256 blocks/,
+      );
       assert.doesNotMatch(o.stdout, /Target:|Summary:/);
     });
 
@@ -142,7 +150,10 @@ describe('iscsi-test command line', function () {
       const port = await freePort();
       const o = await cli([`iscsi://alice%alice-secret-1234@127.0.0.1:${port}/${REF_IQN}/0?target_user=t&target_password=target-secret-5678`]);
       assert.equal(o.code, 3, o.stderr);
-      assert.match(o.stderr, /^iscsi-test: warning: the URL carries a CHAP secret, which every local user can read in the process list; give it in LIBISCSI_CHAP_PASSWORD \(and LIBISCSI_CHAP_TARGET_PASSWORD for mutual CHAP\) instead\n/);
+      assert.match(
+        o.stderr,
+        /^iscsi-test: warning: the URL carries a CHAP secret, which every local user can read in the process list; give it in LIBISCSI_CHAP_PASSWORD \(and LIBISCSI_CHAP_TARGET_PASSWORD for mutual CHAP\) instead\n/,
+      );
       assert.doesNotMatch(o.stderr + o.stdout, /alice-secret-1234|target-secret-5678/, 'a secret was printed');
       const e = await cli([`iscsi://127.0.0.1:${port}/${REF_IQN}/0`], { LIBISCSI_CHAP_USERNAME: 'alice', LIBISCSI_CHAP_PASSWORD: 'alice-secret-1234' });
       assert.doesNotMatch(e.stderr, /warning/);
@@ -179,7 +190,10 @@ describe('iscsi-test command line', function () {
     it('exit code 1 when a test fails; the message names what was sent, expected and got', async () => {
       const o = await cli(['--test=SCSI.Read10.BeyondEol,SCSI.TestUnitReady', url(quirky)]);
       assert.equal(o.code, 1, o.stdout + o.stderr);
-      assert.match(o.stdout, /FAIL +SCSI\.Read10\.BeyondEol[^\n]*\n +READ\(10\) LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD\n +\(MUST, SBC-4 5\.16, SBC-4 4\.5\)/);
+      assert.match(
+        o.stdout,
+        /FAIL +SCSI\.Read10\.BeyondEol[^\n]*\n +READ\(10\) LBA=131072 LEN=1: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD\n +\(MUST, SBC-4 5\.16, SBC-4 4\.5\)/,
+      );
       assert.match(o.stdout, /PASS +SCSI\.TestUnitReady\.Simple/);
     });
 
@@ -207,13 +221,32 @@ describe('iscsi-test command line', function () {
       const o = await cli([`--xml=${file}`, '--test=SCSI.Read10.BeyondEol,SCSI.TestUnitReady,SCSI.Write10.Simple,*.Inquiry.VersionDescriptors', url(quirky)]);
       assert.equal(o.code, 1, o.stderr);
       const xml = readFileSync(file, 'utf8');
-      const v = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'jenkins-junit.xsd', contents: readFileSync(XSD, 'utf8') }] });
+      const v = await validateXML({
+        xml: [{ fileName: 'junit.xml', contents: xml }],
+        schema: [{ fileName: 'jenkins-junit.xsd', contents: readFileSync(XSD, 'utf8') }],
+      });
       assert.ok(v.valid, `schema errors: ${JSON.stringify(v.errors)}`);
-      const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['testsuite', 'testcase', 'property'].includes(n) }).parse(xml) as {
-        testsuites: { tests: string; failures: string; testsuite: { name: string; tests: string; failures: string; skipped: string; properties: { property: { name: string; value: string }[] }; testcase: { classname: string; name: string; failure?: { message: string; '#text': string }; skipped?: { message: string } }[] }[] };
+      const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['testsuite', 'testcase', 'property'].includes(n) }).parse(
+        xml,
+      ) as {
+        testsuites: {
+          tests: string;
+          failures: string;
+          testsuite: {
+            name: string;
+            tests: string;
+            failures: string;
+            skipped: string;
+            properties: { property: { name: string; value: string }[] };
+            testcase: { classname: string; name: string; failure?: { message: string; '#text': string }; skipped?: { message: string } }[];
+          }[];
+        };
       };
       const suites = doc.testsuites.testsuite;
-      assert.deepEqual(suites.map((s) => s.name), ['SCSI.Read10', 'SCSI.TestUnitReady', 'SCSI.Write10', 'SCSI.Inquiry']);
+      assert.deepEqual(
+        suites.map((s) => s.name),
+        ['SCSI.Read10', 'SCSI.TestUnitReady', 'SCSI.Write10', 'SCSI.Inquiry'],
+      );
       const beyond = suites[0]!.testcase[0]!;
       assert.equal(beyond.classname, 'SCSI.Read10');
       assert.equal(beyond.name, 'BeyondEol');
@@ -249,7 +282,12 @@ describe('iscsi-test command line', function () {
       const j2 = JSON.parse(readFileSync(`${file}2`, 'utf8')) as typeof j;
       const a = j.results.map((r) => r.id);
       const b = j2.results.map((r) => r.id);
-      assert.deepEqual([...a, ...b].sort(), ['SCSI.ReadCapacity16.Alloclen', 'SCSI.ReadCapacity16.PI', 'SCSI.ReadCapacity16.Simple', 'SCSI.ReadCapacity16.Support']);
+      assert.deepEqual([...a, ...b].sort(), [
+        'SCSI.ReadCapacity16.Alloclen',
+        'SCSI.ReadCapacity16.PI',
+        'SCSI.ReadCapacity16.Simple',
+        'SCSI.ReadCapacity16.Support',
+      ]);
       assert.equal(a.filter((x) => b.includes(x)).length, 0);
       assert.equal(j.info.shard, '1/2');
     });
@@ -257,7 +295,13 @@ describe('iscsi-test command line', function () {
     it('--expect: known failures match the baseline (exit 0); a change fails the run (exit 1); a malformed baseline is exit 2', async () => {
       const base = join(dir, 'base.json');
       const sel = '--test=SCSI.Read10.BeyondEol,SCSI.TestUnitReady';
-      writeFileSync(base, JSON.stringify({ target: 'reference target with no-lba-range-check', expected: { 'SCSI.Read10.BeyondEol': { verdict: 'fail', reason: 'the quirk accepts LBAs past the end', clause: 'SBC-4 4.5' } } }));
+      writeFileSync(
+        base,
+        JSON.stringify({
+          target: 'reference target with no-lba-range-check',
+          expected: { 'SCSI.Read10.BeyondEol': { verdict: 'fail', reason: 'the quirk accepts LBAs past the end', clause: 'SBC-4 4.5' } },
+        }),
+      );
       const ok = await cli([`--expect=${base}`, sel, url(quirky)]);
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       assert.match(ok.stdout, /Baseline .*: 2 as expected, 0 changed/);
@@ -279,12 +323,23 @@ describe('iscsi-test command line', function () {
       assert.match(txt, />> SCSI Command .*READ\(10\)|>> SCSI Command/);
       assert.match(txt, /<< SCSI Data-In|<< SCSI Response/);
       const { tshark } = requirePeers(this, 'tshark');
-      const r = await run(tshark!, ['-r', join(tdir, 'SCSI.Read10.BeyondEol.pcap'), '-d', `tcp.port==${quirky!.port},iscsi`, '-Y', 'iscsi', '-T', 'fields', '-e', 'iscsi.opcode'], { timeoutMs: 60_000 });
+      const r = await run(
+        tshark!,
+        ['-r', join(tdir, 'SCSI.Read10.BeyondEol.pcap'), '-d', `tcp.port==${quirky!.port},iscsi`, '-Y', 'iscsi', '-T', 'fields', '-e', 'iscsi.opcode'],
+        { timeoutMs: 60_000 },
+      );
       assert.equal(r.code, 0, r.stderr);
-      const ops = r.stdout.trim().split('\n').map((l) => l.split(',')[0]!.trim());
+      const ops = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(',')[0]!.trim());
       assert.ok(ops.includes('0x03') && ops.includes('0x23'), `login request and response decoded: ${ops.slice(0, 10).join(' ')}`);
       assert.ok(ops.includes('0x01'), 'SCSI commands decoded');
-      const bad = await run(tshark!, ['-r', join(tdir, 'SCSI.Read10.BeyondEol.pcap'), '-d', `tcp.port==${quirky!.port},iscsi`, '-Y', '_ws.malformed || tcp.analysis.flags'], { timeoutMs: 60_000 });
+      const bad = await run(
+        tshark!,
+        ['-r', join(tdir, 'SCSI.Read10.BeyondEol.pcap'), '-d', `tcp.port==${quirky!.port},iscsi`, '-Y', '_ws.malformed || tcp.analysis.flags'],
+        { timeoutMs: 60_000 },
+      );
       assert.equal(bad.stdout.trim(), '', `tshark finds nothing malformed: ${bad.stdout.slice(0, 500)}`);
     });
   });

@@ -22,7 +22,10 @@ describe('expectations: the one check and its message', () => {
 
   it('names every accepted outcome and the one that came', () => {
     const c = checkResult('WRITE(10) LBA=0 LEN=1', cc(IR, A.INVALID_FIELD_IN_CDB), [GOOD, WRITE_PROTECTED]);
-    assert.equal(!c.ok && c.message, 'WRITE(10) LBA=0 LEN=1: expected GOOD or CHECK CONDITION DATA PROTECT/WRITE PROTECTED, HARDWARE WRITE PROTECTED or LOGICAL UNIT SOFTWARE WRITE PROTECTED, got CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB');
+    assert.equal(
+      !c.ok && c.message,
+      'WRITE(10) LBA=0 LEN=1: expected GOOD or CHECK CONDITION DATA PROTECT/WRITE PROTECTED, HARDWARE WRITE PROTECTED or LOGICAL UNIT SOFTWARE WRITE PROTECTED, got CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB',
+    );
   });
 
   it('matches status, sense key and the accepted ASC/ASCQ set', () => {
@@ -51,8 +54,19 @@ describe('commands: not implemented, mandatory, destructive, data length', () =>
     assert.ok(!isNotImplemented(scsi.read12({ lba: 0, blocks: 1 }), cc(IR, A.INVALID_FIELD_IN_CDB)));
     const rsoc = scsi.reportSupportedOperationCodes();
     assert.ok(isNotImplemented(rsoc, cc(IR, A.INVALID_FIELD_IN_CDB)));
-    assert.ok(isNotImplemented(rsoc, cc(IR, A.INVALID_FIELD_IN_CDB, { senseKeySpecific: { sksv: true, raw: 0xc00001, field: { cd: true, bpv: false, bitPointer: 0, fieldPointer: 1 } } })));
-    assert.ok(!isNotImplemented(rsoc, cc(IR, A.INVALID_FIELD_IN_CDB, { senseKeySpecific: { sksv: true, raw: 0xc00002, field: { cd: true, bpv: false, bitPointer: 0, fieldPointer: 2 } } })), 'a field pointer past the service action is a real CDB error');
+    assert.ok(
+      isNotImplemented(
+        rsoc,
+        cc(IR, A.INVALID_FIELD_IN_CDB, { senseKeySpecific: { sksv: true, raw: 0xc00001, field: { cd: true, bpv: false, bitPointer: 0, fieldPointer: 1 } } }),
+      ),
+    );
+    assert.ok(
+      !isNotImplemented(
+        rsoc,
+        cc(IR, A.INVALID_FIELD_IN_CDB, { senseKeySpecific: { sksv: true, raw: 0xc00002, field: { cd: true, bpv: false, bitPointer: 0, fieldPointer: 2 } } }),
+      ),
+      'a field pointer past the service action is a real CDB error',
+    );
   });
 
   it('mandatory commands of a block device fail instead of skipping; READ(16) and READ CAPACITY(16) only from SBC-3 on', () => {
@@ -67,11 +81,24 @@ describe('commands: not implemented, mandatory, destructive, data length', () =>
   });
 
   it('commands that change the medium need dataloss; SANITIZE needs sanitize', () => {
-    for (const cdb of [scsi.write10({ lba: 0, blocks: 1 }), scsi.write16({ lba: 0, blocks: 1 }), scsi.unmap({ paramLen: 24 }), scsi.writeSame16({ lba: 0, blocks: 1 }), scsi.modeSelect6({ paramLen: 4 }), scsi.persistentReserveOut({ sa: 0 })]) {
+    for (const cdb of [
+      scsi.write10({ lba: 0, blocks: 1 }),
+      scsi.write16({ lba: 0, blocks: 1 }),
+      scsi.unmap({ paramLen: 24 }),
+      scsi.writeSame16({ lba: 0, blocks: 1 }),
+      scsi.modeSelect6({ paramLen: 4 }),
+      scsi.persistentReserveOut({ sa: 0 }),
+    ]) {
       assert.deepEqual(classifyCdb(cdb), { dataloss: true, sanitize: false }, scsi.describeCdb(cdb));
     }
     assert.deepEqual(classifyCdb(scsi.sanitize({ sa: 1 })), { dataloss: true, sanitize: true });
-    for (const cdb of [scsi.read10({ lba: 0, blocks: 1 }), scsi.inquiry(), scsi.readCapacity16(), scsi.reportSupportedOperationCodes(), scsi.modeSense6({ page: 0x3f })]) {
+    for (const cdb of [
+      scsi.read10({ lba: 0, blocks: 1 }),
+      scsi.inquiry(),
+      scsi.readCapacity16(),
+      scsi.reportSupportedOperationCodes(),
+      scsi.modeSense6({ page: 0x3f }),
+    ]) {
       assert.deepEqual(classifyCdb(cdb), { dataloss: false, sanitize: false }, scsi.describeCdb(cdb));
     }
   });

@@ -57,11 +57,23 @@ describe('--jobs: verdicts identical to --jobs 1', function () {
     const tgtd = await Tgtd.start({ targets: [{ iqn: 'iqn.2026-11.org.iscsi-test:tgtd-suites', luns: [{ lun: 1, sizeMiB: 64, thin: false }] }] });
     try {
       const o = await new Promise<{ code: number | null; out: string }>((res) => {
-        execFile(process.execPath, [BIN, '--jobs=4', '--test=SCSI', '--dataloss', '--allow-sanitize', `--expect=${BASELINE}`, tgtd.url(1, '', 'iqn.2026-11.org.iscsi-test:tgtd-suites')], { timeout: 600_000, maxBuffer: 32 << 20, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-          res({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: String(stdout) + String(stderr) });
-        });
+        execFile(
+          process.execPath,
+          [BIN, '--jobs=4', '--test=SCSI', '--dataloss', '--allow-sanitize', `--expect=${BASELINE}`, tgtd.url(1, '', 'iqn.2026-11.org.iscsi-test:tgtd-suites')],
+          { timeout: 600_000, maxBuffer: 32 << 20, killSignal: 'SIGKILL' },
+          (err, stdout, stderr) => {
+            res({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: String(stdout) + String(stderr) });
+          },
+        );
       });
-      assert.equal(o.code, 0, o.out.split('\n').filter((l) => /CHANGED|Baseline|Summary|not listed/.test(l)).join('\n'));
+      assert.equal(
+        o.code,
+        0,
+        o.out
+          .split('\n')
+          .filter((l) => /CHANGED|Baseline|Summary|not listed/.test(l))
+          .join('\n'),
+      );
     } finally {
       await tgtd.stop();
     }

@@ -17,7 +17,7 @@ describe('needs: one table', () => {
     }
   });
 
-  it('the command line\'s needs are reported before the device\'s', () => {
+  it("the command line's needs are reported before the device's", () => {
     const t = { needs: ['sbc', 'capacity', 'chap', 'dataloss'] } as unknown as TestDef;
     assert.equal(gate(t, bare, flags), 'no CHAP credentials in the URL');
     assert.equal(gate(t, bare, { ...flags, chap: true }), '--dataloss not given');

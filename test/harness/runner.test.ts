@@ -34,9 +34,13 @@ function selfTestSuite(): Suite {
   s.test('Pass', { doc: 'TEST UNIT READY, GOOD: must pass.' }, async (t) => {
     await t.command(testUnitReady());
   });
-  s.test('Fail', { doc: 'READ(10) past the end that the fake target answers GOOD: must fail with the expected-versus-got message.', needs: ['capacity'] }, async (t) => {
-    await t.command(read10({ lba: t.dev.blocks, blocks: 1 }), { expect: LBA_OUT_OF_RANGE });
-  });
+  s.test(
+    'Fail',
+    { doc: 'READ(10) past the end that the fake target answers GOOD: must fail with the expected-versus-got message.', needs: ['capacity'] },
+    async (t) => {
+      await t.command(read10({ lba: t.dev.blocks, blocks: 1 }), { expect: LBA_OUT_OF_RANGE });
+    },
+  );
   s.test('SkipNeed', { doc: 'Needs a removable medium, which the fake target lacks: skipped before it runs.', needs: ['removable'] }, async () => {
     throw new Error('must not run');
   });
@@ -77,9 +81,13 @@ function selfTestSuite(): Suite {
     t.should(false, 'a recommendation was not followed');
     await t.command(testUnitReady());
   });
-  s.test('Integrity', { doc: 'Writes LBA 100; the fake target corrupts what reads return there: the read-back check fails.', needs: ['dataloss', 'capacity'] }, async (t) => {
-    await t.command(write10({ lba: 100, blocks: 2 }));
-  });
+  s.test(
+    'Integrity',
+    { doc: 'Writes LBA 100; the fake target corrupts what reads return there: the read-back check fails.', needs: ['dataloss', 'capacity'] },
+    async (t) => {
+      await t.command(write10({ lba: 100, blocks: 2 }));
+    },
+  );
   s.test('TwoNexuses', { doc: 'Needs two I_T nexuses: the second session is logged in as --initiator-name-2.', needs: ['twoInitiators'] }, async (t) => {
     // The harness's own test looks behind the interface at the initiator's options.
     const name = (x: TestSession) => (x as Session).options.initiatorName;
@@ -91,15 +99,19 @@ function selfTestSuite(): Suite {
   s.test('SecondUndeclared', { doc: 'Uses the second nexus without declaring twoInitiators: a harness error.' }, async (t) => {
     await t.command(testUnitReady(), { session: t.session2 });
   });
-  s.test('Helpers', { doc: 'readBlocks returns what was written; unitAttentions drains the unit attentions of a new nexus.', needs: ['dataloss', 'capacity'] }, async (t) => {
-    const data = t.pattern(300, 2);
-    await t.command(write10({ lba: 300, blocks: 2 }), { dataOut: data });
-    t.check((await t.readBlocks(300, 2)).equals(data), 'readBlocks returns what was written');
-    const s = await t.login({ initiatorName: 'iqn.2026-11.org.iscsi-test:ua-probe' });
-    const uas = await t.unitAttentions(s);
-    t.check(uas.length >= 1 && uas.every((u) => u.key === SenseKey.UNIT_ATTENTION), `a new nexus reports a unit attention (got ${uas.length})`);
-    t.equal((await t.unitAttentions(s)).length, 0, 'unit attentions left after draining');
-  });
+  s.test(
+    'Helpers',
+    { doc: 'readBlocks returns what was written; unitAttentions drains the unit attentions of a new nexus.', needs: ['dataloss', 'capacity'] },
+    async (t) => {
+      const data = t.pattern(300, 2);
+      await t.command(write10({ lba: 300, blocks: 2 }), { dataOut: data });
+      t.check((await t.readBlocks(300, 2)).equals(data), 'readBlocks returns what was written');
+      const s = await t.login({ initiatorName: 'iqn.2026-11.org.iscsi-test:ua-probe' });
+      const uas = await t.unitAttentions(s);
+      t.check(uas.length >= 1 && uas.every((u) => u.key === SenseKey.UNIT_ATTENTION), `a new nexus reports a unit attention (got ${uas.length})`);
+      t.equal((await t.unitAttentions(s)).length, 0, 'unit attentions left after draining');
+    },
+  );
   s.test('DatalossOk', { doc: 'Writes with dataloss declared: the read-back check passes.', needs: ['dataloss', 'capacity'] }, async (t) => {
     await t.command(write10({ lba: 200, blocks: 4 }));
   });
@@ -147,11 +159,14 @@ describe('harness runner self-tests (fake target: reference target behind a misb
       { match: isRead10At(5), reply: () => ({ status: 2, sense: sense(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }) },
       { match: isRead10At(9), drop: true },
       { match: isRead10At(13), close: true },
-      { match: (c) => c[0] === Op.READ_10 && lbaOf(c) <= 100 && lbaOf(c) + c.readUInt16BE(7) > 100, dataIn: (d, c) => {
-        const at = (100 - lbaOf(c)) * 512;
-        if (at < d.length) d[at + 20]! ^= 0xff;
-        return d;
-      } },
+      {
+        match: (c) => c[0] === Op.READ_10 && lbaOf(c) <= 100 && lbaOf(c) + c.readUInt16BE(7) > 100,
+        dataIn: (d, c) => {
+          const at = (100 - lbaOf(c)) * 512;
+          if (at < d.length) d[at + 20]! ^= 0xff;
+          return d;
+        },
+      },
     );
   });
 
@@ -170,7 +185,10 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.equal(r.get('SkipUnimplemented')!.verdict, 'skip', v('SkipUnimplemented'));
     assert.equal(r.get('SkipUnimplemented')!.message, 'target does not implement READ(12)');
     assert.equal(r.get('FailMandatory')!.verdict, 'fail', v('FailMandatory'));
-    assert.match(r.get('FailMandatory')!.message!, /^READ\(10\) LBA=5 LEN=1: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID COMMAND OPERATION CODE: READ\(10\) is mandatory \(SBC-4 5\.16/);
+    assert.match(
+      r.get('FailMandatory')!.message!,
+      /^READ\(10\) LBA=5 LEN=1: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID COMMAND OPERATION CODE: READ\(10\) is mandatory \(SBC-4 5\.16/,
+    );
     assert.equal(r.get('ErrorThrow')!.verdict, 'error', v('ErrorThrow'));
     assert.match(r.get('ErrorThrow')!.message!, /^harness or test code threw TypeError/);
     assert.ok(r.get('ErrorThrow')!.stack);
@@ -191,23 +209,41 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.equal(r.get('ShouldCheck')!.verdict, 'warn', v('ShouldCheck'));
     assert.deepEqual(r.get('ShouldCheck')!.warnings, ['a recommendation was not followed']);
     assert.equal(r.get('Integrity')!.verdict, 'fail', v('Integrity'));
-    assert.match(r.get('Integrity')!.message!, /^data integrity: LBA 100 does not read back what WRITE\(10\) LBA=100 LEN=2 wrote \(first difference at byte 20/);
+    assert.match(
+      r.get('Integrity')!.message!,
+      /^data integrity: LBA 100 does not read back what WRITE\(10\) LBA=100 LEN=2 wrote \(first difference at byte 20/,
+    );
     assert.equal(r.get('DatalossOk')!.verdict, 'pass', v('DatalossOk'));
     assert.equal(r.get('TwoNexuses')!.verdict, 'pass', v('TwoNexuses'));
     assert.equal(r.get('Helpers')!.verdict, 'pass', v('Helpers'));
     assert.equal(r.get('SecondUndeclared')!.verdict, 'error', v('SecondUndeclared'));
     assert.match(r.get('SecondUndeclared')!.message!, /uses t\.session2 without declaring needs: \['twoInitiators'\]/);
     // No WRITE(10) left the harness for the tests that broke the dataloss rule: only the two allowed ones.
-    const sentWrites = proxy.seen.slice(writes).filter((c) => c[0] === Op.WRITE_10).map((c) => lbaOf(c));
-    assert.deepEqual(sentWrites.sort((a, b) => a - b), [100, 200, 300]);
+    const sentWrites = proxy.seen
+      .slice(writes)
+      .filter((c) => c[0] === Op.WRITE_10)
+      .map((c) => lbaOf(c));
+    assert.deepEqual(
+      sentWrites.sort((a, b) => a - b),
+      [100, 200, 300],
+    );
     // Mocha ran them in order, each once.
-    assert.deepEqual([...r.keys()], plan.map((p) => p.test.name));
+    assert.deepEqual(
+      [...r.keys()],
+      plan.map((p) => p.test.name),
+    );
     // Every kind of verdict in one JUnit document: it validates against the Jenkins schema.
     const xml = junitXml(report);
-    const valid = await validateXML({ xml: [{ fileName: 'junit.xml', contents: xml }], schema: [{ fileName: 'jenkins-junit.xsd', contents: readFileSync(XSD, 'utf8') }] });
+    const valid = await validateXML({
+      xml: [{ fileName: 'junit.xml', contents: xml }],
+      schema: [{ fileName: 'jenkins-junit.xsd', contents: readFileSync(XSD, 'utf8') }],
+    });
     assert.ok(valid.valid, `schema errors: ${JSON.stringify(valid.errors)}`);
     assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ErrorThrow" time="[0-9.]+"><error message="harness or test code threw TypeError/);
-    assert.match(xml, /<testcase classname="SCSI\.SelfTest" name="ShouldLevel" time="[0-9.]+"><system-out>WARNING \(SHOULD, SPC-5 TEST UNIT READY\): the device should have done better/);
+    assert.match(
+      xml,
+      /<testcase classname="SCSI\.SelfTest" name="ShouldLevel" time="[0-9.]+"><system-out>WARNING \(SHOULD, SPC-5 TEST UNIT READY\): the device should have done better/,
+    );
     assert.match(xml, /<skipped message="medium is not removable \(RMB=0\)"\/>/);
     assert.match(xml, /<failure message="target did not answer READ\(10\) LBA=9 LEN=1 within 2 s" type="MUST">/);
   });
@@ -238,18 +274,29 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.deepEqual(verdicts, ['fail', 'fail', 'skip', 'fail', 'skip', 'skip']);
     assert.match(rep.results[0]!.message!, /^could not log in for this test/);
     assert.equal(rep.results[2]!.message, 'medium is not removable (RMB=0)', 'a test skipped for its needs neither counts nor breaks the row');
-    assert.match(rep.results[4]!.message!, /^not run: the target stopped responding \(3 tests in a row got no answer; last: SCSI\.SelfTest\.SkipUnimplemented: could not log in/);
+    assert.match(
+      rep.results[4]!.message!,
+      /^not run: the target stopped responding \(3 tests in a row got no answer; last: SCSI\.SelfTest\.SkipUnimplemented: could not log in/,
+    );
     assert.match(rep.stopped!, /^the target stopped responding/);
   });
 
-  it('a target that answers the probe but not the first command of a test\'s session fails each test within --command-timeout, and the run stops after --max-unanswered', async () => {
+  it("a target that answers the probe but not the first command of a test's session fails each test within --command-timeout, and the run stops after --max-unanswered", async () => {
     const s = await Session.open(sessionOptions(configFor(proxy.url(REF_IQN, 0)), 'iqn.2026-11.org.iscsi-test:probe'));
     const facts = await probe(s);
     await s.close();
     proxy.rules.push({ match: (c) => c[0] === Op.TEST_UNIT_READY, drop: true });
     const started = Date.now();
-    const rep = await runTests({ plan: plan.slice(0, 5), config: configFor(proxy.url(REF_IQN, 0), { commandTimeoutMs: 1000, maxUnanswered: 2 }), reporters: [], facts });
-    assert.deepEqual(rep.results.map((x) => x.verdict), ['fail', 'fail', 'skip', 'skip', 'skip']);
+    const rep = await runTests({
+      plan: plan.slice(0, 5),
+      config: configFor(proxy.url(REF_IQN, 0), { commandTimeoutMs: 1000, maxUnanswered: 2 }),
+      reporters: [],
+      facts,
+    });
+    assert.deepEqual(
+      rep.results.map((x) => x.verdict),
+      ['fail', 'fail', 'skip', 'skip', 'skip'],
+    );
     assert.equal(rep.results[0]!.message, "target did not answer TEST UNIT READY, the first command of the test's session, within 1 s");
     assert.ok(rep.results.slice(0, 2).every((r) => r.noAnswer));
     assert.match(rep.results[3]!.message!, /^not run: the target stopped responding \(2 tests in a row/);
@@ -259,12 +306,20 @@ describe('harness runner self-tests (fake target: reference target behind a misb
   it('a command the target leaves unanswered fails its test at --command-timeout, naming it; the next test passes', async () => {
     const reg2 = new Registry([silentSuite()]);
     const started = Date.now();
-    const rep = await runTests({ plan: select(reg2, { tests: ['SCSI.Silent'] }), config: configFor(proxy.url(REF_IQN, 0), { commandTimeoutMs: 1000 }), reporters: [] });
+    const rep = await runTests({
+      plan: select(reg2, { tests: ['SCSI.Silent'] }),
+      config: configFor(proxy.url(REF_IQN, 0), { commandTimeoutMs: 1000 }),
+      reporters: [],
+    });
     const r = byName(rep);
     assert.equal(r.get('Unanswered')!.verdict, 'fail');
     assert.equal(r.get('Unanswered')!.message, 'target did not answer READ(10) LBA=9 LEN=1 within 1 s (--command-timeout)');
     assert.equal(r.get('OwnLimit')!.verdict, 'fail');
-    assert.equal(r.get('OwnLimit')!.message, 'target did not answer READ(10) LBA=9 LEN=1 within 2 s', 'a command of a test with its own time limit may take that long');
+    assert.equal(
+      r.get('OwnLimit')!.message,
+      'target did not answer READ(10) LBA=9 LEN=1 within 2 s',
+      'a command of a test with its own time limit may take that long',
+    );
     assert.equal(r.get('After')!.verdict, 'pass');
     assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
     assert.equal(rep.stopped, undefined, 'a passing test breaks the row');
@@ -275,8 +330,16 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     // PROGRESS; with 78, all of them.
     let left = 0;
     proxy.rules.push(
-      { match: (c) => (c[0] === Op.INQUIRY && (c.readUInt16BE(3) === 77 || c.readUInt16BE(3) === 78) && (left = c.readUInt16BE(3) === 77 ? 3 : 1_000_000), false) },
-      { match: (c) => c[0] === Op.TEST_UNIT_READY && left-- > 0, reply: () => ({ status: 2, sense: sense(SenseKey.NOT_READY, Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS) }) },
+      {
+        match: (c) => (
+          c[0] === Op.INQUIRY && (c.readUInt16BE(3) === 77 || c.readUInt16BE(3) === 78) && (left = c.readUInt16BE(3) === 77 ? 3 : 1_000_000),
+          false
+        ),
+      },
+      {
+        match: (c) => c[0] === Op.TEST_UNIT_READY && left-- > 0,
+        reply: () => ({ status: 2, sense: sense(SenseKey.NOT_READY, Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS) }),
+      },
     );
     const s = defineSuite('WaitSelfTest', { families: ['SCSI'], clause: 'SBC-4 4.11' });
     s.test('Ends', { doc: 'Three polls see SANITIZE IN PROGRESS, the fourth GOOD.' }, async (t) => {
@@ -293,7 +356,10 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     const r = byName(rep);
     assert.equal(r.get('Ends')!.verdict, 'pass', r.get('Ends')!.message);
     assert.equal(r.get('Bounded')!.verdict, 'fail');
-    assert.match(r.get('Bounded')!.message!, /still reports CHECK CONDITION NOT READY\/.*SANITIZE IN PROGRESS after .* TEST UNIT READY polls\): the wait for .* is bounded/);
+    assert.match(
+      r.get('Bounded')!.message!,
+      /still reports CHECK CONDITION NOT READY\/.*SANITIZE IN PROGRESS after .* TEST UNIT READY polls\): the wait for .* is bounded/,
+    );
   });
 
   it('a target that cannot be reached before any test is exit code 3', async () => {

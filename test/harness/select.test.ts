@@ -48,7 +48,11 @@ describe('selection (--test, --skip, @file, --shard)', () => {
   });
 
   it('comma lists run in the order given, and a test reached twice runs once (first family wins)', () => {
-    assert.deepEqual(ids(select(reg, { tests: ['SCSI.Write10', 'ALL.Read10.Simple', 'SCSI.Read10'] })), ['SCSI.Write10.Simple', 'ALL.Read10.Simple', 'SCSI.Read10.BeyondEol']);
+    assert.deepEqual(ids(select(reg, { tests: ['SCSI.Write10', 'ALL.Read10.Simple', 'SCSI.Read10'] })), [
+      'SCSI.Write10.Simple',
+      'ALL.Read10.Simple',
+      'SCSI.Read10.BeyondEol',
+    ]);
     assert.deepEqual(ids(select(reg, { tests: expandPatterns(['ALL,SCSI'], '--test') })).length, 5);
   });
 
@@ -125,7 +129,18 @@ describe('--list, --list --json and -V', () => {
   it('--list --json gives each test its doc, clause, level, needs, families and whether it runs alone under --jobs', () => {
     const j = JSON.parse(listJson(select(reg, { tests: ['*.Write10'] }))) as { tests: Record<string, unknown>[] };
     assert.deepEqual(j.tests, [
-      { id: 'SCSI.Write10.Simple', family: 'SCSI', suite: 'Write10', test: 'Simple', families: ['SCSI', 'ALL'], doc: 'writes at the start and the end', clause: 'SBC-4 5.40', level: 'MUST', needs: ['dataloss'], exclusive: true },
+      {
+        id: 'SCSI.Write10.Simple',
+        family: 'SCSI',
+        suite: 'Write10',
+        test: 'Simple',
+        families: ['SCSI', 'ALL'],
+        doc: 'writes at the start and the end',
+        clause: 'SBC-4 5.40',
+        level: 'MUST',
+        needs: ['dataloss'],
+        exclusive: true,
+      },
     ]);
     const nop = JSON.parse(listJson(select(reg, { tests: ['iSCSI.iSCSINop'] }))) as { tests: { exclusive: boolean }[] };
     assert.equal(nop.tests[0]!.exclusive, false, 'a test that neither writes nor uses two nexuses may run side by side');
@@ -133,7 +148,10 @@ describe('--list, --list --json and -V', () => {
 
   it('-V prints each selected test with its level, clause, needs and doc', () => {
     const t = describeText(select(reg, { tests: ['SCSI.Write10.Simple'] }));
-    assert.equal(t, 'SCSI.Write10.Simple\n    MUST, SBC-4 5.40; needs: dataloss; families: SCSI, ALL; runs alone under --jobs (LU-wide side effects)\n    writes at the start and the end\n');
+    assert.equal(
+      t,
+      'SCSI.Write10.Simple\n    MUST, SBC-4 5.40; needs: dataloss; families: SCSI, ALL; runs alone under --jobs (LU-wide side effects)\n    writes at the start and the end\n',
+    );
   });
 });
 
@@ -160,33 +178,72 @@ describe('registry rules', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iscsi-test-suites-'));
     try {
       mkdirSync(join(dir, 'extra'));
-      const body = (name: string) => `import { defineSuite } from ${JSON.stringify(api)};\nconst s = defineSuite(${JSON.stringify(name)}, { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' });\ns.test('One', { doc: 'a doc paragraph here' }, async () => {});\nexport default s;\n`;
+      const body = (name: string) =>
+        `import { defineSuite } from ${JSON.stringify(api)};\nconst s = defineSuite(${JSON.stringify(name)}, { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' });\ns.test('One', { doc: 'a doc paragraph here' }, async () => {});\nexport default s;\n`;
       writeFileSync(join(dir, 'extra', 'mysuite.js'), body('MySuite'));
       writeFileSync(join(dir, 'extra', '_helper.js'), 'export const x = 1;\n');
       const reg = await Registry.load([dir]);
-      assert.deepEqual(reg.tests.map((t) => t.key), ['MySuite.One']);
+      assert.deepEqual(
+        reg.tests.map((t) => t.key),
+        ['MySuite.One'],
+      );
       writeFileSync(join(dir, 'extra', 'other.js'), body('NotOther'));
-      await assert.rejects(Registry.load([dir]), (e: ExitError) => e.exitCode === 4 && /defines suite NotOther: the file must be named notother\.ts/.test(e.message));
+      await assert.rejects(
+        Registry.load([dir]),
+        (e: ExitError) => e.exitCode === 4 && /defines suite NotOther: the file must be named notother\.ts/.test(e.message),
+      );
       // (A new file name each time: ESM caches modules by URL.)
       rmSync(join(dir, 'extra', 'other.js'));
       writeFileSync(join(dir, 'extra', 'other2.js'), 'export default 42;\n');
       await assert.rejects(Registry.load([dir]), (e: ExitError) => e.exitCode === 4 && /no default export made by defineSuite/.test(e.message));
       rmSync(join(dir, 'extra', 'other2.js'));
-      writeFileSync(join(dir, 'extra', 'other3.js'), `import { defineSuite } from ${JSON.stringify(api)};\nexport default defineSuite('Other', { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' }).test('Bad.Name', { doc: 'a doc paragraph here' }, async () => {});\n`);
+      writeFileSync(
+        join(dir, 'extra', 'other3.js'),
+        `import { defineSuite } from ${JSON.stringify(api)};\nexport default defineSuite('Other', { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' }).test('Bad.Name', { doc: 'a doc paragraph here' }, async () => {});\n`,
+      );
       await assert.rejects(Registry.load([dir]), (e: ExitError) => e.exitCode === 4 && /failed to load: .*no dots/.test(e.message));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('the built-in suites load, with libiscsi\'s names and every test documented', async () => {
+  it("the built-in suites load, with libiscsi's names and every test documented", async () => {
     const reg = await Registry.load([defaultSuitesDir()]);
     const keys = reg.tests.map((t) => t.key);
-    for (const k of ['TestUnitReady.Simple', 'Inquiry.Standard', 'Inquiry.AllocLength', 'Inquiry.EVPD', 'Inquiry.BlockLimits', 'Inquiry.MandatoryVPDSBC', 'Inquiry.SupportedVPD', 'Inquiry.VPDPageCodesSorted', 'Inquiry.VersionDescriptors', 'ReadCapacity10.Simple', 'ReadCapacity16.Simple', 'ReadCapacity16.Alloclen', 'ReadCapacity16.PI', 'ReadCapacity16.Support', 'Read6.Simple', 'Read6.BeyondEol', 'ModeSense6.AllPages', 'ModeSense6.Control', 'ModeSense6.Control-D_SENSE', 'ModeSense6.Control-SWP', 'ModeSense6.Residuals', 'ReportLUNs.Simple', 'iSCSIcmdsn.iSCSICmdSnTooHigh', 'iSCSIcmdsn.iSCSICmdSnTooLow', 'iSCSINop.Simple', 'iSCSISendTargets.Simple']) {
+    for (const k of [
+      'TestUnitReady.Simple',
+      'Inquiry.Standard',
+      'Inquiry.AllocLength',
+      'Inquiry.EVPD',
+      'Inquiry.BlockLimits',
+      'Inquiry.MandatoryVPDSBC',
+      'Inquiry.SupportedVPD',
+      'Inquiry.VPDPageCodesSorted',
+      'Inquiry.VersionDescriptors',
+      'ReadCapacity10.Simple',
+      'ReadCapacity16.Simple',
+      'ReadCapacity16.Alloclen',
+      'ReadCapacity16.PI',
+      'ReadCapacity16.Support',
+      'Read6.Simple',
+      'Read6.BeyondEol',
+      'ModeSense6.AllPages',
+      'ModeSense6.Control',
+      'ModeSense6.Control-D_SENSE',
+      'ModeSense6.Control-SWP',
+      'ModeSense6.Residuals',
+      'ReportLUNs.Simple',
+      'iSCSIcmdsn.iSCSICmdSnTooHigh',
+      'iSCSIcmdsn.iSCSICmdSnTooLow',
+      'iSCSINop.Simple',
+      'iSCSISendTargets.Simple',
+    ]) {
       assert.ok(keys.includes(k), `${k} is registered`);
     }
-    for (const s of ['Read10', 'Read12', 'Read16']) for (const t of ['Simple', 'BeyondEol', 'ZeroBlocks', 'ReadProtect', 'DpoFua']) assert.ok(keys.includes(`${s}.${t}`), `${s}.${t}`);
-    for (const s of ['Write10', 'Write12', 'Write16']) for (const t of ['Simple', 'BeyondEol', 'ZeroBlocks', 'WriteProtect', 'DpoFua']) assert.ok(keys.includes(`${s}.${t}`), `${s}.${t}`);
+    for (const s of ['Read10', 'Read12', 'Read16'])
+      for (const t of ['Simple', 'BeyondEol', 'ZeroBlocks', 'ReadProtect', 'DpoFua']) assert.ok(keys.includes(`${s}.${t}`), `${s}.${t}`);
+    for (const s of ['Write10', 'Write12', 'Write16'])
+      for (const t of ['Simple', 'BeyondEol', 'ZeroBlocks', 'WriteProtect', 'DpoFua']) assert.ok(keys.includes(`${s}.${t}`), `${s}.${t}`);
     for (const t of reg.tests) {
       if (t.suite.startsWith('Write')) assert.ok(t.needs.includes('dataloss'), `${t.key} writes, so it needs dataloss`);
       assert.ok(t.doc.length > 40, `${t.key} has a doc paragraph`);

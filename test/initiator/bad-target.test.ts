@@ -154,13 +154,17 @@ describe('initiator against a misbehaving target (fake target)', function () {
     });
 
     it('status class 2 detail 1 (authentication failure) → ISCSI_E_AUTH', async () => {
-      ft = await FakeTarget.start(loginScript((c, req) => c.send(rsp(c, req, { transit: false, nsg: 0, statusClass: 2, statusDetail: 1, data: Buffer.alloc(0) }))));
+      ft = await FakeTarget.start(
+        loginScript((c, req) => c.send(rsp(c, req, { transit: false, nsg: 0, statusClass: 2, statusDetail: 1, data: Buffer.alloc(0) }))),
+      );
       const { err } = await fails(Session.open(base()), 'ISCSI_E_AUTH', [/Authentication failure/, /class 0x02 detail 0x01/]);
       assert.deepEqual(err.details, { statusClass: 2, statusDetail: 1 });
     });
 
     it('status class 3 (target error) → ISCSI_E_LOGIN naming the status', async () => {
-      ft = await FakeTarget.start(loginScript((c, req) => c.send(rsp(c, req, { transit: false, nsg: 0, statusClass: 3, statusDetail: 1, data: Buffer.alloc(0) }))));
+      ft = await FakeTarget.start(
+        loginScript((c, req) => c.send(rsp(c, req, { transit: false, nsg: 0, statusClass: 3, statusDetail: 1, data: Buffer.alloc(0) }))),
+      );
       await fails(Session.open(base()), 'ISCSI_E_LOGIN', [/Service unavailable/, /class 0x03 detail 0x01/]);
     });
   });
@@ -188,7 +192,11 @@ describe('initiator against a misbehaving target (fake target)', function () {
 
     it('a Data-In for a WRITE (R bit clear), within its Expected Data Transfer Length', async () => {
       const s = await open(afterCommand((c, cmd) => c.send(c.dataIn(cmd.itt, { data: Buffer.alloc(512, 7) }))));
-      await fails(s.command({ cdb: scsi.write10({ lba: 0, blocks: 1 }), dataOut: Buffer.alloc(512) }), 'ISCSI_E_PROTOCOL', [/WRITE\(10\)/, /Data-In/, /R bit|not a read/i]);
+      await fails(s.command({ cdb: scsi.write10({ lba: 0, blocks: 1 }), dataOut: Buffer.alloc(512) }), 'ISCSI_E_PROTOCOL', [
+        /WRITE\(10\)/,
+        /Data-In/,
+        /R bit|not a read/i,
+      ]);
     });
 
     it('a Data-In past the Expected Data Transfer Length', async () => {
@@ -237,14 +245,25 @@ describe('initiator against a misbehaving target (fake target)', function () {
     const r2tOnly = { keys: { InitialR2T: 'Yes', ImmediateData: 'No', MaxBurstLength: '65536', FirstBurstLength: '65536' } };
 
     it('an R2T asking past the Expected Data Transfer Length', async () => {
-      const s = await open(afterCommand((c, cmd) => c.send(c.r2t(cmd.itt, { bufferOffset: 512, desiredDataTransferLength: 1024 }))), r2tOnly);
-      await fails(s.command({ cdb: scsi.write10({ lba: 0, blocks: 2 }), dataOut: Buffer.alloc(1024) }), 'ISCSI_E_PROTOCOL', [/R2T asks for bytes 512\.\.1536/, /Expected Data Transfer Length 1024/]);
+      const s = await open(
+        afterCommand((c, cmd) => c.send(c.r2t(cmd.itt, { bufferOffset: 512, desiredDataTransferLength: 1024 }))),
+        r2tOnly,
+      );
+      await fails(s.command({ cdb: scsi.write10({ lba: 0, blocks: 2 }), dataOut: Buffer.alloc(1024) }), 'ISCSI_E_PROTOCOL', [
+        /R2T asks for bytes 512\.\.1536/,
+        /Expected Data Transfer Length 1024/,
+      ]);
     });
 
     it('an R2T asking for more than MaxBurstLength', async () => {
-      const s = await open(afterCommand((c, cmd) => c.send(c.r2t(cmd.itt, { desiredDataTransferLength: 131072 }))), r2tOnly);
+      const s = await open(
+        afterCommand((c, cmd) => c.send(c.r2t(cmd.itt, { desiredDataTransferLength: 131072 }))),
+        r2tOnly,
+      );
       assert.equal(s.params.maxBurstLength, 65536);
-      await fails(s.command({ cdb: scsi.write10({ lba: 0, blocks: 512 }), dataOut: Buffer.alloc(262144) }), 'ISCSI_E_PROTOCOL', [/131072 bytes, more than MaxBurstLength 65536/]);
+      await fails(s.command({ cdb: scsi.write10({ lba: 0, blocks: 512 }), dataOut: Buffer.alloc(262144) }), 'ISCSI_E_PROTOCOL', [
+        /131072 bytes, more than MaxBurstLength 65536/,
+      ]);
     });
   });
 
@@ -282,7 +301,10 @@ describe('initiator against a misbehaving target (fake target)', function () {
     const login: FakeLoginOptions = { headerDigest: 'CRC32C', dataDigest: 'CRC32C' };
 
     it('a header digest that does not match', async () => {
-      const s = await open(afterCommand((c, cmd) => c.send(c.scsiResponse(cmd.itt), { badHeaderDigest: true }), login), digests);
+      const s = await open(
+        afterCommand((c, cmd) => c.send(c.scsiResponse(cmd.itt), { badHeaderDigest: true }), login),
+        digests,
+      );
       assert.equal(s.params.headerDigest, true);
       await fails(s.command({ cdb: scsi.testUnitReady() }), 'ISCSI_E_DIGEST', [/header digest mismatch on SCSI Response/]);
     });
@@ -311,7 +333,12 @@ describe('initiator against a misbehaving target (fake target)', function () {
           declared === 262144 ? {} : { keys: { MaxRecvDataSegmentLength: String(declared) } },
         );
         assert.equal(s.params.maxRecvDataSegmentLength, declared);
-        await fails(read(s, 2 * declared), 'ISCSI_E_PROTOCOL', [new RegExp(`DataSegmentLength ${declared + 4} exceeds MaxRecvDataSegmentLength ${declared}`)], 1000);
+        await fails(
+          read(s, 2 * declared),
+          'ISCSI_E_PROTOCOL',
+          [new RegExp(`DataSegmentLength ${declared + 4} exceeds MaxRecvDataSegmentLength ${declared}`)],
+          1000,
+        );
       });
     }
   });
@@ -339,7 +366,11 @@ describe('initiator against a misbehaving target (fake target)', function () {
 
     it('a SCSI command', async () => {
       const s = await open(silent);
-      const { ms } = await fails(s.command({ cdb: scsi.testUnitReady(), timeoutMs: LIMIT }), 'ISCSI_E_TIMEOUT', [/TEST UNIT READY/, /no response/, new RegExp(`${LIMIT} ms`)]);
+      const { ms } = await fails(s.command({ cdb: scsi.testUnitReady(), timeoutMs: LIMIT }), 'ISCSI_E_TIMEOUT', [
+        /TEST UNIT READY/,
+        /no response/,
+        new RegExp(`${LIMIT} ms`),
+      ]);
       inTime(ms);
     });
 
@@ -351,7 +382,10 @@ describe('initiator against a misbehaving target (fake target)', function () {
 
     it('a task management request', async () => {
       const s = await open(silent);
-      const { ms } = await fails(s.taskManagement(TmfFunction.LOGICAL_UNIT_RESET, { timeoutMs: LIMIT }), 'ISCSI_E_TIMEOUT', [/LOGICAL UNIT RESET/, new RegExp(`${LIMIT} ms`)]);
+      const { ms } = await fails(s.taskManagement(TmfFunction.LOGICAL_UNIT_RESET, { timeoutMs: LIMIT }), 'ISCSI_E_TIMEOUT', [
+        /LOGICAL UNIT RESET/,
+        new RegExp(`${LIMIT} ms`),
+      ]);
       inTime(ms);
     });
 
@@ -369,19 +403,22 @@ describe('initiator against a misbehaving target (fake target)', function () {
   });
 
   it('Data-In, R2T and status arriving for a command that already timed out are set aside; the session goes on', async () => {
-    const s = await open(async (c) => {
-      await c.login();
-      const rd = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
-      const wr = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
-      await c.sleep(350);
-      c.send(c.dataIn(rd.itt, { data: Buffer.alloc(512, 1) }));
-      c.send(c.dataIn(rd.itt, { dataSN: 1, bufferOffset: 512, data: Buffer.alloc(512, 2), statusPresent: true }));
-      c.send(c.r2t(wr.itt, { desiredDataTransferLength: 512 }));
-      c.send(c.scsiResponse(wr.itt));
-      const nop = await c.expect<NopOut>(Opcode.NOP_OUT);
-      c.send(c.nopIn({ itt: nop.itt }));
-      await c.waitClosed();
-    }, { keys: { InitialR2T: 'Yes', ImmediateData: 'No' } });
+    const s = await open(
+      async (c) => {
+        await c.login();
+        const rd = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
+        const wr = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
+        await c.sleep(350);
+        c.send(c.dataIn(rd.itt, { data: Buffer.alloc(512, 1) }));
+        c.send(c.dataIn(rd.itt, { dataSN: 1, bufferOffset: 512, data: Buffer.alloc(512, 2), statusPresent: true }));
+        c.send(c.r2t(wr.itt, { desiredDataTransferLength: 512 }));
+        c.send(c.scsiResponse(wr.itt));
+        const nop = await c.expect<NopOut>(Opcode.NOP_OUT);
+        c.send(c.nopIn({ itt: nop.itt }));
+        await c.waitClosed();
+      },
+      { keys: { InitialR2T: 'Yes', ImmediateData: 'No' } },
+    );
     const strays: number[] = [];
     s.on('stray', (p: { opcode: number }) => strays.push(p.opcode));
     await Promise.all([

@@ -91,7 +91,11 @@ describe('initiator features (fake target)', function () {
     const done = async () => {
       s.destroy();
       await ft!.settled(3000);
-      assert.deepEqual(ft!.errors.map((e) => e.message), [], 'the fake target script failed');
+      assert.deepEqual(
+        ft!.errors.map((e) => e.message),
+        [],
+        'the fake target script failed',
+      );
     };
     return { s, done };
   }
@@ -133,8 +137,14 @@ describe('initiator features (fake target)', function () {
       await Promise.all([a, b]);
       assert.equal(immediateNop!.immediate, true);
       assert.equal(immediateNop!.cmdSN, login.expCmdSN, 'the immediate NOP-Out carries the current CmdSN');
-      assert.deepEqual(seen.map((c) => c.cmdSN), [login.expCmdSN, (login.expCmdSN + 1) >>> 0]);
-      assert.deepEqual(seen.map((c) => c.immediate ?? false), [false, false]);
+      assert.deepEqual(
+        seen.map((c) => c.cmdSN),
+        [login.expCmdSN, (login.expCmdSN + 1) >>> 0],
+      );
+      assert.deepEqual(
+        seen.map((c) => c.immediate ?? false),
+        [false, false],
+      );
       await done();
     });
 
@@ -170,8 +180,14 @@ describe('initiator features (fake target)', function () {
       await s.nop();
       const results = await Promise.all(all);
       const expected = Array.from({ length: 22 }, (_, i) => (START + i) >>> 0);
-      assert.deepEqual(cmds.map((c) => c.cmdSN), expected);
-      assert.deepEqual(results.map((r) => r.cmdSN), expected);
+      assert.deepEqual(
+        cmds.map((c) => c.cmdSN),
+        expected,
+      );
+      assert.deepEqual(
+        results.map((r) => r.cmdSN),
+        expected,
+      );
       assert.ok(expected.includes(0xffffffff) && expected.includes(0));
       assert.equal(s.maxCmdSN, 0x40);
       assert.equal(s.expCmdSN, 0x06);
@@ -252,7 +268,11 @@ describe('initiator features (fake target)', function () {
         assert.ok((r.data?.length ?? 0) <= 8192, `piece ${i} is ${r.data?.length} bytes, more than the 8192 of login`);
       }
       const text = decodeText(Buffer.concat(pieces.map((r) => r.data ?? Buffer.alloc(0))));
-      for (const [k, v] of Object.entries(keys)) assert.deepEqual(text.find(([n]) => n === k), [k, v]);
+      for (const [k, v] of Object.entries(keys))
+        assert.deepEqual(
+          text.find(([n]) => n === k),
+          [k, v],
+        );
       assert.equal(s.isOpen, true);
     });
 
@@ -280,20 +300,26 @@ describe('initiator features (fake target)', function () {
       });
       const targets = await s.sendTargets('All');
       await done();
-      assert.deepEqual(targets.map((t) => [t.name, t.addresses.map((a) => `${a.host}|${a.port}|${a.tpgt}`)]), [
-        ['iqn.2026-11.org.iscsi-test:one', ['127.0.0.1|3260|1']],
-        ['iqn.2026-11.org.iscsi-test:two', ['::1|3261|2', '127.0.0.1|3262|3']],
-      ]);
+      assert.deepEqual(
+        targets.map((t) => [t.name, t.addresses.map((a) => `${a.host}|${a.port}|${a.tpgt}`)]),
+        [
+          ['iqn.2026-11.org.iscsi-test:one', ['127.0.0.1|3260|1']],
+          ['iqn.2026-11.org.iscsi-test:two', ['::1|3261|2', '127.0.0.1|3262|3']],
+        ],
+      );
       assert.equal(reqs.length, 3);
       assert.deepEqual(decodeText(reqs[0]!.data!), [['SendTargets', 'All']]);
       assert.equal(reqs[0]!.ttt, RESERVED_TAG);
       for (const r of reqs.slice(1)) {
         assert.equal(r.itt, reqs[0]!.itt, 'a continuation keeps the ITT (RFC 7143 11.10.3)');
-        assert.equal(r.ttt, TTT, 'a continuation carries the target\'s TTT (11.10.4)');
+        assert.equal(r.ttt, TTT, "a continuation carries the target's TTT (11.10.4)");
         assert.equal(r.data?.length ?? 0, 0, 'a continuation carries no text (6.2)');
         assert.equal(r.continue, false);
       }
-      assert.deepEqual(reqs.map((r) => r.cmdSN), [reqs[0]!.cmdSN, (reqs[0]!.cmdSN + 1) >>> 0, (reqs[0]!.cmdSN + 2) >>> 0]);
+      assert.deepEqual(
+        reqs.map((r) => r.cmdSN),
+        [reqs[0]!.cmdSN, (reqs[0]!.cmdSN + 1) >>> 0, (reqs[0]!.cmdSN + 2) >>> 0],
+      );
     });
   });
 
@@ -337,21 +363,28 @@ describe('initiator features (fake target)', function () {
     sense.writeUInt16BE(18, 0);
     sense[2] = 0x70;
     sense[4] = 0x06;
-    const { s, done } = await open(async (c) => {
-      await c.sleep(50);
-      c.send(c.asyncMessage({ asyncEvent: AsyncEvent.SCSI_ASYNC_EVENT, lun: scsi.lunToBigInt(1), data: sense }));
-      c.send(c.asyncMessage({ asyncEvent: AsyncEvent.LOGOUT_REQUESTED, parameter3: 5 }));
-      const cmd = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
-      c.send(c.scsiResponse(cmd.itt));
-      await c.waitClosed();
-    }, {}, { honourLogoutRequest: false });
+    const { s, done } = await open(
+      async (c) => {
+        await c.sleep(50);
+        c.send(c.asyncMessage({ asyncEvent: AsyncEvent.SCSI_ASYNC_EVENT, lun: scsi.lunToBigInt(1), data: sense }));
+        c.send(c.asyncMessage({ asyncEvent: AsyncEvent.LOGOUT_REQUESTED, parameter3: 5 }));
+        const cmd = await c.expect<ScsiCommand>(Opcode.SCSI_COMMAND);
+        c.send(c.scsiResponse(cmd.itt));
+        await c.waitClosed();
+      },
+      {},
+      { honourLogoutRequest: false },
+    );
     const got: AsyncMessage[] = [];
     s.on('async', (m: AsyncMessage) => got.push(m));
     const deadline = Date.now() + 2000;
     while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await s.command(tur());
     await done();
-    assert.deepEqual(got.map((m) => m.asyncEvent), [AsyncEvent.SCSI_ASYNC_EVENT, AsyncEvent.LOGOUT_REQUESTED]);
+    assert.deepEqual(
+      got.map((m) => m.asyncEvent),
+      [AsyncEvent.SCSI_ASYNC_EVENT, AsyncEvent.LOGOUT_REQUESTED],
+    );
     assert.equal(s.asyncMessages.length, 2);
     assert.deepEqual(s.asyncMessages[0]!.data, sense);
     assert.equal(s.asyncMessages[0]!.lun, scsi.lunToBigInt(1));
@@ -362,31 +395,44 @@ describe('initiator features (fake target)', function () {
   it('encodes every task management function (RFC 7143 11.5) and ends the tasks it covers on "function complete"', async () => {
     const tmfs: TaskMgmtRequest[] = [];
     const answers: number[] = [];
-    const { s, done } = await open(async (c) => {
-      // Hold SCSI commands; answer each TMF with what the test queued (default function complete).
-      for (let i = 0; i < 200; i++) {
-        let p: AnyPdu;
-        try {
-          p = await c.recv(3000);
-        } catch {
-          return;
+    const { s, done } = await open(
+      async (c) => {
+        // Hold SCSI commands; answer each TMF with what the test queued (default function complete).
+        for (let i = 0; i < 200; i++) {
+          let p: AnyPdu;
+          try {
+            p = await c.recv(3000);
+          } catch {
+            return;
+          }
+          if (p.opcode === Opcode.TASK_MGMT_REQUEST) {
+            const t = p as TaskMgmtRequest;
+            tmfs.push(t);
+            c.send(c.tmfResponse(t.itt, answers.shift() ?? TmfResponse.FUNCTION_COMPLETE));
+          }
         }
-        if (p.opcode === Opcode.TASK_MGMT_REQUEST) {
-          const t = p as TaskMgmtRequest;
-          tmfs.push(t);
-          c.send(c.tmfResponse(t.itt, answers.shift() ?? TmfResponse.FUNCTION_COMPLETE));
-        }
-      }
-    }, {}, { lun: 2 });
+      },
+      {},
+      { lun: 2 },
+    );
     const L2 = scsi.lunToBigInt(2);
     const L5 = scsi.lunToBigInt(5);
     type Started = { p: Promise<string>; itt: number; cmdSN: number };
     const start = (lun: number, immediate = false): Started => {
       const st = { itt: 0, cmdSN: 0 } as Started;
-      st.p = s.command({ cdb: scsi.read10({ lba: 0, blocks: 1 }), dataIn: 512, lun, immediate, timeoutMs: 4000, onSent: (itt, cmdSN) => ((st.itt = itt), (st.cmdSN = cmdSN)) }).then(
-        (r) => `status ${r.status}`,
-        (e: IscsiError) => `${e.code}: ${e.message}`,
-      );
+      st.p = s
+        .command({
+          cdb: scsi.read10({ lba: 0, blocks: 1 }),
+          dataIn: 512,
+          lun,
+          immediate,
+          timeoutMs: 4000,
+          onSent: (itt, cmdSN) => ((st.itt = itt), (st.cmdSN = cmdSN)),
+        })
+        .then(
+          (r) => `status ${r.status}`,
+          (e: IscsiError) => `${e.code}: ${e.message}`,
+        );
       return st;
     };
     const tmfCmdSN: number[] = [];
@@ -449,7 +495,14 @@ describe('initiator features (fake target)', function () {
     await done();
 
     // What went over the wire.
-    const row = (t: TaskMgmtRequest) => ({ fn: t.function, lun: t.lun, ref: t.referencedTaskTag, refCmdSN: t.refCmdSN, expDataSN: t.expDataSN, imm: t.immediate ?? false });
+    const row = (t: TaskMgmtRequest) => ({
+      fn: t.function,
+      lun: t.lun,
+      ref: t.referencedTaskTag,
+      refCmdSN: t.refCmdSN,
+      expDataSN: t.expDataSN,
+      imm: t.immediate ?? false,
+    });
     assert.equal(tmfs.length, 9);
     const X = RESERVED_TAG;
     assert.deepEqual(tmfs.map(row), [
@@ -465,7 +518,10 @@ describe('initiator features (fake target)', function () {
       { fn: 7, lun: 0n, ref: X, refCmdSN: 0, expDataSN: 0, imm: true },
     ]);
     // TMFs are immediate: each carries the current CmdSN without taking it.
-    assert.deepEqual(tmfs.map((t) => t.cmdSN), tmfCmdSN);
+    assert.deepEqual(
+      tmfs.map((t) => t.cmdSN),
+      tmfCmdSN,
+    );
   });
 });
 
@@ -563,7 +619,10 @@ describe('initiator features against tgtd (real peer)', function () {
       (e: unknown) => ({ e }),
     );
     if ('list' in r) {
-      assert.deepEqual(r.list.map((t) => t.name), [IQN]);
+      assert.deepEqual(
+        r.list.map((t) => t.name),
+        [IQN],
+      );
       assert.equal(r.list[0]!.addresses[0]!.port, tgtd!.port);
       process.stdout.write('      (tgtd answered SendTargets in a normal session)\n');
     } else {
@@ -627,4 +686,3 @@ describe('initiator features against tgtd (real peer)', function () {
     });
   });
 });
-

@@ -115,7 +115,10 @@ describe('initiator: sequence numbers the target sends are checked (RFC 7143 4.2
     await s.nop();
     const r = await read(s, 512);
     assert.equal(r.data.length, 512);
-    assert.equal((await s.command({ cdb: scsi.write10({ lba: 0, blocks: 1 }), dataOut: Buffer.alloc(512), useImmediateData: false, sendUnsolicited: false })).status, 0);
+    assert.equal(
+      (await s.command({ cdb: scsi.write10({ lba: 0, blocks: 1 }), dataOut: Buffer.alloc(512), useImmediateData: false, sendUnsolicited: false })).status,
+      0,
+    );
     await tur(s);
     let hidden = 0;
     s.hooks.onReceive = (p: AnyPdu) => {
@@ -269,9 +272,24 @@ describe('initiator: sequence numbers the target sends are checked (RFC 7143 4.2
     });
 
     const cases: { name: string; test: string; numbers: (n: { statSN: number; expCmdSN: number; maxCmdSN: number }) => void; message: RegExp }[] = [
-      { name: 'StatSN one ahead', test: 'SCSI.Read10.Simple', numbers: (n) => void (n.statSN = snAdd(n.statSN, 1)), message: /READ\(10\).*Data-In .*carries StatSN (\d+), expected (\d+)/ },
-      { name: 'MaxCmdSN below ExpCmdSN - 1', test: 'SCSI.Read10.Simple', numbers: (n) => void (n.maxCmdSN = snAdd(n.expCmdSN, -5)), message: /MaxCmdSN \d+, less than ExpCmdSN \d+ - 1/ },
-      { name: 'ExpCmdSN past the commands sent', test: 'SCSI.Read10.Simple', numbers: (n) => void ((n.expCmdSN = snAdd(n.expCmdSN, 100)), (n.maxCmdSN = snAdd(n.maxCmdSN, 100))), message: /carries ExpCmdSN \d+, but the CmdSNs sent allow at most \d+/ },
+      {
+        name: 'StatSN one ahead',
+        test: 'SCSI.Read10.Simple',
+        numbers: (n) => void (n.statSN = snAdd(n.statSN, 1)),
+        message: /READ\(10\).*Data-In .*carries StatSN (\d+), expected (\d+)/,
+      },
+      {
+        name: 'MaxCmdSN below ExpCmdSN - 1',
+        test: 'SCSI.Read10.Simple',
+        numbers: (n) => void (n.maxCmdSN = snAdd(n.expCmdSN, -5)),
+        message: /MaxCmdSN \d+, less than ExpCmdSN \d+ - 1/,
+      },
+      {
+        name: 'ExpCmdSN past the commands sent',
+        test: 'SCSI.Read10.Simple',
+        numbers: (n) => void ((n.expCmdSN = snAdd(n.expCmdSN, 100)), (n.maxCmdSN = snAdd(n.maxCmdSN, 100))),
+        message: /carries ExpCmdSN \d+, but the CmdSNs sent allow at most \d+/,
+      },
     ];
     for (const c of cases) {
       it(`${c.name} in the answer to ${c.test}`, async () => {
@@ -297,7 +315,11 @@ describe('initiator: sequence numbers the target sends are checked (RFC 7143 4.2
 
     it('and without the defect the same test passes', async () => {
       proxy.rules.length = 0;
-      const rep = await runTests({ plan: select(reg, { tests: ['SCSI.Read10.Simple'] }), config: configFor(proxy.url(REF_IQN, 0), { defaultTimeout: 20 }), reporters: [] });
+      const rep = await runTests({
+        plan: select(reg, { tests: ['SCSI.Read10.Simple'] }),
+        config: configFor(proxy.url(REF_IQN, 0), { defaultTimeout: 20 }),
+        reporters: [],
+      });
       assert.equal(rep.results[0]!.verdict, 'pass', rep.results[0]!.message);
     });
   });

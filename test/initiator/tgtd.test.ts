@@ -112,7 +112,7 @@ describe('initiator against tgtd (real peer)', function () {
     await s.logout();
   });
 
-  it('logs in with mutual CHAP and checks the target\'s answer', async () => {
+  it("logs in with mutual CHAP and checks the target's answer", async () => {
     const s = await Session.open(opts({ targetName: MUTUAL, chap: { user: 'bob', secret: 'bob-secret-5678' }, targetChap: target }));
     assert.equal(s.login.authMethod, 'CHAP');
     await s.logout();
@@ -120,7 +120,9 @@ describe('initiator against tgtd (real peer)', function () {
 
   it('fails mutual CHAP when the target does not know the secret we expect', async () => {
     await assert.rejects(
-      Session.open(opts({ targetName: MUTUAL, chap: { user: 'bob', secret: 'bob-secret-5678' }, targetChap: { user: target.user, secret: 'not-the-secret-9' } })),
+      Session.open(
+        opts({ targetName: MUTUAL, chap: { user: 'bob', secret: 'bob-secret-5678' }, targetChap: { user: target.user, secret: 'not-the-secret-9' } }),
+      ),
       (e: unknown) => IscsiError.is(e, 'ISCSI_E_AUTH') && /CHAP_R is wrong/.test((e as Error).message),
     );
   });
@@ -187,7 +189,11 @@ describe('initiator against tgtd (real peer)', function () {
         const data = randomBytes(blocks * 512);
         const w = await s.command({ cdb: scsi.write16({ lba: 8192, blocks }), dataOut: data });
         assert.equal(w.status, scsi.ScsiStatus.GOOD, w.sense ? scsi.describeSense(w.sense) : '');
-        const unsolicited = !p.initialR2T ? Math.min(p.firstBurstLength, data.length) : p.immediateData ? Math.min(p.firstBurstLength, p.maxSendDataSegmentLength) : 0;
+        const unsolicited = !p.initialR2T
+          ? Math.min(p.firstBurstLength, data.length)
+          : p.immediateData
+            ? Math.min(p.firstBurstLength, p.maxSendDataSegmentLength)
+            : 0;
         const solicited = data.length - unsolicited;
         assert.ok(w.r2ts >= Math.ceil(solicited / p.maxBurstLength), `${w.r2ts} R2Ts for ${solicited} solicited bytes at MaxBurstLength ${p.maxBurstLength}`);
         const r = await s.command({ cdb: scsi.read16({ lba: 8192, blocks }), dataIn: data.length });
@@ -289,7 +295,9 @@ describe('initiator against tgtd (real peer)', function () {
     // The peer's PDUs are not ours to judge here, but name any tshark flags so they are seen.
     const flagged = theirs.filter((p) => p.malformed || (p.expertSeverity ?? 0) >= 0x800000);
     if (flagged.length) {
-      process.stdout.write(`      (tshark flags ${flagged.length} of tgtd's ${theirs.length} PDUs: ${[...new Set(flagged.map((p) => p.info))].slice(0, 5).join('; ')})\n`);
+      process.stdout.write(
+        `      (tshark flags ${flagged.length} of tgtd's ${theirs.length} PDUs: ${[...new Set(flagged.map((p) => p.info))].slice(0, 5).join('; ')})\n`,
+      );
     }
   });
 });

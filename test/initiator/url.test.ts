@@ -49,12 +49,15 @@ const good: [url: string, expected: Expect][] = [
   [`iscsi://h/${IQN}/1?header_digest=crc32c`, { headerDigest: 'CRC32C', dataDigest: undefined }],
   [`iscsi://h/${IQN}/1?header_digest=none&data_digest=CRC32C`, { headerDigest: 'None', dataDigest: 'CRC32C' }],
   [`iscsi://h/${IQN}/1?header_digest=crc32c,none&data_digest=none,crc32c`, { headerDigest: 'CRC32C,None', dataDigest: 'None,CRC32C' }],
-  [`iscsi://a%b@h/${IQN}/1?target_user=t%40x&target_password=p%26q&header_digest=crc32c&data_digest=crc32c&`, {
-    chap: { user: 'a', secret: 'b' },
-    targetChap: { user: 't@x', secret: 'p&q' },
-    headerDigest: 'CRC32C',
-    dataDigest: 'CRC32C',
-  }],
+  [
+    `iscsi://a%b@h/${IQN}/1?target_user=t%40x&target_password=p%26q&header_digest=crc32c&data_digest=crc32c&`,
+    {
+      chap: { user: 'a', secret: 'b' },
+      targetChap: { user: 't@x', secret: 'p&q' },
+      headerDigest: 'CRC32C',
+      dataDigest: 'CRC32C',
+    },
+  ],
 ];
 
 const bad: [url: string, fragment: RegExp, opts?: { requireLun?: boolean }][] = [

@@ -29,9 +29,16 @@ function until<T>(what: string, ms: number, get: () => T | undefined): Promise<T
 
 /** DevAttrReg of an entity with one portal (its SCN/ESI port is the client's listener) and one node. */
 function registration(c: IsnsClient, eid: string, node: string, type: number, port: number, esiInterval?: number) {
-  const t = c.transaction(Func.DevAttrReg, Flag.REPLACE).add(Tag.IscsiName, node).add(Tag.EntityId, eid).delimiter()
-    .add(Tag.EntityId, eid).add(Tag.EntityProtocol, 2)
-    .add(Tag.PortalIp, '127.0.0.1').add(Tag.PortalPort, port).add(Tag.ScnPort, port);
+  const t = c
+    .transaction(Func.DevAttrReg, Flag.REPLACE)
+    .add(Tag.IscsiName, node)
+    .add(Tag.EntityId, eid)
+    .delimiter()
+    .add(Tag.EntityId, eid)
+    .add(Tag.EntityProtocol, 2)
+    .add(Tag.PortalIp, '127.0.0.1')
+    .add(Tag.PortalPort, port)
+    .add(Tag.ScnPort, port);
   if (esiInterval) t.add(Tag.EsiPort, port).add(Tag.EsiInterval, esiInterval);
   return t.add(Tag.IscsiName, node).add(Tag.IscsiNodeType, type);
 }
@@ -67,13 +74,22 @@ describe('isns client against isnsd', function () {
   });
 
   it('DevAttrQry: the portals of the entity, by its EID', async () => {
-    const r = await c.send(c.transaction(Func.DevAttrQry).add(Tag.IscsiName, INI).add(Tag.EntityId, 'ent-client').delimiter().add(Tag.PortalIp).add(Tag.PortalPort));
+    const r = await c.send(
+      c.transaction(Func.DevAttrQry).add(Tag.IscsiName, INI).add(Tag.EntityId, 'ent-client').delimiter().add(Tag.PortalIp).add(Tag.PortalPort),
+    );
     assert.equal(r.status, Status.Successful);
     assert.deepEqual(values(r), ['1=ent-client', '|', '16=127.0.0.1', `17=${port}`]);
   });
 
   it('SCN: registered for object changes, a notification arrives when isnsadm registers a target', async () => {
-    const r = await c.send(c.transaction(Func.SCNReg).add(Tag.IscsiName, INI).add(Tag.IscsiName, INI).delimiter().add(Tag.IscsiScnBitmap, ScnBit.ObjectAdded | ScnBit.ObjectRemoved | ScnBit.ObjectUpdated));
+    const r = await c.send(
+      c
+        .transaction(Func.SCNReg)
+        .add(Tag.IscsiName, INI)
+        .add(Tag.IscsiName, INI)
+        .delimiter()
+        .add(Tag.IscsiScnBitmap, ScnBit.ObjectAdded | ScnBit.ObjectRemoved | ScnBit.ObjectUpdated),
+    );
     assert.equal(r.statusName, 'Successful');
     const reg = await d.isnsadm('--register', 'entity=ent-other', 'portal=127.0.0.1:3260', 'target=iqn.2026-01.org.iscsi-test:other');
     assert.match(reg.stdout, /Successfully registered/, reg.stdout + reg.stderr);
@@ -166,7 +182,10 @@ describe('isns client: bounded waits and bad servers', function () {
   });
 
   it('garbage from the server: an ISNS_E_PDU error event and the pending send ends ISNS_E_CLOSED', async () => {
-    const { srv, port } = await scripted(() => {}, (_m, ch) => ch.sendRaw(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')));
+    const { srv, port } = await scripted(
+      () => {},
+      (_m, ch) => ch.sendRaw(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')),
+    );
     const c = new IsnsClient({ host: '127.0.0.1', port });
     const errs: IsnsError[] = [];
     c.on('error', (e) => errs.push(e));
@@ -177,10 +196,13 @@ describe('isns client: bounded waits and bad servers', function () {
   });
 
   it('a response to a transaction never sent: ISNS_E_UNSOLICITED, and the real answer still resolves', async () => {
-    const { srv, port } = await scripted(() => {}, (m, ch) => {
-      ch.send({ functionId: m.functionId | 0x8000, flags: Flag.SERVER, transactionId: (m.transactionId + 100) & 0xffff, payload: responsePayload(0) });
-      ch.send({ functionId: m.functionId | 0x8000, flags: Flag.SERVER, transactionId: m.transactionId, payload: responsePayload(Status.Busy) });
-    });
+    const { srv, port } = await scripted(
+      () => {},
+      (m, ch) => {
+        ch.send({ functionId: m.functionId | 0x8000, flags: Flag.SERVER, transactionId: (m.transactionId + 100) & 0xffff, payload: responsePayload(0) });
+        ch.send({ functionId: m.functionId | 0x8000, flags: Flag.SERVER, transactionId: m.transactionId, payload: responsePayload(Status.Busy) });
+      },
+    );
     const c = new IsnsClient({ host: '127.0.0.1', port });
     const errs: IsnsError[] = [];
     c.on('error', (e) => errs.push(e));
@@ -204,10 +226,13 @@ describe('isns client: bounded waits and bad servers', function () {
 
   it('an unknown server-initiated function is answered MessageNotSupported', async () => {
     let answer: number | undefined;
-    const { srv, port } = await scripted(() => {}, (m, ch) => {
-      if (m.functionId === (Func.DDReg | 0x8000)) answer = m.payload.readUInt32BE(0);
-      else ch.send({ functionId: Func.DDReg, flags: Flag.SERVER, transactionId: 9, payload: Buffer.alloc(0) });
-    });
+    const { srv, port } = await scripted(
+      () => {},
+      (m, ch) => {
+        if (m.functionId === (Func.DDReg | 0x8000)) answer = m.payload.readUInt32BE(0);
+        else ch.send({ functionId: Func.DDReg, flags: Flag.SERVER, transactionId: 9, payload: Buffer.alloc(0) });
+      },
+    );
     const c = new IsnsClient({ host: '127.0.0.1', port });
     await c.send(c.transaction(Func.DevAttrQry), 300).catch(() => undefined);
     await until('the answer', 2000, () => answer);

@@ -5,9 +5,29 @@
  */
 import { strict as assert } from 'node:assert';
 import {
-  ATTRIBUTES, attributeName, decodeHeartbeat, decodeResponse, decodeTlvs, delimiter, describeMessage, encodeMessage, Flag, Func,
-  functionName, heartbeatPayload, IsnsError, IsnsMessage, IsnsParser, parseMessages, requestPayload, responsePayload, Status,
-  statusName, Tag, tlv, tlvValue,
+  ATTRIBUTES,
+  attributeName,
+  decodeHeartbeat,
+  decodeResponse,
+  decodeTlvs,
+  delimiter,
+  describeMessage,
+  encodeMessage,
+  Flag,
+  Func,
+  functionName,
+  heartbeatPayload,
+  IsnsError,
+  IsnsMessage,
+  IsnsParser,
+  parseMessages,
+  requestPayload,
+  responsePayload,
+  Status,
+  statusName,
+  Tag,
+  tlv,
+  tlvValue,
 } from '../../isns/index.js';
 import { wire } from '../protocol/iscsi/wire.js';
 
@@ -32,15 +52,41 @@ describe('isns codec: bytes from the RFC 4171 diagrams', () => {
       tlv(Tag.PgTag, 1),
     ];
     const body = wire()
-      .u32(1).u32(4).ascii('ent').u8(0) // Entity Identifier "ent\0"
-      .u32(0).u32(0) // Delimiter
-      .u32(1).u32(4).ascii('ent').u8(0)
-      .u32(2).u32(4).u32(2) // Entity Protocol iSCSI
-      .u32(16).u32(16).zeros(10).u8(0xff).u8(0xff).u8(127).u8(0).u8(0).u8(1) // IPv4-mapped
-      .u32(17).u32(4).u32(3260)
-      .u32(32).u32(32).ascii(IQN).zeros(3) // 29 + NUL + 2 pad
-      .u32(33).u32(4).u32(1)
-      .u32(51).u32(4).u32(1)
+      .u32(1)
+      .u32(4)
+      .ascii('ent')
+      .u8(0) // Entity Identifier "ent\0"
+      .u32(0)
+      .u32(0) // Delimiter
+      .u32(1)
+      .u32(4)
+      .ascii('ent')
+      .u8(0)
+      .u32(2)
+      .u32(4)
+      .u32(2) // Entity Protocol iSCSI
+      .u32(16)
+      .u32(16)
+      .zeros(10)
+      .u8(0xff)
+      .u8(0xff)
+      .u8(127)
+      .u8(0)
+      .u8(0)
+      .u8(1) // IPv4-mapped
+      .u32(17)
+      .u32(4)
+      .u32(3260)
+      .u32(32)
+      .u32(32)
+      .ascii(IQN)
+      .zeros(3) // 29 + NUL + 2 pad
+      .u32(33)
+      .u32(4)
+      .u32(1)
+      .u32(51)
+      .u32(4)
+      .u32(1)
       .build();
     const expected = Buffer.concat([header(wire(), { func: 1, len: body.length, flags: 0x8000 | 0x1000 | 0x0800 | 0x0400, xid: 7, seq: 0 }).build(), body]);
     const pdus = encodeMessage({ functionId: Func.DevAttrReg, flags: Flag.CLIENT | Flag.REPLACE, transactionId: 7, payload: requestPayload(tlvs) });
@@ -63,7 +109,10 @@ describe('isns codec: bytes from the RFC 4171 diagrams', () => {
     assert.equal(statusName(r.status), 'NoSuchEntry');
     assert.equal(tlvValue(r.tlvs[0]!), 'abcd');
     assert.equal(r.tlvs[1]!.tag, 0);
-    assert.throws(() => tlvValue(r.tlvs[2]!), (e: unknown) => IsnsError.is(e, 'ISNS_E_TLV') && /Registration Period: expected 4 bytes, got 16/.test(e.message));
+    assert.throws(
+      () => tlvValue(r.tlvs[2]!),
+      (e: unknown) => IsnsError.is(e, 'ISNS_E_TLV') && /Registration Period: expected 4 bytes, got 16/.test(e.message),
+    );
     assert.equal(responsePayload(9, [tlv(Tag.IscsiName, 'abcd'), delimiter()]).toString('hex'), m!.payload.subarray(0, 4 + 16 + 8).toString('hex'));
   });
 
@@ -74,7 +123,11 @@ describe('isns codec: bytes from the RFC 4171 diagrams', () => {
     assert.equal(tlvValue(tlv(Tag.PortalIp, '[::1]')), '::1');
     assert.equal(tlvValue(tlv(Tag.PortalIp, '::ffff:10.0.0.1')), '10.0.0.1');
     assert.equal(tlv(Tag.Timestamp, 5n).value.toString('hex'), wire().u64(5n).toHex());
-    for (const bad of ['1.2.3', '1::2::3', 'x', '1:2:3:4:5:6:7:8:9', '']) assert.throws(() => tlv(Tag.PortalIp, bad), (e: unknown) => IsnsError.is(e, 'ISNS_E_RANGE'));
+    for (const bad of ['1.2.3', '1::2::3', 'x', '1:2:3:4:5:6:7:8:9', ''])
+      assert.throws(
+        () => tlv(Tag.PortalIp, bad),
+        (e: unknown) => IsnsError.is(e, 'ISNS_E_RANGE'),
+      );
   });
 
   it('every attribute of the table round-trips through its type', () => {
@@ -90,8 +143,23 @@ describe('isns codec: bytes from the RFC 4171 diagrams', () => {
 
   it('function IDs and status codes carry the RFC 4171 names', () => {
     const funcs: [number, string][] = [
-      [1, 'DevAttrReg'], [2, 'DevAttrQry'], [3, 'DevGetNext'], [4, 'DevDereg'], [5, 'SCNReg'], [6, 'SCNDereg'], [7, 'SCNEvent'], [8, 'SCN'],
-      [9, 'DDReg'], [10, 'DDDereg'], [11, 'DDSReg'], [12, 'DDSDereg'], [13, 'ESI'], [14, 'Heartbeat'], [0x11, 'RqstDomId'], [0x12, 'RlseDomId'], [0x13, 'GetDomId'],
+      [1, 'DevAttrReg'],
+      [2, 'DevAttrQry'],
+      [3, 'DevGetNext'],
+      [4, 'DevDereg'],
+      [5, 'SCNReg'],
+      [6, 'SCNDereg'],
+      [7, 'SCNEvent'],
+      [8, 'SCN'],
+      [9, 'DDReg'],
+      [10, 'DDDereg'],
+      [11, 'DDSReg'],
+      [12, 'DDSDereg'],
+      [13, 'ESI'],
+      [14, 'Heartbeat'],
+      [0x11, 'RqstDomId'],
+      [0x12, 'RlseDomId'],
+      [0x13, 'GetDomId'],
     ];
     for (const [id, name] of funcs) {
       assert.equal(functionName(id), name);
@@ -99,10 +167,30 @@ describe('isns codec: bytes from the RFC 4171 diagrams', () => {
     }
     assert.equal(functionName(0x800e), 'function 0x800e');
     const statuses = [
-      'Successful', 'UnknownError', 'MessageFormatError', 'InvalidRegistration', undefined, 'InvalidQuery', 'SourceUnknown', 'SourceAbsent',
-      'SourceUnauthorized', 'NoSuchEntry', 'VersionNotSupported', 'InternalError', 'Busy', 'OptionNotUnderstood', 'InvalidUpdate',
-      'MessageNotSupported', 'SCNEventRejected', 'SCNRegistrationRejected', 'AttributeNotImplemented', 'FcDomainIdNotAvailable',
-      'FcDomainIdNotAllocated', 'ESINotAvailable', 'InvalidDeregistration', 'RegistrationFeatureNotSupported',
+      'Successful',
+      'UnknownError',
+      'MessageFormatError',
+      'InvalidRegistration',
+      undefined,
+      'InvalidQuery',
+      'SourceUnknown',
+      'SourceAbsent',
+      'SourceUnauthorized',
+      'NoSuchEntry',
+      'VersionNotSupported',
+      'InternalError',
+      'Busy',
+      'OptionNotUnderstood',
+      'InvalidUpdate',
+      'MessageNotSupported',
+      'SCNEventRejected',
+      'SCNRegistrationRejected',
+      'AttributeNotImplemented',
+      'FcDomainIdNotAvailable',
+      'FcDomainIdNotAllocated',
+      'ESINotAvailable',
+      'InvalidDeregistration',
+      'RegistrationFeatureNotSupported',
     ];
     statuses.forEach((n, code) => assert.equal(statusName(code), n ?? `status ${code}`));
     assert.equal(attributeName(33), 'iSCSI Node Type');
@@ -113,7 +201,10 @@ describe('isns codec: bytes from the RFC 4171 diagrams', () => {
     const p = heartbeatPayload({ address: '10.1.2.3', tcpPort: 3205, udpPort: 3206, interval: 30, counter: 4 });
     assert.equal(p.toString('hex'), wire().zeros(10).u16(0xffff).u8(10).u8(1).u8(2).u8(3).u16(3205).u16(3206).u32(30).u32(4).toHex());
     assert.deepEqual(decodeHeartbeat(p), { address: '10.1.2.3', tcpPort: 3205, udpPort: 3206, interval: 30, counter: 4 });
-    assert.match(describeMessage({ functionId: Func.Heartbeat, flags: 0x4000, transactionId: 1, payload: p }), /Heartbeat xid=1 server=10.1.2.3:3205 interval=30 counter=4/);
+    assert.match(
+      describeMessage({ functionId: Func.Heartbeat, flags: 0x4000, transactionId: 1, payload: p }),
+      /Heartbeat xid=1 server=10.1.2.3:3205 interval=30 counter=4/,
+    );
   });
 });
 
@@ -137,14 +228,20 @@ describe('isns codec: multi-PDU messages and split input', () => {
     const stream = Buffer.concat([...encodeMessage(msg, 8), ...encodeMessage({ ...msg, transactionId: 1 })]);
     for (let cut = 0; cut <= stream.length; cut++) {
       const got: IsnsMessage[] = [];
-      const p = new IsnsParser((m) => got.push(m), (e) => assert.fail(e.message));
+      const p = new IsnsParser(
+        (m) => got.push(m),
+        (e) => assert.fail(e.message),
+      );
       p.push(stream.subarray(0, cut));
       p.push(stream.subarray(cut));
       assert.equal(got.length, 2, `cut at ${cut}`);
       assert.ok(got[0]!.payload.equals(msg.payload) && got[1]!.payload.equals(msg.payload), `cut at ${cut}`);
     }
     const got: IsnsMessage[] = [];
-    const p = new IsnsParser((m) => got.push(m), (e) => assert.fail(e.message));
+    const p = new IsnsParser(
+      (m) => got.push(m),
+      (e) => assert.fail(e.message),
+    );
     for (const b of stream) p.push(Buffer.from([b]));
     assert.equal(got.length, 2, 'byte by byte');
   });
@@ -154,7 +251,10 @@ describe('isns codec: multi-PDU messages and split input', () => {
     const b = encodeMessage({ ...msg, transactionId: 2 }, 16);
     const mixed: Buffer[] = [];
     for (let i = 0; i < a.length; i++) mixed.push(a[i]!, b[i]!);
-    assert.deepEqual(parseMessages(Buffer.concat(mixed)).map((m) => m.transactionId), [1, 2]);
+    assert.deepEqual(
+      parseMessages(Buffer.concat(mixed)).map((m) => m.transactionId),
+      [1, 2],
+    );
   });
 });
 
@@ -198,7 +298,10 @@ describe('isns codec: bad input gives a typed error naming what was wrong', () =
     unk.writeUInt16BE(0x0042, 2);
     const errs: IsnsError[] = [];
     const got: IsnsMessage[] = [];
-    new IsnsParser((m) => got.push(m), (e) => errs.push(e)).push(Buffer.concat([unk, good]));
+    new IsnsParser(
+      (m) => got.push(m),
+      (e) => errs.push(e),
+    ).push(Buffer.concat([unk, good]));
     assert.equal(errs[0]?.code, 'ISNS_E_FUNCTION');
     assert.match(errs[0]!.message, /0x0042/);
     assert.equal(got.length, 1);

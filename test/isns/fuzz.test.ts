@@ -6,8 +6,22 @@
  */
 import { strict as assert } from 'node:assert';
 import {
-  decodeHeartbeat, decodeResponse, decodeTlvs, describeMessage, encodeMessage, Flag, Func, IsnsError, IsnsMessage, IsnsParser,
-  isResponse, requestPayload, responsePayload, Tag, tlv, tlvValue,
+  decodeHeartbeat,
+  decodeResponse,
+  decodeTlvs,
+  describeMessage,
+  encodeMessage,
+  Flag,
+  Func,
+  IsnsError,
+  IsnsMessage,
+  IsnsParser,
+  isResponse,
+  requestPayload,
+  responsePayload,
+  Tag,
+  tlv,
+  tlvValue,
 } from '../../isns/index.js';
 import { prng } from '../protocol/iscsi/wire.js';
 
@@ -35,9 +49,25 @@ function randomInput(rnd: Rnd): Buffer {
 }
 
 const VALID: Buffer[][] = [
-  encodeMessage({ functionId: Func.DevAttrReg, flags: Flag.CLIENT, transactionId: 1, payload: requestPayload([tlv(Tag.EntityId, 'e'), tlv(Tag.Delimiter), tlv(Tag.IscsiName, 'iqn.x:y'), tlv(Tag.PortalIp, '::1')]) }, 16),
-  encodeMessage({ functionId: Func.DevAttrQry | 0x8000, flags: Flag.SERVER, transactionId: 2, payload: responsePayload(0, [tlv(Tag.Timestamp, 9n), tlv(Tag.PgTag, 1)]) }),
-  encodeMessage({ functionId: Func.SCN, flags: Flag.SERVER, transactionId: 3, payload: requestPayload([tlv(Tag.IscsiName, 'iqn.a'), tlv(Tag.IscsiScnBitmap, 8)]) }, 8),
+  encodeMessage(
+    {
+      functionId: Func.DevAttrReg,
+      flags: Flag.CLIENT,
+      transactionId: 1,
+      payload: requestPayload([tlv(Tag.EntityId, 'e'), tlv(Tag.Delimiter), tlv(Tag.IscsiName, 'iqn.x:y'), tlv(Tag.PortalIp, '::1')]),
+    },
+    16,
+  ),
+  encodeMessage({
+    functionId: Func.DevAttrQry | 0x8000,
+    flags: Flag.SERVER,
+    transactionId: 2,
+    payload: responsePayload(0, [tlv(Tag.Timestamp, 9n), tlv(Tag.PgTag, 1)]),
+  }),
+  encodeMessage(
+    { functionId: Func.SCN, flags: Flag.SERVER, transactionId: 3, payload: requestPayload([tlv(Tag.IscsiName, 'iqn.a'), tlv(Tag.IscsiScnBitmap, 8)]) },
+    8,
+  ),
 ];
 
 function mutated(rnd: Rnd): Buffer {
@@ -78,7 +108,8 @@ function mutated(rnd: Rnd): Buffer {
 function consume(m: IsnsMessage): void {
   describeMessage(m);
   try {
-    const tlvs = m.functionId === Func.Heartbeat ? (decodeHeartbeat(m.payload), []) : isResponse(m.functionId) ? decodeResponse(m.payload).tlvs : decodeTlvs(m.payload);
+    const tlvs =
+      m.functionId === Func.Heartbeat ? (decodeHeartbeat(m.payload), []) : isResponse(m.functionId) ? decodeResponse(m.payload).tlvs : decodeTlvs(m.payload);
     for (const t of tlvs) {
       try {
         tlvValue(t);
@@ -93,7 +124,7 @@ function consume(m: IsnsMessage): void {
 
 function feed(input: Buffer, rnd: Rnd): void {
   const p = new IsnsParser(consume, (e) => assert.ok(e instanceof IsnsError), { maxMessage: 4096, maxPending: 4 });
-  for (let at = 0; at < input.length; ) {
+  for (let at = 0; at < input.length;) {
     const n = 1 + int(rnd, 48);
     p.push(input.subarray(at, at + n));
     at += n;

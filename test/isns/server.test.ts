@@ -29,21 +29,47 @@ describe('isns server (the harness plays it)', function () {
   });
 
   const register = () =>
-    c.send(c.transaction(Func.DevAttrReg).add(Tag.IscsiName, NODE).delimiter().add(Tag.EntityId, 'ent').add(Tag.EntityProtocol, 2)
-      .add(Tag.PortalIp, '127.0.0.1').add(Tag.PortalPort, 3260).add(Tag.EsiPort, esiPort).add(Tag.EsiInterval, 5)
-      .add(Tag.IscsiName, NODE).add(Tag.IscsiNodeType, NodeType.Target)
-      .add(Tag.PgIscsiName, NODE).add(Tag.PgPortalIp, '127.0.0.1').add(Tag.PgPortalPort, 3260).add(Tag.PgTag, 3));
+    c.send(
+      c
+        .transaction(Func.DevAttrReg)
+        .add(Tag.IscsiName, NODE)
+        .delimiter()
+        .add(Tag.EntityId, 'ent')
+        .add(Tag.EntityProtocol, 2)
+        .add(Tag.PortalIp, '127.0.0.1')
+        .add(Tag.PortalPort, 3260)
+        .add(Tag.EsiPort, esiPort)
+        .add(Tag.EsiInterval, 5)
+        .add(Tag.IscsiName, NODE)
+        .add(Tag.IscsiNodeType, NodeType.Target)
+        .add(Tag.PgIscsiName, NODE)
+        .add(Tag.PgPortalIp, '127.0.0.1')
+        .add(Tag.PgPortalPort, 3260)
+        .add(Tag.PgTag, 3),
+    );
 
   it('keeps what is registered, grants its period, answers a refresh query and a deregistration', async () => {
     const r = await register();
     assert.equal(r.statusName, 'Successful');
     assert.equal(tlvValue(r.tlvs.find((t) => t.tag === Tag.RegistrationPeriod)!), 7);
     const e = s.entityOf(NODE)!;
-    assert.deepEqual({ eid: e.eid, protocol: e.protocol, portals: e.portals, nodes: e.nodes, pgs: e.portalGroups }, {
-      eid: 'ent', protocol: 2, portals: [{ ip: '127.0.0.1', port: 3260, esiPort, esiInterval: 5 }], nodes: [{ name: NODE, type: 1 }], pgs: [{ name: NODE, ip: '127.0.0.1', port: 3260, tag: 3 }],
-    });
-    const q = await c.send(c.transaction(Func.DevAttrQry).add(Tag.IscsiName, NODE).add(Tag.IscsiName, NODE).delimiter().add(Tag.EntityId).add(Tag.RegistrationPeriod));
-    assert.deepEqual(q.tlvs.map((t) => (t.tag === 0 ? '|' : tlvValue(t))), [NODE, '|', 'ent', 7]);
+    assert.deepEqual(
+      { eid: e.eid, protocol: e.protocol, portals: e.portals, nodes: e.nodes, pgs: e.portalGroups },
+      {
+        eid: 'ent',
+        protocol: 2,
+        portals: [{ ip: '127.0.0.1', port: 3260, esiPort, esiInterval: 5 }],
+        nodes: [{ name: NODE, type: 1 }],
+        pgs: [{ name: NODE, ip: '127.0.0.1', port: 3260, tag: 3 }],
+      },
+    );
+    const q = await c.send(
+      c.transaction(Func.DevAttrQry).add(Tag.IscsiName, NODE).add(Tag.IscsiName, NODE).delimiter().add(Tag.EntityId).add(Tag.RegistrationPeriod),
+    );
+    assert.deepEqual(
+      q.tlvs.map((t) => (t.tag === 0 ? '|' : tlvValue(t))),
+      [NODE, '|', 'ent', 7],
+    );
     assert.equal(s.messagesFrom([NODE]).length, 2);
     assert.equal((await c.send(c.transaction(Func.DevDereg).add(Tag.IscsiName, NODE).delimiter().add(Tag.EntityId, 'ent'))).statusName, 'Successful');
     assert.equal(s.entityOf(NODE), undefined);

@@ -70,7 +70,10 @@ describe('protocol/scsi/clauses', () => {
   it('has well-formed entries, no two with one value, and no two numbered entries with one number', () => {
     assert.equal(new Set(ALL_CLAUSES).size, ALL_CLAUSES.length, 'two entries with the same value');
     const byNumber = new Map<string, string[]>();
-    for (const [std, table] of [['SBC4', SBC4], ['SPC5', SPC5]] as const) {
+    for (const [std, table] of [
+      ['SBC4', SBC4],
+      ['SPC5', SPC5],
+    ] as const) {
       for (const [key, value] of Object.entries(table)) {
         assert.match(value, /^(SBC-[34]|SPC-5)( \d+(\.\d+)*)?( \(.+\))?$/, `${std}.${key}: ${value}`);
         assert.ok(/ \d/.test(value) || / \(.+\)$/.test(value), `${std}.${key} is neither numbered nor named: ${value}`);

@@ -14,7 +14,10 @@ describe('reference target: repeated authentication failures are slowed', functi
   it('three failures are free, then 1 s doubling to 8 s; a success or the window ends the count; the table is bounded', () => {
     let now = 0;
     const t = new AuthThrottle(() => now);
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map(() => t.failed('a')), [0, 0, 0, 1000, 2000, 4000, AUTH_DELAY_MAX_MS, AUTH_DELAY_MAX_MS]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].map(() => t.failed('a')),
+      [0, 0, 0, 1000, 2000, 4000, AUTH_DELAY_MAX_MS, AUTH_DELAY_MAX_MS],
+    );
     assert.equal(t.failed('b'), 0, 'another initiator is not slowed');
     t.succeeded('a');
     assert.equal(t.failed('a'), 0);
@@ -50,8 +53,14 @@ describe('reference target: repeated authentication failures are slowed', functi
       const name = 'iqn.2026-11.org.iscsi-test:guesser';
       const tries = [];
       for (let i = 0; i < 5; i++) tries.push(await login(name, BAD));
-      assert.ok(tries.every((x) => !x.ok), 'a wrong secret was accepted');
-      assert.ok(tries.slice(0, 3).every((x) => x.ms < 900), `the first three failures were held: ${tries.map((x) => x.ms).join(', ')} ms`);
+      assert.ok(
+        tries.every((x) => !x.ok),
+        'a wrong secret was accepted',
+      );
+      assert.ok(
+        tries.slice(0, 3).every((x) => x.ms < 900),
+        `the first three failures were held: ${tries.map((x) => x.ms).join(', ')} ms`,
+      );
       assert.ok(tries[3]!.ms >= 950 && tries[4]!.ms >= 1950, `the fourth and fifth failures were not held: ${tries.map((x) => x.ms).join(', ')} ms`);
       const other = await login('iqn.2026-11.org.iscsi-test:someone-else', BAD);
       assert.ok(!other.ok && other.ms < 900, `another initiator's failure took ${other.ms} ms`);

@@ -95,14 +95,33 @@ describe('iscsi-target command line', function () {
     it(`quick mode with a memory and a file LUN; ${sig} with a session logged in stops it cleanly${graceful ? ' after asking the initiator to log out' : ' (--logout-wait 0: dropped at once)'} and the file holds the data`, async () => {
       const port = await freePort();
       const img = join(dir, `disk-${sig}.img`);
-      const p = spawnTarget(['-f', '-a', '127.0.0.1', '-p', String(port), '--target', IQN, '--lun', '0:memory:64M', '--lun', `1:file:${img}:16M`, ...(graceful ? [] : ['--logout-wait', '0'])]);
+      const p = spawnTarget([
+        '-f',
+        '-a',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '--target',
+        IQN,
+        '--lun',
+        '0:memory:64M',
+        '--lun',
+        `1:file:${img}:16M`,
+        ...(graceful ? [] : ['--logout-wait', '0']),
+      ]);
       assert.equal(await listening(p), port);
-      assert.match(p.output(), new RegExp(`listening on 127\\.0\\.0\\.1:${port}: ${IQN} \\(LUN 0 memory 67108864 bytes, LUN 1 file ${img.replace(/[.]/g, '\\.')} 16777216 bytes\\)`));
+      assert.match(
+        p.output(),
+        new RegExp(`listening on 127\\.0\\.0\\.1:${port}: ${IQN} \\(LUN 0 memory 67108864 bytes, LUN 1 file ${img.replace(/[.]/g, '\\.')} 16777216 bytes\\)`),
+      );
       const s = await session(port);
       sessions.push(s);
       const rl = await s.command({ cdb: scsi.reportLuns({ alloc: 4096 }), dataIn: 4096 });
       assert.deepEqual(scsi.parseReportLuns(rl.data).luns, [0, 1]);
-      for (const [lun, size] of [[0, 64 << 20], [1, 16 << 20]] as const) {
+      for (const [lun, size] of [
+        [0, 64 << 20],
+        [1, 16 << 20],
+      ] as const) {
         const rc = await s.command({ cdb: scsi.readCapacity16({ alloc: 32 }), dataIn: 32, lun });
         const cap = scsi.parseReadCapacity16(rc.data);
         assert.equal((cap.lastLba + 1n) * BigInt(cap.blockLength), BigInt(size), `LUN ${lun} capacity`);
@@ -195,11 +214,17 @@ describe('iscsi-target command line', function () {
     const port = await freePort();
     const p = spawnTarget(['-f', '-c', SAMPLE, '-a', '127.0.0.1', '-p', String(port)]);
     await listening(p);
-    assert.match(p.output(), /iqn\.2026-11\.org\.iscsi-test:sample-disk \(LUN 0 memory 33554432 bytes, LUN 1 sparse 1073741824 bytes thin\); iqn\.2026-11\.org\.iscsi-test:sample-chap/);
+    assert.match(
+      p.output(),
+      /iqn\.2026-11\.org\.iscsi-test:sample-disk \(LUN 0 memory 33554432 bytes, LUN 1 sparse 1073741824 bytes thin\); iqn\.2026-11\.org\.iscsi-test:sample-chap/,
+    );
     const d = await Session.open({ host: '127.0.0.1', port, initiatorName: INIT, sessionType: 'Discovery', timeoutMs: 5000 });
     sessions.push(d);
     // The ACL of sample-chap names another initiator.
-    assert.deepEqual((await d.sendTargets('All')).map((t) => t.name), ['iqn.2026-11.org.iscsi-test:sample-disk']);
+    assert.deepEqual(
+      (await d.sendTargets('All')).map((t) => t.name),
+      ['iqn.2026-11.org.iscsi-test:sample-disk'],
+    );
     const s = await session(port, { targetName: 'iqn.2026-11.org.iscsi-test:sample-disk', headerDigest: 'CRC32C', dataDigest: 'CRC32C' });
     sessions.push(s);
     assert.ok(s.params.headerDigest && s.params.dataDigest);
@@ -219,10 +244,12 @@ describe('iscsi-target command line', function () {
     assert.equal(c.login.authMethod, 'CHAP');
   });
 
-  it('daemon mode (no -f) returns with the daemon\'s PID; the daemon serves until stopped by that PID', async () => {
+  it("daemon mode (no -f) returns with the daemon's PID; the daemon serves until stopped by that PID", async () => {
     const port = await freePort();
     const log = join(dir, 'daemon.log');
-    const r = await run(process.execPath, [BIN, '-a', '127.0.0.1', '-p', String(port), '--target', IQN, '--lun', '0:memory:16M', '--log', log], { timeoutMs: 15_000 });
+    const r = await run(process.execPath, [BIN, '-a', '127.0.0.1', '-p', String(port), '--target', IQN, '--lun', '0:memory:16M', '--log', log], {
+      timeoutMs: 15_000,
+    });
     const m = /listening on 127\.0\.0\.1:(\d+).* \(pid (\d+)\)\s*$/.exec(r.stdout);
     assert.ok(m, `no "listening ... (pid N)" line: ${JSON.stringify(r)}`);
     const pid = Number(m[2]);
@@ -270,12 +297,27 @@ describe('iscsi-target command line', function () {
       ['a negative NOP-In interval', () => [...q, '--nop-interval', '-5'], 2, /--nop-interval -5: expected a whole number of seconds/],
       ['a debug level that is not a number', () => [...q, '-d', 'lots'], 2, /-d\/--debug lots: expected a whole number/],
       ['an unknown quirk', () => [...q, '--quirk', 'bogus'], 2, /unknown quirk bogus/],
-      ['an iSNS server that is not HOST[:PORT]', () => [...q, '--isns', 'isns.example.org:99999'], 2, /iSNS server "isns\.example\.org:99999": expected HOST\[:PORT\]/],
+      [
+        'an iSNS server that is not HOST[:PORT]',
+        () => [...q, '--isns', 'isns.example.org:99999'],
+        2,
+        /iSNS server "isns\.example\.org:99999": expected HOST\[:PORT\]/,
+      ],
       ['iSNS access control without an iSNS server', () => [...q, '--isns-access-control'], 2, /iSNS access control needs an iSNS server/],
       ['a short CHAP secret', () => [...q, '--chap', 'alice:short'], 2, /--chap: a CHAP secret must be at least 12 characters/],
-      ['a CHAP secret file that does not exist', () => [...q, '--chap', 'alice:@/nonexistent/secret'], 2, /--chap: cannot read the secret file \/nonexistent\/secret \(ENOENT\)/],
+      [
+        'a CHAP secret file that does not exist',
+        () => [...q, '--chap', 'alice:@/nonexistent/secret'],
+        2,
+        /--chap: cannot read the secret file \/nonexistent\/secret \(ENOENT\)/,
+      ],
       ['--discovery-chap without --chap', () => [...q, '--discovery-chap'], 2, /--discovery-chap needs --chap/],
-      ['one secret for --chap and --mutual-chap', () => [...q, '--chap', 'alice:@SECRET', '--mutual-chap', 'tgt:@SECRET'], 2, /OutgoingUser tgt .* has the same CHAP secret as IncomingUser alice .*RFC 7143 9\.2\.1/],
+      [
+        'one secret for --chap and --mutual-chap',
+        () => [...q, '--chap', 'alice:@SECRET', '--mutual-chap', 'tgt:@SECRET'],
+        2,
+        /OutgoingUser tgt .* has the same CHAP secret as IncomingUser alice .*RFC 7143 9\.2\.1/,
+      ],
       ['an address this host does not have', () => ['-f', '-a', '192.0.2.1', '-p', '3260'], 1, /cannot listen on 192\.0\.2\.1:3260: EADDRNOTAVAIL/],
       ['a port already in use', () => ['-f', '-a', '127.0.0.1', '-p', String(heldPort)], 1, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/],
       ['a daemon that cannot bind', () => ['-a', '127.0.0.1', '-p', String(heldPort)], 1, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/],
@@ -311,32 +353,53 @@ describe('iscsi-target command line', function () {
       const p = quick(['--chap', `alice:@${join(dir, 'alice')}`, '--mutual-chap', `tgt:@${join(dir, 'tgt')}`, '--discovery-chap']);
       const port = await listening(p);
       assert.doesNotMatch(p.output(), /warning/);
-      const s = await Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000, loginTimeoutMs: 5000, chap: ALICE, targetChap: TGT });
+      const s = await Session.open({
+        host: '127.0.0.1',
+        port,
+        initiatorName: INIT,
+        targetName: IQN,
+        timeoutMs: 5000,
+        loginTimeoutMs: 5000,
+        chap: ALICE,
+        targetChap: TGT,
+      });
       sessions.push(s);
       const base = { host: '127.0.0.1', port, initiatorName: INIT, timeoutMs: 5000 };
       await assert.rejects(discover(base), /authentication|Authentication|CHAP/, 'a discovery session without CHAP was accepted');
       const found = await discover({ ...base, chap: ALICE, targetChap: TGT });
-      assert.deepEqual(found.map((t) => t.name), [IQN]);
+      assert.deepEqual(
+        found.map((t) => t.name),
+        [IQN],
+      );
     });
 
     it('without --discovery-chap a discovery session needs no authentication (as the README says)', async () => {
       const p = quick(['--chap', 'alice:alice-secret-1234']);
       const port = await listening(p);
       const found = await discover({ host: '127.0.0.1', port, initiatorName: INIT, timeoutMs: 5000 });
-      assert.deepEqual(found.map((t) => t.name), [IQN]);
+      assert.deepEqual(
+        found.map((t) => t.name),
+        [IQN],
+      );
     });
 
     it('a literal secret on the command line works but warns, naming what to use instead', async () => {
       const p = quick(['--chap', 'alice:alice-secret-1234']);
       await listening(p);
-      assert.match(p.output(), /iscsi-target: warning: the --chap secret is visible to every local user in the process list; give USER:@FILE or ISCSI_TARGET_CHAP instead/);
+      assert.match(
+        p.output(),
+        /iscsi-target: warning: the --chap secret is visible to every local user in the process list; give USER:@FILE or ISCSI_TARGET_CHAP instead/,
+      );
     });
 
     it('ISCSI_TARGET_CHAP supplies the account when --chap is not given', async () => {
       const p = quick([], { ISCSI_TARGET_CHAP: `${ALICE.user}:${ALICE.secret}` });
       const port = await listening(p);
       assert.doesNotMatch(p.output(), /warning/);
-      await assert.rejects(Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000, loginTimeoutMs: 5000 }), /CHAP|uthentication/);
+      await assert.rejects(
+        Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000, loginTimeoutMs: 5000 }),
+        /CHAP|uthentication/,
+      );
       const s = await Session.open({ host: '127.0.0.1', port, initiatorName: INIT, targetName: IQN, timeoutMs: 5000, loginTimeoutMs: 5000, chap: ALICE });
       sessions.push(s);
     });
@@ -347,7 +410,10 @@ describe('iscsi-target command line', function () {
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     const names = lines.map((l) => l.split(/\s+/)[0]!);
-    assert.deepEqual(names, allQuirks().map((q) => q.name));
+    assert.deepEqual(
+      names,
+      allQuirks().map((q) => q.name),
+    );
     assert.deepEqual(names, [...names].sort());
     for (const q of allQuirks()) {
       const line = lines.find((l) => l.startsWith(`${q.name} `))!;
@@ -361,6 +427,7 @@ describe('iscsi-target command line', function () {
     const r = await run(process.execPath, [BIN, '-h'], { timeoutMs: 10_000 });
     assert.equal(r.code, 0);
     assert.match(r.stdout, /iscsi-target \[options\]/);
-    for (const f of ['--config', '--address', '--port', '--foreground', '--debug', '--uid', '--gid', '--lun', '--quirk', '--list-quirks']) assert.ok(r.stdout.includes(f), f);
+    for (const f of ['--config', '--address', '--port', '--foreground', '--debug', '--uid', '--gid', '--lun', '--quirk', '--list-quirks'])
+      assert.ok(r.stdout.includes(f), f);
   });
 });

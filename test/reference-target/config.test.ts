@@ -135,51 +135,135 @@ describe('target config: parseConfigText', () => {
   const good: [string, string, (c: TargetServerConfig) => void][] = [
     ['an empty file', '', (c) => assert.deepEqual(c, { targets: [] })],
     ['only comments', conf('# one', '   # two', '#'), (c) => assert.deepEqual(c, { targets: [] })],
-    ['NOPInterval and NOPTimeout before any Target are server-wide; inside one, that target\'s', conf('NOPInterval 5', `Target ${T1}`, 'NOPInterval 1', 'NOPTimeout 2', 'Lun 0 Type=memory,Size=1M', `Target ${T2}`, 'Lun 0 Type=memory,Size=1M'), (c) => {
-      assert.equal(c.nopInterval, 5);
-      assert.equal(c.nopTimeout, undefined);
-      assert.equal(c.targets[0]!.nopInterval, 1);
-      assert.equal(c.targets[0]!.nopTimeout, 2);
-      assert.equal(c.targets[1]!.nopInterval, undefined);
-    }],
+    [
+      "NOPInterval and NOPTimeout before any Target are server-wide; inside one, that target's",
+      conf('NOPInterval 5', `Target ${T1}`, 'NOPInterval 1', 'NOPTimeout 2', 'Lun 0 Type=memory,Size=1M', `Target ${T2}`, 'Lun 0 Type=memory,Size=1M'),
+      (c) => {
+        assert.equal(c.nopInterval, 5);
+        assert.equal(c.nopTimeout, undefined);
+        assert.equal(c.targets[0]!.nopInterval, 1);
+        assert.equal(c.targets[0]!.nopTimeout, 2);
+        assert.equal(c.targets[1]!.nopInterval, undefined);
+      },
+    ],
     ['a comment right after a value', conf(`Target ${T1}#no space`, 'Lun 0 Type=memory,Size=1M#x'), (c) => assert.equal(c.targets[0]!.iqn, T1)],
-    ['discovery IncomingUser (outside any Target) and none in the target', conf('IncomingUser d discovery-secret', `Target ${T1}`, 'Lun 0 Type=memory,Size=1M'), (c) => {
-      assert.deepEqual(c.discoveryUsers, [{ user: 'd', secret: 'discovery-secret' }]);
-      assert.equal(c.targets[0]!.incomingUsers, undefined);
-    }],
-    ['several targets, each with its own LUNs and accounts', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M', 'IncomingUser a secret-aaaaaaa', `Target ${T2}`, 'Lun 0 Type=memory,Size=2M', 'Lun 7 Type=sparse,Size=1G', 'IncomingUser b secret-bbbbbbb'), (c) => {
-      assert.deepEqual(c.targets.map((t) => [t.iqn, t.luns.map((l) => l.lun), t.incomingUsers?.map((u) => u.user)]), [[T1, [0], ['a']], [T2, [0, 7], ['b']]]);
-    }],
+    [
+      'discovery IncomingUser (outside any Target) and none in the target',
+      conf('IncomingUser d discovery-secret', `Target ${T1}`, 'Lun 0 Type=memory,Size=1M'),
+      (c) => {
+        assert.deepEqual(c.discoveryUsers, [{ user: 'd', secret: 'discovery-secret' }]);
+        assert.equal(c.targets[0]!.incomingUsers, undefined);
+      },
+    ],
+    [
+      'several targets, each with its own LUNs and accounts',
+      conf(
+        `Target ${T1}`,
+        'Lun 0 Type=memory,Size=1M',
+        'IncomingUser a secret-aaaaaaa',
+        `Target ${T2}`,
+        'Lun 0 Type=memory,Size=2M',
+        'Lun 7 Type=sparse,Size=1G',
+        'IncomingUser b secret-bbbbbbb',
+      ),
+      (c) => {
+        assert.deepEqual(
+          c.targets.map((t) => [t.iqn, t.luns.map((l) => l.lun), t.incomingUsers?.map((u) => u.user)]),
+          [
+            [T1, [0], ['a']],
+            [T2, [0, 7], ['b']],
+          ],
+        );
+      },
+    ],
     ['eui. and naa. target names', conf('Target eui.0123456789ABCDEF', 'Target naa.52004567BA64678D'), (c) => assert.equal(c.targets.length, 2)],
     ['a target with no LUN', conf(`Target ${T1}`), (c) => assert.deepEqual(c.targets[0]!.luns, [])],
-    ['the same LUN number in two targets', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M', `Target ${T2}`, 'Lun 0 Type=memory,Size=1M'), (c) => assert.equal(c.targets.length, 2)],
-    ['a MaxBurstLength alone (FirstBurstLength follows it at login)', conf(`Target ${T1}`, 'MaxBurstLength 16384'), (c) => assert.deepEqual(c.targets[0]!.params, { MaxBurstLength: '16384' })],
-    ['sizes in every unit', conf(`Target ${T1}`, 'Lun 0 Type=sparse,Size=512', 'Lun 1 Type=sparse,Size=4K', 'Lun 2 Type=sparse,Size=1.5M', 'Lun 3 Type=sparse,Size=1GiB', 'Lun 4 Type=sparse,Size=1TB', 'Lun 5 Type=sparse,Size=1P'), (c) => {
-      assert.deepEqual(c.targets[0]!.luns.map((l) => l.size), [512, 4096, 1.5 * 2 ** 20, 2 ** 30, 2 ** 40, 2 ** 50]);
-    }],
-    ['TargetReset: names, None, All', conf(`Target ${T1}`, 'TargetReset iqn.1993-08.org.debian:01:admin', 'TargetReset iqn.1993-08.org.debian:01:ops', `Target ${T2}`, 'TargetReset None', 'Target iqn.2026-11.org.example:disk3', 'TargetReset all'), (c) => {
-      assert.deepEqual(c.targets.map((t) => t.targetReset), [['iqn.1993-08.org.debian:01:admin', 'iqn.1993-08.org.debian:01:ops'], 'none', 'all']);
-    }],
-    ['the write-data budgets and DataTimeout (outside any Target)', conf('SessionDataBudget 32M', 'TargetDataBudget 1G', 'DataTimeout 5', `Target ${T1}`), (c) => {
-      assert.deepEqual([c.sessionDataBudget, c.targetDataBudget, c.dataTimeout], [32 << 20, 1 << 30, 5]);
-    }],
+    [
+      'the same LUN number in two targets',
+      conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M', `Target ${T2}`, 'Lun 0 Type=memory,Size=1M'),
+      (c) => assert.equal(c.targets.length, 2),
+    ],
+    [
+      'a MaxBurstLength alone (FirstBurstLength follows it at login)',
+      conf(`Target ${T1}`, 'MaxBurstLength 16384'),
+      (c) => assert.deepEqual(c.targets[0]!.params, { MaxBurstLength: '16384' }),
+    ],
+    [
+      'sizes in every unit',
+      conf(
+        `Target ${T1}`,
+        'Lun 0 Type=sparse,Size=512',
+        'Lun 1 Type=sparse,Size=4K',
+        'Lun 2 Type=sparse,Size=1.5M',
+        'Lun 3 Type=sparse,Size=1GiB',
+        'Lun 4 Type=sparse,Size=1TB',
+        'Lun 5 Type=sparse,Size=1P',
+      ),
+      (c) => {
+        assert.deepEqual(
+          c.targets[0]!.luns.map((l) => l.size),
+          [512, 4096, 1.5 * 2 ** 20, 2 ** 30, 2 ** 40, 2 ** 50],
+        );
+      },
+    ],
+    [
+      'TargetReset: names, None, All',
+      conf(
+        `Target ${T1}`,
+        'TargetReset iqn.1993-08.org.debian:01:admin',
+        'TargetReset iqn.1993-08.org.debian:01:ops',
+        `Target ${T2}`,
+        'TargetReset None',
+        'Target iqn.2026-11.org.example:disk3',
+        'TargetReset all',
+      ),
+      (c) => {
+        assert.deepEqual(
+          c.targets.map((t) => t.targetReset),
+          [['iqn.1993-08.org.debian:01:admin', 'iqn.1993-08.org.debian:01:ops'], 'none', 'all'],
+        );
+      },
+    ],
+    [
+      'the write-data budgets and DataTimeout (outside any Target)',
+      conf('SessionDataBudget 32M', 'TargetDataBudget 1G', 'DataTimeout 5', `Target ${T1}`),
+      (c) => {
+        assert.deepEqual([c.sessionDataBudget, c.targetDataBudget, c.dataTimeout], [32 << 20, 1 << 30, 5]);
+      },
+    ],
   ];
   for (const [name, text, check] of good) it(`good: ${name}`, () => check(parseConfigText(text, 'good.conf')));
 
   const bad: [string, string, RegExp][] = [
     ['an unknown key', conf(`Target ${T1}`, 'Frobnicate 1'), /^bad\.conf:2: "Frobnicate" is not an iSCSI key a target can set/],
-    ['an iSCSI key no configuration may set', conf(`Target ${T1}`, 'SessionType Discovery'), /^bad\.conf:2: "SessionType" is not an iSCSI key a target can set in its configuration/],
+    [
+      'an iSCSI key no configuration may set',
+      conf(`Target ${T1}`, 'SessionType Discovery'),
+      /^bad\.conf:2: "SessionType" is not an iSCSI key a target can set in its configuration/,
+    ],
     ['AuthMethod (IncomingUser decides it)', conf(`Target ${T1}`, 'AuthMethod CHAP'), /^bad\.conf:2: "AuthMethod" is not/],
     ['a CHAP key', conf(`Target ${T1}`, 'CHAP_A 5'), /^bad\.conf:2: "CHAP_A" is not/],
     ['an obsolete key', conf(`Target ${T1}`, 'OFMarker Yes'), /^bad\.conf:2: "OFMarker" is not/],
     ['a number out of range', conf(`Target ${T1}`, 'MaxBurstLength 100'), /^bad\.conf:2: MaxBurstLength 100: expected a number in 512\.\.16777215/],
     ['a number that is not one', conf(`Target ${T1}`, 'MaxOutstandingR2T many'), /^bad\.conf:2: MaxOutstandingR2T many: expected a number/],
     ['a boolean that is not Yes or No', conf(`Target ${T1}`, 'InitialR2T Maybe'), /^bad\.conf:2: InitialR2T Maybe: expected Yes or No/],
-    ['a digest that does not exist', conf(`Target ${T1}`, 'HeaderDigest CRC32C,MD5'), /^bad\.conf:2: HeaderDigest CRC32C,MD5: "MD5" is not one of CRC32C, None/],
-    ['ErrorRecoveryLevel above what the target implements', conf(`Target ${T1}`, 'ErrorRecoveryLevel 2'), /^bad\.conf:2: ErrorRecoveryLevel 2: this target implements ErrorRecoveryLevel 0 only/],
+    [
+      'a digest that does not exist',
+      conf(`Target ${T1}`, 'HeaderDigest CRC32C,MD5'),
+      /^bad\.conf:2: HeaderDigest CRC32C,MD5: "MD5" is not one of CRC32C, None/,
+    ],
+    [
+      'ErrorRecoveryLevel above what the target implements',
+      conf(`Target ${T1}`, 'ErrorRecoveryLevel 2'),
+      /^bad\.conf:2: ErrorRecoveryLevel 2: this target implements ErrorRecoveryLevel 0 only/,
+    ],
     ['MaxConnections above one', conf(`Target ${T1}`, 'MaxConnections 4'), /^bad\.conf:2: MaxConnections 4: this target takes one connection per session/],
     ['DataPDUInOrder No', conf(`Target ${T1}`, 'DataPDUInOrder No'), /^bad\.conf:2: DataPDUInOrder No: this target takes Data-Out PDUs in order only/],
-    ['FirstBurstLength above MaxBurstLength', conf(`Target ${T1}`, 'MaxBurstLength 65536', 'Lun 0 Type=memory,Size=1M', 'FirstBurstLength 131072'), /^bad\.conf:4: target iqn\.2026-11\.org\.example:disk1: FirstBurstLength 131072 exceeds MaxBurstLength 65536 \(RFC 7143 13\.14/],
+    [
+      'FirstBurstLength above MaxBurstLength',
+      conf(`Target ${T1}`, 'MaxBurstLength 65536', 'Lun 0 Type=memory,Size=1M', 'FirstBurstLength 131072'),
+      /^bad\.conf:4: target iqn\.2026-11\.org\.example:disk1: FirstBurstLength 131072 exceeds MaxBurstLength 65536 \(RFC 7143 13\.14/,
+    ],
     ['a key with two values', conf(`Target ${T1}`, 'MaxBurstLength 65536 131072'), /^bad\.conf:2: MaxBurstLength takes one value/],
     ['iSNSAccessControl neither Yes nor No', conf('iSNSAccessControl maybe'), /^bad\.conf:1: iSNSAccessControl maybe: expected Yes or No/],
     ['Port out of range', conf('Port 70000'), /^bad\.conf:1: Port 70000: expected 0\.\.65535/],
@@ -194,16 +278,32 @@ describe('target config: parseConfigText', () => {
     ['a size of zero', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=0'), /^bad\.conf:2: Size=0 is not a size/],
     ['a size below one byte', conf(`Target ${T1}`, 'Lun 0 Type=sparse,Size=0.1'), /^bad\.conf:2: Size=0\.1 is not a size/],
     ['a size past 2^53 bytes', conf(`Target ${T1}`, 'Lun 0 Type=sparse,Size=99999999P'), /^bad\.conf:2: Size=99999999P is not a size/],
-    ['a LUN smaller than one block', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1K,BlockSize=4096'), /^bad\.conf:2: Size=1K is less than one 4096-byte block/],
-    ['a memory LUN larger than the machine', conf(`Target ${T1}`, `Lun 0 Type=memory,Size=${Math.ceil(totalmem() / 2 ** 30) + 1}G`), /^bad\.conf:2: Size=\d+G: a memory LUN is allocated up front and this machine has \d+ bytes of memory \(use sparse\)/],
+    [
+      'a LUN smaller than one block',
+      conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1K,BlockSize=4096'),
+      /^bad\.conf:2: Size=1K is less than one 4096-byte block/,
+    ],
+    [
+      'a memory LUN larger than the machine',
+      conf(`Target ${T1}`, `Lun 0 Type=memory,Size=${Math.ceil(totalmem() / 2 ** 30) + 1}G`),
+      /^bad\.conf:2: Size=\d+G: a memory LUN is allocated up front and this machine has \d+ bytes of memory \(use sparse\)/,
+    ],
     ['a LUN number past 16383', conf(`Target ${T1}`, 'Lun 16384 Type=memory,Size=1M'), /^bad\.conf:2: LUN "16384" is not a number in 0\.\.16383/],
-    ['a block size other than 512 or 4096', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M,BlockSize=1024'), /^bad\.conf:2: BlockSize=1024: expected 512 or 4096/],
+    [
+      'a block size other than 512 or 4096',
+      conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M,BlockSize=1024'),
+      /^bad\.conf:2: BlockSize=1024: expected 512 or 4096/,
+    ],
     ['ReadOnly neither Yes nor No', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M,ReadOnly=maybe'), /^bad\.conf:2: ReadOnly=maybe: expected Yes or No/],
     ['an unknown Lun parameter', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M,Colour=blue'), /^bad\.conf:2: unknown Lun parameter Colour=/],
     ['a Lun parameter twice', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M,Size=2M'), /^bad\.conf:2: Lun parameter Size= is given twice/],
     ['a Lun line split by a space', conf(`Target ${T1}`, 'Lun 0 Type=memory, Size=1M'), /^bad\.conf:2: Lun takes a number and Key=Value/],
     ['a Lun parameter without =', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size'), /^bad\.conf:2: "Size" is not Key=Value/],
-    ['a LUN defined twice', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M', 'Lun 0 Type=sparse,Size=1G'), /^bad\.conf:3: target iqn\.2026-11\.org\.example:disk1 defines LUN 0 twice/],
+    [
+      'a LUN defined twice',
+      conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M', 'Lun 0 Type=sparse,Size=1G'),
+      /^bad\.conf:3: target iqn\.2026-11\.org\.example:disk1 defines LUN 0 twice/,
+    ],
     ['a target defined twice', conf(`Target ${T1}`, `Target ${T2}`, `Target ${T1}`), /^bad\.conf:3: target iqn\.2026-11\.org\.example:disk1 is defined twice/],
     ['a target name that is not an iSCSI name', conf('Target disk1'), /^bad\.conf:1: "disk1" is not an iSCSI name/],
     ['Target without a name', conf('Target'), /^bad\.conf:1: Target takes one iSCSI name/],
@@ -211,16 +311,36 @@ describe('target config: parseConfigText', () => {
     ['a short CHAP secret', conf(`Target ${T1}`, 'IncomingUser alice short'), /^bad\.conf:2: IncomingUser alice: a CHAP secret must be at least 12 characters/],
     ['a short discovery CHAP secret', conf('IncomingUser d 12345678901'), /^bad\.conf:1: IncomingUser d: a CHAP secret must be at least 12/],
     ['IncomingUser without a secret', conf(`Target ${T1}`, 'IncomingUser alice'), /^bad\.conf:2: IncomingUser takes a user name and a secret/],
-    ['the same IncomingUser twice', conf(`Target ${T1}`, 'IncomingUser alice secret-one-1234', 'IncomingUser alice secret-two-1234'), /^bad\.conf:3: IncomingUser alice is given twice for target/],
-    ['OutgoingUser without IncomingUser', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M', 'OutgoingUser t target-secret-12'), /^bad\.conf:3: target iqn\.2026-11\.org\.example:disk1 has an OutgoingUser but no IncomingUser/],
-    ['two OutgoingUser lines', conf(`Target ${T1}`, 'IncomingUser a secret-aaaaaaa', 'OutgoingUser t target-secret-12', 'OutgoingUser u target-secret-34'), /^bad\.conf:4: target iqn\.2026-11\.org\.example:disk1 has two OutgoingUser lines/],
-    ['a discovery OutgoingUser without a discovery IncomingUser', conf('OutgoingUser t target-secret-12', `Target ${T1}`, 'IncomingUser a secret-aaaaaaa'), /^bad\.conf:1: discovery has an OutgoingUser but no IncomingUser/],
+    [
+      'the same IncomingUser twice',
+      conf(`Target ${T1}`, 'IncomingUser alice secret-one-1234', 'IncomingUser alice secret-two-1234'),
+      /^bad\.conf:3: IncomingUser alice is given twice for target/,
+    ],
+    [
+      'OutgoingUser without IncomingUser',
+      conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M', 'OutgoingUser t target-secret-12'),
+      /^bad\.conf:3: target iqn\.2026-11\.org\.example:disk1 has an OutgoingUser but no IncomingUser/,
+    ],
+    [
+      'two OutgoingUser lines',
+      conf(`Target ${T1}`, 'IncomingUser a secret-aaaaaaa', 'OutgoingUser t target-secret-12', 'OutgoingUser u target-secret-34'),
+      /^bad\.conf:4: target iqn\.2026-11\.org\.example:disk1 has two OutgoingUser lines/,
+    ],
+    [
+      'a discovery OutgoingUser without a discovery IncomingUser',
+      conf('OutgoingUser t target-secret-12', `Target ${T1}`, 'IncomingUser a secret-aaaaaaa'),
+      /^bad\.conf:1: discovery has an OutgoingUser but no IncomingUser/,
+    ],
     ['a Lun before any Target', conf('Lun 0 Type=memory,Size=1M', `Target ${T1}`), /^bad\.conf:1: "Lun" must follow a Target line/],
     ['an operational key before any Target', conf('MaxBurstLength 65536'), /^bad\.conf:1: "MaxBurstLength" must follow a Target line/],
     ['Alias before any Target', conf('# c', 'Alias x'), /^bad\.conf:2: "Alias" must follow a Target line/],
     ['Alias without a name', conf(`Target ${T1}`, 'Alias'), /^bad\.conf:2: Alias needs a name/],
     ['TargetReset that is no name', conf(`Target ${T1}`, 'TargetReset admin'), /^bad\.conf:2: TargetReset "admin" is neither All, None nor an iSCSI name/],
-    ['TargetReset None after names', conf(`Target ${T1}`, 'TargetReset iqn.1993-08.org.debian:01:admin', 'TargetReset None'), /^bad\.conf:3: TargetReset None for target .*: it already has TargetReset lines/],
+    [
+      'TargetReset None after names',
+      conf(`Target ${T1}`, 'TargetReset iqn.1993-08.org.debian:01:admin', 'TargetReset None'),
+      /^bad\.conf:3: TargetReset None for target .*: it already has TargetReset lines/,
+    ],
     ['a budget that is not a size', conf('TargetDataBudget lots'), /^bad\.conf:1: TargetDataBudget lots: expected a size of at least 1M/],
     ['a budget under 1M', conf('SessionDataBudget 4K'), /^bad\.conf:1: SessionDataBudget 4K: expected a size of at least 1M/],
     ['DataTimeout 0', conf('DataTimeout 0'), /^bad\.conf:1: DataTimeout 0: expected at least 1 second/],
@@ -233,7 +353,10 @@ describe('target config: parseConfigText', () => {
 
   it('the shipped fixtures/target/sample.conf', () => {
     const c = readConfigFile(join(FIXTURES, 'sample.conf'));
-    assert.deepEqual(c.targets.map((t) => t.iqn), ['iqn.2026-11.org.iscsi-test:sample-disk', 'iqn.2026-11.org.iscsi-test:sample-chap']);
+    assert.deepEqual(
+      c.targets.map((t) => t.iqn),
+      ['iqn.2026-11.org.iscsi-test:sample-disk', 'iqn.2026-11.org.iscsi-test:sample-chap'],
+    );
     assert.deepEqual(c.targets[0]!.luns, [
       { lun: 0, backing: 'memory', size: 32 << 20 },
       { lun: 1, backing: 'sparse', size: 1 << 30, thin: true, blockSize: 4096 },
@@ -250,7 +373,10 @@ describe('target config: parseLunSpec (quick mode --lun)', () => {
     ['16383:sparse:512', { lun: 16383, backing: 'sparse', size: 512 }],
     ['2:file:/var/tmp/disk.img:16M', { lun: 2, backing: 'file', path: '/var/tmp/disk.img', size: 16 << 20 }],
     ['3:file:/var/tmp/a:b.img:1G', { lun: 3, backing: 'file', path: '/var/tmp/a:b.img', size: 1 << 30 }],
-    ['4:sparse:2T,ro,thin,removable,bs=4096,lbppbe=3', { lun: 4, backing: 'sparse', size: 2 * 2 ** 40, readOnly: true, thin: true, removable: true, blockSize: 4096, lbppbExponent: 3 }],
+    [
+      '4:sparse:2T,ro,thin,removable,bs=4096,lbppbe=3',
+      { lun: 4, backing: 'sparse', size: 2 * 2 ** 40, readOnly: true, thin: true, removable: true, blockSize: 4096, lbppbExponent: 3 },
+    ],
     ['5:memory:1536K,bs=512', { lun: 5, backing: 'memory', size: 1536 << 10, blockSize: 512 }],
   ];
   for (const [spec, want] of good) it(`good: ${spec}`, () => assert.deepEqual(parseLunSpec(spec), want));
@@ -279,14 +405,32 @@ describe('target config: parseLunSpec (quick mode --lun)', () => {
   ];
   for (const [spec, re] of bad) {
     it(`bad: ${spec}`, () => {
-      assert.throws(() => parseLunSpec(spec), (e: unknown) => e instanceof IscsiError && e.code === 'E_CONFIG' && re.test(e.message) && e.message.startsWith(`--lun ${spec}`));
+      assert.throws(
+        () => parseLunSpec(spec),
+        (e: unknown) => e instanceof IscsiError && e.code === 'E_CONFIG' && re.test(e.message) && e.message.startsWith(`--lun ${spec}`),
+      );
     });
   }
 
   it('parseSize', () => {
     const table: [string, number | undefined][] = [
-      ['512', 512], ['4K', 4096], ['4k', 4096], ['64M', 64 << 20], ['64MB', 64 << 20], ['64MiB', 64 << 20], ['1.5G', 1.5 * 2 ** 30], ['2T', 2 * 2 ** 40], ['1P', 2 ** 50],
-      ['0', undefined], ['0.4', undefined], ['', undefined], ['M', undefined], ['-1M', undefined], ['1e6', undefined], ['1 G', undefined], ['99999999P', undefined],
+      ['512', 512],
+      ['4K', 4096],
+      ['4k', 4096],
+      ['64M', 64 << 20],
+      ['64MB', 64 << 20],
+      ['64MiB', 64 << 20],
+      ['1.5G', 1.5 * 2 ** 30],
+      ['2T', 2 * 2 ** 40],
+      ['1P', 2 ** 50],
+      ['0', undefined],
+      ['0.4', undefined],
+      ['', undefined],
+      ['M', undefined],
+      ['-1M', undefined],
+      ['1e6', undefined],
+      ['1 G', undefined],
+      ['99999999P', undefined],
     ];
     for (const [text, want] of table) assert.equal(parseSize(text), want, `parseSize(${JSON.stringify(text)})`);
   });
@@ -295,12 +439,29 @@ describe('target config: parseLunSpec (quick mode --lun)', () => {
 describe('target config: CHAP secrets (RFC 7143 9.2.1)', () => {
   const lun = { lun: 0, backing: 'memory' as const, size: 1 << 20 };
   it('a secret that authenticates initiators (IncomingUser) and the target (OutgoingUser) is refused, naming both accounts', () => {
-    const text = 'Target iqn.2026-11.org.iscsi-test:a\n  Lun 0 Path=x,Type=memory,Size=1M\n  IncomingUser alice same-secret-123\nTarget iqn.2026-11.org.iscsi-test:b\n  Lun 0 Path=y,Type=memory,Size=1M\n  IncomingUser bob other-secret-456\n  OutgoingUser tgt same-secret-123\n';
+    const text =
+      'Target iqn.2026-11.org.iscsi-test:a\n  Lun 0 Path=x,Type=memory,Size=1M\n  IncomingUser alice same-secret-123\nTarget iqn.2026-11.org.iscsi-test:b\n  Lun 0 Path=y,Type=memory,Size=1M\n  IncomingUser bob other-secret-456\n  OutgoingUser tgt same-secret-123\n';
     const cfg = parseConfigText(text, 't.conf');
-    assert.throws(() => new TargetServer(cfg), (e: unknown) => IscsiError.is(e, 'E_CONFIG') && /OutgoingUser tgt \(target iqn\.2026-11\.org\.iscsi-test:b\) has the same CHAP secret as IncomingUser alice \(target iqn\.2026-11\.org\.iscsi-test:a\)/.test(e.message));
+    assert.throws(
+      () => new TargetServer(cfg),
+      (e: unknown) =>
+        IscsiError.is(e, 'E_CONFIG') &&
+        /OutgoingUser tgt \(target iqn\.2026-11\.org\.iscsi-test:b\) has the same CHAP secret as IncomingUser alice \(target iqn\.2026-11\.org\.iscsi-test:a\)/.test(
+          e.message,
+        ),
+    );
   });
   it('distinct secrets both ways are accepted', () => {
-    const s = new TargetServer({ targets: [{ iqn: 'iqn.2026-11.org.iscsi-test:c', luns: [lun], incomingUsers: [{ user: 'u', secret: 'initiator-secret-1' }], outgoingUser: { user: 't', secret: 'target-secret-22' } }] });
+    const s = new TargetServer({
+      targets: [
+        {
+          iqn: 'iqn.2026-11.org.iscsi-test:c',
+          luns: [lun],
+          incomingUsers: [{ user: 'u', secret: 'initiator-secret-1' }],
+          outgoingUser: { user: 't', secret: 'target-secret-22' },
+        },
+      ],
+    });
     assert.ok(s);
   });
 });

@@ -44,7 +44,11 @@ describe('reference target registers with isnsd', function () {
     assert.match(q, new RegExp(`iSCSI name = "${IQN}"`), q);
     assert.match(q, /iSCSI node type = Target/, q);
     assert.match(q, new RegExp(`Portal IP address = 127.0.0.1[\\s\\S]*Portal TCP/UDP port = ${ref.t.port}/tcp`), q);
-    assert.match(q, new RegExp(`Portal group name = "${IQN}"[\\s\\S]*Portal group port = ${ref.t.port}/tcp[\\s\\S]*Portal group tag = ${ref.t.server.tpgt}`), q);
+    assert.match(
+      q,
+      new RegExp(`Portal group name = "${IQN}"[\\s\\S]*Portal group port = ${ref.t.port}/tcp[\\s\\S]*Portal group tag = ${ref.t.server.tpgt}`),
+      q,
+    );
   });
 
   it('is still registered after twice its Registration Period (it refreshes)', async () => {
@@ -96,7 +100,10 @@ describe('reference target with iSNSAccessControl', function () {
   before(async function () {
     requirePeers(this, 'isnsd', 'isnsadm');
     d = await Isnsd.start({ defaultDd: false });
-    for (const [e, n] of [['ent-a', INIT_A], ['ent-b', INIT_B]]) {
+    for (const [e, n] of [
+      ['ent-a', INIT_A],
+      ['ent-b', INIT_B],
+    ]) {
       const r = await d.isnsadm('--register', `entity=${e}`, `initiator=${n}`);
       assert.equal(r.code, 0, r.stderr);
     }
@@ -113,7 +120,10 @@ describe('reference target with iSNSAccessControl', function () {
   it('admits the initiator of its discovery domain and refuses one outside it', async () => {
     const s = await Session.open(opts(ref, { initiatorName: INIT_A }));
     await s.logout();
-    await assert.rejects(Session.open(opts(ref, { initiatorName: INIT_B })), (e: unknown) => e instanceof IscsiError && /authoriz|not allowed|ACL|0x0202/i.test(e.message));
+    await assert.rejects(
+      Session.open(opts(ref, { initiatorName: INIT_B })),
+      (e: unknown) => e instanceof IscsiError && /authoriz|not allowed|ACL|0x0202/i.test(e.message),
+    );
   });
 });
 

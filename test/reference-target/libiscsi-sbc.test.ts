@@ -32,7 +32,22 @@ interface LunCase {
 }
 
 /** Suites that read but never write (what a write-protected LUN can pass). */
-const READ_ONLY_SAFE = ['Read6', 'Read10', 'Read12', 'Read16', 'Verify10', 'Verify12', 'Verify16', 'Prefetch10', 'Prefetch16', 'ReadCapacity10', 'ReadCapacity16', 'ReadDefectData10', 'ReadDefectData12', 'ReadOnly'].map((s) => `SCSI.${s}`);
+const READ_ONLY_SAFE = [
+  'Read6',
+  'Read10',
+  'Read12',
+  'Read16',
+  'Verify10',
+  'Verify12',
+  'Verify16',
+  'Prefetch10',
+  'Prefetch16',
+  'ReadCapacity10',
+  'ReadCapacity16',
+  'ReadDefectData10',
+  'ReadDefectData12',
+  'ReadOnly',
+].map((s) => `SCSI.${s}`);
 
 describe('reference target with libiscsi iscsi-test-cu, SBC suites (real peer)', function () {
   this.timeout(1_500_000);
@@ -54,7 +69,12 @@ describe('reference target with libiscsi iscsi-test-cu, SBC suites (real peer)',
     { lun: 6, what: 'thick file', suites: noSanitize, allowed: [thick, notRemovable, notReadOnly, lbppb] },
     // libiscsi's write suites do not skip on a write-protected LUN: only the ReadOnly suite and reads belong here.
     { lun: 3, what: 'read-only', suites: READ_ONLY_SAFE, allowed: [thick, notRemovable, lbppb] },
-    { lun: 4, what: 'removable', suites: ['SCSI.StartStopUnit', 'SCSI.NoMedia', 'SCSI.PreventAllow', 'SCSI.Read10', 'SCSI.Write10'], allowed: [thick, notReadOnly, lbppb] },
+    {
+      lun: 4,
+      what: 'removable',
+      suites: ['SCSI.StartStopUnit', 'SCSI.NoMedia', 'SCSI.PreventAllow', 'SCSI.Read10', 'SCSI.Write10'],
+      allowed: [thick, notReadOnly, lbppb],
+    },
     // LOGICAL BLOCKS PER PHYSICAL BLOCK 8, for WRITE SAME's unaligned and data-out-size cases. GetLBAStatus is
     // not run here: with LBPPB > 1 libiscsi's UnmapSingle expects a descriptor to start at an LBA other than
     // the one asked for, which SBC-4 5.6.2.2 forbids.
@@ -89,7 +109,9 @@ describe('reference target with libiscsi iscsi-test-cu, SBC suites (real peer)',
 
   for (const c of cases) {
     it(`passes ${c.suites ? c.suites.length + ' issue 5 suites' : 'every issue 5 suite'} on the ${c.what} LUN (${c.lun}) with no failure and no skip for a missing feature`, async () => {
-      const r = await run('iscsi-test-cu', ['--dataloss', '--allow-sanitize', '-t', (c.suites ?? ISSUE5_SUITES).join(','), t!.url(c.lun)], { timeoutMs: 600_000 });
+      const r = await run('iscsi-test-cu', ['--dataloss', '--allow-sanitize', '-t', (c.suites ?? ISSUE5_SUITES).join(','), t!.url(c.lun)], {
+        timeoutMs: 600_000,
+      });
       const s = parseCu(r.stdout);
       assert.equal(s.failed, 0, `iscsi-test-cu failures on LUN ${c.lun}:\n${s.failures.join('\n')}`);
       assert.equal(s.ran, s.total);

@@ -109,7 +109,7 @@ describe('reference target with libiscsi (real peer)', function () {
     assert.match(bad.stdout + bad.stderr, /Invalid CHAP_R response from the target/);
   });
 
-  it('logs in with CHAP from libiscsi\'s LIBISCSI_CHAP_USERNAME / LIBISCSI_CHAP_PASSWORD', async () => {
+  it("logs in with CHAP from libiscsi's LIBISCSI_CHAP_USERNAME / LIBISCSI_CHAP_PASSWORD", async () => {
     const r = await run('iscsi-inq', [url(0, '', CHAP)], {
       timeoutMs: 30_000,
       env: { ...process.env, LIBISCSI_CHAP_USERNAME: alice.user, LIBISCSI_CHAP_PASSWORD: alice.secret },

@@ -37,12 +37,21 @@ describe('coverage page', () => {
     const plan = select(reg, {});
     const c = coverage(plan);
     assert.equal(c.tests, plan.length);
-    assert.equal(c.suites.reduce((n, s) => n + s.tests.length, 0), plan.length);
-    assert.deepEqual(c.standards.slice(0, 3).map((s) => s.standard), ['SBC-4', 'SPC-5', 'RFC 7143']);
+    assert.equal(
+      c.suites.reduce((n, s) => n + s.tests.length, 0),
+      plan.length,
+    );
+    assert.deepEqual(
+      c.standards.slice(0, 3).map((s) => s.standard),
+      ['SBC-4', 'SPC-5', 'RFC 7143'],
+    );
     for (const p of plan) {
       for (const cit of citations(p.test.clause)) {
         const sec = c.standards.find((s) => s.standard === cit.standard)?.sections.find((x) => x.section === cit.section);
-        assert.ok(sec?.tests.some((t) => t.id === p.id), `${p.id} under ${cit.standard} ${cit.section}`);
+        assert.ok(
+          sec?.tests.some((t) => t.id === p.id),
+          `${p.id} under ${cit.standard} ${cit.section}`,
+        );
       }
     }
     const sbc = c.standards[0]!.sections.map((s) => s.section).filter((s) => /^\d/.test(s));

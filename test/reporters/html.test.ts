@@ -25,15 +25,42 @@ const BIN = resolve(here, '../../bin/iscsi-test.js');
 
 function result(id: string, verdict: TestResult['verdict'], extra: Partial<TestResult> = {}): TestResult {
   const [family, suite, name] = id.split('.') as [string, string, string];
-  return { id, family, suite, name, suiteId: `${family}.${suite}`, clause: 'SBC-4 5.16', level: 'MUST', doc: 'A doc.', needs: [], verdict, warnings: [], durationMs: 12, log: [], ...extra };
+  return {
+    id,
+    family,
+    suite,
+    name,
+    suiteId: `${family}.${suite}`,
+    clause: 'SBC-4 5.16',
+    level: 'MUST',
+    doc: 'A doc.',
+    needs: [],
+    verdict,
+    warnings: [],
+    durationMs: 12,
+    log: [],
+    ...extra,
+  };
 }
 
 function report(results: TestResult[], target = 'iscsi://127.0.0.1:3260/iqn.2026-11.org.example:t/0'): RunReport {
   return {
     info: {
-      tool: 'iscsi-test', version: '0.1.0', target, targetName: 'iqn.2026-11.org.example:t', lun: 0, embedded: false,
-      device: 'VENDOR PRODUCT 0001, 8 blocks of 512 bytes', facts: { log: [], problems: [] } as unknown as RunReport['info']['facts'],
-      initiatorName: 'iqn.a', initiatorName2: 'iqn.b', dataloss: true, sanitize: false, strict: false, planned: results.length, startedAt: new Date(0),
+      tool: 'iscsi-test',
+      version: '0.1.0',
+      target,
+      targetName: 'iqn.2026-11.org.example:t',
+      lun: 0,
+      embedded: false,
+      device: 'VENDOR PRODUCT 0001, 8 blocks of 512 bytes',
+      facts: { log: [], problems: [] } as unknown as RunReport['info']['facts'],
+      initiatorName: 'iqn.a',
+      initiatorName2: 'iqn.b',
+      dataloss: true,
+      sanitize: false,
+      strict: false,
+      planned: results.length,
+      startedAt: new Date(0),
     },
     results,
     counts: countVerdicts(results),
@@ -51,7 +78,14 @@ describe('HTML report', function () {
         result('SCSI.Read10.BeyondEol', 'fail', {
           message: 'READ(10): expected <CHECK CONDITION>, got GOOD & more',
           log: [[1, '> READ(10) LBA=8 LEN=1']],
-          traces: [{ label: 'session 1', local: { address: '127.0.0.1', port: 1 }, remote: { address: '127.0.0.1', port: 2 }, entries: [{ dir: 'send', time: 0, text: 'SCSI Command itt=0x1 READ(10)', bytes: [Buffer.alloc(48, 1)] }] }],
+          traces: [
+            {
+              label: 'session 1',
+              local: { address: '127.0.0.1', port: 1 },
+              remote: { address: '127.0.0.1', port: 2 },
+              entries: [{ dir: 'send', time: 0, text: 'SCSI Command itt=0x1 READ(10)', bytes: [Buffer.alloc(48, 1)] }],
+            },
+          ],
         }),
         result('iSCSI.iSCSINop.Simple', 'skip', { message: '--dataloss not given' }),
       ]),
@@ -95,7 +129,11 @@ describe('HTML report', function () {
       requirePeers(this, 'tgtd', 'tgtadm', 'chromium');
       dir = mkdtempSync(join(tmpdir(), 'iscsi-test-html-'));
       tgtd = await Tgtd.start();
-      const r = await run(process.execPath, [BIN, SEL, '--dataloss', `--trace=${join(dir, 'traces')}`, `--html=${join(dir, 'tgtd.html')}`, `--json=${join(dir, 'tgtd.json')}`, tgtd.url(1)], { timeoutMs: 240_000 });
+      const r = await run(
+        process.execPath,
+        [BIN, SEL, '--dataloss', `--trace=${join(dir, 'traces')}`, `--html=${join(dir, 'tgtd.html')}`, `--json=${join(dir, 'tgtd.json')}`, tgtd.url(1)],
+        { timeoutMs: 240_000 },
+      );
       assert.equal(r.code, 1, `tgtd fails some Verify10 tests (fixtures/expect/tgtd.json): ${r.stderr}${r.stdout.slice(-2000)}`);
       const e = await run(process.execPath, [BIN, SEL, `--json=${join(dir, 'ref.json')}`], { timeoutMs: 240_000 });
       assert.equal(e.code, 0, e.stderr + e.stdout.slice(-2000));
@@ -115,8 +153,14 @@ describe('HTML report', function () {
       const page = await Chromium.open(pathToFileURL(join(dir, 'tgtd.html')).href);
       try {
         const all = await page.evaluate<{ id: string; verdicts: string[]; hidden: boolean }[]>(rows);
-        assert.deepEqual(all.map((r) => r.id), tgtdRun.results.map((r) => r.id));
-        assert.deepEqual(all.map((r) => r.verdicts[0]), tgtdRun.results.map((r) => r.verdict.toUpperCase()));
+        assert.deepEqual(
+          all.map((r) => r.id),
+          tgtdRun.results.map((r) => r.id),
+        );
+        assert.deepEqual(
+          all.map((r) => r.verdicts[0]),
+          tgtdRun.results.map((r) => r.verdict.toUpperCase()),
+        );
         assert.ok(all.every((r) => !r.hidden));
         const facts = await page.evaluate<string>(`document.querySelector('table.facts').innerText`);
         assert.match(facts, new RegExp(`Target\\s+${tgtd!.url(1).replace(/[.]/g, '\\.')}`));
@@ -135,10 +179,15 @@ describe('HTML report', function () {
         await page.evaluate(`[...document.querySelectorAll('input.f-verdict')].filter((b) => !b.checked).forEach((b) => b.click())`);
         await page.evaluate(`(() => { const s = document.getElementById('f-family'); s.value = 'iSCSI'; s.dispatchEvent(new Event('change')); })()`);
         const iscsi = (await page.evaluate<{ id: string; hidden: boolean }[]>(rows)).filter((r) => !r.hidden).map((r) => r.id);
-        assert.deepEqual(iscsi, tgtdRun.results.filter((r) => r.id.startsWith('iSCSI.')).map((r) => r.id));
+        assert.deepEqual(
+          iscsi,
+          tgtdRun.results.filter((r) => r.id.startsWith('iSCSI.')).map((r) => r.id),
+        );
         assert.ok(iscsi.length > 0);
         // A failure opens to the expected-versus-got message, the narration and the decoded PDUs.
-        const f = await page.evaluate<{ summary: string; text: string }>(`(() => { const d = document.getElementById(${JSON.stringify(fails[0])}).querySelector('details'); d.open = true; return { summary: d.querySelector('summary').textContent, text: d.innerText }; })()`);
+        const f = await page.evaluate<{ summary: string; text: string }>(
+          `(() => { const d = document.getElementById(${JSON.stringify(fails[0])}).querySelector('details'); d.open = true; return { summary: d.querySelector('summary').textContent, text: d.innerText }; })()`,
+        );
         assert.equal(f.summary, tgtdRun.results.find((r) => r.id === fails[0])!.message);
         assert.match(f.text, /Narration:/);
         assert.match(f.text, />> Login Request/);
@@ -153,7 +202,10 @@ describe('HTML report', function () {
       const page = await Chromium.open(`${pathToFileURL(join(dir, 'tgtd.html')).href}#verdict=pass&family=SCSI`);
       try {
         const shown = (await page.evaluate<{ id: string; hidden: boolean }[]>(rows)).filter((r) => !r.hidden).map((r) => r.id);
-        assert.deepEqual(shown, tgtdRun.results.filter((r) => r.verdict === 'pass' && r.id.startsWith('SCSI.')).map((r) => r.id));
+        assert.deepEqual(
+          shown,
+          tgtdRun.results.filter((r) => r.verdict === 'pass' && r.id.startsWith('SCSI.')).map((r) => r.id),
+        );
       } finally {
         await page.close();
       }
@@ -166,7 +218,7 @@ describe('HTML report', function () {
         assert.equal(await page.evaluate<number>(`document.querySelectorAll('table.matrix thead th.rot').length`), 2);
         const ids = [...new Set([...tgtdRun.results, ...refRun.results].map((r) => r.id))];
         assert.deepEqual(all.map((r) => r.id).sort(), ids.sort());
-        const v = (rr: RunReport, id: string) => (rr.results.find((r) => r.id === id)?.verdict.toUpperCase() ?? '—');
+        const v = (rr: RunReport, id: string) => rr.results.find((r) => r.id === id)?.verdict.toUpperCase() ?? '—';
         for (const r of all) assert.deepEqual(r.verdicts, [v(tgtdRun, r.id), v(refRun, r.id)], r.id);
         await page.evaluate(`document.getElementById('f-differ').click()`);
         const differ = (await page.evaluate<{ id: string; hidden: boolean }[]>(rows)).filter((r) => !r.hidden).map((r) => r.id);
@@ -174,7 +226,10 @@ describe('HTML report', function () {
         assert.ok(differ.includes('SCSI.Verify10.BeyondEol'), 'tgtd fails Verify10.BeyondEol, the reference target passes it');
         // A cell links to that run's entry.
         const href = await page.evaluate<string>(`document.querySelector('tr.test:not([hidden]) td.cell a').getAttribute('href')`);
-        assert.ok(await page.evaluate<boolean>(`!!document.getElementById(${JSON.stringify('')} + ${JSON.stringify(href.slice(1))})`), `${href} leads somewhere`);
+        assert.ok(
+          await page.evaluate<boolean>(`!!document.getElementById(${JSON.stringify('')} + ${JSON.stringify(href.slice(1))})`),
+          `${href} leads somewhere`,
+        );
       } finally {
         await page.close();
       }

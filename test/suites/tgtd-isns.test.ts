@@ -32,12 +32,38 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 /** Every iSNSP PDU tshark finds on the port: function ID and whether it is malformed. */
 async function decodeIsns(cap: Capture, port: number): Promise<{ frame: number; func: string; malformed: boolean }[]> {
-  const r = await run(which('tshark')!, ['-r', cap.file, '-2', '-n', '-d', `tcp.port==${port},isns`, '-Y', 'isns || _ws.malformed', '-T', 'fields', '-E', 'separator=\t', '-e', 'frame.number', '-e', 'isns.functionid', '-e', '_ws.malformed'], { timeoutMs: 60_000 });
+  const r = await run(
+    which('tshark')!,
+    [
+      '-r',
+      cap.file,
+      '-2',
+      '-n',
+      '-d',
+      `tcp.port==${port},isns`,
+      '-Y',
+      'isns || _ws.malformed',
+      '-T',
+      'fields',
+      '-E',
+      'separator=\t',
+      '-e',
+      'frame.number',
+      '-e',
+      'isns.functionid',
+      '-e',
+      '_ws.malformed',
+    ],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(r.code, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => l.trim()).map((l) => {
-    const [frame, func, malformed] = l.split('\t');
-    return { frame: Number(frame), func: func ?? '', malformed: !!malformed };
-  });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const [frame, func, malformed] = l.split('\t');
+      return { frame: Number(frame), func: func ?? '', malformed: !!malformed };
+    });
 }
 
 describe('the iSNS family against tgtd and the reference target, captured and decoded by tshark', function () {
@@ -60,11 +86,19 @@ describe('the iSNS family against tgtd and the reference target, captured and de
         const json = join(dir, `isns-${baseline}`);
         const running = cli(['--test=iSNS', '--isns-server', `127.0.0.1:${port}`, `--expect=${resolve(EXPECT, baseline)}`, `--json=${json}`, tgtd.url(1)]);
         await waitForPort('127.0.0.1', port, 30_000);
-        for (const [name, value] of [['iSNSServerIP', '127.0.0.1'], ['iSNSServerPort', String(port)], ['iSNSAccessControl', 'Off'], ['iSNS', 'On']]) {
+        for (const [name, value] of [
+          ['iSNSServerIP', '127.0.0.1'],
+          ['iSNSServerPort', String(port)],
+          ['iSNSAccessControl', 'Off'],
+          ['iSNS', 'On'],
+        ]) {
           await tgtd.adm('--op', 'update', '--mode', 'sys', '--name', name!, '--value', value!);
         }
         const o = await running;
-        const report = JSON.parse(readFileSync(json, 'utf8')) as { results: { id: string; verdict: string }[]; baseline: { changed: unknown[]; matched: number } };
+        const report = JSON.parse(readFileSync(json, 'utf8')) as {
+          results: { id: string; verdict: string }[];
+          baseline: { changed: unknown[]; matched: number };
+        };
         assert.equal(o.code, 0, `verdicts changed against the baseline (exit ${o.code}):\n${o.stdout}\n${o.stderr}`);
         assert.equal(report.results.length, 6);
         assert.equal(report.baseline.matched, report.results.length);
@@ -73,8 +107,15 @@ describe('the iSNS family against tgtd and the reference target, captured and de
         await tgtd.stop();
       }
       const pdus = await decodeIsns(cap, port);
-      assert.ok(pdus.some((p) => p.func === '1'), `tshark saw a DevAttrReg from tgtd (${pdus.length} iSNS frames)`);
-      assert.deepEqual(pdus.filter((p) => p.malformed).map((p) => p.frame), [], 'malformed iSNS frames');
+      assert.ok(
+        pdus.some((p) => p.func === '1'),
+        `tshark saw a DevAttrReg from tgtd (${pdus.length} iSNS frames)`,
+      );
+      assert.deepEqual(
+        pdus.filter((p) => p.malformed).map((p) => p.frame),
+        [],
+        'malformed iSNS frames',
+      );
     });
   }
 
@@ -94,7 +135,14 @@ describe('the iSNS family against tgtd and the reference target, captured and de
       await cap.stop();
     }
     const pdus = await decodeIsns(cap, port);
-    assert.ok(pdus.some((p) => p.func === '1') && pdus.some((p) => p.func === '32769'), `tshark saw DevAttrReg and DevAttrRegRsp (${pdus.map((p) => p.func).join(',')})`);
-    assert.deepEqual(pdus.filter((p) => p.malformed).map((p) => p.frame), [], 'malformed iSNS frames');
+    assert.ok(
+      pdus.some((p) => p.func === '1') && pdus.some((p) => p.func === '32769'),
+      `tshark saw DevAttrReg and DevAttrRegRsp (${pdus.map((p) => p.func).join(',')})`,
+    );
+    assert.deepEqual(
+      pdus.filter((p) => p.malformed).map((p) => p.frame),
+      [],
+      'malformed iSNS frames',
+    );
   });
 });

@@ -22,7 +22,11 @@ const KINDS = [
   { name: 'thin', iqn: 'iqn.2026-11.org.iscsi-test:tgtd-cu-thin', thin: true, baseline: 'tgtd-thin.json' },
 ];
 
-interface Note { verdict: string; why: string; clause: string }
+interface Note {
+  verdict: string;
+  why: string;
+  clause: string;
+}
 interface BaselineFile {
   expected: Record<string, { verdict: string; libiscsi?: Note }>;
   libiscsiDiffers?: Record<string, Note>;
@@ -48,14 +52,24 @@ export function unexplained(baseline: BaselineFile, cu: Map<string, CuTest>, reg
     const note = baseline.expected[id]?.libiscsi ?? baseline.libiscsiDiffers?.[id];
     const detail = t.verdict === 'fail' ? ` (${t.failures.slice(0, 2).join('; ')})` : t.verdict === 'skip' ? ` (${t.skips[0] ?? ''})` : '';
     if (t.verdict === mine) {
-      if (note) problems.push(`${id}: the baseline says libiscsi's verdict is ${note.verdict}, but libiscsi ${t.verdict === 'pass' ? 'passed' : t.verdict === 'fail' ? 'failed' : 'skipped'} it as we do: remove the stale note`);
+      if (note)
+        problems.push(
+          `${id}: the baseline says libiscsi's verdict is ${note.verdict}, but libiscsi ${t.verdict === 'pass' ? 'passed' : t.verdict === 'fail' ? 'failed' : 'skipped'} it as we do: remove the stale note`,
+        );
     } else if (!note) {
-      problems.push(`${id}: ours ${mine}, libiscsi ${t.verdict}${detail}, and the baseline does not say why (add a 'libiscsi' note or a 'libiscsiDiffers' entry with the deciding clause)`);
+      problems.push(
+        `${id}: ours ${mine}, libiscsi ${t.verdict}${detail}, and the baseline does not say why (add a 'libiscsi' note or a 'libiscsiDiffers' entry with the deciding clause)`,
+      );
     } else if (note.verdict !== t.verdict) {
       problems.push(`${id}: the baseline says libiscsi's verdict is ${note.verdict}, but it was ${t.verdict}${detail}`);
     }
   }
-  for (const id of [...Object.keys(baseline.libiscsiDiffers ?? {}), ...Object.entries(baseline.expected).filter(([, e]) => e.libiscsi).map(([k]) => k)]) {
+  for (const id of [
+    ...Object.keys(baseline.libiscsiDiffers ?? {}),
+    ...Object.entries(baseline.expected)
+      .filter(([, e]) => e.libiscsi)
+      .map(([k]) => k),
+  ]) {
     if (!cu.has(id)) problems.push(`${id}: the baseline notes libiscsi's verdict, but libiscsi ran no such test`);
   }
   return problems;

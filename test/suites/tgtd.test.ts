@@ -48,9 +48,26 @@ describe('suites against tgtd (real peer), thick and thin LUNs, with the committ
     for (const family of ['SCSI', 'iSCSI']) {
       it(`${kind.name} LUN: iscsi-test --test=${family} --dataloss --allow-sanitize --expect=fixtures/expect/${kind.baseline}: every verdict as committed`, async () => {
         const json = join(dir, `${kind.name}-${family}.json`);
-        const o = await cli([`--test=${family}`, '--dataloss', '--allow-sanitize', `--expect=${resolve(EXPECT, kind.baseline)}`, `--json=${json}`, tgtd!.url(1, '', kind.iqn)]);
-        const report = JSON.parse(readFileSync(json, 'utf8')) as { results: { id: string; verdict: string; message?: string }[]; baseline: { changed: unknown[]; matched: number } };
-        assert.equal(o.code, 0, `verdicts changed against the baseline (exit ${o.code}):\n${o.stdout.split('\n').filter((l) => /CHANGED|Summary|Baseline|not listed/.test(l)).join('\n')}\n${o.stderr}`);
+        const o = await cli([
+          `--test=${family}`,
+          '--dataloss',
+          '--allow-sanitize',
+          `--expect=${resolve(EXPECT, kind.baseline)}`,
+          `--json=${json}`,
+          tgtd!.url(1, '', kind.iqn),
+        ]);
+        const report = JSON.parse(readFileSync(json, 'utf8')) as {
+          results: { id: string; verdict: string; message?: string }[];
+          baseline: { changed: unknown[]; matched: number };
+        };
+        assert.equal(
+          o.code,
+          0,
+          `verdicts changed against the baseline (exit ${o.code}):\n${o.stdout
+            .split('\n')
+            .filter((l) => /CHANGED|Summary|Baseline|not listed/.test(l))
+            .join('\n')}\n${o.stderr}`,
+        );
         assert.equal(report.baseline.changed.length, 0);
         assert.equal(report.baseline.matched, report.results.length);
         assert.ok(report.results.length >= (family === 'SCSI' ? 200 : 10), `${report.results.length} tests ran`);

@@ -84,16 +84,48 @@ export class Capture {
     const r = await run(
       tshark,
       [
-        '-r', this.file, '-2', '-n',
-        '-d', `tcp.port==${this.port},iscsi`,
-        '-o', 'iscsi.target_ports:' + this.port,
-        '-o', 'iscsi.bogus_pdu_max_data_len:16777215',
-        '-o', 'tcp.desegment_tcp_streams:TRUE',
-        '-o', 'iscsi.desegment_iscsi_messages:TRUE',
-        '-Y', 'iscsi',
-        '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=|',
-        '-e', 'frame.number', '-e', 'ip.src', '-e', 'tcp.srcport', '-e', 'tcp.dstport',
-        '-e', 'iscsi.opcode', '-e', '_ws.malformed', '-e', '_ws.expert.severity', '-e', '_ws.expert.message', '-e', '_ws.col.Info',
+        '-r',
+        this.file,
+        '-2',
+        '-n',
+        '-d',
+        `tcp.port==${this.port},iscsi`,
+        '-o',
+        'iscsi.target_ports:' + this.port,
+        '-o',
+        'iscsi.bogus_pdu_max_data_len:16777215',
+        '-o',
+        'tcp.desegment_tcp_streams:TRUE',
+        '-o',
+        'iscsi.desegment_iscsi_messages:TRUE',
+        '-Y',
+        'iscsi',
+        '-T',
+        'fields',
+        '-E',
+        'separator=\t',
+        '-E',
+        'occurrence=a',
+        '-E',
+        'aggregator=|',
+        '-e',
+        'frame.number',
+        '-e',
+        'ip.src',
+        '-e',
+        'tcp.srcport',
+        '-e',
+        'tcp.dstport',
+        '-e',
+        'iscsi.opcode',
+        '-e',
+        '_ws.malformed',
+        '-e',
+        '_ws.expert.severity',
+        '-e',
+        '_ws.expert.message',
+        '-e',
+        '_ws.col.Info',
       ],
       { timeoutMs: 120_000 },
     );
@@ -104,7 +136,10 @@ export class Capture {
       const [frame, src, sp, dp, ops, malformed, sev, msgs, info] = line.split('\t');
       // A frame can carry several PDUs: one entry per opcode.
       const opcodes = (ops ?? '').split('|').filter(Boolean);
-      const sevs = (sev ?? '').split('|').filter(Boolean).map((x) => Number(x));
+      const sevs = (sev ?? '')
+        .split('|')
+        .filter(Boolean)
+        .map((x) => Number(x));
       for (const op of opcodes) {
         const n = Number(op);
         const d: DecodedPdu = {
@@ -133,12 +168,24 @@ export class Capture {
     const r = await run(
       which('tshark')!,
       [
-        '-r', this.file, '-2', '-n',
-        '-d', `tcp.port==${this.port},iscsi`,
-        '-o', 'iscsi.target_ports:' + this.port,
-        '-o', 'iscsi.bogus_pdu_max_data_len:16777215',
-        '-Y', `tcp.dstport==${dstPort} && tcp.len>0 && !iscsi && !tcp.reassembled_in`,
-        '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.len',
+        '-r',
+        this.file,
+        '-2',
+        '-n',
+        '-d',
+        `tcp.port==${this.port},iscsi`,
+        '-o',
+        'iscsi.target_ports:' + this.port,
+        '-o',
+        'iscsi.bogus_pdu_max_data_len:16777215',
+        '-Y',
+        `tcp.dstport==${dstPort} && tcp.len>0 && !iscsi && !tcp.reassembled_in`,
+        '-T',
+        'fields',
+        '-e',
+        'frame.number',
+        '-e',
+        'tcp.len',
       ],
       { timeoutMs: 120_000 },
     );

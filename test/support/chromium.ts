@@ -65,14 +65,18 @@ export class Chromium {
   /** Start Chromium on `url` and attach to its page once the page has loaded. */
   static async open(url: string, binary = '/usr/bin/chromium', timeoutMs = 60_000): Promise<Chromium> {
     const profile = mkdtempSync(join(tmpdir(), 'iscsi-test-chromium-'));
-    const child = spawn(binary, [...CHROMIUM_FLAGS, '--remote-debugging-pipe', `--user-data-dir=${profile}`, url], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, [...CHROMIUM_FLAGS, '--remote-debugging-pipe', `--user-data-dir=${profile}`, url], {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
+    });
     const c = new Chromium(child, child.stdio[3] as Writable, child.stdio[4] as Readable, profile);
     try {
       const until = Date.now() + timeoutMs;
       let targetId: string | undefined;
       while (!targetId) {
         const r = await c.send('Target.getTargets', {}, undefined, timeoutMs);
-        targetId = ((r.result?.['targetInfos'] ?? []) as { type: string; targetId: string; url: string }[]).find((t) => t.type === 'page' && t.url.startsWith('file:'))?.targetId;
+        targetId = ((r.result?.['targetInfos'] ?? []) as { type: string; targetId: string; url: string }[]).find(
+          (t) => t.type === 'page' && t.url.startsWith('file:'),
+        )?.targetId;
         if (!targetId) {
           if (Date.now() > until) throw new Error(`chromium opened no page for ${url}`);
           await new Promise((res) => setTimeout(res, 100));

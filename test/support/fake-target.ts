@@ -89,8 +89,17 @@ const LIST_KEYS = new Set(['HeaderDigest', 'DataDigest', 'AuthMethod']);
 const DECLARATIVE_KEYS = new Set(['InitiatorName', 'InitiatorAlias', 'TargetName', 'SessionType', 'MaxRecvDataSegmentLength', 'TargetAlias']);
 /** Negotiated keys: echoing the offer is always within min, max, AND, OR (the target supports every value). */
 const ECHO_KEYS = new Set([
-  'MaxConnections', 'InitialR2T', 'ImmediateData', 'MaxBurstLength', 'FirstBurstLength', 'DefaultTime2Wait',
-  'DefaultTime2Retain', 'MaxOutstandingR2T', 'DataPDUInOrder', 'DataSequenceInOrder', 'ErrorRecoveryLevel',
+  'MaxConnections',
+  'InitialR2T',
+  'ImmediateData',
+  'MaxBurstLength',
+  'FirstBurstLength',
+  'DefaultTime2Wait',
+  'DefaultTime2Retain',
+  'MaxOutstandingR2T',
+  'DataPDUInOrder',
+  'DataSequenceInOrder',
+  'ErrorRecoveryLevel',
 ]);
 
 const EMPTY = Buffer.alloc(0);
@@ -268,8 +277,21 @@ export class FakeConn {
 
   scsiResponse(itt: number, o: Partial<ScsiResponse> = {}): ScsiResponse {
     return {
-      opcode: Opcode.SCSI_RESPONSE, bidiOverflow: false, bidiUnderflow: false, overflow: false, underflow: false,
-      response: 0, status: 0, itt, snackTag: 0, ...this.sn(), expDataSN: 0, bidiReadResidualCount: 0, residualCount: 0, data: EMPTY, ...o,
+      opcode: Opcode.SCSI_RESPONSE,
+      bidiOverflow: false,
+      bidiUnderflow: false,
+      overflow: false,
+      underflow: false,
+      response: 0,
+      status: 0,
+      itt,
+      snackTag: 0,
+      ...this.sn(),
+      expDataSN: 0,
+      bidiReadResidualCount: 0,
+      residualCount: 0,
+      data: EMPTY,
+      ...o,
     };
   }
 
@@ -277,8 +299,22 @@ export class FakeConn {
   dataIn(itt: number, o: Partial<DataIn> = {}): DataIn {
     const withStatus = o.statusPresent === true;
     return {
-      opcode: Opcode.DATA_IN, final: withStatus, acknowledge: false, overflow: false, underflow: false, statusPresent: false, status: 0,
-      lun: 0n, itt, ttt: RESERVED_TAG, ...this.sn(withStatus), dataSN: 0, bufferOffset: 0, residualCount: 0, data: EMPTY, ...o,
+      opcode: Opcode.DATA_IN,
+      final: withStatus,
+      acknowledge: false,
+      overflow: false,
+      underflow: false,
+      statusPresent: false,
+      status: 0,
+      lun: 0n,
+      itt,
+      ttt: RESERVED_TAG,
+      ...this.sn(withStatus),
+      dataSN: 0,
+      bufferOffset: 0,
+      residualCount: 0,
+      data: EMPTY,
+      ...o,
     };
   }
 
@@ -311,8 +347,16 @@ export class FakeConn {
 
   asyncMessage(o: Partial<AsyncMessage> = {}): AsyncMessage {
     return {
-      opcode: Opcode.ASYNC_MESSAGE, lun: 0n, ...this.sn(), asyncEvent: 0, asyncVCode: 0, parameter1: 0, parameter2: 0, parameter3: 0,
-      data: EMPTY, ...o,
+      opcode: Opcode.ASYNC_MESSAGE,
+      lun: 0n,
+      ...this.sn(),
+      asyncEvent: 0,
+      asyncVCode: 0,
+      parameter1: 0,
+      parameter2: 0,
+      parameter3: 0,
+      data: EMPTY,
+      ...o,
     };
   }
 
@@ -321,8 +365,21 @@ export class FakeConn {
 
   private loginResponse(req: LoginRequest, o: Partial<LoginResponse>): LoginResponse {
     return {
-      opcode: Opcode.LOGIN_RESPONSE, transit: false, continue: false, csg: req.csg, nsg: 0, versionMax: 0, versionActive: 0,
-      isid: req.isid, tsih: 0, itt: req.itt, ...this.sn(), statusClass: 0, statusDetail: 0, data: EMPTY, ...o,
+      opcode: Opcode.LOGIN_RESPONSE,
+      transit: false,
+      continue: false,
+      csg: req.csg,
+      nsg: 0,
+      versionMax: 0,
+      versionActive: 0,
+      isid: req.isid,
+      tsih: 0,
+      itt: req.itt,
+      ...this.sn(),
+      statusClass: 0,
+      statusDetail: 0,
+      data: EMPTY,
+      ...o,
     };
   }
 
@@ -332,7 +389,7 @@ export class FakeConn {
     if (DECLARATIVE_KEYS.has(k)) return undefined;
     if (LIST_KEYS.has(k)) {
       const offered = v.split(',');
-      const want = k === 'HeaderDigest' ? o.headerDigest ?? 'None' : k === 'DataDigest' ? o.dataDigest ?? 'None' : 'None';
+      const want = k === 'HeaderDigest' ? (o.headerDigest ?? 'None') : k === 'DataDigest' ? (o.dataDigest ?? 'None') : 'None';
       return offered.includes(want) ? want : offered.includes('None') ? 'None' : 'Reject';
     }
     if (ECHO_KEYS.has(k)) return v;
@@ -425,11 +482,26 @@ export class FakeConn {
         this.parser.headerDigest = this.headerDigest;
         this.parser.dataDigest = this.dataDigest;
         return {
-          isid: req.isid, tsih, itt: req.itt, offered, requests, responses,
-          headerDigest: this.headerDigest, dataDigest: this.dataDigest, initiatorMaxRecvDataSegmentLength: mrdsl,
+          isid: req.isid,
+          tsih,
+          itt: req.itt,
+          offered,
+          requests,
+          responses,
+          headerDigest: this.headerDigest,
+          dataDigest: this.dataDigest,
+          initiatorMaxRecvDataSegmentLength: mrdsl,
         };
       }
-      send(this.loginResponse(req, { transit: req.transit, nsg: req.transit ? req.nsg : 0, expCmdSN: req.cmdSN, maxCmdSN: snAdd(req.cmdSN, this.window - 1), data: last }));
+      send(
+        this.loginResponse(req, {
+          transit: req.transit,
+          nsg: req.transit ? req.nsg : 0,
+          expCmdSN: req.cmdSN,
+          maxCmdSN: snAdd(req.cmdSN, this.window - 1),
+          data: last,
+        }),
+      );
     }
     throw new Error('fake target: login did not finish within 16 exchanges');
   }

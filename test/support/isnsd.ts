@@ -73,7 +73,13 @@ export class Isnsd {
     );
     writeFileSync(
       join(this.dir, 'isnsadm.conf'),
-      [`ServerAddress = ${this.address}`, `ControlSocket = ${join(this.dir, 'isnsctl')}`, 'SourceName = iqn.2026-01.org.iscsi-test:isnsadm', 'Security = 0', ''].join('\n'),
+      [
+        `ServerAddress = ${this.address}`,
+        `ControlSocket = ${join(this.dir, 'isnsctl')}`,
+        'SourceName = iqn.2026-01.org.iscsi-test:isnsadm',
+        'Security = 0',
+        '',
+      ].join('\n'),
     );
   }
 

@@ -26,15 +26,49 @@ export const ISSUE3_SUITES = [
 
 /** The SBC suites of issue 5, as Debian's libiscsi 1.19 names them (every one of them is in 1.19). */
 export const ISSUE5_SUITES = [
-  'Read6', 'Read10', 'Read12', 'Read16', 'Write10', 'Write12', 'Write16',
-  'WriteVerify10', 'WriteVerify12', 'WriteVerify16', 'Verify10', 'Verify12', 'Verify16',
-  'WriteSame10', 'WriteSame16', 'Unmap', 'GetLBAStatus', 'CompareAndWrite', 'OrWrite',
-  'Prefetch10', 'Prefetch16', 'ReadCapacity10', 'ReadCapacity16', 'WriteAtomic16',
-  'ReadDefectData10', 'ReadDefectData12', 'StartStopUnit', 'ReadOnly', 'NoMedia', 'Sanitize',
+  'Read6',
+  'Read10',
+  'Read12',
+  'Read16',
+  'Write10',
+  'Write12',
+  'Write16',
+  'WriteVerify10',
+  'WriteVerify12',
+  'WriteVerify16',
+  'Verify10',
+  'Verify12',
+  'Verify16',
+  'WriteSame10',
+  'WriteSame16',
+  'Unmap',
+  'GetLBAStatus',
+  'CompareAndWrite',
+  'OrWrite',
+  'Prefetch10',
+  'Prefetch16',
+  'ReadCapacity10',
+  'ReadCapacity16',
+  'WriteAtomic16',
+  'ReadDefectData10',
+  'ReadDefectData12',
+  'StartStopUnit',
+  'ReadOnly',
+  'NoMedia',
+  'Sanitize',
 ].map((s) => `SCSI.${s}`);
 
 /** The reservation suites of issue 10 (persistent reservations and RESERVE(6)), as Debian's libiscsi 1.19 names them. */
-export const ISSUE10_RESERVATION_SUITES = ['PrinReadKeys', 'PrinServiceactionRange', 'PrinReportCapabilities', 'ProutRegister', 'ProutReserve', 'ProutClear', 'ProutPreempt', 'Reserve6'].map((s) => `SCSI.${s}`);
+export const ISSUE10_RESERVATION_SUITES = [
+  'PrinReadKeys',
+  'PrinServiceactionRange',
+  'PrinReportCapabilities',
+  'ProutRegister',
+  'ProutReserve',
+  'ProutClear',
+  'ProutPreempt',
+  'Reserve6',
+].map((s) => `SCSI.${s}`);
 
 export interface CuSummary {
   total: number;
@@ -62,7 +96,6 @@ export function parseCu(out: string): CuSummary {
   const skips = [...out.matchAll(/\[SKIPPED\] ([^\n]*)/g)].map((x) => x[1]!.trim());
   return { total: Number(m[1]), ran: Number(m[2]), passed: Number(m[3]), failed: Number(m[4]), failures, skips };
 }
-
 
 /** libiscsi's verdict on one test: it counts a skip as passed; here a test that printed [SKIPPED] is a skip. */
 export type CuVerdict = 'pass' | 'fail' | 'skip';
@@ -130,12 +163,18 @@ export function parseCuTests(out: string, family = 'SCSI'): Map<string, CuTest> 
  * the suites of one selection in reverse order; one suite a process keeps the order given. Without -V,
  * some tests (NoMedia.NoMediaSBC…) skip without printing [SKIPPED] and would read as passed.
  */
-export async function runCuSuites(url: string, suites: readonly string[], opts: { args?: string[]; timeoutMs?: number } = {}): Promise<{ tests: Map<string, CuTest>; output: string }> {
+export async function runCuSuites(
+  url: string,
+  suites: readonly string[],
+  opts: { args?: string[]; timeoutMs?: number } = {},
+): Promise<{ tests: Map<string, CuTest>; output: string }> {
   const tests = new Map<string, CuTest>();
   let output = '';
   for (const suite of suites) {
     // -V: some tests print their [SKIPPED] line only at the verbose logging level.
-    const r = await run('iscsi-test-cu', [...(opts.args ?? ['--dataloss', '--allow-sanitize']), '-V', '-t', suite, url], { timeoutMs: opts.timeoutMs ?? 300_000 });
+    const r = await run('iscsi-test-cu', [...(opts.args ?? ['--dataloss', '--allow-sanitize']), '-V', '-t', suite, url], {
+      timeoutMs: opts.timeoutMs ?? 300_000,
+    });
     output += `=== ${suite} (exit ${r.code})\n${r.stdout}${r.stderr ? `--- stderr\n${r.stderr}` : ''}\n`;
     const family = suite.split('.')[0]!;
     const got = parseCuTests(r.stdout, family);

@@ -48,8 +48,8 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; env
       args,
       { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 << 20, env: opts.env ?? process.env, killSignal: 'SIGKILL' },
       (err, stdout, stderr) => {
-        const code = err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code as number | undefined) ?? null : 0;
-        resolve({ code: typeof code === 'number' ? code : child.exitCode ?? null, stdout: String(stdout), stderr: String(stderr) });
+        const code = err ? (((err as NodeJS.ErrnoException & { code?: unknown }).code as number | undefined) ?? null) : 0;
+        resolve({ code: typeof code === 'number' ? code : (child.exitCode ?? null), stdout: String(stdout), stderr: String(stderr) });
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);

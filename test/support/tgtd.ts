@@ -139,7 +139,9 @@ export class Tgtd {
     if (child.exitCode === null && child.signalCode === null) {
       const tgtadm = which('tgtadm') ?? 'tgtadm';
       for (let tid = 1; tid <= this.tids; tid++) {
-        await run(tgtadm, ['-C', String(this.ctl), '--lld', 'iscsi', '--op', 'delete', '--mode', 'target', '--tid', String(tid), '--force'], { timeoutMs: 5000 });
+        await run(tgtadm, ['-C', String(this.ctl), '--lld', 'iscsi', '--op', 'delete', '--mode', 'target', '--tid', String(tid), '--force'], {
+          timeoutMs: 5000,
+        });
       }
       await run(tgtadm, ['-C', String(this.ctl), '--op', 'delete', '--mode', 'system'], { timeoutMs: 5000 });
       if (!(await waitExit(child, 3000))) await stop(child, ['SIGINT', 'SIGKILL'], 2000);

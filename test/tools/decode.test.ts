@@ -8,7 +8,10 @@ import { parseHex } from '../../tools/common.js';
 import { cdbTool, senseTool } from '../../tools/decode.js';
 import { oneLine, tool } from './support.js';
 
-async function capture(run: (argv: string[], io: { out: { write(s: string): unknown }; env: NodeJS.ProcessEnv }) => Promise<number>, argv: string[]): Promise<string> {
+async function capture(
+  run: (argv: string[], io: { out: { write(s: string): unknown }; env: NodeJS.ProcessEnv }) => Promise<number>,
+  argv: string[],
+): Promise<string> {
   let s = '';
   const code = await run(argv, { out: { write: (x: string) => (s += x) }, env: {} });
   assert.equal(code, 0);
@@ -28,7 +31,12 @@ describe('tools: sense and cdb', () => {
   });
 
   it('decodes fixed sense data field by field, the field pointer included', async () => {
-    const buf = encodeFixedSense({ key: SenseKey.ILLEGAL_REQUEST, ascAscq: Asc.LBA_OUT_OF_RANGE, information: 4096n, fieldPointer: { cd: true, fieldPointer: 2 } });
+    const buf = encodeFixedSense({
+      key: SenseKey.ILLEGAL_REQUEST,
+      ascAscq: Asc.LBA_OUT_OF_RANGE,
+      information: 4096n,
+      fieldPointer: { cd: true, fieldPointer: 2 },
+    });
     const out = await capture(senseTool, [buf.toString('hex')]);
     assert.match(out, /SENSE KEY: +0x5 ILLEGAL REQUEST/);
     assert.match(out, /ASC\/ASCQ: +LOGICAL BLOCK ADDRESS OUT OF RANGE/);
@@ -39,7 +47,10 @@ describe('tools: sense and cdb', () => {
 
   it('decodes descriptor sense data and lists its descriptors', async () => {
     const buf = encodeDescriptorSense({ key: SenseKey.UNIT_ATTENTION, ascAscq: 0x2900, information: 7n });
-    const out = await capture(senseTool, [...buf].map((b) => b.toString(16).padStart(2, '0')));
+    const out = await capture(
+      senseTool,
+      [...buf].map((b) => b.toString(16).padStart(2, '0')),
+    );
     assert.match(out, /RESPONSE CODE: +0x72 descriptor format, current error/);
     assert.match(out, /SENSE KEY: +0x6 UNIT ATTENTION/);
     assert.match(out, /Descriptor 0: type 0x00 information/);

@@ -58,7 +58,9 @@ interface Peer {
 function compareWithLibiscsi(get: () => Peer) {
   it('discover --luns lists the targets, LUNs, types and sizes iscsi-ls -s lists', async () => {
     const p = get();
-    const ours = await json<{ targets: { name: string; portals: string[]; luns: { lun: number; typeName: string; bytes?: number; blockSize?: number; thin?: boolean }[] }[] }>(['discover', '--luns', p.portal]);
+    const ours = await json<{
+      targets: { name: string; portals: string[]; luns: { lun: number; typeName: string; bytes?: number; blockSize?: number; thin?: boolean }[] }[];
+    }>(['discover', '--luns', p.portal]);
     const theirs = await libiscsi('iscsi-ls', ['-s', p.portal]);
     const targets = [...theirs.matchAll(/^Target:(\S+) Portal:(\S+)/gm)].map((m) => ({ name: m[1]!, portal: m[2]! }));
     assert.deepEqual(ours.targets.map((t) => t.name).sort(), targets.map((t) => t.name).sort());
@@ -73,7 +75,7 @@ function compareWithLibiscsi(get: () => Peer) {
       if (m[3] !== undefined) {
         // iscsi-ls multiplies the last LBA (not the block count) by the block length and rounds down, as
         // seen on both targets (a 64 MiB LUN is "63M"): ours is the true size, one block more.
-        const unit = 1024 ** (' KMGT'.indexOf(m[4]!));
+        const unit = 1024 ** ' KMGT'.indexOf(m[4]!);
         assert.equal(Math.floor((l.bytes! - l.blockSize!) / unit), Number(m[3]), `LUN ${m[1]} size: ours ${l.bytes} bytes, iscsi-ls ${m[3]}${m[4]}`);
       } else assert.equal(l.bytes, undefined, `LUN ${m[1]}: iscsi-ls shows no size, we do`);
     }
@@ -91,25 +93,49 @@ function compareWithLibiscsi(get: () => Peer) {
       assert.equal(field(std, 'PRODUCT IDENTIFICATION'), t.get('Product')!.trim());
       assert.equal(field(std, 'PRODUCT REVISION LEVEL'), t.get('Revision')!.trim());
       assert.match(field(std, 'PERIPHERAL DEVICE TYPE'), new RegExp(` ${t.get('Peripheral Device Type')}$`));
-      for (const [ourName, theirs] of [['HISUP', 'HiSup'], ['CMDQUE', 'CmdQue'], ['RMB', 'Removable'], ['PROTECT', 'Protect'], ['3PC', '3PC'], ['TPGS', 'TPGS']] as const) {
+      for (const [ourName, theirs] of [
+        ['HISUP', 'HiSup'],
+        ['CMDQUE', 'CmdQue'],
+        ['RMB', 'Removable'],
+        ['PROTECT', 'Protect'],
+        ['3PC', '3PC'],
+        ['TPGS', 'TPGS'],
+      ] as const) {
         assert.equal(ourName === 'TPGS' ? field(std, ourName) : flag(std, ourName), t.get(theirs), `${ourName} of LUN ${lun}`);
       }
       const pages = [...(await libiscsi('iscsi-inq', ['-e', '1', '-c', '0', url])).matchAll(/^Page:0x([0-9a-f]{2})/gm)].map((m) => `0x${m[1]}`);
-      assert.deepEqual(ours.slice(1).map((s) => s.title.split(' ')[2]), pages, 'every VPD page listed, in order');
+      assert.deepEqual(
+        ours.slice(1).map((s) => s.title.split(' ')[2]),
+        pages,
+        'every VPD page listed, in order',
+      );
       const page = (code: string) => ours.find((s) => s.title.startsWith(`VPD page ${code} `))!;
       const serial = /Unit Serial Number:\[([^\]]*)\]/.exec(await libiscsi('iscsi-inq', ['-e', '1', '-c', '128', url]))![1]!.trim();
       assert.equal(field(page('0x80'), 'PRODUCT SERIAL NUMBER'), serial);
       // Designators: libiscsi lists them in reverse order and prints NAA bytes raw; compare the set of
       // (type, association, code set) and the text designators.
       const di = await libiscsi('iscsi-inq', ['-e', '1', '-c', '131', url]);
-      const theirsD = [...di.matchAll(/Code Set:\((\d+)\)[^\n]*\nPIV:\d\nAssociation:\((\d+)\)[^\n]*\nDesignator Type:\((\d+)\)[^\n]*\nDesignator:\[([^\]]*)\]/g)].map((m) => ({ key: `${m[3]}/${m[2]}/${m[1]}`, text: m[4]! }));
-      const oursD = page('0x83').parts!.map((d) => ({ key: `${parseInt(field(d, 'DESIGNATOR TYPE'), 16)}/${parseInt(field(d, 'ASSOCIATION'), 16)}/${parseInt(field(d, 'CODE SET'), 16)}`, d }));
+      const theirsD = [
+        ...di.matchAll(/Code Set:\((\d+)\)[^\n]*\nPIV:\d\nAssociation:\((\d+)\)[^\n]*\nDesignator Type:\((\d+)\)[^\n]*\nDesignator:\[([^\]]*)\]/g),
+      ].map((m) => ({ key: `${m[3]}/${m[2]}/${m[1]}`, text: m[4]! }));
+      const oursD = page('0x83').parts!.map((d) => ({
+        key: `${parseInt(field(d, 'DESIGNATOR TYPE'), 16)}/${parseInt(field(d, 'ASSOCIATION'), 16)}/${parseInt(field(d, 'CODE SET'), 16)}`,
+        d,
+      }));
       assert.deepEqual(oursD.map((x) => x.key).sort(), theirsD.map((x) => x.key).sort(), 'designators');
       for (const x of oursD) {
         const name = field(x.d, 'SCSI NAME STRING');
-        if (name) assert.ok(theirsD.some((y) => y.text === name), `SCSI name ${name}`);
+        if (name)
+          assert.ok(
+            theirsD.some((y) => y.text === name),
+            `SCSI name ${name}`,
+          );
         const vendor = field(x.d, 'T10 VENDOR IDENTIFICATION');
-        if (vendor) assert.ok(theirsD.some((y) => y.text.replace(/\s+/g, '') === `${vendor}${field(x.d, 'VENDOR SPECIFIC IDENTIFIER')}`.replace(/\s+/g, '')), `T10 vendor ID ${vendor}`);
+        if (vendor)
+          assert.ok(
+            theirsD.some((y) => y.text.replace(/\s+/g, '') === `${vendor}${field(x.d, 'VENDOR SPECIFIC IDENTIFIER')}`.replace(/\s+/g, '')),
+            `T10 vendor ID ${vendor}`,
+          );
       }
       const bl = kv(await libiscsi('iscsi-inq', ['-e', '1', '-c', '176', url]));
       for (const [ours0, theirs0] of [
@@ -120,7 +146,8 @@ function compareWithLibiscsi(get: () => Peer) {
         ['MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT', 'maximum unmap block descriptor count'],
         ['OPTIMAL UNMAP GRANULARITY', 'optimal unmap granularity'],
         ['MAXIMUM WRITE SAME LENGTH', 'maximum write same length'],
-      ]) assert.equal(field(page('0xb0'), ours0!), bl.get(theirs0!), `${ours0} of LUN ${lun}`);
+      ])
+        assert.equal(field(page('0xb0'), ours0!), bl.get(theirs0!), `${ours0} of LUN ${lun}`);
       const lbp = kv(await libiscsi('iscsi-inq', ['-e', '1', '-c', '178', url]));
       for (const k of ['lbpu', 'lbpws', 'lbpws10']) assert.equal(flag(page('0xb2'), k.toUpperCase()), lbp.get(k), `${k} of LUN ${lun}`);
       assert.equal(field(page('0xb2'), 'LBPRZ'), lbp.get('lbprz'));
@@ -131,7 +158,18 @@ function compareWithLibiscsi(get: () => Peer) {
   it('capacity decodes what iscsi-readcapacity16 shows', async () => {
     const p = get();
     for (const lun of p.luns) {
-      const ours = await json<{ lastLba: number; blockLength: number; lbpme: boolean; lbprz: boolean; pType: number; protEn: boolean; pIExponent: number; lbppbExponent: number; lowestAlignedLba: number; bytes: number }>(['capacity', p.url(lun)]);
+      const ours = await json<{
+        lastLba: number;
+        blockLength: number;
+        lbpme: boolean;
+        lbprz: boolean;
+        pType: number;
+        protEn: boolean;
+        pIExponent: number;
+        lbppbExponent: number;
+        lowestAlignedLba: number;
+        bytes: number;
+      }>(['capacity', p.url(lun)]);
       const out = await libiscsi('iscsi-readcapacity16', [p.url(lun)]);
       const n = (re: RegExp) => Number(re.exec(out)![1]);
       assert.equal(ours.lastLba, n(/RETURNED LOGICAL BLOCK ADDRESS:(\d+)/));
@@ -149,7 +187,17 @@ function compareWithLibiscsi(get: () => Peer) {
 
   it('perf runs a random READ load for a second and reports IOPS, MiB/s and latency percentiles', async () => {
     const p = get();
-    const r = await json<{ commands: number; iops: number; mibPerSecond: number; seconds: number; latencyUs: Record<string, number> }>(['perf', '--random', '--seconds', '1', '-b', '4096', '-q', '4', p.url(p.luns[0]!)]);
+    const r = await json<{ commands: number; iops: number; mibPerSecond: number; seconds: number; latencyUs: Record<string, number> }>([
+      'perf',
+      '--random',
+      '--seconds',
+      '1',
+      '-b',
+      '4096',
+      '-q',
+      '4',
+      p.url(p.luns[0]!),
+    ]);
     assert.ok(r.commands > 0 && r.iops > 0 && r.mibPerSecond > 0, JSON.stringify(r));
     assert.ok(r.seconds >= 1 && r.seconds < 20, `bounded in time: ${r.seconds} s`);
     const l = r.latencyUs;
@@ -179,7 +227,13 @@ describe('tools against the reference target and libiscsi (real peer)', function
       address: '127.0.0.1',
       port: 0,
       targets: [
-        { iqn: IQN, luns: [{ lun: 0, backing: 'memory', size: 64 << 20 }, { lun: 1, backing: 'sparse', size: 1 << 30, thin: true }] },
+        {
+          iqn: IQN,
+          luns: [
+            { lun: 0, backing: 'memory', size: 64 << 20 },
+            { lun: 1, backing: 'sparse', size: 1 << 30, thin: true },
+          ],
+        },
       ],
     });
     // A portal with a target that requires CHAP and one that does not.
@@ -198,15 +252,25 @@ describe('tools against the reference target and libiscsi (real peer)', function
   });
 
   // discover --luns cannot log in to the CHAP target without credentials: it says so, and exits 1.
-  it('discover lists a CHAP target it cannot log in to with the reason, exit 1; with user%secret in the URL or libiscsi\'s variables inquiry logs in', async () => {
+  it("discover lists a CHAP target it cannot log in to with the reason, exit 1; with user%secret in the URL or libiscsi's variables inquiry logs in", async () => {
     const o = await tool(['discover', '--luns', `127.0.0.1:${chap!.port}`]);
     assert.equal(o.code, 1, o.stderr);
-    assert.match(o.stdout, new RegExp(`Target: ${IQN.replace(/\./g, '\\.')}\\n  Portal: [^\\n]+\\n  LUN 0: DIRECT_ACCESS  ISCSITST REFERENCE TARGET \\S+  16 MiB`));
-    assert.match(o.stdout, new RegExp(`Target: ${CHAP_IQN.replace(/\./g, '\\.')}\\n  Portal: [^\\n]+\\n  cannot list LUNs: cannot log in to ${CHAP_IQN.replace(/\./g, '\\.')}`));
+    assert.match(
+      o.stdout,
+      new RegExp(`Target: ${IQN.replace(/\./g, '\\.')}\\n  Portal: [^\\n]+\\n  LUN 0: DIRECT_ACCESS  ISCSITST REFERENCE TARGET \\S+  16 MiB`),
+    );
+    assert.match(
+      o.stdout,
+      new RegExp(`Target: ${CHAP_IQN.replace(/\./g, '\\.')}\\n  Portal: [^\\n]+\\n  cannot list LUNs: cannot log in to ${CHAP_IQN.replace(/\./g, '\\.')}`),
+    );
     const ok = await tool(['inquiry', '--page', '0x80', `iscsi://${alice.user}%${alice.secret}@127.0.0.1:${chap!.port}/${CHAP_IQN}/0`]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /warning: the URL carries a CHAP secret/);
-    const env = await tool(['inquiry', '--page', '0x80', `iscsi://127.0.0.1:${chap!.port}/${CHAP_IQN}/0`], 60_000, { ...process.env, LIBISCSI_CHAP_USERNAME: alice.user, LIBISCSI_CHAP_PASSWORD: alice.secret });
+    const env = await tool(['inquiry', '--page', '0x80', `iscsi://127.0.0.1:${chap!.port}/${CHAP_IQN}/0`], 60_000, {
+      ...process.env,
+      LIBISCSI_CHAP_USERNAME: alice.user,
+      LIBISCSI_CHAP_PASSWORD: alice.secret,
+    });
     assert.equal(env.code, 0, env.stderr);
     assert.equal(env.stderr, '');
     assert.match(ok.stdout, /PRODUCT SERIAL NUMBER: +\S+/);
@@ -263,7 +327,17 @@ describe('tools against tgtd and libiscsi (real peers)', function () {
 
   before(async function () {
     requirePeers(this, 'tgtd', 'tgtadm', 'iscsi-ls', 'iscsi-inq', 'iscsi-readcapacity16');
-    tgtd = await Tgtd.start({ targets: [{ iqn: 'iqn.2026-11.org.iscsi-test:tools-tgtd', luns: [{ lun: 1, sizeMiB: 64 }, { lun: 2, sizeMiB: 32, thin: true }] }] });
+    tgtd = await Tgtd.start({
+      targets: [
+        {
+          iqn: 'iqn.2026-11.org.iscsi-test:tools-tgtd',
+          luns: [
+            { lun: 1, sizeMiB: 64 },
+            { lun: 2, sizeMiB: 32, thin: true },
+          ],
+        },
+      ],
+    });
   });
   after(async () => {
     await tgtd?.stop();

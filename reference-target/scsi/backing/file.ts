@@ -7,16 +7,7 @@
  */
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
-import {
-  checkRange,
-  granuleFor,
-  PState,
-  ProvisionMap,
-  runFromMap,
-  wholeGranules,
-  type BackingStore,
-  type ProvisioningRun,
-} from './store.js';
+import { checkRange, granuleFor, PState, ProvisionMap, runFromMap, wholeGranules, type BackingStore, type ProvisioningRun } from './store.js';
 
 const pread = promisify(fs.read);
 const pwrite = promisify(fs.write);
@@ -86,9 +77,7 @@ export class FileStore implements BackingStore {
     // Bounded: each pass reads at least one byte or stops.
     while (done < length) {
       const n =
-        length <= SYNC_IO_MAX
-          ? fs.readSync(fd, out, done, length - done, offset + done)
-          : (await pread(fd, out, done, length - done, offset + done)).bytesRead;
+        length <= SYNC_IO_MAX ? fs.readSync(fd, out, done, length - done, offset + done) : (await pread(fd, out, done, length - done, offset + done)).bytesRead;
       if (n === 0) break; // past the end of a file shorter than the LUN: zeros
       done += n;
     }

@@ -2,16 +2,7 @@
  * Memory store: the whole capacity is allocated up front (zero filled) in segments of at most 256 MiB, so
  * that LUNs larger than one Buffer can exist. Reads copy out.
  */
-import {
-  checkRange,
-  granuleFor,
-  PState,
-  ProvisionMap,
-  runFromMap,
-  wholeGranules,
-  type BackingStore,
-  type ProvisioningRun,
-} from './store.js';
+import { checkRange, granuleFor, PState, ProvisionMap, runFromMap, wholeGranules, type BackingStore, type ProvisioningRun } from './store.js';
 
 const SEGMENT = 256 * 1024 * 1024;
 

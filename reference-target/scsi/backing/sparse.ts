@@ -4,17 +4,7 @@
  * chunks read as zeros (or, after a SANITIZE OVERWRITE, as the overwrite pattern: the store keeps one
  * background pattern instead of materialising it); deallocating a whole chunk frees it.
  */
-import {
-  checkRange,
-  forEachGranule,
-  granuleFor,
-  PState,
-  ProvisionMap,
-  runFromMap,
-  wholeGranules,
-  type BackingStore,
-  type ProvisioningRun,
-} from './store.js';
+import { checkRange, forEachGranule, granuleFor, PState, ProvisionMap, runFromMap, wholeGranules, type BackingStore, type ProvisioningRun } from './store.js';
 
 export class SparseStore implements BackingStore {
   readonly kind = 'sparse';

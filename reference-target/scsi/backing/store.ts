@@ -158,12 +158,7 @@ export function checkRange(store: { size: number; kind: string }, offset: number
  * Walks [offset, offset+length) granule by granule: `fn(granuleIndex, offsetInGranule, pieceLength,
  * positionInRange)`. Bounded by the range length.
  */
-export function forEachGranule(
-  granule: number,
-  offset: number,
-  length: number,
-  fn: (g: number, inG: number, len: number, pos: number) => void,
-): void {
+export function forEachGranule(granule: number, offset: number, length: number, fn: (g: number, inG: number, len: number, pos: number) => void): void {
   let pos = 0;
   while (pos < length) {
     const abs = offset + pos;
@@ -176,7 +171,11 @@ export function forEachGranule(
 }
 
 /** Splits a byte range into the whole granules it covers and the partial pieces at its ends. */
-export function wholeGranules(granule: number, offset: number, length: number): { g0: number; g1: number; head: [number, number] | null; tail: [number, number] | null } {
+export function wholeGranules(
+  granule: number,
+  offset: number,
+  length: number,
+): { g0: number; g1: number; head: [number, number] | null; tail: [number, number] | null } {
   const end = offset + length;
   const g0 = Math.ceil(offset / granule);
   const g1 = Math.floor(end / granule);

@@ -28,7 +28,6 @@ const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray
 
 // --- PERSISTENT RESERVE IN (SPC-5 6.16) ----------------------------------------------------------------------
 
-
 function prIn(sa: number): CommandSpec['handler'] {
   return async (ctx) => {
     const pr = ctx.lu.pr;
@@ -45,7 +44,10 @@ function prIn(sa: number): CommandSpec['handler'] {
       case PrInSa.REPORT_CAPABILITIES:
         // 6.16.4: ALLOW COMMANDS 001b (TEST UNIT READY is allowed through Write Exclusive and Exclusive Access)
         return {
-          data: cut(encodeReportCapabilities({ crh: false, sipC: false, atpC: true, ptplC: false, tmv: true, allowCommands: 1, ptplA: false, types: [...PR_TYPES] }), alloc),
+          data: cut(
+            encodeReportCapabilities({ crh: false, sipC: false, atpC: true, ptplC: false, tmv: true, allowCommands: 1, ptplA: false, types: [...PR_TYPES] }),
+            alloc,
+          ),
         };
       default: {
         const res = pr.reservation;
@@ -304,7 +306,15 @@ const release6: CommandSpec['handler'] = async (ctx) => {
 
 /** The service actions this device server implements (REGISTER AND MOVE and REPLACE LOST RESERVATION are not). */
 const PR_IN_SAS = [PrInSa.READ_KEYS, PrInSa.READ_RESERVATION, PrInSa.REPORT_CAPABILITIES, PrInSa.READ_FULL_STATUS];
-const PR_OUT_SAS = [PrOutSa.REGISTER, PrOutSa.RESERVE, PrOutSa.RELEASE, PrOutSa.CLEAR, PrOutSa.PREEMPT, PrOutSa.PREEMPT_AND_ABORT, PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY];
+const PR_OUT_SAS = [
+  PrOutSa.REGISTER,
+  PrOutSa.RESERVE,
+  PrOutSa.RELEASE,
+  PrOutSa.CLEAR,
+  PrOutSa.PREEMPT,
+  PrOutSa.PREEMPT_AND_ABORT,
+  PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY,
+];
 
 export const prCommands: CommandSpec[] = [
   // 3RDPTY and extents (obsolete) are not supported: every bit of bytes 1-4 must be zero

@@ -15,16 +15,7 @@ import { Op, SaIn16, SanitizeSa } from '../../../protocol/scsi/opcodes.js';
 import { parseSanitizeOverwriteParameterList, parseUnmapParameterList } from '../../../protocol/scsi/paramlists.js';
 import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
 import { ScsiStatus } from '../../../protocol/scsi/status.js';
-import {
-  CheckCondition,
-  TaskAborted,
-  invalidCdb,
-  invalidParam,
-  ioInformationUnit,
-  lbaOutOfRange,
-  paramListLengthError,
-  topBit,
-} from '../check.js';
+import { CheckCondition, TaskAborted, invalidCdb, invalidParam, ioInformationUnit, lbaOutOfRange, paramListLengthError, topBit } from '../check.js';
 import type { LogicalUnit, SanitizeOp } from '../lu.js';
 import { Q } from '../quirks.js';
 import { catalogued, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
@@ -631,14 +622,20 @@ function sanitize(sa: number): CommandSpec['handler'] {
 const thin = (lu: LogicalUnit) => lu.thin;
 
 /** A command of the catalogue with its reservation access and handler. */
-const spec = (op: number, access: CommandSpec['access'], handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec => ({ ...catalogued(op), access, handler, ...extra });
+const spec = (op: number, access: CommandSpec['access'], handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec => ({
+  ...catalogued(op),
+  access,
+  handler,
+  ...extra,
+});
 
 function sanitizeSpec(sa: number): CommandSpec {
   return { ...catalogued(Op.SANITIZE, sa), timeout: 3600, access: 'write', handler: sanitize(sa) };
 }
 
 /** The same handler, access and extras for each of `ops`. */
-const specs = (ops: number[], access: CommandSpec['access'], handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec[] => ops.map((op) => spec(op, access, handler, extra));
+const specs = (ops: number[], access: CommandSpec['access'], handler: CommandSpec['handler'], extra: Partial<CommandSpec> = {}): CommandSpec[] =>
+  ops.map((op) => spec(op, access, handler, extra));
 
 export const sbcCommands: CommandSpec[] = [
   ...specs([Op.READ_6, Op.READ_10, Op.READ_12, Op.READ_16], 'read', readN),

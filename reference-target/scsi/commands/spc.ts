@@ -58,14 +58,36 @@ export function standardInquiry(core: ServerCore, lu: LogicalUnit | null): Buffe
     ...(short
       ? {}
       : {
-          versionDescriptors: [VersionDescriptor.SAM_5, VersionDescriptor.SPC_5, VersionDescriptor.SPC_4, VersionDescriptor.SBC_4, VersionDescriptor.SBC_3, VersionDescriptor.ISCSI],
+          versionDescriptors: [
+            VersionDescriptor.SAM_5,
+            VersionDescriptor.SPC_5,
+            VersionDescriptor.SPC_4,
+            VersionDescriptor.SBC_4,
+            VersionDescriptor.SBC_3,
+            VersionDescriptor.ISCSI,
+          ],
         }),
   });
 }
 
 function vpdPages(core: ServerCore): number[] {
-  const pages = [VpdPage.SUPPORTED_PAGES, VpdPage.UNIT_SERIAL_NUMBER, VpdPage.DEVICE_IDENTIFICATION, VpdPage.BLOCK_LIMITS, VpdPage.BLOCK_DEVICE_CHARACTERISTICS, VpdPage.LOGICAL_BLOCK_PROVISIONING];
-  if (core.quirks.has(Q.BAD_VPD_SORTING)) return [VpdPage.SUPPORTED_PAGES, VpdPage.DEVICE_IDENTIFICATION, VpdPage.UNIT_SERIAL_NUMBER, VpdPage.LOGICAL_BLOCK_PROVISIONING, VpdPage.BLOCK_LIMITS, VpdPage.BLOCK_DEVICE_CHARACTERISTICS];
+  const pages = [
+    VpdPage.SUPPORTED_PAGES,
+    VpdPage.UNIT_SERIAL_NUMBER,
+    VpdPage.DEVICE_IDENTIFICATION,
+    VpdPage.BLOCK_LIMITS,
+    VpdPage.BLOCK_DEVICE_CHARACTERISTICS,
+    VpdPage.LOGICAL_BLOCK_PROVISIONING,
+  ];
+  if (core.quirks.has(Q.BAD_VPD_SORTING))
+    return [
+      VpdPage.SUPPORTED_PAGES,
+      VpdPage.DEVICE_IDENTIFICATION,
+      VpdPage.UNIT_SERIAL_NUMBER,
+      VpdPage.LOGICAL_BLOCK_PROVISIONING,
+      VpdPage.BLOCK_LIMITS,
+      VpdPage.BLOCK_DEVICE_CHARACTERISTICS,
+    ];
   return pages;
 }
 
@@ -162,7 +184,10 @@ export function requestSenseData(ctx: Ctx): Buffer {
   const def = lu.takeDeferred(itKey);
   if (def) return encodeCheck(def, o);
   if (lu.sanitizeOp) {
-    return encodeCheck(new CheckCondition(SenseKey.NOT_READY, Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS, { progress: lu.sanitizeProgress(core.sanitizeDurationMs) }), o);
+    return encodeCheck(
+      new CheckCondition(SenseKey.NOT_READY, Asc.LUN_NOT_READY_SANITIZE_IN_PROGRESS, { progress: lu.sanitizeProgress(core.sanitizeDurationMs) }),
+      o,
+    );
   }
   if (!lu.mediumPresent) return encodeCheck(new CheckCondition(SenseKey.NOT_READY, Asc.MEDIUM_NOT_PRESENT), o);
   if (lu.sanitizeFailure) return encodeCheck(new CheckCondition(SenseKey.MEDIUM_ERROR, Asc.SANITIZE_COMMAND_FAILED), o);
@@ -181,7 +206,14 @@ export function reportLunsData(core: ServerCore, cdb: Buffer): Buffer {
   // 00h: all LUs; 01h: well known LUs only (none); 02h: all, well known included. No conglomerates (SPC-5):
   // 10h, administrative LUs only: none; 11h, administrative LUs and those not subsidiary: every LU; 12h, the
   // subsidiary LUs of the addressed administrative LU: none (no LU here is administrative)
-  const luns: Record<number, () => number[]> = { 0x00: () => core.lunNumbers(), 0x01: () => [], 0x02: () => core.lunNumbers(), 0x10: () => [], 0x11: () => core.lunNumbers(), 0x12: () => [] };
+  const luns: Record<number, () => number[]> = {
+    0x00: () => core.lunNumbers(),
+    0x01: () => [],
+    0x02: () => core.lunNumbers(),
+    0x10: () => [],
+    0x11: () => core.lunNumbers(),
+    0x12: () => [],
+  };
   const of = luns[select];
   if (!of) throw invalidCdb(2, 7);
   return encodeReportLuns(of(), Number(values.alloc));
@@ -216,7 +248,13 @@ function modeSelectCmd(ten: boolean) {
     let next = lu.mode;
     if (rtd) next = { ...DEFAULT_MODE };
     else if (len > 0) {
-      next = modeSelect(params, ten, { state: lu.mode, blocks: lu.blocks, blockSize: lu.blockSize, pf, checkReserved: !core.quirks.has(Q.IGNORE_RESERVED_BITS) });
+      next = modeSelect(params, ten, {
+        state: lu.mode,
+        blocks: lu.blocks,
+        blockSize: lu.blockSize,
+        pf,
+        checkReserved: !core.quirks.has(Q.IGNORE_RESERVED_BITS),
+      });
     }
     if (core.quirks.has(Q.MODE_SELECT_NOOP)) return result;
     if (modeChanged(lu.mode, next)) {
@@ -291,7 +329,15 @@ async function rtpg(ctx: Ctx): Promise<HandlerResult> {
   const state = core.quirks.has(Q.RTPG_BAD_STATE) ? 0x5 : AluaState.ACTIVE_OPTIMIZED;
   const data = encodeTargetPortGroups({
     extended: format === 1,
-    groups: [...groups].sort(([a], [b]) => a - b).map(([group, ports]) => ({ pref: false, state, supported: ALUA_SUPPORT_BIT[AluaState.ACTIVE_OPTIMIZED]!, group, ports: [...ports].sort((a, b) => a - b) })),
+    groups: [...groups]
+      .sort(([a], [b]) => a - b)
+      .map(([group, ports]) => ({
+        pref: false,
+        state,
+        supported: ALUA_SUPPORT_BIT[AluaState.ACTIVE_OPTIMIZED]!,
+        group,
+        ports: [...ports].sort((a, b) => a - b),
+      })),
   });
   return { data: cut(data, f.num('alloc')) };
 }

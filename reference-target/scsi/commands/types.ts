@@ -141,7 +141,8 @@ export type CataloguedSpec = Pick<CommandSpec, 'op' | 'sa' | 'name' | 'cdbLength
  */
 export function catalogued(op: number, sa?: number, without: readonly string[] = []): CataloguedSpec {
   const e = catalogueEntry(op, sa);
-  if (!e || e.sa !== sa || e.length === undefined) throw new Error(`command ${op.toString(16)}h${sa === undefined ? '' : `/${sa.toString(16)}h`} is not in the command catalogue`);
+  if (!e || e.sa !== sa || e.length === undefined)
+    throw new Error(`command ${op.toString(16)}h${sa === undefined ? '' : `/${sa.toString(16)}h`} is not in the command catalogue`);
   const { usage, obsolete } = cdbUsage(e, without);
   return { op, ...(sa === undefined ? {} : { sa }), name: e.name, cdbLength: e.length, usage, ...(obsolete.some((b) => b !== 0) ? { obsolete } : {}) };
 }

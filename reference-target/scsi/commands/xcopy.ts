@@ -107,7 +107,7 @@ function parseList(ctx: Ctx, p: Buffer, len: number): { listId: number; hold: bo
 
   const segments: Segment[] = [];
   const end = XCOPY_HEADER_LENGTH + h.cscdListLength + h.segmentListLength;
-  for (let off = XCOPY_HEADER_LENGTH + h.cscdListLength; off < end; ) {
+  for (let off = XCOPY_HEADER_LENGTH + h.cscdListLength; off < end;) {
     if (segments.length >= COPY_LIMITS.maxSegmentDescriptors) throw illegal(Asc.TOO_MANY_SEGMENT_DESCRIPTORS, 8);
     if (p[off] !== XcopyDescriptor.BLOCK_TO_BLOCK) {
       if (lax) return { listId: h.listIdentifier, hold: false, segments: [] };

@@ -84,9 +84,7 @@ export class Proxy {
   private readonly sockets = new Set<net.Socket>();
   port = 0;
 
-  private constructor(
-    private readonly upstream: { host: string; port: number },
-  ) {}
+  private constructor(private readonly upstream: { host: string; port: number }) {}
 
   static async start(upstream: { host: string; port: number }, rules: ProxyRule[] = []): Promise<Proxy> {
     const p = new Proxy(upstream);

@@ -100,7 +100,9 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
         ],
       },
       // A second target that requires CHAP, for the tests that need credentials in the URL (chapUrl).
-      ...(o.standardLuns ? [{ iqn: REF_CHAP_IQN, luns: [{ lun: 0, backing: 'memory' as const, size: 16 << 20 }], chap: REF_CHAP, mutualChap: REF_CHAP_TARGET }] : []),
+      ...(o.standardLuns
+        ? [{ iqn: REF_CHAP_IQN, luns: [{ lun: 0, backing: 'memory' as const, size: 16 << 20 }], chap: REF_CHAP, mutualChap: REF_CHAP_TARGET }]
+        : []),
     ],
   });
 }

@@ -4,7 +4,15 @@
  */
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { ChapAlgorithm, chapResponse, decodeBinary, encodeBinary, isSupportedChapAlgorithm, newChallenge, newIdentifier } from '../../../protocol/iscsi/index.js';
+import {
+  ChapAlgorithm,
+  chapResponse,
+  decodeBinary,
+  encodeBinary,
+  isSupportedChapAlgorithm,
+  newChallenge,
+  newIdentifier,
+} from '../../../protocol/iscsi/index.js';
 import { IscsiError } from '../../../protocol/errors.js';
 
 const challenge = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -12,8 +20,15 @@ const challenge = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
 describe('protocol/iscsi CHAP (RFC 7143 12.1.3)', () => {
   describe('chapResponse', () => {
     it('MD5 (CHAP_A=5) is md5 over identifier octet, secret and challenge, computed here independently', () => {
-      for (const [id, secret] of [[0, 'a'], [1, 'secret'], [255, 'a much longer secret of 32 bytes!'], [0x2a, '']] as const) {
-        const want = createHash('md5').update(Buffer.concat([Buffer.from([id]), Buffer.from(secret, 'utf8'), challenge])).digest();
+      for (const [id, secret] of [
+        [0, 'a'],
+        [1, 'secret'],
+        [255, 'a much longer secret of 32 bytes!'],
+        [0x2a, ''],
+      ] as const) {
+        const want = createHash('md5')
+          .update(Buffer.concat([Buffer.from([id]), Buffer.from(secret, 'utf8'), challenge]))
+          .digest();
         assert.deepStrictEqual(chapResponse(ChapAlgorithm.MD5, id, secret, challenge), want, `id ${id}`);
       }
     });
@@ -35,7 +50,10 @@ describe('protocol/iscsi CHAP (RFC 7143 12.1.3)', () => {
     it('an unsupported CHAP_A is ISCSI_E_AUTH', () => {
       assert.equal(isSupportedChapAlgorithm(5), true);
       assert.equal(isSupportedChapAlgorithm(4), false);
-      assert.throws(() => chapResponse(4, 1, 's', challenge), (e: unknown) => IscsiError.is(e, 'ISCSI_E_AUTH'));
+      assert.throws(
+        () => chapResponse(4, 1, 's', challenge),
+        (e: unknown) => IscsiError.is(e, 'ISCSI_E_AUTH'),
+      );
     });
 
     it('fresh challenges and identifiers', () => {

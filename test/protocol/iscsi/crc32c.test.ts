@@ -107,8 +107,17 @@ describe('protocol/iscsi CRC32C digests (RFC 7143 13.1)', () => {
   describe('framed PDUs with HeaderDigest and DataDigest (RFC 7143 11.1)', () => {
     it('the B.4 Read (10) PDU with HeaderDigest=CRC32C: digest 56 3a 96 d9 right after byte 47', () => {
       const pdu: Pdu = {
-        opcode: Opcode.SCSI_COMMAND, final: true, read: true, write: false, attr: TaskAttr.UNTAGGED, lun: 0n, itt: 0x14000000,
-        expectedDataTransferLength: 0x400, cmdSN: 0x14, expStatSN: 0x18, cdb: read10Pdu.subarray(32),
+        opcode: Opcode.SCSI_COMMAND,
+        final: true,
+        read: true,
+        write: false,
+        attr: TaskAttr.UNTAGGED,
+        lun: 0n,
+        itt: 0x14000000,
+        expectedDataTransferLength: 0x400,
+        cmdSN: 0x14,
+        expStatSN: 0x18,
+        cdb: read10Pdu.subarray(32),
       };
       const framed = encodePdu(pdu, { headerDigest: true, dataDigest: true });
       assert.equal(framed.length, 52);
@@ -144,8 +153,18 @@ describe('protocol/iscsi CRC32C digests (RFC 7143 13.1)', () => {
       const handBuilt = diagrams.scsiCommand({ ...fields, ahs: [extCdbAhs(cdb)], data: Buffer.from('abc') });
       const header = handBuilt.subarray(0, 48 + 20);
       const pdu: Pdu = {
-        opcode: Opcode.SCSI_COMMAND, final: true, read: true, write: false, attr: 1, lun: 0n, itt: 5,
-        expectedDataTransferLength: 512, cmdSN: 1, expStatSN: 1, cdb, data: Buffer.from('abc'),
+        opcode: Opcode.SCSI_COMMAND,
+        final: true,
+        read: true,
+        write: false,
+        attr: 1,
+        lun: 0n,
+        itt: 5,
+        expectedDataTransferLength: 512,
+        cmdSN: 1,
+        expStatSN: 1,
+        cdb,
+        data: Buffer.from('abc'),
       };
       const expected = frame(header, Buffer.from('abc'), { header: true, data: true });
       assert.equal(encodePdu(pdu, { headerDigest: true, dataDigest: true }).toString('hex'), expected.toString('hex'));
@@ -154,7 +173,10 @@ describe('protocol/iscsi CRC32C digests (RFC 7143 13.1)', () => {
 
     it('framePdu passes the data segment through without copying it', () => {
       const data = Buffer.from('0123456789');
-      const pieces = framePdu({ opcode: Opcode.NOP_OUT, lun: 0n, itt: 1, ttt: 0xffffffff, cmdSN: 0, expStatSN: 0, data }, { headerDigest: true, dataDigest: true });
+      const pieces = framePdu(
+        { opcode: Opcode.NOP_OUT, lun: 0n, itt: 1, ttt: 0xffffffff, cmdSN: 0, expStatSN: 0, data },
+        { headerDigest: true, dataDigest: true },
+      );
       assert.ok(pieces.includes(data));
     });
   });
@@ -177,7 +199,11 @@ describe('protocol/iscsi CRC32C digests (RFC 7143 13.1)', () => {
 
     it('ISCSI_TEST_CRC32C=js selects our own implementation', () => {
       const url = new URL('../../../protocol/iscsi/crc32c.js', import.meta.url).href;
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(url)}).then((m) => process.stdout.write(m.crc32cImplementation))`], { env: { ...process.env, ISCSI_TEST_CRC32C: 'js' }, encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', `import(${JSON.stringify(url)}).then((m) => process.stdout.write(m.crc32cImplementation))`],
+        { env: { ...process.env, ISCSI_TEST_CRC32C: 'js' }, encoding: 'utf8' },
+      );
       assert.equal(out, 'js');
     });
 

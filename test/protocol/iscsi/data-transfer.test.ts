@@ -28,23 +28,99 @@ describe('protocol/iscsi data-transfer (RFC 7143 11.7, 13.13, 13.14)', () => {
       { name: 'nothing to move', start: 0, length: 0, maxSegment: 8192, want: [] },
       { name: 'one byte', start: 0, length: 1, maxSegment: 8192, want: [[0, 1, 0, true]] },
       { name: 'exactly one segment', start: 0, length: 8192, maxSegment: 8192, want: [[0, 8192, 0, true]] },
-      { name: 'one byte over a segment', start: 0, length: 8193, maxSegment: 8192, want: [[0, 8192, 0, false], [8192, 1, 1, true]] },
-      { name: 'R2T burst from an offset (Data-Out, DataSN from 0)', start: 65536, length: 20000, maxSegment: 8192,
-        want: [[65536, 8192, 0, false], [73728, 8192, 1, false], [81920, 3616, 2, true]] },
+      {
+        name: 'one byte over a segment',
+        start: 0,
+        length: 8193,
+        maxSegment: 8192,
+        want: [
+          [0, 8192, 0, false],
+          [8192, 1, 1, true],
+        ],
+      },
+      {
+        name: 'R2T burst from an offset (Data-Out, DataSN from 0)',
+        start: 65536,
+        length: 20000,
+        maxSegment: 8192,
+        want: [
+          [65536, 8192, 0, false],
+          [73728, 8192, 1, false],
+          [81920, 3616, 2, true],
+        ],
+      },
       // Data-In: F ends every MaxBurstLength of data; DataSN runs on across sequences (11.7.5).
-      { name: 'bursts of two segments', start: 0, length: 4 * 4096 + 100, maxSegment: 4096, maxBurst: 8192,
-        want: [[0, 4096, 0, false], [4096, 4096, 1, true], [8192, 4096, 2, false], [12288, 4096, 3, true], [16384, 100, 4, true]] },
+      {
+        name: 'bursts of two segments',
+        start: 0,
+        length: 4 * 4096 + 100,
+        maxSegment: 4096,
+        maxBurst: 8192,
+        want: [
+          [0, 4096, 0, false],
+          [4096, 4096, 1, true],
+          [8192, 4096, 2, false],
+          [12288, 4096, 3, true],
+          [16384, 100, 4, true],
+        ],
+      },
       // A burst that is not a multiple of the segment: the PDU before the burst's end is short.
-      { name: 'burst not a multiple of the segment', start: 0, length: 25000, maxSegment: 8192, maxBurst: 10000,
-        want: [[0, 8192, 0, false], [8192, 1808, 1, true], [10000, 8192, 2, false], [18192, 1808, 3, true], [20000, 5000, 4, true]] },
-      { name: 'burst smaller than a segment', start: 0, length: 1000, maxSegment: 8192, maxBurst: 512, want: [[0, 512, 0, true], [512, 488, 1, true]] },
-      { name: 'segment of 1 byte', start: 10, length: 3, maxSegment: 1, want: [[10, 1, 0, false], [11, 1, 1, false], [12, 1, 2, true]] },
-      { name: 'first DataSN given, wrapping at 2^32', start: 0, length: 3, maxSegment: 1, firstDataSN: MAX32,
-        want: [[0, 1, MAX32, false], [1, 1, 0, false], [2, 1, 1, true]] },
+      {
+        name: 'burst not a multiple of the segment',
+        start: 0,
+        length: 25000,
+        maxSegment: 8192,
+        maxBurst: 10000,
+        want: [
+          [0, 8192, 0, false],
+          [8192, 1808, 1, true],
+          [10000, 8192, 2, false],
+          [18192, 1808, 3, true],
+          [20000, 5000, 4, true],
+        ],
+      },
+      {
+        name: 'burst smaller than a segment',
+        start: 0,
+        length: 1000,
+        maxSegment: 8192,
+        maxBurst: 512,
+        want: [
+          [0, 512, 0, true],
+          [512, 488, 1, true],
+        ],
+      },
+      {
+        name: 'segment of 1 byte',
+        start: 10,
+        length: 3,
+        maxSegment: 1,
+        want: [
+          [10, 1, 0, false],
+          [11, 1, 1, false],
+          [12, 1, 2, true],
+        ],
+      },
+      {
+        name: 'first DataSN given, wrapping at 2^32',
+        start: 0,
+        length: 3,
+        maxSegment: 1,
+        firstDataSN: MAX32,
+        want: [
+          [0, 1, MAX32, false],
+          [1, 1, 0, false],
+          [2, 1, 1, true],
+        ],
+      },
     ];
     for (const r of rows) {
       it(r.name, () => {
-        const got = splitTransfer(r.start, r.length, { maxSegment: r.maxSegment, ...(r.maxBurst ? { maxBurst: r.maxBurst } : {}), ...(r.firstDataSN !== undefined ? { firstDataSN: r.firstDataSN } : {}) });
+        const got = splitTransfer(r.start, r.length, {
+          maxSegment: r.maxSegment,
+          ...(r.maxBurst ? { maxBurst: r.maxBurst } : {}),
+          ...(r.firstDataSN !== undefined ? { firstDataSN: r.firstDataSN } : {}),
+        });
         assert.deepStrictEqual(
           got,
           r.want.map(([offset, length, dataSN, final], i) => ({ offset, length, dataSN, final, last: i === r.want.length - 1 })),
@@ -59,7 +135,10 @@ describe('protocol/iscsi data-transfer (RFC 7143 11.7, 13.13, 13.14)', () => {
         [-1, 10, { maxSegment: 1 }, /offset -1/],
         [0, -5, { maxSegment: 1 }, /length -5/],
       ] as const) {
-        assert.throws(() => splitTransfer(start, length, lim), (e: unknown) => IscsiError.is(e, 'E_RANGE') && re.test((e as Error).message));
+        assert.throws(
+          () => splitTransfer(start, length, lim),
+          (e: unknown) => IscsiError.is(e, 'E_RANGE') && re.test((e as Error).message),
+        );
       }
     });
   });
@@ -102,7 +181,11 @@ describe('protocol/iscsi data-transfer (RFC 7143 11.7, 13.13, 13.14)', () => {
     const rows: { name: string; hex: string; want?: { senseLength: number; sense?: string; rest: string }; error?: RegExp }[] = [
       { name: 'empty segment: no sense', hex: '', want: { senseLength: 0, rest: '' } },
       { name: 'SenseLength 0', hex: '0000', want: { senseLength: 0, rest: '' } },
-      { name: 'sense data exactly', hex: '0012700005000000000a00000000210000000000', want: { senseLength: 18, sense: '700005000000000a00000000210000000000', rest: '' } },
+      {
+        name: 'sense data exactly',
+        hex: '0012700005000000000a00000000210000000000',
+        want: { senseLength: 18, sense: '700005000000000a00000000210000000000', rest: '' },
+      },
       { name: 'sense then response data', hex: '0003f00102aabb', want: { senseLength: 3, sense: 'f00102', rest: 'aabb' } },
       { name: 'SenseLength past the segment', hex: '0020700005000000000a00000000210000000000', error: /SenseLength 32 exceeds the 18 bytes/ },
       { name: 'SenseLength 1 with no byte', hex: '0001', error: /SenseLength 1 exceeds the 0 bytes/ },
@@ -112,7 +195,10 @@ describe('protocol/iscsi data-transfer (RFC 7143 11.7, 13.13, 13.14)', () => {
       it(r.name, () => {
         const data = Buffer.from(r.hex, 'hex');
         if (r.error) {
-          assert.throws(() => parseSenseSegment(data), (e: unknown) => IscsiError.is(e, 'ISCSI_E_PROTOCOL') && r.error!.test((e as Error).message));
+          assert.throws(
+            () => parseSenseSegment(data),
+            (e: unknown) => IscsiError.is(e, 'ISCSI_E_PROTOCOL') && r.error!.test((e as Error).message),
+          );
           return;
         }
         const got = parseSenseSegment(data);
@@ -127,7 +213,20 @@ describe('protocol/iscsi data-transfer (RFC 7143 11.7, 13.13, 13.14)', () => {
   });
 
   describe('peeking a header (11.2, 11.7, 11.8)', () => {
-    const dataIn = diagrams.dataIn({ F: true, status: 0, lun: 1n, itt: 0x12345678, ttt: MAX32, statSN: 0, expCmdSN: 1, maxCmdSN: 9, dataSN: 2, offset: 0x10000, residual: 0, data: Buffer.alloc(5) });
+    const dataIn = diagrams.dataIn({
+      F: true,
+      status: 0,
+      lun: 1n,
+      itt: 0x12345678,
+      ttt: MAX32,
+      statSN: 0,
+      expCmdSN: 1,
+      maxCmdSN: 9,
+      dataSN: 2,
+      offset: 0x10000,
+      residual: 0,
+      data: Buffer.alloc(5),
+    });
     const dataOut = diagrams.dataOut({ final: false, lun: 0n, itt: 0xabcdef01, ttt: 7, expStatSN: 1, dataSN: 0, offset: 8192, data: Buffer.alloc(4096) });
     const r2t = diagrams.r2t({ lun: 0n, itt: 5, ttt: 6, statSN: 1, expCmdSN: 1, maxCmdSN: 1, r2tSN: 0, offset: 0x20000, ddtl: 4096 });
     it('opcode, ITT and Buffer Offset of Data-In, Data-Out and R2T', () => {

@@ -15,9 +15,36 @@ const bytes = (n: number, first = 0): Buffer => Buffer.from(Array.from({ length:
 /** Unframed hand-built PDUs: AHS, padding, zero-length data, a header-sized data segment. */
 const cdb32 = bytes(32, 0x80);
 const PDUS: Buffer[] = [
-  diagrams.scsiCommand({ final: true, read: false, write: true, attr: 1, lun: 1n, itt: 1, edtl: 5, cmdSN: 1, expStatSN: 1, cdb: cdb32, ahs: [extCdbAhs(cdb32)], data: bytes(5, 0x10) }),
+  diagrams.scsiCommand({
+    final: true,
+    read: false,
+    write: true,
+    attr: 1,
+    lun: 1n,
+    itt: 1,
+    edtl: 5,
+    cmdSN: 1,
+    expStatSN: 1,
+    cdb: cdb32,
+    ahs: [extCdbAhs(cdb32)],
+    data: bytes(5, 0x10),
+  }),
   diagrams.nopIn({ lun: 0n, itt: MAX32, ttt: 0x10, statSN: 2, expCmdSN: 2, maxCmdSN: 9 }),
-  diagrams.dataIn({ F: true, S: true, status: 0, lun: 1n, itt: 1, ttt: MAX32, statSN: 3, expCmdSN: 2, maxCmdSN: 9, dataSN: 0, offset: 0, residual: 0, data: bytes(1, 0x20) }),
+  diagrams.dataIn({
+    F: true,
+    S: true,
+    status: 0,
+    lun: 1n,
+    itt: 1,
+    ttt: MAX32,
+    statSN: 3,
+    expCmdSN: 2,
+    maxCmdSN: 9,
+    dataSN: 0,
+    offset: 0,
+    residual: 0,
+    data: bytes(1, 0x20),
+  }),
   diagrams.textResponse({ final: true, cont: false, lun: 0n, itt: 2, ttt: MAX32, statSN: 4, expCmdSN: 2, maxCmdSN: 9, data: Buffer.from('a=b\0') }),
   diagrams.nopOut({ lun: 0n, itt: 3, ttt: MAX32, cmdSN: 2, expStatSN: 5, data: bytes(2, 0x30) }),
   diagrams.reject({ reason: 9, statSN: 5, expCmdSN: 2, maxCmdSN: 9, sn: 0, data: diagrams.nopOut({ lun: 0n, itt: 3, ttt: MAX32, cmdSN: 2, expStatSN: 5 }) }),
@@ -28,7 +55,23 @@ const PDUS: Buffer[] = [
     b[4] = a.length / 4;
     return Buffer.concat([b, a.build()]);
   })(),
-  diagrams.loginResponse({ T: true, C: false, csg: 1, nsg: 3, vmax: 0, vactive: 0, isid: 1, tsih: 1, itt: 5, statSN: 6, expCmdSN: 3, maxCmdSN: 9, cls: 0, detail: 0, data: bytes(3, 0x40) }),
+  diagrams.loginResponse({
+    T: true,
+    C: false,
+    csg: 1,
+    nsg: 3,
+    vmax: 0,
+    vactive: 0,
+    isid: 1,
+    tsih: 1,
+    itt: 5,
+    statSN: 6,
+    expCmdSN: 3,
+    maxCmdSN: 9,
+    cls: 0,
+    detail: 0,
+    data: bytes(3, 0x40),
+  }),
 ];
 const PARTS = PDUS.map(splitPdu);
 
@@ -71,11 +114,18 @@ describe('protocol/iscsi PduParser (RFC 7143 11.1 framing)', () => {
         for (let i = 0; i <= s.length; i++) {
           assert.deepStrictEqual(parseChunks([s.subarray(0, i), s.subarray(i)], d), expected, `split at ${i}`);
         }
-        assert.deepStrictEqual(parseChunks(Array.from(s, (b) => Buffer.from([b])), d), expected, 'byte by byte');
+        assert.deepStrictEqual(
+          parseChunks(
+            Array.from(s, (b) => Buffer.from([b])),
+            d,
+          ),
+          expected,
+          'byte by byte',
+        );
         const rnd = prng(0x5eed);
         for (let k = 0; k < 100; k++) {
           const chunks: Buffer[] = [];
-          for (let at = 0; at < s.length; ) {
+          for (let at = 0; at < s.length;) {
             const n = 1 + Math.floor(rnd() * 64);
             chunks.push(s.subarray(at, at + n));
             at += n;
@@ -88,7 +138,19 @@ describe('protocol/iscsi PduParser (RFC 7143 11.1 framing)', () => {
 
   describe('limits', () => {
     it('RFC 7143 13.12: DataSegmentLength of MaxRecvDataSegmentLength+1 is ISCSI_E_PROTOCOL naming the length, before the data arrives', () => {
-      const pdu = diagrams.dataIn({ status: 0, lun: 0n, itt: 1, ttt: MAX32, statSN: 0, expCmdSN: 0, maxCmdSN: 0, dataSN: 0, offset: 0, residual: 0, data: Buffer.alloc(8193) });
+      const pdu = diagrams.dataIn({
+        status: 0,
+        lun: 0n,
+        itt: 1,
+        ttt: MAX32,
+        statSN: 0,
+        expCmdSN: 0,
+        maxCmdSN: 0,
+        dataSN: 0,
+        offset: 0,
+        residual: 0,
+        data: Buffer.alloc(8193),
+      });
       const p = new PduParser({ maxDataSegmentLength: 8192 }, () => assert.fail('no PDU expected'));
       let err: unknown;
       try {
@@ -101,7 +163,10 @@ describe('protocol/iscsi PduParser (RFC 7143 11.1 framing)', () => {
       assert.match((err as Error).message, /8192/);
       assert.equal((err as IscsiError).details['dataSegmentLength'], 8193);
       // The failure sticks: later input throws the same error; end() does not throw again.
-      assert.throws(() => p.push(pdu.subarray(48)), (e: unknown) => e === err);
+      assert.throws(
+        () => p.push(pdu.subarray(48)),
+        (e: unknown) => e === err,
+      );
       p.end();
     });
 
@@ -174,7 +239,10 @@ describe('protocol/iscsi PduParser (RFC 7143 11.1 framing)', () => {
 
     it('digests switched on inside onPdu apply from the next PDU, even in the same chunk (end of login)', () => {
       const login = frame(PARTS[7]!.header, PARTS[7]!.data, {});
-      const ffp = Buffer.concat([frame(PARTS[0]!.header, PARTS[0]!.data, { header: true, data: true }), frame(PARTS[1]!.header, PARTS[1]!.data, { header: true, data: true })]);
+      const ffp = Buffer.concat([
+        frame(PARTS[0]!.header, PARTS[0]!.data, { header: true, data: true }),
+        frame(PARTS[1]!.header, PARTS[1]!.data, { header: true, data: true }),
+      ]);
       const s = Buffer.concat([login, ffp]);
       // i = s.length: the whole stream in one chunk; every other i: split there.
       for (let i = 0; i <= s.length; i++) {
@@ -204,14 +272,21 @@ describe('protocol/iscsi PduParser (RFC 7143 11.1 framing)', () => {
         if (cut === 0 || cut === one.length) p.end();
         else {
           assert.equal(p.buffered, cut, `buffered at cut ${cut}`);
-          assert.throws(() => p.end(), (e: unknown) => isCode('ISCSI_E_CLOSED')(e) && (e as Error).message.includes(`(${cut} bytes`), `cut at ${cut}`);
+          assert.throws(
+            () => p.end(),
+            (e: unknown) => isCode('ISCSI_E_CLOSED')(e) && (e as Error).message.includes(`(${cut} bytes`),
+            `cut at ${cut}`,
+          );
         }
       }
     });
     it('the ISCSI_E_CLOSED message names the PDU it was inside and how much of it came', () => {
       const p = new PduParser({ maxDataSegmentLength: 8192 }, () => undefined);
       p.push(PDUS[0]!.subarray(0, 60));
-      assert.throws(() => p.end(), (e: unknown) => isCode('ISCSI_E_CLOSED')(e) && /SCSI Command/.test((e as Error).message) && /\b60 bytes/.test((e as Error).message));
+      assert.throws(
+        () => p.end(),
+        (e: unknown) => isCode('ISCSI_E_CLOSED')(e) && /SCSI Command/.test((e as Error).message) && /\b60 bytes/.test((e as Error).message),
+      );
     });
   });
 
@@ -246,7 +321,10 @@ describe('protocol/iscsi PduParser (RFC 7143 11.1 framing)', () => {
       throw new TypeError('handler bug');
     });
     assert.throws(() => p.push(PDUS[1]!), TypeError);
-    assert.throws(() => p.push(PDUS[1]!), (e: unknown) => isCode('ISCSI_E_PROTOCOL')(e) && /handler bug/.test((e as Error).message));
+    assert.throws(
+      () => p.push(PDUS[1]!),
+      (e: unknown) => isCode('ISCSI_E_PROTOCOL')(e) && /handler bug/.test((e as Error).message),
+    );
   });
 });
 

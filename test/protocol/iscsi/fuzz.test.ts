@@ -42,11 +42,40 @@ function randomInput(rnd: Rnd): Buffer {
 const MAX32 = 0xffffffff;
 const cdb = Buffer.from(Array.from({ length: 24 }, (_, i) => i));
 const VALID = [
-  diagrams.scsiCommand({ final: true, read: true, write: false, attr: 1, lun: 1n, itt: 1, edtl: 8, cmdSN: 1, expStatSN: 1, cdb, ahs: [extCdbAhs(cdb)], data: Buffer.from('xyz') }),
+  diagrams.scsiCommand({
+    final: true,
+    read: true,
+    write: false,
+    attr: 1,
+    lun: 1n,
+    itt: 1,
+    edtl: 8,
+    cmdSN: 1,
+    expStatSN: 1,
+    cdb,
+    ahs: [extCdbAhs(cdb)],
+    data: Buffer.from('xyz'),
+  }),
   diagrams.textRequest({ final: true, cont: false, lun: 0n, itt: 2, ttt: MAX32, cmdSN: 2, expStatSN: 2, data: Buffer.from('SendTargets=All\0') }),
   diagrams.nopIn({ lun: 0n, itt: MAX32, ttt: 7, statSN: 1, expCmdSN: 1, maxCmdSN: 2 }),
   diagrams.dataOut({ final: true, lun: 1n, itt: 1, ttt: 9, expStatSN: 1, dataSN: 0, offset: 0, data: Buffer.from('12345') }),
-  diagrams.loginResponse({ T: true, C: false, csg: 1, nsg: 3, vmax: 0, vactive: 0, isid: 1, tsih: 1, itt: 3, statSN: 1, expCmdSN: 1, maxCmdSN: 1, cls: 0, detail: 0, data: Buffer.from('a=b\0') }),
+  diagrams.loginResponse({
+    T: true,
+    C: false,
+    csg: 1,
+    nsg: 3,
+    vmax: 0,
+    vactive: 0,
+    isid: 1,
+    tsih: 1,
+    itt: 3,
+    statSN: 1,
+    expCmdSN: 1,
+    maxCmdSN: 1,
+    cls: 0,
+    detail: 0,
+    data: Buffer.from('a=b\0'),
+  }),
 ].map(splitPdu);
 
 /** A valid stream with some digests, mutated one to four times. */
@@ -106,7 +135,7 @@ function run(input: Buffer, rnd: Rnd, d: { header: boolean; data: boolean }): nu
     pdus++;
   });
   try {
-    for (let at = 0; at < input.length; ) {
+    for (let at = 0; at < input.length;) {
       const n = 1 + int(rnd, 64);
       p.push(input.subarray(at, at + n));
       at += n;

@@ -42,7 +42,10 @@ describe('scsi/capacity READ CAPACITY (16) data (SBC-4 5.21.2)', () => {
   it('encodes the same 32 bytes', () => {
     const { truncated: _t, ...init } = fields;
     assertBytes(S.encodeReadCapacity16(init), full);
-    assertBytes(S.encodeReadCapacity16({ lastLba: 0xffffffffffffffffn, blockLength: 512 }), Buffer.concat([h('ff ff ff ff ff ff ff ff 00 00 02 00'), zeros(20)]));
+    assertBytes(
+      S.encodeReadCapacity16({ lastLba: 0xffffffffffffffffn, blockLength: 512 }),
+      Buffer.concat([h('ff ff ff ff ff ff ff ff 00 00 02 00'), zeros(20)]),
+    );
   });
 
   it('needs 16 bytes and flags a cut reserved tail', () => {

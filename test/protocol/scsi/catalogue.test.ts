@@ -152,32 +152,113 @@ describe('scsi/catalogue: the table itself', () => {
       assert.equal(e.length, S.cdbLength(e.op), e.name);
       const keys = e.fields.flatMap((f) => (f.key ? [f.key] : []));
       assert.equal(new Set(keys).size, keys.length, `${e.name}: a key twice`);
-      if (e.transfer.dir !== 'none' && 'field' in e.transfer) assert.ok(keys.includes(e.transfer.field), `${e.name}: transfer length field ${e.transfer.field} missing`);
+      if (e.transfer.dir !== 'none' && 'field' in e.transfer)
+        assert.ok(keys.includes(e.transfer.field), `${e.name}: transfer length field ${e.transfer.field} missing`);
     }
   });
 
   it('names every operation code in Op, and medium-changing and mandatory commands as the standards do', () => {
     for (const [k, op] of Object.entries(S.Op)) assert.ok(S.catalogueEntry(op), k);
     const medium = S.CATALOGUE.filter((e) => e.medium && e.sa === undefined).map((e) => e.name);
-    for (const n of ['WRITE(10)', 'WRITE SAME(16)', 'UNMAP', 'MODE SELECT(6)', 'PERSISTENT RESERVE OUT', 'FORMAT UNIT', 'WRITE BUFFER', 'VARIABLE LENGTH', 'SANITIZE']) assert.ok(medium.includes(n), n);
-    const mandatory = S.CATALOGUE.filter((e) => e.mandatory).map((e) => e.name).sort();
-    assert.deepEqual(mandatory, ['INQUIRY', 'READ CAPACITY(10)', 'READ CAPACITY(16)', 'READ(10)', 'READ(16)', 'REPORT LUNS', 'REQUEST SENSE', 'TEST UNIT READY']);
+    for (const n of [
+      'WRITE(10)',
+      'WRITE SAME(16)',
+      'UNMAP',
+      'MODE SELECT(6)',
+      'PERSISTENT RESERVE OUT',
+      'FORMAT UNIT',
+      'WRITE BUFFER',
+      'VARIABLE LENGTH',
+      'SANITIZE',
+    ])
+      assert.ok(medium.includes(n), n);
+    const mandatory = S.CATALOGUE.filter((e) => e.mandatory)
+      .map((e) => e.name)
+      .sort();
+    assert.deepEqual(mandatory, [
+      'INQUIRY',
+      'READ CAPACITY(10)',
+      'READ CAPACITY(16)',
+      'READ(10)',
+      'READ(16)',
+      'REPORT LUNS',
+      'REQUEST SENSE',
+      'TEST UNIT READY',
+    ]);
   });
 });
 
 describe('scsi/catalogue: facts tests take from it', () => {
   const reserved: [number, [number, number][]][] = [
     // byte 1 bit 3 reserved (bit 0 obsolete), byte 6 bit 6 reserved (bit 7 restricted for MMC-6)
-    [S.Op.VERIFY_10, [[1, 0x08], [6, 0x40], [9, 0x38]]],
-    [S.Op.VERIFY_16, [[1, 0x09], [14, 0xc0], [15, 0x38]]],
-    [S.Op.WRITE_AND_VERIFY_10, [[1, 0x08], [6, 0xc0], [9, 0x38]]],
-    [S.Op.COMPARE_AND_WRITE, [[1, 0x05], [10, 0xff], [11, 0xff], [12, 0xff], [14, 0xc0], [15, 0x38]]],
-    [S.Op.ORWRITE_16, [[1, 0x05], [14, 0xc0], [15, 0x38]]],
-    [S.Op.WRITE_ATOMIC_16, [[1, 0x07], [14, 0xc0], [15, 0x38]]],
-    [S.Op.TEST_UNIT_READY, [[1, 0xff], [2, 0xff], [3, 0xff], [4, 0xff], [5, 0x38]]],
+    [
+      S.Op.VERIFY_10,
+      [
+        [1, 0x08],
+        [6, 0x40],
+        [9, 0x38],
+      ],
+    ],
+    [
+      S.Op.VERIFY_16,
+      [
+        [1, 0x09],
+        [14, 0xc0],
+        [15, 0x38],
+      ],
+    ],
+    [
+      S.Op.WRITE_AND_VERIFY_10,
+      [
+        [1, 0x08],
+        [6, 0xc0],
+        [9, 0x38],
+      ],
+    ],
+    [
+      S.Op.COMPARE_AND_WRITE,
+      [
+        [1, 0x05],
+        [10, 0xff],
+        [11, 0xff],
+        [12, 0xff],
+        [14, 0xc0],
+        [15, 0x38],
+      ],
+    ],
+    [
+      S.Op.ORWRITE_16,
+      [
+        [1, 0x05],
+        [14, 0xc0],
+        [15, 0x38],
+      ],
+    ],
+    [
+      S.Op.WRITE_ATOMIC_16,
+      [
+        [1, 0x07],
+        [14, 0xc0],
+        [15, 0x38],
+      ],
+    ],
+    [
+      S.Op.TEST_UNIT_READY,
+      [
+        [1, 0xff],
+        [2, 0xff],
+        [3, 0xff],
+        [4, 0xff],
+        [5, 0x38],
+      ],
+    ],
   ];
   for (const [op, want] of reserved) {
-    it(`reserved bits of ${S.opcodeName(op)}`, () => assert.deepEqual(S.reservedBits(S.catalogueEntry(op)!), want.map(([byte, mask]) => ({ byte, mask }))));
+    it(`reserved bits of ${S.opcodeName(op)}`, () =>
+      assert.deepEqual(
+        S.reservedBits(S.catalogueEntry(op)!),
+        want.map(([byte, mask]) => ({ byte, mask })),
+      ));
   }
 
   it('LBA command shapes: limits of the LBA and length fields and their bytes', () => {

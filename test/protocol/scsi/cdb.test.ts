@@ -28,7 +28,11 @@ const ROWS: [string, () => Buffer, string][] = [
   ['READ(12) max', () => S.read12({ lba: 0xffffffff, blocks: 0xffffffff, fua: true }), 'a8 08 ff ff ff ff ff ff ff ff 00 00'],
   ['READ(12) GROUP CONTROL', () => S.read12({ lba: 1, blocks: 2, group: 5, control: 4 }), 'a8 00 00 00 00 01 00 00 00 02 05 04'],
   ['READ(16) max', () => S.read16({ lba: 0xffffffffffffffffn, blocks: 0xffffffff }), '88 00 ff ff ff ff ff ff ff ff ff ff ff ff 00 00'],
-  ['READ(16) fields', () => S.read16({ lba: 0x0102030405060708n, blocks: 0x090a0b0c, dpo: true, rdprotect: 3, group: 0x11 }), '88 70 01 02 03 04 05 06 07 08 09 0a 0b 0c 11 00'],
+  [
+    'READ(16) fields',
+    () => S.read16({ lba: 0x0102030405060708n, blocks: 0x090a0b0c, dpo: true, rdprotect: 3, group: 0x11 }),
+    '88 70 01 02 03 04 05 06 07 08 09 0a 0b 0c 11 00',
+  ],
   ['WRITE(10) WRPROTECT=1 FUA', () => S.write10({ lba: 100, blocks: 8, wrprotect: 1, fua: true }), '2a 28 00 00 00 64 00 00 08 00'],
   ['WRITE(12) DPO', () => S.write12({ lba: 0x10, blocks: 0x20, dpo: true }), 'aa 10 00 00 00 10 00 00 00 20 00 00'],
   ['WRITE(16) FUA', () => S.write16({ lba: 2097151, blocks: 1, fua: true }), '8a 08 00 00 00 00 00 1f ff ff 00 00 00 01 00 00'],
@@ -39,7 +43,11 @@ const ROWS: [string, () => Buffer, string][] = [
   ['VERIFY(16) GROUP', () => S.verify16({ lba: 0x100000000n, blocks: 0x10000, group: 1 }), '8f 00 00 00 00 01 00 00 00 00 00 01 00 00 01 00'],
   ['WRITE AND VERIFY(10)', () => S.writeVerify10({ lba: 7, blocks: 1, wrprotect: 5, bytchk: 1, dpo: true }), '2e b2 00 00 00 07 00 00 01 00'],
   ['WRITE AND VERIFY(12)', () => S.writeVerify12({ lba: 0, blocks: 1 }), 'ae 00 00 00 00 00 00 00 00 01 00 00'],
-  ['WRITE AND VERIFY(16) BYTCHK=3', () => S.writeVerify16({ lba: 0x1122334455667788n, blocks: 3, bytchk: 3 }), '8e 06 11 22 33 44 55 66 77 88 00 00 00 03 00 00'],
+  [
+    'WRITE AND VERIFY(16) BYTCHK=3',
+    () => S.writeVerify16({ lba: 0x1122334455667788n, blocks: 3, bytchk: 3 }),
+    '8e 06 11 22 33 44 55 66 77 88 00 00 00 03 00 00',
+  ],
   // WRITE SAME: byte 1 WRPROTECT 7-5, ANCHOR 4, UNMAP 3, NDOB 0 (16 only)
   ['WRITE SAME(10) UNMAP ANCHOR', () => S.writeSame10({ lba: 0x20, blocks: 0x40, unmap: true, anchor: true, wrprotect: 1 }), '41 38 00 00 00 20 00 00 40 00'],
   ['WRITE SAME(16) UNMAP NDOB', () => S.writeSame16({ lba: 1, blocks: 0, unmap: true, ndob: true }), '93 09 00 00 00 00 00 00 00 01 00 00 00 00 00 00'],
@@ -48,7 +56,11 @@ const ROWS: [string, () => Buffer, string][] = [
   ['COMPARE AND WRITE FUA', () => S.compareAndWrite({ lba: 0x1234, blocks: 1, fua: true }), '89 08 00 00 00 00 00 00 12 34 00 00 00 01 00 00'],
   ['COMPARE AND WRITE 255 blocks', () => S.compareAndWrite({ lba: 0, blocks: 255, group: 1 }), '89 00 00 00 00 00 00 00 00 00 00 00 00 ff 01 00'],
   ['ORWRITE(16) ORPROTECT=1 DPO', () => S.orWrite16({ lba: 9, blocks: 2, orprotect: 1, dpo: true }), '8b 30 00 00 00 00 00 00 00 09 00 00 00 02 00 00'],
-  ['WRITE ATOMIC(16)', () => S.writeAtomic16({ lba: 0x100, blocks: 0xffff, atomicBoundary: 0x10, fua: true, group: 3 }), '9c 08 00 00 00 00 00 00 01 00 00 10 ff ff 03 00'],
+  [
+    'WRITE ATOMIC(16)',
+    () => S.writeAtomic16({ lba: 0x100, blocks: 0xffff, atomicBoundary: 0x10, fua: true, group: 3 }),
+    '9c 08 00 00 00 00 00 00 01 00 00 10 ff ff 03 00',
+  ],
   ['PRE-FETCH(10) IMMED', () => S.preFetch10({ lba: 1, blocks: 2, immed: true }), '34 02 00 00 00 01 00 00 02 00'],
   ['PRE-FETCH(16)', () => S.preFetch16({ lba: 1, blocks: 2 }), '90 00 00 00 00 00 00 00 00 01 00 00 00 02 00 00'],
   ['SYNCHRONIZE CACHE(10) default', () => S.synchronizeCache10(), '35 00 00 00 00 00 00 00 00 00'],
@@ -75,12 +87,20 @@ const ROWS: [string, () => Buffer, string][] = [
   ['PERSISTENT RESERVE IN READ RESERVATION', () => S.persistentReserveIn({ sa: S.PrInSa.READ_RESERVATION, alloc: 0x100 }), '5e 01 00 00 00 00 00 01 00 00'],
   ['PERSISTENT RESERVE IN default alloc', () => S.persistentReserveIn({ sa: 0 }), '5e 00 00 00 00 00 00 10 00 00'],
   ['PERSISTENT RESERVE OUT REGISTER', () => S.persistentReserveOut({ sa: S.PrOutSa.REGISTER }), '5f 00 00 00 00 00 00 00 18 00'],
-  ['PERSISTENT RESERVE OUT RESERVE WE_RO', () => S.persistentReserveOut({ sa: 1, type: S.PrType.WRITE_EXCLUSIVE_REGISTRANTS_ONLY }), '5f 01 05 00 00 00 00 00 18 00'],
+  [
+    'PERSISTENT RESERVE OUT RESERVE WE_RO',
+    () => S.persistentReserveOut({ sa: 1, type: S.PrType.WRITE_EXCLUSIVE_REGISTRANTS_ONLY }),
+    '5f 01 05 00 00 00 00 00 18 00',
+  ],
   ['PERSISTENT RESERVE OUT long list', () => S.persistentReserveOut({ sa: 0, scope: 0xf, paramLen: 0x01020304 }), '5f 00 f0 00 00 01 02 03 04 00'],
   ['RESERVE(6)', () => S.reserve6(), '16 00 00 00 00 00'],
   ['RELEASE(6)', () => S.release6(), '17 00 00 00 00 00'],
   ['START STOP UNIT default starts', () => S.startStopUnit(), '1b 00 00 00 01 00'],
-  ['START STOP UNIT all fields', () => S.startStopUnit({ immed: true, powerCondition: 3, powerConditionModifier: 1, noFlush: true, loej: true, start: false }), '1b 01 00 01 36 00'],
+  [
+    'START STOP UNIT all fields',
+    () => S.startStopUnit({ immed: true, powerCondition: 3, powerConditionModifier: 1, noFlush: true, loej: true, start: false }),
+    '1b 01 00 01 36 00',
+  ],
   ['PREVENT ALLOW MEDIUM REMOVAL prevent', () => S.preventAllowMediumRemoval({ prevent: true }), '1e 00 00 00 01 00'],
   ['PREVENT ALLOW MEDIUM REMOVAL allow', () => S.preventAllowMediumRemoval({ prevent: false }), '1e 00 00 00 00 00'],
   ['PREVENT ALLOW MEDIUM REMOVAL 11b', () => S.preventAllowMediumRemoval({ prevent: 3 }), '1e 00 00 00 03 00'],
@@ -89,9 +109,17 @@ const ROWS: [string, () => Buffer, string][] = [
   ['EXTENDED COPY(LID1)', () => S.extendedCopy({ paramLen: 0x40 }), '83 00 00 00 00 00 00 00 00 00 00 00 00 40 00 00'],
   ['RECEIVE COPY STATUS(LID1)', () => S.receiveCopyResults({ sa: 0, listId: 5, alloc: 0x60 }), '84 00 05 00 00 00 00 00 00 00 00 00 00 60 00 00'],
   ['RECEIVE COPY STATUS(LID4)', () => S.receiveCopyResults({ sa: 5, listId: 0x01020304, alloc: 0x100 }), '84 05 01 02 03 04 00 00 00 00 00 00 01 00 00 00'],
-  ['RECEIVE COPY OPERATING PARAMETERS', () => S.receiveCopyResults({ sa: S.ReceiveCopySa.OPERATING_PARAMETERS, alloc: 44 }), '84 03 00 00 00 00 00 00 00 00 00 00 00 2c 00 00'],
+  [
+    'RECEIVE COPY OPERATING PARAMETERS',
+    () => S.receiveCopyResults({ sa: S.ReceiveCopySa.OPERATING_PARAMETERS, alloc: 44 }),
+    '84 03 00 00 00 00 00 00 00 00 00 00 00 2c 00 00',
+  ],
   ['READ DEFECT DATA(10)', () => S.readDefectData10({ reqPlist: true, reqGlist: true, format: 5, alloc: 4 }), '37 00 1d 00 00 00 00 00 04 00'],
-  ['READ DEFECT DATA(12)', () => S.readDefectData12({ reqGlist: true, format: 4, addressDescriptorIndex: 0x10, alloc: 0x10000 }), 'b7 0c 00 00 00 10 00 01 00 00 00 00'],
+  [
+    'READ DEFECT DATA(12)',
+    () => S.readDefectData12({ reqGlist: true, format: 4, addressDescriptorIndex: 0x10, alloc: 0x10000 }),
+    'b7 0c 00 00 00 10 00 01 00 00 00 00',
+  ],
 ];
 
 /** [label, call, message pattern]: values that do not fit their fields. */
@@ -197,10 +225,7 @@ describe('scsi/cdb parameter lists', () => {
   it('PERSISTENT RESERVE OUT parameter list with SPEC_I_PT and TransportIDs', () => {
     const tid = Buffer.concat([h('05 00 00 14'), ascii('iqn.x'), zeros(15)]);
     const got = S.proutParameterList({ key: 1, saKey: 2, spec_i_pt: true, transportIds: [tid, tid] });
-    assertBytes(
-      got,
-      Buffer.concat([h('00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 02 00 00 00 00 08 00 00 00 00 00 00 30'), tid, tid]),
-    );
+    assertBytes(got, Buffer.concat([h('00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 02 00 00 00 00 08 00 00 00 00 00 00 30'), tid, tid]));
     // SPEC_I_PT without a list, on purpose (a negative test sends exactly this)
     assert.equal(S.proutParameterList({ key: 1, saKey: 2, spec_i_pt: true }).length, 24);
   });
@@ -220,7 +245,15 @@ describe('scsi/cdb parameter lists', () => {
   it('EXTENDED COPY (LID1) parameter list header (SPC-4 6.4.3.1)', () => {
     const cscd = Buffer.alloc(32, 0xe4);
     const seg = Buffer.alloc(28, 0x02);
-    const got = S.extendedCopyParameterList({ listIdentifier: 7, str: true, listIdUsage: 1, priority: 2, cscdDescriptors: [cscd], segmentDescriptors: [seg], inlineData: h('01 02 03 04') });
+    const got = S.extendedCopyParameterList({
+      listIdentifier: 7,
+      str: true,
+      listIdUsage: 1,
+      priority: 2,
+      cscdDescriptors: [cscd],
+      segmentDescriptors: [seg],
+      inlineData: h('01 02 03 04'),
+    });
     assertBytes(got, Buffer.concat([h('07 2a 00 20 00 00 00 00 00 00 00 1c 00 00 00 04'), cscd, seg, h('01 02 03 04')]));
   });
 });
@@ -236,8 +269,16 @@ describe('scsi/cdb describeCdb', () => {
     ['MODE SENSE(10)', S.modeSense10({ llbaa: true, pc: 1, page: 0x08, subpage: 1, alloc: 64 }), 'MODE SENSE(10) LLBAA PC=1 PAGE=0x08 SUBPAGE=0x01 ALLOC=64'],
     ['MODE SELECT(10)', S.modeSelect10({ sp: true, paramLen: 28 }), 'MODE SELECT(10) PF SP LEN=28'],
     ['READ(6) 256', S.read6({ lba: 7, blocks: 256 }), 'READ(6) LBA=7 LEN=256'],
-    ['READ(16) all flags', S.read16({ lba: 1n, blocks: 2, rdprotect: 2, dpo: true, fua: true, rarc: true, group: 9 }), 'READ(16) LBA=1 LEN=2 RDPROTECT=2 DPO FUA RARC GROUP=9'],
-    ['WRITE(10) control', S.write10({ lba: 1, blocks: 2, wrprotect: 1, dpo: true, fua: true, group: 3, control: 4 }), 'WRITE(10) LBA=1 LEN=2 WRPROTECT=1 DPO FUA GROUP=3 CONTROL=0x04'],
+    [
+      'READ(16) all flags',
+      S.read16({ lba: 1n, blocks: 2, rdprotect: 2, dpo: true, fua: true, rarc: true, group: 9 }),
+      'READ(16) LBA=1 LEN=2 RDPROTECT=2 DPO FUA RARC GROUP=9',
+    ],
+    [
+      'WRITE(10) control',
+      S.write10({ lba: 1, blocks: 2, wrprotect: 1, dpo: true, fua: true, group: 3, control: 4 }),
+      'WRITE(10) LBA=1 LEN=2 WRPROTECT=1 DPO FUA GROUP=3 CONTROL=0x04',
+    ],
     ['VERIFY(12)', S.verify12({ lba: 3, blocks: 4, bytchk: 1 }), 'VERIFY(12) LBA=3 LEN=4 BYTCHK=1'],
     ['WRITE SAME(16)', S.writeSame16({ lba: 0, blocks: 0, unmap: true, anchor: true, ndob: true }), 'WRITE SAME(16) LBA=0 LEN=0 ANCHOR UNMAP NDOB'],
     ['COMPARE AND WRITE', S.compareAndWrite({ lba: 5, blocks: 1, fua: true }), 'COMPARE AND WRITE LBA=5 LEN=1 FUA'],
@@ -247,7 +288,11 @@ describe('scsi/cdb describeCdb', () => {
     ['READ CAPACITY(16)', S.readCapacity16(), 'READ CAPACITY(16) ALLOC=32'],
     ['GET LBA STATUS', S.getLbaStatus({ lba: 0x1000, alloc: 24, reportType: 1 }), 'GET LBA STATUS LBA=4096 ALLOC=24 REPORT_TYPE=1'],
     ['RSOC', S.reportSupportedOperationCodes({ rctd: true, op: 0x28 }), 'REPORT SUPPORTED OPERATION CODES RCTD OPTIONS=1 OP=0x28 ALLOC=8192'],
-    ['RSOC with SA', S.reportSupportedOperationCodes({ op: 0x9e, sa: 0x10, alloc: 512 }), 'REPORT SUPPORTED OPERATION CODES OPTIONS=2 OP=0x9e SA=0x10 ALLOC=512'],
+    [
+      'RSOC with SA',
+      S.reportSupportedOperationCodes({ op: 0x9e, sa: 0x10, alloc: 512 }),
+      'REPORT SUPPORTED OPERATION CODES OPTIONS=2 OP=0x9e SA=0x10 ALLOC=512',
+    ],
     ['RTPG', S.reportTargetPortGroups(), 'REPORT TARGET PORT GROUPS ALLOC=4096'],
     ['PR IN', S.persistentReserveIn({ sa: 0, alloc: 8 }), 'PERSISTENT RESERVE IN READ KEYS ALLOC=8'],
     ['PR OUT', S.persistentReserveOut({ sa: 0 }), 'PERSISTENT RESERVE OUT REGISTER SCOPE=0 TYPE=0 LEN=24'],

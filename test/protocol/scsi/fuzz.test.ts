@@ -52,10 +52,20 @@ const SEEDS: Buffer[] = [
   S.encodeDeviceIdentification({ designators: [S.naaRegisteredDesignator(1, 2), S.scsiNameDesignator('iqn.x', 2, 5), S.relativeTargetPortDesignator(1)] }),
   S.encodeBlockLimits({ maximumTransferLength: 1 }),
   S.encodeLogicalBlockProvisioning({ provisioningGroupDescriptor: S.naaRegisteredDesignator(1, 2) }),
-  S.encodeModeParameters6({ blockDescriptors: [{ numberOfBlocks: 1, blockLength: 512 }], pages: [S.encodeCachingPage({ wce: true }), S.encodeControlPage({}), S.encodeInformationalExceptionsControlPage({})] }),
-  S.encodeModeParameters10({ longLba: true, blockDescriptors: [{ numberOfBlocks: 1, blockLength: 512 }], pages: [S.encodeControlPage({}), { pageCode: 0x0a, subpage: 1, data: Buffer.alloc(28) }] }),
+  S.encodeModeParameters6({
+    blockDescriptors: [{ numberOfBlocks: 1, blockLength: 512 }],
+    pages: [S.encodeCachingPage({ wce: true }), S.encodeControlPage({}), S.encodeInformationalExceptionsControlPage({})],
+  }),
+  S.encodeModeParameters10({
+    longLba: true,
+    blockDescriptors: [{ numberOfBlocks: 1, blockLength: 512 }],
+    pages: [S.encodeControlPage({}), { pageCode: 0x0a, subpage: 1, data: Buffer.alloc(28) }],
+  }),
   S.encodeReportLuns([0, 1, 300]),
-  S.encodeRsocAllCommands([{ opcode: 0x28, cdbLength: 10 }, { opcode: 0x9e, serviceAction: 0x10, cdbLength: 16, timeouts: { commandSpecific: 0, nominal: 1, recommended: 2 } }]),
+  S.encodeRsocAllCommands([
+    { opcode: 0x28, cdbLength: 10 },
+    { opcode: 0x9e, serviceAction: 0x10, cdbLength: 16, timeouts: { commandSpecific: 0, nominal: 1, recommended: 2 } },
+  ]),
   S.encodeRsocOneCommand({ support: 3, usageMap: h('28 ff'), timeouts: { commandSpecific: 0, nominal: 1, recommended: 2 } }),
   S.encodeLbaStatus([{ lba: 1, blocks: 2, provisioningStatus: 1 }]),
   S.encodeReadKeys({ generation: 1, keys: [1, 2] }),

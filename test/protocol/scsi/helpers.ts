@@ -38,7 +38,11 @@ export function assertThrowsCode(fn: () => unknown, code: ErrorCode, re?: RegExp
  * `SCSI_E_DECODE` or returns a result flagged `truncated`; the full buffer must parse untruncated.
  * Returns how many prefixes parsed (for tests that want to know partial results exist).
  */
-export function everyPrefix<T>(full: Buffer, parse: (b: Buffer) => T, truncatedOf: (r: T) => boolean | undefined = (r) => (r as { truncated?: boolean }).truncated): number {
+export function everyPrefix<T>(
+  full: Buffer,
+  parse: (b: Buffer) => T,
+  truncatedOf: (r: T) => boolean | undefined = (r) => (r as { truncated?: boolean }).truncated,
+): number {
   let parsed = 0;
   for (let n = 0; n < full.length; n++) {
     const cut = Buffer.from(full.subarray(0, n));

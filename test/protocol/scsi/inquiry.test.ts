@@ -4,12 +4,7 @@ import { ascii, assertBytes, assertThrowsCode, everyPrefix, h, zeros } from './h
 
 // SPC-5 6.7.2 table 147: direct access, RMB, VERSION 06h, NORMACA, HISUP, RDF 2, ADDITIONAL LENGTH 31;
 // SCCS, TPGS 01b, 3PC, PROTECT; ENCSERV, MULTIP; CMDQUE; vendor / product / revision
-const STD36 = Buffer.concat([
-  h('00 80 06 32 1f 99 50 02'),
-  ascii('LIO-ORG '),
-  ascii('TEST DISK       '),
-  ascii('4.0 '),
-]);
+const STD36 = Buffer.concat([h('00 80 06 32 1f 99 50 02'), ascii('LIO-ORG '), ascii('TEST DISK       '), ascii('4.0 ')]);
 
 const FIELDS = {
   peripheralQualifier: 0,

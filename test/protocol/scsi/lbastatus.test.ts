@@ -17,7 +17,10 @@ describe('scsi/lbastatus GET LBA STATUS data (SBC-4 5.6.2)', () => {
 
   it('encodes, and cuts to the allocation length', () => {
     assertBytes(S.encodeLbaStatus(descs), data);
-    assertBytes(S.encodeLbaStatus([{ lba: 7, blocks: 1, provisioningStatus: 2 }]), h('00 00 00 14 00 00 00 00 00 00 00 00 00 00 00 07 00 00 00 01 02 00 00 00'));
+    assertBytes(
+      S.encodeLbaStatus([{ lba: 7, blocks: 1, provisioningStatus: 2 }]),
+      h('00 00 00 14 00 00 00 00 00 00 00 00 00 00 00 07 00 00 00 01 02 00 00 00'),
+    );
     const cut = S.encodeLbaStatus(descs, 24);
     assert.equal(cut.length, 24);
     assert.deepEqual(S.parseLbaStatus(cut).descriptors, [descs[0]]);

@@ -72,7 +72,12 @@ describe('scsi/mode parameters with the 6-byte header (SPC-5 mode parameters)', 
   });
 
   it('encodes the same bytes', () => {
-    const got = S.encodeModeParameters6({ wp: true, dpofua: true, blockDescriptors: [{ numberOfBlocks: 0x10000, blockLength: 512 }], pages: [S.encodeCachingPage(CACHING)] });
+    const got = S.encodeModeParameters6({
+      wp: true,
+      dpofua: true,
+      blockDescriptors: [{ numberOfBlocks: 0x10000, blockLength: 512 }],
+      pages: [S.encodeCachingPage(CACHING)],
+    });
     assertBytes(got, SENSE6);
   });
 
@@ -138,7 +143,12 @@ describe('scsi/mode parameters with the 10-byte header (SPC-5 mode parameters)',
   it('handles truncation', () => everyPrefix(SENSE10, (b) => S.parseModeParameters10(b)));
 
   it('encodes PS and short descriptors with the 10-byte header', () => {
-    const got = S.encodeModeParameters10({ mediumType: 1, deviceSpecific: 0x10, blockDescriptors: [{ numberOfBlocks: 8, blockLength: 512 }], pages: [{ pageCode: 0x01, ps: true, data: h('c0 00') }] });
+    const got = S.encodeModeParameters10({
+      mediumType: 1,
+      deviceSpecific: 0x10,
+      blockDescriptors: [{ numberOfBlocks: 8, blockLength: 512 }],
+      pages: [{ pageCode: 0x01, ps: true, data: h('c0 00') }],
+    });
     assertBytes(got, h('00 12 01 10 00 00 00 08 00 00 00 08 00 00 02 00 81 02 c0 00'));
   });
 });
@@ -152,16 +162,35 @@ describe('scsi/mode typed pages', () => {
     const b = h('1c 0a 88 06 00 00 00 00 00 00 00 01');
     const m = S.parseModeParameters6(Buffer.concat([h('0f 00 00 00'), b]));
     const iec = S.parseInformationalExceptionsControlPage(m.pages[0]!);
-    assert.deepEqual(iec, { perf: true, ebf: false, ewasc: false, dexcpt: true, test: false, ebackerr: false, logerr: false, mrie: 6, intervalTimer: 0, reportCount: 1 });
+    assert.deepEqual(iec, {
+      perf: true,
+      ebf: false,
+      ewasc: false,
+      dexcpt: true,
+      test: false,
+      ebackerr: false,
+      logerr: false,
+      mrie: 6,
+      intervalTimer: 0,
+      reportCount: 1,
+    });
     assertBytes(S.encodeModePage(S.encodeInformationalExceptionsControlPage(iec)), b);
-    assertBytes(S.encodeModePage(S.encodeInformationalExceptionsControlPage({ intervalTimer: 0x01020304, ewasc: true }, { ps: true })), h('9c 0a 10 00 01 02 03 04 00 00 00 00'));
+    assertBytes(
+      S.encodeModePage(S.encodeInformationalExceptionsControlPage({ intervalTimer: 0x01020304, ewasc: true }, { ps: true })),
+      h('9c 0a 10 00 01 02 03 04 00 00 00 00'),
+    );
   });
 
   it('builds changeable-values masks', () => {
     assertBytes(S.encodeModePage(S.encodeCachingPage(S.modePageMask('caching', ['wce', 'rcd']))), Buffer.concat([h('08 12 05'), zeros(17)]));
     assertBytes(S.encodeModePage(S.encodeCachingPage({ syncProg: 2, dra: true, lbcss: true })).subarray(12, 13), h('64'));
-    assertBytes(S.encodeModePage(S.encodeControlPage(S.modePageMask('control', ['tst', 'busyTimeoutPeriod', 'swp']))), h('0a 0a e0 00 08 00 00 00 ff ff 00 00'));
-    const mask = S.parseInformationalExceptionsControlPage(S.encodeInformationalExceptionsControlPage(S.modePageMask('iec', ['mrie', 'reportCount', 'dexcpt'])));
+    assertBytes(
+      S.encodeModePage(S.encodeControlPage(S.modePageMask('control', ['tst', 'busyTimeoutPeriod', 'swp']))),
+      h('0a 0a e0 00 08 00 00 00 ff ff 00 00'),
+    );
+    const mask = S.parseInformationalExceptionsControlPage(
+      S.encodeInformationalExceptionsControlPage(S.modePageMask('iec', ['mrie', 'reportCount', 'dexcpt'])),
+    );
     assert.equal(mask.mrie, 0x0f);
     assert.equal(mask.reportCount, 0xffffffff);
     assert.equal(mask.dexcpt, true);

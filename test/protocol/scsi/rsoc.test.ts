@@ -14,7 +14,17 @@ describe('scsi/rsoc all_commands data (SPC-5 REPORT SUPPORTED OPERATION CODES)',
     assert.equal(r.truncated, false);
     assert.deepEqual(r.commands, [
       { opcode: 0x00, serviceAction: 0, servactv: false, cdbLength: 6, ctdp: false, rwcdlp: false, mlu: 0, cdlp: 0 },
-      { opcode: 0x9e, serviceAction: 0x10, servactv: true, cdbLength: 16, ctdp: true, rwcdlp: false, mlu: 0, cdlp: 0, timeouts: { commandSpecific: 0, nominal: 30, recommended: 60 } },
+      {
+        opcode: 0x9e,
+        serviceAction: 0x10,
+        servactv: true,
+        cdbLength: 16,
+        ctdp: true,
+        rwcdlp: false,
+        mlu: 0,
+        cdlp: 0,
+        timeouts: { commandSpecific: 0, nominal: 30, recommended: 60 },
+      },
       { opcode: 0x28, serviceAction: 0, servactv: false, cdbLength: 10, ctdp: false, rwcdlp: true, mlu: 2, cdlp: 1 },
     ]);
   });
@@ -33,7 +43,11 @@ describe('scsi/rsoc all_commands data (SPC-5 REPORT SUPPORTED OPERATION CODES)',
     everyPrefix(data, S.parseRsocAllCommands);
     assert.equal(S.parseRsocAllCommands(data.subarray(0, 30)).commands.length, 1);
     assertThrowsCode(() => S.parseRsocAllCommands(h('00 00 00 0c 9e 00 00 10 00 03 00 10 00 0a 00 00')), 'SCSI_E_DECODE', /overruns COMMAND DATA LENGTH/);
-    assertThrowsCode(() => S.parseRsocAllCommands(h('00 00 00 14 9e 00 00 10 00 03 00 10 00 08 00 00 00 00 00 1e 00 00 00 3c')), 'SCSI_E_DECODE', /DESCRIPTOR LENGTH 8/);
+    assertThrowsCode(
+      () => S.parseRsocAllCommands(h('00 00 00 14 9e 00 00 10 00 03 00 10 00 08 00 00 00 00 00 1e 00 00 00 3c')),
+      'SCSI_E_DECODE',
+      /DESCRIPTOR LENGTH 8/,
+    );
   });
 });
 
@@ -53,7 +67,10 @@ describe('scsi/rsoc one_command data (SPC-5 REPORT SUPPORTED OPERATION CODES)', 
     const r = S.parseRsocOneCommand(b);
     assert.deepEqual(r.timeouts, { commandSpecific: 5, nominal: 10, recommended: 20 });
     assert.deepEqual([r.ctdp, r.rwcdlp, r.mlu, r.cdlp, r.support], [true, true, 1, 2, 3]);
-    assertBytes(S.encodeRsocOneCommand({ support: 3, usageMap: usage, rwcdlp: true, mlu: 1, cdlp: 2, timeouts: { commandSpecific: 5, nominal: 10, recommended: 20 } }), b);
+    assertBytes(
+      S.encodeRsocOneCommand({ support: 3, usageMap: usage, rwcdlp: true, mlu: 1, cdlp: 2, timeouts: { commandSpecific: 5, nominal: 10, recommended: 20 } }),
+      b,
+    );
     everyPrefix(b, S.parseRsocOneCommand);
   });
 

@@ -175,8 +175,14 @@ describe('scsi/sense fixed format (SPC-5)', () => {
   it('encodes ILI, EOM, FILEMARK, a field pointer without BPV and raw sense key specific bytes', () => {
     assertBytes(S.encodeFixedSense({ key: 3, ascAscq: 0x1100, ili: true }), h('70 00 23 00 00 00 00 0a 00 00 00 00 11 00 00 00 00 00'));
     assertBytes(S.encodeFixedSense({ key: 8, ascAscq: 0, fileMark: true, eom: true }), h('70 00 c8 00 00 00 00 0a 00 00 00 00 00 00 00 00 00 00'));
-    assertBytes(S.encodeFixedSense({ key: 5, ascAscq: 0x2600, fieldPointer: { cd: false, fieldPointer: 0x1234 } }), h('70 00 05 00 00 00 00 0a 00 00 00 00 26 00 00 80 12 34'));
-    assertBytes(S.encodeFixedSense({ key: 0xa, ascAscq: 0x0d02, sksRaw: 0x800010, commandSpecific: 1 }), h('70 00 0a 00 00 00 00 0a 00 00 00 01 0d 02 00 80 00 10'));
+    assertBytes(
+      S.encodeFixedSense({ key: 5, ascAscq: 0x2600, fieldPointer: { cd: false, fieldPointer: 0x1234 } }),
+      h('70 00 05 00 00 00 00 0a 00 00 00 00 26 00 00 80 12 34'),
+    );
+    assertBytes(
+      S.encodeFixedSense({ key: 0xa, ascAscq: 0x0d02, sksRaw: 0x800010, commandSpecific: 1 }),
+      h('70 00 0a 00 00 00 00 0a 00 00 00 01 0d 02 00 80 00 10'),
+    );
   });
 
   it('accepts short but complete-enough data and flags truncation', () => {

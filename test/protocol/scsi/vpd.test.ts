@@ -6,7 +6,13 @@ describe('scsi/vpd header and page 00h', () => {
   const supported = h('00 00 00 04 00 80 83 b0');
 
   it('parses the VPD header (SPC-5 VPD parameters)', () => {
-    assert.deepEqual(S.parseVpdHeader(h('7f b0 00 3c')), { peripheralQualifier: 3, peripheralDeviceType: 0x1f, pageCode: 0xb0, pageLength: 0x3c, truncated: true });
+    assert.deepEqual(S.parseVpdHeader(h('7f b0 00 3c')), {
+      peripheralQualifier: 3,
+      peripheralDeviceType: 0x1f,
+      pageCode: 0xb0,
+      pageLength: 0x3c,
+      truncated: true,
+    });
     assertThrowsCode(() => S.parseVpdHeader(h('00 00 00')), 'SCSI_E_DECODE', /need at least 4/);
   });
 
@@ -44,11 +50,15 @@ describe('scsi/vpd Device Identification (SPC-5)', () => {
   const IQN = 'iqn.2003-01.org.x:t'; // 19 bytes + NUL = 20, a multiple of 4
   const page = Buffer.concat([
     h('00 83 00 4c'),
-    h('01 03 00 10'), NAA6, // binary, LU, NAA
-    h('02 01 00 0c'), ascii('LIO-ORG ab12'), // ASCII, LU, T10 vendor ID
+    h('01 03 00 10'),
+    NAA6, // binary, LU, NAA
+    h('02 01 00 0c'),
+    ascii('LIO-ORG ab12'), // ASCII, LU, T10 vendor ID
     h('51 94 00 04 00 00 00 01'), // iSCSI, binary, PIV, target port, relative target port 1
     h('01 15 00 04 00 00 00 02'), // binary, target port, target port group 2
-    h('53 a8 00 14'), ascii(IQN), h('00'), // iSCSI, UTF-8, PIV, target device, SCSI name string
+    h('53 a8 00 14'),
+    ascii(IQN),
+    h('00'), // iSCSI, UTF-8, PIV, target device, SCSI name string
   ]);
 
   const designators = [
@@ -139,7 +149,14 @@ describe('scsi/vpd Block Limits (SBC-4 6.6.4)', () => {
 
   it('parses every field', () => {
     assert.equal(page.length, 64);
-    assert.deepEqual(S.parseBlockLimits(page), { peripheralQualifier: 0, peripheralDeviceType: 0, pageCode: 0xb0, pageLength: 0x3c, truncated: false, ...fields });
+    assert.deepEqual(S.parseBlockLimits(page), {
+      peripheralQualifier: 0,
+      peripheralDeviceType: 0,
+      pageCode: 0xb0,
+      pageLength: 0x3c,
+      truncated: false,
+      ...fields,
+    });
   });
 
   it('encodes the same page', () => assertBytes(S.encodeBlockLimits(fields), page));
@@ -171,7 +188,19 @@ describe('scsi/vpd Block Limits (SBC-4 6.6.4)', () => {
 
 describe('scsi/vpd Block Device Characteristics (SBC-4 6.6.2)', () => {
   const page = Buffer.concat([h('00 b1 00 3c 00 01 02 a3 15 00 00 00 00 00 00 3c'), zeros(48)]);
-  const fields = { mediumRotationRate: 1, productType: 2, wabereq: 2, wacereq: 2, nominalFormFactor: 3, zoned: 1, rbwz: false, bocs: true, fuab: false, vbuls: true, depopulationTime: 60 };
+  const fields = {
+    mediumRotationRate: 1,
+    productType: 2,
+    wabereq: 2,
+    wacereq: 2,
+    nominalFormFactor: 3,
+    zoned: 1,
+    rbwz: false,
+    bocs: true,
+    fuab: false,
+    vbuls: true,
+    depopulationTime: 60,
+  };
 
   it('parses', () => {
     const { peripheralQualifier: _q, peripheralDeviceType: _d, pageCode, pageLength, truncated, ...rest } = S.parseBlockDeviceCharacteristics(page);
@@ -180,12 +209,24 @@ describe('scsi/vpd Block Device Characteristics (SBC-4 6.6.2)', () => {
   });
   it('encodes', () => assertBytes(S.encodeBlockDeviceCharacteristics(fields), page));
   it('handles truncation', () => everyPrefix(page, S.parseBlockDeviceCharacteristics));
-  it('rejects values that do not fit', () => assertThrowsCode(() => S.encodeBlockDeviceCharacteristics({ nominalFormFactor: 16 }), 'E_RANGE', /NOMINAL FORM FACTOR/));
+  it('rejects values that do not fit', () =>
+    assertThrowsCode(() => S.encodeBlockDeviceCharacteristics({ nominalFormFactor: 16 }), 'E_RANGE', /NOMINAL FORM FACTOR/));
 });
 
 describe('scsi/vpd Logical Block Provisioning (SBC-4 6.6.7)', () => {
   const page = h('00 b2 00 04 05 e6 0a 30');
-  const fields = { thresholdExponent: 5, lbpu: true, lbpws: true, lbpws10: true, lbprz: 1, ancSup: true, dp: false, minimumPercentage: 1, provisioningType: 2, thresholdPercentage: 48 };
+  const fields = {
+    thresholdExponent: 5,
+    lbpu: true,
+    lbpws: true,
+    lbpws10: true,
+    lbprz: 1,
+    ancSup: true,
+    dp: false,
+    minimumPercentage: 1,
+    provisioningType: 2,
+    thresholdPercentage: 48,
+  };
 
   it('parses', () => {
     const { peripheralQualifier: _q, peripheralDeviceType: _d, pageCode: _c, pageLength: _l, truncated, ...rest } = S.parseLogicalBlockProvisioning(page);

@@ -37,7 +37,30 @@ import {
   TmfResponse,
 } from '../../../protocol/iscsi/index.js';
 import { freePort, start, Started, stop, waitForPort } from '../../support/proc.js';
-import { Bare, BLOCK, clearUa, hex4, INIT_A, INIT_B, IQN, isReject, keyOf, mark, maybe, open, opts, pattern, read, Ref, scsi, sleep, startRef, status, waitLog, write } from './helpers.js';
+import {
+  Bare,
+  BLOCK,
+  clearUa,
+  hex4,
+  INIT_A,
+  INIT_B,
+  IQN,
+  isReject,
+  keyOf,
+  mark,
+  maybe,
+  open,
+  opts,
+  pattern,
+  read,
+  Ref,
+  scsi,
+  sleep,
+  startRef,
+  status,
+  waitLog,
+  write,
+} from './helpers.js';
 
 const CHAP_IQN = 'iqn.2026-11.org.iscsi-test:chap';
 const CHAP1_IQN = 'iqn.2026-11.org.iscsi-test:chap-one-way';
@@ -59,7 +82,13 @@ describe('reference target: bad input', function () {
   before(async () => {
     ref = await startRef({
       targets: [
-        { iqn: IQN, luns: [{ lun: 0, backing: 'memory', size: 16 << 20 }, { lun: 1, backing: 'memory', size: 1 << 20 }] },
+        {
+          iqn: IQN,
+          luns: [
+            { lun: 0, backing: 'memory', size: 16 << 20 },
+            { lun: 1, backing: 'memory', size: 1 << 20 },
+          ],
+        },
         { iqn: CHAP_IQN, luns: [{ lun: 0, backing: 'memory', size: 1 << 20 }], chap: USER, mutualChap: TUSER },
         { iqn: CHAP1_IQN, luns: [{ lun: 0, backing: 'memory', size: 1 << 20 }], chap: USER },
         { iqn: ACL_IQN, luns: [{ lun: 0, backing: 'memory', size: 1 << 20 }], allowInitiators: [INIT_B] },
@@ -180,13 +209,25 @@ describe('reference target: bad input', function () {
 
     describe('CHAP (RFC 7143 12.1.3): every failure is authentication failure 0x0201', () => {
       it('a wrong secret', async () => {
-        await loginFails({ targetName: CHAP1_IQN, chap: { user: USER.user, secret: 'not-the-secret-1' } }, LoginStatus.AUTHENTICATION_FAILURE, /CHAP: wrong response for user alice/);
+        await loginFails(
+          { targetName: CHAP1_IQN, chap: { user: USER.user, secret: 'not-the-secret-1' } },
+          LoginStatus.AUTHENTICATION_FAILURE,
+          /CHAP: wrong response for user alice/,
+        );
       });
       it('an unknown user', async () => {
-        await loginFails({ targetName: CHAP1_IQN, chap: { user: 'mallory', secret: USER.secret } }, LoginStatus.AUTHENTICATION_FAILURE, /CHAP: unknown user mallory/);
+        await loginFails(
+          { targetName: CHAP1_IQN, chap: { user: 'mallory', secret: USER.secret } },
+          LoginStatus.AUTHENTICATION_FAILURE,
+          /CHAP: unknown user mallory/,
+        );
       });
       it('CHAP_A without 5 (MD5)', async () => {
-        await loginFails({ targetName: CHAP1_IQN, chap: USER, chapAlgorithms: [6, 7] }, LoginStatus.AUTHENTICATION_FAILURE, /CHAP_A=6,7: MD5 \(5\) not offered/);
+        await loginFails(
+          { targetName: CHAP1_IQN, chap: USER, chapAlgorithms: [6, 7] },
+          LoginStatus.AUTHENTICATION_FAILURE,
+          /CHAP_A=6,7: MD5 \(5\) not offered/,
+        );
       });
       it('CHAP_A=56 (not 5, though it starts with 5)', async () => {
         await loginFails({ targetName: CHAP1_IQN, chap: USER, chapAlgorithms: [56] }, LoginStatus.AUTHENTICATION_FAILURE, /CHAP_A=56: MD5 \(5\) not offered/);
@@ -200,13 +241,22 @@ describe('reference target: bad input', function () {
         ['junk after the base64 digits', (v: string) => v + '@@'],
       ] as const) {
         it(`a base64 CHAP_R with ${name}`, async () => {
-          await loginFails({ targetName: CHAP1_IQN, chap: USER, chapEncoding: 'base64' }, LoginStatus.AUTHENTICATION_FAILURE, /CHAP: wrong response for user alice/, {
-            beforeSend: (p) => editKeys(p, (k, v) => (k === 'CHAP_R' ? spoil(v) : v)),
-          });
+          await loginFails(
+            { targetName: CHAP1_IQN, chap: USER, chapEncoding: 'base64' },
+            LoginStatus.AUTHENTICATION_FAILURE,
+            /CHAP: wrong response for user alice/,
+            {
+              beforeSend: (p) => editKeys(p, (k, v) => (k === 'CHAP_R' ? spoil(v) : v)),
+            },
+          );
         });
       }
       it('mutual CHAP asked of a target with no OutgoingUser', async () => {
-        await loginFails({ targetName: CHAP1_IQN, chap: USER, targetChap: TUSER }, LoginStatus.AUTHENTICATION_FAILURE, /mutual CHAP asked for but this target has no OutgoingUser/);
+        await loginFails(
+          { targetName: CHAP1_IQN, chap: USER, targetChap: TUSER },
+          LoginStatus.AUTHENTICATION_FAILURE,
+          /mutual CHAP asked for but this target has no OutgoingUser/,
+        );
       });
       it("the initiator reflecting the target's own CHAP_C", async () => {
         let theirs: string | undefined;
@@ -236,7 +286,10 @@ describe('reference target: bad input', function () {
         },
       });
       extra.push(s);
-      assert.deepEqual(answers.filter(([k]) => k === 'FooBarUnknownKey'), [['FooBarUnknownKey', 'NotUnderstood']]);
+      assert.deepEqual(
+        answers.filter(([k]) => k === 'FooBarUnknownKey'),
+        [['FooBarUnknownKey', 'NotUnderstood']],
+      );
     });
 
     it('a key sent twice: initiator error 0x0200 (RFC 7143 6.2)', async () => {
@@ -291,7 +344,21 @@ describe('reference target: bad input', function () {
     const openB = async (o: Parameters<typeof opts>[1] = {}) => open(ref, { initiatorName: INIT_B, ...o }, extra);
 
     /** A SCSI Command PDU built by hand; CmdSN taken from the session unless given. */
-    function cmd(s: Session, o: { cdb: Buffer; itt?: number; cmdSN?: number; edtl?: number; read?: boolean; write?: boolean; final?: boolean; data?: Buffer; immediate?: boolean; lun?: bigint }): ScsiCommand {
+    function cmd(
+      s: Session,
+      o: {
+        cdb: Buffer;
+        itt?: number;
+        cmdSN?: number;
+        edtl?: number;
+        read?: boolean;
+        write?: boolean;
+        final?: boolean;
+        data?: Buffer;
+        immediate?: boolean;
+        lun?: bigint;
+      },
+    ): ScsiCommand {
       const cdb = Buffer.alloc(16);
       o.cdb.copy(cdb);
       return {
@@ -409,7 +476,16 @@ describe('reference target: bad input', function () {
 
     it('SNACK at ErrorRecoveryLevel 0: Reject "protocol error"', async () => {
       const s = await openB();
-      const snack: SnackRequest = { opcode: Opcode.SNACK_REQUEST, type: 1, lun: 0n, itt: RESERVED_TAG, tttOrSnackTag: 0, expStatSN: s.expStatSN, begRun: 0, runLength: 0 };
+      const snack: SnackRequest = {
+        opcode: Opcode.SNACK_REQUEST,
+        type: 1,
+        lun: 0n,
+        itt: RESERVED_TAG,
+        tttOrSnackTag: 0,
+        expStatSN: s.expStatSN,
+        begRun: 0,
+        runLength: 0,
+      };
       const r = rejectOf(s);
       s.sendPdu(snack);
       const rej = await r;
@@ -422,7 +498,16 @@ describe('reference target: bad input', function () {
     it('a data segment over the MaxRecvDataSegmentLength the target declared: the connection is dropped', async () => {
       const s = await openB();
       const mrdsl = s.params.maxSendDataSegmentLength;
-      const nop: NopOut = { opcode: Opcode.NOP_OUT, immediate: true, lun: 0n, itt: s.allocItt(), ttt: RESERVED_TAG, cmdSN: s.cmdSN, expStatSN: s.expStatSN, data: Buffer.alloc(mrdsl + 4) };
+      const nop: NopOut = {
+        opcode: Opcode.NOP_OUT,
+        immediate: true,
+        lun: 0n,
+        itt: s.allocItt(),
+        ttt: RESERVED_TAG,
+        cmdSN: s.cmdSN,
+        expStatSN: s.expStatSN,
+        data: Buffer.alloc(mrdsl + 4),
+      };
       s.sendPdu(nop);
       assert.ok(await s.waitClosed(3000), `still connected after a ${mrdsl + 4}-byte segment (MaxRecvDataSegmentLength ${mrdsl})`);
       await waitLog(ref, /dropping the connection: .*(exceeds|MaxRecvDataSegmentLength|larger)/i);
@@ -489,10 +574,17 @@ describe('reference target: bad input', function () {
       let r2t: Promise<AnyPdu | undefined> | undefined;
       // A write that waits for Data-Out for ever: its ITT stays in use.
       void s
-        .command({ cdb: scsi.write10({ lba: 8192, blocks: 8 }), dataOut: Buffer.alloc(8 * BLOCK), useImmediateData: false, alterDataOut: () => null, timeoutMs: 10_000, onSent: (i) => {
-          itt = i;
-          r2t = maybe(s, (p) => p.opcode === Opcode.R2T && p.itt === i, 2000);
-        } })
+        .command({
+          cdb: scsi.write10({ lba: 8192, blocks: 8 }),
+          dataOut: Buffer.alloc(8 * BLOCK),
+          useImmediateData: false,
+          alterDataOut: () => null,
+          timeoutMs: 10_000,
+          onSent: (i) => {
+            itt = i;
+            r2t = maybe(s, (p) => p.opcode === Opcode.R2T && p.itt === i, 2000);
+          },
+        })
         .catch(() => {});
       assert.ok(await r2t!, 'no R2T for the write');
       const dup = cmd(s, { cdb: scsi.testUnitReady(), itt });
@@ -579,7 +671,7 @@ describe('reference target: bad input', function () {
       await waitLog(ref, /Reject \(2\): data digest error/);
     });
 
-    it('a bad data digest on a command\'s immediate data: Reject 0x02, its CmdSN is not taken as received, and the retry runs (RFC 7143 7.3, 7.8)', async () => {
+    it("a bad data digest on a command's immediate data: Reject 0x02, its CmdSN is not taken as received, and the retry runs (RFC 7143 7.3, 7.8)", async () => {
       const s = await openB({ dataDigest: 'CRC32C' });
       const lba = 6100;
       await fill(s, lba, 1, 32);
@@ -652,10 +744,16 @@ describe('reference target: bad input', function () {
         let itt = -1;
         let r2t: Promise<AnyPdu | undefined> | undefined;
         const p = s
-          .command({ cdb: scsi.write10({ lba, blocks: 8 }), dataOut: pattern(51, 8 * BLOCK), useImmediateData: false, alterDataOut: () => null, onSent: (i) => {
-            itt = i;
-            r2t = maybe(s, (x) => x.opcode === Opcode.R2T && x.itt === i, 2000);
-          } })
+          .command({
+            cdb: scsi.write10({ lba, blocks: 8 }),
+            dataOut: pattern(51, 8 * BLOCK),
+            useImmediateData: false,
+            alterDataOut: () => null,
+            onSent: (i) => {
+              itt = i;
+              r2t = maybe(s, (x) => x.opcode === Opcode.R2T && x.itt === i, 2000);
+            },
+          })
           .catch((e: unknown) => e);
         assert.ok(await r2t!, 'no R2T');
         const late = maybe(s, (x) => (x.opcode === Opcode.SCSI_RESPONSE || x.opcode === Opcode.DATA_IN) && x.itt === itt, 1500);
@@ -692,7 +790,11 @@ describe('reference target: bad input', function () {
         assert.equal(early, 'held', 'a command ran past a CmdSN gap');
         const t = await s.taskManagement(TmfFunction.ABORT_TASK, { lun: 0, referencedTaskTag: lost.itt, refCmdSN: lost.cmdSN });
         assert.equal(t.response, TmfResponse.FUNCTION_COMPLETE, t.responseName);
-        assert.equal((await later).status, scsi.ScsiStatus.GOOD, 'the command after the aborted CmdSN never ran: the target did not take the RefCmdSN as received');
+        assert.equal(
+          (await later).status,
+          scsi.ScsiStatus.GOOD,
+          'the command after the aborted CmdSN never ran: the target did not take the RefCmdSN as received',
+        );
         // If the aborted command turns up after all, it is not run.
         const w = maybe(s, (p) => 'itt' in p && p.itt === lost.itt, 500);
         s.sendPdu(lost);
@@ -735,7 +837,10 @@ describe('reference target: bad input', function () {
         assert.equal(t.response, TmfResponse.TASK_ALLEGIANCE_REASSIGNMENT_NOT_SUPPORTED, t.responseName);
       });
 
-      for (const [name, fn] of [['ABORT TASK SET', TmfFunction.ABORT_TASK_SET], ['CLEAR TASK SET', TmfFunction.CLEAR_TASK_SET]] as const) {
+      for (const [name, fn] of [
+        ['ABORT TASK SET', TmfFunction.ABORT_TASK_SET],
+        ['CLEAR TASK SET', TmfFunction.CLEAR_TASK_SET],
+      ] as const) {
         it(`${name} ends a WRITE still waiting for its data: function complete, no answer for the WRITE, and the LU carries on (RFC 7143 11.5.1, SAM-5 7)`, async () => {
           const s = await openB();
           const r2t = maybe(s, (p) => p.opcode === Opcode.R2T, 2000);
@@ -768,7 +873,6 @@ function editKeys(p: AnyPdu, f: (k: string, v: string) => string): AnyPdu {
   return { ...(p as LoginRequest), data: encodeText(pairs) };
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Memory: the target in its own process (bin/iscsi-target), its resident size read from /proc.
 
@@ -794,7 +898,20 @@ describe('reference target: memory stays bounded under bad input (own process)',
     port = await freePort();
     // A file LUN: every READ allocates its data (a memory LUN would lend views of its store).
     dir = mkdtempSync(join(tmpdir(), 'iscsi-mem-'));
-    proc = start(process.execPath, [BIN, '-f', '-a', '127.0.0.1', '-p', String(port), '-t', cli.targetName, '--lun', `0:file:${join(dir, 'lun0.img')}:64M`, '--nop-timeout', '2']);
+    proc = start(process.execPath, [
+      BIN,
+      '-f',
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-t',
+      cli.targetName,
+      '--lun',
+      `0:file:${join(dir, 'lun0.img')}:64M`,
+      '--nop-timeout',
+      '2',
+    ]);
     await waitForPort('127.0.0.1', port, 10_000);
     // Warm up: a session that writes and reads a little, so the baseline includes the code paths.
     const s = await Session.open({ ...cli, port });
@@ -871,7 +988,17 @@ describe('reference target: memory stays bounded under bad input (own process)',
     for (let i = 0; i < 10_000; i += 250) {
       const bufs: Buffer[] = [];
       for (let j = 0; j < 250; j++) {
-        const d: DataOut = { opcode: Opcode.DATA_OUT, final: true, lun: 0n, itt: 0x7000_0000 + i + j, ttt: 0x1234, expStatSN: s.expStatSN, dataSN: 0, bufferOffset: 0, data };
+        const d: DataOut = {
+          opcode: Opcode.DATA_OUT,
+          final: true,
+          lun: 0n,
+          itt: 0x7000_0000 + i + j,
+          ttt: 0x1234,
+          expStatSN: s.expStatSN,
+          dataSN: 0,
+          bufferOffset: 0,
+          data,
+        };
         bufs.push(...framePdu(d, { headerDigest: false, dataDigest: false }));
       }
       s.sendRaw(...bufs);
@@ -899,8 +1026,16 @@ describe('reference target: memory stays bounded under bad input (own process)',
       for (const s of stalled) {
         if (s.conn.closed) continue;
         const c: ScsiCommand = {
-          opcode: Opcode.SCSI_COMMAND, final: true, read: true, write: false, attr: TaskAttr.SIMPLE, lun: 0n,
-          itt: s.allocItt(), expectedDataTransferLength: 1 << 20, cmdSN: s.takeCmdSN(), expStatSN: s.expStatSN,
+          opcode: Opcode.SCSI_COMMAND,
+          final: true,
+          read: true,
+          write: false,
+          attr: TaskAttr.SIMPLE,
+          lun: 0n,
+          itt: s.allocItt(),
+          expectedDataTransferLength: 1 << 20,
+          cmdSN: s.takeCmdSN(),
+          expStatSN: s.expStatSN,
           cdb: Buffer.concat([scsi.read10({ lba: (i % 64) * 2048, blocks: 2048 }), Buffer.alloc(6)]),
         };
         s.sendPdu(c);
@@ -917,7 +1052,11 @@ describe('reference target: memory stays bounded under bad input (own process)',
       sample();
       await sleep(50);
     }
-    assert.equal(dropped(), 4, `${dropped()} of 4 stalled initiators were dropped within ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${proc.output().slice(-1500)}`);
+    assert.equal(
+      dropped(),
+      4,
+      `${dropped()} of 4 stalled initiators were dropped within ${((Date.now() - t0) / 1000).toFixed(1)} s:\n${proc.output().slice(-1500)}`,
+    );
     for (const s of stalled) s.destroy();
     assert.ok(peak - base < 160, `resident size peaked ${(peak - base).toFixed(0)} MiB over the baseline with 4 stalled initiators (bound 160 MiB)`);
     await healthy(160, 'unread responses');

@@ -6,16 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { Connection, Session, SessionOptions } from '../../../harness/initiator/index.js';
 import { IscsiError } from '../../../protocol/errors.js';
-import {
-  AnyPdu,
-  encodeText,
-  KeyValue,
-  LoginRequest,
-  LoginResponse,
-  Opcode,
-  Reject,
-  decodeText,
-} from '../../../protocol/iscsi/index.js';
+import { AnyPdu, encodeText, KeyValue, LoginRequest, LoginResponse, Opcode, Reject, decodeText } from '../../../protocol/iscsi/index.js';
 import * as scsi from '../../../protocol/scsi/index.js';
 import { RunningTarget, startTarget, StartTargetOptions } from '../../../reference-target/index.js';
 
@@ -42,7 +33,9 @@ export function mark(ref: Ref): void {
 type TargetSpec = StartTargetOptions['targets'][number];
 
 /** Start the reference target on 127.0.0.1 and a free port, keeping its log lines (bounded). */
-export async function startRef(o: { targets?: TargetSpec[]; target?: Partial<TargetSpec>; quirks?: string[]; server?: StartTargetOptions['server'] } = {}): Promise<Ref> {
+export async function startRef(
+  o: { targets?: TargetSpec[]; target?: Partial<TargetSpec>; quirks?: string[]; server?: StartTargetOptions['server'] } = {},
+): Promise<Ref> {
   const logs: string[] = [];
   let ref: Ref | undefined;
   const targets = o.targets ?? [{ iqn: IQN, luns: [{ lun: 0, backing: 'memory', size: 16 << 20 }], ...(o.target ?? {}) }];
@@ -107,7 +100,7 @@ export function pattern(seed: number, len: number): Buffer {
 
 export async function write(s: Session, lba: number, data: Buffer, lun = 0): Promise<void> {
   const r = await s.command({ cdb: scsi.write10({ lba, blocks: data.length / BLOCK }), dataOut: data, lun });
-  assert.equal(r.status, scsi.ScsiStatus.GOOD, `WRITE(10) LBA ${lba}: status 0x${r.status.toString(16)} ${r.sense ? scsi.describeSense(r.sense) : ""}`);
+  assert.equal(r.status, scsi.ScsiStatus.GOOD, `WRITE(10) LBA ${lba}: status 0x${r.status.toString(16)} ${r.sense ? scsi.describeSense(r.sense) : ''}`);
 }
 
 export async function read(s: Session, lba: number, blocks: number, lun = 0): Promise<Buffer> {
@@ -124,7 +117,8 @@ export async function waitLog(ref: Ref, re: RegExp, timeoutMs = 2000): Promise<s
   for (;;) {
     const hit = ref.logs.slice(ref.from).find((l) => re.test(l));
     if (hit) return hit;
-    if (Date.now() > until) assert.fail(`no log line matching ${re} within ${timeoutMs} ms; last lines:\n${ref.logs.slice(Math.max(ref.from, ref.logs.length - 8)).join('\n')}`);
+    if (Date.now() > until)
+      assert.fail(`no log line matching ${re} within ${timeoutMs} ms; last lines:\n${ref.logs.slice(Math.max(ref.from, ref.logs.length - 8)).join('\n')}`);
     await sleep(10);
   }
 }

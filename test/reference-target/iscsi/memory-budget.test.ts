@@ -45,7 +45,14 @@ describe('reference target: write data within SessionDataBudget and TargetDataBu
     const conf = join(dir, 'ietd.conf');
     writeFileSync(
       conf,
-      [`SessionDataBudget ${SESSION_BUDGET}M`, `TargetDataBudget ${TARGET_BUDGET}M`, `DataTimeout ${DATA_TIMEOUT}`, `Target ${IQN}`, '  Lun 0 Type=memory,Size=64M', ''].join('\n'),
+      [
+        `SessionDataBudget ${SESSION_BUDGET}M`,
+        `TargetDataBudget ${TARGET_BUDGET}M`,
+        `DataTimeout ${DATA_TIMEOUT}`,
+        `Target ${IQN}`,
+        '  Lun 0 Type=memory,Size=64M',
+        '',
+      ].join('\n'),
     );
     proc = start(process.execPath, [BIN, '-f', '-a', '127.0.0.1', '-p', String(port), '-c', conf]);
     await waitForPort('127.0.0.1', port, 10_000);
@@ -100,7 +107,12 @@ describe('reference target: write data within SessionDataBudget and TargetDataBu
           alterDataOut: (d) => (d.final && d.bufferOffset + (d.data?.length ?? 0) === edtl ? null : d),
           timeoutMs: 30_000,
         });
-        held.push(write.then(() => 'answered', () => 'failed'));
+        held.push(
+          write.then(
+            () => 'answered',
+            () => 'failed',
+          ),
+        );
       }
     }
 

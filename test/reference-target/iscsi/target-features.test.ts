@@ -78,7 +78,10 @@ describe('reference target: features', function () {
     it('a NOP-Out with ITT 0xffffffff asks for nothing and gets nothing', async () => {
       const s = await open(ref, {}, sessions);
       s.sendPdu({ opcode: Opcode.NOP_OUT, immediate: true, lun: 0n, itt: RESERVED_TAG, ttt: RESERVED_TAG, cmdSN: s.cmdSN, expStatSN: s.expStatSN });
-      await assert.rejects(s.waitFor((p) => p.opcode === Opcode.NOP_IN && (p as NopIn).ttt === RESERVED_TAG, 500), /nothing arrived/);
+      await assert.rejects(
+        s.waitFor((p) => p.opcode === Opcode.NOP_IN && (p as NopIn).ttt === RESERVED_TAG, 500),
+        /nothing arrived/,
+      );
     });
   });
 
@@ -104,7 +107,10 @@ describe('reference target: features', function () {
       sessions.push(a);
       const ta = await a.sendTargets('All');
       assert.deepEqual(names(ta), [IQN]);
-      assert.deepEqual(ta[0]!.addresses.map((x) => x.raw), [`127.0.0.1:${ref.t.port},1`]);
+      assert.deepEqual(
+        ta[0]!.addresses.map((x) => x.raw),
+        [`127.0.0.1:${ref.t.port},1`],
+      );
       const b = await disc(INIT_B);
       sessions.push(b);
       assert.deepEqual(names(await b.sendTargets('All')), [ACL_IQN, IQN].sort());
@@ -114,11 +120,17 @@ describe('reference target: features', function () {
     });
 
     it('discovery sessions need the discovery CHAP account when one is configured', async () => {
-      await assert.rejects(disc(INIT_A, { chap: undefined }), (e: unknown) => e instanceof IscsiError && e.details['statusDetail'] === 1 && e.details['statusClass'] === 2);
-      await assert.rejects(disc(INIT_A, { chap: { user: DISC_USER.user, secret: 'wrong-secret-0000' } }), (e: unknown) => e instanceof IscsiError && e.code === 'ISCSI_E_AUTH');
+      await assert.rejects(
+        disc(INIT_A, { chap: undefined }),
+        (e: unknown) => e instanceof IscsiError && e.details['statusDetail'] === 1 && e.details['statusClass'] === 2,
+      );
+      await assert.rejects(
+        disc(INIT_A, { chap: { user: DISC_USER.user, secret: 'wrong-secret-0000' } }),
+        (e: unknown) => e instanceof IscsiError && e.code === 'ISCSI_E_AUTH',
+      );
     });
 
-    it('in a normal session: no target for All (MUST NOT be supported there), the empty value for the session\'s own target', async () => {
+    it("in a normal session: no target for All (MUST NOT be supported there), the empty value for the session's own target", async () => {
       const s = await open(ref, { initiatorName: INIT_A }, sessions);
       assert.deepEqual(names(await s.sendTargets('All')), []);
       assert.deepEqual(names(await s.sendTargets('')), [IQN]);
@@ -145,7 +157,10 @@ describe('reference target: features', function () {
     });
 
     it('each digest on its own', async () => {
-      for (const [h, d] of [['CRC32C', 'None'], ['None', 'CRC32C']] as const) {
+      for (const [h, d] of [
+        ['CRC32C', 'None'],
+        ['None', 'CRC32C'],
+      ] as const) {
         const s = await open(ref, { headerDigest: h, dataDigest: d }, sessions);
         assert.equal(s.params.headerDigest, h === 'CRC32C');
         assert.equal(s.params.dataDigest, d === 'CRC32C');
@@ -190,7 +205,15 @@ describe('reference target: features', function () {
       // Four writes that wait for their data hold the four places.
       const itts: number[] = [];
       const stalled = Array.from({ length: 4 }, (_, i) =>
-        s.command({ cdb: scsi.write10({ lba: i * 8, blocks: 8 }), dataOut: Buffer.alloc(8 * BLOCK), useImmediateData: false, alterDataOut: () => null, onSent: (itt) => itts.push(itt) }).catch((e: unknown) => e),
+        s
+          .command({
+            cdb: scsi.write10({ lba: i * 8, blocks: 8 }),
+            dataOut: Buffer.alloc(8 * BLOCK),
+            useImmediateData: false,
+            alterDataOut: () => null,
+            onSent: (itt) => itts.push(itt),
+          })
+          .catch((e: unknown) => e),
       );
       await s.waitFor((p) => p.opcode === Opcode.R2T && p.itt === itts[3], 2000);
       await s.nop();
@@ -220,12 +243,67 @@ describe('reference target: features', function () {
     }
     const K = 1024;
     const combos: Combo[] = [
-      { name: 'ImmediateData=Yes InitialR2T=Yes FBL 64K MBL 128K MaxOR2T 1', keys: { ImmediateData: 'Yes', InitialR2T: 'Yes', FirstBurstLength: `${64 * K}`, MaxBurstLength: `${128 * K}`, MaxOutstandingR2T: '1' }, write: 1024 * K, immediate: 64 * K, unsolicited: 0, r2ts: [...Array(7).fill(128 * K), 64 * K], outstanding: 1 },
-      { name: 'ImmediateData=No InitialR2T=No FBL 64K MBL 256K MaxOR2T 4', keys: { ImmediateData: 'No', InitialR2T: 'No', FirstBurstLength: `${64 * K}`, MaxBurstLength: `${256 * K}`, MaxOutstandingR2T: '4' }, write: 1024 * K, immediate: 0, unsolicited: 64 * K, r2ts: [256 * K, 256 * K, 256 * K, 192 * K], outstanding: 4 },
-      { name: 'ImmediateData=Yes InitialR2T=No FBL 32K MBL 64K MaxOR2T 2', keys: { ImmediateData: 'Yes', InitialR2T: 'No', FirstBurstLength: `${32 * K}`, MaxBurstLength: `${64 * K}`, MaxOutstandingR2T: '2' }, write: 256 * K, immediate: 32 * K, unsolicited: 0, r2ts: [64 * K, 64 * K, 64 * K, 32 * K], outstanding: 2 },
-      { name: 'ImmediateData=Yes InitialR2T=No FBL 16K MBL 64K, immediate and unsolicited', keys: { ImmediateData: 'Yes', InitialR2T: 'No', FirstBurstLength: `${16 * K}`, MaxBurstLength: `${64 * K}`, MaxOutstandingR2T: '1', MaxRecvDataSegmentLength: `${4 * K}` }, write: 96 * K, immediate: 4 * K, unsolicited: 12 * K, r2ts: [64 * K, 16 * K], outstanding: 1 },
-      { name: 'ImmediateData=No InitialR2T=Yes MBL 1M', keys: { ImmediateData: 'No', InitialR2T: 'Yes', MaxBurstLength: `${1024 * K}`, MaxOutstandingR2T: '1' }, write: 512 * K, immediate: 0, unsolicited: 0, r2ts: [512 * K], outstanding: 1 },
-      { name: 'a write that fits in its immediate data', keys: { ImmediateData: 'Yes', InitialR2T: 'Yes', FirstBurstLength: `${64 * K}` }, write: 8 * K, immediate: 8 * K, unsolicited: 0, r2ts: [], outstanding: 0 },
+      {
+        name: 'ImmediateData=Yes InitialR2T=Yes FBL 64K MBL 128K MaxOR2T 1',
+        keys: { ImmediateData: 'Yes', InitialR2T: 'Yes', FirstBurstLength: `${64 * K}`, MaxBurstLength: `${128 * K}`, MaxOutstandingR2T: '1' },
+        write: 1024 * K,
+        immediate: 64 * K,
+        unsolicited: 0,
+        r2ts: [...Array(7).fill(128 * K), 64 * K],
+        outstanding: 1,
+      },
+      {
+        name: 'ImmediateData=No InitialR2T=No FBL 64K MBL 256K MaxOR2T 4',
+        keys: { ImmediateData: 'No', InitialR2T: 'No', FirstBurstLength: `${64 * K}`, MaxBurstLength: `${256 * K}`, MaxOutstandingR2T: '4' },
+        write: 1024 * K,
+        immediate: 0,
+        unsolicited: 64 * K,
+        r2ts: [256 * K, 256 * K, 256 * K, 192 * K],
+        outstanding: 4,
+      },
+      {
+        name: 'ImmediateData=Yes InitialR2T=No FBL 32K MBL 64K MaxOR2T 2',
+        keys: { ImmediateData: 'Yes', InitialR2T: 'No', FirstBurstLength: `${32 * K}`, MaxBurstLength: `${64 * K}`, MaxOutstandingR2T: '2' },
+        write: 256 * K,
+        immediate: 32 * K,
+        unsolicited: 0,
+        r2ts: [64 * K, 64 * K, 64 * K, 32 * K],
+        outstanding: 2,
+      },
+      {
+        name: 'ImmediateData=Yes InitialR2T=No FBL 16K MBL 64K, immediate and unsolicited',
+        keys: {
+          ImmediateData: 'Yes',
+          InitialR2T: 'No',
+          FirstBurstLength: `${16 * K}`,
+          MaxBurstLength: `${64 * K}`,
+          MaxOutstandingR2T: '1',
+          MaxRecvDataSegmentLength: `${4 * K}`,
+        },
+        write: 96 * K,
+        immediate: 4 * K,
+        unsolicited: 12 * K,
+        r2ts: [64 * K, 16 * K],
+        outstanding: 1,
+      },
+      {
+        name: 'ImmediateData=No InitialR2T=Yes MBL 1M',
+        keys: { ImmediateData: 'No', InitialR2T: 'Yes', MaxBurstLength: `${1024 * K}`, MaxOutstandingR2T: '1' },
+        write: 512 * K,
+        immediate: 0,
+        unsolicited: 0,
+        r2ts: [512 * K],
+        outstanding: 1,
+      },
+      {
+        name: 'a write that fits in its immediate data',
+        keys: { ImmediateData: 'Yes', InitialR2T: 'Yes', FirstBurstLength: `${64 * K}` },
+        write: 8 * K,
+        immediate: 8 * K,
+        unsolicited: 0,
+        r2ts: [],
+        outstanding: 0,
+      },
     ];
     let ref: Ref;
     before(async () => {
@@ -337,7 +415,7 @@ describe('reference target: features', function () {
     }
   });
 
-  it('a target\'s own NOPInterval overrides the server-wide one for its sessions only', async () => {
+  it("a target's own NOPInterval overrides the server-wide one for its sessions only", async () => {
     const QUIET = 'iqn.2026-11.org.iscsi-test:features-quiet';
     const ref = await startRef({
       server: { nopInterval: 0 },
@@ -482,7 +560,10 @@ describe('reference target: features', function () {
       assert.equal(s.asyncMessages[0]?.asyncEvent, 1);
       assert.equal(s.asyncMessages[0]?.parameter3, 3);
       assert.equal(s.isOpen, false);
-      assert.ok(ref.logs.some((l) => /logout: /.test(l)), 'the target logged no logout');
+      assert.ok(
+        ref.logs.some((l) => /logout: /.test(l)),
+        'the target logged no logout',
+      );
     });
   });
 
@@ -498,7 +579,10 @@ describe('reference target: features', function () {
         }
         // Nothing was reset: no unit attention for either session, both connections open.
         for (const s of [a, b]) assert.equal((await s.command({ cdb: scsi.testUnitReady() })).status, scsi.ScsiStatus.GOOD);
-        assert.ok(ref.logs.some((l) => /TARGET WARM RESET refused: .*init-a is not allowed to reset/.test(l)), 'the refusal was not logged');
+        assert.ok(
+          ref.logs.some((l) => /TARGET WARM RESET refused: .*init-a is not allowed to reset/.test(l)),
+          'the refusal was not logged',
+        );
         const t = await b.taskManagement(TmfFunction.TARGET_WARM_RESET, { lun: 0 });
         assert.equal(t.response, TmfResponse.FUNCTION_COMPLETE, t.responseName);
         const ua = await a.command({ cdb: scsi.testUnitReady() });

@@ -7,7 +7,20 @@
  * handler that threw), never a hang. FUZZ_SEED=n replays a run; FUZZ_COUNT=n changes its length (bounded).
  */
 import { strict as assert } from 'node:assert';
-import { Asc, CATALOGUE, catalogueEntry, decodeSense, describeCdb, encodeCdb, hexBytes, ScsiStatus, SenseKey, startStopUnit, statusName, type CdbEntry } from '../../../protocol/scsi/index.js';
+import {
+  Asc,
+  CATALOGUE,
+  catalogueEntry,
+  decodeSense,
+  describeCdb,
+  encodeCdb,
+  hexBytes,
+  ScsiStatus,
+  SenseKey,
+  startStopUnit,
+  statusName,
+  type CdbEntry,
+} from '../../../protocol/scsi/index.js';
 import { prng } from '../../protocol/scsi/helpers.js';
 import { nexus, run, server } from './helpers.js';
 
@@ -72,12 +85,15 @@ describe(`target/scsi fuzz: execute answers every CDB with a status (FUZZ_SEED=$
   it('random CDBs on a thin removable LU and a thick one, from two I_T nexuses', async function () {
     this.timeout(300_000);
     const rnd = prng(SEED);
-    const ds = server({}, {
-      luns: [
-        { lun: 0, backing: 'memory', size: 4 * 1024 * 1024, thin: true, removable: true },
-        { lun: 1, backing: 'memory', size: 2 * 1024 * 1024 },
-      ],
-    });
+    const ds = server(
+      {},
+      {
+        luns: [
+          { lun: 0, backing: 'memory', size: 4 * 1024 * 1024, thin: true, removable: true },
+          { lun: 1, backing: 'memory', size: 2 * 1024 * 1024 },
+        ],
+      },
+    );
     const nexuses = [nexus(1), nexus(2)];
     const seen = new Map<number, number>();
     try {
@@ -94,7 +110,7 @@ describe(`target/scsi fuzz: execute answers every CDB with a status (FUZZ_SEED=$
         try {
           r = await withHangCheck(run(ds, cdb, { lun, nexus: who, ...(dataOut ? { dataOut } : {}) }), what);
         } catch (e) {
-          assert.fail(`${what}: execute threw ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+          assert.fail(`${what}: execute threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         }
         assert.equal(typeof r.status, 'number', `${what}: no status`);
         seen.set(r.status, (seen.get(r.status) ?? 0) + 1);

@@ -246,7 +246,14 @@ export interface PrOutOpts {
 /** PERSISTENT RESERVE OUT from nexus `n` with service action `sa` (S.PrOutSa). */
 export function prOut(ds: ScsiDeviceServer, n: Nexus, sa: number, o: PrOutOpts = {}): Promise<CommandResult> {
   const list =
-    o.data ?? S.proutParameterList({ key: o.rk ?? 0n, saKey: o.sark ?? 0n, ...(o.allTgPt ? { allTgPt: true } : {}), ...(o.aptpl ? { aptpl: true } : {}), ...(o.specIpt ? { spec_i_pt: true } : {}) });
+    o.data ??
+    S.proutParameterList({
+      key: o.rk ?? 0n,
+      saKey: o.sark ?? 0n,
+      ...(o.allTgPt ? { allTgPt: true } : {}),
+      ...(o.aptpl ? { aptpl: true } : {}),
+      ...(o.specIpt ? { spec_i_pt: true } : {}),
+    });
   const cdb = S.persistentReserveOut({ sa, type: o.type ?? 0, scope: o.scope ?? 0, paramLen: o.paramLen ?? list.length });
   return run(ds, cdb, { nexus: n, dataOut: list, ...(o.lun !== undefined ? { lun: o.lun } : {}), ...(o.tag !== undefined ? { tag: o.tag } : {}) });
 }

@@ -141,7 +141,10 @@ const cases: Record<string, () => Promise<void>> = {
   'bad-vpd-sorting': async () => {
     const ds = await ready({}, { quirks: ['bad-vpd-sorting'] });
     const pages = S.parseSupportedVpdPages(good(await run(ds, S.inquiry({ evpd: true, page: 0 })))).pages;
-    assert.notDeepEqual(pages, [...pages].sort((x, y) => x - y));
+    assert.notDeepEqual(
+      pages,
+      [...pages].sort((x, y) => x - y),
+    );
   },
   'no-medium-removal-prevent': async () => {
     const ds = await ready({ removable: true }, { quirks: ['no-medium-removal-prevent'] });
@@ -334,13 +337,15 @@ const cases: Record<string, () => Promise<void>> = {
       good(await pa, 'PREEMPT AND ABORT');
       const r = await w;
       if (on) good(r);
-      else assert.ok(r.aborted, 'the preempted nexus\'s WRITE was aborted');
+      else assert.ok(r.aborted, "the preempted nexus's WRITE was aborted");
     }
   },
   'xcopy-noop': async () => {
     for (const on of [false, true]) {
       const ds = await ready({}, { quirks: on ? ['xcopy-noop'] : [] });
-      const id = S.parseDeviceIdentification(good(await run(ds, S.inquiry({ evpd: true, page: 0x83, alloc: 1024 })))).designators.find((d) => d.designatorType === 3)!;
+      const id = S.parseDeviceIdentification(good(await run(ds, S.inquiry({ evpd: true, page: 0x83, alloc: 1024 })))).designators.find(
+        (d) => d.designatorType === 3,
+      )!;
       good(await run(ds, S.write10({ lba: 0, blocks: 1 }), { dataOut: Buffer.alloc(512, 0xa5) }));
       const list = S.extendedCopyParameterList({
         listIdentifier: 1,
@@ -355,7 +360,11 @@ const cases: Record<string, () => Promise<void>> = {
   'xcopy-any-descriptor': async () => {
     for (const on of [false, true]) {
       const ds = await ready({}, { quirks: on ? ['xcopy-any-descriptor'] : [] });
-      const list = S.extendedCopyParameterList({ listIdentifier: 1, cscdDescriptors: [S.encodeIdentificationCscd({ typeCode: 0xe0, designation: Buffer.alloc(4), blockLength: 512 })], segmentDescriptors: [] });
+      const list = S.extendedCopyParameterList({
+        listIdentifier: 1,
+        cscdDescriptors: [S.encodeIdentificationCscd({ typeCode: 0xe0, designation: Buffer.alloc(4), blockLength: 512 })],
+        segmentDescriptors: [],
+      });
       const r = await run(ds, S.extendedCopy({ paramLen: list.length }), { dataOut: list });
       if (on) good(r);
       else checkCondition(r, { key: S.SenseKey.ILLEGAL_REQUEST, asc: S.Asc.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE });
@@ -410,8 +419,8 @@ const cases: Record<string, () => Promise<void>> = {
       store.resume();
       assert.equal(await tmf, 'complete');
       const r = await w;
-      if (on) assert.ok(r.aborted, 'the other nexus\'s WRITE was aborted');
-      else good(r, 'the other nexus\'s WRITE');
+      if (on) assert.ok(r.aborted, "the other nexus's WRITE was aborted");
+      else good(r, "the other nexus's WRITE");
     }
   },
   'reserve6-no-conflict': async () => {
@@ -466,7 +475,10 @@ const cases: Record<string, () => Promise<void>> = {
 
 describe('target/scsi quirks', () => {
   it('every SCSI quirk is declared once and has a test here', () => {
-    const declared = allQuirks().filter((q) => q.layer === 'scsi').map((q) => q.name).sort();
+    const declared = allQuirks()
+      .filter((q) => q.layer === 'scsi')
+      .map((q) => q.name)
+      .sort();
     assert.deepEqual(declared, Object.keys(cases).sort());
     assert.deepEqual(Object.values(ScsiQuirk).sort(), declared);
   });

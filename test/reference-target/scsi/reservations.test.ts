@@ -34,7 +34,14 @@ import {
 
 const PR = S.PrOutSa;
 const T = S.PrType;
-const TYPES = [T.WRITE_EXCLUSIVE, T.EXCLUSIVE_ACCESS, T.WRITE_EXCLUSIVE_REGISTRANTS_ONLY, T.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY, T.WRITE_EXCLUSIVE_ALL_REGISTRANTS, T.EXCLUSIVE_ACCESS_ALL_REGISTRANTS];
+const TYPES = [
+  T.WRITE_EXCLUSIVE,
+  T.EXCLUSIVE_ACCESS,
+  T.WRITE_EXCLUSIVE_REGISTRANTS_ONLY,
+  T.EXCLUSIVE_ACCESS_REGISTRANTS_ONLY,
+  T.WRITE_EXCLUSIVE_ALL_REGISTRANTS,
+  T.EXCLUSIVE_ACCESS_ALL_REGISTRANTS,
+];
 const TYPE_NAME: Record<number, string> = { 1: 'WE', 3: 'EA', 5: 'WERO', 6: 'EARO', 7: 'WEAR', 8: 'EAAR' };
 const AR = (t: number) => t === T.WRITE_EXCLUSIVE_ALL_REGISTRANTS || t === T.EXCLUSIVE_ACCESS_ALL_REGISTRANTS;
 const RO_OR_AR = (t: number) => t >= 5;
@@ -96,7 +103,7 @@ describe('target/scsi reservations', () => {
       assert.deepEqual([p.additionalLength, p.keys, p.truncated], [24, [0x11n], true]);
     });
 
-    it('READ RESERVATION: the holder\'s key for WE/EA/RO types, 0 for all-registrants types, scope LU', async () => {
+    it("READ RESERVATION: the holder's key for WE/EA/RO types, 0 for all-registrants types, scope LU", async () => {
       for (const type of TYPES) {
         const ds = await three();
         await prReserve(ds, A, 0xabn, type);
@@ -216,7 +223,12 @@ describe('target/scsi reservations', () => {
     it('REGISTER AND MOVE, REPLACE LOST RESERVATION and 09h..1Fh are not supported: INVALID FIELD IN CDB at the SERVICE ACTION', async () => {
       const ds = await three();
       await prReserve(ds, A, 1n, T.WRITE_EXCLUSIVE);
-      const move = S.proutRegisterAndMoveParameterList({ key: 1n, saKey: 2n, relativeTargetPortId: 1, transportId: S.iscsiTransportId(B.initiatorName, '000000000001') });
+      const move = S.proutRegisterAndMoveParameterList({
+        key: 1n,
+        saKey: 2n,
+        relativeTargetPortId: 1,
+        transportId: S.iscsiTransportId(B.initiatorName, '000000000001'),
+      });
       checkCondition(await prOut(ds, A, PR.REGISTER_AND_MOVE, { data: move, type: T.WRITE_EXCLUSIVE }), invalidCdb(1, 4));
       for (let sa = 8; sa < 0x20; sa++) checkCondition(await prOut(ds, A, sa, { rk: 1n }), invalidCdb(1, 4));
       assert.equal((await prReadReservation(ds, A)).key, 1n);
@@ -404,7 +416,7 @@ describe('target/scsi reservations', () => {
       conflict(await prOut(ds, C, PR.CLEAR, { rk: 0n }), 'CLEAR unregistered');
       await prReserve(ds, A, 1n, T.EXCLUSIVE_ACCESS);
       await prRegister(ds, B, 2n);
-      conflict(await prOut(ds, B, PR.CLEAR, { rk: 1n }), 'CLEAR with another nexus\'s key');
+      conflict(await prOut(ds, B, PR.CLEAR, { rk: 1n }), "CLEAR with another nexus's key");
       good(await prOut(ds, B, PR.CLEAR, { rk: 2n }));
       assert.deepEqual(await prReadKeys(ds, C), { generation: 3, additionalLength: 0, keys: [], truncated: false });
       assert.equal((await prReadReservation(ds, C)).hasReservation, false);
@@ -496,7 +508,7 @@ describe('target/scsi reservations', () => {
       });
     }
 
-    it('PREEMPT AND ABORT aborts the preempted nexus\'s tasks (no status: TAS 0), not those of the preempting or another nexus; PREEMPT aborts nothing', async () => {
+    it("PREEMPT AND ABORT aborts the preempted nexus's tasks (no status: TAS 0), not those of the preempting or another nexus; PREEMPT aborts nothing", async () => {
       for (const sa of [PR.PREEMPT_AND_ABORT, PR.PREEMPT]) {
         const store = new PausableStore();
         const ds = server({ store });
@@ -514,10 +526,10 @@ describe('target/scsi reservations', () => {
         store.resume();
         good(await pa);
         const ra: CommandResult = await wa;
-        if (sa === PR.PREEMPT_AND_ABORT) assert.ok(ra.aborted && ra.status === S.ScsiStatus.TASK_ABORTED, 'A\'s WRITE aborted');
+        if (sa === PR.PREEMPT_AND_ABORT) assert.ok(ra.aborted && ra.status === S.ScsiStatus.TASK_ABORTED, "A's WRITE aborted");
         else good(ra, 'PREEMPT aborts nothing');
-        good(await wb, 'the preempting nexus\'s WRITE');
-        good(await wc, 'a third nexus\'s WRITE');
+        good(await wb, "the preempting nexus's WRITE");
+        good(await wc, "a third nexus's WRITE");
         assert.equal(ds.unit(0)!.taskSet.size, 0);
       }
     });
@@ -612,7 +624,11 @@ describe('target/scsi reservations', () => {
         await prReserve(ds, A, 1n, type);
         await prRegister(ds, B, 2n);
         const keys = { holder: 'A', registered: 'B', unregistered: 'C' } as const;
-        const itKey = { A: `${A.initiatorPort}\u0000${A.targetPort}`, B: `${B.initiatorPort}\u0000${B.targetPort}`, C: `${C.initiatorPort}\u0000${C.targetPort}` };
+        const itKey = {
+          A: `${A.initiatorPort}\u0000${A.targetPort}`,
+          B: `${B.initiatorPort}\u0000${B.targetPort}`,
+          C: `${C.initiatorPort}\u0000${C.targetPort}`,
+        };
         for (const spec of ds.specsFor(lu)) {
           const cls = CLASS[spec.name];
           const cdb = Buffer.alloc(spec.cdbLength);
@@ -633,8 +649,14 @@ describe('target/scsi reservations', () => {
         for (const kind of ['registered', 'unregistered'] as const) {
           assert.equal(reservationConflict(lu, ssu, S.startStopUnit({ start: true }), itKey[keys[kind]], q), false);
           assert.equal(reservationConflict(lu, ssu, S.startStopUnit({ start: true, loej: true }), itKey[keys[kind]], q), false);
-          assert.equal(reservationConflict(lu, ssu, S.startStopUnit({ start: false, powerCondition: 2 }), itKey[keys[kind]], q), expectConflict('write', type, kind));
-          assert.equal(reservationConflict(lu, prevent, S.preventAllowMediumRemoval({ prevent: true }), itKey[keys[kind]], q), expectConflict('write', type, kind));
+          assert.equal(
+            reservationConflict(lu, ssu, S.startStopUnit({ start: false, powerCondition: 2 }), itKey[keys[kind]], q),
+            expectConflict('write', type, kind),
+          );
+          assert.equal(
+            reservationConflict(lu, prevent, S.preventAllowMediumRemoval({ prevent: true }), itKey[keys[kind]], q),
+            expectConflict('write', type, kind),
+          );
           assert.equal(reservationConflict(lu, prevent, S.preventAllowMediumRemoval({ prevent: false }), itKey[keys[kind]], q), false);
         }
       }
@@ -690,7 +712,7 @@ describe('target/scsi reservations', () => {
   });
 
   describe('persistent reservations outlive nexuses and resets', () => {
-    it('the holder\'s I_T nexus loss and logout: registrations and the reservation stay; the same I_T nexus coming back still holds it', async () => {
+    it("the holder's I_T nexus loss and logout: registrations and the reservation stay; the same I_T nexus coming back still holds it", async () => {
       for (const how of ['loss', 'logout'] as const) {
         const ds = await three();
         await prReserve(ds, A, 1n, T.EXCLUSIVE_ACCESS);
@@ -727,7 +749,7 @@ describe('target/scsi reservations', () => {
   });
 
   describe('RESERVE(6) and RELEASE(6) (SPC-2)', () => {
-    it('the holder may reserve again; another nexus gets RESERVATION CONFLICT, and its RELEASE is GOOD with no effect; after the holder\'s RELEASE another may reserve', async () => {
+    it("the holder may reserve again; another nexus gets RESERVATION CONFLICT, and its RELEASE is GOOD with no effect; after the holder's RELEASE another may reserve", async () => {
       const ds = await three();
       good(await run(ds, S.reserve6(), { nexus: A }));
       good(await run(ds, S.reserve6(), { nexus: A }));
@@ -762,7 +784,13 @@ describe('target/scsi reservations', () => {
         assert.equal(holder, spec.name.startsWith('PERSISTENT RESERVE'), `${spec.name} from the holder`);
       }
       // end to end
-      for (const [cdb, dataOut] of [[S.testUnitReady()], [S.read10({ lba: 0, blocks: 1 })], [S.write10({ lba: 0, blocks: 1 }), Buffer.alloc(512)], [S.readCapacity10()], [S.sanitize({ sa: 3 })]] as const) {
+      for (const [cdb, dataOut] of [
+        [S.testUnitReady()],
+        [S.read10({ lba: 0, blocks: 1 })],
+        [S.write10({ lba: 0, blocks: 1 }), Buffer.alloc(512)],
+        [S.readCapacity10()],
+        [S.sanitize({ sa: 3 })],
+      ] as const) {
         conflict(await run(ds, cdb, { nexus: B, ...(dataOut ? { dataOut } : {}) }));
       }
       good(await run(ds, S.inquiry(), { nexus: B }));
@@ -786,7 +814,7 @@ describe('target/scsi reservations', () => {
       good(await run(ds, S.reserve6(), { nexus: B }));
     });
 
-    it('released by its holder\'s logout and nexus loss, by LUN RESET and target warm and cold resets; not by another nexus\'s logout', async () => {
+    it("released by its holder's logout and nexus loss, by LUN RESET and target warm and cold resets; not by another nexus's logout", async () => {
       const ends: [string, (ds: Awaited<ReturnType<typeof three>>) => Promise<unknown> | void][] = [
         ['logout', (ds) => ds.nexusEnded(A, 'logout')],
         ['nexus loss', (ds) => ds.nexusEnded(A, 'loss')],

@@ -134,7 +134,9 @@ describe('target/scsi block commands', () => {
       ]);
       // partial granule: zeroed but still mapped
       good(await run(ds, S.writeSame10({ lba: 1, blocks: 2, unmap: true }), { dataOut: Buffer.alloc(512, 0xff) }));
-      assert.ok(good(await run(ds, S.read10({ lba: 0, blocks: 4 }))).equals(Buffer.concat([Buffer.alloc(512, 0xff), Buffer.alloc(1024), Buffer.alloc(512, 0xff)])));
+      assert.ok(
+        good(await run(ds, S.read10({ lba: 0, blocks: 4 }))).equals(Buffer.concat([Buffer.alloc(512, 0xff), Buffer.alloc(1024), Buffer.alloc(512, 0xff)])),
+      );
       checkCondition(await run(ds, S.writeSame10({ lba: 0, blocks: 1, anchor: true }), { dataOut: Buffer.alloc(512) }), invalidCdb(1, 4));
     });
 
@@ -248,7 +250,9 @@ describe('target/scsi block commands', () => {
       cmp[4 * 512 - 27] = 0x43;
       checkCondition(await run(ds, S.compareAndWrite({ lba: 10, blocks: 4 }), { dataOut: Buffer.concat([cmp, a]) }), MISCOMPARE(4 * 512 - 27));
       assert.ok(good(await run(ds, S.read16({ lba: 10, blocks: 4 }))).equals(b));
-      good(await run(ds, S.compareAndWrite({ lba: 10, blocks: 1, fua: true, dpo: true }), { dataOut: Buffer.concat([b.subarray(0, 512), a.subarray(0, 512)]) }));
+      good(
+        await run(ds, S.compareAndWrite({ lba: 10, blocks: 1, fua: true, dpo: true }), { dataOut: Buffer.concat([b.subarray(0, 512), a.subarray(0, 512)]) }),
+      );
     });
 
     it('MAXIMUM COMPARE AND WRITE LENGTH, Data-Out of exactly 2 × blocks, 0 blocks, range, WRPROTECT', async () => {
@@ -330,7 +334,10 @@ describe('target/scsi block commands', () => {
       good(await run(ds, S.writeAtomic16({ lba: 0, blocks: 0 })));
       good(await run(ds, S.writeAtomic16({ lba: 4, blocks: 2, fua: true, dpo: true }), { dataOut: Buffer.alloc(1024) }));
       // a Data-Out short of the blocks cannot be written atomically: INVALID FIELD IN INFORMATION UNIT, nothing written
-      checkCondition(await run(ds, S.writeAtomic16({ lba: 8, blocks: 4 }), { dataOut: Buffer.alloc(1024, 0xee) }), { key: IR, asc: S.Asc.INVALID_FIELD_IN_INFORMATION_UNIT });
+      checkCondition(await run(ds, S.writeAtomic16({ lba: 8, blocks: 4 }), { dataOut: Buffer.alloc(1024, 0xee) }), {
+        key: IR,
+        asc: S.Asc.INVALID_FIELD_IN_INFORMATION_UNIT,
+      });
       checkCondition(await run(ds, S.writeAtomic16({ lba: 8, blocks: 2 })), { key: IR, asc: S.Asc.INVALID_FIELD_IN_INFORMATION_UNIT });
       assert.ok(good(await run(ds, S.read16({ lba: 8, blocks: 8 }))).equals(data));
     });
@@ -583,10 +590,16 @@ describe('target/scsi block commands', () => {
         throw new Error('EIO');
       };
       const ow = S.sanitizeOverwriteParameterList({ count: 1, pattern: Buffer.alloc(4) });
-      checkCondition(await run(ds, S.sanitize({ sa: 1, paramLen: ow.length, ause: false }), { dataOut: ow }), { key: S.SenseKey.MEDIUM_ERROR, asc: S.Asc.SANITIZE_COMMAND_FAILED });
+      checkCondition(await run(ds, S.sanitize({ sa: 1, paramLen: ow.length, ause: false }), { dataOut: ow }), {
+        key: S.SenseKey.MEDIUM_ERROR,
+        asc: S.Asc.SANITIZE_COMMAND_FAILED,
+      });
       checkCondition(await run(ds, S.read10({ lba: 0, blocks: 1 })), { key: S.SenseKey.MEDIUM_ERROR, asc: S.Asc.SANITIZE_COMMAND_FAILED });
       checkCondition(await run(ds, S.sanitize({ sa: 0x1f })), invalidCdb(1, 4)); // AUSE was 0
-      checkCondition(await run(ds, S.sanitize({ sa: 1, paramLen: ow.length, ause: true }), { dataOut: ow }), { key: S.SenseKey.MEDIUM_ERROR, asc: S.Asc.SANITIZE_COMMAND_FAILED });
+      checkCondition(await run(ds, S.sanitize({ sa: 1, paramLen: ow.length, ause: true }), { dataOut: ow }), {
+        key: S.SenseKey.MEDIUM_ERROR,
+        asc: S.Asc.SANITIZE_COMMAND_FAILED,
+      });
       good(await run(ds, S.sanitize({ sa: 0x1f })));
       good(await run(ds, S.read10({ lba: 0, blocks: 1 })));
       st.fill = fill;

@@ -1,18 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { checkCdbBits } from '../../../reference-target/scsi/server.js';
-import {
-  S,
-  checkCondition,
-  clearUa,
-  good,
-  invalidCdb,
-  invalidParam,
-  nexus,
-  PLL_ERROR,
-  ready,
-  run,
-  server,
-} from './helpers.js';
+import { S, checkCondition, clearUa, good, invalidCdb, invalidParam, nexus, PLL_ERROR, ready, run, server } from './helpers.js';
 
 const UA = S.SenseKey.UNIT_ATTENTION;
 const IR = S.SenseKey.ILLEGAL_REQUEST;
@@ -79,13 +67,19 @@ describe('target/scsi SPC commands', () => {
       const naa = d.find((x) => x.v.kind === 'naa')!;
       assert.equal(naa.a, S.Association.LOGICAL_UNIT);
       assert.equal((naa.v as { naa: number }).naa, 5);
-      assert.deepEqual(d.find((x) => x.v.kind === 'relativeTargetPort'), { a: 1, piv: true, pid: 5, v: { kind: 'relativeTargetPort', id: 7 } });
+      assert.deepEqual(
+        d.find((x) => x.v.kind === 'relativeTargetPort'),
+        { a: 1, piv: true, pid: 5, v: { kind: 'relativeTargetPort', id: 7 } },
+      );
       assert.deepEqual(d.find((x) => x.v.kind === 'targetPortGroup')!.v, { kind: 'targetPortGroup', group: 3 });
       const names = d.filter((x) => x.v.kind === 'scsiName');
-      assert.deepEqual(names.map((x) => [x.a, (x.v as { name: string }).name]), [
-        [1, 'iqn.2026-11.org.iscsi-test:unit,t,0x0007'],
-        [2, 'iqn.2026-11.org.iscsi-test:unit'],
-      ]);
+      assert.deepEqual(
+        names.map((x) => [x.a, (x.v as { name: string }).name]),
+        [
+          [1, 'iqn.2026-11.org.iscsi-test:unit,t,0x0007'],
+          [2, 'iqn.2026-11.org.iscsi-test:unit'],
+        ],
+      );
       // the LU's NAA is stable for another port of the same target (multipath identity)
       const di1 = S.parseDeviceIdentification(good(await run(ds, S.inquiry({ evpd: true, page: 0x83 }))));
       assert.ok(di1.designators[0]!.designator.equals(di.designators[0]!.designator));
@@ -189,7 +183,11 @@ describe('target/scsi SPC commands', () => {
             cdb[0] = spec.op;
             if (spec.sa !== undefined) cdb[1] = spec.sa;
             cdb[i]! |= m;
-            assert.throws(() => checkCdbBits(spec, cdb), (e: { detail: { field: { byte: number; bit: number } } }) => e.detail.field.byte === i && e.detail.field.bit === b, `${spec.name} byte ${i} bit ${b}`);
+            assert.throws(
+              () => checkCdbBits(spec, cdb),
+              (e: { detail: { field: { byte: number; bit: number } } }) => e.detail.field.byte === i && e.detail.field.bit === b,
+              `${spec.name} byte ${i} bit ${b}`,
+            );
             tried++;
           }
         }
@@ -242,7 +240,10 @@ describe('target/scsi SPC commands', () => {
     it('all pages (08h, 0Ah, 1Ch ascending), a block descriptor, DPOFUA, no WP', async () => {
       const ds = await ready();
       const m = S.parseModeParameters6(good(await run(ds, S.modeSense6({ page: 0x3f }))));
-      assert.deepEqual(m.pages.map((p) => p.pageCode), [0x08, 0x0a, 0x1c]);
+      assert.deepEqual(
+        m.pages.map((p) => p.pageCode),
+        [0x08, 0x0a, 0x1c],
+      );
       assert.deepEqual(m.blockDescriptors, [{ numberOfBlocks: 16384n, blockLength: 512 }]);
       assert.equal(m.header.dpofua, true);
       assert.equal(m.header.wp, false);
@@ -254,7 +255,10 @@ describe('target/scsi SPC commands', () => {
       // DBD, one page, truncation to 4 bytes
       const one = S.parseModeParameters6(good(await run(ds, S.modeSense6({ page: 0x0a, dbd: true }))));
       assert.equal(one.blockDescriptors.length, 0);
-      assert.deepEqual(one.pages.map((p) => p.pageCode), [0x0a]);
+      assert.deepEqual(
+        one.pages.map((p) => p.pageCode),
+        [0x0a],
+      );
       assert.equal(good(await run(ds, S.modeSense6({ page: 0x3f, alloc: 4 }))).length, 4);
     });
 
@@ -366,11 +370,23 @@ describe('target/scsi SPC commands', () => {
       const ds = await ready({ thin: true });
       const all = S.parseRsocAllCommands(good(await run(ds, S.reportSupportedOperationCodes({ alloc: 65535 }))));
       const keys = all.commands.map((c) => c.opcode * 256 + (c.servactv ? c.serviceAction : 0));
-      assert.deepEqual(keys, [...keys].sort((a, b) => a - b));
+      assert.deepEqual(
+        keys,
+        [...keys].sort((a, b) => a - b),
+      );
       assert.ok(all.commands.every((c) => !c.ctdp));
       assert.ok(all.commands.every((c) => c.servactv || c.serviceAction === 0));
       const names = new Set(all.commands.map((c) => S.opcodeName(c.opcode, c.servactv ? c.serviceAction : undefined)));
-      for (const n of ['READ(16)', 'UNMAP', 'GET LBA STATUS', 'READ CAPACITY(16)', 'SANITIZE BLOCK ERASE', 'COMPARE AND WRITE', 'WRITE ATOMIC(16)', 'REPORT SUPPORTED OPERATION CODES']) {
+      for (const n of [
+        'READ(16)',
+        'UNMAP',
+        'GET LBA STATUS',
+        'READ CAPACITY(16)',
+        'SANITIZE BLOCK ERASE',
+        'COMPARE AND WRITE',
+        'WRITE ATOMIC(16)',
+        'REPORT SUPPORTED OPERATION CODES',
+      ]) {
         assert.ok(names.has(n), n);
       }
       const rctd = S.parseRsocAllCommands(good(await run(ds, S.reportSupportedOperationCodes({ rctd: true, alloc: 65535 }))));
@@ -379,7 +395,11 @@ describe('target/scsi SPC commands', () => {
       const thick = await ready();
       const t = S.parseRsocAllCommands(good(await run(thick, S.reportSupportedOperationCodes())));
       assert.ok(!t.commands.some((c) => c.opcode === S.Op.UNMAP));
-      for (const sa of [2, 3]) assert.ok(t.commands.some((c) => c.opcode === S.Op.SANITIZE && c.serviceAction === sa), `SANITIZE SA ${sa}`);
+      for (const sa of [2, 3])
+        assert.ok(
+          t.commands.some((c) => c.opcode === S.Op.SANITIZE && c.serviceAction === sa),
+          `SANITIZE SA ${sa}`,
+        );
     });
 
     it('one command: usage maps (READ(10) shows DPO and FUA), SUPPORT, reporting-option mismatches', async () => {

@@ -1,16 +1,5 @@
 import { strict as assert } from 'node:assert';
-import {
-  PausableStore,
-  S,
-  checkCondition,
-  clearUa,
-  good,
-  nexus,
-  ready,
-  run,
-  server,
-  tick,
-} from './helpers.js';
+import { PausableStore, S, checkCondition, clearUa, good, nexus, ready, run, server, tick } from './helpers.js';
 
 const UA = S.SenseKey.UNIT_ATTENTION;
 const ABORTED = { status: S.ScsiStatus.TASK_ABORTED, aborted: true };
@@ -36,7 +25,10 @@ describe('target/scsi unit attentions, task set and task management', () => {
       good(await run(ds, S.read10({ lba: 0, blocks: 1 }), { nexus: n1 }));
       // the other nexus still has its own
       checkCondition(await run(ds, Buffer.from([0xc0, 0, 0, 0, 0, 0]), { nexus: n2 }), { key: UA, asc: S.Asc.POWER_ON_RESET_OR_BUS_DEVICE_RESET });
-      checkCondition(await run(ds, Buffer.from([0xc0, 0, 0, 0, 0, 0]), { nexus: n2 }), { key: S.SenseKey.ILLEGAL_REQUEST, asc: S.Asc.INVALID_COMMAND_OPERATION_CODE });
+      checkCondition(await run(ds, Buffer.from([0xc0, 0, 0, 0, 0, 0]), { nexus: n2 }), {
+        key: S.SenseKey.ILLEGAL_REQUEST,
+        asc: S.Asc.INVALID_COMMAND_OPERATION_CODE,
+      });
     });
 
     it('are kept per logical unit', async () => {
@@ -201,7 +193,10 @@ describe('target/scsi unit attentions, task set and task management', () => {
       store.resume();
       good(await w1);
       assert.equal(good(await run(ds, S.read10({ lba: 0, blocks: 1 })))[0], 1);
-      assert.deepEqual(store.log.filter((l) => l.startsWith('write')), ['write 0']);
+      assert.deepEqual(
+        store.log.filter((l) => l.startsWith('write')),
+        ['write 0'],
+      );
       assert.equal(ds.unit(0)!.locks.pending, 0);
     });
 
@@ -224,7 +219,7 @@ describe('target/scsi unit attentions, task set and task management', () => {
       good(await run(ds, S.read10({ lba: 0, blocks: 1 })));
     });
 
-    it('ABORT TASK SET aborts only the requester\'s tasks; CLEAR TASK SET all, with COMMANDS CLEARED BY ANOTHER INITIATOR for the others', async () => {
+    it("ABORT TASK SET aborts only the requester's tasks; CLEAR TASK SET all, with COMMANDS CLEARED BY ANOTHER INITIATOR for the others", async () => {
       const { ds, store } = await paused();
       const n2 = nexus(2);
       await clearUa(ds, n2);
@@ -255,7 +250,7 @@ describe('target/scsi unit attentions, task set and task management', () => {
       assert.equal(await ds.taskManagement(nexus(), 'clear-aca', 0), 'not-supported');
     });
 
-    it('an I_T nexus loss aborts that nexus\'s tasks', async () => {
+    it("an I_T nexus loss aborts that nexus's tasks", async () => {
       const { ds, store } = await paused();
       store.pause();
       const held = run(ds, S.write10({ lba: 0, blocks: 1 }), { dataOut: Buffer.alloc(512) });

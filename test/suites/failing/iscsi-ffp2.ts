@@ -5,7 +5,11 @@
  */
 import type { Cases } from './_support.js';
 
-const LAGS = (what: string): Cases[string] => ({ quirks: ['expcmdsn-lags'], verdict: 'warn', message: new RegExp(`${what} carries ExpCmdSN 0x[0-9a-f]+, which does not acknowledge`) });
+const LAGS = (what: string): Cases[string] => ({
+  quirks: ['expcmdsn-lags'],
+  verdict: 'warn',
+  message: new RegExp(`${what} carries ExpCmdSN 0x[0-9a-f]+, which does not acknowledge`),
+});
 
 const CASES: Cases = {
   'iSCSISequence.ScsiResponseWindow': LAGS('the SCSI Response to a TEST UNIT READY'),
@@ -17,7 +21,11 @@ const CASES: Cases = {
   'iSCSISequence.R2TWindow': LAGS('the R2T for a WRITE \\(10\\)'),
   'iSCSISequence.RejectWindow': LAGS('the Reject of a SNACK'),
   'iSCSISequence.R2TSequence': { quirks: ['r2tsn-stuck'], verdict: 'warn', message: /R2T number 2 of the WRITE \(10\) carries R2TSN 0, expected 1/ },
-  'iSCSISequence.MaxOutstandingR2T': { quirks: ['r2t-outstanding-unbounded'], verdict: 'warn', message: /with MaxOutstandingR2T=1 the target sent [2-9] R2Ts for the WRITE \(10\) before any data/ },
+  'iSCSISequence.MaxOutstandingR2T': {
+    quirks: ['r2t-outstanding-unbounded'],
+    verdict: 'warn',
+    message: /with MaxOutstandingR2T=1 the target sent [2-9] R2Ts for the WRITE \(10\) before any data/,
+  },
 };
 
 export default CASES;

@@ -7,11 +7,23 @@ const isXcopy = (c: Buffer) => c[0] === Op.EXTENDED_COPY;
 const isCopyStatus = (c: Buffer) => c[0] === Op.RECEIVE_COPY_RESULTS && (c[1]! & 0x1f) === ReceiveCopySa.COPY_STATUS_LID1;
 
 const CASES: Cases = {
-  'ExtendedCopy.Simple': { quirks: ['xcopy-noop'], message: /after EXTENDED COPY of LBAs 0\.\.15 to 131056\.\.131071: LBA 131056 does not hold what LBA 0 holds/ },
-  'ExtendedCopy.ParamHdr': { rules: () => [{ match: isXcopy, reply: () => ({ status: 0 }) }], message: /sent with PARAMETER LIST LENGTH \d+: expected CHECK CONDITION ILLEGAL REQUEST\/PARAMETER LIST LENGTH ERROR, got GOOD/ },
-  'ExtendedCopy.DescrType': { quirks: ['xcopy-any-descriptor'], message: /CSCD descriptor type code E0h: expected .*UNSUPPORTED TARGET DESCRIPTOR TYPE CODE.*, got GOOD/ },
+  'ExtendedCopy.Simple': {
+    quirks: ['xcopy-noop'],
+    message: /after EXTENDED COPY of LBAs 0\.\.15 to 131056\.\.131071: LBA 131056 does not hold what LBA 0 holds/,
+  },
+  'ExtendedCopy.ParamHdr': {
+    rules: () => [{ match: isXcopy, reply: () => ({ status: 0 }) }],
+    message: /sent with PARAMETER LIST LENGTH \d+: expected CHECK CONDITION ILLEGAL REQUEST\/PARAMETER LIST LENGTH ERROR, got GOOD/,
+  },
+  'ExtendedCopy.DescrType': {
+    quirks: ['xcopy-any-descriptor'],
+    message: /CSCD descriptor type code E0h: expected .*UNSUPPORTED TARGET DESCRIPTOR TYPE CODE.*, got GOOD/,
+  },
   'ReceiveCopyResults.OpParams': { quirks: ['xcopy-bad-op-params'], message: /AVAILABLE DATA \(40 \+ IMPLEMENTED DESCRIPTOR LIST LENGTH\)/ },
-  'ReceiveCopyResults.CopyStatus': { rules: () => [{ match: isCopyStatus, reply: INVALID_CDB }], message: /RECEIVE COPY STATUS\(LID1\).*expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/ },
+  'ReceiveCopyResults.CopyStatus': {
+    rules: () => [{ match: isCopyStatus, reply: INVALID_CDB }],
+    message: /RECEIVE COPY STATUS\(LID1\).*expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/,
+  },
 };
 
 export default CASES;
