@@ -107,5 +107,5 @@ export const docs = {
     validated") or, where IMMED is not supported, end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (as the clause says it shall); the LU
     must then answer TEST UNIT READY with GOOD, and an IMMED range past the end must still be refused.`,
   group: (c: ScCdb) => `${c.name} of one block with GROUP NUMBER 3 must complete with GOOD: GROUP NUMBER only names a group for collecting attributes
-    (the grouping function, SBC-4 4.22). SHOULD: no sentence forbids refusing a group number, so a refusal is a warning.`,
+    (the grouping function of SBC-4). SHOULD: no sentence forbids refusing a group number, so a refusal is a warning.`,
 };

@@ -33,7 +33,7 @@ suite.test(
   'AllPages',
   {
     doc: `MODE SENSE (10) of all pages (PAGE CODE 3Fh) with ALLOCATION LENGTH 4096 must complete with GOOD, return MODE DATA LENGTH + 2 bytes (all of
-      them when they fit: SPC-5 4.2.5.6, the device server shall end the transfer at the ALLOCATION LENGTH or the end of the data, whichever is less),
+      them when they fit: SPC-5 (allocation length), the device server shall end the transfer at the ALLOCATION LENGTH or the end of the data, whichever is less),
       with block descriptors and pages that parse within it; with ALLOCATION LENGTH 8 only the header, with the same MODE DATA LENGTH.`,
     level: 'MUST',
     clause: `${SPC5.MODE_SENSE_10}, ${SPC5.MODE_PARAMETERS}, ${SPC5.ALLOCATION_LENGTH}`,

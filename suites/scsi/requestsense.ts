@@ -1,6 +1,6 @@
 /**
  * REQUEST SENSE (SPC-5): the sense data format the DESC bit asks for, NO SENSE when nothing is pending, and
- * the ALLOCATION LENGTH (SPC-5 4.2.5.6). Each test first drains pending unit attentions, which REQUEST SENSE
+ * the ALLOCATION LENGTH (SPC-5, allocation length). Each test first drains pending unit attentions, which REQUEST SENSE
  * reports (and clears) before anything else.
  */
 import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, scsi, SPC5, type Sense, type TestContext } from '../../harness/api.js';
@@ -135,7 +135,7 @@ suite.test(
   {
     doc: `REQUEST SENSE with ALLOCATION LENGTH 0 must complete with GOOD and transfer nothing ("This condition shall not be considered an error");
       with ALLOCATION LENGTH 1, 8 and 13 it must complete with GOOD and return exactly that many bytes, the first bytes of what ALLOCATION LENGTH 252
-      returns: SPC-5 4.2.5.6 says the device server shall terminate the transfer when ALLOCATION LENGTH bytes have been transferred or all available
+      returns: SPC-5 (allocation length) says the device server shall terminate the transfer when ALLOCATION LENGTH bytes have been transferred or all available
       data have, whichever is less.`,
     level: 'MUST',
     clause: `${SPC5.REQUEST_SENSE}, ${SPC5.ALLOCATION_LENGTH}`,
