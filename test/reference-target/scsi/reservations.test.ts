@@ -589,6 +589,11 @@ describe('target/scsi reservations', () => {
       // CDB-dependent ones, zero CDB: START STOP UNIT with START 0 (stop) and PREVENT ALLOW with PREVENT 00b
       'START STOP UNIT': 'write',
       'PREVENT ALLOW MEDIUM REMOVAL': 'any',
+      // EXTENDED COPY changes the medium: it conflicts as a write does; RECEIVE COPY RESULTS reads status as
+      // the reference target classes it (allowed through Write Exclusive types, not Exclusive Access ones)
+      'EXTENDED COPY(LID1)': 'write',
+      'RECEIVE COPY STATUS(LID1)': 'read',
+      'RECEIVE COPY OPERATING PARAMETERS': 'read',
       'RESERVE(6)': 'pr',
       'RELEASE(6)': 'pr',
     };
