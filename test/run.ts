@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`\n(${selected.length} files, ${secs} s)\n`);
   process.stdout.write(`${s.passes} passed, ${s.failures} failed, ${s.pending} skipped\n`);
-  process.exitCode = s.failures > 0 ? 1 : 0;
+  // Exit once the count is out, even if a test left a handle open (a socket, a timer, a child's pipe):
+  // CI waits for this process, and a handle must not turn a finished run into a hung one.
+  const code = s.failures > 0 ? 1 : 0;
+  process.stdout.write('', () => process.exit(code));
 }
 
 main().catch((err: unknown) => {
