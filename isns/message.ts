@@ -130,6 +130,22 @@ export function decodeHeartbeat(payload: Buffer): Heartbeat {
   };
 }
 
+/**
+ * A Heartbeat as a server sends it by UDP (RFC 4171 5.6.5.14): one whole PDU in one datagram. The header
+ * must say iSNSP version 1, function Heartbeat, a PDU length equal to the bytes that follow it, and be
+ * the only PDU of its message; every other datagram is an ISNS_E_PDU naming what was wrong.
+ */
+export function decodeHeartbeatDatagram(d: Buffer): Heartbeat {
+  const h = decodeHeader(d);
+  if (h.version !== ISNSP_VERSION) throw pduError(`Heartbeat datagram: iSNSP version ${h.version}, expected ${ISNSP_VERSION}`, { header: h });
+  if (h.functionId !== Func.Heartbeat) throw pduError(`datagram of ${functionName(h.functionId)}, not a Heartbeat`, { header: h });
+  if (h.length !== d.length - ISNS_HEADER_LENGTH)
+    throw pduError(`Heartbeat datagram: PDU length ${h.length} but ${d.length - ISNS_HEADER_LENGTH} bytes follow the header`, { header: h });
+  if ((h.flags & (Flag.FIRST_PDU | Flag.LAST_PDU)) !== (Flag.FIRST_PDU | Flag.LAST_PDU))
+    throw pduError(`Heartbeat datagram: flags 0x${h.flags.toString(16)} do not mark it the first and last PDU`, { header: h });
+  return decodeHeartbeat(d.subarray(ISNS_HEADER_LENGTH));
+}
+
 /** One line for logs: `DevAttrRegRsp xid=3 status=Successful: iSCSI Name = "iqn...", ...`. */
 export function describeMessage(m: IsnsMessage): string {
   const head = `${functionName(m.functionId)} xid=${m.transactionId}`;
