@@ -2,9 +2,11 @@
  * An iSNS client with the capabilities of NetBSD's isns(3), in TypeScript: a handle bound to a server
  * connection that reconnects when TCP breaks; transactions built from TLVs and strings; a send with a
  * bounded wait that resolves with the response status and its TLVs in order; registration refresh at
- * an interval; stop() that cancels everything. Beyond isns(3): it receives State Change Notifications
- * and answers Entity Status Inquiries (on its server connection and on connections the server opens to
- * the SCN/ESI port this client listens on, as open-isns does), and listens for Heartbeats (UDP).
+ * an interval; stop() that cancels everything. Beyond isns(3): kept transactions (a registration, an
+ * SCN registration) sent again on every new connection, since a restarted server may have lost them; it
+ * receives State Change Notifications and answers Entity Status Inquiries (on its server connection and
+ * on connections the server opens to the SCN/ESI port this client listens on, as open-isns does), and
+ * listens for Heartbeats (UDP; heartbeat.ts finds a server by them).
  *
  * Failures are IsnsErrors: ISNS_E_TIMEOUT (no answer within the wait), ISNS_E_CLOSED (connection lost
  * while waiting), ISNS_E_STOPPED (stop() called). A non-zero status is a resolved response, not an error:
@@ -16,7 +18,16 @@ import * as net from 'node:net';
 import { IsnsChannel } from './channel.js';
 import { Flag, Func, functionName, ISNS_PORT, isResponse, RESPONSE_BIT, Status, statusName, Tag } from './constants.js';
 import { IsnsError } from './errors.js';
-import { decodeHeartbeat, decodeResponse, describeMessage, Heartbeat, IsnsMessage, requestPayload, responsePayload } from './message.js';
+import {
+  decodeHeartbeat,
+  decodeHeartbeatDatagram,
+  decodeResponse,
+  describeMessage,
+  Heartbeat,
+  IsnsMessage,
+  requestPayload,
+  responsePayload,
+} from './message.js';
 import { AttrValue, decodeTlvs, delimiter, Tlv, tlv, tlvValue } from './tlv.js';
 
 export interface ClientOptions {
@@ -78,6 +89,13 @@ export interface ScnNotice {
   tlvs: Tlv[];
 }
 
+interface KeptTransaction {
+  t: IsnsTransaction;
+  onResult: ((r: IsnsResponse | IsnsError) => void) | undefined;
+  /** The connection it was last sent on: a new connection means a server that may have forgotten it. */
+  sentOn: IsnsChannel | undefined;
+}
+
 interface Waiter {
   resolve: (r: IsnsResponse) => void;
   reject: (e: IsnsError) => void;
@@ -109,6 +127,10 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
   private listener: net.Server | undefined;
   private readonly inbound = new Set<IsnsChannel>();
   private udp: dgram.Socket | undefined;
+  /** Transactions sent again on every new server connection (keep()), in the order they were kept. */
+  private readonly kept: KeptTransaction[] = [];
+  private flushing: Promise<void> | undefined;
+  private flushAgain = false;
   /** Leave ESIs unanswered (a defect on purpose, for tests of ESI checks). */
   ignoreEsi = false;
 
@@ -202,6 +224,51 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
   }
 
   /**
+   * Send `t` now and again on every new connection to the server, in the order kept: a registration and
+   * then its SCN registration. A server that restarted (the connection broke and came back) may have lost
+   * both, and isns(3) leaves re-sending them to every caller. `onResult` sees each outcome, including
+   * errors; a send that fails for a lost connection is sent again when the connection comes back.
+   * Returns a cancel that stops further re-sends.
+   */
+  keep(t: IsnsTransaction, onResult?: (r: IsnsResponse | IsnsError) => void): () => void {
+    const k: KeptTransaction = { t, onResult, sentOn: undefined };
+    this.kept.push(k);
+    this.flushKept();
+    return () => {
+      const i = this.kept.indexOf(k);
+      if (i >= 0) this.kept.splice(i, 1);
+    };
+  }
+
+  /** Send every kept transaction not yet sent on the current connection, one at a time and in order. */
+  private flushKept(): void {
+    if (this.stopped || this.kept.length === 0) return;
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = (async () => {
+      do {
+        this.flushAgain = false;
+        for (const k of [...this.kept]) {
+          if (this.stopped) return;
+          if (!this.kept.includes(k)) continue;
+          let ch: IsnsChannel;
+          try {
+            ch = await this.connect();
+          } catch {
+            return; // the reconnect timer connects later, and the new connection flushes again
+          }
+          if (k.sentOn === ch) continue;
+          k.sentOn = ch;
+          const r = await this.send(k.t).catch((e: IsnsError) => e);
+          if (this.kept.includes(k)) k.onResult?.(r);
+        }
+      } while (this.flushAgain && !this.stopped);
+    })().finally(() => (this.flushing = undefined));
+  }
+
+  /**
    * Accept connections the server opens to deliver SCNs and ESIs (the SCN Port / ESI Port this client
    * registers). Resolves with the port bound (0 picks a free one).
    */
@@ -235,12 +302,8 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
   }
 
   private onDatagram(d: Buffer): void {
-    if (d.length < 12 + 28 || d.readUInt16BE(2) !== Func.Heartbeat) {
-      this.emit('error', new IsnsError('ISNS_E_PDU', `a datagram of ${d.length} bytes is not a Heartbeat`));
-      return;
-    }
     try {
-      this.emit('heartbeat', decodeHeartbeat(d.subarray(12)));
+      this.emit('heartbeat', decodeHeartbeatDatagram(d));
     } catch (e) {
       this.emit('error', e as IsnsError);
     }
@@ -318,6 +381,7 @@ export class IsnsClient extends EventEmitter<IsnsClientEvents> {
         this.channel = ch;
         this.emit('connect');
         resolve(ch);
+        this.flushKept();
       });
     });
     return this.connecting;

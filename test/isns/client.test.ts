@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import { IsnsChannel } from '../../isns/channel.js';
 import { IsnsClient, IsnsResponse, ScnNotice } from '../../isns/client.js';
-import { describeTlv, Flag, Func, IsnsError, IsnsMessage, NodeType, responsePayload, ScnBit, Status, Tag, tlvValue } from '../../isns/index.js';
+import { decodeTlvs, describeTlv, Flag, Func, IsnsError, IsnsMessage, NodeType, responsePayload, ScnBit, Status, Tag, tlvValue } from '../../isns/index.js';
 import { Isnsd } from '../support/isnsd.js';
 import { requirePeers } from '../support/peers.js';
 
@@ -239,5 +239,73 @@ describe('isns client: bounded waits and bad servers', function () {
     assert.equal(answer, Status.MessageNotSupported);
     c.stop();
     srv.close();
+  });
+});
+
+describe('isns client: kept transactions after a server restart', function () {
+  this.timeout(60_000);
+  const KEPT = 'iqn.2026-01.org.iscsi-test:client-kept';
+
+  it('re-sends its registration and then its SCN registration when isnsd comes back with an empty database; SCNs arrive again', async function () {
+    requirePeers(this, 'isnsd', 'isnsadm');
+    const d = await Isnsd.start();
+    const c = new IsnsClient({ host: '127.0.0.1', port: d.port, reconnectDelayMs: 200 });
+    const results: string[] = [];
+    const scns: ScnNotice[] = [];
+    c.on('scn', (n) => scns.push(n));
+    const outcome = (what: string) => (r: IsnsResponse | IsnsError) => results.push(`${what} ${r instanceof IsnsError ? r.code : r.statusName}`);
+    try {
+      const port = await c.listen();
+      c.keep(registration(c, 'ent-kept', KEPT, NodeType.Initiator, port), outcome('DevAttrReg'));
+      c.keep(
+        c.transaction(Func.SCNReg).add(Tag.IscsiName, KEPT).add(Tag.IscsiName, KEPT).delimiter().add(Tag.IscsiScnBitmap, ScnBit.ObjectAdded),
+        outcome('SCNReg'),
+      );
+      await until('both answered', 5000, () => (results.length >= 2 ? true : undefined));
+      assert.deepEqual(results, ['DevAttrReg Successful', 'SCNReg Successful']);
+
+      await d.restart(true);
+      await until('sent again on the new connection', 20_000, () => (results.length >= 4 ? true : undefined));
+      assert.deepEqual(results, ['DevAttrReg Successful', 'SCNReg Successful', 'DevAttrReg Successful', 'SCNReg Successful']);
+      assert.match(await d.query(), new RegExp(`iSCSI name = "${KEPT}"`), 'the fresh isnsd knows the node again');
+      const reg = await d.isnsadm('--register', 'entity=ent-late', 'portal=127.0.0.1:3261', 'target=iqn.2026-01.org.iscsi-test:late');
+      assert.match(reg.stdout, /Successfully registered/, reg.stdout + reg.stderr);
+      await until('SCN after the restart', 10_000, () => scns.find((s) => s.changes.some((x) => x.name.endsWith(':late'))));
+    } finally {
+      c.stop();
+      await d.close();
+    }
+  });
+});
+
+describe('isns client: keep()', function () {
+  this.timeout(20_000);
+
+  it('sends kept transactions once on each new connection, in the order kept; a cancelled one no more', async () => {
+    const seen: string[] = [];
+    let conns = 0;
+    const { srv, port } = await scripted(
+      () => conns++,
+      (m, ch) => {
+        seen.push(`${conns}:${String(tlvValue(decodeTlvs(m.payload)[0]!))}`);
+        ch.send({ functionId: m.functionId | 0x8000, flags: Flag.SERVER, transactionId: m.transactionId, payload: responsePayload(0) });
+        // The server drops the connection after each round, as a restarting server does: the client comes back.
+        if (seen.length === 2 || seen.length === 4) ch.close();
+      },
+    );
+    const c = new IsnsClient({ host: '127.0.0.1', port, reconnectDelayMs: 50 });
+    try {
+      c.keep(c.transaction(Func.DevAttrReg).add(Tag.IscsiName, 'first'));
+      let answered = 0;
+      const cancel = c.keep(c.transaction(Func.SCNReg).add(Tag.IscsiName, 'second'), () => {
+        if (++answered === 2) cancel();
+      });
+      await until('three rounds', 5000, () => (seen.length >= 5 ? true : undefined));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(seen, ['1:first', '1:second', '2:first', '2:second', '3:first']);
+    } finally {
+      c.stop();
+      srv.close();
+    }
   });
 });
