@@ -179,7 +179,9 @@ export class Capture {
         '-o',
         'iscsi.bogus_pdu_max_data_len:16777215',
         '-Y',
-        `tcp.dstport==${dstPort} && tcp.len>0 && !iscsi && !tcp.reassembled_in`,
+        // A retransmitted segment repeats bytes tshark already placed from the first copy: loopback TCP
+        // retransmits when the receiver's window fills on a loaded machine, and that is not the initiator's doing.
+        `tcp.dstport==${dstPort} && tcp.len>0 && !iscsi && !tcp.reassembled_in && !tcp.analysis.retransmission && !tcp.analysis.spurious_retransmission`,
         '-T',
         'fields',
         '-e',
