@@ -24,6 +24,7 @@ import {
 } from '../protocol/scsi/index.js';
 import type { Designator } from '../protocol/scsi/index.js';
 import { hexDump, Section } from './common.js';
+import { thirdPartyCopySection } from './inquiry-tpc.js';
 
 /** Reverse a constant table: code -> NAME. */
 function namesOf(table: Record<string, number>): Map<number, string> {
@@ -216,6 +217,8 @@ export function vpdSection(buf: Buffer): Section {
         ...(p.provisioningGroupDescriptor ? { parts: [designatorSection(p.provisioningGroupDescriptor, 0)] } : {}),
       };
     }
+    case VpdPage.THIRD_PARTY_COPY:
+      return thirdPartyCopySection(buf, title, head);
     default:
       return { title, fields: [...head(buf.length > 0 ? buf[0]! & 0x1f : 0), ['DATA', `\n${hexDump(buf.subarray(4), '    ').trimEnd()}`]] };
   }

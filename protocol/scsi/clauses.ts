@@ -290,6 +290,15 @@ export const SPC5 = {
   UNIT_SERIAL_NUMBER: 'SPC-5 (Unit Serial Number VPD page)',
   DEVICE_IDENTIFICATION: 'SPC-5 (Device Identification VPD page)',
   TRANSPORT_ID: 'SPC-5 (TransportID)',
+  // third-party copy (EXTENDED COPY (LID1) is 6.6; its model clauses and descriptors are cited by name)
+  XCOPY_PARAMETER_LIST: 'SPC-5 6.6 (parameter list header: descriptor list lengths)',
+  CSCD_DESCRIPTORS: 'SPC-5 6.6 (CSCD descriptors)',
+  IDENTIFICATION_CSCD: 'SPC-5 6.6 (Identification Descriptor CSCD descriptor)',
+  SEGMENT_DESCRIPTORS: 'SPC-5 6.6 (segment descriptors)',
+  BLOCK_TO_BLOCK_SEGMENT: 'SPC-5 6.6 (block device to block device segment descriptor)',
+  XCOPY_ERRORS_BEFORE_SEGMENTS: 'SPC-5 (EXTENDED COPY errors detected before segment descriptor processing starts)',
+  XCOPY_ERRORS_DURING_SEGMENTS: 'SPC-5 (EXTENDED COPY errors detected during processing of segment descriptors)',
+  THIRD_PARTY_COPY_VPD: 'SPC-5 (Third-party Copy VPD page)',
 } as const;
 
 /** Every citation the table establishes, numbered or by name. */

@@ -23,3 +23,4 @@ export * from './defect.js';
 export * from './clauses.js';
 export { hexBytes, type U64 } from './util.js';
 export * from './xcopy.js';
+export * from './tpcvpd.js';

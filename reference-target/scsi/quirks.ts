@@ -50,6 +50,12 @@ export const Q = {
     'scsi',
     'EXTENDED COPY answers GOOD, copying nothing, to a descriptor type code it does not implement',
   ),
+  XCOPY_CHECKS_LU_ID_TYPE: defineQuirk(
+    'xcopy-checks-lu-id-type',
+    'scsi',
+    'EXTENDED COPY refuses an Identification CSCD descriptor whose LU ID TYPE is not 00b (INVALID FIELD IN PARAMETER LIST) instead of ignoring the field',
+  ),
+  TPC_VPD_UNSORTED: defineQuirk('tpc-vpd-unsorted', 'scsi', 'the Third-party Copy VPD page lists General Copy Operations before its other descriptors'),
   XCOPY_BAD_OP_PARAMS: defineQuirk('xcopy-bad-op-params', 'scsi', 'RECEIVE COPY RESULTS OPERATING PARAMETERS reports an AVAILABLE DATA four bytes too large'),
   // reservations (reservations.ts, commands/pr.ts)
   PR_NO_CONFLICT: defineQuirk('pr-no-conflict', 'scsi', "persistent reservations never make another I_T nexus's command a RESERVATION CONFLICT"),

@@ -30,6 +30,7 @@ import type { LogicalUnit } from '../lu.js';
 import { modeChanged, modeSelect, modeSenseData, DEFAULT_MODE } from '../modes.js';
 import { Q } from '../quirks.js';
 import { catalogued, type CommandSpec, type Ctx, type HandlerResult, type ServerCore } from './types.js';
+import { thirdPartyCopyVpd } from './xcopy.js';
 
 const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray(0, alloc) : b);
 
@@ -75,6 +76,7 @@ function vpdPages(core: ServerCore): number[] {
     VpdPage.SUPPORTED_PAGES,
     VpdPage.UNIT_SERIAL_NUMBER,
     VpdPage.DEVICE_IDENTIFICATION,
+    VpdPage.THIRD_PARTY_COPY,
     VpdPage.BLOCK_LIMITS,
     VpdPage.BLOCK_DEVICE_CHARACTERISTICS,
     VpdPage.LOGICAL_BLOCK_PROVISIONING,
@@ -84,6 +86,7 @@ function vpdPages(core: ServerCore): number[] {
       VpdPage.SUPPORTED_PAGES,
       VpdPage.DEVICE_IDENTIFICATION,
       VpdPage.UNIT_SERIAL_NUMBER,
+      VpdPage.THIRD_PARTY_COPY,
       VpdPage.LOGICAL_BLOCK_PROVISIONING,
       VpdPage.BLOCK_LIMITS,
       VpdPage.BLOCK_DEVICE_CHARACTERISTICS,
@@ -121,6 +124,8 @@ function vpd(ctx: Ctx, page: number): Buffer {
       return encodeUnitSerialNumber({ serial: lu.serial });
     case VpdPage.DEVICE_IDENTIFICATION:
       return encodeDeviceIdentification({ designators: designators(ctx) });
+    case VpdPage.THIRD_PARTY_COPY:
+      return thirdPartyCopyVpd(ctx);
     case VpdPage.BLOCK_LIMITS:
       // SBC-4 6.6.4; every value here is enforced by the commands it limits
       return encodeBlockLimits({

@@ -21,6 +21,14 @@ import {
   XcopyDescriptor,
   type CopyStatusLid1,
 } from '../../../protocol/scsi/xcopy.js';
+import {
+  encodeThirdPartyCopyVpd,
+  encodeTpcGeneralCopyOperations,
+  encodeTpcParameterData,
+  encodeTpcSupportedCommands,
+  encodeTpcSupportedCscdIds,
+  encodeTpcSupportedDescriptors,
+} from '../../../protocol/scsi/tpcvpd.js';
 import { CheckCondition, invalidCdb, invalidParam, paramListLengthError } from '../check.js';
 import type { LogicalUnit } from '../lu.js';
 import { Q } from '../quirks.js';
@@ -50,7 +58,8 @@ function holdStatus(lu: LogicalUnit, key: string, s: CopyStatusLid1): void {
   if (m.size > MAX_HELD_STATUS) m.delete(m.keys().next().value!);
 }
 
-const copyAborted = (asc: number): CheckCondition => new CheckCondition(SenseKey.COPY_ABORTED, asc);
+const copyAborted = (asc: number, byte?: number): CheckCondition =>
+  new CheckCondition(SenseKey.COPY_ABORTED, asc, byte === undefined ? {} : { field: { cd: false, byte } });
 const illegal = (asc: number, byte: number, bit?: number): CheckCondition =>
   new CheckCondition(SenseKey.ILLEGAL_REQUEST, asc, { field: { cd: false, byte, ...(bit === undefined ? {} : { bit }) } });
 
@@ -63,6 +72,12 @@ function copyTarget(ctx: Ctx, designation: Buffer): LogicalUnit | undefined {
   const id = designation.subarray(4, 4 + designation[3]!);
   return ctx.core.logicalUnits().find((lu) => lu.naa.equals(id));
 }
+
+/** CSCD DESCRIPTOR ID FFFFh: the logical unit that contains the copy manager (the one EXTENDED COPY was sent to). */
+export const OWN_LU_CSCD_ID = 0xffff;
+
+/** The copy target a segment descriptor's CSCD DESCRIPTOR ID names, if any. */
+const cscd = (ctx: Ctx, targets: LogicalUnit[], id: number): LogicalUnit | undefined => (id === OWN_LU_CSCD_ID ? ctx.lu : targets[id]);
 
 interface Segment {
   src: LogicalUnit;
@@ -96,12 +111,14 @@ function parseList(ctx: Ctx, p: Buffer, len: number): { listId: number; hold: bo
       throw illegal(Asc.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE, off, 7);
     }
     const d = decodeIdentificationCscd(p.subarray(off, off + CSCD_DESCRIPTOR_LENGTH));
-    if (d.luIdType !== 0) throw invalidParam(off + 1, 7);
-    if (d.nul) throw invalidParam(off + 1, 5);
+    // SPC-5 (Identification Descriptor CSCD descriptor): its LU ID TYPE field shall be ignored, and byte 1 bit 5
+    // (the NUL bit of SPC-3) is obsolete; only the PERIPHERAL DEVICE TYPE of byte 1 is checked
+    if (d.luIdType !== 0 && ctx.core.quirks.has(Q.XCOPY_CHECKS_LU_ID_TYPE)) throw invalidParam(off + 1, 7);
     if (d.peripheralDeviceType !== 0) throw invalidParam(off + 1, 4);
     const lu = copyTarget(ctx, d.designation);
     if (!lu) throw copyAborted(Asc.UNREACHABLE_COPY_TARGET);
-    if (d.blockLength !== lu.blockSize) throw invalidParam(off + 29);
+    // DISK BLOCK LENGTH 0: the copy manager finds the block length itself (SPC-5, block device type parameters)
+    if (d.blockLength !== 0 && d.blockLength !== lu.blockSize) throw invalidParam(off + 29);
     targets.push(lu);
   }
 
@@ -116,16 +133,20 @@ function parseList(ctx: Ctx, p: Buffer, len: number): { listId: number; hold: bo
     if (off + BLOCK_SEGMENT_LENGTH > end) throw paramListLengthError();
     const s = decodeBlockSegment(p.subarray(off, off + BLOCK_SEGMENT_LENGTH));
     if (s.descriptorLength !== BLOCK_SEGMENT_LENGTH - 4) throw invalidParam(off + 2);
-    const src = targets[s.sourceIndex];
-    const dst = targets[s.destinationIndex];
-    if (!src) throw invalidParam(off + 4);
-    if (!dst) throw invalidParam(off + 6);
-    for (const [lu, lba] of [
-      [src, s.sourceLba],
-      [dst, s.destinationLba],
+    // SPC-5 (segment descriptors): a CSCD DESCRIPTOR ID naming no CSCD descriptor of the list names a copy
+    // target the copy manager cannot reach: COPY ABORTED, UNREACHABLE COPY TARGET; FFFFh is this logical unit
+    const src = cscd(ctx, targets, s.sourceIndex);
+    const dst = cscd(ctx, targets, s.destinationIndex);
+    if (!src) throw copyAborted(Asc.UNREACHABLE_COPY_TARGET, off + 4);
+    if (!dst) throw copyAborted(Asc.UNREACHABLE_COPY_TARGET, off + 6);
+    for (const [lu, lba, at] of [
+      [src, s.sourceLba, off + 12],
+      [dst, s.destinationLba, off + 20],
     ] as const) {
       lu.requireMedium();
-      if (lba + BigInt(s.blocks) > BigInt(lu.blocks) && !ctx.core.quirks.has(Q.NO_LBA_RANGE_CHECK)) throw copyAborted(Asc.LBA_OUT_OF_RANGE);
+      // found before any segment is processed, so not COPY ABORTED (SPC-5, EXTENDED COPY errors detected before
+      // segment descriptor processing starts): the range is an invalid parameter, as for any command naming LBAs
+      if (lba + BigInt(s.blocks) > BigInt(lu.blocks) && !ctx.core.quirks.has(Q.NO_LBA_RANGE_CHECK)) throw illegal(Asc.LBA_OUT_OF_RANGE, at);
     }
     dst.requireWritable();
     segments.push({ src, dst, srcLba: s.sourceLba, dstLba: s.destinationLba, blocks: s.blocks });
@@ -197,6 +218,36 @@ async function copyStatus(ctx: Ctx): Promise<HandlerResult> {
   return { data: cut(encodeCopyStatusLid1(s), ctx.f.num('alloc')) };
 }
 
+/** The descriptor type codes the copy manager implements, ascending (OPERATING PARAMETERS and the Third-party Copy VPD page). */
+const IMPLEMENTED_DESCRIPTORS = [XcopyDescriptor.BLOCK_TO_BLOCK, XcopyDescriptor.IDENTIFICATION];
+/** A block-to-block segment names at most 65535 blocks. */
+const maxSegmentLength = (lu: LogicalUnit): number => Math.min(0xffff * lu.blockSize, 0xffffffff);
+
+/**
+ * The Third-party Copy VPD page (SPC-5): the same limits as OPERATING PARAMETERS, in the descriptors a LID1 copy
+ * manager reports, in ascending order of descriptor type.
+ */
+export function thirdPartyCopyVpd(ctx: Ctx): Buffer {
+  const ordered = [
+    encodeTpcSupportedCommands([
+      { opcode: Op.EXTENDED_COPY, serviceActions: [ExtendedCopySa.LID1] },
+      { opcode: Op.RECEIVE_COPY_RESULTS, serviceActions: [ReceiveCopySa.COPY_STATUS_LID1, ReceiveCopySa.OPERATING_PARAMETERS] },
+    ]),
+    encodeTpcParameterData(COPY_LIMITS),
+    encodeTpcSupportedDescriptors(IMPLEMENTED_DESCRIPTORS),
+    encodeTpcSupportedCscdIds([OWN_LU_CSCD_ID]),
+    encodeTpcGeneralCopyOperations({
+      totalConcurrentCopies: 1,
+      maxIdentifiedConcurrentCopies: 1,
+      maxSegmentLength: maxSegmentLength(ctx.lu),
+      dataSegmentGranularity: Math.log2(ctx.lu.blockSize),
+      inlineDataGranularity: 0,
+    }),
+  ];
+  const descriptors = ctx.core.quirks.has(Q.TPC_VPD_UNSORTED) ? [ordered[4]!, ...ordered.slice(0, 4)] : ordered;
+  return encodeThirdPartyCopyVpd({ descriptors });
+}
+
 async function operatingParameters(ctx: Ctx): Promise<HandlerResult> {
   const bs = ctx.lu.blockSize;
   const data = encodeCopyOperatingParameters({
@@ -204,8 +255,7 @@ async function operatingParameters(ctx: Ctx): Promise<HandlerResult> {
     maxCscdDescriptors: COPY_LIMITS.maxCscdDescriptors,
     maxSegmentDescriptors: COPY_LIMITS.maxSegmentDescriptors,
     maxDescriptorListLength: COPY_LIMITS.maxDescriptorListLength,
-    // a block-to-block segment names at most 65535 blocks
-    maxSegmentLength: Math.min(0xffff * bs, 0xffffffff),
+    maxSegmentLength: maxSegmentLength(ctx.lu),
     maxInlineDataLength: COPY_LIMITS.maxInlineDataLength,
     heldDataLimit: 0,
     maxStreamDeviceTransferSize: 0,
@@ -214,7 +264,7 @@ async function operatingParameters(ctx: Ctx): Promise<HandlerResult> {
     dataSegmentGranularity: Math.log2(bs),
     inlineDataGranularity: 0,
     heldDataGranularity: 0,
-    implementedDescriptors: [XcopyDescriptor.BLOCK_TO_BLOCK, XcopyDescriptor.IDENTIFICATION],
+    implementedDescriptors: IMPLEMENTED_DESCRIPTORS,
   });
   if (ctx.core.quirks.has(Q.XCOPY_BAD_OP_PARAMS)) data.writeUInt32BE(data.length, 0);
   return { data: cut(data, ctx.f.num('alloc')) };

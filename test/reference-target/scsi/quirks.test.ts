@@ -370,6 +370,33 @@ const cases: Record<string, () => Promise<void>> = {
       else checkCondition(r, { key: S.SenseKey.ILLEGAL_REQUEST, asc: S.Asc.UNSUPPORTED_TARGET_DESCRIPTOR_TYPE_CODE });
     }
   },
+  'xcopy-checks-lu-id-type': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['xcopy-checks-lu-id-type'] : [] });
+      const id = S.parseDeviceIdentification(good(await run(ds, S.inquiry({ evpd: true, page: 0x83, alloc: 1024 })))).designators.find(
+        (d) => d.designatorType === 3,
+      )!;
+      const list = S.extendedCopyParameterList({
+        listIdentifier: 1,
+        cscdDescriptors: [S.encodeIdentificationCscd({ luIdType: 2, designation: S.encodeDesignator(id), blockLength: 512 })],
+        segmentDescriptors: [S.encodeBlockSegment({ sourceIndex: 0, destinationIndex: 0, blocks: 1, sourceLba: 0, destinationLba: 9 })],
+      });
+      const r = await run(ds, S.extendedCopy({ paramLen: list.length }), { dataOut: list });
+      if (on) checkCondition(r, invalidParam(17, 7));
+      else good(r);
+    }
+  },
+  'tpc-vpd-unsorted': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['tpc-vpd-unsorted'] : [] });
+      const p = S.parseThirdPartyCopyVpd(good(await run(ds, S.inquiry({ evpd: true, page: 0x8f, alloc: 1024 }))));
+      const types = p.descriptors.map((d) => d.type);
+      assert.equal(
+        types.every((t, i) => i === 0 || types[i - 1]! < t),
+        !on,
+      );
+    }
+  },
   'xcopy-bad-op-params': async () => {
     for (const on of [false, true]) {
       const ds = await ready({}, { quirks: on ? ['xcopy-bad-op-params'] : [] });
