@@ -290,6 +290,19 @@ describe('tools against the reference target and libiscsi (real peer)', function
     assert.match(hex.stdout, /\nVPD page 0xb2 LOGICAL_BLOCK_PROVISIONING \(8 bytes\)\n  0000  00 b2 00 04 /);
   });
 
+  it('inquiry decodes the Third-party Copy VPD page (8Fh), which iscsi-inq 1.19 cannot unmarshall', async () => {
+    const o = await tool(['inquiry', '--page', '0x8f', peer().url(0)]);
+    assert.equal(o.code, 0, o.stderr);
+    assert.match(o.stdout, /^VPD page 0x8f THIRD_PARTY_COPY\n/);
+    assert.match(
+      o.stdout,
+      /0x0001 Supported Commands \(8 bytes\)\n +OPERATION CODE 0x83: service actions 0x00\n +OPERATION CODE 0x84: service actions 0x00 0x03\n/,
+    );
+    assert.match(o.stdout, /0x0004 Parameter Data \(28 bytes\)\n +MAXIMUM CSCD DESCRIPTOR COUNT: +8\n/);
+    assert.match(o.stdout, /DESCRIPTOR TYPE CODES: 0x02 0xe4\n/);
+    assert.match(o.stdout, /0x8001 General Copy Operations \(32 bytes\)\n/);
+  });
+
   it('perf --write --dataloss writes for the time given and reports it', async () => {
     const o = await tool(['perf', '--write', '--dataloss', '--random', '-t', '0.5', '-b', '8192', '-q', '2', '--json', peer().url(0)]);
     assert.equal(o.code, 0, o.stderr);
