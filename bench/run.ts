@@ -4,6 +4,7 @@
  */
 import { benchDigests } from './digests.js';
 import { benchInitiator } from './initiator.js';
+import { benchSuite } from './suite.js';
 import { benchTarget } from './target.js';
 
 async function main(): Promise<void> {
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     ['initiator', () => benchInitiator(seconds)],
     ['target', () => benchTarget(seconds)],
     ['digests', () => benchDigests(seconds)],
+    ['suite', () => benchSuite()],
   ];
   for (const [name, fn] of parts) {
     if (only.length && !only.includes(name)) continue;

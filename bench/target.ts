@@ -12,7 +12,8 @@ import { Session } from '../harness/initiator/index.js';
 import * as scsi from '../protocol/scsi/index.js';
 import { freePort, start, stop, waitForPort } from '../test/support/proc.js';
 import { Tgtd } from '../test/support/tgtd.js';
-import { alternate, Figure, iscsiPerf, sizeName, table } from './common.js';
+import { loopbackCeiling } from './ceiling.js';
+import { alternate, Figure, fmt, iscsiPerf, sizeName, table } from './common.js';
 
 const IQN = 'iqn.2026-11.org.iscsi-test:bench-ref';
 
@@ -49,6 +50,7 @@ export async function benchTarget(seconds: number): Promise<string> {
   ]);
   let tgtd: Tgtd | undefined;
   const rows: (string | number)[][] = [];
+  let note = '';
   try {
     await waitForPort('127.0.0.1', port, 15_000);
     tgtd = await Tgtd.start({ targets: [{ iqn: 'iqn.2026-11.org.iscsi-test:bench-tgtd', luns: [{ lun: 1, sizeMiB }] }] });
@@ -65,14 +67,20 @@ export async function benchTarget(seconds: number): Promise<string> {
         rows.push([sizeName(blocks), String(qd), a.mibps, a.iops, b.mibps, b.iops, `${(a.mibps / b.mibps).toFixed(2)}x`]);
       }
     }
+    // The ceiling is measured after the targets' rounds, on the same machine in the same run.
+    const ceiling = await loopbackCeiling(seconds);
+    const oneMiB = rows.filter((r) => r[0] === sizeName(2048)).map((r) => Number(r[2]));
+    const best = Math.max(...oneMiB);
+    rows.push(['ceiling', '-', ceiling.mibps, '-', '-', '-', `${(best / ceiling.mibps).toFixed(2)}x`]);
+    note = `ceiling: ${ceiling.how}; its ratio is the reference target's best 1 MiB figure (${fmt(best)} MiB/s) over it (goal >= 0.65x)`;
   } finally {
     await tgtd?.stop();
     await stop(ours.child, ['SIGTERM', 'SIGKILL'], 5000);
     rmSync(dir, { recursive: true, force: true });
   }
-  return table(
+  return `${table(
     `libiscsi iscsi-perf sequential READ(16): reference target vs tgtd, file LUNs (3 alternating rounds of ${seconds} s each a point)`,
     ['size', 'QD', 'reference MiB/s', 'reference IOPS', 'tgtd MiB/s', 'tgtd IOPS', 'ratio'],
     rows,
-  );
+  )}\n${note}`;
 }
