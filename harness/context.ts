@@ -170,7 +170,13 @@ export class RunContext implements TestContext {
     this.alive();
     const { clearUnitAttentions: clear, ...rest } = o;
     const opts = sessionOptions(this.config, o.initiatorName ?? this.config.initiatorName, { timeoutMs: this.remainingMs(), ...rest });
-    if (o.sessionType === 'Discovery') delete (opts as { targetName?: string }).targetName;
+    if (o.sessionType === 'Discovery') {
+      delete (opts as { targetName?: string }).targetName;
+      // The URL's target_user/target_password are the target node's own account (its OutgoingUser), which a
+      // discovery session never meets: demanding mutual CHAP there fails against a portal that needs no CHAP
+      // for discovery (it answers AuthMethod=None). One-way CHAP stays offered, for a portal that asks for it.
+      if (!('targetChap' in o)) delete opts.targetChap;
+    }
     this.log(`Login as ${opts.initiatorName}${o.sessionType === 'Discovery' ? ' (discovery session)' : ''}`);
     const s = await SessionClass.open(opts);
     this.track(s);
