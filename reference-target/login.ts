@@ -27,6 +27,7 @@ import type { Account } from './config.js';
 import type { TargetNode } from './node.js';
 import type { Quirks } from './quirks.js';
 import { defineQuirk } from './quirks.js';
+import { answerNsg, chapAccountName, loginPiece, quirkFfpAnswers, quirkValueLengths } from './login-text-quirks.js';
 
 /** RFC 7143 12.1.3: the binary length of CHAP_C and CHAP_R "MUST NOT exceed 1024 bytes". */
 export const CHAP_MAX_BINARY = 1024;
@@ -64,7 +65,7 @@ export const Q_LOGIN = {
   headerUnchecked: defineQuirk(
     'login-header-unchecked',
     'iscsi',
-    'Login Request header rules are not checked: version range, T with C, stage transitions, ISID/TSIH/CID changes',
+    'Login Request header rules are not checked: version range, T with C, stage transitions, ISID/TSIH/CID/CmdSN changes',
   ),
   transitUnasked: defineQuirk('login-transit-unasked', 'iscsi', 'the answer to the first Login Request sets T=1 even when the request did not ask to move on'),
   authNoneAccepted: defineQuirk('login-auth-none-accepted', 'iscsi', 'a target that requires CHAP accepts AuthMethod=None when the initiator lists it first'),
@@ -245,7 +246,7 @@ export class TargetLogin {
       transit,
       continue: cont,
       csg: this.stage < 0 ? req.csg : this.stage,
-      nsg: transit ? req.nsg : 0,
+      nsg: transit ? answerNsg(this.env.quirks, req, this.exchanges > 1 && this.stage === Stage.SECURITY) : 0,
       versionMax: 0,
       versionActive: 0,
       isid: req.isid,
@@ -291,6 +292,8 @@ export class TargetLogin {
         throw new Refusal(LoginStatus.INITIATOR_ERROR, 'ISID, TSIH or CID changed during login (RFC 7143 11.12.5)');
       }
       // RFC 7143 11.12.4: every Login Request of the Login Phase carries the same Version-max and Version-min.
+      // RFC 7143 11.12.8: every Login Request of a login carries the CmdSN of the first.
+      if (req.cmdSN !== f.cmdSN) throw new Refusal(LoginStatus.INITIATOR_ERROR, `CmdSN changed during login (${f.cmdSN} -> ${req.cmdSN}, RFC 7143 11.12.8)`);
       if (req.versionMax !== f.versionMax || req.versionMin !== f.versionMin) {
         throw new Refusal(
           LoginStatus.INITIATOR_ERROR,
@@ -324,14 +327,16 @@ export class TargetLogin {
     if (this.stage !== Stage.SECURITY && this.env.quirks.has(Q_LOGIN.stageKeysUnchecked))
       pairs = pairs.filter(([k]) => keyDef(k)?.use !== 'SEC' && keyDef(k)?.type !== 'auth');
     const phase = this.stage === Stage.SECURITY ? 'security' : 'operational';
-    const r = this.neg!.receive(pairs, phase);
+    const r = this.neg!.receive(quirkValueLengths(this.env.quirks, pairs), phase);
     if (r.fatal) {
       const repeated = r.fatal.problem.includes('more than once');
       if (!(repeated && this.env.quirks.has(Q_LOGIN.acceptRepeatedKey))) {
         throw new Refusal(LoginStatus.INITIATOR_ERROR, `${r.fatal.key}=${r.fatal.value}: ${r.fatal.problem} (${r.fatal.clause})`);
       }
     }
-    let out: KeyValue[] = this.quirkReplies(r.replies, pairs).filter(([, v]) => !(v === 'NotUnderstood' && this.env.quirks.has(Q_LOGIN.unknownKeySilent)));
+    let out: KeyValue[] = quirkFfpAnswers(this.env.quirks, this.quirkReplies(r.replies, pairs)).filter(
+      ([, v]) => !(v === 'NotUnderstood' && this.env.quirks.has(Q_LOGIN.unknownKeySilent)),
+    );
     if (this.env.quirks.has(Q_LOGIN.declarationsAnswered) && pairs.some(([k]) => k === 'InitiatorAlias')) out.push(['InitiatorAlias', 'NotUnderstood']);
     for (const i of this.neg!.issues.splice(0)) if (!i.fatal) this.env.log(`login ${this.initiatorName}: ${i.key}=${i.value}: ${i.problem}`);
     if (this.firstResponse) {
@@ -369,7 +374,7 @@ export class TargetLogin {
       out.push(...this.neg!.offer([['MaxRecvDataSegmentLength', this.neg!.local['MaxRecvDataSegmentLength'] ?? '8192']]));
     }
     if (this.neg!.pending.length) canTransit = false;
-    const pieces = splitText(encodeText(out), 8192);
+    const pieces = splitText(encodeText(out), loginPiece(this.env.quirks));
     this.outgoing = pieces.slice(1);
     if (pieces.length > 1) return { response: this.response(req, pieces[0]!, false, true) };
     const rsp = this.response(req, pieces[0]!, canTransit, false);
@@ -537,7 +542,7 @@ export class TargetLogin {
         const r = get('CHAP_R');
         if (n === undefined || r === undefined) throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, 'CHAP: CHAP_N and CHAP_R expected');
         const { incoming, outgoing } = this.accounts();
-        const acct = incoming.find((u) => u.user === n);
+        const acct = incoming.find((u) => u.user === chapAccountName(this.env.quirks, n));
         const got = this.env.quirks.has(Q_LOGIN.chapHexOnly) && !/^0x/i.test(r) ? undefined : decodeBinary(r);
         if (got && got.length > CHAP_MAX_BINARY)
           throw new Refusal(LoginStatus.AUTHENTICATION_FAILURE, `CHAP: CHAP_R of ${got.length} bytes, more than ${CHAP_MAX_BINARY} (RFC 7143 12.1.3)`);
