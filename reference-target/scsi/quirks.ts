@@ -81,6 +81,22 @@ export const Q = {
   ),
   PR_UNREGISTER_KEEPS_RESERVATION: defineQuirk('pr-unregister-keeps-reservation', 'scsi', 'unregistering the holder keeps its persistent reservation'),
   PR_PREEMPT_NO_ABORT: defineQuirk('pr-preempt-no-abort', 'scsi', 'PREEMPT AND ABORT aborts no task of the preempted I_T nexuses'),
+  PR_MOVE_KEEPS_SOURCE: defineQuirk('pr-move-keeps-source', 'scsi', 'REGISTER AND MOVE with UNREG=1 leaves the I_T nexus it came through registered'),
+  PR_MOVE_TO_SELF_ACCEPTED: defineQuirk(
+    'pr-move-to-self-accepted',
+    'scsi',
+    'REGISTER AND MOVE naming the initiator port it came through completes GOOD (nothing moves) instead of INVALID FIELD IN PARAMETER LIST',
+  ),
+  PR_SPEC_I_PT_REREGISTERS: defineQuirk(
+    'pr-spec-i-pt-reregisters',
+    'scsi',
+    'REGISTER with SPEC_I_PT naming an I_T nexus that is registered already succeeds (its key replaced) instead of INVALID FIELD IN PARAMETER LIST',
+  ),
+  PR_SPEC_I_PT_PARTIAL: defineQuirk(
+    'pr-spec-i-pt-partial',
+    'scsi',
+    'REGISTER with SPEC_I_PT registers the I_T nexuses named before a bad TransportID, then ends in CHECK CONDITION',
+  ),
   RESERVE6_NO_CONFLICT: defineQuirk('reserve6-no-conflict', 'scsi', "a RESERVE(6) reservation never makes another I_T nexus's command a RESERVATION CONFLICT"),
   RESERVE6_IGNORES_PR: defineQuirk('reserve6-ignores-pr', 'scsi', 'RESERVE(6) and RELEASE(6) are processed while persistent reservation registrations exist'),
   RESERVE6_SURVIVES_NEXUS_LOSS: defineQuirk('reserve6-survives-nexus-loss', 'scsi', "a RESERVE(6) reservation outlives the holder's logout and I_T nexus loss"),

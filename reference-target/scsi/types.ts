@@ -28,7 +28,7 @@ export interface Nexus {
 }
 
 /** The I_T nexus identity: initiator port and target port (SAM-5 4.7). */
-export const itKeyOf = (n: Nexus): string => `${n.initiatorPort}\u0000${n.targetPort}`;
+export const itKeyOf = (n: Pick<Nexus, 'initiatorPort' | 'targetPort'>): string => `${n.initiatorPort}\u0000${n.targetPort}`;
 
 export type TaskAttribute = 'untagged' | 'simple' | 'ordered' | 'head-of-queue' | 'aca';
 

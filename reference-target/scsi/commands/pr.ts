@@ -4,10 +4,10 @@
  * PREEMPT, PREEMPT AND ABORT, REGISTER AND IGNORE EXISTING KEY) and the SPC-2 RESERVE(6) / RELEASE(6).
  *
  * What this device server supports, as REPORT CAPABILITIES says: the six reservation types, LU scope
- * only, ALL_TG_PT (ATP_C 1), not SPEC_I_PT (SIP_C 0: INVALID FIELD IN PARAMETER LIST), not APTPL (PTPL_C
- * 0: APTPL=1 is INVALID FIELD IN PARAMETER LIST), CRH 0 (RESERVE / RELEASE follow SPC-2 5.5.1), not
- * REGISTER AND MOVE nor REPLACE LOST RESERVATION (unsupported service actions: INVALID FIELD IN CDB, and
- * REPORT SUPPORTED OPERATION CODES does not list them).
+ * only, ALL_TG_PT (ATP_C 1), SPEC_I_PT (SIP_C 1: REGISTER of the I_T nexuses iSCSI TransportIDs name,
+ * pr-transport-ids.ts), REGISTER AND MOVE (pr-move.ts), not APTPL (PTPL_C 0: APTPL=1 is INVALID FIELD IN
+ * PARAMETER LIST), CRH 0 (RESERVE / RELEASE follow SPC-2 5.5.1), not REPLACE LOST RESERVATION (an
+ * unsupported service action: INVALID FIELD IN CDB, and REPORT SUPPORTED OPERATION CODES does not list it).
  *
  * Whether another I_T nexus's command conflicts with a reservation is decided for every command in
  * reservations.ts; the rules of each service action are here (SPC-5 reservations, clauses named in comments).
@@ -17,8 +17,11 @@ import { encodeReadFullStatus, encodeReadKeys, encodeReadReservation, encodeRepo
 import { Asc, SenseKey } from '../../../protocol/scsi/sense.js';
 import { CheckCondition, ReservationConflict, invalidCdb, invalidParam, paramListLengthError, topBit } from '../check.js';
 import { Q } from '../quirks.js';
-import { MAX_REGISTRATIONS, PR_TYPES, isAllRegistrants, isRegistrantsType, type Registration } from '../reservations.js';
+import { PR_TYPES, isAllRegistrants, isRegistrantsType, type Registration } from '../reservations.js';
 import { itKeyOf } from '../types.js';
+import { decodeTid, portsOf, type IscsiTid } from './pr-transport-ids.js';
+import { registerAndMove } from './pr-move.js';
+import { addRegistrations, otherRegistrants, prUa, unregister } from './pr-registrations.js';
 import { catalogued, type CommandSpec, type Ctx, type HandlerResult } from './types.js';
 
 /** Length of the PERSISTENT RESERVE OUT basic parameter list (SPC-5 6.17 basic parameter list). */
@@ -45,7 +48,7 @@ function prIn(sa: number): CommandSpec['handler'] {
         // 6.16.4: ALLOW COMMANDS 001b (TEST UNIT READY is allowed through Write Exclusive and Exclusive Access)
         return {
           data: cut(
-            encodeReportCapabilities({ crh: false, sipC: false, atpC: true, ptplC: false, tmv: true, allowCommands: 1, ptplA: false, types: [...PR_TYPES] }),
+            encodeReportCapabilities({ crh: false, sipC: true, atpC: true, ptplC: false, tmv: true, allowCommands: 1, ptplA: false, types: [...PR_TYPES] }),
             alloc,
           ),
         };
@@ -75,20 +78,43 @@ interface OutParams {
   rk: bigint;
   sark: bigint;
   allTgPt: boolean;
+  /** SPEC_I_PT=1 (REGISTER only): the TransportIDs of the additional parameter data. */
+  specIPt: SpecIPt | null;
 }
 
-/** Unit attentions of a PERSISTENT RESERVE OUT for the initiator ports of these I_T nexuses. */
-function prUa(ctx: Ctx, keys: Iterable<string>, ascAscq: number): void {
-  if (ctx.core.quirks.has(Q.PR_NO_UA)) return;
-  for (const k of keys) ctx.lu.establishUa(k, ascAscq);
+interface SpecIPt {
+  tids: IscsiTid[];
+  /** What was wrong after the TransportIDs in `tids` (held back only under the quirk pr-spec-i-pt-partial). */
+  defect?: CheckCondition;
 }
 
-/** The registered I_T nexuses other than the one the command came on. */
-const otherRegistrants = (ctx: Ctx): string[] =>
-  ctx.lu.pr
-    .list()
-    .map((r) => r.itKey)
-    .filter((k) => k !== ctx.itKey);
+/** Offset of the TRANSPORTID PARAMETER DATA LENGTH field (SPEC_I_PT=1), and of the first TransportID. */
+const TID_LIST_LENGTH_AT = BASIC_LIST;
+const FIRST_TID_AT = BASIC_LIST + 4;
+
+/**
+ * The specify initiator ports additional parameter data: TRANSPORTID PARAMETER DATA LENGTH, then the TransportIDs.
+ * A PARAMETER LIST LENGTH that does not hold exactly those bytes, or a length that cuts a TransportID, is a
+ * PARAMETER LIST LENGTH ERROR (6.17 basic parameter list: ILLEGAL REQUEST).
+ */
+function specIPtList(d: Buffer, len: number, partial: boolean): SpecIPt {
+  if (len < FIRST_TID_AT || d.length < len) throw paramListLengthError();
+  const end = FIRST_TID_AT + d.readUInt32BE(TID_LIST_LENGTH_AT);
+  if (end > len) throw paramListLengthError();
+  const out: SpecIPt = { tids: [] };
+  try {
+    for (let at = FIRST_TID_AT; at < end;) {
+      const tid = decodeTid(d, at, end);
+      out.tids.push(tid);
+      at += tid.length;
+    }
+    if (end !== len) throw paramListLengthError();
+  } catch (e) {
+    if (!partial || !(e instanceof CheckCondition)) throw e;
+    out.defect = e;
+  }
+  return out;
+}
 
 /** The parameter list checks (SPC-5 6.17: its overview and the basic parameter list), in order: length, SPEC_I_PT, reserved bits, APTPL. */
 function outParams(ctx: Ctx, sa: number, out: HandlerResult): OutParams {
@@ -102,10 +128,11 @@ function outParams(ctx: Ctx, sa: number, out: HandlerResult): OutParams {
   const p = Buffer.alloc(BASIC_LIST);
   d.copy(p, 0, 0, Math.min(len, BASIC_LIST));
   const flags = p[20]!;
-  // SIP_C is 0: a SPEC_I_PT of one is an invalid field, whatever the service action
-  if (flags & 0x08) throw invalidParam(20, 3);
+  // SPEC_I_PT is valid with REGISTER only; with any other service action it is an invalid field (6.17.1)
+  if (flags & 0x08 && sa !== PrOutSa.REGISTER) throw invalidParam(20, 3);
+  const specIPt = flags & 0x08 ? specIPtList(d, len, core.quirks.has(Q.PR_SPEC_I_PT_PARTIAL)) : null;
   // without SPEC_I_PT the list is exactly 24 bytes (6.17.1)
-  if ((len !== BASIC_LIST && !lax) || d.length < len) throw paramListLengthError();
+  if (!specIPt && ((len !== BASIC_LIST && !lax) || d.length < len)) throw paramListLengthError();
   if (!core.quirks.has(Q.IGNORE_RESERVED_BITS)) {
     if (flags & 0xf2) throw invalidParam(20, topBit(flags & 0xf2));
     if (p[21]) throw invalidParam(21, topBit(p[21]!));
@@ -113,7 +140,7 @@ function outParams(ctx: Ctx, sa: number, out: HandlerResult): OutParams {
   const registering = sa === PrOutSa.REGISTER || sa === PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY;
   // PTPL_C is 0: APTPL=1 with a service action that honours it is refused (6.17.3); others ignore the bit
   if (registering && flags & 0x01 && !core.quirks.has(Q.PR_APTPL_ACCEPTED)) throw invalidParam(20, 0);
-  return { rk: p.readBigUInt64BE(0), sark: p.readBigUInt64BE(8), allTgPt: registering && (flags & 0x04) !== 0 };
+  return { rk: p.readBigUInt64BE(0), sark: p.readBigUInt64BE(8), allTgPt: registering && (flags & 0x04) !== 0, specIPt };
 }
 
 /** RESERVATION CONFLICT unless the I_T nexus is registered with RESERVATION KEY (5.14: every service action but the REGISTERs). */
@@ -123,22 +150,35 @@ function requireRegistered(ctx: Ctx, rk: bigint): Registration {
   return reg;
 }
 
+/** The target ports a registration made through `n` covers: its own, or with ALL_TG_PT every one of the target in use. */
+function targetPortsOf(ctx: Ctx, allTgPt: boolean): Map<string, number> {
+  const n = ctx.req.nexus;
+  const ports = new Map<string, number>([[n.targetPort, n.relativeTargetPort]]);
+  if (allTgPt)
+    for (const x of ctx.core.nexusList()) if (x.targetName === n.targetName && !ports.has(x.targetPort)) ports.set(x.targetPort, x.relativeTargetPort);
+  return ports;
+}
+
 /**
- * Removes a registration ("Unregistering", SPC-5 reservations): the holder's reservation of a non-all-registrants
- * type is released (a registrants-only one announced with RESERVATIONS RELEASED to the other registrants);
- * an all-registrants reservation ends with its last registrant.
+ * The I_T nexuses a REGISTER with SPEC_I_PT names besides its own (SPC-5 registering, table "I_T nexuses being
+ * registered"): each TransportID's initiator ports with these target ports. A named I_T nexus that is registered
+ * already fails the command with INVALID FIELD IN PARAMETER LIST (the table of REGISTER behaviours), and nothing
+ * is registered.
  */
-function unregister(ctx: Ctx, itKey: string): void {
-  const pr = ctx.lu.pr;
-  pr.delete(itKey);
-  const res = pr.reservation;
-  if (!res) return;
-  if (isAllRegistrants(res.type)) {
-    if (pr.count === 0) pr.reservation = null;
-  } else if (res.holder === itKey && !ctx.core.quirks.has(Q.PR_UNREGISTER_KEEPS_RESERVATION)) {
-    pr.reservation = null;
-    if (isRegistrantsType(res.type)) prUa(ctx, otherRegistrants(ctx), Asc.RESERVATIONS_RELEASED);
+function specifiedNexuses(ctx: Ctx, p: OutParams, targetPorts: Map<string, number>): Registration[] {
+  const { lu, core, itKey, req } = ctx;
+  const out = new Map<string, Registration>();
+  for (const tid of p.specIPt?.tids ?? []) {
+    for (const port of portsOf(tid, core.nexusList(), req.nexus.targetName)) {
+      for (const [targetPort, relativeTargetPort] of targetPorts) {
+        const k = itKeyOf({ initiatorPort: port.initiatorPort, targetPort });
+        if (k === itKey || out.has(k)) continue;
+        if (lu.pr.get(k) && !core.quirks.has(Q.PR_SPEC_I_PT_REREGISTERS)) throw invalidParam(tid.at);
+        out.set(k, { itKey: k, key: p.sark, transportId: port.transportId, targetPort, relativeTargetPort, allTgPt: p.allTgPt });
+      }
+    }
   }
+  return [...out.values()];
 }
 
 /** REGISTER and REGISTER AND IGNORE EXISTING KEY ("Registering", SPC-5 reservations). */
@@ -149,6 +189,8 @@ function register(ctx: Ctx, p: OutParams, ignoreKey: boolean): void {
   if (reg) {
     // a registered I_T nexus: REGISTER needs its key; then SARK 0 unregisters, any other replaces the key
     if (!ignoreKey && p.rk !== reg.key && !core.quirks.has(Q.PR_REGISTER_IGNORES_KEY)) throw new ReservationConflict();
+    // SPEC_I_PT from a registered I_T nexus: CHECK CONDITION, INVALID FIELD IN PARAMETER LIST (the table of REGISTER behaviours)
+    if (p.specIPt) throw invalidParam(20, 3);
     if (p.sark === 0n) unregister(ctx, itKey);
     else reg.key = p.sark;
     pr.bump(core.quirks);
@@ -158,19 +200,16 @@ function register(ctx: Ctx, p: OutParams, ignoreKey: boolean): void {
   if (!ignoreKey && p.rk !== 0n) throw new ReservationConflict();
   if (p.sark === 0n) return;
   const n = req.nexus;
-  const ports = new Map<string, number>([[n.targetPort, n.relativeTargetPort]]);
-  // ALL_TG_PT: the initiator port is registered with every target port of the target (those in use)
-  if (p.allTgPt) for (const x of core.nexusList()) if (x.targetName === n.targetName && !ports.has(x.targetPort)) ports.set(x.targetPort, x.relativeTargetPort);
-  const adds: Registration[] = [];
-  for (const [targetPort, relativeTargetPort] of ports) {
+  const ports = targetPortsOf(ctx, p.allTgPt);
+  const own = [...ports].map(([targetPort, relativeTargetPort]): Registration => {
     const k = itKeyOf({ ...n, targetPort });
-    if (k !== itKey && pr.get(k)) continue;
-    adds.push({ itKey: k, key: p.sark, transportId: n.transportId, targetPort, relativeTargetPort, allTgPt: p.allTgPt });
-  }
-  // 6.17.1: no room for the registration
-  if (pr.count + adds.length > MAX_REGISTRATIONS) throw new CheckCondition(SenseKey.ILLEGAL_REQUEST, Asc.INSUFFICIENT_REGISTRATION_RESOURCES);
-  for (const r of adds) pr.add(r);
+    return { itKey: k, key: p.sark, transportId: n.transportId, targetPort, relativeTargetPort, allTgPt: p.allTgPt };
+  });
+  // registrations of the same initiator port through other target ports stay as they are
+  addRegistrations(ctx, [...own.filter((r) => r.itKey === itKey || !pr.get(r.itKey)), ...specifiedNexuses(ctx, p, ports)]);
   pr.bump(core.quirks);
+  // the quirk pr-spec-i-pt-partial: the I_T nexuses named before a bad TransportID stay registered
+  if (p.specIPt?.defect) throw p.specIPt.defect;
 }
 
 /** RESERVE ("Reserving", SPC-5 reservations). */
@@ -257,6 +296,8 @@ function prOut(sa: number): CommandSpec['handler'] {
       if (!PR_TYPES.includes(type)) throw invalidCdb(2, 3);
     }
     const out: HandlerResult = {};
+    // REGISTER AND MOVE has a parameter list of its own
+    if (sa === PrOutSa.REGISTER_AND_MOVE) return registerAndMove(ctx, out);
     const p = outParams(ctx, sa, out);
     switch (sa) {
       case PrOutSa.REGISTER:
@@ -304,7 +345,7 @@ const release6: CommandSpec['handler'] = async (ctx) => {
 
 // --- the table -----------------------------------------------------------------------------------------------
 
-/** The service actions this device server implements (REGISTER AND MOVE and REPLACE LOST RESERVATION are not). */
+/** The service actions this device server implements (REPLACE LOST RESERVATION is not). */
 const PR_IN_SAS = [PrInSa.READ_KEYS, PrInSa.READ_RESERVATION, PrInSa.REPORT_CAPABILITIES, PrInSa.READ_FULL_STATUS];
 const PR_OUT_SAS = [
   PrOutSa.REGISTER,
@@ -314,6 +355,7 @@ const PR_OUT_SAS = [
   PrOutSa.PREEMPT,
   PrOutSa.PREEMPT_AND_ABORT,
   PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY,
+  PrOutSa.REGISTER_AND_MOVE,
 ];
 
 export const prCommands: CommandSpec[] = [

@@ -74,12 +74,12 @@ describe('target/scsi reservations', () => {
       assert.equal(S.parseReadReservation(r).hasReservation, false);
     });
 
-    it('REPORT CAPABILITIES: LENGTH 8, CRH 0, SIP_C 0, ATP_C 1, PTPL_C 0, TMV 1, ALLOW COMMANDS 001b, PTPL_A 0, the six types; cut to the allocation length', async () => {
+    it('REPORT CAPABILITIES: LENGTH 8, CRH 0, SIP_C 1, ATP_C 1, PTPL_C 0, TMV 1, ALLOW COMMANDS 001b, PTPL_A 0, the six types; cut to the allocation length', async () => {
       const ds = await three();
       const c = S.parseReportCapabilities(good(await run(ds, prIn(S.PrInSa.REPORT_CAPABILITIES))));
       assert.deepEqual(
         [c.length, c.rlrC, c.crh, c.sipC, c.atpC, c.ptplC, c.tmv, c.allowCommands, c.ptplA],
-        [8, false, false, false, true, false, true, 1, false],
+        [8, false, false, true, true, false, true, 1, false],
       );
       assert.deepEqual(c.types, [1, 3, 5, 6, 7, 8]);
       assert.equal(good(await run(ds, prIn(S.PrInSa.REPORT_CAPABILITIES, 4))).length, 4);
@@ -143,14 +143,14 @@ describe('target/scsi reservations', () => {
       assert.equal(cut.readUInt32BE(4), 2 * 24 + a!.transportId.length + b!.transportId.length);
     });
 
-    it('REPORT SUPPORTED OPERATION CODES lists PR IN 00h-03h, PR OUT 00h-06h (not REGISTER AND MOVE), RESERVE(6) and RELEASE(6)', async () => {
+    it('REPORT SUPPORTED OPERATION CODES lists PR IN 00h-03h, PR OUT 00h-07h (not REPLACE LOST RESERVATION), RESERVE(6) and RELEASE(6)', async () => {
       const ds = await three();
       const all = S.parseRsocAllCommands(good(await run(ds, S.reportSupportedOperationCodes({ alloc: 65535 }))));
       const sas = (op: number) => all.commands.filter((c) => c.opcode === op).map((c) => c.serviceAction);
       assert.deepEqual(sas(S.Op.PERSISTENT_RESERVE_IN), [0, 1, 2, 3]);
-      assert.deepEqual(sas(S.Op.PERSISTENT_RESERVE_OUT), [0, 1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(sas(S.Op.PERSISTENT_RESERVE_OUT), [0, 1, 2, 3, 4, 5, 6, 7]);
       assert.ok(all.commands.some((c) => c.opcode === S.Op.RESERVE_6) && all.commands.some((c) => c.opcode === S.Op.RELEASE_6));
-      const one = S.parseRsocOneCommand(good(await run(ds, S.reportSupportedOperationCodes({ op: S.Op.PERSISTENT_RESERVE_OUT, sa: 7 }))));
+      const one = S.parseRsocOneCommand(good(await run(ds, S.reportSupportedOperationCodes({ op: S.Op.PERSISTENT_RESERVE_OUT, sa: 8 }))));
       assert.equal(one.support, S.RsocSupport.NOT_SUPPORTED);
       const out = S.parseRsocOneCommand(good(await run(ds, S.reportSupportedOperationCodes({ op: S.Op.PERSISTENT_RESERVE_OUT, sa: 1 }))));
       assert.deepEqual([...out.usageMap], [0x5f, 0x01, 0xff, 0, 0, 0xff, 0xff, 0xff, 0xff, 0]);
@@ -170,12 +170,11 @@ describe('target/scsi reservations', () => {
       assert.deepEqual((await prReadKeys(ds, A)).keys, []);
     });
 
-    it('SPEC_I_PT=1 (SIP_C 0) is INVALID FIELD IN PARAMETER LIST at byte 20 bit 3, with or without TransportIDs', async () => {
+    it('SPEC_I_PT=1 with a service action other than REGISTER is INVALID FIELD IN PARAMETER LIST at byte 20 bit 3', async () => {
       const ds = await three();
-      checkCondition(await prOut(ds, A, PR.REGISTER, { sark: 9n, specIpt: true }), invalidParam(20, 3));
       const tid = S.iscsiTransportId(B.initiatorName, '000000000002');
       const data = S.proutParameterList({ key: 0n, saKey: 9n, spec_i_pt: true, transportIds: [tid] });
-      checkCondition(await prOut(ds, A, PR.REGISTER, { data }), invalidParam(20, 3));
+      checkCondition(await prOut(ds, A, PR.REGISTER_AND_IGNORE_EXISTING_KEY, { data }), invalidParam(20, 3));
       checkCondition(await prOut(ds, A, PR.RESERVE, { data, type: T.WRITE_EXCLUSIVE }), invalidParam(20, 3));
       assert.deepEqual((await prReadKeys(ds, A)).keys, []);
     });
@@ -220,16 +219,9 @@ describe('target/scsi reservations', () => {
       good(await prOut(ds, A, PR.CLEAR, { rk: 2n, type: 0xf, scope: 0xf }));
     });
 
-    it('REGISTER AND MOVE, REPLACE LOST RESERVATION and 09h..1Fh are not supported: INVALID FIELD IN CDB at the SERVICE ACTION', async () => {
+    it('REPLACE LOST RESERVATION and 09h..1Fh are not supported: INVALID FIELD IN CDB at the SERVICE ACTION', async () => {
       const ds = await three();
       await prReserve(ds, A, 1n, T.WRITE_EXCLUSIVE);
-      const move = S.proutRegisterAndMoveParameterList({
-        key: 1n,
-        saKey: 2n,
-        relativeTargetPortId: 1,
-        transportId: S.iscsiTransportId(B.initiatorName, '000000000001'),
-      });
-      checkCondition(await prOut(ds, A, PR.REGISTER_AND_MOVE, { data: move, type: T.WRITE_EXCLUSIVE }), invalidCdb(1, 4));
       for (let sa = 8; sa < 0x20; sa++) checkCondition(await prOut(ds, A, sa, { rk: 1n }), invalidCdb(1, 4));
       assert.equal((await prReadReservation(ds, A)).key, 1n);
     });
