@@ -90,7 +90,7 @@ export const Q = {
   PR_SPEC_I_PT_REREGISTERS: defineQuirk(
     'pr-spec-i-pt-reregisters',
     'scsi',
-    'REGISTER with SPEC_I_PT naming an I_T nexus that is registered already succeeds (its key replaced) instead of INVALID FIELD IN PARAMETER LIST',
+    'REGISTER with SPEC_I_PT naming an I_T nexus that is registered already succeeds (that nexus keeps its key) instead of INVALID FIELD IN PARAMETER LIST',
   ),
   PR_SPEC_I_PT_PARTIAL: defineQuirk(
     'pr-spec-i-pt-partial',

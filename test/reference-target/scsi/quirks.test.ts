@@ -340,6 +340,45 @@ const cases: Record<string, () => Promise<void>> = {
       else assert.ok(r.aborted, "the preempted nexus's WRITE was aborted");
     }
   },
+  'pr-move-keeps-source': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-move-keeps-source'] : []);
+      await prReserve(ds, nexus(1), 1n, T.WRITE_EXCLUSIVE);
+      const data = S.proutRegisterAndMoveParameterList({ key: 1n, saKey: 2n, unreg: true, relativeTargetPortId: 1, transportId: nexus(2).transportId });
+      good(await prOut(ds, nexus(1), PR.REGISTER_AND_MOVE, { data }));
+      assert.deepEqual((await prReadKeys(ds, nexus(1))).keys, on ? [1n, 2n] : [2n]);
+    }
+  },
+  'pr-move-to-self-accepted': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-move-to-self-accepted'] : []);
+      await prReserve(ds, nexus(1), 1n, T.WRITE_EXCLUSIVE);
+      const data = S.proutRegisterAndMoveParameterList({ key: 1n, saKey: 2n, relativeTargetPortId: 1, transportId: nexus(1).transportId });
+      const r = await prOut(ds, nexus(1), PR.REGISTER_AND_MOVE, { data });
+      if (on) good(r);
+      else checkCondition(r, invalidParam(24));
+    }
+  },
+  'pr-spec-i-pt-reregisters': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-spec-i-pt-reregisters'] : []);
+      await prRegister(ds, nexus(2), 2n);
+      const data = S.proutParameterList({ key: 0n, saKey: 1n, spec_i_pt: true, transportIds: [nexus(2).transportId] });
+      const r = await prOut(ds, nexus(1), PR.REGISTER, { data });
+      if (on) good(r);
+      else checkCondition(r, invalidParam(28));
+      assert.deepEqual((await prReadKeys(ds, nexus(1))).keys, on ? [2n, 1n] : [2n]);
+    }
+  },
+  'pr-spec-i-pt-partial': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['pr-spec-i-pt-partial'] : []);
+      const data = S.proutParameterList({ key: 0n, saKey: 1n, spec_i_pt: true, transportIds: [nexus(2).transportId, nexus(2, 2).transportId] });
+      data.writeUInt32BE(nexus(2).transportId.length + 8, 24);
+      checkCondition(await prOut(ds, nexus(1), PR.REGISTER, { data }), { key: S.SenseKey.ILLEGAL_REQUEST, asc: S.Asc.PARAMETER_LIST_LENGTH_ERROR });
+      assert.deepEqual((await prReadKeys(ds, nexus(1))).keys, on ? [1n, 1n] : []);
+    }
+  },
   'xcopy-noop': async () => {
     for (const on of [false, true]) {
       const ds = await ready({}, { quirks: on ? ['xcopy-noop'] : [] });
