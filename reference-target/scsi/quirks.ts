@@ -42,6 +42,11 @@ export const Q = {
   NO_MODE_CHANGE_UA: defineQuirk('no-mode-change-ua', 'scsi', 'MODE SELECT changes raise no MODE PARAMETERS CHANGED unit attention'),
   RESET_KEEPS_STATE: defineQuirk('reset-keeps-state', 'scsi', 'LUN RESET and target resets keep mode pages and PREVENT state'),
   ORWRITE_NO_OR: defineQuirk('orwrite-no-or', 'scsi', 'ORWRITE writes its Data-Out as it is instead of ORing it into the blocks'),
+  VPD83_BARE_PORT_NAME: defineQuirk(
+    'vpd83-bare-port-name',
+    'scsi',
+    'the iSCSI target port name of the Device Identification VPD page is the bare target name, without ",t,0x" and the TPGT',
+  ),
   RSOC_BAD_USAGE: defineQuirk('rsoc-bad-usage', 'scsi', 'REPORT SUPPORTED OPERATION CODES usage maps claim reserved CDB bits'),
   // third-party copy (commands/xcopy.ts)
   XCOPY_NOOP: defineQuirk('xcopy-noop', 'scsi', 'EXTENDED COPY checks its parameter list and returns GOOD but copies no block'),

@@ -109,7 +109,8 @@ function designators(ctx: Ctx): Designator[] {
   tryAdd(() => t10VendorIdDesignator(core.vendor, lu.serial, Association.LOGICAL_UNIT));
   tryAdd(() => relativeTargetPortDesignator(n.relativeTargetPort, pid));
   tryAdd(() => targetPortGroupDesignator(n.targetPortGroup));
-  tryAdd(() => scsiNameDesignator(n.targetPort, Association.TARGET_PORT, pid));
+  const portName = core.quirks.has(Q.VPD83_BARE_PORT_NAME) ? n.targetName || core.targetName : n.targetPort;
+  tryAdd(() => scsiNameDesignator(portName, Association.TARGET_PORT, pid));
   tryAdd(() => scsiNameDesignator(n.targetName || core.targetName, Association.TARGET_DEVICE, pid));
   return out;
 }

@@ -146,6 +146,15 @@ const cases: Record<string, () => Promise<void>> = {
       [...pages].sort((x, y) => x - y),
     );
   },
+  'vpd83-bare-port-name': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['vpd83-bare-port-name'] : [] });
+      const page = S.parseDeviceIdentification(good(await run(ds, S.inquiry({ evpd: true, page: 0x83, alloc: 1024 }))));
+      const port = page.designators.find((d) => d.designatorType === S.DesignatorType.SCSI_NAME_STRING && d.association === S.Association.TARGET_PORT)!;
+      const name = port.designator.toString('utf8').replace(/\0+$/, '');
+      assert.equal(name.endsWith(',t,0x0001'), !on, name);
+    }
+  },
   'no-medium-removal-prevent': async () => {
     const ds = await ready({ removable: true }, { quirks: ['no-medium-removal-prevent'] });
     good(await run(ds, S.preventAllowMediumRemoval({ prevent: true })));

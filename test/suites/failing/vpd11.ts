@@ -1,0 +1,63 @@
+/**
+ * Defects for the Device Identification VPD page (InquiryVPD83), the Extended INQUIRY Data VPD page
+ * (InquiryVPD86) and the REPORT LUNS well known logical unit.
+ */
+import { Association, encodeDeviceIdentification, parseDeviceIdentification, type Designator } from '../../../protocol/scsi/index.js';
+import { isVpd, type Cases } from './_support.js';
+
+/** A proxy rule that rewrites the designators of the Device Identification page (one Data-In PDU holds it all). */
+const designators = (change: (ds: Designator[]) => Designator[]) => () => [
+  {
+    match: isVpd(0x83),
+    dataIn: (d: Buffer, _c: Buffer, off: number) =>
+      off === 0 ? encodeDeviceIdentification({ designators: change(parseDeviceIdentification(d).designators) }) : d,
+  },
+];
+
+/** The SCSI name string designator of `association`, replaced by `bytes`. */
+const nameBytes = (association: number, bytes: (name: string) => Buffer) =>
+  designators((ds) =>
+    ds.map((x) =>
+      x.designatorType === 8 && x.association === association ? { ...x, designator: bytes(x.designator.toString('utf8').replace(/\0+$/, '')) } : x,
+    ),
+  );
+
+/** `s` null-terminated and null-padded to a multiple of 4 bytes, as a SCSI name string must be. */
+const padded = (s: string): Buffer => {
+  const b = Buffer.alloc((Buffer.byteLength(s) + 4) & ~3);
+  b.write(s);
+  return b;
+};
+
+const CASES: Cases = {
+  // only the target port and target device designators are left
+  'InquiryVPD83.LogicalUnitName': {
+    rules: designators((ds) => ds.filter((x) => x.association !== Association.LOGICAL_UNIT)),
+    message: /holds no logical unit name/,
+  },
+  // the NAA designator claims CODE SET ASCII
+  'InquiryVPD83.DesignatorFormats': {
+    rules: designators((ds) => ds.map((x) => (x.designatorType === 3 ? { ...x, codeSet: 2 } : x))),
+    message: /a NAA designator has CODE SET 1h, got 2h/,
+  },
+  'InquiryVPD83.DesignatorFormats (relative target port 0)': {
+    rules: designators((ds) => ds.map((x) => (x.designatorType === 4 ? { ...x, designator: Buffer.alloc(4) } : x))),
+    message: /RELATIVE TARGET PORT IDENTIFIER 0 is reserved/,
+  },
+  // the target device name with one terminating NUL and no padding to a multiple of 4
+  'InquiryVPD83.ScsiNameString': {
+    rules: nameBytes(Association.TARGET_DEVICE, (n) => Buffer.from(`${n}${n.length % 4 === 3 ? 'x' : ''}\0`)),
+    message: /DESIGNATOR LENGTH \d+ is not a multiple of 4/,
+  },
+  'InquiryVPD83.ScsiNameString (port suffix on the target device)': {
+    rules: nameBytes(Association.TARGET_DEVICE, (n) => padded(`${n},t,0x1`)),
+    message: /carries a port suffix, though it names the target device/,
+  },
+  'InquiryVPD83.TargetPort': { quirks: ['vpd83-bare-port-name'], message: /the iSCSI target port name .* has no ",t,0x<TPGT>"/ },
+  'InquiryVPD83.TargetPort (another TPGT)': {
+    rules: nameBytes(Association.TARGET_PORT, (n) => padded(n.replace(/,t,0x[0-9a-f]+$/i, ',t,0x7'))),
+    message: /the TPGT of the target port name versus the login's TargetPortalGroupTag: expected 1, got 7/,
+  },
+};
+
+export default CASES;
