@@ -31,6 +31,8 @@ export interface TargetNodeConfig {
   targetReset?: 'all' | 'none' | string[];
   /** Initiator names allowed to log in (InitiatorName / AllowInitiator lines); none: all. */
   allowInitiators?: string[];
+  /** Initiator names refused even when the ACL above lets every initiator in (DenyInitiator lines, ietd's initiators.deny). */
+  denyInitiators?: string[];
   /** iSCSI operational keys (HeaderDigest, MaxBurstLength, ...) this target accepts or limits. */
   params?: Record<string, string>;
   /** Commands a session may have outstanding: sets the CmdSN window (MaxCmdSN). */
@@ -367,6 +369,11 @@ export function parseConfigText(text: string, file = 'config'): TargetServerConf
         need(1, 'one iSCSI initiator name');
         if (!isIscsiName(arg)) throw cfgError(where, `"${arg}" is not an iSCSI name`);
         (cur.allowInitiators ??= []).push(arg);
+        return;
+      case 'DenyInitiator':
+        need(1, 'one iSCSI initiator name');
+        if (!isIscsiName(arg)) throw cfgError(where, `"${arg}" is not an iSCSI name`);
+        (cur.denyInitiators ??= []).push(arg);
         return;
       case 'TargetReset': {
         need(1, 'All, None or one iSCSI initiator name');

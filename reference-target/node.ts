@@ -36,6 +36,7 @@ export class TargetNode {
 
   allows(initiatorName: string): boolean {
     const acl = this.config.allowInitiators;
+    if (this.config.denyInitiators?.includes(initiatorName)) return false;
     return (!acl || acl.length === 0 || acl.includes(initiatorName)) && (this.accessCheck?.(initiatorName) ?? true);
   }
 }

@@ -38,6 +38,12 @@ export interface LoginFields {
 
 export const LOGIN_ITT = 0x4c0001;
 
+/**
+ * The initiator name iSCSILoginValues.AclRefused logs in with: a target's operator refuses it in the target's ACL
+ * to run that test (the reference target's test configuration does, with a DenyInitiator line).
+ */
+export const ACL_REFUSED_INITIATOR = 'iqn.2026-12.org.iscsi-test:acl-refused';
+
 export function loginRequest(f: LoginFields): LoginRequest {
   const csg = f.csg ?? Stage.SECURITY;
   const transit = f.transit ?? false;

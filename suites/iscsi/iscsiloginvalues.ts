@@ -11,7 +11,20 @@
  * class 2 is SHOULD.
  */
 import { defineSuite, iscsi, isRawEnd, rawText, type RawConnection, type TestContext } from '../../harness/api.js';
-import { answersTo, exchange, expectAccepted, expectRefused, firstKeys, loginRequest, newIsid, pairsText, Stage, throughSecurity, usesChap } from './_login.js';
+import {
+  ACL_REFUSED_INITIATOR,
+  answersTo,
+  exchange,
+  expectAccepted,
+  expectRefused,
+  firstKeys,
+  loginRequest,
+  newIsid,
+  pairsText,
+  Stage,
+  throughSecurity,
+  usesChap,
+} from './_login.js';
 
 const suite = defineSuite('iSCSILoginValues', { families: ['iSCSI'], clause: 'RFC 7143 6.3' });
 
@@ -72,6 +85,26 @@ suite.test(
     const c = await t.connect();
     const a = await exchange(t, c, loginRequest({ isid: newIsid(), keys: [...firstKeys(t), ['InitiatorAlias', alias]] }));
     expectRefused(t, a, 0x0200, 'a first Login Request declaring an InitiatorAlias of 256 bytes', { classOnly: true });
+  },
+);
+
+suite.test(
+  'AclRefused',
+  {
+    doc: `A first Login Request for the target under test with InitiatorName ${ACL_REFUSED_INITIATOR}, a name the target's operator refuses in its
+      ACL to run this test (the reference target: DenyInitiator in its configuration). A target that admits the name has no such ACL entry, and the
+      test skips. A refusal should say why: status 0x0202, Authorization failure, "the initiator is not allowed access to the given target"
+      (11.13.5), not another status.`,
+    clause: 'RFC 7143 11.13.5',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const keys = firstKeys(t, { set: { InitiatorName: ACL_REFUSED_INITIATOR } });
+    const a = await exchange(t, c, loginRequest({ isid: newIsid(), keys }));
+    if (!('end' in a) && a.rsp.statusClass === 0) t.skip(`the target admits ${ACL_REFUSED_INITIATOR}: no ACL entry refuses it`);
+    expectRefused(t, a, 0x0202, `a first Login Request with InitiatorName ${ACL_REFUSED_INITIATOR}, which the target's ACL refuses`);
   },
 );
 

@@ -347,6 +347,13 @@ describe('target config: parseConfigText', () => {
   ];
   for (const [name, text, re] of bad) it(`bad: ${name}`, () => configError(text, re));
 
+  it('DenyInitiator refuses a name even where no ACL limits the target, and must be an iSCSI name', () => {
+    const c = parseConfigText('Target iqn.2026-11.org.iscsi-test:d\n  Lun 0 Type=memory,Size=1M\n  DenyInitiator iqn.2026-12.org.iscsi-test:acl-refused\n');
+    assert.deepEqual(c.targets[0]!.denyInitiators, ['iqn.2026-12.org.iscsi-test:acl-refused']);
+    assert.equal(c.targets[0]!.allowInitiators, undefined);
+    assert.throws(() => parseConfigText('Target iqn.2026-11.org.iscsi-test:d\n  DenyInitiator someone\n'), /"someone" is not an iSCSI name/);
+  });
+
   it('readConfigFile names a file it cannot read', () => {
     assert.throws(() => readConfigFile('/nonexistent/iscsi-target.conf'), /^IscsiError: \/nonexistent\/iscsi-target\.conf: cannot read: ENOENT$/);
   });

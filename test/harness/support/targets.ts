@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startTarget, type RunningTarget } from '../../../reference-target/index.js';
 import type { RunConfig, TargetSpec } from '../../../harness/target-under-test.js';
 import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, targetFromUrl } from '../../../harness/target-under-test.js';
+import { ACL_REFUSED_INITIATOR } from '../../../suites/iscsi/_login.js';
 
 export const REF_IQN = 'iqn.2026-11.org.iscsi-test:selftest';
 
@@ -77,6 +78,8 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
     targets: [
       {
         iqn: REF_IQN,
+        // the name iSCSILoginValues.AclRefused logs in with, refused as its operator is asked to
+        denyInitiators: [ACL_REFUSED_INITIATOR],
         luns: [
           {
             lun: 0,

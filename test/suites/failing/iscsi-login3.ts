@@ -17,6 +17,11 @@ const CASES: Cases = {
     verdict: 'warn',
     message: /InitiatorAlias of 256 bytes: expected .*status class 0x02, got .*0x0000/,
   },
+  'iSCSILoginValues.AclRefused': {
+    quirks: ['login-status-generic'],
+    verdict: 'warn',
+    message: /InitiatorName iqn.2026-12.org.iscsi-test:acl-refused, which the target's ACL refuses: expected .*0x0202.*got .*0x0200/,
+  },
   'iSCSILoginValues.FfpKeyAtLogin': { quirks: ['login-ffp-key-silent'], verdict: 'warn', message: /did not answer SendTargets=All, sent at login/ },
   'iSCSILoginValues.NextStageNotBeyondRequest': {
     quirks: ['login-nsg-beyond-request'],
