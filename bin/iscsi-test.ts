@@ -15,6 +15,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { IsnsServer } from '../isns/server.js';
 import { resolveIsnsUrl } from '../harness/isns-discovery.js';
+import { commandTargetControl } from '../harness/target-commands.js';
 import { compareBaseline, loadBaseline } from '../harness/baseline.js';
 import { ExitError, usageError } from '../harness/errors.js';
 import { describeText, listJson, listText } from '../harness/listing.js';
@@ -28,6 +29,7 @@ import {
   DEFAULT_INITIATOR_2,
   DEFAULT_MAX_UNANSWERED,
   RunConfig,
+  TargetControl,
   TargetSpec,
   targetFromUrl,
 } from '../harness/target-under-test.js';
@@ -61,6 +63,8 @@ const EMBEDDED_SIZE = 64 * 1024 * 1024;
 interface Embedded {
   spec: TargetSpec;
   stop(): Promise<void>;
+  /** Stop the target and start it again on its port (the iSNS family's Deregister test). */
+  control: TargetControl;
 }
 
 /** Start the reference target in-process on a free loopback port with one scratch memory LUN. */
@@ -75,22 +79,36 @@ async function startEmbedded(isns?: IsnsServer): Promise<Embedded> {
     throw new ExitError(4, `the embedded reference target failed to load: ${(e as Error).message}`);
   }
   if (typeof mod.startTarget !== 'function') throw new ExitError(4, 'the embedded reference target has no startTarget()');
-  let t;
+  const options = (port: number) => ({
+    address: '127.0.0.1',
+    port,
+    targets: [{ iqn: EMBEDDED_IQN, luns: [{ lun: 0, backing: 'memory' as const, size: EMBEDDED_SIZE }] }],
+    // Pointed at the harness's iSNS server when the run has iSNS tests.
+    ...(isns ? { server: { isns: isns.address, isnsRegistrationPeriod: isns.registrationPeriod } } : {}),
+  });
+  let t: Awaited<ReturnType<typeof mod.startTarget>> | undefined;
   try {
-    t = await mod.startTarget({
-      address: '127.0.0.1',
-      port: 0,
-      targets: [{ iqn: EMBEDDED_IQN, luns: [{ lun: 0, backing: 'memory', size: EMBEDDED_SIZE }] }],
-      // Pointed at the harness's iSNS server when the run has iSNS tests.
-      ...(isns ? { server: { isns: isns.address, isnsRegistrationPeriod: isns.registrationPeriod } } : {}),
-    });
+    t = await mod.startTarget(options(0));
   } catch (e) {
     throw new ExitError(4, `the embedded reference target did not start: ${(e as Error).message}`);
   }
+  const port = t.port;
   const host = t.address.includes(':') ? `[${t.address}]` : t.address;
+  const stop = async () => {
+    const running = t;
+    t = undefined;
+    await running?.stop();
+  };
   return {
-    spec: { host: t.address, port: t.port, targetName: EMBEDDED_IQN, lun: 0, display: `iscsi://${host}:${t.port}/${EMBEDDED_IQN}/0`, embedded: true },
-    stop: () => t.stop(),
+    spec: { host: t.address, port, targetName: EMBEDDED_IQN, lun: 0, display: `iscsi://${host}:${port}/${EMBEDDED_IQN}/0`, embedded: true },
+    stop,
+    control: {
+      how: `the embedded reference target is stopped and started again on port ${port} (its memory LUN starts empty)`,
+      stop,
+      start: async () => {
+        t ??= await mod.startTarget(options(port));
+      },
+    },
   };
 }
 
@@ -150,6 +168,12 @@ function parser(argv: string[]) {
       requiresArg: true,
     })
     .option('isns-server', { type: 'string', describe: "play the iSNS server on [HOST:]PORT for the iSNS tests; point the target's iSNS server there first" })
+    .option('target-stop-command', {
+      type: 'string',
+      describe: 'shell command that stops the target (or its iSNS client), for tests of what it does as it stops; needs --target-start-command',
+      requiresArg: true,
+    })
+    .option('target-start-command', { type: 'string', describe: 'shell command that starts the target again on the same portal', requiresArg: true })
     .option('strict', { type: 'boolean', describe: 'SHOULD-level failures fail instead of warning' })
     .option('silent', { alias: 's', type: 'boolean', describe: 'Print only failures, errors, warnings and the summary' })
     .option('normal', { alias: 'n', type: 'boolean', describe: 'Print one line per test (default)' })
@@ -266,6 +290,12 @@ async function main(argv: string[]): Promise<number> {
   const jobs = args.jobs === undefined ? 1 : Number(args.jobs);
   if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 32)) throw usageError(`--jobs=${args.jobs}: a whole number of tests at once, 1 to 32`);
   if (args.json === '') throw usageError('--json needs a FILE (or - for stdout)');
+  const stopCommand = args['target-stop-command'];
+  const startCommand = args['target-start-command'];
+  if ((stopCommand === undefined) !== (startCommand === undefined))
+    throw usageError('--target-stop-command and --target-start-command go together: the run goes on after the target was stopped');
+  if (stopCommand !== undefined && urls.length === 0)
+    throw usageError('--target-stop-command needs the URL of a target: the embedded target is stopped by the harness');
   const baseline = args.expect !== undefined ? loadBaseline(args.expect) : undefined;
   if (args.trace !== undefined) {
     try {
@@ -321,6 +351,8 @@ async function main(argv: string[]): Promise<number> {
       commandTimeoutMs: commandTimeout * 1000,
       maxUnanswered,
       ...(isns ? { isns } : {}),
+      ...(embedded ? { targetControl: embedded.control } : {}),
+      ...(stopCommand !== undefined && startCommand !== undefined ? { targetControl: commandTargetControl(stopCommand, startCommand) } : {}),
       jobs,
     };
     const toStdout = xmlFile === '-' || args.json === '-' || args.html === '-';

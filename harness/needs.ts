@@ -15,12 +15,19 @@ export interface GateOptions {
   chap: boolean;
   /** The harness plays the iSNS server the target was pointed at (--isns-server). */
   isns?: boolean;
+  /** The harness can stop and start the target (--target-stop-command and --target-start-command, or the embedded target). */
+  targetControl?: boolean;
 }
 
 /** Why an iSNS test cannot run, and how to make it: -V and the skip reason say the same. */
 export const ISNS_SERVER_HOWTO =
   `the target is not pointed at the harness's iSNS server: run iscsi-test with --isns-server 127.0.0.1:PORT and set the target's iSNS server to that ` +
   `address first (iscsi-target --isns 127.0.0.1:PORT, ietd.conf iSNSServer, tgtadm --op update --mode sys --name iSNSServerIP/iSNSServerPort/iSNS)`;
+
+/** Why a test that stops the target cannot run, and how to make it. */
+export const TARGET_CONTROL_HOWTO =
+  `the harness cannot stop and start the target: give --target-stop-command CMD and --target-start-command CMD (shell commands that stop the ` +
+  `target, or its iSNS client, and bring it back on the same portal; e.g. tgtadm --op update --mode sys --name iSNS --value Off, then On)`;
 
 type Unmet = (dev: DeviceFacts, o: GateOptions) => string | undefined;
 
@@ -39,6 +46,8 @@ export const NAMED_NEEDS = {
   chap: { by: 'flag', unmet: (_d, o) => (o.chap ? undefined : 'no CHAP credentials in the URL') },
   /** The harness plays the iSNS server the target registers with (--isns-server; the embedded target when iSNS tests run). */
   isnsServer: { by: 'flag', unmet: (_d, o) => (o.isns ? undefined : ISNS_SERVER_HOWTO) },
+  /** The harness can stop the target and start it again (TargetControl). */
+  targetControl: { by: 'flag', unmet: (_d, o) => (o.targetControl ? undefined : TARGET_CONTROL_HOWTO) },
   /** Peripheral device type 0 (direct access block device, SBC). */
   sbc: { by: 'probe', unmet: (dev) => (dev.sbc ? undefined : `not a direct-access block device (peripheral device type 0x${dev.deviceType.toString(16)})`) },
   /** The device claims SBC-3 or later (a version descriptor, or SPC-4 or later in VERSION). */

@@ -203,7 +203,13 @@ export function limitOf(p: Planned, cfg: RunConfig): number {
 /** Run one test: gate, sessions, body within its time limit, read-back check, clean-up. Never throws. */
 export async function execute(p: Planned, facts: DeviceFacts, cfg: RunConfig, onLine?: (line: string) => void): Promise<TestResult> {
   const t0 = Date.now();
-  const why = gate(p.test, facts, { dataloss: cfg.dataloss, sanitize: cfg.sanitize, chap: !!cfg.target.chap, isns: !!cfg.isns });
+  const why = gate(p.test, facts, {
+    dataloss: cfg.dataloss,
+    sanitize: cfg.sanitize,
+    chap: !!cfg.target.chap,
+    isns: !!cfg.isns,
+    targetControl: !!cfg.targetControl,
+  });
   if (why) return resultOf(p, 'skip', { message: why, durationMs: 0 });
   const limit = limitOf(p, cfg);
   const ctx = new RunContext(p, facts, cfg, limit, onLine);

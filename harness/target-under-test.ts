@@ -26,6 +26,18 @@ export interface TargetSpec {
 export const DEFAULT_INITIATOR = 'iqn.2026-11.org.iscsi-test:initiator';
 export const DEFAULT_INITIATOR_2 = 'iqn.2026-11.org.iscsi-test:initiator-2';
 
+/**
+ * Stopping the target under test and starting it again (--target-stop-command/--target-start-command, or
+ * the embedded reference target), for tests that can only see what a target does as it stops (its iSNS
+ * deregistration). start() must bring it back on the same portal, so that the run goes on.
+ */
+export interface TargetControl {
+  /** How the target is stopped and started, for logs. */
+  how: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
 /** The options of a run that tests see and the runner applies. */
 export interface RunConfig {
   target: TargetSpec;
@@ -54,6 +66,8 @@ export interface RunConfig {
   maxUnanswered: number;
   /** The iSNS server the harness plays, which the target under test registers with (the iSNS family). */
   isns?: IsnsServer;
+  /** How to stop and start the target under test, when the run was told (see TargetControl). */
+  targetControl?: TargetControl;
   /** --jobs: how many tests without LU-wide side effects run at once (default 1). */
   jobs?: number;
 }

@@ -129,6 +129,8 @@ describe('iscsi-test command line', function () {
       oneLine(await cli(['--timeout=soon']), 2, /--timeout=soon/);
       oneLine(await cli(['--silent', '--verbose']), 2, /contradict/);
       oneLine(await cli([`--expect=${join(dir, 'missing.json')}`]), 2, /--expect=.*cannot read the baseline/);
+      oneLine(await cli(['--target-stop-command=true', 'iscsi://a/iqn.2000-01.a:b/0']), 2, /--target-stop-command and --target-start-command go together/);
+      oneLine(await cli(['--target-stop-command=true', '--target-start-command=true']), 2, /needs the URL of a target/);
     });
 
     it('a broken suite is exit code 4 with one line naming the file', async () => {
