@@ -23,6 +23,7 @@ export const Q_ISNS = {
   wrongPgt: defineQuirk('isns-wrong-pgt', 'isns', 'registers its portal groups with a Portal Group Tag one more than its logins report'),
   noEsi: defineQuirk('isns-no-esi', 'isns', 'registers an ESI port but never answers an ESI'),
   initiatorType: defineQuirk('isns-initiator-type', 'isns', 'registers its target nodes with iSCSI Node Type Initiator'),
+  noDereg: defineQuirk('isns-no-dereg', 'isns', 'stops without deregistering: its registration stays until the Registration Period runs out'),
   giveUp: defineQuirk('isns-give-up', 'isns', 'gives up registering after the server answers a registration with an error status'),
 };
 
@@ -239,7 +240,7 @@ export class IsnsRegistration {
     if (this.stopped) return;
     this.stopped = true;
     this.cancelRefresh?.();
-    if (this.registered) {
+    if (this.registered && !this.opts.quirks.has(Q_ISNS.noDereg)) {
       const t = this.client.transaction(Func.DevDereg).add(Tag.IscsiName, this.opts.nodes[0]!.config.iqn).delimiter().add(Tag.EntityId, this.entityId);
       const r = await this.client.send(t, waitMs).catch((e: Error) => e);
       this.opts.log(`iSNS: deregistered ${this.entityId}: ${r instanceof Error ? r.message : r.statusName}`);

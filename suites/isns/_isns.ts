@@ -47,4 +47,4 @@ export function loginTpgt(t: TestContext): number | undefined {
   return undefined;
 }
 
-export const { Func, Status, statusName, NodeType, EntityProtocol } = isnsp;
+export const { Func, Status, statusName, NodeType, EntityProtocol, Tag, tlvValue } = isnsp;

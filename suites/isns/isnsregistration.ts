@@ -3,8 +3,8 @@
  * with: what it registers, that it refreshes, answers ESI, and comes back after the server failed.
  * These tests need the target pointed at the harness's server before the run (see the skip reason).
  */
-import { defineSuite } from '../../harness/api.js';
-import { EntityProtocol, loginPortal, loginTpgt, NodeType, registration, server, Status, statusName } from './_isns.js';
+import { defineSuite, type ReceivedMessage } from '../../harness/api.js';
+import { EntityProtocol, Func, loginPortal, loginTpgt, NodeType, registration, server, Status, statusName, Tag, tlvValue } from './_isns.js';
 
 const HOWTO =
   `Needs the target pointed at the iSNS server the harness plays: iscsi-test --isns-server 127.0.0.1:PORT, with the target's iSNS server ` +
@@ -115,6 +115,55 @@ suite.test(
     t.log(`ESI to ${portal.ip}:${portal.esiPort} for portal ${portal.ip}:${portal.port}`);
     const r = await s.esi(e, portal, 5000).catch((err: Error) => t.fail(`ESI to the registered ESI port ${portal.ip}:${portal.esiPort}: ${err.message}`));
     t.check(r.status === Status.Successful, `ESIRsp status ${statusName(r.status)}, expected Successful`);
+  },
+);
+
+suite.test(
+  'Deregister',
+  {
+    doc: `A target that stops should deregister (DevDereg of its Network Entity, or of its Storage Nodes) rather than stay listed, sending initiators
+      to a portal that is gone, until its Registration Period runs out. The harness stops the target, waits 10 s for a DevDereg from it that leaves
+      none of its nodes registered, then starts the target again and waits for it to register again, so that the run goes on. The harness stops
+      and starts the embedded target itself; any other target needs --target-stop-command and --target-start-command, shell commands that stop the
+      target (or only its iSNS client) and bring it back on the same portal. ${HOWTO}`,
+    clause: 'RFC 4171 5.6.5.4',
+    level: 'SHOULD',
+    timeout: 90,
+    session: false,
+    needs: ['targetControl'],
+  },
+  async (t) => {
+    const s = server(t);
+    const control = t.config.targetControl!;
+    const e = await registration(t, 30_000, true);
+    const names = e.nodes.map((n) => n.name);
+    const named = (m: ReceivedMessage) =>
+      m.tlvs.some((x) => (x.tag === Tag.IscsiName || x.tag === Tag.EntityId) && x.value.length > 0 && [e.eid, ...names].includes(String(tlvValue(x))));
+    // A DevDereg from the entity: its Source is one of its nodes, or it names the entity or one of its nodes.
+    const fromEntity = (m: ReceivedMessage) => m.functionId === Func.DevDereg && (names.includes(m.source ?? '') || named(m));
+    const since = Date.now();
+    t.log(`stopping the target: ${control.how}`);
+    await control.stop();
+    try {
+      const until = since + 10_000;
+      const dereg = () => s.received.find((m) => m.at >= since && fromEntity(m));
+      while (!dereg() && Date.now() < until) await t.sleep(100);
+      const d = dereg();
+      const stays = `it stays registered until its Registration Period (${s.registrationPeriod} s) runs out`;
+      if (!t.should(d, `no DevDereg from entity ${e.eid} (${names.join(', ')}) within 10 s after the target was stopped: ${stays}`)) return;
+      t.log(`DevDereg from ${d!.source ?? d!.remote} ${((d!.at - since) / 1000).toFixed(1)} s after the stop, answered ${statusName(d!.answered ?? 0)}`);
+      const left = names.filter((n) => s.entityOf(n));
+      t.should(
+        left.length === 0,
+        `after the target's DevDereg the iSNS server still holds ${left.join(', ')}: it named neither entity ${e.eid} nor those nodes`,
+      );
+    } finally {
+      t.log('starting the target again');
+      await control.start();
+      const until = Date.now() + Math.min(30_000, Math.max(0, t.remainingMs() - 2000));
+      while (!s.entityOf(t.config.target.targetName) && Date.now() < until) await t.sleep(100);
+      t.log(s.entityOf(t.config.target.targetName) ? 'the target registered again' : 'the target did not register again within 30 s of its start');
+    }
   },
 );
 

@@ -20,7 +20,7 @@ import { select } from '../../harness/select.js';
 import type { Verdict } from '../../harness/results.js';
 import type { RunningTarget } from '../../reference-target/index.js';
 import { Proxy } from '../harness/support/proxy.js';
-import { chapUrl, configFor, REF_IQN, refTarget, STANDARD_LUNS } from '../harness/support/targets.js';
+import { chapUrl, configFor, REF_IQN, refTarget, restartableRefTarget, STANDARD_LUNS } from '../harness/support/targets.js';
 import type { Case, Cases } from './failing/_support.js';
 
 /** Every table in ./failing (one file per group of suites, so authors of different suites do not collide). */
@@ -73,9 +73,10 @@ describe('every conformance test can fail (a quirk of the reference target, or a
   async function runIsns(plan: Planned[], quirks: string[]) {
     const isns = new IsnsServer({ registrationPeriod: 10 });
     await isns.start();
-    const target = await refTarget({ quirks, isns: isns.address });
+    const target = await restartableRefTarget({ quirks, isns: isns.address });
     try {
-      return await runTests({ plan, config: configFor(target.url(0, REF_IQN), { isns, defaultTimeout: 60 }), reporters: [] });
+      const url = target.current().url(0, REF_IQN);
+      return await runTests({ plan, config: configFor(url, { isns, targetControl: target.control, defaultTimeout: 60 }), reporters: [] });
     } finally {
       await target.stop();
       await isns.stop();

@@ -124,6 +124,12 @@ export class Tgtd {
     return r.stdout;
   }
 
+  /** The shell command line of `adm(...args)`, for the harness's --target-stop-command and --target-start-command. */
+  admCommand(...args: string[]): string {
+    const quote = (a: string) => (/^[\w.:\/=-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+    return [which('tgtadm') ?? 'tgtadm', '-C', String(this.ctl), '--lld', 'iscsi', ...args].map(quote).join(' ');
+  }
+
   /** The last 256 KiB of tgtd's log ('' once stopped). */
   output(): string {
     try {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTarget, type RunningTarget } from '../../../reference-target/index.js';
-import type { RunConfig, TargetSpec } from '../../../harness/target-under-test.js';
+import type { RunConfig, TargetControl, TargetSpec } from '../../../harness/target-under-test.js';
 import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, targetFromUrl } from '../../../harness/target-under-test.js';
 import { ACL_REFUSED_INITIATOR } from '../../../suites/iscsi/_login.js';
 
@@ -30,6 +30,8 @@ export interface RefOptions {
   standardLuns?: boolean;
   /** Register with this iSNS server (host:port), asking for a 10 s Registration Period. */
   isns?: string;
+  /** Listen on this port (default: a free one). */
+  port?: number;
 }
 
 /** What each LUN of `standardLuns` is, for messages. */
@@ -71,7 +73,7 @@ export async function refTarget(o: RefOptions = {}): Promise<RunningTarget> {
 function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget> {
   return startTarget({
     address: '127.0.0.1',
-    port: 0,
+    port: o.port ?? 0,
     quirks: o.quirks ?? [],
     // the self-tests fail CHAP on purpose many times in a row: no growing delay for them
     server: { authFailureDelay: false, ...(o.isns ? { isns: o.isns, isnsRegistrationPeriod: 10 } : {}) },
@@ -136,5 +138,30 @@ export function configFor(url: string, over: Partial<RunConfig> = {}, target: Pa
     commandTimeoutMs: 15_000,
     maxUnanswered: 3,
     ...over,
+  };
+}
+
+/**
+ * A reference target the harness may stop and start again on the same port (RunConfig.targetControl), as
+ * the iSNS family's Deregister test does; `stop()` ends whichever instance is running.
+ */
+export async function restartableRefTarget(o: RefOptions): Promise<{ current: () => RunningTarget; control: TargetControl; stop: () => Promise<void> }> {
+  let t: RunningTarget | undefined = await refTarget(o);
+  const first = t;
+  const stop = async () => {
+    const running = t;
+    t = undefined;
+    await running?.stop();
+  };
+  return {
+    current: () => t ?? first,
+    control: {
+      how: `the reference target is stopped and started again on port ${first.port}`,
+      stop,
+      start: async () => {
+        t ??= await refTarget({ ...o, port: first.port });
+      },
+    },
+    stop,
   };
 }

@@ -13,6 +13,11 @@ const CASES: Cases = {
     message: /no iSNSP message from entity .* within 12 s \(its Registration Period is 10 s\)/,
   },
   'iSNSRegistration.Esi': { quirks: ['isns-no-esi'], message: /no ESIRsp from .* within 5000 ms/ },
+  'iSNSRegistration.Deregister': {
+    quirks: ['isns-no-dereg'],
+    verdict: 'warn',
+    message: /no DevDereg from entity .* within 10 s after the target was stopped: it stays registered until its Registration Period \(10 s\) runs out/,
+  },
   'iSNSRegistration.ServerRestart': {
     quirks: ['isns-no-refresh'],
     verdict: 'warn',
