@@ -168,7 +168,8 @@ export class LogicalUnit {
   establishUa(itKey: string, ascAscq: number): void {
     if (this.has(Q.NO_UA)) return;
     const q = this.ua.get(itKey) ?? [];
-    if (ascAscq >> 8 === 0x29) {
+    // the reset family ranks above every other unit attention (SAM-5 5.14): it is reported first
+    if (ascAscq >> 8 === 0x29 && !this.has(Q.UA_RESET_QUEUED_LAST)) {
       if (q.some((c) => c >> 8 === 0x29)) return;
       this.ua.set(itKey, [ascAscq]);
       if (this.ua.size > MAX_UA_NEXUSES) this.ua.delete(this.ua.keys().next().value!);

@@ -39,6 +39,11 @@ export const Q = {
   ABORT_TASK_SET_ALL: defineQuirk('abort-task-set-all', 'scsi', 'ABORT TASK SET aborts the tasks of every I_T nexus, not only those of the nexus that sent it'),
   ABORT_IGNORED: defineQuirk('abort-ignored', 'scsi', 'ABORT TASK reports FUNCTION COMPLETE but the task runs on and returns status'),
   MODE_SELECT_NOOP: defineQuirk('mode-select-noop', 'scsi', 'MODE SELECT validates its parameter list and returns GOOD but changes no current value'),
+  UA_RESET_QUEUED_LAST: defineQuirk(
+    'ua-reset-queued-last',
+    'scsi',
+    'a reset unit attention (29h) is queued behind the unit attentions already pending instead of taking their place',
+  ),
   NO_MODE_CHANGE_UA: defineQuirk('no-mode-change-ua', 'scsi', 'MODE SELECT changes raise no MODE PARAMETERS CHANGED unit attention'),
   RESET_KEEPS_STATE: defineQuirk('reset-keeps-state', 'scsi', 'LUN RESET and target resets keep mode pages and PREVENT state'),
   ORWRITE_NO_OR: defineQuirk('orwrite-no-or', 'scsi', 'ORWRITE writes its Data-Out as it is instead of ORing it into the blocks'),

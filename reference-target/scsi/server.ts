@@ -403,7 +403,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     if (!this.quirks.has(Q.RESERVE6_SURVIVES_RESET)) lu.spc2Holder = null;
     if (this.quirks.has(Q.PR_LOST_ON_RESET)) lu.pr.clear();
     for (const k of this.itKeys()) {
-      lu.clearUa(k);
+      if (!this.quirks.has(Q.UA_RESET_QUEUED_LAST)) lu.clearUa(k);
       lu.establishUa(k, ua);
     }
   }

@@ -1,13 +1,20 @@
 /**
  * Unit attentions asserted by their ASC/ASCQ, across I_T nexuses (SAM-5 5.14, 6.3): a logical unit reset is
  * reported to every nexus with BUS DEVICE RESET FUNCTION OCCURRED, and a mode page change made by one nexus
- * to every other one with MODE PARAMETERS CHANGED (SPC-5 mode parameters), not to the one that made it.
+ * to every other one with MODE PARAMETERS CHANGED (SPC-5 mode parameters), not to the one that made it; with
+ * several unit attentions pending, the one of the reset family (29h) is reported first.
  */
 import {
   defineSuite,
   expectNoUnitAttention,
   expectUnitAttention,
+  GOOD,
+  INVALID_FIELD_IN_CDB,
   iscsi,
+  keepReservationsClean,
+  opcode,
+  prPreempt,
+  prRegister,
   scsi,
   SPC5,
   taskManagement,
@@ -79,6 +86,35 @@ suite.test(
     await selectControl(t, cur, `MODE SELECT(6) Control page D_SENSE=${cur[AT]! & D_SENSE ? 1 : 0}`, a);
     await expectUnitAttention(t, b, UA_MODE_PARAMETERS_CHANGED, 'the other I_T nexus after MODE SELECT');
     await expectNoUnitAttention(t, a, UA_MODE_PARAMETERS_CHANGED, 'the I_T nexus that sent MODE SELECT');
+  },
+);
+
+suite.test(
+  'Precedence',
+  {
+    doc: `Both I_T nexuses register and the first preempts the second, which so has a unit attention pending (REGISTRATIONS PREEMPTED, or another the
+      target chose); the first then sends LOGICAL UNIT RESET. The second nexus's first unit attention should then be one of the reset family (29h:
+      BUS DEVICE RESET FUNCTION OCCURRED or the generic POWER ON, RESET, OR BUS DEVICE RESET OCCURRED): SAM-5 5.14 ranks the 29h conditions above
+      all other unit attentions, and a device server reports the one of highest precedence first.`,
+    level: 'SHOULD',
+    clause: 'SAM-5 5.14, SAM-5 6.3.3',
+    needs: ['dataloss', opcode(scsi.Op.PERSISTENT_RESERVE_OUT)],
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    const [a, b] = [t.session, t.session2];
+    const K1 = 0x0a77_0000_0000_0001n;
+    const K2 = 0x0a77_0000_0000_0002n;
+    await prRegister(t, K1, { session: a });
+    await prRegister(t, K2, { session: b });
+    const r = await prPreempt(t, K1, K2, scsi.PrType.WRITE_EXCLUSIVE, { session: a, expect: [GOOD, INVALID_FIELD_IN_CDB] });
+    if (r.status !== scsi.ScsiStatus.GOOD) t.skip('the target does not implement PERSISTENT RESERVE OUT PREEMPT (INVALID FIELD IN CDB)');
+    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET);
+    const seen = await expectUnitAttention(t, b, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], 'the second I_T nexus after PREEMPT and LOGICAL UNIT RESET');
+    t.check(
+      seen[0]!.asc === 0x29,
+      `the second I_T nexus reported ${scsi.describeSense(seen[0]!)} before the reset unit attention: the 29h family ranks first (SAM-5 5.14)`,
+    );
   },
 );
 

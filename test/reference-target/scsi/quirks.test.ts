@@ -388,6 +388,17 @@ const cases: Record<string, () => Promise<void>> = {
       assert.deepEqual((await prReadKeys(ds, nexus(1))).keys, on ? [1n, 1n] : []);
     }
   },
+  'ua-reset-queued-last': async () => {
+    for (const on of [false, true]) {
+      const ds = await two(on ? ['ua-reset-queued-last'] : []);
+      await prRegister(ds, nexus(1), 1n);
+      await prRegister(ds, nexus(2), 2n);
+      good(await prOut(ds, nexus(1), PR.PREEMPT, { rk: 1n, sark: 2n, type: T.WRITE_EXCLUSIVE }));
+      assert.equal(await ds.taskManagement(nexus(1), 'lun-reset', 0), 'complete');
+      const first = (await clearUa(ds, nexus(2)))[0];
+      assert.equal(first, on ? S.Asc.REGISTRATIONS_PREEMPTED : S.Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
+    }
+  },
   'xcopy-noop': async () => {
     for (const on of [false, true]) {
       const ds = await ready({}, { quirks: on ? ['xcopy-noop'] : [] });
