@@ -19,6 +19,23 @@ const CASES: Cases = {
     quirks: ['xcopy-any-descriptor'],
     message: /CSCD descriptor type code E0h: expected .*UNSUPPORTED TARGET DESCRIPTOR TYPE CODE.*, got GOOD/,
   },
+  'ExtendedCopy.DescrLimits': {
+    rules: () => [{ match: isXcopy, reply: () => ({ status: 0 }) }],
+    message: /with 9 CSCD descriptors \(MAXIMUM CSCD DESCRIPTOR COUNT 8\): expected .*TOO MANY TARGET DESCRIPTORS.*, got GOOD/,
+  },
+  'ExtendedCopy.ValidTgtDescr': {
+    quirks: ['xcopy-checks-lu-id-type'],
+    message: /LU ID TYPE 10b: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST/,
+  },
+  'ExtendedCopy.ValidSegDescr': {
+    rules: () => [{ match: isXcopy, reply: () => ({ status: 0 }) }],
+    message: /DESTINATION CSCD DESCRIPTOR ID 1 with one CSCD descriptor in the list: expected .*UNREACHABLE COPY TARGET.*, got GOOD/,
+  },
+  'ExtendedCopy.Large': { quirks: ['xcopy-noop'], message: /after EXTENDED COPY of LBAs 0\.\.16383 to \d+\.\.\d+: LBA \d+ does not hold what LBA 0 holds/ },
+  'ThirdPartyCopyVpd.Descriptors': {
+    quirks: ['tpc-vpd-unsorted'],
+    message: /third-party copy descriptors in the order 8001h 0001h 0004h 0008h 000Ch, not ascending by type/,
+  },
   'ReceiveCopyResults.OpParams': { quirks: ['xcopy-bad-op-params'], message: /AVAILABLE DATA \(40 \+ IMPLEMENTED DESCRIPTOR LIST LENGTH\)/ },
   'ReceiveCopyResults.CopyStatus': {
     rules: () => [{ match: isCopyStatus, reply: INVALID_CDB }],
