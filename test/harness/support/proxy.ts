@@ -181,12 +181,16 @@ export class Proxy {
     });
     // The initiator's header digests are passed on as they came (right or wrong): the target judges them.
     up.verifyHeaderDigest = false;
+    const loginText: Buffer[] = [];
     const down = new PduParser({ maxDataSegmentLength: big }, (raw: RawPdu) => {
       const pdu = decodePdu(raw.header, raw.data);
       this.log?.('<<', describePdu(pdu));
       if (pdu.opcode === Opcode.LOGIN_RESPONSE) {
         const lr = pdu as LoginResponse;
-        for (const [k, v] of lr.data?.length ? decodeText(lr.data) : []) {
+        // A long answer comes in pieces with C=1 (a key may be cut between two): read the text once whole.
+        if (lr.data?.length) loginText.push(lr.data);
+        const whole = lr.continue ? [] : loginText.splice(0);
+        for (const [k, v] of whole.length ? decodeText(Buffer.concat(whole)) : []) {
           if (k === 'HeaderDigest') negotiated.header = v === 'CRC32C';
           if (k === 'DataDigest') negotiated.data = v === 'CRC32C';
         }
