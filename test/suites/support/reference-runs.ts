@@ -1,0 +1,53 @@
+/**
+ * The reference targets the whole-registry checks run against (test/suites/failing.test.ts and
+ * passes.test.ts): one target with the standard LUNs per set of quirks, behind a proxy a case can load
+ * with rules (a fake target), started on first use and kept for the file; and iSNS tests, which need a
+ * target of their own registered with an iSNS server the harness plays.
+ */
+import { IsnsServer } from '../../../isns/server.js';
+import type { Planned } from '../../../harness/select.js';
+import { runTests } from '../../../harness/runner.js';
+import type { RunningTarget } from '../../../reference-target/index.js';
+import { Proxy } from '../../harness/support/proxy.js';
+import { configFor, REF_IQN, refTarget, restartableRefTarget } from '../../harness/support/targets.js';
+
+export class ReferenceTargets {
+  private readonly targets = new Map<string, { target: RunningTarget; proxy: Proxy }>();
+
+  /** The target with these quirks (and every standard LUN), behind its proxy; the proxy's rules are left to the caller. */
+  async for(quirks: string[]): Promise<{ target: RunningTarget; proxy: Proxy }> {
+    const key = quirks.join(',');
+    let t = this.targets.get(key);
+    if (!t) {
+      const target = await refTarget({ quirks, standardLuns: true });
+      t = { target, proxy: await Proxy.start({ host: '127.0.0.1', port: target.port }) };
+      this.targets.set(key, t);
+    }
+    return t;
+  }
+
+  async stop(): Promise<void> {
+    for (const { target, proxy } of this.targets.values()) {
+      await proxy.stop();
+      await target.stop();
+    }
+    this.targets.clear();
+  }
+}
+
+/**
+ * Run iSNS tests against a reference target of their own, registered with an iSNS server the harness
+ * plays, and without the proxy: the portal it registers must be the one the harness logs in to.
+ */
+export async function runIsns(plan: Planned[], quirks: string[]) {
+  const isns = new IsnsServer({ registrationPeriod: 10 });
+  await isns.start();
+  const target = await restartableRefTarget({ quirks, isns: isns.address });
+  try {
+    const url = target.current().url(0, REF_IQN);
+    return await runTests({ plan, config: configFor(url, { isns, targetControl: target.control, defaultTimeout: 60 }), reporters: [] });
+  } finally {
+    await target.stop();
+    await isns.stop();
+  }
+}
