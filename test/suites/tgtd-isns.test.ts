@@ -3,8 +3,10 @@
  * iSNS=On), with the harness playing the iSNS server: verdicts committed in fixtures/expect/tgtd.json
  * (and tgtd-thin.json: iSNS does not depend on the LUN). tgtd connects to its iSNS server only when iSNS
  * is switched on and does not retry, so it is switched on once the harness listens, as a user would do.
- * The same run is captured, and tshark (an independent iSNS dissector) must decode every iSNSP PDU of it
- * without a malformed one; so must a run against the reference target.
+ * Deregister's stop and start are tgtadm iSNS Off and On. The same run is captured, and tshark (an
+ * independent iSNS dissector) must decode every iSNSP PDU of it without a malformed one; so must a run
+ * against the reference target's program, which Deregister stops by SIGTERM and starts again by shell
+ * commands, as an operator would.
  */
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
@@ -14,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Capture } from '../support/capture.js';
 import { requirePeers, which } from '../support/peers.js';
-import { freePort, run, start, stop, waitForPort } from '../support/proc.js';
+import { freePort, run, waitForPort } from '../support/proc.js';
 import { Tgtd } from '../support/tgtd.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -130,19 +132,39 @@ describe('the iSNS family against tgtd and the reference target, captured and de
     });
   }
 
-  it('reference target: the iSNS family passes, and tshark decodes its iSNS traffic, none malformed', async () => {
+  it('reference target (the program, stopped by SIGTERM and started again for Deregister): the iSNS family passes; tshark decodes its iSNS traffic, none malformed', async () => {
     const port = await freePort();
     const tport = await freePort();
     const cap = await Capture.start(port);
     const iqn = 'iqn.2026-11.org.iscsi-test:isns-capture';
-    const t = start(process.execPath, [TARGET_BIN, '-f', '-a', '127.0.0.1', '-p', String(tport), '--target', iqn, '--isns', `127.0.0.1:${port}`]);
+    const pidFile = join(dir, 'iscsi-target.pid');
+    const argv = [process.execPath, TARGET_BIN, '-f', '-a', '127.0.0.1', '-p', String(tport), '--target', iqn, '--isns', `127.0.0.1:${port}`];
+    // The harness stops and starts the program itself, as an operator's commands would: by the PID it wrote.
+    const startCommand = `${argv.join(' ')} </dev/null >>${join(dir, 'iscsi-target.log')} 2>&1 & echo $! >${pidFile}`;
+    const stopCommand = `p=$(cat ${pidFile}); kill -TERM $p; while kill -0 $p 2>/dev/null; do sleep 0.1; done`;
+    const pid = () => Number(readFileSync(pidFile, 'utf8'));
     try {
+      const started = await run('/bin/sh', ['-c', startCommand], { timeoutMs: 10_000 });
+      assert.equal(started.code, 0, started.stderr);
       await waitForPort('127.0.0.1', tport, 10_000);
-      const o = await cli(['--test=iSNS', '--isns-server', `127.0.0.1:${port}`, `iscsi://127.0.0.1:${tport}/${iqn}/0`]);
+      const first = pid();
+      const o = await cli([
+        '--test=iSNS',
+        '--isns-server',
+        `127.0.0.1:${port}`,
+        `--target-stop-command=${stopCommand}`,
+        `--target-start-command=${startCommand}`,
+        `iscsi://127.0.0.1:${tport}/${iqn}/0`,
+      ]);
       assert.equal(o.code, 0, o.stdout + o.stderr);
-      assert.match(o.stdout, /Summary: 6 passed, 0 failed, 1 skipped/, 'Deregister skips: the harness cannot stop a target it did not start');
+      assert.match(o.stdout, /Summary: 7 passed, 0 failed, 0 skipped/);
+      assert.notEqual(pid(), first, 'Deregister stopped the program and started another');
     } finally {
-      await stop(t.child);
+      try {
+        process.kill(pid(), 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
       await cap.stop();
     }
     const pdus = await decodeIsns(cap, port);
