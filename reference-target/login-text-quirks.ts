@@ -5,8 +5,8 @@
 import { decodeBinary, keyDef, type KeyValue, type LoginRequest, Stage } from '../protocol/iscsi/index.js';
 import { defineQuirk, type Quirks } from './quirks.js';
 
-/** RFC 7143 6.1: a text value is at most 255 bytes unless its key says otherwise. */
-const VALUE_LIMIT = 255;
+/** The value limits the login-value-length-unchecked quirk ignores: 255 bytes for a text value (RFC 7143 6.1), 223 for an iSCSI name (4.2.7.1). */
+const VALUE_LIMITS: Readonly<Record<string, number>> = { InitiatorAlias: 255, InitiatorName: 223 };
 /** The largest Login Response data segment before the login answer is continued with C=1 (the initiator's default MaxRecvDataSegmentLength). */
 export const LOGIN_PIECE = 8192;
 
@@ -19,7 +19,7 @@ export const Q_LOGIN_TEXT = {
   valueLengthUnchecked: defineQuirk(
     'login-value-length-unchecked',
     'iscsi',
-    'an InitiatorAlias longer than 255 bytes is cut to 255 bytes and accepted instead of refused',
+    'an InitiatorAlias longer than 255 bytes or an InitiatorName longer than 223 is cut to that length and accepted instead of refused',
   ),
   answerUnsplit: defineQuirk(
     'login-answer-unsplit',
@@ -43,9 +43,10 @@ export function chapAccountName(q: Quirks, n: string): string {
 /** The request's pairs as the login-value-length-unchecked quirk lets them through (unchanged without it). */
 export function quirkValueLengths(q: Quirks, pairs: KeyValue[]): KeyValue[] {
   if (!q.has(Q_LOGIN_TEXT.valueLengthUnchecked)) return pairs;
-  return pairs.map(([k, v]): KeyValue =>
-    k === 'InitiatorAlias' && Buffer.byteLength(v) > VALUE_LIMIT ? [k, Buffer.from(v).subarray(0, VALUE_LIMIT).toString()] : [k, v],
-  );
+  return pairs.map(([k, v]): KeyValue => {
+    const limit = VALUE_LIMITS[k];
+    return limit !== undefined && Buffer.byteLength(v) > limit ? [k, Buffer.from(v).subarray(0, limit).toString()] : [k, v];
+  });
 }
 
 /** The answers as the login-ffp-key-silent quirk spoils them: no answer for keys that belong to full feature phase. */

@@ -117,7 +117,8 @@ const rows: KeyDef[] = [
   },
   { name: 'SendTargets', clause: 'RFC 7143 13.3', type: 'declarative', result: 'none', scope: 'SW', use: 'FFPO', senders: 'I' },
   { name: 'TargetName', clause: 'RFC 7143 13.4', type: 'declarative', result: 'none', scope: 'SW', use: 'ALL', senders: 'IT' },
-  { name: 'InitiatorName', clause: 'RFC 7143 13.5', type: 'declarative', result: 'none', scope: 'SW', use: 'IO', senders: 'I' },
+  // An iSCSI name is at most 223 bytes (RFC 7143 4.2.7.1).
+  { name: 'InitiatorName', clause: 'RFC 7143 13.5', type: 'declarative', result: 'none', maxLength: 223, scope: 'SW', use: 'IO', senders: 'I' },
   // The aliases are text values of at most 255 bytes, the limit of RFC 7143 6.1 for a value whose key names none.
   { name: 'TargetAlias', clause: 'RFC 7143 13.6', type: 'declarative', result: 'none', maxLength: 255, scope: 'SW', use: 'ALL', senders: 'T' },
   { name: 'InitiatorAlias', clause: 'RFC 7143 13.7', type: 'declarative', result: 'none', maxLength: 255, scope: 'SW', use: 'ALL', senders: 'I' },

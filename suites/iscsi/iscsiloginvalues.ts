@@ -89,6 +89,25 @@ suite.test(
 );
 
 suite.test(
+  'InitiatorNameTooLong',
+  {
+    doc: `The first Login Request carries an InitiatorName of 224 bytes (an iqn. name, valid in form). An iSCSI name is at most 223 bytes
+      (4.2.7.1), so this is no iSCSI name; the target should refuse the login with status class 2 (initiator error) rather than admit an initiator
+      under a name no other node could use.`,
+    clause: 'RFC 7143 4.2.7.1, RFC 7143 13.5, RFC 7143 11.13.5',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const prefix = 'iqn.2026-12.org.iscsi-test:';
+    const name = `${prefix}${'n'.repeat(224 - prefix.length)}`;
+    const c = await t.connect();
+    const a = await exchange(t, c, loginRequest({ isid: newIsid(), keys: firstKeys(t, { set: { InitiatorName: name } }) }));
+    expectRefused(t, a, 0x0200, 'a first Login Request with an InitiatorName of 224 bytes', { classOnly: true });
+  },
+);
+
+suite.test(
   'AclRefused',
   {
     doc: `A first Login Request for the target under test with InitiatorName ${ACL_REFUSED_INITIATOR}, a name the target's operator refuses in its

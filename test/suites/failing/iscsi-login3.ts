@@ -17,6 +17,11 @@ const CASES: Cases = {
     verdict: 'warn',
     message: /InitiatorAlias of 256 bytes: expected .*status class 0x02, got .*0x0000/,
   },
+  'iSCSILoginValues.InitiatorNameTooLong': {
+    quirks: ['login-value-length-unchecked'],
+    verdict: 'warn',
+    message: /an InitiatorName of 224 bytes: expected .*status class 0x02, got .*0x0000/,
+  },
   'iSCSILoginValues.AclRefused': {
     quirks: ['login-status-generic'],
     verdict: 'warn',
