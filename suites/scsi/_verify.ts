@@ -6,7 +6,7 @@
  * load it as a suite.)
  */
 import { GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, MISCOMPARE, scsi, type Expected, type ScsiResult, type TestContext } from '../../harness/api.js';
-import { checkMiscompareOffset, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, type Reserved } from './_block.js';
+import { checkMiscompareOffset, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, usageDoc, type Reserved } from './_block.js';
 import { rwCdb, type RwCdb } from './_rw.js';
 
 const U32 = 0xffffffff;
@@ -411,7 +411,7 @@ export const verifyDocs = {
       with GOOD.`,
   dpo: (c: VerifyCdb) =>
     `${c.name} of one block with DPO: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED
-      OPERATION CODES (when implemented) must show the DPO bit in the CDB usage data exactly when DPOFUA is set, and never bit 3 of byte 1 (reserved:
+      OPERATION CODES (when implemented) ${usageDoc('DPO')}, and never bit 3 of byte 1 (reserved:
       ${c.name} has no FUA).`,
   mismatch: (c: VerifyCdb) =>
     `${c.name} with BYTCHK 01b of 1 to 256 blocks at LBA 0 and ending at the last LBA, with the data the medium holds but one byte changed: each must
@@ -456,7 +456,7 @@ export const wavDocs = {
       and 01b must complete with GOOD.`,
   dpo: (c: WavCdb) =>
     `${c.name} of one block with DPO: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED
-      OPERATION CODES (when implemented) must show the DPO bit in the CDB usage data exactly when DPOFUA is set, and never bit 3 of byte 1 (reserved:
+      OPERATION CODES (when implemented) ${usageDoc('DPO')}, and never bit 3 of byte 1 (reserved:
       ${c.name} has no FUA).`,
   reservedBits: (c: WavCdb) =>
     `${c.name} of one block at LBA 0 with each reserved bit of the CDB set in turn

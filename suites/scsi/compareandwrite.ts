@@ -18,7 +18,7 @@ import {
   SBC4,
   SPC5,
 } from '../../harness/api.js';
-import { checkMiscompareOffset, dpoFuaCheck, INVALID_FIELD_IN_IU_ABORTED, mismatched, processed, reservedBits, unchanged } from './_block.js';
+import { checkMiscompareOffset, dpoFuaCheck, INVALID_FIELD_IN_IU_ABORTED, mismatched, processed, reservedBits, unchanged, usageDoc } from './_block.js';
 
 const CLAUSE = SBC4.COMPARE_AND_WRITE;
 const NAME = 'COMPARE AND WRITE';
@@ -90,8 +90,7 @@ suite.test(
   'DpoFua',
   {
     doc: `COMPARE AND WRITE of one block (verify instance = what the block holds) with DPO, with FUA, and with both: GOOD when the mode parameter
-      header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA
-      bits in the CDB usage data exactly when DPOFUA is set.`,
+      header's DPOFUA bit is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) ${usageDoc('DPO and FUA')}.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },

@@ -14,7 +14,7 @@ import {
   SBC4,
   SPC5,
 } from '../../harness/api.js';
-import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
+import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, usageDoc } from './_block.js';
 import { docs as rwDocs, zeroBlocks, type RwCdb } from './_rw.js';
 import { mtlNeedFor } from './_verify.js';
 
@@ -192,8 +192,7 @@ suite.test(
   'DpoFua',
   {
     doc: `ORWRITE (16) of one block with DPO, with FUA, and with both: GOOD (and the block holds the OR) when the mode parameter header's DPOFUA bit
-      is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB
-      usage data exactly when DPOFUA is set.`,
+      is set, INVALID FIELD IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) ${usageDoc('DPO and FUA')}.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },

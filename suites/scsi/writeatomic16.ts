@@ -17,7 +17,7 @@ import {
   SBC4,
   SPC5,
 } from '../../harness/api.js';
-import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged } from './_block.js';
+import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, usageDoc } from './_block.js';
 
 const CLAUSE = SBC4.WRITE_ATOMIC_16;
 const NAME = 'WRITE ATOMIC(16)';
@@ -136,8 +136,7 @@ suite.test(
   'DpoFua',
   {
     doc: `WRITE ATOMIC (16) of one granule with DPO, with FUA, and with both: GOOD when the mode parameter header's DPOFUA bit is set, INVALID FIELD
-      IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) must show the DPO and FUA bits in the CDB usage data exactly when
-      DPOFUA is set.`,
+      IN CDB when it is clear; REPORT SUPPORTED OPERATION CODES (when implemented) ${usageDoc('DPO and FUA')}.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.MODE_PARAMETERS_OVERVIEW}, ${SPC5.REPORT_SUPPORTED_OPERATION_CODES}`,
   },

@@ -1,0 +1,20 @@
+/**
+ * Defects for the checks the strictness audit (issue 11) re-levelled: each shows the new verdict — a warning
+ * where the standard says nothing stronger than "should", a skip where another test owns the defect.
+ */
+import { Op } from '../../../protocol/scsi/index.js';
+import type { Cases } from './_support.js';
+
+/** REPORT SUPPORTED OPERATION CODES, one command, for operation code `op`. */
+const isRsocFor = (op: number) => (c: Buffer) => c[0] === Op.MAINTENANCE_IN && (c[1]! & 0x1f) === 0x0c && c[3] === op;
+
+const CASES: Cases = {
+  // DPOFUA is set and READ (10) takes DPO and FUA, but its usage data shows neither: an ignored bit may be 0
+  'Read10.DpoFua (usage data without DPO and FUA)': {
+    rules: () => [{ match: isRsocFor(Op.READ_10), dataIn: (d: Buffer) => (d.length > 5 && (d[5] = d[5]! & ~0x18), d) }],
+    verdict: 'warn',
+    message: /READ\(10\) CDB usage data byte 1 DPO bit is 0 though DPOFUA is set/,
+  },
+};
+
+export default CASES;
