@@ -12,9 +12,9 @@ export interface FuaCdb {
 }
 
 export const FUA_DOC = (name: string) =>
-  `${name} of 8 blocks with FUA (when DPOFUA says FUA is supported), then LOGICAL UNIT RESET (Function complete): the reset must be reported by a unit ` +
-  `attention, and the blocks must read back exactly as written — a FUA write is on the medium when it completes, and a reset may only lose what was in a ` +
-  `volatile cache.`;
+  `${name} of 8 blocks with FUA (when DPOFUA says FUA is supported), then LOGICAL UNIT RESET (skipped unless it is Function complete: ` +
+  `iSCSITMF.LUNResetSimpleAsync checks that): the reset must be reported by a unit attention, and the blocks must read back exactly as written — ` +
+  `a FUA write is on the medium when it completes, and a reset may only lose what was in a volatile cache.`;
 
 export async function fuaLunReset(t: TestContext, c: FuaCdb): Promise<void> {
   if (!t.dev.mode) t.skip('MODE SENSE(6) did not answer at start-up, so DPOFUA is unknown');
@@ -25,7 +25,9 @@ export async function fuaLunReset(t: TestContext, c: FuaCdb): Promise<void> {
   t.log('> LOGICAL UNIT RESET');
   const r = await t.session.lunReset(undefined, Math.min(30_000, t.remainingMs()));
   t.log(`< ${r.responseName}`);
-  t.equal(r.response, iscsi.TmfResponse.FUNCTION_COMPLETE, 'LOGICAL UNIT RESET response');
+  // The TMF's own answer is iSCSITMF.LUNResetSimpleAsync's check: here it only decides whether there was a reset to survive
+  if (r.response !== iscsi.TmfResponse.FUNCTION_COMPLETE)
+    t.skip(`LOGICAL UNIT RESET answered "${r.responseName}", not Function complete (iSCSITMF.LUNResetSimpleAsync checks that answer)`);
   const uas = await t.unitAttentions();
   t.check(
     uas.some((u) => u.asc === 0x29),

@@ -67,7 +67,8 @@ async function checkRefused(t: TestContext, baseline: Buffer): Promise<void> {
     }
     tried++;
   }
-  t.check(tried >= 4, `only ${tried} medium-write commands are implemented`);
+  // SBC-4 makes no medium-write command mandatory, so how many there are is no verdict; with none there is nothing to check
+  if (tried === 0) t.skip('the logical unit implements none of the medium-write commands');
   const got = await t.command(scsi.read10({ lba: 0, blocks: baseline.length / t.dev.blockSize }), { expect: GOOD });
   t.check(got.data.equals(baseline), 'blocks 0..7 changed on a write-protected logical unit: a refused write wrote');
 }

@@ -2,8 +2,8 @@
  * Defects for the checks the strictness audit (issue 11) re-levelled: each shows the new verdict — a warning
  * where the standard says nothing stronger than "should", a skip where another test owns the defect.
  */
-import { Op } from '../../../protocol/scsi/index.js';
-import type { Cases } from './_support.js';
+import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
+import { CC, type Cases } from './_support.js';
 
 /** REPORT SUPPORTED OPERATION CODES, one command, for operation code `op`. */
 const isRsocFor = (op: number) => (c: Buffer) => c[0] === Op.MAINTENANCE_IN && (c[1]! & 0x1f) === 0x0c && c[3] === op;
@@ -14,6 +14,12 @@ const CASES: Cases = {
     rules: () => [{ match: isRsocFor(Op.READ_10), dataIn: (d: Buffer) => (d.length > 5 && (d[5] = d[5]! & ~0x18), d) }],
     verdict: 'warn',
     message: /READ\(10\) CDB usage data byte 1 DPO bit is 0 though DPOFUA is set/,
+  },
+  // WRITE ATOMIC (16) answered as not implemented while the Block Limits page keeps its atomic limits
+  'WriteAtomic16.VPD (atomic limits without the command)': {
+    rules: () => [{ match: (c: Buffer) => c[0] === Op.WRITE_ATOMIC_16, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }],
+    verdict: 'warn',
+    message: /MAXIMUM ATOMIC TRANSFER LENGTH is \d+, but the device server does not implement WRITE ATOMIC \(16\)/,
   },
 };
 
