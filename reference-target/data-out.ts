@@ -336,6 +336,10 @@ export class WriteData {
       this.ch.reject(RejectReason.INVALID_PDU_FIELD, raw.header, `Data-Out with TTT 0x${d.ttt.toString(16)}, not an R2T of this task`);
       return undefined;
     }
+    if (!this.lunMatches(task, d)) {
+      this.ch.reject(RejectReason.INVALID_PDU_FIELD, raw.header, `Data-Out with LUN ${d.lun}, not the LUN ${task.lun} of its command`);
+      return undefined;
+    }
     return {
       expDataSN: r.expDataSN,
       start: r.offset,
@@ -347,6 +351,11 @@ export class WriteData {
         this.solicit(task);
       },
     };
+  }
+
+  /** RFC 7143 11.7.4: a Data-Out answering an R2T carries the LUN of its command (unsolicited ones may leave it reserved). */
+  lunMatches(task: TargetTask, d: DataOut): boolean {
+    return d.lun === task.lun;
   }
 
   private sequenceError(task: TargetTask): void {

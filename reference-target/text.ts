@@ -23,8 +23,8 @@ import type { SessionHost, SessionState } from './session-host.js';
 const MAX_TEXT_REQUEST = 65536;
 
 export class TextHandler {
-  /** The rest of a long answer, handed out one piece per Text Request that carries its TTT. */
-  private pending: { itt: number; ttt: number; pieces: Buffer[] } | undefined;
+  /** The rest of a long answer, handed out one piece per Text Request that carries its TTT (read by the text-reset-ignored quirk). */
+  pending: { itt: number; ttt: number; pieces: Buffer[] } | undefined;
   private readonly textIn = new TextAccumulator(MAX_TEXT_REQUEST);
 
   constructor(

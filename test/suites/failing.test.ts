@@ -9,31 +9,13 @@
  * further defect for a test that checks more than one behaviour.
  */
 import { strict as assert } from 'node:assert';
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Registry, defaultSuitesDir } from '../../harness/registry.js';
 import { runTests } from '../../harness/runner.js';
 import { select } from '../../harness/select.js';
 import type { Verdict } from '../../harness/results.js';
 import { chapUrl, configFor, REF_IQN } from '../harness/support/targets.js';
-import type { Case, Cases } from './failing/_support.js';
-import { ReferenceTargets, runIsns } from './support/reference-runs.js';
-
-/** Every table in ./failing (one file per group of suites, so authors of different suites do not collide). */
-async function loadCases(): Promise<Cases> {
-  const dir = join(dirname(fileURLToPath(import.meta.url)), 'failing');
-  const all: Cases = {};
-  for (const f of readdirSync(dir).sort()) {
-    if (!f.endsWith('.js') || f.startsWith('_')) continue;
-    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default: Cases };
-    for (const [k, c] of Object.entries(mod.default)) {
-      if (k in all) throw new Error(`failing/${f}: ${k} already has a defect in another file`);
-      all[k] = c;
-    }
-  }
-  return all;
-}
+import type { Case } from './failing/_support.js';
+import { loadCases, ReferenceTargets, runIsns } from './support/reference-runs.js';
 
 const CASES = await loadCases();
 
@@ -55,7 +37,7 @@ describe('every conformance test can fail (a quirk of the reference target, or a
       const r = (await runIsns(isnsPlan, c.quirks ?? [])).results[0]!;
       return { verdict: r.verdict, ...(r.message !== undefined ? { message: r.message } : {}) };
     }
-    const { proxy } = await targets.for(c.quirks ?? []);
+    const { proxy } = await targets.for(c.quirks ?? [], c.params);
     proxy.rules.length = 0;
     proxy.rules.push(...(c.rules?.() ?? []));
     // `Suite.Test (what)`: a second defect for the same test

@@ -141,8 +141,8 @@ export class Proxy {
     const negotiated = { header: false, data: false };
     const pending = new Map<number, Pending>();
     const big = 1 << 24;
-    const frame = (pdu: AnyPdu, corrupt?: { header?: boolean; data?: boolean }): Buffer[] => {
-      const header = encodeHeader(pdu);
+    const frame = (pdu: AnyPdu, corrupt?: { header?: boolean; data?: boolean }, asItCame?: Buffer): Buffer[] => {
+      const header = asItCame ? Buffer.from(asItCame) : encodeHeader(pdu);
       const out = frameEncoded(header, pdu.data, { headerDigest: digests.header, dataDigest: digests.data });
       if (corrupt?.header && digests.header) {
         const h = Buffer.from(out[0]!);
@@ -176,8 +176,10 @@ export class Proxy {
         if (rule) pending.set(cmd.itt, { cdb: Buffer.from(cmd.cdb), edtl: cmd.expectedDataTransferLength, lun: cmd.lun, rule, data: [] });
         if (rule?.rewriteCdb) cmd.cdb = rule.rewriteCdb(Buffer.from(cmd.cdb));
       }
-      // A wrong digest from the initiator goes on wrong: re-framing must not repair it.
-      send(target, frame(pdu, raw.dataDigestError || raw.headerDigestError ? { data: !!raw.dataDigestError, header: !!raw.headerDigestError } : undefined));
+      // A wrong digest from the initiator goes on wrong: re-framing must not repair it. PDUs other than SCSI
+      // commands (whose CDB a rule may rewrite) keep their header bytes as they came, reserved fields included.
+      const corrupt = raw.dataDigestError || raw.headerDigestError ? { data: !!raw.dataDigestError, header: !!raw.headerDigestError } : undefined;
+      send(target, frame(pdu, corrupt, pdu.opcode === Opcode.SCSI_COMMAND ? undefined : raw.header));
     });
     // The initiator's header digests are passed on as they came (right or wrong): the target judges them.
     up.verifyHeaderDigest = false;

@@ -32,6 +32,8 @@ export interface RefOptions {
   isns?: string;
   /** Listen on this port (default: a free one). */
   port?: number;
+  /** iSCSI operational keys of the target node (its `params`), e.g. InitialR2T=No for the tests of unsolicited data. */
+  params?: Record<string, string>;
 }
 
 /** What each LUN of `standardLuns` is, for messages. */
@@ -82,6 +84,7 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
         iqn: REF_IQN,
         // the name iSCSILoginValues.AclRefused logs in with, refused as its operator is asked to
         denyInitiators: [ACL_REFUSED_INITIATOR],
+        ...(o.params ? { params: o.params } : {}),
         luns: [
           {
             lun: 0,

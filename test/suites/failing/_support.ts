@@ -19,6 +19,11 @@ export interface Case {
   lun?: number;
   /** Run against the reference target's CHAP-protected node, with the credentials in the URL. */
   chap?: boolean;
+  /**
+   * iSCSI keys the reference target's node is configured with (e.g. InitialR2T=No, which it does not offer by
+   * default): the test runs with them here, and must pass against the unquirked target with them too.
+   */
+  params?: Record<string, string>;
 }
 
 export type Cases = Record<string, Case>;

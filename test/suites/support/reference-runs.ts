@@ -4,22 +4,44 @@
  * with rules (a fake target), started on first use and kept for the file; and iSNS tests, which need a
  * target of their own registered with an iSNS server the harness plays.
  */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IsnsServer } from '../../../isns/server.js';
 import type { Planned } from '../../../harness/select.js';
 import { runTests } from '../../../harness/runner.js';
 import type { RunningTarget } from '../../../reference-target/index.js';
 import { Proxy } from '../../harness/support/proxy.js';
 import { configFor, REF_IQN, refTarget, restartableRefTarget } from '../../harness/support/targets.js';
+import type { Cases } from '../failing/_support.js';
+
+/** Every defect table in ../failing (one file per group of suites, so authors of different suites do not collide). */
+export async function loadCases(): Promise<Cases> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'failing');
+  const all: Cases = {};
+  for (const f of readdirSync(dir).sort()) {
+    if (!f.endsWith('.js') || f.startsWith('_')) continue;
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { default: Cases };
+    for (const [k, c] of Object.entries(mod.default)) {
+      if (k in all) throw new Error(`failing/${f}: ${k} already has a defect in another file`);
+      all[k] = c;
+    }
+  }
+  return all;
+}
 
 export class ReferenceTargets {
   private readonly targets = new Map<string, { target: RunningTarget; proxy: Proxy }>();
 
-  /** The target with these quirks (and every standard LUN), behind its proxy; the proxy's rules are left to the caller. */
-  async for(quirks: string[]): Promise<{ target: RunningTarget; proxy: Proxy }> {
-    const key = quirks.join(',');
+  /**
+   * The target with these quirks (and every standard LUN, its node configured with `params` if given), behind
+   * its proxy; the proxy's rules are left to the caller.
+   */
+  async for(quirks: string[], params?: Record<string, string>): Promise<{ target: RunningTarget; proxy: Proxy }> {
+    const key = `${quirks.join(',')}${params ? ` ${JSON.stringify(params)}` : ''}`;
     let t = this.targets.get(key);
     if (!t) {
-      const target = await refTarget({ quirks, standardLuns: true });
+      const target = await refTarget({ quirks, standardLuns: true, ...(params ? { params } : {}) });
       t = { target, proxy: await Proxy.start({ host: '127.0.0.1', port: target.port }) };
       this.targets.set(key, t);
     }
