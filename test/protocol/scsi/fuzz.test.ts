@@ -17,6 +17,7 @@ const PARSERS: [string, (b: Buffer) => unknown][] = [
   ['parseBlockLimits', S.parseBlockLimits],
   ['parseBlockDeviceCharacteristics', S.parseBlockDeviceCharacteristics],
   ['parseLogicalBlockProvisioning', S.parseLogicalBlockProvisioning],
+  ['parseThirdPartyCopyVpd', S.parseThirdPartyCopyVpd],
   ['parseReadCapacity10', S.parseReadCapacity10],
   ['parseReadCapacity16', S.parseReadCapacity16],
   ['parseModeParameters6', (b) => typedPages(S.parseModeParameters6(b))],
@@ -73,6 +74,22 @@ const SEEDS: Buffer[] = [
   S.encodeReportCapabilities({ types: [1, 3] }),
   S.encodeReadFullStatus({ generation: 1, descriptors: [{ key: 1, relativeTargetPortId: 1, transportId: S.iscsiTransportId('iqn.x', '000000000001') }] }),
   S.read16({ lba: 1, blocks: 1 }),
+  // the Third-party Copy VPD page last, so that the indexes of the seeds above stay put
+  S.encodeThirdPartyCopyVpd({
+    descriptors: [
+      S.encodeTpcSupportedCommands([{ opcode: 0x83, serviceActions: [0] }]),
+      S.encodeTpcParameterData({ maxCscdDescriptors: 2, maxSegmentDescriptors: 1, maxDescriptorListLength: 92, maxInlineDataLength: 0 }),
+      S.encodeTpcSupportedDescriptors([0x02, 0xe4]),
+      S.encodeTpcSupportedCscdIds([0xffff]),
+      S.encodeTpcGeneralCopyOperations({
+        totalConcurrentCopies: 1,
+        maxIdentifiedConcurrentCopies: 1,
+        maxSegmentLength: 0,
+        dataSegmentGranularity: 9,
+        inlineDataGranularity: 0,
+      }),
+    ],
+  }),
 ];
 
 function check(name: string, parse: (b: Buffer) => unknown, b: Buffer, seed: number): void {
