@@ -5,7 +5,7 @@
  * continued over several Login Responses. Each Login Request is built by hand on a raw connection
  * (_login.ts), so the test sees exactly what it sent and every answer.
  *
- * Levels: where RFC 7143 binds the target (11.13.2 on C with T, 13.12 on the receiver's
+ * Levels: where RFC 7143 binds the target (11.13 on C with T, 13.12 on the receiver's
  * MaxRecvDataSegmentLength) the test is MUST. A request that breaks a rule binding the initiator (a
  * field it must repeat, a value it must keep short) has no prescribed answer: refusing it with status
  * class 2 is SHOULD.
@@ -159,7 +159,7 @@ suite.test(
       Login Response with T=1 moves the login to its NSG, and the target may agree to the stage asked for or stay, not jump further (6.3: the
       initiator proposes each transition): the answer's NSG should be 1, not full feature phase (3), which would leave the operational keys
       unnegotiated. Skipped on a run with CHAP (the security stage then ends with the CHAP exchange).`,
-    clause: 'RFC 7143 6.3, RFC 7143 11.13.3',
+    clause: 'RFC 7143 6.3, RFC 7143 11.13',
     level: 'SHOULD',
     session: false,
   },
@@ -213,9 +213,9 @@ suite.test(
       usual ones, so the target's answer (300 NotUnderstood answers, about 19 KiB) cannot fit one Login Response of the initiator's
       MaxRecvDataSegmentLength, 8192 bytes by default: "the transmitter ... is required to send PDUs with a data segment that does not exceed
       MaxRecvDataSegmentLength of the receiver" (13.12). The target must send its answer in pieces with C=1 ("A Login Response with the C bit set to 1
-      MUST have the T bit set to 0", 11.13.2), the initiator asking for each next piece with an empty Login Request; the pieces together must answer
+      MUST have the T bit set to 0", 11.13), the initiator asking for each next piece with an empty Login Request; the pieces together must answer
       every key NotUnderstood (6.2).`,
-    clause: 'RFC 7143 11.13.2, RFC 7143 13.12, RFC 7143 6.2',
+    clause: 'RFC 7143 11.13, RFC 7143 13.12, RFC 7143 6.2',
     level: 'MUST',
     session: false,
     timeout: 60,
