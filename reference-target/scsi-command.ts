@@ -18,11 +18,11 @@ import {
   splitTransfer,
   TaskAttr,
 } from '../protocol/iscsi/index.js';
-import { Asc, bigIntToLun, encodeFixedSense, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
+import { Asc, bigIntToLun, encodeFixedSense, REPORT_LUNS_WLUN, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
 import { EMPTY, OUTPUT_HIGH_WATER, TargetChannel } from './channel.js';
 import { WriteData, WriteDataLimits } from './data-out.js';
 import type { SessionState } from './session-host.js';
-import type { CommandResult, TaskAttribute } from './scsi/index.js';
+import { REPORT_LUNS_WLUN_NUMBER, type CommandResult, type TaskAttribute } from './scsi/index.js';
 import { newTask, TargetTask } from './task.js';
 
 /** Recently finished ITTs whose stray Data-Out is discarded silently (bounded). */
@@ -94,7 +94,7 @@ export class ScsiCommands {
     }
     let lunNumber: number;
     try {
-      lunNumber = bigIntToLun(cmd.lun);
+      lunNumber = cmd.lun === REPORT_LUNS_WLUN ? REPORT_LUNS_WLUN_NUMBER : bigIntToLun(cmd.lun);
     } catch {
       lunNumber = -1;
     }

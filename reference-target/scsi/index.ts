@@ -22,6 +22,7 @@ export {
   type ProvisioningRun,
   type ProvisioningState,
 } from './backing/index.js';
+export { REPORT_LUNS_WLUN_NUMBER } from './types.js';
 export { Q as ScsiQuirk } from './quirks.js';
 export { ScsiDeviceServer, itKeyOf } from './server.js';
 

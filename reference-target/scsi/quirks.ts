@@ -52,6 +52,11 @@ export const Q = {
     'scsi',
     'the iSCSI target port name of the Device Identification VPD page is the bare target name, without ",t,0x" and the TPGT',
   ),
+  WLUN_ALIAS_LUN0: defineQuirk(
+    'wlun-alias-lun0',
+    'scsi',
+    'the REPORT LUNS well known logical unit is an alias of the first LUN: a block device that processes every command',
+  ),
   RSOC_BAD_USAGE: defineQuirk('rsoc-bad-usage', 'scsi', 'REPORT SUPPORTED OPERATION CODES usage maps claim reserved CDB bits'),
   // third-party copy (commands/xcopy.ts)
   XCOPY_NOOP: defineQuirk('xcopy-noop', 'scsi', 'EXTENDED COPY checks its parameter list and returns GOOD but copies no block'),

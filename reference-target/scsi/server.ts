@@ -21,7 +21,17 @@ import { LogicalUnit } from './lu.js';
 import { Q } from './quirks.js';
 import { dropRegistration, reservationConflict } from './reservations.js';
 import { Task, type Attr } from './taskset.js';
-import { itKeyOf, type CommandRequest, type CommandResult, type DeviceServer, type Nexus, type TmfName, type TmfOutcome } from './types.js';
+import { reportLunsWellKnownLu } from './wlun.js';
+import {
+  itKeyOf,
+  REPORT_LUNS_WLUN_NUMBER,
+  type CommandRequest,
+  type CommandResult,
+  type DeviceServer,
+  type Nexus,
+  type TmfName,
+  type TmfOutcome,
+} from './types.js';
 
 const ALL_COMMANDS: CommandSpec[] = [...spcCommands, ...sbcCommands, ...prCommands, ...copyCommands].sort((a, b) => a.op - b.op || (a.sa ?? 0) - (b.sa ?? 0));
 /** Operation codes whose byte 1 holds a service action in this device server. */
@@ -221,6 +231,10 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     if (!this.nexuses.has(req.nexus.id)) this.nexusCreated(req.nexus);
     const cdb = req.cdb;
     if (!Buffer.isBuffer(cdb) || cdb.length === 0) return this.check(null, invalidCdb(0));
+    if (req.lun === REPORT_LUNS_WLUN_NUMBER) {
+      if (!this.quirks.has(Q.WLUN_ALIAS_LUN0)) return reportLunsWellKnownLu(this, req);
+      req = { ...req, lun: this.order[0]! };
+    }
     const lu = this.units.get(req.lun);
     if (!lu) return this.noSuchLun(req);
     // SAM-5 8.9: an ACA task without an ACA condition (NACA is not supported)

@@ -32,6 +32,13 @@ export const itKeyOf = (n: Pick<Nexus, 'initiatorPort' | 'targetPort'>): string 
 
 export type TaskAttribute = 'untagged' | 'simple' | 'ordered' | 'head-of-queue' | 'aca';
 
+/**
+ * The device server's number for the REPORT LUNS well known LU (C101000000000000h): the transport maps that
+ * 8-byte LUN here. It lies outside 0..16383, the numbers a peripheral or flat space address can carry, so it
+ * never names an ordinary LU.
+ */
+export const REPORT_LUNS_WLUN_NUMBER = 0xc101;
+
 export interface CommandRequest {
   nexus: Nexus;
   lun: number;

@@ -2,7 +2,7 @@
  * REPORT LUNS SELECT REPORT values (SPC-5 REPORT LUNS): 00h (logical units, well known ones left out), 01h (well
  * known logical units only), 02h (all), and the administrative-LU reports 10h, 11h and 12h SPC-5 added.
  */
-import { defineSuite, expectation, GOOD, INVALID_FIELD_IN_CDB, scsi, SPC5, type TestContext } from '../../harness/api.js';
+import { defineSuite, expectation, GOOD, INVALID_FIELD_IN_CDB, INVALID_OPCODE, scsi, SPC5, UNIT_ATTENTION, type TestContext } from '../../harness/api.js';
 
 const suite = defineSuite('ReportLUNsSelect', { families: ['SCSI'], clause: SPC5.REPORT_LUNS, needs: [] });
 
@@ -119,6 +119,30 @@ suite.test(
     const d = scsi.parseStandardInquiry(inq.data);
     t.equal(d.peripheralQualifier, 0, 'PERIPHERAL QUALIFIER of the REPORT LUNS well known logical unit');
     t.equal(d.peripheralDeviceType, scsi.PeripheralDeviceType.WELL_KNOWN_LU, 'PERIPHERAL DEVICE TYPE of the REPORT LUNS well known logical unit');
+  },
+);
+
+suite.test(
+  'WellKnownLunCommands',
+  {
+    doc: `Where SELECT REPORT 01h lists the REPORT LUNS well known logical unit (C101000000000000h), the commands sent to it: SPC-5 says it shall
+      process INQUIRY, REPORT LUNS, REQUEST SENSE and TEST UNIT READY, and a well known logical unit terminates a command it does not support with
+      CHECK CONDITION, ILLEGAL REQUEST, INVALID COMMAND OPERATION CODE. TEST UNIT READY must complete with GOOD (after at most one unit
+      attention), REQUEST SENSE with GOOD; READ CAPACITY (10) and READ (10) of one block, block device commands, must each end in INVALID COMMAND
+      OPERATION CODE. Skips where the well known logical unit is not listed.`,
+    clause: SPC5.REPORT_LUNS_WLUN,
+    level: 'MUST',
+  },
+  async (t) => {
+    const wk = (await list(t, 0x01)) ?? [];
+    if (!wk.some((e) => e.readBigUInt64BE(0) === REPORT_LUNS_WLUN)) return t.skip('SELECT REPORT 01h does not list the REPORT LUNS well known logical unit');
+    const raw = { lun: REPORT_LUNS_WLUN };
+    const to = 'to LUN C101000000000000h';
+    const tur = await t.command(scsi.testUnitReady(), { raw, what: `TEST UNIT READY ${to}`, expect: [GOOD, UNIT_ATTENTION] });
+    if (tur.status !== 0) await t.command(scsi.testUnitReady(), { raw, what: `TEST UNIT READY ${to} after its unit attention`, expect: GOOD });
+    await t.command(scsi.requestSense({ alloc: 252 }), { raw, what: `REQUEST SENSE ${to}`, expect: GOOD, dataIn: 252 });
+    await t.command(scsi.readCapacity10(), { raw, what: `READ CAPACITY(10) ${to}`, expect: INVALID_OPCODE, dataIn: 8 });
+    await t.command(scsi.read10({ lba: 0, blocks: 1 }), { raw, what: `READ(10) LBA=0 LEN=1 ${to}`, expect: INVALID_OPCODE, dataIn: 512 });
   },
 );
 

@@ -2,8 +2,8 @@
  * Primary commands (SPC-5): TEST UNIT READY, INQUIRY with its VPD pages, REQUEST SENSE, REPORT LUNS,
  * MODE SENSE / MODE SELECT (6 and 10), REPORT SUPPORTED OPERATION CODES and PREVENT ALLOW MEDIUM REMOVAL.
  */
-import { encodeStandardInquiry, VersionDescriptor } from '../../../protocol/scsi/inquiry.js';
-import { encodeReportLuns } from '../../../protocol/scsi/luns.js';
+import { encodeStandardInquiry, PeripheralDeviceType, VersionDescriptor } from '../../../protocol/scsi/inquiry.js';
+import { bigIntToLunBytes, encodeReportLuns, REPORT_LUNS_WLUN } from '../../../protocol/scsi/luns.js';
 import { decodeCdb, opcodeHasServiceAction } from '../../../protocol/scsi/cdbcodec.js';
 import { MaintIn, Op } from '../../../protocol/scsi/opcodes.js';
 import { encodeRsocAllCommands, encodeRsocOneCommand, RsocSupport, type CommandTimeouts } from '../../../protocol/scsi/rsoc.js';
@@ -27,6 +27,7 @@ import {
 } from '../../../protocol/scsi/vpd.js';
 import { CheckCondition, encodeCheck, invalidCdb } from '../check.js';
 import type { LogicalUnit } from '../lu.js';
+import type { Nexus } from '../types.js';
 import { modeChanged, modeSelect, modeSenseData, DEFAULT_MODE } from '../modes.js';
 import { Q } from '../quirks.js';
 import { catalogued, type CommandSpec, type Ctx, type HandlerResult, type ServerCore } from './types.js';
@@ -36,12 +37,17 @@ const cut = (b: Buffer, alloc: number): Buffer => (b.length > alloc ? b.subarray
 
 // --- INQUIRY (SPC-5 6.7) ------------------------------------------------------------------------------------
 
-/** Standard INQUIRY data for a LU (or, with `absent`, for an incorrect LUN: PQ 011b, type 1Fh). */
-export function standardInquiry(core: ServerCore, lu: LogicalUnit | null): Buffer {
+/**
+ * Standard INQUIRY data for a LU, for a well known LU (`'well-known'`: PQ 000b, type 1Eh) or, with `null`,
+ * for an incorrect LUN (PQ 011b, type 1Fh).
+ */
+export function standardInquiry(core: ServerCore, of: LogicalUnit | null | 'well-known'): Buffer {
   const short = core.quirks.has(Q.SHORT_INQUIRY);
+  const wk = of === 'well-known';
+  const lu = wk ? null : of;
   return encodeStandardInquiry({
-    peripheralQualifier: lu ? 0 : 3,
-    peripheralDeviceType: lu ? 0 : 0x1f,
+    peripheralQualifier: lu || wk ? 0 : 3,
+    peripheralDeviceType: lu ? 0 : wk ? PeripheralDeviceType.WELL_KNOWN_LU : 0x1f,
     rmb: lu?.removable ?? false,
     // VERSION 06h: libiscsi's Inquiry.Standard accepts only 4..6; the version descriptors claim SPC-5
     version: 0x06,
@@ -96,9 +102,19 @@ function vpdPages(core: ServerCore): number[] {
 
 function designators(ctx: Ctx): Designator[] {
   const { core, lu, req } = ctx;
-  const n = req.nexus;
-  const pid = core.protocolIdentifier;
   const out: Designator[] = [naaDesignator(lu.naa, Association.LOGICAL_UNIT)];
+  try {
+    out.push(t10VendorIdDesignator(core.vendor, lu.serial, Association.LOGICAL_UNIT));
+  } catch {
+    // a name too long for a designator is left out rather than failing INQUIRY
+  }
+  return [...out, ...portDesignators(core, req.nexus)];
+}
+
+/** The designators of the target port a command came through and of the target device (VPD 83h). */
+export function portDesignators(core: ServerCore, n: Nexus): Designator[] {
+  const pid = core.protocolIdentifier;
+  const out: Designator[] = [];
   const tryAdd = (f: () => Designator) => {
     try {
       out.push(f());
@@ -106,7 +122,6 @@ function designators(ctx: Ctx): Designator[] {
       // a name too long for a designator is left out rather than failing INQUIRY
     }
   };
-  tryAdd(() => t10VendorIdDesignator(core.vendor, lu.serial, Association.LOGICAL_UNIT));
   tryAdd(() => relativeTargetPortDesignator(n.relativeTargetPort, pid));
   tryAdd(() => targetPortGroupDesignator(n.targetPortGroup));
   const portName = core.quirks.has(Q.VPD83_BARE_PORT_NAME) ? n.targetName || core.targetName : n.targetPort;
@@ -209,13 +224,15 @@ async function requestSense(ctx: Ctx): Promise<HandlerResult> {
 export function reportLunsData(core: ServerCore, cdb: Buffer): Buffer {
   const { values } = decodeCdb(cdb);
   const select = Number(values.select);
-  // 00h: all LUs; 01h: well known LUs only (none); 02h: all, well known included. No conglomerates (SPC-5):
-  // 10h, administrative LUs only: none; 11h, administrative LUs and those not subsidiary: every LU; 12h, the
-  // subsidiary LUs of the addressed administrative LU: none (no LU here is administrative)
-  const luns: Record<number, () => number[]> = {
+  // 00h: all LUs; 01h: well known LUs only (the REPORT LUNS well known LU, wlun.ts); 02h: all, well known
+  // included. No conglomerates (SPC-5): 10h, administrative LUs only: none; 11h, administrative LUs and those
+  // not subsidiary: every LU but the well known one; 12h, the subsidiary LUs of the addressed administrative
+  // LU: none (no LU here is administrative)
+  const wellKnown = [bigIntToLunBytes(REPORT_LUNS_WLUN)];
+  const luns: Record<number, () => (number | Buffer)[]> = {
     0x00: () => core.lunNumbers(),
-    0x01: () => [],
-    0x02: () => core.lunNumbers(),
+    0x01: () => wellKnown,
+    0x02: () => [...core.lunNumbers(), ...wellKnown],
     0x10: () => [],
     0x11: () => core.lunNumbers(),
     0x12: () => [],

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { allQuirks } from '../../../reference-target/quirks.js';
-import { ScsiQuirk } from '../../../reference-target/scsi/index.js';
+import { REPORT_LUNS_WLUN_NUMBER, ScsiQuirk } from '../../../reference-target/scsi/index.js';
 import {
   PausableStore,
   S,
@@ -153,6 +153,16 @@ const cases: Record<string, () => Promise<void>> = {
       const port = page.designators.find((d) => d.designatorType === S.DesignatorType.SCSI_NAME_STRING && d.association === S.Association.TARGET_PORT)!;
       const name = port.designator.toString('utf8').replace(/\0+$/, '');
       assert.equal(name.endsWith(',t,0x0001'), !on, name);
+    }
+  },
+  'wlun-alias-lun0': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['wlun-alias-lun0'] : [] });
+      const lun = REPORT_LUNS_WLUN_NUMBER;
+      assert.equal(S.parseStandardInquiry(good(await run(ds, S.inquiry({ alloc: 96 }), { lun }))).peripheralDeviceType, on ? 0 : 0x1e);
+      const r = await run(ds, S.readCapacity10(), { lun });
+      if (on) good(r);
+      else checkCondition(r, { key: S.SenseKey.ILLEGAL_REQUEST, asc: S.Asc.INVALID_COMMAND_OPERATION_CODE });
     }
   },
   'no-medium-removal-prevent': async () => {

@@ -188,17 +188,6 @@ Object.assign(CASES, {
     rules: () => [{ match: isRl(0x11), dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length >= 16 && ((d[8] = 0xc1), (d[9] = 0x01)), d) }],
     message: /SELECT REPORT 11h lists the well known logical unit c101000000000000/,
   },
-  // SELECT REPORT 01h claims the REPORT LUNS well known LU, which the target does not implement (INQUIRY to it
-  // answers as for a LUN that is not there).
-  'ReportLUNsSelect.WellKnownLun': {
-    rules: () => [
-      {
-        match: isRl(0x01),
-        reply: () => ({ status: 0, data: Buffer.from('00000008000000000000000000000000', 'hex').fill(Buffer.from('c101000000000000', 'hex'), 8) }),
-      },
-    ],
-    message: /PERIPHERAL QUALIFIER of the REPORT LUNS well known logical unit: expected 0, got 3/,
-  },
 } satisfies Cases);
 
 export default CASES;

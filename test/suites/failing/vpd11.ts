@@ -53,6 +53,15 @@ const CASES: Cases = {
     rules: nameBytes(Association.TARGET_DEVICE, (n) => padded(`${n},t,0x1`)),
     message: /carries a port suffix, though it names the target device/,
   },
+  // the REPORT LUNS well known LU answers as LUN 0, a block device
+  'ReportLUNsSelect.WellKnownLun': {
+    quirks: ['wlun-alias-lun0'],
+    message: /PERIPHERAL DEVICE TYPE of the REPORT LUNS well known logical unit: expected 30, got 0/,
+  },
+  'ReportLUNsSelect.WellKnownLunCommands': {
+    quirks: ['wlun-alias-lun0'],
+    message: /READ CAPACITY\(10\) to LUN C101000000000000h: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID COMMAND OPERATION CODE, got GOOD/,
+  },
   'InquiryVPD83.TargetPort': { quirks: ['vpd83-bare-port-name'], message: /the iSCSI target port name .* has no ",t,0x<TPGT>"/ },
   'InquiryVPD83.TargetPort (another TPGT)': {
     rules: nameBytes(Association.TARGET_PORT, (n) => padded(n.replace(/,t,0x[0-9a-f]+$/i, ',t,0x7'))),
