@@ -274,8 +274,8 @@ export class TargetConnection implements ConnectionHandle {
   }
 
   /** Tasks of this session on `lun` not yet handed to the device server (gathering Data-Out) end without status; how many. */
-  endPendingTasks(lun: number): number {
-    return this.ffp?.tmf.endWaiting(lun) ?? 0;
+  endPendingTasks(lun: number, taskAborted = false): number {
+    return this.ffp?.tmf.endWaiting(lun, taskAborted) ?? 0;
   }
 
   /** Another session of this node was reset: end this session's local tasks (warm) or the connection (cold). */

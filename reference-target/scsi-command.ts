@@ -308,12 +308,13 @@ export class ScsiCommands {
     this.finish(t);
   }
 
-  /** End every task not yet executing (of one LUN, or all); how many ended. */
-  abortWaiting(lun?: number): number {
+  /** End every task not yet executing (of one LUN, or all), unanswered or with TASK ABORTED status (`taskAborted`); how many ended. */
+  abortWaiting(lun?: number, taskAborted = false): number {
     let n = 0;
     for (const t of this.all()) {
       if (!t.executing && (lun === undefined || t.lunNumber === lun)) {
-        this.abortLocal(t);
+        if (taskAborted) this.respond(t, { status: ScsiStatus.TASK_ABORTED });
+        else this.abortLocal(t);
         n++;
       }
     }

@@ -103,7 +103,7 @@ export class TargetServer implements SessionHost {
     for (const t of config.targets) {
       if (this.nodeMap.has(t.iqn)) throw new IscsiError('E_CONFIG', `target ${t.iqn} configured twice`);
       const node = new TargetNode(t, this.quirks);
-      node.device.onTasksEnded = (lun, ids) => this.endPendingTasks(node, lun, ids);
+      node.device.onTasksEnded = (lun, ids, taskAborted) => this.endPendingTasks(node, lun, ids, taskAborted);
       this.nodeMap.set(t.iqn, node);
     }
   }
@@ -294,11 +294,11 @@ export class TargetServer implements SessionHost {
   }
 
   /** The device server ended tasks of these nexuses (or all) on a LUN: the sessions end those they still hold. */
-  private endPendingTasks(node: TargetNode, lun: number, ids: ReadonlySet<string> | 'all'): Set<string> {
+  private endPendingTasks(node: TargetNode, lun: number, ids: ReadonlySet<string> | 'all', taskAborted: boolean): Set<string> {
     const ended = new Set<string>();
     for (const s of this.sessions.values()) {
       if (s.node !== node || !s.nexus || (ids !== 'all' && !ids.has(s.nexus.id))) continue;
-      if (s.conn.endPendingTasks(lun) > 0) ended.add(s.nexus.id);
+      if (s.conn.endPendingTasks(lun, taskAborted) > 0) ended.add(s.nexus.id);
     }
     return ended;
   }

@@ -27,7 +27,7 @@ export interface ConnectionHandle {
   /** Ask the initiator to log out within `seconds` (asynchronous event 1). */
   requestLogout(seconds: number): void;
   /** Tasks on `lun` not yet handed to the device server (gathering Data-Out) end without status; how many. */
-  endPendingTasks(lun: number): number;
+  endPendingTasks(lun: number, taskAborted?: boolean): number;
   /** Another session of this node reset the target: end local tasks (warm) or the connection (cold). */
   onTargetReset(cold: boolean): void;
 }

@@ -127,10 +127,11 @@ export class TmfHandler {
   /**
    * Tasks still gathering data or waiting for their CmdSN turn end here, unanswered (of one LUN, or
    * all): for this session's own functions, and when the device server ends another session's (LUN
-   * RESET, CLEAR TASK SET, PREEMPT AND ABORT). How many ended.
+   * RESET, CLEAR TASK SET, PREEMPT AND ABORT), those of another session with TASK ABORTED status where the
+   * Control mode page says TAS=1 (`taskAborted`). How many ended.
    */
-  endWaiting(lun: number | undefined): number {
-    return this.scsi.abortWaiting(lun);
+  endWaiting(lun: number | undefined, taskAborted = false): number {
+    return this.scsi.abortWaiting(lun, taskAborted);
   }
 
   /** A function over many tasks, of one LUN or (target resets) all. */

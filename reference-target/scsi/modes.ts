@@ -29,18 +29,20 @@ export interface ModeState {
   dSense: boolean;
   /** Control: software write protect. */
   swp: boolean;
+  /** Control: task aborted status (commands another I_T nexus aborts end with TASK ABORTED status). */
+  tas: boolean;
   /** Informational Exceptions Control: disable exception control. */
   dexcpt: boolean;
 }
 
-export const DEFAULT_MODE: Readonly<ModeState> = { wce: true, rcd: true, dSense: false, swp: false, dexcpt: false };
+export const DEFAULT_MODE: Readonly<ModeState> = { wce: true, rcd: true, dSense: false, swp: false, tas: false, dexcpt: false };
 
 /** Page codes implemented, in ascending order (the order MODE SENSE returns them in). */
 export const MODE_PAGES = [ModePageCode.CACHING, ModePageCode.CONTROL, ModePageCode.INFORMATIONAL_EXCEPTIONS_CONTROL] as const;
 
 const MASKS: Record<number, ModePage> = {
   [ModePageCode.CACHING]: encodeCachingPage(modePageMask('caching', ['wce', 'rcd'])),
-  [ModePageCode.CONTROL]: encodeControlPage(modePageMask('control', ['dSense', 'swp'])),
+  [ModePageCode.CONTROL]: encodeControlPage(modePageMask('control', ['dSense', 'swp', 'tas'])),
   [ModePageCode.INFORMATIONAL_EXCEPTIONS_CONTROL]: encodeInformationalExceptionsControlPage(modePageMask('iec', ['dexcpt'])),
 };
 
@@ -51,8 +53,8 @@ export function pageFrom(code: number, s: ModeState): ModePage {
       return encodeCachingPage({ wce: s.wce, rcd: s.rcd });
     case ModePageCode.CONTROL:
       // TST 000b (one task set), QAM 0 (restricted reordering: range locks keep data integrity), QERR 00b,
-      // TAS 0 (aborted tasks of other nexuses end without status), UA_INTLCK_CTRL 00b
-      return encodeControlPage({ tst: 0, queueAlgorithmModifier: 0, qerr: 0, dSense: s.dSense, swp: s.swp });
+      // TAS changeable (default 0: aborted tasks of other nexuses end without status), UA_INTLCK_CTRL 00b
+      return encodeControlPage({ tst: 0, queueAlgorithmModifier: 0, qerr: 0, dSense: s.dSense, swp: s.swp, tas: s.tas });
     case ModePageCode.INFORMATIONAL_EXCEPTIONS_CONTROL:
       return encodeInformationalExceptionsControlPage({ dexcpt: s.dexcpt, mrie: 0 });
     default:
@@ -182,6 +184,7 @@ export function modeSelect(params: Buffer, ten: boolean, c: ModeSelectContext): 
       const p = parseControlPage(page);
       next.dSense = p.dSense;
       next.swp = p.swp;
+      next.tas = p.tas;
     } else {
       next.dexcpt = parseInformationalExceptionsControlPage(page).dexcpt;
     }
@@ -191,5 +194,5 @@ export function modeSelect(params: Buffer, ten: boolean, c: ModeSelectContext): 
 }
 
 export function modeChanged(a: ModeState, b: ModeState): boolean {
-  return a.wce !== b.wce || a.rcd !== b.rcd || a.dSense !== b.dSense || a.swp !== b.swp || a.dexcpt !== b.dexcpt;
+  return a.wce !== b.wce || a.rcd !== b.rcd || a.dSense !== b.dSense || a.swp !== b.swp || a.tas !== b.tas || a.dexcpt !== b.dexcpt;
 }

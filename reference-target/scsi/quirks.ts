@@ -39,6 +39,11 @@ export const Q = {
   ABORT_TASK_SET_ALL: defineQuirk('abort-task-set-all', 'scsi', 'ABORT TASK SET aborts the tasks of every I_T nexus, not only those of the nexus that sent it'),
   ABORT_IGNORED: defineQuirk('abort-ignored', 'scsi', 'ABORT TASK reports FUNCTION COMPLETE but the task runs on and returns status'),
   MODE_SELECT_NOOP: defineQuirk('mode-select-noop', 'scsi', 'MODE SELECT validates its parameter list and returns GOOD but changes no current value'),
+  TAS_IGNORED: defineQuirk(
+    'tas-ignored',
+    'scsi',
+    'TAS=1 in the Control mode page is accepted but ignored: tasks another I_T nexus aborts still end without status',
+  ),
   UA_RESET_QUEUED_LAST: defineQuirk(
     'ua-reset-queued-last',
     'scsi',

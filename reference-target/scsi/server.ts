@@ -148,18 +148,27 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
   }
 
   async abortTasks(lu: LogicalUnit, pick: (t: Task) => boolean, pendingOf?: ReadonlySet<string>): Promise<void> {
-    await this.abortAll(lu, pick);
-    if (pendingOf && pendingOf.size > 0) this.endPending(lu, new Set([...this.nexuses.values()].filter((n) => pendingOf.has(itKeyOf(n))).map((n) => n.id)));
+    // the tasks of the preempted I_T nexuses, aborted by another one: TASK ABORTED status where TAS is one
+    const report = this.tasOn(lu);
+    await this.abortAll(lu, pick, report);
+    if (pendingOf && pendingOf.size > 0)
+      this.endPending(lu, new Set([...this.nexuses.values()].filter((n) => pendingOf.has(itKeyOf(n))).map((n) => n.id)), report);
+  }
+
+  /** TAS is one in the Control mode page (and the quirk tas-ignored does not silence it). */
+  private tasOn(lu: LogicalUnit): boolean {
+    return lu.mode.tas && !this.quirks.has(Q.TAS_IGNORED);
   }
 
   /** The transport's tasks for this LU (gathering Data-Out) end too; the I_T nexus identities that had some. */
-  private endPending(lu: LogicalUnit, ids: ReadonlySet<string> | 'all'): Set<string> {
+  private endPending(lu: LogicalUnit, ids: ReadonlySet<string> | 'all', taskAborted = false): Set<string> {
     if (this.quirks.has(Q.TMF_SPARES_PENDING) || !this.onTasksEnded) return new Set();
-    const ended = this.onTasksEnded(lu.lun, ids);
+    const ended = this.onTasksEnded(lu.lun, ids, taskAborted);
     return new Set([...this.nexuses.values()].filter((n) => ended.has(n.id)).map(itKeyOf));
   }
 
-  onTasksEnded?: (lun: number, nexusIds: ReadonlySet<string> | 'all') => ReadonlySet<string>;
+  /** The transport ends its tasks of these nexuses (with TASK ABORTED status when `taskAborted`); the nexus ids that had some. */
+  onTasksEnded?: (lun: number, nexusIds: ReadonlySet<string> | 'all', taskAborted: boolean) => ReadonlySet<string>;
 
   private dispatchOf(lu: LogicalUnit): Dispatch {
     let d = this.dispatch.get(lu);
@@ -246,9 +255,9 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     try {
       // a task enabled as it entered the task set (the usual case) starts at once
       if (task.state !== 'enabled') await Promise.race([task.enabled, new Promise<void>((r) => task.onAbort(r))]);
-      if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
+      if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return abortedResult(task);
       const result = await this.process(lu, task, req);
-      if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
+      if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return abortedResult(task);
       return result;
     } finally {
       lu.taskSet.remove(task);
@@ -331,7 +340,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
         ...(r.transferLength !== undefined ? { transferLength: r.transferLength } : {}),
       };
     } catch (e) {
-      if (e instanceof TaskAborted) return { status: ScsiStatus.TASK_ABORTED, aborted: true };
+      if (e instanceof TaskAborted) return abortedResult(task);
       if (e instanceof ReservationConflict) return { status: ScsiStatus.RESERVATION_CONFLICT };
       if (e instanceof CheckCondition) {
         return this.check(lu, e);
@@ -343,8 +352,9 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
 
   // --- task management (SAM-5 7) -------------------------------------------------------------------------
 
-  private abortTask(lu: LogicalUnit, t: Task): void {
+  private abortTask(lu: LogicalUnit, t: Task, report = false): void {
     if (t.state === 'done') return;
+    t.reportAborted = report;
     t.abort();
     if (t.state === 'dormant') {
       // not started: leaves the task set now (execute() sees the abort and answers { aborted })
@@ -353,9 +363,11 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
   }
 
   /** Aborts the tasks and waits until each has stopped (no I/O of theirs runs after the TMF completes). */
-  private async abortAll(lu: LogicalUnit, pick: (t: Task) => boolean): Promise<Task[]> {
+  private async abortAll(lu: LogicalUnit, pick: (t: Task) => boolean, reportOthersOf?: string | boolean): Promise<Task[]> {
     const victims = lu.taskSet.list().filter(pick);
-    for (const t of victims) this.abortTask(lu, t);
+    // TAS one: a task of an I_T nexus other than the one whose action aborts it ends with TASK ABORTED status
+    const report = (t: Task) => (typeof reportOthersOf === 'string' ? t.nexus.id !== reportOthersOf : reportOthersOf === true);
+    for (const t of victims) this.abortTask(lu, t, report(t));
     await Promise.all(victims.map((t) => t.finished));
     return victims;
   }
@@ -380,17 +392,22 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
         } else await this.abortAll(lu!, (t) => t.nexus.id === nexus.id);
         return 'complete';
       case 'clear-task-set': {
-        const victims = await this.abortAll(lu!, () => true);
-        const pending = this.endPending(lu!, 'all');
+        const tas = this.tasOn(lu!);
+        const victims = await this.abortAll(lu!, () => true, tas ? nexus.id : undefined);
+        const pending = this.endPending(lu!, 'all', tas);
         // SAM-5 (CLEAR TASK SET, Control mode page TAS=0): COMMANDS CLEARED BY ANOTHER INITIATOR for the other
-        // nexuses whose tasks were aborted
-        for (const k of new Set([...victims.map((t) => t.itKey), ...pending])) if (k !== key) lu!.establishUa(k, Asc.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR);
+        // nexuses whose tasks were aborted; with TAS=1 their tasks ended with TASK ABORTED status instead
+        if (!tas)
+          for (const k of new Set([...victims.map((t) => t.itKey), ...pending])) if (k !== key) lu!.establishUa(k, Asc.COMMANDS_CLEARED_BY_ANOTHER_INITIATOR);
         return 'complete';
       }
-      case 'lun-reset':
-        await this.resetUnit(lu!, Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
-        this.endPending(lu!, 'all');
+      case 'lun-reset': {
+        // TAS=1: the other nexuses' tasks end with TASK ABORTED status (a reset caused by a particular I_T nexus)
+        const tas = this.tasOn(lu!);
+        await this.resetUnit(lu!, Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED, tas ? nexus.id : undefined);
+        this.endPending(lu!, 'all', tas);
         return 'complete';
+      }
       case 'target-warm-reset':
       case 'target-cold-reset':
         // a hard reset (SAM-5 6.3.2): every LU reset; nexuses that log in later were not told yet
@@ -410,8 +427,8 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
    * Logical unit reset (SAM-5 6.3.3): every task aborted, the state reset, and a unit attention for every
    * I_T nexus, the one that asked included. A running sanitize operation continues (SBC-4 4.11).
    */
-  private async resetUnit(lu: LogicalUnit, ua: number): Promise<void> {
-    await this.abortAll(lu, () => true);
+  private async resetUnit(lu: LogicalUnit, ua: number, reportOthersOf?: string): Promise<void> {
+    await this.abortAll(lu, () => true, reportOthersOf);
     lu.resetState();
     // SAM-5 6.3.2, 6.3.3: resets release RESERVE(6) reservations and leave persistent reservations alone
     if (!this.quirks.has(Q.RESERVE6_SURVIVES_RESET)) lu.spc2Holder = null;
@@ -443,4 +460,9 @@ export function checkCdbBits(spec: CommandSpec, cdb: Buffer): void {
     const bad = cdb[i]! & ~(allowed[i] ?? 0) & 0xff;
     if (bad) throw invalidCdb(i, topBit(bad));
   }
+}
+
+/** The result of an aborted task: TASK ABORTED status for the transport to send (TAS) or to drop. */
+function abortedResult(task: Task): CommandResult {
+  return task.reportAborted ? { status: ScsiStatus.TASK_ABORTED } : { status: ScsiStatus.TASK_ABORTED, aborted: true };
 }

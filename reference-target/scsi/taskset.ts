@@ -17,6 +17,8 @@ export class Task {
   readonly id = ++seq;
   state: 'dormant' | 'enabled' | 'done' = 'dormant';
   aborted = false;
+  /** Aborted by another I_T nexus while TAS is one: it ends with TASK ABORTED status rather than silently (SPC-5 Control mode page). */
+  reportAborted = false;
   /** Runs when the task is aborted (wakes lock waits, timers...). */
   private abortHooks = new Set<() => void>();
   private enableResolve!: () => void;

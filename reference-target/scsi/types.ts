@@ -87,9 +87,10 @@ export interface DeviceServer {
   /**
    * Set by the transport: a task function or PREEMPT AND ABORT ended every task of the LUN (`all`) or of these
    * nexuses (by Nexus id), and the tasks the transport still holds (a command gathering its Data-Out is a task
-   * already, SAM-5 7) must end too, without status. Returns the ids of the nexuses that had such tasks.
+   * already, SAM-5 7) must end too, without status, or with TASK ABORTED status when `taskAborted` (TAS=1). Returns
+   * the ids of the nexuses that had such tasks.
    */
-  onTasksEnded?: (lun: number, nexusIds: ReadonlySet<string> | 'all') => ReadonlySet<string>;
+  onTasksEnded?: (lun: number, nexusIds: ReadonlySet<string> | 'all', taskAborted: boolean) => ReadonlySet<string>;
   /** Flush and release backing stores. */
   close(): Promise<void>;
 }

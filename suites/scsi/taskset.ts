@@ -32,6 +32,7 @@ import {
   type Session,
   type TestContext,
 } from '../../harness/api.js';
+import { controlPage, selectControl } from './_control.js';
 
 const suite = defineSuite('TaskSet', {
   families: ['SCSI'],
@@ -199,5 +200,60 @@ suite.test(
     await expectUnitAttention(t, b, UA_REGISTRATIONS_PREEMPTED, 'the preempted nexus');
   },
 );
+
+/** TAS: byte 5, bit 6 of the Control mode page (byte 3 of its parameters). */
+const TAS_AT = 3;
+const TAS = 0x40;
+
+/** TAS set to one through `s` with MODE SELECT (6), put back as it was in a clean-up; skips where TAS is not changeable. */
+async function setTas(t: TestContext, s: Session): Promise<void> {
+  const changeable = await controlPage(t, scsi.PageControl.CHANGEABLE, s);
+  if (!changeable || changeable.length <= TAS_AT || !(changeable[TAS_AT]! & TAS)) t.skip('TAS of the Control mode page is not changeable');
+  const cur = await controlPage(t, scsi.PageControl.CURRENT, s);
+  if (!cur) return t.fail('MODE SENSE(6) returned no current Control mode page, though its changeable values were reported');
+  const original = Buffer.from(cur);
+  t.cleanup(async (c) => {
+    await c.unitAttentions(c.session);
+    await selectControl(c, original, `MODE SELECT(6) Control page TAS=${original[TAS_AT]! & TAS ? 1 : 0} (the original value)`);
+  }, 'put the Control mode page back as it was');
+  cur[TAS_AT] = cur[TAS_AT]! | TAS;
+  await selectControl(t, cur, 'MODE SELECT(6) Control page TAS=1', s);
+}
+
+/** The task was aborted by another nexus with TAS=1: its WRITE must end with TASK ABORTED status. */
+async function abortedWithStatus(t: TestContext, h: Held, by: string): Promise<void> {
+  const r = await t.settle(h.write, 5000);
+  if (!r.done) t.fail(`${h.who}'s WRITE(10), aborted by ${by} with TAS=1, got no status within 5 s: it must end with TASK ABORTED status`);
+  if ('error' in r) t.fail(`${h.who}'s WRITE(10) did not end with a status: ${(r.error as Error).message}`);
+  t.equal(scsi.statusName(r.value.status), 'TASK ABORTED', `${h.who}'s WRITE(10) status, aborted by ${by} with TAS=1`);
+}
+
+for (const [name, fn, what] of [
+  ['ClearTaskSetTas', iscsi.TmfFunction.CLEAR_TASK_SET, 'CLEAR TASK SET'],
+  ['LUNResetTas', iscsi.TmfFunction.LOGICAL_UNIT_RESET, 'LOGICAL UNIT RESET'],
+] as const) {
+  suite.test(
+    name,
+    {
+      doc: `The first I_T nexus sets TAS to one in the Control mode page (skipped where it is not changeable; put back afterwards); each nexus then
+        holds a WRITE(10) waiting for its Data-Out and the first sends ${what}${fn === iscsi.TmfFunction.CLEAR_TASK_SET ? ' (skipped where refused)' : ''}.
+        Its own task must end without status, and the second nexus's WRITE(10) must end with TASK ABORTED status: with TAS one, commands aborted by
+        the actions of another I_T nexus are completed with TASK ABORTED status (SPC-5 Control mode page).`,
+      clause: `${SPC5.CONTROL_PAGE}, SAM-5 7, RFC 7143 11.5.1`,
+      needs: ['controlPage'],
+      timeout: 60,
+    },
+    async (t) => {
+      const a = await pathOf(t, 1);
+      await setTas(t, a);
+      const b = await pathOf(t, 2);
+      const ha = await holdWrite(t, a, 0, 'the first nexus');
+      const hb = await holdWrite(t, b, 16, 'the second nexus');
+      await taskManagement(t, a, fn, { optional: fn === iscsi.TmfFunction.CLEAR_TASK_SET });
+      await ended(t, ha, false);
+      await abortedWithStatus(t, hb, `the first nexus's ${what}`);
+    },
+  );
+}
 
 export default suite;

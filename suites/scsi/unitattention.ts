@@ -4,6 +4,7 @@
  * to every other one with MODE PARAMETERS CHANGED (SPC-5 mode parameters), not to the one that made it; with
  * several unit attentions pending, the one of the reset family (29h) is reported first.
  */
+import { controlPage, selectControl } from './_control.js';
 import {
   defineSuite,
   expectNoUnitAttention,
@@ -21,8 +22,6 @@ import {
   UA_BUS_DEVICE_RESET,
   UA_RESET_GENERIC,
   UA_MODE_PARAMETERS_CHANGED,
-  type Session,
-  type TestContext,
 } from '../../harness/api.js';
 
 const suite = defineSuite('UnitAttention', { families: ['SCSI'], clause: 'SAM-5 6.3', needs: ['twoInitiators'] });
@@ -43,19 +42,6 @@ suite.test(
     await expectUnitAttention(t, a, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], 'the I_T nexus that sent LOGICAL UNIT RESET');
   },
 );
-
-/** The Control mode page as MODE SENSE(6) returns it (`pc`), or undefined. */
-async function controlPage(t: TestContext, pc: number, s?: Session): Promise<Buffer | undefined> {
-  const r = await t.command(scsi.modeSense6({ page: scsi.ModePageCode.CONTROL, pc, alloc: 255 }), { allowUnsupported: true, ...(s ? { session: s } : {}) });
-  if (r.status !== scsi.ScsiStatus.GOOD) return undefined;
-  const p = scsi.findModePage(scsi.parseModeParameters6(r.data), scsi.ModePageCode.CONTROL);
-  return p ? Buffer.from(p.data) : undefined;
-}
-
-async function selectControl(t: TestContext, data: Buffer, what: string, s?: Session): Promise<void> {
-  const list = scsi.encodeModeParameters6({ select: true, pages: [{ pageCode: scsi.ModePageCode.CONTROL, data }] });
-  await t.command(scsi.modeSelect6({ pf: true, paramLen: list.length }), { dataOut: list, what, ...(s ? { session: s } : {}) });
-}
 
 /** D_SENSE: byte 2, bit 2 of the Control mode page (byte 0 of its parameters, after the 2-byte page header). */
 const D_SENSE = 0x04;

@@ -409,6 +409,34 @@ const cases: Record<string, () => Promise<void>> = {
       assert.equal(first, on ? S.Asc.REGISTRATIONS_PREEMPTED : S.Asc.BUS_DEVICE_RESET_FUNCTION_OCCURRED);
     }
   },
+  'tas-ignored': async () => {
+    for (const on of [false, true]) {
+      const store = new PausableStore();
+      const ds = server({ store }, { quirks: on ? ['tas-ignored'] : [] });
+      await clearUa(ds, nexus(1));
+      // TAS=1 through MODE SELECT (6): byte 3 of the Control page's parameters, bit 6
+      const cur = S.parseModeParameters6(good(await run(ds, S.modeSense6({ page: S.ModePageCode.CONTROL, alloc: 255 }))));
+      const data = Buffer.from(S.findModePage(cur, S.ModePageCode.CONTROL)!.data);
+      data[3] = data[3]! | 0x40;
+      const list = S.encodeModeParameters6({ select: true, pages: [{ pageCode: S.ModePageCode.CONTROL, data }] });
+      good(await run(ds, S.modeSelect6({ pf: true, paramLen: list.length }), { dataOut: list }));
+      await clearUa(ds, nexus(2));
+      const told: boolean[] = [];
+      ds.onTasksEnded = (_lun, _ids, taskAborted) => {
+        told.push(taskAborted);
+        return new Set();
+      };
+      store.pause();
+      const w = run(ds, S.write10({ lba: 0, blocks: 1 }), { nexus: nexus(2), dataOut: Buffer.alloc(512) });
+      await tick();
+      const tmf = ds.taskManagement(nexus(1), 'clear-task-set', 0);
+      await tick();
+      store.resume();
+      assert.equal(await tmf, 'complete');
+      const r = await w;
+      assert.deepEqual([r.status, !!r.aborted, told], [S.ScsiStatus.TASK_ABORTED, on, [!on]]);
+    }
+  },
   'xcopy-noop': async () => {
     for (const on of [false, true]) {
       const ds = await ready({}, { quirks: on ? ['xcopy-noop'] : [] });

@@ -1,5 +1,5 @@
 /**
- * Defects for ProutRegisterAndMove, ProutSpecIPT and UnitAttention.Precedence: quirks of the reference target's REGISTER AND MOVE and
+ * Defects for ProutRegisterAndMove, ProutSpecIPT, UnitAttention.Precedence and TaskSet's TAS tests: quirks of the reference target's REGISTER AND MOVE and
  * SPEC_I_PT, or a proxy that answers GOOD for a command the target did not carry out (the CDB is rewritten to
  * REPLACE LOST RESERVATION, which the target does not implement, so nothing changes) or for one it refused.
  */
@@ -45,6 +45,8 @@ const CASES: Cases = {
   'ProutSpecIPT.FromRegistered': { rules: goodFor(PrOutSa.REGISTER), message: /from a registered nexus.*got GOOD/ },
   'ProutSpecIPT.OtherServiceAction': { rules: goodFor(PrOutSa.REGISTER_AND_IGNORE_EXISTING_KEY), message: /INVALID FIELD IN PARAMETER LIST, got GOOD/ },
   'UnitAttention.Precedence': { quirks: ['ua-reset-queued-last'], verdict: 'warn', message: /REGISTRATIONS PREEMPTED before the reset unit attention/ },
+  'TaskSet.ClearTaskSetTas': { quirks: ['tas-ignored'], message: /aborted by the first nexus's CLEAR TASK SET with TAS=1, got no status within 5 s/ },
+  'TaskSet.LUNResetTas': { quirks: ['tas-ignored'], message: /aborted by the first nexus's LOGICAL UNIT RESET with TAS=1, got no status within 5 s/ },
   'ProutSpecIPT.CutTransportId': { quirks: ['pr-spec-i-pt-partial'], message: /after REGISTER with SPEC_I_PT and a cut TransportID: registered keys/ },
 };
 
