@@ -254,6 +254,35 @@ suite.test(
   },
 );
 
+suite.test(
+  'OwnLuCscdId',
+  {
+    doc: `Where the Third-party Copy VPD page's Supported CSCD IDs lists FFFFh (the logical unit that contains the copy manager): WRITE of 4
+      blocks at LBA 0, then EXTENDED COPY (LID1) whose segment descriptor names FFFFh as source and destination, copying them to LBA 72: GOOD,
+      and LBAs 72..75 read back as LBAs 0..3.`,
+    level: 'MUST',
+    clause: SPC5.SEGMENT_DESCRIPTORS,
+  },
+  async (t) => {
+    if (!t.dev.vpdPages?.includes(scsi.VpdPage.THIRD_PARTY_COPY))
+      t.skip('the logical unit lists no Third-party Copy VPD page: its supported CSCD IDs are unknown');
+    const r = await t.command(scsi.inquiry({ evpd: true, page: scsi.VpdPage.THIRD_PARTY_COPY, alloc: 0xffff }), { dataIn: 0xffff });
+    const ids = scsi.parseThirdPartyCopyVpd(r.data).supportedCscdIds ?? [];
+    if (!ids.includes(0xffff)) t.skip('the Third-party Copy VPD page does not list CSCD ID FFFFh');
+    await t.command(scsi.write16({ lba: 0, blocks: 4 }));
+    const src = await t.readBlocks(0, 4);
+    const list = scsi.extendedCopyParameterList({
+      listIdentifier: 0x60,
+      cscdDescriptors: [ownCscd(t)],
+      segmentDescriptors: [scsi.encodeBlockSegment({ sourceIndex: 0xffff, destinationIndex: 0xffff, blocks: 4, sourceLba: 0, destinationLba: 72 })],
+    });
+    await extendedCopy(t, list, GOOD, { what: 'EXTENDED COPY(LID1) whose segment names CSCD ID FFFFh as source and destination' });
+    t.remember(72, src, 'the EXTENDED COPY');
+    if (!(await t.readBlocks(72, 4)).equals(src))
+      t.fail('after EXTENDED COPY from CSCD ID FFFFh LBA 0 to FFFFh LBA 72: LBAs 72..75 do not hold what LBAs 0..3 hold');
+  },
+);
+
 /** The largest single-segment copy Large makes (bytes), so that a run stays short on any copy manager. */
 const LARGE_CAP_BYTES = 8 << 20;
 

@@ -31,6 +31,7 @@ const CASES: Cases = {
     rules: () => [{ match: isXcopy, reply: () => ({ status: 0 }) }],
     message: /DESTINATION CSCD DESCRIPTOR ID 1 with one CSCD descriptor in the list: expected .*UNREACHABLE COPY TARGET.*, got GOOD/,
   },
+  'ExtendedCopy.OwnLuCscdId': { quirks: ['xcopy-noop'], message: /LBAs 72\.\.75 do not hold what LBAs 0\.\.3 hold/ },
   'ExtendedCopy.Large': { quirks: ['xcopy-noop'], message: /after EXTENDED COPY of LBAs 0\.\.16383 to \d+\.\.\d+: LBA \d+ does not hold what LBA 0 holds/ },
   'ThirdPartyCopyVpd.Descriptors': {
     quirks: ['tpc-vpd-unsorted'],
