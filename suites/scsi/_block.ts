@@ -113,6 +113,53 @@ export async function reservedBits(t: TestContext, w: ReservedWalk): Promise<voi
   t.should(accepted.length === 0, `${w.name} with a reserved CDB bit set completed with GOOD instead of INVALID FIELD IN CDB (${accepted.join(', ')})`);
 }
 
+/** One walk over the non-zero values of a command's protection field on a logical unit without protection information enabled. */
+export interface ProtectWalk {
+  /** 'RDPROTECT', 'WRPROTECT', 'VRPROTECT', 'ORPROTECT'. */
+  field: string;
+  /** The command as the messages name it: 'READ(10) LBA=0 LEN=1'. */
+  name: string;
+  /** Send the command with the field set to `p`, expecting `expect`; a GOOD write is remembered by the sender. */
+  send(p: number, expect: Expected): Promise<ScsiResult>;
+  /** Blocks a refused command must leave as they are (for commands that write). */
+  watch?: { lba: number; blocks: number };
+}
+
+/**
+ * Each non-zero value of the protection field, on a logical unit without protection information enabled.
+ * SBC-4's protection field tables: 110b and 111b are reserved (a reserved code value is an error, SPC-5
+ * keywords); for 001b-101b a logical unit that supports protection information but is not formatted with it
+ * "shall" terminate the command with INVALID FIELD IN CDB, and one that does not support it (INQUIRY
+ * PROTECT=0) "should" — so there GOOD is a SHOULD-level warning. A refused command must leave the medium
+ * unchanged.
+ */
+export async function protectWalk(t: TestContext, w: ProtectWalk): Promise<void> {
+  const supportsPi = !!t.dev.inquiry.protect;
+  let before = w.watch ? await t.readBlocks(w.watch.lba, w.watch.blocks) : undefined;
+  const accepted: number[] = [];
+  for (let p = 1; p <= 7; p++) {
+    const must = p >= 6 || supportsPi;
+    const r = await w.send(p, must ? INVALID_FIELD_IN_CDB : [INVALID_FIELD_IN_CDB, GOOD]);
+    if (r.status === GOOD_STATUS) {
+      accepted.push(p);
+      if (w.watch) before = await t.readBlocks(w.watch.lba, w.watch.blocks);
+      continue;
+    }
+    if (w.watch && before) await unchanged(t, w.watch.lba, before, `${w.name} ${w.field}=${p} was refused`);
+  }
+  t.should(
+    accepted.length === 0,
+    `${w.name} with ${w.field} ${accepted.join(', ')} completed with GOOD; a logical unit that does not support protection information (INQUIRY ` +
+      `PROTECT=0) should refuse it with INVALID FIELD IN CDB`,
+  );
+}
+
+/** The doc sentence of protectWalk, for the tests' docs. */
+export const protectDoc = (field: string): string =>
+  `${field} 110b and 111b (reserved) must be terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and so must 001b to 101b when ` +
+  `INQUIRY PROTECT is 1 (protection information supported, not enabled: "shall"); with PROTECT 0 SBC-4 says "should", so GOOD for those is a ` +
+  `warning. A refused command must leave the medium unchanged`;
+
 /** One command whose Data-Out buffer is not the length its CDB calls for. */
 export interface Mismatch {
   cdb: Buffer;

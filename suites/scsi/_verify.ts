@@ -6,7 +6,19 @@
  * load it as a suite.)
  */
 import { GOOD, INVALID_FIELD_IN_CDB, LBA_OUT_OF_RANGE, MISCOMPARE, scsi, type Expected, type ScsiResult, type TestContext } from '../../harness/api.js';
-import { checkMiscompareOffset, dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, usageDoc, type Reserved } from './_block.js';
+import {
+  checkMiscompareOffset,
+  dpoFuaCheck,
+  holds,
+  mismatched,
+  processed,
+  reservedBits,
+  protectDoc,
+  protectWalk,
+  unchanged,
+  usageDoc,
+  type Reserved,
+} from './_block.js';
 import { rwCdb, type RwCdb } from './_rw.js';
 
 const U32 = 0xffffffff;
@@ -141,7 +153,7 @@ export async function verifyZeroBlocks(t: TestContext, c: VerifyCdb): Promise<vo
 /** VerifyProtect: any non-zero VRPROTECT without protection information is INVALID FIELD IN CDB. */
 export async function verifyProtect(t: TestContext, c: VerifyCdb): Promise<void> {
   if (t.dev.protection) t.skip('protection information is enabled; this test checks VRPROTECT on a logical unit without it');
-  for (let p = 1; p <= 7; p++) await verify(t, c, 0, 1, { vrprotect: p, expect: INVALID_FIELD_IN_CDB });
+  await protectWalk(t, { field: 'VRPROTECT', name: `${c.name} LBA=0 LEN=1`, send: (p, expect) => verify(t, c, 0, 1, { vrprotect: p, expect }) });
 }
 
 /** Flags: every BYTCHK code (10b is reserved) and DPO, on one block at LBA 0. */
@@ -330,11 +342,12 @@ export async function wavFlags(t: TestContext, c: WavCdb): Promise<void> {
 /** WriteProtect: any non-zero WRPROTECT without protection information is INVALID FIELD IN CDB, and nothing is written. */
 export async function wavProtect(t: TestContext, c: WavCdb): Promise<void> {
   if (t.dev.protection) t.skip('protection information is enabled; this test checks WRPROTECT on a logical unit without it');
-  const before = await t.readBlocks(0, 1);
-  for (let p = 1; p <= 7; p++) {
-    await t.command(c.buildWav({ lba: 0, blocks: 1, wrprotect: p }), { expect: INVALID_FIELD_IN_CDB, dataOut: t.pattern(0, 1) });
-    await unchanged(t, 0, before, `${c.name} LBA=0 LEN=1 WRPROTECT=${p} was refused`);
-  }
+  await protectWalk(t, {
+    field: 'WRPROTECT',
+    name: `${c.name} LBA=0 LEN=1`,
+    send: (p, expect) => t.command(c.buildWav({ lba: 0, blocks: 1, wrprotect: p }), { expect, dataOut: t.pattern(0, 1) }),
+    watch: { lba: 0, blocks: 1 },
+  });
 }
 
 /** Dpo: DPO against DPOFUA, and the CDB usage data. */
@@ -403,8 +416,8 @@ export const verifyDocs = {
     `${c.name} with VERIFICATION LENGTH 0 at LBA 0 verifies nothing and is not an error (GOOD), with BYTCHK 00b and 01b; with VERIFICATION LENGTH 0 at
       an LBA past the end of the medium it must be terminated with LOGICAL BLOCK ADDRESS OUT OF RANGE.`,
   protect: (c: VerifyCdb) =>
-    `${c.name} of one block with each non-zero VRPROTECT value (1 to 7) on a logical unit without protection information: each must be terminated with
-      CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB.`,
+    `${c.name} of one block with each non-zero VRPROTECT value (1 to 7) on a logical unit without protection information enabled:
+      ${protectDoc('VRPROTECT')}.`,
   flags: (c: VerifyCdb) =>
     `${c.name} of one block at LBA 0 with each BYTCHK code: 00b (no Data-Out), 01b and 11b (the block the medium holds as Data-Out) must complete with
       GOOD; 10b is a reserved code and must be terminated with INVALID FIELD IN CDB. When DPOFUA is set, DPO with BYTCHK 00b and 01b must complete
@@ -448,8 +461,8 @@ export const verifyDocs = {
 
 export const wavDocs = {
   protect: (c: WavCdb) =>
-    `${c.name} of one block at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each must be
-      terminated with CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and LBA 0 must be unchanged.`,
+    `${c.name} of one block at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information enabled:
+      ${protectDoc('WRPROTECT')}.`,
   flags: (c: WavCdb) =>
     `${c.name} of 8 blocks at LBA 0 with BYTCHK 00b and with BYTCHK 01b must complete with GOOD, and the data must read back; BYTCHK 10b and 11b are
       reserved codes for WRITE AND VERIFY and must be terminated with INVALID FIELD IN CDB, the medium unchanged. When DPOFUA is set, DPO with BYTCHK 00b

@@ -15,7 +15,7 @@ import {
   type ScsiResult,
   type TestContext,
 } from '../../harness/api.js';
-import { mismatched, processed } from './_block.js';
+import { mismatched, processed, protectDoc, protectWalk } from './_block.js';
 import { allZero, checkFieldPointer, firstNonZeroBlock, maxWriteSame, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
 
 export interface WsCdb {
@@ -225,11 +225,11 @@ export async function wsnzTest(t: TestContext, c: WsCdb): Promise<void> {
     );
 }
 
-/** WriteProtect: WRPROTECT 1..7 on a logical unit without protection information is INVALID FIELD IN CDB (SBC-4 4.21.2). */
+/** WriteProtect: WRPROTECT 1..7 on a logical unit without protection information enabled (protectWalk). */
 export async function writeProtect(t: TestContext, c: WsCdb): Promise<void> {
   if (t.dev.protection) t.skip('protection information is enabled; this test checks WRPROTECT on a logical unit without it');
   await writeBlocks(t, 0, 1);
-  for (let p = 1; p <= 7; p++) await ws(t, c, { lba: 0, blocks: 1, wrprotect: p }, INVALID_FIELD_IN_CDB);
+  await protectWalk(t, { field: 'WRPROTECT', name: `${c.name} LBA=0 LEN=1`, send: (p, expect) => ws(t, c, { lba: 0, blocks: 1, wrprotect: p }, expect) });
 }
 
 /** Read `n` blocks at `lba` and fail unless they are all zeros (unmapped blocks with LBPRZ). */
@@ -553,8 +553,8 @@ export const docs = {
   wsnz: (c: WsCdb) => `${c.name} with NUMBER OF LOGICAL BLOCKS 0 at the 16th LBA from the end: with WSNZ clear it must write every block from there to
     the last LBA and nothing before (read back); with WSNZ set it must end in INVALID FIELD IN CDB (field pointer on NUMBER OF LOGICAL BLOCKS) and
     write nothing.`,
-  writeProtect: (c: WsCdb) => `${c.name} of one block with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information:
-    each must end in CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB, and the block must be unchanged.`,
+  writeProtect: (c: WsCdb) => `${c.name} of one block with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information
+    enabled: ${protectDoc('WRPROTECT')}.`,
   unmap: (c: WsCdb) => `On a thin LU with ${c.lbpwsName}: for 1 to 256 blocks at LBA 0, and for 1 to 16 and the lengths around 32, 64, 128 and 256
     blocks at the end of the medium, WRITE the blocks, then ${c.name} with UNMAP and a block of zeros: GOOD, and with LBPRZ they read back as zeros.
     ANCHOR without UNMAP must be INVALID FIELD IN CDB (and change nothing); ANCHOR with UNMAP GOOD when ANC_SUP is set, INVALID FIELD IN CDB when it

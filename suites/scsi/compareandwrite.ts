@@ -18,7 +18,18 @@ import {
   SBC4,
   SPC5,
 } from '../../harness/api.js';
-import { checkMiscompareOffset, dpoFuaCheck, INVALID_FIELD_IN_IU_ABORTED, mismatched, processed, reservedBits, unchanged, usageDoc } from './_block.js';
+import {
+  checkMiscompareOffset,
+  dpoFuaCheck,
+  INVALID_FIELD_IN_IU_ABORTED,
+  mismatched,
+  processed,
+  reservedBits,
+  protectDoc,
+  protectWalk,
+  unchanged,
+  usageDoc,
+} from './_block.js';
 
 const CLAUSE = SBC4.COMPARE_AND_WRITE;
 const NAME = 'COMPARE AND WRITE';
@@ -307,18 +318,20 @@ suite.test(
   'WriteProtect',
   {
     doc: `COMPARE AND WRITE of one block (verify instance = what the block holds) with each non-zero WRPROTECT value (1 to 7) on a logical unit
-      without protection information: each must be terminated with INVALID FIELD IN CDB, and the block must be unchanged.`,
+      without protection information enabled: ${protectDoc('WRPROTECT')}.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.PROTECTION}`,
   },
   async (t) => {
     if (t.dev.protection) t.skip('protection information is enabled; this test checks WRPROTECT on a logical unit without it');
     maxCaw(t);
-    const cur = await t.readBlocks(0, 1);
-    for (let p = 1; p <= 7; p++) {
-      await caw(t, 0, 1, cur, t.pattern(0, 1), { wrprotect: p, expect: INVALID_FIELD_IN_CDB });
-      await unchanged(t, 0, cur, `${NAME} LBA=0 LEN=1 WRPROTECT=${p} was refused`);
-    }
+    // the verify instance is what LBA 0 holds (read again after an accepted write), so only WRPROTECT can refuse it
+    await protectWalk(t, {
+      field: 'WRPROTECT',
+      name: `${NAME} LBA=0 LEN=1`,
+      send: async (p, expect) => caw(t, 0, 1, await t.readBlocks(0, 1), t.pattern(0, 1), { wrprotect: p, expect }),
+      watch: { lba: 0, blocks: 1 },
+    });
   },
 );
 

@@ -17,7 +17,7 @@ import {
   SBC4,
   SPC5,
 } from '../../harness/api.js';
-import { dpoFuaCheck, holds, mismatched, processed, reservedBits, unchanged, usageDoc } from './_block.js';
+import { dpoFuaCheck, holds, mismatched, processed, reservedBits, protectDoc, protectWalk, unchanged, usageDoc } from './_block.js';
 
 const CLAUSE = SBC4.WRITE_ATOMIC_16;
 const NAME = 'WRITE ATOMIC(16)';
@@ -116,19 +116,20 @@ suite.test(
 suite.test(
   'WriteProtect',
   {
-    doc: `WRITE ATOMIC (16) of one granule at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information: each
-      must be terminated with INVALID FIELD IN CDB, the blocks unchanged.`,
+    doc: `WRITE ATOMIC (16) of one granule at LBA 0 with each non-zero WRPROTECT value (1 to 7) on a logical unit without protection information enabled:
+      ${protectDoc('WRPROTECT')}.`,
     level: 'MUST',
     clause: `${CLAUSE}, ${SBC4.PROTECTION}`,
   },
   async (t) => {
     if (t.dev.protection) t.skip('protection information is enabled; this test checks WRPROTECT on a logical unit without it');
     const { gran } = limits(t);
-    const before = await t.readBlocks(0, gran);
-    for (let p = 1; p <= 7; p++) {
-      await aw(t, 0, gran, { wrprotect: p, expect: INVALID_FIELD_IN_CDB });
-      await unchanged(t, 0, before, `${NAME} LBA=0 LEN=${gran} WRPROTECT=${p} was refused`);
-    }
+    await protectWalk(t, {
+      field: 'WRPROTECT',
+      name: `${NAME} LBA=0 LEN=${gran}`,
+      send: (p, expect) => aw(t, 0, gran, { wrprotect: p, expect }),
+      watch: { lba: 0, blocks: gran },
+    });
   },
 );
 

@@ -5,6 +5,10 @@
 import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, type Cases } from './_support.js';
 
+/** A protection field (bits 7-5 of CDB byte 1) of 001b-101b: passed on with the field cleared, so the target processes the command. */
+const pi1to5 = (op: number) => (c: Buffer) => c[0] === op && c[1]! >> 5 >= 1 && c[1]! >> 5 <= 5;
+const clearPi = (c: Buffer) => Buffer.from([c[0]!, c[1]! & 0x1f, ...c.subarray(2)]);
+
 /** REPORT SUPPORTED OPERATION CODES, one command, for operation code `op`. */
 const isRsocFor = (op: number) => (c: Buffer) => c[0] === Op.MAINTENANCE_IN && (c[1]! & 0x1f) === 0x0c && c[3] === op;
 
@@ -20,6 +24,17 @@ const CASES: Cases = {
     rules: () => [{ match: (c: Buffer) => c[0] === Op.WRITE_ATOMIC_16, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_COMMAND_OPERATION_CODE) }],
     verdict: 'warn',
     message: /MAXIMUM ATOMIC TRANSFER LENGTH is \d+, but the device server does not implement WRITE ATOMIC \(16\)/,
+  },
+  // RDPROTECT/WRPROTECT 001b-101b taken on a LU without protection information support (INQUIRY PROTECT=0): "should" refuse
+  'Read10.ReadProtect (PROTECT=0, values 1 to 5 accepted)': {
+    rules: () => [{ match: pi1to5(Op.READ_10), rewriteCdb: clearPi }],
+    verdict: 'warn',
+    message: /READ\(10\) LBA=0 LEN=1 with RDPROTECT 1, 2, 3, 4, 5 completed with GOOD/,
+  },
+  'Write10.WriteProtect (PROTECT=0, values 1 to 5 accepted)': {
+    rules: () => [{ match: pi1to5(Op.WRITE_10), rewriteCdb: clearPi }],
+    verdict: 'warn',
+    message: /WRITE\(10\) LBA=0 LEN=1 with WRPROTECT 1, 2, 3, 4, 5 completed with GOOD/,
   },
 };
 

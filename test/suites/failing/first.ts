@@ -154,7 +154,7 @@ for (const s of ['Read10', 'Read12', 'Read16', 'Write10', 'Write12', 'Write16'])
   };
   CASES[`${s}.${w ? 'WriteProtect' : 'ReadProtect'}`] = {
     rules: () => [{ match: (c) => c[0] === op && (c[1]! & 0xe0) !== 0, reply: () => ({ status: 0, ...(w ? {} : { data: Buffer.alloc(512) }) }) }],
-    message: new RegExp(`${cmd} LBA=0 LEN=1 ${w ? 'WR' : 'RD'}PROTECT=1: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`),
+    message: new RegExp(`${cmd} LBA=0 LEN=1 ${w ? 'WR' : 'RD'}PROTECT=6: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`),
   };
   CASES[`${s}.DpoFua`] = {
     rules: () => [{ match: (c) => c[0] === op && (c[1]! & 0x18) !== 0, reply: INVALID_CDB }],

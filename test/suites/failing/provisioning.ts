@@ -49,7 +49,7 @@ for (const [s, op] of [
   };
   CASES[`${s}.WriteProtect`] = {
     rules: () => [{ match: (c) => ws(c) && (c[1]! & 0xe0) !== 0, reply: GOOD }],
-    message: new RegExp(`${cmd} LBA=0 LEN=1 WRPROTECT=1: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`),
+    message: new RegExp(`${cmd} LBA=0 LEN=1 WRPROTECT=6: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`),
   };
   CASES[`${s}.Unmap`] = { quirks: ['unmap-noop'], lun: THIN, message: new RegExp(`${cmd} LBA=0 LEN=1 UNMAP: LBA 0 does not read as zeros`) };
   CASES[`${s}.UnmapUnaligned`] = { quirks: ['unmap-noop'], lun: THIN, message: new RegExp(`${cmd} LBA=9 LEN=7 UNMAP: LBA 9 does not read as zeros`) };

@@ -34,7 +34,7 @@ for (const [size, op] of [
   };
   CASES[`${s}.VerifyProtect`] = {
     rules: () => [{ match: (c) => is(c) && protect(c), reply: GOOD }],
-    message: new RegExp(`${cmd} LBA=0 LEN=1 VRPROTECT=1: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`),
+    message: new RegExp(`${cmd} LBA=0 LEN=1 VRPROTECT=6: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`),
   };
   CASES[`${s}.Flags`] = {
     rules: () => [{ match: (c) => is(c) && bytchk(c) === 2, reply: GOOD }],
@@ -98,7 +98,7 @@ for (const [size, op] of [
   };
   CASES[`${s}.WriteProtect`] = {
     rules: () => [{ match: (c) => is(c) && protect(c), reply: GOOD }],
-    message: new RegExp(`${cmd} LBA=0 LEN=1 WRPROTECT=1: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`),
+    message: new RegExp(`${cmd} LBA=0 LEN=1 WRPROTECT=6: expected CHECK CONDITION ILLEGAL REQUEST/INVALID FIELD IN CDB, got GOOD`),
   };
   CASES[`${s}.Flags`] = {
     rules: () => [{ match: (c) => is(c) && bytchk(c) === 3, reply: GOOD }],
@@ -143,7 +143,7 @@ Object.assign(CASES, {
   },
   'OrWrite.Protect': {
     rules: () => [{ match: (c: Buffer) => isOr(c) && protect(c), reply: GOOD }],
-    message: /ORWRITE\(16\) LBA=0 LEN=1 ORPROTECT=1: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/,
+    message: /ORWRITE\(16\) LBA=0 LEN=1 ORPROTECT=6: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/,
   },
   'OrWrite.DpoFua': {
     rules: () => [{ match: (c: Buffer) => isOr(c) && (c[1]! & 0x18) !== 0, reply: INVALID_CDB }],
@@ -206,7 +206,7 @@ Object.assign(CASES, {
   },
   'CompareAndWrite.WriteProtect': {
     rules: () => [{ match: (c: Buffer) => isCaw(c) && protect(c), reply: GOOD }],
-    message: /COMPARE AND WRITE LBA=0 LEN=1 WRPROTECT=1: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/,
+    message: /COMPARE AND WRITE LBA=0 LEN=1 WRPROTECT=6: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/,
   },
   'CompareAndWrite.ReservedBits': {
     quirks: ['ignore-reserved-bits'],
@@ -231,7 +231,7 @@ Object.assign(CASES, {
   },
   'WriteAtomic16.WriteProtect': {
     rules: () => [{ match: (c: Buffer) => isAtomic(c) && protect(c), reply: GOOD }],
-    message: /WRITE ATOMIC\(16\) LBA=0 LEN=1 WRPROTECT=1: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/,
+    message: /WRITE ATOMIC\(16\) LBA=0 LEN=1 WRPROTECT=6: expected CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB, got GOOD/,
   },
   'WriteAtomic16.DpoFua': {
     rules: () => [{ match: (c: Buffer) => isAtomic(c) && (c[1]! & 0x18) !== 0, reply: INVALID_CDB }],
