@@ -256,4 +256,31 @@ for (const [name, fn, what] of [
   );
 }
 
+suite.test(
+  'PreemptAndAbortTas',
+  {
+    doc: `The first I_T nexus sets TAS to one in the Control mode page (skipped where it is not changeable; put back afterwards); both nexuses register
+      and the second holds a WRITE(10) waiting for its Data-Out; the first sends PERSISTENT RESERVE OUT PREEMPT AND ABORT naming the second's key
+      (skipped where answered INVALID FIELD IN CDB). The second nexus's WRITE(10), aborted by the actions of another I_T nexus, must end with TASK
+      ABORTED status (SPC-5 Control mode page).`,
+    clause: `${SPC5.CONTROL_PAGE}, ${SPC5.RESERVATIONS}`,
+    needs: ['controlPage', opcode(scsi.Op.PERSISTENT_RESERVE_OUT)],
+    timeout: 60,
+  },
+  async (t) => {
+    keepReservationsClean(t);
+    const K1 = 0x7a5c_0000_0000_0011n;
+    const K2 = 0x7a5c_0000_0000_0012n;
+    const a = await pathOf(t, 1);
+    await setTas(t, a);
+    const b = await pathOf(t, 2);
+    await prRegister(t, K1, { session: a });
+    await prRegister(t, K2, { session: b });
+    const hb = await holdWrite(t, b, 16, 'the second nexus');
+    const r = await prPreempt(t, K1, K2, scsi.PrType.WRITE_EXCLUSIVE, { session: a, abort: true, expect: [GOOD, INVALID_FIELD_IN_CDB] });
+    if (r.status !== scsi.ScsiStatus.GOOD) t.skip('target does not implement PERSISTENT RESERVE OUT PREEMPT AND ABORT (INVALID FIELD IN CDB)');
+    await abortedWithStatus(t, hb, "the first nexus's PREEMPT AND ABORT");
+  },
+);
+
 export default suite;

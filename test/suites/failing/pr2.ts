@@ -47,6 +47,7 @@ const CASES: Cases = {
   'UnitAttention.Precedence': { quirks: ['ua-reset-queued-last'], verdict: 'warn', message: /REGISTRATIONS PREEMPTED before the reset unit attention/ },
   'TaskSet.ClearTaskSetTas': { quirks: ['tas-ignored'], message: /aborted by the first nexus's CLEAR TASK SET with TAS=1, got no status within 5 s/ },
   'TaskSet.LUNResetTas': { quirks: ['tas-ignored'], message: /aborted by the first nexus's LOGICAL UNIT RESET with TAS=1, got no status within 5 s/ },
+  'TaskSet.PreemptAndAbortTas': { quirks: ['tas-ignored'], message: /aborted by the first nexus's PREEMPT AND ABORT with TAS=1, got no status within 5 s/ },
   'ProutSpecIPT.CutTransportId': { quirks: ['pr-spec-i-pt-partial'], message: /after REGISTER with SPEC_I_PT and a cut TransportID: registered keys/ },
 };
 
