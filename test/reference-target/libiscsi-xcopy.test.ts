@@ -8,10 +8,9 @@ import { strict as assert } from 'node:assert';
 import { SPC5 } from '../../protocol/scsi/clauses.js';
 import { startTarget, RunningTarget } from '../../reference-target/index.js';
 import { requirePeers } from '../support/peers.js';
-import { runCuSuites } from '../support/libiscsi.js';
+import { ISSUE10_COPY_SUITES, runCuSuites } from '../support/libiscsi.js';
 
 const IQN = 'iqn.2026-11.org.iscsi-test:xcopy';
-const SUITES = ['SCSI.ExtendedCopy', 'SCSI.ReceiveCopyResults'];
 
 /** Where libiscsi 1.19 is wrong: its test, the assertion that fails, and why the target's answer is right. */
 const LIBISCSI_WRONG: Record<string, { failure: RegExp; clause: string; why: string }> = {
@@ -52,7 +51,7 @@ describe('reference target with libiscsi iscsi-test-cu, third-party copy suites 
     [1, 'thin sparse'],
   ] as const) {
     it(`ExtendedCopy and ReceiveCopyResults pass on the ${kind} LUN, but for the check where libiscsi contradicts SPC-5`, async () => {
-      const { tests, output } = await runCuSuites(`iscsi://127.0.0.1:${t!.port}/${IQN}/${lun}`, SUITES, { args: ['--dataloss'] });
+      const { tests, output } = await runCuSuites(`iscsi://127.0.0.1:${t!.port}/${IQN}/${lun}`, ISSUE10_COPY_SUITES, { args: ['--dataloss'] });
       assert.ok(tests.size >= 8, `only ${tests.size} tests ran\n${output}`);
       for (const [id, r] of tests) {
         const wrong = LIBISCSI_WRONG[id];

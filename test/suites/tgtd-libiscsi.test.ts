@@ -1,6 +1,6 @@
 /**
  * iscsi-test and libiscsi's iscsi-test-cu on the same tgtd: libiscsi 1.19 runs every issue 5 suite and the
- * issue 10 reservation suites against a thick and a thin tgtd LUN configured as in fixtures/expect/tgtd.json and tgtd-thin.json, and
+ * issue 10 reservation and third-party copy suites against a thick and a thin tgtd LUN configured as in fixtures/expect/tgtd.json and tgtd-thin.json, and
  * wherever its verdict on a test both tools have differs from ours, the baseline must say so (an entry's
  * `libiscsi` note, or `libiscsiDiffers` for a test we pass) with why and the clause that decides it. A
  * note that no longer matches what libiscsi does, or a difference nobody explained, fails this test, so
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry, defaultSuitesDir } from '../../harness/registry.js';
-import { ISSUE10_RESERVATION_SUITES, ISSUE5_SUITES, runCuSuites, type CuTest } from '../support/libiscsi.js';
+import { ISSUE10_COPY_SUITES, ISSUE10_RESERVATION_SUITES, ISSUE5_SUITES, runCuSuites, type CuTest } from '../support/libiscsi.js';
 import { requirePeers } from '../support/peers.js';
 import { Tgtd } from '../support/tgtd.js';
 
@@ -108,9 +108,11 @@ describe('iscsi-test and libiscsi on the same tgtd: every verdict difference exp
   });
 
   for (const kind of KINDS) {
-    it(`${kind.name} LUN: libiscsi's verdicts on the issue 5 and issue 10 reservation suites agree with ours or fixtures/expect/${kind.baseline} says why`, async () => {
+    it(`${kind.name} LUN: libiscsi's verdicts on the issue 5 and issue 10 reservation and copy suites agree with ours or fixtures/expect/${kind.baseline} says why`, async () => {
       const baseline = JSON.parse(readFileSync(resolve(EXPECT, kind.baseline), 'utf8')) as BaselineFile;
-      const { tests } = await runCuSuites(tgtd!.url(1, '', kind.iqn), [...ISSUE5_SUITES, ...ISSUE10_RESERVATION_SUITES], { timeoutMs: 300_000 });
+      const { tests } = await runCuSuites(tgtd!.url(1, '', kind.iqn), [...ISSUE5_SUITES, ...ISSUE10_RESERVATION_SUITES, ...ISSUE10_COPY_SUITES], {
+        timeoutMs: 300_000,
+      });
       assert.ok(tests.size >= 150, `only ${tests.size} libiscsi tests ran`);
       const problems = unexplained(baseline, tests, registered);
       assert.deepEqual(problems, [], problems.join('\n'));

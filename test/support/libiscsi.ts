@@ -70,6 +70,9 @@ export const ISSUE10_RESERVATION_SUITES = [
   'Reserve6',
 ].map((s) => `SCSI.${s}`);
 
+/** The third-party copy suites of issue 10 (EXTENDED COPY (LID1), RECEIVE COPY RESULTS), as Debian's libiscsi 1.19 names them. */
+export const ISSUE10_COPY_SUITES = ['ExtendedCopy', 'ReceiveCopyResults'].map((s) => `SCSI.${s}`);
+
 export interface CuSummary {
   total: number;
   ran: number;
