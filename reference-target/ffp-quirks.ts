@@ -4,7 +4,7 @@
  * reset, reserved header fields. Declared and applied here as wrappers around one connection's parts,
  * as iscsi-quirks.ts does for the rest, so that the correct code paths carry no quirk branches.
  */
-import { Opcode, RejectReason, RESERVED_TAG, type ScsiResponse, type TextResponse } from '../protocol/iscsi/index.js';
+import { type NopIn, Opcode, RejectReason, RESERVED_TAG, type ScsiResponse, type TextResponse } from '../protocol/iscsi/index.js';
 import type { QuirkableParts } from './iscsi-quirks.js';
 import { defineQuirk, Quirks } from './quirks.js';
 
@@ -36,6 +36,7 @@ export const Q_FFP = {
     'iscsi',
     'a Text Request with TTT 0xffffffff and the ITT of a long answer still being handed out gets the next piece of that answer',
   ),
+  pingWithItt: defineQuirk('nop-ping-itt', 'iscsi', "the target's own NOP-In pings carry ITT 0 instead of 0xffffffff"),
   reservedFieldsChecked: defineQuirk('reserved-fields-checked', 'iscsi', 'a NOP-Out with non-zero reserved header bytes is Rejected (protocol error)'),
 };
 
@@ -102,6 +103,13 @@ export function applyFfpQuirks(q: Quirks, parts: QuirkableParts): void {
     text.onText = (req, raw) => {
       const p = text.pending;
       onText(req.ttt === RESERVED_TAG && p?.itt === req.itt ? { ...req, ttt: p.ttt } : req, raw);
+    };
+  }
+  if (q.has(Q_FFP.pingWithItt)) {
+    const send = channel.send.bind(channel);
+    channel.send = (pdu, data) => {
+      if (pdu.opcode === Opcode.NOP_IN && (pdu as NopIn).ttt !== RESERVED_TAG) (pdu as NopIn).itt = 0;
+      send(pdu, data);
     };
   }
   if (q.has(Q_FFP.reservedFieldsChecked)) {

@@ -51,4 +51,36 @@ suite.test(
   },
 );
 
+/** How long TargetPing waits on an idle session for the target's own ping (LIO's default NOP-In interval is 15 s). */
+const PING_WAIT_MS = 16_000;
+
+suite.test(
+  'TargetPing',
+  {
+    doc: `Keep a new session idle for up to ${PING_WAIT_MS / 1000} s and watch for a NOP-In the target sends of its own (a ping: a Target Transfer Tag
+      other than 0xffffffff, 11.19.1); a target that sends none skips (pinging is optional; the reference target pings when configured with NOPInterval).
+      The ping must carry ITT 0xffffffff (11.19: it is not an answer to any task), and since the ITT is 0xffffffff "the StatSN for the connection is
+      not advanced" (11.19.2): the NOP-In answering the initiator's next ping must carry the ping's StatSN. The initiator answers the ping with a NOP-Out
+      carrying its TTT (11.18.3), which the target must take without dropping the connection.`,
+    clause: 'RFC 7143 11.19, RFC 7143 11.19.1, RFC 7143 11.19.2, RFC 7143 11.18.3',
+    level: 'MUST',
+    session: false,
+    timeout: PING_WAIT_MS / 1000 + 20,
+  },
+  async (t) => {
+    const s = await t.login();
+    const raw = t.raw(s);
+    t.log(`waiting up to ${PING_WAIT_MS / 1000} s for a NOP-In ping from the target`);
+    const ping = (await raw
+      .waitFor((p) => p.opcode === iscsi.Opcode.NOP_IN && (p as iscsi.NopIn).ttt !== iscsi.RESERVED_TAG, PING_WAIT_MS, 'a NOP-In ping')
+      .catch((e: Error) =>
+        t.skip(`the target sent no NOP-In ping on an idle session within ${PING_WAIT_MS / 1000} s (pinging is optional): ${e.message}`),
+      )) as iscsi.NopIn;
+    t.log(`ping: ITT 0x${ping.itt.toString(16)}, TTT 0x${ping.ttt.toString(16)}, StatSN ${ping.statSN}`);
+    t.equal(ping.itt >>> 0, iscsi.RESERVED_TAG, "ITT of the target's NOP-In ping (11.19)");
+    const a = await s.nop({ timeoutMs: Math.min(5000, t.remainingMs()) });
+    t.equal(a.statSN, ping.statSN, "StatSN of the NOP-In answering the next ping, after the target's ping (which does not advance StatSN, 11.19.2)");
+  },
+);
+
 export default suite;

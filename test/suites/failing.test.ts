@@ -14,7 +14,7 @@ import { runTests } from '../../harness/runner.js';
 import { select } from '../../harness/select.js';
 import type { Verdict } from '../../harness/results.js';
 import { chapUrl, configFor, REF_IQN } from '../harness/support/targets.js';
-import type { Case } from './failing/_support.js';
+import { nodeOf, type Case } from './failing/_support.js';
 import { loadCases, ReferenceTargets, runIsns } from './support/reference-runs.js';
 
 const CASES = await loadCases();
@@ -37,7 +37,7 @@ describe('every conformance test can fail (a quirk of the reference target, or a
       const r = (await runIsns(isnsPlan, c.quirks ?? [])).results[0]!;
       return { verdict: r.verdict, ...(r.message !== undefined ? { message: r.message } : {}) };
     }
-    const { proxy } = await targets.for(c.quirks ?? [], c.params);
+    const { proxy } = await targets.for(c.quirks ?? [], nodeOf(c));
     proxy.rules.length = 0;
     proxy.rules.push(...(c.rules?.() ?? []));
     // `Suite.Test (what)`: a second defect for the same test

@@ -10,6 +10,7 @@ import { Registry, defaultSuitesDir } from '../../harness/registry.js';
 import { runTests } from '../../harness/runner.js';
 import { select } from '../../harness/select.js';
 import { chapUrl, configFor, REF_IQN, STANDARD_LUNS } from '../harness/support/targets.js';
+import { nodeOf } from './failing/_support.js';
 import { loadCases, ReferenceTargets, runIsns } from './support/reference-runs.js';
 
 describe('every conformance test passes against the reference target as it is', function () {
@@ -64,17 +65,18 @@ describe('every conformance test passes against the reference target as it is', 
     assert.deepEqual(bad, []);
   });
 
-  it('every test whose defect needs the target configured (a failing/ Case with params) passes against the target configured so', async () => {
+  it('every test whose defect needs the target configured (a failing/ Case with params or nopInterval) passes against the target configured so', async () => {
     const bad: string[] = [];
     for (const [key, c] of Object.entries(await loadCases())) {
-      if (!c.params) continue;
-      const { proxy } = await targets.for([], c.params);
+      const node = nodeOf(c);
+      if (!node) continue;
+      const { proxy } = await targets.for([], node);
       proxy.rules.length = 0;
       const plan = select(reg, { tests: [`*.${key.split(' ')[0]}`] });
       const rep = await runTests({ plan, config: configFor(proxy.url(REF_IQN, c.lun ?? 0), { sanitize: true }), reporters: [] });
       for (const r of rep.results) {
         if (r.verdict === 'pass') passed(r);
-        else bad.push(`${r.id} with ${JSON.stringify(c.params)}: ${r.verdict} ${r.message ?? ''}`);
+        else bad.push(`${r.id} with ${JSON.stringify(node)}: ${r.verdict} ${r.message ?? ''}`);
       }
     }
     assert.deepEqual(bad, []);

@@ -34,6 +34,8 @@ export interface RefOptions {
   port?: number;
   /** iSCSI operational keys of the target node (its `params`), e.g. InitialR2T=No for the tests of unsolicited data. */
   params?: Record<string, string>;
+  /** Seconds between the node's own NOP-In pings of an idle connection (its NOPInterval; none by default). */
+  nopInterval?: number;
 }
 
 /** What each LUN of `standardLuns` is, for messages. */
@@ -85,6 +87,7 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
         // the name iSCSILoginValues.AclRefused logs in with, refused as its operator is asked to
         denyInitiators: [ACL_REFUSED_INITIATOR],
         ...(o.params ? { params: o.params } : {}),
+        ...(o.nopInterval ? { nopInterval: o.nopInterval } : {}),
         luns: [
           {
             lun: 0,

@@ -24,7 +24,14 @@ export interface Case {
    * default): the test runs with them here, and must pass against the unquirked target with them too.
    */
   params?: Record<string, string>;
+  /** The node's NOPInterval (its own NOP-In pings, which it sends only when configured to), likewise. */
+  nopInterval?: number;
 }
+
+/** How a case configures the reference target's node (undefined: as it is). */
+export type NodeSettings = Pick<Case, 'params' | 'nopInterval'>;
+export const nodeOf = (c: Case): NodeSettings | undefined =>
+  c.params || c.nopInterval ? { ...(c.params ? { params: c.params } : {}), ...(c.nopInterval ? { nopInterval: c.nopInterval } : {}) } : undefined;
 
 export type Cases = Record<string, Case>;
 

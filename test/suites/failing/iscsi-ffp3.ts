@@ -1,8 +1,8 @@
 /**
  * Defects for iSCSIDataOut, iSCSIText and iSCSIPduFields (issue 16, full feature phase: unsolicited data, stray
- * Data-Out, long text answers, reserved header fields): each a --quirk of the reference target. The tests of
- * unsolicited data run against the node configured with InitialR2T=No, which the reference target does not offer
- * by default.
+ * Data-Out, long text answers, reserved header fields, the target's own pings): each a --quirk of the reference
+ * target. The tests of unsolicited data run against the node configured with InitialR2T=No, which the reference
+ * target does not offer by default, and TargetPing against one configured to ping (NOPInterval 1).
  */
 import type { Cases } from './_support.js';
 
@@ -49,6 +49,11 @@ const CASES: Cases = {
     quirks: ['no-reject'],
     verdict: 'warn',
     message: /TTT 0x5eed0001, which no Text Response carried: expected .*, got no answer within 3 s/,
+  },
+  'iSCSINop.TargetPing': {
+    quirks: ['nop-ping-itt'],
+    nopInterval: 1,
+    message: /ITT of the target's NOP-In ping \(11.19\): expected 4294967295, got 0/,
   },
   'iSCSIPduFields.ReservedFieldsIgnored': {
     quirks: ['reserved-fields-checked'],

@@ -13,7 +13,7 @@ import { runTests } from '../../../harness/runner.js';
 import type { RunningTarget } from '../../../reference-target/index.js';
 import { Proxy } from '../../harness/support/proxy.js';
 import { configFor, REF_IQN, refTarget, restartableRefTarget } from '../../harness/support/targets.js';
-import type { Cases } from '../failing/_support.js';
+import type { Cases, NodeSettings } from '../failing/_support.js';
 
 /** Every defect table in ../failing (one file per group of suites, so authors of different suites do not collide). */
 export async function loadCases(): Promise<Cases> {
@@ -34,14 +34,14 @@ export class ReferenceTargets {
   private readonly targets = new Map<string, { target: RunningTarget; proxy: Proxy }>();
 
   /**
-   * The target with these quirks (and every standard LUN, its node configured with `params` if given), behind
+   * The target with these quirks (and every standard LUN, its node configured as `node` says if given), behind
    * its proxy; the proxy's rules are left to the caller.
    */
-  async for(quirks: string[], params?: Record<string, string>): Promise<{ target: RunningTarget; proxy: Proxy }> {
-    const key = `${quirks.join(',')}${params ? ` ${JSON.stringify(params)}` : ''}`;
+  async for(quirks: string[], node?: NodeSettings): Promise<{ target: RunningTarget; proxy: Proxy }> {
+    const key = `${quirks.join(',')}${node ? ` ${JSON.stringify(node)}` : ''}`;
     let t = this.targets.get(key);
     if (!t) {
-      const target = await refTarget({ quirks, standardLuns: true, ...(params ? { params } : {}) });
+      const target = await refTarget({ quirks, standardLuns: true, ...node });
       t = { target, proxy: await Proxy.start({ host: '127.0.0.1', port: target.port }) };
       this.targets.set(key, t);
     }
