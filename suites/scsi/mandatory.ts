@@ -20,7 +20,7 @@ const ROWS: readonly Row[] = [
   { name: 'REPORT LUNS', cdb: () => scsi.reportLuns({ alloc: 256 }) },
   { name: 'READ CAPACITY(10)', cdb: () => scsi.readCapacity10() },
   { name: 'READ(10)', cdb: () => scsi.read10({ lba: 0, blocks: 1 }) },
-  { name: 'READ CAPACITY(16)', cdb: () => scsi.readCapacity16({ alloc: 32 }), sbc3: true },
+  // READ CAPACITY (16), mandatory since SBC-3 too, is ReadCapacity16.Support's check (one defect, one failure)
   { name: 'READ(16)', cdb: () => scsi.read16({ lba: 0, blocks: 1 }), sbc3: true },
 ];
 
@@ -28,8 +28,8 @@ suite.test(
   'MandatorySBC',
   {
     doc: `TEST UNIT READY, INQUIRY, REQUEST SENSE, REPORT LUNS, READ CAPACITY (10) and READ (10) of one block, and for a device claiming SBC-3 or
-      later READ CAPACITY (16) and READ (16): each must be GOOD; INVALID COMMAND OPERATION CODE for any of them fails the test, since the standard
-      makes them mandatory.`,
+      later READ (16) (READ CAPACITY (16), mandatory since SBC-3 too, is ReadCapacity16.Support's test): each must be GOOD; INVALID COMMAND
+      OPERATION CODE for any of them fails the test, since the standard makes them mandatory.`,
     level: 'MUST',
     clause: `${SBC4.COMMANDS}, ${SPC5.INQUIRY}`,
   },

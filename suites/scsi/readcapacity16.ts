@@ -1,5 +1,16 @@
 /** READ CAPACITY (16) (SBC-4 5.21). Mandatory for SBC-3 and later devices; optional before. */
-import { CHECK_CONDITION, defineSuite, scsi, SBC4, SPC5 } from '../../harness/api.js';
+import { CHECK_CONDITION, defineSuite, GOOD, INVALID_OPCODE, scsi, SBC4, SPC5, type ScsiResult, type TestContext } from '../../harness/api.js';
+
+/**
+ * READ CAPACITY (16) with `alloc`, for the tests that check its data: a device server that does not implement it
+ * skips them, naming ReadCapacity16.Support, which fails for that (one defect, one failure).
+ */
+async function readCapacity16(t: TestContext, alloc: number): Promise<ScsiResult> {
+  const r = await t.command(scsi.readCapacity16({ alloc }), { allowUnsupported: true, expect: [GOOD, INVALID_OPCODE], dataIn: alloc });
+  if (r.status === scsi.ScsiStatus.CHECK_CONDITION && r.sense?.ascAscq === scsi.Asc.INVALID_COMMAND_OPERATION_CODE)
+    t.skip('READ CAPACITY (16) is not implemented (ReadCapacity16.Support checks that)');
+  return r;
+}
 
 const suite = defineSuite('ReadCapacity16', { families: ['SCSI'], clause: SBC4.READ_CAPACITY_16, needs: ['sbc'] });
 
@@ -13,7 +24,7 @@ suite.test(
     level: 'MUST',
   },
   async (t) => {
-    const r = await t.command(scsi.readCapacity16({ alloc: 32 }));
+    const r = await readCapacity16(t, 32);
     t.equal(r.data.length, 32, 'READ CAPACITY(16) bytes of Data-In for ALLOCATION LENGTH 32');
     const rc = scsi.parseReadCapacity16(r.data);
     t.check(rc.blockLength > 0, 'READ CAPACITY(16) reports a LOGICAL BLOCK LENGTH of 0');
@@ -43,7 +54,7 @@ suite.test(
     level: 'MUST',
   },
   async (t) => {
-    const full = (await t.command(scsi.readCapacity16({ alloc: 32 }))).data;
+    const full = (await readCapacity16(t, 32)).data;
     for (let a = 0; a < 16; a++) {
       const r = await t.command(scsi.readCapacity16({ alloc: a }), { dataIn: a });
       t.check(r.data.length <= a, `READ CAPACITY(16) ALLOC=${a} returned ${r.data.length} bytes`);
@@ -61,7 +72,7 @@ suite.test(
     level: 'MUST',
   },
   async (t) => {
-    const rc = scsi.parseReadCapacity16((await t.command(scsi.readCapacity16({ alloc: 32 }))).data);
+    const rc = scsi.parseReadCapacity16((await readCapacity16(t, 32)).data);
     if (!t.dev.inquiry.protect) {
       t.log('PROTECT is 0 in standard INQUIRY: every protection field must be 0');
       t.equal(rc.protEn, false, 'PROT_EN without PROTECT');
