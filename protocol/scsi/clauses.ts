@@ -290,6 +290,7 @@ export const SPC5 = {
   SUPPORTED_VPD_PAGES: 'SPC-5 (Supported VPD Pages VPD page)',
   UNIT_SERIAL_NUMBER: 'SPC-5 (Unit Serial Number VPD page)',
   DEVICE_IDENTIFICATION: 'SPC-5 (Device Identification VPD page)',
+  EXTENDED_INQUIRY_DATA: 'SPC-5 (Extended INQUIRY Data VPD page)',
   TRANSPORT_ID: 'SPC-5 (TransportID)',
   // third-party copy (EXTENDED COPY (LID1) is 6.6; its model clauses and descriptors are cited by name)
   XCOPY_PARAMETER_LIST: 'SPC-5 6.6 (parameter list header: descriptor list lengths)',

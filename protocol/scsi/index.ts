@@ -12,6 +12,7 @@ export * from './cdbcodec.js';
 export * from './cdb.js';
 export * from './inquiry.js';
 export * from './vpd.js';
+export * from './vpdext.js';
 export * from './capacity.js';
 export * from './mode.js';
 export * from './luns.js';

@@ -62,6 +62,11 @@ export const Q = {
     'scsi',
     'the REPORT LUNS well known logical unit is an alias of the first LUN: a block device that processes every command',
   ),
+  EXT_INQUIRY_SHORT_SENSE_LENGTH: defineQuirk(
+    'ext-inquiry-short-sense-length',
+    'scsi',
+    'the Extended INQUIRY Data VPD page claims a MAXIMUM SUPPORTED SENSE DATA LENGTH of 8, shorter than the sense data returned',
+  ),
   RSOC_BAD_USAGE: defineQuirk('rsoc-bad-usage', 'scsi', 'REPORT SUPPORTED OPERATION CODES usage maps claim reserved CDB bits'),
   // third-party copy (commands/xcopy.ts)
   XCOPY_NOOP: defineQuirk('xcopy-noop', 'scsi', 'EXTENDED COPY checks its parameter list and returns GOOD but copies no block'),

@@ -25,6 +25,7 @@ import {
   VpdPage,
   type Designator,
 } from '../../../protocol/scsi/vpd.js';
+import { encodeExtendedInquiry } from '../../../protocol/scsi/vpdext.js';
 import { CheckCondition, encodeCheck, invalidCdb } from '../check.js';
 import type { LogicalUnit } from '../lu.js';
 import type { Nexus } from '../types.js';
@@ -82,6 +83,7 @@ function vpdPages(core: ServerCore): number[] {
     VpdPage.SUPPORTED_PAGES,
     VpdPage.UNIT_SERIAL_NUMBER,
     VpdPage.DEVICE_IDENTIFICATION,
+    VpdPage.EXTENDED_INQUIRY_DATA,
     VpdPage.THIRD_PARTY_COPY,
     VpdPage.BLOCK_LIMITS,
     VpdPage.BLOCK_DEVICE_CHARACTERISTICS,
@@ -92,6 +94,7 @@ function vpdPages(core: ServerCore): number[] {
       VpdPage.SUPPORTED_PAGES,
       VpdPage.DEVICE_IDENTIFICATION,
       VpdPage.UNIT_SERIAL_NUMBER,
+      VpdPage.EXTENDED_INQUIRY_DATA,
       VpdPage.THIRD_PARTY_COPY,
       VpdPage.LOGICAL_BLOCK_PROVISIONING,
       VpdPage.BLOCK_LIMITS,
@@ -142,6 +145,16 @@ function vpd(ctx: Ctx, page: number): Buffer {
       return encodeDeviceIdentification({ designators: designators(ctx) });
     case VpdPage.THIRD_PARTY_COPY:
       return thirdPartyCopyVpd(ctx);
+    case VpdPage.EXTENDED_INQUIRY_DATA:
+      // every task attribute is honoured (taskset.ts); the write cache (Caching mode page WCE) is volatile; the
+      // longest sense data (descriptor format with INFORMATION and a field pointer) is far below 252 bytes
+      return encodeExtendedInquiry({
+        headSup: true,
+        ordSup: true,
+        simpSup: true,
+        vSup: true,
+        maxSenseLength: core.quirks.has(Q.EXT_INQUIRY_SHORT_SENSE_LENGTH) ? 8 : 252,
+      });
     case VpdPage.BLOCK_LIMITS:
       // SBC-4 6.6.4; every value here is enforced by the commands it limits
       return encodeBlockLimits({

@@ -165,6 +165,16 @@ const cases: Record<string, () => Promise<void>> = {
       else checkCondition(r, { key: S.SenseKey.ILLEGAL_REQUEST, asc: S.Asc.INVALID_COMMAND_OPERATION_CODE });
     }
   },
+  'ext-inquiry-short-sense-length': async () => {
+    for (const on of [false, true]) {
+      const ds = await ready({}, { quirks: on ? ['ext-inquiry-short-sense-length'] : [] });
+      const page = S.parseExtendedInquiry(good(await run(ds, S.inquiry({ evpd: true, page: 0x86, alloc: 255 }))));
+      const cdb = S.inquiry({ alloc: 255 });
+      cdb[2] = 1;
+      const sense = (await run(ds, cdb)).sense!;
+      assert.equal(sense.length <= page.maxSenseLength!, !on, `sense of ${sense.length} bytes, maximum ${page.maxSenseLength}`);
+    }
+  },
   'no-medium-removal-prevent': async () => {
     const ds = await ready({ removable: true }, { quirks: ['no-medium-removal-prevent'] });
     good(await run(ds, S.preventAllowMediumRemoval({ prevent: true })));

@@ -51,9 +51,9 @@ describe('target/scsi SPC commands', () => {
     it('VPD 00h lists the pages in ascending order and each can be read; others are refused', async () => {
       const ds = await ready();
       const pages = S.parseSupportedVpdPages(good(await run(ds, S.inquiry({ evpd: true, page: 0 })))).pages;
-      assert.deepEqual(pages, [0x00, 0x80, 0x83, 0x8f, 0xb0, 0xb1, 0xb2]);
+      assert.deepEqual(pages, [0x00, 0x80, 0x83, 0x86, 0x8f, 0xb0, 0xb1, 0xb2]);
       for (const p of pages) assert.equal(S.parseVpdHeader(good(await run(ds, S.inquiry({ evpd: true, page: p })))).pageCode, p);
-      checkCondition(await run(ds, S.inquiry({ evpd: true, page: 0x86 })), invalidCdb(2, 7));
+      checkCondition(await run(ds, S.inquiry({ evpd: true, page: 0x87 })), invalidCdb(2, 7));
       // allocation lengths cut VPD pages too
       assert.equal(good(await run(ds, S.inquiry({ evpd: true, page: 0xb0, alloc: 4 }))).length, 4);
     });

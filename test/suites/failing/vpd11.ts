@@ -3,7 +3,8 @@
  * (InquiryVPD86) and the REPORT LUNS well known logical unit.
  */
 import { Association, encodeDeviceIdentification, parseDeviceIdentification, type Designator } from '../../../protocol/scsi/index.js';
-import { isVpd, type Cases } from './_support.js';
+import { Asc, SenseKey } from '../../../protocol/scsi/index.js';
+import { CC, isVpd, type Cases } from './_support.js';
 
 /** A proxy rule that rewrites the designators of the Device Identification page (one Data-In PDU holds it all). */
 const designators = (change: (ds: Designator[]) => Designator[]) => () => [
@@ -52,6 +53,25 @@ const CASES: Cases = {
   'InquiryVPD83.ScsiNameString (port suffix on the target device)': {
     rules: nameBytes(Association.TARGET_DEVICE, (n) => padded(`${n},t,0x1`)),
     message: /carries a port suffix, though it names the target device/,
+  },
+  'InquiryVPD86.PageLength': {
+    rules: () => [{ match: isVpd(0x86), dataIn: (d: Buffer) => ((d[3] = 0x3b), d) }],
+    message: /PAGE LENGTH of the Extended INQUIRY Data page: expected 60, got 59/,
+  },
+  'InquiryVPD86.SenseLength': {
+    quirks: ['ext-inquiry-short-sense-length'],
+    message: /returned \d+ bytes of sense data, more than the MAXIMUM SUPPORTED SENSE DATA LENGTH 8/,
+  },
+  // TEST UNIT READY refused, whatever its task attribute
+  'InquiryVPD86.TaskAttributes': {
+    rules: () => [{ match: (c: Buffer) => c[0] === 0, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_FIELD_IN_CDB) }],
+    message: /TEST UNIT READY with task attribute SIMPLE \(claimed supported\): expected GOOD, got CHECK CONDITION/,
+  },
+  // V_SUP and NV_SUP cleared
+  'InquiryVPD86.Caches': {
+    rules: () => [{ match: isVpd(0x86), dataIn: (d: Buffer) => ((d[6] = 0), d) }],
+    verdict: 'warn',
+    message: /sets neither V_SUP nor NV_SUP/,
   },
   // the REPORT LUNS well known LU answers as LUN 0, a block device
   'ReportLUNsSelect.WellKnownLun': {
