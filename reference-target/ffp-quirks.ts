@@ -1,7 +1,7 @@
 /**
  * Quirks of the full feature phase's data and text exchanges (`--quirk NAME`): unsolicited Data-Out
  * (InitialR2T=No), Data-Out for a finished task or under a wrong LUN, long Text Responses and their
- * reset, reserved header fields. Declared and applied here as wrappers around one connection's parts,
+ * reset, reserved header fields and code values, the target's own pings. Declared and applied here as wrappers around one connection's parts,
  * as iscsi-quirks.ts does for the rest, so that the correct code paths carry no quirk branches.
  */
 import { type NopIn, Opcode, RejectReason, RESERVED_TAG, type ScsiResponse, type TextResponse } from '../protocol/iscsi/index.js';
@@ -35,6 +35,11 @@ export const Q_FFP = {
     'text-reset-ignored',
     'iscsi',
     'a Text Request with TTT 0xffffffff and the ITT of a long answer still being handed out gets the next piece of that answer',
+  ),
+  logoutReservedReason: defineQuirk(
+    'logout-reserved-reason-accepted',
+    'iscsi',
+    'a Logout Request with a reserved reason code (3-127) is taken as "close the session" instead of a protocol error',
   ),
   pingWithItt: defineQuirk('nop-ping-itt', 'iscsi', "the target's own NOP-In pings carry ITT 0 instead of 0xffffffff"),
   reservedFieldsChecked: defineQuirk('reserved-fields-checked', 'iscsi', 'a NOP-Out with non-zero reserved header bytes is Rejected (protocol error)'),
@@ -105,6 +110,7 @@ export function applyFfpQuirks(q: Quirks, parts: QuirkableParts): void {
       onText(req.ttt === RESERVED_TAG && p?.itt === req.itt ? { ...req, ttt: p.ttt } : req, raw);
     };
   }
+  if (q.has(Q_FFP.logoutReservedReason)) parts.logout.reasonDefined = () => true;
   if (q.has(Q_FFP.pingWithItt)) {
     const send = channel.send.bind(channel);
     channel.send = (pdu, data) => {

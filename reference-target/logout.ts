@@ -3,7 +3,7 @@
  * 11.9.1). Sessions have one connection at ErrorRecoveryLevel 0: closing the connection or the session
  * is the same, and removing a connection for recovery is not supported.
  */
-import { AsyncMessage, LogoutReason, LogoutRequest, LogoutResponse, LogoutResponseCode, Opcode } from '../protocol/iscsi/index.js';
+import { AsyncMessage, encodeHeader, LogoutReason, LogoutRequest, LogoutResponse, LogoutResponseCode, Opcode, RejectReason } from '../protocol/iscsi/index.js';
 import type { TargetChannel } from './channel.js';
 import type { ScsiCommands } from './scsi-command.js';
 import type { SessionState } from './session-host.js';
@@ -30,6 +30,11 @@ export class LogoutHandler {
 
   async onLogout(req: LogoutRequest): Promise<void> {
     if (this.loggingOut) return;
+    if (!this.reasonDefined(req)) {
+      // RFC 7143 11.2: a reserved code value in a defined field is reported as a protocol error.
+      this.ch.reject(RejectReason.PROTOCOL_ERROR, encodeHeader(req), `Logout Request with the reserved reason code ${req.reason}`);
+      return;
+    }
     const code = this.responseCode(req);
     if (code === LogoutResponseCode.SUCCESS) {
       this.loggingOut = true;
@@ -57,6 +62,11 @@ export class LogoutHandler {
   /** Commands still gathering Data-Out or waiting for their CmdSN turn end at logout, unanswered. */
   endWaiting(): void {
     this.scsi.abortWaiting();
+  }
+
+  /** Whether the Logout's reason code is one RFC 7143 11.14.1 defines (0-2; the rest are reserved). */
+  reasonDefined(req: LogoutRequest): boolean {
+    return req.reason <= LogoutReason.REMOVE_CONNECTION_FOR_RECOVERY;
   }
 
   /** The answer to a Logout Request (RFC 7143 11.15.1). */

@@ -59,6 +59,10 @@ const CASES: Cases = {
     quirks: ['reserved-fields-checked'],
     message: /a NOP-Out ping whose reserved header bytes are not zero: expected NOP-In with .*, got a Reject with reason 0x04/,
   },
+  'iSCSIPduFields.ReservedLogoutReason': {
+    quirks: ['logout-reserved-reason-accepted'],
+    message: /reserved reason code 0x05: expected a Reject with reason 0x04 \(.*\) or the connection dropped, got Logout Response/,
+  },
 };
 
 export default CASES;
