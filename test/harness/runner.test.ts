@@ -29,6 +29,15 @@ const XSD = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/
 const lbaOf = (cdb: Buffer) => cdb.readUInt32BE(2);
 const isRead10At = (lba: number) => (cdb: Buffer) => cdb[0] === Op.READ_10 && lbaOf(cdb) === lba;
 
+/** A suite named after READ(10): its tests check READ(10) itself, so a missing mandatory READ(10) fails them. */
+function read10Suite(): Suite {
+  const s = defineSuite('Read10', { families: ['SCSI'], clause: 'SBC-4 READ (10) command' });
+  s.test('FailMandatory', { doc: 'READ(10), answered INVALID COMMAND OPERATION CODE: mandatory and the suite checks it, so a failure.' }, async (t) => {
+    await t.command(read10({ lba: 5, blocks: 1 }));
+  });
+  return s;
+}
+
 function selfTestSuite(): Suite {
   const s = defineSuite('SelfTest', { families: ['SCSI'], clause: 'SPC-5 TEST UNIT READY' });
   s.test('Pass', { doc: 'TEST UNIT READY, GOOD: must pass.' }, async (t) => {
@@ -47,7 +56,7 @@ function selfTestSuite(): Suite {
   s.test('SkipUnimplemented', { doc: 'READ(12), answered INVALID COMMAND OPERATION CODE: optional, so skipped.' }, async (t) => {
     await t.command(read12({ lba: 3, blocks: 1 }));
   });
-  s.test('FailMandatory', { doc: 'READ(10), answered INVALID COMMAND OPERATION CODE: mandatory, so a failure.' }, async (t) => {
+  s.test('SkipMandatoryUsed', { doc: 'READ(10), answered INVALID COMMAND OPERATION CODE: mandatory, but this suite only uses it, so a skip.' }, async (t) => {
     await t.command(read10({ lba: 5, blocks: 1 }));
   });
   s.test('ErrorThrow', { doc: 'The body throws a TypeError: a harness/test error, not a target failure.' }, async () => {
@@ -139,8 +148,8 @@ describe('harness runner self-tests (fake target: reference target behind a misb
   this.timeout(120_000);
   let target: RunningTarget;
   let proxy: Proxy;
-  const reg = new Registry([selfTestSuite()]);
-  const plan = select(reg, { tests: ['SCSI.SelfTest'] });
+  const reg = new Registry([selfTestSuite(), read10Suite()]);
+  const plan = select(reg, { tests: ['SCSI.SelfTest', 'SCSI.Read10'] });
 
   before(async () => {
     target = await refTarget();
@@ -184,6 +193,11 @@ describe('harness runner self-tests (fake target: reference target behind a misb
     assert.equal(r.get('SkipNeed')!.message, 'medium is not removable (RMB=0)');
     assert.equal(r.get('SkipUnimplemented')!.verdict, 'skip', v('SkipUnimplemented'));
     assert.equal(r.get('SkipUnimplemented')!.message, 'target does not implement READ(12)');
+    assert.equal(r.get('SkipMandatoryUsed')!.verdict, 'skip', v('SkipMandatoryUsed'));
+    assert.match(
+      r.get('SkipMandatoryUsed')!.message!,
+      /^target does not implement READ\(10\), which is mandatory \(SBC-4 .*\): the Read10 and Mandatory suites fail for that$/,
+    );
     assert.equal(r.get('FailMandatory')!.verdict, 'fail', v('FailMandatory'));
     assert.match(
       r.get('FailMandatory')!.message!,
