@@ -6,7 +6,7 @@
  * transfer tags, and Reject. It knows no PDU family: those live in their own files and send through it.
  */
 import type * as net from 'node:net';
-import { AnyPdu, describePdu, encodeHeader, frameEncoded, Opcode, PduParser, RawPdu, Reject, RESERVED_TAG, snAdd } from '../protocol/iscsi/index.js';
+import { AnyPdu, describePdu, encodeHeader, frameEncoded, Opcode, PduParser, RawPdu, Reject, RESERVED_TAG, snAdd, snLess } from '../protocol/iscsi/index.js';
 import type { ConnectionInfo, SessionHost } from './session-host.js';
 
 /** Bytes queued for the socket beyond which the initiator is taken to have stopped reading. */
@@ -33,6 +33,10 @@ export interface ChannelEvents {
   waiting(): boolean;
   /** Commands taking room in the CmdSN window (outstanding tasks and PDUs held for CmdSN order). */
   windowUsed(): number;
+  /** Unused slots the data budgets let the window hold with `outstanding` commands in it (window-budget.ts). */
+  windowSlots(outstanding: number): number;
+  /** The window as sent has `open` unused slots; `shut`: the budgets kept it from opening further. */
+  windowOpened(open: number, shut: boolean): void;
   /** The connection is to be dropped for this reason. */
   fail(why: string): void;
 }
@@ -48,6 +52,11 @@ export class TargetChannel {
   stallLimitSeconds: number;
   statSN: number;
   expCmdSN = 0;
+  /**
+   * The highest MaxCmdSN sent: commands up to it are in the window. RFC 7143 4.2.2.1 has initiators
+   * ignore a MaxCmdSN that goes back, so the window never closes below it.
+   */
+  windowEnd = 0;
   lastInput = Date.now();
   private headerDigest = false;
   private dataDigest = false;
@@ -173,10 +182,32 @@ export class TargetChannel {
     return s;
   }
 
-  /** MaxCmdSN: the window closes as outstanding commands fill the session's queue depth. */
+  /**
+   * MaxCmdSN for a PDU about to be sent: the window closes as outstanding commands fill the session's
+   * queue depth, or as the data budgets fill; it never goes below what was sent before.
+   */
   get maxCmdSN(): number {
-    const room = Math.max(0, this.queueDepth - this.events.windowUsed());
-    return snAdd(this.expCmdSN, room - 1);
+    const used = this.events.windowUsed();
+    const queueRoom = Math.max(0, this.queueDepth - used);
+    const budgetRoom = this.events.windowSlots(used);
+    let max = snAdd(this.expCmdSN, Math.min(queueRoom, budgetRoom) - 1);
+    if (snLess(max, this.windowEnd)) max = this.windowEnd;
+    this.windowEnd = max;
+    this.events.windowOpened(this.openSlots, budgetRoom < queueRoom);
+    return max;
+  }
+
+  /** Slots of the window as sent not yet used by a command that came in order (those held for order count as open). */
+  get openSlots(): number {
+    const n = (this.windowEnd + 1 - this.expCmdSN) | 0;
+    return n > 0 ? n : 0;
+  }
+
+  /** A command took a slot: the promises of the open slots are counted again. */
+  windowUsedSlot(): void {
+    const used = this.events.windowUsed();
+    const queueRoom = Math.max(0, this.queueDepth - used);
+    this.events.windowOpened(this.openSlots, this.events.windowSlots(used) < queueRoom);
   }
 
   /** A fresh target transfer tag, held until `releaseTtt`. */

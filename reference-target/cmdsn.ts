@@ -34,14 +34,14 @@ export class CommandOrdering {
     return this.early.size;
   }
 
-  /** Whether `sn` is within [ExpCmdSN, MaxCmdSN], in serial number arithmetic (RFC 7143 4.2.2.1, RFC 1982). */
+  /** Whether `sn` is within [ExpCmdSN, MaxCmdSN] as sent, in serial number arithmetic (RFC 7143 4.2.2.1, RFC 1982). */
   inWindow(sn: number): boolean {
-    return snLessEq(this.ch.expCmdSN, sn) && snLessEq(sn, this.ch.maxCmdSN);
+    return snLessEq(this.ch.expCmdSN, sn) && snLessEq(sn, this.ch.windowEnd);
   }
 
   /** Whether a PDU outside the window is to be ignored (it is: RFC 7143 4.2.2.1); logs it. */
   ignoreOutsideWindow(pdu: NumberedPdu): boolean {
-    this.ch.log(`ignoring ${opcodeName(pdu.opcode)} with CmdSN ${pdu.cmdSN} outside the window [${this.ch.expCmdSN}, ${this.ch.maxCmdSN}] (RFC 7143 4.2.2.1)`);
+    this.ch.log(`ignoring ${opcodeName(pdu.opcode)} with CmdSN ${pdu.cmdSN} outside the window [${this.ch.expCmdSN}, ${this.ch.windowEnd}] (RFC 7143 4.2.2.1)`);
     return true;
   }
 
@@ -88,7 +88,7 @@ export class CommandOrdering {
   takeAsReceived(refCmdSN: number, requestCmdSN: number): boolean {
     const ch = this.ch;
     const rc = refCmdSN;
-    if (!(snLessEq(ch.expCmdSN, rc) && snLessEq(rc, ch.maxCmdSN) && snLess(rc, requestCmdSN) && !this.early.has(rc))) return false;
+    if (!(snLessEq(ch.expCmdSN, rc) && snLessEq(rc, ch.windowEnd) && snLess(rc, requestCmdSN) && !this.early.has(rc))) return false;
     if (rc === ch.expCmdSN) {
       ch.expCmdSN = snAdd(rc, 1);
       this.drain();

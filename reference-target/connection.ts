@@ -23,6 +23,7 @@ import {
   RawPdu,
   RejectReason,
   ScsiCommand,
+  snAdd,
   TaskMgmtRequest,
   TextRequest,
 } from '../protocol/iscsi/index.js';
@@ -30,7 +31,7 @@ import { describeCdb } from '../protocol/scsi/index.js';
 import { EMPTY, TargetChannel } from './channel.js';
 import { DataBudget } from './data-budget.js';
 import { CommandOrdering, NumberedPdu, ORDERED_OPCODES } from './cmdsn.js';
-import { applyIscsiQuirks } from './iscsi-quirks.js';
+import { applyIscsiQuirks, Q_ISCSI } from './iscsi-quirks.js';
 import { Q_LOGIN, TargetLogin, LoginResult } from './login.js';
 import { LogoutHandler } from './logout.js';
 import type { TargetNode } from './node.js';
@@ -40,6 +41,7 @@ import type { Nexus } from './scsi/index.js';
 import type { ConnectionHandle, ConnectionInfo, SessionHost, SessionState } from './session-host.js';
 import { TextHandler } from './text.js';
 import { TmfHandler } from './tmf.js';
+import { unaskedPerCommand } from './window-budget.js';
 
 export { Q_ISCSI } from './iscsi-quirks.js';
 export type { ConnectionInfo } from './session-host.js';
@@ -82,6 +84,8 @@ export class TargetConnection implements ConnectionHandle {
       onWritable: () => this.ffp?.scsi.resumeDeferred(),
       waiting: () => this.ffp?.scsi.waiting ?? false,
       windowUsed: () => (this.ffp ? this.ffp.scsi.size + this.ffp.ordering.size : 0),
+      windowSlots: (used) => this.ffp?.scsi.writeData.window.slots(used) ?? Infinity,
+      windowOpened: (open, shut) => this.ffp?.scsi.writeData.window.opened(open, shut),
       fail: (why) => this.fail(why),
     });
     this.info = this.channel.info;
@@ -170,17 +174,25 @@ export class TargetConnection implements ConnectionHandle {
       else refuse();
       return;
     }
+    if ('done' in step) {
+      // The window the login opens (one slot) is held to the target's budget like any other.
+      const unit = unaskedPerCommand(step.done.params);
+      if (unit > 0 && !this.host.quirks.has(Q_ISCSI.windowUnbudgeted) && !this.host.dataBudget.holds(unit)) {
+        step.response.maxCmdSN = snAdd(step.response.maxCmdSN, -1);
+      }
+    }
     this.channel.send(step.response);
-    if ('done' in step) this.enterFullFeature(step.done);
+    if ('done' in step) this.enterFullFeature(step.done, step.response.maxCmdSN);
   }
 
-  private enterFullFeature(r: LoginResult): void {
+  private enterFullFeature(r: LoginResult, maxCmdSN: number): void {
     clearTimeout(this.loginTimer);
     const ch = this.channel;
     this.result = r;
     this.node = r.node;
     ch.statSN = r.statSN;
     ch.expCmdSN = r.expCmdSN;
+    ch.windowEnd = maxCmdSN;
     ch.queueDepth = r.node?.queueDepth ?? 16;
     ch.stallLimitSeconds = this.nopTimeoutSeconds;
     ch.enterFullFeature(r.params);
@@ -201,6 +213,8 @@ export class TargetConnection implements ConnectionHandle {
     const logout = new LogoutHandler(ch, session, scsi, { loggedOut: () => this.loggedOut() });
     this.ffp = { session, ordering, scsi, nop, tmf, text, logout };
     applyIscsiQuirks(this.host.quirks, { channel: ch, ordering, scsi, nop, tmf, text, logout, session, conduct: this.conduct });
+    // The login's window is promised like any other.
+    ch.windowUsedSlot();
     this.log(
       `login: ${r.initiatorName} ISID 0x${r.isid.toString(16).padStart(12, '0')} TSIH ${r.tsih} -> ${r.node?.config.iqn ?? 'discovery'} ` +
         `(${r.authMethod}${r.params.headerDigest ? ', HeaderDigest' : ''}${r.params.dataDigest ? ', DataDigest' : ''})`,
@@ -236,7 +250,9 @@ export class TargetConnection implements ConnectionHandle {
         ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, `${opcodeName(pdu.opcode)} in a discovery session (RFC 7143 4.3)`);
         return;
       }
-      return this.ffp!.ordering.receive(pdu as NumberedPdu, raw);
+      this.ffp!.ordering.receive(pdu as NumberedPdu, raw);
+      ch.windowUsedSlot();
+      return;
     }
     if (pdu.opcode === Opcode.SNACK_REQUEST) return ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'SNACK at ErrorRecoveryLevel 0 (RFC 7143 11.16)');
     if (pdu.opcode === Opcode.LOGIN_REQUEST) return ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'Login Request in full feature phase');

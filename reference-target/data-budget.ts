@@ -4,6 +4,11 @@
  * it arrives unasked (immediate and unsolicited data, at most FirstBurstLength a command) or when the
  * target grants it by deciding to solicit it with R2Ts; a grant that does not fit waits until memory
  * is given back, so the initiator is never asked for more than the budgets hold.
+ *
+ * Data that comes unasked cannot be refused once its command is in the CmdSN window, so it is bounded
+ * before that: every slot of a session's window that is open and unused is a promise of up to one
+ * command's unasked data (`promised`), and the window opens a slot only while the data held unasked
+ * and the promises fit the budgets (window-budget.ts says which slots open).
  */
 
 /** Defaults: per session (one 64 MiB write, the largest the target takes, always fits) and for the target. */
@@ -12,16 +17,19 @@ export const DEFAULT_TARGET_DATA_BUDGET = 256 << 20;
 /** Seconds an initiator may hold back Data-Out that was granted before its connection is dropped. */
 export const DEFAULT_DATA_TIMEOUT = 30;
 
-/**
- * Bytes granted (the target chose to ask for them) count against `limit`; bytes that came unasked
- * (immediate and unsolicited data, which the initiator may send without waiting) are counted apart:
- * they cannot be refused, so they never stop a grant (which would let waiting commands block each other
- * for good); they are bounded by the CmdSN window instead (QueueDepth commands of FirstBurstLength).
- */
 export class DataBudget {
+  /** Bytes the target asked for (or decided to ask for) with R2Ts. */
   granted = 0;
+  /** Bytes that came, or may still come, unasked with commands received. */
   unasked = 0;
-  /** Called when bytes are given back (the waiting grants of sessions try again). */
+  /** The part of `unasked` held by tasks waiting for their grant (see `tryTake`). */
+  unaskedWaiting = 0;
+  /** Unasked bytes the open, unused slots of command windows may still bring. */
+  promised = 0;
+  /** Sessions whose window these budgets bound, and those of them whose window they keep shut (for a fair share). */
+  windows = 0;
+  shutWindows = 0;
+  /** Called when bytes are given back (the waiting grants and closed windows of sessions try again). */
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -34,12 +42,24 @@ export class DataBudget {
     return this.granted + this.unasked;
   }
 
-  /** Grant `n` bytes if this budget and its parent both have room. */
-  tryTake(n: number): boolean {
-    if (n > 0 && (this.granted + n > this.limit || (this.parent && this.parent.granted + n > this.parent.limit))) return false;
+  /**
+   * Grant `n` bytes if this budget and its parent both have room beside what is granted and what came
+   * unasked (`fromWaiting`: the unasked bytes the task already holds while it waits for this grant). Not counted: the unasked data of tasks waiting for their own grant (two such tasks would
+   * otherwise each hold what the other needs, for good), and the promises of open windows (a window
+   * a session leaves unused must not stop the writes of others: a MaxCmdSN once sent cannot be taken back).
+   */
+  tryTake(n: number, fromWaiting = 0): boolean {
+    // A waiting task's own unasked data counts again once it is granted: it must fit as well.
+    const need = n + fromWaiting;
+    if (need > 0 && (!this.hasRoomToGrant(need) || (this.parent && !this.parent.hasRoomToGrant(need)))) return false;
     this.granted += n;
     if (this.parent) this.parent.granted += n;
+    this.moveWaiting(-fromWaiting);
     return true;
+  }
+
+  private hasRoomToGrant(n: number): boolean {
+    return this.granted + this.unasked - this.unaskedWaiting + n <= this.limit;
   }
 
   give(n: number): void {
@@ -59,9 +79,40 @@ export class DataBudget {
     if (n <= 0) return;
     this.unasked -= n;
     if (this.parent) this.parent.unasked -= n;
+    this.root.notify();
   }
 
-  /** The budget at the top (the target's): its listeners hear of every grant given back below it. */
+  /** `n` bytes of unasked data start (positive) or stop (negative) waiting for their task's grant. */
+  moveWaiting(n: number): void {
+    this.unaskedWaiting += n;
+    if (this.parent) this.parent.unaskedWaiting += n;
+  }
+
+  /** Change the promises of open window slots by `delta` bytes (here and in the parent). */
+  promise(delta: number): void {
+    if (delta === 0) return;
+    this.promised += delta;
+    if (this.parent) this.parent.promised += delta;
+    if (delta < 0) this.root.notify();
+  }
+
+  /**
+   * Unused window slots, each bringing up to `unit` bytes unasked, that this budget and its parent
+   * can hold beside the promises of others (`own`: what this session has promised already, so it is
+   * not counted twice). `withGrants`: count the granted bytes too.
+   */
+  slotsFor(unit: number, own: number, withGrants: boolean): number {
+    const here = Math.floor((this.limit - this.unasked - (this.promised - own) - (withGrants ? this.granted : 0)) / unit);
+    const above = this.parent ? this.parent.slotsFor(unit, own, withGrants) : Infinity;
+    return Math.max(0, Math.min(here, above));
+  }
+
+  /** Whether `n` more bytes unasked fit beside what is held and promised, here and in the parent. */
+  holds(n: number): boolean {
+    return this.unasked + this.promised + n <= this.limit && (!this.parent || this.parent.holds(n));
+  }
+
+  /** The budget at the top (the target's): its listeners hear of every byte given back below it. */
   get root(): DataBudget {
     return this.parent ? this.parent.root : this;
   }

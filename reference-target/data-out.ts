@@ -22,6 +22,7 @@ import { EMPTY, TargetChannel } from './channel.js';
 import type { DataBudget } from './data-budget.js';
 import type { SessionState } from './session-host.js';
 import type { R2TState, TargetTask } from './task.js';
+import { WindowBudget } from './window-budget.js';
 
 /** Most Data-Out a single command may need: larger writes get CHECK CONDITION before any data moves. */
 export const MAX_WRITE = 64 << 20;
@@ -53,6 +54,8 @@ export interface WriteDataLimits {
 
 export class WriteData {
   private readonly budget: DataBudget;
+  /** The CmdSN window as the budgets let it open (immediate and unsolicited data come only within it). */
+  readonly window: WindowBudget;
   /** Tasks waiting for the budgets to hold all their data, in the order they came. */
   private readonly waiting: TargetTask[] = [];
   private readonly heldBackTimer: NodeJS.Timeout;
@@ -66,6 +69,7 @@ export class WriteData {
     private readonly limits: WriteDataLimits,
   ) {
     this.budget = limits.budget;
+    this.window = new WindowBudget(ch, session, limits.budget);
     this.heldBackTimer = setInterval(() => this.checkHeldBack(), Math.max(250, (limits.dataTimeoutSeconds * 1000) / 4));
     this.heldBackTimer.unref?.();
   }
@@ -110,15 +114,20 @@ export class WriteData {
     }
     // The data that comes unasked is committed now; the rest once the budgets hold all of it.
     const unasked = Math.max(immData.length, task.unsolicitedLimit);
-    if (this.budget.tryTake(task.edtl)) {
-      task.charged = task.edtl;
+    if (task.immediate && !this.window.holdsImmediate(unasked)) {
+      // Outside the window nothing bounds it but this: RFC 7143 11.17.1 has a reason for it.
+      this.ch.reject(RejectReason.IMMEDIATE_COMMAND_REJECT, raw.header, `an immediate command bringing ${unasked} bytes unasked exceeds the data budgets`);
+      return false;
+    }
+    // What comes unasked is counted as such (the window bounds it); only the rest is a grant.
+    this.budget.takeUnasked(unasked);
+    task.chargedUnasked = unasked;
+    if (unasked === task.edtl || this.budget.tryTake(task.edtl - unasked)) {
+      task.charged = task.edtl - unasked;
       task.granted = true;
       task.buf = Buffer.allocUnsafe(task.edtl);
     } else {
-      this.budget.takeUnasked(unasked);
-      task.chargedUnasked = unasked;
-      task.granted = unasked === task.edtl;
-      if (!task.granted) this.wait(task);
+      this.wait(task);
       if (unasked > 0) task.buf = Buffer.allocUnsafe(unasked);
     }
     if (immData.length) immData.copy(task.buf!, 0);
@@ -132,6 +141,8 @@ export class WriteData {
   /** Queue a task for memory; only sessions with waiting tasks listen for memory given back (a cost per write otherwise). */
   private wait(task: TargetTask): void {
     this.waiting.push(task);
+    task.waitsForGrant = true;
+    this.budget.moveWaiting(task.chargedUnasked);
     this.unsubscribe ??= this.budget.root.onGiven(() => this.grantWaiting());
   }
 
@@ -153,8 +164,9 @@ export class WriteData {
         continue;
       }
       const need = task.edtl - task.chargedUnasked;
-      if (!this.budget.tryTake(need)) return;
+      if (!this.budget.tryTake(need, task.chargedUnasked)) return;
       this.waiting.shift();
+      task.waitsForGrant = false;
       const buf = Buffer.allocUnsafe(task.edtl);
       // What came unasked so far (at most FirstBurstLength) moves into the whole buffer.
       task.buf?.copy(buf, 0, 0, task.chargedUnasked);
@@ -168,6 +180,8 @@ export class WriteData {
 
   /** The task's memory goes back to the budgets (it ended, or the connection did). */
   release(task: TargetTask): void {
+    if (task.waitsForGrant) this.budget.moveWaiting(-task.chargedUnasked);
+    task.waitsForGrant = false;
     this.budget.giveUnasked(task.chargedUnasked);
     this.budget.give(task.charged);
     task.charged = task.chargedUnasked = 0;
@@ -197,6 +211,7 @@ export class WriteData {
     this.unsubscribe = undefined;
     this.waiting.length = 0;
     for (const t of tasks) this.release(t);
+    this.window.stop();
   }
 
   /** Most immediate data a command may carry: FirstBurstLength (RFC 7143 13.14). */

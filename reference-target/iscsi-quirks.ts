@@ -103,6 +103,11 @@ export const Q_ISCSI = {
     'iscsi',
     'R2Ts for the whole transfer are sent at once, MaxBurstLength each, ignoring MaxOutstandingR2T',
   ),
+  windowUnbudgeted: defineQuirk(
+    'window-unbudgeted',
+    'iscsi',
+    'the CmdSN window opens whatever write data the target holds: immediate and unsolicited data are held to no data budget',
+  ),
   r2tsnStuck: defineQuirk('r2tsn-stuck', 'iscsi', 'every R2T carries R2TSN 0'),
   noPhaseCollapse: defineQuirk(
     'status-without-final',
@@ -138,6 +143,10 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
   }
   if (q.has(Q_ISCSI.noReject)) channel.reject = (reason, _header, why) => channel.log(`Reject (${reason}) not sent: ${why}`);
   if (q.has(Q_ISCSI.cmdsnWindowIgnored)) ordering.ignoreOutsideWindow = () => false;
+  if (q.has(Q_ISCSI.windowUnbudgeted)) {
+    scsi.writeData.window.slots = () => Infinity;
+    scsi.writeData.window.holdsImmediate = () => true;
+  }
   if (q.has(Q_ISCSI.datasnUnchecked)) scsi.writeData.sequenceFault = () => undefined;
   if (q.has(Q_ISCSI.tttUnchecked)) {
     const onDataOut = scsi.writeData.onDataOut.bind(scsi.writeData);
@@ -156,7 +165,7 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
     const onNopOut = nop.onNopOut.bind(nop);
     nop.onNopOut = (pdu) => (pdu.itt === RESERVED_TAG && pdu.ttt === RESERVED_TAG ? nop.answerPing(pdu) : onNopOut(pdu));
   }
-  if (q.has(Q_ISCSI.cmdsnNoWrap)) ordering.inWindow = (sn) => channel.expCmdSN <= sn && sn <= channel.maxCmdSN;
+  if (q.has(Q_ISCSI.cmdsnNoWrap)) ordering.inWindow = (sn) => channel.expCmdSN <= sn && sn <= channel.windowEnd;
   if (q.has(Q_ISCSI.textUnknownKeySilent)) {
     const negotiator = parts.session.result.negotiator;
     const receive = negotiator.receive.bind(negotiator);

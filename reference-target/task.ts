@@ -29,6 +29,8 @@ export interface TargetTask {
   chargedUnasked: number;
   /** The target has committed memory for all the data and may solicit it. */
   granted: boolean;
+  /** Queued for its grant: its unasked data is counted as waiting (data-budget.ts). */
+  waitsForGrant?: boolean;
   /** When Data-Out last came for this task or was last asked for (ms), for DataTimeout. */
   lastData: number;
   received: number;

@@ -162,3 +162,137 @@ describe('reference target: write data within SessionDataBudget and TargetDataBu
     );
   });
 });
+
+/**
+ * Issue 12.1, the data that comes unasked: immediate data and unsolicited Data-Out cannot be refused
+ * once their command is in the CmdSN window, so the target holds them to its budgets by opening the
+ * window only as far as the budgets hold FirstBurstLength a command (window-budget.ts). Eight
+ * initiators (InitialR2T=No, FirstBurstLength 256 KiB) each send WRITEs of 256 KiB with 64 KiB of
+ * immediate data and all their unsolicited Data-Out but the last, and ping to learn every MaxCmdSN the
+ * target will give; TargetDataBudget is 16 MiB. Without the bound (quirk window-unbudgeted) each
+ * session's window opens to its 128 queued commands: 8 x 128 x 192 KiB = 192 MiB held.
+ */
+describe('reference target: immediate and unsolicited data within TargetDataBudget (own process)', function () {
+  this.timeout(90_000);
+  const UNASKED_IQN = 'iqn.2026-11.org.iscsi-test:budget-unasked';
+  const TARGET_UNASKED_BUDGET = 16;
+  const SESSIONS = 8;
+  const WRITES = 128;
+  /** Headroom over the budget for everything else a busy target holds (sessions, PDUs in flight, the heap's slack). */
+  const UNASKED_SLACK = 32;
+  const sessions: Session[] = [];
+
+  afterEach(() => {
+    for (const s of sessions.splice(0)) s.destroy();
+  });
+
+  /** Run the attack against a target with `quirks`: its resident size before and at the peak (MiB), and how many WRITEs went out. */
+  async function attack(quirks: string[]): Promise<{ base: number; peak: number; sent: number }> {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'iscsi-budget-unasked-'));
+    const conf = join(dir, 'ietd.conf');
+    writeFileSync(
+      conf,
+      [
+        `TargetDataBudget ${TARGET_UNASKED_BUDGET}M`,
+        `DataTimeout ${DATA_TIMEOUT}`,
+        `Target ${UNASKED_IQN}`,
+        '  Lun 0 Type=memory,Size=64M',
+        '  InitialR2T No',
+        '  MaxRecvDataSegmentLength 65536',
+        '  FirstBurstLength 262144',
+        '',
+      ].join('\n'),
+    );
+    const proc = start(process.execPath, [BIN, '-f', '-a', '127.0.0.1', '-p', String(port), '-c', conf, ...quirks.flatMap((q) => ['--quirk', q])]);
+    try {
+      await waitForPort('127.0.0.1', port, 10_000);
+      const cli = { host: '127.0.0.1', port, targetName: UNASKED_IQN, timeoutMs: 30_000, loginTimeoutMs: 5000 };
+      const warm = await Session.open({ ...cli, initiatorName: INIT_B });
+      sessions.push(warm);
+      await clearUa(warm);
+      const data = pattern(1, 4096);
+      assert.equal((await warm.command({ cdb: scsi.write10({ lba: 8, blocks: 8 }), dataOut: data })).status, scsi.ScsiStatus.GOOD);
+      assert.ok((await read(warm, 8, 8)).equals(data));
+      await sleep(200);
+      const base = rssMiB(proc.pid);
+      let peak = base;
+      const sample = () => {
+        if (proc.child.exitCode === null) peak = Math.max(peak, rssMiB(proc.pid));
+      };
+      const attackers = await Promise.all(
+        Array.from({ length: SESSIONS }, (_, n) =>
+          Session.open({ ...cli, initiatorName: INIT_A, isid: 0x80_0000_0100 + n, keys: { InitialR2T: 'No', FirstBurstLength: '262144' } }),
+        ),
+      );
+      sessions.push(...attackers);
+      for (const s of attackers) await clearUa(s);
+      const payload = Buffer.alloc(256 << 10, 0x5a);
+      let sent = 0;
+      const held: Promise<unknown>[] = [];
+      await Promise.all(
+        attackers.map(async (s, n) => {
+          let issued = 0;
+          // Fill the window, ping for a new MaxCmdSN, again, until it opens no further.
+          for (let round = 0; round < 64 && issued < WRITES; round++) {
+            while (s.windowOpen && issued < WRITES) {
+              const lba = (n * WRITES + issued) * 512;
+              held.push(
+                s
+                  .command({
+                    cdb: scsi.write10({ lba: lba % (64 * 2048 - 512), blocks: 512 }),
+                    dataOut: payload,
+                    alterDataOut: (d) => (d.final ? null : d),
+                    onSent: () => sent++,
+                  })
+                  .catch(() => 'failed'),
+              );
+              issued++;
+              await sleep(1);
+            }
+            await sleep(20);
+            sample();
+            const before = s.maxCmdSN;
+            await s.nop().catch(() => undefined);
+            if (s.maxCmdSN === before && !s.windowOpen) break;
+          }
+        }),
+      );
+      for (let i = 0; i < 10; i++) {
+        await sleep(50);
+        sample();
+      }
+      for (const s of attackers) s.destroy();
+      await Promise.all(held);
+      // After the attack: a new session writes and reads again.
+      await sleep(200);
+      const after = await Session.open({ ...cli, initiatorName: INIT_A });
+      sessions.push(after);
+      await clearUa(after);
+      assert.equal((await after.command({ cdb: scsi.write10({ lba: 16, blocks: 8 }), dataOut: data })).status, scsi.ScsiStatus.GOOD);
+      assert.ok((await read(after, 16, 8)).equals(data));
+      return { base, peak, sent };
+    } finally {
+      await stop(proc.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('WRITEs holding immediate and unsolicited data in eight sessions: the windows open no further than TargetDataBudget holds', async () => {
+    const r = await attack([]);
+    process.stdout.write(`      (resident size ${r.base.toFixed(0)} MiB before, peak ${r.peak.toFixed(0)} MiB; ${r.sent} WRITEs went out)\n`);
+    assert.ok(
+      r.peak - r.base < TARGET_UNASKED_BUDGET + UNASKED_SLACK,
+      `resident size peaked ${(r.peak - r.base).toFixed(0)} MiB over the baseline of ${r.base.toFixed(0)} MiB ` +
+        `(bound: TargetDataBudget ${TARGET_UNASKED_BUDGET} MiB + ${UNASKED_SLACK} MiB)`,
+    );
+    // At most one command's first burst per 256 KiB of the budget, and one more slot a session.
+    assert.ok(r.sent <= (TARGET_UNASKED_BUDGET << 2) + SESSIONS, `${r.sent} WRITEs with unasked data went out`);
+  });
+
+  it('the same attack on a target whose window ignores the budgets (quirk window-unbudgeted) goes past the bound: the test above can fail', async () => {
+    const r = await attack(['window-unbudgeted']);
+    process.stdout.write(`      (resident size ${r.base.toFixed(0)} MiB before, peak ${r.peak.toFixed(0)} MiB; ${r.sent} WRITEs went out)\n`);
+    assert.ok(r.peak - r.base >= TARGET_UNASKED_BUDGET + UNASKED_SLACK, `resident size peaked only ${(r.peak - r.base).toFixed(0)} MiB over the baseline`);
+  });
+});
