@@ -25,8 +25,6 @@ export type Phase = 'login' | 'ffp' | 'closed';
 export interface ChannelEvents {
   /** A complete PDU arrived (its data is valid only during the call). */
   onRaw(raw: RawPdu): void;
-  /** The header of a PDU arrived: a buffer to place its data segment in directly, if there is one. */
-  placeData(header: Buffer, length: number): Buffer | undefined;
   /** The socket drained: output may resume. */
   onWritable(): void;
   /** Work is held for the output to drain (so a stalled initiator is to be timed out). */
@@ -82,7 +80,9 @@ export class TargetChannel {
     this.statSN = host.initialStatSN();
     this.stallLimitSeconds = host.nopTimeoutSeconds;
     socket.setNoDelay(true);
-    this.parser = new PduParser({ maxDataSegmentLength: 8192, reuseInput: true, placeData: (h, n) => events.placeData(h, n) }, (raw) => events.onRaw(raw));
+    // Each read is a fresh buffer that nothing reuses: data segments are handed on as slices of it (write
+    // data is kept so, received-data.ts); headers are copied, so a decoded command keeps no chunk alive.
+    this.parser = new PduParser({ maxDataSegmentLength: 8192, copyHeaders: true }, (raw) => events.onRaw(raw));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
   }

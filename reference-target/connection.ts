@@ -80,7 +80,6 @@ export class TargetConnection implements ConnectionHandle {
     this.host = host;
     this.channel = new TargetChannel(socket, host, {
       onRaw: (raw) => this.onRaw(raw),
-      placeData: (h, n) => (this.channel.phase === 'ffp' ? this.ffp?.scsi.writeData.placeData(h, n) : undefined),
       onWritable: () => this.ffp?.scsi.resumeDeferred(),
       waiting: () => this.ffp?.scsi.waiting ?? false,
       windowUsed: () => (this.ffp ? this.ffp.scsi.size + this.ffp.ordering.size : 0),
@@ -126,10 +125,11 @@ export class TargetConnection implements ConnectionHandle {
 
   private onRaw(raw: RawPdu): void {
     const pdu = decodePdu(raw.header, EMPTY);
-    // Data-Out data lands in its task's buffer (placed or copied there); other data is copied here,
-    // since the parser reuses its input.
-    if (pdu.opcode !== Opcode.DATA_OUT) pdu.data = raw.dataLength === 0 ? EMPTY : Buffer.from(raw.data);
-    else pdu.dataParts = raw.parts;
+    // Write data (Data-Out, a command's immediate data) stays in the input it came in: its task keeps
+    // the slices (received-data.ts). Other data is copied, so that it keeps no input chunk alive.
+    if (pdu.opcode === Opcode.DATA_OUT) pdu.dataParts = raw.parts;
+    else if (pdu.opcode === Opcode.SCSI_COMMAND) pdu.data = raw.dataLength === 0 ? EMPTY : raw.data;
+    else pdu.data = raw.dataLength === 0 ? EMPTY : Buffer.from(raw.data);
     if (raw.dataDigestError && this.conduct.refuseBadData()) {
       this.onDataDigestError(pdu, raw);
       return;

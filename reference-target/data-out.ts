@@ -4,22 +4,10 @@
  * DataSN and Buffer Offset order (DataPDUInOrder=Yes). A data PDU that is lost or wrong ends its task
  * with CHECK CONDITION once its data has stopped coming (RFC 7143 7.8 option b).
  */
-import {
-  checkDataSequence,
-  DataOut,
-  DataSequence,
-  Opcode,
-  peekBufferOffset,
-  peekItt,
-  peekOpcode,
-  R2T,
-  RawPdu,
-  RejectReason,
-  RESERVED_TAG,
-  ScsiCommand,
-} from '../protocol/iscsi/index.js';
+import { checkDataSequence, DataOut, DataSequence, Opcode, R2T, RawPdu, RejectReason, RESERVED_TAG, ScsiCommand } from '../protocol/iscsi/index.js';
 import { EMPTY, TargetChannel } from './channel.js';
 import type { DataBudget } from './data-budget.js';
+import { ReceivedData } from './received-data.js';
 import type { SessionState } from './session-host.js';
 import type { R2TState, TargetTask } from './task.js';
 import { WindowBudget } from './window-budget.js';
@@ -125,12 +113,15 @@ export class WriteData {
     if (unasked === task.edtl || this.budget.tryTake(task.edtl - unasked)) {
       task.charged = task.edtl - unasked;
       task.granted = true;
-      task.buf = Buffer.allocUnsafe(task.edtl);
+      task.data = new ReceivedData(task.edtl);
     } else {
       this.wait(task);
-      if (unasked > 0) task.buf = Buffer.allocUnsafe(unasked);
+      if (unasked > 0) task.data = new ReceivedData(unasked);
     }
-    if (immData.length) immData.copy(task.buf!, 0);
+    if (immData.length) task.data!.add(0, [immData]);
+    // The task keeps the data, not the PDU's reference to the input it came in.
+    task.immediateLength = immData.length;
+    cmd.data = undefined;
     task.received = immData.length;
     task.lastData = Date.now();
     task.solicitedUpTo = task.unsolicitedOpen ? task.unsolicitedLimit : task.received;
@@ -167,10 +158,9 @@ export class WriteData {
       if (!this.budget.tryTake(need, task.chargedUnasked)) return;
       this.waiting.shift();
       task.waitsForGrant = false;
-      const buf = Buffer.allocUnsafe(task.edtl);
-      // What came unasked so far (at most FirstBurstLength) moves into the whole buffer.
-      task.buf?.copy(buf, 0, 0, task.chargedUnasked);
-      task.buf = buf;
+      // What came unasked so far stays where it is; the task may now hold all its data.
+      if (task.data) task.data.capacity = task.edtl;
+      else task.data = new ReceivedData(task.edtl);
       task.charged = need;
       task.granted = true;
       task.lastData = Date.now();
@@ -262,16 +252,6 @@ export class WriteData {
     task.r2ts.clear();
   }
 
-  /** Where a Data-Out's data segment can go directly: its place in the task's buffer. */
-  placeData(header: Buffer, length: number): Buffer | undefined {
-    if (peekOpcode(header) !== Opcode.DATA_OUT) return undefined;
-    const task = this.events.task(peekItt(header));
-    if (!task?.buf || task.aborted) return undefined;
-    const offset = peekBufferOffset(header);
-    if (offset + length > task.buf.length) return undefined;
-    return task.buf.subarray(offset, offset + length);
-  }
-
   /** DataPDUInOrder=Yes: each Data-Out continues where the previous one ended, DataSN one more. A fault names what was wrong. */
   sequenceFault(d: DataOut, length: number, burst: Burst): string | undefined {
     return checkDataSequence(burst, d.dataSN, d.bufferOffset, length)?.message;
@@ -298,15 +278,8 @@ export class WriteData {
       this.ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'Data-Out out of sequence');
       task.dataError = 'sequence';
     }
-    if (len > 0 && task.buf && d.bufferOffset + len <= task.buf.length) {
-      const dest = task.buf;
-      let at = d.bufferOffset;
-      // Data the parser placed straight into the buffer is where it belongs already.
-      for (const p of raw.parts) {
-        if (!(p.buffer === dest.buffer && p.byteOffset === dest.byteOffset + at)) p.copy(dest, at);
-        at += p.length;
-      }
-    }
+    // Kept as the slices it came in (received-data.ts); data beyond what the task may hold is dropped.
+    if (len > 0) task.data?.add(d.bufferOffset, raw.parts);
     if (d.ttt === RESERVED_TAG) {
       task.unsolicitedExpDataSN = (d.dataSN + 1) >>> 0;
       task.received = Math.max(task.received, d.bufferOffset + len);
@@ -336,7 +309,7 @@ export class WriteData {
       }
       return {
         expDataSN: task.unsolicitedExpDataSN,
-        start: task.cmd.data?.length ?? 0,
+        start: task.immediateLength,
         end: task.unsolicitedLimit,
         nextOffset: task.received,
         done: () => {

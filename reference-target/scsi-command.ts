@@ -195,7 +195,7 @@ export class ScsiCommands {
       dataInLength,
       attr: TASK_ATTRIBUTES[task.cmd.attr] ?? 'simple',
       tag: task.itt,
-      ...(task.buf ? { dataOut: task.buf.subarray(0, Math.min(task.received, task.buf.length)) } : {}),
+      ...(task.data ? { dataOut: task.data.join(Math.min(task.received, task.data.capacity)) } : {}),
     };
     this.session.node!.device.execute(req).then(
       (res) => this.respond(task, res),

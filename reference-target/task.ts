@@ -3,6 +3,7 @@
  * response: where it stands in CmdSN order, its write data being gathered and the R2Ts asking for it.
  */
 import type { ScsiCommand } from '../protocol/iscsi/index.js';
+import type { ReceivedData } from './received-data.js';
 
 /** One R2T sent and the Data-Out that answers it (a burst: RFC 7143 11.8). */
 export interface R2TState {
@@ -22,8 +23,10 @@ export interface TargetTask {
   lunNumber: number;
   cmd: ScsiCommand;
   edtl: number;
-  /** Write data being gathered: EDTL bytes once granted, before that only the unsolicited part. */
-  buf?: Buffer;
+  /** Write data being gathered: up to EDTL bytes once granted, before that only the unasked part. */
+  data?: ReceivedData;
+  /** Bytes of immediate data the command carried. */
+  immediateLength: number;
   /** Bytes of `buf` counted in the data budgets: granted by the target, and come unasked. */
   charged: number;
   chargedUnasked: number;
@@ -66,6 +69,7 @@ export function newTask(cmd: ScsiCommand, lunNumber: number, immediate: boolean)
     cmd,
     edtl: cmd.expectedDataTransferLength,
     received: 0,
+    immediateLength: 0,
     charged: 0,
     chargedUnasked: 0,
     granted: false,

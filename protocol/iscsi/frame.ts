@@ -84,6 +84,12 @@ export interface ParserOptions extends Partial<DigestOptions> {
    * segment straight into its task's buffer (`directBuffer` / `pushDirect`).
    */
   placeData?: (header: Buffer, dataLength: number) => Buffer | undefined;
+  /**
+   * Headers (BHS, AHS) are copied even when the input is not reused: a receiver that keeps data
+   * segments as slices of its input, and decoded headers for longer, then keeps no input chunk alive
+   * through a header.
+   */
+  copyHeaders?: boolean;
 }
 
 const enum State {
@@ -125,6 +131,7 @@ export class PduParser {
   /** PDUs delivered so far. */
   count = 0;
   private readonly reuseInput: boolean;
+  private readonly copyHeaders: boolean;
   private readonly placeData: ParserOptions['placeData'];
   private direct: Buffer | undefined;
   private directFilled = 0;
@@ -135,6 +142,7 @@ export class PduParser {
     this.dataDigest = opts.dataDigest ?? false;
     this.maxDataSegmentLength = opts.maxDataSegmentLength;
     this.reuseInput = opts.reuseInput ?? false;
+    this.copyHeaders = this.reuseInput || (opts.copyHeaders ?? false);
     this.placeData = opts.placeData;
     this.onPdu = onPdu;
   }
@@ -211,7 +219,7 @@ export class PduParser {
   /** Take exactly n bytes: a slice when they lie in one chunk, else one copy. */
   private take(n: number): Buffer {
     const first = this.chunks[0]!;
-    if (first.length - this.offset >= n && !this.reuseInput) {
+    if (first.length - this.offset >= n && !this.copyHeaders) {
       const out = first.subarray(this.offset, this.offset + n);
       this.offset += n;
       if (this.offset === first.length) {

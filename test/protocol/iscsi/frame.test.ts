@@ -366,3 +366,26 @@ function frameDataIn(data: Buffer): Buffer {
   dd.writeUInt32LE(refCrc32c(Buffer.concat([data, pad])));
   return Buffer.concat([bhs, hd, data, pad, dd]);
 }
+
+describe('protocol/iscsi PduParser with copyHeaders (the caller keeps data slices, not headers)', () => {
+  it('hands on the data segment as slices of the input and the header as a copy, wherever the input splits', () => {
+    const data = Buffer.from('hello');
+    const pdu = frameDataIn(data);
+    for (let cut = 1; cut < pdu.length; cut++) {
+      // Chunks of their own, as socket reads are (Buffer.from would share the pool with the parser's copies).
+      const a = Buffer.allocUnsafeSlow(cut);
+      const b = Buffer.allocUnsafeSlow(pdu.length - cut);
+      pdu.copy(a, 0, 0, cut);
+      pdu.copy(b, 0, cut);
+      const got: RawPdu[] = [];
+      const p = new PduParser({ maxDataSegmentLength: 8192, headerDigest: true, dataDigest: true, copyHeaders: true }, (raw: RawPdu) => got.push(raw));
+      p.push(a);
+      p.push(b);
+      assert.equal(got.length, 1, `cut at ${cut}`);
+      const raw = got[0]!;
+      assert.ok(raw.data.equals(data) && !raw.dataDigestError, `cut at ${cut}`);
+      assert.ok(raw.header.buffer !== a.buffer && raw.header.buffer !== b.buffer, `cut at ${cut}: the header is a slice of the input`);
+      for (const part of raw.parts) assert.ok(part.buffer === a.buffer || part.buffer === b.buffer, `cut at ${cut}: a data part was copied`);
+    }
+  });
+});

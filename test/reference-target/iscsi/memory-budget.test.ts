@@ -21,8 +21,13 @@ const MIB = 1 << 20;
 const SESSION_BUDGET = 32;
 const TARGET_BUDGET = 64;
 const DATA_TIMEOUT = 3;
-/** Headroom over the budget for everything else a busy target holds (PDUs in flight, the heap's slack). */
-const SLACK = 32;
+/**
+ * Headroom over the budget for what else the target allocates while the data is held: the attackers'
+ * and the other session's PDUs and responses in flight, session state, the heap growing. The data itself
+ * stays in the socket reads it came in (received-data.ts), so it is not held twice; the runs measured
+ * 0 to 5 MiB over the budget.
+ */
+const SLACK = 16;
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -143,11 +148,10 @@ describe('reference target: write data within SessionDataBudget and TargetDataBu
     }
     assert.equal(dropped(), 3, `${dropped()} of 3 initiators holding back data were dropped:\n${proc.output().slice(-2000)}`);
     assert.deepEqual(await Promise.all(held), Array(12).fill('failed'), 'a WRITE whose data never all came was answered');
-    // The data held, plus at most as much again in the socket's read buffers it was copied from, which
-    // wait for the garbage collector. Without the budgets the twelve WRITEs would hold 384 MiB.
+    // The data held, in the socket reads it came in. Without the budgets the twelve WRITEs would hold 384 MiB.
     assert.ok(
-      peak - base < 2 * TARGET_BUDGET + SLACK,
-      `resident size peaked ${(peak - base).toFixed(0)} MiB over the baseline of ${base.toFixed(0)} MiB while the data was held (bound: twice TargetDataBudget ${TARGET_BUDGET} MiB + ${SLACK} MiB)`,
+      peak - base < TARGET_BUDGET + SLACK,
+      `resident size peaked ${(peak - base).toFixed(0)} MiB over the baseline of ${base.toFixed(0)} MiB while the data was held (bound: TargetDataBudget ${TARGET_BUDGET} MiB + ${SLACK} MiB)`,
     );
     // After the attack: the target serves new sessions and writes of every size again.
     assert.equal(proc.child.exitCode, null, 'the target exited');
@@ -178,8 +182,8 @@ describe('reference target: immediate and unsolicited data within TargetDataBudg
   const TARGET_UNASKED_BUDGET = 16;
   const SESSIONS = 8;
   const WRITES = 128;
-  /** Headroom over the budget for everything else a busy target holds (sessions, PDUs in flight, the heap's slack). */
-  const UNASKED_SLACK = 32;
+  /** Headroom over the budget, as SLACK above (the runs measured 3 to 4 MiB over; without the bound, 64 MiB and more over). */
+  const UNASKED_SLACK = 16;
   const sessions: Session[] = [];
 
   afterEach(() => {
