@@ -1,5 +1,5 @@
 /** GET LBA STATUS (SBC-4 5.6): the provisioning status of LBAs (SBC-4 4.7.4). */
-import { GOOD, LBA_OUT_OF_RANGE, defineSuite, scsi, SBC4 } from '../../harness/api.js';
+import { GOOD, LBA_OUT_OF_RANGE, defineSuite, scsi, SBC4, SPC5 } from '../../harness/api.js';
 import { lbaStatus, PROVISIONING_NAMES, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
 
 const CLAUSE = SBC4.GET_LBA_STATUS_16;
@@ -37,6 +37,44 @@ suite.test(
     await lbaStatus(t, t.dev.lastLba, 24);
     for (const lba of [BigInt(t.dev.blocks), BigInt(t.dev.blocks) + 1n, 2n ** 63n, 2n ** 64n - 1n]) {
       await t.command(scsi.getLbaStatus({ lba, alloc: 24 }), { expect: LBA_OUT_OF_RANGE, dataIn: 24 });
+    }
+  },
+);
+
+suite.test(
+  'AllocLength',
+  {
+    doc: `GET LBA STATUS at LBA 0 and at the last LBA with ALLOCATION LENGTH 0, 8 (the header), 16 (half a descriptor) and 24 (one descriptor): each
+      must complete with GOOD (an ALLOCATION LENGTH of 0 is not an error, and a short one only cuts the data), return min(ALLOCATION LENGTH, 4 +
+      PARAMETER DATA LENGTH) bytes (SPC-5: the transfer ends at whichever is less), and return the same first LBA status descriptor bytes as ALLOCATION
+      LENGTH 4096 does.`,
+    level: 'MUST',
+    clause: `${CLAUSE}, ${SPC5.ALLOCATION_LENGTH}`,
+  },
+  async (t) => {
+    for (const lba of [0, t.dev.lastLba]) {
+      const full = (await t.command(scsi.getLbaStatus({ lba, alloc: 4096 }), { dataIn: 4096 })).data;
+      t.check(full.length >= 24, `GET LBA STATUS LBA=${lba} ALLOC=4096 returned ${full.length} bytes, less than one LBA status descriptor`);
+      for (const alloc of [0, 8, 16, 24]) {
+        const what = `GET LBA STATUS LBA=${lba} ALLOC=${alloc}`;
+        // the command is implemented (ALLOCATION LENGTH 4096 answered): a refusal here is a failure, not a reason to skip
+        const r = await t.command(scsi.getLbaStatus({ lba, alloc }), { dataIn: alloc, what, allowUnsupported: true });
+        const got = `${scsi.statusName(r.status)}${r.sense ? ` ${scsi.describeSense(r.sense)}` : ''}`;
+        t.check(r.status === scsi.ScsiStatus.GOOD, `${what}: expected GOOD, got ${got}`);
+        const d = r.data;
+        if (alloc === 0) {
+          t.equal(d.length, 0, `${what}: bytes returned`);
+          continue;
+        }
+        t.check(d.length >= 4, `${what} returned ${d.length} bytes, not even the PARAMETER DATA LENGTH`);
+        t.equal(d.length, Math.min(alloc, 4 + d.readUInt32BE(0)), `${what}: bytes returned versus min(ALLOCATION LENGTH, 4 + PARAMETER DATA LENGTH)`);
+        const first = d.subarray(8, 24);
+        t.check(
+          first.equals(full.subarray(8, 8 + first.length)),
+          `${what}: the first LBA status descriptor's bytes ${first.toString('hex')} differ from those with ALLOCATION LENGTH 4096 ` +
+            `(${full.subarray(8, 8 + first.length).toString('hex')})`,
+        );
+      }
     }
   },
 );

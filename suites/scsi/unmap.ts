@@ -4,6 +4,7 @@ import {
   INVALID_FIELD_IN_CDB,
   INVALID_FIELD_IN_PARAM_LIST,
   INVALID_OPCODE,
+  LBA_OUT_OF_RANGE,
   PARAM_LIST_LEN_ERR,
   defineSuite,
   scsi,
@@ -227,6 +228,55 @@ suite.test(
     if (!got.equals(keep.subarray(8 * bs)))
       t.fail('UNMAP LEN=24 whose header announces 2 block descriptors: LBAs 8..15, named only by the descriptor the PARAMETER LIST LENGTH cuts off, changed');
     if (readsZerosWhenUnmapped(t)) await expectZeros(t, 0, 8, 'UNMAP LEN=24 of [LBA 0, 8] with a second descriptor cut off');
+  },
+);
+
+suite.test(
+  'DescriptorDataLength',
+  {
+    doc: `On a thin LU with LBPU: a parameter list of two block descriptors (LBAs 0..7, then 8..15, written first) whose header gives UNMAP BLOCK
+      DESCRIPTOR DATA LENGTH 24, not a multiple of 16 (UNMAP DATA LENGTH 30), sent whole (PARAMETER LIST LENGTH 40): SBC-4 says the last block
+      descriptor is then incomplete and ignored, not an error. GOOD, LBAs 8..15 keep their data (and LBAs 0..7 read as zeros with LBPRZ).`,
+    level: 'MUST',
+    clause: `${SBC4.UNMAP_OVERVIEW}, ${SBC4.UNMAP_PARAMETER_LIST}`,
+    needs: [...unmapNeeds],
+  },
+  async (t) => {
+    const bs = t.dev.blockSize;
+    const keep = await writeBlocks(t, 0, 16);
+    const list = scsi.unmapParameterList([
+      { lba: 0, blocks: 8 },
+      { lba: 8, blocks: 8 },
+    ]);
+    list.writeUInt16BE(30, 0);
+    list.writeUInt16BE(24, 2);
+    await unmap(t, list, GOOD, { what: 'UNMAP LEN=40 with UNMAP BLOCK DESCRIPTOR DATA LENGTH 24 ([LBA 0, 8] whole, [LBA 8, 8] cut at 8 bytes)' });
+    t.forget(0, 8);
+    if (!(await t.readBlocks(8, 8)).equals(keep.subarray(8 * bs)))
+      t.fail('UNMAP with UNMAP BLOCK DESCRIPTOR DATA LENGTH 24: LBAs 8..15, named only by the incomplete (ignored) second descriptor, changed');
+    if (readsZerosWhenUnmapped(t)) await expectZeros(t, 0, 8, 'UNMAP with UNMAP BLOCK DESCRIPTOR DATA LENGTH 24 of [LBA 0, 8]');
+  },
+);
+
+suite.test(
+  'BeyondEol',
+  {
+    doc: `On a thin LU with LBPU: UNMAP of the last LBA (one block) must complete with GOOD; a block descriptor that runs past the end of the medium
+      (the last LBA and 2 blocks; the LBA just past the end; LBA 2^64-1) must end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL BLOCK ADDRESS OUT OF
+      RANGE, which SBC-4 requires when an LBA plus the number of blocks exceeds the capacity.`,
+    level: 'MUST',
+    clause: `${SBC4.UNMAP_PARAMETER_LIST}, ${SBC4.LOGICAL_BLOCKS}`,
+    needs: [...unmapNeeds],
+  },
+  async (t) => {
+    const last = BigInt(t.dev.lastLba);
+    await unmap(t, [{ lba: last, blocks: 1 }], GOOD);
+    for (const d of [
+      { lba: last, blocks: 2 },
+      { lba: last + 1n, blocks: 1 },
+      { lba: 2n ** 64n - 1n, blocks: 1 },
+    ])
+      await unmap(t, [d], LBA_OUT_OF_RANGE);
   },
 );
 

@@ -3,7 +3,7 @@
  * (InquiryVPD86) and the REPORT LUNS well known logical unit.
  */
 import { Association, encodeDeviceIdentification, parseDeviceIdentification, type Designator } from '../../../protocol/scsi/index.js';
-import { Asc, SenseKey } from '../../../protocol/scsi/index.js';
+import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
 import { CC, isVpd, type Cases } from './_support.js';
 
 /** A proxy rule that rewrites the designators of the Device Identification page (one Data-In PDU holds it all). */
@@ -30,7 +30,27 @@ const padded = (s: string): Buffer => {
   return b;
 };
 
+/** LUN 1 of the reference target in these tables: thin provisioned (test/harness/support/targets.ts). */
+const THIN = 1;
+const isGls = (alloc: number) => (c: Buffer) => c[0] === Op.SERVICE_ACTION_IN_16 && (c[1]! & 0x1f) === 0x12 && c.readUInt32BE(10) === alloc;
+
 const CASES: Cases = {
+  // every UNMAP refused, the one whose last block descriptor is incomplete first
+  'Unmap.DescriptorDataLength': {
+    lun: THIN,
+    rules: () => [{ match: (c: Buffer) => c[0] === Op.UNMAP, reply: () => CC(SenseKey.ILLEGAL_REQUEST, Asc.INVALID_FIELD_IN_PARAMETER_LIST) }],
+    message: /UNMAP LEN=40 with UNMAP BLOCK DESCRIPTOR DATA LENGTH 24 .*: expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN PARAMETER LIST/,
+  },
+  'Unmap.BeyondEol': {
+    lun: THIN,
+    quirks: ['no-lba-range-check'],
+    message: /\[LBA \d+, 2\]: expected CHECK CONDITION ILLEGAL REQUEST\/LBA OUT OF RANGE, got GOOD/,
+  },
+  // the first descriptor's LBA changed in answers to ALLOCATION LENGTH 16
+  'GetLBAStatus.AllocLength': {
+    rules: () => [{ match: isGls(16), dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length >= 16 && (d[15]! ^= 1), d) }],
+    message: /GET LBA STATUS LBA=0 ALLOC=16: the first LBA status descriptor's bytes .* differ from those with ALLOCATION LENGTH 4096/,
+  },
   // only the target port and target device designators are left
   'InquiryVPD83.LogicalUnitName': {
     rules: designators((ds) => ds.filter((x) => x.association !== Association.LOGICAL_UNIT)),
