@@ -12,7 +12,11 @@
 
 /** Slices smaller than this are copied (a kept slice costs an object and its chunk's allocation). */
 const MIN_KEPT = 16 << 10;
-/** Size of the staging buffers small slices are copied into. */
+/**
+ * Sizes of the staging buffers small slices are copied into: the first after a kept slice is small (often
+ * it takes only the last bytes of a PDU whose read ended there), each next one twice the last, up to STAGE.
+ */
+const FIRST_STAGE = 8 << 10;
 const STAGE = 64 << 10;
 
 interface Piece {
@@ -30,6 +34,7 @@ export class ReceivedData {
   private stage: Buffer | undefined;
   private stageOffset = 0;
   private stageFill = 0;
+  private nextStage = FIRST_STAGE;
 
   /** `capacity`: bytes the task may hold (its EDTL, or its unasked part until it is granted). */
   constructor(public capacity: number) {}
@@ -43,6 +48,7 @@ export class ReceivedData {
     for (const p of parts) {
       if (keepable(p)) {
         this.seal();
+        this.nextStage = FIRST_STAGE;
         this.pieces.push({ offset: at, data: p });
       } else {
         this.copy(at, p);
@@ -58,7 +64,8 @@ export class ReceivedData {
     while (from < p.length) {
       if (!this.stage || this.stageOffset + this.stageFill !== offset + from || this.stageFill === this.stage.length) {
         this.seal();
-        this.stage = Buffer.allocUnsafe(Math.min(STAGE, this.capacity - (offset + from)));
+        this.stage = Buffer.allocUnsafe(Math.min(this.nextStage, this.capacity - (offset + from)));
+        this.nextStage = Math.min(STAGE, this.nextStage * 2);
         this.stageOffset = offset + from;
         this.stageFill = 0;
       }
