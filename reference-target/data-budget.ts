@@ -123,6 +123,8 @@ export class DataBudget {
   }
 
   private notify(): void {
+    // Called for every command (a window slot used): nothing to copy when nobody waits.
+    if (this.listeners.size === 0) return;
     for (const l of [...this.listeners]) l();
   }
 }
