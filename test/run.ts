@@ -29,6 +29,7 @@ const LONGEST_FIRST = [
   'suites/passes.test.js',
   'suites/tgtd-isns.test.js',
   'suites/failing.test.js',
+  'suites/passes-digests.test.js',
   'harness/jobs.test.js',
   'reference-target/libiscsi-sbc.test.js',
   'suites/tgtd.test.js',
