@@ -167,6 +167,11 @@ function parser(argv: string[]) {
       describe: `Stop the run after this many tests in a row got no answer (default ${DEFAULT_MAX_UNANSWERED}; 0: never)`,
       requiresArg: true,
     })
+    .option('max-sessions', {
+      type: 'string',
+      describe: "The target's limit of sessions at once, when known: iSCSIResources.OutOfResources logs in one more (default: up to 64)",
+      requiresArg: true,
+    })
     .option('isns-server', { type: 'string', describe: "play the iSNS server on [HOST:]PORT for the iSNS tests; point the target's iSNS server there first" })
     .option('target-stop-command', {
       type: 'string',
@@ -289,6 +294,9 @@ async function main(argv: string[]): Promise<number> {
     throw usageError(`--max-unanswered=${args['max-unanswered']}: a whole number of tests (0: never stop)`);
   const jobs = args.jobs === undefined ? 1 : Number(args.jobs);
   if (!(Number.isInteger(jobs) && jobs >= 1 && jobs <= 32)) throw usageError(`--jobs=${args.jobs}: a whole number of tests at once, 1 to 32`);
+  const maxSessions = args['max-sessions'] === undefined ? undefined : Number(args['max-sessions']);
+  if (maxSessions !== undefined && !(Number.isInteger(maxSessions) && maxSessions >= 1 && maxSessions <= 4096))
+    throw usageError(`--max-sessions=${args['max-sessions']}: a whole number of sessions, 1 to 4096`);
   if (args.json === '') throw usageError('--json needs a FILE (or - for stdout)');
   const stopCommand = args['target-stop-command'];
   const startCommand = args['target-start-command'];
@@ -354,6 +362,7 @@ async function main(argv: string[]): Promise<number> {
       ...(embedded ? { targetControl: embedded.control } : {}),
       ...(stopCommand !== undefined && startCommand !== undefined ? { targetControl: commandTargetControl(stopCommand, startCommand) } : {}),
       jobs,
+      ...(maxSessions !== undefined ? { maxSessions } : {}),
     };
     const toStdout = xmlFile === '-' || args.json === '-' || args.html === '-';
     const consoleOut = toStdout ? process.stderr : process.stdout;

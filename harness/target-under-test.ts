@@ -70,6 +70,8 @@ export interface RunConfig {
   targetControl?: TargetControl;
   /** --jobs: how many tests without LU-wide side effects run at once (default 1). */
   jobs?: number;
+  /** --max-sessions: the target's known limit of sessions at once (iSCSIResources opens one more). */
+  maxSessions?: number;
 }
 
 /** Defaults of --command-timeout (seconds) and --max-unanswered, as the README documents them. */

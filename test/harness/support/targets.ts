@@ -36,6 +36,8 @@ export interface RefOptions {
   params?: Record<string, string>;
   /** Seconds between the node's own NOP-In pings of an idle connection (its NOPInterval; none by default). */
   nopInterval?: number;
+  /** The target's MaxSessions (default 1024). */
+  maxSessions?: number;
 }
 
 /** What each LUN of `standardLuns` is, for messages. */
@@ -80,7 +82,11 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
     port: o.port ?? 0,
     quirks: o.quirks ?? [],
     // the self-tests fail CHAP on purpose many times in a row: no growing delay for them
-    server: { authFailureDelay: false, ...(o.isns ? { isns: o.isns, isnsRegistrationPeriod: 10 } : {}) },
+    server: {
+      authFailureDelay: false,
+      ...(o.maxSessions ? { maxSessions: o.maxSessions } : {}),
+      ...(o.isns ? { isns: o.isns, isnsRegistrationPeriod: 10 } : {}),
+    },
     targets: [
       {
         iqn: REF_IQN,

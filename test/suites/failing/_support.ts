@@ -26,12 +26,20 @@ export interface Case {
   params?: Record<string, string>;
   /** The node's NOPInterval (its own NOP-In pings, which it sends only when configured to), likewise. */
   nopInterval?: number;
+  /** The target's MaxSessions (sessions at once; 1024 by default), likewise. */
+  maxSessions?: number;
 }
 
 /** How a case configures the reference target's node (undefined: as it is). */
-export type NodeSettings = Pick<Case, 'params' | 'nopInterval'>;
+export type NodeSettings = Pick<Case, 'params' | 'nopInterval' | 'maxSessions'>;
 export const nodeOf = (c: Case): NodeSettings | undefined =>
-  c.params || c.nopInterval ? { ...(c.params ? { params: c.params } : {}), ...(c.nopInterval ? { nopInterval: c.nopInterval } : {}) } : undefined;
+  c.params || c.nopInterval || c.maxSessions
+    ? {
+        ...(c.params ? { params: c.params } : {}),
+        ...(c.nopInterval ? { nopInterval: c.nopInterval } : {}),
+        ...(c.maxSessions ? { maxSessions: c.maxSessions } : {}),
+      }
+    : undefined;
 
 export type Cases = Record<string, Case>;
 
