@@ -21,7 +21,7 @@ suite.test(
     doc: `Standard INQUIRY with ALLOCATION LENGTH 260 (the largest standard data there can be): GOOD with at least 36 bytes; PERIPHERAL QUALIFIER 0
       for the LUN under test; VERSION a standard (a VERSION of 0, claiming no standard, is a SHOULD-level warning); RESPONSE DATA FORMAT 2; ADDITIONAL
       LENGTH consistent with the bytes returned; T10 VENDOR IDENTIFICATION, PRODUCT IDENTIFICATION and PRODUCT REVISION LEVEL in ASCII; the obsolete
-      AERC and TRMTSK bits clear for SPC-3 and SPC-2 or later.`,
+      AERC and TRMTSK bits clear for SPC-3 and SPC-2 or later (SHOULD: no sentence requires an obsolete bit to be zero, so a set one warns).`,
     clause: SPC5.STANDARD_INQUIRY_DATA,
     level: 'MUST',
   },
@@ -40,8 +40,9 @@ suite.test(
     checkAscii(t, d, 8, 16, 'T10 VENDOR IDENTIFICATION');
     checkAscii(t, d, 16, 32, 'PRODUCT IDENTIFICATION');
     checkAscii(t, d, 32, 36, 'PRODUCT REVISION LEVEL');
-    if (inq.version >= 5) t.check((d[3]! & 0x80) === 0, 'AERC (byte 3 bit 7) is set, but it is obsolete in SPC-3 and later, which the device claims');
-    if (inq.version >= 4) t.check((d[3]! & 0x40) === 0, 'TRMTSK (byte 3 bit 6) is set, but it is obsolete in SPC-2 and later, which the device claims');
+    // SHOULD only: SPC defines "obsolete" as an item removed from the standard, and no sentence says an obsolete bit shall be zero
+    if (inq.version >= 5) t.should((d[3]! & 0x80) === 0, 'AERC (byte 3 bit 7) is set, but it is obsolete in SPC-3 and later, which the device claims');
+    if (inq.version >= 4) t.should((d[3]! & 0x40) === 0, 'TRMTSK (byte 3 bit 6) is set, but it is obsolete in SPC-2 and later, which the device claims');
   },
 );
 

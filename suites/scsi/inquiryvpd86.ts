@@ -26,7 +26,7 @@ suite.test(
   {
     doc: `Where the Supported VPD Pages page lists it, the Extended INQUIRY Data page (INQUIRY EVPD, PAGE CODE 86h, ALLOCATION LENGTH 255) must
       complete with GOOD, with PAGE CODE 86h, the PERIPHERAL QUALIFIER and DEVICE TYPE of standard INQUIRY, and PAGE LENGTH 003Ch, the value SPC-5
-      gives the page; the bytes returned must be the 64 of the page.`,
+      gives the page (its table fixes "PAGE LENGTH (003Ch)"); the bytes returned must be the 64 of the page.`,
     level: 'MUST',
   },
   async (t) => {
@@ -48,8 +48,9 @@ suite.test(
   'SenseLength',
   {
     doc: `Where the Extended INQUIRY Data page reports a MAXIMUM SUPPORTED SENSE DATA LENGTH (not 0), which SPC-5 defines as the most sense data
-      the device server returns with a status, the sense data of a CHECK CONDITION must be no longer: INQUIRY with EVPD 0 and PAGE CODE 01h
-      (INVALID FIELD IN CDB) is sent, in whichever sense data format the LU uses.`,
+      the device server returns with a status, the sense data of a CHECK CONDITION must be no longer ("The device server shall not return more sense
+      data bytes in the same I_T_L_Q nexus transaction as the status than the smaller of" the Disconnect-Reconnect page's limit and this field):
+      INQUIRY with EVPD 0 and PAGE CODE 01h (INVALID FIELD IN CDB) is sent, in whichever sense data format the LU uses.`,
     level: 'MUST',
   },
   async (t) => {
@@ -71,7 +72,8 @@ suite.test(
   {
     doc: `For each task attribute the Extended INQUIRY Data page says the device server supports (SIMPSUP: SIMPLE, ORDSUP: ORDERED, HEADSUP: HEAD
       OF QUEUE), TEST UNIT READY sent with that attribute must complete with GOOD: the LU is ready (the test's session has had its unit attentions),
-      and a supported attribute is processed, not refused.`,
+      and a supported attribute is processed, not refused ("A HEADSUP bit set to one indicates that the HEAD OF QUEUE task attribute ... is supported
+      by the logical unit", and so for ORDSUP and SIMPSUP).`,
     clause: `${SPC5.EXTENDED_INQUIRY_DATA}, SAM-5 (task attributes)`,
     level: 'MUST',
   },

@@ -2,8 +2,8 @@
  * Defects for the checks the strictness audit (issue 11) re-levelled: each shows the new verdict — a warning
  * where the standard says nothing stronger than "should", a skip where another test owns the defect.
  */
-import { Asc, Op, SenseKey } from '../../../protocol/scsi/index.js';
-import { CC, isRc16, type Cases } from './_support.js';
+import { Asc, encodeDeviceIdentification, Op, parseDeviceIdentification, SenseKey } from '../../../protocol/scsi/index.js';
+import { CC, INVALID_CDB, isRc16, isStdInquiry, isVpd, type Cases } from './_support.js';
 
 /** A protection field (bits 7-5 of CDB byte 1) of 001b-101b: passed on with the field cleared, so the target processes the command. */
 const pi1to5 = (op: number) => (c: Buffer) => c[0] === op && c[1]! >> 5 >= 1 && c[1]! >> 5 <= 5;
@@ -12,7 +12,42 @@ const clearPi = (c: Buffer) => Buffer.from([c[0]!, c[1]! & 0x1f, ...c.subarray(2
 /** REPORT SUPPORTED OPERATION CODES, one command, for operation code `op`. */
 const isRsocFor = (op: number) => (c: Buffer) => c[0] === Op.MAINTENANCE_IN && (c[1]! & 0x1f) === 0x0c && c[3] === op;
 
+/** A T10 vendor ID based logical unit designator (type 1h) in binary code set 1h, added to the Device Identification page. */
+const t10Binary = { protocolIdentifier: 0, codeSet: 1, piv: false, association: 0, designatorType: 1, designator: Buffer.from('ISCSITST\x00\x01\x02\x03') };
+
 const CASES: Cases = {
+  // AERC set in standard INQUIRY data of an SPC-5 device: an obsolete bit, which no sentence requires to be zero
+  'Inquiry.Standard (obsolete AERC set)': {
+    rules: () => [{ match: isStdInquiry, dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length > 3 && (d[3] = d[3]! | 0x80), d) }],
+    verdict: 'warn',
+    message: /AERC \(byte 3 bit 7\) is set, but it is obsolete/,
+  },
+  // a T10 vendor ID based designator in CODE SET 1h (binary): SPC fixes no CODE SET for designator type 1h
+  'InquiryVPD83.DesignatorFormats (T10 vendor ID based, binary)': {
+    rules: () => [
+      {
+        match: isVpd(0x83),
+        dataIn: (d: Buffer, _c: Buffer, off: number) =>
+          off === 0 ? encodeDeviceIdentification({ designators: [...parseDeviceIdentification(d).designators, t10Binary] }) : d,
+      },
+    ],
+    verdict: 'warn',
+    message: /a T10 vendor ID based designator has CODE SET 2h, got 1h/,
+  },
+  // SELECT REPORT 00h answered as 02h, so it lists the REPORT LUNS well known logical unit: no sentence forbids that
+  'ReportLUNsSelect.WellKnownSplit (00h lists the well known LU)': {
+    rules: () => [
+      { match: (c: Buffer) => c[0] === Op.REPORT_LUNS && c[2] === 0, rewriteCdb: (c: Buffer) => Buffer.from([c[0]!, c[1]!, 0x02, ...c.subarray(3)]) },
+    ],
+    verdict: 'warn',
+    message: /SELECT REPORT 00h lists the well known logical unit c101000000000000/,
+  },
+  // every POWER CONDITION refused: the field is not supported, which SBC-4 allows
+  'StartStopUnit.PwrCnd (POWER CONDITION not supported)': {
+    rules: () => [{ match: (c: Buffer) => c[0] === Op.START_STOP_UNIT && c[4]! >> 4 !== 0, reply: INVALID_CDB }],
+    verdict: 'skip',
+    message: /every POWER CONDITION value was refused with INVALID FIELD IN CDB/,
+  },
   // DPOFUA is set and READ (10) takes DPO and FUA, but its usage data shows neither: an ignored bit may be 0
   'Read10.DpoFua (usage data without DPO and FUA)': {
     rules: () => [{ match: isRsocFor(Op.READ_10), dataIn: (d: Buffer) => (d.length > 5 && (d[5] = d[5]! & ~0x18), d) }],
