@@ -9,6 +9,7 @@ import { totalmem } from 'node:os';
 import { IscsiError } from '../protocol/errors.js';
 import { KEYS } from '../protocol/iscsi/index.js';
 import type { LunConfig } from './scsi/index.js';
+import { MAX_LATENCY_MS } from './scsi/latency.js';
 
 export interface Account {
   user: string;
@@ -122,7 +123,7 @@ const cfgError = (where: string, msg: string) => new IscsiError('E_CONFIG', `${w
 
 /**
  * A quick-mode LUN spec: `N:memory:SIZE`, `N:sparse:SIZE`, `N:file:PATH:SIZE`, each optionally followed
- * by `,ro`, `,thin`, `,removable`, `,bs=4096`, `,lbppbe=3`.
+ * by `,ro`, `,thin`, `,removable`, `,bs=4096`, `,lbppbe=3`, `,latency=MS`.
  */
 export function parseLunSpec(spec: string): LunConfig {
   const where = `--lun ${spec}`;
@@ -162,6 +163,12 @@ function checkLunSize(cfg: LunConfig, where: string, what: string): void {
   }
 }
 
+/** A LUN's latency in milliseconds (scsi/latency.ts): a whole number up to MAX_LATENCY_MS. */
+function latencyOf(v: string | undefined, where: string, key: string): number {
+  if (!/^[0-9]{1,5}$/.test(v ?? '') || Number(v) > MAX_LATENCY_MS) throw cfgError(where, `${key}=${v}: expected milliseconds, 0..${MAX_LATENCY_MS}`);
+  return Number(v);
+}
+
 function applyLunFlag(cfg: LunConfig, f: string, where: string): void {
   const [k, v] = f.split('=');
   switch (k) {
@@ -182,8 +189,11 @@ function applyLunFlag(cfg: LunConfig, f: string, where: string): void {
       if (!/^[0-9]{1,2}$/.test(v ?? '') || Number(v) > 15) throw cfgError(where, `lbppbe=${v}: expected 0..15`);
       cfg.lbppbExponent = Number(v);
       break;
+    case 'latency':
+      cfg.latencyMs = latencyOf(v, where, 'latency');
+      break;
     default:
-      throw cfgError(where, `unknown LUN option "${f}" (known: ro, thin, removable, bs=512|4096, lbppbe=N)`);
+      throw cfgError(where, `unknown LUN option "${f}" (known: ro, thin, removable, bs=512|4096, lbppbe=N, latency=MS)`);
   }
 }
 
@@ -237,7 +247,7 @@ export function checkTargetParam(where: string, key: string, value: string): voi
  *   IncomingUser user secret        (outside a Target: discovery sessions)
  *   SessionDataBudget 64M / TargetDataBudget 256M / DataTimeout 30   (outside a Target: write data memory)
  *   Target iqn.2026-11.org.example:disk1
- *     Lun 0 Path=/var/tmp/disk.img,Type=fileio,Size=1G[,ReadOnly=Yes][,Thin=Yes][,Removable=Yes][,BlockSize=4096]
+ *     Lun 0 Path=/var/tmp/disk.img,Type=fileio,Size=1G[,ReadOnly=Yes][,Thin=Yes][,Removable=Yes][,BlockSize=4096][,Latency=MS]
  *     Lun 1 Type=memory,Size=64M
  *     IncomingUser alice secret12345
  *     OutgoingUser target secret67890
@@ -459,7 +469,8 @@ function parseLunLine(where: string, rest: string[]): LunConfig {
     cfg.blockSize = Number(kv['BlockSize']) as 512 | 4096;
   }
   if (kv['ScsiSN'] !== undefined) cfg.serial = kv['ScsiSN'];
-  const known = new Set(['Path', 'Type', 'Size', 'ReadOnly', 'Thin', 'Removable', 'BlockSize', 'ScsiSN', 'IOMode']);
+  if (kv['Latency'] !== undefined) cfg.latencyMs = latencyOf(kv['Latency'], where, 'Latency');
+  const known = new Set(['Path', 'Type', 'Size', 'ReadOnly', 'Thin', 'Removable', 'BlockSize', 'ScsiSN', 'IOMode', 'Latency']);
   for (const k of Object.keys(kv)) if (!known.has(k)) throw cfgError(where, `unknown Lun parameter ${k}= (known: ${[...known].join(', ')})`);
   checkLunSize(cfg, where, `Size=${sizeText}`);
   return cfg;

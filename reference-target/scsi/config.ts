@@ -23,6 +23,8 @@ export interface LunConfig {
   serial?: string;
   /** Overrides of the Block Limits the LU advertises and enforces. */
   limits?: Partial<BlockLimitsConfig>;
+  /** Milliseconds the device server holds each command that moves logical blocks before processing it (a slow medium; default 0, see latency.ts). */
+  latencyMs?: number;
   /** A ready-made store (tests, custom stores); `backing`/`path` are then ignored. */
   store?: BackingStore;
 }

@@ -10,6 +10,7 @@ import { createBackingStore } from './backing/index.js';
 import type { BackingStore } from './backing/store.js';
 import { CheckCondition, TaskAborted, lbaOutOfRange, mediumNotPresent } from './check.js';
 import type { BlockLimitsConfig, LunConfig } from './config.js';
+import { MAX_LATENCY_MS } from './latency.js';
 import { DEFAULT_MODE, type ModeState } from './modes.js';
 import { Q } from './quirks.js';
 import { PersistentReservations } from './reservations.js';
@@ -81,6 +82,8 @@ export class LogicalUnit {
   readonly naa: Buffer;
   readonly store: BackingStore;
   readonly limits: BlockLimitsConfig;
+  /** How long each command that moves blocks is held before it is processed (latency.ts). */
+  readonly latencyMs: number;
 
   mode: ModeState = { ...DEFAULT_MODE };
   mediumPresent = true;
@@ -120,6 +123,9 @@ export class LogicalUnit {
     this.hwReadOnly = !!cfg.readOnly;
     this.removable = !!cfg.removable;
     this.lbppbExponent = lbppbe;
+    const latency = cfg.latencyMs ?? 0;
+    if (!Number.isInteger(latency) || latency < 0 || latency > MAX_LATENCY_MS) throw new Error(`LUN ${cfg.lun}: latency must be 0..${MAX_LATENCY_MS} ms`);
+    this.latencyMs = latency;
     const h = createHash('sha256').update(`${targetName}\0${cfg.lun}`).digest();
     this.serial = cfg.serial ?? h.subarray(0, 8).toString('hex');
     if (!/^[\x20-\x7e]{1,64}$/.test(this.serial)) throw new Error(`LUN ${cfg.lun}: serial must be 1..64 printable ASCII characters`);

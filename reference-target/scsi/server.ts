@@ -17,6 +17,7 @@ import { reportLunsData, spcCommands, standardInquiry } from './commands/spc.js'
 import { copyCommands } from './commands/xcopy.js';
 import { CdbFields, type CommandSpec, type Ctx, type ServerCore } from './commands/types.js';
 import type { DeviceServerOptions } from './config.js';
+import { holdTask, movesBlocks } from './latency.js';
 import { LogicalUnit } from './lu.js';
 import { Q } from './quirks.js';
 import { dropRegistration, reservationConflict } from './reservations.js';
@@ -255,6 +256,7 @@ export class ScsiDeviceServer implements DeviceServer, ServerCore {
     try {
       // a task enabled as it entered the task set (the usual case) starts at once
       if (task.state !== 'enabled') await Promise.race([task.enabled, new Promise<void>((r) => task.onAbort(r))]);
+      if (lu.latencyMs > 0 && !task.aborted && movesBlocks(req.cdb)) await holdTask(task, lu.latencyMs);
       if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return abortedResult(task);
       const result = await this.process(lu, task, req);
       if (task.aborted && !this.quirks.has(Q.ABORT_IGNORED)) return abortedResult(task);

@@ -300,6 +300,11 @@ describe('target config: parseConfigText', () => {
     ['a Lun line split by a space', conf(`Target ${T1}`, 'Lun 0 Type=memory, Size=1M'), /^bad\.conf:2: Lun takes a number and Key=Value/],
     ['a Lun parameter without =', conf(`Target ${T1}`, 'Lun 0 Type=memory,Size'), /^bad\.conf:2: "Size" is not Key=Value/],
     [
+      'a Lun Latency that is not a number of ms',
+      conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M,Latency=1s'),
+      /^bad\.conf:2: Latency=1s: expected milliseconds/,
+    ],
+    [
       'a LUN defined twice',
       conf(`Target ${T1}`, 'Lun 0 Type=memory,Size=1M', 'Lun 0 Type=sparse,Size=1G'),
       /^bad\.conf:3: target iqn\.2026-11\.org\.example:disk1 defines LUN 0 twice/,
@@ -385,6 +390,7 @@ describe('target config: parseLunSpec (quick mode --lun)', () => {
       { lun: 4, backing: 'sparse', size: 2 * 2 ** 40, readOnly: true, thin: true, removable: true, blockSize: 4096, lbppbExponent: 3 },
     ],
     ['5:memory:1536K,bs=512', { lun: 5, backing: 'memory', size: 1536 << 10, blockSize: 512 }],
+    ['6:memory:1M,latency=250', { lun: 6, backing: 'memory', size: 1 << 20, latencyMs: 250 }],
   ];
   for (const [spec, want] of good) it(`good: ${spec}`, () => assert.deepEqual(parseLunSpec(spec), want));
 
@@ -407,6 +413,8 @@ describe('target config: parseLunSpec (quick mode --lun)', () => {
     ['0:file::1G', /the file path is empty/],
     ['0:memory:1G,bs=1024', /bs=1024: the block size must be 512 or 4096/],
     ['0:memory:1G,lbppbe=16', /lbppbe=16: expected 0\.\.15/],
+    ['0:memory:1G,latency=60001', /latency=60001: expected milliseconds, 0\.\.60000/],
+    ['0:memory:1G,latency=-5', /latency=-5: expected milliseconds/],
     ['0:memory:1G,bogus', /unknown LUN option "bogus"/],
     ['0:memory:1G,', /unknown LUN option ""/],
   ];

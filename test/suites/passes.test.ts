@@ -65,7 +65,7 @@ describe('every conformance test passes against the reference target as it is', 
     assert.deepEqual(bad, []);
   });
 
-  it('every test whose defect needs the target configured (a failing/ Case with params, nopInterval or maxSessions) passes against the target configured so', async () => {
+  it('every test whose defect needs the target configured (a failing/ Case with params, nopInterval, maxSessions or latencyMs) passes against the target configured so', async () => {
     const bad: string[] = [];
     for (const [key, c] of Object.entries(await loadCases())) {
       const node = nodeOf(c);

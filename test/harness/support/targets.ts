@@ -38,6 +38,8 @@ export interface RefOptions {
   nopInterval?: number;
   /** The target's MaxSessions (default 1024). */
   maxSessions?: number;
+  /** LUN 0's latency in ms (a slow medium, reference-target/scsi/latency.ts). */
+  latencyMs?: number;
 }
 
 /** What each LUN of `standardLuns` is, for messages. */
@@ -104,6 +106,7 @@ function startRef(o: RefOptions, dir: string | undefined): Promise<RunningTarget
             ...(o.removable ? { removable: true } : {}),
             ...(o.thin ? { thin: true } : {}),
             ...(o.maxTransfer ? { limits: { maxTransfer: o.maxTransfer } } : {}),
+            ...(o.latencyMs ? { latencyMs: o.latencyMs } : {}),
           },
           ...(o.standardLuns
             ? [

@@ -28,16 +28,19 @@ export interface Case {
   nopInterval?: number;
   /** The target's MaxSessions (sessions at once; 1024 by default), likewise. */
   maxSessions?: number;
+  /** LUN 0's latency in ms (commands that move blocks held that long, reference-target/scsi/latency.ts), likewise. */
+  latencyMs?: number;
 }
 
 /** How a case configures the reference target's node (undefined: as it is). */
-export type NodeSettings = Pick<Case, 'params' | 'nopInterval' | 'maxSessions'>;
+export type NodeSettings = Pick<Case, 'params' | 'nopInterval' | 'maxSessions' | 'latencyMs'>;
 export const nodeOf = (c: Case): NodeSettings | undefined =>
-  c.params || c.nopInterval || c.maxSessions
+  c.params || c.nopInterval || c.maxSessions || c.latencyMs
     ? {
         ...(c.params ? { params: c.params } : {}),
         ...(c.nopInterval ? { nopInterval: c.nopInterval } : {}),
         ...(c.maxSessions ? { maxSessions: c.maxSessions } : {}),
+        ...(c.latencyMs ? { latencyMs: c.latencyMs } : {}),
       }
     : undefined;
 
