@@ -4,7 +4,7 @@
  * port as a TransportID.
  */
 import { defineSuite, GOOD, INVALID_FIELD_IN_CDB, prReadFullStatus, prReserve, scsi, SPC5 } from '../../harness/api.js';
-import { K1, K2, PR_OUT, PR_TYPES, registerBoth } from './_pr.js';
+import { K1, K2, PR_OUT, PR_TYPES, registerBoth, requireType } from './_pr.js';
 
 const suite = defineSuite('PrinReadFullStatus', { families: ['SCSI'], clause: SPC5.READ_FULL_STATUS, needs: ['dataloss', PR_OUT, 'twoInitiators'] });
 
@@ -19,6 +19,7 @@ suite.test(
     clause: `${SPC5.READ_FULL_STATUS}, ${SPC5.TRANSPORT_ID}`,
   },
   async (t) => {
+    await requireType(t, PR_TYPES[0]!);
     const [a] = await registerBoth(t);
     await prReserve(t, K1, PR_TYPES[0]!.code, { session: a });
     const probe = await t.command(scsi.persistentReserveIn({ sa: scsi.PrInSa.READ_FULL_STATUS, alloc: 8 }), {

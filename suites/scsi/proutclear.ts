@@ -14,7 +14,7 @@ import {
   SPC5,
   UA_RESERVATIONS_PREEMPTED,
 } from '../../harness/api.js';
-import { expectKeys, generation, K1, K2, PR_OUT, PR_TYPES, registerBoth } from './_pr.js';
+import { expectKeys, generation, K1, K2, PR_OUT, PR_TYPES, registerBoth, requireType } from './_pr.js';
 
 const suite = defineSuite('ProutClear', { families: ['SCSI'], clause: `${SPC5.PERSISTENT_RESERVE_OUT}, ${SPC5.RESERVATIONS}`, needs: ['dataloss', PR_OUT] });
 
@@ -26,6 +26,7 @@ suite.test(
     level: 'MUST',
   },
   async (t) => {
+    await requireType(t, PR_TYPES[0]!);
     keepReservationsClean(t);
     await prRegister(t, K1);
     await prReserve(t, K1, PR_TYPES[0]!.code);
@@ -64,6 +65,7 @@ suite.test(
     needs: ['twoInitiators'],
   },
   async (t) => {
+    await requireType(t, PR_TYPES[1]!);
     const [a, b] = await registerBoth(t);
     await prReserve(t, K2, PR_TYPES[1]!.code, { session: b });
     await prClear(t, K1, { session: a });

@@ -18,7 +18,7 @@ import {
   SPC5,
   UA_REGISTRATIONS_PREEMPTED,
 } from '../../harness/api.js';
-import { expectKeys, generation, K1, K2, K3, PR_OUT, PR_TYPES, registerBoth } from './_pr.js';
+import { expectKeys, generation, K1, K2, K3, PR_OUT, PR_TYPES, registerBoth, requireType } from './_pr.js';
 
 const suite = defineSuite('ProutPreempt', {
   families: ['SCSI'],
@@ -54,6 +54,7 @@ suite.test(
     level: 'MUST',
   },
   async (t) => {
+    await requireType(t, PR_TYPES[0]!, PR_TYPES[1]!);
     const [a, b] = await registerBoth(t);
     await prReserve(t, K2, PR_TYPES[1]!.code, { session: b });
     await prPreempt(t, K1, K2, PR_TYPES[0]!.code, { session: a });

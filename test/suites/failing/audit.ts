@@ -15,7 +15,28 @@ const isRsocFor = (op: number) => (c: Buffer) => c[0] === Op.MAINTENANCE_IN && (
 /** A T10 vendor ID based logical unit designator (type 1h) in binary code set 1h, added to the Device Identification page. */
 const t10Binary = { protocolIdentifier: 0, codeSet: 1, piv: false, association: 0, designatorType: 1, designator: Buffer.from('ISCSITST\x00\x01\x02\x03') };
 
+/** PERSISTENT RESERVE IN REPORT CAPABILITIES. */
+const isPrinRc = (c: Buffer) => c[0] === Op.PERSISTENT_RESERVE_IN && (c[1]! & 0x1f) === 0x02;
+
 const CASES: Cases = {
+  // a command the reservation table lists as allowed (REPORT LUNS) answered RESERVATION CONFLICT: "should complete normally"
+  'ProutReserve.CommandsWE (an allowed command conflicts)': {
+    rules: () => [{ match: (c: Buffer) => c[0] === Op.REPORT_LUNS && c.readUInt32BE(6) === 256, reply: () => ({ status: 0x18 }) }],
+    verdict: 'warn',
+    message: /REPORT LUNS from an unregistered nexus under WRITE EXCLUSIVE: RESERVATION CONFLICT, though the reservation table lists the command as allowed/,
+  },
+  // TMV set with an empty type mask: the mask indicates the supported types, and no sentence requires one
+  'PrinReportCapabilities.Simple (TMV=1, no type)': {
+    rules: () => [{ match: isPrinRc, dataIn: (d: Buffer) => (d.length >= 6 && ((d[3] = d[3]! | 0x80), d.writeUInt16BE(0, 4)), d) }],
+    verdict: 'warn',
+    message: /TMV=1 but the type mask names no reservation type/,
+  },
+  // EXCLUSIVE ACCESS left out of the type mask: the tests that need it skip, an optional type is no defect of theirs
+  'ProutClear.UnitAttention (EXCLUSIVE ACCESS not supported)': {
+    rules: () => [{ match: isPrinRc, dataIn: (d: Buffer) => (d.length >= 6 && ((d[3] = d[3]! | 0x80), (d[4] = d[4]! & ~0x08)), d) }],
+    verdict: 'skip',
+    message: /does not support reservation type EXCLUSIVE ACCESS/,
+  },
   // AERC set in standard INQUIRY data of an SPC-5 device: an obsolete bit, which no sentence requires to be zero
   'Inquiry.Standard (obsolete AERC set)': {
     rules: () => [{ match: isStdInquiry, dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length > 3 && (d[3] = d[3]! | 0x80), d) }],
