@@ -7,7 +7,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { IscsiError } from '../protocol/errors.js';
-import { allQuirks, readConfigFile, type TargetServerConfig } from '../reference-target/index.js';
+import { allQuirks, DEFAULT_LOGOUT_WAIT_S, readConfigFile, type TargetServerConfig } from '../reference-target/index.js';
 import { daemonize, DEFAULT_IQN, quickConfig, runForeground, StandaloneError } from '../reference-target/standalone.js';
 import { parseIsnsServer } from '../reference-target/isns.js';
 import { checkChapSecrets } from '../reference-target/server.js';
@@ -62,8 +62,9 @@ async function main(): Promise<void> {
     .option('log', { type: 'string', describe: 'append log lines to this file (daemon mode)' })
     .option('logout-wait', {
       type: 'string',
-      default: '2',
-      describe: 'on SIGINT/SIGTERM, ask logged-in initiators to log out (AsyncEvent 1) and wait this many seconds (0: drop them at once)',
+      default: String(DEFAULT_LOGOUT_WAIT_S),
+      describe:
+        'on SIGINT/SIGTERM, ask logged-in initiators to log out (AsyncEvent 1) and wait this many seconds, then drop the rest announcing it (AsyncEvent 2); 0: drop them at once',
     })
     .strict()
     .help('help')
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
 
   const port = whole('-p/--port', argv.port, 65535, 'a port number 0..65535');
   const debug = whole('-d/--debug', argv.debug, 9) ?? 0;
-  const logoutWait = whole('--logout-wait', argv['logout-wait'], 8) ?? 2;
+  const logoutWait = whole('--logout-wait', argv['logout-wait'], 8) ?? DEFAULT_LOGOUT_WAIT_S;
   const nopInterval = whole('--nop-interval', argv['nop-interval'], 86400, 'a whole number of seconds');
   const nopTimeout = whole('--nop-timeout', argv['nop-timeout'], 86400, 'a whole number of seconds');
   const unknownQuirks = (argv.quirk ?? []).filter((q) => !allQuirks().some((d) => d.name === q));

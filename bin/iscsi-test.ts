@@ -94,17 +94,20 @@ async function startEmbedded(isns?: IsnsServer): Promise<Embedded> {
   }
   const port = t.port;
   const host = t.address.includes(':') ? `[${t.address}]` : t.address;
-  const stop = async () => {
+  const stopAfter = async (logoutSeconds: number) => {
     const running = t;
     t = undefined;
-    await running?.stop();
+    await running?.stop({ logoutSeconds });
   };
+  const stop = () => stopAfter(0);
   return {
     spec: { host: t.address, port, targetName: EMBEDDED_IQN, lun: 0, display: `iscsi://${host}:${port}/${EMBEDDED_IQN}/0`, embedded: true },
     stop,
     control: {
-      how: `the embedded reference target is stopped and started again on port ${port} (its memory LUN starts empty)`,
-      stop,
+      how:
+        `the embedded reference target is stopped as iscsi-target stops on SIGTERM (asking initiators to log out within ` +
+        `${mod.DEFAULT_LOGOUT_WAIT_S} s) and started again on port ${port} (its memory LUN starts empty)`,
+      stop: () => stopAfter(mod.DEFAULT_LOGOUT_WAIT_S),
       start: async () => {
         t ??= await mod.startTarget(options(port));
       },

@@ -77,6 +77,7 @@ export type LoginOptions = Partial<
     | 'tsih'
     | 'skipSecurity'
     | 'answerNopIn'
+    | 'honourLogoutRequest'
     | 'lun'
   >
 > & {

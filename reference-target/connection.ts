@@ -289,6 +289,12 @@ export class TargetConnection implements ConnectionHandle {
     if (this.channel.phase === 'ffp') this.ffp?.logout.requestLogout(seconds);
   }
 
+  /** The initiator did not log out in the time it was asked to: announce the drop (asynchronous event 2), then drop. */
+  dropUnloggedOut(why: string): void {
+    if (this.channel.phase === 'ffp') this.ffp?.logout.announceDrop();
+    this.close(why);
+  }
+
   /** Tasks of this session on `lun` not yet handed to the device server (gathering Data-Out) end without status; how many. */
   endPendingTasks(lun: number, taskAborted = false): number {
     return this.ffp?.tmf.endWaiting(lun, taskAborted) ?? 0;

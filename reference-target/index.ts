@@ -10,7 +10,7 @@ export type { Account, TargetNodeConfig, TargetServerConfig } from './config.js'
 export { checkTargetParam, isIscsiName, parseConfigText, readConfigFile, parseLunSpec, parseSize, TARGET_DEFAULT_PARAMS } from './config.js';
 export type { LunConfig } from './scsi/index.js';
 export { allQuirks } from './quirks.js';
-export { TargetServer } from './server.js';
+export { DEFAULT_LOGOUT_WAIT_S, TargetServer } from './server.js';
 
 export interface StartTargetOptions {
   /** Listen address (default 127.0.0.1). */

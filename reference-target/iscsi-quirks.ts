@@ -28,6 +28,7 @@ import type { SessionState } from './session-host.js';
 import type { TextHandler } from './text.js';
 import type { TmfHandler } from './tmf.js';
 import { applyFfpQuirks } from './ffp-quirks.js';
+import { applyAsyncQuirks } from './async-quirks.js';
 
 export const Q_ISCSI = {
   wrongResidual: defineQuirk('wrong-residual', 'iscsi', 'residual counts are reported one byte off and the U/O flags dropped'),
@@ -209,6 +210,7 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
   if (q.has(Q_ISCSI.resetKeepsWaiting)) tmf.endWaiting = () => 0;
   if (q.has(Q_ISCSI.refCmdSnIgnored)) ordering.takeAsReceived = () => false;
   applyFfpQuirks(q, parts);
+  applyAsyncQuirks(q, parts);
   const claimsComplete = tmfClaimsComplete(q, parts);
   if (claimsComplete) {
     const onTmf = tmf.onTmf.bind(tmf);

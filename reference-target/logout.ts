@@ -3,7 +3,17 @@
  * 11.9.1). Sessions have one connection at ErrorRecoveryLevel 0: closing the connection or the session
  * is the same, and removing a connection for recovery is not supported.
  */
-import { AsyncMessage, encodeHeader, LogoutReason, LogoutRequest, LogoutResponse, LogoutResponseCode, Opcode, RejectReason } from '../protocol/iscsi/index.js';
+import {
+  AsyncEvent,
+  AsyncMessage,
+  encodeHeader,
+  LogoutReason,
+  LogoutRequest,
+  LogoutResponse,
+  LogoutResponseCode,
+  Opcode,
+  RejectReason,
+} from '../protocol/iscsi/index.js';
 import type { TargetChannel } from './channel.js';
 import type { ScsiCommands } from './scsi-command.js';
 import type { SessionState } from './session-host.js';
@@ -76,19 +86,33 @@ export class LogoutHandler {
     return LogoutResponseCode.SUCCESS;
   }
 
-  /** Ask the initiator to log out within `seconds`; the caller drops it if it does not. */
+  /** Ask the initiator to log out within `seconds` (Parameter3; Parameter1 and 2 reserved); the caller drops it if it does not. */
   requestLogout(seconds: number): void {
+    this.sendAsync(AsyncEvent.LOGOUT_REQUESTED, 0, 0, seconds);
+  }
+
+  /**
+   * Announce that the connection is about to be dropped (AsyncEvent 2, RFC 7143 11.9.1: Parameter1 its CID,
+   * Parameter2 Time2Wait, Parameter3 Time2Retain), as a target does when the initiator did not log out in the
+   * time it was given. Time2Retain 0: no task survives the connection (ErrorRecoveryLevel 0).
+   */
+  announceDrop(): void {
+    this.sendAsync(AsyncEvent.CONNECTION_DROP, this.session.result.cid, 0, 0);
+  }
+
+  private sendAsync(asyncEvent: number, parameter1: number, parameter2: number, parameter3: number): void {
     const msg: AsyncMessage = {
       opcode: Opcode.ASYNC_MESSAGE,
       lun: 0n,
+      // RFC 7143 11.9: StatSN counts an Asynchronous Message as an acknowledgeable event.
       statSN: this.ch.takeStatSN(),
       expCmdSN: this.ch.expCmdSN,
       maxCmdSN: this.ch.maxCmdSN,
-      asyncEvent: 1,
+      asyncEvent,
       asyncVCode: 0,
-      parameter1: 0,
-      parameter2: 0,
-      parameter3: seconds,
+      parameter1,
+      parameter2,
+      parameter3,
     };
     this.ch.send(msg);
   }

@@ -12,6 +12,7 @@ import type { TargetServerConfig } from './config.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { TargetConnection } from './connection.js';
 import { Q_LOGIN, type LoginEnvironment, type LoginResult } from './login.js';
+import { logoutDeadlineSeconds, Q_ASYNC, RETAINED_SESSION_MS } from './async-quirks.js';
 import type { ConnectionHandle, SessionHost } from './session-host.js';
 import { DataBudget, DEFAULT_DATA_TIMEOUT, DEFAULT_SESSION_DATA_BUDGET, DEFAULT_TARGET_DATA_BUDGET } from './data-budget.js';
 import { IsnsRegistration } from './isns.js';
@@ -20,6 +21,12 @@ import { allQuirks, Quirks } from './quirks.js';
 import type { Nexus } from './scsi/index.js';
 import { iscsiTransportId } from '../protocol/scsi/index.js';
 
+/**
+ * Seconds a target being stopped gives its initiators to log out after asking them to (iscsi-target's
+ * --logout-wait default, and what the harness's controlled stop of the reference target uses).
+ */
+export const DEFAULT_LOGOUT_WAIT_S = 2;
+
 interface SessionEntry {
   tsih: number;
   initiatorName: string;
@@ -27,6 +34,8 @@ interface SessionEntry {
   node?: TargetNode;
   conn: ConnectionHandle;
   nexus?: Nexus;
+  /** Kept after its connection dropped (the session-retained quirk). */
+  retained?: boolean;
 }
 
 export interface TargetServerOptions extends TargetServerConfig {
@@ -275,6 +284,11 @@ export class TargetServer implements SessionHost {
     if (!r) return;
     const e = this.sessions.get(r.tsih);
     if (!e || e.conn !== conn) return;
+    if (how === 'loss' && this.quirks.has(Q_ASYNC.sessionRetained) && !e.retained) {
+      e.retained = true;
+      setTimeout(() => this.sessionEnded(conn, how), RETAINED_SESSION_MS).unref?.();
+      return;
+    }
     this.sessions.delete(r.tsih);
     if (e.node && e.nexus) e.node.device.nexusEnded(e.nexus, how);
   }
@@ -314,7 +328,6 @@ export class TargetServer implements SessionHost {
     return this.sessions.size;
   }
 
-  /** Stop: close the portal and every connection, flush and close the LUNs. */
   /**
    * Stop: with `logoutSeconds`, first ask every initiator in full feature phase to log out
    * (Asynchronous Message, AsyncEvent 1, RFC 7143 11.9.1) and wait up to that long for their sessions to
@@ -328,10 +341,11 @@ export class TargetServer implements SessionHost {
     const secs = opts.logoutSeconds ?? 0;
     if (secs > 0 && this.conns.size > 0) {
       for (const c of this.conns) c.requestLogout(secs);
-      const until = Date.now() + secs * 1000;
+      const until = Date.now() + logoutDeadlineSeconds(this.quirks, secs) * 1000;
       // Bounded by the time the initiators were given.
       while (this.conns.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       if (this.conns.size > 0) this.log(`target stopping: ${this.conns.size} connection(s) did not log out within ${secs} s; dropping them`);
+      for (const c of [...this.conns]) c.dropUnloggedOut(`target stopping: no logout within ${secs} s of the request`);
     }
     for (const c of [...this.conns]) c.close('target stopping');
     await portalClosed;

@@ -26,6 +26,8 @@ export interface ConnectionHandle {
   close(why: string): void;
   /** Ask the initiator to log out within `seconds` (asynchronous event 1). */
   requestLogout(seconds: number): void;
+  /** Drop a connection that was asked to log out and did not, announcing it first (asynchronous event 2). */
+  dropUnloggedOut(why: string): void;
   /** Tasks on `lun` not yet handed to the device server (gathering Data-Out) end without status; how many. */
   endPendingTasks(lun: number, taskAborted?: boolean): number;
   /** Another session of this node reset the target: end local tasks (warm) or the connection (cold). */

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget, type RunningTarget } from '../../../reference-target/index.js';
+import { DEFAULT_LOGOUT_WAIT_S, startTarget, type RunningTarget } from '../../../reference-target/index.js';
 import type { RunConfig, TargetControl, TargetSpec } from '../../../harness/target-under-test.js';
 import { DEFAULT_INITIATOR, DEFAULT_INITIATOR_2, targetFromUrl } from '../../../harness/target-under-test.js';
 import { ACL_REFUSED_INITIATOR } from '../../../suites/iscsi/_login.js';
@@ -163,16 +163,17 @@ export function configFor(url: string, over: Partial<RunConfig> = {}, target: Pa
 export async function restartableRefTarget(o: RefOptions): Promise<{ current: () => RunningTarget; control: TargetControl; stop: () => Promise<void> }> {
   let t: RunningTarget | undefined = await refTarget(o);
   const first = t;
-  const stop = async () => {
+  const stopAfter = async (logoutSeconds: number) => {
     const running = t;
     t = undefined;
-    await running?.stop();
+    await running?.stop({ logoutSeconds });
   };
+  const stop = () => stopAfter(0);
   return {
     current: () => t ?? first,
     control: {
-      how: `the reference target is stopped and started again on port ${first.port}`,
-      stop,
+      how: `the reference target is stopped as on SIGTERM (initiators asked to log out within ${DEFAULT_LOGOUT_WAIT_S} s) and started again on port ${first.port}`,
+      stop: () => stopAfter(DEFAULT_LOGOUT_WAIT_S),
       start: async () => {
         t ??= await refTarget({ ...o, port: first.port });
       },
