@@ -15,7 +15,7 @@ import { select } from '../../harness/select.js';
 import type { Verdict } from '../../harness/results.js';
 import { chapUrl, configFor, REF_IQN } from '../harness/support/targets.js';
 import { nodeOf, type Case } from './failing/_support.js';
-import { loadCases, ReferenceTargets, runIsns } from './support/reference-runs.js';
+import { loadCases, needsOwnTarget, ReferenceTargets, runIsns } from './support/reference-runs.js';
 
 const CASES = await loadCases();
 
@@ -33,7 +33,7 @@ describe('every conformance test can fail (a quirk of the reference target, or a
 
   async function runOne(key: string, c: Case): Promise<{ verdict: Verdict; message?: string }> {
     const isnsPlan = select(reg, { tests: [`*.${key.split(' ')[0]}`] });
-    if (isnsPlan[0]?.test.families.includes('iSNS')) {
+    if (needsOwnTarget(isnsPlan[0])) {
       const r = (await runIsns(isnsPlan, c.quirks ?? [])).results[0]!;
       return { verdict: r.verdict, ...(r.message !== undefined ? { message: r.message } : {}) };
     }

@@ -11,7 +11,7 @@ import { runTests } from '../../harness/runner.js';
 import { select } from '../../harness/select.js';
 import { chapUrl, configFor, REF_IQN, STANDARD_LUNS } from '../harness/support/targets.js';
 import { nodeOf } from './failing/_support.js';
-import { loadCases, ReferenceTargets, runIsns } from './support/reference-runs.js';
+import { loadCases, needsOwnTarget, ReferenceTargets, runIsns } from './support/reference-runs.js';
 
 describe('every conformance test passes against the reference target as it is', function () {
   this.timeout(600_000);
@@ -43,7 +43,7 @@ describe('every conformance test passes against the reference target as it is', 
     });
   }
 
-  it('every test that needs CHAP credentials passes against the CHAP-protected node, and every iSNS test against a target registered with the harness', async () => {
+  it('every test that needs CHAP credentials passes against the CHAP-protected node, and every iSNS test and every test that stops the target against a target of its own registered with the harness', async () => {
     const { proxy } = await targets.for([]);
     proxy.rules.length = 0;
     const bad: string[] = [];
@@ -55,7 +55,7 @@ describe('every conformance test passes against the reference target as it is', 
         else bad.push(`CHAP target ${r.id}: ${r.verdict} ${r.message ?? ''}`);
       }
     }
-    const isnsPlan = select(reg, {}).filter((p) => p.test.families.includes('iSNS'));
+    const isnsPlan = select(reg, {}).filter(needsOwnTarget);
     if (isnsPlan.length) {
       for (const r of (await runIsns(isnsPlan, [])).results) {
         if (r.verdict === 'pass') passed(r);

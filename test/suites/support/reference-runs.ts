@@ -58,8 +58,9 @@ export class ReferenceTargets {
 }
 
 /**
- * Run iSNS tests against a reference target of their own, registered with an iSNS server the harness
- * plays, and without the proxy: the portal it registers must be the one the harness logs in to.
+ * Run iSNS tests, and tests that stop and start the target (needs 'targetControl'), against a reference
+ * target of their own that the harness controls, registered with an iSNS server the harness plays, and
+ * without the proxy: the portal it registers must be the one the harness logs in to.
  */
 export async function runIsns(plan: Planned[], quirks: string[]) {
   const isns = new IsnsServer({ registrationPeriod: 10 });
@@ -73,3 +74,6 @@ export async function runIsns(plan: Planned[], quirks: string[]) {
     await isns.stop();
   }
 }
+
+/** Whether a planned test runs against a target of its own (runIsns): an iSNS test, or one that stops and starts the target. */
+export const needsOwnTarget = (p: Planned | undefined): boolean => !!p && (p.test.families.includes('iSNS') || p.test.needs.includes('targetControl'));
