@@ -95,8 +95,10 @@ export async function expectNoUnitAttention(t: TestContext, s: TestSession, unwa
 /**
  * Send a task management function on `s` and require Function complete. An `optional` one (the target
  * resets) that the target refuses (Function not supported, rejected, authorization failed) skips the test.
+ * With `owner` (the test that checks this function's answer, e.g. iSCSITMF.LUNResetSimpleAsync) any other
+ * answer skips the test naming it: one defect, one failure.
  */
-export async function taskManagement(t: TestContext, s: TestSession, fn: number, o: { optional?: boolean } = {}): Promise<void> {
+export async function taskManagement(t: TestContext, s: TestSession, fn: number, o: { optional?: boolean; owner?: string } = {}): Promise<void> {
   const name = TMF_FUNCTION_NAMES[fn] ?? `task management function ${fn}`;
   t.log(`> ${name}`);
   const r = await s.taskManagement(fn, { timeoutMs: Math.min(30_000, t.remainingMs()) });
@@ -107,6 +109,7 @@ export async function taskManagement(t: TestContext, s: TestSession, fn: number,
     r.response === TmfResponse.FUNCTION_REJECTED ||
     r.response === TmfResponse.FUNCTION_AUTHORIZATION_FAILED;
   if (o.optional && refused) t.skip(`the target answers ${name} with "${r.responseName}"`);
+  if (o.owner) t.skip(`the target answers ${name} with "${r.responseName}", not Function complete (${o.owner} checks that answer)`);
   t.fail(`${name}: expected Function complete, got "${r.responseName}"`);
 }
 

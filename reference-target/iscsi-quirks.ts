@@ -51,6 +51,7 @@ export const Q_ISCSI = {
   ),
   reassignAccepted: defineQuirk('tmf-reassign-accepted', 'iscsi', 'TASK REASSIGN at ErrorRecoveryLevel 0 answers "function complete"'),
   tmfAnyLun: defineQuirk('tmf-any-lun', 'iscsi', 'task management functions to a LUN that does not exist answer "function complete"'),
+  lunResetRejected: defineQuirk('tmf-lun-reset-rejected', 'iscsi', 'LOGICAL UNIT RESET is answered "function rejected" and resets nothing'),
   resetKeepsWaiting: defineQuirk(
     'tmf-reset-keeps-waiting',
     'iscsi',
@@ -211,6 +212,10 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
   if (q.has(Q_ISCSI.refCmdSnIgnored)) ordering.takeAsReceived = () => false;
   applyFfpQuirks(q, parts);
   applyAsyncQuirks(q, parts);
+  if (q.has(Q_ISCSI.lunResetRejected)) {
+    const onTmf = tmf.onTmf.bind(tmf);
+    tmf.onTmf = (req) => (req.function === TmfFunction.LOGICAL_UNIT_RESET ? Promise.resolve(tmf.respond(req, TmfResponse.FUNCTION_REJECTED)) : onTmf(req));
+  }
   const claimsComplete = tmfClaimsComplete(q, parts);
   if (claimsComplete) {
     const onTmf = tmf.onTmf.bind(tmf);

@@ -69,7 +69,7 @@ suite.test(
       [p1, 'path 1'],
       [p2, 'path 2'],
     ] as const) {
-      await taskManagement(t, from, iscsi.TmfFunction.LOGICAL_UNIT_RESET);
+      await taskManagement(t, from, iscsi.TmfFunction.LOGICAL_UNIT_RESET, { owner: 'iSCSITMF.LUNResetSimpleAsync' });
       await expectUnitAttention(t, p1, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], `path 1 after LOGICAL UNIT RESET on ${name}`);
       await expectUnitAttention(t, p2, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], `path 2 after LOGICAL UNIT RESET on ${name}`);
     }

@@ -147,7 +147,7 @@ suite.test(
     const [a, b] = [t.session, t.session2];
     await reserved(t, a);
     await reserve(t, b, RESERVATION_CONFLICT);
-    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET);
+    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET, { owner: 'iSCSITMF.LUNResetSimpleAsync' });
     await reservableFrom(t, b, 'LOGICAL UNIT RESET');
   },
 );

@@ -130,7 +130,7 @@ suite.test(
     const [a, b] = [await pathOf(t, 1), await pathOf(t, 2)];
     const ha = await holdWrite(t, a, 0, 'the first nexus');
     const hb = await holdWrite(t, b, 16, 'the second nexus');
-    await taskManagement(t, a, iscsi.TmfFunction.ABORT_TASK_SET);
+    await taskManagement(t, a, iscsi.TmfFunction.ABORT_TASK_SET, { owner: 'iSCSITMF.AbortTaskSetAsync' });
     await ended(t, ha, false);
     await completes(t, hb);
   },
@@ -169,7 +169,7 @@ suite.test(
     const [a, b] = [await pathOf(t, 1), await pathOf(t, 2)];
     const ha = await holdWrite(t, a, 0, 'the first nexus');
     const hb = await holdWrite(t, b, 16, 'the second nexus');
-    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET);
+    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET, { owner: 'iSCSITMF.LUNResetSimpleAsync' });
     await ended(t, ha, false);
     await ended(t, hb, true);
     await expectUnitAttention(t, b, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], 'the second nexus after LOGICAL UNIT RESET');
@@ -249,7 +249,7 @@ for (const [name, fn, what] of [
       const b = await pathOf(t, 2);
       const ha = await holdWrite(t, a, 0, 'the first nexus');
       const hb = await holdWrite(t, b, 16, 'the second nexus');
-      await taskManagement(t, a, fn, { optional: fn === iscsi.TmfFunction.CLEAR_TASK_SET });
+      await taskManagement(t, a, fn, fn === iscsi.TmfFunction.CLEAR_TASK_SET ? { optional: true } : { owner: 'iSCSITMF.LUNResetSimpleAsync' });
       await ended(t, ha, false);
       await abortedWithStatus(t, hb, `the first nexus's ${what}`);
     },

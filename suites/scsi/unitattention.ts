@@ -37,7 +37,7 @@ suite.test(
   },
   async (t) => {
     const [a, b] = [t.session, t.session2];
-    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET);
+    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET, { owner: 'iSCSITMF.LUNResetSimpleAsync' });
     await expectUnitAttention(t, b, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], 'the other I_T nexus after LOGICAL UNIT RESET');
     await expectUnitAttention(t, a, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], 'the I_T nexus that sent LOGICAL UNIT RESET');
   },
@@ -95,7 +95,7 @@ suite.test(
     await prRegister(t, K2, { session: b });
     const r = await prPreempt(t, K1, K2, scsi.PrType.WRITE_EXCLUSIVE, { session: a, expect: [GOOD, INVALID_FIELD_IN_CDB] });
     if (r.status !== scsi.ScsiStatus.GOOD) t.skip('the target does not implement PERSISTENT RESERVE OUT PREEMPT (INVALID FIELD IN CDB)');
-    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET);
+    await taskManagement(t, a, iscsi.TmfFunction.LOGICAL_UNIT_RESET, { owner: 'iSCSITMF.LUNResetSimpleAsync' });
     const seen = await expectUnitAttention(t, b, [UA_BUS_DEVICE_RESET, UA_RESET_GENERIC], 'the second I_T nexus after PREEMPT and LOGICAL UNIT RESET');
     t.check(
       seen[0]!.asc === 0x29,

@@ -19,6 +19,12 @@ const t10Binary = { protocolIdentifier: 0, codeSet: 1, piv: false, association: 
 const isPrinRc = (c: Buffer) => c[0] === Op.PERSISTENT_RESERVE_IN && (c[1]! & 0x1f) === 0x02;
 
 const CASES: Cases = {
+  // LOGICAL UNIT RESET answered "Function rejected": iSCSITMF.LUNResetSimpleAsync fails for that; a test that needs the reset skips
+  'Reserve6.LUNReset (LOGICAL UNIT RESET rejected)': {
+    quirks: ['tmf-lun-reset-rejected'],
+    verdict: 'skip',
+    message: /not Function complete \(iSCSITMF.LUNResetSimpleAsync checks that answer\)/,
+  },
   // a command the reservation table lists as allowed (REPORT LUNS) answered RESERVATION CONFLICT: "should complete normally"
   'ProutReserve.CommandsWE (an allowed command conflicts)': {
     rules: () => [{ match: (c: Buffer) => c[0] === Op.REPORT_LUNS && c.readUInt32BE(6) === 256, reply: () => ({ status: 0x18 }) }],
