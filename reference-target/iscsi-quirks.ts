@@ -29,6 +29,7 @@ import type { TextHandler } from './text.js';
 import type { TmfHandler } from './tmf.js';
 import { applyFfpQuirks } from './ffp-quirks.js';
 import { applyAsyncQuirks } from './async-quirks.js';
+import { applyBurstQuirks } from './burst-limits.js';
 
 export const Q_ISCSI = {
   wrongResidual: defineQuirk('wrong-residual', 'iscsi', 'residual counts are reported one byte off and the U/O flags dropped'),
@@ -216,6 +217,7 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
     const onTmf = tmf.onTmf.bind(tmf);
     tmf.onTmf = (req) => (req.function === TmfFunction.LOGICAL_UNIT_RESET ? Promise.resolve(tmf.respond(req, TmfResponse.FUNCTION_REJECTED)) : onTmf(req));
   }
+  applyBurstQuirks(q, parts);
   const claimsComplete = tmfClaimsComplete(q, parts);
   if (claimsComplete) {
     const onTmf = tmf.onTmf.bind(tmf);

@@ -28,6 +28,7 @@ import type { TargetNode } from './node.js';
 import type { Quirks } from './quirks.js';
 import { defineQuirk } from './quirks.js';
 import { answerNsg, chapAccountName, loginPiece, quirkFfpAnswers, quirkValueLengths } from './login-text-quirks.js';
+import { burstAnswers } from './burst-limits.js';
 
 /** RFC 7143 12.1.3: the binary length of CHAP_C and CHAP_R "MUST NOT exceed 1024 bytes". */
 export const CHAP_MAX_BINARY = 1024;
@@ -338,6 +339,7 @@ export class TargetLogin {
       ([, v]) => !(v === 'NotUnderstood' && this.env.quirks.has(Q_LOGIN.unknownKeySilent)),
     );
     if (this.env.quirks.has(Q_LOGIN.declarationsAnswered) && pairs.some(([k]) => k === 'InitiatorAlias')) out.push(['InitiatorAlias', 'NotUnderstood']);
+    out = burstAnswers(this.env.quirks, out, this.neg!.values);
     for (const i of this.neg!.issues.splice(0)) if (!i.fatal) this.env.log(`login ${this.initiatorName}: ${i.key}=${i.value}: ${i.problem}`);
     if (this.firstResponse) {
       this.firstResponse = false;

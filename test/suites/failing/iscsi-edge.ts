@@ -6,6 +6,8 @@
  */
 import type { Cases } from './_support.js';
 
+const UNSOLICITED = { InitialR2T: 'No' };
+
 const CASES: Cases = {
   'iSCSIResources.OutOfResources': {
     quirks: ['login-status-generic'],
@@ -18,6 +20,22 @@ const CASES: Cases = {
     quirks: ['tmf-abort-ignored'],
     latencyMs: 1000,
     message: /the READ\(10\) aborted by a Function complete, which must get no answer after it: expected no answer within 3 s, got SCSI (Data-In|Response)/,
+  },
+  'iSCSIUnsolicited.FirstBurstAboveMaxBurst': {
+    quirks: ['first-burst-above-max-burst'],
+    verdict: 'warn',
+    message: /the target accepted it and answered FirstBurstLength=16384 above MaxBurstLength=4096/,
+  },
+  'iSCSIUnsolicited.ImmediateAndUnsolicited': {
+    quirks: ['unsolicited-data-refused'],
+    params: UNSOLICITED,
+    message: /came as immediate data and unsolicited Data-Out: expected R2T with bufferOffset=0x800, desiredDataTransferLength=0x200, got a Reject/,
+  },
+  'iSCSIUnsolicited.UnsolicitedBeyondEdtl': {
+    quirks: ['unsolicited-beyond-edtl-taken'],
+    params: UNSOLICITED,
+    verdict: 'warn',
+    message: /Expected Data Transfer Length is 512: expected a Reject, the connection dropped or SCSI Response with status=2, got SCSI Response/,
   },
 };
 
