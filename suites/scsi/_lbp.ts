@@ -29,7 +29,10 @@ export function unmapUnit(t: TestContext): { unit: number; align: number } {
   return { unit, align };
 }
 
-export const PROVISIONING_NAMES: Record<number, string> = { 0: 'mapped', 1: 'deallocated', 2: 'anchored' };
+/** SBC-4's PROVISIONING STATUS values: 3h (mapped) and 4h (unknown) came in sbc4r12, beside 0h (mapped or unknown). */
+export const PROVISIONING_NAMES: Record<number, string> = { 0: 'mapped (or unknown)', 1: 'deallocated', 2: 'anchored', 3: 'mapped', 4: 'unknown' };
+/** Deallocated or anchored: what an LBA holding written non-zero data cannot be where unmapped LBAs read as zeros (LBPRZ). */
+export const isUnmapped = (st: number): boolean => st === 1 || st === 2;
 
 /**
  * GET LBA STATUS at `lba` (GOOD expected) and the checks every answer must pass (SBC-4 5.6.2, 5.6.2.2): the
@@ -51,14 +54,14 @@ export async function lbaStatus(t: TestContext, lba: number | bigint, alloc = 24
   for (const [i, x] of d.entries()) {
     t.equal(x.lba, next, `${what}: LBA of descriptor ${i} (descriptors must follow each other)`);
     t.check(x.blocks > 0, `${what}: descriptor ${i} (LBA ${x.lba}) covers 0 blocks`);
-    t.check(x.provisioningStatus <= 2, `${what}: descriptor ${i} has the reserved PROVISIONING STATUS ${x.provisioningStatus}`);
+    t.check(x.provisioningStatus <= 4, `${what}: descriptor ${i} has the reserved PROVISIONING STATUS ${x.provisioningStatus}`);
     next = x.lba + BigInt(x.blocks);
     t.check(next <= BigInt(t.dev.blocks), `${what}: descriptor ${i} (LBA ${x.lba}, ${x.blocks} blocks) ends past the last LBA ${t.dev.lastLba}`);
   }
   return d;
 }
 
-/** The provisioning status GET LBA STATUS reports at `lba` (0 mapped, 1 deallocated, 2 anchored). */
+/** The provisioning status GET LBA STATUS reports at `lba` (PROVISIONING_NAMES). */
 export async function statusOf(t: TestContext, lba: number): Promise<number> {
   return (await lbaStatus(t, lba))[0]!.provisioningStatus;
 }

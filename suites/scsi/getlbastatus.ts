@@ -1,6 +1,6 @@
 /** GET LBA STATUS (SBC-4 5.6): the provisioning status of LBAs (SBC-4 4.7.4). */
 import { GOOD, LBA_OUT_OF_RANGE, defineSuite, scsi, SBC4, SPC5 } from '../../harness/api.js';
-import { lbaStatus, PROVISIONING_NAMES, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
+import { isUnmapped, lbaStatus, PROVISIONING_NAMES, readsZerosWhenUnmapped, statusOf, unmapUnit, writeBlocks } from './_lbp.js';
 
 const CLAUSE = SBC4.GET_LBA_STATUS_16;
 const suite = defineSuite('GetLBAStatus', { families: ['SCSI'], clause: CLAUSE, needs: ['sbc', 'capacity'] });
@@ -98,7 +98,7 @@ suite.test(
     const lbprz = readsZerosWhenUnmapped(t);
     const mustBeMapped = async (lba: number, after: string) => {
       const st = await statusOf(t, lba);
-      if (lbprz) t.check(st === 0, `GET LBA STATUS reports LBA ${lba} ${PROVISIONING_NAMES[st]} after ${after}; it holds written non-zero data`);
+      if (lbprz) t.check(!isUnmapped(st), `GET LBA STATUS reports LBA ${lba} ${PROVISIONING_NAMES[st]} after ${after}; it holds written non-zero data`);
     };
     t.log(`Unmap unit ${unit} blocks; ${total} blocks written at LBA ${base}`);
     await writeBlocks(t, base, total);
@@ -106,7 +106,7 @@ suite.test(
       await t.command(scsi.unmap({ paramLen: 24 }), { dataOut: scsi.unmapParameterList([{ lba, blocks: unit }]), expect: GOOD });
       t.forget(lba, unit);
       const st = await statusOf(t, lba);
-      t.should(st !== 0, `GET LBA STATUS reports LBA ${lba} mapped just after UNMAP of its whole unmap unit`);
+      t.should(isUnmapped(st), `GET LBA STATUS reports LBA ${lba} ${PROVISIONING_NAMES[st]} just after UNMAP of its whole unmap unit`);
       await mustBeMapped(lba + unit, `UNMAP [LBA ${lba}, ${unit}]`);
     }
     for (let n = unit; n + unit <= 256; n += Math.max(unit, 32)) {
