@@ -36,6 +36,7 @@ import { Q_LOGIN, TargetLogin, LoginResult } from './login.js';
 import { LogoutHandler } from './logout.js';
 import type { TargetNode } from './node.js';
 import { NopHandler } from './nop.js';
+import { reservedCode } from './reserved-codes.js';
 import { ScsiCommands } from './scsi-command.js';
 import type { Nexus } from './scsi/index.js';
 import type { ConnectionHandle, ConnectionInfo, SessionHost, SessionState } from './session-host.js';
@@ -124,7 +125,15 @@ export class TargetConnection implements ConnectionHandle {
   // Input
 
   private onRaw(raw: RawPdu): void {
-    const pdu = decodePdu(raw.header, EMPTY);
+    let pdu: AnyPdu;
+    try {
+      pdu = decodePdu(raw.header, EMPTY);
+    } catch (e) {
+      // A header whose AHS runs past TotalAHSLength: the framing holds, so in full feature phase the PDU is
+      // Rejected as a protocol error (RFC 7143 11.17.1) and the connection goes on; during login it ends.
+      if (this.channel.phase !== 'ffp') throw e;
+      return this.channel.reject(RejectReason.PROTOCOL_ERROR, raw.header, (e as Error).message);
+    }
     // Write data (Data-Out, a command's immediate data) stays in the input it came in: its task keeps
     // the slices (received-data.ts). Other data is copied, so that it keeps no input chunk alive.
     if (pdu.opcode === Opcode.DATA_OUT) pdu.dataParts = raw.parts;
@@ -244,6 +253,8 @@ export class TargetConnection implements ConnectionHandle {
       );
       return;
     }
+    const reserved = reservedCode(this.host.quirks, pdu);
+    if (reserved) return ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, reserved);
     if (pdu.opcode === Opcode.DATA_OUT) return this.ffp!.scsi.onDataOut(pdu, raw);
     if (ORDERED_OPCODES.has(pdu.opcode)) {
       if (this.result!.sessionType === 'Discovery' && (pdu.opcode === Opcode.SCSI_COMMAND || pdu.opcode === Opcode.TASK_MGMT_REQUEST)) {

@@ -163,7 +163,14 @@ export class Proxy {
       sock.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
     };
     const up = new PduParser({ maxDataSegmentLength: big }, (raw: RawPdu) => {
-      const pdu = decodePdu(raw.header, raw.data);
+      let pdu: AnyPdu;
+      try {
+        pdu = decodePdu(raw.header, raw.data);
+      } catch {
+        // A header the codec refuses (an AHS running past TotalAHSLength) goes on as it came: the target judges it.
+        send(target, frameEncoded(Buffer.from(raw.header), raw.data, { headerDigest: digests.header, dataDigest: digests.data }));
+        return;
+      }
       this.log?.('>>', describePdu(pdu));
       if (pdu.opcode === Opcode.SCSI_COMMAND) {
         const cmd = pdu as ScsiCommand;

@@ -37,6 +37,20 @@ const CASES: Cases = {
     verdict: 'warn',
     message: /Expected Data Transfer Length is 512: expected a Reject, the connection dropped or SCSI Response with status=2, got SCSI Response/,
   },
+  'iSCSIReject.AhsLengthPastTotal': {
+    quirks: ['no-reject'],
+    verdict: 'warn',
+    message:
+      /AHSLength \(12\) runs past TotalAHSLength \(8 bytes\): expected a Reject with reason 0x04 \(.*\) or the connection dropped, got no answer within 5 s/,
+  },
+  'iSCSIReject.ReservedAhsType': {
+    quirks: ['reserved-codes-unchecked'],
+    message: /an AHS of the reserved type 3: expected a Reject with reason 0x04 \(.*\) or the connection dropped, got SCSI Response/,
+  },
+  'iSCSIReject.ReservedTaskAttribute': {
+    quirks: ['reserved-codes-unchecked'],
+    message: /the reserved task attribute 5: expected a Reject with reason 0x04 \(.*\) or the connection dropped, got SCSI Response/,
+  },
 };
 
 export default CASES;

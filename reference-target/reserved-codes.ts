@@ -1,0 +1,27 @@
+/**
+ * Reserved code values in the defined fields of a full-feature PDU, which "MUST be reported as a protocol error"
+ * (RFC 7143 11.2): an AHS whose AHSType code is reserved (0 and 3-59, 11.2.2.2; 60-63 are non-iSCSI extensions,
+ * 1 and 2 the Extended CDB and Bidirectional Read Expected Data Transfer Length), and a SCSI Command's task
+ * attribute 5-7 (11.3.1). The connection Rejects such a PDU (reason Protocol Error) before acting on it.
+ */
+import { AhsType, type AnyPdu, Opcode, type ScsiCommand } from '../protocol/iscsi/index.js';
+import { defineQuirk, type Quirks } from './quirks.js';
+
+export const Q_RESERVED = {
+  unchecked: defineQuirk('reserved-codes-unchecked', 'iscsi', 'reserved AHSType codes and SCSI task attributes 5-7 are ignored instead of Rejected'),
+};
+
+/** The first non-iSCSI-extension AHS code (60-63, 11.2.2.2). */
+const AHS_EXTENSIONS = 60;
+
+/** Why the PDU carries a reserved code value, or undefined. */
+export function reservedCode(q: Quirks, pdu: AnyPdu): string | undefined {
+  if (q.has(Q_RESERVED.unchecked)) return undefined;
+  for (const a of pdu.ahs ?? []) {
+    const code = a.type & 0x3f;
+    if (code !== AhsType.EXTENDED_CDB && code !== AhsType.BIDI_READ_LENGTH && code < AHS_EXTENSIONS)
+      return `AHSType code ${code} is reserved (RFC 7143 11.2.2.2)`;
+  }
+  if (pdu.opcode === Opcode.SCSI_COMMAND && (pdu as ScsiCommand).attr > 4) return `task attribute ${(pdu as ScsiCommand).attr} is reserved (RFC 7143 11.3.1)`;
+  return undefined;
+}
