@@ -20,7 +20,7 @@ import {
   splitTransfer,
   TaskAttr,
 } from '../../protocol/iscsi/index.js';
-import { decodeSense, describeCdb } from '../../protocol/scsi/index.js';
+import { decodeSense, describeCdb, type Sense } from '../../protocol/scsi/index.js';
 import { IscsiError } from '../../protocol/errors.js';
 import type { SessionState, Task } from './session-state.js';
 import type { CommandOptions, ScsiResult } from './session-types.js';
@@ -36,80 +36,82 @@ export class ScsiTasks {
   command(o: CommandOptions): Promise<ScsiResult> {
     const s = this.s;
     const lun = s.lunOf(o.lun);
-    const what = () => describeCdb(o.cdb);
     const dataOut = o.dataOut;
     const edtl = o.edtl ?? (o.dataIn ?? 0) + (o.dataIn !== undefined && dataOut ? 0 : (dataOut?.length ?? 0));
     if (o.into && o.into.length < (o.dataIn ?? 0)) {
-      return Promise.reject(new IscsiError('E_RANGE', `${what()}: the 'into' buffer holds ${o.into.length} bytes, less than dataIn ${o.dataIn}`));
+      return Promise.reject(new IscsiError('E_RANGE', `${describeCdb(o.cdb)}: the 'into' buffer holds ${o.into.length} bytes, less than dataIn ${o.dataIn}`));
     }
-    const read = o.readFlag ?? o.dataIn !== undefined;
-    const write = o.writeFlag ?? dataOut !== undefined;
     let handle;
     try {
-      handle = s.addTask('scsi', what, o.timeoutMs, lun, {
-        edtl,
-        read,
-        opts: o,
-        dataIn: { expDataSN: 0, nextOffset: 0, end: edtl },
-        dataOutPdus: 0,
-        r2ts: 0,
-        dataInPdus: 0,
-        expectedR2TSN: 0,
-        r2tEnd: 0,
-        ...(dataOut ? { dataOut } : {}),
-      });
+      handle = s.addTask('scsi', () => describeCdb(o.cdb), o.timeoutMs, lun);
     } catch (e) {
       return Promise.reject(e);
     }
     const { task, promise } = handle;
+    task.edtl = edtl;
+    task.read = o.readFlag ?? o.dataIn !== undefined;
+    task.opts = o;
+    task.dataIn = { expDataSN: 0, nextOffset: 0, end: edtl };
+    task.dataOutPdus = 0;
+    task.r2ts = 0;
+    task.dataInPdus = 0;
+    task.expectedR2TSN = 0;
+    task.r2tEnd = 0;
+    if (dataOut) task.dataOut = dataOut;
     s.armTimer(task);
-    const p = s.params;
-    const build = (cmdSN: number) => {
-      let immediate: Buffer = ZERO;
-      if (dataOut && dataOut.length > 0 && p.immediateData && o.useImmediateData !== false) {
-        const n = Math.min(dataOut.length, p.firstBurstLength, p.maxSendDataSegmentLength, edtl);
-        immediate = dataOut.subarray(0, n);
-      }
-      const cmd: ScsiCommand = {
-        opcode: Opcode.SCSI_COMMAND,
-        final: true,
-        read,
-        write,
-        attr: o.attr ?? TaskAttr.SIMPLE,
-        lun,
-        itt: task.itt,
-        expectedDataTransferLength: edtl,
-        cmdSN,
-        expStatSN: s.expStatSN,
-        cdb: o.cdb.length >= 16 ? o.cdb : padCdb(o.cdb),
-        data: immediate,
-      };
-      if (o.immediate) cmd.immediate = true;
-      // Unsolicited Data-Out (RFC 7143 13.10, 13.14): only when InitialR2T=No, up to FirstBurstLength in all.
-      const unsolicited: DataOut[] = [];
-      if (dataOut && !p.initialR2T && o.sendUnsolicited !== false) {
-        const limit = Math.min(p.firstBurstLength, dataOut.length, edtl);
-        if (immediate.length < limit) {
-          cmd.final = false;
-          unsolicited.push(...this.dataOutPdus(task, RESERVED_TAG, immediate.length, limit - immediate.length));
-        }
-      }
-      s.send(cmd);
-      for (const d of unsolicited) this.sendDataOut(task, d);
-      o.onSent?.(task.itt, cmdSN);
-    };
     try {
       if (o.immediate) {
         task.cmdSN = s.cmdSN;
-        build(s.cmdSN);
+        this.sendCommand(s.cmdSN, task);
       } else {
-        s.sendOrdered(task, build);
+        s.sendOrdered(task, this.sendCommand);
       }
     } catch (e) {
       s.failTask(task, e as IscsiError);
     }
     return promise as Promise<ScsiResult>;
   }
+
+  /** Send a task's SCSI Command PDU with its CmdSN, then its unsolicited Data-Out (one function for every command: no closure each). */
+  private readonly sendCommand = (cmdSN: number, task: Task): void => {
+    const s = this.s;
+    const o = task.opts!;
+    const p = s.params;
+    const dataOut = o.dataOut;
+    const edtl = task.edtl!;
+    let immediate: Buffer = ZERO;
+    if (dataOut && dataOut.length > 0 && p.immediateData && o.useImmediateData !== false) {
+      const n = Math.min(dataOut.length, p.firstBurstLength, p.maxSendDataSegmentLength, edtl);
+      immediate = dataOut.subarray(0, n);
+    }
+    const cmd: ScsiCommand = {
+      opcode: Opcode.SCSI_COMMAND,
+      final: true,
+      read: task.read!,
+      write: o.writeFlag ?? dataOut !== undefined,
+      attr: o.attr ?? TaskAttr.SIMPLE,
+      lun: task.lun,
+      itt: task.itt,
+      expectedDataTransferLength: edtl,
+      cmdSN,
+      expStatSN: s.expStatSN,
+      cdb: o.cdb.length >= 16 ? o.cdb : padCdb(o.cdb),
+      data: immediate,
+    };
+    if (o.immediate) cmd.immediate = true;
+    // Unsolicited Data-Out (RFC 7143 13.10, 13.14): only when InitialR2T=No, up to FirstBurstLength in all.
+    let unsolicited: DataOut[] | undefined;
+    if (dataOut && !p.initialR2T && o.sendUnsolicited !== false) {
+      const limit = Math.min(p.firstBurstLength, dataOut.length, edtl);
+      if (immediate.length < limit) {
+        cmd.final = false;
+        unsolicited = this.dataOutPdus(task, RESERVED_TAG, immediate.length, limit - immediate.length);
+      }
+    }
+    s.send(cmd);
+    if (unsolicited) for (const d of unsolicited) this.sendDataOut(task, d);
+    o.onSent?.(task.itt, cmdSN);
+  };
 
   /** The Data-Out PDUs of one sequence: `len` bytes from `offset`, DataSN from 0, F on the last (RFC 7143 11.7). */
   private dataOutPdus(task: Task, ttt: number, offset: number, len: number): DataOut[] {
@@ -236,12 +238,7 @@ export class ScsiTasks {
     seq.nextOffset = inOrder ? seq.nextOffset + len : Math.max(seq.nextOffset, d.bufferOffset + len);
     if (d.statusPresent) {
       if (!d.final) throw new IscsiError('ISCSI_E_PROTOCOL', `${task.what}: Data-In has the S bit without the F bit (RFC 7143 11.7.1)`);
-      this.complete(task, {
-        response: 0,
-        status: d.status,
-        residual: { overflow: d.overflow, underflow: d.underflow, count: d.residualCount },
-        statusInDataIn: true,
-      });
+      this.s.finishTask(task, new CommandResult(task, 0, d.status, { overflow: d.overflow, underflow: d.underflow, count: d.residualCount }, true));
     }
   }
 
@@ -253,44 +250,55 @@ export class ScsiTasks {
       const err = e as IscsiError;
       throw new IscsiError(err.code, `${task.what}: SCSI Response: ${err.message} (RFC 7143 11.4.7.2)`, err.details);
     }
-    const extra: Partial<ScsiResult> = {
-      response: r.response,
-      status: r.status,
-      residual: { overflow: r.overflow, underflow: r.underflow, count: r.residualCount },
-      statusInDataIn: false,
-    };
-    if (r.bidiOverflow || r.bidiUnderflow) extra.bidiResidual = { overflow: r.bidiOverflow, underflow: r.bidiUnderflow, count: r.bidiReadResidualCount };
-    if (sense.sense) extra.senseData = sense.sense;
-    this.complete(task, extra);
-  }
-
-  private complete(task: Task, r: Partial<ScsiResult>): void {
-    const received = task.dataIn!.nextOffset;
-    const res: ScsiResult = {
-      itt: task.itt,
-      cmdSN: task.cmdSN,
-      response: r.response ?? 0,
-      status: r.status ?? 0,
-      data: task.dest ? task.dest.subarray(0, received) : ZERO,
-      residual: r.residual ?? { overflow: false, underflow: false, count: 0 },
-      dataInPdus: task.dataInPdus!,
-      dataOutPdus: task.dataOutPdus!,
-      r2ts: task.r2ts!,
-      statusInDataIn: r.statusInDataIn ?? false,
-      get what(): string {
-        return task.what;
-      },
-    };
-    if (r.bidiResidual) res.bidiResidual = r.bidiResidual;
-    if (r.senseData) {
-      res.senseData = r.senseData;
+    const res = new CommandResult(task, r.response, r.status, { overflow: r.overflow, underflow: r.underflow, count: r.residualCount }, false);
+    if (r.bidiOverflow || r.bidiUnderflow) res.bidiResidual = { overflow: r.bidiOverflow, underflow: r.bidiUnderflow, count: r.bidiReadResidualCount };
+    if (sense.sense) {
+      res.senseData = sense.sense;
       try {
-        res.sense = decodeSense(r.senseData);
+        res.sense = decodeSense(sense.sense);
       } catch (e) {
         res.senseError = (e as Error).message;
       }
     }
     this.s.finishTask(task, res);
+  }
+}
+
+/**
+ * A command's result: a class, so that every result has one shape and `what` is computed (by describing
+ * the CDB) only when a message reads it.
+ */
+class CommandResult implements ScsiResult {
+  readonly itt: number;
+  readonly cmdSN: number;
+  readonly data: Buffer;
+  readonly dataInPdus: number;
+  readonly dataOutPdus: number;
+  readonly r2ts: number;
+  declare senseData?: Buffer;
+  declare sense?: Sense;
+  declare senseError?: string;
+  declare bidiResidual?: { overflow: boolean; underflow: boolean; count: number };
+  readonly #task: Task;
+
+  constructor(
+    task: Task,
+    readonly response: number,
+    readonly status: number,
+    readonly residual: { overflow: boolean; underflow: boolean; count: number },
+    readonly statusInDataIn: boolean,
+  ) {
+    this.#task = task;
+    this.itt = task.itt;
+    this.cmdSN = task.cmdSN;
+    this.data = task.dest ? task.dest.subarray(0, task.dataIn!.nextOffset) : ZERO;
+    this.dataInPdus = task.dataInPdus!;
+    this.dataOutPdus = task.dataOutPdus!;
+    this.r2ts = task.r2ts!;
+  }
+
+  get what(): string {
+    return this.#task.what;
   }
 }
 

@@ -6,63 +6,16 @@
  * to the session, so none of them reaches back into another.
  */
 import type { EventEmitter } from 'node:events';
-import {
-  AnyPdu,
-  DataIn,
-  describePdu,
-  KeyValue,
-  Opcode,
-  RESERVED_TAG,
-  SessionParams,
-  snAdd,
-  snLess,
-  snLessEq,
-  TextAccumulator,
-  type DataSequence,
-} from '../../protocol/iscsi/index.js';
+import { AnyPdu, DataIn, describePdu, Opcode, RESERVED_TAG, SessionParams, snAdd, snLess, snLessEq } from '../../protocol/iscsi/index.js';
 import { lunToBigInt } from '../../protocol/scsi/index.js';
 import { IscsiError } from '../../protocol/errors.js';
 import type { Connection } from './connection.js';
-import type { CommandOptions, SessionOptions } from './session-types.js';
+import type { SessionOptions } from './session-types.js';
+import { Task } from './task.js';
 import { hostPort } from './url.js';
 
-export type TaskKind = 'scsi' | 'tmf' | 'nop' | 'text' | 'logout';
-
-export interface Task {
-  kind: TaskKind;
-  itt: number;
-  cmdSN: number;
-  what: string;
-  resolve: (v: unknown) => void;
-  reject: (e: IscsiError) => void;
-  /** When the task times out (ms since epoch); checked by the session's sweep. */
-  deadline: number;
-  timeoutMs: number;
-  lun: bigint;
-  /** Sent as a non-immediate request: it took a CmdSN of the window. */
-  ordered?: boolean;
-  // scsi
-  edtl?: number;
-  /** The command had the R bit: only then may Data-In come. */
-  read?: boolean;
-  dataOut?: Buffer;
-  opts?: CommandOptions;
-  /** Data-In lands here. */
-  dest?: Buffer;
-  /** The Data-In sequence: next DataSN, next Buffer Offset (= bytes received), EDTL. */
-  dataIn?: DataSequence;
-  dataOutPdus?: number;
-  r2ts?: number;
-  dataInPdus?: number;
-  expectedR2TSN?: number;
-  /** Where the burst of the last R2T ended (the next R2T may not ask below it). */
-  r2tEnd?: number;
-  // text
-  text?: TextAccumulator;
-  textPairs?: KeyValue[];
-  /** Ask for the next part of a Text Response with the target's TTT. */
-  continueText?: (ttt: number) => void;
-}
+export { Task, type TaskKind } from './task.js';
+import type { TaskKind } from './task.js';
 
 type Queued = { task: Task; send: () => void };
 
@@ -97,21 +50,16 @@ const SWEEP_MS = 50;
 let nextIttSeed = 0x1000;
 
 /** Stands for a task that has ended (timed out or aborted here): PDUs for it are set aside. */
-export const GONE: Task = {
-  kind: 'scsi',
-  itt: RESERVED_TAG,
-  cmdSN: 0,
-  what: '(finished task)',
-  resolve: () => {},
-  reject: () => {},
-  deadline: 0,
-  timeoutMs: 0,
-  lun: 0n,
-  dataIn: { expDataSN: 0, nextOffset: 0, end: 0 },
-  dataInPdus: 0,
-  dataOutPdus: 0,
-  r2ts: 0,
-};
+export const GONE: Task = new Task(
+  'scsi',
+  RESERVED_TAG,
+  '(finished task)',
+  0,
+  0n,
+  () => {},
+  () => {},
+);
+GONE.dataIn = { expDataSN: 0, nextOffset: 0, end: 0 };
 
 export class SessionState {
   readonly conn: Connection;
@@ -277,13 +225,7 @@ export class SessionState {
    * Enter a request in the task table. `what` names it in messages; a function is called only if a
    * message needs it. Throws ISCSI_E_CLOSED outside full feature phase or once logout was asked for.
    */
-  addTask(
-    kind: TaskKind,
-    what: string | (() => string),
-    timeoutMs: number | undefined,
-    lun: bigint,
-    extra: Partial<Task> = {},
-  ): { task: Task; promise: Promise<unknown> } {
+  addTask(kind: TaskKind, what: string | (() => string), timeoutMs: number | undefined, lun: bigint): { task: Task; promise: Promise<unknown> } {
     if (this.phase !== 'ffp') {
       const why = this.closeError ? `: ${this.closeError.message}` : '';
       throw new IscsiError(
@@ -296,22 +238,9 @@ export class SessionState {
     }
     const itt = this.allocItt();
     let task!: Task;
-    let named: string | undefined = typeof what === 'string' ? what : undefined;
+    const limit = timeoutMs ?? this.options.timeoutMs ?? 30_000;
     const promise = new Promise<unknown>((resolve, reject) => {
-      task = {
-        kind,
-        itt,
-        cmdSN: 0,
-        get what(): string {
-          return (named ??= (what as () => string)());
-        },
-        resolve,
-        reject,
-        deadline: 0,
-        timeoutMs: timeoutMs ?? this.options.timeoutMs ?? 30_000,
-        lun,
-        ...extra,
-      };
+      task = new Task(kind, itt, what, limit, lun, resolve, reject);
     });
     this.tasks.set(itt, task);
     return { task, promise };
@@ -369,16 +298,20 @@ export class SessionState {
     for (const t of [...this.tasks.values()]) this.failTask(t, make(t));
   }
 
-  /** Send a non-immediate request now if the window is open, else queue it. */
-  sendOrdered(task: Task, build: (cmdSN: number) => void): void {
-    const send = () => {
-      task.ordered = true;
-      task.cmdSN = this.cmdSN;
-      this.cmdSN = snAdd(this.cmdSN, 1);
-      build(task.cmdSN);
-    };
-    if (this.windowOpen && this.waiting.length === 0) send();
-    else this.waiting.push({ task, send });
+  /**
+   * Send a non-immediate request now if the window is open, else queue it. `build` sends it with the
+   * CmdSN it takes (and gets the task too, so that one function can serve every request).
+   */
+  sendOrdered(task: Task, build: (cmdSN: number, task: Task) => void): void {
+    if (this.windowOpen && this.waiting.length === 0) this.sendNow(task, build);
+    else this.waiting.push({ task, send: () => this.sendNow(task, build) });
+  }
+
+  private sendNow(task: Task, build: (cmdSN: number, task: Task) => void): void {
+    task.ordered = true;
+    task.cmdSN = this.cmdSN;
+    this.cmdSN = snAdd(this.cmdSN, 1);
+    build(task.cmdSN, task);
   }
 
   /** Whether the task is still queued behind a closed window (it has no CmdSN and the target never saw it). */

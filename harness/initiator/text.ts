@@ -18,10 +18,9 @@ export class TextExchange {
     const s = this.s;
     let handle;
     try {
-      handle = s.addTask('text', `Text Request ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`.slice(0, 120), opts.timeoutMs, 0n, {
-        text: new TextAccumulator(1 << 20),
-        textPairs: [],
-      });
+      handle = s.addTask('text', `Text Request ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`.slice(0, 120), opts.timeoutMs, 0n);
+      handle.task.text = new TextAccumulator(1 << 20);
+      handle.task.textPairs = [];
     } catch (e) {
       return Promise.reject(e);
     }
