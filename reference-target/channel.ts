@@ -20,6 +20,9 @@ export const OUTPUT_HIGH_WATER = 16 << 20;
 
 export const EMPTY = Buffer.alloc(0);
 
+/** Recent statuses whose window end is remembered (what an initiator acknowledging one knew of the window). */
+const KNOWN_WINDOWS = 1024;
+
 export type Phase = 'login' | 'ffp' | 'closed';
 
 export interface ChannelEvents {
@@ -35,6 +38,8 @@ export interface ChannelEvents {
   windowSlots(outstanding: number): number;
   /** The window as sent has `open` unused slots; `shut`: the budgets kept it from opening further. */
   windowOpened(open: number, shut: boolean): void;
+  /** A command took a slot of the window, leaving `left` slots the initiator knew of (the window grows as the initiator fills it). */
+  windowSlotTaken(left: number): void;
   /** The connection is to be dropped for this reason. */
   fail(why: string): void;
 }
@@ -63,6 +68,11 @@ export class TargetChannel {
   private inputPaused = false;
   /** Armed while output waits on the initiator: it must read within stallLimitSeconds or be dropped. */
   private stallTimer: NodeJS.Timeout | undefined;
+  /** The window's end as it was when each recent status went out, by StatSN (a ring; -1: none). */
+  private readonly knownStatSN = new Float64Array(KNOWN_WINDOWS).fill(-1);
+  private readonly knownWindowEnd = new Uint32Array(KNOWN_WINDOWS);
+  /** The StatSN taken for the PDU about to be sent. */
+  private statusTaken: number | undefined;
   private nextTtt = 1;
   /** Target transfer tags in use (R2Ts, our pings, long text answers). */
   private readonly ttts = new Set<number>();
@@ -99,6 +109,8 @@ export class TargetChannel {
     this.parser.dataDigest = opts.dataDigest;
     this.parser.maxDataSegmentLength = opts.maxRecvDataSegmentLength;
     this.phase = 'ffp';
+    // The final Login Response's window is what the first commands know.
+    this.rememberWindow(snAdd(this.statSN, -1));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -123,6 +135,10 @@ export class TargetChannel {
     if (this.socket.writableLength > MAX_OUTPUT) {
       this.events.fail(`the initiator has not read ${this.socket.writableLength} bytes of responses`);
       return;
+    }
+    if (this.statusTaken !== undefined) {
+      this.rememberWindow(this.statusTaken);
+      this.statusTaken = undefined;
     }
     const header = encodeHeader(pdu, data?.length ?? pdu.data?.length ?? 0);
     const bufs = frameEncoded(header, data ?? pdu.data, { headerDigest: this.headerDigest, dataDigest: this.dataDigest });
@@ -179,7 +195,24 @@ export class TargetChannel {
   takeStatSN(): number {
     const s = this.statSN;
     this.statSN = snAdd(this.statSN, 1);
+    this.statusTaken = s;
     return s;
+  }
+
+  private rememberWindow(statSN: number): void {
+    const i = statSN % KNOWN_WINDOWS;
+    this.knownStatSN[i] = statSN;
+    this.knownWindowEnd[i] = this.windowEnd;
+  }
+
+  /**
+   * The MaxCmdSN an initiator acknowledging StatSNs below `expStatSN` knew at least: the window's end
+   * when that status went out (it came after every PDU sent before it). Undefined when not remembered.
+   */
+  windowKnownAt(expStatSN: number): number | undefined {
+    const sn = snAdd(expStatSN, -1);
+    const i = sn % KNOWN_WINDOWS;
+    return this.knownStatSN[i] === sn ? this.knownWindowEnd[i] : undefined;
   }
 
   /**
@@ -201,6 +234,19 @@ export class TargetChannel {
   get openSlots(): number {
     const n = (this.windowEnd + 1 - this.expCmdSN) | 0;
     return n > 0 ? n : 0;
+  }
+
+  /**
+   * A PDU with a CmdSN arrived: a non-immediate one took a slot. The window learns how far the initiator
+   * uses it from the slots the initiator knew it had left: what the target sees open is no guide, since a
+   * fast LUN has answered (and reopened the window) before the initiator reads the answers.
+   */
+  commandArrived(pdu: { cmdSN: number; expStatSN: number; immediate?: boolean }): void {
+    if (!pdu.immediate) {
+      const known = this.windowKnownAt(pdu.expStatSN);
+      this.events.windowSlotTaken(known === undefined ? this.openSlots : (known - pdu.cmdSN) | 0);
+    }
+    this.windowUsedSlot();
   }
 
   /** A command took a slot: the promises of the open slots are counted again. */

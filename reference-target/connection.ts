@@ -86,6 +86,7 @@ export class TargetConnection implements ConnectionHandle {
       windowUsed: () => (this.ffp ? this.ffp.scsi.size + this.ffp.ordering.size : 0),
       windowSlots: (used) => this.ffp?.scsi.writeData.window.slots(used) ?? Infinity,
       windowOpened: (open, shut) => this.ffp?.scsi.writeData.window.opened(open, shut),
+      windowSlotTaken: (left) => this.ffp?.scsi.writeData.window.tookSlot(left),
       fail: (why) => this.fail(why),
     });
     this.info = this.channel.info;
@@ -262,7 +263,7 @@ export class TargetConnection implements ConnectionHandle {
         return;
       }
       this.ffp!.ordering.receive(pdu as NumberedPdu, raw);
-      ch.windowUsedSlot();
+      ch.commandArrived(pdu as NumberedPdu & { expStatSN: number });
       return;
     }
     if (pdu.opcode === Opcode.SNACK_REQUEST) return ch.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'SNACK at ErrorRecoveryLevel 0 (RFC 7143 11.16)');

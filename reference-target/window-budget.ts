@@ -12,8 +12,12 @@
  *   promises leave room, a session keeps one open slot however much is granted, since the target stops
  *   granted data itself (it sends no more R2Ts). A target full of held grants still serves reads and
  *   small writes, one command at a time in each other session; further slots open only under the whole budget;
- * - a window opens to twice the commands outstanding (at least MIN_OPEN_SLOTS), not to the whole
- *   queue depth at once, so that idle sessions do not hold the target's budget in promises;
+ * - a window opens as far as the initiator uses it, not to the whole queue depth at once, so that idle
+ *   sessions do not hold the target's budget in promises: it starts at MIN_OPEN_SLOTS unused slots,
+ *   doubles each time the initiator uses every slot it knew of (a deep queue on a fast LUN, which
+ *   answers at once and so has few commands outstanding, would otherwise be held near the minimum),
+ *   halves after a round of commands in which it always had over half of them left, and drops to what
+ *   the budgets hold when they are short;
  * - a session that can send nothing unasked (ImmediateData=No and InitialR2T=Yes) is never held back;
  * - a window the budgets shut is announced open again by a NOP-In (RFC 7143 11.19) as soon as memory
  *   comes back, since the initiator may have nothing outstanding that would answer with a new MaxCmdSN.
@@ -28,7 +32,7 @@ export function unaskedPerCommand(p: SessionParams): number {
   return p.immediateData ? Math.min(p.firstBurstLength, p.maxRecvDataSegmentLength) : 0;
 }
 
-/** Slots a window keeps open for a session with nothing outstanding (it opens further, to twice what is outstanding, as the initiator fills it). */
+/** Unused slots a window opens to at first and never shrinks below while the budgets hold them (it grows as the initiator fills it). */
 export const MIN_OPEN_SLOTS = 8;
 
 export class WindowBudget {
@@ -38,6 +42,11 @@ export class WindowBudget {
   private unsubscribe: (() => void) | undefined;
   private announcing = false;
   private stopped = false;
+  /** Unused slots the window opens to while the budgets hold them: grows as the initiator fills the window, shrinks when it does not. */
+  private wanted = MIN_OPEN_SLOTS;
+  /** Commands left in the current round, and the fewest slots the initiator knew it had left after a command in it. */
+  private roundLeft = MIN_OPEN_SLOTS;
+  private leastLeft = Infinity;
 
   constructor(
     private readonly ch: TargetChannel,
@@ -61,12 +70,38 @@ export class WindowBudget {
     if (unit === 0) return Infinity;
     // Open for what the initiator uses, not for the whole queue depth at once: the promises of idle
     // sessions would fill the target's budget and shut the windows of busy ones for good.
-    let all = Math.min(this.budget.slotsFor(unit, this.promisedBytes, true), Math.max(MIN_OPEN_SLOTS, 2 * outstanding));
+    const room = this.budget.slotsFor(unit, this.promisedBytes, true);
+    // Short budgets: the window grows again from what they hold once the initiator fills it.
+    if (room < this.wanted) this.wanted = Math.max(MIN_OPEN_SLOTS, room);
+    let all = Math.min(room, Math.max(this.wanted, 2 * outstanding));
     const root = this.budget.root;
     // While another session's window is kept shut, open no further than an even share of the target's
     // budget: the promises of windows that keep reopening would otherwise starve it for good.
     if (root.shutWindows > (this.unsubscribe ? 1 : 0)) all = Math.min(all, Math.floor(root.limit / unit / root.windows));
     return all > 0 ? all : Math.min(1, this.budget.slotsFor(unit, this.promisedBytes, false));
+  }
+
+  /**
+   * A command took a slot of the window, leaving `left` slots the initiator knew of (channel.ts). One
+   * that used every slot it knew of is held back by the window: it opens twice as far. One that always
+   * had over half of them left in a round of commands (as many as the window holds) is not: it opens
+   * half as far (never below MIN_OPEN_SLOTS).
+   */
+  tookSlot(left: number): void {
+    if (left <= 0) {
+      this.wanted = Math.min(this.wanted * 2, this.ch.queueDepth);
+      this.startRound();
+      return;
+    }
+    if (left < this.leastLeft) this.leastLeft = left;
+    if (--this.roundLeft > 0) return;
+    if (this.leastLeft * 2 > this.wanted) this.wanted = Math.max(MIN_OPEN_SLOTS, this.wanted >> 1);
+    this.startRound();
+  }
+
+  private startRound(): void {
+    this.roundLeft = this.wanted;
+    this.leastLeft = Infinity;
   }
 
   /** Whether an immediate command (outside the window) may bring `n` bytes unasked. */
