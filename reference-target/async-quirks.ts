@@ -5,7 +5,7 @@
  * earlier status (ExpStatSN, 4.2.2.2). Declared here; the per-connection ones are applied here as
  * wrappers around one connection's parts (as iscsi-quirks.ts does), the server's in server.ts.
  */
-import { type AnyPdu, type AsyncMessage, AsyncEvent, Opcode, snDiff } from '../protocol/iscsi/index.js';
+import { type AnyPdu, type AsyncMessage, AsyncEvent, Opcode, RejectReason, snDiff } from '../protocol/iscsi/index.js';
 import type { QuirkableParts } from './iscsi-quirks.js';
 import { defineQuirk, Quirks } from './quirks.js';
 
@@ -24,6 +24,11 @@ export const Q_ASYNC = {
     'logout-request-unenforced',
     'iscsi',
     `an initiator asked to log out (asynchronous event 1) that does not keeps its connection ${UNENFORCED_EXTRA_SECONDS} s past the time it was given`,
+  ),
+  logoutRequestRejectsCommands: defineQuirk(
+    'logout-request-rejects-commands',
+    'iscsi',
+    'SCSI commands that arrive after the target asked for logout are Rejected as a protocol error (0x04) rather than "Waiting for Logout" (0x0c)',
   ),
   sessionRetained: defineQuirk(
     'session-retained',
@@ -58,6 +63,19 @@ export function applyAsyncQuirks(q: Quirks, parts: QuirkableParts): void {
       }
       send(pdu, data);
     };
+  }
+  if (q.has(Q_ASYNC.logoutRequestRejectsCommands)) {
+    let asked = false;
+    const requestLogout = parts.logout.requestLogout.bind(parts.logout);
+    parts.logout.requestLogout = (seconds) => {
+      asked = true;
+      requestLogout(seconds);
+    };
+    const receive = ordering.receive.bind(ordering);
+    ordering.receive = (pdu, raw) =>
+      asked && pdu.opcode === Opcode.SCSI_COMMAND
+        ? channel.reject(RejectReason.PROTOCOL_ERROR, raw.header, 'a SCSI command after the logout request')
+        : receive(pdu, raw);
   }
   if (q.has(Q_ASYNC.statusWaitsForAck)) {
     let acknowledged: number | undefined;

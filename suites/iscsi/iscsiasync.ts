@@ -14,7 +14,19 @@
  * Parameter3 seconds is a lowercase "should" (11.9.1), and neither DefaultTime2Retain's "immediately
  * discarded" (13.16) nor ExpStatSN's acknowledgement (4.2.2.2, 11.3.3) binds the target with MUST: SHOULD.
  */
-import { ANSWER, defineSuite, DROPPED, iscsi, LOGIN_STATUS, NO_ANSWER, scsi, type RawSession, type TestContext, type TestSession } from '../../harness/api.js';
+import {
+  ANSWER,
+  defineSuite,
+  DROPPED,
+  iscsi,
+  LOGIN_STATUS,
+  NO_ANSWER,
+  REJECT,
+  scsi,
+  type RawSession,
+  type TestContext,
+  type TestSession,
+} from '../../harness/api.js';
 
 const suite = defineSuite('iSCSIAsync', { families: ['iSCSI'], clause: 'RFC 7143 11.9' });
 const { Opcode, AsyncEvent, RESERVED_TAG } = iscsi;
@@ -192,6 +204,40 @@ suite.test(
         checkHeader(t, drop);
         t.equal(drop.msg.parameter1, 0, 'Parameter1 of the AsyncEvent 2 (11.9.1: the CID of the connection to be dropped, 0 in this login)');
       }
+    } finally {
+      await stopped;
+      await restart(t);
+    }
+  },
+);
+
+suite.test(
+  'CommandAfterLogoutRequest',
+  {
+    doc: `As LogoutRequest, but before logging out the initiator sends a TEST UNIT READY (which it "SHOULD NOT" do, 11.9.1). "The target MAY reject
+      any new I/O requests that it receives after this message with the reason code 'Waiting for Logout'" (11.9.1): the command should be either
+      carried out (a SCSI Response "command completed at target", whatever its SCSI status) or Rejected with reason 0x0c, Waiting for Logout (11.17.1), within 3 s or Parameter3 seconds, whichever
+      is shorter; another Reject reason or a dropped connection gives the initiator a wrong idea of why. Then the initiator logs out.`,
+    clause: 'RFC 7143 11.9.1, RFC 7143 11.17.1',
+    level: 'SHOULD',
+    session: false,
+    needs: ['targetControl'],
+    timeout: 60,
+  },
+  async (t) => {
+    const { s, raw, request, stopped } = await logoutRequested(t);
+    try {
+      const pdu = raw.scsiCommand({ cdb: scsi.testUnitReady() });
+      const ms = Math.max(500, Math.min(3000, request.msg.parameter3 * 1000 - 500));
+      t.log(`TEST UNIT READY (CmdSN ${pdu.cmdSN}) after the logout request`);
+      await t.expectIscsi(`a TEST UNIT READY sent after the target asked for logout within ${request.msg.parameter3} s`, {
+        session: s,
+        send: (r) => r.send(pdu),
+        answer: (p) => p.opcode === Opcode.REJECT || ('itt' in p && p.itt === pdu.itt),
+        withinMs: ms,
+        expect: [ANSWER(Opcode.SCSI_RESPONSE, { itt: pdu.itt, response: 0 }), REJECT(iscsi.RejectReason.WAITING_FOR_LOGOUT)],
+      });
+      await s.close(Math.max(500, request.msg.parameter3 * 1000 - ms));
     } finally {
       await stopped;
       await restart(t);

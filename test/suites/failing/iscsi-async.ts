@@ -15,6 +15,12 @@ const CASES: Cases = {
     verdict: 'warn',
     message: /a session that did not log out within the 2 s \(Parameter3\) the target asked: expected the connection dropped, got no answer within 4 s/,
   },
+  'iSCSIAsync.CommandAfterLogoutRequest': {
+    quirks: ['logout-request-rejects-commands'],
+    verdict: 'warn',
+    message:
+      /a TEST UNIT READY sent after the target asked for logout within 2 s: expected .*response=0 or a Reject with reason 0x0c .*, got a Reject with reason 0x04/,
+  },
   'iSCSIAsync.Time2RetainZero': {
     quirks: ['session-retained'],
     verdict: 'warn',
