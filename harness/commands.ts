@@ -64,8 +64,11 @@ export const commandName = (cdb: Buffer): string => cdbName(cdb);
  * INVALID COMMAND OPERATION CODE (SPC-5 additional sense codes; REPORT SUPPORTED OPERATION CODES); for a command that carries a service action (MAINTENANCE
  * IN, SERVICE ACTION IN(16)) an unsupported service action is reported as INVALID FIELD IN CDB pointing at
  * byte 1 (SPC-5, REPORT SUPPORTED OPERATION CODES) — or, as many targets do, with no field pointer at all.
+ * With `implemented` (REPORT SUPPORTED OPERATION CODES lists the command, or it was answered before) an
+ * INVALID FIELD IN CDB without a field pointer refuses some other field of an implemented command: a verdict
+ * for the test, not a reason to skip it (it hid an ALLOCATION LENGTH 0 refused so).
  */
-export function isNotImplemented(cdb: Buffer, r: Pick<ScsiResult, 'status' | 'sense' | 'response'>): boolean {
+export function isNotImplemented(cdb: Buffer, r: Pick<ScsiResult, 'status' | 'sense' | 'response'>, implemented = false): boolean {
   if (r.response !== 0 || r.status !== ScsiStatus.CHECK_CONDITION || !r.sense || r.sense.key !== SenseKey.ILLEGAL_REQUEST) return false;
   if (r.sense.ascAscq === Asc.INVALID_COMMAND_OPERATION_CODE) return true;
   const op = cdb[0]!;
@@ -74,7 +77,7 @@ export function isNotImplemented(cdb: Buffer, r: Pick<ScsiResult, 'status' | 'se
     (r.sense.ascAscq === Asc.INVALID_FIELD_IN_CDB || r.sense.ascAscq === Asc.INVALID_FIELD_IN_PARAMETER_LIST)
   ) {
     const f = r.sense.senseKeySpecific?.field;
-    return !f || (f.cd && f.fieldPointer === 1);
+    return f ? f.cd && f.fieldPointer === 1 : !implemented;
   }
   return false;
 }

@@ -16,7 +16,7 @@ import type { CleanupFn, CommandOpts, IscsiRequest, LoginOptions, Settled, TestC
 import { classifyCdb, commandName, inferDataIn, isBlockWrite, isNotImplemented, lbaRange, mandatoryFor } from './commands.js';
 import { HarnessError, TestFailure, TestSkip } from './errors.js';
 import { asList, checkResult, expectedText, GOOD, INVALID_OPCODE, outcomeText } from './expect.js';
-import { clearUnitAttentions, DeviceFacts } from './probe.js';
+import { clearUnitAttentions, DeviceFacts, supports } from './probe.js';
 import type { Need } from './registry.js';
 import type { Planned } from './select.js';
 import { refusedName } from './nexus.js';
@@ -42,6 +42,8 @@ export class RunContext implements TestContext {
   readonly cleanups: { fn: CleanupFn; what: string }[] = [];
   /** Commands sent and not yet answered. */
   readonly inFlight = new Map<number, string>();
+  /** Operation code and service action of the commands answered GOOD in this test: implemented, whatever they refuse later. */
+  private readonly answered = new Set<string>();
   readonly started = Date.now();
   /** When the test's time is up (ms since the epoch). */
   readonly deadline: number;
@@ -447,7 +449,9 @@ export class RunContext implements TestContext {
       `< ${got}${r.data.length ? `, ${r.data.length} bytes` : ''}` +
         (r.residual.overflow || r.residual.underflow ? `, residual ${r.residual.overflow ? 'overflow' : 'underflow'} ${r.residual.count}` : ''),
     );
-    if (!o.allowUnsupported && isNotImplemented(cdb, r) && !asList(expected).includes(INVALID_OPCODE)) {
+    const known = this.answered.has(serviceActionKey(cdb)) || supports(this.dev, cdb[0]!, cdb[1]! & 0x1f) === true;
+    if (r.status === ScsiStatus.GOOD) this.answered.add(serviceActionKey(cdb));
+    if (!o.allowUnsupported && isNotImplemented(cdb, r, known) && !asList(expected).includes(INVALID_OPCODE)) {
       const m = mandatoryFor(cdb, this.dev);
       const name = commandName(cdb);
       // One defect, one failure: a mandatory command the target lacks fails the tests of that command and
@@ -458,6 +462,10 @@ export class RunContext implements TestContext {
       throw new TestSkip(`target does not implement ${name}`);
     }
     const c = checkResult(what, r, expected);
+    if (!c.ok && lacksSense(r, expected) && this.id !== AUTOSENSE_OWNER)
+      throw new TestSkip(
+        `${what}: CHECK CONDITION without sense data, so its sense key and code cannot be judged (iSCSIAutosense.CheckCondition checks that sense data comes with it)`,
+      );
     if (!c.ok) throw new TestFailure(c.message);
     if (range && dataOut && o.edtl === undefined && r.status === ScsiStatus.GOOD && range.blocks > 0)
       this.remember(range.lba, dataOut.subarray(0, range.blocks * this.dev.blockSize), what);
@@ -590,4 +598,16 @@ function suiteOf(commandName: string): string {
 /** Whether tests of `suite` check `commandName` itself: its own suite and the Mandatory suite do. */
 function checksCommand(suite: string, commandName: string): boolean {
   return suite === 'Mandatory' || suite.toLowerCase() === suiteOf(commandName).toLowerCase();
+}
+
+/** Operation code and service action (byte 1, bits 4-0), as one key: what `isNotImplemented` asks about. */
+const serviceActionKey = (cdb: Buffer): string => `${cdb[0]}/${cdb[1]! & 0x1f}`;
+
+/** The test that owns "CHECK CONDITION carries sense data" (RFC 7143 11.4.7: targets "MUST support and enable Autosense"). */
+const AUTOSENSE_OWNER = 'iSCSI.iSCSIAutosense.CheckCondition';
+
+/** CHECK CONDITION with no sense data at all, where the test looks for a sense key: one defect, which AUTOSENSE_OWNER fails for. */
+function lacksSense(r: ScsiResult, expected: Parameters<typeof checkResult>[2]): boolean {
+  if (r.response !== 0 || r.status !== ScsiStatus.CHECK_CONDITION || r.sense || r.senseError) return false;
+  return asList(expected).some((e) => e.status === ScsiStatus.CHECK_CONDITION && e.key !== undefined);
 }

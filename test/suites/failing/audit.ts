@@ -26,7 +26,27 @@ const mappedAs3 = (d: Buffer, _c: Buffer, off: number) => {
   return d;
 };
 
+/** INQUIRY with EVPD 0 and a PAGE CODE: refused with CHECK CONDITION, here without sense data. */
+const inquiryPageWithoutEvpd = (c: Buffer) => isStdInquiry(c) && c[2] !== 0;
+
 const CASES: Cases = {
+  // CHECK CONDITION without sense data: iSCSIAutosense.CheckCondition fails for it ...
+  'iSCSIAutosense.CheckCondition': {
+    rules: () => [{ match: inquiryPageWithoutEvpd, reply: () => ({ status: 2 }) }],
+    message: /INQUIRY EVPD=0 PAGE=01h: CHECK CONDITION without sense data \(SenseLength 0\)/,
+  },
+  // ... and a test that looks for a particular sense key skips, naming it (one defect, one failure)
+  'Inquiry.EVPD (CHECK CONDITION without sense data)': {
+    rules: () => [{ match: inquiryPageWithoutEvpd, reply: () => ({ status: 2 }) }],
+    verdict: 'skip',
+    message: /CHECK CONDITION without sense data, so its sense key and code cannot be judged \(iSCSIAutosense.CheckCondition checks/,
+  },
+  // READ CAPACITY (16) with ALLOCATION LENGTH 0 refused with INVALID FIELD IN CDB and no field pointer: the command is implemented (the
+  // other lengths are answered, REPORT SUPPORTED OPERATION CODES lists it), so this is a refused field, a failure, not a reason to skip
+  'ReadCapacity16.Alloclen (ALLOCATION LENGTH 0 refused, no field pointer)': {
+    rules: () => [{ match: (c: Buffer) => isRc16(c) && c.readUInt32BE(10) === 0, reply: INVALID_CDB }],
+    message: /READ CAPACITY\(16\).*expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/,
+  },
   // PROVISIONING STATUS 3h (mapped) is defined by SBC-4, not reserved: a target using it passes
   'GetLBAStatus.Simple (PROVISIONING STATUS 3h, mapped)': { rules: () => [{ match: isGls, dataIn: mappedAs3 }], verdict: 'pass' },
   // LOGICAL UNIT RESET answered "Function rejected": iSCSITMF.LUNResetSimpleAsync fails for that; a test that needs the reset skips
