@@ -47,7 +47,8 @@ class Raw implements RawConnection {
   ) {
     conn.on('pdu', (pdu: AnyPdu) => {
       // The parser lends Data-In data; keep a copy.
-      if (pdu.dataParts && !pdu.data) pdu.data = Buffer.concat(pdu.dataParts.map((p) => Buffer.from(p)));
+      // (decodePdu leaves an empty `data` on a lent Data-In: the parts are the data.)
+      if (pdu.dataParts && !pdu.data?.length) pdu.data = Buffer.concat(pdu.dataParts.map((p) => Buffer.from(p)));
       this.transcript.push(`<< ${describePdu(pdu)}`);
       if (this.waiter) {
         const w = this.waiter;

@@ -51,6 +51,10 @@ const CASES: Cases = {
     quirks: ['reserved-codes-unchecked'],
     message: /the reserved task attribute 5: expected a Reject with reason 0x04 \(.*\) or the connection dropped, got SCSI Response/,
   },
+  'iSCSIKeyDefaults.MaxRecvDataSegmentLengthDefault': {
+    quirks: ['mrdsl-ignored'],
+    message: /MaxRecvDataSegmentLength left at its default 8192: after 0 Data-In \(0 bytes\) the connection closed \(.*32768.*\)/,
+  },
 };
 
 export default CASES;
