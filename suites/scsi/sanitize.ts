@@ -30,7 +30,7 @@ import {
   SBC4,
   SPC5,
 } from '../../harness/api.js';
-import { checkFieldPointer, firstNonZeroBlock } from './_lbp.js';
+import { checkFieldPointer, firstNonZeroBlock, isUnmapped } from './_lbp.js';
 import { clearSwp, setSwp, swpChangeable } from './_medium.js';
 
 const SA = scsi.SanitizeSa;
@@ -170,7 +170,7 @@ async function expectErased(t: TestContext, ends: { n: number; head: Buffer; tai
     const r = await t.command(scsi.getLbaStatus({ lba: 0, alloc: 4096 }), { allowUnsupported: true, expect: [GOOD, INVALID_OPCODE] });
     if (r.status === scsi.ScsiStatus.GOOD) {
       const d = scsi.parseLbaStatus(r.data).descriptors;
-      t.should(d.length > 0 && d.every((x) => x.provisioningStatus !== 0), `GET LBA STATUS after ${why} reports mapped LBAs on a thin LU`);
+      t.should(d.length > 0 && d.every((x) => isUnmapped(x.provisioningStatus)), `GET LBA STATUS after ${why} reports mapped LBAs on a thin LU`);
     }
   }
 }
