@@ -161,6 +161,18 @@ export class TargetChannel {
     if ((this.inputPaused || this.events.waiting()) && this.socket.writableNeedDrain) this.armStall();
   }
 
+  /**
+   * Call `done` once everything sent so far has been handed to the socket's kernel buffer (so the memory
+   * it was sent from may be reused). Not called when the connection is closed first.
+   */
+  whenWritten(done: () => void): void {
+    if (this.phase === 'closed') return;
+    // Writes complete in order: an empty one completes after every write before it.
+    this.socket.write(EMPTY, (err) => {
+      if (!err) done();
+    });
+  }
+
   /** Output queued that a 'drain' will announce the end of (below the socket's own mark no 'drain' comes). */
   get pendingOutput(): number {
     return this.socket.writableNeedDrain ? this.socket.writableLength : 0;

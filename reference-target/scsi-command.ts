@@ -22,7 +22,7 @@ import { Asc, bigIntToLun, encodeFixedSense, REPORT_LUNS_WLUN, ScsiStatus, Sense
 import { EMPTY, OUTPUT_HIGH_WATER, TargetChannel } from './channel.js';
 import { WriteData, WriteDataLimits } from './data-out.js';
 import type { SessionState } from './session-host.js';
-import { REPORT_LUNS_WLUN_NUMBER, type CommandResult, type TaskAttribute } from './scsi/index.js';
+import { giveBackReadBuffer, READ_BUFFER_MIN, REPORT_LUNS_WLUN_NUMBER, type CommandResult, type TaskAttribute } from './scsi/index.js';
 import { newTask, TargetTask } from './task.js';
 
 /** Recently finished ITTs whose stray Data-Out is discarded silently (bounded). */
@@ -236,8 +236,10 @@ export class ScsiCommands {
     const residual = overflow ? spdtl - task.edtl : task.edtl - spdtl;
     const good = res.status === ScsiStatus.GOOD && !res.sense;
     const slots = splitTransfer(0, sendLen, { maxSegment: this.dataInSegmentLength(), maxBurst: this.session.params.maxBurstLength });
+    let collapsed = false;
     for (const slot of slots) {
       const collapse = slot.last && good;
+      collapsed = collapse;
       const pdu: DataIn = {
         opcode: Opcode.DATA_IN,
         final: slot.final,
@@ -261,8 +263,11 @@ export class ScsiCommands {
       pdu.maxCmdSN = this.ch.maxCmdSN;
       // Zero-copy: the PDU carries a slice of the device server's buffer.
       this.ch.send(pdu, data.subarray(slot.offset, slot.offset + slot.length));
-      if (collapse) return;
+      if (collapse) break;
     }
+    // Once the data is out, its buffer serves another read (the stores lend it: read-buffers.ts).
+    if (data.length >= READ_BUFFER_MIN) this.ch.whenWritten(() => giveBackReadBuffer(data));
+    if (collapsed) return;
     this.finish(task);
     const rsp: ScsiResponse = {
       opcode: Opcode.SCSI_RESPONSE,
