@@ -19,15 +19,17 @@ export async function observe(raw: RawSession, send: (raw: RawSession) => unknow
   const s = raw.session;
   if (!s.isOpen) return closed(s);
   let timer: NodeJS.Timeout | undefined;
+  // Ends the waits below once the outcome is known, so no listener or waiter outlives the call.
+  const over = new AbortController();
   const silence = new Promise<IscsiOutcome>((r) => {
     timer = setTimeout(() => r({ kind: 'silence', ms: windowMs }), windowMs);
   });
-  const answered = raw.waitFor(answer, windowMs + 1000, 'an answer').then(
+  const answered = raw.waitFor(answer, windowMs + 1000, 'an answer', over.signal).then(
     (pdu): IscsiOutcome => ({ kind: 'pdu', pdu }),
     () => new Promise<IscsiOutcome>(() => undefined),
   );
   const dropped = s
-    .waitClosed(windowMs + 1000)
+    .waitClosed(windowMs + 1000, over.signal)
     .then((e): Promise<IscsiOutcome> | IscsiOutcome => (e ? { kind: 'closed', reason: e.message } : new Promise(() => undefined)));
   try {
     try {
@@ -43,6 +45,7 @@ export async function observe(raw: RawSession, send: (raw: RawSession) => unknow
     return o;
   } finally {
     clearTimeout(timer);
+    over.abort();
   }
 }
 

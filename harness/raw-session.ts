@@ -110,8 +110,8 @@ class RawSessionAdapter implements RawSession {
     };
   }
 
-  waitFor(pred: (p: AnyPdu) => boolean, timeoutMs: number, what?: string): Promise<AnyPdu> {
-    return this.s.waitFor(pred, timeoutMs, what);
+  waitFor(pred: (p: AnyPdu) => boolean, timeoutMs: number, what?: string, signal?: AbortSignal): Promise<AnyPdu> {
+    return this.s.waitFor(pred, timeoutMs, what, signal);
   }
 
   /** Chain the watchers and alterations on the connection's hooks, keeping whatever was there. */

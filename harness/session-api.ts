@@ -62,7 +62,7 @@ export interface TestSession {
   sendTargets(value?: string, timeoutMs?: number): Promise<DiscoveredTarget[]>;
   logout(reason?: number, timeoutMs?: number, cid?: number): Promise<LogoutResponse>;
   /** Resolves when the connection has closed (with the reason), or after timeoutMs with undefined. */
-  waitClosed(timeoutMs: number): Promise<IscsiError | undefined>;
+  waitClosed(timeoutMs: number, signal?: AbortSignal): Promise<IscsiError | undefined>;
   /** Log out if possible, else drop the connection; never throws. */
   close(timeoutMs?: number): Promise<void>;
   /** Close TCP at once, without Logout (an I_T nexus loss as the target sees it). */
@@ -130,6 +130,6 @@ export interface RawSession extends SequenceNumbers {
   watch(fn: (pdu: AnyPdu, raw: RawPdu) => void): () => void;
   /** Pass every outgoing PDU through `fn` (after earlier alterations); returns the function that removes it. */
   alter(fn: (pdu: AnyPdu) => Altered): () => void;
-  /** The next received PDU matching `pred`; rejects with ISCSI_E_TIMEOUT after `timeoutMs`. */
-  waitFor(pred: (p: AnyPdu) => boolean, timeoutMs: number, what?: string): Promise<AnyPdu>;
+  /** The next received PDU matching `pred`; rejects with ISCSI_E_TIMEOUT after `timeoutMs`, or at once when `signal` aborts. */
+  waitFor(pred: (p: AnyPdu) => boolean, timeoutMs: number, what?: string, signal?: AbortSignal): Promise<AnyPdu>;
 }

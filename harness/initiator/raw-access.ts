@@ -31,35 +31,54 @@ export class RawAccess {
     if (this.waiters.size) for (const w of [...this.waiters]) if (w.pred(pdu)) w.resolve(pdu);
   }
 
-  /** Wait for the next received PDU matching `pred`, or reject after `timeoutMs`. */
-  waitFor(pred: (p: AnyPdu) => boolean, timeoutMs: number, what = 'a PDU'): Promise<AnyPdu> {
+  /** Wait for the next received PDU matching `pred`, or reject after `timeoutMs` (or at once when `signal` aborts: the waiter is removed). */
+  waitFor(pred: (p: AnyPdu) => boolean, timeoutMs: number, what = 'a PDU', signal?: AbortSignal): Promise<AnyPdu> {
     return new Promise((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(w);
+        signal?.removeEventListener('abort', aborted);
+      };
       const w: PduWaiter = {
         pred,
         resolve: (p: AnyPdu) => {
-          clearTimeout(timer);
-          this.waiters.delete(w);
+          done();
           resolve(p);
         },
       };
       const timer = setTimeout(() => {
-        this.waiters.delete(w);
+        done();
         reject(new IscsiError('ISCSI_E_TIMEOUT', `${what}: nothing arrived from ${this.s.where} within ${timeoutMs} ms`));
       }, timeoutMs);
+      const aborted = (): void => {
+        done();
+        reject(new IscsiError('ISCSI_E_TIMEOUT', `${what}: no longer awaited`));
+      };
       this.waiters.add(w);
+      signal?.addEventListener('abort', aborted, { once: true });
     });
   }
 
-  /** Resolves when the connection has closed (with the reason), or after timeoutMs with undefined. */
-  waitClosed(timeoutMs: number): Promise<IscsiError | undefined> {
+  /**
+   * Resolves when the connection has closed (with the reason), or with undefined after timeoutMs or when
+   * `signal` aborts. Either way the 'closed' listener is removed: a test that watches many requests in a row
+   * would otherwise pile up one listener per request until their timers ran out.
+   */
+  waitClosed(timeoutMs: number, signal?: AbortSignal): Promise<IscsiError | undefined> {
     const conn = this.s.conn;
     if (conn.closed) return Promise.resolve(conn.closeReason);
     return new Promise((resolve) => {
-      const t = setTimeout(() => resolve(undefined), timeoutMs);
-      conn.once('closed', (e: IscsiError) => {
+      const finish = (e: IscsiError | undefined): void => {
         clearTimeout(t);
+        conn.off('closed', onClosed);
+        signal?.removeEventListener('abort', onAbort);
         resolve(e);
-      });
+      };
+      const onClosed = (e: IscsiError): void => finish(e);
+      const onAbort = (): void => finish(undefined);
+      const t = setTimeout(() => finish(undefined), timeoutMs);
+      conn.once('closed', onClosed);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

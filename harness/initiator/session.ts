@@ -341,12 +341,12 @@ export class Session extends EventEmitter {
     return this.state.takeCmdSN();
   }
   /** Wait for the next received PDU matching `pred`, or reject after `timeoutMs`. */
-  waitFor(pred: (p: AnyPdu) => boolean, timeoutMs: number, what = 'a PDU'): Promise<AnyPdu> {
-    return this.raw.waitFor(pred, timeoutMs, what);
+  waitFor(pred: (p: AnyPdu) => boolean, timeoutMs: number, what = 'a PDU', signal?: AbortSignal): Promise<AnyPdu> {
+    return this.raw.waitFor(pred, timeoutMs, what, signal);
   }
   /** Resolves when the connection has closed (with the reason), or after timeoutMs with undefined. */
-  waitClosed(timeoutMs: number): Promise<IscsiError | undefined> {
-    return this.raw.waitClosed(timeoutMs);
+  waitClosed(timeoutMs: number, signal?: AbortSignal): Promise<IscsiError | undefined> {
+    return this.raw.waitClosed(timeoutMs, signal);
   }
 
   // ------------------------------------------------------------------------------------------
