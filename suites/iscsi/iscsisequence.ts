@@ -327,9 +327,9 @@ suite.test(
   {
     doc: `Log in with MaxBurstLength=512 and InitialR2T=Yes, then WRITE (10) 2048 bytes or more without data, answering each R2T with its data as it
       comes: the R2Ts are numbered by R2TSN from 0 within the command (11.8.2: "the R2T PDU input PDU number within the command"), and with
-      DataSequenceInOrder=Yes (the default) each asks for the data that follows the last (13.20), so together they cover the transfer once, in order;
+      DataSequenceInOrder=Yes (the default) each asks for the data that follows the last (13.19), so together they cover the transfer once, in order;
       the WRITE then completes with GOOD.`,
-    clause: 'RFC 7143 11.8.2, RFC 7143 11.8.4, RFC 7143 13.20',
+    clause: 'RFC 7143 11.8.2, RFC 7143 11.8.4, RFC 7143 13.19',
     level: 'SHOULD',
     needs: ['sbc', 'capacity', 'dataloss', 'writable'],
     session: false,
