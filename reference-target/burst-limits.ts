@@ -21,11 +21,17 @@ export const Q_BURST = {
     'iscsi',
     'unsolicited Data-Out past the Expected Data Transfer Length (within FirstBurstLength) is taken, the excess dropped, and the WRITE completes with GOOD',
   ),
+  burstIgnored: defineQuirk(
+    'max-burst-ignored',
+    'iscsi',
+    'the negotiated MaxBurstLength is taken as 16 MiB in full feature phase: Data-In sequences (F bit) and R2Ts run past it',
+  ),
 };
 
 /** Wrap the parts of one connection for the quirks of this file that are on. */
 export function applyBurstQuirks(q: Quirks, parts: QuirkableParts): void {
   const wd = parts.scsi.writeData;
+  if (q.has(Q_BURST.burstIgnored)) parts.session.params = { ...parts.session.params, maxBurstLength: 1 << 24 };
   if (q.has(Q_BURST.unsolicitedBeyondEdtl)) {
     const accept = wd.accept.bind(wd);
     wd.accept = (task, raw) => {

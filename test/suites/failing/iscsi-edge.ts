@@ -55,6 +55,10 @@ const CASES: Cases = {
     quirks: ['mrdsl-ignored'],
     message: /MaxRecvDataSegmentLength left at its default 8192: after 0 Data-In \(0 bytes\) the connection closed \(.*32768.*\)/,
   },
+  'iSCSIKeyDefaults.MaxBurstLengthDefault': {
+    quirks: ['max-burst-ignored'],
+    message: /a Data-In sequence of more than 262144 bytes \(MaxBurstLength left at its default\): 270336 bytes by offset 270336 without the F bit/,
+  },
 };
 
 export default CASES;
