@@ -30,6 +30,12 @@ const mappedAs3 = (d: Buffer, _c: Buffer, off: number) => {
 const inquiryPageWithoutEvpd = (c: Buffer) => isStdInquiry(c) && c[2] !== 0;
 
 const CASES: Cases = {
+  // MAXIMUM UNMAP LBA COUNT 1 on a LU without UNMAP (LBPU 0): 0 only "indicates" the command is not implemented
+  'Inquiry.BlockLimits (unmap limit without UNMAP)': {
+    rules: () => [{ match: isVpd(0xb0), dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length >= 24 && d.writeUInt32BE(1, 20), d) }],
+    verdict: 'warn',
+    message: /MAXIMUM UNMAP LBA COUNT is 1 without UNMAP support \(LBPU=0\), not 0/,
+  },
   // CHECK CONDITION without sense data: iSCSIAutosense.CheckCondition fails for it ...
   'iSCSIAutosense.CheckCondition': {
     rules: () => [{ match: inquiryPageWithoutEvpd, reply: () => ({ status: 2 }) }],
