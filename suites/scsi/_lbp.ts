@@ -29,7 +29,7 @@ export function unmapUnit(t: TestContext): { unit: number; align: number } {
   return { unit, align };
 }
 
-/** SBC-4's PROVISIONING STATUS values: 3h (mapped) and 4h (unknown) came in sbc4r12, beside 0h (mapped or unknown). */
+/** SBC-4's PROVISIONING STATUS values: 3h (mapped) and 4h (unknown) came in sbc4r12, for REPORT TYPE other than 00h. */
 export const PROVISIONING_NAMES: Record<number, string> = { 0: 'mapped (or unknown)', 1: 'deallocated', 2: 'anchored', 3: 'mapped', 4: 'unknown' };
 /** Deallocated or anchored: what an LBA holding written non-zero data cannot be where unmapped LBAs read as zeros (LBPRZ). */
 export const isUnmapped = (st: number): boolean => st === 1 || st === 2;
@@ -54,7 +54,13 @@ export async function lbaStatus(t: TestContext, lba: number | bigint, alloc = 24
   for (const [i, x] of d.entries()) {
     t.equal(x.lba, next, `${what}: LBA of descriptor ${i} (descriptors must follow each other)`);
     t.check(x.blocks > 0, `${what}: descriptor ${i} (LBA ${x.lba}) covers 0 blocks`);
-    t.check(x.provisioningStatus <= 4, `${what}: descriptor ${i} has the reserved PROVISIONING STATUS ${x.provisioningStatus}`);
+    // REPORT TYPE 00h (what lbaStatus sends): SBC-4's PROVISIONING STATUS table allows only 0h, 1h and 2h for it; 3h (mapped) and 4h
+    // (unknown) are for the other report types, and 5h-Fh are reserved
+    t.check(
+      x.provisioningStatus <= 2,
+      `${what}: descriptor ${i} has PROVISIONING STATUS ${x.provisioningStatus}h (${PROVISIONING_NAMES[x.provisioningStatus] ?? 'reserved'}), ` +
+        `which SBC-4 does not allow for REPORT TYPE 00h (0h, 1h and 2h are)`,
+    );
     next = x.lba + BigInt(x.blocks);
     t.check(next <= BigInt(t.dev.blocks), `${what}: descriptor ${i} (LBA ${x.lba}, ${x.blocks} blocks) ends past the last LBA ${t.dev.lastLba}`);
   }

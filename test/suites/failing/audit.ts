@@ -20,7 +20,7 @@ const isPrinRc = (c: Buffer) => c[0] === Op.PERSISTENT_RESERVE_IN && (c[1]! & 0x
 
 /** GET LBA STATUS (SERVICE ACTION IN (16), service action 12h). */
 const isGls = (c: Buffer) => c[0] === Op.SERVICE_ACTION_IN_16 && (c[1]! & 0x1f) === 0x12;
-/** Every LBA status descriptor's PROVISIONING STATUS 0h (mapped or unknown) rewritten as 3h (mapped), which SBC-4 defines since sbc4r12. */
+/** Every LBA status descriptor's PROVISIONING STATUS 0h (mapped or unknown) rewritten as 3h (mapped), which SBC-4 has for report types other than 00h. */
 const mappedAs3 = (d: Buffer, _c: Buffer, off: number) => {
   if (off === 0) for (let at = 8 + 12; at < d.length; at += 16) if ((d[at]! & 0x0f) === 0) d[at] = (d[at]! & 0xf0) | 3;
   return d;
@@ -53,8 +53,11 @@ const CASES: Cases = {
     rules: () => [{ match: (c: Buffer) => isRc16(c) && c.readUInt32BE(10) === 0, reply: INVALID_CDB }],
     message: /READ CAPACITY\(16\).*expected GOOD, got CHECK CONDITION ILLEGAL REQUEST\/INVALID FIELD IN CDB/,
   },
-  // PROVISIONING STATUS 3h (mapped) is defined by SBC-4, not reserved: a target using it passes
-  'GetLBAStatus.Simple (PROVISIONING STATUS 3h, mapped)': { rules: () => [{ match: isGls, dataIn: mappedAs3 }], verdict: 'pass' },
+  // PROVISIONING STATUS 3h (mapped) answering REPORT TYPE 00h: SBC-4 allows 3h only for the other report types
+  'GetLBAStatus.Simple (PROVISIONING STATUS 3h for REPORT TYPE 00h)': {
+    rules: () => [{ match: isGls, dataIn: mappedAs3 }],
+    message: /PROVISIONING STATUS 3h \(mapped\), which SBC-4 does not allow for REPORT TYPE 00h/,
+  },
   // LOGICAL UNIT RESET answered "Function rejected": iSCSITMF.LUNResetSimpleAsync fails for that; a test that needs the reset skips
   'Reserve6.LUNReset (LOGICAL UNIT RESET rejected)': {
     quirks: ['tmf-lun-reset-rejected'],
