@@ -91,4 +91,38 @@ suite.test(
   },
 );
 
+suite.test(
+  'ReservedTmfFunction',
+  {
+    doc: `An immediate Task Management Function Request whose function code is 127: RFC 7143 11.5.1 defines 1 (ABORT TASK) to 8 (TASK REASSIGN), and
+      "receipt of reserved code values in defined fields MUST be reported as a protocol error" (11.2). The target should Reject the PDU with reason
+      Protocol Error (11.17.1) or treat it as a protocol error that ends the connection; answering it as a function it merely does not support
+      (response 5) takes the reserved code for a defined one. A TEST UNIT READY after it then completes.`,
+    clause: 'RFC 7143 11.2, RFC 7143 11.5.1, RFC 7143 11.17.1',
+    level: 'SHOULD',
+  },
+  async (t) => {
+    const raw = t.raw();
+    const req: iscsi.TaskMgmtRequest = {
+      opcode: Opcode.TASK_MGMT_REQUEST,
+      immediate: true,
+      function: 0x7f,
+      lun: scsi.lunToBigInt(t.config.target.lun),
+      itt: raw.newItt(),
+      referencedTaskTag: iscsi.RESERVED_TAG,
+      cmdSN: raw.cmdSN,
+      expStatSN: raw.expStatSN,
+      refCmdSN: 0,
+      expDataSN: 0,
+    };
+    await t.expectIscsi('an immediate Task Management Function Request with the reserved function code 127', {
+      send: (r) => r.send(req),
+      answer: (p) => p.opcode === Opcode.REJECT || ('itt' in p && p.itt === req.itt),
+      withinMs: 5000,
+      expect: [REJECT(RejectReason.PROTOCOL_ERROR), DROPPED],
+    });
+    if (t.session.isOpen) await t.command(scsi.testUnitReady(), { what: 'TEST UNIT READY after the refused request' });
+  },
+);
+
 export default suite;

@@ -59,6 +59,11 @@ const CASES: Cases = {
     quirks: ['max-burst-ignored'],
     message: /a Data-In sequence of more than 262144 bytes \(MaxBurstLength left at its default\): 270336 bytes by offset 270336 without the F bit/,
   },
+  'iSCSIReject.ReservedTmfFunction': {
+    quirks: ['reserved-codes-unchecked'],
+    verdict: 'warn',
+    message: /reserved function code 127: expected a Reject with reason 0x04 \(.*\) or the connection dropped, got Task Management Response response=5/,
+  },
 };
 
 export default CASES;
