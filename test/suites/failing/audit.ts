@@ -29,7 +29,30 @@ const mappedAs3 = (d: Buffer, _c: Buffer, off: number) => {
 /** INQUIRY with EVPD 0 and a PAGE CODE: refused with CHECK CONDITION, here without sense data. */
 const inquiryPageWithoutEvpd = (c: Buffer) => isStdInquiry(c) && c[2] !== 0;
 
+/**
+ * A Control mode page kept per I_T nexus, as the other nexus sees it: after a MODE SELECT (6), MODE SENSE (6) of the Control page answers with
+ * D_SENSE flipped back (the test reads the new value on the nexus that changed it only through its own MODE SELECT), and no unit attention.
+ */
+function perNexusControlPage() {
+  let selected = false;
+  return [
+    { match: (c: Buffer) => (c[0] === Op.MODE_SELECT_6 && (selected = true), false) },
+    {
+      match: (c: Buffer) => selected && c[0] === Op.MODE_SENSE_6 && (c[2]! & 0x3f) === 0x0a && c[2]! >> 6 === 0,
+      dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length > 4 + d[3]! + 2 && (d[4 + d[3]! + 2] = d[4 + d[3]! + 2]! ^ 0x04), d),
+      times: 1,
+    },
+  ];
+}
+
 const CASES: Cases = {
+  // the Control page kept per I_T nexus: the other nexus still reads the old D_SENSE, so no MODE PARAMETERS CHANGED is due
+  'UnitAttention.ModeParametersChanged (per I_T nexus policy)': {
+    quirks: ['no-mode-change-ua'],
+    rules: perNexusControlPage,
+    verdict: 'skip',
+    message: /the Control mode page has a per I_T nexus policy, so no unit attention is due/,
+  },
   // MAXIMUM UNMAP LBA COUNT 1 on a LU without UNMAP (LBPU 0): 0 only "indicates" the command is not implemented
   'Inquiry.BlockLimits (unmap limit without UNMAP)': {
     rules: () => [{ match: isVpd(0xb0), dataIn: (d: Buffer, _c: Buffer, off: number) => (off === 0 && d.length >= 24 && d.writeUInt32BE(1, 20), d) }],
