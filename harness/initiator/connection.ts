@@ -256,25 +256,41 @@ export class Connection extends EventEmitter {
   }
 
   private write(bufs: Buffer[]): void {
-    // What is sent in one turn of the event loop leaves in one writev (commands issued together).
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
+    // What is sent in one tick leaves in one write (commands issued together share one writev); a
+    // single buffer is written as it is, without corking the stream.
     for (const b of bufs) {
       this.bytesSent += b.length;
-      this.socket.write(b);
+      this.pending.push(b);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
     }
   }
 
-  private corked = false;
+  private pending: Buffer[] = [];
+  private flushScheduled = false;
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const bufs = this.pending;
+    if (bufs.length === 0 || this.closedFlag) {
+      bufs.length = 0;
+      return;
+    }
+    this.pending = [];
+    if (bufs.length === 1) {
+      this.socket.write(bufs[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const b of bufs) this.socket.write(b);
+    this.socket.uncork();
+  };
 
   /** Resolves when what was written so far has been handed to the kernel. */
   drained(): Promise<void> {
+    this.flush();
     if (!this.socket.writableNeedDrain) return Promise.resolve();
     return new Promise((r) => this.socket.once('drain', () => r()));
   }
@@ -304,6 +320,7 @@ export class Connection extends EventEmitter {
         clearTimeout(t);
         resolve();
       });
+      this.flush();
       this.socket.end();
     });
   }
