@@ -10,6 +10,8 @@ import { which } from '../test/support/peers.js';
 export interface Figure {
   iops: number;
   mibps: number;
+  /** CPU time of this process a command, in microseconds (user + system), where measured. */
+  cpuUs?: number;
 }
 
 /**
@@ -23,6 +25,7 @@ export async function initiatorRead(s: Session, opts: { blocks: number; qd: numb
   let done = 0;
   const until = Date.now() + opts.seconds * 1000;
   const started = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const worker = async () => {
     const into = Buffer.allocUnsafe(bytes);
     // Bounded by the time limit.
@@ -37,7 +40,8 @@ export async function initiatorRead(s: Session, opts: { blocks: number; qd: numb
   };
   await Promise.all(Array.from({ length: opts.qd }, worker));
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
-  return { iops: done / secs, mibps: (done * bytes) / secs / 1048576 };
+  const cpu = process.cpuUsage(cpu0);
+  return { iops: done / secs, mibps: (done * bytes) / secs / 1048576, cpuUs: (cpu.user + cpu.system) / Math.max(1, done) };
 }
 
 /** libiscsi's iscsi-perf: its final "iops average N (M MB/s)" line (its MB/s are MiB/s). */
@@ -63,7 +67,12 @@ export async function alternate(rounds: number, a: () => Promise<Figure>, b: () 
     fa.push(await a());
     fb.push(await b());
   }
-  const mean = (xs: Figure[]): Figure => ({ iops: xs.reduce((s, x) => s + x.iops, 0) / xs.length, mibps: xs.reduce((s, x) => s + x.mibps, 0) / xs.length });
+  const avg = (xs: Figure[], f: (x: Figure) => number) => xs.reduce((s, x) => s + f(x), 0) / xs.length;
+  const mean = (xs: Figure[]): Figure => {
+    const m: Figure = { iops: avg(xs, (x) => x.iops), mibps: avg(xs, (x) => x.mibps) };
+    if (xs.every((x) => x.cpuUs !== undefined)) m.cpuUs = avg(xs, (x) => x.cpuUs!);
+    return m;
+  };
   return [mean(fa), mean(fb)];
 }
 

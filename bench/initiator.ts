@@ -1,6 +1,7 @@
 /**
  * Issue 2's benchmark: sequential READ at 4 KiB, 64 KiB and 1 MiB, queue depth 1 and 16, through the
- * embedded initiator against tgtd, beside libiscsi's iscsi-perf against the same tgtd in the same run.
+ * embedded initiator against tgtd, beside libiscsi's iscsi-perf against the same tgtd in the same run, with the CPU
+ * time our process spends a command (user + system: less sensitive than throughput to other load on the machine).
  */
 import { Session } from '../harness/initiator/index.js';
 import * as scsi from '../protocol/scsi/index.js';
@@ -35,7 +36,16 @@ export async function benchInitiator(seconds: number): Promise<string> {
             () => initiatorRead(s, { blocks, qd, seconds, lunBlocks }),
             () => iscsiPerf(tgtd.url(1), { blocks, qd, seconds }),
           );
-          rows.push([sizeName(blocks), String(qd), ours.mibps, ours.iops, theirs.mibps, theirs.iops, `${(ours.mibps / theirs.mibps).toFixed(2)}x`]);
+          rows.push([
+            sizeName(blocks),
+            String(qd),
+            ours.mibps,
+            ours.iops,
+            ours.cpuUs ?? '-',
+            theirs.mibps,
+            theirs.iops,
+            `${(ours.mibps / theirs.mibps).toFixed(2)}x`,
+          ]);
         }
       }
     } finally {
@@ -46,7 +56,7 @@ export async function benchInitiator(seconds: number): Promise<string> {
   }
   return table(
     `Sequential READ(16) from tgtd (3 alternating rounds of ${seconds} s each a point): embedded initiator vs libiscsi iscsi-perf, same tgtd, same run`,
-    ['size', 'QD', 'ours MiB/s', 'ours IOPS', 'iscsi-perf MiB/s', 'iscsi-perf IOPS', 'ratio'],
+    ['size', 'QD', 'ours MiB/s', 'ours IOPS', 'ours CPU us/cmd', 'iscsi-perf MiB/s', 'iscsi-perf IOPS', 'ratio'],
     rows,
   );
 }
