@@ -445,8 +445,10 @@ const FIELD_MAX: Record<string, number> = { u8: 0xff, u16: 0xffff, u24: 0xffffff
 
 const shiftOf = (mask: number): number => 31 - Math.clz32(mask & -mask);
 
+/** Names a field in an error message (apart from writeField: a closure there would be made for every field written). */
+const where = (op: number, f: FieldSpec): string => `${opcodeName(op)} field ${f.name}`;
+
 function writeField(bhs: Buffer, f: FieldSpec, v: unknown, op: number): void {
-  const where = () => `${opcodeName(op)} field ${f.name}`;
   switch (f.kind) {
     case 'fixed':
       if (f.mask === 0xffffffff) bhs.writeUInt32BE(f.value!, f.at);
@@ -460,13 +462,13 @@ function writeField(bhs: Buffer, f: FieldSpec, v: unknown, op: number): void {
       const n = Number(v ?? 0);
       const sh = shiftOf(f.mask!);
       // Compare before shifting: `<<` works on 32 bits, so 2**32 would shift to 0 and pass a mask test.
-      if (!Number.isInteger(n) || n < 0 || n > f.mask! >>> sh) throw rangeError(`${where()}: ${String(v)} does not fit`);
+      if (!Number.isInteger(n) || n < 0 || n > f.mask! >>> sh) throw rangeError(`${where(op, f)}: ${String(v)} does not fit`);
       bhs[f.at] = (bhs[f.at]! & ~f.mask!) | (n << sh);
       return;
     }
     case 'u64': {
       const n = typeof v === 'bigint' ? v : BigInt((v as number | undefined) ?? 0);
-      if (n < 0n || n > 0xffffffffffffffffn) throw rangeError(`${where()}: ${String(v)} does not fit 64 bits`);
+      if (n < 0n || n > 0xffffffffffffffffn) throw rangeError(`${where(op, f)}: ${String(v)} does not fit 64 bits`);
       bhs.writeBigUInt64BE(n, f.at);
       return;
     }
@@ -478,7 +480,7 @@ function writeField(bhs: Buffer, f: FieldSpec, v: unknown, op: number): void {
     }
     default: {
       const n = Number(v ?? 0);
-      if (!Number.isInteger(n) || n < 0 || n > FIELD_MAX[f.kind]!) throw rangeError(`${where()}: ${String(v)} does not fit ${f.kind}`);
+      if (!Number.isInteger(n) || n < 0 || n > FIELD_MAX[f.kind]!) throw rangeError(`${where(op, f)}: ${String(v)} does not fit ${f.kind}`);
       if (f.kind === 'u8') bhs[f.at] = n;
       else if (f.kind === 'u16') bhs.writeUInt16BE(n, f.at);
       else if (f.kind === 'u24') bhs.writeUIntBE(n, f.at, 3);
@@ -516,8 +518,13 @@ function readField(bhs: Buffer, f: FieldSpec): unknown {
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
+const NO_AHS: readonly Ahs[] = [];
+
 /** The AHS list a PDU carries: its own (Extended CDB, bidirectional read length) then any given. */
-function ahsOf(pdu: AnyPdu): Ahs[] {
+function ahsOf(pdu: AnyPdu): readonly Ahs[] {
+  // Nearly every PDU has none: no array for them.
+  if (!pdu.ahs && (pdu.opcode !== Opcode.SCSI_COMMAND || ((pdu as ScsiCommand).cdb.length <= 16 && (pdu as ScsiCommand).bidiReadLength === undefined)))
+    return NO_AHS;
   const out: Ahs[] = [];
   if (pdu.opcode === Opcode.SCSI_COMMAND) {
     const cmd = pdu as ScsiCommand;
@@ -607,12 +614,12 @@ export function decodePdu(header: Buffer, data: Buffer = Buffer.alloc(0)): AnyPd
   const immediate = (header[0]! & 0x40) !== 0;
   const ahsLen = header[4]! * 4;
   if (header.length < BHS_LENGTH + ahsLen) throw protocolError(`TotalAHSLength ${ahsLen} bytes but only ${header.length - BHS_LENGTH} present`);
-  const ahs = parseAhs(header.subarray(BHS_LENGTH, BHS_LENGTH + ahsLen));
+  const ahs = ahsLen === 0 ? NO_AHS : parseAhs(header.subarray(BHS_LENGTH, BHS_LENGTH + ahsLen));
   const fields = PDU_FIELDS[op];
   if (!fields) {
     const u: UnknownPdu = { opcode: op, unknown: true, itt: header.readUInt32BE(16), bhs: header.subarray(0, BHS_LENGTH), data };
     if (immediate) u.immediate = true;
-    if (ahs.length) u.ahs = ahs;
+    if (ahs.length) u.ahs = [...ahs];
     return u;
   }
   const rec: Record<string, unknown> = { opcode: op };

@@ -127,6 +127,18 @@ function fieldValue(ctx: string, f: CdbField, raw: unknown): number | bigint {
   return uint(ctx, f.name, v, f.bits);
 }
 
+/** The option keys an entry's builder takes (its fields' keys and `control`), computed once an entry: builders run for every command. */
+const OPTION_KEYS = new WeakMap<CdbEntry, ReadonlySet<string>>();
+function optionKeys(entry: CdbEntry): ReadonlySet<string> {
+  let keys = OPTION_KEYS.get(entry);
+  if (!keys) {
+    const k = new Set<string>(['control']);
+    for (const f of entry.fields) if (f.key) k.add(f.key);
+    OPTION_KEYS.set(entry, (keys = k));
+  }
+  return keys;
+}
+
 /** Builder options: a value per field key (booleans for flags); absent ones take the field's default or 0. */
 export type CdbOptions = { readonly [key: string]: number | bigint | boolean | undefined };
 
@@ -142,8 +154,7 @@ export function encodeCdb(family: CdbEntry, o: CdbOptions, ctx: string = family.
   const length = entry.length;
   if (length === undefined) throw rangeError(`${ctx}: variable-length CDBs are not built from the catalogue`);
   const control = controlField(length);
-  const keys = new Set<string>(['control']);
-  for (const f of entry.fields) if (f.key) keys.add(f.key);
+  const keys = optionKeys(entry);
   for (const k of Object.keys(o)) if (!keys.has(k)) noField(ctx, OPTION_NAMES.get(k) ?? k.toUpperCase(), o[k]);
   const values = entry.fields.map((f) => (f.key ? fieldValue(ctx, f, o[f.key]) : 0));
   const ctl = fieldValue(ctx, control, o.control);
