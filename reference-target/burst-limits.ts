@@ -26,12 +26,19 @@ export const Q_BURST = {
     'iscsi',
     'the negotiated MaxBurstLength is taken as 16 MiB in full feature phase: Data-In sequences (F bit) and R2Ts run past it',
   ),
+  immediateDefaultNo: defineQuirk(
+    'immediate-data-default-no',
+    'iscsi',
+    'ImmediateData that neither side sent is taken as No instead of its default Yes: immediate data is Rejected',
+  ),
 };
 
 /** Wrap the parts of one connection for the quirks of this file that are on. */
 export function applyBurstQuirks(q: Quirks, parts: QuirkableParts): void {
   const wd = parts.scsi.writeData;
   if (q.has(Q_BURST.burstIgnored)) parts.session.params = { ...parts.session.params, maxBurstLength: 1 << 24 };
+  if (q.has(Q_BURST.immediateDefaultNo) && !parts.session.result.negotiator.values.has('ImmediateData'))
+    parts.session.params = { ...parts.session.params, immediateData: false };
   if (q.has(Q_BURST.unsolicitedBeyondEdtl)) {
     const accept = wd.accept.bind(wd);
     wd.accept = (task, raw) => {

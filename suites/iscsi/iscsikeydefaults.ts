@@ -3,7 +3,7 @@
  * phase shows them. The login is driven by hand (`t.connect()`), since the embedded initiator always declares
  * its keys; the test then sends its command on the same bare connection, with the numbers the login left.
  */
-import { defineSuite, iscsi, isRawEnd, minBlocks, rawText, scsi, type RawConnection, type TestContext } from '../../harness/api.js';
+import { ANSWER, defineSuite, iscsi, isRawEnd, minBlocks, rawText, scsi, type IscsiOutcome, type RawConnection, type TestContext } from '../../harness/api.js';
 import { throughOperational, throughSecurity } from './_login.js';
 
 const suite = defineSuite('iSCSIKeyDefaults', { families: ['iSCSI'], clause: 'RFC 7143 13.12' });
@@ -111,6 +111,80 @@ suite.test(
     checkComplete(t, dataIn, end, bytes, `MaxBurstLength ${limit}`);
   },
 );
+
+suite.test(
+  'ImmediateDataDefault',
+  {
+    doc: `Log in by hand without ever sending ImmediateData or FirstBurstLength (defaults Yes and 65536, 13.11 and 13.14; skipped when the target
+      offers ImmediateData=No itself, the outcome of the AND being No), clear any unit attention, then WRITE(10) two blocks at LBA 0 with F=1 and the
+      first block as immediate data. With ImmediateData=Yes the target must take it: an R2T for the second block only (Buffer Offset one block,
+      Desired Data Transfer Length one block, 11.8), then, once that block comes, GOOD; the blocks read back.`,
+    clause: 'RFC 7143 13.11, RFC 7143 13.14, RFC 7143 11.8',
+    level: 'MUST',
+    session: false,
+    needs: ['sbc', 'capacity', 'dataloss', 'writable', minBlocks(2)],
+  },
+  async (t: TestContext) => {
+    const { c, st, offered } = await loginWithDefaults(t);
+    if (offered.get('ImmediateData') === 'No') t.skip('the target offered ImmediateData=No itself: the AND of both sides is No, the default does not apply');
+    const bs = t.dev.blockSize;
+    const data = t.pattern(0, 2);
+    const itt = 0x6c0001;
+    const lun = scsi.lunToBigInt(t.config.target.lun);
+    const w: iscsi.ScsiCommand = {
+      opcode: Opcode.SCSI_COMMAND,
+      immediate: false,
+      final: true,
+      read: false,
+      write: true,
+      attr: iscsi.TaskAttr.SIMPLE,
+      lun,
+      itt,
+      expectedDataTransferLength: 2 * bs,
+      cmdSN: st.cmdSN,
+      expStatSN: st.expStatSN,
+      cdb: scsi.write10({ lba: 0, blocks: 2 }),
+      data: data.subarray(0, bs),
+    };
+    t.log(`> WRITE(10) LBA=0 LEN=2 with ${bs} bytes of immediate data, CmdSN ${w.cmdSN}`);
+    c.send(w);
+    const r2t = await answerOn(t, c, itt);
+    t.checkIscsi(
+      'a WRITE(10) of two blocks with the first as immediate data, ImmediateData never negotiated (default Yes)',
+      r2t,
+      ANSWER(Opcode.R2T, { bufferOffset: bs, desiredDataTransferLength: bs }),
+    );
+    const ttt = (r2t as { pdu: iscsi.R2T }).pdu.ttt;
+    c.send({ opcode: Opcode.DATA_OUT, final: true, lun, itt, ttt, expStatSN: st.expStatSN, dataSN: 0, bufferOffset: bs, data: data.subarray(bs) });
+    t.checkIscsi('the second block, sent for the R2T', await answerOn(t, c, itt), ANSWER(Opcode.SCSI_RESPONSE, { status: scsi.ScsiStatus.GOOD }));
+    t.remember(0, data, 'the WRITE(10) with immediate data');
+  },
+);
+
+/** The target's next word on task `itt` (or a Reject, or the end of the connection), as an outcome to check. */
+async function answerOn(t: TestContext, c: RawConnection, itt: number): Promise<IscsiOutcome> {
+  // Bounded: PDUs of other tasks (pings) are skipped, a few at most.
+  for (let i = 0; i < 16; i++) {
+    const p = await c.next(Math.min(5000, t.remainingMs()));
+    if (isRawEnd(p)) return 'closed' in p ? { kind: 'closed', reason: p.closed } : { kind: 'silence', ms: p.timeout };
+    if (p.opcode === Opcode.REJECT || ('itt' in p && p.itt === itt)) return { kind: 'pdu', pdu: p };
+    t.log(`(ignored) ${rawText(p)}`);
+  }
+  t.fail(`no answer on ITT 0x${itt.toString(16)} among 16 PDUs`);
+}
+
+/** Log in by hand offering no operational key (agreeing to the target's offers), and clear unit attentions with a READ(10) of one block. */
+async function loginWithDefaults(t: TestContext) {
+  const c = await t.connect();
+  const st = await throughSecurity(t, c);
+  const { pairs } = await throughOperational(t, c, st, []);
+  for (let i = 1; i <= 4; i++) {
+    const r = await readOnRaw(t, c, st, 1, 0x6d0000 + i);
+    st.cmdSN = (st.cmdSN + 1) >>> 0;
+    if (r.status === scsi.ScsiStatus.GOOD) return { c, st, offered: new Map(pairs) };
+  }
+  t.fail('READ(10) of one block did not complete with GOOD in four tries on a connection logged in by hand');
+}
 
 /**
  * Log in by hand offering no operational key (the target's own offers agreed to), then READ(10) `want` bytes at

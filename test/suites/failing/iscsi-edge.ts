@@ -64,6 +64,10 @@ const CASES: Cases = {
     verdict: 'warn',
     message: /reserved function code 127: expected a Reject with reason 0x04 \(.*\) or the connection dropped, got Task Management Response response=5/,
   },
+  'iSCSIKeyDefaults.ImmediateDataDefault': {
+    quirks: ['immediate-data-default-no'],
+    message: /ImmediateData never negotiated \(default Yes\): expected R2T with bufferOffset=0x200, desiredDataTransferLength=0x200, got a Reject/,
+  },
 };
 
 export default CASES;
