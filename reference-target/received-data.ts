@@ -9,6 +9,7 @@
  * what a task holds stays within a third over the data it counts (and that one buffer), whatever sizes
  * the initiator's PDUs and TCP segments have.
  */
+import { lendDataBuffer } from './scsi/index.js';
 
 /** Slices smaller than this are copied (a kept slice costs an object and its chunk's allocation). */
 const MIN_KEPT = 16 << 10;
@@ -85,12 +86,15 @@ export class ReceivedData {
     this.pieces.push({ offset: this.stageOffset, data });
   }
 
-  /** The first `length` bytes as one buffer: a piece itself when one covers them, else joined once. */
+  /**
+   * The first `length` bytes as one buffer: a piece itself when one covers them, else joined once into a
+   * buffer lent for reuse (scsi/backing/data-buffers.ts: a fresh one's pages cost more than the copy).
+   */
   join(length: number): Buffer {
     this.seal();
     const first = this.pieces[0];
     if (this.pieces.length === 1 && first!.offset === 0 && first!.data.length >= length) return first!.data.subarray(0, length);
-    const out = Buffer.allocUnsafe(length);
+    const out = lendDataBuffer(length);
     for (const p of this.pieces) {
       if (p.offset < length) p.data.copy(out, p.offset, 0, Math.min(p.data.length, length - p.offset));
     }

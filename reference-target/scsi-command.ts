@@ -18,15 +18,22 @@ import {
   splitTransfer,
   TaskAttr,
 } from '../protocol/iscsi/index.js';
-import { Asc, bigIntToLun, encodeFixedSense, REPORT_LUNS_WLUN, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
+import { Asc, bigIntToLun, Op, encodeFixedSense, REPORT_LUNS_WLUN, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
 import { EMPTY, OUTPUT_HIGH_WATER, TargetChannel } from './channel.js';
 import { WriteData, WriteDataLimits } from './data-out.js';
 import type { SessionState } from './session-host.js';
-import { giveBackReadBuffer, READ_BUFFER_MIN, REPORT_LUNS_WLUN_NUMBER, type CommandResult, type TaskAttribute } from './scsi/index.js';
+import { giveBackDataBuffer, DATA_BUFFER_MIN, REPORT_LUNS_WLUN_NUMBER, type CommandResult, type TaskAttribute } from './scsi/index.js';
 import { newTask, TargetTask } from './task.js';
 
 /** Recently finished ITTs whose stray Data-Out is discarded silently (bounded). */
 const RECENT_ITTS = 256;
+
+/**
+ * Opcodes whose write data the device server keeps no reference to once the command ends (it copies it
+ * into the medium or writes it out): WRITE (10), (12), (16). Their joined data goes back for reuse; other
+ * commands' parameter data may live on in what they set up, and is left to the garbage collector.
+ */
+const STORED_AND_FORGOTTEN: ReadonlySet<number> = new Set([Op.WRITE_10, Op.WRITE_12, Op.WRITE_16]);
 
 const TASK_ATTRIBUTES: Record<number, TaskAttribute> = {
   [TaskAttr.UNTAGGED]: 'untagged',
@@ -188,6 +195,7 @@ export class ScsiCommands {
       return;
     }
     const dataInLength = task.cmd.read ? (task.cmd.write ? (task.cmd.bidiReadLength ?? 0) : task.edtl) : 0;
+    const dataOut = task.data?.join(Math.min(task.received, task.data.capacity));
     const req = {
       nexus: this.session.nexus!,
       lun: task.lunNumber < 0 ? 0xffff : task.lunNumber,
@@ -195,10 +203,14 @@ export class ScsiCommands {
       dataInLength,
       attr: TASK_ATTRIBUTES[task.cmd.attr] ?? 'simple',
       tag: task.itt,
-      ...(task.data ? { dataOut: task.data.join(Math.min(task.received, task.data.capacity)) } : {}),
+      ...(dataOut ? { dataOut } : {}),
     };
     this.session.node!.device.execute(req).then(
-      (res) => this.respond(task, res),
+      (res) => {
+        // A WRITE has stored its data (copied it, or written it out) when it ends: the buffer serves another.
+        if (dataOut && dataOut.length >= DATA_BUFFER_MIN && STORED_AND_FORGOTTEN.has(task.cmd.cdb[0]!)) giveBackDataBuffer(dataOut);
+        this.respond(task, res);
+      },
       (e: unknown) => {
         this.ch.log(`device server failed on ITT 0x${task.itt.toString(16)}: ${(e as Error).message}`);
         this.respond(task, { status: ScsiStatus.CHECK_CONDITION, sense: encodeFixedSense({ key: SenseKey.HARDWARE_ERROR, ascAscq: 0x4400 }) });
@@ -265,8 +277,8 @@ export class ScsiCommands {
       this.ch.send(pdu, data.subarray(slot.offset, slot.offset + slot.length));
       if (collapse) break;
     }
-    // Once the data is out, its buffer serves another read (the stores lend it: read-buffers.ts).
-    if (data.length >= READ_BUFFER_MIN) this.ch.whenWritten(() => giveBackReadBuffer(data));
+    // Once the data is out, its buffer serves another read (the stores lend it: data-buffers.ts).
+    if (data.length >= DATA_BUFFER_MIN) this.ch.whenWritten(() => giveBackDataBuffer(data));
     if (collapsed) return;
     this.finish(task);
     const rsp: ScsiResponse = {

@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
-import { lendReadBuffer } from './read-buffers.js';
+import { lendDataBuffer } from './data-buffers.js';
 import { checkRange, granuleFor, PState, ProvisionMap, runFromMap, wholeGranules, type BackingStore, type ProvisioningRun } from './store.js';
 
 const pread = promisify(fs.read);
@@ -73,8 +73,8 @@ export class FileStore implements BackingStore {
   async read(offset: number, length: number): Promise<Buffer> {
     const fd = this.handle();
     checkRange(this, offset, length);
-    // Lent for reuse (read-buffers.ts): a fresh buffer's pages cost more than the read.
-    const out = lendReadBuffer(length);
+    // Lent for reuse (data-buffers.ts): a fresh buffer's pages cost more than the read.
+    const out = lendDataBuffer(length);
     let done = 0;
     // Bounded: each pass reads at least one byte or stops.
     while (done < length) {

@@ -7,7 +7,7 @@ import type { BackingStore } from './store.js';
 export { FileStore } from './file.js';
 export { MemoryStore } from './memory.js';
 export { SparseStore } from './sparse.js';
-export { giveBackReadBuffer, READ_BUFFER_MIN } from './read-buffers.js';
+export { giveBackDataBuffer, lendDataBuffer, DATA_BUFFER_MIN } from './data-buffers.js';
 export { granuleFor, ProvisionMap, PState, type BackingStore, type ProvisioningRun, type ProvisioningState } from './store.js';
 
 export interface BackingConfig {

@@ -1,8 +1,8 @@
 /**
  * Memory store: the whole capacity is allocated up front (zero filled) in segments of at most 256 MiB, so
- * that LUNs larger than one Buffer can exist. Reads copy out, into buffers lent for reuse (read-buffers.ts).
+ * that LUNs larger than one Buffer can exist. Reads copy out, into buffers lent for reuse (data-buffers.ts).
  */
-import { lendReadBuffer } from './read-buffers.js';
+import { lendDataBuffer } from './data-buffers.js';
 import { checkRange, granuleFor, PState, ProvisionMap, runFromMap, wholeGranules, type BackingStore, type ProvisioningRun } from './store.js';
 
 const SEGMENT = 256 * 1024 * 1024;
@@ -45,7 +45,7 @@ export class MemoryStore implements BackingStore {
   async read(offset: number, length: number): Promise<Buffer> {
     this.live();
     checkRange(this, offset, length);
-    const out = lendReadBuffer(length);
+    const out = lendDataBuffer(length);
     this.each(offset, length, (s, o, l, pos) => s.copy(out, pos, o, o + l));
     return out;
   }
