@@ -18,8 +18,16 @@ describe('every conformance test passes against the reference target as it is', 
   const targets = new ReferenceTargets();
   let reg: Registry;
 
+  // Tests whose defect needs the node to send NOP-In pings (TargetPing) only wait out their limit and skip on
+  // the standard LUNs, whose node is not configured to ping (16 s a LUN); the configured run below runs them.
+  let needPings: Set<string>;
   before(async () => {
     reg = await Registry.load([defaultSuitesDir()]);
+    needPings = new Set(
+      Object.entries(await loadCases())
+        .filter(([, c]) => c.nopInterval)
+        .map(([k]) => k.split(' ')[0]!),
+    );
   });
   after(async () => {
     await targets.stop();
@@ -34,7 +42,8 @@ describe('every conformance test passes against the reference target as it is', 
       const { proxy } = await targets.for([]);
       proxy.rules.length = 0;
       const bad: string[] = [];
-      const rep = await runTests({ plan: select(reg, {}), config: configFor(proxy.url(REF_IQN, lun), { sanitize: true }), reporters: [] });
+      const plan = select(reg, {}).filter((p) => !needPings.has(p.test.key));
+      const rep = await runTests({ plan, config: configFor(proxy.url(REF_IQN, lun), { sanitize: true }), reporters: [] });
       for (const r of rep.results) {
         if (r.verdict === 'pass') passed(r);
         else if (r.verdict !== 'skip') bad.push(`LUN ${lun} (${STANDARD_LUNS[lun]}) ${r.id}: ${r.verdict} ${r.message ?? ''}`);
