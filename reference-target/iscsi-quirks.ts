@@ -30,6 +30,7 @@ import type { TmfHandler } from './tmf.js';
 import { applyFfpQuirks } from './ffp-quirks.js';
 import { applyAsyncQuirks } from './async-quirks.js';
 import { applyBurstQuirks } from './burst-limits.js';
+import { applyDefaultQuirks } from './default-quirks.js';
 
 export const Q_ISCSI = {
   wrongResidual: defineQuirk('wrong-residual', 'iscsi', 'residual counts are reported one byte off and the U/O flags dropped'),
@@ -218,6 +219,7 @@ export function applyIscsiQuirks(q: Quirks, parts: QuirkableParts): void {
     tmf.onTmf = (req) => (req.function === TmfFunction.LOGICAL_UNIT_RESET ? Promise.resolve(tmf.respond(req, TmfResponse.FUNCTION_REJECTED)) : onTmf(req));
   }
   applyBurstQuirks(q, parts);
+  applyDefaultQuirks(q, parts);
   const claimsComplete = tmfClaimsComplete(q, parts);
   if (claimsComplete) {
     const onTmf = tmf.onTmf.bind(tmf);

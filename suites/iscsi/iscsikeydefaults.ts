@@ -161,6 +161,126 @@ suite.test(
   },
 );
 
+const { KEYS } = iscsi;
+
+suite.test(
+  'InitialR2TDefault',
+  {
+    doc: `Log in by hand without ever sending InitialR2T (its default is Yes, ${KEYS.InitialR2T.clause}; a key neither side sent keeps its default, 6.2;
+      skipped when the target offers InitialR2T=No itself), clear any unit attention, then WRITE(10) one block at LBA 0 without immediate data and with
+      F=0, followed by that block as unsolicited Data-Out (TTT 0xffffffff, F=1). With InitialR2T=Yes "only immediate data are accepted in the first
+      burst" (${KEYS.ImmediateData.clause}): the target should not take the Data-Out. It may Reject the command or the Data-Out, drop the connection,
+      or ask for the block with an R2T (answered, then GOOD); a SCSI Response without an R2T means it took data the session does not allow. The
+      rule binds the initiator, so the level is SHOULD.`,
+    clause: `${KEYS.InitialR2T.clause}, ${KEYS.ImmediateData.clause}, RFC 7143 6.2`,
+    level: 'SHOULD',
+    session: false,
+    needs: ['sbc', 'capacity', 'dataloss', 'writable', minBlocks(1)],
+  },
+  async (t: TestContext) => {
+    const { c, st, offered } = await loginWithDefaults(t);
+    if (offered.get('InitialR2T') === 'No') t.skip('the target offered InitialR2T=No itself: the OR of both sides is No, the default does not apply');
+    const bs = t.dev.blockSize;
+    const data = t.pattern(0, 1);
+    const itt = 0x6c0011;
+    const lun = scsi.lunToBigInt(t.config.target.lun);
+    const w = writeCommand(t, st, itt, 1, { final: false });
+    t.log(`> WRITE(10) LBA=0 LEN=1 with F=0, CmdSN ${w.cmdSN}, then ${bs} bytes of unsolicited Data-Out`);
+    c.send(w);
+    c.send({ opcode: Opcode.DATA_OUT, final: true, lun, itt, ttt: iscsi.RESERVED_TAG, expStatSN: st.expStatSN, dataSN: 0, bufferOffset: 0, data });
+    const a = await answerOn(t, c, itt);
+    if (a.kind === 'pdu' && a.pdu.opcode === Opcode.R2T) {
+      const r2t = a.pdu as iscsi.R2T;
+      t.log(`< R2T offset ${r2t.bufferOffset} length ${r2t.desiredDataTransferLength}: the unsolicited Data-Out was not taken`);
+      const len = Math.max(0, Math.min(r2t.desiredDataTransferLength, bs - r2t.bufferOffset));
+      const out = data.subarray(r2t.bufferOffset, r2t.bufferOffset + len);
+      c.send({ opcode: Opcode.DATA_OUT, final: true, lun, itt, ttt: r2t.ttt, expStatSN: st.expStatSN, dataSN: 0, bufferOffset: r2t.bufferOffset, data: out });
+      t.checkIscsi('the block, sent again for the R2T', await answerOn(t, c, itt), ANSWER(Opcode.SCSI_RESPONSE, { status: scsi.ScsiStatus.GOOD }));
+      t.remember(0, data, 'the WRITE(10) whose block came for the R2T');
+      return;
+    }
+    t.forget(0, 1);
+    const taken = a.kind === 'pdu' && a.pdu.opcode !== Opcode.REJECT;
+    t.should(
+      !taken,
+      `a WRITE(10) with F=0 and its block as unsolicited Data-Out, InitialR2T never negotiated (default Yes): expected a Reject, an R2T for the ` +
+        `block or the connection dropped, got ${a.kind === 'pdu' ? rawText(a.pdu) : a.kind}: the target took unsolicited data`,
+    );
+  },
+);
+
+suite.test(
+  'MaxOutstandingR2TDefault',
+  {
+    doc: `Log in by hand without ever sending MaxOutstandingR2T (its default is 1, ${KEYS.MaxOutstandingR2T.clause}; a key neither side sent keeps
+      its default, 6.2; the test skips when the target offers the key itself), clear any unit attention, then WRITE(10) one block more than the
+      MaxBurstLength in force, without data, and send nothing more: MaxOutstandingR2T is the "maximum number of outstanding R2Ts per task", so the
+      target should send one R2T and wait for its data; a second R2T for the WRITE within 1 s exceeds it (SHOULD, as iSCSISequence.MaxOutstandingR2T).`,
+    clause: `${KEYS.MaxOutstandingR2T.clause}, RFC 7143 11.8, RFC 7143 6.2`,
+    level: 'SHOULD',
+    session: false,
+    needs: ['sbc', 'capacity', 'dataloss', 'writable', minBlocks(DEFAULT_MBL / 512 + 1)],
+    timeout: 30,
+  },
+  async (t: TestContext) => {
+    const { c, st, offered } = await loginWithDefaults(t);
+    const own = offered.get('MaxOutstandingR2T');
+    if (own !== undefined) t.skip(`the target offered MaxOutstandingR2T=${own} itself: the key was negotiated, the default does not apply`);
+    const mbl = offered.has('MaxBurstLength') ? iscsi.parseNumber(offered.get('MaxBurstLength')!) : DEFAULT_MBL;
+    if (mbl === undefined || mbl > 4 * DEFAULT_MBL)
+      t.skip(`the target offered MaxBurstLength=${offered.get('MaxBurstLength')}: too large a WRITE for this test`);
+    const bs = t.dev.blockSize;
+    const blocks = Math.ceil(mbl / bs) + 1;
+    if (blocks > t.dev.blocks) t.skip(`a WRITE of ${blocks} blocks does not fit the LUN`);
+    const itt = 0x6c0021;
+    const w = writeCommand(t, st, itt, blocks, { final: true });
+    t.log(`> WRITE(10) LBA=0 LEN=${blocks} (${blocks * bs} bytes, MaxBurstLength ${mbl}) without data, CmdSN ${w.cmdSN}`);
+    c.send(w);
+    t.forget(0, blocks);
+    const r2ts: iscsi.R2T[] = [];
+    const until = Date.now() + 1000;
+    // Bounded: 1 s after the WRITE, or as soon as a second R2T came; other PDUs are skipped.
+    for (let i = 0; i < 64; i++) {
+      const ms = r2ts.length === 0 ? Math.min(5000, t.remainingMs()) : until - Date.now();
+      if (ms <= 0) break;
+      const p = await c.next(ms);
+      if (isRawEnd(p)) {
+        if ('closed' in p) t.fail(`the connection closed after the WRITE(10) of ${blocks} blocks without data (${rawText(p)})`);
+        break;
+      }
+      if (p.opcode === Opcode.R2T && (p as iscsi.R2T).itt === itt) r2ts.push(p as iscsi.R2T);
+      else if ('itt' in p && p.itt === itt) t.fail(`the WRITE(10) of ${blocks} blocks without data was answered ${rawText(p)}, not an R2T`);
+      else t.log(`(ignored) ${rawText(p)}`);
+      if (r2ts.length > 1) break;
+    }
+    if (r2ts.length === 0) t.skip(`the target sent no R2T for a WRITE(10) of ${blocks} blocks without data within 5 s; the test needs a task waiting for data`);
+    if (r2ts[0]!.desiredDataTransferLength >= blocks * bs) t.skip(`the first R2T asks for all ${blocks * bs} bytes: there is no second burst to hold back`);
+    t.log(`R2Ts: ${r2ts.map((r) => `R2TSN ${r.r2tSN} offset ${r.bufferOffset} length ${r.desiredDataTransferLength}`).join('; ')}`);
+    t.should(
+      r2ts.length === 1,
+      `MaxOutstandingR2T never negotiated (default 1): the target sent ${r2ts.length} R2Ts for the WRITE(10) before any data was sent, at most one may be outstanding`,
+    );
+  },
+);
+
+/** A WRITE(10) of `blocks` at LBA 0 without immediate data, with the numbers of a connection logged in by hand. */
+function writeCommand(t: TestContext, st: { cmdSN: number; expStatSN: number }, itt: number, blocks: number, o: { final: boolean }): iscsi.ScsiCommand {
+  return {
+    opcode: Opcode.SCSI_COMMAND,
+    immediate: false,
+    final: o.final,
+    read: false,
+    write: true,
+    attr: iscsi.TaskAttr.SIMPLE,
+    lun: scsi.lunToBigInt(t.config.target.lun),
+    itt,
+    expectedDataTransferLength: blocks * t.dev.blockSize,
+    cmdSN: st.cmdSN,
+    expStatSN: st.expStatSN,
+    cdb: scsi.write10({ lba: 0, blocks }),
+  };
+}
+
 /** The target's next word on task `itt` (or a Reject, or the end of the connection), as an outcome to check. */
 async function answerOn(t: TestContext, c: RawConnection, itt: number): Promise<IscsiOutcome> {
   // Bounded: PDUs of other tasks (pings) are skipped, a few at most.
@@ -178,6 +298,7 @@ async function loginWithDefaults(t: TestContext) {
   const c = await t.connect();
   const st = await throughSecurity(t, c);
   const { pairs } = await throughOperational(t, c, st, []);
+  t.log(`the target's operational-stage keys: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`);
   for (let i = 1; i <= 4; i++) {
     const r = await readOnRaw(t, c, st, 1, 0x6d0000 + i);
     st.cmdSN = (st.cmdSN + 1) >>> 0;

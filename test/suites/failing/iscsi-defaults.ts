@@ -1,0 +1,22 @@
+/**
+ * Defects for the iSCSIKeyDefaults tests of issue 16 that read an operational key's default in full feature phase:
+ * quirks of the reference target that take a key neither side sent at another value than its RFC 7143 13 default
+ * (reference-target/default-quirks.ts).
+ */
+import type { Cases } from './_support.js';
+
+const CASES: Cases = {
+  'iSCSIKeyDefaults.InitialR2TDefault': {
+    quirks: ['initial-r2t-default-no'],
+    verdict: 'warn',
+    message:
+      /InitialR2T never negotiated \(default Yes\): expected a Reject, an R2T for the block or the connection dropped, got SCSI Response.*took unsolicited/,
+  },
+  'iSCSIKeyDefaults.MaxOutstandingR2TDefault': {
+    quirks: ['max-outstanding-r2t-default-4'],
+    verdict: 'warn',
+    message: /MaxOutstandingR2T never negotiated \(default 1\): the target sent 2 R2Ts for the WRITE\(10\) before any data was sent/,
+  },
+};
+
+export default CASES;
