@@ -215,8 +215,12 @@ export class SessionState {
 
   lunOf(lun: number | bigint | undefined): bigint {
     if (typeof lun === 'bigint') return lun;
-    return lunToBigInt(lun ?? this.options.lun ?? 0);
+    // The session's own LUN is encoded once: most commands name none.
+    if (lun === undefined) return (this.defaultLun ??= lunToBigInt(this.options.lun ?? 0));
+    return lunToBigInt(lun);
   }
+
+  private defaultLun: bigint | undefined;
 
   // ------------------------------------------------------------------------------------------
   // Tasks
