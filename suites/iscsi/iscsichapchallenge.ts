@@ -15,9 +15,10 @@ suite.test(
   'OversizeChallenge',
   {
     doc: `Mutual CHAP with a correct CHAP_R and an initiator challenge (CHAP_C) of 1025 bytes: RFC 7143 12.1.3 says of C and R that "their binary
-      length ... MUST NOT exceed 1024 bytes", so the target must refuse the login with a Login Response of status class 2 (initiator error, e.g. 0x0201
-      authentication failure) rather than answer the challenge.`,
-    level: 'MUST',
+      length ... MUST NOT exceed 1024 bytes", so the target should refuse the login with a Login Response of status class 2 (initiator error, e.g.
+      0x0201 authentication failure) rather than answer the challenge. SHOULD: the sentence binds the sender of CHAP_C (here the initiator), and no
+      sentence says what the receiver of a longer one must do.`,
+    level: 'SHOULD',
     needs: ['chap'],
     session: false,
   },

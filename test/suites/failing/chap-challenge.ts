@@ -5,6 +5,7 @@ const CASES: Cases = {
   'iSCSIChapChallenge.OversizeChallenge': {
     quirks: ['chap-challenge-any-length'],
     chap: true,
+    verdict: 'warn',
     message: /a mutual CHAP_C of 1025 bytes: expected a Login Response with status class 0x02, got a Login Response with status 0x0000/,
   },
   'iSCSIChapChallenge.ShortChallenge': {
