@@ -4,6 +4,7 @@
  * never negotiated, so that a login that declares the key sees the correct target. Applied as wrappers, as
  * iscsi-quirks.ts does.
  */
+import type { DataPduSlot } from '../protocol/iscsi/index.js';
 import type { QuirkableParts } from './iscsi-quirks.js';
 import { defineQuirk, type Quirks } from './quirks.js';
 
@@ -18,6 +19,16 @@ export const Q_DEFAULTS = {
     'iscsi',
     'MaxOutstandingR2T that neither side sent is taken as 4 instead of its default 1: a WRITE longer than one burst gets several R2Ts at once',
   ),
+  dataPduOrderDefaultNo: defineQuirk(
+    'data-pdu-order-default-no',
+    'iscsi',
+    'DataPDUInOrder that neither side sent is taken as No instead of its default Yes: the first two Data-In PDUs of each sequence change places',
+  ),
+  dataSequenceOrderDefaultNo: defineQuirk(
+    'data-sequence-order-default-no',
+    'iscsi',
+    'DataSequenceInOrder that neither side sent is taken as No instead of its default Yes: the Data-In sequences of a READ go out last first',
+  ),
 };
 
 /** Wrap the parts of one connection for the quirks of this file that are on. */
@@ -26,4 +37,36 @@ export function applyDefaultQuirks(q: Quirks, parts: QuirkableParts): void {
   if (q.has(Q_DEFAULTS.initialR2TDefaultNo) && !negotiated.has('InitialR2T')) parts.session.params = { ...parts.session.params, initialR2T: false };
   if (q.has(Q_DEFAULTS.maxOutstandingR2TDefault4) && !negotiated.has('MaxOutstandingR2T'))
     parts.session.params = { ...parts.session.params, maxOutstandingR2T: 4 };
+  const pduOrder = q.has(Q_DEFAULTS.dataPduOrderDefaultNo) && !negotiated.has('DataPDUInOrder');
+  const sequenceOrder = q.has(Q_DEFAULTS.dataSequenceOrderDefaultNo) && !negotiated.has('DataSequenceInOrder');
+  if (pduOrder || sequenceOrder) {
+    const slots = parts.scsi.dataInSlots.bind(parts.scsi);
+    parts.scsi.dataInSlots = (length) => reordered(slots(length), { pduOrder, sequenceOrder });
+  }
+}
+
+/**
+ * Data-In slots sent out of order: sequences last first, and/or the first two PDUs of each sequence swapped.
+ * DataSN still counts up in sending order, the F bit still ends each sequence and the last slot sent is the one
+ * marked last (the one that may carry status).
+ */
+function reordered(slots: DataPduSlot[], o: { pduOrder: boolean; sequenceOrder: boolean }): DataPduSlot[] {
+  const sequences: DataPduSlot[][] = [[]];
+  for (const s of slots) {
+    sequences[sequences.length - 1]!.push(s);
+    if (s.final) sequences.push([]);
+  }
+  const full = sequences.filter((q) => q.length > 0);
+  if (o.sequenceOrder) full.reverse();
+  const out: DataPduSlot[] = [];
+  for (const q of full) {
+    const bytes = q.map((s) => ({ offset: s.offset, length: s.length }));
+    if (o.pduOrder && bytes.length > 1) [bytes[0], bytes[1]] = [bytes[1]!, bytes[0]!];
+    bytes.forEach((b, i) => out.push({ ...b, dataSN: 0, final: i === bytes.length - 1, last: false }));
+  }
+  out.forEach((s, i) => {
+    s.dataSN = (slots[0]?.dataSN ?? 0) + i;
+    s.last = i === out.length - 1;
+  });
+  return out;
 }

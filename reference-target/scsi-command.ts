@@ -16,6 +16,7 @@ import {
   ScsiCommand,
   ScsiResponse,
   splitTransfer,
+  type DataPduSlot,
   TaskAttr,
 } from '../protocol/iscsi/index.js';
 import { Asc, bigIntToLun, Op, encodeFixedSense, REPORT_LUNS_WLUN, ScsiStatus, SenseKey } from '../protocol/scsi/index.js';
@@ -226,6 +227,11 @@ export class ScsiCommands {
     return this.session.params.maxSendDataSegmentLength;
   }
 
+  /** The Data-In PDUs that carry `length` bytes of a READ, in the order they go out (in order, DataPDUInOrder and DataSequenceInOrder Yes). */
+  dataInSlots(length: number): DataPduSlot[] {
+    return splitTransfer(0, length, { maxSegment: this.dataInSegmentLength(), maxBurst: this.session.params.maxBurstLength });
+  }
+
   /** Whether a finished task's answer is to be dropped (it was aborted). */
   silenced(task: TargetTask, res: CommandResult): boolean {
     return !!res.aborted || task.aborted;
@@ -247,7 +253,7 @@ export class ScsiCommands {
     const underflow = spdtl < task.edtl;
     const residual = overflow ? spdtl - task.edtl : task.edtl - spdtl;
     const good = res.status === ScsiStatus.GOOD && !res.sense;
-    const slots = splitTransfer(0, sendLen, { maxSegment: this.dataInSegmentLength(), maxBurst: this.session.params.maxBurstLength });
+    const slots = this.dataInSlots(sendLen);
     let collapsed = false;
     for (const slot of slots) {
       const collapse = slot.last && good;

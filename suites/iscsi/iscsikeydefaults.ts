@@ -263,6 +263,77 @@ suite.test(
   },
 );
 
+suite.test(
+  'DataPDUInOrderDefault',
+  {
+    doc: `Log in by hand without ever sending DataPDUInOrder (its default is Yes, ${KEYS.DataPDUInOrder.clause}; a key neither side sent keeps its
+      default, 6.2; skipped when the target offers the key itself), then READ(10) ${READ_BYTES} bytes on that connection (four data segments at the
+      default MaxRecvDataSegmentLength). With DataPDUInOrder=Yes "data PDUs within sequences have to be at continuously increasing addresses and
+      overlays are forbidden": within each Data-In sequence (up to a PDU with F=1) each PDU should start where the one before it ended. The sentence
+      has no MUST, so the level is SHOULD.`,
+    clause: `${KEYS.DataPDUInOrder.clause}, RFC 7143 11.7.1, RFC 7143 6.2`,
+    level: 'SHOULD',
+    session: false,
+    needs: ['sbc', 'capacity', minBlocks(64)],
+  },
+  async (t: TestContext) => {
+    const { dataIn, end, bytes, offered } = await readWithDefaults(t, READ_BYTES);
+    if (offered.has('DataPDUInOrder')) t.skip(`the target offered DataPDUInOrder=${offered.get('DataPDUInOrder')} itself: the default does not apply`);
+    checkComplete(t, dataIn, end, bytes, 'DataPDUInOrder left at its default Yes');
+    let next: number | undefined;
+    for (const d of dataIn) {
+      if (next !== undefined && d.bufferOffset !== next) {
+        t.should(
+          false,
+          `DataPDUInOrder never negotiated (default Yes): Data-In DataSN ${d.dataSN} starts at offset ${d.bufferOffset}, within a sequence whose ` +
+            `PDU before it ended at ${next}`,
+        );
+        return;
+      }
+      next = d.final ? undefined : d.bufferOffset + (d.data?.length ?? 0);
+    }
+  },
+);
+
+suite.test(
+  'DataSequenceInOrderDefault',
+  {
+    doc: `Log in by hand without ever sending DataSequenceInOrder (its default is Yes, ${KEYS.DataSequenceInOrder.clause}; a key neither side sent
+      keeps its default, 6.2; skipped when the target offers the key itself), then READ(10) ${BURST_READ_BYTES} bytes on that connection (two
+      sequences at the default MaxBurstLength, or as many as the MaxBurstLength the target offers makes). With DataSequenceInOrder=Yes data sequences
+      "have to be transferred using continuously non-decreasing sequence offsets" (for a read, the smallest Buffer Offset of a Data-In sequence):
+      each sequence's smallest offset should be above the one before it. The sentence has no MUST, so the level is SHOULD.`,
+    clause: `${KEYS.DataSequenceInOrder.clause}, RFC 7143 11.7.1, RFC 7143 6.2`,
+    level: 'SHOULD',
+    session: false,
+    needs: ['sbc', 'capacity', minBlocks(BURST_READ_BYTES / 512)],
+    timeout: 60,
+  },
+  async (t: TestContext) => {
+    const { dataIn, end, bytes, offered } = await readWithDefaults(t, BURST_READ_BYTES);
+    if (offered.has('DataSequenceInOrder'))
+      t.skip(`the target offered DataSequenceInOrder=${offered.get('DataSequenceInOrder')} itself: the default does not apply`);
+    checkComplete(t, dataIn, end, bytes, 'DataSequenceInOrder left at its default Yes');
+    // The smallest Buffer Offset of each sequence (PDUs up to one with F=1).
+    const starts: number[] = [];
+    let smallest = Infinity;
+    for (const d of dataIn) {
+      smallest = Math.min(smallest, d.bufferOffset);
+      if (d.final || d === dataIn[dataIn.length - 1]) {
+        starts.push(smallest);
+        smallest = Infinity;
+      }
+    }
+    t.log(`Data-In sequences start at ${starts.join(', ')}`);
+    const back = starts.findIndex((s, i) => i > 0 && s <= starts[i - 1]!);
+    t.should(
+      back < 0,
+      `DataSequenceInOrder never negotiated (default Yes): Data-In sequence ${back + 1} of the READ(10) starts at offset ${starts[back]}, ` +
+        `not above the sequence before it (${starts[back - 1]})`,
+    );
+  },
+);
+
 /** A WRITE(10) of `blocks` at LBA 0 without immediate data, with the numbers of a connection logged in by hand. */
 function writeCommand(t: TestContext, st: { cmdSN: number; expStatSN: number }, itt: number, blocks: number, o: { final: boolean }): iscsi.ScsiCommand {
   return {

@@ -17,6 +17,17 @@ const CASES: Cases = {
     verdict: 'warn',
     message: /MaxOutstandingR2T never negotiated \(default 1\): the target sent 2 R2Ts for the WRITE\(10\) before any data was sent/,
   },
+  'iSCSIKeyDefaults.DataPDUInOrderDefault': {
+    quirks: ['data-pdu-order-default-no'],
+    verdict: 'warn',
+    message: /DataPDUInOrder never negotiated \(default Yes\): Data-In DataSN 1 starts at offset 0, within a sequence whose PDU before it ended at 16384/,
+  },
+  'iSCSIKeyDefaults.DataSequenceInOrderDefault': {
+    quirks: ['data-sequence-order-default-no'],
+    verdict: 'warn',
+    message:
+      /DataSequenceInOrder never negotiated \(default Yes\): Data-In sequence 2 of the READ\(10\) starts at offset 0, not above the sequence before it \(262144\)/,
+  },
 };
 
 export default CASES;
