@@ -19,6 +19,11 @@ export const Q_DEFAULTS = {
     'iscsi',
     'MaxOutstandingR2T that neither side sent is taken as 4 instead of its default 1: a WRITE longer than one burst gets several R2Ts at once',
   ),
+  firstBurstDefault8k: defineQuirk(
+    'first-burst-default-8k',
+    'iscsi',
+    'FirstBurstLength that neither side sent is taken as 8192 instead of its default 65536: unsolicited data beyond 8192 bytes is refused',
+  ),
   dataPduOrderDefaultNo: defineQuirk(
     'data-pdu-order-default-no',
     'iscsi',
@@ -37,6 +42,7 @@ export function applyDefaultQuirks(q: Quirks, parts: QuirkableParts): void {
   if (q.has(Q_DEFAULTS.initialR2TDefaultNo) && !negotiated.has('InitialR2T')) parts.session.params = { ...parts.session.params, initialR2T: false };
   if (q.has(Q_DEFAULTS.maxOutstandingR2TDefault4) && !negotiated.has('MaxOutstandingR2T'))
     parts.session.params = { ...parts.session.params, maxOutstandingR2T: 4 };
+  if (q.has(Q_DEFAULTS.firstBurstDefault8k) && !negotiated.has('FirstBurstLength')) parts.session.params = { ...parts.session.params, firstBurstLength: 8192 };
   const pduOrder = q.has(Q_DEFAULTS.dataPduOrderDefaultNo) && !negotiated.has('DataPDUInOrder');
   const sequenceOrder = q.has(Q_DEFAULTS.dataSequenceOrderDefaultNo) && !negotiated.has('DataSequenceInOrder');
   if (pduOrder || sequenceOrder) {

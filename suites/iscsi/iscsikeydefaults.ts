@@ -334,6 +334,77 @@ suite.test(
   },
 );
 
+/** FirstBurstLength when not negotiated (13.14). */
+const DEFAULT_FBL = 65536;
+
+suite.test(
+  'FirstBurstLengthDefault',
+  {
+    doc: `Log in by hand offering InitialR2T=No and no other operational key, so that ImmediateData (default Yes) and FirstBurstLength (default
+      ${DEFAULT_FBL}, ${KEYS.FirstBurstLength.clause}) are never negotiated (a key neither side sent keeps its default, 6.2; skipped when the target
+      answers InitialR2T=Yes, offers ImmediateData=No or offers FirstBurstLength or a MaxBurstLength below ${DEFAULT_FBL}). Then WRITE(10) one block more
+      than ${DEFAULT_FBL} bytes with F=0: the first block as immediate data, the rest of the first ${DEFAULT_FBL} bytes as unsolicited Data-Out (TTT
+      0xffffffff), F=1 on the last. InitialR2T=No lets the initiator send data "as if it has received an initial R2T" for FirstBurstLength bytes
+      (${KEYS.InitialR2T.clause}), as iSCSIDataOut.UnsolicitedFirstBurst checks with the key negotiated: the target must take them and ask for the last
+      block with an R2T at Buffer Offset ${DEFAULT_FBL} (11.8); once it comes, GOOD, and the blocks read back.`,
+    clause: `${KEYS.FirstBurstLength.clause}, ${KEYS.InitialR2T.clause}, RFC 7143 11.8, RFC 7143 6.2`,
+    level: 'MUST',
+    session: false,
+    needs: ['sbc', 'capacity', 'dataloss', 'writable', minBlocks(DEFAULT_FBL / 512 + 1)],
+    timeout: 30,
+  },
+  async (t: TestContext) => {
+    const { c, st, offered } = await loginWithDefaults(t, [['InitialR2T', 'No']]);
+    if (offered.get('InitialR2T') !== 'No')
+      t.skip(`the target answered InitialR2T=${offered.get('InitialR2T')} (13.10: the OR of both sides); no unsolicited data`);
+    if (offered.get('ImmediateData') === 'No') t.skip('the target offered ImmediateData=No itself: the AND of both sides is No');
+    if (offered.has('FirstBurstLength')) t.skip(`the target offered FirstBurstLength=${offered.get('FirstBurstLength')} itself: the default does not apply`);
+    const mbl = offered.has('MaxBurstLength') ? iscsi.parseNumber(offered.get('MaxBurstLength')!) : DEFAULT_MBL;
+    if (mbl === undefined || mbl < DEFAULT_FBL)
+      t.skip(`the target offered MaxBurstLength=${offered.get('MaxBurstLength')}, below the default FirstBurstLength`);
+    // The target's own receive limit: what it declared, or the default.
+    const seg = iscsi.parseNumber(offered.get('MaxRecvDataSegmentLength') ?? String(DEFAULT_MRDSL)) ?? DEFAULT_MRDSL;
+    const bs = t.dev.blockSize;
+    if (bs > seg || DEFAULT_FBL % bs !== 0)
+      t.skip(`a block of ${bs} bytes does not fit the test (MaxRecvDataSegmentLength ${seg}, FirstBurstLength ${DEFAULT_FBL})`);
+    const blocks = DEFAULT_FBL / bs + 1;
+    const data = t.pattern(0, blocks);
+    const itt = 0x6c0031;
+    const lun = scsi.lunToBigInt(t.config.target.lun);
+    const w = { ...writeCommand(t, st, itt, blocks, { final: false }), data: data.subarray(0, bs) };
+    t.log(`> WRITE(10) LBA=0 LEN=${blocks} with ${bs} bytes of immediate data and F=0, then unsolicited Data-Out up to ${DEFAULT_FBL}, CmdSN ${w.cmdSN}`);
+    c.send(w);
+    // Bounded: FirstBurstLength / one block PDUs at most.
+    for (let at = bs, sn = 0; at < DEFAULT_FBL; sn++) {
+      const end = Math.min(DEFAULT_FBL, at + seg - (seg % bs));
+      const final = end === DEFAULT_FBL;
+      c.send({
+        opcode: Opcode.DATA_OUT,
+        final,
+        lun,
+        itt,
+        ttt: iscsi.RESERVED_TAG,
+        expStatSN: st.expStatSN,
+        dataSN: sn,
+        bufferOffset: at,
+        data: data.subarray(at, end),
+      });
+      at = end;
+    }
+    const r2t = await answerOn(t, c, itt);
+    t.checkIscsi(
+      `a WRITE(10) of ${blocks * bs} bytes whose first ${DEFAULT_FBL} came as immediate data and unsolicited Data-Out, FirstBurstLength never negotiated (default ${DEFAULT_FBL})`,
+      r2t,
+      ANSWER(Opcode.R2T, { bufferOffset: DEFAULT_FBL, desiredDataTransferLength: bs }),
+    );
+    const ttt = (r2t as { pdu: iscsi.R2T }).pdu.ttt;
+    const last = data.subarray(DEFAULT_FBL);
+    c.send({ opcode: Opcode.DATA_OUT, final: true, lun, itt, ttt, expStatSN: st.expStatSN, dataSN: 0, bufferOffset: DEFAULT_FBL, data: last });
+    t.checkIscsi('the last block, sent for the R2T', await answerOn(t, c, itt), ANSWER(Opcode.SCSI_RESPONSE, { status: scsi.ScsiStatus.GOOD }));
+    t.remember(0, data, 'the WRITE(10) with immediate and unsolicited data');
+  },
+);
+
 /** A WRITE(10) of `blocks` at LBA 0 without immediate data, with the numbers of a connection logged in by hand. */
 function writeCommand(t: TestContext, st: { cmdSN: number; expStatSN: number }, itt: number, blocks: number, o: { final: boolean }): iscsi.ScsiCommand {
   return {
@@ -364,11 +435,11 @@ async function answerOn(t: TestContext, c: RawConnection, itt: number): Promise<
   t.fail(`no answer on ITT 0x${itt.toString(16)} among 16 PDUs`);
 }
 
-/** Log in by hand offering no operational key (agreeing to the target's offers), and clear unit attentions with a READ(10) of one block. */
-async function loginWithDefaults(t: TestContext) {
+/** Log in by hand offering no operational key but `keys` (agreeing to the target's offers), and clear unit attentions with a READ(10) of one block. */
+async function loginWithDefaults(t: TestContext, keys: iscsi.KeyValue[] = []) {
   const c = await t.connect();
   const st = await throughSecurity(t, c);
-  const { pairs } = await throughOperational(t, c, st, []);
+  const { pairs } = await throughOperational(t, c, st, keys);
   t.log(`the target's operational-stage keys: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}`);
   for (let i = 1; i <= 4; i++) {
     const r = await readOnRaw(t, c, st, 1, 0x6d0000 + i);

@@ -17,6 +17,11 @@ const CASES: Cases = {
     verdict: 'warn',
     message: /MaxOutstandingR2T never negotiated \(default 1\): the target sent 2 R2Ts for the WRITE\(10\) before any data was sent/,
   },
+  'iSCSIKeyDefaults.FirstBurstLengthDefault': {
+    quirks: ['first-burst-default-8k'],
+    params: { InitialR2T: 'No' },
+    message: /FirstBurstLength never negotiated \(default 65536\): expected R2T with bufferOffset=0x10000, desiredDataTransferLength=0x200, got a Reject/,
+  },
   'iSCSIKeyDefaults.DataPDUInOrderDefault': {
     quirks: ['data-pdu-order-default-no'],
     verdict: 'warn',
