@@ -34,9 +34,10 @@ suite.test(
 suite.test(
   'RepeatedKey',
   {
-    doc: `A first Login Request that carries the same key twice (SessionType=Normal sent twice) breaks the rule that a key appears at most once in a
-      negotiation: the target must refuse the login with a Login Response of status class 2 (initiator error), not accept it.`,
-    clause: 'RFC 7143 6.1, RFC 7143 6.2, RFC 7143 11.13.5',
+    doc: `A first Login Request that carries the same key twice (SessionType=Normal sent twice) declares a parameter more than once during login:
+      "An attempt to renegotiate/redeclare parameters not specifically allowed MUST be detected by the initiator and target. If such an attempt
+      is detected by the target, the target MUST respond with Login reject (initiator error)" (6.3). The login must end with status class 2.`,
+    clause: 'RFC 7143 6.3, RFC 7143 11.13.5',
     level: 'MUST',
     session: false,
   },
@@ -48,8 +49,11 @@ suite.test(
 suite.test(
   'TargetPortalGroupTag',
   {
-    doc: `The login of a normal session (TargetName given): the target must return TargetPortalGroupTag, a 16-bit value (0 to 65535), in its answer to
-      the first Login Request (the Login Response text up to the first one with C=0).`,
+    doc: `The login of a normal session (TargetName given): the target must return TargetPortalGroupTag, a 16-bit value (0 to 65535): the key "must
+      also be returned by the target as a confirmation during connection establishment when TargetName is given" (SSID, RFC 3720 2.1), and "All
+      keys in this document ... MUST be supported by iSCSI initiators and targets when used as specified" (6.2). Where: "The iSCSI target returns
+      this key ... in the Login Response PDU to the first Login Request PDU that has the C bit set to 0" (13.9), an indicative: a key sent only in a
+      later Login Response is a SHOULD-level warning, none at all a failure.`,
     clause: 'RFC 7143 13.9',
     level: 'MUST',
   },
@@ -61,13 +65,12 @@ suite.test(
     const text = Buffer.concat(first.map((r) => r.data ?? Buffer.alloc(0)));
     const pairs = text.length ? iscsi.decodeText(text) : [];
     t.log(`the first Login Response carried: ${pairs.map(([k, v]) => `${k}=${v}`).join(' ') || 'no keys'}`);
-    const tpgt = pairs.filter(([k]) => k === 'TargetPortalGroupTag');
+    let tpgt = pairs.filter(([k]) => k === 'TargetPortalGroupTag');
     if (tpgt.length === 0) {
-      const later = loginPairs(t.session).some(([k]) => k === 'TargetPortalGroupTag');
-      t.fail(
-        `the target did not send TargetPortalGroupTag in its answer to the first Login Request of a normal ` +
-          `session${later ? ' (it sent it only in a later Login Response)' : ' (nor in any later Login Response)'}`,
-      );
+      tpgt = loginPairs(t.session).filter(([k]) => k === 'TargetPortalGroupTag');
+      const what = 'the target did not send TargetPortalGroupTag in its answer to the first Login Request of a normal session';
+      if (tpgt.length === 0) t.fail(`${what} (nor in any later Login Response)`);
+      t.should(false, `${what} (it sent it only in a later Login Response)`);
     }
     const v = tpgt[0]![1];
     const n = /^[0-9]+$/.test(v) ? Number(v) : /^0x[0-9a-f]+$/i.test(v) ? parseInt(v.slice(2), 16) : NaN;

@@ -70,8 +70,8 @@ suite.test(
   {
     doc: `The first Login Request declares AuthMethod; once in the operational stage a Login Request offers AuthMethod=None again. "An attempt to
       renegotiate/redeclare parameters not specifically allowed MUST be detected by the initiator and target. If such an attempt is detected by the
-      target, the target MUST respond with Login reject (initiator error)" (6.2).`,
-    clause: 'RFC 7143 6.2, RFC 7143 12.1',
+      target, the target MUST respond with Login reject (initiator error)" (6.3).`,
+    clause: 'RFC 7143 6.3, RFC 7143 12.1',
     level: 'MUST',
     session: false,
   },

@@ -434,8 +434,8 @@ suite.test(
   {
     doc: `The first Login Request declares InitiatorName; once in the operational stage, a second Login Request declares it again (another name). "An
       attempt to renegotiate/redeclare parameters not specifically allowed MUST be detected by the initiator and target. If such an attempt is
-      detected by the target, the target MUST respond with Login reject (initiator error)" (6.2).`,
-    clause: 'RFC 7143 6.2, RFC 7143 13.5',
+      detected by the target, the target MUST respond with Login reject (initiator error)" (6.3).`,
+    clause: 'RFC 7143 6.3, RFC 7143 13.5',
     level: 'MUST',
     session: false,
   },
@@ -446,9 +446,10 @@ suite.test(
   'RenegotiatedKey',
   {
     doc: `The first Login Request offers MaxBurstLength=65536 and the target answers it; a Login Request of the operational stage offers
-      MaxBurstLength=32768 again. Renegotiating a key in the same login is not allowed: the target MUST detect it and respond with Login reject
-      (initiator error), status class 2 (6.2).`,
-    clause: 'RFC 7143 6.2, RFC 7143 13.13',
+      MaxBurstLength=32768 again. Renegotiating a key in the same login is not allowed: "An attempt to renegotiate/redeclare parameters not
+      specifically allowed MUST be detected by the initiator and target" and the target "MUST respond with Login reject (initiator error)",
+      status class 2 (6.3).`,
+    clause: 'RFC 7143 6.3, RFC 7143 13.13',
     level: 'MUST',
     session: false,
   },
