@@ -13,7 +13,8 @@ suite.test(
   {
     doc: `A CHAP login with the user name from the URL and a wrong secret (the URL's secret with one character changed) must be refused with a Login
         Response of status class 2, detail 1 (authentication failure): the target has to check the CHAP_R it gets, not take any answer. Skipped unless
-        the URL carries CHAP credentials.`,
+        the URL carries CHAP credentials.
+      Quoted: "If the initiator authentication fails, the target MUST answer with a Login reject with "Authentication Failure" status" (12.1.3).`,
     clause: 'RFC 7143 12.1.3, RFC 7143 11.13.5, RFC 1994 4.1',
     level: 'MUST',
     needs: ['chap'],
@@ -32,7 +33,8 @@ suite.test(
   {
     doc: `A CHAP login offering CHAP_A=5,6,7,8 (MD5 first, then the SHA-1, SHA-256 and SHA3-256 numbers Linux and libiscsi use): CHAP_A is a list from
       which the target picks one algorithm it supports, so the login must succeed (the target answering with one of the four, MD5 being the one RFC 7143
-      requires).`,
+      requires).
+      Quoted: "The responding party MUST respond with the same key and the first value that it supports ... selected from the originator list" (6.2.1).`,
     clause: 'RFC 7143 12.1.3, RFC 7143 6.2.1',
     level: 'MUST',
     needs: ['chap'],
@@ -47,7 +49,8 @@ suite.test(
   'Base64',
   {
     doc: `A CHAP login whose CHAP_R is written in base64 (0b…) instead of hex: RFC 7143 6.1 lets a binary value be encoded either way, so the target
-      must decode it and accept the login with the right response.`,
+      must decode it and accept the login with the right response.
+      Quoted: "Hex or Base64 encoding may be used for C and R" (12.1.3); "All keys in this document ... MUST be supported ... when used as specified" (6.2).`,
     clause: 'RFC 7143 6.1, RFC 7143 12.1.3',
     level: 'MUST',
     needs: ['chap'],
@@ -63,7 +66,8 @@ suite.test(
   {
     doc: `A CHAP login driven by hand whose CHAP_R, in base64, is 16 bytes of other data followed by the right response (32 bytes for MD5): the
       response is the hash of identifier, secret and challenge, nothing else, so the target must refuse the login with status class 2 (0x0201
-      authentication failure).`,
+      authentication failure).
+      Quoted: "If the initiator authentication fails, the target MUST answer with a Login reject with "Authentication Failure" status" (12.1.3).`,
     clause: 'RFC 7143 12.1.3, RFC 1994 4.1',
     level: 'MUST',
     needs: ['chap'],

@@ -64,7 +64,8 @@ suite.test(
   'UnknownUser',
   {
     doc: `A CHAP login naming a user the target does not know (CHAP_N=iscsi-test-no-such-user) with a response computed from the run's secret must be
-      refused with status 0x0201, Authentication failure.`,
+      refused with status 0x0201, Authentication failure.
+      Quoted: "If the initiator authentication fails, the target MUST answer with a Login reject with "Authentication Failure" status" (12.1.3).`,
     clause: 'RFC 7143 12.1.3, RFC 7143 11.13.5',
     level: 'MUST',
     session: false,
@@ -80,7 +81,8 @@ suite.test(
   'ShortResponse',
   {
     doc: `A CHAP login whose CHAP_R is the first 8 bytes of the correct MD5 response (16 bytes): a response of the wrong length cannot verify, and the
-      login must be refused with status 0x0201, Authentication failure.`,
+      login must be refused with status 0x0201, Authentication failure.
+      Quoted: "If the initiator authentication fails, the target MUST answer with a Login reject with "Authentication Failure" status" (12.1.3).`,
     clause: 'RFC 7143 12.1.3, RFC 7143 11.13.5',
     level: 'MUST',
     session: false,
@@ -123,7 +125,8 @@ suite.test(
   {
     doc: `Against a target that requires CHAP, log in offering AuthMethod=None,CHAP: the target may choose only a method it accepts for this initiator
       (6.2.1), so it must choose CHAP (and the login then succeeds with the run's credentials) or refuse; choosing None would let the initiator in
-      unauthenticated.`,
+      unauthenticated.
+      Quoted: "The responding party MUST respond with the same key and the first value that it supports ... selected from the originator list" (6.2.1).`,
     clause: 'RFC 7143 6.2.1, RFC 7143 12.1',
     level: 'MUST',
     session: false,

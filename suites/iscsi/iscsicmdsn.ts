@@ -25,7 +25,8 @@ suite.test(
   'iSCSICmdSnTooHigh',
   {
     doc: `A non-immediate TEST UNIT READY with CmdSN = MaxCmdSN + 1, outside the command window, must be silently ignored: no SCSI Response and no
-      Reject within 3 s, the connection kept; a TEST UNIT READY with the expected CmdSN must then complete with GOOD.`,
+      Reject within 3 s, the connection kept; a TEST UNIT READY with the expected CmdSN must then complete with GOOD.
+      Quoted: "The target MUST silently ignore any non-immediate command outside of this range or non-immediate duplicates within the range" (4.2.2.1).`,
     level: 'MUST',
     timeout: 30,
   },
@@ -36,7 +37,8 @@ suite.test(
   'iSCSICmdSnTooLow',
   {
     doc: `A non-immediate TEST UNIT READY with CmdSN = ExpCmdSN - 1 (a number already used) must be silently ignored: no SCSI Response and no Reject
-      within 3 s, the connection kept; a TEST UNIT READY with the expected CmdSN must then complete with GOOD.`,
+      within 3 s, the connection kept; a TEST UNIT READY with the expected CmdSN must then complete with GOOD.
+      Quoted: "The target MUST silently ignore any non-immediate command outside of this range or non-immediate duplicates within the range" (4.2.2.1).`,
     level: 'MUST',
     timeout: 30,
   },

@@ -8,7 +8,8 @@ suite.test(
   {
     doc: `Log in with MaxBurstLength=8192 and MaxRecvDataSegmentLength=4096, then READ (10) up to 64 KiB and INQUIRY: every Data-In PDU that has the S
       bit (status in the Data-In) must also have the F bit; the last Data-In of each Data-In sequence (every MaxBurstLength bytes, and the end of the
-      data) must have the F bit.`,
+      data) must have the F bit.
+      Quoted: "the total of all the DataSegmentLength of all PDUs in a sequence MUST NOT exceed MaxBurstLength" (11.7.1).`,
     clause: 'RFC 7143 11.7.1, RFC 7143 13.13',
     level: 'MUST',
     session: false,

@@ -421,7 +421,8 @@ suite.test(
   'PingDataMaxSegment',
   {
     doc: `A NOP-Out ping whose data segment is as long as both sides allow (the smaller of the two MaxRecvDataSegmentLength values): the NOP-In must
-      return the ping data whole, byte for byte (11.18, 11.19), in one PDU no longer than the initiator's MaxRecvDataSegmentLength.`,
+      return the ping data whole, byte for byte (11.18, 11.19), in one PDU no longer than the initiator's MaxRecvDataSegmentLength.
+      Quoted: "It MUST also duplicate up to the first MaxRecvDataSegmentLength bytes of the initiator-provided Ping Data" (11.19).`,
     clause: 'RFC 7143 11.18, RFC 7143 11.19, RFC 7143 13.12',
     level: 'MUST',
   },

@@ -13,7 +13,8 @@ suite.test(
   'UnknownKey',
   {
     doc: `A login that offers keys the target cannot know (a private extension key X-org.iscsi-test.Probe=1 and a non-standard key IscsiTestProbe=Yes)
-      must still succeed, and the target must answer each with key=NotUnderstood.`,
+      must still succeed, and the target must answer each with key=NotUnderstood.
+      Quoted: "the answer for a key not understood MUST be key=NotUnderstood" (6.2).`,
     clause: 'RFC 7143 6.2, RFC 7143 13.17',
     level: 'MUST',
     session: false,

@@ -25,7 +25,8 @@ suite.test(
   'MaxRecvDataSegmentLength',
   {
     doc: `Log in declaring MaxRecvDataSegmentLength=512 (the smallest legal value), then READ (10) 64 KiB and INQUIRY: no PDU the target sends may
-      carry a data segment longer than 512 bytes, so the read arrives in many Data-In PDUs.`,
+      carry a data segment longer than 512 bytes, so the read arrives in many Data-In PDUs.
+      Quoted: "DataSegmentLength MUST NOT exceed MaxRecvDataSegmentLength for the direction it is sent" (11.7.1).`,
     level: 'MUST',
     session: false,
     needs: ['sbc', 'capacity'],
@@ -37,7 +38,8 @@ suite.test(
   'MaxRecvDataSegmentLength4K',
   {
     doc: `Log in declaring MaxRecvDataSegmentLength=4096, then READ (10) 64 KiB and INQUIRY: no PDU the target sends may carry a data segment longer
-      than 4096 bytes.`,
+      than 4096 bytes.
+      Quoted: "DataSegmentLength MUST NOT exceed MaxRecvDataSegmentLength for the direction it is sent" (11.7.1).`,
     level: 'MUST',
     session: false,
     needs: ['sbc', 'capacity'],

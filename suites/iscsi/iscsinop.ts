@@ -7,7 +7,8 @@ suite.test(
   'Simple',
   {
     doc: `A NOP-Out ping (valid ITT, TTT 0xffffffff) carrying 8 bytes of data must be answered by a NOP-In with the same ITT, TTT 0xffffffff and the
-      same 8 bytes of data; a ping with no data must be answered by a NOP-In with no data.`,
+      same 8 bytes of data; a ping with no data must be answered by a NOP-In with no data.
+      Quoted: "it MUST respond with a NOP-In with the same Initiator Task Tag ... For such a response, the Target Transfer Tag MUST be 0xFFFFFFFF" (11.19).`,
     level: 'MUST',
   },
   async (t) => {
@@ -30,7 +31,8 @@ suite.test(
   'NonImmediate',
   {
     doc: `A NOP-Out ping sent non-immediate (I=0, taking the next CmdSN) carrying 4 bytes of data must be answered within 10 s by a NOP-In with the
-      same ITT, TTT 0xffffffff and the data echoed; the command window must then have moved on, so a TEST UNIT READY with the next CmdSN completes.`,
+      same ITT, TTT 0xffffffff and the data echoed; the command window must then have moved on, so a TEST UNIT READY with the next CmdSN completes.
+      Quoted: "it MUST respond with a NOP-In with the same Initiator Task Tag ... For such a response, the Target Transfer Tag MUST be 0xFFFFFFFF" (11.19).`,
     clause: 'RFC 7143 11.18, RFC 7143 11.19, RFC 7143 4.2.2.1',
     level: 'MUST',
     timeout: 30,

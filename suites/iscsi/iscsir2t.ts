@@ -9,7 +9,8 @@ suite.test(
     doc: `Log in with MaxBurstLength=4096, FirstBurstLength=4096, MaxOutstandingR2T=1, InitialR2T=Yes and ImmediateData=No, then WRITE (10) up to 64
       KiB: all the data is solicited, and each R2T must ask for at most MaxBurstLength bytes (Desired Data Transfer Length), continue where the
       previous one ended, and come only once the previous R2T has been answered (MaxOutstandingR2T=1); the R2Ts must ask for the whole Expected Data
-      Transfer Length and the WRITE must complete with GOOD.`,
+      Transfer Length and the WRITE must complete with GOOD.
+      Quoted: "The Desired Data Transfer Length MUST NOT be 0 and MUST NOT exceed MaxBurstLength" (11.8.4).`,
     clause: 'RFC 7143 11.8.4, RFC 7143 13.13, RFC 7143 13.17',
     level: 'MUST',
     session: false,

@@ -80,15 +80,20 @@ async function writes(t: TestContext, build: Build): Promise<void> {
 }
 
 const READ_CASES = 'EDTL 0, 10000 and 200 bytes for one block';
+/** The sentence that makes the residual a MUST (11.4.5.2, RFC 5048's wording taken into RFC 7143). */
+const RESIDUAL_RULE =
+  ' Quoted: "If SPDTL > EDTL for a task, iSCSI Overflow MUST be signaled in the SCSI Response PDU", and Underflow likewise when SPDTL < EDTL (11.4.5.2).';
 const WRITE_CASES = 'one block with EDTL 0, two blocks, 10000 and 200 bytes, and two blocks with an EDTL of one block';
 const readDoc = (name: string, two: boolean) =>
   `${name} at LBA 0 with ${READ_CASES}${two ? ', and of two blocks with an EDTL of one block' : ''}: each must complete with GOOD, the residual ` +
   `overflow (SPDTL - EDTL) or underflow (EDTL - SPDTL) flag and count, and min(EDTL, SPDTL) bytes of Data-In equal to what the medium holds; or be ` +
-  `refused with INVALID FIELD IN COMMAND INFORMATION UNIT.`;
+  `refused with INVALID FIELD IN COMMAND INFORMATION UNIT.` +
+  RESIDUAL_RULE;
 const writeDoc = (name: string) =>
   `${name} at LBA 0 (three blocks written first) of ${WRITE_CASES}: each must complete with GOOD, the residual overflow or underflow flag and count, ` +
   `the first min(EDTL, SPDTL) bytes written and the blocks past the CDB's range unchanged; or be refused with INVALID FIELD IN COMMAND INFORMATION UNIT ` +
-  `and nothing written.`;
+  `and nothing written.` +
+  RESIDUAL_RULE;
 
 suite.test('Read10Invalid', { doc: readDoc('READ (10) of one block', false), level: 'MUST' }, (t) => reads(t, scsi.read10, false));
 

@@ -27,7 +27,8 @@ suite.test(
   {
     doc: `Send, one at a time, TEST UNIT READY, INQUIRY (status possibly in the last Data-In), a NOP-Out ping, TEST UNIT READY and INQUIRY again: the
       StatSN of each response must be one more than that of the previous response on the connection, the first one the ExpStatSN the initiator holds
-      (one more than the last StatSN it received).`,
+      (one more than the last StatSN it received).
+      The RFC says it in the indicative: "The StatSN is incremented by 1 for every response/status sent on a connection" (11.4); see docs/strictness-audit.md, part 3.`,
     level: 'MUST',
   },
   async (t) => {

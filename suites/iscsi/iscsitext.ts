@@ -84,7 +84,8 @@ suite.test(
     doc: `Log in declaring MaxRecvDataSegmentLength=512 and send a Text Request with 18 keys the target cannot know: their NotUnderstood answers (6.2) need
       more than 512 bytes. Every Text Response must fit 512 bytes (13.12); one with F=0 must carry a Target Transfer Tag other than 0xffffffff (11.11.4:
       the target MUST do so whenever it sets F to 0), and the initiator fetches the rest with empty Text Requests carrying that tag and the same ITT; the
-      last response must have F=1 and TTT 0xffffffff, and the pieces together must answer every key NotUnderstood.`,
+      last response must have F=1 and TTT 0xffffffff, and the pieces together must answer every key NotUnderstood.
+      Quoted: a target that "cannot transfer all the remaining text data in a single Text Response ... MUST set the Target Transfer Tag to a value other than" 0xFFFFFFFF (11.11.4).`,
     clause: 'RFC 7143 11.11.4, RFC 7143 11.10.4, RFC 7143 11.11.1, RFC 7143 6.2',
     level: 'MUST',
     session: false,

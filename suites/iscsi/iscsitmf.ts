@@ -21,7 +21,8 @@ suite.test(
     doc: `WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8
       blocks with other data but hold back its Data-Out, so the task waits for data at the target, and ABORT TASK it: the answer must be Function
       complete. The held Data-Out is then sent after all: the aborted task must not come back to life, so no SCSI Response or Data-In for it may
-      arrive within 3 s, and the blocks must still read back as first written.`,
+      arrive within 3 s, and the blocks must still read back as first written.
+      Quoted: "if the Referenced Task Tag identifies a valid task leading to a successful termination, then targets must return the "Function complete" response" (11.6.1).`,
     clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1',
     level: 'MUST',
     timeout: 30,
@@ -215,7 +216,8 @@ suite.test(
   {
     doc: `The initiator leaves a CmdSN gap (takes CmdSN n and sends nothing with it), then sends TEST UNIT READY with CmdSN n+1, which the target must
       hold until n comes; ABORT TASK of it (RefCmdSN n+1) must be answered Function complete, the task existing. A TEST UNIT READY with CmdSN n then
-      fills the gap and must complete, and the aborted one must not: no SCSI Response for it within 3 s.`,
+      fills the gap and must complete, and the aborted one must not: no SCSI Response for it within 3 s.
+      Quoted: "if the Referenced Task Tag identifies a valid task leading to a successful termination, then targets must return the "Function complete" response" (11.6.1).`,
     clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1, RFC 7143 4.2.2.1',
     level: 'MUST',
     timeout: 30,
@@ -319,7 +321,8 @@ for (const [name, fn] of [
       doc: `WRITE (10) 8 blocks at LBA 0 with known data first. Then, in a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) the same 8
         blocks with other data but hold back its Data-Out, so the task waits for data at the target, and send ${fname} for the LUN: the answer must be
         Function complete within 10 s, the function ending the tasks of the task set. The held Data-Out is then sent after all: the task must not come
-        back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written.`,
+        back to life, so no SCSI Response or Data-In for it may arrive within 3 s, and the blocks must still read back as first written. Quoted: "The
+        response to ABORT TASK SET and CLEAR TASK SET MUST only be issued by the target after all of the commands affected have been received" (11.6.1).`,
       clause: 'RFC 7143 11.5.1, RFC 7143 11.6.1',
       level: 'MUST',
       timeout: 30,
