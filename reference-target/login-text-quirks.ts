@@ -32,7 +32,17 @@ export const Q_LOGIN_TEXT = {
     'a Login Response with T=1 to a later security-stage request (not the first) asking for the operational stage names full feature phase (3) as its NSG',
   ),
   ffpKeySilent: defineQuirk('login-ffp-key-silent', 'iscsi', 'a full-feature-only key (SendTargets) in a Login Request gets no answer'),
+  unofferedAnswerTaken: defineQuirk(
+    'login-unoffered-answer-taken',
+    'iscsi',
+    "an initiator's answer to a list key the target offered (HeaderDigest=CRC32C when None is not allowed) with a value not in the offer is taken",
+  ),
 };
+
+/** Whether a fatal negotiation problem is overlooked: (login-unoffered-answer-taken) an answer outside the target's list offer. */
+export function unofferedAnswerTaken(q: Quirks, problem: string): boolean {
+  return q.has(Q_LOGIN_TEXT.unofferedAnswerTaken) && problem.includes('is not one of the offered values');
+}
 
 /** The account name a CHAP_N names: the text itself, or (chap-name-decoded) its decoded bytes when it looks binary. */
 export function chapAccountName(q: Quirks, n: string): string {

@@ -27,7 +27,7 @@ import type { Account } from './config.js';
 import type { TargetNode } from './node.js';
 import type { Quirks } from './quirks.js';
 import { defineQuirk } from './quirks.js';
-import { answerNsg, chapAccountName, loginPiece, quirkFfpAnswers, quirkValueLengths } from './login-text-quirks.js';
+import { answerNsg, chapAccountName, loginPiece, quirkFfpAnswers, quirkValueLengths, unofferedAnswerTaken } from './login-text-quirks.js';
 import { burstAnswers } from './burst-limits.js';
 
 /** RFC 7143 12.1.3: the binary length of CHAP_C and CHAP_R "MUST NOT exceed 1024 bytes". */
@@ -331,7 +331,7 @@ export class TargetLogin {
     const r = this.neg!.receive(quirkValueLengths(this.env.quirks, pairs), phase);
     if (r.fatal) {
       const repeated = r.fatal.problem.includes('more than once');
-      if (!(repeated && this.env.quirks.has(Q_LOGIN.acceptRepeatedKey))) {
+      if (!(repeated && this.env.quirks.has(Q_LOGIN.acceptRepeatedKey)) && !unofferedAnswerTaken(this.env.quirks, r.fatal.problem)) {
         throw new Refusal(LoginStatus.INITIATOR_ERROR, `${r.fatal.key}=${r.fatal.value}: ${r.fatal.problem} (${r.fatal.clause})`);
       }
     }
@@ -601,7 +601,7 @@ export class TargetLogin {
 
   /**
    * Keys the target must state itself: its MaxRecvDataSegmentLength declaration, and every key where
-   * its limit is stricter than the RFC default the initiator left in force.
+   * its limit is stricter than the RFC default the initiator left in force (digests it requires included).
    */
   private targetOffers(): KeyValue[] {
     if (this.offeredTargetKeys) return [];
@@ -613,7 +613,8 @@ export class TargetLogin {
     if (this.sessionType === 'Discovery') return out;
     for (const [k, v] of Object.entries(local)) {
       const def = keyDef(k);
-      if (!def || def.use !== 'LO' || neg.settled(k) || def.default === undefined || v === def.default) continue;
+      if (!def || (def.use !== 'LO' && !(def.use === 'IO' && def.type === 'list')) || neg.settled(k) || def.default === undefined || v === def.default)
+        continue;
       const stricter =
         def.type === 'numeric'
           ? def.result === 'min'
@@ -623,7 +624,8 @@ export class TargetLogin {
             ? def.result === 'and'
               ? v === 'No'
               : v === 'Yes'
-            : false;
+            : // A list without the default (HeaderDigest CRC32C): the default the initiator left in force is not acceptable.
+              def.type === 'list' && !neg.peerSent(k) && !v.split(',').includes(def.default);
       if (stricter) out.push(...neg.offer([[k, v]]));
     }
     return out;

@@ -94,6 +94,11 @@ export class Negotiator {
     return [...this.outstanding.keys()].filter((k) => !this.answerOptional.has(k));
   }
 
+  /** True if the peer has sent the key (its offer, declaration or answer), whatever became of it. */
+  peerSent(key: string): boolean {
+    return this.peerSeen.has(key);
+  }
+
   /** True if a key has been settled (negotiated, declared or answered). */
   settled(key: string): boolean {
     return this.values.has(key) || this.outstanding.has(key);

@@ -258,4 +258,69 @@ suite.test(
   },
 );
 
+suite.test(
+  'UnofferedValueAnswered',
+  {
+    doc: `Drive a login by hand to the operational stage offering no operational key, and wait for the target to originate a list key of its own (a
+      target that requires a digest offers HeaderDigest or DataDigest without None; the reference target does when configured with HeaderDigest CRC32C).
+      Answer it with a value of the key that is not in the target's list (e.g. None to HeaderDigest=CRC32C): a list answer is "the first value that it
+      supports ... selected from the originator list" (6.2.1), so the answer is no outcome the target offered. The target should refuse the login
+      with status class 2 (initiator error) or drop the connection, not go on into full feature phase. The sentence binds the answering initiator, so
+      the level is SHOULD. Skipped when the target originates no list key.`,
+    clause: 'RFC 7143 6.2.1, RFC 7143 6.2',
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t) => {
+    const c = await t.connect();
+    const st = await throughSecurity(t, c);
+    let out: iscsi.KeyValue[] = [];
+    // Bounded: a few operational-stage exchanges, answering the target's other offers by taking its value.
+    for (let i = 0; i < 4; i++) {
+      const req = loginRequest({
+        isid: st.isid,
+        keys: out,
+        transit: true,
+        csg: Stage.OPERATIONAL,
+        nsg: Stage.FULL_FEATURE,
+        cmdSN: st.cmdSN,
+        expStatSN: st.expStatSN,
+      });
+      const a = expectAccepted(t, await exchange(t, c, req), 'an operational-stage Login Request offering no key');
+      st.expStatSN = (a.rsp.statSN + 1) >>> 0;
+      const offers = a.pairs.filter(([k, v]) => !iscsi.isSpecial(v) && iscsi.keyDef(k) !== undefined && !iscsi.keyDef(k)!.type.startsWith('declarative'));
+      const list = offers.find(([k]) => iscsi.keyDef(k)!.type === 'list');
+      if (list) {
+        const [k, v] = list;
+        const offered = v.split(',');
+        const other = iscsi.keyDef(k)!.values?.find((x) => !offered.includes(x));
+        if (other === undefined) return t.skip(`the target offered ${k}=${v}, every value the key has: no value outside the offer to answer with`);
+        t.log(`the target originated ${k}=${v}; answering ${k}=${other}`);
+        const answer: iscsi.KeyValue[] = [...offers.filter(([n]) => n !== k), [k, other]];
+        const last = loginRequest({
+          isid: st.isid,
+          keys: answer,
+          transit: true,
+          csg: Stage.OPERATIONAL,
+          nsg: Stage.FULL_FEATURE,
+          cmdSN: st.cmdSN,
+          expStatSN: st.expStatSN,
+        });
+        const r = await exchange(t, c, last);
+        const what = `the answer ${k}=${other} to the target's offer ${k}=${v}`;
+        if ('end' in r) {
+          t.should('closed' in r.end, `${what}: expected the login refused (status class 0x02) or the connection dropped, got ${rawText(r.end)}`);
+          return;
+        }
+        expectRefused(t, r, 0x0200, what, { classOnly: true });
+        return;
+      }
+      if (a.rsp.transit && a.rsp.nsg === Stage.FULL_FEATURE)
+        t.skip('the target originated no list key in the operational stage: there is no offer to answer outside');
+      out = offers;
+    }
+    t.skip('the target did not originate a list key, nor move to full feature phase, within 4 operational-stage exchanges');
+  },
+);
+
 export default suite;

@@ -1,7 +1,8 @@
 /**
  * Defects for the iSCSIKeyDefaults tests of issue 16 that read an operational key's default in full feature phase:
  * quirks of the reference target that take a key neither side sent at another value than its RFC 7143 13 default
- * (reference-target/default-quirks.ts).
+ * (reference-target/default-quirks.ts); and for iSCSILoginValues.UnofferedValueAnswered, a target requiring header
+ * digests (so that it offers HeaderDigest=CRC32C itself) that takes an answer outside its offer.
  */
 import type { Cases } from './_support.js';
 
@@ -32,6 +33,12 @@ const CASES: Cases = {
     verdict: 'warn',
     message:
       /DataSequenceInOrder never negotiated \(default Yes\): Data-In sequence 2 of the READ\(10\) starts at offset 0, not above the sequence before it \(262144\)/,
+  },
+  'iSCSILoginValues.UnofferedValueAnswered': {
+    quirks: ['login-unoffered-answer-taken'],
+    params: { HeaderDigest: 'CRC32C' },
+    verdict: 'warn',
+    message: /the answer HeaderDigest=None to the target's offer HeaderDigest=CRC32C: expected a Login Response with status class 0x02, got .*0x0000/,
   },
 };
 
