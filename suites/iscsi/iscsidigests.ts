@@ -81,7 +81,9 @@ suite.test(
   {
     doc: `Log in offering HeaderDigest=CRC32C,None. If the target chooses CRC32C, every PDU after login carries a header digest: TEST UNIT READY,
       INQUIRY, a READ (10) of up to 128 blocks and a NOP-Out ping must all complete, and every header digest the target sends must be correct (a wrong
-      one fails the test). A target that chooses None is skipped.`,
+      one fails the test). A target that chooses None is skipped.
+      Quoted: "When the Initiator and Target agree on a digest, this digest MUST be used for every PDU in Full Feature Phase";
+      "The CRC MUST be calculated by a method that produces the same results as" the process given (13.1, RFC 3720 12.1 wording).`,
     level: 'MUST',
     session: false,
   },
@@ -93,7 +95,9 @@ suite.test(
   {
     doc: `Log in offering DataDigest=CRC32C,None. If the target chooses CRC32C, every data segment after login carries a data digest: INQUIRY, a READ
       (10) of up to 128 blocks and a NOP-Out ping with data must complete, and every data digest the target sends must be correct. A target that
-      chooses None is skipped.`,
+      chooses None is skipped.
+      Quoted: "When the Initiator and Target agree on a digest, this digest MUST be used for every PDU in Full Feature Phase";
+      "The CRC MUST be calculated by a method that produces the same results as" the process given (13.1, RFC 3720 12.1 wording).`,
     level: 'MUST',
     session: false,
   },
@@ -161,7 +165,9 @@ suite.test(
     doc: `Log in offering HeaderDigest=CRC32C,None and DataDigest=CRC32C,None (with HeaderDigest and DataDigest alone, and none at all in every other
       test, the four combinations). If the target chooses CRC32C for both, every PDU carries both digests: TEST UNIT READY, INQUIRY, a READ (10) of up
       to 128 blocks and a NOP-Out ping with data must complete, and every digest the target sends must be correct. A target that chooses None for
-      either is skipped.`,
+      either is skipped.
+      Quoted: "When the Initiator and Target agree on a digest, this digest MUST be used for every PDU in Full Feature Phase";
+      "The CRC MUST be calculated by a method that produces the same results as" the process given (13.1, RFC 3720 12.1 wording).`,
     level: 'MUST',
     session: false,
   },
