@@ -68,7 +68,8 @@ suite.test(
     doc: `In a session with InitialR2T=Yes and ImmediateData=No, WRITE (10) 8 blocks at LBA 0 (it completes with GOOD), then queue nine more WRITE
       (10)s of 8 blocks (LBA 8 to 79) whose Data-Out the initiator holds back, so that each waits for its data at the target after its R2T; then
       Logout with reason "close the session". The target "MUST terminate all pending commands" on such a Logout: it must answer it with a Logout
-      Response within 10 s without waiting for the data (response 0, closed successfully, is a SHOULD: 11.15.1 defines the codes, no MUST picks one), and send no SCSI Response or Data-In for any of the nine after it
+      Response within 10 s without waiting for the data (response 0, closed successfully, is a SHOULD: 11.15.1 defines the codes, no MUST
+      picks one), and send no SCSI Response or Data-In for any of the nine after it
       (watched for 3 s); the first WRITE's blocks read back as written.`,
     clause: 'RFC 7143 11.14, RFC 7143 11.15.1',
     level: 'MUST',
