@@ -24,6 +24,11 @@ export const Q_DEFAULTS = {
     'iscsi',
     'FirstBurstLength that neither side sent is taken as 8192 instead of its default 65536: unsolicited data beyond 8192 bytes is refused',
   ),
+  headerDigestDefault: defineQuirk(
+    'header-digest-default-crc32c',
+    'iscsi',
+    'HeaderDigest that neither side sent is taken as CRC32C instead of its default None: full feature phase PDUs carry and expect header digests',
+  ),
   dataPduOrderDefaultNo: defineQuirk(
     'data-pdu-order-default-no',
     'iscsi',
@@ -43,6 +48,7 @@ export function applyDefaultQuirks(q: Quirks, parts: QuirkableParts): void {
   if (q.has(Q_DEFAULTS.maxOutstandingR2TDefault4) && !negotiated.has('MaxOutstandingR2T'))
     parts.session.params = { ...parts.session.params, maxOutstandingR2T: 4 };
   if (q.has(Q_DEFAULTS.firstBurstDefault8k) && !negotiated.has('FirstBurstLength')) parts.session.params = { ...parts.session.params, firstBurstLength: 8192 };
+  if (q.has(Q_DEFAULTS.headerDigestDefault) && !negotiated.has('HeaderDigest')) parts.channel.enterFullFeature({ ...parts.session.params, headerDigest: true });
   const pduOrder = q.has(Q_DEFAULTS.dataPduOrderDefaultNo) && !negotiated.has('DataPDUInOrder');
   const sequenceOrder = q.has(Q_DEFAULTS.dataSequenceOrderDefaultNo) && !negotiated.has('DataSequenceInOrder');
   if (pduOrder || sequenceOrder) {

@@ -405,6 +405,51 @@ suite.test(
   },
 );
 
+suite.test(
+  'DigestsDefault',
+  {
+    doc: `Log in by hand without ever sending HeaderDigest or DataDigest (the default of both is None, ${KEYS.HeaderDigest.clause}; a key neither side
+      sent keeps its default, 6.2; skipped when the target offers either key itself), then send an immediate NOP-Out ping carrying 32 bytes of data,
+      framed without digests. With both digests None no CRC32C follows a header or a data segment: the target should take the ping as framed and
+      answer it with a NOP-In of the same ITT echoing the 32 bytes, which reads back intact only if the NOP-In carries no digest either. 13.1
+      states the default without a MUST, so the level is SHOULD.`,
+    clause: `${KEYS.HeaderDigest.clause}, RFC 7143 11.19, RFC 7143 6.2`,
+    level: 'SHOULD',
+    session: false,
+  },
+  async (t: TestContext) => {
+    const c = await t.connect();
+    const st = await throughSecurity(t, c);
+    const { pairs } = await throughOperational(t, c, st, []);
+    const offered = new Map(pairs);
+    for (const k of ['HeaderDigest', 'DataDigest'])
+      if (offered.has(k)) t.skip(`the target offered ${k}=${offered.get(k)} itself: the key was negotiated, the default does not apply`);
+    const itt = 0x6c0041;
+    const data = Buffer.from('iscsi-test: no digests by default');
+    const ping: iscsi.NopOut = {
+      opcode: Opcode.NOP_OUT,
+      immediate: true,
+      lun: 0n,
+      itt,
+      ttt: iscsi.RESERVED_TAG,
+      cmdSN: st.cmdSN,
+      expStatSN: st.expStatSN,
+      data,
+    };
+    t.log(`> NOP-Out ping ITT 0x${itt.toString(16)} with ${data.length} bytes, no digests`);
+    c.send(ping);
+    const a = await answerOn(t, c, itt);
+    const what = `a NOP-Out ping on a connection whose login never negotiated HeaderDigest or DataDigest (default None)`;
+    if (a.kind !== 'pdu' || a.pdu.opcode !== Opcode.NOP_IN) {
+      const got = a.kind === 'pdu' ? rawText(a.pdu) : a.kind === 'closed' ? `the connection closed (${a.reason})` : `${a.kind}`;
+      t.should(false, `${what}: expected a NOP-In echoing its data, got ${got}`);
+      return;
+    }
+    const echo = a.pdu.data ?? Buffer.alloc(0);
+    t.should(echo.equals(data), `${what}: the NOP-In echoed ${echo.length} bytes that differ from the ${data.length} sent (a digest in the way?)`);
+  },
+);
+
 /** A WRITE(10) of `blocks` at LBA 0 without immediate data, with the numbers of a connection logged in by hand. */
 function writeCommand(t: TestContext, st: { cmdSN: number; expStatSN: number }, itt: number, blocks: number, o: { final: boolean }): iscsi.ScsiCommand {
   return {

@@ -23,6 +23,11 @@ const CASES: Cases = {
     params: { InitialR2T: 'No' },
     message: /FirstBurstLength never negotiated \(default 65536\): expected R2T with bufferOffset=0x10000, desiredDataTransferLength=0x200, got a Reject/,
   },
+  'iSCSIKeyDefaults.DigestsDefault': {
+    quirks: ['header-digest-default-crc32c'],
+    verdict: 'warn',
+    message: /never negotiated HeaderDigest or DataDigest \(default None\): (expected a NOP-In echoing its data, got|the NOP-In echoed)/,
+  },
   'iSCSIKeyDefaults.DataPDUInOrderDefault': {
     quirks: ['data-pdu-order-default-no'],
     verdict: 'warn',
