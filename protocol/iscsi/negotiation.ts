@@ -179,7 +179,8 @@ export class Negotiator {
       }
       // The peer's own offer or declaration.
       if (this.peerSeen.has(k) && k !== 'TargetAddress') {
-        issue(k, v, `${k} sent more than once in this negotiation`, true, 'RFC 7143 6.2');
+        // In a login this is 6.3's "An attempt to renegotiate/redeclare parameters not specifically allowed MUST be detected".
+        issue(k, v, `${k} sent more than once in this negotiation`, true, phase === 'ffp' ? 'RFC 7143 6.2' : 'RFC 7143 6.3');
         continue;
       }
       this.peerSeen.add(k);
