@@ -389,3 +389,47 @@ describe('protocol/iscsi PduParser with copyHeaders (the caller keeps data slice
     }
   });
 });
+
+describe('protocol/iscsi PduParser with placeData (the data segment read straight into the caller’s buffer)', () => {
+  /** Feed `pdu` in reads of `step` bytes, each into directBuffer() when the parser offers it (as the initiator's socket does). */
+  function readPlaced(pdu: Buffer, step: number, dest: Buffer): RawPdu[] {
+    const got: RawPdu[] = [];
+    const p = new PduParser(
+      { maxDataSegmentLength: 65536, headerDigest: true, dataDigest: true, reuseInput: true, placeData: (_h, n) => dest.subarray(0, n) },
+      (raw: RawPdu) => got.push(raw),
+    );
+    const readBuffer = Buffer.alloc(step);
+    // Bounded: every pass consumes at least one byte of pdu.
+    for (let at = 0; at < pdu.length;) {
+      const into = p.directBuffer() ?? readBuffer;
+      const n = Math.min(step, into.length, pdu.length - at);
+      pdu.copy(into, 0, at, at + n);
+      if (into === readBuffer) p.push(readBuffer.subarray(0, n));
+      else p.pushDirect(n);
+      at += n;
+    }
+    p.end();
+    return got;
+  }
+
+  it('13.1: a data segment read into the caller’s buffer is checked against the data digest over data and padding, wherever the reads split', () => {
+    // 5001 bytes: long enough for the native CRC where installed, with 3 bytes of padding.
+    const data = bytes(5001, 7);
+    const good = frameDataIn(data);
+    const bad = Buffer.from(good);
+    bad[52 + 4000] ^= 0x20; // a data byte (BHS 48 + header digest 4)
+    for (const step of [1, 13, 52, 600, 4096, 5001, good.length]) {
+      const dest = Buffer.alloc(data.length);
+      const ok = readPlaced(good, step, dest);
+      assert.equal(ok.length, 1, `reads of ${step}`);
+      assert.equal(ok[0]!.dataDigestError, undefined, `reads of ${step}: digest reported bad`);
+      assert.ok(dest.equals(data), `reads of ${step}: placed data differs`);
+      const wrong = readPlaced(bad, step, Buffer.alloc(data.length));
+      assert.deepStrictEqual(
+        wrong[0]!.dataDigestError,
+        { expected: refCrc32c(Buffer.concat([bad.subarray(52, 52 + data.length), Buffer.alloc(3)])), received: good.readUInt32LE(good.length - 4) },
+        `reads of ${step}`,
+      );
+    }
+  });
+});
